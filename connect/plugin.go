@@ -1,0 +1,146 @@
+package connect
+
+import (
+	"context"
+
+	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// Connector is what source and sink connectors share.
+type Connector interface {
+	// Version is the plugin version reported by the REST API.
+	Version() string
+	// ConfigDef declares the connector's own keys (the runtime adds the
+	// common ones).
+	ConfigDef() *config.Def
+	// Start receives the connector config; it must not block.
+	Start(ctx context.Context, props map[string]string) error
+	// TaskConfigs splits the work into at most maxTasks task configs.
+	TaskConfigs(maxTasks int) ([]map[string]string, error)
+	Stop() error
+}
+
+// Validator is optionally implemented by connectors whose keys depend on
+// each other; it returns messages per key on top of ConfigDef's checks.
+type Validator interface {
+	Validate(props map[string]string) map[string][]string
+}
+
+// SourceConnector produces records from an external system.
+type SourceConnector interface {
+	Connector
+	NewTask() SourceTask
+}
+
+// SinkConnector writes records to an external system.
+type SinkConnector interface {
+	Connector
+	NewTask() SinkTask
+}
+
+// OffsetReader reads committed source offsets (Connect's OffsetStorageReader).
+type OffsetReader interface {
+	// Offset returns the last committed offset of a source partition, or nil.
+	Offset(ctx context.Context, partition map[string]any) (map[string]any, error)
+}
+
+// SourceTaskContext is handed to a source task at start.
+type SourceTaskContext interface {
+	Offsets() OffsetReader
+	// TaskConfig is the task's config.
+	TaskConfig() map[string]string
+}
+
+// SourceTask polls records from the external system.
+type SourceTask interface {
+	Start(ctx context.Context, tc SourceTaskContext, props map[string]string) error
+	// Poll returns the next batch; it may block until ctx is done and may
+	// return no records. A returned error fails the task.
+	Poll(ctx context.Context) ([]SourceRecord, error)
+	Stop() error
+}
+
+// SourceCommitter is optionally implemented by source tasks that want to
+// know when records are acknowledged and offsets flushed.
+type SourceCommitter interface {
+	// Commit is called after the offsets of acknowledged records have
+	// been committed.
+	Commit(ctx context.Context) error
+}
+
+// ErrantRecordReporter reports a record a sink task could not process,
+// according to the connector's error settings (DLQ, log, tolerance).
+type ErrantRecordReporter interface {
+	Report(ctx context.Context, rec SinkRecord, cause error) error
+}
+
+// SinkTaskContext is handed to a sink task at start.
+type SinkTaskContext interface {
+	TaskConfig() map[string]string
+	// Assignment returns the partitions currently assigned to the task.
+	Assignment() []TopicPartition
+	// Pause and Resume stop and restart consumption of partitions.
+	Pause(tps ...TopicPartition)
+	Resume(tps ...TopicPartition)
+	// RequestCommit asks for an offset commit as soon as possible.
+	RequestCommit()
+	// ErrantRecordReporter returns nil when the connector has no error reporting.
+	ErrantRecordReporter() ErrantRecordReporter
+}
+
+// SinkTask writes records to the external system.
+type SinkTask interface {
+	Start(ctx context.Context, tc SinkTaskContext, props map[string]string) error
+	// Put hands over a batch. Returning a RetriableError asks the runtime
+	// to redeliver the same batch later; any other error fails the task.
+	Put(ctx context.Context, records []SinkRecord) error
+	// Flush makes everything handed to Put durable up to the given offsets
+	// (next offset to read, per partition); only then are they committed.
+	Flush(ctx context.Context, offsets map[TopicPartition]int64) error
+	Stop() error
+}
+
+// PartitionAware is optionally implemented by sink tasks that hold
+// per-partition state (Connect's open/close).
+type PartitionAware interface {
+	Open(ctx context.Context, tps []TopicPartition) error
+	Close(ctx context.Context, tps []TopicPartition) error
+}
+
+// Converter turns Connect data into bytes and back (Connect's Converter).
+type Converter interface {
+	Configure(props map[string]string, isKey bool) error
+	FromConnectData(topic string, headers Headers, schema *data.Schema, value any) ([]byte, error)
+	ToConnectData(topic string, headers Headers, b []byte) (*data.Schema, any, error)
+}
+
+// HeaderConverter turns header values into bytes and back.
+type HeaderConverter interface {
+	Configure(props map[string]string) error
+	FromConnectHeader(topic, key string, schema *data.Schema, value any) ([]byte, error)
+	ToConnectHeader(topic, key string, b []byte) (*data.Schema, any, error)
+}
+
+// Transformation is a single message transform. Apply returns nil to drop
+// the record; it may change rec in place and return it.
+type Transformation interface {
+	ConfigDef() *config.Def
+	Configure(props map[string]string) error
+	Apply(rec *Record) (*Record, error)
+	Close() error
+}
+
+// Predicate decides whether a transformation applies to a record.
+type Predicate interface {
+	ConfigDef() *config.Def
+	Configure(props map[string]string) error
+	Test(rec *Record) bool
+	Close() error
+}
+
+// Configurable is implemented by converters that declare their keys, so the
+// REST API can list them.
+type Configurable interface {
+	ConfigDef() *config.Def
+}
