@@ -1,0 +1,65 @@
+// Command goconnect is a Kafka Connect worker: a drop-in replacement for
+// the Java connect-standalone and connect-distributed commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+const usage = `goconnect — a Kafka Connect worker in Go
+
+Usage:
+  goconnect standalone [flags] worker.properties [connector.json|connector.properties|folder ...]
+  goconnect consume [flags] topic        print records of a topic (for trying things out)
+  goconnect plugins                      list the plugins and the Java class names they answer to
+  goconnect version
+
+Run "goconnect <command> -h" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "standalone":
+		err = runStandalone(ctx, args[1:], stdout, stderr)
+	case "consume":
+		err = runConsume(ctx, args[1:], stdout, stderr)
+	case "plugins":
+		err = runPlugins(stdout)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "goconnect", version)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "goconnect: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "goconnect:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/goconnect/goconnect/runtime/embedded"
+	"github.com/goconnect/goconnect/runtime/logging"
+	"github.com/goconnect/goconnect/runtime/offsetstore"
+	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/standalone"
+	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/worker"
+	"github.com/goconnect/goconnect/runtime/workerconfig"
+)
+
+type standaloneFlags struct {
+	embedded     bool
+	embeddedPort int
+	embeddedDir  string
+	logLevel     string
+	logJSON      bool
+}
+
+func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fs := flag.NewFlagSet("standalone", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f standaloneFlags
+	fs.BoolVar(&f.embedded, "embedded-kafka", false, "start an in-process Kafka broker even when bootstrap.servers is set")
+	fs.IntVar(&f.embeddedPort, "embedded-kafka-port", 9092, "port of the embedded broker")
+	fs.StringVar(&f.embeddedDir, "embedded-kafka-dir", "", "folder keeping the embedded broker's data across restarts (default: in memory)")
+	fs.StringVar(&f.logLevel, "log-level", envOr("CONNECT_LOG4J_ROOT_LOGLEVEL", "INFO"), "log level: DEBUG, INFO, WARN, ERROR")
+	fs.BoolVar(&f.logJSON, "log-json", false, "write logs as JSON lines")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: goconnect standalone [flags] worker.properties [connector.json|connector.properties|folder ...]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() < 1 {
+		fs.Usage()
+		return fmt.Errorf("standalone needs a worker properties file")
+	}
+	log := logging.New(stderr, f.logLevel, f.logJSON)
+
+	props, err := readWorkerProps(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	cfg, err := workerconfig.ParseStandalone(props)
+	if err != nil {
+		return err
+	}
+	if f.embedded || !cfg.BootstrapExplicit {
+		broker, err := embedded.Start(f.embeddedPort, f.embeddedDir)
+		if err != nil {
+			return err
+		}
+		defer broker.Close()
+		cfg.BootstrapServers = broker.Addrs()
+		log.Info("embedded Kafka broker started (set bootstrap.servers to use a real cluster)", "addrs", strings.Join(broker.Addrs(), ","))
+	}
+	offsets, err := offsetstore.OpenFile(cfg.OffsetFile)
+	if err != nil {
+		return err
+	}
+	reg := plugins.Builtin()
+	board := status.NewBoard()
+	w := worker.New(cfg, reg, offsets, board, log)
+	h := standalone.New(w, reg, board, log)
+
+	if err := loadConnectors(ctx, h, fs.Args()[1:], log); err != nil {
+		_ = h.Stop(context.Background())
+		return err
+	}
+	log.Info("goconnect standalone worker started", "worker_id", cfg.WorkerID, "bootstrap.servers", strings.Join(cfg.BootstrapServers, ","))
+	<-ctx.Done()
+	log.Info("shutting down: stopping tasks, flushing and committing offsets")
+	if err := h.Stop(context.Background()); err != nil {
+		// Offsets of records not acknowledged were not committed, so a
+		// restart re-reads them: nothing is lost.
+		log.Error("graceful shutdown incomplete", "error", err)
+	}
+	log.Info("goconnect stopped")
+	return nil
+}
+
+// readWorkerProps reads the worker file; CONNECT_* variables override it,
+// as in the container.
+func readWorkerProps(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading worker config: %w", err)
+	}
+	defer f.Close()
+	props, err := workerconfig.ParseProperties(f)
+	if err != nil {
+		return nil, fmt.Errorf("worker config %s: %w", path, err)
+	}
+	for k, v := range workerconfig.FromEnv(os.Environ()) {
+		props[k] = v
+	}
+	return props, nil
+}
+
+// loadConnectors starts the connectors of the given files and folders. A
+// file named on the command line must be good (startup fails otherwise,
+// as in Connect); a bad file inside a folder is reported and skipped.
+func loadConnectors(ctx context.Context, h *standalone.Herder, paths []string, log *slog.Logger) error {
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("connector config: %w", err)
+		}
+		if !st.IsDir() {
+			cf, err := workerconfig.ReadConnectorFile(p)
+			if err != nil {
+				return err
+			}
+			if err := h.Create(ctx, cf.Name, cf.Config, cf.InitialState); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			continue
+		}
+		files, errs := workerconfig.ReadConnectorDir(p)
+		for _, e := range errs {
+			log.Error("skipping connector file", "error", e)
+		}
+		for _, cf := range files {
+			if err := h.Create(ctx, cf.Name, cf.Config, cf.InitialState); err != nil {
+				log.Error("skipping connector file", "file", cf.Path, "error", err)
+			}
+		}
+	}
+	return nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

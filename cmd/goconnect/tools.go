@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/goconnect/goconnect/runtime/plugins"
+)
+
+func runPlugins(stdout io.Writer) error {
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TYPE\tCLASS\tVERSION\tALSO ACCEPTED AS")
+	for _, d := range plugins.Builtin().All() {
+		names := plugins.Names(*d)[1:]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Type, d.Class, d.Version, strings.Join(names, ", "))
+	}
+	return tw.Flush()
+}
+
+func runConsume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("consume", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	brokers := fs.String("bootstrap-server", "127.0.0.1:9092", "Kafka brokers")
+	max := fs.Int("max-records", 0, "stop after this many records (0: run until interrupted)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("consume needs one topic")
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...), kgo.ConsumeTopics(fs.Arg(0)),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		return fmt.Errorf("creating consumer: %w", err)
+	}
+	defer cl.Close()
+	n := 0
+	for ctx.Err() == nil {
+		fetches := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			break
+		}
+		var ferr error
+		fetches.EachError(func(t string, p int32, err error) { ferr = fmt.Errorf("fetching %s-%d: %w", t, p, err) })
+		if ferr != nil {
+			return ferr
+		}
+		for _, r := range fetches.Records() {
+			fmt.Fprintf(stdout, "%d@%d key=%s value=%s\n", r.Partition, r.Offset, r.Key, r.Value)
+			n++
+			if *max > 0 && n >= *max {
+				return nil
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,322 @@
+// Package connectorconfig defines the keys every connector config has
+// (Connect's ConnectorConfig, SinkConnectorConfig and SourceConnectorConfig)
+// and checks a whole connector config against them and its plugins.
+package connectorconfig
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/runtime/plugins"
+)
+
+// Common keys.
+const (
+	Name            = "name"
+	ConnectorClass  = "connector.class"
+	TasksMax        = "tasks.max"
+	TasksMaxEnforce = "tasks.max.enforce"
+	KeyConverter    = "key.converter"
+	ValueConverter  = "value.converter"
+	HeaderConverter = "header.converter"
+	Transforms      = "transforms"
+	Predicates      = "predicates"
+	ErrorsTolerance = "errors.tolerance"
+	ErrorsLogEnable = "errors.log.enable"
+	ErrorsLogMsgs   = "errors.log.include.messages"
+	ErrorsRetryTime = "errors.retry.timeout"
+	ErrorsRetryMax  = "errors.retry.delay.max.ms"
+	Topics          = "topics"
+	TopicsRegex     = "topics.regex"
+	DLQTopic        = "errors.deadletterqueue.topic.name"
+)
+
+// Group names as Connect's validate endpoint reports them.
+const (
+	GroupCommon     = "Common"
+	GroupTransforms = "Transforms"
+	GroupPredicates = "Predicates"
+	GroupErrors     = "Error Handling"
+)
+
+// CommonDef returns the keys of every connector.
+func CommonDef() *config.Def {
+	d := config.NewDef()
+	d.Define(config.Key{Name: Name, Type: config.TypeString, Required: true, Validator: nameValidator{}, Importance: config.High,
+		Doc: "Globally unique name to use for this connector.", Group: GroupCommon, Order: 1, Width: config.WidthMedium, DisplayName: "Connector name"})
+	d.Define(config.Key{Name: ConnectorClass, Type: config.TypeString, Required: true, Importance: config.High,
+		Doc: "Name or alias of the class for this connector.", Group: GroupCommon, Order: 2, Width: config.WidthLong, DisplayName: "Connector class"})
+	d.Define(config.Key{Name: TasksMax, Type: config.TypeInt, Default: "1", Validator: config.AtLeast(1), Importance: config.High,
+		Doc: "Maximum number of tasks to use for this connector.", Group: GroupCommon, Order: 3, Width: config.WidthShort, DisplayName: "Tasks max"})
+	d.Define(config.Key{Name: TasksMaxEnforce, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
+		Doc: "Fail the connector when it generates more tasks than tasks.max.", Group: GroupCommon, Order: 4, Width: config.WidthShort})
+	d.Define(config.Key{Name: KeyConverter, Type: config.TypeClass, Importance: config.Low,
+		Doc: "Converter class for record keys; the worker's when unset.", Group: GroupCommon, Order: 5, Width: config.WidthShort, DisplayName: "Key converter class"})
+	d.Define(config.Key{Name: ValueConverter, Type: config.TypeClass, Importance: config.Low,
+		Doc: "Converter class for record values; the worker's when unset.", Group: GroupCommon, Order: 6, Width: config.WidthShort, DisplayName: "Value converter class"})
+	d.Define(config.Key{Name: HeaderConverter, Type: config.TypeClass, Importance: config.Low,
+		Doc: "Converter class for header values; the worker's when unset.", Group: GroupCommon, Order: 7, Width: config.WidthShort, DisplayName: "Header converter class"})
+	d.Define(config.Key{Name: Transforms, Type: config.TypeList, Default: "", Importance: config.Low,
+		Doc: "Aliases for the transformations to apply to records, in order.", Group: GroupTransforms, Order: 1, Width: config.WidthLong, DisplayName: "Transforms"})
+	d.Define(config.Key{Name: Predicates, Type: config.TypeList, Default: "", Importance: config.Low,
+		Doc: "Aliases for the predicates used by transformations.", Group: GroupPredicates, Order: 1, Width: config.WidthLong, DisplayName: "Predicates"})
+	d.Define(config.Key{Name: ErrorsRetryTime, Type: config.TypeLong, Default: "0", Importance: config.Medium,
+		Doc: "Maximum duration in milliseconds that a failed operation is retried; 0 means no retries, -1 infinite.", Group: GroupErrors, Order: 1, Width: config.WidthMedium})
+	d.Define(config.Key{Name: ErrorsRetryMax, Type: config.TypeLong, Default: "60000", Validator: config.AtLeast(0), Importance: config.Medium,
+		Doc: "Maximum delay in milliseconds between consecutive retries.", Group: GroupErrors, Order: 2, Width: config.WidthMedium})
+	d.Define(config.Key{Name: ErrorsTolerance, Type: config.TypeString, Default: "none", Validator: config.OneOf("none", "all"), Importance: config.Medium,
+		Doc: "Behavior for tolerating errors during connector operation: none fails the task, all skips problem records.", Group: GroupErrors, Order: 3, Width: config.WidthShort})
+	d.Define(config.Key{Name: ErrorsLogEnable, Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
+		Doc: "Log each error and the details of the failed operation.", Group: GroupErrors, Order: 4, Width: config.WidthShort})
+	d.Define(config.Key{Name: ErrorsLogMsgs, Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
+		Doc: "Include the failed record in error logs.", Group: GroupErrors, Order: 5, Width: config.WidthShort})
+	return d
+}
+
+// SinkDef returns the keys of a sink connector.
+func SinkDef() *config.Def {
+	d := CommonDef()
+	d.Define(config.Key{Name: Topics, Type: config.TypeList, Default: "", Importance: config.High,
+		Doc: "List of topics to consume.", Group: GroupCommon, Order: 4, Width: config.WidthLong, DisplayName: "Topics"})
+	d.Define(config.Key{Name: TopicsRegex, Type: config.TypeString, Default: "", Validator: config.Regex(), Importance: config.High,
+		Doc: "Regular expression giving the topics to consume.", Group: GroupCommon, Order: 4, Width: config.WidthLong, DisplayName: "Topics regex"})
+	d.Define(config.Key{Name: DLQTopic, Type: config.TypeString, Default: "", Importance: config.Medium,
+		Doc: "Topic name to use as the dead letter queue.", Group: GroupErrors, Order: 6, Width: config.WidthMedium})
+	return d
+}
+
+// SourceDef returns the keys of a source connector.
+func SourceDef() *config.Def { return CommonDef() }
+
+type nameValidator struct{}
+
+func (nameValidator) Validate(_ string, v any) error {
+	s, _ := v.(string)
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("Connector name must not be empty")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("Connector name contains ISO control characters")
+		}
+	}
+	return nil
+}
+
+func (nameValidator) String() string { return "non-empty string without ISO control characters" }
+
+// Stage names one transformation of a chain with its predicate.
+type Stage struct {
+	Alias     string
+	Type      string
+	Props     map[string]string
+	Predicate string
+	Negate    bool
+}
+
+// PredicateDef names one predicate.
+type PredicateDef struct {
+	Alias string
+	Type  string
+	Props map[string]string
+}
+
+// Parsed is a connector config checked against the common keys, with the
+// connector's plugin looked up.
+type Parsed struct {
+	Name       string
+	Plugin     *connect.PluginDesc
+	TasksMax   int
+	Values     *config.Values
+	Stages     []Stage
+	Predicates []PredicateDef
+	Props      map[string]string
+}
+
+// Parse checks a connector config: the common keys, the connector class,
+// converters, transforms and predicates named in it, then the connector's
+// own keys. The error names every bad key.
+func Parse(reg *plugins.Registry, props map[string]string) (*Parsed, error) {
+	class := strings.TrimSpace(props[ConnectorClass])
+	if class == "" {
+		return nil, &config.Error{Key: ConnectorClass, Message: fmt.Sprintf("Missing required configuration %q which has no default value.", ConnectorClass)}
+	}
+	desc, err := reg.Lookup(class, connect.TypeSource, connect.TypeSink)
+	if err != nil {
+		return nil, &config.Error{Key: ConnectorClass, Value: class, Message: err.Error()}
+	}
+	def := SourceDef()
+	if desc.Type == connect.TypeSink {
+		def = SinkDef()
+	}
+	vals, err := def.Parse(props)
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	p := &Parsed{Name: vals.String(Name), Plugin: desc, TasksMax: int(vals.Int(TasksMax)), Values: vals, Props: props}
+	if desc.Type == connect.TypeSink && err == nil {
+		topics, regex := vals.List(Topics), vals.String(TopicsRegex)
+		switch {
+		case len(topics) > 0 && regex != "":
+			errs = append(errs, &config.Error{Key: Topics, Message: "topics and topics.regex are mutually exclusive."})
+		case len(topics) == 0 && regex == "":
+			errs = append(errs, &config.Error{Key: Topics, Message: "Must configure one of topics or topics.regex"})
+		}
+		if dlq := vals.String(DLQTopic); dlq != "" {
+			for _, t := range topics {
+				if t == dlq {
+					errs = append(errs, &config.Error{Key: DLQTopic, Value: dlq, Message: "The DLQ topic cannot be one of the topics the connector consumes"})
+				}
+			}
+			if regex != "" {
+				if re, rerr := regexp.Compile(regex); rerr == nil && re.MatchString(dlq) {
+					errs = append(errs, &config.Error{Key: DLQTopic, Value: dlq, Message: "The DLQ topic cannot match topics.regex"})
+				}
+			}
+		}
+	}
+	for _, key := range []struct {
+		name string
+		typ  connect.PluginType
+	}{{KeyConverter, connect.TypeConverter}, {ValueConverter, connect.TypeConverter}, {HeaderConverter, connect.TypeHeaderConverter}} {
+		if c := strings.TrimSpace(props[key.name]); c != "" {
+			if _, lerr := reg.Lookup(c, key.typ); lerr != nil {
+				errs = append(errs, &config.Error{Key: key.name, Value: c, Message: lerr.Error()})
+			}
+		}
+	}
+	p.Predicates, errs = parsePredicates(reg, props, vals.List(Predicates), errs)
+	p.Stages, errs = parseStages(reg, props, vals.List(Transforms), p.Predicates, errs)
+	// The connector's own keys.
+	inst := desc.New().(connect.Connector)
+	if own := inst.ConfigDef(); own != nil {
+		if _, oerr := own.Parse(props); oerr != nil {
+			errs = append(errs, oerr)
+		}
+	}
+	if v, ok := inst.(connect.Validator); ok {
+		for k, msgs := range v.Validate(props) {
+			for _, m := range msgs {
+				errs = append(errs, &config.Error{Key: k, Message: m})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("connector %q has an invalid configuration: %w", props[Name], errors.Join(errs...))
+	}
+	return p, nil
+}
+
+func parsePredicates(reg *plugins.Registry, props map[string]string, aliases []string, errs []error) ([]PredicateDef, []error) {
+	var out []PredicateDef
+	seen := map[string]bool{}
+	for _, a := range aliases {
+		if seen[a] {
+			errs = append(errs, &config.Error{Key: Predicates, Message: fmt.Sprintf("Duplicate alias provided: %s", a)})
+			continue
+		}
+		seen[a] = true
+		prefix := "predicates." + a + "."
+		typ := strings.TrimSpace(props[prefix+"type"])
+		if typ == "" {
+			errs = append(errs, &config.Error{Key: prefix + "type", Message: "Missing required configuration \"" + prefix + "type\" which has no default value."})
+			continue
+		}
+		d, err := reg.Lookup(typ, connect.TypePredicate)
+		if err != nil {
+			errs = append(errs, &config.Error{Key: prefix + "type", Value: typ, Message: err.Error()})
+			continue
+		}
+		sub := config.WithPrefix(props, prefix)
+		if perr := checkPlugin(d, sub, prefix); perr != nil {
+			errs = append(errs, perr)
+		}
+		out = append(out, PredicateDef{Alias: a, Type: d.Class, Props: sub})
+	}
+	return out, errs
+}
+
+func parseStages(reg *plugins.Registry, props map[string]string, aliases []string, preds []PredicateDef, errs []error) ([]Stage, []error) {
+	var out []Stage
+	seen := map[string]bool{}
+	for _, a := range aliases {
+		if seen[a] {
+			errs = append(errs, &config.Error{Key: Transforms, Message: fmt.Sprintf("Duplicate alias provided: %s", a)})
+			continue
+		}
+		seen[a] = true
+		prefix := "transforms." + a + "."
+		typ := strings.TrimSpace(props[prefix+"type"])
+		if typ == "" {
+			errs = append(errs, &config.Error{Key: prefix + "type", Message: "Missing required configuration \"" + prefix + "type\" which has no default value."})
+			continue
+		}
+		d, err := reg.Lookup(typ, connect.TypeTransformation)
+		if err != nil {
+			errs = append(errs, &config.Error{Key: prefix + "type", Value: typ, Message: err.Error()})
+			continue
+		}
+		sub := config.WithPrefix(props, prefix)
+		st := Stage{Alias: a, Type: d.Class, Props: sub, Predicate: strings.TrimSpace(sub["predicate"])}
+		if n, ok := sub["negate"]; ok {
+			b, perr := config.ParseValue(config.TypeBoolean, n)
+			if perr != nil {
+				errs = append(errs, &config.Error{Key: prefix + "negate", Value: n, Message: perr.Error()})
+			} else {
+				st.Negate = b.(bool)
+			}
+		}
+		if st.Predicate != "" {
+			found := false
+			for _, p := range preds {
+				found = found || p.Alias == st.Predicate
+			}
+			if !found {
+				errs = append(errs, &config.Error{Key: prefix + "predicate", Value: st.Predicate, Message: "Predicate is not defined in predicates"})
+			}
+		}
+		if perr := checkPlugin(d, sub, prefix); perr != nil {
+			errs = append(errs, perr)
+		}
+		out = append(out, st)
+	}
+	return out, errs
+}
+
+// checkPlugin parses a transform's or predicate's own keys, naming them
+// with their full prefix in errors.
+func checkPlugin(d *connect.PluginDesc, props map[string]string, prefix string) error {
+	inst, ok := d.New().(interface{ ConfigDef() *config.Def })
+	if !ok || inst.ConfigDef() == nil {
+		return nil
+	}
+	_, err := inst.ConfigDef().Parse(props)
+	if err == nil {
+		return nil
+	}
+	var ce *config.Error
+	var out []error
+	for _, e := range unjoin(err) {
+		if errors.As(e, &ce) {
+			c := *ce
+			c.Key = prefix + c.Key
+			out = append(out, &c)
+		} else {
+			out = append(out, e)
+		}
+	}
+	return errors.Join(out...)
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

@@ -1,0 +1,110 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/goconnect/goconnect/runtime/status"
+)
+
+// handle controls one running task: its target state, and its stop.
+type handle struct {
+	id     status.TaskID
+	board  *status.Board
+	worker string
+	log    *slog.Logger
+
+	mu     sync.Mutex
+	paused bool
+	wake   chan struct{} // closed and replaced on every change
+
+	cancel context.CancelFunc
+	// sendCtx outlives a graceful stop so records in flight can still be
+	// delivered; abort ends it when the graceful timeout is exceeded.
+	sendCtx context.Context
+	abort   context.CancelFunc
+	done    chan struct{}
+}
+
+func newHandle(id status.TaskID, board *status.Board, workerID string, log *slog.Logger) *handle {
+	sendCtx, abort := context.WithCancel(context.Background())
+	return &handle{id: id, board: board, worker: workerID, log: log, wake: make(chan struct{}), done: make(chan struct{}),
+		sendCtx: sendCtx, abort: abort}
+}
+
+func (h *handle) setPaused(p bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.paused == p {
+		return
+	}
+	h.paused = p
+	close(h.wake)
+	h.wake = make(chan struct{})
+}
+
+func (h *handle) state() (bool, <-chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.paused, h.wake
+}
+
+// waitWhilePaused blocks while the task is paused; it reports PAUSED and
+// RUNNING as the state changes, and returns false when ctx ends.
+func (h *handle) waitWhilePaused(ctx context.Context, onPause func()) bool {
+	paused, wake := h.state()
+	if !paused {
+		return true
+	}
+	h.report(status.Paused, "")
+	onPause()
+	for paused {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-wake:
+		}
+		paused, wake = h.state()
+	}
+	h.report(status.Running, "")
+	return true
+}
+
+func (h *handle) report(s status.State, trace string) {
+	h.board.SetTask(h.id, status.Status{State: s, WorkerID: h.worker, Trace: trace})
+	h.log.Info("task state changed", "state", string(s))
+}
+
+// fail records the task as FAILED; the worker keeps running.
+func (h *handle) fail(err error, stack []byte) {
+	h.board.SetTask(h.id, status.Status{State: status.Failed, WorkerID: h.worker, Trace: status.Trace(err, stack)})
+	h.log.Error("task failed", "error", err)
+}
+
+// guard runs fn, turning a panic into a failed task instead of a crash.
+func (h *handle) guard(fn func() error) {
+	defer close(h.done)
+	defer h.abort()
+	defer func() {
+		if r := recover(); r != nil {
+			h.fail(fmt.Errorf("task panicked: %v", r), status.Stack())
+		}
+	}()
+	if err := fn(); err != nil {
+		h.fail(err, nil)
+	}
+}
+
+// stop cancels the task and waits for it until ctx ends.
+func (h *handle) stop(ctx context.Context) error {
+	h.cancel()
+	select {
+	case <-h.done:
+		return nil
+	case <-ctx.Done():
+		h.abort()
+		return fmt.Errorf("task %s-%d did not stop in time: %w", h.id.Connector, h.id.Task, ctx.Err())
+	}
+}

@@ -1,0 +1,412 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/runtime/status"
+)
+
+// sinkRunner drives one sink task: consume (group connect-<name>) →
+// converters → transforms → put, and commits consumer offsets only after
+// the task flushed everything put before them.
+type sinkRunner struct {
+	h        *handle
+	task     connect.SinkTask
+	props    map[string]string
+	chain    *chain
+	conv     *converters
+	consumer *kgo.Client
+	flushInt time.Duration
+	flushTO  time.Duration
+	log      *slog.Logger
+	maxPoll  int
+
+	mu sync.Mutex
+	// consumed holds, per partition, the next offset after the last
+	// record handed to Put.
+	consumed     map[connect.TopicPartition]int64
+	assigned     map[connect.TopicPartition]bool
+	commitAsked  bool
+	pausedByTask map[connect.TopicPartition]bool
+	started      bool
+}
+
+// sinkContext is what the sink task sees of the runtime.
+type sinkContext struct{ r *sinkRunner }
+
+func (c sinkContext) TaskConfig() map[string]string { return c.r.props }
+
+func (c sinkContext) Assignment() []connect.TopicPartition {
+	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
+	out := make([]connect.TopicPartition, 0, len(c.r.assigned))
+	for tp := range c.r.assigned {
+		out = append(out, tp)
+	}
+	return out
+}
+
+func (c sinkContext) Pause(tps ...connect.TopicPartition) {
+	c.r.consumer.PauseFetchPartitions(toTopicMap(tps))
+	c.r.mu.Lock()
+	for _, tp := range tps {
+		c.r.pausedByTask[tp] = true
+	}
+	c.r.mu.Unlock()
+}
+
+func (c sinkContext) Resume(tps ...connect.TopicPartition) {
+	c.r.consumer.ResumeFetchPartitions(toTopicMap(tps))
+	c.r.mu.Lock()
+	for _, tp := range tps {
+		delete(c.r.pausedByTask, tp)
+	}
+	c.r.mu.Unlock()
+}
+
+func (c sinkContext) RequestCommit() {
+	c.r.mu.Lock()
+	c.r.commitAsked = true
+	c.r.mu.Unlock()
+}
+
+func (c sinkContext) ErrantRecordReporter() connect.ErrantRecordReporter { return nil }
+
+func toTopicMap(tps []connect.TopicPartition) map[string][]int32 {
+	m := map[string][]int32{}
+	for _, tp := range tps {
+		m[tp.Topic] = append(m[tp.Topic], tp.Partition)
+	}
+	return m
+}
+
+// sinkConsumerOpts returns the group options of a sink task's consumer; the
+// callbacks need the runner, so it is built before the client.
+func (r *sinkRunner) consumerOpts(connector string, topics []string, regex string) []kgo.Opt {
+	opts := []kgo.Opt{
+		kgo.ConsumerGroup("connect-" + connector),
+		kgo.DisableAutoCommit(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.Balancers(kgo.CooperativeStickyBalancer()),
+		kgo.OnPartitionsAssigned(r.onAssigned),
+		kgo.OnPartitionsRevoked(r.onRevoked),
+		kgo.OnPartitionsLost(r.onLost),
+	}
+	if regex != "" {
+		opts = append(opts, kgo.ConsumeRegex(), kgo.ConsumeTopics(anchored(regex)))
+	} else {
+		opts = append(opts, kgo.ConsumeTopics(topics...))
+	}
+	return opts
+}
+
+// anchored makes a Java-style full-match regex out of topics.regex.
+func anchored(re string) string {
+	if _, err := regexp.Compile(re); err != nil {
+		return re
+	}
+	return "^(?:" + re + ")$"
+}
+
+func (r *sinkRunner) onAssigned(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
+	tps := fromTopicMap(m)
+	r.mu.Lock()
+	for _, tp := range tps {
+		r.assigned[tp] = true
+	}
+	r.mu.Unlock()
+	if pa, ok := r.task.(connect.PartitionAware); ok {
+		if err := pa.Open(ctx, tps); err != nil {
+			r.log.Error("sink task failed to open partitions", "error", err)
+		}
+	}
+}
+
+// onRevoked commits what was flushed for partitions leaving this task, so
+// their next owner starts where this one stopped.
+func (r *sinkRunner) onRevoked(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
+	tps := fromTopicMap(m)
+	if err := r.flushAndCommit(ctx, tps); err != nil {
+		r.log.Warn("commit on partition revocation failed; records will be redelivered", "error", err)
+	}
+	r.forget(ctx, tps)
+}
+
+func (r *sinkRunner) onLost(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
+	r.forget(ctx, fromTopicMap(m))
+}
+
+func (r *sinkRunner) forget(ctx context.Context, tps []connect.TopicPartition) {
+	r.mu.Lock()
+	for _, tp := range tps {
+		delete(r.assigned, tp)
+		delete(r.consumed, tp)
+	}
+	r.mu.Unlock()
+	if pa, ok := r.task.(connect.PartitionAware); ok {
+		if err := pa.Close(ctx, tps); err != nil {
+			r.log.Warn("sink task failed to close partitions", "error", err)
+		}
+	}
+}
+
+func fromTopicMap(m map[string][]int32) []connect.TopicPartition {
+	var out []connect.TopicPartition
+	for t, ps := range m {
+		for _, p := range ps {
+			out = append(out, connect.TopicPartition{Topic: t, Partition: p})
+		}
+	}
+	return out
+}
+
+func (r *sinkRunner) run(ctx context.Context) error {
+	defer r.consumer.Close()
+	defer r.chain.close()
+	if err := r.task.Start(ctx, sinkContext{r}, r.props); err != nil {
+		return fmt.Errorf("starting sink task: %w", err)
+	}
+	r.h.report(status.Running, "")
+	runErr := r.loop(ctx)
+	var errs []error
+	if runErr == nil {
+		// A clean stop: make everything put durable and commit it.
+		if err := r.flushAndCommit(context.Background(), nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := r.task.Stop(); err != nil {
+		errs = append(errs, fmt.Errorf("stopping sink task: %w", err))
+	}
+	if runErr != nil {
+		return runErr
+	}
+	return errors.Join(errs...)
+}
+
+func (r *sinkRunner) loop(ctx context.Context) error {
+	nextFlush := time.Now().Add(r.flushInt)
+	for {
+		r.consumer.AllowRebalance()
+		if !r.h.waitWhilePaused(ctx, r.pauseAll) {
+			return nil
+		}
+		pollCtx, cancel := context.WithTimeout(ctx, time.Until(nextFlush))
+		fetches := r.consumer.PollRecords(pollCtx, r.maxPoll)
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err := fatalFetchError(fetches); err != nil {
+			return err
+		}
+		if recs := fetches.Records(); len(recs) > 0 {
+			if err := r.deliver(ctx, recs); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+		}
+		r.mu.Lock()
+		asked := r.commitAsked
+		r.commitAsked = false
+		r.mu.Unlock()
+		if now := time.Now(); asked || !now.Before(nextFlush) {
+			if err := r.flushAndCommit(ctx, nil); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+			nextFlush = now.Add(r.flushInt)
+		}
+	}
+}
+
+// pauseAll stops fetching while the connector is paused; resuming resumes
+// only partitions the task itself did not pause.
+func (r *sinkRunner) pauseAll() {
+	r.consumer.PauseFetchTopics(r.consumer.GetConsumeTopics()...)
+	go func() {
+		paused, wake := r.h.state()
+		for paused {
+			<-wake
+			paused, wake = r.h.state()
+		}
+		r.consumer.ResumeFetchTopics(r.consumer.GetConsumeTopics()...)
+		r.mu.Lock()
+		var tps []connect.TopicPartition
+		for tp := range r.pausedByTask {
+			tps = append(tps, tp)
+		}
+		r.mu.Unlock()
+		r.consumer.PauseFetchPartitions(toTopicMap(tps))
+	}()
+}
+
+func fatalFetchError(f kgo.Fetches) error {
+	var errs []error
+	f.EachError(func(t string, p int32, err error) {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return
+		}
+		errs = append(errs, fmt.Errorf("fetching %s-%d: %w", t, p, err))
+	})
+	if len(errs) == 0 {
+		return nil
+	}
+	// Only unrecoverable client errors surface here; franz-go retries the rest.
+	return errors.Join(errs...)
+}
+
+// deliver converts a fetched batch and hands it to Put, redelivering the
+// same batch while Put asks for a retry.
+func (r *sinkRunner) deliver(ctx context.Context, recs []*kgo.Record) error {
+	batch := make([]connect.SinkRecord, 0, len(recs))
+	for _, kr := range recs {
+		sr, keep, err := r.convert(kr)
+		if err != nil {
+			return fmt.Errorf("record %s-%d@%d: %w", kr.Topic, kr.Partition, kr.Offset, err)
+		}
+		if keep {
+			batch = append(batch, sr)
+		}
+	}
+	backoff := 100 * time.Millisecond
+	for {
+		err := r.task.Put(ctx, batch)
+		if err == nil {
+			break
+		}
+		if !connect.IsRetriable(err) {
+			return fmt.Errorf("sink task put: %w", err)
+		}
+		r.log.Warn("sink task asked for a retry", "error", err, "backoff", backoff)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+	r.mu.Lock()
+	for _, kr := range recs {
+		tp := connect.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
+		if r.assigned[tp] {
+			r.consumed[tp] = kr.Offset + 1
+		}
+	}
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *sinkRunner) convert(kr *kgo.Record) (connect.SinkRecord, bool, error) {
+	var hdrs connect.Headers
+	if len(kr.Headers) > 0 {
+		hdrs = make(connect.Headers, 0, len(kr.Headers))
+		for _, h := range kr.Headers {
+			s, v, err := r.conv.header.ToConnectHeader(kr.Topic, h.Key, h.Value)
+			if err != nil {
+				return connect.SinkRecord{}, false, fmt.Errorf("converting header %s: %w", h.Key, err)
+			}
+			hdrs = append(hdrs, connect.Header{Key: h.Key, Schema: s, Value: v})
+		}
+	}
+	ks, k, err := r.conv.key.ToConnectData(kr.Topic, hdrs, kr.Key)
+	if err != nil {
+		return connect.SinkRecord{}, false, fmt.Errorf("converting key: %w", err)
+	}
+	vs, v, err := r.conv.value.ToConnectData(kr.Topic, hdrs, kr.Value)
+	if err != nil {
+		return connect.SinkRecord{}, false, fmt.Errorf("converting value: %w", err)
+	}
+	sr := connect.SinkRecord{
+		Record: connect.Record{
+			Topic: kr.Topic, Partition: kr.Partition, KeySchema: ks, Key: k, ValueSchema: vs, Value: v,
+			Timestamp: kr.Timestamp, Headers: hdrs, KafkaOffset: kr.Offset,
+		},
+		TimestampType:     connect.CreateTime,
+		OriginalTopic:     kr.Topic,
+		OriginalPartition: kr.Partition,
+		OriginalOffset:    kr.Offset,
+	}
+	if kr.Attrs.TimestampType() == 1 {
+		sr.TimestampType = connect.LogAppendTime
+	}
+	out, err := r.chain.apply(&sr.Record)
+	if err != nil {
+		return connect.SinkRecord{}, false, err
+	}
+	if out == nil {
+		return connect.SinkRecord{}, false, nil
+	}
+	sr.Record = *out
+	return sr, true, nil
+}
+
+// flushAndCommit flushes the task and commits the offsets it covered; only
+// the given partitions when tps is not nil.
+func (r *sinkRunner) flushAndCommit(ctx context.Context, tps []connect.TopicPartition) error {
+	r.mu.Lock()
+	offsets := make(map[connect.TopicPartition]int64, len(r.consumed))
+	for tp, off := range r.consumed {
+		offsets[tp] = off
+	}
+	r.mu.Unlock()
+	if tps != nil {
+		only := make(map[connect.TopicPartition]int64, len(tps))
+		for _, tp := range tps {
+			if off, ok := offsets[tp]; ok {
+				only[tp] = off
+			}
+		}
+		offsets = only
+	}
+	if len(offsets) == 0 {
+		return nil
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.flushTO)
+	defer cancel()
+	if err := r.task.Flush(fctx, offsets); err != nil {
+		return fmt.Errorf("sink task flush: %w", err)
+	}
+	commit := map[string]map[int32]kgo.EpochOffset{}
+	for tp, off := range offsets {
+		if commit[tp.Topic] == nil {
+			commit[tp.Topic] = map[int32]kgo.EpochOffset{}
+		}
+		commit[tp.Topic][tp.Partition] = kgo.EpochOffset{Epoch: -1, Offset: off}
+	}
+	var commitErr error
+	r.consumer.CommitOffsetsSync(fctx, commit, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		if err != nil {
+			commitErr = err
+			return
+		}
+		for _, t := range resp.Topics {
+			for _, p := range t.Partitions {
+				if e := kerr.ErrorForCode(p.ErrorCode); e != nil && commitErr == nil {
+					commitErr = fmt.Errorf("committing %s-%d: %w", t.Topic, p.Partition, e)
+				}
+			}
+		}
+	})
+	if commitErr != nil {
+		return fmt.Errorf("committing consumer offsets: %w", commitErr)
+	}
+	r.log.Debug("committed sink offsets", "partitions", len(offsets))
+	return nil
+}

@@ -1,0 +1,201 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/runtime/offsetstore"
+	"github.com/goconnect/goconnect/runtime/status"
+)
+
+// sourceRunner drives one source task: poll → transforms → converters →
+// produce, committing source offsets only once the broker has
+// acknowledged the records they cover.
+type sourceRunner struct {
+	h        *handle
+	task     connect.SourceTask
+	props    map[string]string
+	chain    *chain
+	conv     *converters
+	producer *kgo.Client
+	offsets  offsetstore.Store
+	flushInt time.Duration
+	flushTO  time.Duration
+	log      *slog.Logger
+
+	sub *submitted
+}
+
+type sourceContext struct {
+	reader connect.OffsetReader
+	props  map[string]string
+}
+
+func (c sourceContext) Offsets() connect.OffsetReader { return c.reader }
+func (c sourceContext) TaskConfig() map[string]string { return c.props }
+
+// connectorOffsets reads one connector's offsets from the store.
+type connectorOffsets struct {
+	store     offsetstore.Store
+	connector string
+}
+
+func (r connectorOffsets) Offset(ctx context.Context, partition map[string]any) (map[string]any, error) {
+	return r.store.Get(ctx, r.connector, partition)
+}
+
+func (r *sourceRunner) run(ctx context.Context) error {
+	defer r.producer.Close()
+	defer r.chain.close()
+	connector := r.h.id.Connector
+	if err := r.task.Start(ctx, sourceContext{reader: connectorOffsets{r.offsets, connector}, props: r.props}, r.props); err != nil {
+		return fmt.Errorf("starting source task: %w", err)
+	}
+	r.h.report(status.Running, "")
+	runErr := r.loop(ctx)
+	stopErr := r.shutdown()
+	if runErr != nil {
+		return runErr
+	}
+	return stopErr
+}
+
+func (r *sourceRunner) loop(ctx context.Context) error {
+	nextFlush := time.Now().Add(r.flushInt)
+	for {
+		if !r.h.waitWhilePaused(ctx, func() { _ = r.commit(ctx) }) {
+			return nil
+		}
+		recs, err := r.task.Poll(ctx)
+		if ctx.Err() != nil {
+			// Stopping: records from a cancelled poll are dropped, not
+			// produced; their offsets are never committed, so nothing is lost.
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("polling source task: %w", err)
+		}
+		if len(recs) > 0 {
+			if err := r.send(recs); err != nil {
+				return err
+			}
+		}
+		if err := r.sub.firstError(); err != nil {
+			return fmt.Errorf("producing records: %w", err)
+		}
+		if now := time.Now(); !now.Before(nextFlush) {
+			if err := r.commit(ctx); err != nil {
+				return err
+			}
+			nextFlush = now.Add(r.flushInt)
+		}
+	}
+}
+
+// send converts and produces one poll's records.
+func (r *sourceRunner) send(recs []connect.SourceRecord) error {
+	b := &batch{offsets: make(map[string]offsetstore.Offset, 1)}
+	b.remaining.Store(int64(len(recs)))
+	r.sub.add(b)
+	promise := func(_ *kgo.Record, err error) { b.ack(err) }
+	for i := range recs {
+		sr := &recs[i]
+		if sr.SourcePartition != nil {
+			b.offsets[r.sub.partitionKey(sr.SourcePartition)] = offsetstore.Offset{Partition: sr.SourcePartition, Offset: sr.SourceOffset}
+		}
+		kr, err := r.convert(sr)
+		if err != nil {
+			b.ack(err)
+			return err
+		}
+		if kr == nil { // dropped by a transformation
+			b.ack(nil)
+			continue
+		}
+		r.producer.Produce(r.h.sendCtx, kr, promise)
+	}
+	return nil
+}
+
+func (r *sourceRunner) convert(sr *connect.SourceRecord) (*kgo.Record, error) {
+	rec, err := r.chain.apply(&sr.Record)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return nil, nil
+	}
+	key, err := r.conv.key.FromConnectData(rec.Topic, rec.Headers, rec.KeySchema, rec.Key)
+	if err != nil {
+		return nil, fmt.Errorf("converting key of a record for topic %s: %w", rec.Topic, err)
+	}
+	value, err := r.conv.value.FromConnectData(rec.Topic, rec.Headers, rec.ValueSchema, rec.Value)
+	if err != nil {
+		return nil, fmt.Errorf("converting value of a record for topic %s: %w", rec.Topic, err)
+	}
+	kr := &kgo.Record{Topic: rec.Topic, Key: key, Value: value, Partition: noPartition}
+	if rec.Partition != connect.NoPartition {
+		kr.Partition = rec.Partition
+	}
+	if !rec.Timestamp.IsZero() {
+		kr.Timestamp = rec.Timestamp
+	}
+	if len(rec.Headers) > 0 {
+		kr.Headers = make([]kgo.RecordHeader, 0, len(rec.Headers))
+		for _, h := range rec.Headers {
+			v, err := r.conv.header.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
+			if err != nil {
+				return nil, fmt.Errorf("converting header %s of a record for topic %s: %w", h.Key, rec.Topic, err)
+			}
+			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: v})
+		}
+	}
+	return kr, nil
+}
+
+// commit stores the offsets of every acknowledged batch.
+func (r *sourceRunner) commit(ctx context.Context) error {
+	offs, err := r.sub.committable()
+	if err != nil {
+		return fmt.Errorf("producing records: %w", err)
+	}
+	if len(offs) == 0 {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.flushTO)
+	defer cancel()
+	if err := r.offsets.Put(cctx, r.h.id.Connector, offs); err != nil {
+		return fmt.Errorf("committing source offsets: %w", err)
+	}
+	if c, ok := r.task.(connect.SourceCommitter); ok {
+		if err := c.Commit(cctx); err != nil {
+			r.log.Warn("source task commit hook failed", "error", err)
+		}
+	}
+	r.log.Debug("committed source offsets", "partitions", len(offs))
+	return nil
+}
+
+// shutdown stops the task, waits for records in flight and commits their
+// offsets, so a restart resumes right after the last acknowledged record.
+func (r *sourceRunner) shutdown() error {
+	var errs []error
+	if err := r.task.Stop(); err != nil {
+		errs = append(errs, fmt.Errorf("stopping source task: %w", err))
+	}
+	fctx, cancel := context.WithTimeout(r.h.sendCtx, r.flushTO)
+	defer cancel()
+	if err := r.producer.Flush(fctx); err != nil {
+		errs = append(errs, fmt.Errorf("flushing records in flight: %w", err))
+	}
+	if err := r.commit(fctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,108 @@
+package worker
+
+import (
+	"reflect"
+	"sync"
+	"sync/atomic"
+
+	"github.com/goconnect/goconnect/runtime/offsetstore"
+)
+
+// batch is one poll's records in flight: its source offsets become
+// committable when the broker has acknowledged every record of it and of
+// every batch before it.
+type batch struct {
+	remaining atomic.Int64
+	failed    atomic.Pointer[error]
+	// offsets holds the last offset of each source partition in the batch.
+	offsets map[string]offsetstore.Offset
+}
+
+// ack is the produce promise; one method value serves all the batch's records.
+func (b *batch) ack(err error) {
+	if err != nil {
+		b.failed.CompareAndSwap(nil, &err)
+	}
+	b.remaining.Add(-1)
+}
+
+// submitted tracks batches in poll order (Connect's SubmittedRecords).
+type submitted struct {
+	mu      sync.Mutex
+	batches []*batch
+	// partKeys caches the identity of partition maps by map pointer:
+	// connectors reuse one map per source partition.
+	partKeys map[uintptr]string
+}
+
+func newSubmitted() *submitted { return &submitted{partKeys: map[uintptr]string{}} }
+
+// partitionKey returns a stable identity for a partition map.
+func (s *submitted) partitionKey(m map[string]any) string {
+	ptr := reflect.ValueOf(m).Pointer()
+	if k, ok := s.partKeys[ptr]; ok {
+		return k
+	}
+	b, _ := offsetstore.EncodeKey("", m)
+	k := string(b)
+	if len(s.partKeys) < 1024 {
+		s.partKeys[ptr] = k
+	}
+	return k
+}
+
+func (s *submitted) add(b *batch) {
+	s.mu.Lock()
+	s.batches = append(s.batches, b)
+	s.mu.Unlock()
+}
+
+// committable pops the acknowledged prefix and returns its offsets (the
+// latest per partition), plus the first produce error seen.
+func (s *submitted) committable() ([]offsetstore.Offset, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	merged := map[string]offsetstore.Offset{}
+	var order []string
+	n := 0
+	for _, b := range s.batches {
+		if errp := b.failed.Load(); errp != nil {
+			return nil, *errp
+		}
+		if b.remaining.Load() > 0 {
+			break
+		}
+		for k, o := range b.offsets {
+			if _, ok := merged[k]; !ok {
+				order = append(order, k)
+			}
+			merged[k] = o
+		}
+		n++
+	}
+	s.batches = append(s.batches[:0], s.batches[n:]...)
+	out := make([]offsetstore.Offset, 0, len(order))
+	for _, k := range order {
+		out = append(out, merged[k])
+	}
+	return out, nil
+}
+
+// firstError returns a produce failure of any batch still in flight.
+func (s *submitted) firstError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range s.batches {
+		if errp := b.failed.Load(); errp != nil {
+			return *errp
+		}
+	}
+	return nil
+}
+
+// pending counts batches not yet committed.
+func (s *submitted) pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.batches)
+}

@@ -1,0 +1,262 @@
+// Package worker runs connectors and their tasks: it builds each task's
+// converters, transformation chain and Kafka clients, and drives the
+// source and sink task loops.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/offsetstore"
+	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/workerconfig"
+)
+
+// Worker runs connectors and tasks on this process.
+type Worker struct {
+	cfg     *workerconfig.Worker
+	reg     *plugins.Registry
+	offsets offsetstore.Store
+	board   *status.Board
+	log     *slog.Logger
+
+	mu         sync.Mutex
+	connectors map[string]*runningConnector
+}
+
+type runningConnector struct {
+	parsed      *connectorconfig.Parsed
+	inst        connect.Connector
+	target      status.TargetState
+	taskConfigs []map[string]string
+	tasks       []*handle
+}
+
+// New returns a worker.
+func New(cfg *workerconfig.Worker, reg *plugins.Registry, offsets offsetstore.Store, board *status.Board, log *slog.Logger) *Worker {
+	return &Worker{cfg: cfg, reg: reg, offsets: offsets, board: board, log: log, connectors: map[string]*runningConnector{}}
+}
+
+// StartConnector starts a connector in the given target state and, unless
+// it is stopped, its tasks. A connector that fails to start is reported
+// FAILED, not returned as an error: the worker keeps running.
+func (w *Worker) StartConnector(ctx context.Context, p *connectorconfig.Parsed, target status.TargetState) {
+	log := w.log.With("connector", p.Name)
+	rc := &runningConnector{parsed: p, target: target}
+	w.mu.Lock()
+	w.connectors[p.Name] = rc
+	w.mu.Unlock()
+	if target == status.TargetStopped {
+		w.board.SetConnector(p.Name, status.Status{State: status.Stopped, WorkerID: w.cfg.WorkerID})
+		return
+	}
+	if err := w.startConnectorInstance(ctx, rc); err != nil {
+		log.Error("connector failed", "error", err)
+		w.board.SetConnector(p.Name, status.Status{State: status.Failed, WorkerID: w.cfg.WorkerID, Trace: status.Trace(err, nil)})
+		return
+	}
+	state := status.Running
+	if target == status.TargetPaused {
+		state = status.Paused
+	}
+	w.board.SetConnector(p.Name, status.Status{State: state, WorkerID: w.cfg.WorkerID})
+	log.Info("connector started", "class", p.Plugin.Class, "tasks", len(rc.taskConfigs))
+	for i, tc := range rc.taskConfigs {
+		rc.tasks = append(rc.tasks, w.startTask(ctx, rc, i, tc))
+	}
+}
+
+func (w *Worker) startConnectorInstance(ctx context.Context, rc *runningConnector) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("connector panicked: %v", r)
+		}
+	}()
+	inst := rc.parsed.Plugin.New().(connect.Connector)
+	if err := inst.Start(ctx, rc.parsed.Props); err != nil {
+		return fmt.Errorf("starting connector: %w", err)
+	}
+	rc.inst = inst
+	configs, err := inst.TaskConfigs(rc.parsed.TasksMax)
+	if err != nil {
+		return fmt.Errorf("generating task configs: %w", err)
+	}
+	if len(configs) > rc.parsed.TasksMax && rc.parsed.Values.Bool(connectorconfig.TasksMaxEnforce) {
+		return fmt.Errorf("connector generated %d task configs but tasks.max is %d", len(configs), rc.parsed.TasksMax)
+	}
+	rc.taskConfigs = configs
+	return nil
+}
+
+// startTask builds and starts one task; failures to build it leave the task FAILED.
+func (w *Worker) startTask(ctx context.Context, rc *runningConnector, n int, taskProps map[string]string) *handle {
+	id := status.TaskID{Connector: rc.parsed.Name, Task: n}
+	log := w.log.With("connector", id.Connector, "task", n)
+	h := newHandle(id, w.board, w.cfg.WorkerID, log)
+	h.setPaused(rc.target == status.TargetPaused)
+	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	h.cancel = cancel
+	h.report(status.Unassigned, "")
+	run, err := w.buildTask(h, rc, taskProps, log)
+	if err != nil {
+		h.fail(err, nil)
+		close(h.done)
+		h.abort()
+		return h
+	}
+	go h.guard(func() error { return run(tctx) })
+	return h
+}
+
+// buildTask wires a task's plugins and clients; it returns the task loop.
+func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string]string, log *slog.Logger) (func(context.Context) error, error) {
+	p := rc.parsed
+	conv, err := newConverters(w.reg, w.cfg.Props, p.Props)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := newChain(w.reg, p)
+	if err != nil {
+		return nil, err
+	}
+	base := []kgo.Opt{kgo.SeedBrokers(w.cfg.BootstrapServers...)}
+	switch c := rc.inst.(type) {
+	case connect.SourceConnector:
+		popts, err := producerOpts(w.cfg.Props, p.Props)
+		if err != nil {
+			ch.close()
+			return nil, err
+		}
+		opts := append(base,
+			kgo.ClientID("connector-producer-"+p.Name+"-"+strconv.Itoa(h.id.Task)),
+			kgo.RecordPartitioner(newExplicitPartitioner()),
+			kgo.AllowAutoTopicCreation(),
+			// Connect retries sends forever; the record timeout is the
+			// graceful shutdown bound instead.
+			kgo.RecordRetries(1<<30),
+		)
+		cl, err := kgo.NewClient(append(opts, popts...)...)
+		if err != nil {
+			ch.close()
+			return nil, fmt.Errorf("creating producer: %w", err)
+		}
+		r := &sourceRunner{h: h, task: c.NewTask(), props: taskProps, chain: ch, conv: conv, producer: cl,
+			offsets: w.offsets, flushInt: w.cfg.OffsetFlushInterval, flushTO: w.cfg.OffsetFlushTimeout, log: log, sub: newSubmitted()}
+		return r.run, nil
+	case connect.SinkConnector:
+		r := &sinkRunner{h: h, task: c.NewTask(), props: taskProps, chain: ch, conv: conv,
+			flushInt: w.cfg.OffsetFlushInterval, flushTO: w.cfg.OffsetFlushTimeout, log: log, maxPoll: 500,
+			consumed: map[connect.TopicPartition]int64{}, assigned: map[connect.TopicPartition]bool{},
+			pausedByTask: map[connect.TopicPartition]bool{}}
+		opts := append(base, kgo.ClientID("connector-consumer-"+p.Name+"-"+strconv.Itoa(h.id.Task)))
+		opts = append(opts, r.consumerOpts(p.Name, p.Values.List(connectorconfig.Topics), p.Values.String(connectorconfig.TopicsRegex))...)
+		cl, err := kgo.NewClient(opts...)
+		if err != nil {
+			ch.close()
+			return nil, fmt.Errorf("creating consumer: %w", err)
+		}
+		r.consumer = cl
+		return r.run, nil
+	}
+	ch.close()
+	return nil, fmt.Errorf("connector %s is neither a source nor a sink", p.Plugin.Class)
+}
+
+// Pause pauses or resumes a connector's tasks.
+func (w *Worker) SetPaused(name string, paused bool) error {
+	w.mu.Lock()
+	rc, ok := w.connectors[name]
+	w.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("connector %s is not running on this worker", name)
+	}
+	for _, h := range rc.tasks {
+		h.setPaused(paused)
+	}
+	state, target := status.Running, status.TargetStarted
+	if paused {
+		state, target = status.Paused, status.TargetPaused
+	}
+	rc.target = target
+	if s, ok := w.board.Connector(name); ok && s.State != status.Failed {
+		w.board.SetConnector(name, status.Status{State: state, WorkerID: w.cfg.WorkerID})
+	}
+	return nil
+}
+
+// TaskConfigs returns the task configs a connector generated.
+func (w *Worker) TaskConfigs(name string) []map[string]string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if rc, ok := w.connectors[name]; ok {
+		return rc.taskConfigs
+	}
+	return nil
+}
+
+// StopConnector stops a connector's tasks (each gets to flush and commit),
+// then the connector. It waits until ctx ends at most.
+func (w *Worker) StopConnector(ctx context.Context, name string) error {
+	w.mu.Lock()
+	rc, ok := w.connectors[name]
+	delete(w.connectors, name)
+	w.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	var errs []error
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, h := range rc.tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := h.stop(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if rc.inst != nil {
+		if err := rc.inst.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stopping connector %s: %w", name, err))
+		}
+	}
+	w.log.Info("connector stopped", "connector", name)
+	return errors.Join(errs...)
+}
+
+// StopAll stops every connector within the graceful shutdown timeout.
+func (w *Worker) StopAll(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, max(w.cfg.ShutdownTimeout, time.Millisecond))
+	defer cancel()
+	w.mu.Lock()
+	names := make([]string, 0, len(w.connectors))
+	for n := range w.connectors {
+		names = append(names, n)
+	}
+	w.mu.Unlock()
+	var wg sync.WaitGroup
+	errs := make([]error, len(names))
+	for i, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = w.StopConnector(ctx, n)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,144 @@
+package workerconfig
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goconnect/goconnect/connect/config"
+)
+
+// Keys of the worker config that goconnect reads.
+const (
+	BootstrapServers              = "bootstrap.servers"
+	KeyConverter                  = "key.converter"
+	ValueConverter                = "value.converter"
+	HeaderConverter               = "header.converter"
+	OffsetFlushInterval           = "offset.flush.interval.ms"
+	OffsetFlushTimeout            = "offset.flush.timeout.ms"
+	TaskShutdownGracefulTimeout   = "task.shutdown.graceful.timeout.ms"
+	OffsetStorageFile             = "offset.storage.file.filename"
+	Listeners                     = "listeners"
+	RestPort                      = "rest.port"
+	RestAdvertisedHostName        = "rest.advertised.host.name"
+	RestAdvertisedPort            = "rest.advertised.port"
+	TopicCreationEnable           = "topic.creation.enable"
+	DefaultHeaderConverterClass   = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
+	defaultListener               = "http://:8083"
+	defaultOffsetFlushIntervalMs  = "60000"
+	defaultGracefulShutdownMillis = "5000"
+)
+
+// Def returns the worker config definition shared by both modes.
+func Def() *config.Def {
+	d := config.NewDef()
+	d.Define(config.Key{Name: BootstrapServers, Type: config.TypeList, Default: "localhost:9092", Importance: config.High,
+		Doc: "Kafka brokers to connect to."})
+	d.Define(config.Key{Name: KeyConverter, Type: config.TypeClass, Required: true, Importance: config.High,
+		Doc: "Default converter of record keys."})
+	d.Define(config.Key{Name: ValueConverter, Type: config.TypeClass, Required: true, Importance: config.High,
+		Doc: "Default converter of record values."})
+	d.Define(config.Key{Name: HeaderConverter, Type: config.TypeClass, Default: DefaultHeaderConverterClass, Importance: config.Low,
+		Doc: "Default converter of header values."})
+	d.Define(config.Key{Name: OffsetFlushInterval, Type: config.TypeLong, Default: defaultOffsetFlushIntervalMs,
+		Validator: config.AtLeast(0), Importance: config.Low, Doc: "Interval between offset commits."})
+	d.Define(config.Key{Name: OffsetFlushTimeout, Type: config.TypeLong, Default: "5000",
+		Validator: config.AtLeast(0), Importance: config.Low, Doc: "Time allowed for an offset commit."})
+	d.Define(config.Key{Name: TaskShutdownGracefulTimeout, Type: config.TypeLong, Default: defaultGracefulShutdownMillis,
+		Validator: config.AtLeast(0), Importance: config.Low, Doc: "Time allowed for all tasks to stop."})
+	d.Define(config.Key{Name: Listeners, Type: config.TypeList, Default: "", Importance: config.Low,
+		Doc: "REST listeners, scheme://host:port."})
+	d.Define(config.Key{Name: RestPort, Type: config.TypeInt, Default: "8083", Importance: config.Low,
+		Doc: "REST port used when listeners is unset (removed in Connect 3.0, still set by the container)."})
+	d.Define(config.Key{Name: RestAdvertisedHostName, Type: config.TypeString, Importance: config.Low, Doc: "Host name in worker ids."})
+	d.Define(config.Key{Name: RestAdvertisedPort, Type: config.TypeInt, Importance: config.Low, Doc: "Port in worker ids."})
+	d.Define(config.Key{Name: TopicCreationEnable, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
+		Doc: "Allow source connectors to create topics."})
+	return d
+}
+
+// StandaloneDef adds the standalone-only keys.
+func StandaloneDef() *config.Def {
+	return Def().Define(config.Key{Name: OffsetStorageFile, Type: config.TypeString, Required: true,
+		Validator: config.NonEmpty(), Importance: config.High, Doc: "File holding source offsets."})
+}
+
+// Worker is the parsed worker config.
+type Worker struct {
+	Props               map[string]string
+	BootstrapServers    []string
+	OffsetFlushInterval time.Duration
+	OffsetFlushTimeout  time.Duration
+	ShutdownTimeout     time.Duration
+	OffsetFile          string
+	// RestAddr is host:port the REST server listens on.
+	RestAddr string
+	// WorkerID is the advertised host:port used in statuses.
+	WorkerID string
+	// BootstrapExplicit tells whether bootstrap.servers was given; without
+	// it goconnect may start its embedded broker.
+	BootstrapExplicit bool
+}
+
+// ParseStandalone validates standalone worker props.
+func ParseStandalone(props map[string]string) (*Worker, error) {
+	return parse(props, StandaloneDef())
+}
+
+func parse(props map[string]string, def *config.Def) (*Worker, error) {
+	v, err := def.Parse(props)
+	if err != nil {
+		return nil, fmt.Errorf("invalid worker config: %w", err)
+	}
+	w := &Worker{
+		Props:               props,
+		BootstrapServers:    v.List(BootstrapServers),
+		OffsetFlushInterval: v.Duration(OffsetFlushInterval),
+		OffsetFlushTimeout:  v.Duration(OffsetFlushTimeout),
+		ShutdownTimeout:     v.Duration(TaskShutdownGracefulTimeout),
+		OffsetFile:          v.String(OffsetStorageFile),
+		BootstrapExplicit:   v.IsSet(BootstrapServers),
+	}
+	host, port, err := listenAddr(v.List(Listeners), v.Int(RestPort))
+	if err != nil {
+		return nil, err
+	}
+	w.RestAddr = host + ":" + strconv.Itoa(port)
+	advHost := v.String(RestAdvertisedHostName)
+	if advHost == "" {
+		advHost = host
+	}
+	if advHost == "" {
+		advHost, _ = os.Hostname()
+	}
+	advPort := port
+	if v.Get(RestAdvertisedPort) != nil {
+		advPort = int(v.Int(RestAdvertisedPort))
+	}
+	w.WorkerID = advHost + ":" + strconv.Itoa(advPort)
+	return w, nil
+}
+
+// listenAddr picks the first http listener; rest.port serves when
+// listeners is unset, as the container still sets it.
+func listenAddr(listeners []string, restPort int32) (string, int, error) {
+	if len(listeners) == 0 {
+		return "", int(restPort), nil
+	}
+	l := listeners[0]
+	scheme, hostport, ok := strings.Cut(l, "://")
+	if !ok || (scheme != "http" && scheme != "https") {
+		return "", 0, &config.Error{Key: Listeners, Value: l, Message: "listener must look like http://host:port"}
+	}
+	i := strings.LastIndex(hostport, ":")
+	if i < 0 {
+		return "", 0, &config.Error{Key: Listeners, Value: l, Message: "listener has no port"}
+	}
+	port, err := strconv.Atoi(hostport[i+1:])
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, &config.Error{Key: Listeners, Value: l, Message: "listener port is not a number in 0..65535"}
+	}
+	return strings.Trim(hostport[:i], "[]"), port, nil
+}
