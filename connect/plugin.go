@@ -115,9 +115,11 @@ type Converter interface {
 	ToConnectData(topic string, headers Headers, b []byte) (*data.Schema, any, error)
 }
 
-// HeaderConverter turns header values into bytes and back.
+// HeaderConverter turns header values into bytes and back. Its configure
+// method has its own name so one type can be both a Converter and a
+// HeaderConverter, as JsonConverter and StringConverter are in Connect.
 type HeaderConverter interface {
-	Configure(props map[string]string) error
+	ConfigureHeader(props map[string]string) error
 	FromConnectHeader(topic, key string, schema *data.Schema, value any) ([]byte, error)
 	ToConnectHeader(topic, key string, b []byte) (*data.Schema, any, error)
 }

@@ -38,7 +38,7 @@ func newConverters(reg *plugins.Registry, worker, conn map[string]string) (*conv
 	}
 	c.header = d.New().(connect.HeaderConverter)
 	props["converter.type"] = "header"
-	if err := c.header.Configure(props); err != nil {
+	if err := c.header.ConfigureHeader(props); err != nil {
 		return nil, fmt.Errorf("configuring %s %s: %w", workerconfig.HeaderConverter, class, err)
 	}
 	return &c, nil

@@ -39,7 +39,6 @@ type sinkRunner struct {
 	assigned     map[connect.TopicPartition]bool
 	commitAsked  bool
 	pausedByTask map[connect.TopicPartition]bool
-	started      bool
 }
 
 // sinkContext is what the sink task sees of the runtime.
@@ -173,7 +172,17 @@ func fromTopicMap(m map[string][]int32) []connect.TopicPartition {
 }
 
 func (r *sinkRunner) run(ctx context.Context) error {
-	defer r.consumer.Close()
+	closed := false
+	closeConsumer := func() {
+		if !closed {
+			closed = true
+			// Leaving the group waits for an allowed rebalance; the
+			// revocation it triggers flushes and commits once more.
+			r.consumer.AllowRebalance()
+			r.consumer.Close()
+		}
+	}
+	defer closeConsumer()
 	defer r.chain.close()
 	if err := r.task.Start(ctx, sinkContext{r}, r.props); err != nil {
 		return fmt.Errorf("starting sink task: %w", err)
@@ -187,6 +196,8 @@ func (r *sinkRunner) run(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	// The task stops after the consumer so no callback reaches a stopped task.
+	closeConsumer()
 	if err := r.task.Stop(); err != nil {
 		errs = append(errs, fmt.Errorf("stopping sink task: %w", err))
 	}

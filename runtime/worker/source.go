@@ -100,7 +100,7 @@ func (r *sourceRunner) loop(ctx context.Context) error {
 
 // send converts and produces one poll's records.
 func (r *sourceRunner) send(recs []connect.SourceRecord) error {
-	b := &batch{offsets: make(map[string]offsetstore.Offset, 1)}
+	b := &batch{offsets: make(map[string]offsetstore.Offset, 1), records: len(recs)}
 	b.remaining.Store(int64(len(recs)))
 	r.sub.add(b)
 	promise := func(_ *kgo.Record, err error) { b.ack(err) }
@@ -161,7 +161,7 @@ func (r *sourceRunner) convert(sr *connect.SourceRecord) (*kgo.Record, error) {
 
 // commit stores the offsets of every acknowledged batch.
 func (r *sourceRunner) commit(ctx context.Context) error {
-	offs, err := r.sub.committable()
+	offs, records, err := r.sub.committable()
 	if err != nil {
 		return fmt.Errorf("producing records: %w", err)
 	}
@@ -178,7 +178,7 @@ func (r *sourceRunner) commit(ctx context.Context) error {
 			r.log.Warn("source task commit hook failed", "error", err)
 		}
 	}
-	r.log.Debug("committed source offsets", "partitions", len(offs))
+	r.log.Info("committed source offsets", "records", records, "partitions", len(offs))
 	return nil
 }
 

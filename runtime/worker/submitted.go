@@ -14,6 +14,8 @@ import (
 type batch struct {
 	remaining atomic.Int64
 	failed    atomic.Pointer[error]
+	// records is the number of records the poll returned.
+	records int
 	// offsets holds the last offset of each source partition in the batch.
 	offsets map[string]offsetstore.Offset
 }
@@ -58,16 +60,17 @@ func (s *submitted) add(b *batch) {
 }
 
 // committable pops the acknowledged prefix and returns its offsets (the
-// latest per partition), plus the first produce error seen.
-func (s *submitted) committable() ([]offsetstore.Offset, error) {
+// latest per partition) and how many records they cover, or the first
+// produce error seen.
+func (s *submitted) committable() ([]offsetstore.Offset, int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	merged := map[string]offsetstore.Offset{}
 	var order []string
-	n := 0
+	n, records := 0, 0
 	for _, b := range s.batches {
 		if errp := b.failed.Load(); errp != nil {
-			return nil, *errp
+			return nil, 0, *errp
 		}
 		if b.remaining.Load() > 0 {
 			break
@@ -79,13 +82,14 @@ func (s *submitted) committable() ([]offsetstore.Offset, error) {
 			merged[k] = o
 		}
 		n++
+		records += b.records
 	}
 	s.batches = append(s.batches[:0], s.batches[n:]...)
 	out := make([]offsetstore.Offset, 0, len(order))
 	for _, k := range order {
 		out = append(out, merged[k])
 	}
-	return out, nil
+	return out, records, nil
 }
 
 // firstError returns a produce failure of any batch still in flight.
@@ -98,11 +102,4 @@ func (s *submitted) firstError() error {
 		}
 	}
 	return nil
-}
-
-// pending counts batches not yet committed.
-func (s *submitted) pending() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.batches)
 }

@@ -1,0 +1,444 @@
+package jsonconv
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// appendSchema writes a schema as JsonConverter.asJsonSchema does: type,
+// then items / keys, values / fields, then optional, name, version, doc,
+// parameters and default.
+func (c *Converter) appendSchema(b []byte, s *data.Schema) ([]byte, error) {
+	b = append(b, `{"type":`...)
+	b = appendString(b, jsonTypeName(s.Type))
+	var err error
+	switch s.Type {
+	case data.TypeArray:
+		b = append(b, `,"items":`...)
+		if b, err = c.appendSchema(b, s.Value); err != nil {
+			return b, err
+		}
+	case data.TypeMap:
+		b = append(b, `,"keys":`...)
+		if b, err = c.appendSchema(b, s.Key); err != nil {
+			return b, err
+		}
+		b = append(b, `,"values":`...)
+		if b, err = c.appendSchema(b, s.Value); err != nil {
+			return b, err
+		}
+	case data.TypeStruct:
+		b = append(b, `,"fields":[`...)
+		for i, f := range s.Fields {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = c.appendSchema(b, f.Schema); err != nil {
+				return b, err
+			}
+			// The field name goes last, inside the field's schema object.
+			b = append(b[:len(b)-1], `,"field":`...)
+			b = appendString(b, f.Name)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"optional":`...)
+	b = strconv.AppendBool(b, s.Optional)
+	if s.Name != "" {
+		b = append(b, `,"name":`...)
+		b = appendString(b, s.Name)
+	}
+	if s.Version != nil {
+		b = append(b, `,"version":`...)
+		b = strconv.AppendInt(b, int64(*s.Version), 10)
+	}
+	if s.Doc != "" {
+		b = append(b, `,"doc":`...)
+		b = appendString(b, s.Doc)
+	}
+	if len(s.Parameters) > 0 {
+		b = append(b, `,"parameters":{`...)
+		for i, k := range s.SortedParamKeys() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendString(b, s.Parameters[k])
+		}
+		b = append(b, '}')
+	}
+	if s.Default != nil {
+		b = append(b, `,"default":`...)
+		if b, err = c.appendValue(b, s, s.Default); err != nil {
+			return b, fmt.Errorf("default value: %w", err)
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func jsonTypeName(t data.Type) string {
+	switch t {
+	case data.TypeFloat32:
+		return "float"
+	case data.TypeFloat64:
+		return "double"
+	}
+	return t.String()
+}
+
+// appendValue writes a value as JsonConverter.convertToJson does.
+func (c *Converter) appendValue(b []byte, s *data.Schema, v any) ([]byte, error) {
+	if v == nil {
+		if s == nil {
+			return append(b, "null"...), nil
+		}
+		if s.Default != nil && c.replaceNull {
+			return c.appendValue(b, s, s.Default)
+		}
+		if s.Optional {
+			return append(b, "null"...), nil
+		}
+		return b, fmt.Errorf("conversion error: null value for field that is required and has no default value")
+	}
+	if s == nil {
+		return c.appendSchemaless(b, v)
+	}
+	switch s.Name {
+	case data.DecimalName:
+		d, ok := v.(*data.BigDecimal)
+		if !ok {
+			return b, typeError(s, v)
+		}
+		if c.numericDecimal {
+			return append(b, d.String()...), nil
+		}
+		raw, err := data.DecimalToBytes(s, d)
+		if err != nil {
+			return b, err
+		}
+		return appendBase64(b, raw), nil
+	case data.DateName:
+		t, ok := v.(time.Time)
+		if !ok {
+			return b, typeError(s, v)
+		}
+		days, err := data.DateToDays(t)
+		if err != nil {
+			return b, err
+		}
+		return strconv.AppendInt(b, int64(days), 10), nil
+	case data.TimeName:
+		t, ok := v.(time.Time)
+		if !ok {
+			return b, typeError(s, v)
+		}
+		ms, err := data.TimeToMillis(t)
+		if err != nil {
+			return b, err
+		}
+		return strconv.AppendInt(b, int64(ms), 10), nil
+	case data.TimestampName:
+		t, ok := v.(time.Time)
+		if !ok {
+			return b, typeError(s, v)
+		}
+		return strconv.AppendInt(b, t.UnixMilli(), 10), nil
+	}
+	switch s.Type {
+	case data.TypeInt8:
+		if x, ok := v.(int8); ok {
+			return strconv.AppendInt(b, int64(x), 10), nil
+		}
+	case data.TypeInt16:
+		if x, ok := v.(int16); ok {
+			return strconv.AppendInt(b, int64(x), 10), nil
+		}
+	case data.TypeInt32:
+		if x, ok := v.(int32); ok {
+			return strconv.AppendInt(b, int64(x), 10), nil
+		}
+	case data.TypeInt64:
+		if x, ok := v.(int64); ok {
+			return strconv.AppendInt(b, x, 10), nil
+		}
+	case data.TypeFloat32:
+		if x, ok := v.(float32); ok {
+			return appendFloat(b, float64(x), 32)
+		}
+	case data.TypeFloat64:
+		if x, ok := v.(float64); ok {
+			return appendFloat(b, x, 64)
+		}
+	case data.TypeBoolean:
+		if x, ok := v.(bool); ok {
+			return strconv.AppendBool(b, x), nil
+		}
+	case data.TypeString:
+		if x, ok := v.(string); ok {
+			return appendString(b, x), nil
+		}
+	case data.TypeBytes:
+		if x, ok := v.([]byte); ok {
+			return appendBase64(b, x), nil
+		}
+	case data.TypeArray:
+		if x, ok := v.([]any); ok {
+			b = append(b, '[')
+			for i, e := range x {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				var err error
+				if b, err = c.appendValue(b, s.Value, e); err != nil {
+					return b, err
+				}
+			}
+			return append(b, ']'), nil
+		}
+	case data.TypeMap:
+		return c.appendMap(b, s, v)
+	case data.TypeStruct:
+		st, ok := v.(*data.Struct)
+		if !ok {
+			break
+		}
+		if !data.Equal(st.Schema(), s) {
+			return b, fmt.Errorf("mismatching schema")
+		}
+		b = append(b, '{')
+		for i, f := range s.Fields {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, f.Name)
+			b = append(b, ':')
+			var err error
+			if b, err = c.appendValue(b, f.Schema, st.RawIndex(i)); err != nil {
+				return b, fmt.Errorf("field %s: %w", f.Name, err)
+			}
+		}
+		return append(b, '}'), nil
+	}
+	return b, typeError(s, v)
+}
+
+func typeError(s *data.Schema, v any) error {
+	return fmt.Errorf("invalid type for %s: %T", s.Type.JavaName(), v)
+}
+
+// appendMap writes maps with string keys as objects, others as arrays of
+// [key, value] pairs; keys are sorted so output is stable.
+func (c *Converter) appendMap(b []byte, s *data.Schema, v any) ([]byte, error) {
+	stringKeys := s.Key == nil || s.Key.Type == data.TypeString
+	var err error
+	switch m := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if stringKeys {
+			b = append(b, '{')
+			for i, k := range keys {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, k)
+				b = append(b, ':')
+				if b, err = c.appendValue(b, valueSchema(s), m[k]); err != nil {
+					return b, err
+				}
+			}
+			return append(b, '}'), nil
+		}
+		return b, fmt.Errorf("map with string keys does not match key schema %s", s.Key.Type.JavaName())
+	case map[any]any:
+		keys := make([]any, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return data.JavaString(keys[i]) < data.JavaString(keys[j]) })
+		if stringKeys {
+			b = append(b, '{')
+			for i, k := range keys {
+				ks, ok := k.(string)
+				if !ok {
+					return b, fmt.Errorf("map key %v is not a string", k)
+				}
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, ks)
+				b = append(b, ':')
+				if b, err = c.appendValue(b, valueSchema(s), m[k]); err != nil {
+					return b, err
+				}
+			}
+			return append(b, '}'), nil
+		}
+		b = append(b, '[')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '[')
+			if b, err = c.appendValue(b, s.Key, k); err != nil {
+				return b, err
+			}
+			b = append(b, ',')
+			if b, err = c.appendValue(b, valueSchema(s), m[k]); err != nil {
+				return b, err
+			}
+			b = append(b, ']')
+		}
+		return append(b, ']'), nil
+	}
+	return b, typeError(s, v)
+}
+
+func valueSchema(s *data.Schema) *data.Schema {
+	if s == nil {
+		return nil
+	}
+	return s.Value
+}
+
+// appendSchemaless writes a value with no schema, inferring from its Go type.
+func (c *Converter) appendSchemaless(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case int8:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int16:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case float32:
+		return appendFloat(b, float64(x), 32)
+	case float64:
+		return appendFloat(b, x, 64)
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case string:
+		return appendString(b, x), nil
+	case []byte:
+		return appendBase64(b, x), nil
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = c.appendValue(b, nil, e); err != nil {
+				return b, err
+			}
+		}
+		return append(b, ']'), nil
+	case map[string]any:
+		return c.appendMap(b, &data.Schema{Type: data.TypeMap}, x)
+	case map[any]any:
+		allStrings := true
+		for k := range x {
+			if _, ok := k.(string); !ok {
+				allStrings = false
+				break
+			}
+		}
+		ks := &data.Schema{Type: data.TypeMap}
+		if !allStrings {
+			ks.Key = &data.Schema{Type: data.TypeInt64} // anything but STRING: pairs
+		}
+		return c.appendMap(b, ks, x)
+	case *data.Struct:
+		return c.appendValue(b, x.Schema(), x)
+	case *data.BigDecimal:
+		return append(b, x.String()...), nil
+	case time.Time:
+		return strconv.AppendInt(b, x.UnixMilli(), 10), nil
+	}
+	return b, fmt.Errorf("Go type %T does not have a corresponding schema type", v)
+}
+
+// appendFloat writes a float as Jackson does (Java's Double/Float.toString).
+func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		// Jackson's default QUOTE_NON_NUMERIC_NUMBERS writes these as
+		// strings ("NaN", "Infinity"), which also keeps the JSON valid.
+		return appendString(b, data.JavaFloat(f, bits)), nil
+	}
+	return append(b, data.JavaFloat(f, bits)...), nil
+}
+
+func appendBase64(b []byte, raw []byte) []byte {
+	b = append(b, '"')
+	n := base64.StdEncoding.EncodedLen(len(raw))
+	b = append(b, make([]byte, n)...)
+	base64.StdEncoding.Encode(b[len(b)-n:], raw)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+// appendString quotes a string as Jackson does: it escapes quote,
+// backslash and control characters only; '/', '<', '&' and non-ASCII stay
+// as they are.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			if c < utf8.RuneSelf {
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, s[start:i]...)
+				b = append(b, "\uFFFD"...)
+				i++
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"':
+			b = append(b, '\\', '"')
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		}
+		i++
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
