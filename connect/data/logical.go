@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ type BigDecimal struct {
 	Unscaled *big.Int
 	Scale    int32
 }
+
+// maxRescale bounds how far Rescale moves the decimal point.
+const maxRescale = 1000
 
 // NewBigDecimal returns unscaled×10^-scale.
 func NewBigDecimal(unscaled int64, scale int32) *BigDecimal {
@@ -77,6 +81,11 @@ func (d *BigDecimal) Rescale(scale int32) (*BigDecimal, error) {
 	if scale == d.Scale {
 		return d, nil
 	}
+	if diff := int64(scale) - int64(d.Scale); diff > maxRescale || diff < -maxRescale {
+		// Scales come from schemas in messages; a huge one would make
+		// the power of ten below take unbounded time and memory.
+		return nil, fmt.Errorf("cannot rescale decimal from scale %d to %d", d.Scale, scale)
+	}
 	u := new(big.Int).Set(d.Unscaled)
 	if scale > d.Scale {
 		u.Mul(u, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale-d.Scale)), nil))
@@ -92,6 +101,14 @@ func (d *BigDecimal) Rescale(scale int32) (*BigDecimal, error) {
 
 // Float64 converts to the nearest float64.
 func (d *BigDecimal) Float64() float64 {
+	if d.Scale > 400 || d.Scale < -400 {
+		// Beyond float64's range either way; avoid a huge power of ten.
+		sign := d.Unscaled.Sign()
+		if sign == 0 || d.Scale > 0 {
+			return 0
+		}
+		return math.Inf(sign)
+	}
 	r := new(big.Rat).SetInt(d.Unscaled)
 	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d.Scale)), nil)
 	if d.Scale >= 0 {
