@@ -8,6 +8,9 @@ import (
 	jsonconv "github.com/goconnect/goconnect/converters/json"
 	"github.com/goconnect/goconnect/converters/simpleheader"
 	"github.com/goconnect/goconnect/converters/stringconv"
+	"github.com/goconnect/goconnect/transforms/apache"
+	"github.com/goconnect/goconnect/transforms/debezium"
+	"github.com/goconnect/goconnect/transforms/predicates"
 )
 
 // BuiltinDescs lists every plugin compiled into goconnect.
@@ -17,7 +20,10 @@ func BuiltinDescs() []connect.PluginDesc {
 		filestream.SourceDesc(),
 		filestream.SinkDesc(),
 		simpleheader.Desc(),
+		debezium.Desc(),
 	}
+	descs = append(descs, apache.Descs()...)
+	descs = append(descs, predicates.Descs()...)
 	// Converters that also serve as header converters are listed under both types.
 	for _, d := range []connect.PluginDesc{jsonconv.Desc(), stringconv.Desc(), bytearray.Desc()} {
 		descs = append(descs, d)
