@@ -21,6 +21,8 @@ const usage = `goconnect — a Kafka Connect worker in Go
 Usage:
   goconnect standalone [flags] worker.properties [connector.json|connector.properties|folder ...]
   goconnect consume [flags] topic        print records of a topic (for trying things out)
+  goconnect offsets get|set|reset [--url http://127.0.0.1:8083] [--file offsets.json] connector
+                                         read or change a connector's offsets through the REST API
   goconnect plugins                      list the plugins and the Java class names they answer to
   goconnect version
 
@@ -44,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runStandalone(ctx, args[1:], stdout, stderr)
 	case "consume":
 		err = runConsume(ctx, args[1:], stdout, stderr)
+	case "offsets":
+		err = runOffsets(ctx, args[1:], stdout, stderr, os.Stdin)
 	case "plugins":
 		err = runPlugins(stdout)
 	case "version", "--version", "-version":

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/goconnect/goconnect/runtime/logging"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/rest"
 	"github.com/goconnect/goconnect/runtime/standalone"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/worker"
@@ -47,7 +49,9 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 		fs.Usage()
 		return fmt.Errorf("standalone needs a worker properties file")
 	}
-	log := logging.New(stderr, f.logLevel, f.logJSON)
+	rootLevel := new(slog.LevelVar)
+	rootLevel.Set(logging.ParseLevel(f.logLevel))
+	log := newLogger(stderr, rootLevel, f.logJSON)
 
 	props, err := readWorkerProps(fs.Arg(0))
 	if err != nil {
@@ -75,12 +79,37 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	w := worker.New(cfg, reg, offsets, board, log)
 	h := standalone.New(w, reg, board, log)
 
+	// The REST API listens before connectors load, as in Connect: /health
+	// answers 503 "starting" until they are.
+	srv := rest.New(rest.Config{Herder: h, Loggers: rest.NewLoggers(rootLevel), Commit: version, Log: log})
+	ln, err := net.Listen("tcp", cfg.RestAddr)
+	if err != nil {
+		_ = h.Stop(context.Background())
+		return fmt.Errorf("REST listener on %s: %w", cfg.RestAddr, err)
+	}
+	srvCtx, stopSrv := context.WithCancel(ctx)
+	defer stopSrv()
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Serve(srvCtx, ln) }()
+
 	if err := loadConnectors(ctx, h, fs.Args()[1:], log); err != nil {
+		stopSrv()
+		<-srvDone
 		_ = h.Stop(context.Background())
 		return err
 	}
-	log.Info("goconnect standalone worker started", "worker_id", cfg.WorkerID, "bootstrap.servers", strings.Join(cfg.BootstrapServers, ","))
-	<-ctx.Done()
+	srv.SetReady()
+	log.Info("goconnect standalone worker started", "worker_id", cfg.WorkerID, "rest", ln.Addr().String(),
+		"bootstrap.servers", strings.Join(cfg.BootstrapServers, ","))
+	var srvErr error
+	select {
+	case <-ctx.Done():
+		srvErr = <-srvDone
+	case srvErr = <-srvDone:
+	}
+	if srvErr != nil {
+		log.Error("REST server stopped", "error", srvErr)
+	}
 	log.Info("shutting down: stopping tasks, flushing and committing offsets")
 	if err := h.Stop(context.Background()); err != nil {
 		// Offsets of records not acknowledged were not committed, so a
@@ -146,4 +175,14 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// newLogger writes text (or JSON) lines at the level held by level, which
+// PUT /admin/loggers/root changes at run time.
+func newLogger(w io.Writer, level *slog.LevelVar, json bool) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if json {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }

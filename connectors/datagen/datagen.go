@@ -7,6 +7,7 @@ package datagen
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -78,7 +79,7 @@ func parse(props map[string]string) (*settings, error) {
 		return nil, err
 	}
 	msgs := crossCheck(props)
-	for _, k := range []string{keyQuickstart, keyKeyField} {
+	for _, k := range []string{keyQuickstart, keySchemaStr, keySchemaFile, keyKeyField} {
 		if len(msgs[k]) > 0 {
 			return nil, &config.Error{Key: k, Value: props[k], Message: msgs[k][0]}
 		}
@@ -111,8 +112,10 @@ func crossCheck(props map[string]string) map[string][]string {
 	switch {
 	case set != 1:
 		out[keyQuickstart] = append(out[keyQuickstart], "Must set exactly one of quickstart, schema.string or schema.filename")
-	case qs == "":
-		out[keyQuickstart] = append(out[keyQuickstart], "schema.string and schema.filename are not supported by goconnect yet; use quickstart=ratings")
+	case str != "":
+		out[keySchemaStr] = append(out[keySchemaStr], "schema.string is not supported by goconnect yet; use quickstart=ratings")
+	case file != "":
+		out[keySchemaFile] = append(out[keySchemaFile], "schema.filename is not supported by goconnect yet; use quickstart=ratings")
 	case !strings.EqualFold(qs, "ratings"):
 		out[keyQuickstart] = append(out[keyQuickstart], fmt.Sprintf("quickstart %q is not supported by goconnect yet; supported: ratings", qs))
 	}
@@ -139,7 +142,7 @@ func (*Connector) Validate(props map[string]string) map[string][]string { return
 // Start implements connect.Connector.
 func (c *Connector) Start(_ context.Context, props map[string]string) error {
 	if _, err := parse(props); err != nil {
-		return err
+		return fmt.Errorf("datagen connector: %w", err)
 	}
 	c.props = props
 	return nil
@@ -177,6 +180,8 @@ type Task struct {
 	partition  map[string]any
 	headerGen  connect.Header
 	headerTask connect.Header
+	// boxedCount is t.count as an interface, or nil before the first record.
+	boxedCount any
 }
 
 // Start implements connect.SourceTask: it restores the generation, the
@@ -184,12 +189,12 @@ type Task struct {
 func (t *Task) Start(ctx context.Context, tc connect.SourceTaskContext, props map[string]string) error {
 	s, err := parse(props)
 	if err != nil {
-		return err
+		return fmt.Errorf("datagen task: %w", err)
 	}
 	t.s = s
 	id, err := strconv.ParseInt(props[keyTaskID], 10, 32)
 	if err != nil {
-		return fmt.Errorf("datagen task: bad %s %q", keyTaskID, props[keyTaskID])
+		return fmt.Errorf("datagen task: bad %s %q: %w", keyTaskID, props[keyTaskID], err)
 	}
 	t.taskID = id
 	t.partition = map[string]any{keyTaskID: id}
@@ -203,7 +208,9 @@ func (t *Task) Start(ctx context.Context, tc connect.SourceTaskContext, props ma
 	} else {
 		t.rnd = newJavaRandom(rand.Int64())
 	}
-	t.jitter = rand.New(rand.NewPCG(uint64(t.rnd.nextLong()), uint64(id)))
+	// The sleep jitter needs no determinism (datagen uses Math.random for
+	// it), so it gets its own source and leaves the data sequence alone.
+	t.jitter = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	off, err := tc.Offsets().Offset(ctx, t.partition)
 	if err != nil {
 		return fmt.Errorf("datagen task %d: reading stored offset: %w", id, err)
@@ -213,23 +220,15 @@ func (t *Task) Start(ctx context.Context, tc connect.SourceTaskContext, props ma
 		gen, err1 := asInt64(off[offTaskGeneration])
 		count, err2 := asInt64(off[offCurrentIteration])
 		seed, err3 := asInt64(off[offRandomSeed])
-		if err1 != nil || err2 != nil || err3 != nil {
-			return fmt.Errorf("datagen task %d: stored offset %v is not datagen's: %v", id, off, firstErr(err1, err2, err3))
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return fmt.Errorf("datagen task %d: stored offset %v is not datagen's: %w", id, off, err)
 		}
 		t.generation, t.count = gen, count
 		t.rnd.setSeed(seed)
 	}
+	t.boxedCount = nil
 	t.headerGen = connect.Header{Key: offTaskGeneration, Schema: data.Int64Schema, Value: t.generation}
 	t.headerTask = connect.Header{Key: keyTaskID, Schema: data.Int64Schema, Value: t.taskID}
-	return nil
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
 	return nil
 }
 
@@ -242,6 +241,12 @@ func asInt64(v any) (int64, error) {
 		return int64(x), nil
 	case int:
 		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int8:
+		return int64(x), nil
+	case float32:
+		return asInt64(float64(x))
 	case float64:
 		if x != math.Trunc(x) {
 			return 0, fmt.Errorf("%v is not an integer", x)
@@ -271,32 +276,49 @@ func (t *Task) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
 	}
 	if t.s.iterations > 0 {
 		if t.count >= t.s.iterations {
+			// Datagen's exact message (capitalised), so logs and the
+			// FAILED task trace read the same as with the Java plugin.
 			return nil, fmt.Errorf("Stopping connector: generated the configured %d number of messages", t.count)
 		}
 		n = int(min(int64(n), t.s.iterations-t.count))
 	}
 	recs := make([]connect.SourceRecord, n)
+	// One backing array holds the headers of the whole batch.
+	hdrs := make(connect.Headers, 3*n)
 	for i := range recs {
-		recs[i] = t.next()
+		recs[i] = t.next(hdrs[3*i : 3*i+3 : 3*i+3])
 	}
 	return recs, nil
 }
 
-// next builds the record at index t.count and advances the state.
-func (t *Task) next() connect.SourceRecord {
-	value := t.s.qs.generate(t.rnd, t.count)
+// next builds the record at index t.count into hdr (len 3) and advances
+// the state.
+func (t *Task) next(hdr connect.Headers) connect.SourceRecord {
+	// rating_id, the offset's current.iteration and the next record's
+	// current.iteration header are the same number: box it once.
+	next := any(t.count + 1)
+	if t.boxedCount == nil {
+		t.boxedCount = t.count
+	}
+	value := t.s.qs.generate(t.rnd, t.count, next)
 	// Re-seed per record so the offset can carry the generator state.
 	seed := t.rnd.nextLong()
 	t.rnd.setSeed(seed)
+	// As datagen: the offset is the state the next task lifetime restores,
+	// i.e. the next generation, the count including this record, and the
+	// seed just set for the next record.
 	offset := map[string]any{
 		offTaskGeneration:   t.generation + 1,
-		offCurrentIteration: t.count + 1,
+		offCurrentIteration: next,
 		offRandomSeed:       seed,
 	}
 	key := value.RawIndex(t.s.keyField.Index)
 	rec := connect.NewSourceRecord(t.partition, offset, t.s.topic, t.s.keyField.Schema, key, t.s.qs.schema, value)
-	rec.Headers = connect.Headers{t.headerGen, t.headerTask, {Key: offCurrentIteration, Schema: data.Int64Schema, Value: t.count}}
+	hdr[0], hdr[1] = t.headerGen, t.headerTask
+	hdr[2] = connect.Header{Key: offCurrentIteration, Schema: data.Int64Schema, Value: t.boxedCount}
+	rec.Headers = hdr
 	t.count++
+	t.boxedCount = next
 	return rec
 }
 

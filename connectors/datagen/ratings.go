@@ -38,8 +38,28 @@ const (
 type quickstart struct {
 	schema     *data.Schema
 	defaultKey string
-	// generate fills a struct for the record at 0-based index n.
-	generate func(r *javaRandom, n int64) *data.Struct
+	// generate fills a struct for the record at 0-based index n; id is
+	// 1+n already boxed, so the caller can share it with the key and offset.
+	generate func(r *javaRandom, n int64, id any) *data.Struct
+}
+
+// boxedStrings returns the values as interfaces, boxed once, so that
+// storing one in a struct does not allocate.
+func boxedStrings(vals []string) []any {
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		out[i] = v
+	}
+	return out
+}
+
+// boxedInts returns the int32 values [lo, hi) as interfaces, boxed once.
+func boxedInts(lo, hi int32) []any {
+	out := make([]any, hi-lo)
+	for i := range out {
+		out[i] = lo + int32(i)
+	}
+	return out
 }
 
 func ratingsQuickstart() *quickstart {
@@ -52,20 +72,22 @@ func ratingsQuickstart() *quickstart {
 		Field("channel", data.StringSchema).
 		Field("message", data.StringSchema).
 		MustBuild()
+	channels, messages := boxedStrings(ratingsChannels[:]), boxedStrings(ratingsMessages[:])
+	users, stars := boxedInts(-1, 20), boxedInts(1, 5)
 	return &quickstart{
 		schema:     s,
 		defaultKey: "rating_id",
-		generate: func(r *javaRandom, n int64) *data.Struct {
+		generate: func(r *javaRandom, n int64, id any) *data.Struct {
 			st := data.NewStruct(s)
 			// rating_id and rating_time are iteration counters (start 1,
 			// steps 1 and 12); the rest are drawn in field order.
-			st.PutIndex(fRatingID, 1+n)
-			st.PutIndex(fUserID, r.rangeInt(-1, 20))
-			st.PutIndex(fStars, r.rangeInt(1, 5))
+			st.PutIndex(fRatingID, id)
+			st.PutIndex(fUserID, users[r.rangeInt(-1, 20)+1])
+			st.PutIndex(fStars, stars[r.rangeInt(1, 5)-1])
 			st.PutIndex(fRouteID, r.rangeInt(1, 9999))
 			st.PutIndex(fRatingTime, 1+12*n)
-			st.PutIndex(fChannel, ratingsChannels[r.pick(len(ratingsChannels))])
-			st.PutIndex(fMessage, ratingsMessages[r.pick(len(ratingsMessages))])
+			st.PutIndex(fChannel, channels[r.pick(len(channels))])
+			st.PutIndex(fMessage, messages[r.pick(len(messages))])
 			return st
 		},
 	}

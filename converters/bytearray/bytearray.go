@@ -31,7 +31,7 @@ func (*Converter) ConfigureHeader(map[string]string) error { return nil }
 // FromConnectData implements connect.Converter.
 func (*Converter) FromConnectData(topic string, _ connect.Headers, s *data.Schema, v any) ([]byte, error) {
 	if s != nil && s.Type != data.TypeBytes {
-		return nil, fmt.Errorf("invalid schema type for ByteArrayConverter: %s", s.Type.JavaName())
+		return nil, fmt.Errorf("Invalid schema type for ByteArrayConverter: %s", s.Type.JavaName())
 	}
 	if v == nil {
 		return nil, nil

@@ -189,7 +189,7 @@ func (c *Converter) asConnectSchema(node any) (*data.Schema, error) {
 	}
 	if d, ok := obj["default"]; ok && d != nil {
 		// The default is read with the schema built so far.
-		partial, err := b.Build()
+		partial, err := buildChecked(b)
 		if err != nil {
 			return nil, err
 		}
@@ -199,7 +199,30 @@ func (c *Converter) asConnectSchema(node any) (*data.Schema, error) {
 		}
 		b.Default(dv)
 	}
-	return b.Build()
+	return buildChecked(b)
+}
+
+// maxDecimalScale bounds the scale of Decimal schemas read from messages:
+// writing a decimal as a plain number takes memory proportional to its
+// scale, and Connect's scale is any int32.
+const maxDecimalScale = 1000
+
+// buildChecked builds a schema and rejects Decimal schemas whose scale is
+// missing, malformed or absurd, so a bad envelope fails on read instead of
+// on every later use of the schema.
+func buildChecked(b *data.Builder) (*data.Schema, error) {
+	s, err := b.Build()
+	if err != nil || s.Name != data.DecimalName {
+		return s, err
+	}
+	scale, err := data.DecimalScale(s)
+	if err != nil {
+		return nil, err
+	}
+	if scale > maxDecimalScale || scale < -maxDecimalScale {
+		return nil, fmt.Errorf("invalid Decimal schema: scale %d is outside [-%d, %d]", scale, maxDecimalScale, maxDecimalScale)
+	}
+	return s, nil
 }
 
 // toConnect converts a payload node with a schema.

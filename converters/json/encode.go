@@ -119,6 +119,9 @@ func (c *Converter) appendValue(b []byte, s *data.Schema, v any) ([]byte, error)
 			return b, typeError(s, v)
 		}
 		if c.numericDecimal {
+			if d.Scale > maxDecimalScale || d.Scale < -maxDecimalScale {
+				return b, fmt.Errorf("decimal scale %d is too large to write as a plain number", d.Scale)
+			}
 			return append(b, d.String()...), nil
 		}
 		raw, err := data.DecimalToBytes(s, d)

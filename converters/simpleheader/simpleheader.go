@@ -99,6 +99,7 @@ func containerText(v any) string {
 		for k, e := range x {
 			parts = append(parts, containerText(k)+":"+containerText(e))
 		}
+		sort.Strings(parts) // stable output; Java's HashMap order is unspecified anyway
 		return "{" + strings.Join(parts, ",") + "}"
 	case *data.Struct:
 		parts := make([]string, 0, len(x.Schema().Fields))

@@ -1,81 +1,239 @@
 // Package standalone is the standalone herder: connector configs live in
-// memory (loaded from files at start), offsets in a local file, and every
-// connector runs on this one worker.
+// memory (loaded from files at start or given through the REST API),
+// offsets in a local file, and every connector runs on this one worker.
 package standalone
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/worker"
 )
 
-// ErrNotFound is returned for a connector that does not exist.
-var ErrNotFound = errors.New("connector not found")
-
-// ErrExists is returned when creating a connector whose name is taken.
-var ErrExists = errors.New("connector already exists")
-
-// Herder manages the connectors of a standalone worker.
+// Herder manages the connectors of a standalone worker. Every change of
+// a connector (create, reconfigure, pause, stop, restart, delete) runs
+// under one lock, as Connect's standalone herder is synchronized; reads
+// only take the lock on the config map.
 type Herder struct {
 	w     *worker.Worker
 	reg   *plugins.Registry
 	board *status.Board
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	configs map[string]map[string]string
+	// ctx outlives requests: a connector started by a REST call keeps
+	// running after the call returns.
+	ctx    context.Context
+	cancel context.CancelFunc
+	async  sync.WaitGroup
+
+	ops sync.Mutex
+
+	mu    sync.RWMutex
+	conns map[string]*connState
+
+	admin admin
+}
+
+// connState is what the herder knows of one connector.
+type connState struct {
+	props  map[string]string
+	parsed *connectorconfig.Parsed
+	target status.TargetState
 }
 
 // New returns a herder running connectors on w.
 func New(w *worker.Worker, reg *plugins.Registry, board *status.Board, log *slog.Logger) *Herder {
-	return &Herder{w: w, reg: reg, board: board, log: log, configs: map[string]map[string]string{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Herder{w: w, reg: reg, board: board, log: log, ctx: ctx, cancel: cancel, conns: map[string]*connState{}}
+	h.admin.brokers = func() []string { return w.Config().BootstrapServers }
+	return h
+}
+
+// Registry returns the plugins the herder knows.
+func (h *Herder) Registry() *plugins.Registry { return h.reg }
+
+// WorkerID is the advertised host:port shown in statuses.
+func (h *Herder) WorkerID() string { return h.w.Config().WorkerID }
+
+// parse checks a config as Connect's create/update does: no class is a
+// 400, an unknown class a 500, any invalid key a 400 listing every error.
+func (h *Herder) parse(props map[string]string) (*connectorconfig.Parsed, error) {
+	class := strings.TrimSpace(props[connectorconfig.ConnectorClass])
+	if class == "" {
+		return nil, &Error{Kind: ErrBadRequest, Msg: "Connector config " + javaMapString(props) + " contains no connector type",
+			Cause: missingClass()}
+	}
+	if _, err := h.reg.Lookup(class, connect.TypeSource, connect.TypeSink); err != nil {
+		return nil, &Error{Kind: errServer, Msg: "Failed to find any class that implements Connector and which name matches " +
+			class + ", available connectors are: " + strings.Join(h.connectorClasses(), ", "),
+			Cause: &config.Error{Key: connectorconfig.ConnectorClass, Value: class, Message: err.Error()}}
+	}
+	parsed, err := connectorconfig.Parse(h.reg, props)
+	if err != nil {
+		return nil, invalidConfig(err)
+	}
+	return parsed, nil
+}
+
+func (h *Herder) connectorClasses() []string {
+	var out []string
+	for _, d := range h.reg.All() {
+		if d.Type == connect.TypeSource || d.Type == connect.TypeSink {
+			out = append(out, d.Class)
+		}
+	}
+	return out
 }
 
 // Create validates and starts a connector. initialState is RUNNING (or
-// empty), PAUSED or STOPPED.
+// empty), PAUSED or STOPPED, case-insensitive.
 func (h *Herder) Create(ctx context.Context, name string, props map[string]string, initialState string) error {
-	props = copyProps(props)
-	props[connectorconfig.Name] = name
-	parsed, err := connectorconfig.Parse(h.reg, props)
+	props, err := withName(props, name)
 	if err != nil {
 		return err
 	}
-	target := status.TargetStarted
-	switch initialState {
-	case "PAUSED":
-		target = status.TargetPaused
-	case "STOPPED":
-		target = status.TargetStopped
+	target, err := parseInitialState(initialState)
+	if err != nil {
+		return err
 	}
+	parsed, err := h.parse(props)
+	if err != nil {
+		return err
+	}
+	h.ops.Lock()
+	defer h.ops.Unlock()
 	h.mu.Lock()
-	if _, ok := h.configs[name]; ok {
+	if _, ok := h.conns[name]; ok {
 		h.mu.Unlock()
-		return fmt.Errorf("connector %s: %w", name, ErrExists)
+		return errorf(ErrExists, "Connector %s already exists", name)
 	}
-	h.configs[name] = props
+	h.conns[name] = &connState{props: props, parsed: parsed, target: target}
 	h.mu.Unlock()
-	h.w.StartConnector(ctx, parsed, target)
+	h.w.StartConnector(h.ctx, parsed, target)
+	return nil
+}
+
+// PutConfig creates a connector or replaces its config, restarting it in
+// its current target state. created tells which happened.
+func (h *Herder) PutConfig(ctx context.Context, name string, props map[string]string) (created bool, err error) {
+	props, err = withName(props, name)
+	if err != nil {
+		return false, err
+	}
+	parsed, err := h.parse(props)
+	if err != nil {
+		return false, err
+	}
+	h.ops.Lock()
+	defer h.ops.Unlock()
+	h.mu.Lock()
+	cs, ok := h.conns[name]
+	if !ok {
+		h.conns[name] = &connState{props: props, parsed: parsed, target: status.TargetStarted}
+		h.mu.Unlock()
+		h.w.StartConnector(h.ctx, parsed, status.TargetStarted)
+		return true, nil
+	}
+	h.mu.Unlock()
+	h.restartLocked(ctx, name, func() {
+		cs.props, cs.parsed = props, parsed
+	}, cs.target)
+	return false, nil
+}
+
+// PatchConfig merges patch into a connector's config (a nil value removes
+// the key) and applies it like PutConfig.
+func (h *Herder) PatchConfig(ctx context.Context, name string, patch map[string]*string) error {
+	h.mu.RLock()
+	cs, ok := h.conns[name]
+	var merged map[string]string
+	if ok {
+		merged = copyProps(cs.props)
+	}
+	h.mu.RUnlock()
+	if !ok {
+		return errorf(ErrNotFound, "Connector %s not found", name)
+	}
+	for k, v := range patch {
+		if v == nil {
+			delete(merged, k)
+		} else {
+			merged[k] = *v
+		}
+	}
+	_, err := h.PutConfig(ctx, name, merged)
+	return err
+}
+
+// Delete stops a connector and forgets it; its offsets are kept.
+func (h *Herder) Delete(ctx context.Context, name string) error {
+	h.ops.Lock()
+	defer h.ops.Unlock()
+	if _, ok := h.state(name); !ok {
+		return errorf(ErrNotFound, "Connector %s not found", name)
+	}
+	h.stopWorkerConnector(ctx, name)
+	h.mu.Lock()
+	delete(h.conns, name)
+	h.mu.Unlock()
+	h.board.Remove(name)
+	h.w.ResetActiveTopics(name)
 	return nil
 }
 
 // Connectors lists connector names in order.
 func (h *Herder) Connectors() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	names := make([]string, 0, len(h.configs))
-	for n := range h.configs {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	names := make([]string, 0, len(h.conns))
+	for n := range h.conns {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Info is what GET /connectors/{name} shows.
+type Info struct {
+	Name   string
+	Config map[string]string
+	// Tasks is the number of tasks the connector currently has.
+	Tasks int
+	Type  connect.PluginType
+}
+
+// Info returns a connector's config, task ids and type.
+func (h *Herder) Info(name string) (Info, error) {
+	cs, ok := h.state(name)
+	if !ok {
+		return Info{}, errorf(ErrNotFound, "Connector %s not found", name)
+	}
+	return Info{Name: name, Config: cs.props, Tasks: len(h.w.TaskConfigs(name)), Type: cs.parsed.Plugin.Type}, nil
+}
+
+// Config returns a connector's config as given.
+func (h *Herder) Config(name string) (map[string]string, error) {
+	cs, ok := h.state(name)
+	if !ok {
+		return nil, errorf(ErrNotFound, "Connector %s not found", name)
+	}
+	return copyProps(cs.props), nil
+}
+
+// TaskConfigs returns the configs of a connector's tasks (none when STOPPED).
+func (h *Herder) TaskConfigs(name string) ([]map[string]string, error) {
+	if _, ok := h.state(name); !ok {
+		return nil, errorf(ErrNotFound, "Connector %s not found", name)
+	}
+	return h.w.TaskConfigs(name), nil
 }
 
 // ConnectorStatus is a connector's state and its tasks' states.
@@ -83,23 +241,99 @@ type ConnectorStatus struct {
 	Name      string
 	Connector status.Status
 	Tasks     map[int]status.Status
+	Type      connect.PluginType
 }
 
 // Status returns a connector's status.
 func (h *Herder) Status(name string) (ConnectorStatus, error) {
-	h.mu.Lock()
-	_, ok := h.configs[name]
-	h.mu.Unlock()
+	cs, ok := h.state(name)
 	if !ok {
-		return ConnectorStatus{}, fmt.Errorf("connector %s: %w", name, ErrNotFound)
+		return ConnectorStatus{}, errorf(ErrNotFound, "No status found for connector %s", name)
 	}
-	cs, _ := h.board.Connector(name)
-	return ConnectorStatus{Name: name, Connector: cs, Tasks: h.board.Tasks(name)}, nil
+	st, ok := h.board.Connector(name)
+	if !ok {
+		return ConnectorStatus{}, errorf(ErrNotFound, "No status found for connector %s", name)
+	}
+	return ConnectorStatus{Name: name, Connector: st, Tasks: h.board.Tasks(name), Type: cs.parsed.Plugin.Type}, nil
+}
+
+// TaskStatus returns one task's status.
+func (h *Herder) TaskStatus(name string, task int) (status.Status, error) {
+	if _, ok := h.state(name); ok {
+		if st, ok := h.board.Task(status.TaskID{Connector: name, Task: task}); ok {
+			return st, nil
+		}
+	}
+	return status.Status{}, errorf(ErrNotFound, "No status found for task %s-%d", name, task)
 }
 
 // Stop stops every connector, letting tasks flush and commit.
 func (h *Herder) Stop(ctx context.Context) error {
-	return h.w.StopAll(ctx)
+	h.async.Wait()
+	h.ops.Lock()
+	err := h.w.StopAll(ctx)
+	h.ops.Unlock()
+	h.cancel()
+	h.admin.close()
+	return err
+}
+
+func (h *Herder) state(name string) (*connState, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	cs, ok := h.conns[name]
+	if !ok {
+		return nil, false
+	}
+	c := *cs
+	return &c, true
+}
+
+// stopWorkerConnector stops a connector's tasks within the graceful
+// timeout and forgets their statuses. Callers hold h.ops.
+func (h *Herder) stopWorkerConnector(ctx context.Context, name string) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(h.w.Config().ShutdownTimeout, 1))
+	defer cancel()
+	if err := h.w.StopConnector(sctx, name); err != nil {
+		h.log.Warn("connector did not stop cleanly", "connector", name, "error", err)
+	}
+	h.board.RemoveTasks(name, 0)
+}
+
+// restartLocked stops a connector, applies change to its state and
+// starts it in target. Callers hold h.ops.
+func (h *Herder) restartLocked(ctx context.Context, name string, change func(), target status.TargetState) {
+	h.stopWorkerConnector(ctx, name)
+	h.mu.Lock()
+	cs := h.conns[name]
+	if change != nil {
+		change()
+	}
+	cs.target = target
+	parsed := cs.parsed
+	h.mu.Unlock()
+	h.w.StartConnector(h.ctx, parsed, target)
+}
+
+func withName(props map[string]string, name string) (map[string]string, error) {
+	props = copyProps(props)
+	if n, ok := props[connectorconfig.Name]; ok && n != name {
+		return nil, errorf(ErrBadRequest, "Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
+	}
+	props[connectorconfig.Name] = name
+	return props, nil
+}
+
+func parseInitialState(s string) (status.TargetState, error) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "", "RUNNING":
+		return status.TargetStarted, nil
+	case "PAUSED":
+		return status.TargetPaused, nil
+	case "STOPPED":
+		return status.TargetStopped, nil
+	}
+	return "", errorf(ErrBadRequest, "Invalid initial state %s: must be one of RUNNING, PAUSED, STOPPED", s)
 }
 
 func copyProps(p map[string]string) map[string]string {
@@ -108,4 +342,18 @@ func copyProps(p map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// javaMapString renders a map as Java's Map.toString does: {k=v, k2=v2}.
+func javaMapString(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }

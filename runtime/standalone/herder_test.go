@@ -208,8 +208,10 @@ func TestBadConnectorConfigsNameTheKey(t *testing.T) {
 		props map[string]string
 		key   string
 	}{
-		{map[string]string{"file": "x", "topic": "t"}, "connector.class"},
-		{map[string]string{"connector.class": "NoSuchConnector", "topic": "t"}, "connector.class"},
+		// Connect's own texts: no class is "contains no connector type",
+		// an unknown one names the class.
+		{map[string]string{"file": "x", "topic": "t"}, "contains no connector type"},
+		{map[string]string{"connector.class": "NoSuchConnector", "topic": "t"}, "NoSuchConnector"},
 		{map[string]string{"connector.class": "FileStreamSource", "topic": "t", "tasks.max": "two"}, "tasks.max"},
 		{map[string]string{"connector.class": "FileStreamSource"}, "topic"},
 		{map[string]string{"connector.class": "FileStreamSource", "topic": "t", "value.converter": "com.example.Missing"}, "value.converter"},

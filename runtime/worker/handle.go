@@ -15,6 +15,9 @@ type handle struct {
 	board  *status.Board
 	worker string
 	log    *slog.Logger
+	// topics records the topics the task uses; only the task goroutine
+	// touches it.
+	topics *taskTopics
 
 	mu     sync.Mutex
 	paused bool

@@ -288,6 +288,7 @@ func fatalFetchError(f kgo.Fetches) error {
 func (r *sinkRunner) deliver(ctx context.Context, recs []*kgo.Record) error {
 	batch := make([]connect.SinkRecord, 0, len(recs))
 	for _, kr := range recs {
+		r.h.topics.note(kr.Topic)
 		sr, keep, err := r.convert(kr)
 		if err != nil {
 			return fmt.Errorf("record %s-%d@%d: %w", kr.Topic, kr.Partition, kr.Offset, err)

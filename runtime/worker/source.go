@@ -118,6 +118,7 @@ func (r *sourceRunner) send(recs []connect.SourceRecord) error {
 			b.ack(nil)
 			continue
 		}
+		r.h.topics.note(kr.Topic)
 		r.producer.Produce(r.h.sendCtx, kr, promise)
 	}
 	return nil

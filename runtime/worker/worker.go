@@ -30,6 +30,8 @@ type Worker struct {
 	board   *status.Board
 	log     *slog.Logger
 
+	topics *topicTracker
+
 	mu         sync.Mutex
 	connectors map[string]*runningConnector
 }
@@ -44,8 +46,15 @@ type runningConnector struct {
 
 // New returns a worker.
 func New(cfg *workerconfig.Worker, reg *plugins.Registry, offsets offsetstore.Store, board *status.Board, log *slog.Logger) *Worker {
-	return &Worker{cfg: cfg, reg: reg, offsets: offsets, board: board, log: log, connectors: map[string]*runningConnector{}}
+	return &Worker{cfg: cfg, reg: reg, offsets: offsets, board: board, log: log, topics: newTopicTracker(),
+		connectors: map[string]*runningConnector{}}
 }
+
+// Config returns the worker config.
+func (w *Worker) Config() *workerconfig.Worker { return w.cfg }
+
+// Offsets returns the source offset store, for the offsets REST endpoints.
+func (w *Worker) Offsets() offsetstore.Store { return w.offsets }
 
 // StartConnector starts a connector in the given target state and, unless
 // it is stopped, its tasks. A connector that fails to start is reported
@@ -71,9 +80,13 @@ func (w *Worker) StartConnector(ctx context.Context, p *connectorconfig.Parsed, 
 	}
 	w.board.SetConnector(p.Name, status.Status{State: state, WorkerID: w.cfg.WorkerID})
 	log.Info("connector started", "class", p.Plugin.Class, "tasks", len(rc.taskConfigs))
+	tasks := make([]*handle, 0, len(rc.taskConfigs))
 	for i, tc := range rc.taskConfigs {
-		rc.tasks = append(rc.tasks, w.startTask(ctx, rc, i, tc))
+		tasks = append(tasks, w.startTask(ctx, rc, i, tc))
 	}
+	w.mu.Lock()
+	rc.tasks = tasks
+	w.mu.Unlock()
 }
 
 func (w *Worker) startConnectorInstance(ctx context.Context, rc *runningConnector) (err error) {
@@ -94,7 +107,9 @@ func (w *Worker) startConnectorInstance(ctx context.Context, rc *runningConnecto
 	if len(configs) > rc.parsed.TasksMax && rc.parsed.Values.Bool(connectorconfig.TasksMaxEnforce) {
 		return fmt.Errorf("connector generated %d task configs but tasks.max is %d", len(configs), rc.parsed.TasksMax)
 	}
+	w.mu.Lock()
 	rc.taskConfigs = configs
+	w.mu.Unlock()
 	return nil
 }
 
@@ -103,6 +118,7 @@ func (w *Worker) startTask(ctx context.Context, rc *runningConnector, n int, tas
 	id := status.TaskID{Connector: rc.parsed.Name, Task: n}
 	log := w.log.With("connector", id.Connector, "task", n)
 	h := newHandle(id, w.board, w.cfg.WorkerID, log)
+	h.topics = &taskTopics{tracker: w.topics, connector: id.Connector}
 	h.setPaused(rc.target == status.TargetPaused)
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	h.cancel = cancel

@@ -80,7 +80,7 @@ func (t *ExtractField) Apply(r *connect.Record) (*connect.Record, error) {
 		}
 		fs = f.Schema
 	}
-	var cur any = v
+	cur := v
 	cs := s
 	for _, step := range t.path {
 		if cur == nil {
