@@ -87,9 +87,10 @@ type rating struct {
 	Message    string `json:"message"`
 }
 
-// readRatings reads the whole topic until it has at least n records and
-// nothing more arrives for a moment.
-func readRatings(t *testing.T, topic string, n int) []rating {
+// readRatings reads the topic from the start until it has at least n
+// records; with untilQuiet it then keeps reading until nothing more arrives
+// for a moment (the producer has stopped).
+func readRatings(t *testing.T, topic string, n int, untilQuiet bool) []rating {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
@@ -112,7 +113,7 @@ func readRatings(t *testing.T, topic string, n int) []rating {
 			}
 			out = append(out, rt)
 		}
-		if len(f.Records()) == 0 && len(out) >= n {
+		if len(out) >= n && (!untilQuiet || len(f.Records()) == 0) {
 			return out
 		}
 		if time.Now().After(deadline) {
@@ -153,7 +154,7 @@ task.shutdown.graceful.timeout.ms=10000
 	for round := 1; round <= 2; round++ {
 		w := startWorker(t, args...)
 		// Let it produce for a while, mid-stream.
-		readRatings(t, topic, 200*round)
+		readRatings(t, topic, 200*round, false)
 		w.stop(t, 15*time.Second)
 		st, err := offsetstore.OpenFile(offsets)
 		if err != nil {
@@ -169,7 +170,7 @@ task.shutdown.graceful.timeout.ms=10000
 		}
 		stored = it
 	}
-	got := readRatings(t, topic, int(stored))
+	got := readRatings(t, topic, int(stored), true)
 	if int64(len(got)) != stored {
 		t.Fatalf("topic has %d records, offset says %d were produced", len(got), stored)
 	}

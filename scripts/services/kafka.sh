@@ -1,0 +1,125 @@
+# Apache Kafka 4.x in KRaft mode from Maven Central: one combined
+# broker+controller on 127.0.0.1:9092 (KAFKA_BROKERS=3 starts three, on
+# 9092, 9094 and 9096). Sourced by scripts/services.sh.
+KAFKA_VERSION=4.1.1
+KAFKA_HOME=$GOCONNECT_CACHE/kafka-$KAFKA_VERSION
+KAFKA_BROKERS=${KAFKA_BROKERS:-1}
+
+kafka_install() {
+	[ -f "$KAFKA_HOME/.complete" ] && return 0
+	command -v java >/dev/null || apt_install openjdk-17-jre-headless
+	command -v mvn >/dev/null || apt_install maven
+	mkdir -p "$KAFKA_HOME"
+	mvn -q -B -f "$REPO_ROOT/scripts/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+		dependency:copy-dependencies -DoutputDirectory="$KAFKA_HOME/libs" >"$KAFKA_HOME/install.log" 2>&1 \
+		|| fail kafka "downloading Kafka $KAFKA_VERSION jars from Maven Central failed" "$KAFKA_HOME/install.log"
+	cat >"$KAFKA_HOME/log4j2.properties" <<'PROPS'
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+logger.kafka.name = kafka
+logger.kafka.level = WARN
+logger.apache.name = org.apache.kafka
+logger.apache.level = WARN
+PROPS
+	touch "$KAFKA_HOME/.complete"
+}
+
+kafka_java() { java -Xms256m -Xmx768m -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" -cp "$KAFKA_HOME/libs/*" "$@"; }
+
+kafka_ports() {
+	local i
+	for i in $(seq 1 "$KAFKA_BROKERS"); do echo $(( 9090 + 2 * i )); done
+}
+
+kafka_bootstrap() { kafka_ports | sed 's/^/127.0.0.1:/' | paste -sd, -; }
+
+kafka_node_config() {
+	local id=$1 n=$KAFKA_BROKERS dir=$GOCONNECT_RUN/kafka/node-$1
+	local port=$(( 9090 + 2 * id )) voters="" i
+	for i in $(seq 1 "$n"); do voters="$voters${voters:+,}$i@127.0.0.1:$(( 19090 + 2 * i + 1 ))"; done
+	local rf=$(( n < 3 ? n : 3 ))
+	mkdir -p "$dir"
+	cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=$id
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$(( 19090 + 2 * id + 1 ))
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+default.replication.factor=$rf
+min.insync.replicas=1
+offsets.topic.replication.factor=$rf
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+log.retention.hours=24
+PROPS
+	echo "$dir"
+}
+
+# kafka_ready asks for metadata; it fails fast (exit 3) once a broker died.
+kafka_ready() {
+	local i
+	for i in $(seq 1 "$KAFKA_BROKERS"); do
+		pid_alive "$GOCONNECT_RUN/kafka/node-$i/kafka.pid" || return 3
+	done
+	kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$(kafka_bootstrap)" --list
+}
+
+kafka_up() {
+	local start; start=$(now)
+	if kafka_status_quiet; then
+		echo "kafka ready at $(kafka_bootstrap) (already running)"
+		return 0
+	fi
+	kafka_install
+	local cluster_file=$GOCONNECT_RUN/kafka/cluster-id i
+	mkdir -p "$GOCONNECT_RUN/kafka"
+	[ -f "$cluster_file" ] || kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1 >"$cluster_file"
+	for i in $(seq 1 "$KAFKA_BROKERS"); do
+		local dir; dir=$(kafka_node_config "$i")
+		if [ ! -f "$dir/data/meta.properties" ]; then
+			kafka_java kafka.tools.StorageTool format -t "$(cat "$cluster_file")" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
+				|| fail kafka "formatting the storage of node $i failed" "$dir/format.log"
+		fi
+		pid_alive "$dir/kafka.pid" && continue
+		local p
+		for p in $(( 9090 + 2 * i )) $(( 19090 + 2 * i + 1 )); do
+			port_open "$p" && fail kafka "port $p is taken by another process"
+		done
+		nohup java -Xms256m -Xmx768m -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" \
+			-cp "$KAFKA_HOME/libs/*" kafka.Kafka "$dir/server.properties" >"$dir/kafka.log" 2>&1 &
+		echo $! >"$dir/kafka.pid"
+	done
+	if ! wait_until 120 kafka_ready; then
+		local why="no metadata answer on $(kafka_bootstrap) within 120s"
+		kafka_ready >/dev/null 2>&1 || [ $? -ne 3 ] || why="a broker process exited"
+		fail kafka "$why" "$GOCONNECT_RUN/kafka/node-1/kafka.log"
+	fi
+	echo "kafka ready at $(kafka_bootstrap) (Apache Kafka $KAFKA_VERSION KRaft, $KAFKA_BROKERS node(s), $(elapsed "$start")s)"
+}
+
+kafka_down() {
+	local d
+	for d in "$GOCONNECT_RUN"/kafka/node-*; do [ -d "$d" ] && stop_pid "$d/kafka.pid"; done
+	echo "kafka stopped"
+}
+
+kafka_status_quiet() {
+	local i
+	for i in $(seq 1 "$KAFKA_BROKERS"); do pid_alive "$GOCONNECT_RUN/kafka/node-$i/kafka.pid" || return 1; done
+	port_open 9092
+}
+
+kafka_status() {
+	if kafka_status_quiet; then echo "kafka: running at $(kafka_bootstrap)"; else echo "kafka: down"; return 1; fi
+}
