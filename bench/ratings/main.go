@@ -24,6 +24,7 @@ import (
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connectors/datagen"
 	jsonconv "github.com/goconnect/goconnect/converters/json"
+	"github.com/goconnect/goconnect/converters/simpleheader"
 	"github.com/goconnect/goconnect/converters/stringconv"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 )
@@ -86,7 +87,10 @@ func run(brokers string, n, rounds int, bin string) error {
 	return nil
 }
 
-type kv struct{ key, value []byte }
+type kv struct {
+	key, value []byte
+	headers    []kgo.RecordHeader
+}
 
 // generate runs the datagen task and the worker's converters offline, so
 // the baseline sends exactly the bytes the worker sends.
@@ -104,7 +108,7 @@ func generate(n int) ([]kv, error) {
 	if err := task.Start(context.Background(), noOffsets{tcs[0]}, tcs[0]); err != nil {
 		return nil, err
 	}
-	keyConv, valConv := stringconv.New(), jsonconv.New()
+	keyConv, valConv, hdrConv := stringconv.New(), jsonconv.New(), simpleheader.New()
 	if err := keyConv.Configure(map[string]string{}, true); err != nil {
 		return nil, err
 	}
@@ -126,7 +130,15 @@ func generate(n int) ([]kv, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, kv{k, append([]byte(nil), v...)})
+			var hs []kgo.RecordHeader
+			for _, h := range r.Headers {
+				hv, err := hdrConv.FromConnectHeader(r.Topic, h.Key, h.Schema, h.Value)
+				if err != nil {
+					return nil, err
+				}
+				hs = append(hs, kgo.RecordHeader{Key: h.Key, Value: hv})
+			}
+			out = append(out, kv{k, append([]byte(nil), v...), hs})
 			if len(out) == n {
 				break
 			}
@@ -159,7 +171,7 @@ func baseline(brokers, topic string, payload []kv) (float64, error) {
 	var failed error
 	start := time.Now()
 	for _, p := range payload {
-		cl.Produce(ctx, &kgo.Record{Topic: topic, Key: p.key, Value: p.value}, func(_ *kgo.Record, err error) {
+		cl.Produce(ctx, &kgo.Record{Topic: topic, Key: p.key, Value: p.value, Headers: p.headers}, func(_ *kgo.Record, err error) {
 			if err != nil && failed == nil {
 				failed = err
 			}
@@ -188,9 +200,18 @@ func workerRun(bin, brokers, dir, topic string, n int) (float64, error) {
 	}
 	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
 	deadline := start.Add(10 * time.Minute)
+	var firstAt time.Time
+	var firstIt int64
 	for time.Now().Before(deadline) {
-		if it := storedIteration(offsets, topic); it >= int64(n) {
-			return float64(n) / time.Since(start).Seconds(), nil
+		it := storedIteration(offsets, topic)
+		if it > 0 && firstAt.IsZero() {
+			firstAt, firstIt = time.Now(), it
+		}
+		if it >= int64(n) {
+			total := time.Since(start)
+			fmt.Printf("  worker: %d records in %.2fs from process start (%.0f rec/s); after the first commit %.0f rec/s\n",
+				n, total.Seconds(), float64(n)/total.Seconds(), float64(int64(n)-firstIt)/time.Since(firstAt).Seconds())
+			return float64(n) / total.Seconds(), nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

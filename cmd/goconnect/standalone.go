@@ -99,6 +99,13 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 		return err
 	}
 	srv.SetReady()
+	go func() {
+		// GET / reports the cluster id; ask for it now so the first
+		// request does not wait for the brokers.
+		if _, err := h.ClusterID(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("could not read the Kafka cluster id yet", "error", err)
+		}
+	}()
 	log.Info("goconnect standalone worker started", "worker_id", cfg.WorkerID, "rest", ln.Addr().String(),
 		"bootstrap.servers", strings.Join(cfg.BootstrapServers, ","))
 	var srvErr error

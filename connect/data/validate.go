@@ -166,6 +166,16 @@ func JavaString(v any) string {
 		return "null"
 	case string:
 		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case int16:
+		return strconv.FormatInt(int64(x), 10)
+	case int8:
+		return strconv.FormatInt(int64(x), 10)
+	case bool:
+		return strconv.FormatBool(x)
 	case float32:
 		return JavaFloat(float64(x), 32)
 	case float64:

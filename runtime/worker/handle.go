@@ -111,3 +111,28 @@ func (h *handle) stop(ctx context.Context) error {
 		return fmt.Errorf("task %s-%d did not stop in time: %w", h.id.Connector, h.id.Task, ctx.Err())
 	}
 }
+
+// untilPaused returns a context that ends with ctx or as soon as the task
+// is paused, so a poll waiting for data does not delay a pause.
+func (h *handle) untilPaused(ctx context.Context) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancel(ctx)
+	paused, wake := h.state()
+	if paused {
+		cancel()
+		return c, cancel
+	}
+	go func() {
+		for {
+			select {
+			case <-c.Done():
+				return
+			case <-wake:
+			}
+			if paused, wake = h.state(); paused {
+				cancel()
+				return
+			}
+		}
+	}()
+	return c, cancel
+}

@@ -214,9 +214,11 @@ func (r *sinkRunner) loop(ctx context.Context) error {
 		if !r.h.waitWhilePaused(ctx, r.pauseAll) {
 			return nil
 		}
-		pollCtx, cancel := context.WithTimeout(ctx, time.Until(nextFlush))
+		pauseCtx, cancelPause := r.h.untilPaused(ctx)
+		pollCtx, cancel := context.WithTimeout(pauseCtx, time.Until(nextFlush))
 		fetches := r.consumer.PollRecords(pollCtx, r.maxPoll)
 		cancel()
+		cancelPause()
 		if ctx.Err() != nil {
 			return nil
 		}

@@ -72,7 +72,18 @@ func (r *sourceRunner) loop(ctx context.Context) error {
 		if !r.h.waitWhilePaused(ctx, func() { _ = r.commit(ctx) }) {
 			return nil
 		}
-		recs, err := r.task.Poll(ctx)
+		// A poll that waits for data is interrupted by a pause (so the
+		// task reports PAUSED promptly) and at the next offset flush
+		// (Connect commits on its own schedule while a poll waits).
+		pauseCtx, cancelPause := r.h.untilPaused(ctx)
+		pollCtx, cancelPoll := context.WithDeadline(pauseCtx, nextFlush)
+		recs, err := r.task.Poll(pollCtx)
+		interrupted := pollCtx.Err() != nil
+		cancelPoll()
+		cancelPause()
+		if interrupted && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			err = nil
+		}
 		if ctx.Err() != nil {
 			// Stopping: records from a cancelled poll are dropped, not
 			// produced; their offsets are never committed, so nothing is lost.

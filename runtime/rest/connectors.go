@@ -1,0 +1,244 @@
+package rest
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// createRequest is CreateConnectorRequest.
+type createRequest struct {
+	Name         *string        `json:"name"`
+	Config       map[string]any `json:"config"`
+	InitialState string         `json:"initial_state"`
+}
+
+func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
+	h := s.cfg.Herder
+	var withStatus, withInfo bool
+	for _, e := range r.URL.Query()["expand"] {
+		switch strings.ToLower(e) {
+		case "status":
+			withStatus = true
+		case "info":
+			withInfo = true
+		}
+	}
+	names := h.Connectors()
+	if _, expand := r.URL.Query()["expand"]; !expand {
+		writeJSON(w, http.StatusOK, names)
+		return
+	}
+	out := make(map[string]expanded, len(names))
+	for _, n := range names {
+		var e expanded
+		if withStatus {
+			st, err := h.Status(n)
+			if err != nil {
+				continue // gone, or no status yet: omitted, as Connect does
+			}
+			si := newStateInfo(st)
+			e.Status = &si
+		}
+		if withInfo {
+			in, err := h.Info(n)
+			if err != nil {
+				continue
+			}
+			ci := newConnectorInfo(in)
+			e.Info = &ci
+		}
+		out[n] = e
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
+	var req createRequest
+	if err := decodeBody(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	name := ""
+	if req.Name != nil {
+		name = strings.TrimSpace(*req.Name)
+	}
+	props, err := flatConfig(req.Config)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.cfg.Herder.Create(r.Context(), name, props, req.InitialState); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.writeCreated(w, r, name)
+}
+
+// writeCreated answers 201 with the Location of the new connector.
+func (s *Server) writeCreated(w http.ResponseWriter, r *http.Request, name string) {
+	in, err := s.cfg.Herder.Info(name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Location", baseURL(r)+"/connectors/"+url.PathEscape(name))
+	writeJSON(w, http.StatusCreated, newConnectorInfo(in))
+}
+
+// baseURL is the request's scheme://host, as JAX-RS makes Location absolute.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) getConnector(w http.ResponseWriter, r *http.Request) {
+	in, err := s.cfg.Herder.Info(r.PathValue("name"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newConnectorInfo(in))
+}
+
+func (s *Server) deleteConnector(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Herder.Delete(r.Context(), r.PathValue("name")); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
+	cfg, err := s.cfg.Herder.Config(r.PathValue("name"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cfg)
+}
+
+func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
+	var raw map[string]any
+	if err := decodeBody(r, &raw); err != nil {
+		writeError(w, err)
+		return
+	}
+	props, err := flatConfig(raw)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	name := r.PathValue("name")
+	created, err := s.cfg.Herder.PutConfig(r.Context(), name, props)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if created {
+		s.writeCreated(w, r, name)
+		return
+	}
+	s.getConnector(w, r)
+}
+
+func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
+	var raw map[string]any
+	if err := decodeBody(r, &raw); err != nil {
+		writeError(w, err)
+		return
+	}
+	patch, err := configMap(raw)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.cfg.Herder.PatchConfig(r.Context(), r.PathValue("name"), patch); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.getConnector(w, r)
+}
+
+func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := s.cfg.Herder.Status(r.PathValue("name"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newStateInfo(st))
+}
+
+func (s *Server) getTasks(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	cfgs, err := s.cfg.Herder.TaskConfigs(name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := make([]taskInfo, len(cfgs))
+	for i, c := range cfgs {
+		out[i] = taskInfo{ID: connectorTaskID{Connector: name, Task: i}, Config: c}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getTasksConfig(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	cfgs, err := s.cfg.Herder.TaskConfigs(name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := make(map[string]map[string]string, len(cfgs))
+	for i, c := range cfgs {
+		out[name+"-"+strconv.Itoa(i)] = c
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// taskID parses the {task} path segment; a non-number is a 404, as an
+// unmatched JAX-RS path is.
+func taskID(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("task"))
+	if err != nil {
+		return 0, newHTTPError(http.StatusNotFound, "HTTP 404 Not Found")
+	}
+	return n, nil
+}
+
+func (s *Server) getTaskStatus(w http.ResponseWriter, r *http.Request) {
+	n, err := taskID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	st, err := s.cfg.Herder.TaskStatus(r.PathValue("name"), n)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newTaskState(n, st))
+}
+
+func (s *Server) getTopics(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	topics, err := s.cfg.Herder.ActiveTopics(name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]activeTopics{name: {Topics: topics}})
+}
+
+func (s *Server) resetTopics(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Herder.ResetTopics(r.PathValue("name")); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}

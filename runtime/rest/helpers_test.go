@@ -1,0 +1,226 @@
+package rest_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/goconnect/goconnect/runtime/embedded"
+	"github.com/goconnect/goconnect/runtime/offsetstore"
+	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/rest"
+	"github.com/goconnect/goconnect/runtime/standalone"
+	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/worker"
+	"github.com/goconnect/goconnect/runtime/workerconfig"
+)
+
+// env is a standalone worker behind a real HTTP server, against an
+// in-process Kafka broker.
+type env struct {
+	t      *testing.T
+	broker *embedded.Broker
+	dir    string
+	herder *standalone.Herder
+	server *rest.Server
+	url    string
+}
+
+func newEnv(t *testing.T, extra map[string]string) *env {
+	t.Helper()
+	b, err := embedded.Start(0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	dir := t.TempDir()
+	props := map[string]string{
+		"bootstrap.servers":              strings.Join(b.Addrs(), ","),
+		"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable": "false",
+		"offset.storage.file.filename":   dir + "/connect.offsets",
+		"offset.flush.interval.ms":       "100",
+		"rest.advertised.host.name":      "connect",
+		"rest.advertised.port":           "8083",
+	}
+	for k, v := range extra {
+		props[k] = v
+	}
+	cfg, err := workerconfig.ParseStandalone(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offs, err := offsetstore.OpenFile(cfg.OffsetFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := plugins.NewRegistry(append(plugins.BuiltinDescs(), testPlugins()...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	board := status.NewBoard()
+	w := worker.New(cfg, reg, offs, board, log)
+	h := standalone.New(w, reg, board, log)
+	srv := rest.New(rest.Config{Herder: h, Commit: "test", Log: log})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		hs.Close()
+		_ = h.Stop(context.Background())
+	})
+	return &env{t: t, broker: b, dir: dir, herder: h, server: srv, url: hs.URL}
+}
+
+type response struct {
+	code   int
+	body   string
+	header http.Header
+}
+
+// do sends a request; a string body is sent as application/json.
+func (e *env) do(method, path string, body any) response {
+	e.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		r = strings.NewReader(string(j))
+	}
+	req, err := http.NewRequest(method, e.url+path, r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if r != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{code: resp.StatusCode, body: string(b), header: resp.Header}
+}
+
+// expect checks status and, when body is not empty, the exact bytes.
+func (e *env) expect(method, path string, reqBody any, code int, body string) response {
+	e.t.Helper()
+	r := e.do(method, path, reqBody)
+	if r.code != code || (body != "" && r.body != body) {
+		e.t.Fatalf("%s %s = %d %s\nwant %d %s", method, path, r.code, r.body, code, body)
+	}
+	return r
+}
+
+// eventually polls a GET until its body satisfies cond.
+func (e *env) eventually(path, what string, cond func(string) bool) string {
+	e.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := e.do(http.MethodGet, path, nil)
+		if r.code == http.StatusOK && cond(r.body) {
+			return r.body
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out waiting for %s: last GET %s = %d %s", what, path, r.code, r.body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func writeLines(t *testing.T, path string, from, to int) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i := from; i < to; i++ {
+		fmt.Fprintf(f, "line-%d\n", i)
+	}
+}
+
+func readLines(path string) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		out = append(out, sc.Text())
+	}
+	return out
+}
+
+// countRecords reads a topic from the start until it has at least n
+// records or the deadline passes, and returns what it read.
+func countRecords(t *testing.T, b *embedded.Broker, topic string, n int) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out []*kgo.Record
+	for len(out) < n {
+		f := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("read %d of %d records from %s before the deadline", len(out), n, topic)
+		}
+		out = append(out, f.Records()...)
+	}
+	return out
+}
+
+func produce(t *testing.T, b *embedded.Broker, topic string, values ...string) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	for _, v := range values {
+		if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: topic, Value: []byte(v)}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package rest
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
+)
+
+// pluginOrder is Connect's listing order with connectorsOnly=false.
+var pluginOrder = []connect.PluginType{
+	connect.TypeSink, connect.TypeSource, connect.TypeTransformation,
+	connect.TypePredicate, connect.TypeConverter, connect.TypeHeaderConverter,
+}
+
+func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
+	connectorsOnly := !strings.EqualFold(r.URL.Query().Get("connectorsOnly"), "false")
+	all := s.cfg.Herder.Registry().All()
+	out := []pluginInfo{}
+	for _, t := range pluginOrder {
+		if connectorsOnly && t != connect.TypeSink && t != connect.TypeSource {
+			break
+		}
+		for _, d := range all {
+			if d.Type == t {
+				out = append(out, pluginInfo{Class: d.Class, Type: string(d.Type), Version: version(d.Version)})
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// version hides Connect's "undefined" version marker.
+func version(v string) string {
+	if v == "undefined" {
+		return ""
+	}
+	return v
+}
+
+// configKeyInfo is ConfigKeyInfo.
+type configKeyInfo struct {
+	Name          string   `json:"name"`
+	Type          string   `json:"type"`
+	Required      bool     `json:"required"`
+	DefaultValue  *string  `json:"default_value"`
+	Importance    string   `json:"importance"`
+	Documentation string   `json:"documentation"`
+	Group         *string  `json:"group"`
+	Width         string   `json:"width"`
+	DisplayName   string   `json:"display_name"`
+	Dependents    []string `json:"dependents"`
+	Order         int      `json:"order"`
+}
+
+func newConfigKeyInfo(k config.Key) configKeyInfo {
+	ki := configKeyInfo{
+		Name: k.Name, Type: k.Type.String(), Required: k.Required, DefaultValue: defaultValue(k),
+		Importance: k.Importance.String(), Documentation: k.Doc, Width: k.Width.String(),
+		DisplayName: k.DisplayName, Dependents: k.Dependents, Order: k.Order,
+	}
+	if k.Group != "" {
+		g := k.Group
+		ki.Group = &g
+	}
+	if ki.DisplayName == "" {
+		ki.DisplayName = k.Name // ConfigKey's display name defaults to the name
+	}
+	if ki.Dependents == nil {
+		ki.Dependents = []string{}
+	}
+	if ki.Order == 0 {
+		ki.Order = -1 // unset order in group
+	}
+	return ki
+}
+
+// defaultValue renders a key's default as ConfigDef.convertToString does;
+// nil when it has none.
+func defaultValue(k config.Key) *string {
+	if k.Required {
+		return nil
+	}
+	switch k.Type {
+	case config.TypeString, config.TypeList:
+	case config.TypePassword:
+		if k.Default == "" {
+			return nil
+		}
+		h := "[hidden]"
+		return &h
+	default:
+		if k.Default == "" {
+			return nil
+		}
+	}
+	d := k.Default
+	return &d
+}
+
+// pluginDef returns the keys GET /connector-plugins/{p}/config lists: a
+// connector's own keys followed by the framework's (its own win), or a
+// converter's, transformation's or predicate's own keys.
+func (s *Server) pluginDef(d *connect.PluginDesc) *config.Def {
+	var own *config.Def
+	if c, ok := d.New().(interface{ ConfigDef() *config.Def }); ok {
+		own = c.ConfigDef()
+	}
+	if own == nil {
+		own = config.NewDef()
+	}
+	var framework *config.Def
+	switch d.Type {
+	case connect.TypeSource:
+		framework = connectorconfig.SourceDef()
+	case connect.TypeSink:
+		framework = connectorconfig.SinkDef()
+	default:
+		return own
+	}
+	out := config.NewDef().Merge(own)
+	for _, k := range framework.Keys() {
+		if _, clash := own.Key(k.Name); !clash {
+			out.Define(k)
+		}
+	}
+	return out
+}
+
+func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("plugin")
+	d, err := s.cfg.Herder.Registry().Lookup(name)
+	if err != nil {
+		writeError(w, newHTTPError(http.StatusNotFound, "Unknown plugin %s.", name))
+		return
+	}
+	keys := s.pluginDef(d).Keys()
+	out := make([]configKeyInfo, len(keys))
+	for i, k := range keys {
+		out[i] = newConfigKeyInfo(k)
+	}
+	writeJSON(w, http.StatusOK, out)
+}

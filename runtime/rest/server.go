@@ -1,0 +1,153 @@
+// Package rest is Kafka Connect's REST API: the same paths, JSON shapes,
+// status codes and error bodies as the Java worker, so curl scripts,
+// ksqlDB, kcctl and UIs work unchanged.
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/goconnect/goconnect/runtime/standalone"
+)
+
+// Config is what the server needs.
+type Config struct {
+	Herder *standalone.Herder
+	// Loggers backs /admin/loggers; nil gives a fresh set at INFO.
+	Loggers *Loggers
+	// Version is the Connect version reported by GET /; Commit the build.
+	Version string
+	Commit  string
+	Log     *slog.Logger
+}
+
+// Server serves the REST API.
+type Server struct {
+	cfg   Config
+	mux   *http.ServeMux
+	ready atomic.Bool
+}
+
+// DefaultVersion is the Apache Kafka Connect version whose REST API this
+// implements; tools such as kcctl choose features by it.
+const DefaultVersion = "4.1.0"
+
+// New returns a server; call SetReady once startup is complete.
+func New(cfg Config) *Server {
+	if cfg.Loggers == nil {
+		cfg.Loggers = NewLoggers(nil)
+	}
+	if cfg.Version == "" {
+		cfg.Version = DefaultVersion
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+// SetReady marks startup complete (GET /health answers healthy).
+func (s *Server) SetReady() { s.ready.Store(true) }
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /{$}", s.root)
+	m.HandleFunc("GET /health", s.health)
+
+	m.HandleFunc("GET /connectors", s.listConnectors)
+	m.HandleFunc("POST /connectors", s.createConnector)
+	m.HandleFunc("GET /connectors/{name}", s.getConnector)
+	m.HandleFunc("DELETE /connectors/{name}", s.deleteConnector)
+	m.HandleFunc("GET /connectors/{name}/config", s.getConfig)
+	m.HandleFunc("PUT /connectors/{name}/config", s.putConfig)
+	m.HandleFunc("PATCH /connectors/{name}/config", s.patchConfig)
+	m.HandleFunc("GET /connectors/{name}/status", s.getStatus)
+	m.HandleFunc("GET /connectors/{name}/tasks", s.getTasks)
+	m.HandleFunc("GET /connectors/{name}/tasks-config", s.getTasksConfig)
+	m.HandleFunc("GET /connectors/{name}/tasks/{task}/status", s.getTaskStatus)
+	m.HandleFunc("POST /connectors/{name}/tasks/{task}/restart", s.restartTask)
+	m.HandleFunc("POST /connectors/{name}/restart", s.restartConnector)
+	m.HandleFunc("PUT /connectors/{name}/pause", s.pause)
+	m.HandleFunc("PUT /connectors/{name}/resume", s.resume)
+	m.HandleFunc("PUT /connectors/{name}/stop", s.stop)
+	m.HandleFunc("GET /connectors/{name}/topics", s.getTopics)
+	m.HandleFunc("PUT /connectors/{name}/topics/reset", s.resetTopics)
+	m.HandleFunc("GET /connectors/{name}/offsets", s.getOffsets)
+	m.HandleFunc("PATCH /connectors/{name}/offsets", s.alterOffsets)
+	m.HandleFunc("DELETE /connectors/{name}/offsets", s.resetOffsets)
+
+	m.HandleFunc("GET /connector-plugins", s.listPlugins)
+	m.HandleFunc("GET /connector-plugins/{plugin}/config", s.pluginConfig)
+	m.HandleFunc("PUT /connector-plugins/{plugin}/config/validate", s.validate)
+
+	m.HandleFunc("GET /admin/loggers", s.listLoggers)
+	m.HandleFunc("GET /admin/loggers/{logger}", s.getLogger)
+	m.HandleFunc("PUT /admin/loggers/{logger}", s.setLogger)
+}
+
+// methods are those a route may be registered for; used to tell a wrong
+// method (405) from an unknown path (404).
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// ServeHTTP routes a request, answering unknown paths and wrong methods
+// with Connect's JSON error body instead of net/http's plain text.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	for _, m := range methods {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" {
+			writeError(w, newHTTPError(http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed"))
+			return
+		}
+	}
+	writeError(w, newHTTPError(http.StatusNotFound, "HTTP 404 Not Found"))
+}
+
+// ListenAndServe serves on addr until ctx ends, then shuts down
+// gracefully. ready, if not nil, receives the bound address.
+func (s *Server) ListenAndServe(ctx context.Context, addr string, ready chan<- net.Addr) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("REST listener on %s: %w", addr, err)
+	}
+	if ready != nil {
+		ready <- ln.Addr()
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx ends.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("REST server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("REST server shutdown: %w", err)
+	}
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("REST server: %w", err)
+	}
+	return nil
+}

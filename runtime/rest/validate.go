@@ -1,0 +1,266 @@
+package rest
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/standalone"
+)
+
+// configInfos is ConfigInfos, the answer of /config/validate.
+type configInfos struct {
+	Name       string       `json:"name"`
+	ErrorCount int          `json:"error_count"`
+	Groups     []string     `json:"groups"`
+	Configs    []configInfo `json:"configs"`
+}
+
+type configInfo struct {
+	Definition *configKeyInfo  `json:"definition"`
+	Value      configValueInfo `json:"value"`
+}
+
+// configValueInfo is ConfigValueInfo.
+type configValueInfo struct {
+	Name              string   `json:"name"`
+	Value             *string  `json:"value"`
+	RecommendedValues []string `json:"recommended_values"`
+	Errors            []string `json:"errors"`
+	Visible           bool     `json:"visible"`
+}
+
+// normalizedPluginName drops a trailing "Connector", as Connect compares names.
+func normalizedPluginName(n string) string {
+	if s, ok := strings.CutSuffix(n, "Connector"); ok && s != "" {
+		return s
+	}
+	return n
+}
+
+func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
+	plugin := r.PathValue("plugin")
+	var raw map[string]any
+	if err := decodeBody(r, &raw); err != nil {
+		writeError(w, err)
+		return
+	}
+	vals, err := configMap(raw)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	props := make(map[string]string, len(vals))
+	var nulls []string
+	for k, v := range vals {
+		if v == nil {
+			nulls = append(nulls, k)
+			continue
+		}
+		props[k] = *v
+	}
+	class, given := props[connectorconfig.ConnectorClass]
+	if given && !strings.HasSuffix(normalizedPluginName(class), normalizedPluginName(plugin)) {
+		writeError(w, newHTTPError(http.StatusBadRequest, "Included connector type %s does not match request type %s", class, plugin))
+		return
+	}
+	if strings.TrimSpace(class) == "" {
+		// Errors raised inside validation are not unwrapped on this endpoint.
+		writeError(w, newHTTPError(http.StatusInternalServerError,
+			"org.apache.kafka.connect.runtime.rest.errors.BadRequestException: Connector config %s contains no connector type", javaMap(props)))
+		return
+	}
+	reg := s.cfg.Herder.Registry()
+	d, err := reg.Lookup(class, connect.TypeSource, connect.TypeSink)
+	if err != nil {
+		writeError(w, newHTTPError(http.StatusInternalServerError,
+			"org.apache.kafka.connect.errors.ConnectException: Failed to find any class that implements Connector and which name matches %s", class))
+		return
+	}
+	writeJSON(w, http.StatusOK, validateConfig(reg, d, class, props, nulls))
+}
+
+// validateConfig checks props against the framework keys (enriched with
+// the keys of each transform and predicate alias) and the connector's
+// own keys, and reports every key with its value and errors.
+func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, props map[string]string, nulls []string) configInfos {
+	def := enrichedDef(reg, d, props)
+	errs := map[string][]string{}
+	addErr := func(key, msg string) {
+		for _, m := range errs[key] {
+			if m == msg {
+				return
+			}
+		}
+		errs[key] = append(errs[key], msg)
+	}
+	for _, k := range nulls {
+		addErr(k, "Null value can not be supplied as the configuration value.")
+	}
+	_, perr := def.Parse(props)
+	for _, e := range standalone.ConfigErrors(perr) {
+		var ce *config.Error
+		if errors.As(e, &ce) {
+			addErr(ce.Key, standalone.ConfigErrorMessage(e))
+		}
+	}
+	// The runtime's own checks add what the key definitions cannot see
+	// (topics vs topics.regex, unknown plugin classes, predicates); keys
+	// already in error were reported from the same definitions above.
+	_, cerr := connectorconfig.Parse(reg, props)
+	for _, e := range standalone.ConfigErrors(cerr) {
+		var ce *config.Error
+		if errors.As(e, &ce) && len(errs[ce.Key]) == 0 {
+			addErr(ce.Key, standalone.ConfigErrorMessage(e))
+		}
+	}
+	if d.Type == connect.TypeSink {
+		// Connect reports the topics/topics.regex conflict on both keys.
+		for _, m := range errs[connectorconfig.Topics] {
+			if strings.Contains(m, connectorconfig.TopicsRegex) {
+				addErr(connectorconfig.TopicsRegex, m)
+			}
+		}
+	}
+	out := configInfos{Name: class, Groups: []string{}, Configs: []configInfo{}}
+	seenGroup := map[string]bool{}
+	// Keys with errors but no definition come first, with a null definition.
+	var undefined []string
+	for k := range errs {
+		if _, ok := def.Key(k); !ok {
+			undefined = append(undefined, k)
+		}
+	}
+	sort.Strings(undefined)
+	for _, k := range undefined {
+		var v *string
+		if s, ok := props[k]; ok {
+			v = &s
+		}
+		out.Configs = append(out.Configs, configInfo{Value: valueInfo(k, v, errs[k])})
+	}
+	for _, k := range def.Keys() {
+		if k.Group != "" && !seenGroup[k.Group] {
+			seenGroup[k.Group] = true
+			out.Groups = append(out.Groups, k.Group)
+		}
+		ki := newConfigKeyInfo(k)
+		out.Configs = append(out.Configs, configInfo{Definition: &ki, Value: valueInfo(k.Name, renderValue(k, props), errs[k.Name])})
+	}
+	for _, c := range out.Configs {
+		out.ErrorCount += len(c.Value.Errors)
+	}
+	return out
+}
+
+func valueInfo(name string, v *string, errs []string) configValueInfo {
+	if errs == nil {
+		errs = []string{}
+	}
+	return configValueInfo{Name: name, Value: v, RecommendedValues: []string{}, Errors: errs, Visible: true}
+}
+
+// renderValue is the value Connect reports for a key: the parsed value
+// given (lists comma-joined, passwords hidden) or the default.
+func renderValue(k config.Key, props map[string]string) *string {
+	s, ok := props[k.Name]
+	if !ok {
+		return defaultValue(k)
+	}
+	v, err := config.ParseValue(k.Type, s)
+	if err != nil {
+		return &s
+	}
+	var out string
+	switch x := v.(type) {
+	case []string:
+		out = strings.Join(x, ",")
+	case config.Password:
+		out = "[hidden]"
+	case string:
+		out = x
+	default:
+		out = strings.TrimSpace(s)
+	}
+	return &out
+}
+
+// enrichedDef is the framework def for the connector's type plus the keys
+// of each configured transform and predicate alias, then the connector's
+// own keys, as Connect's validation lists them.
+func enrichedDef(reg *plugins.Registry, d *connect.PluginDesc, props map[string]string) *config.Def {
+	def := connectorconfig.SourceDef()
+	if d.Type == connect.TypeSink {
+		def = connectorconfig.SinkDef()
+	}
+	for _, alias := range aliases(props[connectorconfig.Transforms]) {
+		prefix := "transforms." + alias + "."
+		group := "Transforms: " + alias
+		def.Define(config.Key{Name: prefix + "type", Type: config.TypeClass, Required: true, Importance: config.High,
+			Doc: "Class for the '" + alias + "' transformation.", Group: group, Order: 0, Width: config.WidthLong, DisplayName: "Transformation type for " + alias})
+		def.Define(config.Key{Name: prefix + "predicate", Type: config.TypeString, Importance: config.Medium,
+			Doc: "The alias of a predicate used to determine whether to apply this transformation.", Group: group, Order: 1, Width: config.WidthLong, DisplayName: "Predicate for " + alias})
+		def.Define(config.Key{Name: prefix + "negate", Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
+			Doc: "Whether the configured predicate should be negated.", Group: group, Order: 2, Width: config.WidthShort, DisplayName: "Negate for " + alias})
+		addPluginKeys(reg, def, props[prefix+"type"], connect.TypeTransformation, prefix, group)
+	}
+	for _, alias := range aliases(props[connectorconfig.Predicates]) {
+		prefix := "predicates." + alias + "."
+		group := "Predicates: " + alias
+		def.Define(config.Key{Name: prefix + "type", Type: config.TypeClass, Required: true, Importance: config.High,
+			Doc: "Class for the '" + alias + "' predicate.", Group: group, Order: 0, Width: config.WidthLong, DisplayName: "Predicate type for " + alias})
+		addPluginKeys(reg, def, props[prefix+"type"], connect.TypePredicate, prefix, group)
+	}
+	if c, ok := d.New().(connect.Connector); ok {
+		if own := c.ConfigDef(); own != nil {
+			for _, k := range own.Keys() {
+				def.Define(k)
+			}
+		}
+	}
+	return def
+}
+
+func addPluginKeys(reg *plugins.Registry, def *config.Def, class string, t connect.PluginType, prefix, group string) {
+	if strings.TrimSpace(class) == "" {
+		return
+	}
+	pd, err := reg.Lookup(class, t)
+	if err != nil {
+		return
+	}
+	p, ok := pd.New().(interface{ ConfigDef() *config.Def })
+	if !ok || p.ConfigDef() == nil {
+		return
+	}
+	for _, k := range p.ConfigDef().Keys() {
+		k.Name = prefix + k.Name
+		k.Group = group
+		def.Define(k)
+	}
+}
+
+func aliases(list string) []string {
+	var out []string
+	for _, a := range strings.Split(list, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// javaMap renders a map as Java's Map.toString does: {k=v, k2=v2}.
+func javaMap(m map[string]string) string {
+	keys := config.SortedKeys(m)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}

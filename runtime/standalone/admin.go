@@ -1,0 +1,72 @@
+package standalone
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// admin is a lazily created Kafka admin client, used for the cluster id
+// and for sink connector offsets (consumer group connect-<name>).
+type admin struct {
+	brokers func() []string
+
+	mu        sync.Mutex
+	cl        *kgo.Client
+	adm       *kadm.Client
+	clusterID string
+	closed    bool
+}
+
+func (a *admin) get() (*kadm.Client, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.adm != nil {
+		return a.adm, nil
+	}
+	if a.closed {
+		return nil, fmt.Errorf("the worker is shutting down")
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(a.brokers()...))
+	if err != nil {
+		return nil, fmt.Errorf("creating Kafka admin client: %w", err)
+	}
+	a.cl, a.adm = cl, kadm.NewClient(cl)
+	return a.adm, nil
+}
+
+func (a *admin) close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.closed = true
+	if a.cl != nil {
+		a.cl.Close()
+		a.cl, a.adm = nil, nil
+	}
+}
+
+// ClusterID returns the Kafka cluster id, asked once from the brokers'
+// metadata and cached.
+func (h *Herder) ClusterID(ctx context.Context) (string, error) {
+	h.admin.mu.Lock()
+	id := h.admin.clusterID
+	h.admin.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	adm, err := h.admin.get()
+	if err != nil {
+		return "", err
+	}
+	m, err := adm.BrokerMetadata(ctx)
+	if err != nil {
+		return "", fmt.Errorf("reading the Kafka cluster id: %w", err)
+	}
+	h.admin.mu.Lock()
+	h.admin.clusterID = m.Cluster
+	h.admin.mu.Unlock()
+	return m.Cluster, nil
+}
