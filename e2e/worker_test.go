@@ -144,6 +144,7 @@ value.converter.schemas.enable=false
 offset.storage.file.filename=%s
 offset.flush.interval.ms=500
 task.shutdown.graceful.timeout.ms=10000
+listeners=http://127.0.0.1:0
 `, kafkaAddr, offsets))
 	writeFile(t, filepath.Join(dir, "ratings.json"), fmt.Sprintf(`{"name":"ratings","config":{
   "connector.class":"DatagenConnector","kafka.topic":"%s","quickstart":"ratings",

@@ -158,7 +158,7 @@ func (noOffsets) Offset(context.Context, map[string]any) (map[string]any, error)
 // are acknowledged.
 func baseline(brokers, topic string, payload []kv) (float64, error) {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.AllowAutoTopicCreation(),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	if err != nil {
 		return 0, err
 	}

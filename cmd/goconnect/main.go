@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -29,7 +30,15 @@ Usage:
 Run "goconnect <command> -h" for a command's flags.
 `
 
+// defaultGCPercent trades memory for throughput: records are short-lived
+// garbage, and at Go's default of 100 the collector costs a quarter of the
+// source path's time. GOGC in the environment still wins.
+const defaultGCPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))

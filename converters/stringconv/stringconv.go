@@ -3,6 +3,7 @@
 package stringconv
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -65,6 +66,10 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 func (c *Converter) FromConnectData(_ string, _ connect.Headers, _ *data.Schema, v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil
+	}
+	if n, ok := v.(int64); ok && c.encoding == "UTF-8" {
+		// Numeric keys are the common case: skip the intermediate string.
+		return strconv.AppendInt(make([]byte, 0, 20), n, 10), nil
 	}
 	return c.encode(data.JavaString(v))
 }

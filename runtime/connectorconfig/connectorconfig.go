@@ -305,7 +305,8 @@ func checkPlugin(d *connect.PluginDesc, props map[string]string, prefix string) 
 	for _, e := range unjoin(err) {
 		if errors.As(e, &ce) {
 			c := *ce
-			c.Key = prefix + c.Key
+			c.Key = prefix + ce.Key
+			c.Message = strings.ReplaceAll(c.Message, `"`+ce.Key+`"`, `"`+c.Key+`"`)
 			out = append(out, &c)
 		} else {
 			out = append(out, e)

@@ -316,3 +316,14 @@ func (t *failingTask) Poll(context.Context) ([]connect.SourceRecord, error) {
 	return nil, errors.New("boom")
 }
 func (*failingTask) Stop() error { return nil }
+
+func TestTransformConfigErrorsNameTheFullKey(t *testing.T) {
+	e := startWorker(t, newBroker(t), filepath.Join(t.TempDir(), "o"), nil)
+	err := e.herder.Create(context.Background(), "p", map[string]string{
+		"connector.class": "FileStreamSource", "topic": "t",
+		"transforms": "route", "transforms.route.type": "RegexRouter", "transforms.route.regex": "x",
+	}, "")
+	if err == nil || !strings.Contains(err.Error(), `"transforms.route.replacement"`) {
+		t.Fatalf("error %v does not name transforms.route.replacement", err)
+	}
+}

@@ -115,17 +115,29 @@ func (r *sourceRunner) send(recs []connect.SourceRecord) error {
 	b.remaining.Store(int64(len(recs)))
 	r.sub.add(b)
 	promise := func(_ *kgo.Record, err error) { b.ack(err) }
+	// One allocation for the batch's Kafka records and one for their
+	// headers, instead of one per record: the producer holds them until
+	// acknowledged, and the batch lives that long anyway.
+	krs := make([]kgo.Record, len(recs))
+	nh := 0
+	for i := range recs {
+		nh += len(recs[i].Headers)
+	}
+	hdrs := make([]kgo.RecordHeader, 0, nh)
 	for i := range recs {
 		sr := &recs[i]
 		if sr.SourcePartition != nil {
 			b.offsets[r.sub.partitionKey(sr.SourcePartition)] = offsetstore.Offset{Partition: sr.SourcePartition, Offset: sr.SourceOffset}
 		}
-		kr, err := r.convert(sr)
+		kr := &krs[i]
+		var ok bool
+		var err error
+		ok, hdrs, err = r.convert(sr, kr, hdrs)
 		if err != nil {
 			b.ack(err)
 			return err
 		}
-		if kr == nil { // dropped by a transformation
+		if !ok { // dropped by a transformation
 			b.ack(nil)
 			continue
 		}
@@ -135,23 +147,23 @@ func (r *sourceRunner) send(recs []connect.SourceRecord) error {
 	return nil
 }
 
-func (r *sourceRunner) convert(sr *connect.SourceRecord) (*kgo.Record, error) {
+// convert transforms and converts one record into kr; headers are
+// appended to hdrs (the batch's shared header array). It returns false
+// when a transformation dropped the record.
+func (r *sourceRunner) convert(sr *connect.SourceRecord, kr *kgo.Record, hdrs []kgo.RecordHeader) (bool, []kgo.RecordHeader, error) {
 	rec, err := r.chain.apply(&sr.Record)
-	if err != nil {
-		return nil, err
-	}
-	if rec == nil {
-		return nil, nil
+	if err != nil || rec == nil {
+		return false, hdrs, err
 	}
 	key, err := r.conv.key.FromConnectData(rec.Topic, rec.Headers, rec.KeySchema, rec.Key)
 	if err != nil {
-		return nil, fmt.Errorf("converting key of a record for topic %s: %w", rec.Topic, err)
+		return false, hdrs, fmt.Errorf("converting key of a record for topic %s: %w", rec.Topic, err)
 	}
 	value, err := r.conv.value.FromConnectData(rec.Topic, rec.Headers, rec.ValueSchema, rec.Value)
 	if err != nil {
-		return nil, fmt.Errorf("converting value of a record for topic %s: %w", rec.Topic, err)
+		return false, hdrs, fmt.Errorf("converting value of a record for topic %s: %w", rec.Topic, err)
 	}
-	kr := &kgo.Record{Topic: rec.Topic, Key: key, Value: value, Partition: noPartition}
+	*kr = kgo.Record{Topic: rec.Topic, Key: key, Value: value, Partition: noPartition}
 	if rec.Partition != connect.NoPartition {
 		kr.Partition = rec.Partition
 	}
@@ -159,16 +171,18 @@ func (r *sourceRunner) convert(sr *connect.SourceRecord) (*kgo.Record, error) {
 		kr.Timestamp = rec.Timestamp
 	}
 	if len(rec.Headers) > 0 {
-		kr.Headers = make([]kgo.RecordHeader, 0, len(rec.Headers))
+		start := len(hdrs)
 		for _, h := range rec.Headers {
 			v, err := r.conv.header.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
 			if err != nil {
-				return nil, fmt.Errorf("converting header %s of a record for topic %s: %w", h.Key, rec.Topic, err)
+				return false, hdrs, fmt.Errorf("converting header %s of a record for topic %s: %w", h.Key, rec.Topic, err)
 			}
-			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: v})
+			hdrs = append(hdrs, kgo.RecordHeader{Key: h.Key, Value: v})
 		}
+		// Full slice expression: the record's headers cannot grow into the next record's.
+		kr.Headers = hdrs[start:len(hdrs):len(hdrs)]
 	}
-	return kr, nil
+	return true, hdrs, nil
 }
 
 // commit stores the offsets of every acknowledged batch.

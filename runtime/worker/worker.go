@@ -160,6 +160,9 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			// Connect retries sends forever; the record timeout is the
 			// graceful shutdown bound instead.
 			kgo.RecordRetries(1<<30),
+			// The Java producer's default is no compression (franz-go's
+			// is snappy); producer.compression.type changes it.
+			kgo.ProducerBatchCompression(kgo.NoCompression()),
 		)
 		cl, err := kgo.NewClient(append(opts, popts...)...)
 		if err != nil {
