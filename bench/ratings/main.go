@@ -169,6 +169,7 @@ func baseline(brokers, topic string, payload []kv) (float64, error) {
 		return 0, fmt.Errorf("baseline warm-up: %w", err)
 	}
 	var failed error
+	cpu0 := selfCPU()
 	start := time.Now()
 	for _, p := range payload {
 		cl.Produce(ctx, &kgo.Record{Topic: topic, Key: p.key, Value: p.value, Headers: p.headers}, func(_ *kgo.Record, err error) {
@@ -183,7 +184,9 @@ func baseline(brokers, topic string, payload []kv) (float64, error) {
 	if failed != nil {
 		return 0, failed
 	}
-	return float64(len(payload)) / time.Since(start).Seconds(), nil
+	elapsed := time.Since(start)
+	fmt.Printf("  baseline: %.2f CPU-µs per record\n", float64((selfCPU()-cpu0).Microseconds())/float64(len(payload)))
+	return float64(len(payload)) / elapsed.Seconds(), nil
 }
 
 // workerRun runs a goconnect process generating n ratings and returns
@@ -209,6 +212,9 @@ func workerRun(bin, brokers, dir, topic string, n int) (float64, error) {
 		}
 		if it >= int64(n) {
 			total := time.Since(start)
+			if cpu, err := procCPU(cmd.Process.Pid); err == nil {
+				fmt.Printf("  worker: %.2f CPU-µs per record (whole process, start-up included)\n", float64(cpu.Microseconds())/float64(n))
+			}
 			fmt.Printf("  worker: %d records in %.2fs from process start (%.0f rec/s); after the first commit %.0f rec/s\n",
 				n, total.Seconds(), float64(n)/total.Seconds(), float64(int64(n)-firstIt)/time.Since(firstAt).Seconds())
 			return float64(n) / total.Seconds(), nil
@@ -285,6 +291,26 @@ func startAndIdle(bin, brokers, dir, topic string) (time.Duration, int64, error)
 	time.Sleep(5 * time.Second) // let it settle into its idle rhythm
 	rss, err := vmRSS(cmd.Process.Pid)
 	return first, rss, err
+}
+
+// selfCPU is this process's user+system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procCPU reads another process's user+system CPU time from /proc.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name (which may hold spaces) start at ')'.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100, nil // USER_HZ is 100 on Linux
 }
 
 // vmRSS reads a process's resident set in KiB.
