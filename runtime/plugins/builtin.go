@@ -4,6 +4,7 @@ import (
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connectors/datagen"
 	"github.com/goconnect/goconnect/connectors/filestream"
+	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/converters/bytearray"
 	jsonconv "github.com/goconnect/goconnect/converters/json"
 	"github.com/goconnect/goconnect/converters/simpleheader"
@@ -21,6 +22,7 @@ func BuiltinDescs() []connect.PluginDesc {
 		filestream.SinkDesc(),
 		simpleheader.Desc(),
 		debezium.Desc(),
+		avro.Desc(),
 	}
 	descs = append(descs, apache.Descs()...)
 	descs = append(descs, predicates.Descs()...)

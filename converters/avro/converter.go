@@ -1,0 +1,324 @@
+// Package avro is Confluent's AvroConverter
+// (io.confluent.connect.avro.AvroConverter): Connect data as Avro in
+// Confluent's wire format (magic byte 0, 4-byte schema id, Avro binary),
+// with schemas kept in a Schema Registry and mapped as Confluent's
+// AvroData maps them.
+package avro
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// Class is the Java class name users configure.
+const Class = "io.confluent.connect.avro.AvroConverter"
+
+// Desc registers the converter.
+func Desc() connect.PluginDesc {
+	return connect.PluginDesc{Class: Class, Type: connect.TypeConverter, Version: "7.9.0-goconnect", New: func() any { return New() }}
+}
+
+const (
+	keyURL             = "schema.registry.url"
+	keyAutoRegister    = "auto.register.schemas"
+	keyUseLatest       = "use.latest.version"
+	keyKeyStrategy     = "key.subject.name.strategy"
+	keyValueStrategy   = "value.subject.name.strategy"
+	keyAuthSource      = "basic.auth.credentials.source"
+	keyAuthUserInfo    = "basic.auth.user.info"
+	keyConnectMetaData = "connect.meta.data"
+	keyCacheSize       = "schemas.cache.config"
+
+	strategyTopic       = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
+	strategyRecord      = "io.confluent.kafka.serializers.subject.RecordNameStrategy"
+	strategyTopicRecord = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
+
+	requestTimeout = 30 * time.Second
+)
+
+// Converter is an AvroConverter. Its caches are shared safely between
+// goroutines.
+type Converter struct {
+	client    *sr.Client
+	isKey     bool
+	autoReg   bool
+	useLatest bool
+	strategy  string
+	fc        fromConnect
+	cacheSize int
+	mu        sync.Mutex
+	bySchema  map[*data.Schema]*writeSchema
+	ids       map[string]int // subject + "\x00" + schema text → id
+	byID      map[int]*readSchema
+}
+
+// writeSchema is a Connect schema with its Avro form.
+type writeSchema struct {
+	avro *avroType
+	text string
+}
+
+// readSchema is a registered schema read back.
+type readSchema struct {
+	avro    *avroType
+	connect *data.Schema
+}
+
+// New returns an unconfigured converter.
+func New() *Converter { return &Converter{} }
+
+// ConfigDef declares the converter's keys.
+func (*Converter) ConfigDef() *config.Def {
+	return config.NewDef().
+		Define(config.Key{Name: keyURL, Type: config.TypeList, Required: true, Importance: config.High,
+			Doc: "Comma-separated list of URLs for Schema Registry instances that can be used to register or look up schemas."}).
+		Define(config.Key{Name: keyAutoRegister, Type: config.TypeBoolean, Default: "true", Importance: config.Medium,
+			Doc: "Specify if the Serializer should attempt to register the Schema with Schema Registry."}).
+		Define(config.Key{Name: keyUseLatest, Type: config.TypeBoolean, Default: "false", Importance: config.Low,
+			Doc: "Specify if the Serializer should use the latest subject version for serialization."}).
+		Define(config.Key{Name: keyKeyStrategy, Type: config.TypeString, Default: strategyTopic, Importance: config.Medium,
+			Doc: "Determines how to construct the subject name under which the key schema is registered."}).
+		Define(config.Key{Name: keyValueStrategy, Type: config.TypeString, Default: strategyTopic, Importance: config.Medium,
+			Doc: "Determines how to construct the subject name under which the value schema is registered."}).
+		Define(config.Key{Name: keyAuthSource, Type: config.TypeString, Default: "URL", Validator: config.OneOf("URL", "USER_INFO", "SASL_INHERIT"), Importance: config.Medium,
+			Doc: "Specify how to pick the credentials for the Basic Auth header."}).
+		Define(config.Key{Name: keyAuthUserInfo, Type: config.TypePassword, Importance: config.Medium,
+			Doc: "Specify the user info for the Basic Auth in the form of {username}:{password}."}).
+		Define(config.Key{Name: keyConnectMetaData, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
+			Doc: "Toggle for enabling/disabling connect converter to add its meta data to the output schema or not."}).
+		Define(config.Key{Name: keyCacheSize, Type: config.TypeInt, Default: "1000", Validator: config.AtLeast(1), Importance: config.Low,
+			Doc: "Size of the converted schemas cache."})
+}
+
+// Configure implements connect.Converter.
+func (c *Converter) Configure(props map[string]string, isKey bool) error {
+	v, err := c.ConfigDef().Parse(props)
+	if err != nil {
+		return fmt.Errorf("AvroConverter: %w", err)
+	}
+	urls := v.List(keyURL)
+	if len(urls) == 0 {
+		return &config.Error{Key: keyURL, Message: "Missing Schema registry url!"}
+	}
+	opts := []sr.ClientOpt{sr.URLs(urls...)}
+	switch strings.ToUpper(v.String(keyAuthSource)) {
+	case "USER_INFO":
+		user, pass, ok := strings.Cut(v.Password(keyAuthUserInfo).Value(), ":")
+		if !ok {
+			return &config.Error{Key: keyAuthUserInfo, Message: "must be {username}:{password}"}
+		}
+		opts = append(opts, sr.BasicAuth(user, pass))
+	case "URL":
+		// user:pass@host in the URL, as Confluent's client reads it.
+		for i, u := range urls {
+			scheme, rest, ok := strings.Cut(u, "://")
+			at := strings.LastIndex(rest, "@")
+			if !ok || at < 0 {
+				continue
+			}
+			user, pass, _ := strings.Cut(rest[:at], ":")
+			urls[i] = scheme + "://" + rest[at+1:]
+			opts = []sr.ClientOpt{sr.URLs(urls...), sr.BasicAuth(user, pass)}
+		}
+	}
+	client, err := sr.NewClient(opts...)
+	if err != nil {
+		return fmt.Errorf("AvroConverter: schema registry client: %w", err)
+	}
+	strategy := v.String(keyValueStrategy)
+	if isKey {
+		strategy = v.String(keyKeyStrategy)
+	}
+	switch strategy {
+	case strategyTopic, strategyRecord, strategyTopicRecord:
+	default:
+		k := keyValueStrategy
+		if isKey {
+			k = keyKeyStrategy
+		}
+		return &config.Error{Key: k, Value: strategy, Message: "unknown subject name strategy"}
+	}
+	c.client, c.isKey, c.strategy = client, isKey, strategy
+	c.autoReg, c.useLatest = v.Bool(keyAutoRegister), v.Bool(keyUseLatest)
+	c.fc = fromConnect{metaData: v.Bool(keyConnectMetaData)}
+	c.cacheSize = int(v.Int(keyCacheSize))
+	c.bySchema = map[*data.Schema]*writeSchema{}
+	c.ids = map[string]int{}
+	c.byID = map[int]*readSchema{}
+	return nil
+}
+
+func (c *Converter) subject(topic string, ws *writeSchema) string {
+	suffix := "-value"
+	if c.isKey {
+		suffix = "-key"
+	}
+	switch c.strategy {
+	case strategyRecord, strategyTopicRecord:
+		name := ws.avro.fullName()
+		if ws.avro.kind == kUnion {
+			for _, b := range ws.avro.branches {
+				if b.kind != kNull {
+					name = b.fullName()
+				}
+			}
+		}
+		if name == "" {
+			name = primitiveNames[ws.avro.kind]
+		}
+		if c.strategy == strategyRecord {
+			return name
+		}
+		return topic + "-" + name
+	}
+	return topic + suffix
+}
+
+func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ws, ok := c.bySchema[s]; ok {
+		return ws, nil
+	}
+	fc := c.fc
+	t, err := fc.schema(s)
+	if err != nil {
+		return nil, err
+	}
+	ws := &writeSchema{avro: t, text: schemaText(t)}
+	if len(c.bySchema) >= c.cacheSize {
+		clear(c.bySchema)
+	}
+	c.bySchema[s] = ws
+	return ws, nil
+}
+
+// schemaID registers (or looks up) the schema under the subject, once.
+func (c *Converter) schemaID(subject string, ws *writeSchema) (int, error) {
+	key := subject + "\x00" + ws.text
+	c.mu.Lock()
+	id, ok := c.ids[key]
+	c.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	schema := sr.Schema{Schema: ws.text, Type: sr.TypeAvro}
+	var err error
+	switch {
+	case c.useLatest:
+		var ss sr.SubjectSchema
+		ss, err = c.client.SchemaByVersion(ctx, subject, -1)
+		id = ss.ID
+	case c.autoReg:
+		id, err = c.client.RegisterSchema(ctx, subject, schema, -1, -1)
+	default:
+		var ss sr.SubjectSchema
+		ss, err = c.client.LookupSchema(ctx, subject, schema)
+		id = ss.ID
+	}
+	if err != nil {
+		return 0, fmt.Errorf("schema registry, subject %s: %w", subject, registryError(err))
+	}
+	c.mu.Lock()
+	c.ids[key] = id
+	c.mu.Unlock()
+	return id, nil
+}
+
+// registryError keeps the registry's own message and code.
+func registryError(err error) error {
+	var re *sr.ResponseError
+	if errors.As(err, &re) {
+		return fmt.Errorf("%s (HTTP %d, error code %d)", re.Message, re.StatusCode, re.ErrorCode)
+	}
+	return err
+}
+
+// FromConnectData implements connect.Converter.
+func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Schema, v any) ([]byte, error) {
+	if v == nil && (s == nil || s.Default == nil) {
+		return nil, nil
+	}
+	if s == nil {
+		return nil, fmt.Errorf("AvroConverter needs a schema; topic %s has a schemaless value", topic)
+	}
+	ws, err := c.writeSchemaFor(s)
+	if err != nil {
+		return nil, fmt.Errorf("converting Connect schema to Avro for topic %s: %w", topic, err)
+	}
+	id, err := c.schemaID(c.subject(topic, ws), ws)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 5, 64)
+	binary.BigEndian.PutUint32(b[1:], uint32(id))
+	if b, err = encode(b, ws.avro, s, v); err != nil {
+		return nil, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
+	}
+	return b, nil
+}
+
+// ToConnectData implements connect.Converter.
+func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*data.Schema, any, error) {
+	if b == nil {
+		return nil, nil, nil
+	}
+	if len(b) < 5 || b[0] != 0 {
+		return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: Unknown magic byte!", topic)
+	}
+	id := int(binary.BigEndian.Uint32(b[1:5]))
+	rs, err := c.readSchemaByID(id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
+	}
+	r := &reader{b: b[5:]}
+	v, err := decode(r, rs.avro, rs.connect)
+	if err != nil {
+		return nil, nil, fmt.Errorf("decoding Avro data with schema id %d of topic %s: %w", id, topic, err)
+	}
+	return rs.connect, v, nil
+}
+
+func (c *Converter) readSchemaByID(id int) (*readSchema, error) {
+	c.mu.Lock()
+	rs, ok := c.byID[id]
+	c.mu.Unlock()
+	if ok {
+		return rs, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	s, err := c.client.SchemaByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("error retrieving Avro schema for id %d: %w", id, registryError(err))
+	}
+	if s.Type != sr.TypeAvro {
+		return nil, fmt.Errorf("schema id %d is %s, not Avro", id, s.Type)
+	}
+	t, err := parseSchema(s.Schema)
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	cs, err := toConnect(t)
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	rs = &readSchema{avro: t, connect: cs}
+	c.mu.Lock()
+	c.byID[id] = rs
+	c.mu.Unlock()
+	return rs, nil
+}

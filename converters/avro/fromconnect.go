@@ -1,0 +1,254 @@
+package avro
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// Names AvroData uses.
+const (
+	avroNamespace     = "io.confluent.connect.avro"
+	connectDefault    = "ConnectDefault"
+	mapEntryName      = "MapEntry"
+	precisionParam    = "connect.decimal.precision"
+	defaultPrecision  = 64
+	propConnectName   = "connect.name"
+	propConnectVer    = "connect.version"
+	propConnectDoc    = "connect.doc"
+	propConnectParams = "connect.parameters"
+	propConnectDef    = "connect.default"
+	propConnectType   = "connect.type"
+)
+
+// fromConnect maps Connect schemas to Avro as Confluent's AvroData does.
+type fromConnect struct {
+	metaData bool
+	unnamed  int
+}
+
+func rawString(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+func (c *fromConnect) schema(s *data.Schema) (*avroType, error) {
+	base, err := c.nonOptional(s)
+	if err != nil {
+		return nil, err
+	}
+	if !s.Optional {
+		return base, nil
+	}
+	if s.Default != nil {
+		return &avroType{kind: kUnion, branches: []*avroType{base, {kind: kNull}}}, nil
+	}
+	return &avroType{kind: kUnion, branches: []*avroType{{kind: kNull}, base}}, nil
+}
+
+// nonOptional builds the type with its metadata props.
+func (c *fromConnect) nonOptional(s *data.Schema) (*avroType, error) {
+	t := &avroType{}
+	switch s.Type {
+	case data.TypeInt8, data.TypeInt16, data.TypeInt32:
+		t.kind = kInt
+	case data.TypeInt64:
+		t.kind = kLong
+	case data.TypeFloat32:
+		t.kind = kFloat
+	case data.TypeFloat64:
+		t.kind = kDouble
+	case data.TypeBoolean:
+		t.kind = kBoolean
+	case data.TypeString:
+		t.kind = kString
+	case data.TypeBytes:
+		t.kind = kBytes
+	case data.TypeArray:
+		items, err := c.schema(s.Value)
+		if err != nil {
+			return nil, err
+		}
+		t.kind, t.items = kArray, items
+	case data.TypeMap:
+		values, err := c.schema(s.Value)
+		if err != nil {
+			return nil, err
+		}
+		if s.Key.Type == data.TypeString && !s.Key.Optional {
+			t.kind, t.values = kMap, values
+			break
+		}
+		keys, err := c.schema(s.Key)
+		if err != nil {
+			return nil, err
+		}
+		entry := &avroType{kind: kRecord, name: mapEntryName, namespace: avroNamespace,
+			fields: []*avroField{{name: "key", typ: keys}, {name: "value", typ: values}}}
+		t.kind, t.items = kArray, entry
+	case data.TypeStruct:
+		t.kind = kRecord
+		if s.Name != "" {
+			t.namespace, t.name = splitName(s.Name)
+		} else {
+			c.unnamed++
+			t.namespace, t.name = avroNamespace, connectDefault
+			if c.unnamed > 1 {
+				t.name += strconv.Itoa(c.unnamed)
+			}
+		}
+		t.doc = s.Doc
+		for _, f := range s.Fields {
+			ft, err := c.schema(f.Schema)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", f.Name, err)
+			}
+			af := &avroField{name: f.Name, typ: ft}
+			switch {
+			case f.Schema.Default != nil:
+				def, err := defaultJSON(f.Schema, f.Schema.Default)
+				if err != nil {
+					return nil, fmt.Errorf("default of field %s: %w", f.Name, err)
+				}
+				af.def, af.hasDefault = def, true
+			case f.Schema.Optional:
+				af.def, af.hasDefault = json.RawMessage("null"), true
+			}
+			t.fields = append(t.fields, af)
+		}
+	default:
+		return nil, fmt.Errorf("unsupported Connect type %s", s.Type.JavaName())
+	}
+	switch s.Name {
+	case data.DecimalName:
+		scale, err := data.DecimalScale(s)
+		if err != nil {
+			return nil, err
+		}
+		t.logical, t.scale, t.precision = "decimal", int(scale), defaultPrecision
+		if p := s.Param(precisionParam); p != "" {
+			if n, err := strconv.Atoi(p); err == nil {
+				t.precision = n
+			}
+		}
+	case data.DateName:
+		t.logical = "date"
+	case data.TimeName:
+		t.logical = "time-millis"
+	case data.TimestampName:
+		t.logical = "timestamp-millis"
+	}
+	if !c.metaData {
+		return t, nil
+	}
+	if s.Doc != "" {
+		t.props = append(t.props, prop{propConnectDoc, rawString(s.Doc)})
+	}
+	if s.Version != nil {
+		t.props = append(t.props, prop{propConnectVer, json.RawMessage(strconv.Itoa(int(*s.Version)))})
+	}
+	if len(s.Parameters) > 0 {
+		params := []byte{'{'}
+		for i, k := range s.SortedParamKeys() {
+			if i > 0 {
+				params = append(params, ',')
+			}
+			params = append(params, rawString(k)...)
+			params = append(params, ':')
+			params = append(params, rawString(s.Parameters[k])...)
+		}
+		t.props = append(t.props, prop{propConnectParams, append(params, '}')})
+	}
+	if s.Default != nil {
+		def, err := defaultJSON(s, s.Default)
+		if err != nil {
+			return nil, fmt.Errorf("default value: %w", err)
+		}
+		t.props = append(t.props, prop{propConnectDef, def})
+	}
+	if s.Name != "" {
+		t.props = append(t.props, prop{propConnectName, rawString(s.Name)})
+	}
+	switch s.Type {
+	case data.TypeInt8:
+		t.props = append(t.props, prop{propConnectType, rawString("int8")})
+	case data.TypeInt16:
+		t.props = append(t.props, prop{propConnectType, rawString("int16")})
+	}
+	return t, nil
+}
+
+// defaultJSON writes a Connect value as an Avro JSON default.
+func defaultJSON(s *data.Schema, v any) (json.RawMessage, error) {
+	j, err := jsonValue(s, v)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(j)
+}
+
+func jsonValue(s *data.Schema, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch x := v.(type) {
+	case *data.BigDecimal:
+		return bytesAsString(data.TwosComplement(x.Unscaled)), nil
+	case time.Time:
+		switch s.Name {
+		case data.DateName:
+			d, err := data.DateToDays(x)
+			return d, err
+		case data.TimeName:
+			m, err := data.TimeToMillis(x)
+			return m, err
+		}
+		return x.UnixMilli(), nil
+	case []byte:
+		return bytesAsString(x), nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			j, err := jsonValue(s.Value, e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = j
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			j, err := jsonValue(s.Value, e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = j
+		}
+		return out, nil
+	case *data.Struct:
+		out := make(map[string]any, len(s.Fields))
+		for i, f := range s.Fields {
+			j, err := jsonValue(f.Schema, x.GetIndex(i))
+			if err != nil {
+				return nil, err
+			}
+			out[f.Name] = j
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+// bytesAsString is Avro's JSON form of bytes: one code point per byte.
+func bytesAsString(b []byte) string {
+	r := make([]byte, 0, len(b)*2)
+	for _, c := range b {
+		r = utf8.AppendRune(r, rune(c))
+	}
+	return string(r)
+}
