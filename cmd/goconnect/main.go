@@ -24,6 +24,8 @@ Usage:
   goconnect consume [flags] topic        print records of a topic (for trying things out)
   goconnect offsets get|set|reset [--url http://127.0.0.1:8083] [--file offsets.json] connector
                                          read or change a connector's offsets through the REST API
+  goconnect schema-registry [--bootstrap-server host:port] [--listen 127.0.0.1:8081]
+                                         a Confluent-compatible Avro schema registry kept in _schemas
   goconnect plugins                      list the plugins and the Java class names they answer to
   goconnect version
 
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "standalone":
 		err = runStandalone(ctx, args[1:], stdout, stderr)
+	case "schema-registry":
+		err = runRegistry(ctx, args[1:], stderr)
 	case "consume":
 		err = runConsume(ctx, args[1:], stdout, stderr)
 	case "offsets":

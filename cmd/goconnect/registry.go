@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/goconnect/goconnect/schemaregistry"
+)
+
+func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("schema-registry", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	brokers := fs.String("bootstrap-server", "127.0.0.1:9092", "Kafka brokers holding the schemas topic")
+	listen := fs.String("listen", "127.0.0.1:8081", "address to serve the registry API on")
+	topic := fs.String("topic", schemaregistry.Topic, "compacted topic holding the schemas")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("schema registry: %w", err)
+	}
+	srv, err := startRegistry(ctx, strings.Split(*brokers, ","), *topic, ln)
+	if err != nil {
+		return err
+	}
+	log.Info("schema registry started", "listen", ln.Addr().String(), "topic", *topic)
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// startRegistry replays the schemas topic and serves the registry on ln.
+func startRegistry(ctx context.Context, brokers []string, topic string, ln net.Listener) (*http.Server, error) {
+	reg := schemaregistry.New(nil)
+	octx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	j, err := schemaregistry.OpenKafka(octx, brokers, topic, reg)
+	if err != nil {
+		return nil, err
+	}
+	reg.SetJournal(j)
+	srv := &http.Server{Handler: schemaregistry.Handler(reg), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("schema registry server stopped", "error", err)
+		}
+		j.Close()
+	}()
+	return srv, nil
+}

@@ -1,0 +1,103 @@
+package avro
+
+import (
+	"encoding/binary"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/schemaregistry"
+)
+
+func newConverter(t *testing.T, url string, isKey bool, extra map[string]string) *Converter {
+	t.Helper()
+	props := map[string]string{"schema.registry.url": url}
+	for k, v := range extra {
+		props[k] = v
+	}
+	c := New()
+	if err := c.Configure(props, isKey); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestConverterThroughRegistry(t *testing.T) {
+	reg := schemaregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+
+	s := ratingsSchema()
+	v := data.NewStruct(s).MustPut("rating_id", int64(9)).MustPut("user_id", int32(-1)).MustPut("stars", int32(4)).
+		MustPut("route_id", int32(12)).MustPut("rating_time", int64(97)).MustPut("channel", "web").MustPut("message", "meh")
+	w := newConverter(t, srv.URL, false, nil)
+	b, err := w.FromConnectData("ratings", nil, s, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[0] != 0 || binary.BigEndian.Uint32(b[1:5]) != 1 {
+		t.Fatalf("wire header %x", b[:5])
+	}
+	if vs, err := reg.Versions("ratings-value"); err != nil || len(vs) != 1 {
+		t.Fatalf("subject ratings-value: %v %v", vs, err)
+	}
+	// A fresh converter (another worker) decodes by id from the registry.
+	r := newConverter(t, srv.URL, false, nil)
+	rs, rv, err := r.ToConnectData("ratings", nil, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !data.Equal(rs, s) || !data.ValuesEqual(rv, v) {
+		t.Fatalf("round trip: %v %v", rs, rv)
+	}
+	// Keys use <topic>-key; RecordNameStrategy uses the record name.
+	k := newConverter(t, srv.URL, true, nil)
+	if _, err := k.FromConnectData("ratings", nil, data.Int64Schema, int64(9)); err != nil {
+		t.Fatal(err)
+	}
+	rn := newConverter(t, srv.URL, false, map[string]string{"value.subject.name.strategy": "io.confluent.kafka.serializers.subject.RecordNameStrategy"})
+	if _, err := rn.FromConnectData("ratings", nil, s, v); err != nil {
+		t.Fatal(err)
+	}
+	subjects := strings.Join(reg.Subjects(), ",")
+	if subjects != "ksql.ratings,ratings-key,ratings-value" {
+		t.Fatalf("subjects %s", subjects)
+	}
+	// An incompatible change fails with the registry's message.
+	bad := data.StructBuilder().Name("ksql.ratings").Field("rating_id", data.StringSchema).Field("extra", data.StringSchema).MustBuild()
+	_, err = w.FromConnectData("ratings", nil, bad, data.NewStruct(bad).MustPut("rating_id", "x").MustPut("extra", "y"))
+	if err == nil || !strings.Contains(err.Error(), "incompatible") || !strings.Contains(err.Error(), "409") {
+		t.Fatalf("incompatible schema error: %v", err)
+	}
+	// Without auto-registration an unknown schema is an error too.
+	noAuto := newConverter(t, srv.URL, false, map[string]string{"auto.register.schemas": "false"})
+	if _, err := noAuto.FromConnectData("new-topic", nil, s, v); err == nil {
+		t.Fatal("lookup of an unregistered schema succeeded")
+	}
+	// Bad input on read.
+	if _, _, err := r.ToConnectData("ratings", nil, []byte{1, 0, 0, 0, 1, 2}); err == nil || !strings.Contains(err.Error(), "Unknown magic byte") {
+		t.Fatalf("magic byte: %v", err)
+	}
+	if _, _, err := r.ToConnectData("ratings", nil, []byte{0, 0, 0, 0, 99, 2}); err == nil || !strings.Contains(err.Error(), "99") {
+		t.Fatalf("unknown id: %v", err)
+	}
+	// Tombstones stay null.
+	if b, err := w.FromConnectData("ratings", nil, s, nil); err != nil || b != nil {
+		t.Fatalf("tombstone %x %v", b, err)
+	}
+}
+
+func TestConverterConfigErrors(t *testing.T) {
+	for props, key := range map[string]string{"": "schema.registry.url", "value.subject.name.strategy=x": "value.subject.name.strategy"} {
+		m := map[string]string{}
+		if props != "" {
+			k, v, _ := strings.Cut(props, "=")
+			m[k] = v
+			m["schema.registry.url"] = "http://127.0.0.1:1"
+		}
+		if err := New().Configure(m, false); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%q: %v", props, err)
+		}
+	}
+}
