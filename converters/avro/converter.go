@@ -280,7 +280,7 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 		return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: Unknown magic byte!", topic)
 	}
 	id := int(binary.BigEndian.Uint32(b[1:5]))
-	rs, err := c.readSchemaByID(id)
+	rs, err := c.readSchemaByID(topic, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
 	}
@@ -292,7 +292,7 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	return rs.connect, v, nil
 }
 
-func (c *Converter) readSchemaByID(id int) (*readSchema, error) {
+func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {
 	c.mu.Lock()
 	rs, ok := c.byID[id]
 	c.mu.Unlock()
@@ -315,6 +315,17 @@ func (c *Converter) readSchemaByID(id int) (*readSchema, error) {
 	cs, err := toConnect(t)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	if cs.Version == nil && t.kind == kRecord {
+		// Like AvroData, take the version from the registry when the
+		// schema carries no connect.version.
+		subject := c.subject(topic, &writeSchema{avro: t})
+		if ss, err := c.client.LookupSchema(ctx, subject, s); err == nil && ss.Version > 0 {
+			v := int32(ss.Version)
+			withVersion := *cs
+			withVersion.Version = &v
+			cs = &withVersion
+		}
 	}
 	rs = &readSchema{avro: t, connect: cs}
 	c.mu.Lock()

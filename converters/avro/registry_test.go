@@ -48,8 +48,19 @@ func TestConverterThroughRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !data.Equal(rs, s) || !data.ValuesEqual(rv, v) {
-		t.Fatalf("round trip: %v %v", rs, rv)
+	// Without connect.version the version comes from the registry (1).
+	if rs.Version == nil || *rs.Version != 1 {
+		t.Fatalf("version from the registry: %v", rs.Version)
+	}
+	versioned := data.FromSchema(s).Version(1).MustBuild()
+	if !data.Equal(rs, versioned) {
+		t.Fatalf("schema round trip: %+v", rs)
+	}
+	got := rv.(*data.Struct)
+	for i := range s.Fields {
+		if !data.ValuesEqual(got.RawIndex(i), v.RawIndex(i)) {
+			t.Fatalf("field %d: %v != %v", i, got.RawIndex(i), v.RawIndex(i))
+		}
 	}
 	// Keys use <topic>-key; RecordNameStrategy uses the record name.
 	k := newConverter(t, srv.URL, true, nil)
