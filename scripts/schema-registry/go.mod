@@ -1,0 +1,3 @@
+module github.com/goconnect/goconnect/scripts/schema-registry
+
+go 1.26.0
