@@ -40,7 +40,7 @@ unit_tests() {
 
 e2e_tests() {
 	step "services"
-	scripts/services.sh up kafka mariadb
+	scripts/services.sh up
 	step "e2e suite"
 	go test -count=1 -tags e2e -timeout 20m ./e2e/...
 }
