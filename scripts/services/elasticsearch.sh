@@ -16,14 +16,16 @@ es_install() {
 	command -v mvn >/dev/null || apt_install maven || fail elasticsearch "apt-get install maven failed"
 	command -v curl >/dev/null || apt_install curl || fail elasticsearch "apt-get install curl failed"
 	mkdir -p "$ES_HOME"
-	if [ ! -f "$ES_HOME/.complete" ]; then
+	# .complete holds the pom's hash: a changed pom fetches the jars again.
+	local pom; pom=$(sha256sum "$ES_SRC/pom.xml" | cut -d' ' -f1)
+	if [ "$(cat "$ES_HOME/.complete" 2>/dev/null)" != "$pom" ]; then
 		rm -rf "$ES_HOME/libs"
 		# randomizedtesting-runner stays out: with it on the classpath the
 		# server believes it runs inside a test and asks it for randomness.
 		mvn -q -B -f "$ES_SRC/pom.xml" -Des.version="$ES_VERSION" dependency:copy-dependencies \
 			-DexcludeArtifactIds=randomizedtesting-runner -DoutputDirectory="$ES_HOME/libs" >"$ES_HOME/install.log" 2>&1 \
 			|| fail elasticsearch "downloading Elasticsearch $ES_VERSION jars from Maven Central failed" "$ES_HOME/install.log"
-		touch "$ES_HOME/.complete"
+		echo "$pom" >"$ES_HOME/.complete"
 	fi
 	local want; want=$(sha256sum "$ES_SRC/EsNode.java" | cut -d' ' -f1)
 	if [ "$(cat "$ES_HOME/classes.sha256" 2>/dev/null)" != "$want" ]; then
