@@ -268,7 +268,8 @@ func startAndIdle(bin, brokers, dir, topic string) (time.Duration, int64, error)
 	for got := 0; got < 1; {
 		got += len(cl.PollFetches(context.Background()).Records())
 	}
-	cfg := writeConfigs(dir, topic, brokers, filepath.Join(dir, topic+".offsets"), `"max.interval":"500"`, "60000")
+	// One record with no random wait before it: the start-up path only.
+	cfg := writeConfigs(dir, topic, brokers, filepath.Join(dir, topic+".offsets"), `"max.interval":"0","iterations":"1"`, "60000")
 	cmd := exec.Command(bin, "standalone", "--log-level", "WARN", cfg[0], cfg[1])
 	cmd.Stderr = os.Stderr
 	start := time.Now()
@@ -288,9 +289,22 @@ func startAndIdle(bin, brokers, dir, topic string) (time.Duration, int64, error)
 			first = time.Since(start)
 		}
 	}
-	time.Sleep(5 * time.Second) // let it settle into its idle rhythm
-	rss, err := vmRSS(cmd.Process.Pid)
+	rss, err := idleRSS(bin, brokers, dir, topic+"-idle")
 	return first, rss, err
+}
+
+// idleRSS runs a worker with one ratings connector at datagen's default
+// pace and reads its resident memory once it has settled.
+func idleRSS(bin, brokers, dir, topic string) (int64, error) {
+	cfg := writeConfigs(dir, topic, brokers, filepath.Join(dir, topic+".offsets"), `"max.interval":"500"`, "60000")
+	cmd := exec.Command(bin, "standalone", "--log-level", "WARN", cfg[0], cfg[1])
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	time.Sleep(5 * time.Second) // a settling period, not synchronisation: RSS is read once after it
+	return vmRSS(cmd.Process.Pid)
 }
 
 // selfCPU is this process's user+system CPU time.
