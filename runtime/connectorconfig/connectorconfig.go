@@ -34,6 +34,8 @@ const (
 	Topics          = "topics"
 	TopicsRegex     = "topics.regex"
 	DLQTopic        = "errors.deadletterqueue.topic.name"
+	DLQReplication  = "errors.deadletterqueue.topic.replication.factor"
+	DLQHeaders      = "errors.deadletterqueue.context.headers.enable"
 )
 
 // Group names as Connect's validate endpoint reports them.
@@ -87,6 +89,10 @@ func SinkDef() *config.Def {
 		Doc: "Regular expression giving the topics to consume.", Group: GroupCommon, Order: 4, Width: config.WidthLong, DisplayName: "Topics regex"})
 	d.Define(config.Key{Name: DLQTopic, Type: config.TypeString, Default: "", Importance: config.Medium,
 		Doc: "Topic name to use as the dead letter queue.", Group: GroupErrors, Order: 6, Width: config.WidthMedium})
+	d.Define(config.Key{Name: DLQReplication, Type: config.TypeShort, Default: "3", Importance: config.Medium,
+		Doc: "Replication factor used to create the dead letter queue topic when it doesn't already exist.", Group: GroupErrors, Order: 7, Width: config.WidthMedium})
+	d.Define(config.Key{Name: DLQHeaders, Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
+		Doc: "If true, add headers containing error context to the messages written to the dead letter queue.", Group: GroupErrors, Order: 8, Width: config.WidthMedium})
 	return d
 }
 

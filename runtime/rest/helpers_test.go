@@ -16,6 +16,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/runtime/embedded"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/plugins"
@@ -38,6 +39,13 @@ type env struct {
 }
 
 func newEnv(t *testing.T, extra map[string]string) *env {
+	t.Helper()
+	return newEnvLog(t, extra, nil)
+}
+
+// newEnvLog is newEnv with the worker logging to log (nil: discarded, or
+// stderr with -v) and more plugins.
+func newEnvLog(t *testing.T, extra map[string]string, log *slog.Logger, more ...connect.PluginDesc) *env {
 	t.Helper()
 	b, err := embedded.Start(0, "")
 	if err != nil {
@@ -66,13 +74,12 @@ func newEnv(t *testing.T, extra map[string]string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := plugins.NewRegistry(append(plugins.BuiltinDescs(), testPlugins()...)...)
+	reg, err := plugins.NewRegistry(append(append(plugins.BuiltinDescs(), testPlugins()...), more...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.DiscardHandler)
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if log == nil {
+		log = newTestLog()
 	}
 	board := status.NewBoard()
 	w := worker.New(cfg, reg, offs, board, log)
@@ -223,4 +230,11 @@ func produce(t *testing.T, b *embedded.Broker, topic string, values ...string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+func newTestLog() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
 }

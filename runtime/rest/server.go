@@ -25,6 +25,8 @@ type Config struct {
 	Version string
 	Commit  string
 	Log     *slog.Logger
+	// Metrics serves GET /metrics; nil serves the herder's worker registry.
+	Metrics http.Handler
 }
 
 // Server serves the REST API.
@@ -49,6 +51,11 @@ func New(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Metrics == nil && cfg.Herder != nil {
+		if m := cfg.Herder.Metrics(); m != nil {
+			cfg.Metrics = m.Handler()
+		}
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.routes()
 	return s
@@ -61,6 +68,9 @@ func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /{$}", s.root)
 	m.HandleFunc("GET /health", s.health)
+	if s.cfg.Metrics != nil {
+		m.Handle("GET /metrics", s.cfg.Metrics)
+	}
 
 	m.HandleFunc("GET /connectors", s.listConnectors)
 	m.HandleFunc("POST /connectors", s.createConnector)

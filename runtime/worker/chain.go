@@ -12,6 +12,7 @@ import (
 // stage is one configured transformation with its optional predicate.
 type stage struct {
 	alias     string
+	class     string
 	transform connect.Transformation
 	predicate connect.Predicate
 	negate    bool
@@ -21,6 +22,9 @@ type stage struct {
 type chain struct {
 	stages     []stage
 	predicates []connect.Predicate
+	// retry, when set, retries a transformation failing with a retriable
+	// error (errors.retry.timeout); only that transformation is re-run.
+	retry func(err error, op func() error) error
 }
 
 // newChain instantiates and configures the transformations and predicates
@@ -52,7 +56,7 @@ func newChain(reg *plugins.Registry, p *connectorconfig.Parsed) (*chain, error) 
 			c.close()
 			return nil, fmt.Errorf("configuring transformation %s: %w", st.Alias, err)
 		}
-		c.stages = append(c.stages, stage{alias: st.Alias, transform: t, predicate: preds[st.Predicate], negate: st.Negate})
+		c.stages = append(c.stages, stage{alias: st.Alias, class: d.Class, transform: t, predicate: preds[st.Predicate], negate: st.Negate})
 	}
 	return c, nil
 }
@@ -64,8 +68,11 @@ func (c *chain) apply(rec *connect.Record) (*connect.Record, error) {
 			continue
 		}
 		out, err := s.transform.Apply(rec)
+		if err != nil && c.retry != nil && connect.IsRetriable(err) {
+			out, err = c.retryStage(s.transform, rec, err)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("transformation %s: %w", s.alias, err)
+			return nil, &transformError{alias: s.alias, class: s.class, err: err}
 		}
 		if out == nil {
 			return nil, nil
@@ -73,6 +80,18 @@ func (c *chain) apply(rec *connect.Record) (*connect.Record, error) {
 		rec = out
 	}
 	return rec, nil
+}
+
+// retryStage re-runs one transformation; kept apart from apply so the
+// closure's variables are only allocated when a retry happens.
+func (c *chain) retryStage(t connect.Transformation, rec *connect.Record, err error) (*connect.Record, error) {
+	var out *connect.Record
+	err = c.retry(err, func() error {
+		var e error
+		out, e = t.Apply(rec)
+		return e
+	})
+	return out, err
 }
 
 func (c *chain) close() error {
@@ -84,4 +103,22 @@ func (c *chain) close() error {
 		errs = append(errs, p.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// transformError names the failing transformation, for error reports.
+type transformError struct {
+	alias, class string
+	err          error
+}
+
+func (e *transformError) Error() string { return fmt.Sprintf("transformation %s: %v", e.alias, e.err) }
+func (e *transformError) Unwrap() error { return e.err }
+
+// transformClass returns the class of the transformation that failed.
+func transformClass(err error) string {
+	var te *transformError
+	if errors.As(err, &te) {
+		return te.class
+	}
+	return ""
 }

@@ -14,6 +14,9 @@ import (
 type converters struct {
 	key, value connect.Converter
 	header     connect.HeaderConverter
+	// keyClass, valueClass and headerClass name the classes in error
+	// reports (the DLQ's class.name header).
+	keyClass, valueClass, headerClass string
 }
 
 // newConverters follows Connect's precedence: a connector that names its
@@ -22,10 +25,10 @@ type converters struct {
 func newConverters(reg *plugins.Registry, worker, conn map[string]string) (*converters, error) {
 	var c converters
 	var err error
-	if c.key, err = newConverter(reg, worker, conn, workerconfig.KeyConverter, true); err != nil {
+	if c.key, c.keyClass, err = newConverter(reg, worker, conn, workerconfig.KeyConverter, true); err != nil {
 		return nil, err
 	}
-	if c.value, err = newConverter(reg, worker, conn, workerconfig.ValueConverter, false); err != nil {
+	if c.value, c.valueClass, err = newConverter(reg, worker, conn, workerconfig.ValueConverter, false); err != nil {
 		return nil, err
 	}
 	class, props := pick(worker, conn, workerconfig.HeaderConverter)
@@ -37,6 +40,7 @@ func newConverters(reg *plugins.Registry, worker, conn map[string]string) (*conv
 		return nil, &config.Error{Key: workerconfig.HeaderConverter, Value: class, Message: err.Error()}
 	}
 	c.header = d.New().(connect.HeaderConverter)
+	c.headerClass = d.Class
 	props["converter.type"] = "header"
 	if err := c.header.ConfigureHeader(props); err != nil {
 		return nil, fmt.Errorf("configuring %s %s: %w", workerconfig.HeaderConverter, class, err)
@@ -44,21 +48,21 @@ func newConverters(reg *plugins.Registry, worker, conn map[string]string) (*conv
 	return &c, nil
 }
 
-func newConverter(reg *plugins.Registry, worker, conn map[string]string, key string, isKey bool) (connect.Converter, error) {
+func newConverter(reg *plugins.Registry, worker, conn map[string]string, key string, isKey bool) (connect.Converter, string, error) {
 	class, props := pick(worker, conn, key)
 	if class == "" {
-		return nil, &config.Error{Key: key, Message: "no converter configured for the worker or the connector"}
+		return nil, "", &config.Error{Key: key, Message: "no converter configured for the worker or the connector"}
 	}
 	d, err := reg.Lookup(class, connect.TypeConverter)
 	if err != nil {
-		return nil, &config.Error{Key: key, Value: class, Message: err.Error()}
+		return nil, "", &config.Error{Key: key, Value: class, Message: err.Error()}
 	}
 	c := d.New().(connect.Converter)
 	props["converter.type"] = strings.TrimSuffix(key, ".converter")
 	if err := c.Configure(props, isKey); err != nil {
-		return nil, fmt.Errorf("configuring %s %s: %w", key, class, err)
+		return nil, "", fmt.Errorf("configuring %s %s: %w", key, class, err)
 	}
-	return c, nil
+	return c, d.Class, nil
 }
 
 func pick(worker, conn map[string]string, key string) (string, map[string]string) {

@@ -14,6 +14,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/data"
+	rterrors "github.com/goconnect/goconnect/runtime/errors"
+	"github.com/goconnect/goconnect/runtime/metrics"
 	"github.com/goconnect/goconnect/runtime/status"
 )
 
@@ -31,6 +34,9 @@ type sinkRunner struct {
 	flushTO  time.Duration
 	log      *slog.Logger
 	maxPoll  int
+	ops      *rterrors.Operator
+	errant   *errantReporter
+	tm       *metrics.Task
 
 	mu sync.Mutex
 	// consumed holds, per partition, the next offset after the last
@@ -80,7 +86,9 @@ func (c sinkContext) RequestCommit() {
 	c.r.mu.Unlock()
 }
 
-func (c sinkContext) ErrantRecordReporter() connect.ErrantRecordReporter { return nil }
+// ErrantRecordReporter reports records the task cannot write to the
+// connector's DLQ and log, under its tolerance (KIP-610).
+func (c sinkContext) ErrantRecordReporter() connect.ErrantRecordReporter { return c.r.errant }
 
 func toTopicMap(tps []connect.TopicPartition) map[string][]int32 {
 	m := map[string][]int32{}
@@ -125,6 +133,7 @@ func (r *sinkRunner) onAssigned(ctx context.Context, _ *kgo.Client, m map[string
 	for _, tp := range tps {
 		r.assigned[tp] = true
 	}
+	r.tm.Sink().Partitions(len(r.assigned))
 	r.mu.Unlock()
 	if pa, ok := r.task.(connect.PartitionAware); ok {
 		if err := pa.Open(ctx, tps); err != nil {
@@ -153,6 +162,7 @@ func (r *sinkRunner) forget(ctx context.Context, tps []connect.TopicPartition) {
 		delete(r.assigned, tp)
 		delete(r.consumed, tp)
 	}
+	r.tm.Sink().Partitions(len(r.assigned))
 	r.mu.Unlock()
 	if pa, ok := r.task.(connect.PartitionAware); ok {
 		if err := pa.Close(ctx, tps); err != nil {
@@ -182,6 +192,8 @@ func (r *sinkRunner) run(ctx context.Context) error {
 			r.consumer.Close()
 		}
 	}
+	defer r.tm.Close()
+	defer r.ops.DLQ().Close()
 	defer closeConsumer()
 	defer r.chain.close()
 	if err := r.task.Start(ctx, sinkContext{r}, r.props); err != nil {
@@ -226,6 +238,7 @@ func (r *sinkRunner) loop(ctx context.Context) error {
 			return err
 		}
 		if recs := fetches.Records(); len(recs) > 0 {
+			r.tm.Sink().Read(len(recs), lagMax(fetches))
 			if err := r.deliver(ctx, recs); err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -285,36 +298,29 @@ func fatalFetchError(f kgo.Fetches) error {
 	return errors.Join(errs...)
 }
 
-// deliver converts a fetched batch and hands it to Put, redelivering the
-// same batch while Put asks for a retry.
+// deliver converts a fetched batch and hands it to Put. Records failing
+// in a converter or transformation are skipped or fail the task as the
+// connector's errors.* settings say; offsets advance over skipped records.
 func (r *sinkRunner) deliver(ctx context.Context, recs []*kgo.Record) error {
 	batch := make([]connect.SinkRecord, 0, len(recs))
 	for _, kr := range recs {
 		r.h.topics.note(kr.Topic)
-		sr, keep, err := r.convert(kr)
+		sr, keep, err := r.convert(ctx, kr)
 		if err != nil {
-			return fmt.Errorf("record %s-%d@%d: %w", kr.Topic, kr.Partition, kr.Offset, err)
+			return err
 		}
 		if keep {
 			batch = append(batch, sr)
 		}
 	}
-	backoff := 100 * time.Millisecond
-	for {
-		err := r.task.Put(ctx, batch)
-		if err == nil {
-			break
-		}
-		if !connect.IsRetriable(err) {
-			return fmt.Errorf("sink task put: %w", err)
-		}
-		r.log.Warn("sink task asked for a retry", "error", err, "backoff", backoff)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 10*time.Second)
+	r.errant.begin(recs)
+	if err := r.put(ctx, batch); err != nil {
+		return err
+	}
+	// A record reported through the errant record reporter that is not
+	// tolerated fails the task even if Put swallowed the error.
+	if err := r.errant.fatal(); err != nil {
+		return err
 	}
 	r.mu.Lock()
 	for _, kr := range recs {
@@ -327,25 +333,31 @@ func (r *sinkRunner) deliver(ctx context.Context, recs []*kgo.Record) error {
 	return nil
 }
 
-func (r *sinkRunner) convert(kr *kgo.Record) (connect.SinkRecord, bool, error) {
+// convert turns a consumed record into a sink record; keep is false when
+// a transformation dropped it or a tolerated failure skipped it.
+func (r *sinkRunner) convert(ctx context.Context, kr *kgo.Record) (connect.SinkRecord, bool, error) {
 	var hdrs connect.Headers
 	if len(kr.Headers) > 0 {
 		hdrs = make(connect.Headers, 0, len(kr.Headers))
 		for _, h := range kr.Headers {
 			s, v, err := r.conv.header.ToConnectHeader(kr.Topic, h.Key, h.Value)
 			if err != nil {
-				return connect.SinkRecord{}, false, fmt.Errorf("converting header %s: %w", h.Key, err)
+				return r.skip(ctx, kr, rterrors.HeaderConverter, r.conv.headerClass, fmt.Errorf("converting header %s: %w", h.Key, err))
 			}
 			hdrs = append(hdrs, connect.Header{Key: h.Key, Schema: s, Value: v})
 		}
 	}
 	ks, k, err := r.conv.key.ToConnectData(kr.Topic, hdrs, kr.Key)
 	if err != nil {
-		return connect.SinkRecord{}, false, fmt.Errorf("converting key: %w", err)
+		if ks, k, err = r.retryConvert(ctx, r.conv.key, kr, hdrs, kr.Key, err); err != nil {
+			return r.skip(ctx, kr, rterrors.KeyConverter, r.conv.keyClass, fmt.Errorf("converting key: %w", err))
+		}
 	}
 	vs, v, err := r.conv.value.ToConnectData(kr.Topic, hdrs, kr.Value)
 	if err != nil {
-		return connect.SinkRecord{}, false, fmt.Errorf("converting value: %w", err)
+		if vs, v, err = r.retryConvert(ctx, r.conv.value, kr, hdrs, kr.Value, err); err != nil {
+			return r.skip(ctx, kr, rterrors.ValueConverter, r.conv.valueClass, fmt.Errorf("converting value: %w", err))
+		}
 	}
 	sr := connect.SinkRecord{
 		Record: connect.Record{
@@ -362,13 +374,81 @@ func (r *sinkRunner) convert(kr *kgo.Record) (connect.SinkRecord, bool, error) {
 	}
 	out, err := r.chain.apply(&sr.Record)
 	if err != nil {
-		return connect.SinkRecord{}, false, err
+		return r.skip(ctx, kr, rterrors.Transformation, transformClass(err), err)
 	}
 	if out == nil {
 		return connect.SinkRecord{}, false, nil
 	}
 	sr.Record = *out
 	return sr, true, nil
+}
+
+// retryConvert retries a converter that failed with a retriable error
+// (e.g. a schema registry that is briefly away).
+func (r *sinkRunner) retryConvert(ctx context.Context, c connect.Converter, kr *kgo.Record, hdrs connect.Headers, b []byte, err error) (*data.Schema, any, error) {
+	var s *data.Schema
+	var v any
+	err = r.ops.Retry(ctx, err, func() error {
+		var e error
+		s, v, e = c.ToConnectData(kr.Topic, hdrs, b)
+		return e
+	})
+	return s, v, err
+}
+
+// skip hands a failed record to the error handling: nil error means it is
+// tolerated and skipped.
+func (r *sinkRunner) skip(ctx context.Context, kr *kgo.Record, st rterrors.Stage, class string, err error) (connect.SinkRecord, bool, error) {
+	return connect.SinkRecord{}, false, r.ops.Handle(ctx, rterrors.Failure{Stage: st, Class: class, Err: err, Consumed: kr})
+}
+
+// put hands a batch to the task. Retriable failures are retried within
+// errors.retry.timeout; with the default of 0 the batch is redelivered
+// until it succeeds, as Connect does.
+func (r *sinkRunner) put(ctx context.Context, batch []connect.SinkRecord) error {
+	start := time.Now()
+	err := r.task.Put(ctx, batch)
+	if err != nil && connect.IsRetriable(err) {
+		if r.ops.Config().RetryTimeout != 0 {
+			err = r.ops.Retry(ctx, err, func() error { return r.task.Put(ctx, batch) })
+		} else {
+			err = r.redeliver(ctx, batch, err)
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("stage %s: sink task put of records %s: %w", rterrors.TaskPut, batchRange(batch), err)
+	}
+	r.tm.Sink().Put(len(batch), time.Since(start))
+	return nil
+}
+
+// redeliver retries Put with backoff for as long as it asks for a retry.
+func (r *sinkRunner) redeliver(ctx context.Context, batch []connect.SinkRecord, err error) error {
+	backoff := 100 * time.Millisecond
+	for err != nil && connect.IsRetriable(err) {
+		r.log.Warn("sink task asked for a retry", "error", err, "backoff", backoff)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+		err = r.task.Put(ctx, batch)
+	}
+	return err
+}
+
+// batchRange names the first and last record coordinates of a batch, for
+// the trace of a failed Put.
+func batchRange(batch []connect.SinkRecord) string {
+	if len(batch) == 0 {
+		return "(none)"
+	}
+	f, l := &batch[0], &batch[len(batch)-1]
+	return fmt.Sprintf("%s-%d@%d .. %s-%d@%d", f.OriginalTopic, f.OriginalPartition, f.OriginalOffset, l.OriginalTopic, l.OriginalPartition, l.OriginalOffset)
 }
 
 // flushAndCommit flushes the task and commits the offsets it covered; only
@@ -394,8 +474,23 @@ func (r *sinkRunner) flushAndCommit(ctx context.Context, tps []connect.TopicPart
 	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.flushTO)
 	defer cancel()
+	start := time.Now()
+	err := r.commitFlushed(fctx, offsets)
+	r.tm.Committed(time.Since(start), err)
+	return err
+}
+
+// commitFlushed flushes the task and the DLQ, then commits offsets: a
+// skipped record's offset is committed only once it is in the DLQ.
+func (r *sinkRunner) commitFlushed(fctx context.Context, offsets map[connect.TopicPartition]int64) error {
 	if err := r.task.Flush(fctx, offsets); err != nil {
 		return fmt.Errorf("sink task flush: %w", err)
+	}
+	if err := r.errant.fatal(); err != nil {
+		return err
+	}
+	if err := r.ops.DLQ().Flush(fctx); err != nil {
+		return err
 	}
 	commit := map[string]map[int32]kgo.EpochOffset{}
 	for tp, off := range offsets {
@@ -423,4 +518,16 @@ func (r *sinkRunner) flushAndCommit(ctx context.Context, tps []connect.TopicPart
 	}
 	r.log.Debug("committed sink offsets", "partitions", len(offsets))
 	return nil
+}
+
+// lagMax is the largest number of records between a fetched partition's
+// last record and its high watermark.
+func lagMax(f kgo.Fetches) int64 {
+	var lag int64
+	f.EachPartition(func(p kgo.FetchTopicPartition) {
+		if n := len(p.Records); n > 0 {
+			lag = max(lag, p.HighWatermark-p.Records[n-1].Offset-1)
+		}
+	})
+	return lag
 }

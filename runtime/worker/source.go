@@ -10,6 +10,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect"
+	rterrors "github.com/goconnect/goconnect/runtime/errors"
+	"github.com/goconnect/goconnect/runtime/metrics"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/status"
 )
@@ -28,6 +30,10 @@ type sourceRunner struct {
 	flushInt time.Duration
 	flushTO  time.Duration
 	log      *slog.Logger
+	ops      *rterrors.Operator
+	tm       *metrics.Task
+	// taskClass names the connector in error reports of the poll stage.
+	taskClass string
 
 	sub *submitted
 }
@@ -51,6 +57,7 @@ func (r connectorOffsets) Offset(ctx context.Context, partition map[string]any) 
 }
 
 func (r *sourceRunner) run(ctx context.Context) error {
+	defer r.tm.Close()
 	defer r.producer.Close()
 	defer r.chain.close()
 	connector := r.h.id.Connector
@@ -68,6 +75,7 @@ func (r *sourceRunner) run(ctx context.Context) error {
 
 func (r *sourceRunner) loop(ctx context.Context) error {
 	nextFlush := time.Now().Add(r.flushInt)
+	var retry pollRetry
 	for {
 		if !r.h.waitWhilePaused(ctx, func() { _ = r.commit(ctx) }) {
 			return nil
@@ -77,7 +85,9 @@ func (r *sourceRunner) loop(ctx context.Context) error {
 		// (Connect commits on its own schedule while a poll waits).
 		pauseCtx, cancelPause := r.h.untilPaused(ctx)
 		pollCtx, cancelPoll := context.WithDeadline(pauseCtx, nextFlush)
+		pollStart := time.Now()
 		recs, err := r.task.Poll(pollCtx)
+		r.tm.Source().Polled(len(recs), time.Since(pollStart))
 		interrupted := pollCtx.Err() != nil
 		cancelPoll()
 		cancelPause()
@@ -90,8 +100,12 @@ func (r *sourceRunner) loop(ctx context.Context) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("polling source task: %w", err)
+			if err := retry.failed(ctx, r.ops.Config(), err, r.log); err != nil {
+				return fmt.Errorf("stage %s: polling source task %s: %w", rterrors.TaskPoll, r.taskClass, err)
+			}
+			continue
 		}
+		retry = pollRetry{}
 		if len(recs) > 0 {
 			if err := r.send(recs); err != nil {
 				return err
@@ -113,8 +127,21 @@ func (r *sourceRunner) loop(ctx context.Context) error {
 func (r *sourceRunner) send(recs []connect.SourceRecord) error {
 	b := &batch{offsets: make(map[string]offsetstore.Offset, 1), records: len(recs)}
 	b.remaining.Store(int64(len(recs)))
+	if src := r.tm.Source(); src != nil {
+		b.onWritten = src.Written
+	}
 	r.sub.add(b)
-	promise := func(_ *kgo.Record, err error) { b.ack(err) }
+	promise := func(kr *kgo.Record, err error) {
+		if err != nil {
+			err = r.ops.Handle(r.h.sendCtx, rterrors.Failure{Stage: rterrors.KafkaProduce, Class: "org.apache.kafka.clients.producer.KafkaProducer",
+				Err: fmt.Errorf("producing a record to %s: %w", kr.Topic, err), Produced: kr})
+			if err == nil { // tolerated: skipped, its offset is committed
+				b.done(false)
+				return
+			}
+		}
+		b.ack(err)
+	}
 	// One allocation for the batch's Kafka records and one for their
 	// headers, instead of one per record: the producer holds them until
 	// acknowledged, and the batch lives that long anyway.
@@ -134,11 +161,13 @@ func (r *sourceRunner) send(recs []connect.SourceRecord) error {
 		var err error
 		ok, hdrs, err = r.convert(sr, kr, hdrs)
 		if err != nil {
-			b.ack(err)
-			return err
+			if err = r.ops.Handle(r.h.sendCtx, rterrors.Failure{Stage: stageOf(err), Class: r.classOf(err), Err: err, Source: sr}); err != nil {
+				b.ack(err)
+				return err
+			}
 		}
-		if !ok { // dropped by a transformation
-			b.ack(nil)
+		if !ok { // dropped by a transformation or skipped after an error
+			b.done(false)
 			continue
 		}
 		r.h.topics.note(kr.Topic)
@@ -157,11 +186,15 @@ func (r *sourceRunner) convert(sr *connect.SourceRecord, kr *kgo.Record, hdrs []
 	}
 	key, err := r.conv.key.FromConnectData(rec.Topic, rec.Headers, rec.KeySchema, rec.Key)
 	if err != nil {
-		return false, hdrs, fmt.Errorf("converting key of a record for topic %s: %w", rec.Topic, err)
+		if key, err = r.retryConvert(r.conv.key, rec, rec.KeySchema, rec.Key, err); err != nil {
+			return false, hdrs, &stageError{rterrors.KeyConverter, fmt.Errorf("converting key of a record for topic %s: %w", rec.Topic, err)}
+		}
 	}
 	value, err := r.conv.value.FromConnectData(rec.Topic, rec.Headers, rec.ValueSchema, rec.Value)
 	if err != nil {
-		return false, hdrs, fmt.Errorf("converting value of a record for topic %s: %w", rec.Topic, err)
+		if value, err = r.retryConvert(r.conv.value, rec, rec.ValueSchema, rec.Value, err); err != nil {
+			return false, hdrs, &stageError{rterrors.ValueConverter, fmt.Errorf("converting value of a record for topic %s: %w", rec.Topic, err)}
+		}
 	}
 	*kr = kgo.Record{Topic: rec.Topic, Key: key, Value: value, Partition: noPartition}
 	if rec.Partition != connect.NoPartition {
@@ -175,7 +208,7 @@ func (r *sourceRunner) convert(sr *connect.SourceRecord, kr *kgo.Record, hdrs []
 		for _, h := range rec.Headers {
 			v, err := r.conv.header.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
 			if err != nil {
-				return false, hdrs, fmt.Errorf("converting header %s of a record for topic %s: %w", h.Key, rec.Topic, err)
+				return false, hdrs, &stageError{rterrors.HeaderConverter, fmt.Errorf("converting header %s of a record for topic %s: %w", h.Key, rec.Topic, err)}
 			}
 			hdrs = append(hdrs, kgo.RecordHeader{Key: h.Key, Value: v})
 		}
@@ -196,7 +229,10 @@ func (r *sourceRunner) commit(ctx context.Context) error {
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.flushTO)
 	defer cancel()
-	if err := r.offsets.Put(cctx, r.h.id.Connector, offs); err != nil {
+	start := time.Now()
+	err = r.offsets.Put(cctx, r.h.id.Connector, offs)
+	r.tm.Committed(time.Since(start), err)
+	if err != nil {
 		return fmt.Errorf("committing source offsets: %w", err)
 	}
 	if c, ok := r.task.(connect.SourceCommitter); ok {

@@ -13,7 +13,11 @@ import (
 // every batch before it.
 type batch struct {
 	remaining atomic.Int64
+	written   atomic.Int64
 	failed    atomic.Pointer[error]
+	// onWritten, if set, receives the number of records written once
+	// every record of the batch is settled.
+	onWritten func(int)
 	// records is the number of records the poll returned.
 	records int
 	// offsets holds the last offset of each source partition in the batch.
@@ -25,7 +29,19 @@ func (b *batch) ack(err error) {
 	if err != nil {
 		b.failed.CompareAndSwap(nil, &err)
 	}
-	b.remaining.Add(-1)
+	b.done(err == nil)
+}
+
+// done counts one record of the batch as settled: written to Kafka, or
+// dropped or skipped (written false). The last one reports the batch's
+// written records, so metrics are updated once per batch.
+func (b *batch) done(written bool) {
+	if written {
+		b.written.Add(1)
+	}
+	if b.remaining.Add(-1) == 0 && b.onWritten != nil {
+		b.onWritten(int(b.written.Load()))
+	}
 }
 
 // submitted tracks batches in poll order (Connect's SubmittedRecords).

@@ -16,6 +16,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/metrics"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
@@ -30,7 +31,8 @@ type Worker struct {
 	board   *status.Board
 	log     *slog.Logger
 
-	topics *topicTracker
+	topics  *topicTracker
+	metrics *metrics.Registry
 
 	mu         sync.Mutex
 	connectors map[string]*runningConnector
@@ -44,10 +46,12 @@ type runningConnector struct {
 	tasks       []*handle
 }
 
-// New returns a worker.
+// New returns a worker with its own metrics registry.
 func New(cfg *workerconfig.Worker, reg *plugins.Registry, offsets offsetstore.Store, board *status.Board, log *slog.Logger) *Worker {
-	return &Worker{cfg: cfg, reg: reg, offsets: offsets, board: board, log: log, topics: newTopicTracker(),
+	w := &Worker{cfg: cfg, reg: reg, offsets: offsets, board: board, log: log, topics: newTopicTracker(),
 		connectors: map[string]*runningConnector{}}
+	w.metrics = metrics.NewRegistry(w)
+	return w
 }
 
 // Config returns the worker config.
@@ -169,19 +173,40 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			ch.close()
 			return nil, fmt.Errorf("creating producer: %w", err)
 		}
+		tm := w.metrics.Task(p.Name, h.id.Task, true)
+		ops, err := w.newOperator(p, h.id.Task, false, tm.Errors(), log)
+		if err != nil {
+			cl.Close()
+			ch.close()
+			tm.Close()
+			return nil, err
+		}
+		ch.retry = func(err error, op func() error) error { return ops.Retry(h.sendCtx, err, op) }
 		r := &sourceRunner{h: h, task: c.NewTask(), props: taskProps, chain: ch, conv: conv, producer: cl,
-			offsets: w.offsets, flushInt: w.cfg.OffsetFlushInterval, flushTO: w.cfg.OffsetFlushTimeout, log: log, sub: newSubmitted()}
+			offsets: w.offsets, flushInt: w.cfg.OffsetFlushInterval, flushTO: w.cfg.OffsetFlushTimeout, log: log, sub: newSubmitted(),
+			ops: ops, tm: tm, taskClass: p.Plugin.Class}
 		return r.run, nil
 	case connect.SinkConnector:
+		tm := w.metrics.Task(p.Name, h.id.Task, false)
+		ops, err := w.newOperator(p, h.id.Task, true, tm.Errors(), log)
+		if err != nil {
+			ch.close()
+			tm.Close()
+			return nil, err
+		}
+		ch.retry = func(err error, op func() error) error { return ops.Retry(h.sendCtx, err, op) }
 		r := &sinkRunner{h: h, task: c.NewTask(), props: taskProps, chain: ch, conv: conv,
 			flushInt: w.cfg.OffsetFlushInterval, flushTO: w.cfg.OffsetFlushTimeout, log: log, maxPoll: 500,
 			consumed: map[connect.TopicPartition]int64{}, assigned: map[connect.TopicPartition]bool{},
-			pausedByTask: map[connect.TopicPartition]bool{}}
+			pausedByTask: map[connect.TopicPartition]bool{}, ops: ops, tm: tm}
+		r.errant = &errantReporter{r: r}
 		opts := append(base, kgo.ClientID("connector-consumer-"+p.Name+"-"+strconv.Itoa(h.id.Task)))
 		opts = append(opts, r.consumerOpts(p.Name, p.Values.List(connectorconfig.Topics), p.Values.String(connectorconfig.TopicsRegex))...)
 		cl, err := kgo.NewClient(opts...)
 		if err != nil {
 			ch.close()
+			ops.DLQ().Close()
+			tm.Close()
 			return nil, fmt.Errorf("creating consumer: %w", err)
 		}
 		r.consumer = cl
