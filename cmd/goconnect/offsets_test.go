@@ -38,7 +38,7 @@ func TestStandaloneRESTAndOffsetsCLI(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- runStandalone(ctx, []string{"--embedded-kafka-port", "0", worker, conn}, io.Discard, io.Discard)
+		done <- runStandalone(ctx, []string{"--embedded-kafka-port", "0", "--embedded-schema-registry", "", worker, conn}, io.Discard, io.Discard)
 	}()
 	defer func() {
 		cancel()

@@ -19,12 +19,14 @@ import (
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/worker"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
+	"github.com/goconnect/goconnect/schemaregistry"
 )
 
 type standaloneFlags struct {
 	embedded     bool
 	embeddedPort int
 	embeddedDir  string
+	embeddedSR   string
 	logLevel     string
 	logJSON      bool
 }
@@ -36,6 +38,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	fs.BoolVar(&f.embedded, "embedded-kafka", false, "start an in-process Kafka broker even when bootstrap.servers is set")
 	fs.IntVar(&f.embeddedPort, "embedded-kafka-port", 9092, "port of the embedded broker")
 	fs.StringVar(&f.embeddedDir, "embedded-kafka-dir", "", "folder keeping the embedded broker's data across restarts (default: in memory)")
+	fs.StringVar(&f.embeddedSR, "embedded-schema-registry", "127.0.0.1:8081", "with the embedded broker, also serve a schema registry here (empty: none)")
 	fs.StringVar(&f.logLevel, "log-level", envOr("CONNECT_LOG4J_ROOT_LOGLEVEL", "INFO"), "log level: DEBUG, INFO, WARN, ERROR")
 	fs.BoolVar(&f.logJSON, "log-json", false, "write logs as JSON lines")
 	fs.Usage = func() {
@@ -69,6 +72,19 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 		defer broker.Close()
 		cfg.BootstrapServers = broker.Addrs()
 		log.Info("embedded Kafka broker started (set bootstrap.servers to use a real cluster)", "addrs", strings.Join(broker.Addrs(), ","))
+		if f.embeddedSR != "" {
+			// A convenience for trying Avro pipelines: a busy port is
+			// reported, not fatal.
+			if ln, err := net.Listen("tcp", f.embeddedSR); err != nil {
+				log.Warn("embedded schema registry not started", "error", err)
+			} else if srv, err := startRegistry(ctx, broker.Addrs(), schemaregistry.Topic, ln); err != nil {
+				ln.Close()
+				log.Warn("embedded schema registry not started", "error", err)
+			} else {
+				defer srv.Close()
+				log.Info("embedded schema registry started", "url", "http://"+ln.Addr().String())
+			}
+		}
 	}
 	offsets, err := offsetstore.OpenFile(cfg.OffsetFile)
 	if err != nil {
