@@ -1,10 +1,8 @@
 package rest_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goconnect/goconnect/internal/testkit"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -159,65 +159,6 @@ func (e *env) eventually(path, what string, cond func(string) bool) string {
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func writeLines(t *testing.T, path string, from, to int) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	for i := from; i < to; i++ {
-		fmt.Fprintf(f, "line-%d\n", i)
-	}
-}
-
-func readLines(path string) []string {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		out = append(out, sc.Text())
-	}
-	return out
-}
-
-// countRecords reads a topic from the start until it has at least n
-// records or the deadline passes, and returns what it read.
-func countRecords(t *testing.T, b *embedded.Broker, topic string, n int) []*kgo.Record {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < n {
-		f := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("read %d of %d records from %s before the deadline", len(out), n, topic)
-		}
-		out = append(out, f.Records()...)
-	}
-	return out
-}
-
 func produce(t *testing.T, b *embedded.Broker, topic string, values ...string) {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.AllowAutoTopicCreation())
@@ -237,4 +178,16 @@ func newTestLog() *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// The shared helpers, under the names these tests use.
+var (
+	writeLines   = testkit.WriteLines
+	readLines    = testkit.ReadLines
+	countRecords = testkit.ReadRecords
+)
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	testkit.WaitFor(t, what, 20*time.Second, cond)
 }

@@ -1,7 +1,6 @@
 package standalone_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/goconnect/goconnect/internal/testkit"
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
@@ -33,16 +32,6 @@ type env struct {
 	offsets string
 	herder  *standalone.Herder
 	board   *status.Board
-}
-
-func newBroker(t *testing.T) *embedded.Broker {
-	t.Helper()
-	b, err := embedded.Start(0, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	return b
 }
 
 func startWorker(t *testing.T, b *embedded.Broker, offsetsFile string, extra map[string]string) *env {
@@ -82,67 +71,9 @@ func startWorker(t *testing.T, b *embedded.Broker, offsetsFile string, extra map
 	return e
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func (e *env) taskState(name string, task int) status.Status {
 	s, _ := e.board.Task(status.TaskID{Connector: name, Task: task})
 	return s
-}
-
-func consume(t *testing.T, b *embedded.Broker, topic string, n int) []*kgo.Record {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < n {
-		f := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("read %d of %d records from %s before the deadline", len(out), n, topic)
-		}
-		out = append(out, f.Records()...)
-	}
-	return out
-}
-
-func writeLines(t *testing.T, path string, from, to int) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	for i := from; i < to; i++ {
-		fmt.Fprintf(f, "line-%d\n", i)
-	}
-}
-
-func readLines(path string) []string {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		out = append(out, sc.Text())
-	}
-	return out
 }
 
 // TestFileSourceToKafkaToFileSink runs a source and a sink through a real
@@ -327,3 +258,12 @@ func TestTransformConfigErrorsNameTheFullKey(t *testing.T) {
 		t.Fatalf("error %v does not name transforms.route.replacement", err)
 	}
 }
+
+// The shared helpers, under the names these tests use.
+var (
+	newBroker  = testkit.Broker
+	waitFor    = testkit.WaitFor
+	consume    = testkit.ReadRecords
+	writeLines = testkit.WriteLines
+	readLines  = testkit.ReadLines
+)
