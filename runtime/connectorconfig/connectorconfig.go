@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -219,76 +220,69 @@ func Parse(reg *plugins.Registry, props map[string]string) (*Parsed, error) {
 	return p, nil
 }
 
-func parsePredicates(reg *plugins.Registry, props map[string]string, aliases []string, errs []error) ([]PredicateDef, []error) {
-	var out []PredicateDef
+// aliased is one alias of a transforms or predicates list with its plugin.
+type aliased struct {
+	alias, prefix string
+	desc          *connect.PluginDesc
+	props         map[string]string
+}
+
+// resolveAliases looks up the plugin of every alias of a list key
+// ("transforms" or "predicates") and checks its own keys; problems are
+// appended to errs and the alias is left out.
+func resolveAliases(reg *plugins.Registry, props map[string]string, listKey string, aliases []string, typ connect.PluginType, errs []error) ([]aliased, []error) {
+	var out []aliased
 	seen := map[string]bool{}
 	for _, a := range aliases {
 		if seen[a] {
-			errs = append(errs, &config.Error{Key: Predicates, Message: fmt.Sprintf("Duplicate alias provided: %s", a)})
+			errs = append(errs, &config.Error{Key: listKey, Message: fmt.Sprintf("Duplicate alias provided: %s", a)})
 			continue
 		}
 		seen[a] = true
-		prefix := "predicates." + a + "."
-		typ := strings.TrimSpace(props[prefix+"type"])
-		if typ == "" {
+		prefix := listKey + "." + a + "."
+		class := strings.TrimSpace(props[prefix+"type"])
+		if class == "" {
 			errs = append(errs, &config.Error{Key: prefix + "type", Message: "Missing required configuration \"" + prefix + "type\" which has no default value."})
 			continue
 		}
-		d, err := reg.Lookup(typ, connect.TypePredicate)
+		d, err := reg.Lookup(class, typ)
 		if err != nil {
-			errs = append(errs, &config.Error{Key: prefix + "type", Value: typ, Message: err.Error()})
+			errs = append(errs, &config.Error{Key: prefix + "type", Value: class, Message: err.Error()})
 			continue
 		}
 		sub := config.WithPrefix(props, prefix)
 		if perr := checkPlugin(d, sub, prefix); perr != nil {
 			errs = append(errs, perr)
 		}
-		out = append(out, PredicateDef{Alias: a, Type: d.Class, Props: sub})
+		out = append(out, aliased{alias: a, prefix: prefix, desc: d, props: sub})
+	}
+	return out, errs
+}
+
+func parsePredicates(reg *plugins.Registry, props map[string]string, aliases []string, errs []error) ([]PredicateDef, []error) {
+	found, errs := resolveAliases(reg, props, Predicates, aliases, connect.TypePredicate, errs)
+	out := make([]PredicateDef, 0, len(found))
+	for _, f := range found {
+		out = append(out, PredicateDef{Alias: f.alias, Type: f.desc.Class, Props: f.props})
 	}
 	return out, errs
 }
 
 func parseStages(reg *plugins.Registry, props map[string]string, aliases []string, preds []PredicateDef, errs []error) ([]Stage, []error) {
-	var out []Stage
-	seen := map[string]bool{}
-	for _, a := range aliases {
-		if seen[a] {
-			errs = append(errs, &config.Error{Key: Transforms, Message: fmt.Sprintf("Duplicate alias provided: %s", a)})
-			continue
-		}
-		seen[a] = true
-		prefix := "transforms." + a + "."
-		typ := strings.TrimSpace(props[prefix+"type"])
-		if typ == "" {
-			errs = append(errs, &config.Error{Key: prefix + "type", Message: "Missing required configuration \"" + prefix + "type\" which has no default value."})
-			continue
-		}
-		d, err := reg.Lookup(typ, connect.TypeTransformation)
-		if err != nil {
-			errs = append(errs, &config.Error{Key: prefix + "type", Value: typ, Message: err.Error()})
-			continue
-		}
-		sub := config.WithPrefix(props, prefix)
-		st := Stage{Alias: a, Type: d.Class, Props: sub, Predicate: strings.TrimSpace(sub["predicate"])}
-		if n, ok := sub["negate"]; ok {
+	found, errs := resolveAliases(reg, props, Transforms, aliases, connect.TypeTransformation, errs)
+	out := make([]Stage, 0, len(found))
+	for _, f := range found {
+		st := Stage{Alias: f.alias, Type: f.desc.Class, Props: f.props, Predicate: strings.TrimSpace(f.props["predicate"])}
+		if n, ok := f.props["negate"]; ok {
 			b, perr := config.ParseValue(config.TypeBoolean, n)
 			if perr != nil {
-				errs = append(errs, &config.Error{Key: prefix + "negate", Value: n, Message: perr.Error()})
+				errs = append(errs, &config.Error{Key: f.prefix + "negate", Value: n, Message: perr.Error()})
 			} else {
 				st.Negate = b.(bool)
 			}
 		}
-		if st.Predicate != "" {
-			found := false
-			for _, p := range preds {
-				found = found || p.Alias == st.Predicate
-			}
-			if !found {
-				errs = append(errs, &config.Error{Key: prefix + "predicate", Value: st.Predicate, Message: "Predicate is not defined in predicates"})
-			}
-		}
-		if perr := checkPlugin(d, sub, prefix); perr != nil {
-			errs = append(errs, perr)
+		if st.Predicate != "" && !slices.ContainsFunc(preds, func(p PredicateDef) bool { return p.Alias == st.Predicate }) {
+			errs = append(errs, &config.Error{Key: f.prefix + "predicate", Value: st.Predicate, Message: "Predicate is not defined in predicates"})
 		}
 		out = append(out, st)
 	}
