@@ -90,6 +90,11 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", cfg.RestAddr)
+	if err != nil {
+		return fmt.Errorf("REST listener on %s: %w", cfg.RestAddr, err)
+	}
+	cfg.AdoptListenPort(ln.Addr().(*net.TCPAddr).Port)
 	reg := plugins.Builtin()
 	board := status.NewBoard()
 	w := worker.New(cfg, reg, offsets, board, log)
@@ -98,11 +103,6 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	// The REST API listens before connectors load, as in Connect: /health
 	// answers 503 "starting" until they are.
 	srv := rest.New(rest.Config{Herder: h, Loggers: rest.NewLoggers(rootLevel), Commit: version, Log: log})
-	ln, err := net.Listen("tcp", cfg.RestAddr)
-	if err != nil {
-		_ = h.Stop(context.Background())
-		return fmt.Errorf("REST listener on %s: %w", cfg.RestAddr, err)
-	}
 	srvCtx, stopSrv := context.WithCancel(ctx)
 	defer stopSrv()
 	srvDone := make(chan error, 1)

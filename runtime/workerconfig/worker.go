@@ -76,10 +76,24 @@ type Worker struct {
 	// RestAddr is host:port the REST server listens on.
 	RestAddr string
 	// WorkerID is the advertised host:port used in statuses.
-	WorkerID string
+	WorkerID       string
+	advertisedPort bool
 	// BootstrapExplicit tells whether bootstrap.servers was given; without
 	// it goconnect may start its embedded broker.
 	BootstrapExplicit bool
+}
+
+// AdoptListenPort puts the port the REST listener really got (listeners
+// may ask for port 0) into the worker id, unless a port is advertised.
+func (w *Worker) AdoptListenPort(port int) {
+	if w.advertisedPort {
+		return
+	}
+	host := w.WorkerID
+	if i := strings.LastIndex(host, ":"); i >= 0 {
+		host = host[:i]
+	}
+	w.WorkerID = host + ":" + strconv.Itoa(port)
 }
 
 // ParseStandalone validates standalone worker props.
@@ -116,6 +130,7 @@ func parse(props map[string]string, def *config.Def) (*Worker, error) {
 	advPort := port
 	if v.Get(RestAdvertisedPort) != nil {
 		advPort = int(v.Int(RestAdvertisedPort))
+		w.advertisedPort = true
 	}
 	w.WorkerID = advHost + ":" + strconv.Itoa(advPort)
 	return w, nil

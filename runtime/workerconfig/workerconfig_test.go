@@ -141,3 +141,22 @@ func TestReadConnectorDirSkipsBadFiles(t *testing.T) {
 		t.Fatalf("errs = %v", errs)
 	}
 }
+
+func TestAdoptListenPort(t *testing.T) {
+	base := map[string]string{KeyConverter: "x", ValueConverter: "y", OffsetStorageFile: "/tmp/o", Listeners: "http://127.0.0.1:0"}
+	w, err := ParseStandalone(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.AdoptListenPort(41234)
+	if w.WorkerID != "127.0.0.1:41234" {
+		t.Fatalf("worker id %s", w.WorkerID)
+	}
+	adv := copyMap(base)
+	adv[RestAdvertisedPort] = "8083"
+	w, _ = ParseStandalone(adv)
+	w.AdoptListenPort(41234)
+	if w.WorkerID != "127.0.0.1:8083" {
+		t.Fatalf("advertised port must win: %s", w.WorkerID)
+	}
+}
