@@ -3,7 +3,10 @@ package plugins
 import (
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connectors/datagen"
+	"github.com/goconnect/goconnect/connectors/elasticsearch"
 	"github.com/goconnect/goconnect/connectors/filestream"
+	"github.com/goconnect/goconnect/connectors/mongodb"
+	"github.com/goconnect/goconnect/connectors/mysql"
 	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/converters/bytearray"
 	jsonconv "github.com/goconnect/goconnect/converters/json"
@@ -18,8 +21,11 @@ import (
 func BuiltinDescs() []connect.PluginDesc {
 	descs := []connect.PluginDesc{
 		datagen.Desc(),
+		elasticsearch.Desc(),
 		filestream.SourceDesc(),
 		filestream.SinkDesc(),
+		mongodb.SinkDesc(),
+		mysql.Desc(),
 		simpleheader.Desc(),
 		debezium.Desc(),
 		avro.Desc(),

@@ -10,10 +10,24 @@ import (
 func TestPluginList(t *testing.T) {
 	e := newEnv(t, nil)
 	r := e.expect(http.MethodGet, "/connector-plugins", nil, http.StatusOK, "")
-	want := `[{"class":"org.apache.kafka.connect.file.FileStreamSinkConnector","type":"sink","version":"4.1.0-goconnect"},` +
-		`{"class":"io.confluent.kafka.connect.datagen.DatagenConnector","type":"source","version":`
-	if !strings.HasPrefix(r.body, want) || !strings.Contains(r.body, `{"class":"org.apache.kafka.connect.file.FileStreamSourceConnector","type":"source","version":"4.1.0-goconnect"}`) {
-		t.Fatalf("connector plugins: %s", r.body)
+	// Entries in Connect's field order; sinks first, then sources.
+	for _, entry := range []string{
+		`{"class":"org.apache.kafka.connect.file.FileStreamSinkConnector","type":"sink","version":"4.1.0-goconnect"}`,
+		`{"class":"io.confluent.kafka.connect.datagen.DatagenConnector","type":"source","version":`,
+		`{"class":"org.apache.kafka.connect.file.FileStreamSourceConnector","type":"source","version":"4.1.0-goconnect"}`,
+	} {
+		if !strings.Contains(r.body, entry) {
+			t.Fatalf("connector plugins lack %s: %s", entry, r.body)
+		}
+	}
+	var conns []struct{ Type string }
+	if err := json.Unmarshal([]byte(r.body), &conns); err != nil || len(conns) == 0 || conns[0].Type != "sink" || conns[len(conns)-1].Type != "source" {
+		t.Fatalf("connectors only listing order: %s", r.body)
+	}
+	for i := 1; i < len(conns); i++ {
+		if conns[i-1].Type == "source" && conns[i].Type == "sink" {
+			t.Fatalf("a sink listed after a source: %s", r.body)
+		}
 	}
 	if strings.Contains(r.body, "converter") {
 		t.Fatalf("connectorsOnly listing has converters: %s", r.body)

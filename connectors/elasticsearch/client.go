@@ -1,0 +1,271 @@
+package elasticsearch
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	es "github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
+)
+
+// client wraps go-elasticsearch with Confluent's retry policy. The library's
+// own retries are disabled so that max.retries and retry.backoff.ms mean
+// exactly what they mean in Confluent's connector.
+type client struct {
+	es  *es.Client
+	s   *settings
+	log *slog.Logger
+}
+
+func newClient(s *settings, log *slog.Logger) (*client, error) {
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: s.connTimeout}).DialContext,
+		MaxIdleConnsPerHost: s.maxInFlight + 2,
+		IdleConnTimeout:     s.idle,
+		// read.timeout.ms bounds the wait for a response's headers; a
+		// bulk body can take longer to stream.
+		ResponseHeaderTimeout: s.readTimeout,
+	}
+	if s.idle < 0 {
+		tr.IdleConnTimeout = 0
+	}
+	if s.ssl || strings.HasPrefix(s.urls[0], "https:") {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: !s.verifyHost} //nolint:gosec // asked for by config
+		if s.caPEM != "" {
+			pem, err := os.ReadFile(s.caPEM)
+			if err != nil {
+				return nil, fmt.Errorf("reading %s: %w", keyCACertPEM, err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("%s: no certificates in %s", keyCACertPEM, s.caPEM)
+			}
+			tc.RootCAs = pool
+		}
+		tr.TLSClientConfig = tc
+	}
+	c, err := es.NewClient(es.Config{
+		Addresses:           s.urls,
+		Username:            s.username,
+		Password:            s.password,
+		Transport:           tr,
+		DisableRetry:        true,
+		CompressRequestBody: s.compression,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the Elasticsearch client: %w", err)
+	}
+	return &client{es: c, s: s, log: log}, nil
+}
+
+// backoff is Confluent's wait before retry attempt n (0-based): a random
+// time up to retry.backoff.ms << n, capped at 24 h.
+func (c *client) backoff(n int) time.Duration {
+	max := c.s.retryBackoff
+	for i := 0; i < n && max < 24*time.Hour; i++ {
+		max *= 2
+	}
+	max = min(max, 24*time.Hour)
+	if max <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(max) + 1))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// retriableStatus is true for answers that may succeed later: overload and
+// server errors.
+func retriableStatus(code int) bool {
+	return code == http.StatusTooManyRequests || code >= 500
+}
+
+// call runs one request with retries on connection errors, 429 and 5xx.
+// It returns the status and body of the last answer.
+func (c *client) call(ctx context.Context, what string, do func(context.Context) (*esapi.Response, error)) (int, []byte, error) {
+	for attempt := 0; ; attempt++ {
+		code, body, err := c.once(ctx, do)
+		if err == nil && !retriableStatus(code) {
+			return code, body, nil
+		}
+		if err == nil {
+			err = fmt.Errorf("status %d: %.500s", code, body)
+		}
+		if ctx.Err() != nil {
+			return 0, nil, fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		if attempt >= c.s.maxRetries {
+			return 0, nil, fmt.Errorf("%s: failed after %d retries: %w", what, attempt, err)
+		}
+		d := c.backoff(attempt)
+		c.log.Warn("elasticsearch request failed, retrying", "request", what, "attempt", attempt+1, "max.retries", c.s.maxRetries, "backoff", d, "error", err)
+		if err := sleep(ctx, d); err != nil {
+			return 0, nil, fmt.Errorf("%s: %w", what, err)
+		}
+	}
+}
+
+func (c *client) once(ctx context.Context, do func(context.Context) (*esapi.Response, error)) (int, []byte, error) {
+	res, err := do(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	return res.StatusCode, b, nil
+}
+
+// errorType is the error.type of an Elasticsearch error answer.
+func errorType(body []byte) string {
+	var e struct {
+		Error struct {
+			Type string `json:"type"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(body, &e)
+	return e.Error.Type
+}
+
+// createIndex creates an index or data stream, tolerating one that exists.
+func (c *client) createIndex(ctx context.Context, name string, dataStream bool) error {
+	what := "creating index " + name
+	do := func(ctx context.Context) (*esapi.Response, error) {
+		return c.es.Indices.Create(name, c.es.Indices.Create.WithContext(ctx))
+	}
+	if dataStream {
+		what = "creating data stream " + name
+		do = func(ctx context.Context) (*esapi.Response, error) {
+			return c.es.Indices.CreateDataStream(name, c.es.Indices.CreateDataStream.WithContext(ctx))
+		}
+	}
+	code, body, err := c.call(ctx, what, do)
+	if err != nil {
+		return err
+	}
+	if code/100 == 2 {
+		c.log.Info("created elasticsearch index", "index", name)
+		return nil
+	}
+	if t := errorType(body); t == "resource_already_exists_exception" || t == "index_already_exists_exception" {
+		return nil
+	}
+	return fmt.Errorf("%s: status %d: %.1000s", what, code, body)
+}
+
+// hasMapping reports whether the index has a non-empty mapping.
+func (c *client) hasMapping(ctx context.Context, index string) (bool, error) {
+	code, body, err := c.call(ctx, "getting the mapping of "+index, func(ctx context.Context) (*esapi.Response, error) {
+		return c.es.Indices.GetMapping(c.es.Indices.GetMapping.WithIndex(index), c.es.Indices.GetMapping.WithContext(ctx))
+	})
+	if err != nil {
+		return false, err
+	}
+	if code == http.StatusNotFound {
+		return false, nil
+	}
+	if code/100 != 2 {
+		return false, fmt.Errorf("getting the mapping of %s: status %d: %.1000s", index, code, body)
+	}
+	var m map[string]struct {
+		Mappings map[string]json.RawMessage `json:"mappings"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		return false, fmt.Errorf("decoding the mapping of %s: %w", index, err)
+	}
+	for _, x := range m {
+		if len(x.Mappings) > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (c *client) putMapping(ctx context.Context, index string, m map[string]any) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encoding the mapping of %s: %w", index, err)
+	}
+	code, body, err := c.call(ctx, "putting the mapping of "+index, func(ctx context.Context) (*esapi.Response, error) {
+		return c.es.Indices.PutMapping([]string{index}, bytes.NewReader(b), c.es.Indices.PutMapping.WithContext(ctx))
+	})
+	if err != nil {
+		return err
+	}
+	if code/100 != 2 {
+		return fmt.Errorf("putting the mapping of %s: status %d: %.1000s", index, code, body)
+	}
+	return nil
+}
+
+// bulkItem is one item of a bulk answer.
+type bulkItem struct {
+	Status int             `json:"status"`
+	Error  json.RawMessage `json:"error"`
+}
+
+// bulk sends one bulk request (no retries: the caller retries items) and
+// returns the per-item results in request order.
+func (c *client) bulk(ctx context.Context, body []byte) ([]bulkItem, error) {
+	code, resp, err := c.once(ctx, func(ctx context.Context) (*esapi.Response, error) {
+		return c.es.Bulk(bytes.NewReader(body), c.es.Bulk.WithContext(ctx))
+	})
+	if err != nil {
+		return nil, &transientError{err: fmt.Errorf("bulk request: %w", err)}
+	}
+	if retriableStatus(code) {
+		return nil, &transientError{err: fmt.Errorf("bulk request: status %d: %.500s", code, resp)}
+	}
+	if code/100 != 2 {
+		return nil, fmt.Errorf("bulk request: status %d: %.1000s", code, resp)
+	}
+	var r struct {
+		Items []map[string]bulkItem `json:"items"`
+	}
+	if err := json.Unmarshal(resp, &r); err != nil {
+		return nil, fmt.Errorf("decoding the bulk answer: %w", err)
+	}
+	out := make([]bulkItem, len(r.Items))
+	for i, it := range r.Items {
+		for _, v := range it { // one key: the operation
+			out[i] = v
+		}
+	}
+	return out, nil
+}
+
+// transientError is a bulk failure worth retrying as a whole.
+type transientError struct{ err error }
+
+func (e *transientError) Error() string { return e.err.Error() }
+func (e *transientError) Unwrap() error { return e.err }
+
+func isTransient(err error) bool {
+	var t *transientError
+	return errors.As(err, &t)
+}

@@ -1,0 +1,326 @@
+package mysql
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goconnect/goconnect/connect/config"
+)
+
+// Config keys, Debezium's names; 1.x aliases are resolved in parse.
+const (
+	keyHost             = "database.hostname"
+	keyPort             = "database.port"
+	keyUser             = "database.user"
+	keyPassword         = "database.password"
+	keyServerID         = "database.server.id"
+	keyTopicPrefix      = "topic.prefix"
+	keyServerName       = "database.server.name" // 1.x name of topic.prefix
+	keyDBInclude        = "database.include.list"
+	keyDBExclude        = "database.exclude.list"
+	keyTableInclude     = "table.include.list"
+	keyTableExclude     = "table.exclude.list"
+	keyDBWhitelist      = "database.whitelist"
+	keyDBBlacklist      = "database.blacklist"
+	keyTableWhitelist   = "table.whitelist"
+	keyTableBlacklist   = "table.blacklist"
+	keySnapshotMode     = "snapshot.mode"
+	keyTombstones       = "tombstones.on.delete"
+	keyDecimalMode      = "decimal.handling.mode"
+	keyTimePrecision    = "time.precision.mode"
+	keyBigintUnsigned   = "bigint.unsigned.handling.mode"
+	keySchemaChanges    = "include.schema.changes"
+	keyMaxBatch         = "max.batch.size"
+	keyPollInterval     = "poll.interval.ms"
+	keyTopicDelimiter   = "topic.delimiter"
+	keyNameAdjustment   = "schema.name.adjustment.mode"
+	keyConnectTimeoutMs = "connect.timeout.ms"
+	keyLockingMode      = "snapshot.locking.mode"
+	keySkippedOps       = "skipped.operations"
+	keyHeartbeatMs      = "heartbeat.interval.ms"
+	keyHeartbeatPrefix  = "topic.heartbeat.prefix"
+)
+
+// unsupported lists keys that change Debezium's output and are not
+// implemented yet, with the value that is fine (the default); anything
+// else is rejected rather than silently ignored.
+var unsupported = []struct{ key, ok string }{
+	{"provide.transaction.metadata", "false"},
+	{"include.query", "false"},
+	{"binary.handling.mode", "bytes"},
+	{"column.include.list", ""},
+	{"column.exclude.list", ""},
+	{"column.whitelist", ""},
+	{"column.blacklist", ""},
+	{"message.key.columns", ""},
+	{"converters", ""},
+}
+
+// Snapshot modes (spec §1.7).
+const (
+	snapInitial     = "initial"
+	snapInitialOnly = "initial_only"
+	snapNoData      = "no_data"
+	snapSchemaOnly  = "schema_only"
+	snapNever       = "never"
+	snapWhenNeeded  = "when_needed"
+)
+
+func configDef() *config.Def {
+	oneOf := config.OneOf
+	return config.NewDef().
+		Define(config.Key{Name: keyHost, Type: config.TypeString, Required: true, Validator: config.NonEmpty(), Importance: config.High, Doc: "Resolvable hostname or IP address of the database server."}).
+		Define(config.Key{Name: keyPort, Type: config.TypeInt, Default: "3306", Validator: config.Between(1, 65535), Importance: config.High, Doc: "Port of the database server."}).
+		Define(config.Key{Name: keyUser, Type: config.TypeString, Required: true, Validator: config.NonEmpty(), Importance: config.High, Doc: "Name of the database user to be used when connecting to the database."}).
+		Define(config.Key{Name: keyPassword, Type: config.TypePassword, Importance: config.High, Doc: "Password of the database user to be used when connecting to the database."}).
+		Define(config.Key{Name: keyServerID, Type: config.TypeLong, Required: true, Validator: config.Between(1, 4294967295), Importance: config.High, Doc: "A numeric ID of this database client, which must be unique across all currently-running database processes in the cluster."}).
+		Define(config.Key{Name: keyTopicPrefix, Type: config.TypeString, Importance: config.High, Doc: "Topic prefix that identifies and provides a namespace for the particular database server/cluster."}).
+		Define(config.Key{Name: keyServerName, Type: config.TypeString, Importance: config.Low, Doc: "Debezium 1.x name of topic.prefix."}).
+		Define(config.Key{Name: keyDBInclude, Type: config.TypeList, Importance: config.High, Doc: "Regular expressions matching the databases to capture."}).
+		Define(config.Key{Name: keyDBExclude, Type: config.TypeList, Importance: config.Medium, Doc: "Regular expressions matching the databases not to capture."}).
+		Define(config.Key{Name: keyTableInclude, Type: config.TypeList, Importance: config.High, Doc: "Regular expressions matching db.table identifiers of the tables to capture."}).
+		Define(config.Key{Name: keyTableExclude, Type: config.TypeList, Importance: config.Medium, Doc: "Regular expressions matching db.table identifiers of the tables not to capture."}).
+		Define(config.Key{Name: keyDBWhitelist, Type: config.TypeList, Importance: config.Low, Doc: "Deprecated 1.x alias of database.include.list."}).
+		Define(config.Key{Name: keyDBBlacklist, Type: config.TypeList, Importance: config.Low, Doc: "Deprecated 1.x alias of database.exclude.list."}).
+		Define(config.Key{Name: keyTableWhitelist, Type: config.TypeList, Importance: config.Low, Doc: "Deprecated 1.x alias of table.include.list."}).
+		Define(config.Key{Name: keyTableBlacklist, Type: config.TypeList, Importance: config.Low, Doc: "Deprecated 1.x alias of table.exclude.list."}).
+		Define(config.Key{Name: keySnapshotMode, Type: config.TypeString, Default: snapInitial, Validator: oneOf(snapInitial, snapInitialOnly, snapNoData, snapSchemaOnly, snapNever, snapWhenNeeded), Importance: config.Low, Doc: "The criteria for running a snapshot upon startup of the connector."}).
+		Define(config.Key{Name: keyTombstones, Type: config.TypeBoolean, Default: "true", Importance: config.Medium, Doc: "Whether delete operations should be represented by a delete event and a subsequent tombstone event."}).
+		Define(config.Key{Name: keyDecimalMode, Type: config.TypeString, Default: "precise", Validator: oneOf("precise", "double", "string"), Importance: config.Medium, Doc: "Specify how DECIMAL and NUMERIC columns should be represented in change events."}).
+		Define(config.Key{Name: keyTimePrecision, Type: config.TypeString, Default: "adaptive_time_microseconds", Validator: config.Func("[adaptive_time_microseconds, connect]", validTimePrecision), Importance: config.Medium, Doc: "Time, date, and timestamps can be represented with different kinds of precisions."}).
+		Define(config.Key{Name: keyBigintUnsigned, Type: config.TypeString, Default: "long", Validator: oneOf("long", "precise"), Importance: config.Medium, Doc: "Specify how BIGINT UNSIGNED columns should be represented in change events."}).
+		Define(config.Key{Name: keySchemaChanges, Type: config.TypeBoolean, Default: "true", Importance: config.Medium, Doc: "Whether the connector should publish changes in the database schema to a Kafka topic named after the topic prefix (accepted; not emitted by goconnect yet)."}).
+		Define(config.Key{Name: keyMaxBatch, Type: config.TypeInt, Default: "2048", Validator: config.AtLeast(1), Importance: config.Medium, Doc: "Maximum size of each batch of source records."}).
+		Define(config.Key{Name: keyPollInterval, Type: config.TypeLong, Default: "500", Validator: config.AtLeast(0), Importance: config.Medium, Doc: "Time to wait for new change events to appear after receiving no events, in milliseconds."}).
+		Define(config.Key{Name: keyTopicDelimiter, Type: config.TypeString, Default: ".", Importance: config.Low, Doc: "Delimiter for topic name."}).
+		Define(config.Key{Name: keyNameAdjustment, Type: config.TypeString, Default: "none", Validator: oneOf("none", "avro", "avro_unicode"), Importance: config.Low, Doc: "Specify how schema names should be adjusted for compatibility with the message converter."}).
+		Define(config.Key{Name: keyLockingMode, Type: config.TypeString, Default: "minimal", Validator: config.Func("[minimal, extended, none]", validLockingMode), Importance: config.Low, Doc: "Controls how the connector holds locks on tables while performing the schema snapshot."}).
+		Define(config.Key{Name: keySkippedOps, Type: config.TypeList, Default: "t", Importance: config.Low, Doc: "The comma-separated list of operations to skip during streaming: c, u, d, t, or none."}).
+		Define(config.Key{Name: keyHeartbeatMs, Type: config.TypeInt, Default: "0", Validator: config.AtLeast(0), Importance: config.Medium, Doc: "Length of an interval in milli-seconds in in which the connector periodically sends heartbeat messages to a heartbeat topic. Use 0 to disable heartbeat messages."}).
+		Define(config.Key{Name: keyHeartbeatPrefix, Type: config.TypeString, Default: "__debezium-heartbeat", Importance: config.Low, Doc: "The prefix that is used to name heartbeat topics."}).
+		Define(config.Key{Name: keyConnectTimeoutMs, Type: config.TypeLong, Default: "30000", Validator: config.AtLeast(1), Importance: config.Low, Doc: "Maximum time to wait after trying to connect to the database before timing out, in milliseconds."})
+}
+
+func validTimePrecision(_ string, v any) error {
+	s, _ := v.(string)
+	switch strings.ToLower(s) {
+	case "adaptive_time_microseconds", "connect":
+		return nil
+	case "adaptive":
+		// Debezium's MySQL connector rejects it with this message.
+		return fmt.Errorf("The 'adaptive' time.precision.mode is no longer supported")
+	}
+	return fmt.Errorf("String must be one of: adaptive_time_microseconds, connect")
+}
+
+func validLockingMode(_ string, v any) error {
+	s, _ := v.(string)
+	switch strings.ToLower(s) {
+	case "minimal", "extended", "none":
+		return nil
+	case "minimal_percona", "custom":
+		return fmt.Errorf("snapshot.locking.mode %s is not supported by goconnect yet", s)
+	}
+	return fmt.Errorf("String must be one of: minimal, extended, none")
+}
+
+// settings are the parsed connector keys.
+type settings struct {
+	host, user, password string
+	port                 int
+	serverID             uint32
+	prefix               string
+	filter               *filter
+	snapshotMode         string
+	tombstones           bool
+	decimalMode          string
+	timeConnect          bool // time.precision.mode=connect
+	bigintPrecise        bool
+	schemaChanges        bool
+	maxBatch             int
+	pollInterval         time.Duration
+	delimiter            string
+	nameAdjust           string
+	connectTimeout       time.Duration
+	lockingMode          string
+	skipped              map[string]bool
+	heartbeat            time.Duration
+	heartbeatTopic       string
+}
+
+var prefixRe = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// parse checks the keys and resolves 1.x aliases.
+func parse(props map[string]string) (*settings, error) {
+	v, err := configDef().Parse(props)
+	if err != nil {
+		return nil, err
+	}
+	s := &settings{
+		host: v.String(keyHost), user: v.String(keyUser), password: v.Password(keyPassword).Value(),
+		port: int(v.Int(keyPort)), serverID: uint32(v.Long(keyServerID)),
+		snapshotMode: strings.ToLower(v.String(keySnapshotMode)),
+		tombstones:   v.Bool(keyTombstones), decimalMode: strings.ToLower(v.String(keyDecimalMode)),
+		timeConnect:   strings.EqualFold(v.String(keyTimePrecision), "connect"),
+		bigintPrecise: strings.EqualFold(v.String(keyBigintUnsigned), "precise"),
+		schemaChanges: v.Bool(keySchemaChanges), maxBatch: int(v.Int(keyMaxBatch)),
+		pollInterval: time.Duration(v.Long(keyPollInterval)) * time.Millisecond,
+		delimiter:    v.String(keyTopicDelimiter), nameAdjust: strings.ToLower(v.String(keyNameAdjustment)),
+		connectTimeout: time.Duration(v.Long(keyConnectTimeoutMs)) * time.Millisecond,
+		lockingMode:    strings.ToLower(v.String(keyLockingMode)),
+	}
+	s.prefix = strings.TrimSpace(v.String(keyTopicPrefix))
+	if s.prefix == "" {
+		s.prefix = strings.TrimSpace(v.String(keyServerName))
+	}
+	if s.prefix == "" {
+		return nil, &config.Error{Key: keyTopicPrefix, Value: "", Message: "The 'topic.prefix' value is invalid: A value is required"}
+	}
+	if !prefixRe.MatchString(s.prefix) {
+		return nil, &config.Error{Key: keyTopicPrefix, Value: s.prefix, Message: "The 'topic.prefix' value is invalid: Topic prefix can only contain alphanumeric characters, '.', '_' and '-'"}
+	}
+	s.heartbeat = time.Duration(v.Int(keyHeartbeatMs)) * time.Millisecond
+	s.heartbeatTopic = v.String(keyHeartbeatPrefix) + s.delimiter + s.prefix
+	s.skipped = map[string]bool{}
+	for _, op := range v.List(keySkippedOps) {
+		switch op = strings.ToLower(strings.TrimSpace(op)); op {
+		case "none":
+		case "c", "u", "d", "t":
+			s.skipped[op] = true
+		default:
+			return nil, &config.Error{Key: keySkippedOps, Value: props[keySkippedOps], Message: fmt.Sprintf("Invalid operation %q: must be one of c, u, d, t or none", op)}
+		}
+	}
+	for _, u := range unsupported {
+		if val, set := props[u.key]; set && !strings.EqualFold(strings.TrimSpace(val), u.ok) {
+			return nil, &config.Error{Key: u.key, Value: val, Message: u.key + "=" + val + " is not supported by goconnect yet"}
+		}
+	}
+	if s.snapshotMode == snapSchemaOnly {
+		s.snapshotMode = snapNoData // the deprecated name of the same mode
+	}
+	list := func(key, alias string) []string {
+		if l := v.List(key); len(l) > 0 {
+			return l
+		}
+		return v.List(alias)
+	}
+	s.filter, err = newFilter(list(keyDBInclude, keyDBWhitelist), list(keyDBExclude, keyDBBlacklist),
+		list(keyTableInclude, keyTableWhitelist), list(keyTableExclude, keyTableBlacklist))
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// filter decides which tables are captured, as Debezium's
+// RelationalTableFilters: regexes anchored and case-insensitive, matched
+// against "db" and "db.table"; system databases are never captured.
+type filter struct {
+	dbInclude, dbExclude, tableInclude, tableExclude []*regexp.Regexp
+}
+
+func compileList(key string, l []string) ([]*regexp.Regexp, error) {
+	var out []*regexp.Regexp
+	for _, p := range l {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		re, err := regexp.Compile(`(?i)^(?:` + p + `)$`)
+		if err != nil {
+			return nil, &config.Error{Key: key, Value: p, Message: "invalid regular expression: " + err.Error()}
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+func newFilter(dbInc, dbExc, tInc, tExc []string) (*filter, error) {
+	if len(dbInc) > 0 && len(dbExc) > 0 {
+		return nil, &config.Error{Key: keyDBExclude, Message: "\"database.include.list\" is already specified"}
+	}
+	if len(tInc) > 0 && len(tExc) > 0 {
+		return nil, &config.Error{Key: keyTableExclude, Message: "\"table.include.list\" is already specified"}
+	}
+	f := &filter{}
+	var err error
+	if f.dbInclude, err = compileList(keyDBInclude, dbInc); err != nil {
+		return nil, err
+	}
+	if f.dbExclude, err = compileList(keyDBExclude, dbExc); err != nil {
+		return nil, err
+	}
+	if f.tableInclude, err = compileList(keyTableInclude, tInc); err != nil {
+		return nil, err
+	}
+	if f.tableExclude, err = compileList(keyTableExclude, tExc); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+var systemDBs = map[string]bool{"mysql": true, "sys": true, "performance_schema": true, "information_schema": true}
+
+func anyMatch(res []*regexp.Regexp, s string) bool {
+	for _, re := range res {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *filter) includeDB(db string) bool {
+	if systemDBs[strings.ToLower(db)] {
+		return false
+	}
+	if len(f.dbInclude) > 0 {
+		return anyMatch(f.dbInclude, db)
+	}
+	return !anyMatch(f.dbExclude, db)
+}
+
+func (f *filter) includeTable(db, table string) bool {
+	if !f.includeDB(db) {
+		return false
+	}
+	id := db + "." + table
+	if len(f.tableInclude) > 0 {
+		return anyMatch(f.tableInclude, id)
+	}
+	return !anyMatch(f.tableExclude, id)
+}
+
+// offsetInt reads a numeric offset value in the forms offset stores hand back.
+func offsetInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case int32:
+		return int64(x), true
+	case int:
+		return int64(x), true
+	case float64:
+		return int64(x), true
+	case string:
+		n, err := strconv.ParseInt(x, 10, 64)
+		return n, err == nil
+	case interface{ Int64() (int64, error) }:
+		n, err := x.Int64()
+		return n, err == nil
+	}
+	return 0, false
+}
+
+func offsetBool(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return strings.EqualFold(x, "true")
+	}
+	return false
+}

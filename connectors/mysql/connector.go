@@ -1,0 +1,496 @@
+// Package mysql is a MySQL/MariaDB binlog change-data-capture source that
+// emulates Debezium's MySQL connector (2.7 by default): the same config
+// keys, topics, schemas, envelopes, source block and offsets, so existing
+// connector configs and consumers keep working.
+package mysql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// Class is the Java class name users configure.
+const Class = "io.debezium.connector.mysql.MySqlConnector"
+
+// MariaDBClass is Debezium's MariaDB connector, served by the same code.
+const MariaDBClass = "io.debezium.connector.mariadb.MariaDbConnector"
+
+// Version is the Debezium release this emulates, as reported by REST.
+const Version = "2.7.3.Final"
+
+// Desc registers the connector.
+func Desc() connect.PluginDesc {
+	return connect.PluginDesc{Class: Class, Aliases: []string{MariaDBClass}, Type: connect.TypeSource, Version: Version,
+		New: func() any { return &Connector{} }}
+}
+
+// Connector is the MySQL source connector; it always runs one task.
+type Connector struct{ props map[string]string }
+
+// Version implements connect.Connector.
+func (*Connector) Version() string { return Version }
+
+// ConfigDef implements connect.Connector.
+func (*Connector) ConfigDef() *config.Def { return configDef() }
+
+// Validate implements connect.Validator for the checks across keys.
+func (*Connector) Validate(props map[string]string) map[string][]string {
+	out := map[string][]string{}
+	if _, err := parse(props); err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			out[ce.Key] = append(out[ce.Key], ce.Message)
+		}
+	}
+	return out
+}
+
+// Start implements connect.Connector.
+func (c *Connector) Start(_ context.Context, props map[string]string) error {
+	if _, err := parse(props); err != nil {
+		return fmt.Errorf("mysql connector: %w", err)
+	}
+	c.props = props
+	return nil
+}
+
+// TaskConfigs implements connect.Connector: the binlog is one ordered
+// stream, so there is exactly one task whatever tasks.max says.
+func (c *Connector) TaskConfigs(int) ([]map[string]string, error) {
+	tc := make(map[string]string, len(c.props))
+	for k, v := range c.props {
+		tc[k] = v
+	}
+	return []map[string]string{tc}, nil
+}
+
+// Stop implements connect.Connector.
+func (*Connector) Stop() error { return nil }
+
+// NewTask implements connect.SourceConnector.
+func (*Connector) NewTask() connect.SourceTask { return &Task{} }
+
+// Task snapshots and then streams the binlog in a goroutine; Poll hands
+// over what it produced.
+type Task struct {
+	st        *settings
+	partition map[string]any
+	mariaDB   bool
+	src, tx   *data.Schema
+	// hbKey and hbValue are Debezium's heartbeat schemas.
+	hbKey, hbValue *data.Schema
+	log            *slog.Logger
+	now            func() time.Time
+
+	// tables caches captured tables by "db.table"; only the run goroutine
+	// touches it.
+	tables map[string]*table
+
+	out    chan connect.SourceRecord
+	errMu  sync.Mutex
+	err    error
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Start implements connect.SourceTask.
+func (t *Task) Start(ctx context.Context, tc connect.SourceTaskContext, props map[string]string) error {
+	st, err := parse(props)
+	if err != nil {
+		return fmt.Errorf("mysql task: %w", err)
+	}
+	t.st = st
+	t.partition = map[string]any{"server": st.prefix}
+	t.src, t.tx = sourceSchema(), transactionSchema()
+	t.hbKey = data.StructBuilder().Name("io.debezium.connector.common.ServerNameKey").Field("serverName", data.StringSchema).MustBuild()
+	t.hbValue = data.StructBuilder().Name("io.debezium.connector.common.Heartbeat").Field("ts_ms", data.Int64Schema).MustBuild()
+	t.log = slog.Default().With("connector", "mysql", "server", st.prefix)
+	t.now = time.Now
+	t.tables = map[string]*table{}
+	if st.schemaChanges {
+		t.log.Warn("include.schema.changes=true: schema change events are not emitted by goconnect yet")
+	}
+	off, err := tc.Offsets().Offset(ctx, t.partition)
+	if err != nil {
+		return fmt.Errorf("mysql task %s: reading stored offset: %w", st.prefix, err)
+	}
+	start, err := parseOffset(off)
+	if err != nil {
+		return fmt.Errorf("mysql task %s: %w", st.prefix, err)
+	}
+	t.out = make(chan connect.SourceRecord, st.maxBatch)
+	t.done = make(chan struct{})
+	// The task outlives Start's context; Stop cancels it.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	t.cancel = cancel
+	go func() {
+		defer close(t.done)
+		if err := t.run(runCtx, start); err != nil && runCtx.Err() == nil {
+			t.errMu.Lock()
+			t.err = err
+			t.errMu.Unlock()
+		}
+	}()
+	return nil
+}
+
+// position is where streaming (re)starts: Debezium's restart offset.
+type position struct {
+	file                string
+	pos                 uint32
+	skipEvents, skipRow int64
+	snapshotting        bool // the stored offset is from an unfinished snapshot
+}
+
+func parseOffset(off map[string]any) (*position, error) {
+	if off == nil {
+		return nil, nil
+	}
+	file, ok := off["file"].(string)
+	if !ok {
+		return nil, fmt.Errorf("stored offset %v has no binlog file", off)
+	}
+	p := &position{file: file}
+	if n, ok := offsetInt(off["pos"]); ok {
+		p.pos = uint32(n)
+	}
+	p.skipEvents, _ = offsetInt(off["event"])
+	p.skipRow, _ = offsetInt(off["row"])
+	p.snapshotting = offsetBool(off["snapshot"])
+	return p, nil
+}
+
+// Poll implements connect.SourceTask: up to max.batch.size records,
+// waiting at most poll.interval.ms for the first.
+func (t *Task) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
+	var recs []connect.SourceRecord
+	timer := time.NewTimer(t.st.pollInterval)
+	defer timer.Stop()
+	select {
+	case r := <-t.out:
+		recs = append(recs, r)
+	case <-timer.C:
+	case <-ctx.Done():
+		return nil, nil
+	case <-t.done:
+	}
+	for len(recs) < t.st.maxBatch {
+		select {
+		case r := <-t.out:
+			recs = append(recs, r)
+			continue
+		default:
+		}
+		break
+	}
+	if len(recs) == 0 {
+		select {
+		case <-t.done:
+			t.errMu.Lock()
+			err := t.err
+			t.errMu.Unlock()
+			if err != nil {
+				return nil, fmt.Errorf("mysql task %s: %w", t.st.prefix, err)
+			}
+		default:
+		}
+	}
+	return recs, nil
+}
+
+// Stop implements connect.SourceTask.
+func (t *Task) Stop() error {
+	if t.cancel != nil {
+		t.cancel()
+		<-t.done
+	}
+	return nil
+}
+
+// emit hands a record to Poll, or gives up when the task stops.
+func (t *Task) emit(ctx context.Context, r connect.SourceRecord) error {
+	select {
+	case t.out <- r:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run decides between snapshot and streaming as snapshot.mode says.
+func (t *Task) run(ctx context.Context, start *position) error {
+	conn, err := dial(ctx, t.st)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	t.mariaDB = strings.Contains(strings.ToLower(conn.GetServerVersion()), "mariadb")
+	mode := t.st.snapshotMode
+	needSnapshot := false
+	switch {
+	case start == nil || start.snapshotting:
+		needSnapshot = mode != snapNever
+	case mode == snapWhenNeeded:
+		ok, err := binlogAvailable(conn, start.file)
+		if err != nil {
+			return err
+		}
+		needSnapshot = !ok
+	}
+	if needSnapshot {
+		if start, err = t.snapshot(ctx, conn, mode != snapNoData); err != nil {
+			return err
+		}
+	} else if start == nil {
+		// snapshot.mode=never without offsets: the oldest binlog.
+		start = &position{pos: 4}
+	}
+	if mode == snapInitialOnly {
+		t.log.Info("snapshot.mode=initial_only: not streaming")
+		<-ctx.Done()
+		return nil
+	}
+	meta := conn
+	conn = nil // stream owns it now
+	return t.stream(ctx, meta, start)
+}
+
+// snapshot reads the captured tables consistently and emits them as 'r'
+// events, returning the binlog position to stream from. It locks like
+// Debezium's minimal locking: a global read lock only while the position
+// and the schemas are read inside a consistent-snapshot transaction.
+func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (*position, error) {
+	// snapshot.locking.mode=none skips the global read lock: the position
+	// and schemas may then race with concurrent DDL, as in Debezium.
+	lock := t.st.lockingMode != "none"
+	// Results in UTC and in each column's own charset, as the binlog has
+	// them, so both paths convert the same bytes.
+	qs := []string{"SET SESSION time_zone = '+00:00'", "SET SESSION character_set_results = NULL",
+		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"}
+	if lock {
+		qs = append(qs, "FLUSH TABLES WITH READ LOCK")
+	}
+	qs = append(qs, "START TRANSACTION WITH CONSISTENT SNAPSHOT")
+	for _, q := range qs {
+		if _, err := conn.Execute(q); err != nil {
+			return nil, fmt.Errorf("snapshot: %s: %w", q, err)
+		}
+	}
+	locked := lock
+	unlock := func() error {
+		if !locked {
+			return nil
+		}
+		locked = false
+		if _, err := conn.Execute("UNLOCK TABLES"); err != nil {
+			return fmt.Errorf("snapshot: UNLOCK TABLES: %w", err)
+		}
+		return nil
+	}
+	defer func() { _ = unlock() }()
+	file, pos, err := binlogPosition(conn)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	ids, err := capturedTables(conn, t.st.filter)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	var tables []*table
+	for _, id := range ids {
+		tb, err := t.loadTable(conn, id[0], id[1])
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		if tb != nil {
+			tables = append(tables, tb)
+			t.tables[tableID(tb.db, tb.name)] = tb
+		}
+	}
+	if t.st.lockingMode != "extended" {
+		// minimal: the consistent-snapshot transaction keeps the view.
+		if err := unlock(); err != nil {
+			return nil, err
+		}
+	}
+	t.log.Info("snapshot started", "file", file, "pos", pos, "tables", len(tables), "data", withData)
+	if withData {
+		if err := t.snapshotData(ctx, conn, tables, file, pos); err != nil {
+			_, _ = conn.Execute("ROLLBACK")
+			return nil, err
+		}
+	}
+	if _, err := conn.Execute("COMMIT"); err != nil {
+		return nil, fmt.Errorf("snapshot: COMMIT: %w", err)
+	}
+	if err := unlock(); err != nil {
+		return nil, err
+	}
+	t.log.Info("snapshot completed", "file", file, "pos", pos)
+	return &position{file: file, pos: pos}, nil
+}
+
+// snapshotRow is a snapshot record waiting for its marker to be known.
+type snapshotRow struct {
+	rec    connect.SourceRecord
+	marker string
+}
+
+func (t *Task) snapshotData(ctx context.Context, conn *client.Conn, tables []*table, file string, pos uint32) error {
+	// Debezium holds back one record so that the last one can be marked
+	// "last" and carry the completed-snapshot offset.
+	var held *snapshotRow
+	flush := func(final bool) error {
+		if held == nil {
+			return nil
+		}
+		r := held
+		held = nil
+		env := r.rec.Value.(*data.Struct)
+		src := env.RawIndex(2).(*data.Struct)
+		marker := r.marker
+		if final && marker == "true" {
+			marker = "last"
+		}
+		src.PutIndex(4, marker)
+		off := map[string]any{"file": file, "pos": int64(pos), "ts_sec": src.RawIndex(3).(int64) / 1000}
+		if !final {
+			off["snapshot"] = true
+		}
+		r.rec.SourceOffset = off
+		return t.emit(ctx, r.rec)
+	}
+	for ti, tb := range tables {
+		firstTable, lastTable := ti == 0, ti == len(tables)-1
+		n := 0
+		var prev []any
+		emitPrev := func(last bool) error {
+			marker := "true"
+			switch {
+			case last && lastTable:
+				marker = "last"
+			case n == 1 && firstTable:
+				marker = "first"
+			case last:
+				marker = "last_in_data_collection"
+			case n == 1:
+				marker = "first_in_data_collection"
+			}
+			rec, err := t.snapshotRecord(tb, prev, file, pos)
+			if err != nil {
+				return err
+			}
+			if err := flush(false); err != nil {
+				return err
+			}
+			held = &snapshotRow{rec: rec, marker: marker}
+			return nil
+		}
+		var res gomysql.Result
+		err := conn.ExecuteSelectStreaming("SELECT * FROM "+quoteID(tb.db)+"."+quoteID(tb.name), &res, func(row []gomysql.FieldValue) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			vals := snapshotValues(row)
+			if prev != nil {
+				if err := emitPrev(false); err != nil {
+					return err
+				}
+			}
+			n++
+			prev = vals
+			return nil
+		}, nil)
+		if err != nil {
+			return fmt.Errorf("snapshot of %s.%s: %w", tb.db, tb.name, err)
+		}
+		if prev != nil {
+			if err := emitPrev(true); err != nil {
+				return err
+			}
+		}
+		t.log.Info("snapshot of table done", "table", tableID(tb.db, tb.name), "rows", n)
+	}
+	return flush(true)
+}
+
+// snapshotRecord builds an 'r' event; its marker and offset are set when
+// it is released.
+func (t *Task) snapshotRecord(tb *table, vals []any, file string, pos uint32) (connect.SourceRecord, error) {
+	after, err := tb.rowStruct(vals)
+	if err != nil {
+		return connect.SourceRecord{}, err
+	}
+	now := t.now()
+	src := t.sourceStruct(tb, now.UnixMilli()*int64(time.Millisecond), 0, file, int64(pos), 0, nil)
+	return t.record(tb, "r", nil, after, src, nil, now), nil
+}
+
+// sourceStruct builds the source block; tsNanos is the change time.
+func (t *Task) sourceStruct(tb *table, tsNanos int64, serverID uint32, file string, pos int64, row int32, thread *int64) *data.Struct {
+	s := data.NewStruct(t.src)
+	s.PutIndex(0, Version)
+	s.PutIndex(1, "mysql")
+	s.PutIndex(2, t.st.prefix)
+	s.PutIndex(3, tsNanos/int64(time.Millisecond))
+	s.PutIndex(5, tb.db)
+	s.PutIndex(7, tsNanos/int64(time.Microsecond))
+	s.PutIndex(8, tsNanos)
+	s.PutIndex(9, tb.name)
+	s.PutIndex(10, int64(serverID))
+	s.PutIndex(12, file)
+	s.PutIndex(13, pos)
+	s.PutIndex(14, row)
+	if thread != nil {
+		s.PutIndex(15, *thread)
+	}
+	return s
+}
+
+// record wraps an envelope into a source record; offsets come later.
+func (t *Task) record(tb *table, op string, before, after, src *data.Struct, off map[string]any, now time.Time) connect.SourceRecord {
+	env := data.NewStruct(tb.envSchema)
+	if before != nil {
+		env.PutIndex(0, before)
+	}
+	if after != nil {
+		env.PutIndex(1, after)
+	}
+	env.PutIndex(2, src)
+	env.PutIndex(4, op)
+	ns := now.UnixNano()
+	env.PutIndex(5, ns/int64(time.Millisecond))
+	env.PutIndex(6, ns/int64(time.Microsecond))
+	env.PutIndex(7, ns)
+	var key *data.Struct
+	var keySchema *data.Schema
+	if tb.keySchema != nil {
+		keySchema = tb.keySchema
+		if after != nil {
+			key = tb.keyStruct(after)
+		} else {
+			key = tb.keyStruct(before)
+		}
+	}
+	var k any
+	if key != nil {
+		k = key
+	}
+	return connect.NewSourceRecord(t.partition, off, tb.topic, keySchema, k, tb.envSchema, env)
+}

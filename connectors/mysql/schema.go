@@ -1,0 +1,781 @@
+package mysql
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// Debezium semantic schema names (spec §1.9).
+const (
+	nameEnum           = "io.debezium.data.Enum"
+	nameEnumSet        = "io.debezium.data.EnumSet"
+	nameJSON           = "io.debezium.data.Json"
+	nameBits           = "io.debezium.data.Bits"
+	nameYear           = "io.debezium.time.Year"
+	nameDate           = "io.debezium.time.Date"
+	nameMicroTime      = "io.debezium.time.MicroTime"
+	nameTimestamp      = "io.debezium.time.Timestamp"
+	nameMicroTimestamp = "io.debezium.time.MicroTimestamp"
+	nameZoned          = "io.debezium.time.ZonedTimestamp"
+	paramPrecision     = "connect.decimal.precision"
+)
+
+// kind says how a column's values are converted.
+type kind int
+
+const (
+	kBool kind = iota
+	kBits
+	kInt16
+	kInt32
+	kInt64
+	kUBigPrecise
+	kFloat32
+	kFloat64
+	kDecimal
+	kDecimalDouble
+	kDecimalString
+	kString
+	kBytes
+	kJSON
+	kEnum
+	kSet
+	kYear
+	kDate
+	kConnectDate
+	kMicroTime
+	kConnectTime
+	kTimestampMs
+	kTimestampMicro
+	kConnectTimestamp
+	kZoned
+)
+
+// column is one table column as read from information_schema.
+type column struct {
+	name       string
+	dataType   string // DATA_TYPE, lower case
+	colType    string // COLUMN_TYPE, lower case
+	nullable   bool
+	unsigned   bool
+	length     int64 // BIT length
+	precision  int
+	scale      int
+	fsp        int // fractional seconds precision of temporal types
+	options    []string
+	defaultSQL *string // COLUMN_DEFAULT as the server reports it
+	// latin1 columns arrive as raw cp1252 bytes from the binlog and, with
+	// character_set_results=NULL, from the snapshot too.
+	latin1 bool
+	kind   kind
+	schema *data.Schema
+}
+
+// table is a captured table with its Connect schemas.
+type table struct {
+	db, name    string
+	cols        []*column
+	keyIdx      []int
+	topic       string
+	keySchema   *data.Schema // nil when the table has no key
+	valueSchema *data.Schema
+	envSchema   *data.Schema
+}
+
+// parseOptions reads the labels of an enum(...) or set(...) COLUMN_TYPE;
+// a quote inside a label is doubled.
+func parseOptions(colType string) []string {
+	open := strings.IndexByte(colType, '(')
+	if open < 0 {
+		return nil
+	}
+	s := colType[open+1:]
+	var out []string
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\'' {
+			continue
+		}
+		var b strings.Builder
+		for i++; i < len(s); i++ {
+			if s[i] == '\'' {
+				if i+1 < len(s) && s[i+1] == '\'' {
+					b.WriteByte('\'')
+					i++
+					continue
+				}
+				break
+			}
+			if s[i] == '\\' && i+1 < len(s) {
+				i++
+			}
+			b.WriteByte(s[i])
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// mapColumn picks the Connect schema as Debezium's default mapping does.
+func mapColumn(c *column, st *settings, mariaDB bool) error {
+	var b *data.Builder
+	switch c.dataType {
+	case "bit":
+		if c.length <= 1 {
+			c.kind, b = kBool, data.NewBuilder(data.TypeBoolean)
+		} else {
+			c.kind, b = kBits, data.NewBuilder(data.TypeBytes).Name(nameBits).Version(1).Param("length", strconv.FormatInt(c.length, 10))
+		}
+	case "bool", "boolean":
+		c.kind, b = kBool, data.NewBuilder(data.TypeBoolean)
+	case "tinyint":
+		// TINYINT(1) too: Debezium's snapshot sees tinyint(1), not BOOLEAN.
+		c.kind, b = kInt16, data.NewBuilder(data.TypeInt16)
+	case "smallint":
+		if c.unsigned {
+			c.kind, b = kInt32, data.NewBuilder(data.TypeInt32)
+		} else {
+			c.kind, b = kInt16, data.NewBuilder(data.TypeInt16)
+		}
+	case "mediumint":
+		c.kind, b = kInt32, data.NewBuilder(data.TypeInt32)
+	case "int", "integer":
+		if c.unsigned {
+			c.kind, b = kInt64, data.NewBuilder(data.TypeInt64)
+		} else {
+			c.kind, b = kInt32, data.NewBuilder(data.TypeInt32)
+		}
+	case "bigint":
+		if c.unsigned && st.bigintPrecise {
+			c.kind, b = kUBigPrecise, data.DecimalBuilder(0).Param(paramPrecision, "20")
+		} else {
+			c.kind, b = kInt64, data.NewBuilder(data.TypeInt64)
+		}
+	case "float":
+		c.kind, b = kFloat32, data.NewBuilder(data.TypeFloat32)
+	case "double", "real", "double precision":
+		c.kind, b = kFloat64, data.NewBuilder(data.TypeFloat64)
+	case "decimal", "numeric", "dec", "fixed":
+		switch st.decimalMode {
+		case "double":
+			c.kind, b = kDecimalDouble, data.NewBuilder(data.TypeFloat64)
+		case "string":
+			c.kind, b = kDecimalString, data.NewBuilder(data.TypeString)
+		default:
+			c.kind, b = kDecimal, data.DecimalBuilder(int32(c.scale)).Param(paramPrecision, strconv.Itoa(c.precision))
+		}
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "nchar", "nvarchar":
+		c.kind, b = kString, data.NewBuilder(data.TypeString)
+	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
+		c.kind, b = kBytes, data.NewBuilder(data.TypeBytes)
+	case "json":
+		c.kind, b = kJSON, data.NewBuilder(data.TypeString).Name(nameJSON).Version(1)
+	case "enum":
+		c.options = parseOptions(c.colType)
+		c.kind, b = kEnum, data.NewBuilder(data.TypeString).Name(nameEnum).Version(1).Param("allowed", strings.Join(c.options, ","))
+	case "set":
+		c.options = parseOptions(c.colType)
+		c.kind, b = kSet, data.NewBuilder(data.TypeString).Name(nameEnumSet).Version(1).Param("allowed", strings.Join(c.options, ","))
+	case "year":
+		c.kind, b = kYear, data.NewBuilder(data.TypeInt32).Name(nameYear).Version(1)
+	case "date":
+		if st.timeConnect {
+			c.kind, b = kConnectDate, data.DateBuilder()
+		} else {
+			c.kind, b = kDate, data.NewBuilder(data.TypeInt32).Name(nameDate).Version(1)
+		}
+	case "time":
+		if st.timeConnect {
+			c.kind, b = kConnectTime, data.TimeBuilder()
+		} else {
+			c.kind, b = kMicroTime, data.NewBuilder(data.TypeInt64).Name(nameMicroTime).Version(1)
+		}
+	case "datetime":
+		switch {
+		case st.timeConnect:
+			c.kind, b = kConnectTimestamp, data.TimestampBuilder()
+		case c.fsp <= 3:
+			c.kind, b = kTimestampMs, data.NewBuilder(data.TypeInt64).Name(nameTimestamp).Version(1)
+		default:
+			c.kind, b = kTimestampMicro, data.NewBuilder(data.TypeInt64).Name(nameMicroTimestamp).Version(1)
+		}
+	case "timestamp":
+		c.kind, b = kZoned, data.NewBuilder(data.TypeString).Name(nameZoned).Version(1)
+	default:
+		// Geometry types and anything newer are not mapped yet.
+		return fmt.Errorf("column %s: type %s is not supported by goconnect yet", c.name, c.colType)
+	}
+	if c.nullable {
+		b.Optional()
+	}
+	if d, ok := c.defaultValue(mariaDB); ok {
+		if v, err := c.convert(d); err == nil && v != nil {
+			b.Default(v)
+		}
+	}
+	s, err := b.Build()
+	if err != nil {
+		return fmt.Errorf("column %s: %w", c.name, err)
+	}
+	c.schema = s
+	return nil
+}
+
+// defaultValue turns COLUMN_DEFAULT into a value convert accepts. MariaDB
+// quotes string literals and reports "NULL" for no default; MySQL does
+// neither. CURRENT_TIMESTAMP defaults become the epoch, as Debezium does.
+func (c *column) defaultValue(mariaDB bool) (any, bool) {
+	if c.defaultSQL == nil {
+		return nil, false
+	}
+	d := *c.defaultSQL
+	if mariaDB {
+		if d == "NULL" {
+			return nil, false
+		}
+		if len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'' {
+			d = strings.ReplaceAll(d[1:len(d)-1], "''", "'")
+			return d, true
+		}
+	}
+	if l := strings.ToLower(d); strings.HasPrefix(l, "current_timestamp") || strings.HasPrefix(l, "now(") || strings.HasPrefix(l, "localtimestamp") {
+		return "1970-01-01 00:00:00", true
+	}
+	switch c.kind {
+	case kBytes, kBits, kBool:
+		return nil, false // b'..' and binary literals: not handled yet
+	}
+	return d, true
+}
+
+// toInt extracts an integer from the forms go-mysql hands over.
+func toInt(v any) (int64, uint64, bool, error) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), 0, false, nil
+	case int16:
+		return int64(x), 0, false, nil
+	case int32:
+		return int64(x), 0, false, nil
+	case int64:
+		return x, 0, false, nil
+	case int:
+		return int64(x), 0, false, nil
+	case uint8:
+		return 0, uint64(x), true, nil
+	case uint16:
+		return 0, uint64(x), true, nil
+	case uint32:
+		return 0, uint64(x), true, nil
+	case uint64:
+		return 0, x, true, nil
+	case []byte:
+		return toInt(string(x))
+	case string:
+		if strings.HasPrefix(x, "-") {
+			n, err := strconv.ParseInt(x, 10, 64)
+			return n, 0, false, err
+		}
+		n, err := strconv.ParseUint(x, 10, 64)
+		return 0, n, true, err
+	}
+	return 0, 0, false, fmt.Errorf("%v (%T) is not an integer", v, v)
+}
+
+// intBits is the storage width of an integer type.
+func intBits(dataType string) uint {
+	switch dataType {
+	case "tinyint":
+		return 8
+	case "smallint":
+		return 16
+	case "mediumint":
+		return 24
+	case "int", "integer":
+		return 32
+	}
+	return 64
+}
+
+func toStr(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case []byte:
+		return string(x), nil
+	case float32:
+		return strconv.FormatFloat(float64(x), 'f', -1, 32), nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	case fmt.Stringer:
+		return x.String(), nil
+	}
+	return fmt.Sprint(v), nil
+}
+
+// zeroTemporal reports a MySQL zero date/datetime.
+func zeroTemporal(s string) bool { return strings.HasPrefix(s, "0000-00-00") }
+
+// convert turns a binlog or snapshot value into the column's Connect value.
+func (c *column) convert(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch c.kind {
+	case kBool:
+		switch x := v.(type) {
+		case []byte:
+			for _, b := range x {
+				if b != 0 {
+					return true, nil
+				}
+			}
+			return false, nil
+		case string:
+			if x == "1" || strings.EqualFold(x, "true") || x == "b'1'" {
+				return true, nil
+			}
+			if x == "0" || strings.EqualFold(x, "false") || x == "b'0'" || x == "" {
+				return false, nil
+			}
+			return x[0] != 0, nil
+		}
+		n, u, uns, err := toInt(v)
+		if err != nil {
+			return nil, err
+		}
+		return n != 0 || (uns && u != 0), nil
+	case kBits:
+		size := int((c.length + 7) / 8)
+		out := make([]byte, size)
+		switch x := v.(type) {
+		case []byte: // snapshot: big-endian bytes
+			for i := 0; i < len(x) && i < size; i++ {
+				out[i] = x[len(x)-1-i]
+			}
+			return out, nil
+		case string:
+			return c.convert([]byte(x))
+		}
+		n, u, uns, err := toInt(v)
+		if err != nil {
+			return nil, err
+		}
+		if !uns {
+			u = uint64(n)
+		}
+		var le [8]byte
+		binary.LittleEndian.PutUint64(le[:], u)
+		copy(out, le[:])
+		return out, nil
+	case kInt16, kInt32, kInt64, kUBigPrecise, kYear:
+		n, u, uns, err := toInt(v)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", c.name, err)
+		}
+		if c.unsigned && !uns {
+			// go-mysql hands over signed values when the table map has no
+			// signedness metadata: reinterpret the stored bits.
+			bits := intBits(c.dataType)
+			u, uns = uint64(n)&(^uint64(0)>>(64-bits)), true
+		}
+		if uns {
+			if c.kind == kUBigPrecise {
+				return &data.BigDecimal{Unscaled: new(big.Int).SetUint64(u), Scale: 0}, nil
+			}
+			n = int64(u)
+		}
+		switch c.kind {
+		case kInt16:
+			return int16(n), nil
+		case kInt32, kYear:
+			return int32(n), nil
+		case kUBigPrecise:
+			return &data.BigDecimal{Unscaled: big.NewInt(n), Scale: 0}, nil
+		}
+		return n, nil
+	case kFloat32:
+		switch x := v.(type) {
+		case float32:
+			return x, nil
+		case float64:
+			return float32(x), nil
+		}
+		s, _ := toStr(v)
+		f, err := strconv.ParseFloat(s, 32)
+		return float32(f), err
+	case kFloat64:
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case float32:
+			return float64(x), nil
+		}
+		s, _ := toStr(v)
+		return strconv.ParseFloat(s, 64)
+	case kDecimal, kDecimalDouble, kDecimalString:
+		s, _ := toStr(v)
+		d, err := data.ParseBigDecimal(s)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", c.name, err)
+		}
+		if d.Scale < int32(c.scale) {
+			if d, err = d.Rescale(int32(c.scale)); err != nil {
+				return nil, err
+			}
+		}
+		switch c.kind {
+		case kDecimalDouble:
+			return d.Float64(), nil
+		case kDecimalString:
+			return d.String(), nil
+		}
+		return d, nil
+	case kString, kJSON:
+		if c.latin1 {
+			return decodeLatin1(v), nil
+		}
+		return toStr(v)
+	case kBytes:
+		switch x := v.(type) {
+		case []byte:
+			return x, nil
+		case string:
+			return []byte(x), nil
+		}
+		return nil, fmt.Errorf("column %s: %T is not binary", c.name, v)
+	case kEnum:
+		switch v.(type) {
+		case string, []byte:
+			if c.latin1 {
+				return decodeLatin1(v), nil
+			}
+			return toStr(v)
+		}
+		n, _, _, err := toInt(v)
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 || int(n) > len(c.options) {
+			return "", nil // MySQL's error value for invalid enum input
+		}
+		return c.options[n-1], nil
+	case kSet:
+		switch v.(type) {
+		case string, []byte:
+			if c.latin1 {
+				return decodeLatin1(v), nil
+			}
+			return toStr(v)
+		}
+		n, u, uns, err := toInt(v)
+		if err != nil {
+			return nil, err
+		}
+		if !uns {
+			u = uint64(n)
+		}
+		var labels []string
+		for i, o := range c.options {
+			if u&(1<<uint(i)) != 0 {
+				labels = append(labels, o)
+			}
+		}
+		return strings.Join(labels, ","), nil
+	}
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	return c.convertTemporal(s)
+}
+
+func (c *column) zeroValue() (any, error) {
+	if c.nullable {
+		return nil, nil
+	}
+	switch c.kind {
+	case kDate:
+		return int32(0), nil
+	case kTimestampMs, kTimestampMicro:
+		return int64(0), nil
+	case kZoned:
+		return "1970-01-01T00:00:00Z", nil
+	case kConnectDate, kConnectTimestamp:
+		return time.Unix(0, 0).UTC(), nil
+	}
+	return nil, nil
+}
+
+// convertTemporal converts the textual temporal forms of the binlog
+// (go-mysql without ParseTime, TIMESTAMP rendered in UTC) and of the
+// snapshot (session time zone UTC).
+func (c *column) convertTemporal(s string) (any, error) {
+	switch c.kind {
+	case kDate, kConnectDate:
+		if zeroTemporal(s) {
+			return c.zeroValue()
+		}
+		t, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", c.name, err)
+		}
+		if c.kind == kConnectDate {
+			return t, nil
+		}
+		return int32(t.Unix() / 86400), nil
+	case kMicroTime, kConnectTime:
+		micros, err := parseTimeMicros(s)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", c.name, err)
+		}
+		if c.kind == kConnectTime {
+			return time.UnixMilli(micros / 1000).UTC(), nil
+		}
+		return micros, nil
+	case kTimestampMs, kTimestampMicro, kConnectTimestamp, kZoned:
+		if zeroTemporal(s) {
+			return c.zeroValue()
+		}
+		t, err := time.Parse("2006-01-02 15:04:05.999999999", s)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", c.name, err)
+		}
+		switch c.kind {
+		case kTimestampMs:
+			return t.UnixMilli(), nil
+		case kTimestampMicro:
+			return t.UnixMicro(), nil
+		case kConnectTimestamp:
+			return t.Truncate(time.Millisecond), nil
+		}
+		return formatZoned(t, c.fsp), nil
+	}
+	return nil, fmt.Errorf("column %s: no conversion for kind %d", c.name, c.kind)
+}
+
+// formatZoned renders ZonedTimestamp as Debezium 2.x: UTC, 'Z', the
+// fraction padded to the column's precision.
+func formatZoned(t time.Time, fsp int) string {
+	layout := "2006-01-02T15:04:05"
+	if fsp > 0 {
+		layout += "." + strings.Repeat("0", fsp)
+	}
+	return t.UTC().Format(layout) + "Z"
+}
+
+// parseTimeMicros parses [-]H:MM:SS[.ffffff] into microseconds.
+func parseTimeMicros(s string) (int64, error) {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	hms, frac, _ := strings.Cut(s, ".")
+	parts := strings.Split(hms, ":")
+	if len(parts) != 3 {
+		return 0, fmt.Errorf("invalid TIME %q", s)
+	}
+	var n [3]int64
+	for i, p := range parts {
+		v, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("invalid TIME %q", s)
+		}
+		n[i] = v
+	}
+	micros := ((n[0]*60+n[1])*60 + n[2]) * 1_000_000
+	if frac != "" {
+		f := (frac + "000000")[:6]
+		v, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("invalid TIME %q", s)
+		}
+		micros += v
+	}
+	if neg {
+		micros = -micros
+	}
+	return micros, nil
+}
+
+// adjustName applies schema.name.adjustment.mode to a schema name.
+func adjustName(mode, name string) string {
+	if mode != "avro" && mode != "avro_unicode" {
+		return name
+	}
+	var b strings.Builder
+	for i, r := range name {
+		ok := r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && (r == '.' || (r >= '0' && r <= '9')))
+		switch {
+		case ok:
+			b.WriteRune(r)
+		case mode == "avro_unicode":
+			fmt.Fprintf(&b, "_u%04x", r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// sanitizeTopic replaces characters Kafka does not allow in topic names.
+func sanitizeTopic(s string) string {
+	b := []byte(s)
+	for i, ch := range b {
+		if !(ch == '.' || ch == '_' || ch == '-' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) {
+			b[i] = '_'
+		}
+	}
+	if len(b) > 249 {
+		b = b[:249]
+	}
+	return string(b)
+}
+
+// sourceSchema is io.debezium.connector.mysql.Source as 2.7 builds it (§1.5).
+func sourceSchema() *data.Schema {
+	snapshot := data.NewBuilder(data.TypeString).Optional().Name(nameEnum).Version(1).
+		Param("allowed", "true,last,false,incremental").Default("false").MustBuild()
+	return data.StructBuilder().Name("io.debezium.connector.mysql.Source").
+		Field("version", data.StringSchema).
+		Field("connector", data.StringSchema).
+		Field("name", data.StringSchema).
+		Field("ts_ms", data.Int64Schema).
+		Field("snapshot", snapshot).
+		Field("db", data.StringSchema).
+		Field("sequence", data.OptionalString).
+		Field("ts_us", data.OptionalInt64).
+		Field("ts_ns", data.OptionalInt64).
+		Field("table", data.OptionalString).
+		Field("server_id", data.Int64Schema).
+		Field("gtid", data.OptionalString).
+		Field("file", data.StringSchema).
+		Field("pos", data.Int64Schema).
+		Field("row", data.Int32Schema).
+		Field("thread", data.OptionalInt64).
+		Field("query", data.OptionalString).
+		MustBuild()
+}
+
+// transactionSchema is the 2.x event.block.
+func transactionSchema() *data.Schema {
+	return data.StructBuilder().Name("event.block").Version(1).Optional().
+		Field("id", data.StringSchema).
+		Field("total_order", data.Int64Schema).
+		Field("data_collection_order", data.Int64Schema).
+		MustBuild()
+}
+
+// buildSchemas fills the key, value and envelope schemas of t.
+func (t *table) buildSchemas(st *settings, src, tx *data.Schema) error {
+	base := st.prefix + st.delimiter + t.db + st.delimiter + t.name
+	t.topic = sanitizeTopic(base)
+	vb := data.StructBuilder().Name(adjustName(st.nameAdjust, base+".Value")).Optional()
+	for _, c := range t.cols {
+		vb.Field(c.name, c.schema)
+	}
+	var err error
+	if t.valueSchema, err = vb.Build(); err != nil {
+		return fmt.Errorf("table %s.%s: value schema: %w", t.db, t.name, err)
+	}
+	t.keySchema = nil
+	if len(t.keyIdx) > 0 {
+		kb := data.StructBuilder().Name(adjustName(st.nameAdjust, base+".Key"))
+		for _, i := range t.keyIdx {
+			kb.Field(t.cols[i].name, t.cols[i].schema)
+		}
+		if t.keySchema, err = kb.Build(); err != nil {
+			return fmt.Errorf("table %s.%s: key schema: %w", t.db, t.name, err)
+		}
+	}
+	t.envSchema, err = data.StructBuilder().Name(adjustName(st.nameAdjust, t.topic+".Envelope")).Version(2).
+		Field("before", t.valueSchema).
+		Field("after", t.valueSchema).
+		Field("source", src).
+		Field("transaction", tx).
+		Field("op", data.StringSchema).
+		Field("ts_ms", data.OptionalInt64).
+		Field("ts_us", data.OptionalInt64).
+		Field("ts_ns", data.OptionalInt64).
+		Build()
+	if err != nil {
+		return fmt.Errorf("table %s.%s: envelope schema: %w", t.db, t.name, err)
+	}
+	return nil
+}
+
+// rowStruct converts one row image; vals are in column order.
+func (t *table) rowStruct(vals []any) (*data.Struct, error) {
+	if len(vals) != len(t.cols) {
+		return nil, fmt.Errorf("table %s.%s: row has %d columns, schema has %d", t.db, t.name, len(vals), len(t.cols))
+	}
+	st := data.NewStruct(t.valueSchema)
+	for i, c := range t.cols {
+		v, err := c.convert(vals[i])
+		if err != nil {
+			return nil, fmt.Errorf("table %s.%s: %w", t.db, t.name, err)
+		}
+		st.PutIndex(i, v)
+	}
+	return st, nil
+}
+
+// keyStruct extracts the key from a converted row.
+func (t *table) keyStruct(row *data.Struct) *data.Struct {
+	if t.keySchema == nil {
+		return nil
+	}
+	k := data.NewStruct(t.keySchema)
+	for j, i := range t.keyIdx {
+		k.PutIndex(j, row.RawIndex(i))
+	}
+	return k
+}
+
+// cp1252 maps 0x80..0x9F of MySQL's latin1 (which is Windows-1252); 0
+// marks the five undefined bytes, which MySQL passes through as U+0080..
+var cp1252 = [32]rune{
+	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+}
+
+// decodeLatin1 decodes MySQL latin1 bytes to a Go string.
+func decodeLatin1(v any) string {
+	var raw string
+	switch x := v.(type) {
+	case string:
+		raw = x
+	case []byte:
+		raw = string(x)
+	default:
+		s, _ := toStr(v)
+		return s
+	}
+	ascii := true
+	for i := 0; i < len(raw); i++ {
+		if raw[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return raw
+	}
+	var b strings.Builder
+	b.Grow(len(raw) + len(raw)/2)
+	for i := 0; i < len(raw); i++ {
+		ch := raw[i]
+		switch {
+		case ch < 0x80:
+			b.WriteByte(ch)
+		case ch < 0xA0 && cp1252[ch-0x80] != 0:
+			b.WriteRune(cp1252[ch-0x80])
+		default:
+			b.WriteRune(rune(ch))
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,417 @@
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// snapshotValues copies a streamed text-protocol row (its buffers are
+// reused for the next row).
+func snapshotValues(row []gomysql.FieldValue) []any {
+	vals := make([]any, len(row))
+	for i := range row {
+		switch row[i].Type {
+		case gomysql.FieldValueTypeNull:
+		case gomysql.FieldValueTypeString:
+			vals[i] = bytes.Clone(row[i].AsString())
+		default:
+			vals[i] = row[i].Value()
+		}
+	}
+	return vals
+}
+
+// streamState is Debezium's MySqlOffsetContext: where a restart resumes
+// (restartPos, the start of the current transaction, or the end of the
+// last one) and how many events and rows after it were already emitted.
+type streamState struct {
+	file        string
+	restartPos  uint32
+	inTx        bool
+	eventsInTx  int64
+	thread      *int64
+	skipPending bool // a restart position with events/rows to skip is still ahead
+	skipEvents  int64
+	skipRow     int64
+	skipping    bool
+	// emittedEvents and emittedRow are the event and row of the last
+	// emitted offset in the current transaction, where a reconnect resumes.
+	emittedEvents, emittedRow int64
+	// tsSec and serverID are of the last event that had them.
+	tsSec         int64
+	serverID      uint32
+	lastHeartbeat time.Time
+}
+
+// offset is the source offset of row i (0-based) of the current event.
+func (s *streamState) offset(h *replication.EventHeader, rowsDone int64) map[string]any {
+	off := map[string]any{"file": s.file, "pos": int64(s.restartPos), "ts_sec": int64(h.Timestamp)}
+	if h.ServerID != 0 {
+		off["server_id"] = int64(h.ServerID)
+	}
+	if s.eventsInTx != 0 {
+		off["event"] = s.eventsInTx
+	}
+	if rowsDone != 0 {
+		off["row"] = int32(rowsDone)
+	}
+	return off
+}
+
+const maxBackoff = 30 * time.Second
+
+// stream reads the binlog from start, reconnecting with backoff from the
+// last restart offset when the connection breaks.
+func (t *Task) stream(ctx context.Context, meta *client.Conn, start *position) error {
+	s := &streamState{file: start.file, restartPos: start.pos, skipEvents: start.skipEvents, skipRow: start.skipRow}
+	s.skipPending = s.skipEvents > 0 || s.skipRow > 0
+	// stream owns meta from here on.
+	defer func() {
+		if meta != nil {
+			meta.Close()
+		}
+	}()
+	backoff := time.Second
+	for {
+		began := time.Now()
+		err := t.streamOnce(ctx, meta, s)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var fatal fatalError
+		if errors.As(err, &fatal) {
+			return fatal.error
+		}
+		if time.Since(began) > time.Minute {
+			backoff = time.Second // it was healthy for a while
+		}
+		t.log.Warn("binlog stream broken, reconnecting", "error", err, "file", s.file, "pos", s.restartPos, "backoff", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+		// Resume exactly where a restart would: the transaction start,
+		// skipping what was already emitted.
+		if !s.skipPending && !s.skipping {
+			s.skipEvents, s.skipRow = s.emittedEvents, s.emittedRow
+		}
+		s.skipPending = s.skipEvents > 0 || s.skipRow > 0
+		s.inTx, s.eventsInTx, s.skipping = false, 0, false
+		if meta != nil {
+			meta.Close()
+			meta = nil
+		}
+		if m, err := dial(ctx, t.st); err == nil {
+			meta = m
+		}
+	}
+}
+
+// fatalError stops the task instead of reconnecting.
+type fatalError struct{ error }
+
+func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState) error {
+	if meta == nil {
+		m, err := dial(ctx, t.st)
+		if err != nil {
+			return err
+		}
+		meta = m
+		defer m.Close()
+	}
+	flavor := gomysql.MySQLFlavor
+	if t.mariaDB {
+		flavor = gomysql.MariaDBFlavor
+	}
+	syncer := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{
+		ServerID: t.st.serverID, Flavor: flavor,
+		Host: t.st.host, Port: uint16(t.st.port), User: t.st.user, Password: t.st.password,
+		// Temporal and decimal values arrive as text, TIMESTAMP in UTC;
+		// schema.go converts them like snapshot values.
+		TimestampStringLocation: time.UTC,
+		HeartbeatPeriod:         30 * time.Second,
+		ReadTimeout:             90 * time.Second,
+		// Reconnecting is done here, from Debezium's restart offset.
+		DisableRetrySync: true,
+		// go-mysql logs every (re)connect at INFO; only its warnings matter
+		// next to ours.
+		Logger: slog.New(minLevel{h: t.log.Handler(), min: slog.LevelWarn}),
+	})
+	defer syncer.Close()
+	streamer, err := syncer.StartSync(gomysql.Position{Name: s.file, Pos: s.restartPos})
+	if err != nil {
+		return fmt.Errorf("starting binlog stream at %s:%d: %w", s.file, s.restartPos, err)
+	}
+	t.log.Info("streaming binlog", "file", s.file, "pos", s.restartPos, "event", s.skipEvents, "row", s.skipRow)
+	for {
+		ev, err := streamer.GetEvent(ctx)
+		if err != nil {
+			return fmt.Errorf("reading binlog: %w", err)
+		}
+		if err := t.handleEvent(ctx, meta, s, ev); err != nil {
+			return err
+		}
+	}
+}
+
+func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamState, ev *replication.BinlogEvent) error {
+	h := ev.Header
+	start := uint32(0)
+	if h.LogPos >= h.EventSize {
+		start = h.LogPos - h.EventSize
+	}
+	// Outside a transaction every event moves the restart position past
+	// itself, as Debezium's setEventPosition does.
+	if _, fde := ev.Event.(*replication.FormatDescriptionEvent); !s.inTx && h.LogPos > 0 && !fde {
+		s.restartPos = h.LogPos
+	}
+	// Every event of a transaction counts, its BEGIN included (Debezium's
+	// completeEvent), so "event" in offsets matches Debezium's.
+	counted := true
+	switch e := ev.Event.(type) {
+	case *replication.RotateEvent:
+		s.file = string(e.NextLogName)
+		if !s.inTx {
+			s.restartPos = uint32(e.Position)
+		}
+		counted = false
+	case *replication.FormatDescriptionEvent, *replication.HeartbeatEvent:
+		counted = false
+	case *replication.MariadbGTIDEvent:
+		if e.Flags&replication.BINLOG_MARIADB_FL_STANDALONE == 0 {
+			t.beginTx(s, start, nil)
+		}
+	case *replication.QueryEvent:
+		q := strings.TrimSpace(string(e.Query))
+		switch {
+		case strings.EqualFold(q, "BEGIN"):
+			if !s.inTx {
+				th := int64(e.SlaveProxyID)
+				t.beginTx(s, start, &th)
+			} else if s.thread == nil {
+				th := int64(e.SlaveProxyID)
+				s.thread = &th
+			}
+		case strings.EqualFold(q, "COMMIT"):
+			s.commit(h.LogPos)
+			counted = false
+		default:
+			// DDL: forget the cached schemas so the next table map
+			// re-reads them. Events older than the current structure
+			// need schema history, which is not implemented yet.
+			t.tables = map[string]*table{}
+		}
+	case *replication.XIDEvent:
+		s.commit(h.LogPos)
+		counted = false
+	case *replication.TableMapEvent:
+		if err := t.tableFor(meta, string(e.Schema), string(e.Table), int(e.ColumnCount), e.ColumnNameString()); err != nil {
+			return err
+		}
+	case *replication.RowsEvent:
+		if err := t.handleRows(ctx, s, h, start, e); err != nil {
+			return err
+		}
+	}
+	if counted && s.inTx {
+		s.eventsInTx++
+	}
+	if h.Timestamp != 0 {
+		s.tsSec, s.serverID = int64(h.Timestamp), h.ServerID
+	}
+	return t.maybeHeartbeat(ctx, s)
+}
+
+// maybeHeartbeat emits a heartbeat record (heartbeat.interval.ms) between
+// transactions, so the stored offset follows the binlog even when no
+// captured table changes (Debezium's Heartbeat).
+func (t *Task) maybeHeartbeat(ctx context.Context, s *streamState) error {
+	if t.st.heartbeat <= 0 || s.inTx || s.file == "" || t.now().Sub(s.lastHeartbeat) < t.st.heartbeat {
+		return nil
+	}
+	s.lastHeartbeat = t.now()
+	off := map[string]any{"file": s.file, "pos": int64(s.restartPos)}
+	if s.tsSec != 0 {
+		off["ts_sec"] = s.tsSec
+	}
+	if s.serverID != 0 {
+		off["server_id"] = int64(s.serverID)
+	}
+	key := data.NewStruct(t.hbKey)
+	key.PutIndex(0, t.st.prefix)
+	val := data.NewStruct(t.hbValue)
+	val.PutIndex(0, s.lastHeartbeat.UnixMilli())
+	return t.emit(ctx, connect.NewSourceRecord(t.partition, off, t.st.heartbeatTopic, t.hbKey, key, t.hbValue, val))
+}
+
+func (t *Task) beginTx(s *streamState, start uint32, thread *int64) {
+	s.inTx, s.restartPos, s.eventsInTx, s.thread = true, start, 0, thread
+	s.emittedEvents, s.emittedRow = 0, 0
+	if s.skipPending {
+		s.skipPending, s.skipping = false, true
+	}
+}
+
+func (s *streamState) commit(end uint32) {
+	s.inTx, s.restartPos, s.eventsInTx, s.thread, s.skipping = false, end, 0, nil, false
+	s.emittedEvents, s.emittedRow = 0, 0
+}
+
+// tableFor makes sure a captured table's schema is cached and matches the
+// binlog's table map (column count, and names when binlog_row_metadata=FULL
+// supplies them), re-reading information_schema when it does not. Without
+// schema history a mismatch that persists is fatal: decoding old events
+// with a newer structure would produce wrong records.
+func (t *Task) tableFor(meta *client.Conn, db, name string, ncols int, names []string) error {
+	if !t.st.filter.includeTable(db, name) {
+		return nil
+	}
+	matches := func(tb *table) bool {
+		if len(tb.cols) != ncols {
+			return false
+		}
+		if len(names) == ncols {
+			for i, c := range tb.cols {
+				if !strings.EqualFold(c.name, names[i]) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	if tb := t.tables[tableID(db, name)]; tb != nil && matches(tb) {
+		return nil
+	}
+	tb, err := t.loadTable(meta, db, name)
+	if err != nil {
+		return err
+	}
+	if tb == nil {
+		return fatalError{fmt.Errorf("table %s.%s is in the binlog but no longer exists; schema history is not implemented yet", db, name)}
+	}
+	if !matches(tb) {
+		return fatalError{fmt.Errorf("table %s.%s has columns %v in the binlog but a different structure now; schema history is not implemented yet", db, name, names)}
+	}
+	t.tables[tableID(db, name)] = tb
+	return nil
+}
+
+func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.EventHeader, start uint32, e *replication.RowsEvent) error {
+	var op string
+	switch h.EventType {
+	case replication.WRITE_ROWS_EVENTv0, replication.WRITE_ROWS_EVENTv1, replication.WRITE_ROWS_EVENTv2, replication.MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1:
+		op = "c"
+	case replication.UPDATE_ROWS_EVENTv0, replication.UPDATE_ROWS_EVENTv1, replication.UPDATE_ROWS_EVENTv2, replication.MARIADB_UPDATE_ROWS_COMPRESSED_EVENT_V1, replication.PARTIAL_UPDATE_ROWS_EVENT:
+		op = "u"
+	case replication.DELETE_ROWS_EVENTv0, replication.DELETE_ROWS_EVENTv1, replication.DELETE_ROWS_EVENTv2, replication.MARIADB_DELETE_ROWS_COMPRESSED_EVENT_V1:
+		op = "d"
+	default:
+		return nil
+	}
+	skip := t.st.skipped[op]
+	firstRow := int64(0)
+	if s.skipping {
+		if s.eventsInTx < s.skipEvents {
+			return nil // emitted before the restart
+		}
+		firstRow, s.skipping = s.skipRow, false
+	}
+	if e.Table == nil {
+		return nil
+	}
+	tb := t.tables[tableID(string(e.Table.Schema), string(e.Table.Table))]
+	if tb == nil || skip {
+		return nil // not captured, or skipped.operations
+	}
+	step := 1
+	if op == "u" {
+		step = 2
+	}
+	nrows := int64(len(e.Rows) / step)
+	for i := firstRow; i < nrows; i++ {
+		var before, after *data.Struct
+		var err error
+		switch op {
+		case "c":
+			after, err = tb.rowStruct(e.Rows[i])
+		case "d":
+			before, err = tb.rowStruct(e.Rows[i])
+		case "u":
+			if before, err = tb.rowStruct(e.Rows[2*i]); err == nil {
+				after, err = tb.rowStruct(e.Rows[2*i+1])
+			}
+		}
+		if err != nil {
+			return fatalError{fmt.Errorf("binlog %s:%d: %w", s.file, start, err)}
+		}
+		s.emittedEvents, s.emittedRow = s.eventsInTx, i+1
+		off := s.offset(h, i+1)
+		ts := int64(h.Timestamp) * int64(time.Second)
+		src := t.sourceStruct(tb, ts, h.ServerID, s.file, int64(start), int32(i), s.thread)
+		now := t.now()
+		recs := t.changeRecords(tb, op, before, after, src, off, now)
+		for _, r := range recs {
+			if err := t.emit(ctx, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// changeRecords builds the records of one row change: the event, the
+// delete tombstone, and for key changes Debezium's delete+tombstone+create.
+func (t *Task) changeRecords(tb *table, op string, before, after, src *data.Struct, off map[string]any, now time.Time) []connect.SourceRecord {
+	if op == "u" && tb.keySchema != nil {
+		oldKey, newKey := tb.keyStruct(before), tb.keyStruct(after)
+		if !oldKey.Equal(newKey) {
+			del := t.record(tb, "d", before, nil, src, off, now)
+			del.Headers = connect.Headers{{Key: "__debezium.newkey", Schema: tb.keySchema, Value: newKey}}
+			out := []connect.SourceRecord{del}
+			if t.st.tombstones {
+				out = append(out, t.tombstone(del))
+			}
+			cre := t.record(tb, "c", nil, after, src, off, now)
+			cre.Headers = connect.Headers{{Key: "__debezium.oldkey", Schema: tb.keySchema, Value: oldKey}}
+			return append(out, cre)
+		}
+	}
+	r := t.record(tb, op, before, after, src, off, now)
+	if op == "d" && t.st.tombstones {
+		return []connect.SourceRecord{r, t.tombstone(r)}
+	}
+	return []connect.SourceRecord{r}
+}
+
+func (t *Task) tombstone(r connect.SourceRecord) connect.SourceRecord {
+	return connect.NewSourceRecord(r.SourcePartition, r.SourceOffset, r.Topic, r.KeySchema, r.Key, nil, nil)
+}
+
+// minLevel drops records below min.
+type minLevel struct {
+	h   slog.Handler
+	min slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.min && m.h.Enabled(ctx, l)
+}
+func (m minLevel) Handle(ctx context.Context, r slog.Record) error { return m.h.Handle(ctx, r) }
+func (m minLevel) WithAttrs(a []slog.Attr) slog.Handler {
+	return minLevel{h: m.h.WithAttrs(a), min: m.min}
+}
+func (m minLevel) WithGroup(n string) slog.Handler { return minLevel{h: m.h.WithGroup(n), min: m.min} }
