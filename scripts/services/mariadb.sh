@@ -48,7 +48,7 @@ mariadb_up() {
 	if [ -n "$fresh" ]; then
 		# First start: root password, the seed (users, grants, demo.CUSTOMERS).
 		mariadb --protocol=socket --socket="$MARIADB_DIR/mysqld.sock" -uroot \
-			-e "ALTER USER 'root'@'localhost' IDENTIFIED BY '$MARIADB_ROOT_PASSWORD'; CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '$MARIADB_ROOT_PASSWORD'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION; CREATE USER IF NOT EXISTS 'connect_user'@'%' IDENTIFIED BY 'connect_pass';" \
+			-e "ALTER USER 'root'@'localhost' IDENTIFIED BY '$MARIADB_ROOT_PASSWORD'; CREATE OR REPLACE USER 'root'@'127.0.0.1' IDENTIFIED BY '$MARIADB_ROOT_PASSWORD'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION; CREATE USER IF NOT EXISTS 'connect_user'@'%' IDENTIFIED BY 'connect_pass';" \
 			>>"$MARIADB_DIR/install.log" 2>&1 || fail mariadb "setting the root password failed" "$MARIADB_DIR/install.log"
 		# The seed is MySQL's dialect: MariaDB spells the native password
 		# plugin clause differently.
