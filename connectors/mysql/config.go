@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"strings"
@@ -76,7 +77,7 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keyPort, Type: config.TypeInt, Default: "3306", Validator: config.Between(1, 65535), Importance: config.High, Doc: "Port of the database server."}).
 		Define(config.Key{Name: keyUser, Type: config.TypeString, Required: true, Validator: config.NonEmpty(), Importance: config.High, Doc: "Name of the database user to be used when connecting to the database."}).
 		Define(config.Key{Name: keyPassword, Type: config.TypePassword, Importance: config.High, Doc: "Password of the database user to be used when connecting to the database."}).
-		Define(config.Key{Name: keyServerID, Type: config.TypeLong, Required: true, Validator: config.Between(1, 4294967295), Importance: config.High, Doc: "A numeric ID of this database client, which must be unique across all currently-running database processes in the cluster."}).
+		Define(config.Key{Name: keyServerID, Type: config.TypeLong, Validator: config.Between(1, 4294967295), Importance: config.High, Doc: "A numeric ID of this database client, which must be unique across all currently-running database processes in the cluster."}).
 		Define(config.Key{Name: keyTopicPrefix, Type: config.TypeString, Importance: config.High, Doc: "Topic prefix that identifies and provides a namespace for the particular database server/cluster."}).
 		Define(config.Key{Name: keyServerName, Type: config.TypeString, Importance: config.Low, Doc: "Debezium 1.x name of topic.prefix."}).
 		Define(config.Key{Name: keyDBInclude, Type: config.TypeList, Importance: config.High, Doc: "Regular expressions matching the databases to capture."}).
@@ -178,6 +179,14 @@ func parse(props map[string]string) (*settings, error) {
 	}
 	if s.prefix == "" {
 		return nil, &config.Error{Key: keyTopicPrefix, Value: "", Message: "The 'topic.prefix' value is invalid: A value is required"}
+	}
+	if v.Get(keyServerID) == nil {
+		// 2.x requires it; 1.x configs (database.server.name) got a random
+		// id in 5400..6400.
+		if strings.TrimSpace(v.String(keyTopicPrefix)) != "" {
+			return nil, &config.Error{Key: keyServerID, Value: "", Message: "The 'database.server.id' value is invalid: A value is required"}
+		}
+		s.serverID = uint32(5400 + rand.IntN(1001))
 	}
 	if !prefixRe.MatchString(s.prefix) {
 		return nil, &config.Error{Key: keyTopicPrefix, Value: s.prefix, Message: "The 'topic.prefix' value is invalid: Topic prefix can only contain alphanumeric characters, '.', '_' and '-'"}

@@ -42,6 +42,9 @@ func TestParseConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := parse(with("topic.prefix", "", "database.server.name", "legacy", "database.server.id", "")); err != nil {
+		t.Errorf("1.x config without server id: %v", err)
+	}
 	if s.prefix != "legacy" || !s.filter.includeTable("inventory", "customers") || s.filter.includeTable("inventory", "orders") {
 		t.Fatalf("1.x names not honoured: %+v", s)
 	}

@@ -240,7 +240,8 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 // transactions, so the stored offset follows the binlog even when no
 // captured table changes (Debezium's Heartbeat).
 func (t *Task) maybeHeartbeat(ctx context.Context, s *streamState) error {
-	if t.st.heartbeat <= 0 || s.inTx || s.file == "" || t.now().Sub(s.lastHeartbeat) < t.st.heartbeat {
+	// Not while a restart's skipping is pending: the offset would lose it.
+	if t.st.heartbeat <= 0 || s.inTx || s.skipPending || s.skipping || s.file == "" || t.now().Sub(s.lastHeartbeat) < t.st.heartbeat {
 		return nil
 	}
 	s.lastHeartbeat = t.now()
