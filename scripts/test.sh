@@ -42,7 +42,7 @@ e2e_tests() {
 	step "services"
 	scripts/services.sh up
 	step "e2e suite"
-	go test -count=1 -tags e2e -timeout 20m ./e2e/...
+	go test -count=1 -tags e2e -timeout 30m ./...
 }
 
 case "$what" in
