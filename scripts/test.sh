@@ -43,7 +43,7 @@ e2e_tests() {
 	step "services"
 	scripts/services.sh up
 	step "e2e suite"
-	go test -count=1 -tags e2e -timeout 30m ./...
+	go test -count=1 -p 1 -tags e2e -timeout 30m ./... # one package at a time: they share the services
 }
 
 case "$what" in
