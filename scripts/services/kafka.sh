@@ -4,6 +4,10 @@
 KAFKA_VERSION=4.1.1
 KAFKA_HOME=$GOCONNECT_CACHE/kafka-$KAFKA_VERSION
 KAFKA_BROKERS=${KAFKA_BROKERS:-1}
+# A cluster's quorum is fixed when its storage is formatted, so each size
+# keeps its own data: kafka/ for one node, kafka-3/ for three.
+KAFKA_DIR=$GOCONNECT_RUN/kafka
+[ "$KAFKA_BROKERS" -eq 1 ] || KAFKA_DIR=$GOCONNECT_RUN/kafka-$KAFKA_BROKERS
 
 kafka_install() {
 	[ -f "$KAFKA_HOME/.complete" ] && return 0
@@ -38,7 +42,7 @@ kafka_ports() {
 kafka_bootstrap() { kafka_ports | sed 's/^/127.0.0.1:/' | paste -sd, -; }
 
 kafka_node_config() {
-	local id=$1 n=$KAFKA_BROKERS dir=$GOCONNECT_RUN/kafka/node-$1
+	local id=$1 n=$KAFKA_BROKERS dir=$KAFKA_DIR/node-$1
 	local port=$(( 9090 + 2 * id )) voters="" i
 	for i in $(seq 1 "$n"); do voters="$voters${voters:+,}$i@127.0.0.1:$(( 19090 + 2 * i + 1 ))"; done
 	local rf=$(( n < 3 ? n : 3 ))
@@ -70,7 +74,7 @@ PROPS
 kafka_ready() {
 	local i
 	for i in $(seq 1 "$KAFKA_BROKERS"); do
-		pid_alive "$GOCONNECT_RUN/kafka/node-$i/kafka.pid" || return 3
+		pid_alive "$KAFKA_DIR/node-$i/kafka.pid" || return 3
 	done
 	kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$(kafka_bootstrap)" --list
 }
@@ -82,8 +86,8 @@ kafka_up() {
 		return 0
 	fi
 	kafka_install
-	local cluster_file=$GOCONNECT_RUN/kafka/cluster-id i
-	mkdir -p "$GOCONNECT_RUN/kafka"
+	local cluster_file=$KAFKA_DIR/cluster-id i
+	mkdir -p "$KAFKA_DIR"
 	[ -f "$cluster_file" ] || kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1 >"$cluster_file"
 	for i in $(seq 1 "$KAFKA_BROKERS"); do
 		local dir; dir=$(kafka_node_config "$i")
@@ -103,20 +107,20 @@ kafka_up() {
 	if ! wait_until 120 kafka_ready; then
 		local why="no metadata answer on $(kafka_bootstrap) within 120s"
 		kafka_ready >/dev/null 2>&1 || [ $? -ne 3 ] || why="a broker process exited"
-		fail kafka "$why" "$GOCONNECT_RUN/kafka/node-1/kafka.log"
+		fail kafka "$why" "$KAFKA_DIR/node-1/kafka.log"
 	fi
 	echo "kafka ready at $(kafka_bootstrap) (Apache Kafka $KAFKA_VERSION KRaft, $KAFKA_BROKERS node(s), $(elapsed "$start")s)"
 }
 
 kafka_down() {
 	local d
-	for d in "$GOCONNECT_RUN"/kafka/node-*; do [ -d "$d" ] && stop_pid "$d/kafka.pid"; done
+	for d in "$GOCONNECT_RUN"/kafka/node-* "$GOCONNECT_RUN"/kafka-*/node-*; do [ -d "$d" ] && stop_pid "$d/kafka.pid"; done
 	echo "kafka stopped"
 }
 
 kafka_status_quiet() {
 	local i
-	for i in $(seq 1 "$KAFKA_BROKERS"); do pid_alive "$GOCONNECT_RUN/kafka/node-$i/kafka.pid" || return 1; done
+	for i in $(seq 1 "$KAFKA_BROKERS"); do pid_alive "$KAFKA_DIR/node-$i/kafka.pid" || return 1; done
 	port_open 9092
 }
 
