@@ -220,17 +220,17 @@ func (r *sourceRunner) convert(sr *connect.SourceRecord, kr *kgo.Record, hdrs []
 
 // commit stores the offsets of every acknowledged batch.
 func (r *sourceRunner) commit(ctx context.Context) error {
-	offs, records, err := r.sub.committable()
-	if err != nil {
-		return fmt.Errorf("producing records: %w", err)
+	offs, records, failed := r.sub.committable()
+	if failed != nil {
+		failed = fmt.Errorf("producing records: %w", failed)
 	}
 	if len(offs) == 0 {
-		return nil
+		return failed
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.flushTO)
 	defer cancel()
 	start := time.Now()
-	err = r.offsets.Put(cctx, r.h.id.Connector, offs)
+	err := r.offsets.Put(cctx, r.h.id.Connector, offs)
 	r.tm.Committed(time.Since(start), err)
 	if err != nil {
 		return fmt.Errorf("committing source offsets: %w", err)
@@ -241,7 +241,7 @@ func (r *sourceRunner) commit(ctx context.Context) error {
 		}
 	}
 	r.log.Info("committed source offsets", "records", records, "partitions", len(offs))
-	return nil
+	return failed
 }
 
 // shutdown stops the task, waits for records in flight and commits their

@@ -84,9 +84,13 @@ func (s *submitted) committable() ([]offsetstore.Offset, int, error) {
 	merged := map[string]offsetstore.Offset{}
 	var order []string
 	n, records := 0, 0
+	var failed error
 	for _, b := range s.batches {
 		if errp := b.failed.Load(); errp != nil {
-			return nil, 0, *errp
+			// Batches before the failed one are still committed, so a
+			// restart does not produce them again.
+			failed = *errp
+			break
 		}
 		if b.remaining.Load() > 0 {
 			break
@@ -105,7 +109,7 @@ func (s *submitted) committable() ([]offsetstore.Offset, int, error) {
 	for _, k := range order {
 		out = append(out, merged[k])
 	}
-	return out, records, nil
+	return out, records, failed
 }
 
 // firstError returns a produce failure of any batch still in flight.

@@ -1,0 +1,58 @@
+package worker
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/goconnect/goconnect/runtime/offsetstore"
+)
+
+func offsetBatch(records int, pos int64) *batch {
+	b := &batch{records: records, offsets: map[string]offsetstore.Offset{
+		"p": {Partition: map[string]any{"f": "x"}, Offset: map[string]any{"pos": pos}},
+	}}
+	b.remaining.Store(int64(records))
+	return b
+}
+
+// TestCommittableStopsAtTheFirstUnackedBatch checks the at-least-once rule:
+// offsets advance only over batches whose records were all acknowledged,
+// in poll order.
+func TestCommittableStopsAtTheFirstUnackedBatch(t *testing.T) {
+	s := newSubmitted()
+	b1, b2, b3 := offsetBatch(2, 10), offsetBatch(1, 20), offsetBatch(1, 30)
+	s.add(b1)
+	s.add(b2)
+	s.add(b3)
+	b3.ack(nil) // a later batch acked first must not move the offset
+	if offs, n, err := s.committable(); err != nil || len(offs) != 0 || n != 0 {
+		t.Fatalf("nothing is committable yet: %v %d %v", offs, n, err)
+	}
+	b1.ack(nil)
+	b1.ack(nil)
+	offs, n, err := s.committable()
+	if err != nil || n != 2 || len(offs) != 1 || offs[0].Offset["pos"] != int64(10) {
+		t.Fatalf("after batch 1: %v %d %v", offs, n, err)
+	}
+	boom := errors.New("boom")
+	b2.ack(boom)
+	offs, n, err = s.committable()
+	if !errors.Is(err, boom) || len(offs) != 0 || n != 0 {
+		t.Fatalf("failed batch 2 must stop the commit: %v %d %v", offs, n, err)
+	}
+}
+
+// TestCommittableKeepsOffsetsBeforeAFailure: batches acknowledged before a
+// failed one are still committed, so a restart does not produce them again.
+func TestCommittableKeepsOffsetsBeforeAFailure(t *testing.T) {
+	s := newSubmitted()
+	b1, b2 := offsetBatch(1, 10), offsetBatch(1, 20)
+	s.add(b1)
+	s.add(b2)
+	b1.ack(nil)
+	b2.ack(errors.New("boom"))
+	offs, _, err := s.committable()
+	if err == nil || len(offs) != 1 || offs[0].Offset["pos"] != int64(10) {
+		t.Fatalf("offsets before the failed batch: %v %v", offs, err)
+	}
+}
