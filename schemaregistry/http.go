@@ -109,29 +109,29 @@ func (s *server) register(w http.ResponseWriter, req *http.Request) {
 	s.write(w, 200, map[string]int{"id": id})
 }
 
-func (s *server) getVersion(w http.ResponseWriter, req *http.Request) {
+// pathVersion finds the subject version a path names; it has answered
+// the request with the error when it returns nil.
+func (s *server) pathVersion(w http.ResponseWriter, req *http.Request) *Version {
 	v, err := version(req.PathValue("version"))
-	if err != nil {
-		s.fail(w, err)
-		return
+	if err == nil {
+		var got *Version
+		if got, err = s.r.Get(req.PathValue("subject"), v); err == nil {
+			return got
+		}
 	}
-	got, err := s.r.Get(req.PathValue("subject"), v)
-	if err != nil {
-		s.fail(w, err)
-		return
+	s.fail(w, err)
+	return nil
+}
+
+func (s *server) getVersion(w http.ResponseWriter, req *http.Request) {
+	if got := s.pathVersion(w, req); got != nil {
+		s.write(w, 200, got)
 	}
-	s.write(w, 200, got)
 }
 
 func (s *server) getVersionSchema(w http.ResponseWriter, req *http.Request) {
-	v, err := version(req.PathValue("version"))
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	got, err := s.r.Get(req.PathValue("subject"), v)
-	if err != nil {
-		s.fail(w, err)
+	got := s.pathVersion(w, req)
+	if got == nil {
 		return
 	}
 	w.Header().Set("Content-Type", contentType)

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -173,45 +174,35 @@ func (noOffsets) Offsets() connect.OffsetReader                                 
 func (n noOffsets) TaskConfig() map[string]string                                { return n.props }
 func (noOffsets) Offset(context.Context, map[string]any) (map[string]any, error) { return nil, nil }
 
-// baseline produces the records with a bare franz-go client using the
-// same client options the worker uses, and returns records/s until all
-// are acknowledged.
+// baseline produces the pre-generated records with a bare franz-go client
+// using the worker's client options, and returns records/s until all are
+// acknowledged.
 func baseline(brokers, topic string, payload []kv) (float64, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.AllowAutoTopicCreation(),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), kgo.ProducerBatchCompression(kgo.NoCompression()))
-	if err != nil {
-		return 0, err
-	}
-	defer cl.Close()
-	ctx := context.Background()
-	// Create the topic first, as the worker's run also pays for it.
-	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("warm-up")}).FirstErr(); err != nil {
-		return 0, fmt.Errorf("baseline warm-up: %w", err)
-	}
-	var failed error
 	cpu0 := selfCPU()
-	start := time.Now()
-	for _, p := range payload {
-		cl.Produce(ctx, &kgo.Record{Topic: topic, Key: p.key, Value: p.value, Headers: p.headers}, func(_ *kgo.Record, err error) {
-			if err != nil && failed == nil {
-				failed = err
+	rate, err := bareProduce(brokers, topic, len(payload), func(emit func(kv) error) error {
+		for _, p := range payload {
+			if err := emit(p); err != nil {
+				return err
 			}
-		})
+		}
+		return nil
+	})
+	if err == nil {
+		fmt.Printf("  baseline: %.2f CPU-µs per record\n", float64((selfCPU()-cpu0).Microseconds())/float64(len(payload)))
 	}
-	if err := cl.Flush(ctx); err != nil {
-		return 0, err
-	}
-	if failed != nil {
-		return 0, failed
-	}
-	elapsed := time.Since(start)
-	fmt.Printf("  baseline: %.2f CPU-µs per record\n", float64((selfCPU()-cpu0).Microseconds())/float64(len(payload)))
-	return float64(len(payload)) / elapsed.Seconds(), nil
+	return rate, err
 }
 
 // baselineGenerating generates the records and produces them from one
 // loop with a bare client: the worker's path without the Connect runtime.
 func baselineGenerating(brokers, topic string, n int) (float64, error) {
+	return bareProduce(brokers, topic, n, func(emit func(kv) error) error { return generateEach(n, emit) })
+}
+
+// bareProduce sends what feed emits with a bare client and returns n
+// records/s from the first record to the last acknowledgement; the topic
+// is created first, as the worker's run also pays for it.
+func bareProduce(brokers, topic string, n int, feed func(emit func(kv) error) error) (float64, error) {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.AllowAutoTopicCreation(),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	if err != nil {
@@ -222,12 +213,12 @@ func baselineGenerating(brokers, topic string, n int) (float64, error) {
 	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("warm-up")}).FirstErr(); err != nil {
 		return 0, fmt.Errorf("baseline warm-up: %w", err)
 	}
-	var failed error
+	var failed atomic.Pointer[error]
 	start := time.Now()
-	err = generateEach(n, func(r kv) error {
+	err = feed(func(r kv) error {
 		cl.Produce(ctx, &kgo.Record{Topic: topic, Key: r.key, Value: r.value, Headers: r.headers}, func(_ *kgo.Record, err error) {
-			if err != nil && failed == nil {
-				failed = err
+			if err != nil {
+				failed.CompareAndSwap(nil, &err)
 			}
 		})
 		return nil
@@ -238,8 +229,8 @@ func baselineGenerating(brokers, topic string, n int) (float64, error) {
 	if err := cl.Flush(ctx); err != nil {
 		return 0, err
 	}
-	if failed != nil {
-		return 0, failed
+	if errp := failed.Load(); errp != nil {
+		return 0, *errp
 	}
 	return float64(n) / time.Since(start).Seconds(), nil
 }
