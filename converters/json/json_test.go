@@ -8,15 +8,6 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 )
 
-func newConv(t testing.TB, props map[string]string) *Converter {
-	t.Helper()
-	c := New()
-	if err := c.Configure(props, false); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // TestEnvelopeMatchesConnect checks the bytes of the envelope example in
 // the runtime spec (§6.1), as Connect's JsonConverter writes them.
 func TestEnvelopeMatchesConnect(t *testing.T) {
@@ -31,7 +22,7 @@ func TestEnvelopeMatchesConnect(t *testing.T) {
 		MustPut("name", "widget").
 		MustPut("created", time.UnixMilli(1700000000000).UTC()).
 		MustPut("price", data.NewBigDecimal(500, 2))
-	got, err := newConv(t, nil).FromConnectData("t", nil, s, v)
+	got, err := configured(t, nil).FromConnectData("t", nil, s, v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +37,7 @@ func TestEnvelopeMatchesConnect(t *testing.T) {
 		t.Fatalf("envelope mismatch\n got %s\nwant %s", got, want)
 	}
 	// And back.
-	rs, rv, err := newConv(t, nil).ToConnectData("t", nil, got)
+	rs, rv, err := configured(t, nil).ToConnectData("t", nil, got)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +75,7 @@ func TestPayloadForms(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := newConv(t, c.props).FromConnectData("t", nil, c.s, c.v)
+			got, err := configured(t, c.props).FromConnectData("t", nil, c.s, c.v)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +87,7 @@ func TestPayloadForms(t *testing.T) {
 }
 
 func TestTombstoneAndRequiredNull(t *testing.T) {
-	c := newConv(t, nil)
+	c := configured(t, nil)
 	if b, err := c.FromConnectData("t", nil, nil, nil); err != nil || b != nil {
 		t.Fatalf("tombstone = %q %v", b, err)
 	}
@@ -110,7 +101,7 @@ func TestTombstoneAndRequiredNull(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
-	c := newConv(t, nil)
+	c := configured(t, nil)
 	for _, in := range []string{
 		`{"payload":1}`,
 		`{"schema":null,"payload":1,"extra":2}`,
@@ -133,7 +124,7 @@ func TestReadErrors(t *testing.T) {
 }
 
 func TestSchemalessRead(t *testing.T) {
-	c := newConv(t, map[string]string{"schemas.enable": "false"})
+	c := configured(t, map[string]string{"schemas.enable": "false"})
 	s, v, err := c.ToConnectData("t", nil, []byte(`{"i":9007199254740993,"f":1.5,"a":[true,null],"o":{"s":"x"}}`))
 	if err != nil || s != nil {
 		t.Fatal(s, err)
@@ -145,7 +136,7 @@ func TestSchemalessRead(t *testing.T) {
 }
 
 func TestDecimalReadAcceptsBothFormats(t *testing.T) {
-	c := newConv(t, nil)
+	c := configured(t, nil)
 	for _, payload := range []string{`"AfQ="`, `5.00`, `5`} {
 		in := `{"schema":{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"}},"payload":` + payload + `}`
 		_, v, err := c.ToConnectData("t", nil, []byte(in))
@@ -184,7 +175,7 @@ func FuzzToConnectData(f *testing.F) {
 		if schemas {
 			props = nil
 		}
-		c := newConv(t, props)
+		c := configured(t, props)
 		s, v, err := c.ToConnectData("t", nil, b)
 		if err != nil {
 			return
@@ -207,7 +198,7 @@ func ratingsStruct() (*data.Schema, *data.Struct) {
 
 func TestRatingsSchemaless(t *testing.T) {
 	s, v := ratingsStruct()
-	got, err := newConv(t, map[string]string{"schemas.enable": "false"}).FromConnectData("ratings", nil, s, v)
+	got, err := configured(t, map[string]string{"schemas.enable": "false"}).FromConnectData("ratings", nil, s, v)
 	want := `{"rating_id":1,"user_id":7,"stars":3,"route_id":4262,"rating_time":1,"channel":"android","message":"meh"}`
 	if err != nil || string(got) != want {
 		t.Fatalf("got %s %v, want %s", got, err, want)
@@ -218,7 +209,7 @@ func BenchmarkJSONFromConnectDataStruct(b *testing.B) {
 	s, v := ratingsStruct()
 	for _, enabled := range []string{"true", "false"} {
 		b.Run("schemas.enable="+enabled, func(b *testing.B) {
-			c := newConv(b, map[string]string{"schemas.enable": enabled})
+			c := configured(b, map[string]string{"schemas.enable": enabled})
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := c.FromConnectData("ratings", nil, s, v); err != nil {
