@@ -146,3 +146,13 @@ type Predicate interface {
 type Configurable interface {
 	ConfigDef() *config.Def
 }
+
+// ReplicateTaskConfig gives each of n tasks the connector's own config,
+// for connectors whose tasks all do the same work (most sinks).
+func ReplicateTaskConfig(props map[string]string, n int) []map[string]string {
+	out := make([]map[string]string, n)
+	for i := range out {
+		out[i] = props
+	}
+	return out
+}

@@ -53,11 +53,7 @@ func (c *SinkConnector) Start(_ context.Context, props map[string]string) error 
 
 // TaskConfigs implements connect.Connector: every task gets the same config.
 func (c *SinkConnector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
-	out := make([]map[string]string, maxTasks)
-	for i := range out {
-		out[i] = c.props
-	}
-	return out, nil
+	return connect.ReplicateTaskConfig(c.props, maxTasks), nil
 }
 
 // Stop implements connect.Connector.
