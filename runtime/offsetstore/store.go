@@ -208,3 +208,53 @@ func writeAtomic(path string, b []byte) error {
 	}
 	return nil
 }
+
+// Apply adds one raw key/value pair read from an offsets topic (a nil value
+// removes the partition). Keys that do not parse are skipped, as a Java
+// worker skips them.
+func (m *Memory) Apply(key, value []byte) {
+	conn, part, err := DecodeKey(key)
+	if err != nil {
+		return
+	}
+	id, err := canonical(conn, part)
+	if err != nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if value == nil {
+		if _, ok := m.entries[id]; ok {
+			delete(m.entries, id)
+			m.removeOrder(id)
+		}
+		return
+	}
+	off, err := DecodeValue(value)
+	if err != nil {
+		return
+	}
+	if e, ok := m.entries[id]; ok {
+		e.value, e.offset = value, off
+		return
+	}
+	m.order = append(m.order, id)
+	m.entries[id] = &entry{key: key, value: value, connector: conn, partition: part, offset: off}
+}
+
+// KeyFor returns the key bytes a partition is stored under: the bytes first
+// seen for it (so compaction keeps collapsing a key a Java worker wrote) or
+// a fresh encoding.
+func (m *Memory) KeyFor(connector string, partition map[string]any) ([]byte, error) {
+	id, err := canonical(connector, partition)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	e, ok := m.entries[id]
+	m.mu.Unlock()
+	if ok {
+		return e.key, nil
+	}
+	return EncodeKey(connector, partition)
+}

@@ -4,7 +4,7 @@ import (
 	"sort"
 
 	"github.com/goconnect/goconnect/connect"
-	"github.com/goconnect/goconnect/runtime/standalone"
+	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/status"
 )
 
@@ -124,7 +124,7 @@ func typeName(t connect.PluginType) string {
 	return "unknown"
 }
 
-func newConnectorInfo(in standalone.Info) connectorInfo {
+func newConnectorInfo(in herder.Info) connectorInfo {
 	tasks := make([]connectorTaskID, in.Tasks)
 	for i := range tasks {
 		tasks[i] = connectorTaskID{Connector: in.Name, Task: i}
@@ -132,7 +132,7 @@ func newConnectorInfo(in standalone.Info) connectorInfo {
 	return connectorInfo{Name: in.Name, Config: in.Config, Tasks: tasks, Type: typeName(in.Type)}
 }
 
-func newStateInfo(st standalone.ConnectorStatus) connectorStateInfo {
+func newStateInfo(st herder.ConnectorStatus) connectorStateInfo {
 	ids := make([]int, 0, len(st.Tasks))
 	for id := range st.Tasks {
 		ids = append(ids, id)

@@ -3,7 +3,7 @@ package rest
 import (
 	"net/http"
 
-	"github.com/goconnect/goconnect/runtime/standalone"
+	"github.com/goconnect/goconnect/runtime/herder"
 )
 
 func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) {
@@ -25,9 +25,9 @@ func (s *Server) alterOffsets(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	offs := make([]standalone.ConnectorOffset, 0, len(body.Offsets))
+	offs := make([]herder.ConnectorOffset, 0, len(body.Offsets))
 	for _, o := range body.Offsets {
-		offs = append(offs, standalone.ConnectorOffset{Partition: o.Partition, Offset: o.Offset})
+		offs = append(offs, herder.ConnectorOffset{Partition: o.Partition, Offset: o.Offset})
 	}
 	msg, err := s.cfg.Herder.AlterOffsets(r.Context(), r.PathValue("name"), offs)
 	if err != nil {

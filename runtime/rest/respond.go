@@ -9,7 +9,7 @@ import (
 	"mime"
 	"net/http"
 
-	"github.com/goconnect/goconnect/runtime/standalone"
+	"github.com/goconnect/goconnect/runtime/herder"
 )
 
 // errorBody is Connect's ErrorMessage entity.
@@ -54,21 +54,29 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 // writeError maps a herder or request error to Connect's status and body.
 func writeError(w http.ResponseWriter, err error) {
+	if rw, base, ok := asForward(w, err); ok {
+		forward(rw, base)
+		return
+	}
 	code := http.StatusInternalServerError
 	var he *httpError
 	switch {
 	case errors.As(err, &he):
 		code = he.status
-	case errors.Is(err, standalone.ErrNotFound):
+	case errors.Is(err, herder.ErrNotFound):
 		code = http.StatusNotFound
-	case errors.Is(err, standalone.ErrExists):
+	case errors.Is(err, herder.ErrExists):
 		code = http.StatusConflict
-	case errors.Is(err, standalone.ErrBadRequest):
+	case errors.Is(err, herder.ErrBadRequest):
 		code = http.StatusBadRequest
-	case errors.Is(err, standalone.ErrForbidden):
+	case errors.Is(err, herder.ErrForbidden):
 		code = http.StatusForbidden
 	}
-	b, _ := encode(errorBody{ErrorCode: code, Message: err.Error()})
+	writeErrorBody(w, code, err.Error())
+}
+
+func writeErrorBody(w http.ResponseWriter, code int, msg string) {
+	b, _ := encode(errorBody{ErrorCode: code, Message: msg})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_, _ = w.Write(b)

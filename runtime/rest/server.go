@@ -12,13 +12,11 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
-
-	"github.com/goconnect/goconnect/runtime/standalone"
 )
 
 // Config is what the server needs.
 type Config struct {
-	Herder *standalone.Herder
+	Herder Herder
 	// Loggers backs /admin/loggers; nil gives a fresh set at INFO.
 	Loggers *Loggers
 	// Version is the Connect version reported by GET /; Commit the build.
@@ -81,6 +79,7 @@ func (s *Server) routes() {
 	m.HandleFunc("PATCH /connectors/{name}/config", s.patchConfig)
 	m.HandleFunc("GET /connectors/{name}/status", s.getStatus)
 	m.HandleFunc("GET /connectors/{name}/tasks", s.getTasks)
+	m.HandleFunc("POST /connectors/{name}/tasks", s.putTaskConfigs)
 	m.HandleFunc("GET /connectors/{name}/tasks-config", s.getTasksConfig)
 	m.HandleFunc("GET /connectors/{name}/tasks/{task}/status", s.getTaskStatus)
 	m.HandleFunc("POST /connectors/{name}/tasks/{task}/restart", s.restartTask)
@@ -111,7 +110,7 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.Met
 // with Connect's JSON error body instead of net/http's plain text.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern != "" {
-		s.mux.ServeHTTP(w, r)
+		s.mux.ServeHTTP(bufferBody(w, r), r)
 		return
 	}
 	for _, m := range methods {

@@ -9,8 +9,8 @@ import (
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/plugins"
-	"github.com/goconnect/goconnect/runtime/standalone"
 )
 
 // configInfos is ConfigInfos, the answer of /config/validate.
@@ -103,20 +103,20 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 		addErr(k, "Null value can not be supplied as the configuration value.")
 	}
 	_, perr := def.Parse(props)
-	for _, e := range standalone.ConfigErrors(perr) {
+	for _, e := range herder.ConfigErrors(perr) {
 		var ce *config.Error
 		if errors.As(e, &ce) {
-			addErr(ce.Key, standalone.ConfigErrorMessage(e))
+			addErr(ce.Key, herder.ConfigErrorMessage(e))
 		}
 	}
 	// The runtime's own checks add what the key definitions cannot see
 	// (topics vs topics.regex, unknown plugin classes, predicates); keys
 	// already in error were reported from the same definitions above.
 	_, cerr := connectorconfig.Parse(reg, props)
-	for _, e := range standalone.ConfigErrors(cerr) {
+	for _, e := range herder.ConfigErrors(cerr) {
 		var ce *config.Error
 		if errors.As(e, &ce) && len(errs[ce.Key]) == 0 {
-			addErr(ce.Key, standalone.ConfigErrorMessage(e))
+			addErr(ce.Key, herder.ConfigErrorMessage(e))
 		}
 	}
 	if d.Type == connect.TypeSink {

@@ -7,12 +7,10 @@ import (
 	"context"
 	"log/slog"
 	"sort"
-	"strings"
 	"sync"
 
-	"github.com/goconnect/goconnect/connect"
-	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/worker"
@@ -63,44 +61,18 @@ func (h *Herder) Registry() *plugins.Registry { return h.reg }
 // WorkerID is the advertised host:port shown in statuses.
 func (h *Herder) WorkerID() string { return h.w.Config().WorkerID }
 
-// parse checks a config as Connect's create/update does: no class is a
-// 400, an unknown class a 500, any invalid key a 400 listing every error.
 func (h *Herder) parse(props map[string]string) (*connectorconfig.Parsed, error) {
-	class := strings.TrimSpace(props[connectorconfig.ConnectorClass])
-	if class == "" {
-		return nil, &Error{Kind: ErrBadRequest, Msg: "Connector config " + javaMapString(props) + " contains no connector type",
-			Cause: missingClass()}
-	}
-	if _, err := h.reg.Lookup(class, connect.TypeSource, connect.TypeSink); err != nil {
-		return nil, &Error{Kind: errServer, Msg: "Failed to find any class that implements Connector and which name matches " +
-			class + ", available connectors are: " + strings.Join(h.connectorClasses(), ", "),
-			Cause: &config.Error{Key: connectorconfig.ConnectorClass, Value: class, Message: err.Error()}}
-	}
-	parsed, err := connectorconfig.Parse(h.reg, props)
-	if err != nil {
-		return nil, invalidConfig(err)
-	}
-	return parsed, nil
-}
-
-func (h *Herder) connectorClasses() []string {
-	var out []string
-	for _, d := range h.reg.All() {
-		if d.Type == connect.TypeSource || d.Type == connect.TypeSink {
-			out = append(out, d.Class)
-		}
-	}
-	return out
+	return herder.ParseConnector(h.reg, props)
 }
 
 // Create validates and starts a connector. initialState is RUNNING (or
 // empty), PAUSED or STOPPED, case-insensitive.
 func (h *Herder) Create(ctx context.Context, name string, props map[string]string, initialState string) error {
-	props, err := withName(props, name)
+	props, err := herder.WithName(props, name)
 	if err != nil {
 		return err
 	}
-	target, err := parseInitialState(initialState)
+	target, err := herder.ParseInitialState(initialState)
 	if err != nil {
 		return err
 	}
@@ -124,7 +96,7 @@ func (h *Herder) Create(ctx context.Context, name string, props map[string]strin
 // PutConfig creates a connector or replaces its config, restarting it in
 // its current target state. created tells which happened.
 func (h *Herder) PutConfig(ctx context.Context, name string, props map[string]string) (created bool, err error) {
-	props, err = withName(props, name)
+	props, err = herder.WithName(props, name)
 	if err != nil {
 		return false, err
 	}
@@ -156,7 +128,7 @@ func (h *Herder) PatchConfig(ctx context.Context, name string, patch map[string]
 	cs, ok := h.conns[name]
 	var merged map[string]string
 	if ok {
-		merged = copyProps(cs.props)
+		merged = herder.CopyProps(cs.props)
 	}
 	h.mu.RUnlock()
 	if !ok {
@@ -201,15 +173,6 @@ func (h *Herder) Connectors() []string {
 	return names
 }
 
-// Info is what GET /connectors/{name} shows.
-type Info struct {
-	Name   string
-	Config map[string]string
-	// Tasks is the number of tasks the connector currently has.
-	Tasks int
-	Type  connect.PluginType
-}
-
 // Info returns a connector's config, task ids and type.
 func (h *Herder) Info(name string) (Info, error) {
 	cs, ok := h.state(name)
@@ -225,7 +188,7 @@ func (h *Herder) Config(name string) (map[string]string, error) {
 	if !ok {
 		return nil, errorf(ErrNotFound, "Connector %s not found", name)
 	}
-	return copyProps(cs.props), nil
+	return herder.CopyProps(cs.props), nil
 }
 
 // TaskConfigs returns the configs of a connector's tasks (none when STOPPED).
@@ -234,14 +197,6 @@ func (h *Herder) TaskConfigs(name string) ([]map[string]string, error) {
 		return nil, errorf(ErrNotFound, "Connector %s not found", name)
 	}
 	return h.w.TaskConfigs(name), nil
-}
-
-// ConnectorStatus is a connector's state and its tasks' states.
-type ConnectorStatus struct {
-	Name      string
-	Connector status.Status
-	Tasks     map[int]status.Status
-	Type      connect.PluginType
 }
 
 // Status returns a connector's status.
@@ -313,47 +268,4 @@ func (h *Herder) restartLocked(ctx context.Context, name string, change func(), 
 	parsed := cs.parsed
 	h.mu.Unlock()
 	h.w.StartConnector(h.ctx, parsed, target)
-}
-
-func withName(props map[string]string, name string) (map[string]string, error) {
-	props = copyProps(props)
-	if n, ok := props[connectorconfig.Name]; ok && n != name {
-		return nil, errorf(ErrBadRequest, "Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
-	}
-	props[connectorconfig.Name] = name
-	return props, nil
-}
-
-func parseInitialState(s string) (status.TargetState, error) {
-	switch strings.ToUpper(strings.TrimSpace(s)) {
-	case "", "RUNNING":
-		return status.TargetStarted, nil
-	case "PAUSED":
-		return status.TargetPaused, nil
-	case "STOPPED":
-		return status.TargetStopped, nil
-	}
-	return "", errorf(ErrBadRequest, "Invalid initial state %s: must be one of RUNNING, PAUSED, STOPPED", s)
-}
-
-func copyProps(p map[string]string) map[string]string {
-	out := make(map[string]string, len(p)+1)
-	for k, v := range p {
-		out[k] = v
-	}
-	return out
-}
-
-// javaMapString renders a map as Java's Map.toString does: {k=v, k2=v2}.
-func javaMapString(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + m[k]
-	}
-	return "{" + strings.Join(parts, ", ") + "}"
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/status"
 )
@@ -22,13 +23,6 @@ const (
 	kafkaPartition = "kafka_partition"
 	kafkaOffset    = "kafka_offset"
 )
-
-// ConnectorOffset is one partition and its offset, as the offsets
-// endpoints show them; a nil Offset resets the partition.
-type ConnectorOffset struct {
-	Partition map[string]any
-	Offset    map[string]any
-}
 
 func sinkGroup(name string) string { return "connect-" + name }
 
@@ -152,7 +146,7 @@ func connectorAlter(name string, cs *connState, offsets []ConnectorOffset) (bool
 	for i, o := range offsets {
 		change[i] = connect.PartitionOffset{Partition: o.Partition, Offset: o.Offset}
 	}
-	managed, err := alt.AlterOffsets(copyProps(cs.props), change)
+	managed, err := alt.AlterOffsets(herder.CopyProps(cs.props), change)
 	if errors.Is(err, connect.ErrOffsetsUnsupported) {
 		return false, fmt.Errorf("Failed to modify offsets for connector %s because it doesn't support external modification of offsets", name)
 	}

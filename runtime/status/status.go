@@ -48,6 +48,35 @@ type Board struct {
 	mu         sync.RWMutex
 	connectors map[string]Status
 	tasks      map[TaskID]Status
+	// onChange, when set, hears every change after it is applied; the
+	// distributed herder publishes them to the status topic.
+	onChange func(Change)
+}
+
+// Change is one update of a board: a status set, or a removal (Removed).
+type Change struct {
+	Connector string
+	// Task is -1 for the connector itself.
+	Task    int
+	Status  Status
+	Removed bool
+}
+
+// OnChange registers f to hear every later change. f runs on the
+// changing goroutine and must not call back into the board.
+func (b *Board) OnChange(f func(Change)) {
+	b.mu.Lock()
+	b.onChange = f
+	b.mu.Unlock()
+}
+
+func (b *Board) notify(c Change) {
+	b.mu.RLock()
+	f := b.onChange
+	b.mu.RUnlock()
+	if f != nil {
+		f(c)
+	}
 }
 
 // NewBoard returns an empty board.
@@ -60,6 +89,7 @@ func (b *Board) SetConnector(name string, s Status) {
 	b.mu.Lock()
 	b.connectors[name] = s
 	b.mu.Unlock()
+	b.notify(Change{Connector: name, Task: -1, Status: s})
 }
 
 // SetTask records a task's status.
@@ -67,6 +97,7 @@ func (b *Board) SetTask(id TaskID, s Status) {
 	b.mu.Lock()
 	b.tasks[id] = s
 	b.mu.Unlock()
+	b.notify(Change{Connector: id.Connector, Task: id.Task, Status: s})
 }
 
 // Connector returns a connector's status.
@@ -101,11 +132,27 @@ func (b *Board) Tasks(connector string) map[int]Status {
 // RemoveTasks forgets the tasks of a connector numbered ≥ from.
 func (b *Board) RemoveTasks(connector string, from int) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	var removed []TaskID
 	for id := range b.tasks {
 		if id.Connector == connector && id.Task >= from {
 			delete(b.tasks, id)
+			removed = append(removed, id)
 		}
+	}
+	b.mu.Unlock()
+	for _, id := range removed {
+		b.notify(Change{Connector: id.Connector, Task: id.Task, Removed: true})
+	}
+}
+
+// RemoveTask forgets one task.
+func (b *Board) RemoveTask(id TaskID) {
+	b.mu.Lock()
+	_, ok := b.tasks[id]
+	delete(b.tasks, id)
+	b.mu.Unlock()
+	if ok {
+		b.notify(Change{Connector: id.Connector, Task: id.Task, Removed: true})
 	}
 }
 
@@ -113,6 +160,21 @@ func (b *Board) RemoveTasks(connector string, from int) {
 func (b *Board) Remove(connector string) {
 	b.RemoveTasks(connector, 0)
 	b.mu.Lock()
+	_, ok := b.connectors[connector]
 	delete(b.connectors, connector)
 	b.mu.Unlock()
+	if ok {
+		b.notify(Change{Connector: connector, Task: -1, Removed: true})
+	}
+}
+
+// Connectors lists the connectors the board has a status for.
+func (b *Board) Connectors() []string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	out := make([]string, 0, len(b.connectors))
+	for n := range b.connectors {
+		out = append(out, n)
+	}
+	return out
 }

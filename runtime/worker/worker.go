@@ -36,6 +36,7 @@ type Worker struct {
 
 	mu         sync.Mutex
 	connectors map[string]*runningConnector
+	units      *units
 }
 
 type runningConnector struct {

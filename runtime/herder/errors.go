@@ -1,4 +1,7 @@
-package standalone
+// Package herder holds what both herders (standalone and distributed)
+// share with the REST API: the connector views it shows, Connect's error
+// kinds and messages, and connector config validation.
+package herder
 
 import (
 	"errors"
@@ -38,7 +41,8 @@ func (e *Error) Unwrap() []error {
 	return []error{e.Kind, e.Cause}
 }
 
-func errorf(kind error, format string, args ...any) error {
+// Errorf builds an Error of a kind with Connect's message.
+func Errorf(kind error, format string, args ...any) error {
 	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -78,8 +82,8 @@ func ConfigErrorMessage(err error) string {
 	return err.Error()
 }
 
-// invalidConfig builds Connect's 400 for a config that failed validation.
-func invalidConfig(err error) error {
+// InvalidConfig builds Connect's 400 for a config that failed validation.
+func InvalidConfig(err error) error {
 	errs := ConfigErrors(err)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Connector configuration is invalid and contains the following %d error(s):", len(errs))
@@ -91,9 +95,10 @@ func invalidConfig(err error) error {
 	return &Error{Kind: ErrBadRequest, Msg: b.String(), Cause: err}
 }
 
-// errServer marks failures Connect reports as 500 with its own message.
-var errServer = errors.New("server error")
+// ErrServer marks failures Connect reports as 500 with its own message.
+var ErrServer = errors.New("server error")
 
-func missingClass() error {
+// MissingClass is the error of a config without connector.class.
+func MissingClass() error {
 	return &config.Error{Key: "connector.class", Message: `Missing required configuration "connector.class" which has no default value.`}
 }

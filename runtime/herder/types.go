@@ -1,0 +1,113 @@
+package herder
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/status"
+)
+
+// Info is what GET /connectors/{name} shows.
+type Info struct {
+	Name   string
+	Config map[string]string
+	// Tasks is the number of tasks the connector currently has.
+	Tasks int
+	Type  connect.PluginType
+}
+
+// ConnectorStatus is a connector's state and its tasks' states.
+type ConnectorStatus struct {
+	Name      string
+	Connector status.Status
+	Tasks     map[int]status.Status
+	Type      connect.PluginType
+}
+
+// ConnectorOffset is one partition and its offset, as the offsets
+// endpoints show them; a nil Offset resets the partition.
+type ConnectorOffset struct {
+	Partition map[string]any
+	Offset    map[string]any
+}
+
+// ParseConnector checks a config as Connect's create/update does: no
+// class is a 400, an unknown class a 500, any invalid key a 400 listing
+// every error.
+func ParseConnector(reg *plugins.Registry, props map[string]string) (*connectorconfig.Parsed, error) {
+	class := strings.TrimSpace(props[connectorconfig.ConnectorClass])
+	if class == "" {
+		return nil, &Error{Kind: ErrBadRequest, Msg: "Connector config " + JavaMapString(props) + " contains no connector type",
+			Cause: MissingClass()}
+	}
+	if _, err := reg.Lookup(class, connect.TypeSource, connect.TypeSink); err != nil {
+		return nil, &Error{Kind: ErrServer, Msg: "Failed to find any class that implements Connector and which name matches " +
+			class + ", available connectors are: " + strings.Join(connectorClasses(reg), ", "),
+			Cause: &config.Error{Key: connectorconfig.ConnectorClass, Value: class, Message: err.Error()}}
+	}
+	parsed, err := connectorconfig.Parse(reg, props)
+	if err != nil {
+		return nil, InvalidConfig(err)
+	}
+	return parsed, nil
+}
+
+func connectorClasses(reg *plugins.Registry) []string {
+	var out []string
+	for _, d := range reg.All() {
+		if d.Type == connect.TypeSource || d.Type == connect.TypeSink {
+			out = append(out, d.Class)
+		}
+	}
+	return out
+}
+
+// WithName copies props with "name" set, refusing a different name.
+func WithName(props map[string]string, name string) (map[string]string, error) {
+	props = CopyProps(props)
+	if n, ok := props[connectorconfig.Name]; ok && n != name {
+		return nil, Errorf(ErrBadRequest, "Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
+	}
+	props[connectorconfig.Name] = name
+	return props, nil
+}
+
+// ParseInitialState reads a create request's initial_state.
+func ParseInitialState(s string) (status.TargetState, error) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "", "RUNNING":
+		return status.TargetStarted, nil
+	case "PAUSED":
+		return status.TargetPaused, nil
+	case "STOPPED":
+		return status.TargetStopped, nil
+	}
+	return "", Errorf(ErrBadRequest, "Invalid initial state %s: must be one of RUNNING, PAUSED, STOPPED", s)
+}
+
+// CopyProps copies a config map.
+func CopyProps(p map[string]string) map[string]string {
+	out := make(map[string]string, len(p)+1)
+	for k, v := range p {
+		out[k] = v
+	}
+	return out
+}
+
+// JavaMapString renders a map as Java's Map.toString does: {k=v, k2=v2}.
+func JavaMapString(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}

@@ -1,0 +1,302 @@
+package kafkastate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/goconnect/goconnect/runtime/status"
+)
+
+// Key prefixes of the config topic, as Connect's KafkaConfigBackingStore
+// writes them.
+const (
+	connectorPrefix = "connector-"
+	targetPrefix    = "target-state-"
+	taskPrefix      = "task-"
+	commitPrefix    = "commit-"
+	restartPrefix   = "restart-connector-"
+)
+
+// RestartRequest is a pending KIP-745 restart.
+type RestartRequest struct {
+	IncludeTasks bool `json:"include-tasks"`
+	OnlyFailed   bool `json:"only-failed"`
+}
+
+// Snapshot is the cluster's connector state as read from the config topic.
+type Snapshot struct {
+	// Offset is the config topic offset after the last record applied;
+	// workers compare it to agree they read the same state.
+	Offset     int64
+	Connectors map[string]map[string]string
+	Targets    map[string]status.TargetState
+	// Tasks holds each connector's committed task configs.
+	Tasks map[string][]map[string]string
+}
+
+// Target returns a connector's target state (STARTED when none is stored).
+func (s *Snapshot) Target(name string) status.TargetState {
+	if t, ok := s.Targets[name]; ok {
+		return t
+	}
+	return status.TargetStarted
+}
+
+// ConfigChange tells what a record of the config topic changed.
+type ConfigChange struct {
+	Connector string
+	// Kind is "connector", "target", "tasks", "removed" or "restart".
+	Kind    string
+	Restart RestartRequest
+}
+
+// ConfigStore reads and writes the config topic.
+type ConfigStore struct {
+	log      *Log
+	onChange func(ConfigChange)
+
+	mu      sync.RWMutex
+	snap    Snapshot
+	pending map[string]map[int]map[string]string
+}
+
+// OpenConfigStore tails topic; onChange runs on the tailing goroutine
+// after each applied record.
+func OpenConfigStore(brokers []string, topic string, onChange func(ConfigChange), opts ...kgo.Opt) (*ConfigStore, error) {
+	s := &ConfigStore{onChange: onChange, pending: map[string]map[int]map[string]string{},
+		snap: Snapshot{Connectors: map[string]map[string]string{}, Targets: map[string]status.TargetState{},
+			Tasks: map[string][]map[string]string{}}}
+	l, err := OpenLog(brokers, topic, s.apply, opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.log = l
+	return s, nil
+}
+
+// ReadToEnd waits until the store holds everything written before.
+func (s *ConfigStore) ReadToEnd(ctx context.Context) error { return s.log.ReadToEnd(ctx) }
+
+// Close stops the store.
+func (s *ConfigStore) Close() { s.log.Close() }
+
+// Snapshot returns a deep copy of the current state.
+func (s *ConfigStore) Snapshot() Snapshot {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := Snapshot{Offset: s.snap.Offset, Connectors: map[string]map[string]string{},
+		Targets: maps.Clone(s.snap.Targets), Tasks: map[string][]map[string]string{}}
+	for n, p := range s.snap.Connectors {
+		out.Connectors[n] = maps.Clone(p)
+	}
+	for n, ts := range s.snap.Tasks {
+		cp := make([]map[string]string, len(ts))
+		for i, t := range ts {
+			cp[i] = maps.Clone(t)
+		}
+		out.Tasks[n] = cp
+	}
+	return out
+}
+
+type propsValue struct {
+	Properties map[string]string `json:"properties"`
+}
+
+type targetValue struct {
+	State   string `json:"state"`
+	StateV2 string `json:"state.v2,omitempty"`
+}
+
+type commitValue struct {
+	Tasks int `json:"tasks"`
+}
+
+func (s *ConfigStore) apply(r *kgo.Record) {
+	change, ok := s.applyRecord(string(r.Key), r.Value)
+	s.mu.Lock()
+	s.snap.Offset = r.Offset + 1
+	s.mu.Unlock()
+	if ok && s.onChange != nil {
+		s.onChange(change)
+	}
+}
+
+// applyRecord folds one record into the snapshot. Records it cannot
+// parse are skipped, as the Java worker logs and skips them.
+func (s *ConfigStore) applyRecord(key string, value []byte) (ConfigChange, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case strings.HasPrefix(key, connectorPrefix):
+		name := key[len(connectorPrefix):]
+		if value == nil {
+			delete(s.snap.Connectors, name)
+			delete(s.snap.Targets, name)
+			delete(s.snap.Tasks, name)
+			delete(s.pending, name)
+			return ConfigChange{Connector: name, Kind: "removed"}, true
+		}
+		var v propsValue
+		if json.Unmarshal(value, &v) != nil || v.Properties == nil {
+			return ConfigChange{}, false
+		}
+		s.snap.Connectors[name] = v.Properties
+		return ConfigChange{Connector: name, Kind: "connector"}, true
+	case strings.HasPrefix(key, targetPrefix):
+		name := key[len(targetPrefix):]
+		if value == nil {
+			delete(s.snap.Targets, name)
+			return ConfigChange{Connector: name, Kind: "target"}, true
+		}
+		var v targetValue
+		if json.Unmarshal(value, &v) != nil {
+			return ConfigChange{}, false
+		}
+		state := v.StateV2
+		if state == "" {
+			state = v.State
+		}
+		switch t := status.TargetState(state); t {
+		case status.TargetStarted, status.TargetPaused, status.TargetStopped:
+			s.snap.Targets[name] = t
+		default:
+			return ConfigChange{}, false
+		}
+		return ConfigChange{Connector: name, Kind: "target"}, true
+	case strings.HasPrefix(key, taskPrefix):
+		name, n, ok := splitTaskKey(key[len(taskPrefix):])
+		if !ok {
+			return ConfigChange{}, false
+		}
+		if value == nil {
+			delete(s.pending[name], n)
+			return ConfigChange{}, false
+		}
+		var v propsValue
+		if json.Unmarshal(value, &v) != nil || v.Properties == nil {
+			return ConfigChange{}, false
+		}
+		if s.pending[name] == nil {
+			s.pending[name] = map[int]map[string]string{}
+		}
+		s.pending[name][n] = v.Properties
+		return ConfigChange{}, false
+	case strings.HasPrefix(key, commitPrefix):
+		name := key[len(commitPrefix):]
+		var v commitValue
+		if value == nil || json.Unmarshal(value, &v) != nil || v.Tasks < 0 {
+			return ConfigChange{}, false
+		}
+		tasks := make([]map[string]string, v.Tasks)
+		for i := range tasks {
+			t, ok := s.pending[name][i]
+			if !ok {
+				// An incomplete generation: Connect ignores it until a
+				// complete one is committed.
+				return ConfigChange{}, false
+			}
+			tasks[i] = t
+		}
+		s.snap.Tasks[name] = tasks
+		delete(s.pending, name)
+		return ConfigChange{Connector: name, Kind: "tasks"}, true
+	case strings.HasPrefix(key, restartPrefix):
+		name := key[len(restartPrefix):]
+		var v RestartRequest
+		if value == nil || json.Unmarshal(value, &v) != nil {
+			return ConfigChange{}, false
+		}
+		return ConfigChange{Connector: name, Kind: "restart", Restart: v}, true
+	}
+	return ConfigChange{}, false
+}
+
+// splitTaskKey splits "<connector>-<n>"; connector names may hold dashes.
+func splitTaskKey(s string) (string, int, bool) {
+	i := strings.LastIndexByte(s, '-')
+	if i <= 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(s[i+1:])
+	if err != nil || n < 0 {
+		return "", 0, false
+	}
+	return s[:i], n, true
+}
+
+// PutConnector writes a connector config, after its target state when one
+// is given (Connect's order on create with an initial state).
+func (s *ConfigStore) PutConnector(ctx context.Context, name string, props map[string]string, target status.TargetState) error {
+	var recs []*kgo.Record
+	if target != "" {
+		v, err := encodeTarget(target)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, record(targetPrefix+name, v))
+	}
+	v, err := json.Marshal(propsValue{Properties: props})
+	if err != nil {
+		return fmt.Errorf("encoding connector config: %w", err)
+	}
+	recs = append(recs, record(connectorPrefix+name, v))
+	return s.log.SendAndRead(ctx, recs...)
+}
+
+// PutTarget writes a connector's target state.
+func (s *ConfigStore) PutTarget(ctx context.Context, name string, target status.TargetState) error {
+	v, err := encodeTarget(target)
+	if err != nil {
+		return err
+	}
+	return s.log.SendAndRead(ctx, record(targetPrefix+name, v))
+}
+
+// encodeTarget writes STOPPED as PAUSED in "state" so workers that only
+// know "state" keep its tasks from running.
+func encodeTarget(t status.TargetState) ([]byte, error) {
+	v := targetValue{State: string(t), StateV2: string(t)}
+	if t == status.TargetStopped {
+		v.State = string(status.TargetPaused)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding target state: %w", err)
+	}
+	return b, nil
+}
+
+// PutTaskConfigs writes a connector's task configs, then the commit record
+// that makes them effective together.
+func (s *ConfigStore) PutTaskConfigs(ctx context.Context, name string, tasks []map[string]string) error {
+	recs := make([]*kgo.Record, 0, len(tasks)+1)
+	for i, t := range tasks {
+		v, err := json.Marshal(propsValue{Properties: t})
+		if err != nil {
+			return fmt.Errorf("encoding task config: %w", err)
+		}
+		recs = append(recs, record(taskPrefix+name+"-"+strconv.Itoa(i), v))
+	}
+	v, _ := json.Marshal(commitValue{Tasks: len(tasks)})
+	recs = append(recs, record(commitPrefix+name, v))
+	return s.log.SendAndRead(ctx, recs...)
+}
+
+// RemoveConnector tombstones a connector's config and target state.
+func (s *ConfigStore) RemoveConnector(ctx context.Context, name string) error {
+	return s.log.SendAndRead(ctx, record(connectorPrefix+name, nil), record(targetPrefix+name, nil))
+}
+
+// PutRestart records a restart request for every worker to act on.
+func (s *ConfigStore) PutRestart(ctx context.Context, name string, req RestartRequest) error {
+	v, _ := json.Marshal(req)
+	return s.log.SendAndRead(ctx, record(restartPrefix+name, v))
+}

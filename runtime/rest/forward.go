@@ -1,0 +1,124 @@
+package rest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Forwarder is an error telling that another worker must serve the
+// request: the leader for config changes, the task's worker for a task
+// restart. An empty URL means no leader is known (a rebalance is under way).
+type Forwarder interface {
+	error
+	ForwardURL() string
+}
+
+// hopHeader counts forwards so a request never bounces between workers
+// whose views of the leader disagree (Connect allows two hops).
+const hopHeader = "X-Goconnect-Forwarded"
+
+const maxHops = 2
+
+// Connect's 409 messages for requests that cannot reach the right worker.
+const (
+	msgNoLeader    = "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."
+	msgConflicting = "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
+)
+
+// requestWriter carries the request (and its buffered body) to
+// writeError, which forwards when the herder asks for it.
+type requestWriter struct {
+	http.ResponseWriter
+	r    *http.Request
+	body []byte
+}
+
+// bufferBody keeps a copy of a write request's body for forwarding.
+func bufferBody(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return w
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		b = nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return &requestWriter{ResponseWriter: w, r: r, body: b}
+}
+
+var forwardClient = &http.Client{Timeout: 90 * time.Second}
+
+// forward replays the request on base and copies the answer back.
+func forward(rw *requestWriter, base string) {
+	hops, _ := strconv.Atoi(rw.r.Header.Get(hopHeader))
+	if base == "" {
+		writeErrorBody(rw.ResponseWriter, http.StatusConflict, msgNoLeader)
+		return
+	}
+	if hops >= maxHops {
+		writeErrorBody(rw.ResponseWriter, http.StatusConflict, msgConflicting)
+		return
+	}
+	ctx, cancel := context.WithTimeout(rw.r.Context(), 90*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, rw.r.Method, base+rw.r.URL.RequestURI(), bytes.NewReader(rw.body))
+	if err != nil {
+		writeErrorBody(rw.ResponseWriter, http.StatusInternalServerError, "Cannot forward the request: "+err.Error())
+		return
+	}
+	if ct := rw.r.Header.Get("Content-Type"); ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	req.Header.Set(hopHeader, strconv.Itoa(hops+1))
+	resp, err := forwardClient.Do(req)
+	if err != nil {
+		writeErrorBody(rw.ResponseWriter, http.StatusConflict, msgConflicting+": "+err.Error())
+		return
+	}
+	defer resp.Body.Close()
+	for _, h := range []string{"Content-Type", "Location"} {
+		if v := resp.Header.Get(h); v != "" {
+			rw.Header().Set(h, v)
+		}
+	}
+	rw.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(rw, resp.Body)
+}
+
+// asForward reports whether err asks for forwarding and w can do it.
+func asForward(w http.ResponseWriter, err error) (*requestWriter, string, bool) {
+	var f Forwarder
+	if !errors.As(err, &f) {
+		return nil, "", false
+	}
+	rw, ok := w.(*requestWriter)
+	if !ok {
+		return nil, "", false
+	}
+	return rw, f.ForwardURL(), true
+}
+
+// putTaskConfigs is the internal endpoint through which the worker running
+// a connector hands its task configs to the leader.
+func (s *Server) putTaskConfigs(w http.ResponseWriter, r *http.Request) {
+	tw, ok := s.cfg.Herder.(TaskConfigWriter)
+	if !ok {
+		writeError(w, newHTTPError(http.StatusNotFound, "HTTP 404 Not Found"))
+		return
+	}
+	var configs []map[string]string
+	if err := decodeBody(r, &configs); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := tw.PutTaskConfigs(r.Context(), r.PathValue("name"), configs); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
