@@ -102,9 +102,15 @@ func ParseStandalone(props map[string]string) (*Worker, error) {
 }
 
 func parse(props map[string]string, def *config.Def) (*Worker, error) {
+	w, _, err := parseValues(props, def)
+	return w, err
+}
+
+// parseValues also returns the parsed values, for the mode-specific keys.
+func parseValues(props map[string]string, def *config.Def) (*Worker, *config.Values, error) {
 	v, err := def.Parse(props)
 	if err != nil {
-		return nil, fmt.Errorf("invalid worker config: %w", err)
+		return nil, nil, fmt.Errorf("invalid worker config: %w", err)
 	}
 	w := &Worker{
 		Props:               props,
@@ -117,7 +123,7 @@ func parse(props map[string]string, def *config.Def) (*Worker, error) {
 	}
 	host, port, err := listenAddr(v.List(Listeners), v.Int(RestPort))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	w.RestAddr = host + ":" + strconv.Itoa(port)
 	advHost := v.String(RestAdvertisedHostName)
@@ -133,7 +139,7 @@ func parse(props map[string]string, def *config.Def) (*Worker, error) {
 		w.advertisedPort = true
 	}
 	w.WorkerID = advHost + ":" + strconv.Itoa(advPort)
-	return w, nil
+	return w, v, nil
 }
 
 // listenAddr picks the first http listener; rest.port serves when
