@@ -22,6 +22,8 @@ const usage = `goconnect — a Kafka Connect worker in Go
 
 Usage:
   goconnect standalone [flags] worker.properties [connector.json|connector.properties|folder ...]
+  goconnect distributed [flags] [worker.properties]   (no file: CONNECT_* environment, as the container)
+  goconnect healthcheck [url]                          (GET /connectors must answer 200)
   goconnect consume [flags] topic        print records of a topic (for trying things out)
   goconnect offsets get|set|reset [--url http://127.0.0.1:8083] [--file offsets.json] connector
                                          read or change a connector's offsets through the REST API
@@ -66,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "standalone":
 		err = runStandalone(ctx, args[1:], stdout, stderr)
+	case "distributed":
+		err = runDistributed(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		err = runHealthcheck(ctx, args[1:])
 	case "schema-registry":
 		err = runRegistry(ctx, args[1:], stderr)
 	case "consume":

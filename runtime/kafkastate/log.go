@@ -36,12 +36,14 @@ func EnsureTopic(ctx context.Context, adm *kadm.Client, spec TopicSpec, oneParti
 	compact := "compact"
 	configs["cleanup.policy"] = &compact
 	resp, err := adm.CreateTopic(ctx, spec.Partitions, spec.Replication, configs, spec.Name)
+	if err == nil {
+		err = resp.Err
+	}
 	switch {
-	case err == nil && resp.Err == nil:
-		return nil
-	case err == nil && errors.Is(resp.Err, kerr.TopicAlreadyExists):
 	case err == nil:
-		return fmt.Errorf("creating internal topic %s: %w", spec.Name, resp.Err)
+		return nil
+	case errors.Is(err, kerr.TopicAlreadyExists):
+		// Another worker created it first.
 	default:
 		return fmt.Errorf("creating internal topic %s: %w", spec.Name, err)
 	}

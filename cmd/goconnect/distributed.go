@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/goconnect/goconnect/runtime/distributed"
+	"github.com/goconnect/goconnect/runtime/healthcheck"
+	"github.com/goconnect/goconnect/runtime/kafkaready"
+	"github.com/goconnect/goconnect/runtime/kafkastate"
+	"github.com/goconnect/goconnect/runtime/logging"
+	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/rest"
+	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/worker"
+	"github.com/goconnect/goconnect/runtime/workerconfig"
+)
+
+// runDistributed is connect-distributed: with a file, its properties
+// (CONNECT_* variables override them); without, the container's
+// environment alone, checked as cp-kafka-connect checks it.
+func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fs := flag.NewFlagSet("distributed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	logLevel := fs.String("log-level", envOr("CONNECT_LOG4J_ROOT_LOGLEVEL", "INFO"), "log level: DEBUG, INFO, WARN, ERROR")
+	logJSON := fs.Bool("log-json", false, "write logs as JSON lines")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: goconnect distributed [flags] [worker.properties]\n\nWithout a file the worker is configured from CONNECT_* variables, as the cp-kafka-connect image is.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rootLevel := new(slog.LevelVar)
+	rootLevel.Set(logging.ParseLevel(*logLevel))
+	log := newLogger(stderr, rootLevel, *logJSON)
+
+	environ := os.Environ()
+	var props map[string]string
+	if fs.NArg() == 0 {
+		if err := workerconfig.CheckContainerEnv(environ); err != nil {
+			return err
+		}
+		props = workerconfig.FromEnv(environ)
+		workerconfig.ContainerDefaults(props, environ)
+	} else {
+		var err error
+		if props, err = readWorkerProps(fs.Arg(0)); err != nil {
+			return err
+		}
+	}
+	if ignored := workerconfig.IgnoredKeys(props); len(ignored) > 0 {
+		log.Info("settings of the Java worker or its image are ignored", "keys", strings.Join(ignored, ","))
+	}
+	if ignored := workerconfig.IgnoredEnv(environ); len(ignored) > 0 {
+		log.Info("environment of the Java image is ignored", "variables", strings.Join(ignored, ","))
+	}
+	cfg, err := workerconfig.ParseDistributed(props)
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	if err := kafkaready.Wait(ctx, cfg.BootstrapServers, cfg.KafkaReadyMinBrokers, cfg.KafkaReadyTimeout, log); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.RestAddr)
+	if err != nil {
+		return fmt.Errorf("REST listener on %s: %w", cfg.RestAddr, err)
+	}
+	cfg.AdoptListenPort(ln.Addr().(*net.TCPAddr).Port)
+	reg := plugins.Builtin()
+	board := status.NewBoard()
+	h, err := distributed.Start(ctx, distributed.Config{Worker: cfg, Registry: reg, LocalBoard: board, Log: log,
+		NewWorker: func(offsets *kafkastate.OffsetStore) *worker.Worker {
+			return worker.New(cfg.Worker, reg, offsets, board, log)
+		}})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := rest.New(rest.Config{Herder: h, Loggers: rest.NewLoggers(rootLevel), Commit: version, Log: log})
+	srv.SetReady()
+	srvCtx, stopSrv := context.WithCancel(ctx)
+	defer stopSrv()
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Serve(srvCtx, ln) }()
+	log.Info("goconnect distributed worker started", "worker_id", cfg.WorkerID, "group.id", cfg.GroupID,
+		"rest", ln.Addr().String(), "bootstrap.servers", strings.Join(cfg.BootstrapServers, ","))
+	srvStopped := false
+	select {
+	case <-ctx.Done():
+	case err := <-srvDone:
+		srvStopped = true
+		log.Error("REST server stopped", "error", err)
+	}
+	log.Info("shutting down: stopping tasks, committing offsets, leaving the group")
+	if err := h.Stop(context.Background()); err != nil {
+		log.Error("graceful shutdown incomplete", "error", err)
+	}
+	stopSrv()
+	if !srvStopped {
+		<-srvDone
+	}
+	log.Info("goconnect stopped")
+	return nil
+}
+
+// runHealthcheck is the container's healthcheck: GET /connectors wants 200.
+func runHealthcheck(ctx context.Context, args []string) error {
+	url := healthcheck.URL(os.Environ())
+	if len(args) > 0 {
+		url = args[0]
+	}
+	return healthcheck.Healthcheck(ctx, url)
+}
