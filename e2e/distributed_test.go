@@ -424,4 +424,3 @@ func firstRatings(t *testing.T, topic string, n int) []int64 {
 func head(ids []int64) []int64 {
 	return ids[:min(len(ids), 5)]
 }
-
