@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -192,4 +194,48 @@ listeners=http://127.0.0.1:0
 	}
 	checkCustomer(t, all[23], topic, 43, map[string]any{"first_name": "Astley", "last_name": "Rick"})
 	checkCustomer(t, all[24], topic, 43, nil)
+}
+
+// TestMySQLSourcePurgedBinlogFails: a stored binlog position the server no
+// longer has puts the task in FAILED with a message asking for a new
+// snapshot. The offset names a binlog file the server never had, which it
+// reports exactly like a purged one (PURGE BINARY LOGS would break the
+// other users of the shared server).
+func TestMySQLSourcePurgedBinlogFails(t *testing.T) {
+	dir := t.TempDir()
+	prefix := fmt.Sprintf("purged%d", time.Now().UnixNano())
+	host, port, _ := strings.Cut(mariaDBAddr, ":")
+	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf(`bootstrap.servers=%s
+key.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+offset.storage.file.filename=%s
+listeners=http://127.0.0.1:0
+`, kafkaAddr, filepath.Join(dir, "connect.offsets")))
+	w := startWorker(t, "standalone", filepath.Join(dir, "worker.properties"))
+	rest := restURL(t, w)
+	do := func(method, path, body string, want int) {
+		t.Helper()
+		req, _ := http.NewRequest(method, rest+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+	}
+	do(http.MethodPost, "/connectors", fmt.Sprintf(`{"name":"purged","initial_state":"STOPPED","config":{
+  "connector.class":"io.debezium.connector.mysql.MySqlConnector",
+  "database.hostname":%q,"database.port":%q,"database.user":"debezium","database.password":"dbz",
+  "database.server.id":"4244","topic.prefix":%q,"table.include.list":"demo.CUSTOMERS","include.schema.changes":"false"}}`,
+		host, port, prefix), http.StatusCreated)
+	do(http.MethodPatch, "/connectors/purged/offsets", fmt.Sprintf(`{"offsets":[{"partition":{"server":%q},"offset":{"file":"mysql-bin.999999","pos":4}}]}`, prefix), http.StatusOK)
+	do(http.MethodPut, "/connectors/purged/resume", "", http.StatusAccepted)
+	waitTaskState(t, rest, "purged", "FAILED", 60*time.Second)
+	if _, trace := taskState(t, rest, "purged"); !strings.Contains(trace, "no longer available on the server") || !strings.Contains(trace, "Re-snapshot") {
+		t.Fatalf("FAILED trace does not ask for a re-snapshot: %s", trace)
+	}
 }

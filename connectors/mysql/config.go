@@ -43,13 +43,18 @@ const (
 	keySkippedOps       = "skipped.operations"
 	keyHeartbeatMs      = "heartbeat.interval.ms"
 	keyHeartbeatPrefix  = "topic.heartbeat.prefix"
+	keyHistoryTopic     = "schema.history.internal.kafka.topic"
+	keyHistoryServers   = "schema.history.internal.kafka.bootstrap.servers"
+	keyHistoryTopic1    = "database.history.kafka.topic"             // 1.x name
+	keyHistoryServers1  = "database.history.kafka.bootstrap.servers" // 1.x name
+	keyTxMetadata       = "provide.transaction.metadata"
+	keyTopicTransaction = "topic.transaction"
 )
 
 // unsupported lists keys that change Debezium's output and are not
 // implemented yet, with the value that is fine (the default); anything
 // else is rejected rather than silently ignored.
 var unsupported = []struct{ key, ok string }{
-	{"provide.transaction.metadata", "false"},
 	{"include.query", "false"},
 	{"binary.handling.mode", "bytes"},
 	{"column.include.list", ""},
@@ -93,7 +98,7 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keyDecimalMode, Type: config.TypeString, Default: "precise", Validator: oneOf("precise", "double", "string"), Importance: config.Medium, Doc: "Specify how DECIMAL and NUMERIC columns should be represented in change events."}).
 		Define(config.Key{Name: keyTimePrecision, Type: config.TypeString, Default: "adaptive_time_microseconds", Validator: config.Func("[adaptive_time_microseconds, connect]", validTimePrecision), Importance: config.Medium, Doc: "Time, date, and timestamps can be represented with different kinds of precisions."}).
 		Define(config.Key{Name: keyBigintUnsigned, Type: config.TypeString, Default: "long", Validator: oneOf("long", "precise"), Importance: config.Medium, Doc: "Specify how BIGINT UNSIGNED columns should be represented in change events."}).
-		Define(config.Key{Name: keySchemaChanges, Type: config.TypeBoolean, Default: "true", Importance: config.Medium, Doc: "Whether the connector should publish changes in the database schema to a Kafka topic named after the topic prefix (accepted; not emitted by goconnect yet)."}).
+		Define(config.Key{Name: keySchemaChanges, Type: config.TypeBoolean, Default: "true", Importance: config.Medium, Doc: "Whether the connector should publish changes in the database schema to a Kafka topic named after the topic prefix."}).
 		Define(config.Key{Name: keyMaxBatch, Type: config.TypeInt, Default: "2048", Validator: config.AtLeast(1), Importance: config.Medium, Doc: "Maximum size of each batch of source records."}).
 		Define(config.Key{Name: keyPollInterval, Type: config.TypeLong, Default: "500", Validator: config.AtLeast(0), Importance: config.Medium, Doc: "Time to wait for new change events to appear after receiving no events, in milliseconds."}).
 		Define(config.Key{Name: keyTopicDelimiter, Type: config.TypeString, Default: ".", Importance: config.Low, Doc: "Delimiter for topic name."}).
@@ -102,6 +107,12 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keySkippedOps, Type: config.TypeList, Default: "t", Importance: config.Low, Doc: "The comma-separated list of operations to skip during streaming: c, u, d, t, or none."}).
 		Define(config.Key{Name: keyHeartbeatMs, Type: config.TypeInt, Default: "0", Validator: config.AtLeast(0), Importance: config.Medium, Doc: "Length of an interval in milli-seconds in in which the connector periodically sends heartbeat messages to a heartbeat topic. Use 0 to disable heartbeat messages."}).
 		Define(config.Key{Name: keyHeartbeatPrefix, Type: config.TypeString, Default: "__debezium-heartbeat", Importance: config.Low, Doc: "The prefix that is used to name heartbeat topics."}).
+		Define(config.Key{Name: keyHistoryTopic, Type: config.TypeString, Importance: config.High, Doc: "The name of the topic for the database schema history."}).
+		Define(config.Key{Name: keyHistoryServers, Type: config.TypeList, Importance: config.High, Doc: "A list of host/port pairs that the connector will use for establishing the initial connection to the Kafka cluster for retrieving database schema history previously stored by the connector."}).
+		Define(config.Key{Name: keyHistoryTopic1, Type: config.TypeString, Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.kafka.topic."}).
+		Define(config.Key{Name: keyHistoryServers1, Type: config.TypeList, Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.kafka.bootstrap.servers."}).
+		Define(config.Key{Name: keyTxMetadata, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Enables transaction metadata extraction together with event counting."}).
+		Define(config.Key{Name: keyTopicTransaction, Type: config.TypeString, Default: "transaction", Importance: config.Low, Doc: "The name of the transaction metadata topic, after the topic prefix."}).
 		Define(config.Key{Name: keyConnectTimeoutMs, Type: config.TypeLong, Default: "30000", Validator: config.AtLeast(1), Importance: config.Low, Doc: "Maximum time to wait after trying to connect to the database before timing out, in milliseconds."})
 }
 
@@ -150,6 +161,10 @@ type settings struct {
 	skipped              map[string]bool
 	heartbeat            time.Duration
 	heartbeatTopic       string
+	historyTopic         string   // empty: no schema history
+	historyServers       []string // bootstrap servers of the history topic
+	txMetadata           bool
+	txTopic              string
 }
 
 var prefixRe = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
@@ -193,6 +208,18 @@ func parse(props map[string]string) (*settings, error) {
 	}
 	s.heartbeat = time.Duration(v.Int(keyHeartbeatMs)) * time.Millisecond
 	s.heartbeatTopic = v.String(keyHeartbeatPrefix) + s.delimiter + s.prefix
+	s.historyTopic = strings.TrimSpace(v.String(keyHistoryTopic))
+	if s.historyTopic == "" {
+		s.historyTopic = strings.TrimSpace(v.String(keyHistoryTopic1))
+	}
+	if s.historyServers = v.List(keyHistoryServers); len(s.historyServers) == 0 {
+		s.historyServers = v.List(keyHistoryServers1)
+	}
+	if s.historyTopic != "" && len(s.historyServers) == 0 {
+		return nil, &config.Error{Key: keyHistoryServers, Value: "", Message: "The 'schema.history.internal.kafka.bootstrap.servers' value is invalid: A value is required"}
+	}
+	s.txMetadata = v.Bool(keyTxMetadata)
+	s.txTopic = s.prefix + s.delimiter + v.String(keyTopicTransaction)
 	s.skipped = map[string]bool{}
 	for _, op := range v.List(keySkippedOps) {
 		switch op = strings.ToLower(strings.TrimSpace(op)); op {

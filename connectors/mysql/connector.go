@@ -97,6 +97,13 @@ type Task struct {
 	// tables caches captured tables by "db.table"; only the run goroutine
 	// touches it.
 	tables map[string]*table
+	// included caches the table filter's verdicts by "db.table".
+	included map[string]bool
+	// history is the schema history topic (nil when not configured).
+	history *history
+	sc      *schemaChangeSchemas
+	// txKey, txValue and txColl are the transaction topic's schemas.
+	txKey, txValue, txColl *data.Schema
 
 	out    chan connect.SourceRecord
 	errMu  sync.Mutex
@@ -119,8 +126,21 @@ func (t *Task) Start(ctx context.Context, tc connect.SourceTaskContext, props ma
 	t.log = slog.Default().With("connector", "mysql", "server", st.prefix)
 	t.now = time.Now
 	t.tables = map[string]*table{}
-	if st.schemaChanges {
-		t.log.Warn("include.schema.changes=true: schema change events are not emitted by goconnect yet")
+	t.included = map[string]bool{}
+	t.sc = newSchemaChangeSchemas(t.src)
+	t.txKey = data.StructBuilder().Name("io.debezium.connector.common.TransactionMetadataKey").Version(1).
+		Field("id", data.StringSchema).MustBuild()
+	t.txColl = data.StructBuilder().Name("event.collection").Version(1).
+		Field("data_collection", data.StringSchema).Field("event_count", data.Int64Schema).MustBuild()
+	t.txValue = data.StructBuilder().Name("io.debezium.connector.common.TransactionMetadataValue").Version(1).
+		Field("status", data.StringSchema).
+		Field("id", data.StringSchema).
+		Field("event_count", data.OptionalInt64).
+		Field("data_collections", data.ArrayOf(t.txColl).Optional().MustBuild()).
+		Field("ts_ms", data.Int64Schema).
+		MustBuild()
+	if st.historyTopic == "" {
+		t.log.Warn("no schema.history.internal.kafka.topic: table structures are read from the server, so events older than a DDL cannot be decoded after a restart")
 	}
 	off, err := tc.Offsets().Offset(ctx, t.partition)
 	if err != nil {
@@ -151,7 +171,21 @@ type position struct {
 	file                string
 	pos                 uint32
 	skipEvents, skipRow int64
-	snapshotting        bool // the stored offset is from an unfinished snapshot
+	snapshotting        bool   // the stored offset is from an unfinished snapshot
+	gtids               string // completed GTID set, "" when unknown
+	// txID and txCounts restore transaction metadata when a restart lands
+	// inside a transaction.
+	txID     string
+	txCounts map[string]int64
+}
+
+// offsetMap is the position in offset form, for history comparisons.
+func (p *position) offsetMap() map[string]any {
+	m := map[string]any{"file": p.file, "pos": int64(p.pos), "event": p.skipEvents, "row": p.skipRow}
+	if p.snapshotting {
+		m["snapshot"] = true
+	}
+	return m
 }
 
 func parseOffset(off map[string]any) (*position, error) {
@@ -169,6 +203,18 @@ func parseOffset(off map[string]any) (*position, error) {
 	p.skipEvents, _ = offsetInt(off["event"])
 	p.skipRow, _ = offsetInt(off["row"])
 	p.snapshotting = offsetBool(off["snapshot"])
+	p.gtids, _ = off["gtids"].(string)
+	p.txID, _ = off["transaction_id"].(string)
+	for k, v := range off {
+		if name, ok := strings.CutPrefix(k, "transaction_data_collection_order_"); ok {
+			if n, ok := offsetInt(v); ok {
+				if p.txCounts == nil {
+					p.txCounts = map[string]int64{}
+				}
+				p.txCounts[name] = n
+			}
+		}
+	}
 	return p, nil
 }
 
@@ -241,6 +287,12 @@ func (t *Task) run(ctx context.Context, start *position) error {
 		}
 	}()
 	t.mariaDB = strings.Contains(strings.ToLower(conn.GetServerVersion()), "mariadb")
+	if t.st.historyTopic != "" {
+		if t.history, err = openHistory(ctx, t.st); err != nil {
+			return err
+		}
+		defer t.history.close()
+	}
 	mode := t.st.snapshotMode
 	needSnapshot := false
 	switch {
@@ -260,6 +312,23 @@ func (t *Task) run(ctx context.Context, start *position) error {
 	} else if start == nil {
 		// snapshot.mode=never without offsets: the oldest binlog.
 		start = &position{pos: 4}
+	} else {
+		if start.gtids == "" && start.file != "" {
+			ok, err := binlogAvailable(conn, start.file)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return purgedError(start.file, start.pos, "", nil)
+			}
+		}
+		if t.history != nil {
+			if len(t.history.records) == 0 {
+				t.log.Warn("the schema history topic is empty although offsets exist: table structures are read from the server", "topic", t.st.historyTopic)
+			} else if err := t.recoverSchemas(start); err != nil {
+				return err
+			}
+		}
 	}
 	if mode == snapInitialOnly {
 		t.log.Info("snapshot.mode=initial_only: not streaming")
@@ -304,7 +373,7 @@ func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (
 		return nil
 	}
 	defer func() { _ = unlock() }()
-	file, pos, err := binlogPosition(conn)
+	file, pos, gtids, err := binlogPosition(conn, t.mariaDB)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
@@ -329,9 +398,12 @@ func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (
 			return nil, err
 		}
 	}
-	t.log.Info("snapshot started", "file", file, "pos", pos, "tables", len(tables), "data", withData)
+	if err := t.snapshotSchemas(ctx, conn, tables, file, pos, gtids); err != nil {
+		return nil, err
+	}
+	t.log.Info("snapshot started", "file", file, "pos", pos, "gtids", gtids, "tables", len(tables), "data", withData)
 	if withData {
-		if err := t.snapshotData(ctx, conn, tables, file, pos); err != nil {
+		if err := t.snapshotData(ctx, conn, tables, file, pos, gtids); err != nil {
 			_, _ = conn.Execute("ROLLBACK")
 			return nil, err
 		}
@@ -343,7 +415,7 @@ func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (
 		return nil, err
 	}
 	t.log.Info("snapshot completed", "file", file, "pos", pos)
-	return &position{file: file, pos: pos}, nil
+	return &position{file: file, pos: pos, gtids: gtids}, nil
 }
 
 // snapshotRow is a snapshot record waiting for its marker to be known.
@@ -352,7 +424,7 @@ type snapshotRow struct {
 	marker string
 }
 
-func (t *Task) snapshotData(ctx context.Context, conn *client.Conn, tables []*table, file string, pos uint32) error {
+func (t *Task) snapshotData(ctx context.Context, conn *client.Conn, tables []*table, file string, pos uint32, gtids string) error {
 	// Debezium holds back one record so that the last one can be marked
 	// "last" and carry the completed-snapshot offset.
 	var held *snapshotRow
@@ -370,6 +442,9 @@ func (t *Task) snapshotData(ctx context.Context, conn *client.Conn, tables []*ta
 		}
 		src.PutIndex(4, marker)
 		off := map[string]any{"file": file, "pos": int64(pos), "ts_sec": src.RawIndex(3).(int64) / 1000}
+		if gtids != "" {
+			off["gtids"] = gtids
+		}
 		if !final {
 			off["snapshot"] = true
 		}
@@ -438,21 +513,23 @@ func (t *Task) snapshotRecord(tb *table, vals []any, file string, pos uint32) (c
 		return connect.SourceRecord{}, err
 	}
 	now := t.now()
-	src := t.sourceStruct(tb, now.UnixMilli()*int64(time.Millisecond), 0, file, int64(pos), 0, nil)
+	src := t.sourceStruct(tb.db, tb.name, now.UnixMilli()*int64(time.Millisecond), 0, file, int64(pos), 0, nil)
 	return t.record(tb, "r", nil, after, src, nil, now), nil
 }
 
 // sourceStruct builds the source block; tsNanos is the change time.
-func (t *Task) sourceStruct(tb *table, tsNanos int64, serverID uint32, file string, pos int64, row int32, thread *int64) *data.Struct {
+func (t *Task) sourceStruct(db, tableName string, tsNanos int64, serverID uint32, file string, pos int64, row int32, thread *int64) *data.Struct {
 	s := data.NewStruct(t.src)
 	s.PutIndex(0, Version)
 	s.PutIndex(1, "mysql")
 	s.PutIndex(2, t.st.prefix)
 	s.PutIndex(3, tsNanos/int64(time.Millisecond))
-	s.PutIndex(5, tb.db)
+	s.PutIndex(5, db)
 	s.PutIndex(7, tsNanos/int64(time.Microsecond))
 	s.PutIndex(8, tsNanos)
-	s.PutIndex(9, tb.name)
+	if tableName != "" {
+		s.PutIndex(9, tableName)
+	}
 	s.PutIndex(10, int64(serverID))
 	s.PutIndex(12, file)
 	s.PutIndex(13, pos)

@@ -34,6 +34,7 @@ func liveProps(prefix string) map[string]string {
 	return map[string]string{
 		"database.hostname": "127.0.0.1", "database.port": "3307", "database.user": "debezium", "database.password": "dbz",
 		"database.server.id": "184054", "topic.prefix": prefix, "table.include.list": "demo.CUSTOMERS", "poll.interval.ms": "100",
+		"include.schema.changes": "false",
 	}
 }
 

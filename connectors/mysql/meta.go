@@ -45,7 +45,9 @@ func str(r *gomysql.Result, row, col int) (string, bool) {
 		return "", false
 	}
 	s, _ := r.GetString(row, col)
-	return s, true
+	// GetString aliases the result's buffer, which go-mysql pools and
+	// reuses once the result is closed.
+	return strings.Clone(s), true
 }
 
 // capturedTables lists the base tables the filter includes, sorted.
@@ -70,7 +72,7 @@ func capturedTables(c *client.Conn, f *filter) ([][2]string, error) {
 // loadTable reads one table's columns and key from information_schema and
 // builds its schemas. It returns nil when the table does not exist.
 func (t *Task) loadTable(c *client.Conn, db, name string) (*table, error) {
-	r, err := c.Execute("SELECT COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_SET_NAME" +
+	r, err := c.Execute("SELECT COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_SET_NAME, CHARACTER_MAXIMUM_LENGTH, EXTRA" +
 		" FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + quoteLit(db) + " AND TABLE_NAME = " + quoteLit(name) + " ORDER BY ORDINAL_POSITION")
 	if err != nil {
 		return nil, fmt.Errorf("reading columns of %s.%s: %w", db, name, err)
@@ -105,8 +107,15 @@ func (t *Task) loadTable(c *client.Conn, db, name string) (*table, error) {
 			col.fsp, _ = strconv.Atoi(s)
 		}
 		if cs, ok := str(r, i, 8); ok {
+			col.charset = cs
 			col.latin1 = strings.EqualFold(cs, "latin1")
 		}
+		if l, ok := str(r, i, 9); ok {
+			col.charLen, _ = strconv.ParseInt(l, 10, 64)
+		}
+		extra, _ := str(r, i, 10)
+		col.autoInc = strings.Contains(strings.ToLower(extra), "auto_increment")
+		col.mariaDB = t.mariaDB
 		if err := mapColumn(col, t.st, t.mariaDB); err != nil {
 			// Retrying cannot help an unsupported column type.
 			return nil, fatalError{fmt.Errorf("table %s.%s: %w", db, name, err)}
@@ -116,6 +125,13 @@ func (t *Task) loadTable(c *client.Conn, db, name string) (*table, error) {
 	}
 	if tb.keyIdx, err = keyColumns(c, db, name, tb.cols, byName); err != nil {
 		return nil, err
+	}
+	if cr, err := c.Execute("SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + quoteLit(db) + " AND TABLE_NAME = " + quoteLit(name)); err == nil {
+		if cr.RowNumber() > 0 {
+			coll, _ := str(cr, 0, 0)
+			tb.charset, _, _ = strings.Cut(coll, "_") // utf8mb4_general_ci → utf8mb4
+		}
+		cr.Close()
 	}
 	if err := tb.buildSchemas(t.st, t.src, t.tx); err != nil {
 		return nil, err
@@ -164,23 +180,38 @@ func keyColumns(c *client.Conn, db, name string, cols []*column, byName map[stri
 	return nil, nil
 }
 
-// binlogPosition reads SHOW MASTER STATUS.
-func binlogPosition(c *client.Conn) (string, uint32, error) {
+// binlogPosition reads SHOW MASTER STATUS and the executed GTID set:
+// MySQL's Executed_Gtid_Set column, MariaDB's gtid_binlog_pos.
+func binlogPosition(c *client.Conn, mariaDB bool) (string, uint32, string, error) {
 	r, err := c.Execute("SHOW MASTER STATUS")
 	if err != nil {
-		return "", 0, fmt.Errorf("reading binlog position: %w", err)
+		return "", 0, "", fmt.Errorf("reading binlog position: %w", err)
 	}
 	defer r.Close()
 	if r.RowNumber() == 0 {
-		return "", 0, fmt.Errorf("reading binlog position: binary logging is not enabled on the server")
+		return "", 0, "", fmt.Errorf("reading binlog position: binary logging is not enabled on the server")
 	}
 	file, _ := str(r, 0, 0)
 	p, _ := str(r, 0, 1)
 	pos, err := strconv.ParseUint(p, 10, 32)
 	if err != nil {
-		return "", 0, fmt.Errorf("reading binlog position: bad position %q: %w", p, err)
+		return "", 0, "", fmt.Errorf("reading binlog position: bad position %q: %w", p, err)
 	}
-	return file, uint32(pos), nil
+	var gtids string
+	if mariaDB {
+		g, err := c.Execute("SELECT @@global.gtid_binlog_pos")
+		if err != nil {
+			return "", 0, "", fmt.Errorf("reading gtid_binlog_pos: %w", err)
+		}
+		if g.RowNumber() > 0 {
+			gtids, _ = str(g, 0, 0)
+		}
+		g.Close()
+	} else if r.ColumnNumber() >= 5 {
+		gtids, _ = str(r, 0, 4)
+	}
+	gtids = strings.NewReplacer("\n", "", "\r", "").Replace(gtids)
+	return file, uint32(pos), gtids, nil
 }
 
 // binlogAvailable reports whether the server still has the binlog file.

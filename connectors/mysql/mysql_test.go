@@ -64,7 +64,7 @@ func TestParseConfig(t *testing.T) {
 		"bad regex":         with("database.include.list", "(x"),
 		"bad snapshot mode": with("snapshot.mode", "sometimes"),
 		"percona locking":   with("snapshot.locking.mode", "minimal_percona"),
-		"tx metadata":       with("provide.transaction.metadata", "true"),
+		"history no server": with("schema.history.internal.kafka.topic", "h"),
 		"column filter":     with("column.exclude.list", "a.b.c"),
 		"bad skipped op":    with("skipped.operations", "c,x"),
 	} {
@@ -236,7 +236,7 @@ func TestEnvelopeJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	th := int64(7)
-	src := task.sourceStruct(tb, 1705314600*int64(time.Second), 223344, "mysql-bin.000003", 154, 0, &th)
+	src := task.sourceStruct(tb.db, tb.name, 1705314600*int64(time.Second), 223344, "mysql-bin.000003", 154, 0, &th)
 	now := time.Unix(0, 1705314600123456789)
 	recs := task.changeRecords(tb, "c", nil, after, src, map[string]any{}, now)
 	if len(recs) != 1 || recs[0].Topic != "dbserver1.inventory.customers" {
@@ -330,7 +330,7 @@ func BenchmarkRowConvert(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		src := task.sourceStruct(tb, now.UnixNano(), 1, "mysql-bin.000001", 4, 0, nil)
+		src := task.sourceStruct(tb.db, tb.name, now.UnixNano(), 1, "mysql-bin.000001", 4, 0, nil)
 		_ = task.changeRecords(tb, "c", nil, after, src, map[string]any{"file": "mysql-bin.000001"}, now)
 	}
 }

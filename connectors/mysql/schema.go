@@ -73,13 +73,20 @@ type column struct {
 	// latin1 columns arrive as raw cp1252 bytes from the binlog and, with
 	// character_set_results=NULL, from the snapshot too.
 	latin1 bool
-	kind   kind
-	schema *data.Schema
+	// charset, charLen, autoInc and mariaDB are kept for the schema
+	// history's column documents (defaults are quoted on MariaDB).
+	charset string
+	charLen int64
+	autoInc bool
+	mariaDB bool
+	kind    kind
+	schema  *data.Schema
 }
 
 // table is a captured table with its Connect schemas.
 type table struct {
 	db, name    string
+	charset     string // the table's default charset, for schema history
 	cols        []*column
 	keyIdx      []int
 	topic       string

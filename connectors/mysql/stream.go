@@ -53,6 +53,18 @@ type streamState struct {
 	tsSec         int64
 	serverID      uint32
 	lastHeartbeat time.Time
+	gtids         *gtidState
+	tx            txState
+}
+
+// txState is Debezium's TransactionContext: the transaction's id and
+// event counts, for provide.transaction.metadata.
+type txState struct {
+	id      string // "" until the first captured event of the transaction
+	total   int64
+	counts  map[string]int64
+	order   []string // tables in order of their first event
+	restore *position
 }
 
 // offset is the source offset of row i (0-based) of the current event.
@@ -67,6 +79,9 @@ func (s *streamState) offset(h *replication.EventHeader, rowsDone int64) map[str
 	if rowsDone != 0 {
 		off["row"] = int32(rowsDone)
 	}
+	if g := s.gtids.offsetValue(); g != "" {
+		off["gtids"] = g
+	}
 	return off
 }
 
@@ -77,6 +92,13 @@ const maxBackoff = 30 * time.Second
 func (t *Task) stream(ctx context.Context, meta *client.Conn, start *position) error {
 	s := &streamState{file: start.file, restartPos: start.pos, skipEvents: start.skipEvents, skipRow: start.skipRow}
 	s.skipPending = s.skipEvents > 0 || s.skipRow > 0
+	var err error
+	if s.gtids, err = newGtidState(t.mariaDB, start.gtids); err != nil {
+		return err
+	}
+	if s.skipPending && start.txID != "" {
+		s.tx.restore = start // a restart inside a transaction continues its counts
+	}
 	// stream owns meta from here on.
 	defer func() {
 		if meta != nil {
@@ -111,6 +133,10 @@ func (t *Task) stream(ctx context.Context, meta *client.Conn, start *position) e
 		}
 		s.skipPending = s.skipEvents > 0 || s.skipRow > 0
 		s.inTx, s.eventsInTx, s.skipping = false, 0, false
+		if s.tx.id != "" && s.skipPending {
+			s.tx.restore = &position{txID: s.tx.id, txCounts: s.tx.counts}
+		}
+		s.tx = txState{restore: s.tx.restore}
 		if meta != nil {
 			meta.Close()
 			meta = nil
@@ -152,14 +178,30 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 		Logger: slog.New(minLevel{h: t.log.Handler(), min: slog.LevelWarn}),
 	})
 	defer syncer.Close()
-	streamer, err := syncer.StartSync(gomysql.Position{Name: s.file, Pos: s.restartPos})
+	gset, err := s.gtids.startSet()
 	if err != nil {
+		return fatalError{fmt.Errorf("stored gtids: %w", err)}
+	}
+	var streamer *replication.BinlogStreamer
+	if gset != nil {
+		// Resume by GTID, as Debezium does when the offset has them.
+		streamer, err = syncer.StartSyncGTID(gset)
+	} else {
+		streamer, err = syncer.StartSync(gomysql.Position{Name: s.file, Pos: s.restartPos})
+	}
+	if err != nil {
+		if isPurged(err) {
+			return purgedError(s.file, s.restartPos, s.gtids.offsetValue(), err)
+		}
 		return fmt.Errorf("starting binlog stream at %s:%d: %w", s.file, s.restartPos, err)
 	}
-	t.log.Info("streaming binlog", "file", s.file, "pos", s.restartPos, "event", s.skipEvents, "row", s.skipRow)
+	t.log.Info("streaming binlog", "file", s.file, "pos", s.restartPos, "gtids", s.gtids.offsetValue(), "event", s.skipEvents, "row", s.skipRow)
 	for {
 		ev, err := streamer.GetEvent(ctx)
 		if err != nil {
+			if isPurged(err) {
+				return purgedError(s.file, s.restartPos, s.gtids.offsetValue(), err)
+			}
 			return fmt.Errorf("reading binlog: %w", err)
 		}
 		if err := t.handleEvent(ctx, meta, s, ev); err != nil {
@@ -192,8 +234,15 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 	case *replication.FormatDescriptionEvent, *replication.HeartbeatEvent:
 		counted = false
 	case *replication.MariadbGTIDEvent:
+		// The header's server id is the originating server (the event body
+		// has it only in newer formats), as Debezium builds it.
+		s.gtids.begin(fmt.Sprintf("%d-%d-%d", e.GTID.DomainID, h.ServerID, e.GTID.SequenceNumber))
 		if e.Flags&replication.BINLOG_MARIADB_FL_STANDALONE == 0 {
 			t.beginTx(s, start, nil)
+		}
+	case *replication.GTIDEvent:
+		if next, err := e.GTIDNext(); err == nil {
+			s.gtids.begin(next.String())
 		}
 	case *replication.QueryEvent:
 		q := strings.TrimSpace(string(e.Query))
@@ -207,15 +256,24 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 				s.thread = &th
 			}
 		case strings.EqualFold(q, "COMMIT"):
+			if err := t.endTx(ctx, s, h); err != nil {
+				return err
+			}
 			s.commit(h.LogPos)
 			counted = false
 		default:
-			// DDL: forget the cached schemas so the next table map
-			// re-reads them. Events older than the current structure
-			// need schema history, which is not implemented yet.
-			t.tables = map[string]*table{}
+			if !s.inTx {
+				// Outside a transaction a statement completes its GTID.
+				s.gtids.commit()
+			}
+			if err := t.handleDDL(ctx, meta, s, h, start, e); err != nil {
+				return err
+			}
 		}
 	case *replication.XIDEvent:
+		if err := t.endTx(ctx, s, h); err != nil {
+			return err
+		}
 		s.commit(h.LogPos)
 		counted = false
 	case *replication.TableMapEvent:
@@ -246,6 +304,9 @@ func (t *Task) maybeHeartbeat(ctx context.Context, s *streamState) error {
 	}
 	s.lastHeartbeat = t.now()
 	off := map[string]any{"file": s.file, "pos": int64(s.restartPos)}
+	if g := s.gtids.offsetValue(); g != "" {
+		off["gtids"] = g
+	}
 	if s.tsSec != 0 {
 		off["ts_sec"] = s.tsSec
 	}
@@ -270,6 +331,8 @@ func (t *Task) beginTx(s *streamState, start uint32, thread *int64) {
 func (s *streamState) commit(end uint32) {
 	s.inTx, s.restartPos, s.eventsInTx, s.thread, s.skipping = false, end, 0, nil, false
 	s.emittedEvents, s.emittedRow = 0, 0
+	s.gtids.commit()
+	s.tx = txState{}
 }
 
 // tableFor makes sure a captured table's schema is cached and matches the
@@ -278,7 +341,15 @@ func (s *streamState) commit(end uint32) {
 // schema history a mismatch that persists is fatal: decoding old events
 // with a newer structure would produce wrong records.
 func (t *Task) tableFor(meta *client.Conn, db, name string, ncols int, names []string) error {
-	if !t.st.filter.includeTable(db, name) {
+	// A table map precedes every rows event: the regex filter's answer is
+	// cached per table.
+	id := tableID(db, name)
+	inc, ok := t.included[id]
+	if !ok {
+		inc = t.st.filter.includeTable(db, name)
+		t.included[id] = inc
+	}
+	if !inc {
 		return nil
 	}
 	matches := func(tb *table) bool {
@@ -302,10 +373,10 @@ func (t *Task) tableFor(meta *client.Conn, db, name string, ncols int, names []s
 		return err
 	}
 	if tb == nil {
-		return fatalError{fmt.Errorf("table %s.%s is in the binlog but no longer exists; schema history is not implemented yet", db, name)}
+		return fatalError{fmt.Errorf("table %s.%s is in the binlog but no longer exists and its structure is not in the schema history (is schema.history.internal.kafka.topic set?)", db, name)}
 	}
 	if !matches(tb) {
-		return fatalError{fmt.Errorf("table %s.%s has columns %v in the binlog but a different structure now; schema history is not implemented yet", db, name, names)}
+		return fatalError{fmt.Errorf("table %s.%s has columns %v in the binlog but a different structure now, and the schema history does not have the one in force then (is schema.history.internal.kafka.topic set?)", db, name, names)}
 	}
 	t.tables[tableID(db, name)] = tb
 	return nil
@@ -362,9 +433,18 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 		s.emittedEvents, s.emittedRow = s.eventsInTx, i+1
 		off := s.offset(h, i+1)
 		ts := int64(h.Timestamp) * int64(time.Second)
-		src := t.sourceStruct(tb, ts, h.ServerID, s.file, int64(start), int32(i), s.thread)
+		src := t.sourceStruct(tb.db, tb.name, ts, h.ServerID, s.file, int64(start), int32(i), s.thread)
+		if s.gtids.current != "" && s.inTx {
+			src.PutIndex(11, s.gtids.current)
+		}
 		now := t.now()
 		recs := t.changeRecords(tb, op, before, after, src, off, now)
+		if t.st.txMetadata {
+			var err error
+			if recs, err = t.addTxMetadata(ctx, s, h, tb, recs); err != nil {
+				return err
+			}
+		}
 		for _, r := range recs {
 			if err := t.emit(ctx, r); err != nil {
 				return err

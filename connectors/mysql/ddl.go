@@ -1,0 +1,217 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// showCreate returns SHOW CREATE TABLE, the DDL Debezium records for
+// snapshotted tables.
+func showCreate(c *client.Conn, db, name string) (string, error) {
+	r, err := c.Execute("SHOW CREATE TABLE " + quoteID(db) + "." + quoteID(name))
+	if err != nil {
+		return "", fmt.Errorf("SHOW CREATE TABLE %s.%s: %w", db, name, err)
+	}
+	defer r.Close()
+	if r.RowNumber() == 0 || r.ColumnNumber() < 2 {
+		return "", fmt.Errorf("SHOW CREATE TABLE %s.%s: no result", db, name)
+	}
+	ddl, _ := str(r, 0, 1)
+	return ddl, nil
+}
+
+// snapshotSchemas records the captured tables' structures at the snapshot
+// position in the schema history and, with include.schema.changes, as
+// schema change events (source.snapshot "true"), before any data.
+func (t *Task) snapshotSchemas(ctx context.Context, conn *client.Conn, tables []*table, file string, pos uint32, gtids string) error {
+	if t.history == nil && !t.st.schemaChanges {
+		return nil
+	}
+	now := t.now()
+	posMap := map[string]any{"ts_sec": now.Unix(), "file": file, "pos": int64(pos), "snapshot": true}
+	if gtids != "" {
+		posMap["gtids"] = gtids
+	}
+	for _, tb := range tables {
+		ddl, err := showCreate(conn, tb.db, tb.name)
+		if err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+		rec := &historyRecord{Source: map[string]any{"server": t.st.prefix}, Position: posMap, TsMs: now.UnixMilli(),
+			DatabaseName: tb.db, DDL: ddl,
+			TableChanges: []histChange{{Type: "CREATE", ID: quotedID(tb.db, tb.name), Table: histTableOf(tb)}}}
+		if t.history != nil {
+			if err := t.history.store(ctx, rec); err != nil {
+				return err
+			}
+		}
+		if t.st.schemaChanges {
+			src := t.sourceStruct(tb.db, tb.name, now.UnixNano(), 0, file, int64(pos), 0, nil)
+			src.PutIndex(4, "true")
+			off := map[string]any{"file": file, "pos": int64(pos), "ts_sec": now.Unix(), "snapshot": true}
+			if gtids != "" {
+				off["gtids"] = gtids
+			}
+			if err := t.emit(ctx, t.schemaChangeRecord(rec, src, off)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// schemaChangeRecord renders a history record as a schema change event on
+// the topic named after the prefix.
+func (t *Task) schemaChangeRecord(rec *historyRecord, src *data.Struct, off map[string]any) connect.SourceRecord {
+	key := data.NewStruct(t.sc.key)
+	key.PutIndex(0, rec.DatabaseName)
+	val := data.NewStruct(t.sc.value)
+	val.PutIndex(0, src)
+	val.PutIndex(1, src.RawIndex(3))
+	val.PutIndex(2, rec.DatabaseName)
+	val.PutIndex(4, rec.DDL)
+	changes := make([]any, len(rec.TableChanges))
+	for i, ch := range rec.TableChanges {
+		changes[i] = t.sc.changeStruct(ch)
+	}
+	val.PutIndex(5, changes)
+	return connect.NewSourceRecord(t.partition, off, sanitizeTopic(t.st.prefix), t.sc.key, key, t.sc.value, val)
+}
+
+// handleDDL keeps the captured tables' structures in step with a DDL
+// statement from the binlog. A DDL already in the schema history (a
+// restart replaying older events) is applied from there; a new one is read
+// from the server, recorded in the history and, with
+// include.schema.changes, emitted. Without a history the cache is updated
+// from the server as before.
+func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState, h *replication.EventHeader, start uint32, e *replication.QueryEvent) error {
+	q := string(e.Query)
+	defaultDB := string(e.Schema)
+	if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(q)), "TRUNCATE") {
+		return nil // not a structure change
+	}
+	refs, dropDB, ok := ddlTables(defaultDB, q)
+	if !ok {
+		// Unknown statement (CREATE DATABASE, views, grants…): structures of
+		// captured tables cannot have changed, except through statements
+		// ddlTables misses, so drop the cache without a history to be safe.
+		if t.history == nil {
+			t.tables = map[string]*table{}
+		}
+		return nil
+	}
+	if dropDB != "" {
+		for id, tb := range t.tables {
+			if tb.db == dropDB {
+				delete(t.tables, id)
+			}
+		}
+		return nil
+	}
+	var captured []ddlRef
+	for _, r := range refs {
+		if t.st.filter.includeTable(r.db, r.name) {
+			captured = append(captured, r)
+		}
+	}
+	if len(captured) == 0 {
+		return nil
+	}
+	off := s.offset(h, 0)
+	delete(off, "event")
+	if t.history != nil {
+		if rec := t.history.at(s.file, int64(s.restartPos)); rec != nil {
+			if err := t.applyHistory(rec); err != nil {
+				return err
+			}
+			return t.emitSchemaChange(ctx, s, h, start, rec, off)
+		}
+	}
+	var changes []histChange
+	for _, r := range captured {
+		id := tableID(r.db, r.name)
+		if r.drop {
+			delete(t.tables, id)
+			changes = append(changes, histChange{Type: "DROP", ID: quotedID(r.db, r.name)})
+			continue
+		}
+		tb, err := t.loadTable(meta, r.db, r.name)
+		if err != nil {
+			return err
+		}
+		if tb == nil { // gone again already; later DDL will say so
+			delete(t.tables, id)
+			continue
+		}
+		typ := "ALTER"
+		if _, known := t.tables[id]; !known || strings.HasPrefix(strings.ToUpper(strings.TrimSpace(commentRe.ReplaceAllString(q, " "))), "CREATE TABLE") {
+			typ = "CREATE"
+		}
+		t.tables[id] = tb
+		changes = append(changes, histChange{Type: typ, ID: quotedID(r.db, r.name), Table: histTableOf(tb)})
+	}
+	db := defaultDB
+	if db == "" {
+		db = captured[0].db
+	}
+	rec := &historyRecord{Source: map[string]any{"server": t.st.prefix}, Position: off, TsMs: t.now().UnixMilli(),
+		DatabaseName: db, DDL: q, TableChanges: changes}
+	if t.history != nil {
+		if err := t.history.store(ctx, rec); err != nil {
+			return err
+		}
+	}
+	return t.emitSchemaChange(ctx, s, h, start, rec, off)
+}
+
+func (t *Task) emitSchemaChange(ctx context.Context, s *streamState, h *replication.EventHeader, start uint32, rec *historyRecord, off map[string]any) error {
+	if !t.st.schemaChanges {
+		return nil
+	}
+	var names []string
+	for _, ch := range rec.TableChanges {
+		if _, n, ok := parseQuotedID(ch.ID); ok {
+			names = append(names, n)
+		}
+	}
+	src := t.sourceStruct(rec.DatabaseName, strings.Join(names, ","), int64(h.Timestamp)*int64(time.Second), h.ServerID, s.file, int64(start), 0, s.thread)
+	if s.gtids != nil && s.gtids.current != "" {
+		src.PutIndex(11, s.gtids.current)
+	}
+	return t.emit(ctx, t.schemaChangeRecord(rec, src, off))
+}
+
+// purgedError is the failure for a binlog position the server no longer
+// has: only a new snapshot can recover from it without losing changes.
+func purgedError(file string, pos uint32, gtids string, cause error) error {
+	where := fmt.Sprintf("binlog file %s position %d", file, pos)
+	if gtids != "" {
+		where += " (GTID set " + gtids + ")"
+	}
+	msg := "the connector's stored position, " + where + ", is no longer available on the server: the binlog was purged before it was read, so changes were lost. " +
+		"Re-snapshot: reset the connector's offsets (goconnect offsets reset <connector>, or DELETE /connectors/<connector>/offsets while it is stopped) or set snapshot.mode=when_needed, then restart it"
+	if cause != nil {
+		msg += " (server said: " + cause.Error() + ")"
+	}
+	return fatalError{fmt.Errorf("%s", msg)}
+}
+
+// isPurged reports the server's "cannot find the binlog/GTID" error.
+func isPurged(err error) bool {
+	var me *gomysql.MyError
+	if errors.As(err, &me) {
+		return me.Code == gomysql.ER_MASTER_FATAL_ERROR_READING_BINLOG
+	}
+	// go-mysql may flatten the server's error packet into text.
+	return err != nil && strings.Contains(err.Error(), "1236")
+}

@@ -1,0 +1,294 @@
+//go:build e2e
+
+package mysql
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+const liveKafka = "127.0.0.1:9092"
+
+// pollUntil polls until done says the records so far are enough.
+func pollUntil(t *testing.T, task *Task, what string, done func([]connect.SourceRecord) bool) []connect.SourceRecord {
+	t.Helper()
+	var out []connect.SourceRecord
+	deadline := time.Now().Add(60 * time.Second)
+	for !done(out) {
+		if time.Now().After(deadline) {
+			for i, r := range out {
+				t.Logf("%d %s %v", i, r.Topic, r.Value)
+			}
+			t.Fatalf("timed out waiting for %s (%d records)", what, len(out))
+		}
+		recs, err := task.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, recs...)
+	}
+	return out
+}
+
+func fieldNames(s *data.Struct) string {
+	var n []string
+	for _, f := range s.Schema().Fields {
+		n = append(n, f.Name)
+	}
+	return strings.Join(n, ",")
+}
+
+// dataRecs keeps the change events of one topic.
+func dataRecs(recs []connect.SourceRecord, topic string) []connect.SourceRecord {
+	var out []connect.SourceRecord
+	for _, r := range recs {
+		if r.Topic == topic && r.Value != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func countTopic(recs []connect.SourceRecord, topic string) int {
+	return len(dataRecs(recs, topic))
+}
+
+// readHistory reads the schema history topic whole.
+func readHistory(t *testing.T, topic string, want int) []map[string]any {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(liveKafka), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var out []map[string]any
+	deadline := time.Now().Add(30 * time.Second)
+	for len(out) < want && time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		f := cl.PollFetches(ctx)
+		cancel()
+		for _, r := range f.Records() {
+			if r.Partition != 0 {
+				t.Fatalf("history record on partition %d", r.Partition)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(r.Value, &m); err != nil {
+				t.Fatalf("history record %s: %v", r.Value, err)
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestLiveSchemaHistoryReplay: an ALTER between two inserts, then a
+// restart from an offset before the ALTER after the table changed once
+// more. Both replayed inserts must carry the schema in force when they
+// were written (from the history topic), not today's structure.
+func TestLiveSchemaHistoryReplay(t *testing.T) {
+	db := liveDB(t)
+	exec(t, db, "DROP TABLE IF EXISTS gc_hist", "CREATE TABLE gc_hist (id INT PRIMARY KEY, a VARCHAR(5))", "INSERT INTO gc_hist VALUES (1, 'r')")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS gc_hist") })
+	prefix := fmt.Sprintf("hist%d", time.Now().UnixNano())
+	props := liveProps(prefix)
+	props["table.include.list"] = "demo.gc_hist"
+	props["include.schema.changes"] = "true"
+	props["schema.history.internal.kafka.topic"] = "dbhistory." + prefix
+	props["schema.history.internal.kafka.bootstrap.servers"] = liveKafka
+	topic := prefix + ".demo.gc_hist"
+
+	task := startTask(t, props, nil)
+	snap := pollUntil(t, task, "snapshot", func(r []connect.SourceRecord) bool { return countTopic(r, topic) == 1 })
+	if len(snap) != 2 || snap[0].Topic != prefix {
+		t.Fatalf("snapshot: want the CREATE schema change on %s then one row, got %v", prefix, snap)
+	}
+	sc := snap[0]
+	if sc.KeySchema.Name != "io.debezium.connector.mysql.SchemaChangeKey" || sc.ValueSchema.Name != "io.debezium.connector.mysql.SchemaChangeValue" {
+		t.Fatalf("schema change schemas %s / %s", sc.KeySchema.Name, sc.ValueSchema.Name)
+	}
+	if got := fieldNames(sc.Value.(*data.Struct)); got != "source,ts_ms,databaseName,schemaName,ddl,tableChanges" {
+		t.Fatalf("schema change value fields %s", got)
+	}
+	scv := sc.Value.(*data.Struct)
+	ch := scv.RawIndex(5).([]any)[0].(*data.Struct)
+	if ch.RawIndex(0) != "CREATE" || ch.RawIndex(1) != `"demo"."gc_hist"` || !strings.HasPrefix(scv.RawIndex(4).(string), "CREATE TABLE `gc_hist`") {
+		t.Fatalf("snapshot schema change: %v", scv)
+	}
+	snapOffset := snap[1].SourceOffset
+
+	exec(t, db, "INSERT INTO gc_hist VALUES (2, 'x')", "ALTER TABLE gc_hist ADD COLUMN b INT NOT NULL DEFAULT 7", "INSERT INTO gc_hist VALUES (3, 'y', 8)")
+	recs := pollUntil(t, task, "insert, ALTER, insert", func(r []connect.SourceRecord) bool { return countTopic(r, topic) == 2 })
+	check := func(recs []connect.SourceRecord, id int32, fields string) {
+		t.Helper()
+		for _, r := range dataRecs(recs, topic) {
+			after := r.Value.(*data.Struct).RawIndex(1).(*data.Struct)
+			if after.RawIndex(0) == id {
+				if got := fieldNames(after); got != fields {
+					t.Fatalf("row %d: fields %s, want %s", id, got, fields)
+				}
+				return
+			}
+		}
+		t.Fatalf("row %d missing", id)
+	}
+	check(recs, 2, "id,a")
+	check(recs, 3, "id,a,b")
+	if countTopic(recs, prefix) != 1 || recs[1].Topic != prefix {
+		t.Fatalf("want insert, ALTER schema change, insert; got %v", recs)
+	}
+	alter := recs[1].Value.(*data.Struct)
+	if ddl := alter.RawIndex(4); ddl != "ALTER TABLE gc_hist ADD COLUMN b INT NOT NULL DEFAULT 7" {
+		t.Fatalf("ALTER event ddl %v", ddl)
+	}
+	if ch := alter.RawIndex(5).([]any)[0].(*data.Struct); ch.RawIndex(0) != "ALTER" {
+		t.Fatalf("ALTER event change %v", ch)
+	}
+	_ = task.Stop()
+
+	// The history topic: Debezium's record layout, one per DDL.
+	hist := readHistory(t, "dbhistory."+prefix, 2)
+	if len(hist) != 2 {
+		t.Fatalf("history has %d records, want 2", len(hist))
+	}
+	h := hist[1]
+	pos, _ := h["position"].(map[string]any)
+	src, _ := h["source"].(map[string]any)
+	if src["server"] != prefix || pos["file"] == nil || pos["pos"] == nil || h["databaseName"] != "demo" || h["ddl"] != "ALTER TABLE gc_hist ADD COLUMN b INT NOT NULL DEFAULT 7" {
+		t.Fatalf("history record %v", h)
+	}
+	tc := h["tableChanges"].([]any)[0].(map[string]any)
+	tbl := tc["table"].(map[string]any)
+	cols := tbl["columns"].([]any)
+	if tc["type"] != "ALTER" || tc["id"] != `"demo"."gc_hist"` || len(cols) != 3 || fmt.Sprint(tbl["primaryKeyColumnNames"]) != "[id]" {
+		t.Fatalf("history tableChanges %v", tc)
+	}
+	if b := cols[2].(map[string]any); b["name"] != "b" || b["typeName"] != "INT" || b["jdbcType"] != float64(4) || b["optional"] != false || b["defaultValueExpression"] != "7" || b["position"] != float64(3) {
+		t.Fatalf("history column b %v", b)
+	}
+	if p := hist[0]["position"].(map[string]any); p["snapshot"] != true {
+		t.Fatalf("snapshot history position %v", p)
+	}
+
+	// Change the table again while stopped, then replay from before the
+	// first ALTER: today's structure (id, b) fits neither replayed insert.
+	exec(t, db, "ALTER TABLE gc_hist DROP COLUMN a", "INSERT INTO gc_hist VALUES (4, 9)")
+	task2 := startTask(t, props, snapOffset)
+	again := pollUntil(t, task2, "replay", func(r []connect.SourceRecord) bool { return countTopic(r, topic) == 3 })
+	check(again, 2, "id,a")
+	check(again, 3, "id,a,b")
+	check(again, 4, "id,b")
+	if n := len(readHistory(t, "dbhistory."+prefix, 3)); n != 3 {
+		t.Fatalf("after replay the history has %d records, want 3 (the replayed ALTER must not be stored twice)", n)
+	}
+}
+
+// TestLiveGTIDAndTransactionMetadata: MariaDB GTIDs in source and offsets,
+// BEGIN/END on <prefix>.transaction with the transaction blocks, and a
+// restart inside the transaction that resumes by GTID.
+func TestLiveGTIDAndTransactionMetadata(t *testing.T) {
+	db := liveDB(t)
+	exec(t, db, "DROP TABLE IF EXISTS gc_tx", "CREATE TABLE gc_tx (id INT PRIMARY KEY)")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS gc_tx") })
+	prefix := fmt.Sprintf("gtid%d", time.Now().UnixNano())
+	props := liveProps(prefix)
+	props["table.include.list"] = "demo.gc_tx"
+	props["snapshot.mode"] = "no_data"
+	props["include.schema.changes"] = "true" // its event says the snapshot is done
+	props["provide.transaction.metadata"] = "true"
+	topic, txTopic := prefix+".demo.gc_tx", prefix+".transaction"
+	task := startTask(t, props, nil)
+	pollUntil(t, task, "snapshot schema change", func(r []connect.SourceRecord) bool { return countTopic(r, prefix) == 1 })
+
+	exec(t, db, "BEGIN", "INSERT INTO gc_tx VALUES (1)", "INSERT INTO gc_tx VALUES (2)", "COMMIT")
+	recs := pollUntil(t, task, "BEGIN, 2 rows, END", func(r []connect.SourceRecord) bool { return countTopic(r, txTopic) == 2 })
+	if len(recs) != 4 || recs[0].Topic != txTopic || recs[1].Topic != topic || recs[2].Topic != topic || recs[3].Topic != txTopic {
+		t.Fatalf("want BEGIN, c, c, END; got %v", recs)
+	}
+	begin, end := recs[0].Value.(*data.Struct), recs[3].Value.(*data.Struct)
+	id, _ := begin.RawIndex(1).(string)
+	if !regexp.MustCompile(`^\d+-223344-\d+$`).MatchString(id) {
+		t.Fatalf("transaction id %q is not a MariaDB GTID of server 223344", id)
+	}
+	if begin.RawIndex(0) != "BEGIN" || begin.RawIndex(2) != nil || recs[0].Key.(*data.Struct).RawIndex(0) != id {
+		t.Fatalf("BEGIN %v key %v", begin, recs[0].Key)
+	}
+	for i, r := range recs[1:3] {
+		env := r.Value.(*data.Struct)
+		src := env.RawIndex(2).(*data.Struct)
+		if src.RawIndex(11) != id {
+			t.Fatalf("row %d: source.gtid %v, want %s", i, src.RawIndex(11), id)
+		}
+		tx := env.RawIndex(3).(*data.Struct)
+		if tx.RawIndex(0) != id || tx.RawIndex(1) != int64(i+1) || tx.RawIndex(2) != int64(i+1) {
+			t.Fatalf("row %d: transaction block %v", i, tx)
+		}
+		if g, _ := r.SourceOffset["gtids"].(string); g == "" || strings.Contains(g, id) {
+			t.Fatalf("row %d offset gtids %q: want the set before the transaction", i, g)
+		}
+		if r.SourceOffset["transaction_id"] != id || r.SourceOffset["transaction_data_collection_order_demo.gc_tx"] != int64(i+1) {
+			t.Fatalf("row %d offset %v", i, r.SourceOffset)
+		}
+	}
+	colls := end.RawIndex(3).([]any)
+	if end.RawIndex(0) != "END" || end.RawIndex(2) != int64(2) || len(colls) != 1 ||
+		colls[0].(*data.Struct).RawIndex(0) != "demo.gc_tx" || colls[0].(*data.Struct).RawIndex(1) != int64(2) {
+		t.Fatalf("END %v", end)
+	}
+	if g, _ := recs[3].SourceOffset["gtids"].(string); !strings.Contains(g, id) {
+		t.Fatalf("END offset gtids %q lacks %s", g, id)
+	}
+	_ = task.Stop()
+
+	// Restart after the first row with a wrong binlog position: only a
+	// resume by GTID lands in the right transaction.
+	off := map[string]any{}
+	for k, v := range recs[1].SourceOffset {
+		off[k] = v
+	}
+	off["pos"] = int64(4)
+	task2 := startTask(t, props, off)
+	again := pollUntil(t, task2, "second row and END", func(r []connect.SourceRecord) bool { return countTopic(r, txTopic) == 1 })
+	if len(again) != 2 || again[0].Topic != topic || again[1].Topic != txTopic {
+		t.Fatalf("after restart: want row 2 then END, got %v", again)
+	}
+	env := again[0].Value.(*data.Struct)
+	if afterID(again[0]) != int32(2) || env.RawIndex(3).(*data.Struct).RawIndex(1) != int64(2) {
+		t.Fatalf("after restart: %v", env)
+	}
+	if e := again[1].Value.(*data.Struct); e.RawIndex(1) != id || e.RawIndex(2) != int64(2) {
+		t.Fatalf("END after restart %v", e)
+	}
+}
+
+// TestLivePurgedBinlog: a stored position the server no longer has fails
+// the task with a message asking for a new snapshot. (PURGE BINARY LOGS
+// would break other users of the shared server, so the offset names a
+// binlog file that does not exist, which the server reports the same way.)
+func TestLivePurgedBinlog(t *testing.T) {
+	props := liveProps(fmt.Sprintf("purged%d", time.Now().UnixNano()))
+	for name, off := range map[string]map[string]any{
+		"file": {"file": "mysql-bin.999999", "pos": int64(4)},
+		"gtid": {"file": "mysql-bin.999999", "pos": int64(4), "gtids": "0-223344-999999999"},
+	} {
+		task := startTask(t, props, off)
+		deadline := time.Now().Add(30 * time.Second)
+		var err error
+		for err == nil && time.Now().Before(deadline) {
+			_, err = task.Poll(context.Background())
+		}
+		if err == nil || !strings.Contains(err.Error(), "no longer available") || !strings.Contains(err.Error(), "Re-snapshot") {
+			t.Fatalf("%s: want a re-snapshot failure, got %v", name, err)
+		}
+		t.Logf("%s: %v", name, err)
+	}
+}
