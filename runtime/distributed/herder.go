@@ -129,6 +129,9 @@ func Start(ctx context.Context, c Config) (*Herder, error) {
 		}
 	}
 	h.w = c.NewWorker(h.offsets)
+	if d.ExactlyOnceSource == workerconfig.ExactlyOnceEnabled {
+		h.w.EnableExactlyOnce(worker.ExactlyOnce{GroupID: d.GroupID, Offsets: h.offsets})
+	}
 	h.local.OnChange(h.publish)
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.member = group.New(cl, group.Config{GroupID: d.GroupID, SessionTimeout: d.SessionTimeout,
@@ -460,6 +463,16 @@ func (h *Herder) reconcileLocked(ctx context.Context) error {
 		if err != nil {
 			h.local.SetTask(id, status.Status{State: status.Failed, WorkerID: h.cfg.WorkerID, Trace: status.Trace(err, nil)})
 			continue
+		}
+		if parsed.Plugin.Type == connect.TypeSource && h.cfg.ExactlyOnceSource == workerconfig.ExactlyOnceEnabled {
+			fctx, cancel := context.WithTimeout(ctx, max(h.cfg.WorkerSyncTimeout, 30*time.Second))
+			err := worker.FenceSourceTask(fctx, h.client, h.cfg.GroupID, u.Connector, u.Task)
+			cancel()
+			if err != nil {
+				h.local.SetTask(id, status.Status{State: status.Failed, WorkerID: h.cfg.WorkerID, Trace: status.Trace(err, nil)})
+				continue
+			}
+			offsetsRead = false // the fence may have resolved an open transaction
 		}
 		if parsed.Plugin.Type == connect.TypeSource && !offsetsRead {
 			// A task moved here resumes from what its last owner committed.

@@ -88,8 +88,12 @@ func OpenLog(brokers []string, topic string, apply func(*kgo.Record), opts ...kg
 	if err != nil {
 		return nil, fmt.Errorf("creating producer for %s: %w", topic, err)
 	}
+	// Read committed: with exactly-once source, offsets arrive in the
+	// tasks' transactions. Control records are kept (and skipped below)
+	// so the read position passes transaction markers and ReadToEnd can
+	// compare it with the last stable offset.
 	cons, err := kgo.NewClient(append(base, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(500*time.Millisecond))...)
+		kgo.FetchMaxWait(500*time.Millisecond), kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())...)
 	if err != nil {
 		prod.Close()
 		return nil, fmt.Errorf("creating consumer for %s: %w", topic, err)
@@ -119,7 +123,9 @@ func (l *Log) tail(ctx context.Context) {
 				return
 			}
 			for _, r := range p.Records {
-				l.apply(r)
+				if !r.Attrs.IsControl() {
+					l.apply(r)
+				}
 			}
 			l.mu.Lock()
 			l.next[p.Partition] = p.Records[len(p.Records)-1].Offset + 1
@@ -132,7 +138,7 @@ func (l *Log) tail(ctx context.Context) {
 
 // ReadToEnd waits until every record written before the call is applied.
 func (l *Log) ReadToEnd(ctx context.Context) error {
-	ends, err := l.adm.ListEndOffsets(ctx, l.topic)
+	ends, err := l.adm.ListCommittedOffsets(ctx, l.topic)
 	if err != nil {
 		return fmt.Errorf("reading end offsets of %s: %w", l.topic, err)
 	}

@@ -78,3 +78,24 @@ func (s *OffsetStore) Put(ctx context.Context, connector string, offsets []offse
 	}
 	return s.log.SendAndRead(ctx, recs...)
 }
+
+// Records returns the offsets topic records that store offs, for a task
+// that writes them in its own transaction (exactly-once source): the
+// offsets become visible exactly when the records they cover do.
+func (s *OffsetStore) Records(connector string, offs []offsetstore.Offset) ([]*kgo.Record, error) {
+	recs := make([]*kgo.Record, 0, len(offs))
+	for _, o := range offs {
+		key, err := s.mem.KeyFor(connector, o.Partition)
+		if err != nil {
+			return nil, err
+		}
+		var val []byte
+		if o.Offset != nil {
+			if val, err = offsetstore.EncodeValue(o.Offset); err != nil {
+				return nil, err
+			}
+		}
+		recs = append(recs, &kgo.Record{Topic: s.log.topic, Key: key, Value: val})
+	}
+	return recs, nil
+}

@@ -36,6 +36,8 @@ type sourceRunner struct {
 	taskClass string
 
 	sub *submitted
+	// txn, when set, makes every poll one transaction carrying its offsets.
+	txn TxnOffsets
 }
 
 type sourceContext struct {
@@ -107,7 +109,12 @@ func (r *sourceRunner) loop(ctx context.Context) error {
 		}
 		retry = pollRetry{}
 		if len(recs) > 0 {
-			if err := r.send(recs); err != nil {
+			if r.txn != nil {
+				err = r.sendTxn(ctx, recs)
+			} else {
+				_, err = r.send(recs)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -124,7 +131,7 @@ func (r *sourceRunner) loop(ctx context.Context) error {
 }
 
 // send converts and produces one poll's records.
-func (r *sourceRunner) send(recs []connect.SourceRecord) error {
+func (r *sourceRunner) send(recs []connect.SourceRecord) (*batch, error) {
 	b := &batch{offsets: make(map[string]offsetstore.Offset, 1), records: len(recs)}
 	b.remaining.Store(int64(len(recs)))
 	if src := r.tm.Source(); src != nil {
@@ -163,7 +170,7 @@ func (r *sourceRunner) send(recs []connect.SourceRecord) error {
 		if err != nil {
 			if err = r.ops.Handle(r.h.sendCtx, rterrors.Failure{Stage: stageOf(err), Class: r.classOf(err), Err: err, Source: sr}); err != nil {
 				b.ack(err)
-				return err
+				return b, err
 			}
 		}
 		if !ok { // dropped by a transformation or skipped after an error
@@ -173,7 +180,7 @@ func (r *sourceRunner) send(recs []connect.SourceRecord) error {
 		r.h.topics.note(kr.Topic)
 		r.producer.Produce(r.h.sendCtx, kr, promise)
 	}
-	return nil
+	return b, nil
 }
 
 // convert transforms and converts one record into kr; headers are
@@ -220,6 +227,9 @@ func (r *sourceRunner) convert(sr *connect.SourceRecord, kr *kgo.Record, hdrs []
 
 // commit stores the offsets of every acknowledged batch.
 func (r *sourceRunner) commit(ctx context.Context) error {
+	if r.txn != nil {
+		return nil // offsets were committed in each poll's transaction
+	}
 	offs, records, failed := r.sub.committable()
 	if failed != nil {
 		failed = fmt.Errorf("producing records: %w", failed)

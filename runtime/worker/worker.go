@@ -37,6 +37,7 @@ type Worker struct {
 	mu         sync.Mutex
 	connectors map[string]*runningConnector
 	units      *units
+	eos        *ExactlyOnce
 }
 
 type runningConnector struct {
@@ -169,6 +170,10 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			// is snappy); producer.compression.type changes it.
 			kgo.ProducerBatchCompression(kgo.NoCompression()),
 		)
+		eos := w.exactlyOnce()
+		if eos != nil {
+			opts = append(opts, kgo.TransactionalID(transactionalID(eos.GroupID, p.Name, h.id.Task)))
+		}
 		cl, err := kgo.NewClient(append(opts, popts...)...)
 		if err != nil {
 			ch.close()
@@ -186,6 +191,9 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 		r := &sourceRunner{h: h, task: c.NewTask(), props: taskProps, chain: ch, conv: conv, producer: cl,
 			offsets: w.offsets, flushInt: w.cfg.OffsetFlushInterval, flushTO: w.cfg.OffsetFlushTimeout, log: log, sub: newSubmitted(),
 			ops: ops, tm: tm, taskClass: p.Plugin.Class}
+		if eos != nil {
+			r.txn = eos.Offsets
+		}
 		return r.run, nil
 	case connect.SinkConnector:
 		tm := w.metrics.Task(p.Name, h.id.Task, false)
