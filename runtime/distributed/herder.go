@@ -199,7 +199,8 @@ func (h *Herder) publish(c status.Change) {
 	h.mu.Lock()
 	gen := h.generation
 	h.mu.Unlock()
-	h.statuses.Publish(h.ctx, c, gen)
+	// Not h.ctx: statuses written while stopping must still go out.
+	h.statuses.Publish(context.Background(), c, gen)
 }
 
 func (h *Herder) configChanged(c kafkastate.ConfigChange) {
