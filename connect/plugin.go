@@ -97,6 +97,9 @@ type SinkTask interface {
 	Put(ctx context.Context, records []SinkRecord) error
 	// Flush makes everything handed to Put durable up to the given offsets
 	// (next offset to read, per partition); only then are they committed.
+	// A RetriableError means the task still holds the records and will
+	// write them later: the offsets are not committed this time and the
+	// task keeps running; any other error fails the task.
 	Flush(ctx context.Context, offsets map[TopicPartition]int64) error
 	Stop() error
 }

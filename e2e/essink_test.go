@@ -3,20 +3,16 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -379,83 +375,6 @@ func esSinkRestart(t *testing.T, kill bool) {
 		t.Fatalf("%d distinct rating_id, want %d", agg.Aggregations.IDs.Value, n)
 	}
 	w2.stop(t, 20*time.Second)
-}
-
-// TestESSinkThroughput compares documents/s into Elasticsearch through
-// goconnect with a bare go-elasticsearch bulk loader writing the same
-// documents in the same run. Set GOCONNECT_E2E_ES_BENCH=N to run it.
-func TestESSinkThroughput(t *testing.T) {
-	nStr := os.Getenv("GOCONNECT_E2E_ES_BENCH")
-	if nStr == "" {
-		t.Skip("set GOCONNECT_E2E_ES_BENCH=<records> to measure")
-	}
-	var n int
-	fmt.Sscan(nStr, &n)
-	esReady(t)
-	topic := uniqueName(t, "bench")
-	index := strings.ToLower(topic)
-	cl := esSinkTopic(t, topic, 1)
-	docs := make([][]byte, n)
-	recs := make([]*kgo.Record, n)
-	for i := range recs {
-		docs[i] = []byte(fmt.Sprintf(`{"rating_id":%d,"user_id":%d,"stars":%d,"route_id":%d,"rating_time":%d,"channel":"iOS","message":"thank you for the most friendly, helpful experience today at your new lounge"}`, i, i%20, 1+i%4, i%9998, 1+12*i))
-		recs[i] = &kgo.Record{Key: []byte(fmt.Sprint(i)), Value: docs[i]}
-	}
-	esSinkProduce(t, cl, recs...)
-
-	// Bare loader: go-elasticsearch Bulk requests of 2000 documents, 5 in
-	// flight, as the connector's defaults.
-	bare := index + "-bare"
-	t.Cleanup(func() { esDo(t, http.MethodDelete, "/"+bare, "", nil) })
-	escl, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{esURL}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	sem := make(chan struct{}, 5)
-	errs := make(chan error, n/2000+1)
-	for off := 0; off < n; off += 2000 {
-		var b bytes.Buffer
-		for i := off; i < min(off+2000, n); i++ {
-			fmt.Fprintf(&b, `{"index":{"_index":%q,"_id":"%s+0+%d"}}`+"\n", bare, topic, i)
-			b.Write(docs[i])
-			b.WriteByte('\n')
-		}
-		sem <- struct{}{}
-		go func(body []byte) {
-			defer func() { <-sem }()
-			resp, err := escl.Bulk(bytes.NewReader(body))
-			if err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.IsError() {
-					err = fmt.Errorf("bulk: %s", resp.Status())
-				}
-			}
-			errs <- err
-		}(b.Bytes())
-	}
-	for i := 0; i < cap(sem); i++ {
-		sem <- struct{}{}
-	}
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	bareDur := time.Since(start)
-	if got := esCount(t, bare); got != n {
-		t.Fatalf("bare loader: %d documents, want %d", got, n)
-	}
-
-	start = time.Now()
-	w := esSinkWorker(t, false, esSinkConfig("es-bench-"+index, topic, "transforms", ""))
-	esWaitCount(t, w, index, n, 300*time.Second)
-	gcDur := time.Since(start)
-	t.Logf("%d documents: go-elasticsearch bulk loader %.0f docs/s (%s); goconnect %.0f docs/s (%s, incl. worker start and Kafka consumption)",
-		n, float64(n)/bareDur.Seconds(), bareDur.Round(time.Millisecond), float64(n)/gcDur.Seconds(), gcDur.Round(time.Millisecond))
-	w.stop(t, 20*time.Second)
 }
 
 // TestESSinkMalformedToDLQ: with a dead letter queue configured, a document

@@ -28,7 +28,19 @@ type client struct {
 	es  *es.Client
 	s   *settings
 	log *slog.Logger
+	// api sends the requests once the server is known (ready): the
+	// client's own API for Elasticsearch, or for OpenSearch the same
+	// esapi requests over the client's transport without the client's
+	// product check (see useDistribution).
+	api          *esapi.API
+	distribution string
 }
+
+// Distributions, as GET / names them in version.distribution.
+const (
+	distElasticsearch = "elasticsearch"
+	distOpenSearch    = "opensearch"
+)
 
 func newClient(s *settings, log *slog.Logger) (*client, error) {
 	tr := &http.Transport{
@@ -69,7 +81,57 @@ func newClient(s *settings, log *slog.Logger) (*client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the Elasticsearch client: %w", err)
 	}
-	return &client{es: c, s: s, log: log}, nil
+	cl := &client{es: c, s: s, log: log}
+	if s.distribution != distAuto {
+		cl.useDistribution(s.distribution)
+	}
+	return cl, nil
+}
+
+// useDistribution picks how requests are sent. go-elasticsearch v8 refuses
+// any server whose first successful answer lacks "X-Elastic-Product:
+// Elasticsearch"; that check lives in the client's Perform, not in its
+// transport or in esapi. OpenSearch never sends the header, so for it the
+// esapi requests (esapi.New takes any Transport) go straight to the
+// client's configured transport: same URLs, auth, TLS, compression and
+// connection pool, no product check.
+func (c *client) useDistribution(d string) {
+	c.distribution = d
+	if d == distOpenSearch {
+		c.api = esapi.New(c.es.Transport)
+		return
+	}
+	c.api = c.es.API
+}
+
+// ready detects the distribution from GET / when elastic.distribution is
+// auto, once, before the first real request.
+func (c *client) ready(ctx context.Context) error {
+	if c.api != nil {
+		return nil
+	}
+	bare := esapi.New(c.es.Transport)
+	code, body, err := c.call(ctx, "reading the server version (GET /)", func(ctx context.Context) (*esapi.Response, error) {
+		return bare.Info(bare.Info.WithContext(ctx))
+	})
+	if err != nil {
+		return err
+	}
+	var root struct {
+		Version struct {
+			Number       string `json:"number"`
+			Distribution string `json:"distribution"`
+		} `json:"version"`
+	}
+	d := distElasticsearch
+	if code/100 == 2 && json.Unmarshal(body, &root) == nil && strings.EqualFold(root.Version.Distribution, distOpenSearch) {
+		d = distOpenSearch
+	}
+	// Anything else (also a 401/403 of a user without cluster:monitor
+	// rights) is Elasticsearch, whose client then does its usual check.
+	c.log.Info("elasticsearch sink server", "distribution", d, "version", root.Version.Number)
+	c.useDistribution(d)
+	return nil
 }
 
 // backoff is Confluent's wait before retry attempt n (0-based): a random
@@ -156,12 +218,12 @@ func errorType(body []byte) string {
 func (c *client) createIndex(ctx context.Context, name string, dataStream bool) error {
 	what := "creating index " + name
 	do := func(ctx context.Context) (*esapi.Response, error) {
-		return c.es.Indices.Create(name, c.es.Indices.Create.WithContext(ctx))
+		return c.api.Indices.Create(name, c.api.Indices.Create.WithContext(ctx))
 	}
 	if dataStream {
 		what = "creating data stream " + name
 		do = func(ctx context.Context) (*esapi.Response, error) {
-			return c.es.Indices.CreateDataStream(name, c.es.Indices.CreateDataStream.WithContext(ctx))
+			return c.api.Indices.CreateDataStream(name, c.api.Indices.CreateDataStream.WithContext(ctx))
 		}
 	}
 	code, body, err := c.call(ctx, what, do)
@@ -181,7 +243,7 @@ func (c *client) createIndex(ctx context.Context, name string, dataStream bool) 
 // hasMapping reports whether the index has a non-empty mapping.
 func (c *client) hasMapping(ctx context.Context, index string) (bool, error) {
 	code, body, err := c.call(ctx, "getting the mapping of "+index, func(ctx context.Context) (*esapi.Response, error) {
-		return c.es.Indices.GetMapping(c.es.Indices.GetMapping.WithIndex(index), c.es.Indices.GetMapping.WithContext(ctx))
+		return c.api.Indices.GetMapping(c.api.Indices.GetMapping.WithIndex(index), c.api.Indices.GetMapping.WithContext(ctx))
 	})
 	if err != nil {
 		return false, err
@@ -212,7 +274,7 @@ func (c *client) putMapping(ctx context.Context, index string, m map[string]any)
 		return fmt.Errorf("encoding the mapping of %s: %w", index, err)
 	}
 	code, body, err := c.call(ctx, "putting the mapping of "+index, func(ctx context.Context) (*esapi.Response, error) {
-		return c.es.Indices.PutMapping([]string{index}, bytes.NewReader(b), c.es.Indices.PutMapping.WithContext(ctx))
+		return c.api.Indices.PutMapping([]string{index}, bytes.NewReader(b), c.api.Indices.PutMapping.WithContext(ctx))
 	})
 	if err != nil {
 		return err
@@ -229,34 +291,101 @@ type bulkItem struct {
 	Error  json.RawMessage `json:"error"`
 }
 
-// bulk sends one bulk request (no retries: the caller retries items) and
-// returns the per-item results in request order.
-func (c *client) bulk(ctx context.Context, body []byte) ([]bulkItem, error) {
-	code, resp, err := c.once(ctx, func(ctx context.Context) (*esapi.Response, error) {
-		return c.es.Bulk(bytes.NewReader(body), c.es.Bulk.WithContext(ctx))
-	})
+// bulk sends one bulk request (no retries: the caller retries items).
+// allOK is true when the answer says errors:false; only otherwise are the
+// per-item results decoded (in request order), as decoding a few hundred
+// kilobytes of success items per request would cost more CPU than
+// building the request.
+func (c *client) bulk(ctx context.Context, body []byte) (items []bulkItem, allOK bool, err error) {
+	res, err := c.api.Bulk(bytes.NewReader(body), c.api.Bulk.WithContext(ctx))
 	if err != nil {
-		return nil, &transientError{err: fmt.Errorf("bulk request: %w", err)}
+		return nil, false, &transientError{err: fmt.Errorf("bulk request: %w", err)}
 	}
-	if retriableStatus(code) {
-		return nil, &transientError{err: fmt.Errorf("bulk request: status %d: %.500s", code, resp)}
+	defer res.Body.Close()
+	if code := res.StatusCode; code/100 != 2 {
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 1000))
+		err := fmt.Errorf("bulk request: status %d: %s", code, b)
+		if retriableStatus(code) {
+			return nil, false, &transientError{err: err}
+		}
+		return nil, false, err
 	}
-	if code/100 != 2 {
-		return nil, fmt.Errorf("bulk request: status %d: %.1000s", code, resp)
+	r := &readErrs{r: res.Body}
+	items, allOK, err = decodeBulk(r)
+	if r.err != nil {
+		// The connection broke: the documents may or may not be in.
+		return nil, false, &transientError{err: fmt.Errorf("reading the bulk answer: %w", r.err)}
 	}
-	var r struct {
-		Items []map[string]bulkItem `json:"items"`
+	if err != nil {
+		return nil, false, fmt.Errorf("decoding the bulk answer: %w", err)
 	}
-	if err := json.Unmarshal(resp, &r); err != nil {
-		return nil, fmt.Errorf("decoding the bulk answer: %w", err)
+	// Read to the end so the connection is reused.
+	if _, err := io.Copy(io.Discard, res.Body); err != nil && !allOK {
+		return nil, false, &transientError{err: fmt.Errorf("reading the bulk answer: %w", err)}
 	}
-	out := make([]bulkItem, len(r.Items))
-	for i, it := range r.Items {
-		for _, v := range it { // one key: the operation
-			out[i] = v
+	return items, allOK, nil
+}
+
+// decodeBulk reads a bulk answer's top-level keys; it stops at
+// "errors":false, and decodes "items" only otherwise.
+func decodeBulk(r io.Reader) (items []bulkItem, allOK bool, err error) {
+	dec := json.NewDecoder(r)
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false, fmt.Errorf("not a JSON object (%v)", err)
+	}
+	decoded := false
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, false, err
+		}
+		switch tok {
+		case "errors":
+			var e bool
+			if err := dec.Decode(&e); err != nil {
+				return nil, false, err
+			}
+			if !e {
+				return nil, true, nil
+			}
+		case "items":
+			var raw []map[string]bulkItem
+			if err := dec.Decode(&raw); err != nil {
+				return nil, false, err
+			}
+			items = make([]bulkItem, len(raw))
+			for i, it := range raw {
+				for _, v := range it { // one key: the operation
+					items[i] = v
+				}
+			}
+			decoded = true
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, false, err
+			}
 		}
 	}
-	return out, nil
+	if !decoded {
+		return nil, false, errors.New(`no "items"`)
+	}
+	return items, false, nil
+}
+
+// readErrs remembers a read error, to tell a broken connection from a
+// malformed answer.
+type readErrs struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrs) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
 
 // transientError is a bulk failure worth retrying as a whole.

@@ -54,6 +54,10 @@ const (
 	keyDSDataset         = "data.stream.dataset"
 	keyDSTimestamp       = "data.stream.timestamp.field"
 	keyTypeName          = "type.name"
+	// keyDistribution is goconnect's own: Confluent's sink talks to
+	// Elasticsearch only.
+	keyDistribution = "elastic.distribution"
+	distAuto        = "auto"
 )
 
 func def() *config.Def {
@@ -106,7 +110,8 @@ func def() *config.Def {
 		Define(k(keyDSType, config.TypeString, "NONE", oneOfCI("logs", "metrics", "none"), config.Low, "Generic type of the data stream: logs, metrics or none.")).
 		Define(k(keyDSDataset, config.TypeString, "", nil, config.Low, "Dataset of the data stream; required together with data.stream.type.")).
 		Define(k(keyDSTimestamp, config.TypeList, "", nil, config.Low, "Fields whose first present value becomes @timestamp in data streams; default the Kafka record timestamp.")).
-		Define(k(keyTypeName, config.TypeString, "", nil, config.Low, "Removed in Confluent 11.0; accepted and ignored (the type is always _doc)."))
+		Define(k(keyTypeName, config.TypeString, "", nil, config.Low, "Removed in Confluent 11.0; accepted and ignored (the type is always _doc).")).
+		Define(k(keyDistribution, config.TypeString, distAuto, oneOfCI(distAuto, distElasticsearch, distOpenSearch), config.Medium, "goconnect only: the server's distribution. auto reads version.distribution from GET / before the first request; opensearch sends the same requests without go-elasticsearch's check for Elastic's product header."))
 }
 
 type nullBehavior int
@@ -156,6 +161,7 @@ type settings struct {
 	verifyHost         bool
 	dsType, dsDataset  string
 	dsTimestamp        []string
+	distribution       string // auto, elasticsearch or opensearch
 }
 
 func (s *settings) dataStream() bool { return s.dsType != "" }
@@ -223,6 +229,7 @@ func parseSettings(props map[string]string) (*settings, error) {
 		verifyHost:        v.String(keyInsecure) != "",
 		dsDataset:         v.String(keyDSDataset),
 		dsTimestamp:       v.List(keyDSTimestamp),
+		distribution:      strings.ToLower(v.String(keyDistribution)),
 	}
 	switch strings.ToLower(v.String(keyNullValues)) {
 	case "ignore":

@@ -43,14 +43,42 @@ func (o op) String() string { return [...]string{"index", "create", "update", "d
 
 // action is one bulk item built from one record.
 type action struct {
-	rec      connect.SinkRecord
-	op       op
-	index    string
-	id       string // empty: Elasticsearch assigns one
+	rec   connect.SinkRecord
+	op    op
+	index string
+	// id is the document id taken from the key; with offsetID the id is
+	// topic+partition+offset, written straight into the bulk body rather
+	// than kept as one more string per document.
+	id       string
+	offsetID bool
 	version  int64
 	external bool
 	body     []byte // source JSON; nil for deletes
 	retryOn  int    // retry_on_conflict of updates
+}
+
+// docID is the document id, for logs and reports.
+func (a *action) docID() string {
+	if a.offsetID {
+		return string(a.appendID(nil))
+	}
+	return a.id
+}
+
+func (a *action) appendID(b []byte) []byte {
+	if !a.offsetID {
+		return append(b, a.id...)
+	}
+	b = append(b, a.rec.Topic...)
+	b = append(b, '+')
+	b = strconv.AppendInt(b, int64(a.rec.Partition), 10)
+	b = append(b, '+')
+	return strconv.AppendInt(b, a.rec.KafkaOffset, 10)
+}
+
+// size is an upper estimate of the item's length in a bulk body.
+func (a *action) size() int {
+	return 2*len(a.body) + len(a.index) + len(a.id) + len(a.rec.Topic) + 128
 }
 
 // appendTo writes the item as NDJSON lines (action line, then source).
@@ -59,7 +87,15 @@ func (a *action) appendTo(b []byte) []byte {
 	b = append(b, a.op.String()...)
 	b = append(b, `":{"_index":`...)
 	b = appendJSONString(b, a.index)
-	if a.id != "" {
+	if a.offsetID && plainJSON(a.rec.Topic) {
+		b = append(b, `,"_id":"`...)
+		b = a.appendID(b)
+		b = append(b, '"')
+	} else if a.offsetID {
+		// A topic renamed by a transform may need escaping.
+		b = append(b, `,"_id":`...)
+		b = appendJSONString(b, a.docID())
+	} else if a.id != "" {
 		b = append(b, `,"_id":`...)
 		b = appendJSONString(b, a.id)
 	}
@@ -87,9 +123,26 @@ func (a *action) appendTo(b []byte) []byte {
 	return b
 }
 
+// plainJSON is true when s needs no escaping inside a JSON string.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// appendJSONString quotes s; plain ASCII (index names, most ids) is
+// copied as is, anything else goes through encoding/json.
 func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // a string always marshals
-	return append(b, q...)
+	if !plainJSON(s) {
+		q, _ := json.Marshal(s) // a string always marshals
+		return append(b, q...)
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // indexName is the index (or data stream) of a topic, as Confluent names
@@ -185,42 +238,49 @@ func newConverter(s *settings) (*converter, error) {
 // convert returns the action of a record, or nil when it is skipped. A
 // *dataError is a conversion failure of this record.
 func (c *converter) convert(rec connect.SinkRecord, index string) (*action, error) {
+	a := &action{}
+	if keep, err := c.convertInto(a, rec, index); !keep || err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// convertInto fills a (a slot of the task's batch, so no allocation per
+// record) with the action of a record; keep is false when the record is
+// skipped.
+func (c *converter) convertInto(a *action, rec connect.SinkRecord, index string) (keep bool, err error) {
 	s := c.s
-	a := &action{rec: rec, index: index}
+	*a = action{rec: rec, index: index}
 	ignoreKey := s.ignoreKey(rec.Topic)
 	if ignoreKey {
-		a.id = fmt.Sprintf("%s+%d+%d", rec.Topic, rec.Partition, rec.KafkaOffset)
+		a.offsetID = true
 	} else {
 		// A delete of a record without key cannot name a document.
 		if rec.Value == nil && s.nulls == nullDelete && rec.Key == nil {
-			return nil, nil
+			return false, nil
 		}
-		id, err := documentID(rec.KeySchema, rec.Key)
-		if err != nil {
-			return nil, err
+		if a.id, err = documentID(rec.KeySchema, rec.Key); err != nil {
+			return false, err
 		}
-		a.id = id
 	}
 	if rec.Value == nil {
 		switch s.nulls {
 		case nullIgnore:
-			return nil, nil
+			return false, nil
 		case nullFail:
-			return nil, dataErrorf("Sink record with key of %v and null value encountered for topic/partition/offset %s/%d/%d (to ignore future records like this change the configuration property '%s' from '%s' to '%s')",
+			return false, dataErrorf("Sink record with key of %v and null value encountered for topic/partition/offset %s/%d/%d (to ignore future records like this change the configuration property '%s' from '%s' to '%s')",
 				rec.Key, rec.Topic, rec.Partition, rec.KafkaOffset, keyNullValues, "fail", "ignore")
 		}
 		a.op = opDelete
 	} else {
-		body, err := c.body(rec)
-		if err != nil {
-			return nil, err
+		if a.body, err = c.body(rec); err != nil {
+			return false, err
 		}
-		a.body = body
 		switch {
 		case s.upsert:
 			a.op = opUpdate
 			a.retryOn = min(s.maxInFlight, 5)
-			return a, nil
+			return true, nil
 		case s.dataStream():
 			a.op = opCreate
 		default:
@@ -234,13 +294,13 @@ func (c *converter) convert(rec connect.SinkRecord, index string) (*action, erro
 			if h, ok := rec.Headers.Last(s.versionHeader); ok {
 				v, err := headerVersion(h.Value)
 				if err != nil {
-					return nil, dataErrorf("header %s is not a version: %v", s.versionHeader, err)
+					return false, dataErrorf("header %s is not a version: %v", s.versionHeader, err)
 				}
 				a.version = v
 			}
 		}
 	}
-	return a, nil
+	return true, nil
 }
 
 func headerVersion(v any) (int64, error) {

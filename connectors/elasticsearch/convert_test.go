@@ -174,7 +174,7 @@ func TestConvertNullValues(t *testing.T) {
 		t.Errorf("delete without key: %+v, %v; want skipped", a, err)
 	}
 	c = mustConverter(t, mustSettings(t, "behavior.on.null.values", "delete", "key.ignore", "true"))
-	if a, err := c.convert(tomb, "ratings"); err != nil || a.op != opDelete || a.id != "ratings+1+9" || a.external {
+	if a, err := c.convert(tomb, "ratings"); err != nil || a.op != opDelete || a.docID() != "ratings+1+9" || a.external {
 		t.Errorf("delete with key.ignore: %+v, %v", a, err)
 	}
 
@@ -322,5 +322,29 @@ func TestConfigChecks(t *testing.T) {
 	}
 	if _, err := parseSettings(map[string]string{}); err == nil || !strings.Contains(err.Error(), "connection.url") {
 		t.Errorf("missing connection.url: %v", err)
+	}
+}
+
+// Ids and index names that need JSON escaping take the slow path; plain
+// ones are copied as they are.
+func TestBulkLineEscaping(t *testing.T) {
+	c := mustConverter(t, mustSettings(t, "key.ignore", "true"))
+	a, err := c.convert(sinkRec(`we"ird`, 1, 7, nil, nil, nil, map[string]any{"a": "b"}), `in\dex`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ndjson(a), `{"index":{"_index":"in\\dex","_id":"we\"ird+1+7"}}`+"\n"+`{"a":"b"}`+"\n"; got != want {
+		t.Errorf("escaped:\n got %s\nwant %s", got, want)
+	}
+	c = mustConverter(t, mustSettings(t))
+	a, err = c.convert(sinkRec("t", 0, 3, nil, "ü<", nil, map[string]any{"a": "b"}), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ndjson(a), `{"index":{"_index":"t","_id":"ü\u003c","version_type":"external","version":3}}`+"\n"+`{"a":"b"}`+"\n"; got != want {
+		t.Errorf("key id:\n got %s\nwant %s", got, want)
+	}
+	if a.docID() != "ü<" {
+		t.Errorf("docID %q", a.docID())
 	}
 }

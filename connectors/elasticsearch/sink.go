@@ -94,8 +94,10 @@ type SinkTask struct {
 	bg     context.Context
 	cancel context.CancelFunc
 
-	mu     sync.Mutex
-	buf    []*action
+	mu sync.Mutex
+	// buf is the batch being filled: one slab of batch.size actions,
+	// handed as a whole to the request that sends it.
+	buf    []action
 	bytes  int64
 	linger *time.Timer
 	sem    chan struct{}
@@ -207,7 +209,8 @@ func (t *SinkTask) Put(ctx context.Context, recs []connect.SinkRecord) error {
 		if err := t.ensure(ctx, index, rec); err != nil {
 			return err
 		}
-		a, err := t.conv.convert(rec, index)
+		var a action
+		keep, err := t.conv.convertInto(&a, rec, index)
 		if err != nil {
 			if !isDataError(err) {
 				return err
@@ -219,10 +222,10 @@ func (t *SinkTask) Put(ctx context.Context, recs []connect.SinkRecord) error {
 			t.log.Error("dropping invalid record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.KafkaOffset, "error", err)
 			continue
 		}
-		if a == nil {
+		if !keep {
 			continue
 		}
-		if err := t.add(ctx, a); err != nil {
+		if err := t.add(ctx, &a); err != nil {
 			return err
 		}
 	}
@@ -248,6 +251,9 @@ func (t *SinkTask) Put(ctx context.Context, recs []connect.SinkRecord) error {
 func (t *SinkTask) ensure(ctx context.Context, index string, rec connect.SinkRecord) error {
 	if t.ensured[index] {
 		return nil
+	}
+	if err := t.cl.ready(ctx); err != nil {
+		return err
 	}
 	if err := t.cl.createIndex(ctx, index, t.s.dataStream()); err != nil {
 		return err
@@ -275,7 +281,10 @@ func (t *SinkTask) ensure(ctx context.Context, index string, rec connect.SinkRec
 func (t *SinkTask) add(ctx context.Context, a *action) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.buf = append(t.buf, a)
+	if t.buf == nil {
+		t.buf = make([]action, 0, t.s.batchSize)
+	}
+	t.buf = append(t.buf, *a)
 	t.bytes += int64(len(a.body)) + 128
 	if len(t.buf) >= t.s.batchSize || (t.s.bulkBytes > 0 && t.bytes >= t.s.bulkBytes) {
 		return t.dispatchLocked(ctx)
@@ -333,15 +342,22 @@ func (t *SinkTask) drained() <-chan struct{} {
 // send writes a batch, retrying the whole request on connection errors,
 // 429 and 5xx, and the items that failed for other reasons, up to
 // max.retries with exponential backoff.
-func (t *SinkTask) send(ctx context.Context, batch []*action) error {
-	pending := batch
-	var body []byte
+func (t *SinkTask) send(ctx context.Context, batch []action) error {
+	pending := make([]*action, len(batch))
+	size := 0
+	for i := range batch {
+		pending[i] = &batch[i]
+		size += batch[i].size()
+	}
+	// One buffer sized for the whole request, so building it (and
+	// rebuilding it for a retry) never reallocates.
+	body := make([]byte, 0, size)
 	for attempt := 0; ; attempt++ {
 		body = body[:0]
 		for _, a := range pending {
 			body = a.appendTo(body)
 		}
-		items, err := t.cl.bulk(ctx, body)
+		items, allOK, err := t.cl.bulk(ctx, body)
 		var retry []*action
 		var lastErr error
 		switch {
@@ -349,6 +365,7 @@ func (t *SinkTask) send(ctx context.Context, batch []*action) error {
 			return err
 		case err != nil:
 			retry, lastErr = pending, err
+		case allOK:
 		case len(items) != len(pending):
 			return fmt.Errorf("bulk answer has %d items for %d requests", len(items), len(pending))
 		default:
@@ -389,7 +406,7 @@ var errRetryItem = errors.New("retry item")
 func (t *SinkTask) itemFailed(a *action, it bulkItem) error {
 	msg := string(it.Error)
 	rec := a.rec
-	where := fmt.Sprintf("%s-%d@%d (index %s, id %s)", rec.Topic, rec.Partition, rec.KafkaOffset, a.index, a.id)
+	where := fmt.Sprintf("%s-%d@%d (index %s, id %s)", rec.Topic, rec.Partition, rec.KafkaOffset, a.index, a.docID())
 	if strings.Contains(msg, "version_conflict_engine_exception") {
 		if a.external {
 			// A redelivered or older offset: the newer document stays.
@@ -430,17 +447,29 @@ func (t *SinkTask) Flush(ctx context.Context, _ map[connect.TopicPartition]int64
 	}
 	err := t.dispatchLocked(ctx)
 	t.mu.Unlock()
+	// Running out of time is not a failure: the documents stay buffered or
+	// in requests that are still retrying (Elasticsearch is away), so the
+	// runtime skips this commit. Exhausted retries fail through t.fatal.
 	if err != nil {
-		return err
+		return t.notYet(err)
 	}
 	select {
 	case <-t.drained():
 	case <-ctx.Done():
-		return fmt.Errorf("waiting for outstanding bulk requests: %w", ctx.Err())
+		return t.notYet(fmt.Errorf("waiting for outstanding bulk requests: %w", ctx.Err()))
 	}
 	// Before the offsets commit: a refused document is in the DLQ first.
 	t.reportDeferred(ctx)
 	return t.failure()
+}
+
+// notYet is Flush's answer when time ran out: retriable unless a request
+// has already failed for good.
+func (t *SinkTask) notYet(err error) error {
+	if fatal := t.failure(); fatal != nil {
+		return fatal
+	}
+	return connect.Retriable(err)
 }
 
 // Stop implements connect.SinkTask. Buffered documents are dropped: their

@@ -28,6 +28,10 @@ type fakeES struct {
 	// whole-request status (0: normal) and an item error JSON ("": ok).
 	script func(n int) (status int, item func(i int, id string) (int, string))
 	delay  time.Duration
+	// openSearch makes it answer as OpenSearch 2.x does: its own GET /
+	// and no X-Elastic-Product header anywhere.
+	openSearch bool
+	requests   []string // method and path of every request
 }
 
 func newFakeES(t *testing.T) (*fakeES, *httptest.Server) {
@@ -38,10 +42,20 @@ func newFakeES(t *testing.T) (*fakeES, *httptest.Server) {
 }
 
 func (f *fakeES) serve(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Elastic-Product", "Elasticsearch")
+	if !f.openSearch {
+		w.Header().Set("X-Elastic-Product", "Elasticsearch")
+	}
 	w.Header().Set("Content-Type", "application/json")
 	body, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	f.requests = append(f.requests, r.Method+" "+r.URL.Path)
+	f.mu.Unlock()
 	switch {
+	case r.URL.Path == "/" && f.openSearch:
+		// OpenSearch 2.x's root answer (trimmed).
+		fmt.Fprint(w, `{"name":"node-1","cluster_name":"opensearch","version":{"distribution":"opensearch","number":"2.19.1","build_type":"tar","lucene_version":"9.12.1","minimum_wire_compatibility_version":"7.10.0","minimum_index_compatibility_version":"7.0.0"},"tagline":"The OpenSearch Project: https://opensearch.org/"}`)
+	case r.URL.Path == "/":
+		fmt.Fprint(w, `{"name":"node-1","cluster_name":"elasticsearch","version":{"number":"8.19.21","build_flavor":"default","lucene_version":"9.12.2"},"tagline":"You Know, for Search"}`)
 	case r.URL.Path == "/_bulk":
 		f.bulk(w, body)
 	case strings.HasSuffix(r.URL.Path, "/_mapping") && r.Method == http.MethodGet:
@@ -79,6 +93,7 @@ func (f *fakeES) bulk(w http.ResponseWriter, body []byte) {
 	}
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	var items []string
+	failed := false
 	for i := 0; sc.Scan(); i++ {
 		var meta map[string]struct {
 			ID string `json:"_id"`
@@ -97,6 +112,7 @@ func (f *fakeES) bulk(w http.ResponseWriter, body []byte) {
 		}
 		if st, e := item(len(items), id); e != "" {
 			items = append(items, fmt.Sprintf(`{%q:{"_id":%q,"status":%d,"error":%s}}`, op, id, st, e))
+			failed = true
 			continue
 		}
 		if op == "delete" {
@@ -106,7 +122,12 @@ func (f *fakeES) bulk(w http.ResponseWriter, body []byte) {
 		}
 		items = append(items, fmt.Sprintf(`{%q:{"_id":%q,"status":201}}`, op, id))
 	}
-	fmt.Fprintf(w, `{"errors":false,"items":[%s]}`, strings.Join(items, ","))
+	// As Elasticsearch (errors first) and OpenSearch (took first) order them.
+	if f.openSearch {
+		fmt.Fprintf(w, `{"took":3,"errors":%v,"items":[%s]}`, failed, strings.Join(items, ","))
+		return
+	}
+	fmt.Fprintf(w, `{"errors":%v,"took":3,"items":[%s]}`, failed, strings.Join(items, ","))
 }
 
 func (f *fakeES) count() int {
@@ -209,8 +230,47 @@ func TestTaskGivesUpAfterMaxRetries(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "after 2 retries") || f.bulks != 3 {
 		t.Fatalf("flush: %v after %d calls; want a failure after 3 calls", err, f.bulks)
 	}
+	if connect.IsRetriable(err) {
+		t.Fatalf("exhausted retries are retriable: %v", err)
+	}
 	if err := task.Put(ctx, records(1)); err == nil {
 		t.Fatal("put after a fatal bulk failure succeeded")
+	}
+}
+
+// A flush that runs out of time while a request is still retrying (the
+// server is away) is retriable: the runtime skips that commit instead of
+// failing the task, and a later flush succeeds once the server is back.
+func TestTaskFlushTimeoutWhileRetryingIsRetriable(t *testing.T) {
+	f, srv := newFakeES(t)
+	var mu sync.Mutex
+	down := true
+	f.script = func(int) (int, func(int, string) (int, string)) {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			return http.StatusServiceUnavailable, nil
+		}
+		return 0, func(int, string) (int, string) { return 0, "" }
+	}
+	task, _ := startTask(t, srv.URL, "max.retries", "1000", "retry.backoff.ms", "5")
+	if err := task.Put(context.Background(), records(3)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	err := task.Flush(ctx, nil)
+	cancel()
+	if err == nil || !connect.IsRetriable(err) {
+		t.Fatalf("flush while the server is down: %v, want a retriable error", err)
+	}
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	if err := task.Flush(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if f.count() != 3 {
+		t.Fatalf("%d docs, want 3", f.count())
 	}
 }
 

@@ -255,7 +255,13 @@ func (r *sinkRunner) loop(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return nil
 				}
-				return err
+				if !connect.IsRetriable(err) {
+					return err
+				}
+				// The task still holds the records and cannot make them
+				// durable yet (e.g. its store is down and it is retrying):
+				// skip this commit, as Connect does when a flush throws.
+				r.log.Warn("sink task flush not complete, offsets not committed this time", "error", err)
 			}
 			nextFlush = now.Add(r.flushInt)
 		}
