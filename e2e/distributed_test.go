@@ -445,3 +445,104 @@ func firstRatings(t *testing.T, topic string, n int) []int64 {
 func head(ids []int64) []int64 {
 	return ids[:min(len(ids), 5)]
 }
+
+func states(addr, name string) (string, []string) {
+	st, ok := status(addr, name)
+	if !ok {
+		return "", nil
+	}
+	var ts []string
+	for _, t := range st.Tasks {
+		ts = append(ts, t.State)
+	}
+	return st.Connector.State, ts
+}
+
+func allIn(addr, name string, n int, want string) bool {
+	c, ts := states(addr, name)
+	if c != want || len(ts) != n {
+		return false
+	}
+	for _, s := range ts {
+		if s != want {
+			return false
+		}
+	}
+	return true
+}
+
+// The REST lifecycle on a two-worker cluster, each call made on one worker
+// and checked on the other: pause, resume, reconfigure, restart, a task
+// restart on the worker not running it, stop, offsets, delete.
+func TestDistributedRESTLifecycle(t *testing.T) {
+	c := newCluster(t, "")
+	a, b := c.start(""), c.start("")
+	name := "life"
+	topic := uniqueName(t, "ratings")
+	if code, body := httpRetry(t, "POST", "http://"+a+"/connectors", ratingsConnector(name, topic, 2)); code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	waitUntil(t, 30*time.Second, "a second create answered 409 already exists", func() bool {
+		code, body := httpDo("POST", "http://"+b+"/connectors", ratingsConnector(name, topic, 2))
+		return code == 409 && strings.Contains(string(body), "already exists")
+	})
+	waitUntil(t, 60*time.Second, "RUNNING", func() bool { return allRunning(b, name, 2) })
+
+	httpRetry(t, "PUT", "http://"+b+"/connectors/"+name+"/pause", "")
+	waitUntil(t, 30*time.Second, "PAUSED", func() bool { return allIn(a, name, 2, "PAUSED") })
+	httpRetry(t, "PUT", "http://"+a+"/connectors/"+name+"/resume", "")
+	waitUntil(t, 30*time.Second, "RUNNING again", func() bool { return allIn(b, name, 2, "RUNNING") })
+
+	cfg := fmt.Sprintf(`{"connector.class":"DatagenConnector","kafka.topic":%q,"quickstart":"ratings","tasks.max":"4","max.interval":"2"}`, topic)
+	if code, body := httpRetry(t, "PUT", "http://"+b+"/connectors/"+name+"/config", cfg); code != 200 {
+		t.Fatalf("put config: %d %s", code, body)
+	}
+	waitUntil(t, 60*time.Second, "4 tasks RUNNING after tasks.max 2 → 4", func() bool { return allRunning(a, name, 4) })
+	code, body := httpDo("GET", "http://"+b+"/connectors/"+name+"/tasks", "")
+	if code != 200 || strings.Count(string(body), `"task.id"`) != 4 {
+		t.Fatalf("task configs: %d %s", code, body)
+	}
+
+	if code, body := httpRetry(t, "POST", "http://"+a+"/connectors/"+name+"/restart?includeTasks=true", ""); code != 202 || !strings.Contains(string(body), "RESTARTING") {
+		t.Fatalf("restart: %d %s", code, body)
+	}
+	waitUntil(t, 30*time.Second, "RUNNING after restart", func() bool { return allIn(b, name, 4, "RUNNING") })
+	// Restart task 0 through the worker that does not run it.
+	st, _ := status(a, name)
+	other := a
+	if st.Tasks[0].WorkerID == a {
+		other = b
+	}
+	if code, body := httpRetry(t, "POST", "http://"+other+"/connectors/"+name+"/tasks/0/restart", ""); code != 204 {
+		t.Fatalf("task restart through %s: %d %s", other, code, body)
+	}
+	waitUntil(t, 30*time.Second, "RUNNING after the task restart", func() bool { return allIn(a, name, 4, "RUNNING") })
+
+	if code, body := httpRetry(t, "PATCH", "http://"+a+"/connectors/"+name+"/offsets", `{"offsets":[{"partition":{"task.id":0},"offset":{"task.generation":0,"current.iteration":5,"random.seed":1}}]}`); code != 400 {
+		t.Fatalf("altering offsets of a running connector: %d %s, want 400", code, body)
+	}
+	httpRetry(t, "PUT", "http://"+b+"/connectors/"+name+"/stop", "")
+	waitUntil(t, 30*time.Second, "STOPPED with no tasks", func() bool {
+		c, ts := states(a, name)
+		return c == "STOPPED" && len(ts) == 0
+	})
+	code, body = httpDo("GET", "http://"+b+"/connectors/"+name+"/offsets", "")
+	if code != 200 || strings.Count(string(body), `"task.id"`) != 4 {
+		t.Fatalf("offsets of a stopped connector: %d %s", code, body)
+	}
+	if code, body := httpRetry(t, "PATCH", "http://"+b+"/connectors/"+name+"/offsets", `{"offsets":[{"partition":{"task.id":0},"offset":{"task.generation":0,"current.iteration":1000,"random.seed":1}}]}`); code != 200 {
+		t.Fatalf("altering offsets: %d %s", code, body)
+	}
+	code, body = httpDo("GET", "http://"+a+"/connectors/"+name+"/offsets", "")
+	if code != 200 || !strings.Contains(string(body), `"current.iteration":1000`) {
+		t.Fatalf("altered offset not read on the other worker: %d %s", code, body)
+	}
+	if code, body := httpRetry(t, "DELETE", "http://"+a+"/connectors/"+name, ""); code != 204 {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	waitUntil(t, 30*time.Second, "gone on both workers", func() bool {
+		c1, _ := httpDo("GET", "http://"+a+"/connectors/"+name, "")
+		c2, _ := httpDo("GET", "http://"+b+"/connectors/"+name+"/status", "")
+		return c1 == 404 && c2 == 404
+	})
+}

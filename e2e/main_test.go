@@ -42,7 +42,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "goconnect")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/goconnect")
+	args := []string{"build", "-o", binary}
+	if os.Getenv("GOCONNECT_E2E_RACE") != "" {
+		// The binary itself under the race detector: its data races fail
+		// the tests through its exit code and output.
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "../cmd/goconnect")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: building goconnect:", err)

@@ -210,14 +210,17 @@ func (h *Herder) Delete(ctx context.Context, name string) error {
 	if err := h.configs.RemoveConnector(ctx, name); err != nil {
 		return err
 	}
-	h.tombstoneStatuses(ctx, name, 0, max(len(snap.Tasks[name]), len(h.statuses.Board().Tasks(name))), true)
+	h.tombstoneStatuses(name, 0, max(len(snap.Tasks[name]), len(h.statuses.Board().Tasks(name))), true)
 	return nil
 }
 
 // tombstoneStatuses removes statuses of tasks from..to-1 (and of the
 // connector when conn).
-func (h *Herder) tombstoneStatuses(ctx context.Context, name string, from, to int, conn bool) {
+func (h *Herder) tombstoneStatuses(name string, from, to int, conn bool) {
 	gen := h.currentGeneration()
+	// Not the request's context: the writes outlive the request, and a
+	// cancelled record can fail the others batched with it.
+	ctx := context.Background()
 	for i := from; i < to; i++ {
 		h.statuses.Publish(ctx, status.Change{Connector: name, Task: i, Removed: true}, gen)
 	}
@@ -262,7 +265,7 @@ func (h *Herder) setTarget(ctx context.Context, name string, target status.Targe
 		if err := h.configs.PutTaskConfigs(ctx, name, nil); err != nil {
 			return err
 		}
-		h.tombstoneStatuses(ctx, name, 0, max(len(snap.Tasks[name]), len(h.statuses.Board().Tasks(name))), false)
+		h.tombstoneStatuses(name, 0, max(len(snap.Tasks[name]), len(h.statuses.Board().Tasks(name))), false)
 	}
 	return nil
 }
@@ -344,7 +347,7 @@ func (h *Herder) PutTaskConfigs(ctx context.Context, name string, configs []map[
 		return err
 	}
 	if n := len(snap.Tasks[name]); n > len(configs) {
-		h.tombstoneStatuses(ctx, name, len(configs), n, false)
+		h.tombstoneStatuses(name, len(configs), n, false)
 	}
 	return nil
 }
