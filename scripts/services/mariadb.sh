@@ -36,14 +36,19 @@ mariadb_up() {
 			>"$MARIADB_DIR/install.log" 2>&1 || fail mariadb "mariadb-install-db failed" "$MARIADB_DIR/install.log"
 		fresh=1
 	fi
+	# The port is free, so no server runs: a socket or pid file left by one
+	# that was killed would make the readiness checks below pass or give
+	# up too early.
+	rm -f "$MARIADB_DIR/mysqld.sock" "$MARIADB_DIR/mysqld.pid"
 	nohup mariadbd --no-defaults --user=root --datadir="$MARIADB_DIR/data" \
 		--socket="$MARIADB_DIR/mysqld.sock" --pid-file="$MARIADB_DIR/mysqld.pid" \
 		--port="$MARIADB_PORT" --bind-address=127.0.0.1 \
 		--server-id=223344 --log-bin=mysql-bin --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL \
 		--expire-logs-days=1 --innodb-buffer-pool-size=64M --skip-name-resolve \
 		>"$MARIADB_DIR/mariadb.log" 2>&1 &
-	if ! wait_until 60 test -S "$MARIADB_DIR/mysqld.sock"; then
-		fail mariadb "the server socket did not appear within 60s" "$MARIADB_DIR/mariadb.log"
+	# Crash recovery after a kill replays the last binlog: a big one takes a while.
+	if ! wait_until 180 test -S "$MARIADB_DIR/mysqld.sock"; then
+		fail mariadb "the server socket did not appear within 180s" "$MARIADB_DIR/mariadb.log"
 	fi
 	if [ -n "$fresh" ]; then
 		# First start: root password, the seed (users, grants, demo.CUSTOMERS).
