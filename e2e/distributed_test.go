@@ -503,12 +503,23 @@ func TestDistributedRESTLifecycle(t *testing.T) {
 		t.Fatalf("task configs: %d %s", code, body)
 	}
 
+	// Each worker's /metrics shows the tasks it runs.
+	st, _ := status(a, name)
+	perWorker := workersOf(st)
+	for _, w := range []string{a, b} {
+		_, body := httpDo("GET", "http://"+w+"/metrics", "")
+		got := strings.Count(string(body), `kafka_connect_connector_task_status{connector="`+name+`"`)
+		if got == 0 || (perWorker[w] > 0 && got < perWorker[w]) {
+			t.Fatalf("worker %s runs %d tasks of %s but its /metrics shows %d task status lines", w, perWorker[w], name, got)
+		}
+	}
+
 	if code, body := httpRetry(t, "POST", "http://"+a+"/connectors/"+name+"/restart?includeTasks=true", ""); code != 202 || !strings.Contains(string(body), "RESTARTING") {
 		t.Fatalf("restart: %d %s", code, body)
 	}
 	waitUntil(t, 30*time.Second, "RUNNING after restart", func() bool { return allIn(b, name, 4, "RUNNING") })
 	// Restart task 0 through the worker that does not run it.
-	st, _ := status(a, name)
+	st, _ = status(a, name)
 	other := a
 	if st.Tasks[0].WorkerID == a {
 		other = b

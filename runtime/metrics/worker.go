@@ -45,7 +45,9 @@ func (c *workerCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	tasks := 0
 	for _, cs := range conns {
-		ch <- prometheus.MustNewConstMetric(c.connStatus, prometheus.GaugeValue, 1, cs.Name, strings.ToLower(cs.State), cs.Class, cs.Type)
+		if cs.State != "" { // "": only some of its tasks run on this worker
+			ch <- prometheus.MustNewConstMetric(c.connStatus, prometheus.GaugeValue, 1, cs.Name, strings.ToLower(cs.State), cs.Class, cs.Type)
+		}
 		for n, st := range cs.Tasks {
 			ch <- prometheus.MustNewConstMetric(c.taskStatus, prometheus.GaugeValue, 1, cs.Name, strconv.Itoa(n), strings.ToLower(st))
 			tasks++

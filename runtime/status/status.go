@@ -168,6 +168,17 @@ func (b *Board) Remove(connector string) {
 	}
 }
 
+// RemoveConnector forgets a connector's own status, keeping its tasks'.
+func (b *Board) RemoveConnector(name string) {
+	b.mu.Lock()
+	_, ok := b.connectors[name]
+	delete(b.connectors, name)
+	b.mu.Unlock()
+	if ok {
+		b.notify(Change{Connector: name, Task: -1, Removed: true})
+	}
+}
+
 // Connectors lists the connectors the board has a status for.
 func (b *Board) Connectors() []string {
 	b.mu.RLock()

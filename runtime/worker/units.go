@@ -21,6 +21,7 @@ type units struct {
 
 type taskUnit struct {
 	h     *handle
+	rc    *runningConnector
 	props map[string]string
 }
 
@@ -63,7 +64,11 @@ func (w *Worker) StopConnectorUnit(name string) error {
 	rc, ok := w.unitsLocked().connectors[name]
 	delete(w.units.connectors, name)
 	w.mu.Unlock()
-	if !ok || rc.inst == nil {
+	if !ok {
+		return nil
+	}
+	w.board.RemoveConnector(name)
+	if rc.inst == nil {
 		return nil
 	}
 	if err := rc.inst.Stop(); err != nil {
@@ -94,7 +99,7 @@ func (w *Worker) StartTaskUnit(ctx context.Context, p *connectorconfig.Parsed, n
 	rc := &runningConnector{parsed: p, inst: inst, target: target}
 	h := w.startTask(ctx, rc, n, props)
 	w.mu.Lock()
-	w.unitsLocked().tasks[status.TaskID{Connector: p.Name, Task: n}] = &taskUnit{h: h, props: maps.Clone(props)}
+	w.unitsLocked().tasks[status.TaskID{Connector: p.Name, Task: n}] = &taskUnit{h: h, rc: rc, props: maps.Clone(props)}
 	w.mu.Unlock()
 }
 
@@ -109,7 +114,10 @@ func (w *Worker) StopTaskUnit(ctx context.Context, id status.TaskID) error {
 	}
 	sctx, cancel := w.stopTimeout(ctx)
 	defer cancel()
-	return tu.h.stop(sctx)
+	err := tu.h.stop(sctx)
+	// Its status is now the business of wherever it runs next.
+	w.board.RemoveTask(id)
+	return err
 }
 
 // TaskUnits returns the tasks running here and their configs.
