@@ -319,9 +319,11 @@ func (h *Herder) Assigned(ctx context.Context, generation int32, memberID string
 	if err != nil {
 		h.log.Warn("config topic not read to its end before applying the assignment", "error", err)
 	}
-	if err := h.reconcileLocked(ctx); err != nil {
-		h.log.Warn("applying the assignment", "error", err)
-	}
+	// Only the stopping happens here, before the member rejoins or
+	// heartbeats again: starting (which may wait for fencing or the
+	// offsets topic) runs on the herder's loop, so heartbeats go on.
+	h.stopUnwantedLocked(ctx)
+	h.poke()
 }
 
 // Rebalancing implements group.Handler.
@@ -350,6 +352,14 @@ func (h *Herder) Lost() {
 // applies target states and restarts, then starts what is missing.
 // Callers hold h.ops.
 func (h *Herder) reconcileLocked(ctx context.Context) error {
+	h.stopUnwantedLocked(ctx)
+	return h.startMissingLocked(ctx)
+}
+
+// stopUnwantedLocked stops what is no longer assigned here, or whose
+// config, target state or a restart request says it must go. Callers
+// hold h.ops.
+func (h *Herder) stopUnwantedLocked(ctx context.Context) {
 	snap := h.configs.Snapshot()
 	h.mu.Lock()
 	owned := map[group.Unit]bool{}
@@ -427,12 +437,23 @@ func (h *Herder) reconcileLocked(ctx context.Context) error {
 		h.mu.Unlock()
 	}
 
-	// Start what is assigned and not running.
+}
+
+// startMissingLocked starts what is assigned here and not running.
+// Callers hold h.ops.
+func (h *Herder) startMissingLocked(ctx context.Context) error {
+	snap := h.configs.Snapshot()
+	h.mu.Lock()
+	owned := map[group.Unit]bool{}
+	for _, u := range h.assignment.Owned {
+		owned[u] = true
+	}
+	h.mu.Unlock()
 	runningConns := map[string]bool{}
 	for _, n := range h.w.ConnectorUnits() {
 		runningConns[n] = true
 	}
-	running = h.w.TaskUnits()
+	running := h.w.TaskUnits()
 	offsetsRead := false
 	for u := range owned {
 		props, exists := snap.Connectors[u.Connector]
