@@ -132,11 +132,11 @@ func Start(ctx context.Context, c Config) (*Herder, error) {
 	if d.ExactlyOnceSource == workerconfig.ExactlyOnceEnabled {
 		h.w.EnableExactlyOnce(worker.ExactlyOnce{GroupID: d.GroupID, Offsets: h.offsets})
 	}
-	h.local.OnChange(h.publish)
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.member = group.New(cl, group.Config{GroupID: d.GroupID, SessionTimeout: d.SessionTimeout,
 		RebalanceTimeout: d.RebalanceTimeout, HeartbeatInterval: d.HeartbeatInterval, URL: d.AdvertisedURL}, h, c.Log)
 	h.offsets.SetGuard(h.member.Valid)
+	h.local.OnChange(h.publish)
 	go func() {
 		defer close(h.done)
 		h.member.Run(h.ctx)
@@ -194,6 +194,14 @@ func (h *Herder) Stop(ctx context.Context) error {
 // deleted connectors and removed tasks itself.
 func (h *Herder) publish(c status.Change) {
 	if c.Removed {
+		return
+	}
+	if err := h.member.Valid(); err != nil {
+		// A worker that may have been expelled must not overwrite the
+		// status its units' new owners write (Connect's putSafe). What it
+		// drops while a rebalance runs long is written again once it has
+		// its next assignment.
+		h.log.Debug("status not written", "connector", c.Connector, "task", c.Task, "reason", err)
 		return
 	}
 	h.mu.Lock()
@@ -323,7 +331,25 @@ func (h *Herder) Assigned(ctx context.Context, generation int32, memberID string
 	// heartbeats again: starting (which may wait for fencing or the
 	// offsets topic) runs on the herder's loop, so heartbeats go on.
 	h.stopUnwantedLocked(ctx)
+	h.republish(a.Owned)
 	h.poke()
+}
+
+// republish writes the statuses of the units this worker keeps, in case
+// some were dropped while its membership was unconfirmed.
+func (h *Herder) republish(owned []group.Unit) {
+	for _, u := range owned {
+		var st status.Status
+		var ok bool
+		if u.IsConnector() {
+			st, ok = h.local.Connector(u.Connector)
+		} else {
+			st, ok = h.local.Task(status.TaskID{Connector: u.Connector, Task: u.Task})
+		}
+		if ok {
+			h.publish(status.Change{Connector: u.Connector, Task: u.Task, Status: st})
+		}
+	}
 }
 
 // Rebalancing implements group.Handler.
