@@ -39,11 +39,13 @@ func asForward(err error, target **forwardError) bool { return errors.As(err, ta
 func (h *Herder) leaderCheck() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.leader && h.generation >= 0 {
-		return nil
-	}
-	if h.generation < 0 || h.rebalance && h.assignment.LeaderURL == "" {
+	if h.generation < 0 || h.rebalance {
+		// A rebalance is under way: the leader may change, and a write
+		// now could land on a stale one. Connect answers 409 too.
 		return &forwardError{}
+	}
+	if h.leader {
+		return nil
 	}
 	return &forwardError{url: h.assignment.LeaderURL}
 }
