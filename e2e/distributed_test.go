@@ -275,12 +275,23 @@ func TestDistributedExactlyOnceSourceSurvivesSIGKILL(t *testing.T) {
 	}
 }
 
-func sigkillRun(t *testing.T, extra string) int {
+// With transaction.boundary=interval a transaction spans many polls; a
+// SIGKILL still repeats nothing.
+func TestDistributedExactlyOnceIntervalBoundarySurvivesSIGKILL(t *testing.T) {
+	if dups := sigkillRunConn(t, "exactly.once.source.support=enabled\n",
+		`"transaction.boundary":"interval","transaction.boundary.interval.ms":"300",`); dups != 0 {
+		t.Fatalf("%d ratings repeated with transaction.boundary=interval", dups)
+	}
+}
+
+func sigkillRun(t *testing.T, extra string) int { return sigkillRunConn(t, extra, "") }
+
+func sigkillRunConn(t *testing.T, extra, connExtra string) int {
 	c := newCluster(t, extra)
 	a, b, x := c.start(""), c.start(""), c.start("")
 	name := "ratings"
 	topic := uniqueName(t, "ratings")
-	code, body := httpRetry(t, "POST", "http://"+b+"/connectors", ratingsConnector(name, topic, 6))
+	code, body := httpRetry(t, "POST", "http://"+b+"/connectors", strings.Replace(ratingsConnector(name, topic, 6), `"config":{`, `"config":{`+connExtra, 1))
 	if code != 201 {
 		t.Fatalf("create through %s: %d %s", b, code, body)
 	}

@@ -97,8 +97,27 @@ func SinkDef() *config.Def {
 	return d
 }
 
+// Keys of source connectors for exactly-once support (KIP-618).
+const (
+	ExactlyOnceSupport            = "exactly.once.support"
+	TransactionBoundary           = "transaction.boundary"
+	TransactionBoundaryIntervalMs = "transaction.boundary.interval.ms"
+	OffsetsStorageTopic           = "offsets.storage.topic"
+)
+
 // SourceDef returns the keys of a source connector.
-func SourceDef() *config.Def { return CommonDef() }
+func SourceDef() *config.Def {
+	d := CommonDef()
+	d.Define(config.Key{Name: ExactlyOnceSupport, Type: config.TypeString, Default: "requested", Validator: config.OneOf("requested", "required"),
+		Importance: config.Medium, Doc: "Whether the connector must be able to provide exactly-once semantics (with exactly.once.source.support=enabled)."})
+	d.Define(config.Key{Name: TransactionBoundary, Type: config.TypeString, Default: "poll", Validator: config.OneOf("poll", "interval", "connector"),
+		Importance: config.Medium, Doc: "Where transactions of an exactly-once source task end: every poll, or every transaction.boundary.interval.ms."})
+	d.Define(config.Key{Name: TransactionBoundaryIntervalMs, Type: config.TypeLong, Validator: config.AtLeast(0),
+		Importance: config.Low, Doc: "With transaction.boundary=interval, how long a transaction stays open (default: the worker's offset.flush.interval.ms)."})
+	d.Define(config.Key{Name: OffsetsStorageTopic, Type: config.TypeString, Importance: config.Low,
+		Doc: "A separate offsets topic for this connector (accepted; goconnect keeps offsets in the worker's topic)."})
+	return d
+}
 
 type nameValidator struct{}
 

@@ -50,29 +50,50 @@ func transactionalID(group, connector string, task int) string {
 	return group + "-" + connector + "-" + strconv.Itoa(task)
 }
 
-// sendTxn produces one poll's records and their offsets in a transaction.
+// sendTxn adds one poll's records and their offsets to the open
+// transaction (beginning one if needed) and commits it at the boundary:
+// after every poll, or once transaction.boundary.interval.ms has passed.
 func (r *sourceRunner) sendTxn(ctx context.Context, recs []connect.SourceRecord) error {
-	if err := r.producer.BeginTransaction(); err != nil {
-		return fmt.Errorf("beginning a transaction: %w", err)
+	if !r.txnOpen {
+		if err := r.producer.BeginTransaction(); err != nil {
+			return fmt.Errorf("beginning a transaction: %w", err)
+		}
+		r.txnOpen, r.txnDeadline = true, time.Now().Add(r.txnInterval)
+		r.txnOffsets = map[string]offsetstore.Offset{}
 	}
 	b, err := r.send(recs)
-	if err == nil {
-		err = r.produceOffsets(b)
+	if b != nil {
+		for k, o := range b.offsets {
+			r.txnOffsets[k] = o
+		}
 	}
+	if err != nil {
+		return r.abortTxn(ctx, err)
+	}
+	if r.txnInterval <= 0 || !time.Now().Before(r.txnDeadline) {
+		return r.commitTxn(ctx)
+	}
+	return nil
+}
+
+// commitTxn adds the latest offsets of everything sent in the open
+// transaction and commits it.
+func (r *sourceRunner) commitTxn(ctx context.Context) error {
+	if !r.txnOpen {
+		return nil
+	}
+	err := r.produceOffsets()
 	if err == nil {
 		err = r.producer.Flush(r.h.sendCtx)
 	}
 	if err == nil {
 		err = r.sub.firstError()
 	}
-	try := kgo.TryCommit
 	if err != nil {
-		try = kgo.TryAbort
+		return r.abortTxn(ctx, err)
 	}
-	if endErr := r.producer.EndTransaction(context.WithoutCancel(ctx), try); endErr != nil {
-		err = errors.Join(err, fmt.Errorf("ending the transaction: %w", endErr))
-	}
-	if err != nil {
+	r.txnOpen = false
+	if err := r.producer.EndTransaction(context.WithoutCancel(ctx), kgo.TryCommit); err != nil {
 		return fmt.Errorf("exactly-once source: transaction not committed (its records and offsets are discarded together): %w", err)
 	}
 	// Committed with the records: nothing is left to commit separately.
@@ -80,13 +101,21 @@ func (r *sourceRunner) sendTxn(ctx context.Context, recs []connect.SourceRecord)
 	return nil
 }
 
-// produceOffsets adds the batch's offsets to the open transaction.
-func (r *sourceRunner) produceOffsets(b *batch) error {
-	if b == nil || len(b.offsets) == 0 {
+func (r *sourceRunner) abortTxn(ctx context.Context, cause error) error {
+	r.txnOpen = false
+	if err := r.producer.EndTransaction(context.WithoutCancel(ctx), kgo.TryAbort); err != nil {
+		cause = errors.Join(cause, fmt.Errorf("aborting the transaction: %w", err))
+	}
+	return fmt.Errorf("exactly-once source: transaction aborted (its records and offsets are discarded together): %w", cause)
+}
+
+// produceOffsets adds the transaction's offsets to it.
+func (r *sourceRunner) produceOffsets() error {
+	if len(r.txnOffsets) == 0 {
 		return nil
 	}
-	offs := make([]offsetstore.Offset, 0, len(b.offsets))
-	for _, o := range b.offsets {
+	offs := make([]offsetstore.Offset, 0, len(r.txnOffsets))
+	for _, o := range r.txnOffsets {
 		offs = append(offs, o)
 	}
 	krs, err := r.txn.Records(r.h.id.Connector, offs)

@@ -36,8 +36,14 @@ type sourceRunner struct {
 	taskClass string
 
 	sub *submitted
-	// txn, when set, makes every poll one transaction carrying its offsets.
-	txn TxnOffsets
+	// txn, when set, makes source records and their offsets commit in
+	// transactions: one per poll, or one per txnInterval when set
+	// (transaction.boundary=interval).
+	txn         TxnOffsets
+	txnInterval time.Duration
+	txnOpen     bool
+	txnDeadline time.Time
+	txnOffsets  map[string]offsetstore.Offset
 }
 
 type sourceContext struct {
@@ -79,7 +85,7 @@ func (r *sourceRunner) loop(ctx context.Context) error {
 	nextFlush := time.Now().Add(r.flushInt)
 	var retry pollRetry
 	for {
-		if !r.h.waitWhilePaused(ctx, func() { _ = r.commit(ctx) }) {
+		if !r.h.waitWhilePaused(ctx, func() { _ = r.commitNow(ctx) }) {
 			return nil
 		}
 		// A poll that waits for data is interrupted by a pause (so the
@@ -225,10 +231,22 @@ func (r *sourceRunner) convert(sr *connect.SourceRecord, kr *kgo.Record, hdrs []
 	return true, hdrs, nil
 }
 
+// commitNow commits at once: an open transaction too (on pause and stop).
+func (r *sourceRunner) commitNow(ctx context.Context) error {
+	if r.txn != nil {
+		return r.commitTxn(ctx)
+	}
+	return r.commit(ctx)
+}
+
 // commit stores the offsets of every acknowledged batch.
 func (r *sourceRunner) commit(ctx context.Context) error {
 	if r.txn != nil {
-		return nil // offsets were committed in each poll's transaction
+		// Offsets commit with the records, in the open transaction.
+		if r.txnOpen && !time.Now().Before(r.txnDeadline) {
+			return r.commitTxn(ctx)
+		}
+		return nil
 	}
 	offs, records, failed := r.sub.committable()
 	if failed != nil {
@@ -266,7 +284,7 @@ func (r *sourceRunner) shutdown() error {
 	if err := r.producer.Flush(fctx); err != nil {
 		errs = append(errs, fmt.Errorf("flushing records in flight: %w", err))
 	}
-	if err := r.commit(fctx); err != nil {
+	if err := r.commitNow(fctx); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

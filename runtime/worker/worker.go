@@ -193,6 +193,13 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			ops: ops, tm: tm, taskClass: p.Plugin.Class}
 		if eos != nil {
 			r.txn = eos.Offsets
+			if p.Values.String(connectorconfig.TransactionBoundary) == "interval" {
+				r.txnInterval = w.cfg.OffsetFlushInterval
+				if p.Values.Get(connectorconfig.TransactionBoundaryIntervalMs) != nil {
+					r.txnInterval = p.Values.Duration(connectorconfig.TransactionBoundaryIntervalMs)
+				}
+				r.flushInt = min(r.flushInt, max(r.txnInterval, time.Millisecond))
+			}
 		}
 		return r.run, nil
 	case connect.SinkConnector:
