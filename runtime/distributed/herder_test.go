@@ -1,0 +1,136 @@
+package distributed
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/goconnect/goconnect/runtime/kafkastate"
+	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/rest"
+	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/worker"
+	"github.com/goconnect/goconnect/runtime/workerconfig"
+)
+
+// startHerder runs one distributed worker in process (so the race
+// detector sees the herder, the member and the stores together).
+func startHerder(t *testing.T, brokers []string) *Herder {
+	t.Helper()
+	props := map[string]string{
+		"bootstrap.servers":                 strings.Join(brokers, ","),
+		"group.id":                          "unit",
+		"config.storage.topic":              "unit-configs",
+		"offset.storage.topic":              "unit-offsets",
+		"status.storage.topic":              "unit-status",
+		"config.storage.replication.factor": "1",
+		"offset.storage.replication.factor": "1",
+		"status.storage.replication.factor": "1",
+		"offset.storage.partitions":         "3",
+		"status.storage.partitions":         "2",
+		"key.converter":                     "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":                   "org.apache.kafka.connect.json.JsonConverter",
+		"session.timeout.ms":                "6000",
+		"heartbeat.interval.ms":             "500",
+		"scheduled.rebalance.max.delay.ms":  "0",
+		"offset.flush.interval.ms":          "200",
+		"listeners":                         "http://127.0.0.1:0",
+		"rest.advertised.host.name":         "127.0.0.1",
+	}
+	cfg, err := workerconfig.ParseDistributed(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A real REST server: workers hand task configs to the leader over it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.AdoptListenPort(ln.Addr().(*net.TCPAddr).Port)
+	reg := plugins.Builtin()
+	board := status.NewBoard()
+	log := slog.New(slog.DiscardHandler)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := Start(ctx, Config{Worker: cfg, Registry: reg, LocalBoard: board, Log: log,
+		NewWorker: func(offsets *kafkastate.OffsetStore) *worker.Worker {
+			return worker.New(cfg.Worker, reg, offsets, board, log)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvCtx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go func() { _ = rest.New(rest.Config{Herder: h}).Serve(srvCtx, ln) }()
+	return h
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 45s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func isLeader(h *Herder) bool { return h.leaderCheck() == nil }
+
+// Two herders in one process on an in-process broker: a connector created
+// on the leader runs its tasks on both, both answer its status, and when
+// one leaves the other runs everything.
+func TestTwoHerdersShareAndTakeOver(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DefaultNumPartitions(1), kfake.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	a, b := startHerder(t, c.ListenAddrs()), startHerder(t, c.ListenAddrs())
+	defer a.Stop(context.Background())
+	var leader *Herder
+	eventually(t, "a leader", func() bool {
+		for _, h := range []*Herder{a, b} {
+			if isLeader(h) {
+				leader = h
+				return true
+			}
+		}
+		return false
+	})
+	ctx := context.Background()
+	err = leader.Create(ctx, "gen", map[string]string{"connector.class": "DatagenConnector", "kafka.topic": "r",
+		"quickstart": "ratings", "tasks.max": "4", "max.interval": "5"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spread := func(h *Herder, want int) bool {
+		st, err := h.Status("gen")
+		if err != nil || st.Connector.State != status.Running || len(st.Tasks) != 4 {
+			return false
+		}
+		workers := map[string]bool{}
+		for _, ts := range st.Tasks {
+			if ts.State != status.Running {
+				return false
+			}
+			workers[ts.WorkerID] = true
+		}
+		return len(workers) == want
+	}
+	eventually(t, "4 tasks RUNNING on both workers, seen from each", func() bool { return spread(a, 2) && spread(b, 2) })
+	if err := b.Stop(ctx); err != nil {
+		t.Fatalf("stopping b: %v", err)
+	}
+	eventually(t, "all tasks on a after b left", func() bool { return spread(a, 1) })
+	offs, err := a.Offsets(ctx, "gen")
+	if err != nil || len(offs) != 4 {
+		t.Fatalf("offsets %v %v, want the 4 tasks' partitions", offs, err)
+	}
+}
