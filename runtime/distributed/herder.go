@@ -129,6 +129,14 @@ func Start(ctx context.Context, c Config) (*Herder, error) {
 		}
 	}
 	h.w = c.NewWorker(h.offsets)
+	if h.workerBool("topic.tracking.enable", true) {
+		h.w.OnNewActiveTopic(func(connector, topic string, task int) {
+			h.statuses.PublishTopic(connector, topic, task, time.Now())
+		})
+		// A reset on any worker makes every worker record its tasks'
+		// topics again as they use them.
+		h.statuses.OnTopicsReset(h.w.ResetActiveTopics)
+	}
 	if d.ExactlyOnceSource == workerconfig.ExactlyOnceEnabled {
 		h.w.EnableExactlyOnce(worker.ExactlyOnce{GroupID: d.GroupID, Offsets: h.offsets})
 	}

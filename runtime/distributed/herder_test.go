@@ -125,6 +125,11 @@ func TestTwoHerdersShareAndTakeOver(t *testing.T) {
 		return len(workers) == want
 	}
 	eventually(t, "4 tasks RUNNING on both workers, seen from each", func() bool { return spread(a, 2) && spread(b, 2) })
+	eventually(t, "the active topic seen from both workers", func() bool {
+		ta, _ := a.ActiveTopics("gen")
+		tb, _ := b.ActiveTopics("gen")
+		return len(ta) == 1 && ta[0] == "r" && len(tb) == 1 && tb[0] == "r"
+	})
 	if err := b.Stop(ctx); err != nil {
 		t.Fatalf("stopping b: %v", err)
 	}

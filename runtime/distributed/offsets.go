@@ -2,7 +2,10 @@ package distributed
 
 import (
 	"context"
+	"strings"
+	"time"
 
+	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/status"
@@ -68,15 +71,36 @@ func (h *Herder) ResetOffsets(ctx context.Context, name string) (string, error) 
 	return h.offsetOps().Reset(ctx, name, p)
 }
 
-// ActiveTopics returns the topics this worker's tasks of the connector
-// used (Connect reads them from the status topic; goconnect does not
-// publish them there yet).
+// ActiveTopics returns the topics a connector's tasks used anywhere in the
+// cluster, from the status topic's records (KIP-558).
 func (h *Herder) ActiveTopics(name string) ([]string, error) {
-	return h.w.ActiveTopics(name), nil
+	if !h.workerBool("topic.tracking.enable", true) {
+		return nil, herder.Errorf(herder.ErrForbidden, "Topic tracking is disabled.")
+	}
+	return h.statuses.ActiveTopics(name), nil
 }
 
-// ResetTopics clears this worker's record of a connector's topics.
+// ResetTopics tombstones a connector's active topic records.
 func (h *Herder) ResetTopics(name string) error {
-	h.w.ResetActiveTopics(name)
-	return nil
+	if !h.workerBool("topic.tracking.enable", true) {
+		return herder.Errorf(herder.ErrForbidden, "Topic tracking is disabled.")
+	}
+	if !h.workerBool("topic.tracking.allow.reset", true) {
+		return herder.Errorf(herder.ErrForbidden, "Topic tracking reset is disabled.")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.WorkerSyncTimeout+10*time.Second)
+	defer cancel()
+	return h.statuses.ResetTopics(ctx, name)
+}
+
+func (h *Herder) workerBool(key string, def bool) bool {
+	s, ok := h.cfg.Props[key]
+	if !ok || strings.TrimSpace(s) == "" {
+		return def
+	}
+	v, err := config.ParseValue(config.TypeBoolean, s)
+	if err != nil {
+		return def
+	}
+	return v.(bool)
 }

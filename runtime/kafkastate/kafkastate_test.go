@@ -222,6 +222,33 @@ func TestStatusStore(t *testing.T) {
 	if _, ok := b.Task(status.TaskID{Connector: "go", Task: 2}); ok {
 		t.Fatal("tombstoned task status still there")
 	}
+	// Active topics (KIP-558): a Java worker's record, ours, and a reset.
+	javaWrites(t, brokers, "st", [][2]string{
+		{"status-topic-ratings:connector-java", `{"topic":{"name":"ratings","connector":"java","task":0,"discoverTimestamp":1700000000000}}`},
+	})
+	var resets []string
+	s.OnTopicsReset(func(c string) { resets = append(resets, c) })
+	s.PublishTopic("java", "more", 1, time.UnixMilli(1700000000001))
+	must(t, s.Flush(ctx))
+	must(t, s.ReadToEnd(ctx))
+	if got := s.ActiveTopics("java"); len(got) != 2 || got[0] != "more" || got[1] != "ratings" {
+		t.Fatalf("active topics %v", got)
+	}
+	must(t, s.ResetTopics(ctx, "java"))
+	if got := s.ActiveTopics("java"); len(got) != 0 || len(resets) != 2 {
+		t.Fatalf("after reset: topics %v, reset callbacks %v", got, resets)
+	}
+	recs := readAll(t, brokers, "st")
+	found := false
+	for _, r := range recs {
+		if r[0] == "status-topic-more:connector-java" && r[1] == `{"topic":{"name":"more","connector":"java","task":1,"discoverTimestamp":1700000000001}}` {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no active topic record in Connect's format among %v", recs)
+	}
+
 	v, _ := EncodeStatus(status.Status{State: status.Running, WorkerID: "w:1"}, 3)
 	if string(v) != `{"state":"RUNNING","trace":null,"worker_id":"w:1","generation":3}` {
 		t.Fatalf("status value %s", v)

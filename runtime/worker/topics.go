@@ -14,13 +14,16 @@ type topicTracker struct {
 	// gen changes on every reset so tasks drop their cache of topics
 	// already recorded and record them again.
 	gen atomic.Uint64
+	// onNew hears a topic the first time a connector uses it (since the
+	// last reset): the distributed herder writes it to the status topic.
+	onNew atomic.Pointer[func(connector, topic string, task int)]
 }
 
 func newTopicTracker() *topicTracker {
 	return &topicTracker{topics: map[string]map[string]struct{}{}}
 }
 
-func (t *topicTracker) add(connector, topic string) {
+func (t *topicTracker) add(connector, topic string, task int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	set := t.topics[connector]
@@ -28,7 +31,13 @@ func (t *topicTracker) add(connector, topic string) {
 		set = map[string]struct{}{}
 		t.topics[connector] = set
 	}
+	if _, ok := set[topic]; ok {
+		return
+	}
 	set[topic] = struct{}{}
+	if f := t.onNew.Load(); f != nil {
+		(*f)(connector, topic, task)
+	}
 }
 
 func (t *topicTracker) list(connector string) []string {
@@ -55,6 +64,7 @@ func (t *topicTracker) reset(connector string) {
 type taskTopics struct {
 	tracker   *topicTracker
 	connector string
+	task      int
 	gen       uint64
 	seen      map[string]struct{}
 }
@@ -71,11 +81,15 @@ func (tt *taskTopics) note(topic string) {
 		return
 	}
 	tt.seen[topic] = struct{}{}
-	tt.tracker.add(tt.connector, topic)
+	tt.tracker.add(tt.connector, topic, tt.task)
 }
 
 // ActiveTopics returns the topics a connector's tasks used, sorted.
 func (w *Worker) ActiveTopics(connector string) []string { return w.topics.list(connector) }
+
+// OnNewActiveTopic registers f to hear each topic a connector starts using
+// (KIP-558); f must not block.
+func (w *Worker) OnNewActiveTopic(f func(connector, topic string, task int)) { w.topics.onNew.Store(&f) }
 
 // ResetActiveTopics forgets the topics a connector used.
 func (w *Worker) ResetActiveTopics(connector string) { w.topics.reset(connector) }

@@ -124,7 +124,7 @@ func (w *Worker) startTask(ctx context.Context, rc *runningConnector, n int, tas
 	id := status.TaskID{Connector: rc.parsed.Name, Task: n}
 	log := w.log.With("connector", id.Connector, "task", n)
 	h := newHandle(id, w.board, w.cfg.WorkerID, log)
-	h.topics = &taskTopics{tracker: w.topics, connector: id.Connector}
+	h.topics = &taskTopics{tracker: w.topics, connector: id.Connector, task: n}
 	h.setPaused(rc.target == status.TargetPaused)
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	h.cancel = cancel
