@@ -49,6 +49,13 @@ const (
 	keyHistoryServers1  = "database.history.kafka.bootstrap.servers" // 1.x name
 	keyTxMetadata       = "provide.transaction.metadata"
 	keyTopicTransaction = "topic.transaction"
+	keyColumnInclude    = "column.include.list"
+	keyColumnExclude    = "column.exclude.list"
+	keyColumnWhitelist  = "column.whitelist" // 1.x name
+	keyColumnBlacklist  = "column.blacklist" // 1.x name
+	keyMsgKeyColumns    = "message.key.columns"
+	keyBinaryMode       = "binary.handling.mode"
+	keyMaxQueue         = "max.queue.size"
 )
 
 // unsupported lists keys that change Debezium's output and are not
@@ -56,12 +63,6 @@ const (
 // else is rejected rather than silently ignored.
 var unsupported = []struct{ key, ok string }{
 	{"include.query", "false"},
-	{"binary.handling.mode", "bytes"},
-	{"column.include.list", ""},
-	{"column.exclude.list", ""},
-	{"column.whitelist", ""},
-	{"column.blacklist", ""},
-	{"message.key.columns", ""},
 	{"converters", ""},
 }
 
@@ -99,6 +100,13 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keyTimePrecision, Type: config.TypeString, Default: "adaptive_time_microseconds", Validator: config.Func("[adaptive_time_microseconds, connect]", validTimePrecision), Importance: config.Medium, Doc: "Time, date, and timestamps can be represented with different kinds of precisions."}).
 		Define(config.Key{Name: keyBigintUnsigned, Type: config.TypeString, Default: "long", Validator: oneOf("long", "precise"), Importance: config.Medium, Doc: "Specify how BIGINT UNSIGNED columns should be represented in change events."}).
 		Define(config.Key{Name: keySchemaChanges, Type: config.TypeBoolean, Default: "true", Importance: config.Medium, Doc: "Whether the connector should publish changes in the database schema to a Kafka topic named after the topic prefix."}).
+		Define(config.Key{Name: keyColumnInclude, Type: config.TypeList, Importance: config.Medium, Doc: "Regular expressions matching columns to include in change events."}).
+		Define(config.Key{Name: keyColumnExclude, Type: config.TypeList, Importance: config.Medium, Doc: "Regular expressions matching columns to exclude from change events."}).
+		Define(config.Key{Name: keyColumnWhitelist, Type: config.TypeList, Importance: config.Low, Doc: "Deprecated 1.x alias of column.include.list."}).
+		Define(config.Key{Name: keyColumnBlacklist, Type: config.TypeList, Importance: config.Low, Doc: "Deprecated 1.x alias of column.exclude.list."}).
+		Define(config.Key{Name: keyMsgKeyColumns, Type: config.TypeString, Importance: config.Medium, Doc: "A semicolon-separated list of expressions that match fully-qualified tables and column(s) to be used as message key, each as '<fully-qualified table name>:<key columns>'."}).
+		Define(config.Key{Name: keyBinaryMode, Type: config.TypeString, Default: "bytes", Validator: oneOf("bytes", "base64", "base64-url-safe", "hex"), Importance: config.Low, Doc: "Specify how binary (blob, binary, etc.) columns should be represented in change events."}).
+		Define(config.Key{Name: keyMaxQueue, Type: config.TypeInt, Default: "8192", Importance: config.Medium, Doc: "Maximum size of the queue for change events read from the database log but not yet recorded or forwarded; should always be larger than the maximum batch size."}).
 		Define(config.Key{Name: keyMaxBatch, Type: config.TypeInt, Default: "2048", Validator: config.AtLeast(1), Importance: config.Medium, Doc: "Maximum size of each batch of source records."}).
 		Define(config.Key{Name: keyPollInterval, Type: config.TypeLong, Default: "500", Validator: config.AtLeast(0), Importance: config.Medium, Doc: "Time to wait for new change events to appear after receiving no events, in milliseconds."}).
 		Define(config.Key{Name: keyTopicDelimiter, Type: config.TypeString, Default: ".", Importance: config.Low, Doc: "Delimiter for topic name."}).
@@ -153,6 +161,9 @@ type settings struct {
 	bigintPrecise        bool
 	schemaChanges        bool
 	maxBatch             int
+	maxQueue             int
+	binaryMode           string           // bytes, base64, base64-url-safe, hex
+	keyColumns           []*regexp.Regexp // message.key.columns, one per column, in order
 	pollInterval         time.Duration
 	delimiter            string
 	nameAdjust           string
@@ -182,7 +193,8 @@ func parse(props map[string]string) (*settings, error) {
 		tombstones:   v.Bool(keyTombstones), decimalMode: strings.ToLower(v.String(keyDecimalMode)),
 		timeConnect:   strings.EqualFold(v.String(keyTimePrecision), "connect"),
 		bigintPrecise: strings.EqualFold(v.String(keyBigintUnsigned), "precise"),
-		schemaChanges: v.Bool(keySchemaChanges), maxBatch: int(v.Int(keyMaxBatch)),
+		schemaChanges: v.Bool(keySchemaChanges), maxBatch: int(v.Int(keyMaxBatch)), maxQueue: int(v.Int(keyMaxQueue)),
+		binaryMode:   strings.ToLower(v.String(keyBinaryMode)),
 		pollInterval: time.Duration(v.Long(keyPollInterval)) * time.Millisecond,
 		delimiter:    v.String(keyTopicDelimiter), nameAdjust: strings.ToLower(v.String(keyNameAdjustment)),
 		connectTimeout: time.Duration(v.Long(keyConnectTimeoutMs)) * time.Millisecond,
@@ -230,6 +242,17 @@ func parse(props map[string]string) (*settings, error) {
 			return nil, &config.Error{Key: keySkippedOps, Value: props[keySkippedOps], Message: fmt.Sprintf("Invalid operation %q: must be one of c, u, d, t or none", op)}
 		}
 	}
+	if s.maxQueue <= 0 {
+		return nil, &config.Error{Key: keyMaxQueue, Value: props[keyMaxQueue], Message: "A positive queue size is required"}
+	}
+	if s.maxQueue <= s.maxBatch {
+		return nil, &config.Error{Key: keyMaxQueue, Value: strconv.Itoa(s.maxQueue), Message: "Must be larger than the maximum batch size"}
+	}
+	if raw, set := props[keyMsgKeyColumns]; set {
+		if s.keyColumns, err = parseKeyColumns(raw); err != nil {
+			return nil, err
+		}
+	}
 	for _, u := range unsupported {
 		if val, set := props[u.key]; set && !strings.EqualFold(strings.TrimSpace(val), u.ok) {
 			return nil, &config.Error{Key: u.key, Value: val, Message: u.key + "=" + val + " is not supported by goconnect yet"}
@@ -249,7 +272,45 @@ func parse(props map[string]string) (*settings, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.filter.setColumns(list(keyColumnInclude, keyColumnWhitelist), list(keyColumnExclude, keyColumnBlacklist)); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// msgKeyEntry is the form Debezium requires of each ';'-separated
+// message.key.columns entry: "<table regex>:<col>[,<col>...]".
+var msgKeyEntry = regexp.MustCompile(`^\s*([^\s:]+):([^:\s]+)\s*$`)
+
+// parseKeyColumns reads message.key.columns as Debezium's CustomKeyMapper:
+// each column of an entry becomes the regex "<table regex>.<column>",
+// matched whole and case-insensitively against "db.table.column".
+func parseKeyColumns(raw string) ([]*regexp.Regexp, error) {
+	if raw == "" {
+		return nil, &config.Error{Key: keyMsgKeyColumns, Value: raw, Message: "Must not be empty"}
+	}
+	entries := strings.Split(raw, ";")
+	for len(entries) > 0 && entries[len(entries)-1] == "" {
+		entries = entries[:len(entries)-1] // Java's split drops trailing empty strings
+	}
+	var out []*regexp.Regexp
+	for _, e := range entries {
+		m := msgKeyEntry.FindStringSubmatch(e)
+		if m == nil {
+			return nil, &config.Error{Key: keyMsgKeyColumns, Value: e, Message: e + " has an invalid format (expecting '" + `^\s*([^\s:]+):([^:\s]+)\s*$` + "')"}
+		}
+		for _, c := range strings.Split(m[2], ",") {
+			if c == "" {
+				continue
+			}
+			re, err := regexp.Compile(`(?i)^(?:` + m[1] + `.` + c + `)$`)
+			if err != nil {
+				return nil, &config.Error{Key: keyMsgKeyColumns, Value: e, Message: "invalid regular expression: " + err.Error()}
+			}
+			out = append(out, re)
+		}
+	}
+	return out, nil
 }
 
 // filter decides which tables are captured, as Debezium's
@@ -257,6 +318,10 @@ func parse(props map[string]string) (*settings, error) {
 // against "db" and "db.table"; system databases are never captured.
 type filter struct {
 	dbInclude, dbExclude, tableInclude, tableExclude []*regexp.Regexp
+	// colInclude and colExclude match "db.table.column" (Debezium's
+	// ColumnNameFilter); they shape value schemas only.
+	colInclude, colExclude []*regexp.Regexp
+	colFiltered            bool
 }
 
 func compileList(key string, l []string) ([]*regexp.Regexp, error) {
@@ -328,6 +393,34 @@ func (f *filter) includeTable(db, table string) bool {
 		return anyMatch(f.tableInclude, id)
 	}
 	return !anyMatch(f.tableExclude, id)
+}
+
+// setColumns compiles column.include.list / column.exclude.list.
+func (f *filter) setColumns(inc, exc []string) error {
+	if len(inc) > 0 && len(exc) > 0 {
+		return &config.Error{Key: keyColumnExclude, Message: "\"column.include.list\" is already specified"}
+	}
+	var err error
+	if f.colInclude, err = compileList(keyColumnInclude, inc); err != nil {
+		return err
+	}
+	if f.colExclude, err = compileList(keyColumnExclude, exc); err != nil {
+		return err
+	}
+	f.colFiltered = len(f.colInclude) > 0 || len(f.colExclude) > 0
+	return nil
+}
+
+// includeColumn reports whether a column is part of value schemas.
+func (f *filter) includeColumn(db, table, col string) bool {
+	if !f.colFiltered {
+		return true
+	}
+	id := db + "." + table + "." + col
+	if len(f.colInclude) > 0 {
+		return anyMatch(f.colInclude, id)
+	}
+	return !anyMatch(f.colExclude, id)
 }
 
 // offsetInt reads a numeric offset value in the forms offset stores hand back.

@@ -150,7 +150,7 @@ func (t *Task) Start(ctx context.Context, tc connect.SourceTaskContext, props ma
 	if err != nil {
 		return fmt.Errorf("mysql task %s: %w", st.prefix, err)
 	}
-	t.out = make(chan connect.SourceRecord, st.maxBatch)
+	t.out = make(chan connect.SourceRecord, st.maxQueue) // max.queue.size, as Debezium's ChangeEventQueue
 	t.done = make(chan struct{})
 	// The task outlives Start's context; Stop cancels it.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -508,13 +508,13 @@ func (t *Task) snapshotData(ctx context.Context, conn *client.Conn, tables []*ta
 // snapshotRecord builds an 'r' event; its marker and offset are set when
 // it is released.
 func (t *Task) snapshotRecord(tb *table, vals []any, file string, pos uint32) (connect.SourceRecord, error) {
-	after, err := tb.rowStruct(vals)
+	after, key, err := tb.rowImage(vals, true)
 	if err != nil {
 		return connect.SourceRecord{}, err
 	}
 	now := t.now()
 	src := t.sourceStruct(tb.db, tb.name, now.UnixMilli()*int64(time.Millisecond), 0, file, int64(pos), 0, nil)
-	return t.record(tb, "r", nil, after, src, nil, now), nil
+	return t.record(tb, "r", nil, after, key, src, nil, now), nil
 }
 
 // sourceStruct builds the source block; tsNanos is the change time.
@@ -540,8 +540,9 @@ func (t *Task) sourceStruct(db, tableName string, tsNanos int64, serverID uint32
 	return s
 }
 
-// record wraps an envelope into a source record; offsets come later.
-func (t *Task) record(tb *table, op string, before, after, src *data.Struct, off map[string]any, now time.Time) connect.SourceRecord {
+// record wraps an envelope into a source record; offsets come later. key
+// is nil for tables without a key.
+func (t *Task) record(tb *table, op string, before, after, key, src *data.Struct, off map[string]any, now time.Time) connect.SourceRecord {
 	env := data.NewStruct(tb.envSchema)
 	if before != nil {
 		env.PutIndex(0, before)
@@ -555,19 +556,9 @@ func (t *Task) record(tb *table, op string, before, after, src *data.Struct, off
 	env.PutIndex(5, ns/int64(time.Millisecond))
 	env.PutIndex(6, ns/int64(time.Microsecond))
 	env.PutIndex(7, ns)
-	var key *data.Struct
-	var keySchema *data.Schema
-	if tb.keySchema != nil {
-		keySchema = tb.keySchema
-		if after != nil {
-			key = tb.keyStruct(after)
-		} else {
-			key = tb.keyStruct(before)
-		}
-	}
 	var k any
 	if key != nil {
 		k = key
 	}
-	return connect.NewSourceRecord(t.partition, off, tb.topic, keySchema, k, tb.envSchema, env)
+	return connect.NewSourceRecord(t.partition, off, tb.topic, tb.keySchema, k, tb.envSchema, env)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -97,8 +98,9 @@ func (t *Task) schemaChangeRecord(rec *historyRecord, src *data.Struct, off map[
 func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState, h *replication.EventHeader, start uint32, e *replication.QueryEvent) error {
 	q := string(e.Query)
 	defaultDB := string(e.Schema)
-	if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(q)), "TRUNCATE") {
-		return nil // not a structure change
+	if m := truncateRe.FindStringSubmatch(strings.TrimSpace(commentRe.ReplaceAllString(q, " "))); m != nil {
+		db, name := splitQName(defaultDB, m[1])
+		return t.handleTruncate(ctx, meta, s, h, start, db, name) // not a structure change
 	}
 	refs, dropDB, ok := ddlTables(defaultDB, q)
 	if !ok {
@@ -172,6 +174,38 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 		}
 	}
 	return t.emitSchemaChange(ctx, s, h, start, rec, off)
+}
+
+// truncateRe matches TRUNCATE [TABLE] (after MariaDB's SET STATEMENT ...
+// FOR prefix), which Debezium turns into a truncate event.
+var truncateRe = regexp.MustCompile(`(?is)^(?:SET\s+STATEMENT\s+.*?\s+FOR\s+)?TRUNCATE\s+(?:TABLE\s+)?(` + qnameRe + `)\s*;?\s*$`)
+
+// handleTruncate emits Debezium's truncate event (op "t": no before, no
+// after, no key, no tombstone) for a captured table, unless
+// skipped.operations has "t" (its default).
+func (t *Task) handleTruncate(ctx context.Context, meta *client.Conn, s *streamState, h *replication.EventHeader, start uint32, db, name string) error {
+	if t.st.skipped["t"] || !t.st.filter.includeTable(db, name) {
+		return nil
+	}
+	id := tableID(db, name)
+	tb := t.tables[id]
+	if tb == nil {
+		var err error
+		if tb, err = t.loadTable(meta, db, name); err != nil {
+			return err
+		}
+		if tb == nil {
+			return nil // dropped since; its later DDL says so
+		}
+		t.tables[id] = tb
+	}
+	off := s.offset(h, 0)
+	delete(off, "event")
+	src := t.sourceStruct(tb.db, tb.name, int64(h.Timestamp)*int64(time.Second), h.ServerID, s.file, int64(start), 0, s.thread)
+	if s.gtids != nil && s.gtids.current != "" {
+		src.PutIndex(11, s.gtids.current)
+	}
+	return t.emit(ctx, t.record(tb, "t", nil, nil, nil, src, off, t.now()))
 }
 
 func (t *Task) emitSchemaChange(ctx context.Context, s *streamState, h *replication.EventHeader, start uint32, rec *historyRecord, off map[string]any) error {

@@ -65,7 +65,13 @@ func TestParseConfig(t *testing.T) {
 		"bad snapshot mode": with("snapshot.mode", "sometimes"),
 		"percona locking":   with("snapshot.locking.mode", "minimal_percona"),
 		"history no server": with("schema.history.internal.kafka.topic", "h"),
-		"column filter":     with("column.exclude.list", "a.b.c"),
+		"column incl+excl":  with("column.include.list", "a.b.c", "column.exclude.list", "a.b.d"),
+		"column bad regex":  with("column.exclude.list", "a.(b"),
+		"binary mode":       with("binary.handling.mode", "base32"),
+		"key cols format":   with("message.key.columns", "db.t"),
+		"key cols spaces":   with("message.key.columns", "db.t:a b"),
+		"queue <= batch":    with("max.queue.size", "2048"),
+		"queue negative":    with("max.queue.size", "-1"),
 		"bad skipped op":    with("skipped.operations", "c,x"),
 	} {
 		if _, err := parse(p); err == nil {
@@ -74,6 +80,11 @@ func TestParseConfig(t *testing.T) {
 	}
 	if s, err := parse(with("skipped.operations", "U, d", "provide.transaction.metadata", "false", "binary.handling.mode", "BYTES")); err != nil || !s.skipped["u"] || !s.skipped["d"] || s.skipped["c"] {
 		t.Errorf("skipped.operations: %v %v", s, err)
+	}
+	empty := baseProps()
+	empty["message.key.columns"] = ""
+	if _, err := parse(empty); err == nil || !strings.Contains(err.Error(), "Must not be empty") {
+		t.Errorf("empty message.key.columns: %v", err)
 	}
 	msgs := (&Connector{}).Validate(with("time.precision.mode", "adaptive"))
 	if len(msgs) == 0 {
@@ -231,14 +242,14 @@ func TestEnvelopeJSON(t *testing.T) {
 	if err := tb.buildSchemas(st, task.src, task.tx); err != nil {
 		t.Fatal(err)
 	}
-	after, err := tb.rowStruct([]any{int32(1001), "Anne", "12.50", "2024-01-15 10:30:00", "2024-01-15 10:30:00", int8(1)})
+	after, afterKey, err := tb.rowImage([]any{int32(1001), "Anne", "12.50", "2024-01-15 10:30:00", "2024-01-15 10:30:00", int8(1)}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	th := int64(7)
 	src := task.sourceStruct(tb.db, tb.name, 1705314600*int64(time.Second), 223344, "mysql-bin.000003", 154, 0, &th)
 	now := time.Unix(0, 1705314600123456789)
-	recs := task.changeRecords(tb, "c", nil, after, src, map[string]any{}, now)
+	recs := task.changeRecords(tb, "c", nil, after, nil, afterKey, src, map[string]any{}, now)
 	if len(recs) != 1 || recs[0].Topic != "dbserver1.inventory.customers" {
 		t.Fatalf("records %v", recs)
 	}
@@ -270,16 +281,16 @@ func TestEnvelopeJSON(t *testing.T) {
 		t.Fatal("schema names / envelope version")
 	}
 	// A delete is followed by a tombstone; a key change is d+tombstone+c.
-	del := task.changeRecords(tb, "d", after, nil, src, nil, now)
+	del := task.changeRecords(tb, "d", after, nil, afterKey, nil, src, nil, now)
 	if len(del) != 2 || del[1].Value != nil || del[1].ValueSchema != nil || del[1].Key == nil {
 		t.Fatalf("delete records %v", del)
 	}
-	moved, _ := tb.rowStruct([]any{int32(1002), "Anne", nil, "2024-01-15 10:30:00", nil, nil})
-	upd := task.changeRecords(tb, "u", after, moved, src, nil, now)
+	moved, movedKey, _ := tb.rowImage([]any{int32(1002), "Anne", nil, "2024-01-15 10:30:00", nil, nil}, true)
+	upd := task.changeRecords(tb, "u", after, moved, afterKey, movedKey, src, nil, now)
 	if len(upd) != 3 || upd[0].Value.(*data.Struct).RawIndex(4) != "d" || upd[1].Value != nil || upd[2].Value.(*data.Struct).RawIndex(4) != "c" {
 		t.Fatalf("key change records %v", upd)
 	}
-	if h, ok := upd[0].Headers.Last("__debezium.newkey"); !ok || !h.Value.(*data.Struct).Equal(tb.keyStruct(moved)) {
+	if h, ok := upd[0].Headers.Last("__debezium.newkey"); !ok || !h.Value.(*data.Struct).Equal(movedKey) || movedKey.RawIndex(0) != int32(1002) {
 		t.Fatal("newkey header")
 	}
 	if _, ok := upd[2].Headers.Last("__debezium.oldkey"); !ok {
@@ -326,11 +337,11 @@ func BenchmarkRowConvert(b *testing.B) {
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		after, err := tb.rowStruct(row)
+		after, key, err := tb.rowImage(row, true)
 		if err != nil {
 			b.Fatal(err)
 		}
 		src := task.sourceStruct(tb.db, tb.name, now.UnixNano(), 1, "mysql-bin.000001", 4, 0, nil)
-		_ = task.changeRecords(tb, "c", nil, after, src, map[string]any{"file": "mysql-bin.000001"}, now)
+		_ = task.changeRecords(tb, "c", nil, after, nil, key, src, map[string]any{"file": "mysql-bin.000001"}, now)
 	}
 }

@@ -1,9 +1,12 @@
 package mysql
 
 import (
+	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math/big"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +46,9 @@ const (
 	kDecimalString
 	kString
 	kBytes
+	kBase64    // binary.handling.mode=base64
+	kBase64URL // binary.handling.mode=base64-url-safe
+	kHex       // binary.handling.mode=hex
 	kJSON
 	kEnum
 	kSet
@@ -85,10 +91,17 @@ type column struct {
 
 // table is a captured table with its Connect schemas.
 type table struct {
-	db, name    string
-	charset     string // the table's default charset, for schema history
-	cols        []*column
-	keyIdx      []int
+	db, name string
+	charset  string // the table's default charset, for schema history
+	cols     []*column
+	keyIdx   []int // the primary key (or its unique-index stand-in), as the schema history has it
+	// recKey are the columns of record keys: message.key.columns when an
+	// entry matches, else keyIdx. valCols are the columns of the value
+	// schema (column filters applied); valPos is each column's field
+	// index in it, -1 when filtered out.
+	recKey      []int
+	valCols     []int
+	valPos      []int
 	topic       string
 	keySchema   *data.Schema // nil when the table has no key
 	valueSchema *data.Schema
@@ -179,7 +192,16 @@ func mapColumn(c *column, st *settings, mariaDB bool) error {
 	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "nchar", "nvarchar":
 		c.kind, b = kString, data.NewBuilder(data.TypeString)
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
-		c.kind, b = kBytes, data.NewBuilder(data.TypeBytes)
+		switch st.binaryMode {
+		case "base64":
+			c.kind, b = kBase64, data.NewBuilder(data.TypeString)
+		case "base64-url-safe":
+			c.kind, b = kBase64URL, data.NewBuilder(data.TypeString)
+		case "hex":
+			c.kind, b = kHex, data.NewBuilder(data.TypeString)
+		default:
+			c.kind, b = kBytes, data.NewBuilder(data.TypeBytes)
+		}
 	case "json":
 		c.kind, b = kJSON, data.NewBuilder(data.TypeString).Name(nameJSON).Version(1)
 	case "enum":
@@ -254,7 +276,7 @@ func (c *column) defaultValue(mariaDB bool) (any, bool) {
 		return "1970-01-01 00:00:00", true
 	}
 	switch c.kind {
-	case kBytes, kBits, kBool:
+	case kBytes, kBase64, kBase64URL, kHex, kBits, kBool:
 		return nil, false // b'..' and binary literals: not handled yet
 	}
 	return d, true
@@ -448,14 +470,32 @@ func (c *column) convert(v any) (any, error) {
 			return decodeLatin1(v), nil
 		}
 		return toStr(v)
-	case kBytes:
+	case kBytes, kBase64, kBase64URL, kHex:
+		var raw []byte
 		switch x := v.(type) {
 		case []byte:
-			return x, nil
+			raw = x
 		case string:
-			return []byte(x), nil
+			raw = []byte(x)
+		default:
+			return nil, fmt.Errorf("column %s: %T is not binary", c.name, v)
 		}
-		return nil, fmt.Errorf("column %s: %T is not binary", c.name, v)
+		// The binlog drops the trailing zero bytes of BINARY(n); Debezium
+		// pads them back (DBZ-254).
+		if c.dataType == "binary" && int64(len(raw)) < c.charLen {
+			padded := make([]byte, c.charLen)
+			copy(padded, raw)
+			raw = padded
+		}
+		switch c.kind {
+		case kBase64:
+			return base64.StdEncoding.EncodeToString(raw), nil
+		case kBase64URL:
+			return base64.URLEncoding.EncodeToString(raw), nil
+		case kHex:
+			return hex.EncodeToString(raw), nil
+		}
+		return raw, nil
 	case kEnum:
 		switch v.(type) {
 		case string, []byte:
@@ -681,17 +721,24 @@ func (t *table) buildSchemas(st *settings, src, tx *data.Schema) error {
 	base := st.prefix + st.delimiter + t.db + st.delimiter + t.name
 	t.topic = sanitizeTopic(base)
 	vb := data.StructBuilder().Name(adjustName(st.nameAdjust, base+".Value")).Optional()
-	for _, c := range t.cols {
-		vb.Field(c.name, c.schema)
+	t.valCols, t.valPos = make([]int, 0, len(t.cols)), make([]int, len(t.cols))
+	for i, c := range t.cols {
+		t.valPos[i] = -1
+		if st.filter == nil || st.filter.includeColumn(t.db, t.name, c.name) {
+			t.valPos[i] = len(t.valCols)
+			t.valCols = append(t.valCols, i)
+			vb.Field(c.name, c.schema)
+		}
 	}
+	t.recKey = t.messageKey(st.keyColumns)
 	var err error
 	if t.valueSchema, err = vb.Build(); err != nil {
 		return fmt.Errorf("table %s.%s: value schema: %w", t.db, t.name, err)
 	}
 	t.keySchema = nil
-	if len(t.keyIdx) > 0 {
+	if len(t.recKey) > 0 {
 		kb := data.StructBuilder().Name(adjustName(st.nameAdjust, base+".Key"))
-		for _, i := range t.keyIdx {
+		for _, i := range t.recKey {
 			kb.Field(t.cols[i].name, t.cols[i].schema)
 		}
 		if t.keySchema, err = kb.Build(); err != nil {
@@ -714,32 +761,60 @@ func (t *table) buildSchemas(st *settings, src, tx *data.Schema) error {
 	return nil
 }
 
-// rowStruct converts one row image; vals are in column order.
-func (t *table) rowStruct(vals []any) (*data.Struct, error) {
-	if len(vals) != len(t.cols) {
-		return nil, fmt.Errorf("table %s.%s: row has %d columns, schema has %d", t.db, t.name, len(vals), len(t.cols))
-	}
-	st := data.NewStruct(t.valueSchema)
-	for i, c := range t.cols {
-		v, err := c.convert(vals[i])
-		if err != nil {
-			return nil, fmt.Errorf("table %s.%s: %w", t.db, t.name, err)
+// messageKey picks the record key columns as Debezium's CustomKeyMapper:
+// for each message.key.columns regex in order, the matching columns in
+// table order; the primary key when none matches. Column filters do not
+// apply to keys.
+func (t *table) messageKey(rules []*regexp.Regexp) []int {
+	var out []int
+	if len(rules) > 0 {
+		seen := make([]bool, len(t.cols))
+		prefix := t.db + "." + t.name + "."
+		for _, re := range rules {
+			for i, c := range t.cols {
+				if !seen[i] && re.MatchString(prefix+c.name) {
+					seen[i] = true
+					out = append(out, i)
+				}
+			}
 		}
-		st.PutIndex(i, v)
 	}
-	return st, nil
+	if len(out) == 0 {
+		return t.keyIdx
+	}
+	return out
 }
 
-// keyStruct extracts the key from a converted row.
-func (t *table) keyStruct(row *data.Struct) *data.Struct {
-	if t.keySchema == nil {
-		return nil
+// rowImage converts one row image (vals in column order) into the value
+// struct and, when withKey, the record key (nil for keyless tables).
+func (t *table) rowImage(vals []any, withKey bool) (*data.Struct, *data.Struct, error) {
+	if len(vals) != len(t.cols) {
+		return nil, nil, fmt.Errorf("table %s.%s: row has %d columns, schema has %d", t.db, t.name, len(vals), len(t.cols))
+	}
+	st := data.NewStruct(t.valueSchema)
+	for j, i := range t.valCols {
+		v, err := t.cols[i].convert(vals[i])
+		if err != nil {
+			return nil, nil, fmt.Errorf("table %s.%s: %w", t.db, t.name, err)
+		}
+		st.PutIndex(j, v)
+	}
+	if !withKey || t.keySchema == nil {
+		return st, nil, nil
 	}
 	k := data.NewStruct(t.keySchema)
-	for j, i := range t.keyIdx {
-		k.PutIndex(j, row.RawIndex(i))
+	for j, i := range t.recKey {
+		if p := t.valPos[i]; p >= 0 {
+			k.PutIndex(j, st.RawIndex(p))
+			continue
+		}
+		v, err := t.cols[i].convert(vals[i])
+		if err != nil {
+			return nil, nil, fmt.Errorf("table %s.%s: key: %w", t.db, t.name, err)
+		}
+		k.PutIndex(j, v)
 	}
-	return k
+	return st, k, nil
 }
 
 // cp1252 maps 0x80..0x9F of MySQL's latin1 (which is Windows-1252); 0

@@ -415,16 +415,16 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 	}
 	nrows := int64(len(e.Rows) / step)
 	for i := firstRow; i < nrows; i++ {
-		var before, after *data.Struct
+		var before, after, oldKey, newKey *data.Struct
 		var err error
 		switch op {
 		case "c":
-			after, err = tb.rowStruct(e.Rows[i])
+			after, newKey, err = tb.rowImage(e.Rows[i], true)
 		case "d":
-			before, err = tb.rowStruct(e.Rows[i])
+			before, oldKey, err = tb.rowImage(e.Rows[i], true)
 		case "u":
-			if before, err = tb.rowStruct(e.Rows[2*i]); err == nil {
-				after, err = tb.rowStruct(e.Rows[2*i+1])
+			if before, oldKey, err = tb.rowImage(e.Rows[2*i], true); err == nil {
+				after, newKey, err = tb.rowImage(e.Rows[2*i+1], true)
 			}
 		}
 		if err != nil {
@@ -438,7 +438,7 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 			src.PutIndex(11, s.gtids.current)
 		}
 		now := t.now()
-		recs := t.changeRecords(tb, op, before, after, src, off, now)
+		recs := t.changeRecords(tb, op, before, after, oldKey, newKey, src, off, now)
 		if t.st.txMetadata {
 			var err error
 			if recs, err = t.addTxMetadata(ctx, s, h, tb, recs); err != nil {
@@ -456,22 +456,26 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 
 // changeRecords builds the records of one row change: the event, the
 // delete tombstone, and for key changes Debezium's delete+tombstone+create.
-func (t *Task) changeRecords(tb *table, op string, before, after, src *data.Struct, off map[string]any, now time.Time) []connect.SourceRecord {
+// oldKey is the key of before, newKey that of after.
+func (t *Task) changeRecords(tb *table, op string, before, after, oldKey, newKey, src *data.Struct, off map[string]any, now time.Time) []connect.SourceRecord {
 	if op == "u" && tb.keySchema != nil {
-		oldKey, newKey := tb.keyStruct(before), tb.keyStruct(after)
 		if !oldKey.Equal(newKey) {
-			del := t.record(tb, "d", before, nil, src, off, now)
+			del := t.record(tb, "d", before, nil, oldKey, src, off, now)
 			del.Headers = connect.Headers{{Key: "__debezium.newkey", Schema: tb.keySchema, Value: newKey}}
 			out := []connect.SourceRecord{del}
 			if t.st.tombstones {
 				out = append(out, t.tombstone(del))
 			}
-			cre := t.record(tb, "c", nil, after, src, off, now)
+			cre := t.record(tb, "c", nil, after, newKey, src, off, now)
 			cre.Headers = connect.Headers{{Key: "__debezium.oldkey", Schema: tb.keySchema, Value: oldKey}}
 			return append(out, cre)
 		}
 	}
-	r := t.record(tb, op, before, after, src, off, now)
+	key := newKey
+	if op == "d" {
+		key = oldKey
+	}
+	r := t.record(tb, op, before, after, key, src, off, now)
 	if op == "d" && t.st.tombstones {
 		return []connect.SourceRecord{r, t.tombstone(r)}
 	}
