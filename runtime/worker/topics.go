@@ -89,7 +89,9 @@ func (w *Worker) ActiveTopics(connector string) []string { return w.topics.list(
 
 // OnNewActiveTopic registers f to hear each topic a connector starts using
 // (KIP-558); f must not block.
-func (w *Worker) OnNewActiveTopic(f func(connector, topic string, task int)) { w.topics.onNew.Store(&f) }
+func (w *Worker) OnNewActiveTopic(f func(connector, topic string, task int)) {
+	w.topics.onNew.Store(&f)
+}
 
 // ResetActiveTopics forgets the topics a connector used.
 func (w *Worker) ResetActiveTopics(connector string) { w.topics.reset(connector) }
