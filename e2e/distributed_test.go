@@ -10,13 +10,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -611,4 +614,89 @@ func TestDistributedZombieIsFenced(t *testing.T) {
 		t.Fatalf("%d of %d ratings seen twice: the zombie's writes were not fenced", dups, total)
 	}
 	t.Logf("%d ratings, a zombie thawed after its tasks moved, none repeated", total)
+}
+
+// A sink connector's tasks split its topic's partitions through the
+// consumer group connect-<name>, as Connect's do; its offsets are that
+// group's, shown by any worker.
+func TestDistributedSinkKeepsOffsetsInItsGroup(t *testing.T) {
+	c := newCluster(t, "value.converter=org.apache.kafka.connect.storage.StringConverter\n")
+	a, b := c.start(""), c.start("")
+	topic := uniqueName(t, "lines")
+	adm := kadmClient(t)
+	if _, err := adm.CreateTopic(t.Context(), 4, 1, nil, topic); err != nil {
+		t.Fatal(err)
+	}
+	const n = 2000
+	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.DefaultProduceTopic(topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]*kgo.Record, n)
+	for i := range recs {
+		recs[i] = &kgo.Record{Key: []byte(strconv.Itoa(i)), Value: []byte("line-" + strconv.Itoa(i))}
+	}
+	if err := cl.ProduceSync(t.Context(), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	out := filepath.Join(c.dir, "sink.txt")
+	body := fmt.Sprintf(`{"name":"sink","config":{"connector.class":"FileStreamSink","topics":%q,"file":%q,"tasks.max":"2"}}`, topic, out)
+	if code, b := httpRetry(t, "POST", "http://"+a+"/connectors", body); code != 201 {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	waitUntil(t, 60*time.Second, "both sink tasks RUNNING on both workers", func() bool {
+		st, ok := status(b, "sink")
+		return ok && allRunning(b, "sink", 2) && len(workersOf(st)) == 2
+	})
+	waitUntil(t, 60*time.Second, "every line in the file", func() bool {
+		data, _ := os.ReadFile(out)
+		return strings.Count(string(data), "\n") >= n
+	})
+	data, _ := os.ReadFile(out)
+	seen := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		seen[l] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("%d distinct lines of %d", len(seen), n)
+	}
+	waitUntil(t, 30*time.Second, "the group's committed offsets add up to every record, read on the other worker", func() bool {
+		code, body := httpDo("GET", "http://"+b+"/connectors/sink/offsets", "")
+		if code != 200 {
+			return false
+		}
+		var resp struct {
+			Offsets []struct {
+				Offset struct {
+					KafkaOffset int64 `json:"kafka_offset"`
+				} `json:"offset"`
+			} `json:"offsets"`
+		}
+		if json.Unmarshal(body, &resp) != nil {
+			return false
+		}
+		var sum int64
+		for _, o := range resp.Offsets {
+			sum += o.Offset.KafkaOffset
+		}
+		return len(resp.Offsets) == 4 && sum == n
+	})
+	groups, err := adm.DescribeGroups(t.Context(), "connect-sink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := groups["connect-sink"]; len(g.Members) != 2 {
+		t.Fatalf("consumer group connect-sink has %d members, want the 2 tasks", len(g.Members))
+	}
+}
+
+func kadmClient(t *testing.T) *kadm.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return kadm.NewClient(cl)
 }
