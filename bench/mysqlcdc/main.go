@@ -43,16 +43,17 @@ import (
 )
 
 var (
-	brokers   = flag.String("brokers", "127.0.0.1:9092", "Kafka bootstrap servers")
-	mariadb   = flag.String("mariadb", "127.0.0.1:3307", "MariaDB/MySQL address")
-	rootUser  = flag.String("user", "root", "user for the load (needs CREATE DATABASE)")
-	rootPass  = flag.String("password", "goconnect", "password of -user")
-	rows      = flag.Int("rows", 1000000, "rows to insert")
-	perTx     = flag.Int("per-tx", 1000, "single-row INSERT statements per transaction")
-	conns     = flag.Int("conns", 4, "loader connections")
-	multi     = flag.Bool("multi-row", false, "load with 1000-row INSERTs instead of single-row ones")
-	samples   = flag.Int("latency-samples", 2000, "single-row transactions for the latency figure")
-	paceEvery = flag.Duration("latency-pace", 2*time.Millisecond, "gap between latency transactions")
+	brokers    = flag.String("brokers", "127.0.0.1:9092", "Kafka bootstrap servers")
+	mariadb    = flag.String("mariadb", "127.0.0.1:3307", "MariaDB/MySQL address")
+	rootUser   = flag.String("user", "root", "user for the load (needs CREATE DATABASE)")
+	rootPass   = flag.String("password", "goconnect", "password of -user")
+	rows       = flag.Int("rows", 1000000, "rows to insert")
+	perTx      = flag.Int("per-tx", 1000, "single-row INSERT statements per transaction")
+	conns      = flag.Int("conns", 4, "loader connections")
+	multi      = flag.Bool("multi-row", false, "load with 1000-row INSERTs instead of single-row ones")
+	samples    = flag.Int("latency-samples", 2000, "single-row transactions for the latency figure")
+	paceEvery  = flag.Duration("latency-pace", 2*time.Millisecond, "gap between latency transactions")
+	onlyStream = flag.Bool("stream-only", false, "stop after the streaming figure (for profiling the worker with GOCONNECT_CPUPROFILE)")
 )
 
 func main() {
@@ -375,6 +376,9 @@ func run() error {
 	base := (base1 + base2) / 2
 	fmt.Printf("STREAMING %d rows: bare BinlogSyncer (mean) %.0f rows/s; goconnect binlog → Kafka %.0f rows/s from resume (ratio %.2f), %.0f rows/s from the first record (ratio %.2f); first record %s after resume\n",
 		*rows, base, streamRate, streamRate/base, steady, steady/base, first.Sub(resumed).Round(time.Millisecond))
+	if *onlyStream {
+		return nil
+	}
 
 	// Latency: the streaming connector is caught up; single-row
 	// transactions at a steady pace, each timed from its COMMIT returning

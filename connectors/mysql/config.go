@@ -297,7 +297,7 @@ func parseKeyColumns(raw string) ([]*regexp.Regexp, error) {
 	for _, e := range entries {
 		m := msgKeyEntry.FindStringSubmatch(e)
 		if m == nil {
-			return nil, &config.Error{Key: keyMsgKeyColumns, Value: e, Message: e + " has an invalid format (expecting '" + `^\s*([^\s:]+):([^:\s]+)\s*$` + "')"}
+			return nil, &config.Error{Key: keyMsgKeyColumns, Value: e, Message: e + " has an invalid format (expecting '" + msgKeyEntry.String() + "')"}
 		}
 		for _, c := range strings.Split(m[2], ",") {
 			if c == "" {

@@ -99,6 +99,11 @@ type Task struct {
 	tables map[string]*table
 	// included caches the table filter's verdicts by "db.table".
 	included map[string]bool
+	// idBuf builds "db.table" lookup keys; recBuf collects a row's
+	// records; prefixBox is the boxed topic prefix (streaming hot path).
+	idBuf     []byte
+	recBuf    []connect.SourceRecord
+	prefixBox any
 	// history is the schema history topic (nil when not configured).
 	history *history
 	sc      *schemaChangeSchemas
@@ -119,6 +124,7 @@ func (t *Task) Start(ctx context.Context, tc connect.SourceTaskContext, props ma
 		return fmt.Errorf("mysql task: %w", err)
 	}
 	t.st = st
+	t.prefixBox = st.prefix
 	t.partition = map[string]any{"server": st.prefix}
 	t.src, t.tx = sourceSchema(), transactionSchema()
 	t.hbKey = data.StructBuilder().Name("io.debezium.connector.common.ServerNameKey").Field("serverName", data.StringSchema).MustBuild()
@@ -267,6 +273,11 @@ func (t *Task) Stop() error {
 
 // emit hands a record to Poll, or gives up when the task stops.
 func (t *Task) emit(ctx context.Context, r connect.SourceRecord) error {
+	select {
+	case t.out <- r: // room in the queue: no need to watch ctx
+		return nil
+	default:
+	}
 	select {
 	case t.out <- r:
 		return nil

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-mysql-org/go-mysql/replication"
+
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/data"
 	jsonconv "github.com/goconnect/goconnect/converters/json"
@@ -249,7 +251,7 @@ func TestEnvelopeJSON(t *testing.T) {
 	th := int64(7)
 	src := task.sourceStruct(tb.db, tb.name, 1705314600*int64(time.Second), 223344, "mysql-bin.000003", 154, 0, &th)
 	now := time.Unix(0, 1705314600123456789)
-	recs := task.changeRecords(tb, "c", nil, after, nil, afterKey, src, map[string]any{}, now)
+	recs := task.changeRecords(nil, tb, "c", nil, after, nil, afterKey, src, map[string]any{}, now)
 	if len(recs) != 1 || recs[0].Topic != "dbserver1.inventory.customers" {
 		t.Fatalf("records %v", recs)
 	}
@@ -281,12 +283,12 @@ func TestEnvelopeJSON(t *testing.T) {
 		t.Fatal("schema names / envelope version")
 	}
 	// A delete is followed by a tombstone; a key change is d+tombstone+c.
-	del := task.changeRecords(tb, "d", after, nil, afterKey, nil, src, nil, now)
+	del := task.changeRecords(nil, tb, "d", after, nil, afterKey, nil, src, nil, now)
 	if len(del) != 2 || del[1].Value != nil || del[1].ValueSchema != nil || del[1].Key == nil {
 		t.Fatalf("delete records %v", del)
 	}
 	moved, movedKey, _ := tb.rowImage([]any{int32(1002), "Anne", nil, "2024-01-15 10:30:00", nil, nil}, true)
-	upd := task.changeRecords(tb, "u", after, moved, afterKey, movedKey, src, nil, now)
+	upd := task.changeRecords(nil, tb, "u", after, moved, afterKey, movedKey, src, nil, now)
 	if len(upd) != 3 || upd[0].Value.(*data.Struct).RawIndex(4) != "d" || upd[1].Value != nil || upd[2].Value.(*data.Struct).RawIndex(4) != "c" {
 		t.Fatalf("key change records %v", upd)
 	}
@@ -333,15 +335,23 @@ func BenchmarkRowConvert(b *testing.B) {
 	if err := tb.buildSchemas(st, task.src, task.tx); err != nil {
 		b.Fatal(err)
 	}
+	task.prefixBox = st.prefix
 	row := []any{int32(1), "Rica", "Blaisdell", "12.50", "2024-01-15 10:30:00", "2024-01-15 10:30:00"}
 	now := time.Now()
+	gt, _ := newGtidState(true, "")
+	s := &streamState{file: "mysql-bin.000001", restartPos: 4, gtids: gt}
+	h := &replication.EventHeader{Timestamp: uint32(now.Unix()), ServerID: 223344, LogPos: 1000, EventSize: 50}
+	var buf []connect.SourceRecord
 	b.ReportAllocs()
 	for b.Loop() {
+		// What handleRows does per inserted row.
 		after, key, err := tb.rowImage(row, true)
 		if err != nil {
 			b.Fatal(err)
 		}
-		src := task.sourceStruct(tb.db, tb.name, now.UnixNano(), 1, "mysql-bin.000001", 4, 0, nil)
-		_ = task.changeRecords(tb, "c", nil, after, nil, key, src, map[string]any{"file": "mysql-bin.000001"}, now)
+		s.eventsInTx++
+		off := s.offset(h, 1)
+		src := task.rowSource(tb, s, h, 950, 0)
+		buf = task.changeRecords(buf[:0], tb, "c", nil, after, nil, key, src, off, now)
 	}
 }

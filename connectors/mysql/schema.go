@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"math/bits"
 	"regexp"
 	"strconv"
 	"strings"
@@ -99,13 +100,15 @@ type table struct {
 	// entry matches, else keyIdx. valCols are the columns of the value
 	// schema (column filters applied); valPos is each column's field
 	// index in it, -1 when filtered out.
-	recKey      []int
-	valCols     []int
-	valPos      []int
-	topic       string
-	keySchema   *data.Schema // nil when the table has no key
-	valueSchema *data.Schema
-	envSchema   *data.Schema
+	recKey  []int
+	valCols []int
+	valPos  []int
+	topic   string
+	// dbBox and nameBox are db and name boxed once for source blocks.
+	dbBox, nameBox any
+	keySchema      *data.Schema // nil when the table has no key
+	valueSchema    *data.Schema
+	envSchema      *data.Schema
 }
 
 // parseOptions reads the labels of an enum(...) or set(...) COLUMN_TYPE;
@@ -403,6 +406,23 @@ func (c *column) convert(v any) (any, error) {
 		copy(out, le[:])
 		return out, nil
 	case kInt16, kInt32, kInt64, kUBigPrecise, kYear:
+		if !c.unsigned {
+			// The binlog's own type already matches: no re-boxing.
+			switch v.(type) {
+			case int16:
+				if c.kind == kInt16 {
+					return v, nil
+				}
+			case int32:
+				if c.kind == kInt32 {
+					return v, nil
+				}
+			case int64:
+				if c.kind == kInt64 {
+					return v, nil
+				}
+			}
+		}
 		n, u, uns, err := toInt(v)
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", c.name, err)
@@ -449,11 +469,15 @@ func (c *column) convert(v any) (any, error) {
 		return strconv.ParseFloat(s, 64)
 	case kDecimal, kDecimalDouble, kDecimalString:
 		s, _ := toStr(v)
-		d, err := data.ParseBigDecimal(s)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", c.name, err)
+		d, ok := fastDecimal(s, c.scale)
+		if !ok {
+			var err error
+			if d, err = data.ParseBigDecimal(s); err != nil {
+				return nil, fmt.Errorf("column %s: %w", c.name, err)
+			}
 		}
 		if d.Scale < int32(c.scale) {
+			var err error
 			if d, err = d.Rescale(int32(c.scale)); err != nil {
 				return nil, err
 			}
@@ -468,6 +492,9 @@ func (c *column) convert(v any) (any, error) {
 	case kString, kJSON:
 		if c.latin1 {
 			return decodeLatin1(v), nil
+		}
+		if _, ok := v.(string); ok {
+			return v, nil // no re-boxing
 		}
 		return toStr(v)
 	case kBytes, kBase64, kBase64URL, kHex:
@@ -568,9 +595,12 @@ func (c *column) convertTemporal(s string) (any, error) {
 		if zeroTemporal(s) {
 			return c.zeroValue()
 		}
-		t, err := time.Parse("2006-01-02", s)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", c.name, err)
+		t, ok := fastDateTime(s)
+		if !ok {
+			var err error
+			if t, err = time.Parse("2006-01-02", s); err != nil {
+				return nil, fmt.Errorf("column %s: %w", c.name, err)
+			}
 		}
 		if c.kind == kConnectDate {
 			return t, nil
@@ -589,9 +619,12 @@ func (c *column) convertTemporal(s string) (any, error) {
 		if zeroTemporal(s) {
 			return c.zeroValue()
 		}
-		t, err := time.Parse("2006-01-02 15:04:05.999999999", s)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", c.name, err)
+		t, ok := fastDateTime(s)
+		if !ok {
+			var err error
+			if t, err = time.Parse("2006-01-02 15:04:05.999999999", s); err != nil {
+				return nil, fmt.Errorf("column %s: %w", c.name, err)
+			}
 		}
 		switch c.kind {
 		case kTimestampMs:
@@ -606,15 +639,134 @@ func (c *column) convertTemporal(s string) (any, error) {
 	return nil, fmt.Errorf("column %s: no conversion for kind %d", c.name, c.kind)
 }
 
+// fastDateTime parses "YYYY-MM-DD[ HH:MM:SS[.f…]]" in UTC without
+// time.Parse's layout machinery; ok=false sends anything else (and any
+// out-of-range field) to time.Parse.
+func fastDateTime(s string) (time.Time, bool) {
+	num := func(from, n int) (int, bool) {
+		v := 0
+		for i := from; i < from+n; i++ {
+			ch := s[i]
+			if ch < '0' || ch > '9' {
+				return 0, false
+			}
+			v = v*10 + int(ch-'0')
+		}
+		return v, true
+	}
+	if len(s) != 10 && (len(s) < 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':') {
+		return time.Time{}, false
+	}
+	if s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 2)
+	d, ok3 := num(8, 2)
+	if !ok1 || !ok2 || !ok3 || mo < 1 || mo > 12 || d < 1 || d > 31 {
+		return time.Time{}, false
+	}
+	var hh, mm, ss, nanos int
+	if len(s) > 10 {
+		var ok4, ok5, ok6 bool
+		hh, ok4 = num(11, 2)
+		mm, ok5 = num(14, 2)
+		ss, ok6 = num(17, 2)
+		if !ok4 || !ok5 || !ok6 || hh > 23 || mm > 59 || ss > 59 {
+			return time.Time{}, false
+		}
+		if len(s) > 19 {
+			frac := s[20:]
+			if s[19] != '.' || len(frac) == 0 || len(frac) > 9 {
+				return time.Time{}, false
+			}
+			f, ok := num(20, len(frac))
+			if !ok {
+				return time.Time{}, false
+			}
+			for i := len(frac); i < 9; i++ {
+				f *= 10
+			}
+			nanos = f
+		}
+	}
+	t := time.Date(y, time.Month(mo), d, hh, mm, ss, nanos, time.UTC)
+	if t.Day() != d { // 2024-02-30 and the like: let time.Parse reject it
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// fastDecimal parses a plain decimal of at most 18 digits (what DECIMAL
+// columns mostly hold) at the column's scale with one allocation;
+// ok=false leaves anything else to data.ParseBigDecimal.
+func fastDecimal(s string, scale int) (*data.BigDecimal, bool) {
+	if bits.UintSize != 64 || len(s) == 0 || len(s) > 20 {
+		return nil, false
+	}
+	i, neg := 0, false
+	if s[0] == '-' {
+		i, neg = 1, true
+	}
+	var n uint64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch >= '0' && ch <= '9':
+			n = n*10 + uint64(ch-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case ch == '.' && !dot:
+			dot = true
+		default:
+			return nil, false
+		}
+	}
+	if digits == 0 || digits > 18 || frac > scale || digits+scale-frac > 18 {
+		return nil, false
+	}
+	for ; frac < scale; frac++ {
+		n *= 10
+	}
+	b := &decimalBox{}
+	b.w[0] = big.Word(n)
+	b.i.SetBits(b.w[:])
+	if neg {
+		b.i.Neg(&b.i)
+	}
+	b.d = data.BigDecimal{Unscaled: &b.i, Scale: int32(scale)}
+	return &b.d, true
+}
+
+// decimalBox holds a decimal, its big.Int and the Int's one word in one
+// allocation.
+type decimalBox struct {
+	d data.BigDecimal
+	i big.Int
+	w [1]big.Word
+}
+
 // formatZoned renders ZonedTimestamp as Debezium 2.x: UTC, 'Z', the
 // fraction padded to the column's precision.
 func formatZoned(t time.Time, fsp int) string {
-	layout := "2006-01-02T15:04:05"
-	if fsp > 0 {
-		layout += "." + strings.Repeat("0", fsp)
-	}
-	return t.UTC().Format(layout) + "Z"
+	var buf [40]byte
+	b := t.UTC().AppendFormat(buf[:0], zonedLayouts[min(max(fsp, 0), 9)])
+	return string(append(b, 'Z'))
 }
+
+// zonedLayouts are formatZoned's layouts by fractional precision.
+var zonedLayouts = func() (l [10]string) {
+	for fsp := range l {
+		l[fsp] = "2006-01-02T15:04:05"
+		if fsp > 0 {
+			l[fsp] += "." + strings.Repeat("0", fsp)
+		}
+	}
+	return l
+}()
 
 // parseTimeMicros parses [-]H:MM:SS[.ffffff] into microseconds.
 func parseTimeMicros(s string) (int64, error) {
@@ -720,6 +872,7 @@ func transactionSchema() *data.Schema {
 func (t *table) buildSchemas(st *settings, src, tx *data.Schema) error {
 	base := st.prefix + st.delimiter + t.db + st.delimiter + t.name
 	t.topic = sanitizeTopic(base)
+	t.dbBox, t.nameBox = t.db, t.name
 	vb := data.StructBuilder().Name(adjustName(st.nameAdjust, base+".Value")).Optional()
 	t.valCols, t.valPos = make([]int, 0, len(t.cols)), make([]int, len(t.cols))
 	for i, c := range t.cols {

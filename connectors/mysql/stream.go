@@ -55,6 +55,7 @@ type streamState struct {
 	lastHeartbeat time.Time
 	gtids         *gtidState
 	tx            txState
+	bx            boxes
 }
 
 // txState is Debezium's TransactionContext: the transaction's id and
@@ -67,20 +68,23 @@ type txState struct {
 	restore *position
 }
 
-// offset is the source offset of row i (0-based) of the current event.
+// offset is the source offset after rowsDone rows of the current event.
 func (s *streamState) offset(h *replication.EventHeader, rowsDone int64) map[string]any {
-	off := map[string]any{"file": s.file, "pos": int64(s.restartPos), "ts_sec": int64(h.Timestamp)}
+	off := make(map[string]any, 7)
+	off["file"] = s.bx.file.get(s.file)
+	off["pos"] = s.bx.restartPos.get(int64(s.restartPos))
+	off["ts_sec"] = s.bx.tsSec.get(int64(h.Timestamp))
 	if h.ServerID != 0 {
-		off["server_id"] = int64(h.ServerID)
+		off["server_id"] = s.bx.serverID.get(int64(h.ServerID))
 	}
 	if s.eventsInTx != 0 {
-		off["event"] = s.eventsInTx
+		off["event"] = s.bx.event.get(s.eventsInTx)
 	}
 	if rowsDone != 0 {
 		off["row"] = int32(rowsDone)
 	}
 	if g := s.gtids.offsetValue(); g != "" {
-		off["gtids"] = g
+		off["gtids"] = s.bx.offGtids.get(g)
 	}
 	return off
 }
@@ -277,7 +281,7 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 		s.commit(h.LogPos)
 		counted = false
 	case *replication.TableMapEvent:
-		if err := t.tableFor(meta, string(e.Schema), string(e.Table), int(e.ColumnCount), e.ColumnNameString()); err != nil {
+		if err := t.tableFor(meta, e.Schema, e.Table, int(e.ColumnCount), e.ColumnName); err != nil {
 			return err
 		}
 	case *replication.RowsEvent:
@@ -340,14 +344,15 @@ func (s *streamState) commit(end uint32) {
 // supplies them), re-reading information_schema when it does not. Without
 // schema history a mismatch that persists is fatal: decoding old events
 // with a newer structure would produce wrong records.
-func (t *Task) tableFor(meta *client.Conn, db, name string, ncols int, names []string) error {
+func (t *Task) tableFor(meta *client.Conn, dbB, nameB []byte, ncols int, names [][]byte) error {
 	// A table map precedes every rows event: the regex filter's answer is
-	// cached per table.
-	id := tableID(db, name)
-	inc, ok := t.included[id]
+	// cached per table, and the lookups index by the bytes (no string is
+	// built for a cached table).
+	t.idBuf = append(append(append(t.idBuf[:0], dbB...), '.'), nameB...)
+	inc, ok := t.included[string(t.idBuf)]
 	if !ok {
-		inc = t.st.filter.includeTable(db, name)
-		t.included[id] = inc
+		inc = t.st.filter.includeTable(string(dbB), string(nameB))
+		t.included[string(t.idBuf)] = inc
 	}
 	if !inc {
 		return nil
@@ -358,16 +363,17 @@ func (t *Task) tableFor(meta *client.Conn, db, name string, ncols int, names []s
 		}
 		if len(names) == ncols {
 			for i, c := range tb.cols {
-				if !strings.EqualFold(c.name, names[i]) {
+				if !eqFoldBytes(c.name, names[i]) {
 					return false
 				}
 			}
 		}
 		return true
 	}
-	if tb := t.tables[tableID(db, name)]; tb != nil && matches(tb) {
+	if tb := t.tables[string(t.idBuf)]; tb != nil && matches(tb) {
 		return nil
 	}
+	db, name := string(dbB), string(nameB)
 	tb, err := t.loadTable(meta, db, name)
 	if err != nil {
 		return err
@@ -376,7 +382,11 @@ func (t *Task) tableFor(meta *client.Conn, db, name string, ncols int, names []s
 		return fatalError{fmt.Errorf("table %s.%s is in the binlog but no longer exists and its structure is not in the schema history (is schema.history.internal.kafka.topic set?)", db, name)}
 	}
 	if !matches(tb) {
-		return fatalError{fmt.Errorf("table %s.%s has columns %v in the binlog but a different structure now, and the schema history does not have the one in force then (is schema.history.internal.kafka.topic set?)", db, name, names)}
+		strs := make([]string, len(names))
+		for i, n := range names {
+			strs[i] = string(n)
+		}
+		return fatalError{fmt.Errorf("table %s.%s has columns %v in the binlog but a different structure now, and the schema history does not have the one in force then (is schema.history.internal.kafka.topic set?)", db, name, strs)}
 	}
 	t.tables[tableID(db, name)] = tb
 	return nil
@@ -405,7 +415,8 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 	if e.Table == nil {
 		return nil
 	}
-	tb := t.tables[tableID(string(e.Table.Schema), string(e.Table.Table))]
+	t.idBuf = append(append(append(t.idBuf[:0], e.Table.Schema...), '.'), e.Table.Table...)
+	tb := t.tables[string(t.idBuf)]
 	if tb == nil || skip {
 		return nil // not captured, or skipped.operations
 	}
@@ -432,13 +443,9 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 		}
 		s.emittedEvents, s.emittedRow = s.eventsInTx, i+1
 		off := s.offset(h, i+1)
-		ts := int64(h.Timestamp) * int64(time.Second)
-		src := t.sourceStruct(tb.db, tb.name, ts, h.ServerID, s.file, int64(start), int32(i), s.thread)
-		if s.gtids.current != "" && s.inTx {
-			src.PutIndex(11, s.gtids.current)
-		}
+		src := t.rowSource(tb, s, h, start, int32(i))
 		now := t.now()
-		recs := t.changeRecords(tb, op, before, after, oldKey, newKey, src, off, now)
+		recs := t.changeRecords(t.recBuf[:0], tb, op, before, after, oldKey, newKey, src, off, now)
 		if t.st.txMetadata {
 			var err error
 			if recs, err = t.addTxMetadata(ctx, s, h, tb, recs); err != nil {
@@ -450,19 +457,48 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 				return err
 			}
 		}
+		clear(recs) // the buffer is reused: drop the references
+		t.recBuf = recs[:0]
 	}
 	return nil
 }
 
+// rowSource is sourceStruct for a row of a rows event, from boxed values
+// the rows of a stream share.
+func (t *Task) rowSource(tb *table, s *streamState, h *replication.EventHeader, start uint32, row int32) *data.Struct {
+	src := data.NewStruct(t.src)
+	ms, us, ns := s.bx.ts.get(h.Timestamp)
+	src.PutIndex(0, Version)
+	src.PutIndex(1, "mysql")
+	src.PutIndex(2, t.prefixBox)
+	src.PutIndex(3, ms)
+	src.PutIndex(5, tb.dbBox)
+	src.PutIndex(7, us)
+	src.PutIndex(8, ns)
+	src.PutIndex(9, tb.nameBox)
+	src.PutIndex(10, s.bx.serverID.get(int64(h.ServerID)))
+	if s.gtids.current != "" && s.inTx {
+		src.PutIndex(11, s.bx.gtid.get(s.gtids.current))
+	}
+	src.PutIndex(12, s.bx.file.get(s.file))
+	src.PutIndex(13, s.bx.pos.get(int64(start)))
+	src.PutIndex(14, row)
+	if s.thread != nil {
+		src.PutIndex(15, s.bx.thread.get(*s.thread))
+	}
+	return src
+}
+
 // changeRecords builds the records of one row change: the event, the
 // delete tombstone, and for key changes Debezium's delete+tombstone+create.
-// oldKey is the key of before, newKey that of after.
-func (t *Task) changeRecords(tb *table, op string, before, after, oldKey, newKey, src *data.Struct, off map[string]any, now time.Time) []connect.SourceRecord {
+// oldKey is the key of before, newKey that of after. They are appended to
+// out.
+func (t *Task) changeRecords(out []connect.SourceRecord, tb *table, op string, before, after, oldKey, newKey, src *data.Struct, off map[string]any, now time.Time) []connect.SourceRecord {
 	if op == "u" && tb.keySchema != nil {
 		if !oldKey.Equal(newKey) {
 			del := t.record(tb, "d", before, nil, oldKey, src, off, now)
 			del.Headers = connect.Headers{{Key: "__debezium.newkey", Schema: tb.keySchema, Value: newKey}}
-			out := []connect.SourceRecord{del}
+			out = append(out, del)
 			if t.st.tombstones {
 				out = append(out, t.tombstone(del))
 			}
@@ -476,10 +512,11 @@ func (t *Task) changeRecords(tb *table, op string, before, after, oldKey, newKey
 		key = oldKey
 	}
 	r := t.record(tb, op, before, after, key, src, off, now)
+	out = append(out, r)
 	if op == "d" && t.st.tombstones {
-		return []connect.SourceRecord{r, t.tombstone(r)}
+		out = append(out, t.tombstone(r))
 	}
-	return []connect.SourceRecord{r}
+	return out
 }
 
 func (t *Task) tombstone(r connect.SourceRecord) connect.SourceRecord {
