@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -140,11 +141,13 @@ func DecimalScale(s *Schema) (int32, error) {
 	if !ok {
 		return 0, fmt.Errorf("invalid Decimal schema: scale parameter not found")
 	}
-	var scale int32
-	if _, err := fmt.Sscan(p, &scale); err != nil {
+	// strconv, not fmt.Sscan: this runs for every decimal value, and it
+	// parses as Java's Integer.parseInt does (no surrounding spaces).
+	scale, err := strconv.ParseInt(p, 10, 32)
+	if err != nil {
 		return 0, fmt.Errorf("invalid Decimal schema: scale %q is not an integer", p)
 	}
-	return scale, nil
+	return int32(scale), nil
 }
 
 // DecimalToBytes encodes a decimal as Connect's Decimal.fromLogical does:
