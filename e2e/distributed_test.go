@@ -640,29 +640,33 @@ func TestDistributedSinkKeepsOffsetsInItsGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	cl.Close()
+	// A name of its own: the group connect-<name> outlives the test on
+	// the shared broker.
+	name := uniqueName(t, "sink")
 	out := filepath.Join(c.dir, "sink.txt")
-	body := fmt.Sprintf(`{"name":"sink","config":{"connector.class":"FileStreamSink","topics":%q,"file":%q,"tasks.max":"2"}}`, topic, out)
+	body := fmt.Sprintf(`{"name":%q,"config":{"connector.class":"FileStreamSink","topics":%q,"file":%q,"tasks.max":"2"}}`, name, topic, out)
 	if code, b := httpRetry(t, "POST", "http://"+a+"/connectors", body); code != 201 {
 		t.Fatalf("create: %d %s", code, b)
 	}
 	waitUntil(t, 60*time.Second, "both sink tasks RUNNING on both workers", func() bool {
-		st, ok := status(b, "sink")
-		return ok && allRunning(b, "sink", 2) && len(workersOf(st)) == 2
+		st, ok := status(b, name)
+		return ok && allRunning(b, name, 2) && len(workersOf(st)) == 2
 	})
 	waitUntil(t, 60*time.Second, "every line in the file", func() bool {
 		data, _ := os.ReadFile(out)
 		return strings.Count(string(data), "\n") >= n
 	})
-	data, _ := os.ReadFile(out)
-	seen := map[string]bool{}
-	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		seen[l] = true
-	}
-	if len(seen) != n {
-		t.Fatalf("%d distinct lines of %d", len(seen), n)
-	}
+	// Both tasks append to one file from two processes, so lines may
+	// interleave: the exact check is the group's offsets below.
+	var last []byte
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("last offsets answer: %s", last)
+		}
+	})
 	waitUntil(t, 30*time.Second, "the group's committed offsets add up to every record, read on the other worker", func() bool {
-		code, body := httpDo("GET", "http://"+b+"/connectors/sink/offsets", "")
+		code, body := httpDo("GET", "http://"+b+"/connectors/"+name+"/offsets", "")
+		last = body
 		if code != 200 {
 			return false
 		}
@@ -682,12 +686,12 @@ func TestDistributedSinkKeepsOffsetsInItsGroup(t *testing.T) {
 		}
 		return len(resp.Offsets) == 4 && sum == n
 	})
-	groups, err := adm.DescribeGroups(t.Context(), "connect-sink")
+	groups, err := adm.DescribeGroups(t.Context(), "connect-"+name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := groups["connect-sink"]; len(g.Members) != 2 {
-		t.Fatalf("consumer group connect-sink has %d members, want the 2 tasks", len(g.Members))
+	if g := groups["connect-"+name]; len(g.Members) != 2 {
+		t.Fatalf("consumer group connect-%s has %d members, want the 2 tasks", name, len(g.Members))
 	}
 }
 
