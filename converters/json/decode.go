@@ -60,10 +60,10 @@ func parseEnvelope(b []byte) (*envelope, error) {
 
 // readSchema parses an envelope's schema, cached by its JSON text.
 func (c *Converter) readSchema(raw json.RawMessage) (*data.Schema, error) {
-	key := string(raw)
-	if s, ok := c.parsed[key]; ok {
+	if s, ok := c.parsed[string(raw)]; ok {
 		return s, nil
 	}
+	key := string(raw)
 	node, err := parse(raw)
 	if err != nil {
 		return nil, err
@@ -75,8 +75,10 @@ func (c *Converter) readSchema(raw json.RawMessage) (*data.Schema, error) {
 	if c.cacheSize > 0 {
 		if len(c.parsed) >= c.cacheSize {
 			clear(c.parsed)
+			c.lastSchemaKey, c.lastSchema = "", nil
 		}
 		c.parsed[key] = s
+		c.lastSchemaKey, c.lastSchema = key, s
 	}
 	return s, nil
 }

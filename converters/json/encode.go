@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -245,26 +247,10 @@ func (c *Converter) appendMap(b []byte, s *data.Schema, v any) ([]byte, error) {
 	var err error
 	switch m := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
+		if !stringKeys {
+			return b, fmt.Errorf("map with string keys does not match key schema %s", s.Key.Type.JavaName())
 		}
-		sort.Strings(keys)
-		if stringKeys {
-			b = append(b, '{')
-			for i, k := range keys {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendString(b, k)
-				b = append(b, ':')
-				if b, err = c.appendValue(b, valueSchema(s), m[k]); err != nil {
-					return b, err
-				}
-			}
-			return append(b, '}'), nil
-		}
-		return b, fmt.Errorf("map with string keys does not match key schema %s", s.Key.Type.JavaName())
+		return c.appendStringMap(b, valueSchema(s), m)
 	case map[any]any:
 		keys := make([]any, 0, len(m))
 		for k := range m {
@@ -307,6 +293,36 @@ func (c *Converter) appendMap(b []byte, s *data.Schema, v any) ([]byte, error) {
 		return append(b, ']'), nil
 	}
 	return b, typeError(s, v)
+}
+
+type stringEntry struct {
+	k string
+	v any
+}
+
+// appendStringMap writes a map with string keys as an object, keys in
+// byte order; entries are sorted with their values, so no key is looked
+// up again, and small maps need no allocation.
+func (c *Converter) appendStringMap(b []byte, vs *data.Schema, m map[string]any) ([]byte, error) {
+	var buf [32]stringEntry
+	entries := buf[:0]
+	for k, v := range m {
+		entries = append(entries, stringEntry{k, v})
+	}
+	slices.SortFunc(entries, func(x, y stringEntry) int { return strings.Compare(x.k, y.k) })
+	b = append(b, '{')
+	var err error
+	for i, e := range entries {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, e.k)
+		b = append(b, ':')
+		if b, err = c.appendValue(b, vs, e.v); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 func valueSchema(s *data.Schema) *data.Schema {
@@ -352,7 +368,7 @@ func (c *Converter) appendSchemaless(b []byte, v any) ([]byte, error) {
 		}
 		return append(b, ']'), nil
 	case map[string]any:
-		return c.appendMap(b, &data.Schema{Type: data.TypeMap}, x)
+		return c.appendStringMap(b, nil, x)
 	case map[any]any:
 		allStrings := true
 		for k := range x {

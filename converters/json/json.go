@@ -44,7 +44,13 @@ type Converter struct {
 	encoded map[*data.Schema][]byte
 	// parsed caches schemas read from messages by their JSON text.
 	parsed map[string]*data.Schema
-	buf    []byte
+	// lastSchemaKey and lastSchema are the entry last added to parsed
+	// ("" when none, reset when parsed is cleared): the fast decoder
+	// takes a message repeating that schema text without scanning or
+	// hashing it again.
+	lastSchemaKey string
+	lastSchema    *data.Schema
+	buf           []byte
 }
 
 // New returns a converter with Connect's defaults (schemas enabled).
@@ -142,8 +148,28 @@ func (c *Converter) schemaJSON(s *data.Schema) []byte {
 	return b
 }
 
-// ToConnectData implements connect.Converter.
+// ToConnectData implements connect.Converter. Well-formed messages take
+// a single-pass decoder (fastdecode.go); anything it does not accept —
+// errors, unusual whitespace, deep nesting, a schema not yet cached — goes
+// through toConnectDataRef, so results and errors are those of the
+// reference path.
 func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*data.Schema, any, error) {
+	if b == nil {
+		return nil, nil, nil
+	}
+	if c.schemasEnabled {
+		if s, v, ok := c.fastEnvelope(b); ok {
+			return s, v, nil
+		}
+	} else if v, ok := fastSchemaless(b); ok {
+		return nil, v, nil
+	}
+	return c.toConnectDataRef(topic, b)
+}
+
+// toConnectDataRef is the reference decoder: encoding/json into a generic
+// tree, then Connect values.
+func (c *Converter) toConnectDataRef(topic string, b []byte) (*data.Schema, any, error) {
 	if b == nil {
 		return nil, nil, nil
 	}
