@@ -612,18 +612,4 @@ func (h *Herder) ClusterID(ctx context.Context) (string, error) {
 }
 
 // Responsive reports whether the herder can take a change within ctx.
-func (h *Herder) Responsive(ctx context.Context) bool {
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if h.ops.TryLock() {
-			h.ops.Unlock()
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-tick.C:
-		}
-	}
-}
+func (h *Herder) Responsive(ctx context.Context) bool { return herder.Responsive(ctx, &h.ops) }

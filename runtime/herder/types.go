@@ -1,8 +1,11 @@
 package herder
 
 import (
+	"context"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
@@ -110,4 +113,22 @@ func JavaMapString(m map[string]string) string {
 		parts[i] = k + "=" + m[k]
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// Responsive reports whether ops can be taken within ctx: a herder whose
+// change is stuck makes GET /health answer unhealthy.
+func Responsive(ctx context.Context, ops *sync.Mutex) bool {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if ops.TryLock() {
+			ops.Unlock()
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
 }

@@ -158,6 +158,12 @@ func (l *Log) ReadToEnd(ctx context.Context) error {
 			return fmt.Errorf("reading end offsets of %s: %w", l.topic, err)
 		}
 	}
+	return l.waitApplied(ctx, want, "reading %s to its end")
+}
+
+// waitApplied waits until the tail has applied every offset below want
+// per partition, or ctx ends.
+func (l *Log) waitApplied(ctx context.Context, want map[int32]int64, what string) error {
 	stop := context.AfterFunc(ctx, func() {
 		l.mu.Lock()
 		l.cond.Broadcast()
@@ -169,9 +175,9 @@ func (l *Log) ReadToEnd(ctx context.Context) error {
 	for !reached(l.next, want) {
 		if ctx.Err() != nil {
 			if l.err != nil {
-				return fmt.Errorf("reading %s to its end: %w (last error: %v)", l.topic, ctx.Err(), l.err)
+				return fmt.Errorf(what+": %w (last error: %v)", l.topic, ctx.Err(), l.err)
 			}
-			return fmt.Errorf("reading %s to its end: %w", l.topic, ctx.Err())
+			return fmt.Errorf(what+": %w", l.topic, ctx.Err())
 		}
 		l.cond.Wait()
 	}
@@ -212,21 +218,7 @@ func (l *Log) SendAndRead(ctx context.Context, recs ...*kgo.Record) error {
 	for _, r := range recs {
 		want[r.Partition] = max(want[r.Partition], r.Offset+1)
 	}
-	stop := context.AfterFunc(ctx, func() {
-		l.mu.Lock()
-		l.cond.Broadcast()
-		l.mu.Unlock()
-	})
-	defer stop()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for !reached(l.next, want) {
-		if ctx.Err() != nil {
-			return fmt.Errorf("reading back writes to %s: %w", l.topic, ctx.Err())
-		}
-		l.cond.Wait()
-	}
-	return nil
+	return l.waitApplied(ctx, want, "reading back writes to %s")
 }
 
 // SendAsync writes a record without waiting; done hears the outcome.

@@ -2,8 +2,8 @@ package standalone
 
 import (
 	"context"
-	"time"
 
+	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/status"
 )
 
@@ -130,18 +130,4 @@ func (h *Herder) RestartTask(ctx context.Context, name string, task int) error {
 
 // Responsive reports whether the herder can take a change request within
 // ctx: GET /health answers unhealthy when a change is stuck.
-func (h *Herder) Responsive(ctx context.Context) bool {
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if h.ops.TryLock() {
-			h.ops.Unlock()
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-tick.C:
-		}
-	}
-}
+func (h *Herder) Responsive(ctx context.Context) bool { return herder.Responsive(ctx, &h.ops) }
