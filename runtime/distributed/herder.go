@@ -155,24 +155,18 @@ func Start(ctx context.Context, c Config) (*Herder, error) {
 }
 
 func (h *Herder) closeStores() {
-	for _, c := range []interface{ Close() }{h.configs, h.statuses, h.offsets} {
-		if c != nil && !isNil(c) {
-			c.Close()
-		}
+	// Typed nils (a store not opened yet) are skipped one by one: in an
+	// interface slice they would not compare equal to nil.
+	if h.configs != nil {
+		h.configs.Close()
+	}
+	if h.statuses != nil {
+		h.statuses.Close()
+	}
+	if h.offsets != nil {
+		h.offsets.Close()
 	}
 	h.client.Close()
-}
-
-func isNil(c interface{ Close() }) bool {
-	switch v := c.(type) {
-	case *kafkastate.ConfigStore:
-		return v == nil
-	case *kafkastate.StatusStore:
-		return v == nil
-	case *kafkastate.OffsetStore:
-		return v == nil
-	}
-	return false
 }
 
 // Stop stops this worker's connectors and tasks (they flush and commit),

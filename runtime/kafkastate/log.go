@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"sync"
 	"time"
 
@@ -191,13 +190,6 @@ func reached(next, want map[int32]int64) bool {
 		}
 	}
 	return true
-}
-
-// Positions returns a copy of the next offsets per partition.
-func (l *Log) Positions() map[int32]int64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return maps.Clone(l.next)
 }
 
 // Send writes records and waits until the broker acknowledged all of them.
