@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -32,8 +31,6 @@ func (e *forwardError) Error() string {
 
 // ForwardURL implements rest.Forwarder.
 func (e *forwardError) ForwardURL() string { return e.url }
-
-func asForward(err error, target **forwardError) bool { return errors.As(err, target) }
 
 // leaderCheck returns nil on the leader, a forwardError elsewhere.
 func (h *Herder) leaderCheck() error {

@@ -8,6 +8,7 @@ package distributed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -559,7 +560,7 @@ func (h *Herder) submitTaskConfigs(name string, configs, committed []map[string]
 				return
 			}
 			var fwd *forwardError
-			if asForward(err, &fwd) && fwd.url != "" {
+			if errors.As(err, &fwd) && fwd.url != "" {
 				err = postTaskConfigs(h.ctx, fwd.url, name, configs)
 				if err == nil {
 					return
