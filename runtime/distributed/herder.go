@@ -130,7 +130,7 @@ func Start(ctx context.Context, c Config) (*Herder, error) {
 		}
 	}
 	h.w = c.NewWorker(h.offsets)
-	if h.workerBool("topic.tracking.enable", true) {
+	if herder.TopicTracking(d.Props) {
 		h.w.OnNewActiveTopic(func(connector, topic string, task int) {
 			h.statuses.PublishTopic(connector, topic, task, time.Now())
 		})

@@ -2,10 +2,8 @@ package distributed
 
 import (
 	"context"
-	"strings"
 	"time"
 
-	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/status"
@@ -74,33 +72,18 @@ func (h *Herder) ResetOffsets(ctx context.Context, name string) (string, error) 
 // ActiveTopics returns the topics a connector's tasks used anywhere in the
 // cluster, from the status topic's records (KIP-558).
 func (h *Herder) ActiveTopics(name string) ([]string, error) {
-	if !h.workerBool("topic.tracking.enable", true) {
-		return nil, herder.Errorf(herder.ErrForbidden, "Topic tracking is disabled.")
+	if err := herder.CheckTopics(h.cfg.Props, false); err != nil {
+		return nil, err
 	}
 	return h.statuses.ActiveTopics(name), nil
 }
 
 // ResetTopics tombstones a connector's active topic records.
 func (h *Herder) ResetTopics(name string) error {
-	if !h.workerBool("topic.tracking.enable", true) {
-		return herder.Errorf(herder.ErrForbidden, "Topic tracking is disabled.")
-	}
-	if !h.workerBool("topic.tracking.allow.reset", true) {
-		return herder.Errorf(herder.ErrForbidden, "Topic tracking reset is disabled.")
+	if err := herder.CheckTopics(h.cfg.Props, true); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.WorkerSyncTimeout+10*time.Second)
 	defer cancel()
 	return h.statuses.ResetTopics(ctx, name)
-}
-
-func (h *Herder) workerBool(key string, def bool) bool {
-	s, ok := h.cfg.Props[key]
-	if !ok || strings.TrimSpace(s) == "" {
-		return def
-	}
-	v, err := config.ParseValue(config.TypeBoolean, s)
-	if err != nil {
-		return def
-	}
-	return v.(bool)
 }
