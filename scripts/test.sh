@@ -15,7 +15,21 @@ STATICCHECK_VERSION=v0.8.2
 
 step() { printf '\n== %s (%ss)\n' "$1" $(( $(date +%s) - started )); }
 
+# Tools the checks need, pinned and installed into the repository's own
+# .tools/bin (git ignores it) before anything uses them, so a run never
+# depends on what earlier work left in $GOPATH/bin or on PATH.
+TOOLS_BIN="$PWD/.tools/bin"
+install_tools() {
+	step "tools (pinned, into .tools/bin)"
+	mkdir -p "$TOOLS_BIN"
+	if ! "$TOOLS_BIN/staticcheck" -version 2>/dev/null | grep -q "${STATICCHECK_VERSION#v}"; then
+		GOBIN="$TOOLS_BIN" GOFLAGS=-mod=mod go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
+	fi
+	"$TOOLS_BIN/staticcheck" -version
+}
+
 static_checks() {
+	install_tools
 	step "gofmt"
 	unformatted=$(gofmt -l $(git ls-files '*.go'; git ls-files --others --exclude-standard '*.go'))
 	if [ -n "$unformatted" ]; then
@@ -24,12 +38,9 @@ static_checks() {
 	step "go vet"
 	go vet ./...
 	go vet -tags e2e ./...
-	staticcheck -tags e2e ./... 2>/dev/null || "$(go env GOPATH)/bin/staticcheck" -tags e2e ./...
 	step "staticcheck"
-	if ! command -v staticcheck >/dev/null || ! staticcheck -version | grep -q "${STATICCHECK_VERSION#v}"; then
-		GOFLAGS=-mod=mod go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
-	fi
-	"$(go env GOPATH)/bin/staticcheck" ./... 
+	"$TOOLS_BIN/staticcheck" ./...
+	"$TOOLS_BIN/staticcheck" -tags e2e ./...
 }
 
 unit_tests() {
