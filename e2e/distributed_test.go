@@ -56,6 +56,8 @@ heartbeat.interval.ms=1000
 scheduled.rebalance.max.delay.ms=0
 offset.flush.interval.ms=500
 rest.advertised.host.name=127.0.0.1
+# the file connectors are off unless plugin.path names them (tests use FileStreamSink)
+plugin.path=/usr/share/java,/usr/share/filestream-connectors
 %s`, kafkaAddr, g, g, g, g, distSessionTimeout.Milliseconds(), extra)
 	return &cluster{t: t, dir: t.TempDir(), group: g, props: props, workers: map[string]*worker{}}
 }

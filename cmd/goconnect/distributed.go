@@ -76,7 +76,8 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 		return fmt.Errorf("REST listener on %s: %w", cfg.RestAddr, err)
 	}
 	cfg.AdoptListenPort(ln.Addr().(*net.TCPAddr).Port)
-	reg := plugins.Builtin()
+	reg := plugins.Builtin(cfg.PluginPath)
+	warnFileConnectors(log, cfg.PluginPath)
 	board := status.NewBoard()
 	h, err := distributed.Start(ctx, distributed.Config{Worker: cfg, Registry: reg, LocalBoard: board, Log: log,
 		NewWorker: func(offsets *kafkastate.OffsetStore) *worker.Worker {

@@ -31,7 +31,7 @@ func TestStandaloneRESTAndOffsetsCLI(t *testing.T) {
 	worker := filepath.Join(dir, "worker.properties")
 	must(t, os.WriteFile(worker, []byte(fmt.Sprintf("key.converter=org.apache.kafka.connect.storage.StringConverter\n"+
 		"value.converter=org.apache.kafka.connect.storage.StringConverter\n"+
-		"offset.storage.file.filename=%s\noffset.flush.interval.ms=100\nlisteners=%s\n", filepath.Join(dir, "offsets"), base)), 0o644))
+		"offset.storage.file.filename=%s\noffset.flush.interval.ms=100\nlisteners=%s\nplugin.path=/opt/connectors,/opt/kafka/libs/connect-file-4.1.1.jar\n", filepath.Join(dir, "offsets"), base)), 0o644))
 	conn := filepath.Join(dir, "src.json")
 	must(t, os.WriteFile(conn, []byte(fmt.Sprintf(`{"name":"src","config":{"connector.class":"FileStreamSource","file":%q,"topic":"lines"}}`, in)), 0o644))
 

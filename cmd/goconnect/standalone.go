@@ -95,7 +95,8 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 		return fmt.Errorf("REST listener on %s: %w", cfg.RestAddr, err)
 	}
 	cfg.AdoptListenPort(ln.Addr().(*net.TCPAddr).Port)
-	reg := plugins.Builtin()
+	reg := plugins.Builtin(cfg.PluginPath)
+	warnFileConnectors(log, cfg.PluginPath)
 	board := status.NewBoard()
 	w := worker.New(cfg, reg, offsets, board, log)
 	h := standalone.New(w, reg, board, log)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 
@@ -16,11 +17,28 @@ import (
 func runPlugins(stdout io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TYPE\tCLASS\tVERSION\tALSO ACCEPTED AS")
-	for _, d := range plugins.Builtin().All() {
-		names := plugins.Names(*d)[1:]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Type, d.Class, d.Version, strings.Join(names, ", "))
+	all, err := plugins.NewRegistry(plugins.AllDescs()...)
+	if err != nil {
+		return err
+	}
+	offered := plugins.Builtin(nil)
+	for _, d := range all.All() {
+		names := strings.Join(plugins.Names(*d)[1:], ", ")
+		if _, err := offered.Lookup(d.Class, d.Type); err != nil {
+			names += " (only with a plugin.path entry naming connect-file)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Type, d.Class, d.Version, names)
 	}
 	return tw.Flush()
+}
+
+// warnFileConnectors says once that the file connectors are on: they read
+// and write any file the worker can, for anyone who reaches the REST API.
+func warnFileConnectors(log *slog.Logger, pluginPath []string) {
+	if plugins.FileConnectorsEnabled(pluginPath) {
+		log.Warn("plugin.path enables FileStreamSourceConnector and FileStreamSinkConnector: anyone who can reach the REST API can read and write files the worker can",
+			"plugin.path", strings.Join(pluginPath, ","))
+	}
 }
 
 func runConsume(ctx context.Context, args []string, stdout, stderr io.Writer) error {

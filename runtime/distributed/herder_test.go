@@ -52,7 +52,7 @@ func startHerder(t *testing.T, brokers []string) *Herder {
 		t.Fatal(err)
 	}
 	cfg.AdoptListenPort(ln.Addr().(*net.TCPAddr).Port)
-	reg := plugins.Builtin()
+	reg := plugins.Builtin(cfg.PluginPath)
 	board := status.NewBoard()
 	log := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

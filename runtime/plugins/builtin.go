@@ -1,6 +1,10 @@
 package plugins
 
 import (
+	"path"
+	"regexp"
+	"strings"
+
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connectors/datagen"
 	"github.com/goconnect/goconnect/connectors/elasticsearch"
@@ -17,8 +21,48 @@ import (
 	"github.com/goconnect/goconnect/transforms/predicates"
 )
 
-// BuiltinDescs lists every plugin compiled into goconnect.
-func BuiltinDescs() []connect.PluginDesc {
+// connectFileEntry matches the last element of a plugin.path entry that
+// names Apache Kafka's file connectors as a Java user adds them: the jar
+// (connect-file-4.1.1.jar), a folder named connect-file (or
+// connect-file-<version>), or Confluent's package folder
+// filestream-connectors.
+var connectFileEntry = regexp.MustCompile(`^(connect-file(-[^/]*)?(\.jar)?|filestream-connectors)$`)
+
+// FileConnectorsEnabled tells whether the worker's plugin.path entries
+// enable the file connectors. Apache Kafka stopped shipping them on the
+// default plugin path in 3.2 because anyone who can reach the REST API
+// could read or append to any file the worker can; goconnect keeps them
+// off unless an entry names them. Only the entry's name counts: the
+// connectors are compiled in, so nothing is read from that path.
+func FileConnectorsEnabled(pluginPath []string) bool {
+	for _, e := range pluginPath {
+		e = strings.TrimRight(strings.TrimSpace(e), "/")
+		if e != "" && connectFileEntry.MatchString(path.Base(e)) {
+			return true
+		}
+	}
+	return false
+}
+
+// BuiltinDescs lists the plugins compiled into goconnect that a worker
+// with the given plugin.path offers: all of them, except the file
+// connectors unless FileConnectorsEnabled.
+func BuiltinDescs(pluginPath []string) []connect.PluginDesc {
+	descs := AllDescs()
+	if FileConnectorsEnabled(pluginPath) {
+		return descs
+	}
+	out := descs[:0]
+	for _, d := range descs {
+		if d.Class != filestream.SourceDesc().Class && d.Class != filestream.SinkDesc().Class {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// AllDescs lists every plugin compiled into goconnect.
+func AllDescs() []connect.PluginDesc {
 	descs := []connect.PluginDesc{
 		datagen.Desc(),
 		elasticsearch.Desc(),
@@ -42,9 +86,10 @@ func BuiltinDescs() []connect.PluginDesc {
 	return descs
 }
 
-// Builtin returns a registry of every plugin compiled into goconnect.
-func Builtin() *Registry {
-	r, err := NewRegistry(BuiltinDescs()...)
+// Builtin returns a registry of the plugins a worker with the given
+// plugin.path offers (see BuiltinDescs).
+func Builtin(pluginPath []string) *Registry {
+	r, err := NewRegistry(BuiltinDescs(pluginPath)...)
 	if err != nil {
 		// The built-in list is fixed at compile time; a clash is a bug
 		// caught by the tests.

@@ -62,6 +62,8 @@ func newEnvLog(t *testing.T, extra map[string]string, log *slog.Logger, more ...
 		"offset.flush.interval.ms":       "100",
 		"rest.advertised.host.name":      "connect",
 		"rest.advertised.port":           "8083",
+		// The file connectors are off unless plugin.path names them.
+		"plugin.path": "/opt/kafka/libs/connect-file-4.1.1.jar",
 	}
 	for k, v := range extra {
 		props[k] = v
@@ -74,7 +76,7 @@ func newEnvLog(t *testing.T, extra map[string]string, log *slog.Logger, more ...
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := plugins.NewRegistry(append(append(plugins.BuiltinDescs(), testPlugins()...), more...)...)
+	reg, err := plugins.NewRegistry(append(append(plugins.BuiltinDescs(cfg.PluginPath), testPlugins()...), more...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,3 +114,34 @@ func TestValidate(t *testing.T) {
 	e.expect(http.MethodPut, "/connector-plugins/FileStreamSink/config/validate", `{"topics":"a"}`, http.StatusInternalServerError,
 		`{"error_code":500,"message":"org.apache.kafka.connect.runtime.rest.errors.BadRequestException: Connector config {topics=a} contains no connector type"}`)
 }
+
+// TestFileConnectorsOffByDefault: without a plugin.path entry naming
+// connect-file the file connectors do not exist for the API, with
+// Connect's errors (500 on create and validate, as its ConnectException).
+func TestFileConnectorsOffByDefault(t *testing.T) {
+	e := newEnv(t, map[string]string{"plugin.path": "/usr/share/java,/usr/share/confluent-hub-components"})
+	r := e.expect(http.MethodGet, "/connector-plugins?connectorsOnly=false", nil, http.StatusOK, "")
+	if strings.Contains(r.body, "FileStream") || !strings.Contains(r.body, "DatagenConnector") {
+		t.Fatalf("plugin list with file connectors off: %s", r.body)
+	}
+	for _, class := range []string{"FileStreamSource", "org.apache.kafka.connect.file.FileStreamSinkConnector"} {
+		r = e.expect(http.MethodPost, "/connectors", `{"name":"f","config":{"connector.class":"`+class+`","file":"/etc/passwd","topic":"t","topics":"t"}}`,
+			http.StatusInternalServerError, "")
+		var body struct {
+			Code    int    `json:"error_code"`
+			Message string `json:"message"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &body); err != nil {
+			t.Fatal(err)
+		}
+		want := "Failed to find any class that implements Connector and which name matches " + class + ", available connectors are: "
+		if body.Code != 500 || !strings.HasPrefix(body.Message, want) || strings.Contains(strings.TrimPrefix(body.Message, want), "FileStream") {
+			t.Errorf("create %s: %s, want a 500 starting %q", class, r.body, want)
+		}
+	}
+	e.expect(http.MethodPut, "/connector-plugins/FileStreamSource/config/validate", `{"connector.class":"FileStreamSource","file":"/etc/passwd","topic":"t"}`,
+		http.StatusInternalServerError,
+		`{"error_code":500,"message":"org.apache.kafka.connect.errors.ConnectException: Failed to find any class that implements Connector and which name matches FileStreamSource"}`)
+	e.expect(http.MethodGet, "/connector-plugins/FileStreamSource/config", nil, http.StatusNotFound, `{"error_code":404,"message":"Unknown plugin FileStreamSource."}`)
+	e.expect(http.MethodGet, "/connectors", nil, http.StatusOK, `[]`)
+}

@@ -43,6 +43,7 @@ func startWorker(t *testing.T, b *embedded.Broker, offsetsFile string, extra map
 		"value.converter.schemas.enable": "false",
 		"offset.storage.file.filename":   offsetsFile,
 		"offset.flush.interval.ms":       "100",
+		"plugin.path":                    "/usr/share/filestream-connectors",
 	}
 	for k, v := range extra {
 		props[k] = v
@@ -55,7 +56,7 @@ func startWorker(t *testing.T, b *embedded.Broker, offsetsFile string, extra map
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := plugins.NewRegistry(append(plugins.BuiltinDescs(), testPlugins()...)...)
+	reg, err := plugins.NewRegistry(append(plugins.BuiltinDescs(cfg.PluginPath), testPlugins()...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

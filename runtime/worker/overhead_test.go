@@ -74,7 +74,7 @@ func ratingsRun(b *testing.B, broker *embedded.Broker, topic string, n int, hand
 	if err != nil {
 		b.Fatal(err)
 	}
-	reg := plugins.Builtin()
+	reg := plugins.Builtin(cfg.PluginPath)
 	board := status.NewBoard()
 	w := New(cfg, reg, offs, board, slog.New(slog.DiscardHandler))
 	props := map[string]string{"name": topic, "connector.class": "DatagenConnector", "kafka.topic": topic,

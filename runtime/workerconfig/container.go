@@ -79,10 +79,11 @@ func ContainerDefaults(props map[string]string, environ []string) {
 
 // ignoredExact and ignoredPrefixes are settings that only mean something
 // to the Java worker or to the image's scripts. cub.kafka.timeout and
-// cub.kafka.min.brokers are not among them: goconnect honours them.
+// cub.kafka.min.brokers are not among them: goconnect honours them; nor is
+// plugin.path, whose connect-file entries enable the file connectors.
 var (
 	ignoredExact = []string{
-		"plugin.path", "plugin.discovery", "rest.extension.classes", "metric.reporters",
+		"plugin.discovery", "rest.extension.classes", "metric.reporters",
 		"auto.include.jmx.reporter", "rest.host.name", "properties.dir",
 		"producer.interceptor.classes", "consumer.interceptor.classes",
 	}

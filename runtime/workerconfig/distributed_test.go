@@ -316,7 +316,7 @@ func TestIgnoredKeys(t *testing.T) {
 	}
 	want := []string{
 		"cub.other", "internal.key.converter", "internal.key.converter.schemas.enable", "log4j.loggers", "log4j.root.loglevel",
-		"metric.reporters", "plugin.path", "producer.interceptor.classes", "rest.extension.classes", "zookeeper.connect",
+		"metric.reporters", "producer.interceptor.classes", "rest.extension.classes", "zookeeper.connect",
 	}
 	if got := IgnoredKeys(props); !reflect.DeepEqual(got, want) {
 		t.Errorf("IgnoredKeys = %v\nwant %v", got, want)
@@ -381,7 +381,9 @@ func TestReferencePipelineEnvironment(t *testing.T) {
 		{"ConfigTopicConfigs", d.ConfigTopicConfigs, map[string]string{"cleanup.policy": "compact"}},
 		{"ExactlyOnceSource", d.ExactlyOnceSource, ExactlyOnceDisabled},
 		{"KafkaReadyTimeout", d.KafkaReadyTimeout, 40 * time.Second},
-		{"IgnoredKeys", IgnoredKeys(props), []string{"log4j.appender.stdout.layout.conversionpattern", "log4j.loggers", "log4j.root.loglevel", "plugin.path"}},
+		{"IgnoredKeys", IgnoredKeys(props), []string{"log4j.appender.stdout.layout.conversionpattern", "log4j.loggers", "log4j.root.loglevel"}},
+		{"PluginPath", d.PluginPath, []string{"/usr/share/java", "/usr/share/confluent-hub-components/", "/data/connect-jars"}},
+		{"TopicCreation", d.TopicCreation, true},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {

@@ -25,6 +25,7 @@ const (
 	RestAdvertisedHostName        = "rest.advertised.host.name"
 	RestAdvertisedPort            = "rest.advertised.port"
 	TopicCreationEnable           = "topic.creation.enable"
+	PluginPath                    = "plugin.path"
 	DefaultHeaderConverterClass   = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
 	defaultListener               = "http://:8083"
 	defaultOffsetFlushIntervalMs  = "60000"
@@ -55,7 +56,9 @@ func Def() *config.Def {
 	d.Define(config.Key{Name: RestAdvertisedHostName, Type: config.TypeString, Importance: config.Low, Doc: "Host name in worker ids."})
 	d.Define(config.Key{Name: RestAdvertisedPort, Type: config.TypeInt, Importance: config.Low, Doc: "Port in worker ids."})
 	d.Define(config.Key{Name: TopicCreationEnable, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
-		Doc: "Allow source connectors to create topics."})
+		Doc: "Allow source connectors to create topics (KIP-158)."})
+	d.Define(config.Key{Name: PluginPath, Type: config.TypeList, Default: "", Importance: config.Low,
+		Doc: "Plugin locations. Plugins are built in; an entry naming connect-file (connect-file-<version>.jar, a connect-file folder or filestream-connectors) enables the file connectors, which are off otherwise."})
 	return d
 }
 
@@ -81,6 +84,12 @@ type Worker struct {
 	// BootstrapExplicit tells whether bootstrap.servers was given; without
 	// it goconnect may start its embedded broker.
 	BootstrapExplicit bool
+	// PluginPath is plugin.path: it only decides whether the file
+	// connectors are offered (plugins.FileConnectorsEnabled).
+	PluginPath []string
+	// TopicCreation is topic.creation.enable: source connectors may create
+	// their topics with their topic.creation.* settings (KIP-158).
+	TopicCreation bool
 }
 
 // AdoptListenPort puts the port the REST listener really got (listeners
@@ -120,6 +129,8 @@ func parseValues(props map[string]string, def *config.Def) (*Worker, *config.Val
 		ShutdownTimeout:     v.Duration(TaskShutdownGracefulTimeout),
 		OffsetFile:          v.String(OffsetStorageFile),
 		BootstrapExplicit:   v.IsSet(BootstrapServers),
+		PluginPath:          v.List(PluginPath),
+		TopicCreation:       v.Bool(TopicCreationEnable),
 	}
 	host, port, err := listenAddr(v.List(Listeners), v.Int(RestPort))
 	if err != nil {
