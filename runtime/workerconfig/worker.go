@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/runtime/configprovider"
 )
 
 // Keys of the worker config that goconnect reads.
@@ -70,7 +71,12 @@ func StandaloneDef() *config.Def {
 
 // Worker is the parsed worker config.
 type Worker struct {
-	Props               map[string]string
+	// Props are the worker settings with their ${provider:…} placeholders
+	// resolved.
+	Props map[string]string
+	// ConfigTransformer resolves placeholders in connector and task
+	// configs with the providers of config.providers; nil when none.
+	ConfigTransformer   *configprovider.Transformer
 	BootstrapServers    []string
 	OffsetFlushInterval time.Duration
 	OffsetFlushTimeout  time.Duration
@@ -117,12 +123,23 @@ func parse(props map[string]string, def *config.Def) (*Worker, error) {
 
 // parseValues also returns the parsed values, for the mode-specific keys.
 func parseValues(props map[string]string, def *config.Def) (*Worker, *config.Values, error) {
+	// As AbstractConfig: the worker's own placeholders are resolved with
+	// its providers before anything is parsed.
+	tr, err := configprovider.New(props, os.Environ())
+	if err != nil {
+		return nil, nil, fmt.Errorf("invalid worker config: %w", err)
+	}
+	props, err = tr.Transform(props)
+	if err != nil {
+		return nil, nil, fmt.Errorf("invalid worker config: %w", err)
+	}
 	v, err := def.Parse(props)
 	if err != nil {
 		return nil, nil, fmt.Errorf("invalid worker config: %w", err)
 	}
 	w := &Worker{
 		Props:               props,
+		ConfigTransformer:   tr,
 		BootstrapServers:    v.List(BootstrapServers),
 		OffsetFlushInterval: v.Duration(OffsetFlushInterval),
 		OffsetFlushTimeout:  v.Duration(OffsetFlushTimeout),

@@ -160,3 +160,39 @@ func TestAdoptListenPort(t *testing.T) {
 		t.Fatalf("advertised port must win: %s", w.WorkerID)
 	}
 }
+
+// TestWorkerPlaceholders: the worker's own settings are resolved with its
+// providers at start, as AbstractConfig does, and a provider goconnect
+// does not have stops the start with an error naming the key.
+func TestWorkerPlaceholders(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "w.properties"), []byte("servers=broker-a:9092\nport=18083\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	props := map[string]string{
+		"config.providers":                          "file",
+		"config.providers.file.class":               "org.apache.kafka.common.config.provider.FileConfigProvider",
+		"config.providers.file.param.allowed.paths": dir,
+		"bootstrap.servers":                         "${file:" + dir + "/w.properties:servers}",
+		"rest.port":                                 "${file:" + dir + "/w.properties:port}",
+		"key.converter":                             "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":                           "org.apache.kafka.connect.storage.StringConverter",
+		"offset.storage.file.filename":              filepath.Join(dir, "offsets"),
+	}
+	w, err := ParseStandalone(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(w.BootstrapServers, ",") != "broker-a:9092" || w.RestAddr != ":18083" || w.ConfigTransformer == nil {
+		t.Fatalf("servers %v, rest %s, transformer %v", w.BootstrapServers, w.RestAddr, w.ConfigTransformer)
+	}
+	if props["bootstrap.servers"] != "${file:"+dir+"/w.properties:servers}" {
+		t.Fatal("the caller's map was changed")
+	}
+	props["config.providers.file.class"] = "com.example.VaultConfigProvider"
+	_, err = ParseStandalone(props)
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Key != "config.providers.file.class" {
+		t.Fatalf("unknown provider class: %v", err)
+	}
+}
