@@ -92,7 +92,7 @@ func schemaBody(s string) string {
 // a real Kafka protocol broker, then replays the topic into a second
 // registry, which must answer the same ids.
 func TestRegistryAPIOverKafka(t *testing.T) {
-	broker, err := embedded.Start(0, "")
+	broker, err := embedded.Start(embedded.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/goconnect/goconnect/runtime/embedded"
@@ -26,6 +27,7 @@ type standaloneFlags struct {
 	embedded     bool
 	embeddedPort int
 	embeddedDir  string
+	retention    int64
 	embeddedSR   string
 	logLevel     string
 	logJSON      bool
@@ -37,7 +39,8 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	var f standaloneFlags
 	fs.BoolVar(&f.embedded, "embedded-kafka", false, "start an in-process Kafka broker even when bootstrap.servers is set")
 	fs.IntVar(&f.embeddedPort, "embedded-kafka-port", 9092, "port of the embedded broker")
-	fs.StringVar(&f.embeddedDir, "embedded-kafka-dir", "", "folder keeping the embedded broker's data across restarts (default: in memory)")
+	fs.StringVar(&f.embeddedDir, "embedded-kafka-dir", "", "removed: the embedded broker keeps records in memory only")
+	fs.Int64Var(&f.retention, "embedded-kafka-retention-bytes", embedded.DefaultRetentionBytes, "record bytes each partition of the embedded broker keeps; older records are dropped (-1: keep all, memory grows without bound)")
 	fs.StringVar(&f.embeddedSR, "embedded-schema-registry", "127.0.0.1:8081", "with the embedded broker, also serve a schema registry here (empty: none)")
 	fs.StringVar(&f.logLevel, "log-level", envOr("CONNECT_LOG4J_ROOT_LOGLEVEL", "INFO"), "log level: DEBUG, INFO, WARN, ERROR")
 	fs.BoolVar(&f.logJSON, "log-json", false, "write logs as JSON lines")
@@ -64,13 +67,24 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if f.embeddedDir != "" {
+		// The persisted mode was not crash-safe (topics lost after a kill,
+		// acknowledged records missing): refuse it rather than pretend.
+		return fmt.Errorf("--embedded-kafka-dir was removed: the embedded broker keeps records in memory only, for trying goconnect out; for data that survives restarts run a real Kafka (scripts/services.sh up kafka) and set bootstrap.servers")
+	}
+	if f.retention == 0 || f.retention < -1 {
+		return fmt.Errorf("--embedded-kafka-retention-bytes must be a positive number of bytes, or -1 to keep everything")
+	}
 	if f.embedded || !cfg.BootstrapExplicit {
-		broker, err := embedded.Start(f.embeddedPort, f.embeddedDir)
+		broker, err := embedded.Start(embedded.Config{Port: f.embeddedPort, RetentionBytes: f.retention})
 		if err != nil {
 			return err
 		}
 		defer broker.Close()
 		cfg.BootstrapServers = broker.Addrs()
+		if f.retention > 0 && os.Getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(embedded.MemoryLimit(f.retention))
+		}
 		log.Info("embedded Kafka broker started (set bootstrap.servers to use a real cluster)", "addrs", strings.Join(broker.Addrs(), ","))
 		if f.embeddedSR != "" {
 			// A convenience for trying Avro pipelines: a busy port is

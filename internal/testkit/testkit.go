@@ -18,7 +18,7 @@ import (
 // Broker starts an in-process broker on a free port for the test.
 func Broker(t testing.TB) *embedded.Broker {
 	t.Helper()
-	b, err := embedded.Start(0, "")
+	b, err := embedded.Start(embedded.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func newEnv(t *testing.T, extra map[string]string) *env {
 // stderr with -v) and more plugins.
 func newEnvLog(t *testing.T, extra map[string]string, log *slog.Logger, more ...connect.PluginDesc) *env {
 	t.Helper()
-	b, err := embedded.Start(0, "")
+	b, err := embedded.Start(embedded.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

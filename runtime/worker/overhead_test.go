@@ -28,7 +28,7 @@ import (
 //	go test ./runtime/worker -run '^$' -bench RatingsOverhead -benchtime 5x
 func BenchmarkRatingsOverhead(b *testing.B) {
 	const records = 50_000
-	broker, err := embedded.Start(0, "")
+	broker, err := embedded.Start(embedded.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
