@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/herder"
 )
 
 // createRequest is CreateConnectorRequest.
@@ -73,17 +76,30 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	s.writeCreated(w, r, name)
+	s.writeCreated(w, r, s.writtenInfo(name, props))
+}
+
+// writtenInfo is the ConnectorInfo of a config just written, built from
+// the write itself as Connect's herders do: reading it back could race a
+// concurrent DELETE and answer 404 for a write that succeeded.
+func (s *Server) writtenInfo(name string, props map[string]string) herder.Info {
+	written, err := herder.WithName(props, name)
+	if err != nil {
+		written = props // the herder accepted it, so this does not happen
+	}
+	in := herder.Info{Name: name, Config: written}
+	if d, err := s.cfg.Herder.Registry().Lookup(written[connectorconfig.ConnectorClass]); err == nil {
+		in.Type = d.Type
+	}
+	if cur, err := s.cfg.Herder.Info(name); err == nil {
+		in.Tasks = cur.Tasks
+	}
+	return in
 }
 
 // writeCreated answers 201 with the Location of the new connector.
-func (s *Server) writeCreated(w http.ResponseWriter, r *http.Request, name string) {
-	in, err := s.cfg.Herder.Info(name)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	w.Header().Set("Location", baseURL(r)+"/connectors/"+url.PathEscape(name))
+func (s *Server) writeCreated(w http.ResponseWriter, r *http.Request, in herder.Info) {
+	w.Header().Set("Location", baseURL(r)+"/connectors/"+url.PathEscape(in.Name))
 	writeJSON(w, http.StatusCreated, newConnectorInfo(in))
 }
 
@@ -140,10 +156,10 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if created {
-		s.writeCreated(w, r, name)
+		s.writeCreated(w, r, s.writtenInfo(name, props))
 		return
 	}
-	s.getConnector(w, r)
+	writeJSON(w, http.StatusOK, newConnectorInfo(s.writtenInfo(name, props)))
 }
 
 func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {

@@ -38,17 +38,49 @@ type requestWriter struct {
 	body []byte
 }
 
-// bufferBody keeps a copy of a write request's body for forwarding.
-func bufferBody(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
+// bufferBody keeps a copy of a write request's body for forwarding. A
+// body over maxBody is refused with 413; a client that stops sending for
+// the idle timeout is cut off (Jetty's idle timeout, per read).
+func bufferBody(w http.ResponseWriter, r *http.Request, idle time.Duration) (http.ResponseWriter, error) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return w
+		return w, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	b, err := readBody(w, r, idle)
 	if err != nil {
-		b = nil
+		return w, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
-	return &requestWriter{ResponseWriter: w, r: r, body: b}
+	return &requestWriter{ResponseWriter: w, r: r, body: b}, nil
+}
+
+// readBody reads the whole body under maxBody, each read bounded by idle.
+func readBody(w http.ResponseWriter, r *http.Request, idle time.Duration) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	body := http.MaxBytesReader(w, r.Body, maxBody)
+	var buf bytes.Buffer
+	chunk := make([]byte, 32<<10)
+	for {
+		// The deadline only bounds reading the body: it is lifted below so
+		// a long herder operation does not cut the connection.
+		_ = rc.SetReadDeadline(time.Now().Add(idle))
+		n, err := body.Read(chunk)
+		buf.Write(chunk[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			// Leave the connection unreadable: it is closed after the answer
+			// rather than waiting on the rest of a body never sent.
+			_ = rc.SetReadDeadline(time.Now())
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return nil, newHTTPError(http.StatusRequestEntityTooLarge, "HTTP 413 Request Entity Too Large")
+			}
+			return nil, newHTTPError(http.StatusBadRequest, "Failed to read the request body: %v", err)
+		}
+	}
+	_ = rc.SetReadDeadline(time.Time{})
+	return buf.Bytes(), nil
 }
 
 var forwardClient = &http.Client{Timeout: 90 * time.Second}

@@ -95,7 +95,8 @@ func decodeBody(r *http.Request, v any) error {
 			return newHTTPError(http.StatusUnsupportedMediaType, "HTTP 415 Unsupported Media Type")
 		}
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	// ServeHTTP has already read the body under maxBody (bufferBody).
+	b, err := io.ReadAll(r.Body)
 	if err != nil {
 		return newHTTPError(http.StatusBadRequest, "Failed to read the request body: %v", err)
 	}

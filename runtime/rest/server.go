@@ -25,7 +25,19 @@ type Config struct {
 	Log     *slog.Logger
 	// Metrics serves GET /metrics; nil serves the herder's worker registry.
 	Metrics http.Handler
+	// IdleTimeout is Jetty's idle timeout, which Connect keeps at its
+	// default of 30 s: the longest a client may stay silent while sending
+	// a request, and the longest an idle keep-alive connection is kept.
+	// Zero means DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
+
+// DefaultIdleTimeout is Jetty's ServerConnector default, which Connect's
+// RestServer does not change.
+const DefaultIdleTimeout = 30 * time.Second
+
+// maxHeaderBytes is Jetty's default request header size (8 KiB).
+const maxHeaderBytes = 8 << 10
 
 // Server serves the REST API.
 type Server struct {
@@ -48,6 +60,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	if cfg.Metrics == nil && cfg.Herder != nil {
 		if m := cfg.Herder.Metrics(); m != nil {
@@ -110,7 +125,14 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.Met
 // with Connect's JSON error body instead of net/http's plain text.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern != "" {
-		s.mux.ServeHTTP(bufferBody(w, r), r)
+		bw, err := bufferBody(w, r, s.cfg.IdleTimeout)
+		if err != nil {
+			// The connection may hold unread bytes: close it after answering.
+			w.Header().Set("Connection", "close")
+			writeError(w, err)
+			return
+		}
+		s.mux.ServeHTTP(bw, r)
 		return
 	}
 	for _, m := range methods {
@@ -142,7 +164,8 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready chan<- n
 
 // Serve serves on ln until ctx ends.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: s.cfg.IdleTimeout, IdleTimeout: s.cfg.IdleTimeout,
+		MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelDebug)}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
