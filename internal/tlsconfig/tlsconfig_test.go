@@ -13,9 +13,9 @@ import (
 
 // handshake runs a real TLS handshake between Server(server) and
 // Client(client), dialling host (which the client checks the certificate
-// against), and returns the client's error, the server's error, the
-// negotiated version and the client certificates the server saw.
-func handshake(t *testing.T, server, client map[string]string, host string) (clientErr, serverErr error, version uint16, peers []*x509.Certificate) {
+// against), and returns the negotiated version, the client certificates the
+// server saw, the client's error and the server's error.
+func handshake(t *testing.T, server, client map[string]string, host string) (version uint16, peers []*x509.Certificate, clientErr, serverErr error) {
 	t.Helper()
 	scfg, err := Server(server)
 	if err != nil {
@@ -62,7 +62,7 @@ func handshake(t *testing.T, server, client map[string]string, host string) (cli
 		conn.Close()
 	}
 	r := <-done
-	return err, r.err, version, r.peers
+	return version, r.peers, err, r.err
 }
 
 func TestStoreFormatsHandshakeWithClientAuth(t *testing.T) {
@@ -123,7 +123,7 @@ func TestStoreFormatsHandshakeWithClientAuth(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			cerr, serr, _, peers := handshake(t, c.server, c.client, "localhost")
+			_, peers, cerr, serr := handshake(t, c.server, c.client, "localhost")
 			if cerr != nil || serr != nil {
 				t.Fatalf("handshake failed: client %v, server %v", cerr, serr)
 			}
@@ -143,11 +143,11 @@ func TestClientAuthModes(t *testing.T) {
 		}
 	}
 	anonymous := map[string]string{TruststoreType: "PEM", TruststoreCertificates: string(certPEM(p.ca))}
-	if cerr, serr, _, _ := handshake(t, server("required"), anonymous, "localhost"); cerr == nil || serr == nil {
+	if _, _, cerr, serr := handshake(t, server("required"), anonymous, "localhost"); cerr == nil || serr == nil {
 		t.Fatalf("required client auth accepted a client without certificate: client %v, server %v", cerr, serr)
 	}
 	for _, mode := range []string{"requested", "none", ""} {
-		if cerr, serr, _, _ := handshake(t, server(mode), anonymous, "localhost"); cerr != nil || serr != nil {
+		if _, _, cerr, serr := handshake(t, server(mode), anonymous, "localhost"); cerr != nil || serr != nil {
 			t.Fatalf("ssl.client.auth=%q refused a client without certificate: client %v, server %v", mode, cerr, serr)
 		}
 	}
@@ -157,7 +157,7 @@ func TestClientAuthModes(t *testing.T) {
 		KeystoreType: "PEM", KeystoreKey: string(keyPEM(t, other.client.key, "")), KeystoreChain: string(certPEM(other.client.cert)),
 		TruststoreType: "PEM", TruststoreCertificates: string(certPEM(p.ca)),
 	}
-	if _, serr, _, _ := handshake(t, server("requested"), stranger, "localhost"); serr == nil {
+	if _, _, _, serr := handshake(t, server("requested"), stranger, "localhost"); serr == nil {
 		t.Fatal("requested client auth accepted an untrusted client certificate")
 	}
 	if _, err := Server(server("sometimes")); err == nil || !strings.Contains(err.Error(), ClientAuth) {
@@ -176,20 +176,20 @@ func TestEndpointIdentification(t *testing.T) {
 		return m
 	}
 	// Default https: the name must match.
-	cerr, _, _, _ := handshake(t, server, trust(nil, p.ca), "kafka.example.com")
+	_, _, cerr, _ := handshake(t, server, trust(nil, p.ca), "kafka.example.com")
 	var hostErr x509.HostnameError
 	if !errors.As(cerr, &hostErr) {
 		t.Fatalf("default identification accepted a wrong host name: %v", cerr)
 	}
-	if cerr, _, _, _ := handshake(t, server, trust(map[string]string{EndpointIdentification: "HTTPS"}, p.ca), "localhost"); cerr != nil {
+	if _, _, cerr, _ := handshake(t, server, trust(map[string]string{EndpointIdentification: "HTTPS"}, p.ca), "localhost"); cerr != nil {
 		t.Fatalf("matching name refused: %v", cerr)
 	}
 	// Empty: any name, but the chain is still verified.
-	if cerr, _, _, _ := handshake(t, server, trust(map[string]string{EndpointIdentification: ""}, p.ca), "kafka.example.com"); cerr != nil {
+	if _, _, cerr, _ := handshake(t, server, trust(map[string]string{EndpointIdentification: ""}, p.ca), "kafka.example.com"); cerr != nil {
 		t.Fatalf("empty identification still checked the name: %v", cerr)
 	}
 	other := newPKI(t)
-	cerr, _, _, _ = handshake(t, server, trust(map[string]string{EndpointIdentification: ""}, other.ca), "kafka.example.com")
+	_, _, cerr, _ = handshake(t, server, trust(map[string]string{EndpointIdentification: ""}, other.ca), "kafka.example.com")
 	var unknown x509.UnknownAuthorityError
 	if !errors.As(cerr, &unknown) {
 		t.Fatalf("empty identification accepted an untrusted chain: %v", cerr)
@@ -218,7 +218,7 @@ func TestProtocols(t *testing.T) {
 		{map[string]string{Protocol: "TLSv1.2"}, tls.VersionTLS12},
 		{map[string]string{EnabledProtocols: "TLSv1.3, TLSv1.2"}, tls.VersionTLS13},
 	} {
-		cerr, serr, v, _ := handshake(t, server, client(c.props), "localhost")
+		v, _, cerr, serr := handshake(t, server, client(c.props), "localhost")
 		if cerr != nil || serr != nil || v != c.want {
 			t.Fatalf("%v: version %x (want %x), client %v, server %v", c.props, v, c.want, cerr, serr)
 		}
@@ -228,7 +228,7 @@ func TestProtocols(t *testing.T) {
 	for k, v := range server {
 		only13[k] = v
 	}
-	if cerr, _, _, _ := handshake(t, only13, client(map[string]string{EnabledProtocols: "TLSv1.2"}), "localhost"); cerr == nil {
+	if _, _, cerr, _ := handshake(t, only13, client(map[string]string{EnabledProtocols: "TLSv1.2"}), "localhost"); cerr == nil {
 		t.Fatal("TLSv1.2-only client met a TLSv1.3-only server")
 	}
 	for _, bad := range []map[string]string{{EnabledProtocols: "TLSv1.1"}, {EnabledProtocols: " "}, {Protocol: "SSLv3"}, {Protocol: "TLSv1.2", EnabledProtocols: "TLSv1.3"}} {
