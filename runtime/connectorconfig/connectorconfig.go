@@ -14,6 +14,7 @@ import (
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/topiccreation"
 )
 
 // Common keys.
@@ -116,6 +117,7 @@ func SourceDef() *config.Def {
 		Importance: config.Low, Doc: "With transaction.boundary=interval, how long a transaction stays open (default: the worker's offset.flush.interval.ms)."})
 	d.Define(config.Key{Name: OffsetsStorageTopic, Type: config.TypeString, Importance: config.Low,
 		Doc: "A separate offsets topic for this connector (accepted; goconnect keeps offsets in the worker's topic)."})
+	d.Define(topiccreation.GroupsDef())
 	return d
 }
 
@@ -204,6 +206,17 @@ func Parse(reg *plugins.Registry, props map[string]string) (*Parsed, error) {
 				if re, rerr := regexp.Compile(regex); rerr == nil && re.MatchString(dlq) {
 					errs = append(errs, &config.Error{Key: DLQTopic, Value: dlq, Message: "The DLQ topic cannot match topics.regex"})
 				}
+			}
+		}
+	}
+	if desc.Type == connect.TypeSource {
+		// KIP-158 settings are checked whenever present (Connect checks them
+		// only when the connector starts on a worker with topic creation on).
+		_, terr := topiccreation.Parse(props)
+		for _, e := range unjoin(terr) {
+			var ce *config.Error
+			if terr != nil && !(errors.As(e, &ce) && ce.Key == topiccreation.GroupsKey) { // reported by the def above
+				errs = append(errs, e)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect"
@@ -14,6 +15,7 @@ import (
 	"github.com/goconnect/goconnect/runtime/metrics"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/topiccreation"
 )
 
 // sourceRunner drives one source task: poll → transforms → converters →
@@ -34,6 +36,11 @@ type sourceRunner struct {
 	tm       *metrics.Task
 	// taskClass names the connector in error reports of the poll stage.
 	taskClass string
+	// creator creates topics before their first record (KIP-158); nil
+	// when the connector does not configure topic creation. admin is its
+	// client, closed with the task.
+	creator *topiccreation.Creator
+	admin   *kgo.Client
 
 	sub *submitted
 	// txn, when set, makes source records and their offsets commit in
@@ -66,6 +73,7 @@ func (r connectorOffsets) Offset(ctx context.Context, partition map[string]any) 
 
 func (r *sourceRunner) run(ctx context.Context) error {
 	defer r.tm.Close()
+	defer closeClient(r.admin)
 	defer r.producer.Close()
 	defer r.chain.close()
 	connector := r.h.id.Connector
@@ -147,7 +155,7 @@ func (r *sourceRunner) send(recs []connect.SourceRecord) (*batch, error) {
 	promise := func(kr *kgo.Record, err error) {
 		if err != nil {
 			err = r.ops.Handle(r.h.sendCtx, rterrors.Failure{Stage: rterrors.KafkaProduce, Class: "org.apache.kafka.clients.producer.KafkaProducer",
-				Err: fmt.Errorf("producing a record to %s: %w", kr.Topic, err), Produced: kr})
+				Err: produceError(kr.Topic, err), Produced: kr})
 			if err == nil { // tolerated: skipped, its offset is committed
 				b.done(false)
 				return
@@ -182,6 +190,10 @@ func (r *sourceRunner) send(recs []connect.SourceRecord) (*batch, error) {
 		if !ok { // dropped by a transformation or skipped after an error
 			b.done(false)
 			continue
+		}
+		if err := r.creator.Ensure(r.h.sendCtx, kr.Topic); err != nil {
+			b.ack(err)
+			return b, err
 		}
 		r.h.topics.note(kr.Topic)
 		r.producer.Produce(r.h.sendCtx, kr, promise)
@@ -288,4 +300,16 @@ func (r *sourceRunner) shutdown() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// produceError explains the usual cause of a missing topic: a broker
+// that does not create topics on first use (managed clusters turn
+// auto.create.topics.enable off) and a connector without KIP-158 settings.
+func produceError(topic string, err error) error {
+	if errors.Is(err, kerr.UnknownTopicOrPartition) {
+		return fmt.Errorf("producing a record to %s: topic %s does not exist and the broker did not create it "+
+			"(auto.create.topics.enable=false?): create it, or let the connector create it by setting "+
+			"topic.creation.default.replication.factor and topic.creation.default.partitions (KIP-158): %w", topic, topic, err)
+	}
+	return fmt.Errorf("producing a record to %s: %w", topic, err)
 }

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect"
@@ -20,6 +22,7 @@ import (
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/topiccreation"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
 
@@ -179,9 +182,16 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			ch.close()
 			return nil, fmt.Errorf("creating producer: %w", err)
 		}
+		creator, adm, err := w.topicCreator(p, h.id.Task, base, log)
+		if err != nil {
+			cl.Close()
+			ch.close()
+			return nil, err
+		}
 		tm := w.metrics.Task(p.Name, h.id.Task, true)
 		ops, err := w.newOperator(p, h.id.Task, false, tm.Errors(), log)
 		if err != nil {
+			closeClient(adm)
 			cl.Close()
 			ch.close()
 			tm.Close()
@@ -190,7 +200,7 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 		ch.retry = func(err error, op func() error) error { return ops.Retry(h.sendCtx, err, op) }
 		r := &sourceRunner{h: h, task: c.NewTask(), props: taskProps, chain: ch, conv: conv, producer: cl,
 			offsets: w.offsets, flushInt: w.cfg.OffsetFlushInterval, flushTO: w.cfg.OffsetFlushTimeout, log: log, sub: newSubmitted(),
-			ops: ops, tm: tm, taskClass: p.Plugin.Class}
+			ops: ops, tm: tm, taskClass: p.Plugin.Class, creator: creator, admin: adm}
 		if eos != nil {
 			r.txn = eos.Offsets
 			if p.Values.String(connectorconfig.TransactionBoundary) == "interval" {
@@ -230,6 +240,32 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 	}
 	ch.close()
 	return nil, fmt.Errorf("connector %s is neither a source nor a sink", p.Plugin.Class)
+}
+
+// topicCreator builds a source task's topic creation (KIP-158) when the
+// worker allows it and the connector configures it, with the task's own
+// admin client built from the same base options as its other clients.
+// Both are nil otherwise.
+func (w *Worker) topicCreator(p *connectorconfig.Parsed, task int, base []kgo.Opt, log *slog.Logger) (*topiccreation.Creator, *kgo.Client, error) {
+	if !w.cfg.TopicCreation || !topiccreation.Used(p.Props) {
+		return nil, nil, nil
+	}
+	groups, err := topiccreation.Parse(p.Props)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := append(slices.Clip(base), kgo.ClientID("connector-adminclient-"+p.Name+"-"+strconv.Itoa(task)))
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating admin client: %w", err)
+	}
+	return topiccreation.NewCreator(groups, kadm.NewClient(cl), log), cl, nil
+}
+
+func closeClient(cl *kgo.Client) {
+	if cl != nil {
+		cl.Close()
+	}
 }
 
 // Pause pauses or resumes a connector's tasks.
