@@ -65,6 +65,8 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	// Config providers warn here when allowed.paths refuses a path.
+	cfg.ConfigTransformer = cfg.ConfigTransformer.WithLogger(log)
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
@@ -87,7 +89,8 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 		ln.Close()
 		return err
 	}
-	srv := rest.New(rest.Config{Herder: h, Loggers: rest.NewLoggers(rootLevel), Commit: version, Log: log})
+	srv := rest.New(rest.Config{Herder: h, Loggers: rest.NewLoggers(rootLevel), Commit: version, Log: log,
+		ConfigTransformer: cfg.ConfigTransformer})
 	srv.SetReady()
 	srvCtx, stopSrv := context.WithCancel(ctx)
 	defer stopSrv()

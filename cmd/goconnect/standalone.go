@@ -67,6 +67,8 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// Config providers warn here when allowed.paths refuses a path.
+	cfg.ConfigTransformer = cfg.ConfigTransformer.WithLogger(log)
 	if f.embeddedDir != "" {
 		// The persisted mode was not crash-safe (topics lost after a kill,
 		// acknowledged records missing): refuse it rather than pretend.
@@ -117,7 +119,8 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 
 	// The REST API listens before connectors load, as in Connect: /health
 	// answers 503 "starting" until they are.
-	srv := rest.New(rest.Config{Herder: h, Loggers: rest.NewLoggers(rootLevel), Commit: version, Log: log})
+	srv := rest.New(rest.Config{Herder: h, Loggers: rest.NewLoggers(rootLevel), Commit: version, Log: log,
+		ConfigTransformer: cfg.ConfigTransformer})
 	srvCtx, stopSrv := context.WithCancel(ctx)
 	defer stopSrv()
 	srvDone := make(chan error, 1)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/runtime/configprovider"
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/topiccreation"
 )
@@ -163,7 +164,11 @@ type Parsed struct {
 	Values     *config.Values
 	Stages     []Stage
 	Predicates []PredicateDef
-	Props      map[string]string
+	// Props is the config the plugins see: Raw with its ${provider:…}
+	// placeholders resolved.
+	Props map[string]string
+	// Raw is the config as stored and shown by the REST API.
+	Raw map[string]string
 }
 
 // Parse checks a connector config: the common keys, the connector class,
@@ -187,7 +192,7 @@ func Parse(reg *plugins.Registry, props map[string]string) (*Parsed, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	p := &Parsed{Name: vals.String(Name), Plugin: desc, TasksMax: int(vals.Int(TasksMax)), Values: vals, Props: props}
+	p := &Parsed{Name: vals.String(Name), Plugin: desc, TasksMax: int(vals.Int(TasksMax)), Values: vals, Props: props, Raw: props}
 	if desc.Type == connect.TypeSink && err == nil {
 		topics, regex := vals.List(Topics), vals.String(TopicsRegex)
 		switch {
@@ -352,4 +357,51 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+// ResolveError is a failure to resolve a config's placeholders (a
+// provider could not read its source).
+type ResolveError struct{ Err error }
+
+func (e *ResolveError) Error() string { return e.Err.Error() }
+func (e *ResolveError) Unwrap() error { return e.Err }
+
+// ParseResolved resolves the ${provider:…} placeholders of raw with tr,
+// then parses the result (see Parse); the result keeps raw as Raw.
+// Errors about a resolved key quote the placeholder, not the value.
+func ParseResolved(reg *plugins.Registry, tr *configprovider.Transformer, raw map[string]string) (*Parsed, error) {
+	resolved, err := tr.Transform(raw)
+	if err != nil {
+		return nil, &ResolveError{Err: err}
+	}
+	p, err := Parse(reg, resolved)
+	if err != nil {
+		ShowRaw(err, raw, resolved)
+		return nil, err
+	}
+	p.Raw = raw
+	return p, nil
+}
+
+// ShowRaw puts the stored (placeholder) value back into config errors
+// about keys whose value came from a provider.
+func ShowRaw(err error, raw, resolved map[string]string) {
+	var ce *config.Error
+	switch {
+	case errors.As(err, &ce) && err == error(ce):
+		if r, ok := raw[ce.Key]; ok && r != resolved[ce.Key] {
+			ce.Value = r
+		}
+	default:
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				ShowRaw(e, raw, resolved)
+			}
+		case interface{ Unwrap() error }:
+			if inner := u.Unwrap(); inner != nil {
+				ShowRaw(inner, raw, resolved)
+			}
+		}
+	}
 }

@@ -148,7 +148,7 @@ func (h *Herder) Create(ctx context.Context, name string, props map[string]strin
 	if err != nil {
 		return err
 	}
-	if _, err := herder.ParseConnector(h.reg, props); err != nil {
+	if _, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, props); err != nil {
 		return err
 	}
 	if _, ok := h.snapshot(ctx).Connectors[name]; ok {
@@ -169,7 +169,7 @@ func (h *Herder) PutConfig(ctx context.Context, name string, props map[string]st
 	if err != nil {
 		return false, err
 	}
-	if _, err := herder.ParseConnector(h.reg, props); err != nil {
+	if _, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, props); err != nil {
 		return false, err
 	}
 	_, exists := h.snapshot(ctx).Connectors[name]

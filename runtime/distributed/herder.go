@@ -450,7 +450,7 @@ func (h *Herder) stopUnwantedLocked(ctx context.Context) {
 	for _, name := range h.w.ConnectorUnits() {
 		parsed, target, _ := h.w.ConnectorUnit(name)
 		props, exists := snap.Connectors[name]
-		keep := owned[group.Unit{Connector: name, Task: -1}] && exists && maps.Equal(parsed.Props, props) &&
+		keep := owned[group.Unit{Connector: name, Task: -1}] && exists && maps.Equal(parsed.Raw, props) &&
 			(target == status.TargetStopped) == (snap.Target(name) == status.TargetStopped) && !restartConn[name]
 		if keep {
 			if target != snap.Target(name) {
@@ -494,7 +494,7 @@ func (h *Herder) startMissingLocked(ctx context.Context) error {
 			if runningConns[u.Connector] {
 				continue
 			}
-			parsed, err := herder.ParseConnector(h.reg, props)
+			parsed, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, props)
 			if err != nil {
 				h.local.SetConnector(u.Connector, status.Status{State: status.Failed, WorkerID: h.cfg.WorkerID, Trace: status.Trace(err, nil)})
 				continue
@@ -510,7 +510,7 @@ func (h *Herder) startMissingLocked(ctx context.Context) error {
 		if _, ok := running[id]; ok || target == status.TargetStopped || u.Task >= len(tasks) {
 			continue
 		}
-		parsed, err := herder.ParseConnector(h.reg, props)
+		parsed, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, props)
 		if err != nil {
 			h.local.SetTask(id, status.Status{State: status.Failed, WorkerID: h.cfg.WorkerID, Trace: status.Trace(err, nil)})
 			continue

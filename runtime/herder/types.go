@@ -2,6 +2,7 @@ package herder
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/runtime/configprovider"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
@@ -40,8 +42,11 @@ type ConnectorOffset struct {
 
 // ParseConnector checks a config as Connect's create/update does: no
 // class is a 400, an unknown class a 500, any invalid key a 400 listing
-// every error.
-func ParseConnector(reg *plugins.Registry, props map[string]string) (*connectorconfig.Parsed, error) {
+// every error. The checks and the plugins see the config with its
+// placeholders resolved by tr (as Connect validates the transformed
+// config); the result keeps props as Raw. A provider that cannot read
+// its source is a 500, as Connect's ConfigException there.
+func ParseConnector(reg *plugins.Registry, tr *configprovider.Transformer, props map[string]string) (*connectorconfig.Parsed, error) {
 	class := strings.TrimSpace(props[connectorconfig.ConnectorClass])
 	if class == "" {
 		return nil, &Error{Kind: ErrBadRequest, Msg: "Connector config " + JavaMapString(props) + " contains no connector type",
@@ -52,7 +57,11 @@ func ParseConnector(reg *plugins.Registry, props map[string]string) (*connectorc
 			class + ", available connectors are: " + strings.Join(connectorClasses(reg), ", "),
 			Cause: &config.Error{Key: connectorconfig.ConnectorClass, Value: class, Message: err.Error()}}
 	}
-	parsed, err := connectorconfig.Parse(reg, props)
+	parsed, err := connectorconfig.ParseResolved(reg, tr, props)
+	var re *connectorconfig.ResolveError
+	if errors.As(err, &re) {
+		return nil, &Error{Kind: ErrServer, Msg: err.Error(), Cause: err}
+	}
 	if err != nil {
 		return nil, InvalidConfig(err)
 	}

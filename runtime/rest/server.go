@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/goconnect/goconnect/runtime/configprovider"
 )
 
 // Config is what the server needs.
@@ -30,6 +32,9 @@ type Config struct {
 	// a request, and the longest an idle keep-alive connection is kept.
 	// Zero means DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// ConfigTransformer resolves placeholders in configs to validate,
+	// as Connect validates the transformed config; nil resolves nothing.
+	ConfigTransformer *configprovider.Transformer
 }
 
 // DefaultIdleTimeout is Jetty's ServerConnector default, which Connect's

@@ -82,13 +82,20 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 			"org.apache.kafka.connect.errors.ConnectException: Failed to find any class that implements Connector and which name matches %s", class))
 		return
 	}
-	writeJSON(w, http.StatusOK, validateConfig(reg, d, class, props, nulls))
+	resolved, err := s.cfg.ConfigTransformer.Transform(props)
+	if err != nil {
+		writeError(w, newHTTPError(http.StatusInternalServerError, "%s", err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, validateConfig(reg, d, class, resolved, props, nulls))
 }
 
 // validateConfig checks props against the framework keys (enriched with
 // the keys of each transform and predicate alias) and the connector's
-// own keys, and reports every key with its value and errors.
-func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, props map[string]string, nulls []string) configInfos {
+// own keys, and reports every key with its value and errors. props have
+// their placeholders resolved; the values reported are those of raw, so
+// a resolved secret never appears in the answer.
+func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, props, raw map[string]string, nulls []string) configInfos {
 	def := enrichedDef(reg, d, props)
 	errs := map[string][]string{}
 	addErr := func(key, msg string) {
@@ -103,6 +110,7 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 		addErr(k, "Null value can not be supplied as the configuration value.")
 	}
 	_, perr := def.Parse(props)
+	connectorconfig.ShowRaw(perr, raw, props)
 	for _, e := range herder.ConfigErrors(perr) {
 		var ce *config.Error
 		if errors.As(e, &ce) {
@@ -113,6 +121,7 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 	// (topics vs topics.regex, unknown plugin classes, predicates); keys
 	// already in error were reported from the same definitions above.
 	_, cerr := connectorconfig.Parse(reg, props)
+	connectorconfig.ShowRaw(cerr, raw, props)
 	for _, e := range herder.ConfigErrors(cerr) {
 		var ce *config.Error
 		if errors.As(e, &ce) && len(errs[ce.Key]) == 0 {
@@ -139,7 +148,7 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 	sort.Strings(undefined)
 	for _, k := range undefined {
 		var v *string
-		if s, ok := props[k]; ok {
+		if s, ok := raw[k]; ok {
 			v = &s
 		}
 		out.Configs = append(out.Configs, configInfo{Value: valueInfo(k, v, errs[k])})
@@ -150,7 +159,7 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 			out.Groups = append(out.Groups, k.Group)
 		}
 		ki := newConfigKeyInfo(k)
-		out.Configs = append(out.Configs, configInfo{Definition: &ki, Value: valueInfo(k.Name, renderValue(k, props), errs[k.Name])})
+		out.Configs = append(out.Configs, configInfo{Definition: &ki, Value: valueInfo(k.Name, renderValue(k, raw), errs[k.Name])})
 	}
 	for _, c := range out.Configs {
 		out.ErrorCount += len(c.Value.Errors)

@@ -62,7 +62,7 @@ func (h *Herder) Registry() *plugins.Registry { return h.reg }
 func (h *Herder) WorkerID() string { return h.w.Config().WorkerID }
 
 func (h *Herder) parse(props map[string]string) (*connectorconfig.Parsed, error) {
-	return herder.ParseConnector(h.reg, props)
+	return herder.ParseConnector(h.reg, h.w.Config().ConfigTransformer, props)
 }
 
 // Create validates and starts a connector. initialState is RUNNING (or

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/runtime/configprovider"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/metrics"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
@@ -104,6 +105,17 @@ func (w *Worker) startConnectorInstance(ctx context.Context, rc *runningConnecto
 			err = fmt.Errorf("connector panicked: %v", r)
 		}
 	}()
+	if configprovider.HasReferences(rc.parsed.Raw) {
+		// Secrets are read again at every start, as Connect transforms
+		// the stored config each time it starts a connector.
+		p, err := connectorconfig.ParseResolved(w.reg, w.cfg.ConfigTransformer, rc.parsed.Raw)
+		if err != nil {
+			return fmt.Errorf("resolving the connector config: %w", err)
+		}
+		w.mu.Lock()
+		rc.parsed = p
+		w.mu.Unlock()
+	}
 	inst := rc.parsed.Plugin.New().(connect.Connector)
 	if err := inst.Start(ctx, rc.parsed.Props); err != nil {
 		return fmt.Errorf("starting connector: %w", err)
@@ -116,6 +128,9 @@ func (w *Worker) startConnectorInstance(ctx context.Context, rc *runningConnecto
 	if len(configs) > rc.parsed.TasksMax && rc.parsed.Values.Bool(connectorconfig.TasksMaxEnforce) {
 		return fmt.Errorf("connector generated %d task configs but tasks.max is %d", len(configs), rc.parsed.TasksMax)
 	}
+	// Stored and shown task configs keep the connector's placeholders;
+	// each task resolves them again when it starts, as in Connect.
+	configs = configprovider.ReverseTransform(rc.parsed.Raw, configs)
 	w.mu.Lock()
 	rc.taskConfigs = configs
 	w.mu.Unlock()
@@ -132,7 +147,7 @@ func (w *Worker) startTask(ctx context.Context, rc *runningConnector, n int, tas
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	h.cancel = cancel
 	h.report(status.Unassigned, "")
-	run, err := w.buildTask(h, rc, taskProps, log)
+	run, err := w.buildTaskResolved(h, rc, taskProps, log)
 	if err != nil {
 		h.fail(err, nil)
 		close(h.done)
@@ -141,6 +156,16 @@ func (w *Worker) startTask(ctx context.Context, rc *runningConnector, n int, tas
 	}
 	go h.guard(func() error { return run(tctx) })
 	return h
+}
+
+// buildTaskResolved resolves the placeholders of a task's stored config
+// and builds it.
+func (w *Worker) buildTaskResolved(h *handle, rc *runningConnector, taskProps map[string]string, log *slog.Logger) (func(context.Context) error, error) {
+	resolved, err := w.cfg.ConfigTransformer.Transform(taskProps)
+	if err != nil {
+		return nil, fmt.Errorf("resolving the task config: %w", err)
+	}
+	return w.buildTask(h, rc, resolved, log)
 }
 
 // buildTask wires a task's plugins and clients; it returns the task loop.

@@ -1,0 +1,74 @@
+package rest_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// providerEnv is a worker whose config declares the file provider,
+// allowed to read dir only.
+func providerEnv(t *testing.T, dir string) *env {
+	t.Helper()
+	return newEnvLog(t, map[string]string{
+		"config.providers":                          "file",
+		"config.providers.file.class":               "org.apache.kafka.common.config.provider.FileConfigProvider",
+		"config.providers.file.param.allowed.paths": dir,
+	}, nil, testSinkDesc())
+}
+
+// TestPlaceholdersResolvedOnlyForTheTask: a sink whose output file and a
+// datagen source whose topic come from ${file:…}: the tasks use the
+// resolved values, while the config, connector, tasks and tasks-config
+// answers keep the placeholder text.
+func TestPlaceholdersResolvedOnlyForTheTask(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.txt")
+	secrets := filepath.Join(dir, "secrets.properties")
+	if err := os.WriteFile(secrets, []byte("out="+out+"\ntopic=ratings-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := providerEnv(t, dir)
+	placeholder := "${file:" + secrets + ":out}"
+	e.expect(http.MethodPost, "/connectors", sinkConfig("test.TestSinkConnector", placeholder, nil), http.StatusCreated, "")
+	produce(t, e.broker, inTopic, `"a"`, `"b"`)
+	waitLines(t, out, "a", "b")
+	for _, path := range []string{"/connectors/" + sinkName + "/config", "/connectors/" + sinkName,
+		"/connectors/" + sinkName + "/tasks", "/connectors/" + sinkName + "/tasks-config"} {
+		r := e.expect(http.MethodGet, path, nil, http.StatusOK, "")
+		if !strings.Contains(r.body, `"file":"`+placeholder+`"`) || strings.Contains(r.body, out) {
+			t.Errorf("GET %s = %s, want the placeholder and not the resolved path", path, r.body)
+		}
+	}
+
+	e.expect(http.MethodPost, "/connectors", `{"name":"ratings","config":{"connector.class":"io.confluent.kafka.connect.datagen.DatagenConnector",`+
+		`"kafka.topic":"${file:`+secrets+`:topic}","quickstart":"ratings","max.interval":"1","iterations":"5","tasks.max":"1"}}`, http.StatusCreated, "")
+	countRecords(t, e.broker, "ratings-from-file", 5)
+	r := e.expect(http.MethodGet, "/connectors/ratings/config", nil, http.StatusOK, "")
+	if !strings.Contains(r.body, `"kafka.topic":"${file:`+secrets+`:topic}"`) {
+		t.Fatalf("datagen config %s", r.body)
+	}
+}
+
+// TestPlaceholderErrors: an unreadable file fails the request as in
+// Connect (500 naming the file); a path outside allowed.paths is left
+// unresolved, so validation sees the placeholder text.
+func TestPlaceholderErrors(t *testing.T) {
+	dir := t.TempDir()
+	e := providerEnv(t, dir)
+	r := e.do(http.MethodPost, "/connectors", sinkConfig("test.TestSinkConnector", "${file:"+dir+"/missing.properties:out}", nil))
+	if r.code != http.StatusInternalServerError || !strings.Contains(r.body, "Could not read properties from file "+dir+"/missing.properties") {
+		t.Fatalf("missing file: %d %s", r.code, r.body)
+	}
+	outside := t.TempDir()
+	if err := os.WriteFile(outside+"/s.properties", []byte("n=7\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `{"connector.class":"test.TestSinkConnector","name":"x","topics":"t","tasks.max":"${file:` + outside + `/s.properties:n}"}`
+	r = e.expect(http.MethodPut, "/connector-plugins/test.TestSinkConnector/config/validate", cfg, http.StatusOK, "")
+	if !strings.Contains(r.body, `"error_count":1,`) || !strings.Contains(r.body, `Invalid value ${file:`+outside+`/s.properties:n} for configuration tasks.max`) {
+		t.Fatalf("path outside allowed.paths: %s", r.body)
+	}
+}
