@@ -3,8 +3,6 @@ package elasticsearch
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -55,21 +52,7 @@ func newClient(s *settings, log *slog.Logger) (*client, error) {
 	if s.idle < 0 {
 		tr.IdleConnTimeout = 0
 	}
-	if s.ssl || strings.HasPrefix(s.urls[0], "https:") {
-		tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: !s.verifyHost} //nolint:gosec // asked for by config
-		if s.caPEM != "" {
-			pem, err := os.ReadFile(s.caPEM)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", keyCACertPEM, err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("%s: no certificates in %s", keyCACertPEM, s.caPEM)
-			}
-			tc.RootCAs = pool
-		}
-		tr.TLSClientConfig = tc
-	}
+	tr.TLSClientConfig = s.tls
 	c, err := es.NewClient(es.Config{
 		Addresses:           s.urls,
 		Username:            s.username,
@@ -172,6 +155,9 @@ func (c *client) call(ctx context.Context, what string, do func(context.Context)
 		code, body, err := c.once(ctx, do)
 		if err == nil && !retriableStatus(code) {
 			return code, body, nil
+		}
+		if tlsErr := tlsFailure(err, c.s.ssl); tlsErr != nil {
+			return 0, nil, fmt.Errorf("%s: %w", what, tlsErr)
 		}
 		if err == nil {
 			err = fmt.Errorf("status %d: %.500s", code, body)

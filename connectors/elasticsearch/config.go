@@ -5,6 +5,7 @@
 package elasticsearch
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/url"
 	"sort"
@@ -46,10 +47,6 @@ const (
 	keyVersionHeader     = "external.version.header"
 	keyWriteMethod       = "write.method"
 	keySecurityProtocol  = "elastic.security.protocol"
-	keyTruststore        = "elastic.https.ssl.truststore.location"
-	keyKeystore          = "elastic.https.ssl.keystore.location"
-	keyCACertPEM         = "elastic.https.ssl.ca.pem.location"
-	keyInsecure          = "elastic.https.ssl.endpoint.identification.algorithm"
 	keyDSType            = "data.stream.type"
 	keyDSDataset         = "data.stream.dataset"
 	keyDSTimestamp       = "data.stream.timestamp.field"
@@ -75,7 +72,7 @@ func def() *config.Def {
 	k := func(name string, t config.Type, dflt string, v config.Validator, imp config.Importance, doc string) config.Key {
 		return config.Key{Name: name, Type: t, Default: dflt, Validator: v, Importance: imp, Doc: doc}
 	}
-	return config.NewDef().
+	return defineSSL(config.NewDef()).
 		Define(config.Key{Name: keyURL, Type: config.TypeList, Required: true, Importance: config.High, Doc: "List of Elasticsearch HTTP connection URLs, e.g. http://eshost1:9200,http://eshost2:9200."}).
 		Define(k(keyUsername, config.TypeString, "", nil, config.Medium, "The username used to authenticate with Elasticsearch.")).
 		Define(k(keyPassword, config.TypePassword, "", nil, config.Medium, "The password used to authenticate with Elasticsearch.")).
@@ -103,10 +100,6 @@ func def() *config.Def {
 		Define(k(keyVersionHeader, config.TypeString, "", nil, config.Low, "Header whose numeric value is used as the external document version instead of the Kafka offset.")).
 		Define(k(keyWriteMethod, config.TypeString, "INSERT", oneOfCI("insert", "upsert"), config.Low, "Method used for writing data to Elasticsearch: insert or upsert.")).
 		Define(k(keySecurityProtocol, config.TypeString, "PLAINTEXT", oneOfCI("PLAINTEXT", "SSL"), config.Medium, "The security protocol to use when connecting to Elasticsearch: PLAINTEXT or SSL.")).
-		Define(k(keyTruststore, config.TypeString, "", nil, config.Low, "Java truststore location: not supported by goconnect, use elastic.https.ssl.ca.pem.location.")).
-		Define(k(keyKeystore, config.TypeString, "", nil, config.Low, "Java keystore location: not supported by goconnect.")).
-		Define(k(keyCACertPEM, config.TypeString, "", nil, config.Low, "goconnect only: PEM file of the CA certificates to trust for HTTPS.")).
-		Define(k(keyInsecure, config.TypeString, "https", nil, config.Low, "Endpoint identification algorithm; empty disables host name verification.")).
 		Define(k(keyDSType, config.TypeString, "NONE", oneOfCI("logs", "metrics", "none"), config.Low, "Generic type of the data stream: logs, metrics or none.")).
 		Define(k(keyDSDataset, config.TypeString, "", nil, config.Low, "Dataset of the data stream; required together with data.stream.type.")).
 		Define(k(keyDSTimestamp, config.TypeList, "", nil, config.Low, "Fields whose first present value becomes @timestamp in data streams; default the Kafka record timestamp.")).
@@ -156,9 +149,8 @@ type settings struct {
 	malformed          malformedBehavior
 	versionHeader      string
 	upsert             bool
-	ssl                bool
-	caPEM              string
-	verifyHost         bool
+	ssl                bool        // elastic.security.protocol=SSL
+	tls                *tls.Config // for https:// URLs
 	dsType, dsDataset  string
 	dsTimestamp        []string
 	distribution       string // auto, elasticsearch or opensearch
@@ -225,8 +217,6 @@ func parseSettings(props map[string]string) (*settings, error) {
 		versionHeader:     v.String(keyVersionHeader),
 		upsert:            strings.EqualFold(v.String(keyWriteMethod), "upsert"),
 		ssl:               strings.EqualFold(v.String(keySecurityProtocol), "SSL"),
-		caPEM:             v.String(keyCACertPEM),
-		verifyHost:        v.String(keyInsecure) != "",
 		dsDataset:         v.String(keyDSDataset),
 		dsTimestamp:       v.List(keyDSTimestamp),
 		distribution:      strings.ToLower(v.String(keyDistribution)),
@@ -245,6 +235,9 @@ func parseSettings(props map[string]string) (*settings, error) {
 	}
 	if t := strings.ToLower(v.String(keyDSType)); t != "none" {
 		s.dsType = t
+	}
+	if s.tls, err = clientTLS(props, s.ssl); err != nil {
+		return nil, fmt.Errorf("elasticsearch sink config: %w", err)
 	}
 	for _, u := range v.List(keyURL) {
 		u = strings.TrimSpace(u)
@@ -310,8 +303,6 @@ func crossCheck(v *config.Values) map[string][]string {
 			add(k, "'"+k+"' is not supported by goconnect.")
 		}
 	}
-	if v.String(keyKeystore) != "" || v.String(keyTruststore) != "" {
-		add(keyTruststore, "Java key/trust stores are not supported by goconnect; use elastic.https.ssl.ca.pem.location.")
-	}
+	checkSSL(v, add)
 	return out
 }

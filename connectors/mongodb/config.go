@@ -86,6 +86,7 @@ func sinkDef() *config.Def {
 	str(keyCDCHandler, "", "The change data capture handler class")
 	str(keyMongoTolerance, "", "none, all or data; falls back to errors.tolerance")
 	str(keyNamespaceMapper, defaultNamespaceMap, "Only DefaultNamespaceMapper is supported")
+	defineSSL(d)
 	return d
 }
 

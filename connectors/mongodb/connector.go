@@ -45,6 +45,9 @@ func (*SinkConnector) Validate(props map[string]string) map[string][]string {
 		}
 	}
 	add(checkTopics(props))
+	if _, err := clientOptions(props); err != nil {
+		add(err)
+	}
 	if props[keyDatabase] != "" {
 		_, err := newTopicConfig(props, "", time.Now)
 		add(err)
@@ -55,6 +58,9 @@ func (*SinkConnector) Validate(props map[string]string) map[string][]string {
 // Start implements connect.Connector.
 func (c *SinkConnector) Start(_ context.Context, props map[string]string) error {
 	if err := checkTopics(props); err != nil {
+		return err
+	}
+	if _, err := clientOptions(props); err != nil {
 		return err
 	}
 	// Fail fast on a bad default config; overrides are checked per topic.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -59,11 +58,11 @@ func (t *SinkTask) Start(_ context.Context, tc connect.SinkTaskContext, props ma
 	if tc != nil {
 		t.reporter = tc.ErrantRecordReporter()
 	}
-	uri := strings.TrimSpace(props[keyURI])
-	if uri == "" {
-		uri = "mongodb://localhost:27017"
+	opts, err := clientOptions(props)
+	if err != nil {
+		return err
 	}
-	cl, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("goconnect-mongo-sink"))
+	cl, err := mongo.Connect(opts.SetAppName("goconnect-mongo-sink"))
 	if err != nil {
 		return fmt.Errorf("connecting to MongoDB: %w", err)
 	}
@@ -258,6 +257,10 @@ func (t *SinkTask) writeRun(ctx context.Context, run []pendingWrite) error {
 			}
 			return t.writeErrors(ctx, tc, run[start:], bwe)
 		}
+		if certificateRejected(err) {
+			// Not the records' fault: no tolerance, no DLQ.
+			return fmt.Errorf("bulk write to %s.%s: %w", tc.database, tc.collection, explainTLS(err))
+		}
 		if !isTransient(err) {
 			if tc.tolerance != "all" {
 				return fmt.Errorf("bulk write of %d documents to %s.%s: %w", len(models)-start, tc.database, tc.collection, err)
@@ -336,6 +339,9 @@ func (t *SinkTask) writeErrors(ctx context.Context, tc *topicConfig, run []pendi
 // network and timeout errors, server selection failures, retryable
 // write errors and shutdown/step-down codes.
 func isTransient(err error) bool {
+	if certificateRejected(err) {
+		return false
+	}
 	if mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.Is(err, mongo.ErrClientDisconnected) {
 		return true
 	}

@@ -78,7 +78,7 @@ const (
 
 func configDef() *config.Def {
 	oneOf := config.OneOf
-	return config.NewDef().
+	return defineTLS(config.NewDef()).
 		Define(config.Key{Name: keyHost, Type: config.TypeString, Required: true, Validator: config.NonEmpty(), Importance: config.High, Doc: "Resolvable hostname or IP address of the database server."}).
 		Define(config.Key{Name: keyPort, Type: config.TypeInt, Default: "3306", Validator: config.Between(1, 65535), Importance: config.High, Doc: "Port of the database server."}).
 		Define(config.Key{Name: keyUser, Type: config.TypeString, Required: true, Validator: config.NonEmpty(), Importance: config.High, Doc: "Name of the database user to be used when connecting to the database."}).
@@ -176,6 +176,7 @@ type settings struct {
 	historyServers       []string // bootstrap servers of the history topic
 	txMetadata           bool
 	txTopic              string
+	tls                  *dbTLS // database.ssl.*
 }
 
 var prefixRe = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
@@ -229,6 +230,9 @@ func parse(props map[string]string) (*settings, error) {
 	}
 	if s.historyTopic != "" && len(s.historyServers) == 0 {
 		return nil, &config.Error{Key: keyHistoryServers, Value: "", Message: "The 'schema.history.internal.kafka.bootstrap.servers' value is invalid: A value is required"}
+	}
+	if s.tls, err = parseTLS(v, s.host); err != nil {
+		return nil, err
 	}
 	s.txMetadata = v.Bool(keyTxMetadata)
 	s.txTopic = s.prefix + s.delimiter + v.String(keyTopicTransaction)

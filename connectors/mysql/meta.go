@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"sort"
 	"strconv"
@@ -23,11 +24,22 @@ func quoteID(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + 
 
 func tableID(db, name string) string { return db + "." + name }
 
-// dial opens a client connection with the connector's credentials.
+// dial opens a client connection with the connector's credentials, over
+// TLS as database.ssl.mode asks.
 func dial(ctx context.Context, st *settings) (*client.Conn, error) {
 	addr := st.host + ":" + strconv.Itoa(st.port)
-	c, err := client.ConnectWithContext(ctx, addr, st.user, st.password, "", st.connectTimeout)
+	tc := st.tls.forConn()
+	c, err := connectTLS(ctx, st, addr, tc)
+	if err != nil && tc != nil && st.tls.mode == sslPreferred && strings.Contains(err.Error(), noServerTLS) {
+		// 'preferred': the server does not offer TLS, so plain it is.
+		st.tls.noServerTLS.Store(true)
+		tc = nil
+		c, err = connectTLS(ctx, st, addr, nil)
+	}
 	if err != nil {
+		if tc != nil {
+			return nil, fmt.Errorf("connecting to %s as %s over TLS (%s): %w", addr, st.user, st.tls, err)
+		}
 		return nil, fmt.Errorf("connecting to %s as %s: %w", addr, st.user, err)
 	}
 	// The handshake may leave the session in the server's default charset;
@@ -37,6 +49,17 @@ func dial(ctx context.Context, st *settings) (*client.Conn, error) {
 		return nil, fmt.Errorf("connecting to %s: SET NAMES utf8mb4: %w", addr, err)
 	}
 	return c, nil
+}
+
+// noServerTLS is how go-mysql reports a server whose handshake does not
+// offer TLS when the client asks for it.
+const noServerTLS = "does not support TLS"
+
+func connectTLS(ctx context.Context, st *settings, addr string, tc *tls.Config) (*client.Conn, error) {
+	return client.ConnectWithContext(ctx, addr, st.user, st.password, "", st.connectTimeout, func(c *client.Conn) error {
+		c.SetTLSConfig(tc)
+		return nil
+	})
 }
 
 // str reads a text-protocol cell, with ok=false for NULL.

@@ -170,6 +170,7 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 	syncer := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{
 		ServerID: t.st.serverID, Flavor: flavor,
 		Host: t.st.host, Port: uint16(t.st.port), User: t.st.user, Password: t.st.password,
+		TLSConfig: t.st.tls.forConn(),
 		// Temporal and decimal values arrive as text, TIMESTAMP in UTC;
 		// schema.go converts them like snapshot values.
 		TimestampStringLocation: time.UTC,

@@ -7,6 +7,8 @@ package avro
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/tlsconfig"
 )
 
 // Class is the Java class name users configure.
@@ -45,6 +48,10 @@ const (
 	strategyTopicRecord = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
 
 	requestTimeout = 30 * time.Second
+
+	// sslPrefix carries Kafka's client SSL settings for the registry
+	// client (Confluent's SchemaRegistryClientConfig.CLIENT_NAMESPACE).
+	sslPrefix = "schema.registry."
 )
 
 // Converter is an AvroConverter. Its caches are shared safely between
@@ -80,7 +87,7 @@ func New() *Converter { return &Converter{} }
 
 // ConfigDef declares the converter's keys.
 func (*Converter) ConfigDef() *config.Def {
-	return config.NewDef().
+	return tlsconfig.DefineClient(config.NewDef(), sslPrefix, "Schema Registry SSL").
 		Define(config.Key{Name: keyURL, Type: config.TypeList, Required: true, Importance: config.High,
 			Doc: "Comma-separated list of URLs for Schema Registry instances that can be used to register or look up schemas."}).
 		Define(config.Key{Name: keyAutoRegister, Type: config.TypeBoolean, Default: "true", Importance: config.Medium,
@@ -131,6 +138,13 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 			urls[i] = scheme + "://" + rest[at+1:]
 			opts = []sr.ClientOpt{sr.URLs(urls...), sr.BasicAuth(user, pass)}
 		}
+	}
+	tc, err := registryTLS(props, urls)
+	if err != nil {
+		return err
+	}
+	if tc != nil {
+		opts = append(opts, sr.DialTLSConfig(tc))
 	}
 	client, err := sr.NewClient(opts...)
 	if err != nil {
@@ -243,6 +257,12 @@ func registryError(err error) error {
 	var re *sr.ResponseError
 	if errors.As(err, &re) {
 		return fmt.Errorf("%s (HTTP %d, error code %d)", re.Message, re.StatusCode, re.ErrorCode)
+	}
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	if errors.As(err, &cv) || errors.As(err, &ua) {
+		return fmt.Errorf("the registry's TLS certificate was rejected, checked against schema.registry.ssl.truststore.* "+
+			"(the system roots without one); host names are checked unless schema.registry.ssl.endpoint.identification.algorithm is empty: %w", err)
 	}
 	return err
 }
