@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/topicadmin"
 )
 
 // historyRecord is one record of the schema history topic, laid out as
@@ -297,15 +298,15 @@ func openHistory(ctx context.Context, st *settings) (*history, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema history: %w", err)
 	}
-	// Debezium's settings: one partition so the order is total, and kept
-	// forever since recovery replays it from the start.
-	retention := "9223372036854775807"
-	cfg := map[string]*string{"cleanup.policy": ptr("delete"), "retention.ms": &retention, "retention.bytes": ptr("-1")}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// Debezium's KafkaSchemaHistory: created only when missing, with one
+	// partition so the order is total, the broker's default replication,
+	// and kept forever since recovery replays it from the start.
+	cfg := map[string]string{"cleanup.policy": "delete", "retention.ms": "9223372036854775807", "retention.bytes": "-1"}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second) // Debezium's kafka.create.timeout.ms
 	defer cancel()
-	if _, err := kadm.NewClient(h.prod).CreateTopic(cctx, 1, -1, cfg, h.topic); err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+	if _, err := topicadmin.Ensure(cctx, h.prod, h.topic, 1, -1, cfg); err != nil {
 		h.prod.Close()
-		return nil, fmt.Errorf("schema history: creating topic %s: %w", h.topic, err)
+		return nil, fmt.Errorf("schema history topic %s: Creation of database schema history topic failed, please create the topic manually: %w", h.topic, err)
 	}
 	if err := h.read(cctx); err != nil {
 		h.prod.Close()
@@ -314,17 +315,27 @@ func openHistory(ctx context.Context, st *settings) (*history, error) {
 	return h, nil
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // read loads every record of the topic.
 func (h *history) read(ctx context.Context) error {
-	ends, err := kadm.NewClient(h.prod).ListEndOffsets(ctx, h.topic)
-	if err != nil {
-		return fmt.Errorf("schema history: reading end of %s: %w", h.topic, err)
-	}
-	end, ok := ends.Lookup(h.topic, 0)
-	if !ok || end.Err != nil {
-		return fmt.Errorf("schema history: topic %s has no partition 0: %v", h.topic, end.Err)
+	var end kadm.ListedOffset
+	for {
+		ends, err := kadm.NewClient(h.prod).ListEndOffsets(ctx, h.topic)
+		if err != nil {
+			return fmt.Errorf("schema history: reading end of %s: %w", h.topic, err)
+		}
+		var ok bool
+		end, ok = ends.Lookup(h.topic, 0)
+		if ok && end.Err == nil {
+			break
+		}
+		// A topic just created may take a moment to show in metadata.
+		if (ok && !errors.Is(end.Err, kerr.UnknownTopicOrPartition)) || ctx.Err() != nil {
+			return fmt.Errorf("schema history: topic %s has no partition 0: %v", h.topic, end.Err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	if end.Offset == 0 {
 		return nil

@@ -2,10 +2,15 @@ package mysql
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect/data"
 )
@@ -172,5 +177,64 @@ func TestHistoryRoundTrip(t *testing.T) {
 	}
 	if !got.cols[7].latin1 || got.cols[4].options[1] != "b'c" {
 		t.Fatalf("column details lost: %+v %+v", got.cols[7], got.cols[4])
+	}
+}
+
+// TestHistoryTopicCreatedAsDebezium: on a broker that does not create
+// topics, the schema history topic is created as Debezium's
+// KafkaSchemaHistory creates it (one partition, the broker's default
+// replication, delete policy, unlimited retention); an existing one is
+// used as it is.
+func TestHistoryTopicCreatedAsDebezium(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DefaultNumPartitions(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ctx := context.Background()
+	if _, err := adm.CreateTopic(ctx, 2, 1, nil, "history-existing"); err != nil {
+		t.Fatal(err)
+	}
+	for _, topic := range []string{"history-new", "history-existing"} {
+		h, err := openHistory(ctx, &settings{historyTopic: topic, historyServers: c.ListenAddrs()})
+		if err != nil {
+			t.Fatalf("%s: %v", topic, err)
+		}
+		h.close()
+	}
+	td, err := adm.ListTopics(ctx, "history-new", "history-existing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(td["history-new"].Partitions); n != 1 {
+		t.Errorf("history-new has %d partitions, want 1", n)
+	}
+	if n := len(td["history-existing"].Partitions); n != 2 {
+		t.Errorf("history-existing has %d partitions, want its own 2", n)
+	}
+	rcs, err := adm.DescribeTopicConfigs(ctx, "history-new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := rcs.On("history-new", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, cfg := range rc.Configs {
+		if cfg.Value != nil {
+			got[cfg.Key] = *cfg.Value
+		}
+	}
+	for k, want := range map[string]string{"cleanup.policy": "delete", "retention.ms": "9223372036854775807", "retention.bytes": "-1"} {
+		if got[k] != want {
+			t.Errorf("history-new %s = %q, want %q", k, got[k], want)
+		}
 	}
 }

@@ -12,28 +12,41 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// Exists tells whether topic exists. A metadata request never creates it:
-// kadm does not ask for auto-creation.
-func Exists(ctx context.Context, adm *kadm.Client, topic string) (bool, error) {
-	md, err := adm.Metadata(ctx, topic)
+// Exists tells whether topic exists. Its metadata request does not ask
+// for auto-creation and bypasses the client's metadata cache, so a topic
+// seen missing here is not remembered as missing by cl's later requests.
+func Exists(ctx context.Context, cl *kgo.Client, topic string) (bool, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	rt := kmsg.NewMetadataRequestTopic()
+	rt.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, cl)
 	if err != nil {
 		return false, err
 	}
-	d, ok := md.Topics[topic]
-	if !ok || errors.Is(d.Err, kerr.UnknownTopicOrPartition) {
-		return false, nil
+	for _, t := range resp.Topics {
+		if t.Topic == nil || *t.Topic != topic {
+			continue
+		}
+		err := kerr.ErrorForCode(t.ErrorCode)
+		if errors.Is(err, kerr.UnknownTopicOrPartition) {
+			return false, nil
+		}
+		return err == nil, err
 	}
-	return d.Err == nil, d.Err
+	return false, nil
 }
 
 // Ensure creates topic with the given partitions and replication factor
 // (-1: the broker's default) and topic configs unless it exists. It
 // reports whether this call created it. Errors are the broker's (kerr
 // values, with the broker's message when it sent one) or the context's.
-func Ensure(ctx context.Context, adm *kadm.Client, topic string, partitions int32, replication int16, configs map[string]string) (bool, error) {
-	exists, err := Exists(ctx, adm, topic)
+func Ensure(ctx context.Context, cl *kgo.Client, topic string, partitions int32, replication int16, configs map[string]string) (bool, error) {
+	exists, err := Exists(ctx, cl, topic)
 	if err != nil {
 		return false, err
 	}
@@ -44,7 +57,7 @@ func Ensure(ctx context.Context, adm *kadm.Client, topic string, partitions int3
 	for k, v := range configs {
 		cfg[k] = &v
 	}
-	resp, err := adm.CreateTopic(ctx, partitions, replication, cfg, topic)
+	resp, err := kadm.NewClient(cl).CreateTopic(ctx, partitions, replication, cfg, topic)
 	if err == nil {
 		err = resp.Err
 		if err != nil && resp.ErrMessage != "" {

@@ -2,16 +2,16 @@ package errors
 
 import (
 	"context"
-	stderrors "errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/internal/topicadmin"
 	"github.com/goconnect/goconnect/runtime/metrics"
 )
 
@@ -47,38 +47,60 @@ type DLQ struct {
 	failed atomic.Pointer[error]
 }
 
-// OpenDLQ creates the DLQ topic if missing (replication capped to the
-// broker count, one partition as Connect) and its producer.
-func OpenDLQ(ctx context.Context, cfg Config, connector string, task int, clientOpts []kgo.Opt, log *slog.Logger, m *metrics.TaskErrors) (*DLQ, error) {
+// OpenDLQ creates the DLQ topic if missing, through an admin client built
+// from adminOpts (one partition as Connect; replication -1 is the broker's
+// default, more than the brokers there are is capped to their number with
+// a warning), then its producer from producerOpts.
+func OpenDLQ(ctx context.Context, cfg Config, connector string, task int, producerOpts, adminOpts []kgo.Opt, log *slog.Logger, m *metrics.TaskErrors) (*DLQ, error) {
+	adm, err := kgo.NewClient(append(slices.Clip(adminOpts), kgo.ClientID(fmt.Sprintf("connector-dlq-adminclient-%s-%d", connector, task)))...)
+	if err != nil {
+		return nil, fmt.Errorf("creating DLQ admin client: %w", err)
+	}
+	err = createTopic(ctx, adm, cfg.DLQTopic, cfg.DLQReplication, log)
+	adm.Close()
+	if err != nil {
+		return nil, err
+	}
 	opts := append([]kgo.Opt{kgo.ClientID(fmt.Sprintf("connector-dlq-producer-%s-%d", connector, task)),
-		kgo.ProducerBatchCompression(kgo.NoCompression())}, clientOpts...)
+		kgo.ProducerBatchCompression(kgo.NoCompression())}, producerOpts...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating DLQ producer: %w", err)
-	}
-	if err := createTopic(ctx, cl, cfg.DLQTopic, cfg.DLQReplication); err != nil {
-		cl.Close()
-		return nil, err
 	}
 	return &DLQ{cl: cl, topic: cfg.DLQTopic, headers: cfg.DLQContextHeaders, connector: connector,
 		task: strconv.Itoa(task), log: log, metrics: m}, nil
 }
 
-func createTopic(ctx context.Context, cl *kgo.Client, topic string, rf int16) error {
-	adm := kadm.NewClient(cl)
-	brokers, err := adm.ListBrokers(ctx)
+func createTopic(ctx context.Context, adm *kgo.Client, topic string, rf int16, log *slog.Logger) error {
+	fail := func(err error) error {
+		return fmt.Errorf("Could not initialize dead letter queue with topic=%s: %w", topic, err)
+	}
+	exists, err := topicadmin.Exists(ctx, adm, topic)
 	if err != nil {
-		return fmt.Errorf("listing brokers to create DLQ topic %s: %w", topic, err)
+		return fail(err)
 	}
-	if n := int16(len(brokers)); rf > n || rf < 1 {
-		rf = max(n, 1)
+	if exists {
+		return nil
 	}
-	resp, err := adm.CreateTopic(ctx, 1, rf, nil, topic)
-	if err == nil {
-		err = resp.Err
+	if rf > 1 {
+		brokers, err := kadm.NewClient(adm).ListBrokers(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		// Connect would fail here; a single-broker development cluster
+		// with the default of 3 is common enough to allow, loudly.
+		if n := int16(len(brokers)); rf > n && n > 0 {
+			log.Warn("errors.deadletterqueue.topic.replication.factor is larger than the number of brokers; creating the DLQ topic with fewer replicas",
+				"topic", topic, "replication.factor", rf, "brokers", n)
+			rf = n
+		}
 	}
-	if err != nil && !stderrors.Is(err, kerr.TopicAlreadyExists) {
-		return fmt.Errorf("creating DLQ topic %s: %w", topic, err)
+	created, err := topicadmin.Ensure(ctx, adm, topic, 1, rf, nil)
+	if err != nil {
+		return fail(err)
+	}
+	if created {
+		log.Info("created the dead letter queue topic", "topic", topic, "replication.factor", rf)
 	}
 	return nil
 }

@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/internal/topicadmin"
 )
@@ -22,13 +22,13 @@ const Timeout = 30 * time.Second
 // It is used from the task's goroutine only, so it needs no lock.
 type Creator struct {
 	groups *Groups
-	adm    *kadm.Client
+	adm    *kgo.Client
 	log    *slog.Logger
 	known  map[string]struct{}
 }
 
 // NewCreator returns a creator using adm, the task's admin client.
-func NewCreator(groups *Groups, adm *kadm.Client, log *slog.Logger) *Creator {
+func NewCreator(groups *Groups, adm *kgo.Client, log *slog.Logger) *Creator {
 	return &Creator{groups: groups, adm: adm, log: log, known: map[string]struct{}{}}
 }
 

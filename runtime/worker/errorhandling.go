@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -47,8 +48,8 @@ func (w *Worker) newOperator(p *connectorconfig.Parsed, task int, sink bool, m *
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		opts := append([]kgo.Opt{kgo.SeedBrokers(w.cfg.BootstrapServers...)}, popts...)
-		dlq, err = rterrors.OpenDLQ(ctx, cfg, p.Name, task, opts, log, m)
+		base := []kgo.Opt{kgo.SeedBrokers(w.cfg.BootstrapServers...)}
+		dlq, err = rterrors.OpenDLQ(ctx, cfg, p.Name, task, append(slices.Clip(base), popts...), base, log, m)
 		if err != nil {
 			return nil, fmt.Errorf("opening the dead letter queue: %w", err)
 		}

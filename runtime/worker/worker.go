@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect"
@@ -284,7 +283,7 @@ func (w *Worker) topicCreator(p *connectorconfig.Parsed, task int, base []kgo.Op
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating admin client: %w", err)
 	}
-	return topiccreation.NewCreator(groups, kadm.NewClient(cl), log), cl, nil
+	return topiccreation.NewCreator(groups, cl, log), cl, nil
 }
 
 func closeClient(cl *kgo.Client) {
