@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"strings"
 
@@ -34,6 +33,7 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 		fmt.Fprintln(stderr, "Usage: goconnect distributed [flags] [worker.properties]\n\nWithout a file the worker is configured from CONNECT_* variables, as the cp-kafka-connect image is.")
 		fs.PrintDefaults()
 	}
+	sysProps, args := splitSystemProps(args)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,31 +73,32 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	if err := kafkaready.Wait(ctx, cfg.BootstrapServers, cfg.KafkaReadyMinBrokers, cfg.KafkaReadyTimeout, log); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.RestAddr)
+	rs, err := rest.Listen(cfg.Worker, cfg.AdoptListenPort, sysProps, log)
 	if err != nil {
-		return fmt.Errorf("REST listener on %s: %w", cfg.RestAddr, err)
+		return err
 	}
-	cfg.AdoptListenPort(ln.Addr().(*net.TCPAddr).Port)
 	reg := plugins.Builtin(cfg.PluginPath)
 	warnFileConnectors(log, cfg.PluginPath)
 	board := status.NewBoard()
 	h, err := distributed.Start(ctx, distributed.Config{Worker: cfg, Registry: reg, LocalBoard: board, Log: log,
 		NewWorker: func(offsets *kafkastate.OffsetStore) *worker.Worker {
 			return worker.New(cfg.Worker, reg, offsets, board, log)
-		}})
+		}, HTTPClient: rs.Client})
 	if err != nil {
-		ln.Close()
+		rs.Close()
 		return err
 	}
-	srv := rest.New(rest.Config{Herder: h, Loggers: rest.NewLoggers(rootLevel), Commit: version, Log: log,
-		ConfigTransformer: cfg.ConfigTransformer})
+	scfg := rs.Config(h)
+	scfg.Loggers, scfg.Commit, scfg.Log = rest.NewLoggers(rootLevel), version, log
+	scfg.ConfigTransformer = cfg.ConfigTransformer
+	srv := rest.New(scfg)
 	srv.SetReady()
 	srvCtx, stopSrv := context.WithCancel(ctx)
 	defer stopSrv()
 	srvDone := make(chan error, 1)
-	go func() { srvDone <- srv.Serve(srvCtx, ln) }()
+	go func() { srvDone <- srv.ServeListeners(srvCtx, rs.Main, rs.Admin) }()
 	log.Info("goconnect distributed worker started", "worker_id", cfg.WorkerID, "group.id", cfg.GroupID,
-		"rest", ln.Addr().String(), "bootstrap.servers", strings.Join(cfg.BootstrapServers, ","))
+		"rest", rs.Addresses(), "advertised_url", cfg.AdvertisedURL, "bootstrap.servers", strings.Join(cfg.BootstrapServers, ","))
 	srvStopped := false
 	select {
 	case <-ctx.Done():

@@ -48,6 +48,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "Usage: goconnect standalone [flags] worker.properties [connector.json|connector.properties|folder ...]")
 		fs.PrintDefaults()
 	}
+	sysProps, args := splitSystemProps(args)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -106,11 +107,10 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.RestAddr)
+	rs, err := rest.Listen(cfg, cfg.AdoptListenPort, sysProps, log)
 	if err != nil {
-		return fmt.Errorf("REST listener on %s: %w", cfg.RestAddr, err)
+		return err
 	}
-	cfg.AdoptListenPort(ln.Addr().(*net.TCPAddr).Port)
 	reg := plugins.Builtin(cfg.PluginPath)
 	warnFileConnectors(log, cfg.PluginPath)
 	board := status.NewBoard()
@@ -119,12 +119,14 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 
 	// The REST API listens before connectors load, as in Connect: /health
 	// answers 503 "starting" until they are.
-	srv := rest.New(rest.Config{Herder: h, Loggers: rest.NewLoggers(rootLevel), Commit: version, Log: log,
-		ConfigTransformer: cfg.ConfigTransformer})
+	scfg := rs.Config(h)
+	scfg.Loggers, scfg.Commit, scfg.Log = rest.NewLoggers(rootLevel), version, log
+	scfg.ConfigTransformer = cfg.ConfigTransformer
+	srv := rest.New(scfg)
 	srvCtx, stopSrv := context.WithCancel(ctx)
 	defer stopSrv()
 	srvDone := make(chan error, 1)
-	go func() { srvDone <- srv.Serve(srvCtx, ln) }()
+	go func() { srvDone <- srv.ServeListeners(srvCtx, rs.Main, rs.Admin) }()
 
 	if err := loadConnectors(ctx, h, fs.Args()[1:], log); err != nil {
 		stopSrv()
@@ -140,7 +142,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 			log.Warn("could not read the Kafka cluster id yet", "error", err)
 		}
 	}()
-	log.Info("goconnect standalone worker started", "worker_id", cfg.WorkerID, "rest", ln.Addr().String(),
+	log.Info("goconnect standalone worker started", "worker_id", cfg.WorkerID, "rest", rs.Addresses(),
 		"bootstrap.servers", strings.Join(cfg.BootstrapServers, ","))
 	var srvErr error
 	select {

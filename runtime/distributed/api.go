@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -316,7 +317,8 @@ func (h *Herder) RestartTask(ctx context.Context, name string, task int) error {
 		if !ok || st.WorkerID == h.cfg.WorkerID {
 			return &forwardError{}
 		}
-		return &forwardError{url: "http://" + st.WorkerID}
+		// Workers of a cluster share their listeners' scheme.
+		return &forwardError{url: h.cfg.Rest.AdvertisedScheme + "://" + st.WorkerID}
 	}
 	h.ops.Lock()
 	defer h.ops.Unlock()
@@ -351,8 +353,8 @@ func (h *Herder) PutTaskConfigs(ctx context.Context, name string, configs []map[
 	return nil
 }
 
-// postTaskConfigs hands task configs to the leader at base.
-func postTaskConfigs(ctx context.Context, base, name string, configs []map[string]string) error {
+// postTaskConfigs hands task configs to the leader at base, signed.
+func (h *Herder) postTaskConfigs(ctx context.Context, base, name string, configs []map[string]string) error {
 	body, err := json.Marshal(configs)
 	if err != nil {
 		return err
@@ -364,13 +366,17 @@ func postTaskConfigs(ctx context.Context, base, name string, configs []map[strin
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	if err := h.sign(req.Header.Set, body); err != nil {
+		return fmt.Errorf("signing the task configs for the leader: %w", err)
+	}
+	resp, err := h.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("handing task configs to the leader: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("handing task configs to the leader: HTTP %d", resp.StatusCode)
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return fmt.Errorf("handing task configs to the leader: HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
 	}
 	return nil
 }

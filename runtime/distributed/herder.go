@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -44,6 +45,8 @@ type Herder struct {
 	adm      *kadm.Client
 	member   *group.Member
 	assignor *group.Assignor
+	// http carries requests to other workers (task configs to the leader).
+	http *http.Client
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -83,6 +86,9 @@ type Config struct {
 	Log        *slog.Logger
 	// NewWorker builds the worker on the offsets store once it is open.
 	NewWorker func(offsets *kafkastate.OffsetStore) *worker.Worker
+	// HTTPClient reaches the other workers' REST APIs (with the TLS
+	// settings of their https listeners); nil is a plain client.
+	HTTPClient *http.Client
 }
 
 // Start creates the internal topics when missing, reads them, joins the
@@ -95,7 +101,10 @@ func Start(ctx context.Context, c Config) (*Herder, error) {
 	}
 	h := &Herder{cfg: d, reg: c.Registry, local: c.LocalBoard, log: c.Log, client: cl, adm: kadm.NewClient(cl),
 		wake: make(chan struct{}, 1), done: make(chan struct{}), generation: -1, submitted: map[string][]map[string]string{},
-		assignor: &group.Assignor{MaxDelay: d.ScheduledRebalanceMaxDelay}}
+		assignor: &group.Assignor{MaxDelay: d.ScheduledRebalanceMaxDelay}, http: c.HTTPClient}
+	if h.http == nil {
+		h.http = &http.Client{}
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -151,6 +160,9 @@ func Start(ctx context.Context, c Config) (*Herder, error) {
 		h.member.Run(h.ctx)
 	}()
 	go h.loop()
+	if h.sessioned() {
+		go h.keepSessionKey()
+	}
 	ok = true
 	return h, nil
 }
@@ -215,6 +227,10 @@ func (h *Herder) publish(c status.Change) {
 }
 
 func (h *Herder) configChanged(c kafkastate.ConfigChange) {
+	if c.Kind == "session-key" {
+		h.log.Info("Session key updated")
+		return
+	}
 	if c.Kind == "restart" {
 		h.mu.Lock()
 		h.restarts = append(h.restarts, restart{connector: c.Connector, req: c.Restart})
@@ -561,7 +577,7 @@ func (h *Herder) submitTaskConfigs(name string, configs, committed []map[string]
 			}
 			var fwd *forwardError
 			if errors.As(err, &fwd) && fwd.url != "" {
-				err = postTaskConfigs(h.ctx, fwd.url, name, configs)
+				err = h.postTaskConfigs(h.ctx, fwd.url, name, configs)
 				if err == nil {
 					return
 				}

@@ -20,8 +20,12 @@ var (
 	ErrExists = errors.New("already exists")
 	// ErrBadRequest: invalid config, wrong state, malformed offsets (400).
 	ErrBadRequest = errors.New("bad request")
-	// ErrForbidden: a disabled feature such as topic tracking (403).
+	// ErrForbidden: a disabled feature such as topic tracking, or an
+	// internal request with a bad signature (403).
 	ErrForbidden = errors.New("forbidden")
+	// ErrUnavailable: the worker cannot serve the request yet, such as an
+	// internal request before any session key was read (503).
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Error carries Connect's exact message, its kind and an optional cause.

@@ -2,15 +2,18 @@ package kafkastate
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/runtime/sessionkey"
 	"github.com/goconnect/goconnect/runtime/status"
 )
 
@@ -22,6 +25,7 @@ const (
 	taskPrefix      = "task-"
 	commitPrefix    = "commit-"
 	restartPrefix   = "restart-connector-"
+	sessionKeyKey   = "session-key"
 )
 
 // RestartRequest is a pending KIP-745 restart.
@@ -39,6 +43,8 @@ type Snapshot struct {
 	Targets    map[string]status.TargetState
 	// Tasks holds each connector's committed task configs.
 	Tasks map[string][]map[string]string
+	// SessionKey is the last session key the leader wrote (nil: none yet).
+	SessionKey *sessionkey.Key
 }
 
 // Target returns a connector's target state (STARTED when none is stored).
@@ -52,7 +58,8 @@ func (s *Snapshot) Target(name string) status.TargetState {
 // ConfigChange tells what a record of the config topic changed.
 type ConfigChange struct {
 	Connector string
-	// Kind is "connector", "target", "tasks", "removed" or "restart".
+	// Kind is "connector", "target", "tasks", "removed", "restart" or
+	// "session-key" (Connector empty).
 	Kind    string
 	Restart RestartRequest
 }
@@ -92,7 +99,7 @@ func (s *ConfigStore) Snapshot() Snapshot {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := Snapshot{Offset: s.snap.Offset, Connectors: map[string]map[string]string{},
-		Targets: maps.Clone(s.snap.Targets), Tasks: map[string][]map[string]string{}}
+		Targets: maps.Clone(s.snap.Targets), Tasks: map[string][]map[string]string{}, SessionKey: s.snap.SessionKey}
 	for n, p := range s.snap.Connectors {
 		out.Connectors[n] = maps.Clone(p)
 	}
@@ -115,6 +122,13 @@ type targetValue struct {
 	StateV2 string `json:"state.v2,omitempty"`
 }
 
+// sessionKeyValue is KafkaConfigBackingStore's SESSION_KEY_V0 struct.
+type sessionKeyValue struct {
+	Key       string `json:"key"`
+	Algorithm string `json:"algorithm"`
+	Created   int64  `json:"creation-timestamp"`
+}
+
 type commitValue struct {
 	Tasks int `json:"tasks"`
 }
@@ -135,6 +149,18 @@ func (s *ConfigStore) applyRecord(key string, value []byte) (ConfigChange, bool)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
+	case key == sessionKeyKey:
+		var v sessionKeyValue
+		if value == nil || json.Unmarshal(value, &v) != nil {
+			return ConfigChange{}, false
+		}
+		secret, err := base64.StdEncoding.DecodeString(v.Key)
+		if err != nil || v.Algorithm == "" {
+			return ConfigChange{}, false
+		}
+		// Replaced, never changed in place: snapshots share the pointer.
+		s.snap.SessionKey = &sessionkey.Key{Secret: secret, Algorithm: v.Algorithm, Created: time.UnixMilli(v.Created)}
+		return ConfigChange{Kind: "session-key"}, true
 	case strings.HasPrefix(key, connectorPrefix):
 		name := key[len(connectorPrefix):]
 		if value == nil {
@@ -249,6 +275,16 @@ func (s *ConfigStore) PutConnector(ctx context.Context, name string, props map[s
 	}
 	recs = append(recs, record(connectorPrefix+name, v))
 	return s.log.SendAndRead(ctx, recs...)
+}
+
+// PutSessionKey writes a new session key for every worker to verify
+// internal requests with.
+func (s *ConfigStore) PutSessionKey(ctx context.Context, k sessionkey.Key) error {
+	v, err := json.Marshal(sessionKeyValue{Key: base64.StdEncoding.EncodeToString(k.Secret), Algorithm: k.Algorithm, Created: k.Created.UnixMilli()})
+	if err != nil {
+		return fmt.Errorf("encoding session key: %w", err)
+	}
+	return s.log.SendAndRead(ctx, record(sessionKeyKey, v))
 }
 
 // PutTarget writes a connector's target state.

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/goconnect/goconnect/runtime/sessionkey"
 )
 
 // Forwarder is an error telling that another worker must serve the
@@ -34,14 +36,15 @@ const (
 // writeError, which forwards when the herder asks for it.
 type requestWriter struct {
 	http.ResponseWriter
-	r    *http.Request
-	body []byte
+	r      *http.Request
+	body   []byte
+	client *http.Client
 }
 
 // bufferBody keeps a copy of a write request's body for forwarding. A
 // body over maxBody is refused with 413; a client that stops sending for
 // the idle timeout is cut off (Jetty's idle timeout, per read).
-func bufferBody(w http.ResponseWriter, r *http.Request, idle time.Duration) (http.ResponseWriter, error) {
+func bufferBody(w http.ResponseWriter, r *http.Request, idle time.Duration, client *http.Client) (http.ResponseWriter, error) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return w, nil
 	}
@@ -50,7 +53,7 @@ func bufferBody(w http.ResponseWriter, r *http.Request, idle time.Duration) (htt
 		return w, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
-	return &requestWriter{ResponseWriter: w, r: r, body: b}, nil
+	return &requestWriter{ResponseWriter: w, r: r, body: b, client: client}, nil
 }
 
 // readBody reads the whole body under maxBody, each read bounded by idle.
@@ -83,10 +86,10 @@ func readBody(w http.ResponseWriter, r *http.Request, idle time.Duration) ([]byt
 	return buf.Bytes(), nil
 }
 
-var forwardClient = &http.Client{Timeout: 90 * time.Second}
-
-// forward replays the request on base and copies the answer back.
-func forward(rw *requestWriter, base string) {
+// forward replays the request on base and copies the answer back. As
+// Connect's RestClient, it passes on the caller's Authorization header, so
+// the worker that serves the request authenticates the same user.
+func forward(client *http.Client, rw *requestWriter, base string) {
 	hops, _ := strconv.Atoi(rw.r.Header.Get(hopHeader))
 	if base == "" {
 		writeErrorBody(rw.ResponseWriter, http.StatusConflict, msgNoLeader)
@@ -106,8 +109,15 @@ func forward(rw *requestWriter, base string) {
 	if ct := rw.r.Header.Get("Content-Type"); ct != "" {
 		req.Header.Set("Content-Type", ct)
 	}
+	// A signed internal request keeps its signature: it signs the body,
+	// which is passed on unchanged.
+	for _, h := range []string{"Authorization", sessionkey.SignatureHeader, sessionkey.AlgorithmHeader} {
+		if v := rw.r.Header.Get(h); v != "" {
+			req.Header.Set(h, v)
+		}
+	}
 	req.Header.Set(hopHeader, strconv.Itoa(hops+1))
-	resp, err := forwardClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		writeErrorBody(rw.ResponseWriter, http.StatusConflict, msgConflicting+": "+err.Error())
 		return
@@ -148,7 +158,12 @@ func (s *Server) putTaskConfigs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if err := tw.PutTaskConfigs(r.Context(), r.PathValue("name"), configs); err != nil {
+	rw, _ := w.(*requestWriter) // always one for a POST: ServeHTTP buffered the body
+	sig := sessionkey.Signed{Algorithm: r.Header.Get(sessionkey.AlgorithmHeader), Signature: r.Header.Get(sessionkey.SignatureHeader)}
+	if rw != nil {
+		sig.Body = rw.body
+	}
+	if err := tw.PutTaskConfigsSigned(r.Context(), r.PathValue("name"), configs, sig); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/metrics"
 	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/sessionkey"
 	"github.com/goconnect/goconnect/runtime/status"
 )
 
@@ -46,7 +47,9 @@ type Herder interface {
 
 // TaskConfigWriter is the internal endpoint a distributed worker running a
 // connector uses to hand its generated task configs to the leader
-// (POST /connectors/{name}/tasks, as Connect's workers do).
+// (POST /connectors/{name}/tasks, as Connect's workers do). sig is the
+// request's signature, which the herder checks under the sessioned
+// protocol.
 type TaskConfigWriter interface {
-	PutTaskConfigs(ctx context.Context, name string, configs []map[string]string) error
+	PutTaskConfigsSigned(ctx context.Context, name string, configs []map[string]string, sig sessionkey.Signed) error
 }

@@ -55,7 +55,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // writeError maps a herder or request error to Connect's status and body.
 func writeError(w http.ResponseWriter, err error) {
 	if rw, base, ok := asForward(w, err); ok {
-		forward(rw, base)
+		forward(rw.client, rw, base)
 		return
 	}
 	code := http.StatusInternalServerError
@@ -71,6 +71,8 @@ func writeError(w http.ResponseWriter, err error) {
 		code = http.StatusBadRequest
 	case errors.Is(err, herder.ErrForbidden):
 		code = http.StatusForbidden
+	case errors.Is(err, herder.ErrUnavailable):
+		code = http.StatusServiceUnavailable
 	}
 	writeErrorBody(w, code, err.Error())
 }

@@ -35,6 +35,35 @@ type Config struct {
 	// ConfigTransformer resolves placeholders in configs to validate,
 	// as Connect validates the transformed config; nil resolves nothing.
 	ConfigTransformer *configprovider.Transformer
+	// Admin places the /admin endpoints (admin.listeners).
+	Admin AdminPlacement
+	// Auth, when set, checks every request to the main listeners except
+	// Connect's internal ones (a REST security extension; Connect does not
+	// register extensions on separate admin listeners, nor does goconnect).
+	Auth Authenticator
+	// ForwardClient carries requests forwarded to other workers; nil is a
+	// plain HTTP client. It needs TLS settings when workers use https.
+	ForwardClient *http.Client
+}
+
+// AdminPlacement tells where the /admin endpoints are served.
+type AdminPlacement int
+
+// Connect's three admin.listeners cases.
+const (
+	// AdminOnMain serves /admin on the main listeners (admin.listeners unset).
+	AdminOnMain AdminPlacement = iota
+	// AdminSeparate serves /admin on the admin listeners only.
+	AdminSeparate
+	// AdminOff serves no /admin endpoints (admin.listeners empty).
+	AdminOff
+)
+
+// Authenticator checks a request's credentials. Unauthorized answers
+// a request that fails the check.
+type Authenticator interface {
+	Authenticate(r *http.Request) bool
+	Unauthorized(w http.ResponseWriter)
 }
 
 // DefaultIdleTimeout is Jetty's ServerConnector default, which Connect's
@@ -46,9 +75,10 @@ const maxHeaderBytes = 8 << 10
 
 // Server serves the REST API.
 type Server struct {
-	cfg   Config
-	mux   *http.ServeMux
-	ready atomic.Bool
+	cfg      Config
+	mux      *http.ServeMux // the main listeners' routes
+	adminMux *http.ServeMux // the admin listeners' routes (AdminSeparate)
+	ready    atomic.Bool
 }
 
 // DefaultVersion is the Apache Kafka Connect version whose REST API this
@@ -69,12 +99,15 @@ func New(cfg Config) *Server {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
+	if cfg.ForwardClient == nil {
+		cfg.ForwardClient = &http.Client{}
+	}
 	if cfg.Metrics == nil && cfg.Herder != nil {
 		if m := cfg.Herder.Metrics(); m != nil {
 			cfg.Metrics = m.Handler()
 		}
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), adminMux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -117,10 +150,25 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /connector-plugins/{plugin}/config", s.pluginConfig)
 	m.HandleFunc("PUT /connector-plugins/{plugin}/config/validate", s.validate)
 
+	switch s.cfg.Admin {
+	case AdminOnMain:
+		s.adminRoutes(m)
+	case AdminSeparate:
+		s.adminRoutes(s.adminMux)
+	}
+}
+
+func (s *Server) adminRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /admin/loggers", s.listLoggers)
 	m.HandleFunc("GET /admin/loggers/{logger}", s.getLogger)
 	m.HandleFunc("PUT /admin/loggers/{logger}", s.setLogger)
 }
+
+// internalRoutes are the worker-to-worker endpoints, which Connect's
+// basic-auth filter lets through: they are authenticated by their
+// signature (inter.worker.*) instead, since a worker has no user's
+// credentials to send.
+var internalRoutes = map[string]bool{"POST /connectors/{name}/tasks": true}
 
 // methods are those a route may be registered for; used to tell a wrong
 // method (405) from an unknown path (404).
@@ -129,15 +177,30 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.Met
 // ServeHTTP routes a request, answering unknown paths and wrong methods
 // with Connect's JSON error body instead of net/http's plain text.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern != "" {
-		bw, err := bufferBody(w, r, s.cfg.IdleTimeout)
+	s.dispatch(s.mux, s.cfg.Auth, w, r)
+}
+
+// AdminHandler serves the admin listeners (AdminSeparate).
+func (s *Server) AdminHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.dispatch(s.adminMux, nil, w, r) })
+}
+
+func (s *Server) dispatch(mux *http.ServeMux, auth Authenticator, w http.ResponseWriter, r *http.Request) {
+	if _, pattern := mux.Handler(r); pattern != "" {
+		// As Connect's filter, which runs once a resource matched: unknown
+		// paths answer 404 without credentials.
+		if auth != nil && !internalRoutes[pattern] && !auth.Authenticate(r) {
+			auth.Unauthorized(w)
+			return
+		}
+		bw, err := bufferBody(w, r, s.cfg.IdleTimeout, s.cfg.ForwardClient)
 		if err != nil {
 			// The connection may hold unread bytes: close it after answering.
 			w.Header().Set("Connection", "close")
 			writeError(w, err)
 			return
 		}
-		s.mux.ServeHTTP(bw, r)
+		mux.ServeHTTP(bw, r)
 		return
 	}
 	for _, m := range methods {
@@ -146,7 +209,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := s.mux.Handler(probe); pattern != "" {
+		if _, pattern := mux.Handler(probe); pattern != "" {
 			writeError(w, newHTTPError(http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed"))
 			return
 		}
@@ -169,22 +232,54 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready chan<- n
 
 // Serve serves on ln until ctx ends.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: s.cfg.IdleTimeout, IdleTimeout: s.cfg.IdleTimeout,
-		MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelDebug)}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	return s.ServeListeners(ctx, []net.Listener{ln}, nil)
+}
+
+// ServeListeners serves the API on main and the /admin endpoints on admin
+// (with AdminSeparate) until ctx ends or one listener fails, then shuts
+// every listener down gracefully. A TLS listener comes wrapped already
+// (tls.NewListener); the server speaks HTTP/1.1 on it, as Jetty does for
+// Connect.
+func (s *Server) ServeListeners(ctx context.Context, main, admin []net.Listener) error {
+	var servers []*http.Server
+	done := make(chan error, len(main)+len(admin))
+	serve := func(h http.Handler, ln net.Listener) {
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: s.cfg.IdleTimeout, IdleTimeout: s.cfg.IdleTimeout,
+			MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelDebug)}
+		servers = append(servers, srv)
+		go func() { done <- srv.Serve(ln) }()
+	}
+	for _, ln := range main {
+		serve(s, ln)
+	}
+	for _, ln := range admin {
+		serve(s.AdminHandler(), ln)
+	}
+	var first error
 	select {
-	case err := <-done:
-		return fmt.Errorf("REST server: %w", err)
+	case first = <-done:
+		first = fmt.Errorf("REST server: %w", first)
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("REST server shutdown: %w", err)
+	var errs []error
+	if first != nil {
+		errs = append(errs, first)
 	}
-	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("REST server: %w", err)
+	for _, srv := range servers {
+		if err := srv.Shutdown(sctx); err != nil {
+			errs = append(errs, fmt.Errorf("REST server shutdown: %w", err))
+		}
 	}
-	return nil
+	pending := len(servers)
+	if first != nil {
+		pending--
+	}
+	for range pending {
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("REST server: %w", err))
+		}
+	}
+	return errors.Join(errs...)
 }

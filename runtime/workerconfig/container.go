@@ -83,7 +83,7 @@ func ContainerDefaults(props map[string]string, environ []string) {
 // plugin.path, whose connect-file entries enable the file connectors.
 var (
 	ignoredExact = []string{
-		"plugin.discovery", "rest.extension.classes", "metric.reporters",
+		"plugin.discovery", "metric.reporters",
 		"auto.include.jmx.reporter", "rest.host.name", "properties.dir",
 		"producer.interceptor.classes", "consumer.interceptor.classes",
 	}
@@ -125,7 +125,7 @@ func isIgnored(key string) bool {
 
 // ignoredEnv are variables outside CONNECT_* that configure the JVM or the
 // image's launch script.
-var ignoredEnv = []string{"KAFKA_JMX_PORT", "KAFKA_JMX_HOSTNAME", "KAFKA_JMX_OPTS", "KAFKA_HEAP_OPTS", "KAFKA_OPTS",
+var ignoredEnv = []string{"KAFKA_JMX_PORT", "KAFKA_JMX_HOSTNAME", "KAFKA_JMX_OPTS", "KAFKA_HEAP_OPTS",
 	"KAFKA_LOG4J_OPTS", "KAFKA_DEBUG", "JMX_PORT", "CLASSPATH", "EXTRA_ARGS"}
 
 // IgnoredEnv returns, sorted, the set variables of environ that only the

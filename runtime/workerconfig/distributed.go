@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/runtime/sessionkey"
 )
 
 // Keys of the distributed worker config (Connect's DistributedConfig).
@@ -118,8 +119,6 @@ func DistributedDef() *config.Def {
 	d.Define(config.Key{Name: ExactlyOnceSourceSupport, Type: config.TypeString, Default: ExactlyOnceDisabled,
 		Validator: caseInsensitiveOneOf(ExactlyOnceDisabled, ExactlyOncePreparing, ExactlyOnceEnabled), Importance: config.High,
 		Doc: "Exactly-once delivery for source connectors (KIP-618): disabled, preparing or enabled."})
-	d.Define(config.Key{Name: RestAdvertisedListener, Type: config.TypeString, Validator: caseInsensitiveOneOf("", "http", "https"), Importance: config.Low,
-		Doc: "Scheme other workers use to reach this one."})
 	return d
 }
 
@@ -239,6 +238,9 @@ func ParseDistributed(props map[string]string) (*Distributed, error) {
 	if err := d.checkTopicsDistinct(); err != nil {
 		return nil, fmt.Errorf("invalid worker config: %w", err)
 	}
+	if err := d.checkInterWorker(); err != nil {
+		return nil, fmt.Errorf("invalid worker config: %w", err)
+	}
 	if !slices.Contains(d.InterWorkerVerificationAlgorithms, d.InterWorkerSignatureAlgorithm) {
 		// Connect refuses this too: a worker could not verify its own requests.
 		return nil, fmt.Errorf("invalid worker config: %w", &config.Error{Key: InterWorkerSignatureAlgorithm, Value: d.InterWorkerSignatureAlgorithm,
@@ -251,16 +253,30 @@ func ParseDistributed(props map[string]string) (*Distributed, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.advertisedScheme = "http"
-	if ls := v.List(Listeners); len(ls) > 0 {
-		// listenAddr has already checked the first listener's scheme.
-		d.advertisedScheme, _, _ = strings.Cut(ls[0], "://")
-	}
-	if s := v.String(RestAdvertisedListener); s != "" {
-		d.advertisedScheme = strings.ToLower(s)
-	}
+	d.advertisedScheme = d.Rest.AdvertisedScheme
 	d.AdvertisedURL = advertisedURL(d.advertisedScheme, d.WorkerID)
 	return d, nil
+}
+
+// checkInterWorker refuses session key settings goconnect cannot honour
+// (Connect checks them against the JVM's providers at start too).
+func (d *Distributed) checkInterWorker() error {
+	if _, err := sessionkey.Generate(d.InterWorkerKeyGenerationAlgorithm, int(d.InterWorkerKeySize), time.Time{}); err != nil {
+		key := InterWorkerKeyGenerationAlgorithm
+		if sessionkey.Supported(d.InterWorkerKeyGenerationAlgorithm) {
+			key = InterWorkerKeySize
+		}
+		return &config.Error{Key: key, Value: d.Props[key], Message: err.Error()}
+	}
+	if !sessionkey.Supported(d.InterWorkerSignatureAlgorithm) {
+		return &config.Error{Key: InterWorkerSignatureAlgorithm, Value: d.InterWorkerSignatureAlgorithm, Message: "unknown signature algorithm (goconnect has HmacSHA1, HmacSHA224, HmacSHA256, HmacSHA384, HmacSHA512)"}
+	}
+	for _, a := range d.InterWorkerVerificationAlgorithms {
+		if !sessionkey.Supported(a) {
+			return &config.Error{Key: InterWorkerVerificationAlgorithms, Value: a, Message: "unknown verification algorithm (goconnect has HmacSHA1, HmacSHA224, HmacSHA256, HmacSHA384, HmacSHA512)"}
+		}
+	}
+	return nil
 }
 
 // checkTopicsDistinct refuses one topic for two stores: their records

@@ -309,14 +309,14 @@ func TestIgnoredKeys(t *testing.T) {
 		"log4j.root.loglevel": "INFO", "log4j.loggers": "org.reflections=ERROR", "plugin.path": "/usr/share/java",
 		"cub.kafka.timeout": "300", "cub.kafka.min.brokers": "1", "cub.other": "x",
 		"internal.key.converter": "org.apache.kafka.connect.json.JsonConverter", "internal.key.converter.schemas.enable": "false",
-		"zookeeper.connect": "zk:2181", "rest.extension.classes": "x", "metric.reporters": "x",
+		"zookeeper.connect": "zk:2181", "metric.reporters": "x",
 		"producer.interceptor.classes": "io.confluent.monitoring.clients.interceptor.MonitoringProducerInterceptor",
 		"bootstrap.servers":            "kafka:9092", "rest.port": "8083", "value.converter.schema.registry.url": "http://sr:8081",
 		"producer.client.id": "p", "log4jx": "not a log4j key",
 	}
 	want := []string{
 		"cub.other", "internal.key.converter", "internal.key.converter.schemas.enable", "log4j.loggers", "log4j.root.loglevel",
-		"metric.reporters", "producer.interceptor.classes", "rest.extension.classes", "zookeeper.connect",
+		"metric.reporters", "producer.interceptor.classes", "zookeeper.connect",
 	}
 	if got := IgnoredKeys(props); !reflect.DeepEqual(got, want) {
 		t.Errorf("IgnoredKeys = %v\nwant %v", got, want)

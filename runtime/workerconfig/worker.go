@@ -55,6 +55,12 @@ func Def() *config.Def {
 	d.Define(config.Key{Name: RestPort, Type: config.TypeInt, Default: "8083", Importance: config.Low,
 		Doc: "REST port used when listeners is unset (removed in Connect 3.0, still set by the container)."})
 	d.Define(config.Key{Name: RestAdvertisedHostName, Type: config.TypeString, Importance: config.Low, Doc: "Host name in worker ids."})
+	d.Define(config.Key{Name: RestAdvertisedListener, Type: config.TypeString, Validator: caseInsensitiveOneOf("", "http", "https"), Importance: config.Low,
+		Doc: "Scheme other workers use to reach this one."})
+	d.Define(config.Key{Name: AdminListeners, Type: config.TypeList, Importance: config.Low,
+		Doc: "Listeners of the /admin endpoints; unset: the main listeners; empty: no /admin endpoints."})
+	d.Define(config.Key{Name: RestExtensionClasses, Type: config.TypeList, Default: "", Importance: config.Low,
+		Doc: "REST extensions; only " + BasicAuthExtension + " is available."})
 	d.Define(config.Key{Name: RestAdvertisedPort, Type: config.TypeInt, Importance: config.Low, Doc: "Port in worker ids."})
 	d.Define(config.Key{Name: TopicCreationEnable, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
 		Doc: "Allow source connectors to create topics (KIP-158)."})
@@ -82,8 +88,10 @@ type Worker struct {
 	OffsetFlushTimeout  time.Duration
 	ShutdownTimeout     time.Duration
 	OffsetFile          string
-	// RestAddr is host:port the REST server listens on.
+	// RestAddr is host:port of the advertised REST listener.
 	RestAddr string
+	// Rest is the REST server's listeners, TLS and authentication.
+	Rest RestServer
 	// WorkerID is the advertised host:port used in statuses.
 	WorkerID       string
 	advertisedPort bool
@@ -149,45 +157,8 @@ func parseValues(props map[string]string, def *config.Def) (*Worker, *config.Val
 		PluginPath:          v.List(PluginPath),
 		TopicCreation:       v.Bool(TopicCreationEnable),
 	}
-	host, port, err := listenAddr(v.List(Listeners), v.Int(RestPort))
-	if err != nil {
-		return nil, nil, err
+	if err := parseRestServer(w, props, v); err != nil {
+		return nil, nil, fmt.Errorf("invalid worker config: %w", err)
 	}
-	w.RestAddr = host + ":" + strconv.Itoa(port)
-	advHost := v.String(RestAdvertisedHostName)
-	if advHost == "" {
-		advHost = host
-	}
-	if advHost == "" {
-		advHost, _ = os.Hostname()
-	}
-	advPort := port
-	if v.Get(RestAdvertisedPort) != nil {
-		advPort = int(v.Int(RestAdvertisedPort))
-		w.advertisedPort = true
-	}
-	w.WorkerID = advHost + ":" + strconv.Itoa(advPort)
 	return w, v, nil
-}
-
-// listenAddr picks the first http listener; rest.port serves when
-// listeners is unset, as the container still sets it.
-func listenAddr(listeners []string, restPort int32) (string, int, error) {
-	if len(listeners) == 0 {
-		return "", int(restPort), nil
-	}
-	l := listeners[0]
-	scheme, hostport, ok := strings.Cut(l, "://")
-	if !ok || (scheme != "http" && scheme != "https") {
-		return "", 0, &config.Error{Key: Listeners, Value: l, Message: "listener must look like http://host:port"}
-	}
-	i := strings.LastIndex(hostport, ":")
-	if i < 0 {
-		return "", 0, &config.Error{Key: Listeners, Value: l, Message: "listener has no port"}
-	}
-	port, err := strconv.Atoi(hostport[i+1:])
-	if err != nil || port < 0 || port > 65535 {
-		return "", 0, &config.Error{Key: Listeners, Value: l, Message: "listener port is not a number in 0..65535"}
-	}
-	return strings.Trim(hostport[:i], "[]"), port, nil
 }
