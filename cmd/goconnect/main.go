@@ -13,6 +13,8 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
+
+	"github.com/goconnect/goconnect/internal/mask"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -92,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintln(stderr, "goconnect:", err)
+		fmt.Fprintln(stderr, "goconnect:", mask.Text(err.Error()))
 		return 1
 	}
 	return 0

@@ -221,11 +221,7 @@ func envOr(k, def string) string {
 }
 
 // newLogger writes text (or JSON) lines at the level held by level, which
-// PUT /admin/loggers/root changes at run time.
+// PUT /admin/loggers/root changes at run time; secrets are masked.
 func newLogger(w io.Writer, level *slog.LevelVar, json bool) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
-	if json {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return logging.NewLeveled(w, level, json)
 }

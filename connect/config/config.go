@@ -134,11 +134,17 @@ type Error struct {
 	Message string
 }
 
+// Error names the key and its value; the value of a Sensitive key is
+// shown as [hidden].
 func (e *Error) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("Invalid value for configuration %s: %s", e.Key, e.Message)
 	}
-	return fmt.Sprintf("Invalid value %s for configuration %s: %s", e.Value, e.Key, e.Message)
+	v := e.Value
+	if Sensitive(e.Key) {
+		v = Hidden
+	}
+	return fmt.Sprintf("Invalid value %s for configuration %s: %s", v, e.Key, e.Message)
 }
 
 // Values are parsed configuration values.
@@ -196,13 +202,17 @@ func (k Key) parse(props map[string]string) (any, error) {
 			return nil, nil
 		}
 	}
+	shown := s
+	if k.Type == TypePassword {
+		shown = Hidden // as Connect prints a Password
+	}
 	val, err := ParseValue(k.Type, s)
 	if err != nil {
-		return nil, &Error{Key: k.Name, Value: s, Message: err.Error()}
+		return nil, &Error{Key: k.Name, Value: shown, Message: err.Error()}
 	}
 	if k.Validator != nil {
 		if err := k.Validator.Validate(k.Name, val); err != nil {
-			return nil, &Error{Key: k.Name, Value: s, Message: err.Error()}
+			return nil, &Error{Key: k.Name, Value: shown, Message: err.Error()}
 		}
 	}
 	return val, nil
@@ -266,7 +276,7 @@ func ParseValue(t Type, s string) (any, error) {
 // Password hides its value when printed, as Connect's Password does.
 type Password string
 
-func (Password) String() string { return "[hidden]" }
+func (Password) String() string { return Hidden }
 
 // Value returns the secret.
 func (p Password) Value() string { return string(p) }

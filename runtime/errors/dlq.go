@@ -120,8 +120,8 @@ func (d *DLQ) report(ctx context.Context, f *Failure) {
 			kgo.RecordHeader{Key: HeaderStage, Value: []byte(f.Stage)},
 			kgo.RecordHeader{Key: HeaderClassName, Value: []byte(f.Class)},
 			kgo.RecordHeader{Key: HeaderExceptionClassName, Value: []byte(f.exceptionClass())},
-			kgo.RecordHeader{Key: HeaderExceptionMessage, Value: []byte(f.Err.Error())},
-			kgo.RecordHeader{Key: HeaderExceptionTrace, Value: []byte(f.stackTrace(true))},
+			kgo.RecordHeader{Key: HeaderExceptionMessage, Value: []byte(f.message())},
+			kgo.RecordHeader{Key: HeaderExceptionTrace, Value: []byte(f.stackTrace())},
 		)
 	}
 	d.metrics.DLQRequest()

@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/internal/mask"
 )
 
 // Failure is one failed operation on a record (Connect's ProcessingContext
@@ -48,76 +49,23 @@ func (f *Failure) where() string {
 	return "unknown"
 }
 
-// message is the error text. Unless withData, the consumed key and value,
-// and every word of them of four characters or more, are blanked out of
-// it: converters and transformations quote their input in errors (Cast's
-// `For input string: "..."`), and errors.log.include.messages=false must
-// keep record data out of logs and traces.
-func (f *Failure) message(withData bool) string {
-	msg := f.Err.Error()
-	if withData {
-		return msg
-	}
-	data := f.data()
-	for _, d := range data {
-		if len(d) >= minRedacted {
-			msg = strings.ReplaceAll(msg, d, redacted)
-		}
-	}
-	for _, d := range data {
-		for _, w := range strings.FieldsFunc(d, isSeparator) {
-			if len(w) >= minRedacted {
-				msg = strings.ReplaceAll(msg, w, redacted)
-			}
-		}
-	}
-	return msg
-}
-
-// data returns the record's key and value as text, for redaction.
-func (f *Failure) data() []string {
-	switch {
-	case f.Consumed != nil:
-		return []string{string(f.Consumed.Value), string(f.Consumed.Key)}
-	case f.Source != nil:
-		var out []string
-		for _, v := range []any{f.Source.Value, f.Source.Key} {
-			if v != nil {
-				out = append(out, fmt.Sprint(v))
-			}
-		}
-		return out
-	case f.Produced != nil:
-		return []string{string(f.Produced.Value), string(f.Produced.Key)}
-	}
-	return nil
-}
-
-const (
-	redacted    = "<redacted>"
-	minRedacted = 4
-)
-
-// isSeparator splits record data into the words an error may quote.
-func isSeparator(r rune) bool {
-	return strings.ContainsRune(" \t\r\n\"'{}[]:,;=()<>", r)
-}
+// message is the error text as the plugin wrote it, as Connect logs and
+// reports it (errors.log.include.messages only decides whether the
+// record itself is logged), with URL passwords and credential key=value
+// pairs masked. Nothing is searched for by value: a text search for the
+// record's data or a secret would blank out unrelated words and hide the
+// cause.
+func (f *Failure) message() string { return mask.Text(f.Err.Error()) }
 
 // stackTrace renders the error chain as Connect's stacktrace header does:
 // the exception line, then one "Caused by" line per wrapped error.
-func (f *Failure) stackTrace(withData bool) string {
+func (f *Failure) stackTrace() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s", f.exceptionClass(), f.message(withData))
+	fmt.Fprintf(&b, "%s: %s", f.exceptionClass(), f.message())
 	prev := f.Err.Error()
 	for e := stderrors.Unwrap(f.Err); e != nil; e = stderrors.Unwrap(e) {
 		if s := e.Error(); s != prev {
-			line := s
-			if !withData {
-				g := *f
-				g.Err = e
-				line = g.message(false)
-			}
-			fmt.Fprintf(&b, "\nCaused by: %T: %s", e, line)
+			fmt.Fprintf(&b, "\nCaused by: %T: %s", e, mask.Text(s))
 			prev = s
 		}
 	}
@@ -127,13 +75,12 @@ func (f *Failure) stackTrace(withData bool) string {
 // ToleranceError fails a task whose errors are not tolerated; its text
 // names the stage, the class and the record coordinates.
 type ToleranceError struct {
-	f        Failure
-	withData bool
+	f Failure
 }
 
 func (e *ToleranceError) Error() string {
 	return fmt.Sprintf("Tolerance exceeded in error handler: stage %s, class %s, record %s: %s",
-		e.f.Stage, e.f.Class, e.f.where(), e.f.message(e.withData))
+		e.f.Stage, e.f.Class, e.f.where(), e.f.message())
 }
 
 // Unwrap returns the original error.

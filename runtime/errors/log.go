@@ -20,7 +20,7 @@ type logReporter struct {
 
 func (l *logReporter) report(f *Failure) {
 	l.log.Error(fmt.Sprintf("Error encountered in task %s. Executing stage '%s' with class '%s'%s.", l.task, f.Stage, f.Class, l.record(f)),
-		"stage", string(f.Stage), "error", f.message(l.withData))
+		"stage", string(f.Stage), "error", f.message())
 	l.metrics.Logged()
 }
 

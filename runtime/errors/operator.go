@@ -79,7 +79,7 @@ func (o *Operator) Handle(ctx context.Context, f Failure) error {
 		o.report(ctx, &f)
 	}
 	if !tolerated {
-		return &ToleranceError{f: f, withData: o.cfg.LogMessages}
+		return &ToleranceError{f: f}
 	}
 	o.metrics.Skipped()
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/internal/mask"
 	"github.com/goconnect/goconnect/runtime/configprovider"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/plugins"
@@ -49,7 +50,7 @@ type ConnectorOffset struct {
 func ParseConnector(reg *plugins.Registry, tr *configprovider.Transformer, props map[string]string) (*connectorconfig.Parsed, error) {
 	class := strings.TrimSpace(props[connectorconfig.ConnectorClass])
 	if class == "" {
-		return nil, &Error{Kind: ErrBadRequest, Msg: "Connector config " + JavaMapString(props) + " contains no connector type",
+		return nil, &Error{Kind: ErrBadRequest, Msg: "Connector config " + JavaMapString(mask.Props(props)) + " contains no connector type",
 			Cause: MissingClass()}
 	}
 	if _, err := reg.Lookup(class, connect.TypeSource, connect.TypeSink); err != nil {

@@ -8,13 +8,22 @@ import (
 )
 
 // New returns a logger writing text lines at the given level (Connect's
-// log4j level names are accepted: TRACE, DEBUG, INFO, WARN, ERROR).
+// log4j level names are accepted: TRACE, DEBUG, INFO, WARN, ERROR), with
+// secrets masked (see Masking).
 func New(w io.Writer, level string, json bool) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: ParseLevel(level)}
+	lv := new(slog.LevelVar)
+	lv.Set(ParseLevel(level))
+	return NewLeveled(w, lv, json)
+}
+
+// NewLeveled is New at the level held by level, which PUT
+// /admin/loggers/root changes at run time.
+func NewLeveled(w io.Writer, level *slog.LevelVar, json bool) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if json {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(Masking(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(Masking(slog.NewTextHandler(w, opts)))
 }
 
 // ParseLevel maps a log4j or slog level name to a slog level; unknown

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 
+	"github.com/goconnect/goconnect/internal/mask"
 	"github.com/goconnect/goconnect/runtime/herder"
 )
 
@@ -77,8 +78,10 @@ func writeError(w http.ResponseWriter, err error) {
 	writeErrorBody(w, code, err.Error())
 }
 
+// writeErrorBody answers {"error_code","message"}; URL passwords and
+// credential values quoted in msg are masked.
 func writeErrorBody(w http.ResponseWriter, code int, msg string) {
-	b, _ := encode(errorBody{ErrorCode: code, Message: msg})
+	b, _ := encode(errorBody{ErrorCode: code, Message: mask.Text(msg)})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_, _ = w.Write(b)

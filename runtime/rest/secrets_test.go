@@ -1,11 +1,14 @@
 package rest_test
 
 import (
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/goconnect/goconnect/runtime/logging"
 )
 
 // providerEnv is a worker whose config declares the file provider,
@@ -70,5 +73,51 @@ func TestPlaceholderErrors(t *testing.T) {
 	r = e.expect(http.MethodPut, "/connector-plugins/test.TestSinkConnector/config/validate", cfg, http.StatusOK, "")
 	if !strings.Contains(r.body, `"error_count":1,`) || !strings.Contains(r.body, `Invalid value ${file:`+outside+`/s.properties:n} for configuration tasks.max`) {
 		t.Fatalf("path outside allowed.paths: %s", r.body)
+	}
+}
+
+// TestNoSecretInTraceOrLog: an Avro converter whose registry URL carries
+// user:password fails its task; neither the status trace nor the log has
+// the password, both still name the host and the cause, and a connector
+// password equal to a common word ("con") mangles nothing.
+func TestNoSecretInTraceOrLog(t *testing.T) {
+	var logs logBuffer
+	log := slog.New(logging.Masking(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	e := newEnvLog(t, nil, log)
+	for name, source := range map[string]string{"by-url": "URL", "by-user-info": "USER_INFO"} {
+		e.expect(http.MethodPost, "/connectors", `{"name":"`+name+`","config":{"connector.class":"io.confluent.kafka.connect.datagen.DatagenConnector",`+
+			`"kafka.topic":"ratings","quickstart":"ratings","max.interval":"1","iterations":"5","tasks.max":"1","connection.password":"con",`+
+			`"value.converter":"io.confluent.connect.avro.AvroConverter","value.converter.schema.registry.url":"http://u:secretpw@127.0.0.1:1",`+
+			`"value.converter.basic.auth.credentials.source":"`+source+`","value.converter.basic.auth.user.info":"u:con"}}`, http.StatusCreated, "")
+		trace := e.waitTask(name, "FAILED")
+		status := e.expect(http.MethodGet, "/connectors/"+name+"/status", nil, http.StatusOK, "").body
+		for what, text := range map[string]string{"trace": trace, "status": status} {
+			if strings.Contains(text, "secretpw") || !strings.Contains(text, "127.0.0.1:1/subjects/ratings-value/versions") ||
+				!strings.Contains(text, "connect: connection refused") || strings.Contains(text, "redacted") {
+				t.Errorf("%s %s: %s", name, what, text)
+			}
+		}
+	}
+	l := logs.String()
+	if strings.Contains(l, "secretpw") || !strings.Contains(l, "http://u:***@127.0.0.1:1") || !strings.Contains(l, "connection refused") {
+		t.Errorf("log: %s", l)
+	}
+}
+
+// TestSecretsHiddenInErrorBodiesAndValidate: an invalid password is
+// reported without its value, as Connect prints a Password; validate
+// shows PASSWORD-typed and credential keys as [hidden].
+func TestSecretsHiddenInErrorBodiesAndValidate(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.do(http.MethodPost, "/connectors", `{"name":"nc","config":{"database.password":"hunter2-pw","sasl.jaas.config":"x required password=\"jaaspw\";"}}`)
+	if r.code != http.StatusBadRequest || strings.Contains(r.body, "hunter2-pw") || strings.Contains(r.body, "jaaspw") ||
+		!strings.Contains(r.body, "database.password=[hidden]") {
+		t.Fatalf("no class: %d %s", r.code, r.body)
+	}
+	r = e.expect(http.MethodPut, "/connector-plugins/io.confluent.kafka.connect.datagen.DatagenConnector/config/validate",
+		`{"connector.class":"io.confluent.kafka.connect.datagen.DatagenConnector","name":"x","kafka.topic":"t","quickstart":"ratings",`+
+			`"tasks.max":"nope","value.converter.basic.auth.user.info":"u:pw-in-validate"}`, http.StatusOK, "")
+	if strings.Contains(r.body, "pw-in-validate") {
+		t.Fatalf("validate shows a credential: %s", r.body)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/internal/mask"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/plugins"
@@ -72,7 +73,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(class) == "" {
 		// Errors raised inside validation are not unwrapped on this endpoint.
 		writeError(w, newHTTPError(http.StatusInternalServerError,
-			"org.apache.kafka.connect.runtime.rest.errors.BadRequestException: Connector config %s contains no connector type", javaMap(props)))
+			"org.apache.kafka.connect.runtime.rest.errors.BadRequestException: Connector config %s contains no connector type", javaMap(mask.Props(props))))
 		return
 	}
 	reg := s.cfg.Herder.Registry()
@@ -149,6 +150,9 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 	for _, k := range undefined {
 		var v *string
 		if s, ok := raw[k]; ok {
+			if config.Sensitive(k) {
+				s = config.Hidden
+			}
 			v = &s
 		}
 		out.Configs = append(out.Configs, configInfo{Value: valueInfo(k, v, errs[k])})
@@ -180,6 +184,10 @@ func renderValue(k config.Key, props map[string]string) *string {
 	s, ok := props[k.Name]
 	if !ok {
 		return defaultValue(k)
+	}
+	if config.Sensitive(k.Name) {
+		hidden := config.Hidden
+		return &hidden
 	}
 	v, err := config.ParseValue(k.Type, s)
 	if err != nil {
