@@ -3,6 +3,9 @@ package distributed
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
 	"net"
 	"strings"
 	"testing"
@@ -20,7 +23,7 @@ import (
 
 // startHerder runs one distributed worker in process (so the race
 // detector sees the herder, the member and the stores together).
-func startHerder(t *testing.T, brokers []string) *Herder {
+func startHerder(t *testing.T, brokers []string, extra ...map[string]string) *Herder {
 	t.Helper()
 	props := map[string]string{
 		"bootstrap.servers":                 strings.Join(brokers, ","),
@@ -41,6 +44,9 @@ func startHerder(t *testing.T, brokers []string) *Herder {
 		"offset.flush.interval.ms":          "200",
 		"listeners":                         "http://127.0.0.1:0",
 		"rest.advertised.host.name":         "127.0.0.1",
+	}
+	for _, m := range extra {
+		maps.Copy(props, m)
 	}
 	cfg, err := workerconfig.ParseDistributed(props)
 	if err != nil {
@@ -140,4 +146,47 @@ func TestTwoHerdersShareAndTakeOver(t *testing.T) {
 		offs, err := a.Offsets(ctx, "gen")
 		return err == nil && len(offs) == 4
 	})
+}
+
+// TestPlaceholdersInTheConfigTopic: a connector config with a ${file:…}
+// placeholder is stored raw in the config topic, its generated task
+// configs are stored with the placeholder too, and its tasks run with the
+// resolved value (records land in the topic named by the file).
+func TestPlaceholdersInTheConfigTopic(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DefaultNumPartitions(1), kfake.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dir := t.TempDir()
+	secrets := filepath.Join(dir, "s.properties")
+	if err := os.WriteFile(secrets, []byte("topic=from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := startHerder(t, c.ListenAddrs(), map[string]string{"config.providers": "file",
+		"config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider"})
+	defer h.Stop(context.Background())
+	eventually(t, "leader", func() bool { return isLeader(h) })
+	ph := "${file:" + secrets + ":topic}"
+	ctx := context.Background()
+	if err := h.Create(ctx, "gen", map[string]string{"connector.class": "DatagenConnector", "kafka.topic": ph,
+		"quickstart": "ratings", "tasks.max": "1", "max.interval": "5"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the task writes to the resolved topic", func() bool {
+		topics, _ := h.ActiveTopics("gen")
+		return len(topics) == 1 && topics[0] == "from-file"
+	})
+	cfg, err := h.Config("gen")
+	if err != nil || cfg["kafka.topic"] != ph {
+		t.Fatalf("stored config %v %v", cfg, err)
+	}
+	tasks, err := h.TaskConfigs("gen")
+	if err != nil || len(tasks) != 1 || tasks[0]["kafka.topic"] != ph {
+		t.Fatalf("stored task configs %v %v", tasks, err)
+	}
+	st, err := h.Status("gen")
+	if err != nil || st.Connector.State != status.Running || st.Tasks[0].State != status.Running {
+		t.Fatalf("status %+v %v", st, err)
+	}
 }
