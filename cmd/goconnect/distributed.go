@@ -16,6 +16,7 @@ import (
 	"github.com/goconnect/goconnect/runtime/logging"
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/rest"
+	"github.com/goconnect/goconnect/runtime/restclient"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/worker"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
@@ -119,10 +120,21 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 }
 
 // runHealthcheck is the container's healthcheck: GET /connectors wants 200.
-func runHealthcheck(ctx context.Context, args []string) error {
-	url := healthcheck.URL(os.Environ())
-	if len(args) > 0 {
-		url = args[0]
+func runHealthcheck(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	opts := restclient.FromEnv(os.Environ())
+	opts.Register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: goconnect healthcheck [flags] [url]\n\nWithout a URL: the worker's own, from CONNECT_LISTENERS, CONNECT_REST_ADVERTISED_HOST_NAME and CONNECT_REST_PORT.")
+		fs.PrintDefaults()
 	}
-	return healthcheck.Healthcheck(ctx, url)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	url := healthcheck.URL(os.Environ())
+	if fs.NArg() > 0 {
+		url = fs.Arg(0)
+	}
+	return healthcheck.Healthcheck(ctx, url, opts)
 }

@@ -25,9 +25,10 @@ const usage = `goconnect — a Kafka Connect worker in Go
 Usage:
   goconnect standalone [flags] worker.properties [connector.json|connector.properties|folder ...]
   goconnect distributed [flags] [worker.properties]   (no file: CONNECT_* environment, as the container)
-  goconnect healthcheck [url]                          (GET /connectors must answer 200)
+  goconnect healthcheck [--user u:p] [--cacert ca.pem] [--cert c.pem] [url]
+                                         GET /connectors must answer 200
   goconnect consume [flags] topic        print records of a topic (for trying things out)
-  goconnect offsets get|set|reset [--url http://127.0.0.1:8083] [--file offsets.json] connector
+  goconnect offsets get|set|reset [--url http://127.0.0.1:8083] [--file offsets.json] [--user u:p] connector
                                          read or change a connector's offsets through the REST API
   goconnect schema-registry [--bootstrap-server host:port] [--listen 127.0.0.1:8081]
                                          a Confluent-compatible Avro schema registry kept in _schemas
@@ -73,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "distributed":
 		err = runDistributed(ctx, args[1:], stdout, stderr)
 	case "healthcheck":
-		err = runHealthcheck(ctx, args[1:])
+		err = runHealthcheck(ctx, args[1:], stderr)
 	case "schema-registry":
 		err = runRegistry(ctx, args[1:], stderr)
 	case "consume":

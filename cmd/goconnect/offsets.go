@@ -12,9 +12,11 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/goconnect/goconnect/runtime/restclient"
 )
 
-const offsetsUsage = `Usage: goconnect offsets get|set|reset [--url http://127.0.0.1:8083] [--file offsets.json] <connector>
+const offsetsUsage = `Usage: goconnect offsets get|set|reset [--url http://127.0.0.1:8083] [--file offsets.json] [--user user:password] [--cacert ca.pem] <connector>
 
   get     print the connector's offsets (GET /connectors/<connector>/offsets)
   set     alter offsets from --file, or standard input (PATCH …/offsets); the connector must be STOPPED
@@ -34,6 +36,8 @@ func runOffsets(ctx context.Context, args []string, stdout, stderr io.Writer, st
 	base := fs.String("url", "http://127.0.0.1:8083", "REST URL of the worker")
 	file := fs.String("file", "", `offsets JSON for "set" ({"offsets":[{"partition":{…},"offset":{…}}]}); "-" or empty reads standard input`)
 	timeout := fs.Duration("timeout", 90*time.Second, "request timeout")
+	opts := restclient.FromEnv(os.Environ())
+	opts.Register(fs)
 	fs.Usage = func() { fmt.Fprint(stderr, offsetsUsage); fs.PrintDefaults() }
 	// Accept flags before and after the connector name.
 	var rest []string
@@ -84,7 +88,14 @@ func runOffsets(ctx context.Context, args []string, stdout, stderr io.Writer, st
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	if err := opts.Authorize(req); err != nil {
+		return err
+	}
+	client, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, endpoint, err)
 	}

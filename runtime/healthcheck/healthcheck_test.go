@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goconnect/goconnect/runtime/restclient"
 )
 
 func TestHealthcheck(t *testing.T) {
@@ -23,15 +25,15 @@ func TestHealthcheck(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	if err := Healthcheck(context.Background(), srv.URL+"/connectors"); err != nil {
+	if err := Healthcheck(context.Background(), srv.URL+"/connectors", restclient.Options{}); err != nil {
 		t.Fatalf("200: %v", err)
 	}
-	err := Healthcheck(context.Background(), srv.URL+"/other")
+	err := Healthcheck(context.Background(), srv.URL+"/other", restclient.Options{})
 	if err == nil || !strings.Contains(err.Error(), "status 503") || !strings.Contains(err.Error(), "starting") {
 		t.Fatalf("503: %v", err)
 	}
 	start := time.Now()
-	if err := check(context.Background(), srv.URL+"/slow", 100*time.Millisecond); err == nil || !strings.Contains(err.Error(), "deadline") {
+	if err := check(context.Background(), srv.URL+"/slow", restclient.Options{}, 100*time.Millisecond); err == nil || !strings.Contains(err.Error(), "deadline") {
 		t.Fatalf("hung server: %v", err)
 	}
 	if took := time.Since(start); took > Timeout {
@@ -46,10 +48,10 @@ func TestHealthcheckRefused(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	if err := Healthcheck(context.Background(), "http://"+addr+"/connectors"); err == nil || !strings.Contains(err.Error(), "refused") {
+	if err := Healthcheck(context.Background(), "http://"+addr+"/connectors", restclient.Options{}); err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("nothing listening: %v", err)
 	}
-	if err := Healthcheck(context.Background(), "://bad"); err == nil {
+	if err := Healthcheck(context.Background(), "://bad", restclient.Options{}); err == nil {
 		t.Fatal("malformed URL accepted")
 	}
 }
@@ -60,6 +62,9 @@ func TestURL(t *testing.T) {
 		"http://kafka-connect-01:8083/connectors": {"CONNECT_REST_ADVERTISED_HOST_NAME=kafka-connect-01"},
 		"http://w1:18083/connectors":              {"CONNECT_REST_ADVERTISED_HOST_NAME=w1", "CONNECT_REST_PORT=18083", "PATH=/bin"},
 		"http://[::1]:8083/connectors":            {"CONNECT_REST_ADVERTISED_HOST_NAME=::1", "CONNECT_REST_PORT="},
+		"https://w1:8443/connectors":              {"CONNECT_REST_ADVERTISED_HOST_NAME=w1", "CONNECT_LISTENERS=https://0.0.0.0:8443"},
+		"http://w1:8083/connectors":               {"CONNECT_REST_ADVERTISED_HOST_NAME=w1", "CONNECT_LISTENERS=https://:8443,http://:8083"},
+		"https://localhost:8443/connectors":       {"CONNECT_LISTENERS=https://:8443,http://:8083", "CONNECT_REST_ADVERTISED_LISTENER=HTTPS"},
 	}
 	for want, env := range cases {
 		if got := URL(env); got != want {
