@@ -62,3 +62,26 @@ func TestParseErrorsNameEveryBadKey(t *testing.T) {
 		t.Fatalf("ValidateAll = %v", msgs)
 	}
 }
+
+// TestPasswordValuesHiddenInErrors: a bad PASSWORD value and a bad value
+// of a credential-named key are reported as [hidden], as Connect prints a
+// Password; other values are quoted.
+func TestPasswordValuesHiddenInErrors(t *testing.T) {
+	d := NewDef().
+		Define(Key{Name: "db.pw", Type: TypePassword, Validator: tooShort{}}).
+		Define(Key{Name: "tasks", Type: TypeInt})
+	_, err := d.Parse(map[string]string{"db.pw": "hunter2", "tasks": "x"})
+	if err == nil || !strings.Contains(err.Error(), "Invalid value x for configuration tasks") ||
+		!strings.Contains(err.Error(), "Invalid value [hidden] for configuration db.pw: too short") || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("err %v", err)
+	}
+	e := &Error{Key: "producer.sasl.jaas.config", Value: `x required password="p";`, Message: "bad"}
+	if e.Error() != "Invalid value [hidden] for configuration producer.sasl.jaas.config: bad" {
+		t.Fatalf("%s", e.Error())
+	}
+}
+
+type tooShort struct{}
+
+func (tooShort) Validate(string, any) error { return errors.New("too short") }
+func (tooShort) String() string             { return "long" }

@@ -2,6 +2,7 @@ package configprovider
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -126,9 +127,13 @@ func TestAllowedPaths(t *testing.T) {
 		"dir.out":   "${dir:" + base + "/outside:s.properties}",
 		"dir.in":    "${dir:" + base + "/allowed:s.properties}",
 	}
-	got, err := tr.Transform(in)
+	var logs strings.Builder
+	got, err := tr.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))).Transform(in)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "not allowed") || !strings.Contains(logs.String(), base+"/outside/s.properties") {
+		t.Errorf("refusal not logged: %s", logs.String())
 	}
 	want := map[string]string{"in": "inside", "dir.in": "k=inside"}
 	for k, v := range in {
