@@ -60,3 +60,30 @@ apt_install() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# test_certs DIR SVC CLIENT_CN writes, once, a throwaway CA and certificates
+# signed by it into DIR (PEM): ca.pem, server.pem/server-key.pem (DNS
+# localhost only, so that 127.0.0.1 is a host name mismatch),
+# client.pem/client-key.pem (CN CLIENT_CN) and client-combined.pem
+# (certificate then key, as MongoDB's tlsCertificateKeyFile wants).
+test_certs() {
+	local d=$1 svc=$2 cn=$3
+	[ -s "$d/ca.pem" ] && [ -s "$d/server.pem" ] && [ -s "$d/client-combined.pem" ] && return 0
+	command -v openssl >/dev/null || apt_install openssl || fail "$svc" "apt-get install openssl failed"
+	rm -rf "$d.tmp" && mkdir -p "$d.tmp"
+	(
+		set -e
+		cd "$d.tmp"
+		openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=goconnect test $svc CA" \
+			-keyout ca-key.pem -out ca.pem
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server-key.pem -out server.csr
+		printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile server.ext -out server.pem
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=$cn" -keyout client-key.pem -out client.csr
+		printf 'extendedKeyUsage=clientAuth\n' >client.ext
+		openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile client.ext -out client.pem
+		cat client.pem client-key.pem >client-combined.pem
+		rm -f ./*.csr ./*.ext ./*.srl
+	) >"$d.log" 2>&1 || fail "$svc" "generating the TLS certificates failed" "$d.log"
+	rm -rf "$d" && mv "$d.tmp" "$d"
+}
