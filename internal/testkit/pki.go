@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pavlo-v-chernykh/keystore-go/v4"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -26,8 +27,9 @@ type PKI struct {
 	// ServerPEM and ClientPEM are key stores of type PEM: the private key
 	// (PKCS#8) followed by the certificate chain.
 	ServerPEM, ClientPEM string
-	// ServerP12 and ClientP12 are the same as PKCS12 stores under Password.
-	ServerP12, ClientP12 string
+	// ServerP12 and ClientP12 are the same as PKCS12 stores under Password;
+	// ServerJKS is the server's as a JKS store (store and key under Password).
+	ServerP12, ClientP12, ServerJKS string
 	// ClientCert and ClientKey are the client certificate and key as
 	// separate PEM files (curl's --cert and --key).
 	ClientCert, ClientKey string
@@ -51,6 +53,7 @@ func NewPKI(t testing.TB) *PKI {
 	p.ClientKey = writePEM(t, dir, "client.key", keyPEM(t, clKey))
 	p.ServerP12 = writeP12(t, dir, "server.p12", srvKey, srv, ca, p.Password)
 	p.ClientP12 = writeP12(t, dir, "client.p12", clKey, cl, ca, p.Password)
+	p.ServerJKS = writeJKS(t, dir, "server.jks", srvKey, srv, ca, p.Password)
 	return p
 }
 
@@ -119,6 +122,29 @@ func writeP12(t testing.TB, dir, name string, key *ecdsa.PrivateKey, cert, ca *x
 	}
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func writeJKS(t testing.TB, dir, name string, key *ecdsa.PrivateKey, cert, ca *x509.Certificate, password string) string {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := keystore.New()
+	entry := keystore.PrivateKeyEntry{CreationTime: time.Now(), PrivateKey: der, CertificateChain: []keystore.Certificate{
+		{Type: "X509", Content: cert.Raw}, {Type: "X509", Content: ca.Raw}}}
+	if err := ks.SetPrivateKeyEntry("server", entry, []byte(password)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := ks.Store(f, []byte(password)); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -127,7 +127,11 @@ func TestSecuredRestAPI(t *testing.T) {
 	t.Setenv("KAFKA_OPTS", "-Xmx1g -Djava.security.auth.login.config="+jaasFile(t, "alice: s3cret\nbob=other\n")+" -Dfoo=bar")
 	rs := restWorker(t, map[string]string{
 		"listeners":       "https://127.0.0.1:0,http://127.0.0.1:0",
-		"admin.listeners": "http://127.0.0.1:0",
+		"admin.listeners": "http://127.0.0.1:0,https://127.0.0.1:0",
+		// The admin https listener: a JKS store, no client certificate.
+		"admin.listeners.https.ssl.keystore.type":     "JKS",
+		"admin.listeners.https.ssl.keystore.location": p.ServerJKS,
+		"admin.listeners.https.ssl.keystore.password": p.Password,
 		// The https listener's own settings win over the top-level ssl.*
 		// ones (a broken key store that must not be read).
 		"ssl.keystore.location":                   "/nonexistent.jks",
@@ -188,6 +192,10 @@ func TestSecuredRestAPI(t *testing.T) {
 	}
 	if r, _ := get(t, http.DefaultClient, adminURL+"/connectors", "alice", "s3cret"); r.code != http.StatusNotFound {
 		t.Fatalf("/connectors on the admin listener: %+v", r)
+	}
+	adminTLS := "https://" + rs.Admin[1].Addr().String()
+	if r, err := get(t, tlsClient(t, p, ""), adminTLS+"/admin/loggers/root", "", ""); err != nil || r.code != http.StatusOK || !strings.Contains(r.body, `"level"`) {
+		t.Fatalf("admin https listener (JKS, no client certificate): %+v %v", r, err)
 	}
 }
 
