@@ -58,11 +58,9 @@ func Ensure(ctx context.Context, cl *kgo.Client, topic string, partitions int32,
 		cfg[k] = &v
 	}
 	resp, err := kadm.NewClient(cl).CreateTopic(ctx, partitions, replication, cfg, topic)
-	if err == nil {
-		err = resp.Err
-		if err != nil && resp.ErrMessage != "" {
-			err = fmt.Errorf("%w: %s", err, resp.ErrMessage)
-		}
+	if err != nil && resp.ErrMessage != "" {
+		// The broker's own words, such as "Unknown topic config name: x".
+		err = fmt.Errorf("%w: %s", err, resp.ErrMessage)
 	}
 	if errors.Is(err, kerr.TopicAlreadyExists) {
 		return false, nil
