@@ -2,7 +2,6 @@ package elasticsearch
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
@@ -89,14 +88,13 @@ func clientTLS(props map[string]string, ssl bool) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// tlsFailure explains an error that comes from the server's certificate,
-// which no retry can fix; nil for other errors.
+// tlsFailure explains an error that comes from a certificate, the
+// server's or ours, which no retry can fix; nil for other errors.
 func tlsFailure(err error, ssl bool) error {
-	var unknown x509.UnknownAuthorityError
-	var host x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	var verify *tls.CertificateVerificationError
-	if !errors.As(err, &unknown) && !errors.As(err, &host) && !errors.As(err, &invalid) && !errors.As(err, &verify) {
+	if tlsconfig.ClientCertRejected(err) {
+		return fmt.Errorf("the Elasticsearch server refused the TLS client certificate (elastic.https.ssl.keystore.*): %w", err)
+	}
+	if !tlsconfig.ServerCertRejected(err) {
 		return nil
 	}
 	trust := "the system's trusted roots (set elastic.security.protocol=SSL with elastic.https.ssl.truststore.* to trust another CA)"

@@ -257,9 +257,9 @@ func (t *SinkTask) writeRun(ctx context.Context, run []pendingWrite) error {
 			}
 			return t.writeErrors(ctx, tc, run[start:], bwe)
 		}
-		if certificateRejected(err) {
+		if tlsErr := tlsFailure(err); tlsErr != nil {
 			// Not the records' fault: no tolerance, no DLQ.
-			return fmt.Errorf("bulk write to %s.%s: %w", tc.database, tc.collection, explainTLS(err))
+			return fmt.Errorf("bulk write to %s.%s: %w", tc.database, tc.collection, tlsErr)
 		}
 		if !isTransient(err) {
 			if tc.tolerance != "all" {
@@ -339,7 +339,7 @@ func (t *SinkTask) writeErrors(ctx context.Context, tc *topicConfig, run []pendi
 // network and timeout errors, server selection failures, retryable
 // write errors and shutdown/step-down codes.
 func isTransient(err error) bool {
-	if certificateRejected(err) {
+	if tlsFailure(err) != nil {
 		return false
 	}
 	if mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.Is(err, mongo.ErrClientDisconnected) {

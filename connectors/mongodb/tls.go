@@ -1,8 +1,6 @@
 package mongodb
 
 import (
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -101,19 +99,15 @@ func clientOptions(props map[string]string) (*options.ClientOptions, error) {
 	return opts.SetTLSConfig(cfg), nil
 }
 
-// certificateRejected tells whether err (often a server selection timeout
-// that lists each server's last error) comes from a server certificate
-// that was not trusted: no retry can fix that.
-func certificateRejected(err error) bool {
-	var cv *tls.CertificateVerificationError
-	if errors.As(err, &cv) {
-		return true
+// tlsFailure explains an error that comes from a certificate, the
+// server's or ours, which no retry can fix; nil for other errors (often a
+// server selection timeout that lists each server's last error).
+func tlsFailure(err error) error {
+	switch {
+	case tlsconfig.ServerCertRejected(err):
+		return fmt.Errorf("MongoDB's TLS certificate was rejected, checked against %s (else tlsCAFile in connection.uri, else the system roots): %w", keySSLTruststore, err)
+	case tlsconfig.ClientCertRejected(err):
+		return fmt.Errorf("MongoDB refused the TLS client certificate (%s, else tlsCertificateKeyFile in connection.uri): %w", keySSLKeystore, err)
 	}
-	s := err.Error()
-	return strings.Contains(s, "tls: failed to verify certificate") || strings.Contains(s, "x509: certificate signed by unknown authority")
-}
-
-// explainTLS adds where trust came from to a certificate failure.
-func explainTLS(err error) error {
-	return fmt.Errorf("MongoDB's TLS certificate was rejected, checked against %s (else tlsCAFile in connection.uri, else the system roots): %w", keySSLTruststore, err)
+	return nil
 }

@@ -7,8 +7,6 @@ package avro
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -258,11 +256,12 @@ func registryError(err error) error {
 	if errors.As(err, &re) {
 		return fmt.Errorf("%s (HTTP %d, error code %d)", re.Message, re.StatusCode, re.ErrorCode)
 	}
-	var cv *tls.CertificateVerificationError
-	var ua x509.UnknownAuthorityError
-	if errors.As(err, &cv) || errors.As(err, &ua) {
+	if tlsconfig.ServerCertRejected(err) {
 		return fmt.Errorf("the registry's TLS certificate was rejected, checked against schema.registry.ssl.truststore.* "+
 			"(the system roots without one); host names are checked unless schema.registry.ssl.endpoint.identification.algorithm is empty: %w", err)
+	}
+	if tlsconfig.ClientCertRejected(err) {
+		return fmt.Errorf("the registry refused the TLS client certificate (schema.registry.ssl.keystore.*): %w", err)
 	}
 	return err
 }

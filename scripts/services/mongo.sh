@@ -5,6 +5,9 @@
 # The FerretDB build carries scripts/mongo/ferretdb-update-release-conn.patch
 # (an `update` with more statements than its connection pool deadlocks
 # without it). Readiness is a real wire round trip by scripts/mongo/ping.
+# FerretDB also listens with TLS on 127.0.0.1:27018, requiring a client
+# certificate; the CA, server (DNS localhost) and client certificates are
+# generated once into $MONGO_TLS_DIR.
 # Sourced by scripts/services.sh.
 FERRETDB_VERSION=1.24.2
 FERRETDB_HOME=$GOCONNECT_CACHE/ferretdb-$FERRETDB_VERSION
@@ -17,6 +20,8 @@ MONGO_PG_DIR=$MONGO_DIR/pg
 MONGO_PING_SRC=$REPO_ROOT/scripts/mongo/ping
 MONGO_PING_BIN=$GOCONNECT_CACHE/mongo-ping/ping
 MONGO_URI=mongodb://127.0.0.1:$MONGO_PORT
+MONGO_TLS_PORT=${MONGO_TLS_PORT:-27018}
+MONGO_TLS_DIR=$GOCONNECT_CACHE/mongo-tls
 
 # mongo_pg_bin finds the newest installed PostgreSQL server binaries.
 mongo_pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -148,16 +153,26 @@ mongo_status_quiet() {
 mongo_up() {
 	local start; start=$(now)
 	if [ -x "$MONGO_PING_BIN" ] && mongo_status_quiet; then
-		echo "mongo ready at 127.0.0.1:$MONGO_PORT (already running)"
-		return 0
+		if port_open "$MONGO_TLS_PORT"; then
+			echo "mongo ready at 127.0.0.1:$MONGO_PORT, TLS at 127.0.0.1:$MONGO_TLS_PORT (already running)"
+			return 0
+		fi
+		# Started by an older version of this script, without the TLS
+		# listener: one FerretDB restart (PostgreSQL stays) adds it.
+		echo "mongo: restarting FerretDB once to add the TLS listener" >&2
+		stop_pid "$MONGO_DIR/ferretdb.pid"
 	fi
 	mkdir -p "$MONGO_DIR"
 	mongo_install
+	test_certs "$MONGO_TLS_DIR" mongo goconnect-mongo-client
 	mongo_pg_up
 	if ! pid_alive "$MONGO_DIR/ferretdb.pid"; then
 		port_open "$MONGO_PORT" && fail mongo "port $MONGO_PORT is taken by another process"
+		port_open "$MONGO_TLS_PORT" && fail mongo "port $MONGO_TLS_PORT is taken by another process"
 		mkdir -p "$MONGO_DIR/state"
 		nohup "$FERRETDB_BIN" --telemetry=disable --listen-addr="127.0.0.1:$MONGO_PORT" \
+			--listen-tls="127.0.0.1:$MONGO_TLS_PORT" --listen-tls-cert-file="$MONGO_TLS_DIR/server.pem" \
+			--listen-tls-key-file="$MONGO_TLS_DIR/server-key.pem" --listen-tls-ca-file="$MONGO_TLS_DIR/ca.pem" \
 			--handler=postgresql --postgresql-url="postgres://postgres@127.0.0.1:$MONGO_PG_PORT/ferretdb" \
 			--state-dir="$MONGO_DIR/state" --debug-addr=- --log-level=error \
 			>"$MONGO_DIR/ferretdb.log" 2>&1 &
@@ -168,7 +183,8 @@ mongo_up() {
 		pid_alive "$MONGO_DIR/ferretdb.pid" || why="the FerretDB process exited"
 		fail mongo "$why" "$MONGO_DIR/ferretdb.log"
 	fi
-	echo "mongo ready at 127.0.0.1:$MONGO_PORT (FerretDB $FERRETDB_VERSION on PostgreSQL $(basename "$(dirname "$(mongo_pg_bin)")") at 127.0.0.1:$MONGO_PG_PORT, no auth, $(elapsed "$start")s)"
+	wait_until 30 port_open "$MONGO_TLS_PORT" || fail mongo "the TLS listener 127.0.0.1:$MONGO_TLS_PORT did not open" "$MONGO_DIR/ferretdb.log"
+	echo "mongo ready at 127.0.0.1:$MONGO_PORT, TLS at 127.0.0.1:$MONGO_TLS_PORT with CA $MONGO_TLS_DIR/ca.pem (FerretDB $FERRETDB_VERSION on PostgreSQL $(basename "$(dirname "$(mongo_pg_bin)")") at 127.0.0.1:$MONGO_PG_PORT, no auth, $(elapsed "$start")s)"
 }
 
 mongo_down() {
