@@ -78,12 +78,7 @@ func clientTLS(props map[string]string, ssl bool) (*tls.Config, error) {
 	}
 	cfg, err := tlsconfig.Client(sslProps(props))
 	if err != nil {
-		err = tlsconfig.Rename(err, tlsconfig.Prefix(sslPrefix))
-		key, msg := tlsconfig.Setting(err)
-		if key == "" {
-			key = keySecurityProtocol
-		}
-		return nil, &config.Error{Key: key, Message: msg}
+		return nil, tlsconfig.ConfigError(err, tlsconfig.Prefix(sslPrefix), keySecurityProtocol)
 	}
 	return cfg, nil
 }

@@ -77,17 +77,12 @@ func clientOptions(props map[string]string) (*options.ClientOptions, error) {
 	}
 	stores, err := tlsconfig.Client(ssl)
 	if err != nil {
-		err = tlsconfig.Rename(err, func(n string) string {
+		return nil, tlsconfig.ConfigError(err, func(n string) string {
 			if m, ok := sslNames[n]; ok {
 				return m
 			}
 			return n
-		})
-		k, msg := tlsconfig.Setting(err)
-		if k == "" {
-			k = keySSLTruststore
-		}
-		return nil, &config.Error{Key: k, Message: msg}
+		}, keySSLTruststore)
 	}
 	cfg := opts.TLSConfig.Clone()
 	if trust != "" {

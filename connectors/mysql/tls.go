@@ -97,17 +97,12 @@ func parseTLS(v *config.Values, host string) (*dbTLS, error) {
 	}
 	cfg, err := tlsconfig.Client(props)
 	if err != nil {
-		err = tlsconfig.Rename(err, func(n string) string {
+		return nil, tlsconfig.ConfigError(err, func(n string) string {
 			if d, ok := sslNames[n]; ok {
 				return d
 			}
 			return n
-		})
-		key, msg := tlsconfig.Setting(err)
-		if key == "" {
-			key = keySSLMode
-		}
-		return nil, &config.Error{Key: key, Message: msg}
+		}, keySSLMode)
 	}
 	switch t.mode {
 	case sslPreferred, sslRequired:

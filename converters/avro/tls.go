@@ -35,12 +35,7 @@ func registryTLS(props map[string]string, urls []string) (*tls.Config, error) {
 	}
 	cfg, err := tlsconfig.Client(ssl)
 	if err != nil {
-		err = tlsconfig.Rename(err, tlsconfig.Prefix(sslPrefix))
-		key, msg := tlsconfig.Setting(err)
-		if key == "" {
-			key = keyURL
-		}
-		return nil, &config.Error{Key: key, Message: msg}
+		return nil, tlsconfig.ConfigError(err, tlsconfig.Prefix(sslPrefix), keyURL)
 	}
 	return cfg, nil
 }

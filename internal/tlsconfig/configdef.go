@@ -72,3 +72,15 @@ func Unsupported(props map[string]string) []string {
 	}
 	return out
 }
+
+// ConfigError turns an error of Client into a config error on the
+// setting it is about, under the caller's names (rename, see Rename;
+// fallback when the message names none). The message names the setting
+// too, since Connect's validation answer lists messages without keys.
+func ConfigError(err error, rename func(string) string, fallback string) *config.Error {
+	key, msg := Setting(Rename(err, rename))
+	if key == "" {
+		return &config.Error{Key: fallback, Message: msg}
+	}
+	return &config.Error{Key: key, Message: key + ": " + msg}
+}
