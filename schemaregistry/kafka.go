@@ -21,9 +21,9 @@ type KafkaJournal struct {
 
 // OpenKafka creates the topic if needed (one partition, compacted, as
 // Confluent's registry does), replays it into r and returns the journal
-// for later writes.
-func OpenKafka(ctx context.Context, brokers []string, topic string, r *Registry) (*KafkaJournal, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ProducerBatchCompression(kgo.NoCompression()))
+// for later writes. opts add client settings, such as security.
+func OpenKafka(ctx context.Context, brokers []string, topic string, r *Registry, opts ...kgo.Opt) (*KafkaJournal, error) {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.ProducerBatchCompression(kgo.NoCompression())}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("schema registry: kafka client: %w", err)
 	}
@@ -38,7 +38,7 @@ func OpenKafka(ctx context.Context, brokers []string, topic string, r *Registry)
 		cl.Close()
 		return nil, fmt.Errorf("schema registry: creating topic %s: %w", topic, resp.Err)
 	}
-	if err := replay(ctx, adm, brokers, topic, r); err != nil {
+	if err := replay(ctx, adm, brokers, topic, r, opts); err != nil {
 		cl.Close()
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func OpenKafka(ctx context.Context, brokers []string, topic string, r *Registry)
 func ptr(s string) *string { return &s }
 
 // replay reads the topic up to its current end.
-func replay(ctx context.Context, adm *kadm.Client, brokers []string, topic string, r *Registry) error {
+func replay(ctx context.Context, adm *kadm.Client, brokers []string, topic string, r *Registry, opts []kgo.Opt) error {
 	ends, err := adm.ListEndOffsets(ctx, topic)
 	if err != nil {
 		return fmt.Errorf("schema registry: reading the end of %s: %w", topic, err)
@@ -57,7 +57,7 @@ func replay(ctx context.Context, adm *kadm.Client, brokers []string, topic strin
 	if !ok || end.Err != nil || end.Offset == 0 {
 		return nil
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}}))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}})}, opts...)...)
 	if err != nil {
 		return fmt.Errorf("schema registry: kafka client: %w", err)
 	}

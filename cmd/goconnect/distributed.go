@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/goconnect/goconnect/internal/kafkaclient"
 	"github.com/goconnect/goconnect/runtime/distributed"
 	"github.com/goconnect/goconnect/runtime/healthcheck"
 	"github.com/goconnect/goconnect/runtime/kafkaready"
@@ -71,7 +73,20 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	if err := kafkaready.Wait(ctx, cfg.BootstrapServers, cfg.KafkaReadyMinBrokers, cfg.KafkaReadyTimeout, log); err != nil {
+	// The readiness check connects as the worker does: a rejected
+	// credential or certificate ends it at once with the broker's reason.
+	readyCtx, notReady := context.WithCancelCause(ctx)
+	kopts, err := cfg.KafkaOptions(notReady)
+	if err != nil {
+		notReady(nil)
+		return err
+	}
+	err = kafkaready.WaitOpts(readyCtx, cfg.BootstrapServers, cfg.KafkaReadyMinBrokers, cfg.KafkaReadyTimeout, log, kopts...)
+	if cause := context.Cause(readyCtx); err != nil && errors.Is(cause, kafkaclient.ErrAuthentication) {
+		err = cause
+	}
+	notReady(nil)
+	if err != nil {
 		return err
 	}
 	rs, err := rest.Listen(cfg.Worker, cfg.AdoptListenPort, sysProps, log)
@@ -92,6 +107,7 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	scfg := rs.Config(h)
 	scfg.Loggers, scfg.Commit, scfg.Log = rest.NewLoggers(rootLevel), version, log
 	scfg.ConfigTransformer = cfg.ConfigTransformer
+	scfg.ClientOverridePolicy = cfg.ClientOverridePolicy
 	srv := rest.New(scfg)
 	srv.SetReady()
 	srvCtx, stopSrv := context.WithCancel(ctx)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/goconnect/goconnect/schemaregistry"
 )
 
@@ -21,7 +23,14 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 	brokers := fs.String("bootstrap-server", "127.0.0.1:9092", "Kafka brokers holding the schemas topic")
 	listen := fs.String("listen", "127.0.0.1:8081", "address to serve the registry API on")
 	topic := fs.String("topic", schemaregistry.Topic, "compacted topic holding the schemas")
+	commandConfigFile := fs.String("command-config", "", "properties file with the Kafka client's security settings (security.protocol, sasl.*, ssl.*; Confluent's kafkastore. prefix accepted)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sctx, failed := context.WithCancelCause(ctx)
+	defer failed(nil)
+	sec, err := commandConfig(*commandConfigFile, failed)
+	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -29,9 +38,9 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("schema registry: %w", err)
 	}
-	srv, err := startRegistry(ctx, strings.Split(*brokers, ","), *topic, ln)
+	srv, err := startRegistry(sctx, strings.Split(*brokers, ","), *topic, ln, sec...)
 	if err != nil {
-		return err
+		return authCause(sctx, err)
 	}
 	log.Info("schema registry started", "listen", ln.Addr().String(), "topic", *topic)
 	<-ctx.Done()
@@ -41,11 +50,11 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 // startRegistry replays the schemas topic and serves the registry on ln.
-func startRegistry(ctx context.Context, brokers []string, topic string, ln net.Listener) (*http.Server, error) {
+func startRegistry(ctx context.Context, brokers []string, topic string, ln net.Listener, opts ...kgo.Opt) (*http.Server, error) {
 	reg := schemaregistry.New(nil)
 	octx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	j, err := schemaregistry.OpenKafka(octx, brokers, topic, reg)
+	j, err := schemaregistry.OpenKafka(octx, brokers, topic, reg, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -122,6 +122,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	scfg := rs.Config(h)
 	scfg.Loggers, scfg.Commit, scfg.Log = rest.NewLoggers(rootLevel), version, log
 	scfg.ConfigTransformer = cfg.ConfigTransformer
+	scfg.ClientOverridePolicy = cfg.ClientOverridePolicy
 	srv := rest.New(scfg)
 	srvCtx, stopSrv := context.WithCancel(ctx)
 	defer stopSrv()

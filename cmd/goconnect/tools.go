@@ -46,14 +46,21 @@ func runConsume(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.SetOutput(stderr)
 	brokers := fs.String("bootstrap-server", "127.0.0.1:9092", "Kafka brokers")
 	max := fs.Int("max-records", 0, "stop after this many records (0: run until interrupted)")
+	commandConfigFile := fs.String("command-config", "", "properties file with the client's security settings (security.protocol, sasl.*, ssl.*), as kafka-console-consumer's --command-config")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("consume needs one topic")
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...), kgo.ConsumeTopics(fs.Arg(0)),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	ctx, failed := context.WithCancelCause(ctx)
+	defer failed(nil)
+	sec, err := commandConfig(*commandConfigFile, failed)
+	if err != nil {
+		return err
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(strings.Split(*brokers, ",")...), kgo.ConsumeTopics(fs.Arg(0)),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, sec...)...)
 	if err != nil {
 		return fmt.Errorf("creating consumer: %w", err)
 	}
@@ -77,5 +84,5 @@ func runConsume(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 		}
 	}
-	return nil
+	return authCause(ctx, nil)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/internal/kafkaclient"
 )
 
 // Config keys, Debezium's names; 1.x aliases are resolved in parse.
@@ -174,14 +175,36 @@ type settings struct {
 	heartbeatTopic       string
 	historyTopic         string   // empty: no schema history
 	historyServers       []string // bootstrap servers of the history topic
-	txMetadata           bool
-	txTopic              string
-	tls                  *dbTLS // database.ssl.*
+	// historyProducer and historyConsumer are the history clients' own
+	// Kafka settings (security included): schema.history.internal.producer.*
+	// and .consumer.*, or Debezium 1.x's database.history.producer.* and
+	// .consumer.*. They do not inherit the worker's settings.
+	historyProducer, historyConsumer map[string]string
+	txMetadata                       bool
+	txTopic                          string
+	tls                              *dbTLS // database.ssl.*
 }
 
 var prefixRe = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
 // parse checks the keys and resolves 1.x aliases.
+// historyClientProps returns the schema history client's settings under
+// schema.history.internal.<client> (or the 1.x database.history.<client>),
+// refusing security settings the client could not use, naming the key.
+func historyClientProps(props map[string]string, client string) (map[string]string, error) {
+	const v2, v1 = "schema.history.internal.", "database.history."
+	out := kafkaclient.Strip(props, v1+client)
+	named := v1 + client
+	for k, v := range kafkaclient.Strip(props, v2+client) {
+		out[k] = v
+		named = v2 + client
+	}
+	if _, err := kafkaclient.Options(out, nil); err != nil {
+		return nil, &config.Error{Key: named + strings.SplitN(err.Error(), ":", 2)[0], Message: named + err.Error()}
+	}
+	return out, nil
+}
+
 func parse(props map[string]string) (*settings, error) {
 	v, err := configDef().Parse(props)
 	if err != nil {
@@ -230,6 +253,12 @@ func parse(props map[string]string) (*settings, error) {
 	}
 	if s.historyTopic != "" && len(s.historyServers) == 0 {
 		return nil, &config.Error{Key: keyHistoryServers, Value: "", Message: "The 'schema.history.internal.kafka.bootstrap.servers' value is invalid: A value is required"}
+	}
+	if s.historyProducer, err = historyClientProps(props, "producer."); err != nil {
+		return nil, err
+	}
+	if s.historyConsumer, err = historyClientProps(props, "consumer."); err != nil {
+		return nil, err
 	}
 	if s.tls, err = parseTLS(v, s.host); err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/kafkaclient"
 	"github.com/goconnect/goconnect/internal/topicadmin"
 )
 
@@ -285,6 +286,13 @@ type history struct {
 	topic   string
 	servers []string
 	prod    *kgo.Client
+	// consumerOpts are the reading client's settings.
+	consumerOpts []kgo.Opt
+	// dead ends with the first authentication failure of either client,
+	// which no retry fixes: writes and reads stop with it instead of
+	// hanging.
+	dead context.Context
+	kill context.CancelCauseFunc
 	// records are those read on start plus those written since; replay
 	// finds the ones at a DDL's position here.
 	records []*historyRecord
@@ -292,12 +300,21 @@ type history struct {
 
 func openHistory(ctx context.Context, st *settings) (*history, error) {
 	h := &history{topic: st.historyTopic, servers: st.historyServers}
-	var err error
-	h.prod, err = kgo.NewClient(kgo.SeedBrokers(h.servers...), kgo.DefaultProduceTopic(h.topic),
-		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
+	h.dead, h.kill = context.WithCancelCause(context.Background())
+	popts, err := kafkaclient.Options(st.historyProducer, func(err error) { h.kill(fmt.Errorf("schema history producer: %w", err)) })
+	if err != nil {
+		return nil, fmt.Errorf("schema history producer: %w", err)
+	}
+	if h.consumerOpts, err = kafkaclient.Options(st.historyConsumer, func(err error) { h.kill(fmt.Errorf("schema history consumer: %w", err)) }); err != nil {
+		return nil, fmt.Errorf("schema history consumer: %w", err)
+	}
+	h.prod, err = kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(h.servers...), kgo.DefaultProduceTopic(h.topic),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0)}, popts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("schema history: %w", err)
 	}
+	ctx, stop := h.bound(ctx)
+	defer stop()
 	// Debezium's KafkaSchemaHistory: created only when missing, with one
 	// partition so the order is total, the broker's default replication,
 	// and kept forever since recovery replays it from the start.
@@ -306,13 +323,28 @@ func openHistory(ctx context.Context, st *settings) (*history, error) {
 	defer cancel()
 	if _, err := topicadmin.Ensure(cctx, h.prod, h.topic, 1, -1, cfg); err != nil {
 		h.prod.Close()
-		return nil, fmt.Errorf("schema history topic %s: Creation of database schema history topic failed, please create the topic manually: %w", h.topic, err)
+		return nil, h.cause(fmt.Errorf("schema history topic %s: Creation of database schema history topic failed, please create the topic manually: %w", h.topic, err))
 	}
 	if err := h.read(cctx); err != nil {
 		h.prod.Close()
-		return nil, err
+		return nil, h.cause(err)
 	}
 	return h, nil
+}
+
+// bound returns ctx ended also by an authentication failure.
+func (h *history) bound(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(h.dead, func() { cancel(context.Cause(h.dead)) })
+	return ctx, func() { stop(); cancel(nil) }
+}
+
+// cause replaces err by the authentication failure that caused it, if any.
+func (h *history) cause(err error) error {
+	if c := context.Cause(h.dead); errors.Is(c, kafkaclient.ErrAuthentication) && err != nil {
+		return c
+	}
+	return err
 }
 
 // read loads every record of the topic.
@@ -340,8 +372,8 @@ func (h *history) read(ctx context.Context) error {
 	if end.Offset == 0 {
 		return nil
 	}
-	cons, err := kgo.NewClient(kgo.SeedBrokers(h.servers...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{h.topic: {0: kgo.NewOffset().AtStart()}}))
+	cons, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(h.servers...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{h.topic: {0: kgo.NewOffset().AtStart()}})}, h.consumerOpts...)...)
 	if err != nil {
 		return fmt.Errorf("schema history: %w", err)
 	}
@@ -376,8 +408,10 @@ func (h *history) store(ctx context.Context, rec *historyRecord) error {
 	if err != nil {
 		return err
 	}
+	ctx, stop := h.bound(ctx)
+	defer stop()
 	if err := h.prod.ProduceSync(ctx, &kgo.Record{Value: b, Partition: 0}).FirstErr(); err != nil {
-		return fmt.Errorf("schema history: writing to %s: %w", h.topic, err)
+		return h.cause(fmt.Errorf("schema history: writing to %s: %w", h.topic, err))
 	}
 	h.records = append(h.records, rec)
 	return nil
@@ -398,6 +432,9 @@ func (h *history) at(file string, pos int64) *historyRecord {
 func (h *history) close() {
 	if h != nil && h.prod != nil {
 		h.prod.Close()
+	}
+	if h != nil && h.kill != nil {
+		h.kill(nil)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl"
 )
 
@@ -37,8 +39,10 @@ type fatalHook struct {
 	fn   func(error)
 	sasl *saslWatch // nil without SASL
 
-	mu       sync.Mutex
-	droppedN int // consecutive connections closed during SASL
+	mu         sync.Mutex
+	droppedN   int  // consecutive connections closed during SASL
+	firstReadN int  // consecutive connections closed at their first request
+	armed      bool // a connection was set up since the last hang-up counted
 }
 
 // closedDuringSASL is how many connections in a row the broker must close
@@ -46,16 +50,24 @@ type fatalHook struct {
 // credentials (some brokers, and kfake, answer a wrong password so).
 const closedDuringSASL = 2
 
+// firstReadEOFs is how many connections in a row the broker must close at
+// the first request before the security settings count as mismatched.
+const firstReadEOFs = 3
+
 func (h *fatalHook) OnBrokerConnect(meta kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
 	var fatal error
 	switch {
 	case err == nil:
 		h.mu.Lock()
 		h.droppedN = 0
+		h.armed = true
 		h.mu.Unlock()
 		return
 	case IsFatal(err):
 		fatal = err
+	case errors.As(err, new(*kgo.ErrFirstReadEOF)):
+		h.firstReadEOF(meta, err, true)
+		return
 	case h.sasl != nil && h.sasl.unfinished.Swap(0) > 0:
 		h.mu.Lock()
 		h.droppedN++
@@ -70,6 +82,50 @@ func (h *fatalHook) OnBrokerConnect(meta kgo.BrokerMetadata, _ time.Duration, _ 
 	}
 	h.once.Do(func() {
 		h.fn(fmt.Errorf("%w: connecting to Kafka broker %s:%d: %w", ErrAuthentication, meta.Host, meta.Port, fatal))
+	})
+}
+
+// OnBrokerE2E sees the broker hang up on the first request after a
+// connection was set up, when it expects TLS or SASL that the client does
+// not speak. Only one such hang-up counts per connection set up, so a
+// broker restart cutting many requests at once does not count. The Java
+// task fails the same way once max.block.ms runs out.
+func (h *fatalHook) OnBrokerE2E(meta kgo.BrokerMetadata, key int16, e2e kgo.BrokerE2E) {
+	switch kmsg.Key(key) {
+	case kmsg.ApiVersions, kmsg.SASLHandshake, kmsg.SASLAuthenticate:
+		// Connection setup answers even when the broker then hangs up.
+		return
+	}
+	err := e2e.Err()
+	if err == nil {
+		h.mu.Lock()
+		h.firstReadN = 0
+		h.mu.Unlock()
+		return
+	}
+	if errors.Is(err, io.EOF) || errors.As(err, new(*kgo.ErrFirstReadEOF)) {
+		h.firstReadEOF(meta, err, false)
+	}
+}
+
+func (h *fatalHook) firstReadEOF(meta kgo.BrokerMetadata, err error, atConnect bool) {
+	h.mu.Lock()
+	if !atConnect && !h.armed {
+		h.mu.Unlock()
+		return
+	}
+	h.armed = false
+	h.firstReadN++
+	n := h.firstReadN
+	h.mu.Unlock()
+	if n < firstReadEOFs {
+		return
+	}
+	if errors.Is(err, io.EOF) && !errors.As(err, new(*kgo.ErrFirstReadEOF)) {
+		err = fmt.Errorf("the broker closed the connection at the first request after connecting, which happens when it requires TLS or SASL that %s does not configure: %w", SecurityProtocol, err)
+	}
+	h.once.Do(func() {
+		h.fn(fmt.Errorf("%w: connecting to Kafka broker %s:%d: %d connections in a row: %w", ErrAuthentication, meta.Host, meta.Port, n, err))
 	})
 }
 

@@ -149,7 +149,7 @@ func (h *Herder) Create(ctx context.Context, name string, props map[string]strin
 	if err != nil {
 		return err
 	}
-	if _, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, props); err != nil {
+	if _, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, h.cfg.ClientOverridePolicy, props); err != nil {
 		return err
 	}
 	if _, ok := h.snapshot(ctx).Connectors[name]; ok {
@@ -170,7 +170,7 @@ func (h *Herder) PutConfig(ctx context.Context, name string, props map[string]st
 	if err != nil {
 		return false, err
 	}
-	if _, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, props); err != nil {
+	if _, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, h.cfg.ClientOverridePolicy, props); err != nil {
 		return false, err
 	}
 	_, exists := h.snapshot(ctx).Connectors[name]

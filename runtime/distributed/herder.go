@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/internal/kafkaclient"
 	"github.com/goconnect/goconnect/runtime/group"
 	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/kafkastate"
@@ -93,9 +94,27 @@ type Config struct {
 
 // Start creates the internal topics when missing, reads them, joins the
 // group and starts running what the leader assigns.
-func Start(ctx context.Context, c Config) (*Herder, error) {
+//
+// Every Kafka client of the herder (internal topics, group membership)
+// uses the worker-level security settings; a broker rejecting them fails
+// the start with the broker's reason instead of retrying forever.
+func Start(ctx context.Context, c Config) (_ *Herder, err error) {
 	d := c.Worker
-	cl, err := kgo.NewClient(kgo.SeedBrokers(d.BootstrapServers...))
+	ctx, failStart := context.WithCancelCause(ctx)
+	defer failStart(nil)
+	defer func() {
+		if cause := context.Cause(ctx); err != nil && errors.Is(cause, kafkaclient.ErrAuthentication) {
+			err = cause
+		}
+	}()
+	kopts, err := d.KafkaOptions(func(err error) {
+		c.Log.Error("the worker's Kafka client cannot connect", "error", err)
+		failStart(err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(d.BootstrapServers...)}, kopts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("creating Kafka client: %w", err)
 	}
@@ -124,13 +143,13 @@ func Start(ctx context.Context, c Config) (*Herder, error) {
 			return nil, err
 		}
 	}
-	if h.offsets, err = kafkastate.OpenOffsetStore(d.BootstrapServers, d.OffsetTopic); err != nil {
+	if h.offsets, err = kafkastate.OpenOffsetStore(d.BootstrapServers, d.OffsetTopic, kopts...); err != nil {
 		return nil, err
 	}
-	if h.statuses, err = kafkastate.OpenStatusStore(d.BootstrapServers, d.StatusTopic, c.Log); err != nil {
+	if h.statuses, err = kafkastate.OpenStatusStore(d.BootstrapServers, d.StatusTopic, c.Log, kopts...); err != nil {
 		return nil, err
 	}
-	if h.configs, err = kafkastate.OpenConfigStore(d.BootstrapServers, d.ConfigTopic, h.configChanged); err != nil {
+	if h.configs, err = kafkastate.OpenConfigStore(d.BootstrapServers, d.ConfigTopic, h.configChanged, kopts...); err != nil {
 		return nil, err
 	}
 	for _, r := range []interface{ ReadToEnd(context.Context) error }{h.configs, h.offsets, h.statuses} {
@@ -510,7 +529,7 @@ func (h *Herder) startMissingLocked(ctx context.Context) error {
 			if runningConns[u.Connector] {
 				continue
 			}
-			parsed, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, props)
+			parsed, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, h.cfg.ClientOverridePolicy, props)
 			if err != nil {
 				h.local.SetConnector(u.Connector, status.Status{State: status.Failed, WorkerID: h.cfg.WorkerID, Trace: status.Trace(err, nil)})
 				continue
@@ -526,7 +545,7 @@ func (h *Herder) startMissingLocked(ctx context.Context) error {
 		if _, ok := running[id]; ok || target == status.TargetStopped || u.Task >= len(tasks) {
 			continue
 		}
-		parsed, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, props)
+		parsed, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, h.cfg.ClientOverridePolicy, props)
 		if err != nil {
 			h.local.SetTask(id, status.Status{State: status.Failed, WorkerID: h.cfg.WorkerID, Trace: status.Trace(err, nil)})
 			continue

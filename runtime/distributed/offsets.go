@@ -15,7 +15,7 @@ func (h *Herder) parsed(ctx context.Context, name string) (*connectorconfig.Pars
 	if !ok {
 		return nil, false, notFound(name)
 	}
-	p, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, props)
+	p, err := herder.ParseConnector(h.reg, h.cfg.ConfigTransformer, h.cfg.ClientOverridePolicy, props)
 	if err != nil {
 		return nil, false, err
 	}

@@ -46,8 +46,10 @@ type ConnectorOffset struct {
 // every error. The checks and the plugins see the config with its
 // placeholders resolved by tr (as Connect validates the transformed
 // config); the result keeps props as Raw. A provider that cannot read
-// its source is a 500, as Connect's ConfigException there.
-func ParseConnector(reg *plugins.Registry, tr *configprovider.Transformer, props map[string]string) (*connectorconfig.Parsed, error) {
+// its source is a 500, as Connect's ConfigException there. Client overrides
+// the worker's connector.client.config.override.policy refuses are invalid
+// keys too.
+func ParseConnector(reg *plugins.Registry, tr *configprovider.Transformer, policy connectorconfig.OverridePolicy, props map[string]string) (*connectorconfig.Parsed, error) {
 	class := strings.TrimSpace(props[connectorconfig.ConnectorClass])
 	if class == "" {
 		return nil, &Error{Kind: ErrBadRequest, Msg: "Connector config " + JavaMapString(mask.Props(props)) + " contains no connector type",
@@ -62,6 +64,9 @@ func ParseConnector(reg *plugins.Registry, tr *configprovider.Transformer, props
 	var re *connectorconfig.ResolveError
 	if errors.As(err, &re) {
 		return nil, &Error{Kind: ErrServer, Msg: err.Error(), Cause: err}
+	}
+	if perr := policy.Check(props); perr != nil {
+		err = errors.Join(err, perr)
 	}
 	if err != nil {
 		return nil, InvalidConfig(err)

@@ -86,7 +86,7 @@ func newEnvLog(t *testing.T, extra map[string]string, log *slog.Logger, more ...
 	board := status.NewBoard()
 	w := worker.New(cfg, reg, offs, board, log)
 	h := standalone.New(w, reg, board, log)
-	srv := rest.New(rest.Config{Herder: h, Commit: "test", Log: log, ConfigTransformer: cfg.ConfigTransformer})
+	srv := rest.New(rest.Config{Herder: h, Commit: "test", Log: log, ConfigTransformer: cfg.ConfigTransformer, ClientOverridePolicy: cfg.ClientOverridePolicy})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		hs.Close()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/goconnect/goconnect/runtime/configprovider"
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
 )
 
 // Config is what the server needs.
@@ -44,6 +45,10 @@ type Config struct {
 	// ForwardClient carries requests forwarded to other workers; nil is a
 	// plain HTTP client. It needs TLS settings when workers use https.
 	ForwardClient *http.Client
+	// ClientOverridePolicy is the worker's
+	// connector.client.config.override.policy; validation reports the
+	// client overrides it refuses. The zero value is Connect's default, All.
+	ClientOverridePolicy connectorconfig.OverridePolicy
 }
 
 // AdminPlacement tells where the /admin endpoints are served.

@@ -88,7 +88,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newHTTPError(http.StatusInternalServerError, "%s", err.Error()))
 		return
 	}
-	writeJSON(w, http.StatusOK, validateConfig(reg, d, class, resolved, props, nulls))
+	writeJSON(w, http.StatusOK, validateConfig(reg, d, class, resolved, props, nulls, s.cfg.ClientOverridePolicy))
 }
 
 // validateConfig checks props against the framework keys (enriched with
@@ -96,7 +96,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 // own keys, and reports every key with its value and errors. props have
 // their placeholders resolved; the values reported are those of raw, so
 // a resolved secret never appears in the answer.
-func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, props, raw map[string]string, nulls []string) configInfos {
+func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, props, raw map[string]string, nulls []string, policy connectorconfig.OverridePolicy) configInfos {
 	def := enrichedDef(reg, d, props)
 	errs := map[string][]string{}
 	addErr := func(key, msg string) {
@@ -127,6 +127,12 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 		var ce *config.Error
 		if errors.As(e, &ce) && len(errs[ce.Key]) == 0 {
 			addErr(ce.Key, herder.ConfigErrorMessage(e))
+		}
+	}
+	for _, e := range herder.ConfigErrors(policy.Check(props)) {
+		var ce *config.Error
+		if errors.As(e, &ce) {
+			addErr(ce.Key, ce.Message)
 		}
 	}
 	if d.Type == connect.TypeSink {

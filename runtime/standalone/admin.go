@@ -13,6 +13,8 @@ import (
 // and for sink connector offsets (consumer group connect-<name>).
 type admin struct {
 	brokers func() []string
+	// opts are the worker-level client settings (security).
+	opts func() ([]kgo.Opt, error)
 
 	mu        sync.Mutex
 	cl        *kgo.Client
@@ -30,7 +32,11 @@ func (a *admin) get() (*kadm.Client, error) {
 	if a.closed {
 		return nil, fmt.Errorf("the worker is shutting down")
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(a.brokers()...))
+	opts, err := a.opts()
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(a.brokers()...)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("creating Kafka admin client: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/plugins"
@@ -52,6 +54,7 @@ func New(w *worker.Worker, reg *plugins.Registry, board *status.Board, log *slog
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Herder{w: w, reg: reg, board: board, log: log, ctx: ctx, cancel: cancel, conns: map[string]*connState{}}
 	h.admin.brokers = func() []string { return w.Config().BootstrapServers }
+	h.admin.opts = func() ([]kgo.Opt, error) { return w.Config().KafkaOptions(nil) }
 	return h
 }
 
@@ -62,7 +65,7 @@ func (h *Herder) Registry() *plugins.Registry { return h.reg }
 func (h *Herder) WorkerID() string { return h.w.Config().WorkerID }
 
 func (h *Herder) parse(props map[string]string) (*connectorconfig.Parsed, error) {
-	return herder.ParseConnector(h.reg, h.w.Config().ConfigTransformer, props)
+	return herder.ParseConnector(h.reg, h.w.Config().ConfigTransformer, h.w.Config().ClientOverridePolicy, props)
 }
 
 // Create validates and starts a connector. initialState is RUNNING (or

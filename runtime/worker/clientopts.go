@@ -9,18 +9,22 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/internal/kafkaclient"
+	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
 
 // producerOpts translates the Java producer settings users put under
 // producer.* (worker) and producer.override.* (connector) into franz-go
-// options. Settings with no franz-go meaning are ignored, as Connect
-// ignores unknown client keys.
-func producerOpts(worker, conn map[string]string) ([]kgo.Opt, error) {
-	props := config.WithPrefix(worker, "producer.")
-	for k, v := range config.WithPrefix(conn, "producer.override.") {
-		props[k] = v
+// options, security included (workerconfig.ProducerProps: a task producer
+// does not inherit the worker-level security settings). Settings with no
+// franz-go meaning are ignored, as Connect ignores unknown client keys.
+// onFatal is called when the broker rejects the producer's credentials.
+func producerOpts(worker, conn map[string]string, onFatal func(error)) ([]kgo.Opt, error) {
+	props := workerconfig.ProducerProps(worker, conn)
+	opts, err := kafkaclient.Options(props, onFatal)
+	if err != nil {
+		return nil, fmt.Errorf("producer.%w", err)
 	}
-	var opts []kgo.Opt
 	for _, k := range config.SortedKeys(props) {
 		v := strings.TrimSpace(props[k])
 		switch k {
@@ -60,6 +64,36 @@ func producerOpts(worker, conn map[string]string) ([]kgo.Opt, error) {
 		}
 	}
 	return opts, nil
+}
+
+// consumerSecurity and adminSecurity are the security options of a task's
+// consumer (consumer.* then consumer.override.*) and admin clients
+// (worker-level, admin.*, then admin.override.*), as Connect scopes them.
+func consumerSecurity(worker, conn map[string]string, onFatal func(error)) ([]kgo.Opt, error) {
+	opts, err := kafkaclient.Options(workerconfig.ConsumerProps(worker, conn), onFatal)
+	if err != nil {
+		return nil, fmt.Errorf("consumer.%w", err)
+	}
+	return opts, nil
+}
+
+func adminSecurity(worker, conn map[string]string, onFatal func(error)) ([]kgo.Opt, error) {
+	opts, err := kafkaclient.Options(workerconfig.AdminProps(worker, conn), onFatal)
+	if err != nil {
+		return nil, fmt.Errorf("admin client: %w", err)
+	}
+	return opts, nil
+}
+
+// checkOverrides refuses a task whose connector overrides client settings
+// the worker's policy does not allow; the herder refuses such configs
+// already, this catches configs stored before the policy changed, with
+// Connect's message.
+func (w *Worker) checkOverrides(conn map[string]string) error {
+	if err := w.cfg.ClientOverridePolicy.Check(conn); err != nil {
+		return fmt.Errorf("Client Config Overrides not allowed: %w", err)
+	}
+	return nil
 }
 
 func codec(name string) (kgo.CompressionCodec, error) {

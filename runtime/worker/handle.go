@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/goconnect/goconnect/runtime/status"
 )
@@ -29,6 +30,8 @@ type handle struct {
 	sendCtx context.Context
 	abort   context.CancelFunc
 	done    chan struct{}
+	// fatal is set by failFast: the task ends FAILED with it.
+	fatal atomic.Pointer[error]
 }
 
 func newHandle(id status.TaskID, board *status.Board, workerID string, log *slog.Logger) *handle {
@@ -95,8 +98,27 @@ func (h *handle) guard(fn func() error) {
 			h.fail(fmt.Errorf("task panicked: %v", r), status.Stack())
 		}
 	}()
-	if err := fn(); err != nil {
+	err := fn()
+	if fatal := h.fatal.Load(); fatal != nil {
+		err = *fatal
+	}
+	if err != nil {
 		h.fail(err, nil)
+	}
+}
+
+// failFast stops the task from any goroutine and has it end FAILED with
+// err: one of its Kafka clients cannot authenticate, which no retry fixes
+// (the Java task fails on the client's authentication exception). Records
+// in flight are abandoned, their offsets not committed.
+func (h *handle) failFast(err error) {
+	if !h.fatal.CompareAndSwap(nil, &err) {
+		return
+	}
+	h.log.Error("stopping task: Kafka client cannot connect", "error", err)
+	h.abort()
+	if h.cancel != nil {
+		h.cancel()
 	}
 }
 

@@ -178,10 +178,14 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 	if err != nil {
 		return nil, err
 	}
+	if err := w.checkOverrides(p.Props); err != nil {
+		ch.close()
+		return nil, err
+	}
 	base := []kgo.Opt{kgo.SeedBrokers(w.cfg.BootstrapServers...)}
 	switch c := rc.inst.(type) {
 	case connect.SourceConnector:
-		popts, err := producerOpts(w.cfg.Props, p.Props)
+		popts, err := producerOpts(w.cfg.Props, p.Props, clientFailed(h, "producer"))
 		if err != nil {
 			ch.close()
 			return nil, err
@@ -206,14 +210,14 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			ch.close()
 			return nil, fmt.Errorf("creating producer: %w", err)
 		}
-		creator, adm, err := w.topicCreator(p, h.id.Task, base, log)
+		creator, adm, err := w.topicCreator(p, h, base, log)
 		if err != nil {
 			cl.Close()
 			ch.close()
 			return nil, err
 		}
 		tm := w.metrics.Task(p.Name, h.id.Task, true)
-		ops, err := w.newOperator(p, h.id.Task, false, tm.Errors(), log)
+		ops, err := w.newOperator(p, h, false, tm.Errors(), log)
 		if err != nil {
 			closeClient(adm)
 			cl.Close()
@@ -238,7 +242,7 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 		return r.run, nil
 	case connect.SinkConnector:
 		tm := w.metrics.Task(p.Name, h.id.Task, false)
-		ops, err := w.newOperator(p, h.id.Task, true, tm.Errors(), log)
+		ops, err := w.newOperator(p, h, true, tm.Errors(), log)
 		if err != nil {
 			ch.close()
 			tm.Close()
@@ -250,8 +254,16 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			consumed: map[connect.TopicPartition]int64{}, assigned: map[connect.TopicPartition]bool{},
 			pausedByTask: map[connect.TopicPartition]bool{}, ops: ops, tm: tm}
 		r.errant = &errantReporter{r: r}
+		copts, err := consumerSecurity(w.cfg.Props, p.Props, clientFailed(h, "consumer"))
+		if err != nil {
+			ch.close()
+			ops.DLQ().Close()
+			tm.Close()
+			return nil, err
+		}
 		opts := append(base, kgo.ClientID("connector-consumer-"+p.Name+"-"+strconv.Itoa(h.id.Task)))
 		opts = append(opts, r.consumerOpts(p.Name, p.Values.List(connectorconfig.Topics), p.Values.String(connectorconfig.TopicsRegex))...)
+		opts = append(opts, copts...)
 		cl, err := kgo.NewClient(opts...)
 		if err != nil {
 			ch.close()
@@ -270,7 +282,7 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 // worker allows it and the connector configures it, with the task's own
 // admin client built from the same base options as its other clients.
 // Both are nil otherwise.
-func (w *Worker) topicCreator(p *connectorconfig.Parsed, task int, base []kgo.Opt, log *slog.Logger) (*topiccreation.Creator, *kgo.Client, error) {
+func (w *Worker) topicCreator(p *connectorconfig.Parsed, h *handle, base []kgo.Opt, log *slog.Logger) (*topiccreation.Creator, *kgo.Client, error) {
 	if !w.cfg.TopicCreation || !topiccreation.Used(p.Props) {
 		return nil, nil, nil
 	}
@@ -278,12 +290,23 @@ func (w *Worker) topicCreator(p *connectorconfig.Parsed, task int, base []kgo.Op
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := append(slices.Clip(base), kgo.ClientID("connector-adminclient-"+p.Name+"-"+strconv.Itoa(task)))
+	sec, err := adminSecurity(w.cfg.Props, p.Props, clientFailed(h, "admin client"))
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := append(slices.Clip(base), kgo.ClientID("connector-adminclient-"+p.Name+"-"+strconv.Itoa(h.id.Task)))
+	opts = append(opts, sec...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating admin client: %w", err)
 	}
 	return topiccreation.NewCreator(groups, cl, log), cl, nil
+}
+
+// clientFailed returns the onFatal callback of a task's client: the task
+// ends FAILED with the error, the client named.
+func clientFailed(h *handle, client string) func(error) {
+	return func(err error) { h.failFast(fmt.Errorf("task %s: %w", client, err)) }
 }
 
 func closeClient(cl *kgo.Client) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/runtime/configprovider"
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
 )
 
 // Keys of the worker config that goconnect reads.
@@ -27,6 +28,7 @@ const (
 	RestAdvertisedPort            = "rest.advertised.port"
 	TopicCreationEnable           = "topic.creation.enable"
 	PluginPath                    = "plugin.path"
+	ClientOverridePolicy          = "connector.client.config.override.policy"
 	DefaultHeaderConverterClass   = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
 	defaultListener               = "http://:8083"
 	defaultOffsetFlushIntervalMs  = "60000"
@@ -66,6 +68,8 @@ func Def() *config.Def {
 		Doc: "Allow source connectors to create topics (KIP-158)."})
 	d.Define(config.Key{Name: PluginPath, Type: config.TypeList, Default: "", Importance: config.Low,
 		Doc: "Plugin locations. Plugins are built in; an entry naming connect-file (connect-file-<version>.jar, a connect-file folder or filestream-connectors) enables the file connectors, which are off otherwise."})
+	d.Define(config.Key{Name: ClientOverridePolicy, Type: config.TypeString, Default: "All", Importance: config.Medium,
+		Doc: "Which Kafka client settings connectors may override with producer.override.*, consumer.override.* and admin.override.*: All (the default since Connect 3.0), None or Principal (security.protocol, sasl.mechanism, sasl.jaas.config)."})
 	return d
 }
 
@@ -104,6 +108,8 @@ type Worker struct {
 	// TopicCreation is topic.creation.enable: source connectors may create
 	// their topics with their topic.creation.* settings (KIP-158).
 	TopicCreation bool
+	// ClientOverridePolicy is connector.client.config.override.policy.
+	ClientOverridePolicy connectorconfig.OverridePolicy
 }
 
 // AdoptListenPort puts the port the REST listener really got (listeners
@@ -156,6 +162,12 @@ func parseValues(props map[string]string, def *config.Def) (*Worker, *config.Val
 		BootstrapExplicit:   v.IsSet(BootstrapServers),
 		PluginPath:          v.List(PluginPath),
 		TopicCreation:       v.Bool(TopicCreationEnable),
+	}
+	if w.ClientOverridePolicy, err = connectorconfig.ParseOverridePolicy(v.String(ClientOverridePolicy)); err != nil {
+		return nil, nil, fmt.Errorf("invalid worker config: %w", &config.Error{Key: ClientOverridePolicy, Value: v.String(ClientOverridePolicy), Message: err.Error()})
+	}
+	if err := checkKafkaClients(props); err != nil {
+		return nil, nil, fmt.Errorf("invalid worker config: %w", err)
 	}
 	if err := parseRestServer(w, props, v); err != nil {
 		return nil, nil, fmt.Errorf("invalid worker config: %w", err)

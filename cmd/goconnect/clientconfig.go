@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/goconnect/goconnect/internal/kafkaclient"
+	"github.com/goconnect/goconnect/internal/properties"
+)
+
+// commandConfig reads a Kafka tool's --command-config file (Java
+// properties: security.protocol, sasl.*, ssl.*, as kafka-console-consumer
+// takes them; keys may carry Confluent's kafkastore. prefix) and returns the
+// client options, with onFatal called when the broker rejects the
+// credentials or certificate. An empty path means no settings.
+func commandConfig(path string, onFatal func(error)) ([]kgo.Opt, error) {
+	if path == "" {
+		return kafkaclient.Options(nil, onFatal)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--command-config: %w", err)
+	}
+	defer f.Close()
+	props, err := properties.Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("--command-config %s: %w", path, err)
+	}
+	for k, v := range props {
+		if rest, ok := strings.CutPrefix(k, "kafkastore."); ok {
+			props[rest] = v
+		}
+	}
+	opts, err := kafkaclient.Options(props, onFatal)
+	if err != nil {
+		return nil, fmt.Errorf("--command-config %s: %w", path, err)
+	}
+	return opts, nil
+}
+
+// authCause returns the authentication failure that ended ctx, if any,
+// else err.
+func authCause(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); errors.Is(cause, kafkaclient.ErrAuthentication) {
+		return cause
+	}
+	return err
+}

@@ -1,0 +1,148 @@
+package worker
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/goconnect/goconnect/internal/kafkaclient"
+	"github.com/goconnect/goconnect/internal/testkit"
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/offsetstore"
+	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/workerconfig"
+)
+
+// secureWorker is a standalone worker next to a broker that only speaks
+// SASL_SSL with SCRAM-SHA-512.
+type secureWorker struct {
+	t      *testing.T
+	b      *testkit.SecureCluster
+	w      *Worker
+	board  *status.Board
+	reader *kadm.Client
+}
+
+func newSecureWorker(t *testing.T, b *testkit.SecureCluster, workerProps map[string]string) *secureWorker {
+	t.Helper()
+	props := map[string]string{
+		"bootstrap.servers":              b.Bootstrap,
+		"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable": "false",
+		"offset.storage.file.filename":   t.TempDir() + "/offsets",
+		"offset.flush.interval.ms":       "200",
+	}
+	maps.Copy(props, workerProps)
+	cfg, err := workerconfig.ParseStandalone(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offs, err := offsetstore.OpenFile(cfg.OffsetFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	board := status.NewBoard()
+	w := New(cfg, plugins.Builtin(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
+	t.Cleanup(func() { _ = w.StopAll(context.Background()) })
+	sec, err := kafkaclient.Options(b.Client, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(strings.Split(b.Bootstrap, ",")...)}, sec...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return &secureWorker{t: t, b: b, w: w, board: board, reader: kadm.NewClient(cl)}
+}
+
+func (e *secureWorker) datagen(name string, extra map[string]string) {
+	e.t.Helper()
+	props := map[string]string{"name": name, "connector.class": "DatagenConnector", "kafka.topic": name,
+		"quickstart": "ratings", "max.interval": "1", "iterations": "20", "tasks.max": "1"}
+	maps.Copy(props, extra)
+	p, err := connectorconfig.Parse(e.w.reg, props)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.w.StartConnector(context.Background(), p, status.TargetStarted)
+}
+
+// records waits until topic holds n records, read over SASL_SSL.
+func (e *secureWorker) records(topic string, n int64) {
+	e.t.Helper()
+	testkit.WaitFor(e.t, topic+" records", 20*time.Second, func() bool {
+		ends, err := e.reader.ListEndOffsets(context.Background(), topic)
+		if err != nil {
+			return false
+		}
+		o, ok := ends.Lookup(topic, 0)
+		return ok && o.Err == nil && o.Offset >= n
+	})
+}
+
+// failed waits for the task to be FAILED and returns its trace.
+func (e *secureWorker) failed(connector string) string {
+	e.t.Helper()
+	var st status.Status
+	testkit.WaitFor(e.t, connector+" task FAILED", 20*time.Second, func() bool {
+		st, _ = e.board.Task(status.TaskID{Connector: connector})
+		return st.State == status.Failed
+	})
+	return st.Trace
+}
+
+func producerSettings(b *testkit.SecureCluster, client map[string]string) map[string]string {
+	return testkit.WithPrefix(map[string]string{}, "producer.", client)
+}
+
+func TestSourceTaskProducesOverSASLSSL(t *testing.T) {
+	b := testkit.SecureBroker(t, "SCRAM-SHA-512", "connect", `s3"cr;et\`)
+	// Worker-level settings for the worker's own clients, producer.* for
+	// the task producer, as a Connect deployment writes both.
+	props := maps.Clone(b.Client)
+	maps.Copy(props, producerSettings(b, b.Client))
+	e := newSecureWorker(t, b, props)
+	e.datagen("ratings", nil)
+	e.records("ratings", 20)
+}
+
+// endless keeps datagen polling (it fails by design after its iterations).
+var endless = map[string]string{"iterations": "1000000", "max.interval": "5"}
+
+func TestWrongPasswordFailsTheTask(t *testing.T) {
+	b := testkit.SecureBroker(t, "SCRAM-SHA-512", "connect", "right")
+	bad := maps.Clone(b.Client)
+	bad["sasl.jaas.config"] = testkit.JAASConfig("SCRAM-SHA-512", "connect", "wrong")
+	e := newSecureWorker(t, b, producerSettings(b, bad))
+	start := time.Now()
+	e.datagen("ratings", endless)
+	trace := e.failed("ratings")
+	if !strings.Contains(trace, "authentication failed") || !strings.Contains(trace, "SCRAM-SHA-512") || !strings.Contains(trace, "task producer") {
+		t.Fatalf("trace does not say why: %s", trace)
+	}
+	t.Logf("FAILED after %v: %s", time.Since(start), strings.SplitN(trace, "\n", 2)[0])
+}
+
+// Connect's rule: the task producer does not inherit the worker-level
+// security settings. With them alone it speaks plain text to the TLS
+// listener and fails; the connector's producer.override.* settings fix it.
+func TestWorkerLevelSecurityDoesNotReachTheTaskProducer(t *testing.T) {
+	b := testkit.SecureBroker(t, "PLAIN", "connect", "pw")
+	e := newSecureWorker(t, b, b.Client)
+	e.datagen("plain", endless)
+	trace := e.failed("plain")
+	if !strings.Contains(trace, "task producer") || !strings.Contains(trace, "TLS") {
+		t.Fatalf("trace: %s", trace)
+	}
+	e.datagen("overridden", testkit.WithPrefix(map[string]string{}, "producer.override.", b.Client))
+	e.records("overridden", 20)
+}
