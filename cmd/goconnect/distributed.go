@@ -33,7 +33,7 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	logLevel := fs.String("log-level", envOr("CONNECT_LOG4J_ROOT_LOGLEVEL", "INFO"), "log level: DEBUG, INFO, WARN, ERROR")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: goconnect distributed [flags] [worker.properties]\n\nWithout a file the worker is configured from CONNECT_* variables, as the cp-kafka-connect image is.")
+		fmt.Fprintln(stderr, "Usage: goconnect distributed [flags] [-Djava.security.auth.login.config=jaas.conf] [worker.properties]\n\nWithout a file the worker is configured from CONNECT_* variables, as the cp-kafka-connect image is.\nThe JAAS file of basic authentication may also come from KAFKA_OPTS, as the image passes it.")
 		fs.PrintDefaults()
 	}
 	sysProps, args := splitSystemProps(args)

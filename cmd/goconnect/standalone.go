@@ -45,7 +45,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	fs.StringVar(&f.logLevel, "log-level", envOr("CONNECT_LOG4J_ROOT_LOGLEVEL", "INFO"), "log level: DEBUG, INFO, WARN, ERROR")
 	fs.BoolVar(&f.logJSON, "log-json", false, "write logs as JSON lines")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: goconnect standalone [flags] worker.properties [connector.json|connector.properties|folder ...]")
+		fmt.Fprintln(stderr, "Usage: goconnect standalone [flags] [-Djava.security.auth.login.config=jaas.conf] worker.properties [connector.json|connector.properties|folder ...]")
 		fs.PrintDefaults()
 	}
 	sysProps, args := splitSystemProps(args)
