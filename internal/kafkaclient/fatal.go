@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,10 @@ func OnFatal(fn func(error)) kgo.Opt {
 
 // ErrAuthentication marks the errors OnFatal reports.
 var ErrAuthentication = errors.New("authentication failed")
+
+// errLogin marks a client-side login that cannot succeed: the token
+// endpoint refused the client credentials, no AWS credentials exist.
+var errLogin = errors.New("login failed")
 
 type fatalHook struct {
 	once sync.Once
@@ -163,7 +168,18 @@ func (s *watchedSession) Challenge(b []byte) (bool, []byte, error) {
 // failure that retrying cannot fix.
 func IsFatal(err error) bool {
 	if errors.Is(err, kerr.SaslAuthenticationFailed) || errors.Is(err, kerr.UnsupportedSaslMechanism) ||
-		errors.Is(err, kerr.IllegalSaslState) {
+		errors.Is(err, kerr.IllegalSaslState) || errors.Is(err, errLogin) {
+		return true
+	}
+	// The peer's TLS alert (bad or missing client certificate, protocol
+	// version) comes back as a "remote error".
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" {
+		return true
+	}
+	// franz-go's diagnosis of a plain-text client talking to a TLS
+	// listener (the broker's alert read as a response size).
+	if strings.Contains(err.Error(), "is this a plaintext connection speaking to a tls endpoint") {
 		return true
 	}
 	var (

@@ -91,7 +91,7 @@ func (c *awsCreds) resolve(ctx context.Context) (aws.Auth, time.Time, error) {
 	}
 	a, exp, err := c.fromIMDS(ctx)
 	if err != nil {
-		return aws.Auth{}, time.Time{}, fmt.Errorf("AWS_MSK_IAM: no AWS credentials found (environment, shared profile, ECS task role, EC2 instance role): %w", err)
+		return aws.Auth{}, time.Time{}, fmt.Errorf("%w: AWS_MSK_IAM: no AWS credentials found (environment, shared profile, ECS task role, EC2 instance role): %w", errLogin, err)
 	}
 	return a, exp, nil
 }

@@ -292,6 +292,11 @@ func (s *tokenSource) fetch(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: reading the token response: %w", OAuthTokenEndpointURL, err)
 	}
+	if resp.StatusCode/100 == 4 {
+		// Rejected client credentials: no retry helps (Kafka's retriever
+		// does not retry them either).
+		return "", fmt.Errorf("%w: %s: token endpoint answered %d: %s", errLogin, OAuthTokenEndpointURL, resp.StatusCode, snippet(body))
+	}
 	if resp.StatusCode/100 != 2 {
 		return "", fmt.Errorf("%s: token endpoint answered %d: %s", OAuthTokenEndpointURL, resp.StatusCode, snippet(body))
 	}
@@ -299,7 +304,7 @@ func (s *tokenSource) fetch(ctx context.Context) (string, error) {
 		AccessToken string `json:"access_token"`
 	}
 	if err := json.Unmarshal(body, &r); err != nil || r.AccessToken == "" {
-		return "", fmt.Errorf("%s: the token response has no access_token: %s", OAuthTokenEndpointURL, snippet(body))
+		return "", fmt.Errorf("%w: %s: the token response has no access_token: %s", errLogin, OAuthTokenEndpointURL, snippet(body))
 	}
 	return r.AccessToken, nil
 }

@@ -136,8 +136,13 @@ func TestOAuthClientCredentialsCachesAndRefreshes(t *testing.T) {
 	}
 	// ...and once it expired, the endpoint's error is the answer.
 	clock = clock.Add(time.Hour)
-	if _, err := src.token(context.Background()); err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), OAuthTokenEndpointURL) {
+	_, err = src.token(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), OAuthTokenEndpointURL) {
 		t.Fatalf("expired token and failing endpoint: %v", err)
+	}
+	// Refused client credentials fail the client at once (OnFatal).
+	if !IsFatal(err) {
+		t.Fatalf("a 401 from the token endpoint is not fatal: %v", err)
 	}
 }
 
