@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -148,6 +149,9 @@ func TestCreateAnswersFromTheWrite(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated || string(b) != want {
 		t.Fatalf("POST = %d %s\nwant 201 %s", resp.StatusCode, b, want)
 	}
+	if resp.ContentLength != int64(len(want)) {
+		t.Fatalf("Content-Length %d: a small answer must stay unchunked", resp.ContentLength)
+	}
 	if loc := resp.Header.Get("Location"); loc != "http://"+hs+"/connectors/raced" {
 		t.Fatalf("Location = %q", loc)
 	}
@@ -163,5 +167,42 @@ func TestCreateAnswersFromTheWrite(t *testing.T) {
 	line, _ := bufio.NewReader(resp.Body).ReadString('\n')
 	if resp.StatusCode != http.StatusCreated || !strings.HasPrefix(line, `{"name":"raced2","config":{`) {
 		t.Fatalf("PUT = %d %s", resp.StatusCode, line)
+	}
+}
+
+// TestStalledReaderIsCutOff: a client that asks for a large answer and
+// stops reading loses its connection once the idle timeout has passed,
+// instead of holding the server's writer.
+func TestStalledReaderIsCutOff(t *testing.T) {
+	e := newEnv(t, nil)
+	pad := strings.Repeat("x", 7<<20)
+	e.expect(http.MethodPost, "/connectors", `{"name":"big","config":{"connector.class":"org.apache.kafka.connect.file.FileStreamSourceConnector","file":"/dev/null","topic":"t","pad":"`+pad+`"}}`, http.StatusCreated, "")
+	const idle = 300 * time.Millisecond
+	addr := serveReal(t, rest.New(rest.Config{Herder: e.herder, IdleTimeout: idle}))
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			// A tiny receive window: the server's writes block once its
+			// send buffer is full.
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		return errors.Join(err, serr)
+	}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, "GET /connectors/big/config HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(6 * idle) // the client reads nothing for a while (the behaviour under test, not a synchronisation)
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	n, err := io.Copy(io.Discard, c)
+	if err != nil {
+		t.Fatalf("reading: %v after %d bytes", err, n)
+	}
+	if n >= int64(len(pad)) {
+		t.Fatalf("the whole %d-byte answer arrived: the server waited for the stalled reader", n)
 	}
 }

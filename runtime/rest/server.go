@@ -191,6 +191,7 @@ func (s *Server) AdminHandler() http.Handler {
 }
 
 func (s *Server) dispatch(mux *http.ServeMux, auth Authenticator, w http.ResponseWriter, r *http.Request) {
+	w = newIdleWriter(w, s.cfg.IdleTimeout)
 	if _, pattern := mux.Handler(r); pattern != "" {
 		// As Connect's filter, which runs once a resource matched: unknown
 		// paths answer 404 without credentials.
