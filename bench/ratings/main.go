@@ -35,16 +35,7 @@ func main() {
 	records := flag.Int("records", 1_000_000, "records per throughput run")
 	rounds := flag.Int("rounds", 3, "throughput rounds (the median is reported)")
 	bin := flag.String("goconnect", "", "goconnect binary (built from ./cmd/goconnect when empty)")
-	secureBrokers := flag.String("secure-brokers", "", "a secured listener (e.g. 127.0.0.1:9093): compare the worker and a bare producer over it with the worker over -brokers")
-	clientConfig := flag.String("client-config", "", "Java client settings for -secure-brokers (security.protocol, sasl.*, ssl.*), as kafka-console-producer's --producer.config")
 	flag.Parse()
-	if *secureBrokers != "" {
-		if err := runSecure(*brokers, *secureBrokers, *clientConfig, *records, *rounds, *bin); err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
-		}
-		return
-	}
 	if err := run(*brokers, *records, *rounds, *bin); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -52,11 +43,19 @@ func main() {
 }
 
 func run(brokers string, n, rounds int, bin string) error {
-	dir, bin, err := prepare(bin)
+	dir, err := os.MkdirTemp("", "goconnect-bench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	if bin == "" {
+		bin = filepath.Join(dir, "goconnect")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/goconnect")
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building goconnect: %w", err)
+		}
+	}
 	fmt.Printf("generating %d ratings records with the datagen task and converters...\n", n)
 	payload, err := generate(n)
 	if err != nil {
@@ -92,24 +91,6 @@ func run(brokers string, n, rounds int, bin string) error {
 	fmt.Printf("process start → first record on the broker: %d ms\n", first.Milliseconds())
 	fmt.Printf("idle RSS with one ratings connector (max.interval=500): %.1f MB\n", float64(rss)/1024)
 	return nil
-}
-
-// prepare makes a scratch folder and builds goconnect unless a binary is given.
-func prepare(bin string) (dir, binary string, err error) {
-	dir, err = os.MkdirTemp("", "goconnect-bench")
-	if err != nil {
-		return "", "", err
-	}
-	if bin == "" {
-		bin = filepath.Join(dir, "goconnect")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/goconnect")
-		build.Stderr = os.Stderr
-		if err := build.Run(); err != nil {
-			os.RemoveAll(dir)
-			return "", "", fmt.Errorf("building goconnect: %w", err)
-		}
-	}
-	return dir, bin, nil
 }
 
 type kv struct {
@@ -196,9 +177,9 @@ func (noOffsets) Offset(context.Context, map[string]any) (map[string]any, error)
 // baseline produces the pre-generated records with a bare franz-go client
 // using the worker's client options, and returns records/s until all are
 // acknowledged.
-func baseline(brokers, topic string, payload []kv, opts ...kgo.Opt) (float64, error) {
+func baseline(brokers, topic string, payload []kv) (float64, error) {
 	cpu0 := selfCPU()
-	rate, err := bareProduce(brokers, topic, len(payload), opts, func(emit func(kv) error) error {
+	rate, err := bareProduce(brokers, topic, len(payload), func(emit func(kv) error) error {
 		for _, p := range payload {
 			if err := emit(p); err != nil {
 				return err
@@ -215,15 +196,15 @@ func baseline(brokers, topic string, payload []kv, opts ...kgo.Opt) (float64, er
 // baselineGenerating generates the records and produces them from one
 // loop with a bare client: the worker's path without the Connect runtime.
 func baselineGenerating(brokers, topic string, n int) (float64, error) {
-	return bareProduce(brokers, topic, n, nil, func(emit func(kv) error) error { return generateEach(n, emit) })
+	return bareProduce(brokers, topic, n, func(emit func(kv) error) error { return generateEach(n, emit) })
 }
 
 // bareProduce sends what feed emits with a bare client and returns n
 // records/s from the first record to the last acknowledgement; the topic
 // is created first, as the worker's run also pays for it.
-func bareProduce(brokers, topic string, n int, extra []kgo.Opt, feed func(emit func(kv) error) error) (float64, error) {
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.AllowAutoTopicCreation(),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), kgo.ProducerBatchCompression(kgo.NoCompression())}, extra...)...)
+func bareProduce(brokers, topic string, n int, feed func(emit func(kv) error) error) (float64, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.AllowAutoTopicCreation(),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	if err != nil {
 		return 0, err
 	}
@@ -257,9 +238,9 @@ func bareProduce(brokers, topic string, n int, extra []kgo.Opt, feed func(emit f
 // workerRun runs a goconnect process generating n ratings and returns
 // records/s from process start until the offsets file shows all n
 // acknowledged.
-func workerRun(bin, brokers, dir, topic string, n int, workerProps ...string) (float64, error) {
+func workerRun(bin, brokers, dir, topic string, n int) (float64, error) {
 	offsets := filepath.Join(dir, topic+".offsets")
-	cfg := writeConfigs(dir, topic, brokers, offsets, fmt.Sprintf(`"max.interval":"0","iterations":"%d","random.seed":"1"`, n), "100", workerProps...)
+	cfg := writeConfigs(dir, topic, brokers, offsets, fmt.Sprintf(`"max.interval":"0","iterations":"%d","random.seed":"1"`, n), "100")
 	cmd := exec.Command(bin, "standalone", "--log-level", "WARN", cfg[0], cfg[1])
 	cmd.Stderr = os.Stderr
 	start := time.Now()
@@ -302,7 +283,7 @@ func storedIteration(path, connector string) int64 {
 	return it
 }
 
-func writeConfigs(dir, name, brokers, offsets, extra, flushMs string, workerProps ...string) [2]string {
+func writeConfigs(dir, name, brokers, offsets, extra, flushMs string) [2]string {
 	w := filepath.Join(dir, name+".properties")
 	c := filepath.Join(dir, name+".json")
 	os.WriteFile(w, []byte(fmt.Sprintf(`bootstrap.servers=%s
@@ -312,8 +293,7 @@ value.converter.schemas.enable=false
 offset.storage.file.filename=%s
 offset.flush.interval.ms=%s
 listeners=http://127.0.0.1:0
-%s
-`, brokers, offsets, flushMs, strings.Join(workerProps, "\n"))), 0o644)
+`, brokers, offsets, flushMs)), 0o644)
 	os.WriteFile(c, []byte(fmt.Sprintf(`{"name":"%s","config":{"connector.class":"DatagenConnector","kafka.topic":"%s","quickstart":"ratings",%s}}`, name, name, extra)), 0o644)
 	return [2]string{w, c}
 }
