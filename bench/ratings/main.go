@@ -4,6 +4,16 @@
 // first record on the broker, and its resident memory while idle.
 //
 //	go run ./bench/ratings -brokers 127.0.0.1:9092 -records 1000000
+//
+// With -security (a Java client properties file, as kafka-topics
+// --command-config takes) and -secure-brokers, it compares instead, in one
+// run: the worker over PLAINTEXT (-brokers), the worker over the secured
+// listener (the file's settings at the worker level and under producer.),
+// and a bare franz-go producer over the same secured listener with the same
+// settings.
+//
+//	go run ./bench/ratings -brokers 127.0.0.1:9092 -secure-brokers 127.0.0.1:9093 \
+//	    -security ~/.cache/goconnect/kafka-security/client-sasl-ssl-scram.properties
 package main
 
 import (
@@ -35,27 +45,45 @@ func main() {
 	records := flag.Int("records", 1_000_000, "records per throughput run")
 	rounds := flag.Int("rounds", 3, "throughput rounds (the median is reported)")
 	bin := flag.String("goconnect", "", "goconnect binary (built from ./cmd/goconnect when empty)")
+	security := flag.String("security", "", "Java client properties (security.protocol, sasl.*, ssl.*) of the secured listener: compare PLAINTEXT, secured and a bare secured producer")
+	secureBrokers := flag.String("secure-brokers", "127.0.0.1:9093", "the secured listener, with -security")
 	flag.Parse()
-	if err := run(*brokers, *records, *rounds, *bin); err != nil {
+	var err error
+	if *security != "" {
+		err = runSecurity(*brokers, *secureBrokers, *security, *records, *rounds, *bin)
+	} else {
+		err = run(*brokers, *records, *rounds, *bin)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(brokers string, n, rounds int, bin string) error {
+// prepare makes the work directory and the goconnect binary.
+func prepare(bin string) (string, string, error) {
 	dir, err := os.MkdirTemp("", "goconnect-bench")
 	if err != nil {
-		return err
+		return "", "", err
 	}
-	defer os.RemoveAll(dir)
 	if bin == "" {
 		bin = filepath.Join(dir, "goconnect")
 		build := exec.Command("go", "build", "-o", bin, "./cmd/goconnect")
 		build.Stderr = os.Stderr
 		if err := build.Run(); err != nil {
-			return fmt.Errorf("building goconnect: %w", err)
+			os.RemoveAll(dir)
+			return "", "", fmt.Errorf("building goconnect: %w", err)
 		}
 	}
+	return dir, bin, nil
+}
+
+func run(brokers string, n, rounds int, bin string) error {
+	dir, bin, err := prepare(bin)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
 	fmt.Printf("generating %d ratings records with the datagen task and converters...\n", n)
 	payload, err := generate(n)
 	if err != nil {
@@ -73,7 +101,7 @@ func run(brokers string, n, rounds int, bin string) error {
 			return err
 		}
 		gen = append(gen, rate)
-		rate, err = workerRun(bin, brokers, dir, fmt.Sprintf("bench-worker-%d-%d", stamp, r), n)
+		rate, err = workerRun(bin, brokers, dir, fmt.Sprintf("bench-worker-%d-%d", stamp, r), n, "")
 		if err != nil {
 			return err
 		}
@@ -179,7 +207,7 @@ func (noOffsets) Offset(context.Context, map[string]any) (map[string]any, error)
 // acknowledged.
 func baseline(brokers, topic string, payload []kv) (float64, error) {
 	cpu0 := selfCPU()
-	rate, err := bareProduce(brokers, topic, len(payload), func(emit func(kv) error) error {
+	rate, err := bareProduce(brokers, topic, len(payload), nil, func(emit func(kv) error) error {
 		for _, p := range payload {
 			if err := emit(p); err != nil {
 				return err
@@ -196,15 +224,15 @@ func baseline(brokers, topic string, payload []kv) (float64, error) {
 // baselineGenerating generates the records and produces them from one
 // loop with a bare client: the worker's path without the Connect runtime.
 func baselineGenerating(brokers, topic string, n int) (float64, error) {
-	return bareProduce(brokers, topic, n, func(emit func(kv) error) error { return generateEach(n, emit) })
+	return bareProduce(brokers, topic, n, nil, func(emit func(kv) error) error { return generateEach(n, emit) })
 }
 
 // bareProduce sends what feed emits with a bare client and returns n
 // records/s from the first record to the last acknowledgement; the topic
 // is created first, as the worker's run also pays for it.
-func bareProduce(brokers, topic string, n int, feed func(emit func(kv) error) error) (float64, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.AllowAutoTopicCreation(),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), kgo.ProducerBatchCompression(kgo.NoCompression()))
+func bareProduce(brokers, topic string, n int, extra []kgo.Opt, feed func(emit func(kv) error) error) (float64, error) {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.AllowAutoTopicCreation(),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), kgo.ProducerBatchCompression(kgo.NoCompression())}, extra...)...)
 	if err != nil {
 		return 0, err
 	}
@@ -238,9 +266,20 @@ func bareProduce(brokers, topic string, n int, feed func(emit func(kv) error) er
 // workerRun runs a goconnect process generating n ratings and returns
 // records/s from process start until the offsets file shows all n
 // acknowledged.
-func workerRun(bin, brokers, dir, topic string, n int) (float64, error) {
+func workerRun(bin, brokers, dir, topic string, n int, workerExtra string) (float64, error) {
 	offsets := filepath.Join(dir, topic+".offsets")
 	cfg := writeConfigs(dir, topic, brokers, offsets, fmt.Sprintf(`"max.interval":"0","iterations":"%d","random.seed":"1"`, n), "100")
+	if workerExtra != "" {
+		f, err := os.OpenFile(cfg[0], os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return 0, err
+		}
+		_, err = f.WriteString(workerExtra)
+		f.Close()
+		if err != nil {
+			return 0, err
+		}
+	}
 	cmd := exec.Command(bin, "standalone", "--log-level", "WARN", cfg[0], cfg[1])
 	cmd.Stderr = os.Stderr
 	start := time.Now()
