@@ -146,3 +146,45 @@ func TestWorkerLevelSecurityDoesNotReachTheTaskProducer(t *testing.T) {
 	e.datagen("overridden", testkit.WithPrefix(map[string]string{}, "producer.override.", b.Client))
 	e.records("overridden", 20)
 }
+
+// A sink's consumer uses consumer.*, its dead letter queue producer
+// producer.* and the DLQ topic's creation the task admin settings
+// (worker-level, then admin.*): all reach a SASL_SSL-only broker.
+func TestSinkAndDeadLetterQueueOverSASLSSL(t *testing.T) {
+	b := testkit.SecureBroker(t, "SCRAM-SHA-256", "connect", "pw")
+	props := maps.Clone(b.Client) // worker-level: the admin client starts from these
+	testkit.WithPrefix(props, "producer.", b.Client)
+	testkit.WithPrefix(props, "consumer.", b.Client)
+	props["plugin.path"] = "/opt/kafka/libs/connect-file-4.1.1.jar"
+	e := newSecureWorker(t, b, props)
+
+	sec, err := kafkaclient.Options(b.Client, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(strings.Split(b.Bootstrap, ",")...), kgo.AllowAutoTopicCreation()}, sec...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, v := range []string{`{"ok":1}`, `not json`, `{"ok":2}`} {
+		if err := prod.ProduceSync(ctx, &kgo.Record{Topic: "in", Key: []byte("k"), Value: []byte(v)}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir() + "/out.txt"
+	p, err := connectorconfig.Parse(e.w.reg, map[string]string{"name": "sink", "connector.class": "FileStreamSink", "topics": "in",
+		"file": out, "errors.tolerance": "all", "errors.deadletterqueue.topic.name": "dlq",
+		"errors.deadletterqueue.topic.replication.factor": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.w.StartConnector(context.Background(), p, status.TargetStarted)
+	testkit.WaitFor(t, "both good records in the file", 20*time.Second, func() bool { return len(testkit.ReadLines(out)) == 2 })
+	e.records("dlq", 1)
+	if st, _ := e.board.Task(status.TaskID{Connector: "sink"}); st.State != status.Running {
+		t.Fatalf("sink task %+v", st)
+	}
+}
