@@ -153,7 +153,13 @@ func status(addr, name string) (connStatus, bool) {
 // the workers in avoid.
 func allRunning(addr, name string, n int, avoid ...string) bool {
 	st, ok := status(addr, name)
-	if !ok || st.Connector.State != "RUNNING" || len(st.Tasks) != n {
+	return ok && unitsRunning(st, n, avoid...)
+}
+
+// unitsRunning tells whether a status shows the connector and its n tasks
+// running, none on the workers in avoid.
+func unitsRunning(st connStatus, n int, avoid ...string) bool {
+	if st.Connector.State != "RUNNING" || len(st.Tasks) != n {
 		return false
 	}
 	for _, a := range avoid {

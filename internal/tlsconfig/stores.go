@@ -305,7 +305,7 @@ func assemble(key any, chain []*x509.Certificate) (tls.Certificate, error) {
 
 func parseCerts(data []byte) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
-	for rest := data; ; {
+	for rest := pemText(data); ; {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
@@ -329,7 +329,7 @@ func parseCerts(data []byte) ([]*x509.Certificate, error) {
 // parseKey reads the first private key block: PKCS#8 (encrypted with
 // ssl.key.password or not, as Kafka supports), PKCS#1 RSA or SEC1 EC.
 func parseKey(data []byte, password, where string) (any, error) {
-	for rest := data; ; {
+	for rest := pemText(data); ; {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
