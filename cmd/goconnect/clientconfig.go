@@ -9,8 +9,10 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/internal/jaas"
 	"github.com/goconnect/goconnect/internal/kafkaclient"
 	"github.com/goconnect/goconnect/internal/properties"
+	"github.com/goconnect/goconnect/runtime/basicauth"
 )
 
 // commandConfig reads a Kafka tool's --command-config file (Java
@@ -50,4 +52,24 @@ func authCause(ctx context.Context, err error) error {
 		return cause
 	}
 	return err
+}
+
+// kafkaClientJAAS reads the KafkaClient entry of the JAAS file named by
+// -Djava.security.auth.login.config (goconnect's own -D arguments, or
+// KAFKA_OPTS as the image passes it): the JVM's default login of Kafka
+// clients without sasl.jaas.config. None when no file is named.
+func kafkaClientJAAS(sysProps []string) ([]jaas.LoginModule, error) {
+	path := basicauth.LoginConfigPath(os.Getenv("KAFKA_OPTS"), sysProps)
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", basicauth.LoginConfigProperty, err)
+	}
+	entries, err := jaas.ParseFile(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", basicauth.LoginConfigProperty, path, err)
+	}
+	return entries["KafkaClient"], nil
 }

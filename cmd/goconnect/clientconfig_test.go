@@ -69,3 +69,28 @@ func TestConsumeWithCommandConfig(t *testing.T) {
 		t.Fatalf("GSSAPI default: %v", err)
 	}
 }
+
+// The KafkaClient entry of the JAAS file named in KAFKA_OPTS (or by a -D
+// argument, which wins) is read as the JVM reads it.
+func TestKafkaClientJAASFromKafkaOpts(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "jaas.conf")
+	if err := os.WriteFile(file, []byte(`KafkaConnect { org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required file="/x"; };
+KafkaClient {
+  org.apache.kafka.common.security.plain.PlainLoginModule required username="connect" password="s3cret";
+};`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KAFKA_OPTS", "-Xmx1g -Djava.security.auth.login.config="+file)
+	mods, err := kafkaClientJAAS(nil)
+	if err != nil || len(mods) != 1 || mods[0].Options["password"] != "s3cret" {
+		t.Fatalf("KafkaClient entry: %v, %v", mods, err)
+	}
+	if _, err := kafkaClientJAAS([]string{"-Djava.security.auth.login.config=" + filepath.Join(dir, "missing.conf")}); err == nil || !strings.Contains(err.Error(), "missing.conf") {
+		t.Fatalf("a -D argument names a missing file: %v", err)
+	}
+	t.Setenv("KAFKA_OPTS", "")
+	if mods, err := kafkaClientJAAS(nil); err != nil || mods != nil {
+		t.Fatalf("no file named: %v %v", mods, err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/goconnect/goconnect/internal/jaas"
 	"github.com/goconnect/goconnect/internal/kafkaclient"
 	"github.com/goconnect/goconnect/runtime/distributed"
 	"github.com/goconnect/goconnect/runtime/healthcheck"
@@ -63,6 +64,9 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	}
 	if ignored := workerconfig.IgnoredEnv(environ); len(ignored) > 0 {
 		log.Info("environment of the Java image is ignored", "variables", strings.Join(ignored, ","))
+	}
+	if err := workerconfig.ApplyJAASClient(props, func() ([]jaas.LoginModule, error) { return kafkaClientJAAS(sysProps) }); err != nil {
+		return err
 	}
 	cfg, err := workerconfig.ParseDistributed(props)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/goconnect/goconnect/internal/jaas"
 	"github.com/goconnect/goconnect/runtime/embedded"
 	"github.com/goconnect/goconnect/runtime/logging"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
@@ -62,6 +63,9 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 
 	props, err := readWorkerProps(fs.Arg(0))
 	if err != nil {
+		return err
+	}
+	if err := workerconfig.ApplyJAASClient(props, func() ([]jaas.LoginModule, error) { return kafkaClientJAAS(sysProps) }); err != nil {
 		return err
 	}
 	cfg, err := workerconfig.ParseStandalone(props)

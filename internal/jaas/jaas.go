@@ -13,6 +13,7 @@ package jaas
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -224,4 +225,52 @@ func (p *fileParser) entry() (string, []LoginModule, error) {
 		return "", nil, err
 	}
 	return name, modules, nil
+}
+
+// Format renders a login module as a sasl.jaas.config value that
+// ParseConfig (and Kafka) read back as the same module: options sorted,
+// values double-quoted with backslash, quote and line breaks escaped.
+func Format(m LoginModule) string {
+	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`)
+	var b strings.Builder
+	if plainWord(m.Class) {
+		b.WriteString(m.Class)
+	} else {
+		b.WriteString(`"` + esc.Replace(m.Class) + `"`)
+	}
+	b.WriteString(" ")
+	flag := m.Flag
+	if flag == "" {
+		flag = "required"
+	}
+	b.WriteString(flag)
+	keys := make([]string, 0, len(m.Options))
+	for k := range m.Options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		key := k
+		if !plainWord(k) {
+			key = `"` + esc.Replace(k) + `"`
+		}
+		b.WriteString(" " + key + `="` + esc.Replace(m.Options[k]) + `"`)
+	}
+	b.WriteString(";")
+	return b.String()
+}
+
+// plainWord tells whether s reads back as one unquoted word of
+// sasl.jaas.config.
+func plainWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r <= ' ', r == ';', r == '=', r == '/', r == '"', r == '\'', r > 128 && r < 160:
+			return false
+		}
+	}
+	return true
 }

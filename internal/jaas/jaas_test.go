@@ -1,6 +1,7 @@
 package jaas
 
 import (
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -161,5 +162,33 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		_, _ = ParseFile(s)
+		// What parses formats back to the same modules.
+		for _, m := range mods {
+			again, err := ParseConfig(Format(m))
+			if err != nil || len(again) != 1 || again[0].Class != m.Class || again[0].Flag != m.Flag || !maps.Equal(again[0].Options, m.Options) {
+				t.Fatalf("Format(%#v) = %q reads back as %#v, %v", m, Format(m), again, err)
+			}
+		}
 	})
+}
+
+func TestFormat(t *testing.T) {
+	m := LoginModule{Class: "org.apache.kafka.common.security.scram.ScramLoginModule", Flag: "required",
+		Options: map[string]string{"username": "u", "password": "p\"a;s=s \\w'o/rd\nx"}}
+	s := Format(m)
+	if s != `org.apache.kafka.common.security.scram.ScramLoginModule required password="p\"a;s=s \\w'o/rd\nx" username="u";` {
+		t.Fatalf("Format = %s", s)
+	}
+	back, err := ParseConfig(s)
+	if err != nil || !reflect.DeepEqual(back, []LoginModule{m}) {
+		t.Fatalf("read back %#v, %v", back, err)
+	}
+}
+
+func TestFormatQuotesOddNames(t *testing.T) {
+	m := LoginModule{Class: "a b", Flag: "optional", Options: map[string]string{"k;=": "v", "": "e"}}
+	back, err := ParseConfig(Format(m))
+	if err != nil || !reflect.DeepEqual(back, []LoginModule{m}) {
+		t.Fatalf("%s read back %#v, %v", Format(m), back, err)
+	}
 }

@@ -187,7 +187,7 @@ func mechanism(props map[string]string) (sasl.Mechanism, error) {
 	}
 	raw := props[SASLJAASConfig]
 	if strings.TrimSpace(raw) == "" {
-		return nil, fmt.Errorf("%s: missing; SASL mechanism %s needs a login module (a JVM-wide JAAS file is not read for Kafka clients)", SASLJAASConfig, name)
+		return nil, fmt.Errorf("%s: missing; SASL mechanism %s needs a login module (for the worker's settings, a KafkaClient entry in the JAAS file of -Djava.security.auth.login.config also serves)", SASLJAASConfig, name)
 	}
 	modules, err := jaas.ParseConfig(raw)
 	if err != nil {

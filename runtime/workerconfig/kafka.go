@@ -1,10 +1,12 @@
 package workerconfig
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/internal/jaas"
 	"github.com/goconnect/goconnect/internal/kafkaclient"
 )
 
@@ -70,6 +72,42 @@ func checkKafkaClients(props map[string]string) error {
 	}
 	if _, err := kafkaclient.Options(AdminProps(props, nil), nil); err != nil {
 		return err
+	}
+	return nil
+}
+
+// ApplyJAASClient gives the Kafka clients what the JVM gives them when a JAAS
+// file is set (-Djava.security.auth.login.config, also through KAFKA_OPTS):
+// every client scope (worker level, producer., consumer., admin.) that uses
+// SASL and has no sasl.jaas.config of its own gets the file's KafkaClient
+// entry. load reads that entry; it is called only when a scope needs it.
+func ApplyJAASClient(props map[string]string, load func() ([]jaas.LoginModule, error)) error {
+	var need []string
+	for _, scope := range []string{"", "producer.", "consumer.", "admin."} {
+		proto := props[scope+"security.protocol"]
+		if scope == "admin." && proto == "" {
+			proto = props["security.protocol"] // the admin client starts from the worker level
+		}
+		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(proto)), "SASL_") && strings.TrimSpace(props[scope+"sasl.jaas.config"]) == "" {
+			need = append(need, scope)
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	modules, err := load()
+	if err != nil {
+		return err
+	}
+	if len(modules) == 0 {
+		return nil // no file or no KafkaClient entry: the missing sasl.jaas.config is reported by name
+	}
+	if len(modules) != 1 {
+		return fmt.Errorf("JAAS file: the KafkaClient entry contains %d login modules, should be 1 module", len(modules))
+	}
+	value := jaas.Format(modules[0])
+	for _, scope := range need {
+		props[scope+"sasl.jaas.config"] = value
 	}
 	return nil
 }

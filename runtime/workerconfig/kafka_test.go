@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/internal/jaas"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 )
 
@@ -181,4 +182,39 @@ func slicesEqual(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// A JAAS file's KafkaClient entry serves the SASL scopes without their own
+// sasl.jaas.config, as the JVM's static JAAS configuration does.
+func TestApplyJAASClient(t *testing.T) {
+	module := []jaas.LoginModule{{Class: "org.apache.kafka.common.security.scram.ScramLoginModule", Flag: "required",
+		Options: map[string]string{"username": "connect", "password": `p"w\d`}}}
+	loads := 0
+	load := func() ([]jaas.LoginModule, error) { loads++; return module, nil }
+	props := map[string]string{
+		"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
+		"producer.security.protocol": "SASL_SSL", "producer.sasl.mechanism": "SCRAM-SHA-512", "producer.sasl.jaas.config": scramJAAS,
+		"consumer.security.protocol": "SSL",
+	}
+	if err := ApplyJAASClient(props, load); err != nil {
+		t.Fatal(err)
+	}
+	want := `org.apache.kafka.common.security.scram.ScramLoginModule required password="p\"w\\d" username="connect";`
+	if props["sasl.jaas.config"] != want || props["admin.sasl.jaas.config"] != want {
+		t.Fatalf("worker-level/admin JAAS: %q / %q", props["sasl.jaas.config"], props["admin.sasl.jaas.config"])
+	}
+	if props["producer.sasl.jaas.config"] != scramJAAS || props["consumer.sasl.jaas.config"] != "" {
+		t.Fatalf("scopes with their own JAAS or without SASL changed: %v", props)
+	}
+	if err := checkKafkaClients(props); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing to fill: the file is not read.
+	if err := ApplyJAASClient(map[string]string{"security.protocol": "SSL"}, load); err != nil || loads != 1 {
+		t.Fatalf("file read without need: %d loads, %v", loads, err)
+	}
+	two := append(module, module[0])
+	if err := ApplyJAASClient(map[string]string{"security.protocol": "SASL_PLAINTEXT"}, func() ([]jaas.LoginModule, error) { return two, nil }); err == nil || !strings.Contains(err.Error(), "2 login modules") {
+		t.Fatalf("two modules: %v", err)
+	}
 }
