@@ -4,8 +4,10 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -53,7 +55,7 @@ func secureContainerEnv(group string, restPort int, jaasFile string) []string {
 		"CONNECT_SCHEDULED_REBALANCE_MAX_DELAY_MS=0",
 		"CONNECT_OFFSET_FLUSH_INTERVAL_MS=500",
 		"CONNECT_LOG4J_ROOT_LOGLEVEL=INFO",
-		"CONNECT_PLUGIN_PATH=/usr/share/java,/usr/share/confluent-hub-components/",
+		"CONNECT_PLUGIN_PATH=/usr/share/java,/usr/share/confluent-hub-components/,/usr/share/java/kafka/connect-file-4.1.1.jar",
 	}
 	security := map[string]string{
 		"SECURITY_PROTOCOL":       "SASL_SSL",
@@ -176,9 +178,10 @@ func (c *envCluster) start() string {
 // The capstone: the reference pipeline's core in distributed mode, three
 // workers configured by the container's CONNECT_* environment against the
 // SASL_SSL listener only (internal topics, group membership, task
-// producers), their REST API over HTTPS with basic authentication (creates
-// and stops forwarded between workers with the caller's credentials); one
-// worker SIGKILLed during a datagen load; no rating lost.
+// producers, a sink's consumer), their REST API over HTTPS with basic
+// authentication (creates and stops forwarded between workers with the
+// caller's credentials); one worker SIGKILLed during a datagen load; no
+// rating lost, and the sink wrote every one.
 func TestSecurityDistributedSASLSSLSurvivesSIGKILL(t *testing.T) {
 	c := newEnvCluster(t)
 	a, b, x := c.start(), c.start(), c.start()
@@ -189,6 +192,12 @@ func TestSecurityDistributedSASLSSLSurvivesSIGKILL(t *testing.T) {
 	topic := uniqueName(t, "ratings")
 	if code, body := c.retry("POST", b, "/connectors", ratingsConnector(name, topic, 6)); code != 201 {
 		t.Fatalf("create through %s: %d %s", b, code, body)
+	}
+	sinkFile := filepath.Join(t.TempDir(), "ratings.txt")
+	sink := fmt.Sprintf(`{"name":%q,"config":{"connector.class":"FileStreamSink","topics":%q,"file":%q,"tasks.max":"1"}}`,
+		uniqueName(t, "sink"), topic, sinkFile)
+	if code, body := c.retry("POST", a, "/connectors", sink); code != 201 {
+		t.Fatalf("create the sink through %s: %d %s", a, code, body)
 	}
 	waitUntil(t, 90*time.Second, "all tasks RUNNING, read through another worker", func() bool { return c.allRunning(a, name, 6) })
 	st, _ := c.status(x, name)
@@ -218,6 +227,11 @@ func TestSecurityDistributedSASLSSLSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("only %d ratings produced", total)
 	}
 	t.Logf("%d ratings over SASL_SSL, every one arrived; %d arrived twice", total, dups)
+	// The sink's consumer (CONNECT_CONSUMER_*) read them all over SASL_SSL.
+	waitUntil(t, 60*time.Second, "a line in the sink's file per record", func() bool {
+		data, _ := os.ReadFile(sinkFile)
+		return strings.Count(string(data), "\n") >= total+dups
+	})
 	for addr, w := range c.workers {
 		if out := w.output(); strings.Contains(out, specialPassword) || strings.Contains(out, truststorePassword) || strings.Contains(out, restPassword) {
 			t.Errorf("worker %s logged a secret", addr)
