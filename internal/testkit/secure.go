@@ -1,22 +1,13 @@
 package testkit
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/goconnect/goconnect/internal/testpki"
 )
 
 // SecureCluster is an in-process broker that requires SASL over TLS.
@@ -37,16 +28,12 @@ type SecureCluster struct {
 // is valid for 127.0.0.1 and localhost, signed by a CA made for the test.
 func SecureBroker(t testing.TB, mechanism, user, pass string) *SecureCluster {
 	t.Helper()
-	caCert, caKey := newCert(t, "goconnect test CA", nil, nil)
-	srvCert, srvKey := newCert(t, "localhost", caCert, caKey)
-	dir := t.TempDir()
-	caFile := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caCert.Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := testpki.NewCA(t, "goconnect test CA")
+	srv := ca.Server("localhost", "127.0.0.1")
+	caFile := ca.TrustStore("PEM", "")
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(1),
 		kfake.EnableSASL(), kfake.Superuser(mechanism, user, pass),
-		kfake.TLS(&tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{srvCert.Raw, caCert.Raw}, PrivateKey: srvKey, Leaf: srvCert}},
+		kfake.TLS(&tls.Config{Certificates: []tls.Certificate{srv.TLS()},
 			MinVersion: tls.VersionTLS12}))
 	if err != nil {
 		t.Fatal(err)
@@ -78,33 +65,4 @@ func WithPrefix(dst map[string]string, prefix string, src map[string]string) map
 		dst[prefix+k] = v
 	}
 	return dst
-}
-
-func newCert(t testing.TB, cn string, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
-	if parent == nil {
-		tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
-		parent, parentKey = tmpl, key
-	} else {
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-		tmpl.DNSNames = []string{"localhost"}
-		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert, key
 }
