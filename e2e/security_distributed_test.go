@@ -238,3 +238,35 @@ func TestSecurityDistributedSASLSSLSurvivesSIGKILL(t *testing.T) {
 		}
 	}
 }
+
+// A distributed worker whose own credentials the broker refuses does not
+// start (it never joins a group with them), and says why, in time.
+func TestSecurityDistributedWrongPasswordRefusedAtStart(t *testing.T) {
+	c := newEnvCluster(t)
+	env := secureContainerEnv(c.group, freePort(t), c.jaas)
+	for i, kv := range env {
+		if strings.HasPrefix(kv, "CONNECT_SASL_JAAS_CONFIG=") {
+			env[i] = "CONNECT_SASL_JAAS_CONFIG=" + jaasScram("scram-special", "not-the-password")
+		}
+	}
+	cmd := exec.Command(binary, "distributed")
+	cmd.Env = env
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(failDeadline):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("a worker with a wrong password neither started nor stopped within %s:\n%s", failDeadline, out)
+	}
+	if err == nil {
+		t.Fatalf("the worker exited cleanly with a wrong password:\n%s", out)
+	}
+	if !authRefused.Match(out) || strings.Contains(string(out), "not-the-password") {
+		t.Fatalf("the refusal does not say why, or shows the password:\n%s", out)
+	}
+	t.Logf("refused: %s", lastLine(string(out), authRefused))
+}

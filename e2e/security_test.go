@@ -431,11 +431,24 @@ func TestSecurityRefusesBadCredentials(t *testing.T) {
 			s[3].value = secFile("rogue-truststore.jks")
 			return s
 		}, tlsRefused},
+		{"SSL client certificate from an untrusted CA", sslAddr, func(*testing.T) []setting {
+			return []setting{{"security.protocol", "SSL"},
+				{"ssl.keystore.type", "PKCS12"}, {"ssl.keystore.location", secFile("rogue-client.p12")}, {"ssl.keystore.password", clientPassword},
+				{"ssl.truststore.type", "PEM"}, {"ssl.truststore.location", secFile("truststore.pem")}}
+		}, tlsRefused},
+		{"SSL without a client certificate", sslAddr, func(*testing.T) []setting {
+			return []setting{{"security.protocol", "SSL"},
+				{"ssl.truststore.type", "PEM"}, {"ssl.truststore.location", secFile("truststore.pem")}}
+		}, tlsRefused},
 		{"SSL wrong keystore password", sslAddr, func(*testing.T) []setting {
 			return []setting{{"security.protocol", "SSL"},
 				{"ssl.keystore.location", secFile("client.jks")}, {"ssl.keystore.password", "wrong-secret"}, {"ssl.key.password", clientKeyPassword},
 				{"ssl.truststore.location", secFile("truststore.jks")}, {"ssl.truststore.password", truststorePassword}}
 		}, regexp.MustCompile(`(?i)keystore|key store|password|integrity`)},
+		{"OAUTHBEARER wrong client secret", oauthAddr, func(t *testing.T) []setting {
+			te := newTokenEndpoint(t, oauthKey(t), "goconnect-worker", "t0ken-secret")
+			return oauthSettings(te.URL+"/oauth2/token", "goconnect-worker", "wrong-secret")
+		}, regexp.MustCompile(`(?i)token|401|invalid_client`)},
 		{"OAUTHBEARER token signed by an unknown key", oauthAddr, func(t *testing.T) []setting {
 			te := newTokenEndpoint(t, rogueKey, "goconnect-worker", "t0ken-secret")
 			return oauthSettings(te.URL+"/oauth2/token", "goconnect-worker", "t0ken-secret")
