@@ -14,8 +14,10 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,10 +48,34 @@ const (
 
 func secFile(name string) string { return filepath.Join(secDir, name) }
 
+var securedOpen = sync.OnceValue(func() error {
+	for _, addr := range []string{saslSSLAddr, sslAddr, saslPlaintextAddr, oauthAddr} {
+		c, err := net.DialTimeout("tcp", addr, 3*time.Second)
+		if err != nil {
+			return fmt.Errorf("Kafka's secured listener %s is not open (a broker started by an older scripts/services.sh? run scripts/services.sh up kafka): %w", addr, err)
+		}
+		c.Close()
+	}
+	if _, err := os.Stat(secFile("ca.pem")); err != nil {
+		return fmt.Errorf("the TLS material of scripts/services.sh is missing (set GOCONNECT_E2E_KAFKA_SECURITY?): %w", err)
+	}
+	return nil
+})
+
+// needSecuredKafka fails the test at once, saying why, when the broker has
+// no secured listeners, instead of each test timing out.
+func needSecuredKafka(t *testing.T) {
+	t.Helper()
+	if err := securedOpen(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // tlsTo is the read-back client's TLS: the test CA, and the client
 // certificate when the listener asks for one.
 func tlsTo(t *testing.T, withCert bool) *tls.Config {
 	t.Helper()
+	needSecuredKafka(t)
 	ca, err := os.ReadFile(secFile("ca.pem"))
 	if err != nil {
 		t.Fatalf("reading the test CA (start Kafka with scripts/services.sh up kafka): %v", err)
@@ -154,6 +180,7 @@ func oauthKey(t *testing.T) *rsa.PrivateKey {
 // a wrong password, an untrusted client certificate and a token signed by
 // another key.
 func TestKafkaSecuredListeners(t *testing.T) {
+	needSecuredKafka(t)
 	key := oauthKey(t)
 	rogueKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

@@ -87,6 +87,7 @@ type envCluster struct {
 const restUser, restPassword = "connect-admin", "r3st-secret"
 
 func newEnvCluster(t *testing.T) *envCluster {
+	needSecuredKafka(t)
 	dir := t.TempDir()
 	creds := filepath.Join(dir, "rest-credentials.properties")
 	writeFile(t, creds, restUser+": "+restPassword+"\n")

@@ -95,6 +95,7 @@ func standaloneWorker(t *testing.T, bootstrap, sec, connector string) (*worker, 
 // dir, for a restart.
 func standaloneWorkerIn(t *testing.T, dir, bootstrap, sec, connector string) (*worker, string) {
 	t.Helper()
+	needSecuredKafka(t)
 	rest := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf(`bootstrap.servers=%s
 key.converter=org.apache.kafka.connect.storage.StringConverter
