@@ -137,7 +137,15 @@ func (r *sourceRunner) loop(ctx context.Context) error {
 		}
 		if now := time.Now(); !now.Before(nextFlush) {
 			if err := r.commit(ctx); err != nil {
-				return err
+				var ce *commitError
+				if !errors.As(err, &ce) {
+					return err
+				}
+				// As Connect: a failed offset commit is logged and retried
+				// at the next interval; the task keeps running. (A worker
+				// whose group membership is unconfirmed during a long
+				// rebalance lands here; one really expelled is stopped.)
+				r.log.Warn("source offsets not committed, retrying at the next commit", "error", err)
 			}
 			nextFlush = now.Add(r.flushInt)
 		}
@@ -273,7 +281,11 @@ func (r *sourceRunner) commit(ctx context.Context) error {
 	err := r.offsets.Put(cctx, r.h.id.Connector, offs)
 	r.tm.Committed(time.Since(start), err)
 	if err != nil {
-		return fmt.Errorf("committing source offsets: %w", err)
+		r.sub.restore(offs, records)
+		if failed != nil {
+			return failed
+		}
+		return &commitError{err}
 	}
 	if c, ok := r.task.(connect.SourceCommitter); ok {
 		if err := c.Commit(cctx); err != nil {
@@ -283,6 +295,13 @@ func (r *sourceRunner) commit(ctx context.Context) error {
 	r.log.Info("committed source offsets", "records", records, "partitions", len(offs))
 	return failed
 }
+
+// commitError is a failed offset write: the offsets were put back for the
+// next commit, so the task may go on.
+type commitError struct{ err error }
+
+func (e *commitError) Error() string { return "committing source offsets: " + e.err.Error() }
+func (e *commitError) Unwrap() error { return e.err }
 
 // shutdown stops the task, waits for records in flight and commits their
 // offsets, so a restart resumes right after the last acknowledged record.

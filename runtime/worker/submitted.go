@@ -112,6 +112,19 @@ func (s *submitted) committable() ([]offsetstore.Offset, int, error) {
 	return out, records, failed
 }
 
+// restore puts back offsets whose commit failed, ahead of the batches
+// still tracked, so the next commit writes them (or later ones for the same
+// partitions): Connect's OffsetStorageWriter.cancelFlush.
+func (s *submitted) restore(offs []offsetstore.Offset, records int) {
+	b := &batch{records: records, offsets: make(map[string]offsetstore.Offset, len(offs))}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range offs {
+		b.offsets[s.partitionKey(o.Partition)] = o
+	}
+	s.batches = append([]*batch{b}, s.batches...)
+}
+
 // firstError returns a produce failure of any batch still in flight.
 func (s *submitted) firstError() error {
 	s.mu.Lock()

@@ -56,3 +56,34 @@ func TestCommittableKeepsOffsetsBeforeAFailure(t *testing.T) {
 		t.Fatalf("offsets before the failed batch: %v %v", offs, err)
 	}
 }
+
+// TestRestoreRecommitsOffsets: offsets whose commit failed come back first
+// at the next commit, and later batches' offsets of the same partition win.
+func TestRestoreRecommitsOffsets(t *testing.T) {
+	s := newSubmitted()
+	pa, pb := map[string]any{"p": "a"}, map[string]any{"p": "b"}
+	add := func(part map[string]any, pos int64) {
+		b := &batch{records: 1, offsets: map[string]offsetstore.Offset{
+			s.partitionKey(part): {Partition: part, Offset: map[string]any{"pos": pos}}}}
+		s.add(b)
+	}
+	add(pa, 1)
+	add(pb, 1)
+	offs, n, err := s.committable()
+	if err != nil || n != 2 || len(offs) != 2 {
+		t.Fatalf("committable: %v %d %v", offs, n, err)
+	}
+	s.restore(offs, n) // the write failed
+	add(pa, 2)
+	offs, n, err = s.committable()
+	if err != nil || n != 3 {
+		t.Fatalf("after restore: %v %d %v", offs, n, err)
+	}
+	got := map[string]int64{}
+	for _, o := range offs {
+		got[o.Partition["p"].(string)] = o.Offset["pos"].(int64)
+	}
+	if got["a"] != 2 || got["b"] != 1 || len(got) != 2 {
+		t.Fatalf("offsets after a failed commit and a new batch: %v, want a:2 b:1", got)
+	}
+}

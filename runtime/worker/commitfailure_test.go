@@ -1,0 +1,94 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/offsetstore"
+	"github.com/goconnect/goconnect/runtime/plugins"
+	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/workerconfig"
+)
+
+// flakyOffsets refuses the first writes, as the distributed offset store
+// does while the worker's group membership is unconfirmed during a long
+// rebalance.
+type flakyOffsets struct {
+	offsetstore.Store
+	refuse atomic.Int32
+	puts   atomic.Int32
+}
+
+func (f *flakyOffsets) Put(ctx context.Context, connector string, offs []offsetstore.Offset) error {
+	f.puts.Add(1)
+	if f.refuse.Add(-1) >= 0 {
+		return errors.New("this worker has not reached the group coordinator for 6s; its tasks may run elsewhere")
+	}
+	return f.Store.Put(ctx, connector, offs)
+}
+
+// TestSourceOffsetCommitFailureKeepsTaskRunning: as in Connect, a failed
+// offset commit is logged and retried at the next interval with the same
+// offsets put back; the task is not failed for it.
+func TestSourceOffsetCommitFailureKeepsTaskRunning(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	cfg, err := workerconfig.ParseStandalone(map[string]string{
+		"bootstrap.servers":              strings.Join(c.ListenAddrs(), ","),
+		"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable": "false",
+		"offset.storage.file.filename":   t.TempDir() + "/offsets",
+		"offset.flush.interval.ms":       "50",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := offsetstore.OpenFile(cfg.OffsetFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offs := &flakyOffsets{Store: file}
+	offs.refuse.Store(3)
+	board := status.NewBoard()
+	w := New(cfg, plugins.Builtin(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
+	t.Cleanup(func() { _ = w.StopAll(context.Background()) })
+	p, err := connectorconfig.Parse(w.reg, map[string]string{"name": "gen", "connector.class": "DatagenConnector",
+		"kafka.topic": "ratings", "quickstart": "ratings", "max.interval": "1", "tasks.max": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.StartConnector(context.Background(), p, status.TargetStarted)
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		off, err := file.Get(context.Background(), "gen", map[string]any{"task.id": int64(0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it, _ := off["current.iteration"].(int64); it > 0 && offs.puts.Load() > 3 {
+			break
+		}
+		if st, _ := board.Task(status.TaskID{Connector: "gen"}); st.State == status.Failed {
+			t.Fatalf("task failed on a refused offset commit: %s", st.Trace)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no offset committed after the refused ones within 20 s (stored %v, %d puts)", off, offs.puts.Load())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st, _ := board.Task(status.TaskID{Connector: "gen"}); st.State != status.Running {
+		t.Fatalf("task state %s after refused commits, want RUNNING", st.State)
+	}
+}
