@@ -15,7 +15,7 @@ const scramJAAS = `org.apache.kafka.common.security.scram.ScramLoginModule requi
 // names over 1.x ones, and nothing else.
 func TestHistoryClientSettings(t *testing.T) {
 	props := map[string]string{
-		"security.protocol":                                    "SASL_SSL", // the connector's, not the history's
+		"security.protocol": "SASL_SSL", // the connector's, not the history's
 		"schema.history.internal.producer.security.protocol":   "SASL_SSL",
 		"schema.history.internal.producer.sasl.mechanism":      "SCRAM-SHA-512",
 		"schema.history.internal.producer.sasl.jaas.config":    scramJAAS,
