@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/internal/jaas"
 	"github.com/goconnect/goconnect/internal/kafkaclient"
 	"github.com/goconnect/goconnect/runtime/distributed"
@@ -17,7 +18,6 @@ import (
 	"github.com/goconnect/goconnect/runtime/kafkaready"
 	"github.com/goconnect/goconnect/runtime/kafkastate"
 	"github.com/goconnect/goconnect/runtime/logging"
-	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/rest"
 	"github.com/goconnect/goconnect/runtime/restclient"
 	"github.com/goconnect/goconnect/runtime/status"
@@ -97,7 +97,7 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	reg := plugins.Builtin(cfg.PluginPath)
+	reg := builtin.Registry(cfg.PluginPath)
 	warnFileConnectors(log, cfg.PluginPath)
 	board := status.NewBoard()
 	h, err := distributed.Start(ctx, distributed.Config{Worker: cfg, Registry: reg, LocalBoard: board, Log: log,

@@ -11,11 +11,11 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/internal/jaas"
 	"github.com/goconnect/goconnect/runtime/embedded"
 	"github.com/goconnect/goconnect/runtime/logging"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
-	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/rest"
 	"github.com/goconnect/goconnect/runtime/standalone"
 	"github.com/goconnect/goconnect/runtime/status"
@@ -115,7 +115,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	reg := plugins.Builtin(cfg.PluginPath)
+	reg := builtin.Registry(cfg.PluginPath)
 	warnFileConnectors(log, cfg.PluginPath)
 	board := status.NewBoard()
 	w := worker.New(cfg, reg, offsets, board, log)

@@ -11,17 +11,18 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/runtime/plugins"
 )
 
 func runPlugins(stdout io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TYPE\tCLASS\tVERSION\tALSO ACCEPTED AS")
-	all, err := plugins.NewRegistry(plugins.AllDescs()...)
+	all, err := plugins.NewRegistry(builtin.All()...)
 	if err != nil {
 		return err
 	}
-	offered := plugins.Builtin(nil)
+	offered := builtin.Registry(nil)
 	for _, d := range all.All() {
 		names := strings.Join(plugins.Names(*d)[1:], ", ")
 		if _, err := offered.Lookup(d.Class, d.Type); err != nil {
@@ -35,7 +36,7 @@ func runPlugins(stdout io.Writer) error {
 // warnFileConnectors says once that the file connectors are on: they read
 // and write any file the worker can, for anyone who reaches the REST API.
 func warnFileConnectors(log *slog.Logger, pluginPath []string) {
-	if plugins.FileConnectorsEnabled(pluginPath) {
+	if builtin.FileConnectorsEnabled(pluginPath) {
 		log.Warn("plugin.path enables FileStreamSourceConnector and FileStreamSinkConnector: anyone who can reach the REST API can read and write files the worker can",
 			"plugin.path", strings.Join(pluginPath, ","))
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/data"
-	jsonconv "github.com/goconnect/goconnect/converters/json"
+	jsonconv "github.com/goconnect/goconnect/internal/jsonconverter"
 )
 
 // dataError is a conversion failure of one record (Connect's

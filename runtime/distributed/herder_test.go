@@ -13,8 +13,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/runtime/kafkastate"
-	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/rest"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/worker"
@@ -58,7 +58,7 @@ func startHerder(t *testing.T, brokers []string, extra ...map[string]string) *He
 		t.Fatal(err)
 	}
 	cfg.AdoptListenPort(ln.Addr().(*net.TCPAddr).Port)
-	reg := plugins.Builtin(cfg.PluginPath)
+	reg := builtin.Registry(cfg.PluginPath)
 	board := status.NewBoard()
 	log := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

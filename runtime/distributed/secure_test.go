@@ -18,9 +18,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/runtime/kafkastate"
-	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/rest"
 	"github.com/goconnect/goconnect/runtime/sessionkey"
 	"github.com/goconnect/goconnect/runtime/status"
@@ -64,7 +64,7 @@ func startSecureHerder(t *testing.T, brokers []string, p *testkit.PKI, jaas stri
 	if !strings.HasPrefix(cfg.AdvertisedURL, "https://127.0.0.1:") {
 		t.Fatalf("advertised URL %s", cfg.AdvertisedURL)
 	}
-	reg := plugins.Builtin(cfg.PluginPath)
+	reg := builtin.Registry(cfg.PluginPath)
 	board := status.NewBoard()
 	log := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

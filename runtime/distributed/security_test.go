@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/internal/kafkaclient"
 	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/runtime/kafkastate"
-	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/worker"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
@@ -40,7 +40,7 @@ func TestStartOverSASLSSL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := plugins.Builtin(nil)
+	reg := builtin.Registry(nil)
 	log := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/runtime/embedded"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
@@ -76,7 +77,7 @@ func newEnvLog(t *testing.T, extra map[string]string, log *slog.Logger, more ...
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := plugins.NewRegistry(append(append(plugins.BuiltinDescs(cfg.PluginPath), testPlugins()...), more...)...)
+	reg, err := plugins.NewRegistry(append(append(builtin.Descs(cfg.PluginPath), testPlugins()...), more...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/goconnect/goconnect/internal/testkit"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/runtime/embedded"
@@ -56,7 +57,7 @@ func startWorker(t *testing.T, b *embedded.Broker, offsetsFile string, extra map
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := plugins.NewRegistry(append(plugins.BuiltinDescs(cfg.PluginPath), testPlugins()...)...)
+	reg, err := plugins.NewRegistry(append(builtin.Descs(cfg.PluginPath), testPlugins()...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,9 +11,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
-	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
@@ -62,7 +62,7 @@ func TestSourceOffsetCommitFailureKeepsTaskRunning(t *testing.T) {
 	offs := &flakyOffsets{Store: file}
 	offs.refuse.Store(3)
 	board := status.NewBoard()
-	w := New(cfg, plugins.Builtin(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
+	w := New(cfg, builtin.Registry(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { _ = w.StopAll(context.Background()) })
 	p, err := connectorconfig.Parse(w.reg, map[string]string{"name": "gen", "connector.class": "DatagenConnector",
 		"kafka.topic": "ratings", "quickstart": "ratings", "max.interval": "1", "tasks.max": "1"})

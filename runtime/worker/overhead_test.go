@@ -11,10 +11,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/embedded"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
-	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
@@ -74,7 +74,7 @@ func ratingsRun(b *testing.B, broker *embedded.Broker, topic string, n int, hand
 	if err != nil {
 		b.Fatal(err)
 	}
-	reg := plugins.Builtin(cfg.PluginPath)
+	reg := builtin.Registry(cfg.PluginPath)
 	board := status.NewBoard()
 	w := New(cfg, reg, offs, board, slog.New(slog.DiscardHandler))
 	props := map[string]string{"name": topic, "connector.class": "DatagenConnector", "kafka.topic": topic,

@@ -11,11 +11,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/internal/kafkaclient"
 	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
-	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
@@ -50,7 +50,7 @@ func newSecureWorker(t *testing.T, b *testkit.SecureCluster, workerProps map[str
 		t.Fatal(err)
 	}
 	board := status.NewBoard()
-	w := New(cfg, plugins.Builtin(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
+	w := New(cfg, builtin.Registry(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { _ = w.StopAll(context.Background()) })
 	sec, err := kafkaclient.Options(b.Client, nil)
 	if err != nil {

@@ -12,9 +12,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
-	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
@@ -53,7 +53,7 @@ func newNoAutoCreate(t *testing.T, workerProps map[string]string) *noAutoCreate 
 		t.Fatal(err)
 	}
 	board := status.NewBoard()
-	w := New(cfg, plugins.Builtin(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
+	w := New(cfg, builtin.Registry(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { _ = w.StopAll(context.Background()) })
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
 	if err != nil {

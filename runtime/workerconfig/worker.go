@@ -103,7 +103,7 @@ type Worker struct {
 	// it goconnect may start its embedded broker.
 	BootstrapExplicit bool
 	// PluginPath is plugin.path: it only decides whether the file
-	// connectors are offered (plugins.FileConnectorsEnabled).
+	// connectors are offered (builtin.FileConnectorsEnabled).
 	PluginPath []string
 	// TopicCreation is topic.creation.enable: source connectors may create
 	// their topics with their topic.creation.* settings (KIP-158).

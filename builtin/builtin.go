@@ -1,4 +1,7 @@
-package plugins
+// Package builtin is the list of the plugins compiled into goconnect. Only
+// the command (cmd/) and tests import it: the runtime works with whatever
+// registry it is given (runtime/plugins), so it links no connector.
+package builtin
 
 import (
 	"path"
@@ -16,6 +19,7 @@ import (
 	jsonconv "github.com/goconnect/goconnect/converters/json"
 	"github.com/goconnect/goconnect/converters/simpleheader"
 	"github.com/goconnect/goconnect/converters/stringconv"
+	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/transforms/apache"
 	"github.com/goconnect/goconnect/transforms/debezium"
 	"github.com/goconnect/goconnect/transforms/predicates"
@@ -44,11 +48,11 @@ func FileConnectorsEnabled(pluginPath []string) bool {
 	return false
 }
 
-// BuiltinDescs lists the plugins compiled into goconnect that a worker
-// with the given plugin.path offers: all of them, except the file
-// connectors unless FileConnectorsEnabled.
-func BuiltinDescs(pluginPath []string) []connect.PluginDesc {
-	descs := AllDescs()
+// Descs lists the plugins compiled into goconnect that a worker with the
+// given plugin.path offers: all of them, except the file connectors unless
+// FileConnectorsEnabled.
+func Descs(pluginPath []string) []connect.PluginDesc {
+	descs := All()
 	if FileConnectorsEnabled(pluginPath) {
 		return descs
 	}
@@ -61,8 +65,8 @@ func BuiltinDescs(pluginPath []string) []connect.PluginDesc {
 	return out
 }
 
-// AllDescs lists every plugin compiled into goconnect.
-func AllDescs() []connect.PluginDesc {
+// All lists every plugin compiled into goconnect.
+func All() []connect.PluginDesc {
 	descs := []connect.PluginDesc{
 		datagen.Desc(),
 		elasticsearch.Desc(),
@@ -86,10 +90,10 @@ func AllDescs() []connect.PluginDesc {
 	return descs
 }
 
-// Builtin returns a registry of the plugins a worker with the given
-// plugin.path offers (see BuiltinDescs).
-func Builtin(pluginPath []string) *Registry {
-	r, err := NewRegistry(BuiltinDescs(pluginPath)...)
+// Registry returns a registry of the plugins a worker with the given
+// plugin.path offers (see Descs).
+func Registry(pluginPath []string) *plugins.Registry {
+	r, err := plugins.NewRegistry(Descs(pluginPath)...)
 	if err != nil {
 		// The built-in list is fixed at compile time; a clash is a bug
 		// caught by the tests.

@@ -1,4 +1,4 @@
-package jsonconv
+package jsonconverter
 
 import (
 	"math"
@@ -316,12 +316,6 @@ func TestHeaderUseAndDesc(t *testing.T) {
 	s, v, err := c.ToConnectHeader("t", "h", b)
 	if err != nil || s != nil || v != int64(3) {
 		t.Fatalf("header read: %v %v %v", s, v, err)
-	}
-	if d := Desc(); d.Class != "org.apache.kafka.connect.json.JsonConverter" {
-		t.Fatalf("class %s", d.Class)
-	}
-	if _, ok := Desc().New().(*Converter); !ok {
-		t.Fatal("Desc().New returns the wrong type")
 	}
 }
 

@@ -1,4 +1,4 @@
-package jsonconv
+package jsonconverter
 
 // The fast decoder: one pass over the message bytes producing Connect
 // values directly, with no json.Decoder, no generic map[string]any tree
