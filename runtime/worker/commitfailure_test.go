@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,11 +10,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/status"
-	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
 
 // flakyOffsets refuses the first writes, as the distributed offset store
@@ -44,26 +41,10 @@ func TestSourceOffsetCommitFailureKeepsTaskRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	cfg, err := workerconfig.ParseStandalone(map[string]string{
-		"bootstrap.servers":              strings.Join(c.ListenAddrs(), ","),
-		"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter.schemas.enable": "false",
-		"offset.storage.file.filename":   t.TempDir() + "/offsets",
-		"offset.flush.interval.ms":       "50",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := offsetstore.OpenFile(cfg.OffsetFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	offs := &flakyOffsets{Store: file}
+	offs := &flakyOffsets{}
 	offs.refuse.Store(3)
-	board := status.NewBoard()
-	w := New(cfg, builtin.Registry(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
-	t.Cleanup(func() { _ = w.StopAll(context.Background()) })
+	w, board := newTestWorker(t, strings.Join(c.ListenAddrs(), ","), map[string]string{"offset.flush.interval.ms": "50"},
+		func(file offsetstore.Store) offsetstore.Store { offs.Store = file; return offs })
 	p, err := connectorconfig.Parse(w.reg, map[string]string{"name": "gen", "connector.class": "DatagenConnector",
 		"kafka.topic": "ratings", "quickstart": "ratings", "max.interval": "1", "tasks.max": "1"})
 	if err != nil {
@@ -73,7 +54,7 @@ func TestSourceOffsetCommitFailureKeepsTaskRunning(t *testing.T) {
 
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		off, err := file.Get(context.Background(), "gen", map[string]any{"task.id": int64(0)})
+		off, err := offs.Store.Get(context.Background(), "gen", map[string]any{"task.id": int64(0)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"log/slog"
 	"maps"
 	"strings"
 	"testing"
@@ -11,13 +10,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/internal/kafkaclient"
 	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
-	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/status"
-	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
 
 // secureWorker is a standalone worker next to a broker that only speaks
@@ -32,26 +28,7 @@ type secureWorker struct {
 
 func newSecureWorker(t *testing.T, b *testkit.SecureCluster, workerProps map[string]string) *secureWorker {
 	t.Helper()
-	props := map[string]string{
-		"bootstrap.servers":              b.Bootstrap,
-		"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter.schemas.enable": "false",
-		"offset.storage.file.filename":   t.TempDir() + "/offsets",
-		"offset.flush.interval.ms":       "200",
-	}
-	maps.Copy(props, workerProps)
-	cfg, err := workerconfig.ParseStandalone(props)
-	if err != nil {
-		t.Fatal(err)
-	}
-	offs, err := offsetstore.OpenFile(cfg.OffsetFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	board := status.NewBoard()
-	w := New(cfg, builtin.Registry(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
-	t.Cleanup(func() { _ = w.StopAll(context.Background()) })
+	w, board := newTestWorker(t, b.Bootstrap, workerProps, nil)
 	sec, err := kafkaclient.Options(b.Client, nil)
 	if err != nil {
 		t.Fatal(err)

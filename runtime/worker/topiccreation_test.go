@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"log/slog"
 	"maps"
 	"strings"
 	"testing"
@@ -12,11 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
-	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/status"
-	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
 
 // noAutoCreate is a broker that, like managed clusters, does not create
@@ -35,26 +31,7 @@ func newNoAutoCreate(t *testing.T, workerProps map[string]string) *noAutoCreate 
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	props := map[string]string{
-		"bootstrap.servers":              strings.Join(c.ListenAddrs(), ","),
-		"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter.schemas.enable": "false",
-		"offset.storage.file.filename":   t.TempDir() + "/offsets",
-		"offset.flush.interval.ms":       "200",
-	}
-	maps.Copy(props, workerProps)
-	cfg, err := workerconfig.ParseStandalone(props)
-	if err != nil {
-		t.Fatal(err)
-	}
-	offs, err := offsetstore.OpenFile(cfg.OffsetFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	board := status.NewBoard()
-	w := New(cfg, builtin.Registry(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
-	t.Cleanup(func() { _ = w.StopAll(context.Background()) })
+	w, board := newTestWorker(t, strings.Join(c.ListenAddrs(), ","), workerProps, nil)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
 	if err != nil {
 		t.Fatal(err)

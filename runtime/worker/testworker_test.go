@@ -1,0 +1,45 @@
+package worker
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"testing"
+
+	"github.com/goconnect/goconnect/builtin"
+	"github.com/goconnect/goconnect/runtime/offsetstore"
+	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/workerconfig"
+)
+
+// newTestWorker starts a standalone worker with the built-in plugins on
+// the given brokers: string keys, schemaless JSON values, offsets in a file
+// of the test (wrap, if set, wraps that store), committed every 200 ms.
+// workerProps add to or override those settings.
+func newTestWorker(t *testing.T, bootstrap string, workerProps map[string]string, wrap func(offsetstore.Store) offsetstore.Store) (*Worker, *status.Board) {
+	t.Helper()
+	props := map[string]string{
+		"bootstrap.servers":              bootstrap,
+		"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable": "false",
+		"offset.storage.file.filename":   t.TempDir() + "/offsets",
+		"offset.flush.interval.ms":       "200",
+	}
+	maps.Copy(props, workerProps)
+	cfg, err := workerconfig.ParseStandalone(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offs offsetstore.Store
+	if offs, err = offsetstore.OpenFile(cfg.OffsetFile); err != nil {
+		t.Fatal(err)
+	}
+	if wrap != nil {
+		offs = wrap(offs)
+	}
+	board := status.NewBoard()
+	w := New(cfg, builtin.Registry(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
+	t.Cleanup(func() { _ = w.StopAll(context.Background()) })
+	return w, board
+}
