@@ -9,6 +9,7 @@ import (
 	"github.com/linkedin/goavro/v2"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/avroschema"
 )
 
 // Expected schema texts follow Confluent's AvroData mapping as documented
@@ -135,7 +136,7 @@ func TestBinaryMatchesGoavro(t *testing.T) {
 	}
 	// And our decoder reads it back through the registry path: parse the
 	// text, map to Connect, decode.
-	pt, err := parseSchema(schemaText(at))
+	pt, err := avroschema.Parse(schemaText(at))
 	if err != nil {
 		t.Fatal(err)
 	}

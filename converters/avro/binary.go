@@ -9,17 +9,18 @@ import (
 	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/avroschema"
 )
 
 // encode appends the Avro binary form of a Connect value, walking the Avro
 // schema generated from the Connect schema s.
-func encode(b []byte, t *avroType, s *data.Schema, v any) ([]byte, error) {
-	if t.kind == kUnion {
+func encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, error) {
+	if t.Kind == avroschema.Union {
 		if v == nil && s.Default != nil {
 			v = s.Default
 		}
-		for i, br := range t.branches {
-			if (br.kind == kNull) == (v == nil) {
+		for i, br := range t.Branches {
+			if (br.Kind == avroschema.Null) == (v == nil) {
 				b = binary.AppendVarint(b, int64(i))
 				if v == nil {
 					return b, nil
@@ -35,7 +36,7 @@ func encode(b []byte, t *avroType, s *data.Schema, v any) ([]byte, error) {
 		}
 		v = s.Default
 	}
-	switch t.logical {
+	switch t.Logical {
 	case "decimal":
 		d, ok := v.(*data.BigDecimal)
 		if !ok {
@@ -52,7 +53,7 @@ func encode(b []byte, t *avroType, s *data.Schema, v any) ([]byte, error) {
 		if !ok {
 			return b, typeErr(s, v)
 		}
-		switch t.logical {
+		switch t.Logical {
 		case "date":
 			d, err := data.DateToDays(ts)
 			if err != nil {
@@ -68,8 +69,8 @@ func encode(b []byte, t *avroType, s *data.Schema, v any) ([]byte, error) {
 		}
 		return binary.AppendVarint(b, ts.UnixMilli()), nil
 	}
-	switch t.kind {
-	case kBoolean:
+	switch t.Kind {
+	case avroschema.Boolean:
 		x, ok := v.(bool)
 		if !ok {
 			return b, typeErr(s, v)
@@ -78,7 +79,7 @@ func encode(b []byte, t *avroType, s *data.Schema, v any) ([]byte, error) {
 			return append(b, 1), nil
 		}
 		return append(b, 0), nil
-	case kInt, kLong:
+	case avroschema.Int, avroschema.Long:
 		var n int64
 		switch x := v.(type) {
 		case int8:
@@ -93,45 +94,45 @@ func encode(b []byte, t *avroType, s *data.Schema, v any) ([]byte, error) {
 			return b, typeErr(s, v)
 		}
 		return binary.AppendVarint(b, n), nil
-	case kFloat:
+	case avroschema.Float:
 		x, ok := v.(float32)
 		if !ok {
 			return b, typeErr(s, v)
 		}
 		return binary.LittleEndian.AppendUint32(b, math.Float32bits(x)), nil
-	case kDouble:
+	case avroschema.Double:
 		x, ok := v.(float64)
 		if !ok {
 			return b, typeErr(s, v)
 		}
 		return binary.LittleEndian.AppendUint64(b, math.Float64bits(x)), nil
-	case kString:
+	case avroschema.String:
 		x, ok := v.(string)
 		if !ok {
 			return b, typeErr(s, v)
 		}
 		b = binary.AppendVarint(b, int64(len(x)))
 		return append(b, x...), nil
-	case kBytes:
+	case avroschema.Bytes:
 		x, ok := v.([]byte)
 		if !ok {
 			return b, typeErr(s, v)
 		}
 		b = binary.AppendVarint(b, int64(len(x)))
 		return append(b, x...), nil
-	case kRecord:
+	case avroschema.Record:
 		st, ok := v.(*data.Struct)
 		if !ok {
 			return b, typeErr(s, v)
 		}
 		var err error
 		for i, f := range s.Fields {
-			if b, err = encode(b, t.fields[i].typ, f.Schema, st.RawIndex(i)); err != nil {
+			if b, err = encode(b, t.Fields[i].Type, f.Schema, st.RawIndex(i)); err != nil {
 				return b, fmt.Errorf("field %s: %w", f.Name, err)
 			}
 		}
 		return b, nil
-	case kArray:
+	case avroschema.Array:
 		if s.Type == data.TypeMap {
 			return encodeMapEntries(b, t, s, v)
 		}
@@ -143,13 +144,13 @@ func encode(b []byte, t *avroType, s *data.Schema, v any) ([]byte, error) {
 			b = binary.AppendVarint(b, int64(len(arr)))
 			var err error
 			for _, e := range arr {
-				if b, err = encode(b, t.items, s.Value, e); err != nil {
+				if b, err = encode(b, t.Items, s.Value, e); err != nil {
 					return b, err
 				}
 			}
 		}
 		return append(b, 0), nil
-	case kMap:
+	case avroschema.Map:
 		m, ok := v.(map[string]any)
 		if !ok {
 			return b, typeErr(s, v)
@@ -160,24 +161,24 @@ func encode(b []byte, t *avroType, s *data.Schema, v any) ([]byte, error) {
 			for k, e := range m {
 				b = binary.AppendVarint(b, int64(len(k)))
 				b = append(b, k...)
-				if b, err = encode(b, t.values, s.Value, e); err != nil {
+				if b, err = encode(b, t.Values, s.Value, e); err != nil {
 					return b, err
 				}
 			}
 		}
 		return append(b, 0), nil
 	}
-	return b, fmt.Errorf("cannot encode Avro type %d", t.kind)
+	return b, fmt.Errorf("cannot encode Avro type %d", t.Kind)
 }
 
-func encodeMapEntries(b []byte, t *avroType, s *data.Schema, v any) ([]byte, error) {
-	entry := t.items
+func encodeMapEntries(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, error) {
+	entry := t.Items
 	write := func(k, e any) error {
 		var err error
-		if b, err = encode(b, entry.fields[0].typ, s.Key, k); err != nil {
+		if b, err = encode(b, entry.Fields[0].Type, s.Key, k); err != nil {
 			return err
 		}
-		b, err = encode(b, entry.fields[1].typ, s.Value, e)
+		b, err = encode(b, entry.Fields[1].Type, s.Value, e)
 		return err
 	}
 	switch m := v.(type) {
@@ -237,31 +238,31 @@ func (r *reader) take(n int64) ([]byte, error) {
 
 // decode reads a value of Avro type t into the Connect form of schema s
 // (built from t by toConnect).
-func decode(r *reader, t *avroType, s *data.Schema) (any, error) {
-	switch t.kind {
-	case kNull:
+func decode(r *reader, t *avroschema.Schema, s *data.Schema) (any, error) {
+	switch t.Kind {
+	case avroschema.Null:
 		return nil, nil
-	case kUnion:
+	case avroschema.Union:
 		i, err := r.varint()
 		if err != nil {
 			return nil, err
 		}
-		if i < 0 || int(i) >= len(t.branches) {
+		if i < 0 || int(i) >= len(t.Branches) {
 			return nil, fmt.Errorf("union branch %d out of range", i)
 		}
-		return decode(r, t.branches[i], s)
-	case kBoolean:
+		return decode(r, t.Branches[i], s)
+	case avroschema.Boolean:
 		b, err := r.take(1)
 		if err != nil {
 			return nil, err
 		}
 		return b[0] != 0, nil
-	case kInt, kLong:
+	case avroschema.Int, avroschema.Long:
 		n, err := r.varint()
 		if err != nil {
 			return nil, err
 		}
-		switch t.logical {
+		switch t.Logical {
 		case "date":
 			return data.DateFromDays(int32(n)), nil
 		case "time-millis":
@@ -281,23 +282,23 @@ func decode(r *reader, t *avroType, s *data.Schema) (any, error) {
 			return int32(n), nil
 		}
 		return n, nil
-	case kFloat:
+	case avroschema.Float:
 		b, err := r.take(4)
 		if err != nil {
 			return nil, err
 		}
 		return math.Float32frombits(binary.LittleEndian.Uint32(b)), nil
-	case kDouble:
+	case avroschema.Double:
 		b, err := r.take(8)
 		if err != nil {
 			return nil, err
 		}
 		return math.Float64frombits(binary.LittleEndian.Uint64(b)), nil
-	case kString, kBytes, kFixed:
+	case avroschema.String, avroschema.Bytes, avroschema.Fixed:
 		var raw []byte
 		var err error
-		if t.kind == kFixed {
-			raw, err = r.take(int64(t.size))
+		if t.Kind == avroschema.Fixed {
+			raw, err = r.take(int64(t.Size))
 		} else {
 			var n int64
 			if n, err = r.varint(); err == nil {
@@ -307,41 +308,41 @@ func decode(r *reader, t *avroType, s *data.Schema) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.logical == "decimal" {
-			return &data.BigDecimal{Unscaled: new(big.Int).Set(data.FromTwosComplement(raw)), Scale: int32(t.scale)}, nil
+		if t.Logical == "decimal" {
+			return &data.BigDecimal{Unscaled: new(big.Int).Set(data.FromTwosComplement(raw)), Scale: int32(t.Scale)}, nil
 		}
-		if t.kind == kString {
+		if t.Kind == avroschema.String {
 			return string(raw), nil
 		}
 		return append([]byte(nil), raw...), nil
-	case kEnum:
+	case avroschema.Enum:
 		i, err := r.varint()
 		if err != nil {
 			return nil, err
 		}
-		if i < 0 || int(i) >= len(t.symbols) {
+		if i < 0 || int(i) >= len(t.Symbols) {
 			return nil, fmt.Errorf("enum index %d out of range", i)
 		}
-		return t.symbols[i], nil
-	case kRecord:
+		return t.Symbols[i], nil
+	case avroschema.Record:
 		st := data.NewStruct(s)
-		for i, f := range t.fields {
-			v, err := decode(r, f.typ, s.Fields[i].Schema)
+		for i, f := range t.Fields {
+			v, err := decode(r, f.Type, s.Fields[i].Schema)
 			if err != nil {
-				return nil, fmt.Errorf("field %s: %w", f.name, err)
+				return nil, fmt.Errorf("field %s: %w", f.Name, err)
 			}
 			st.PutIndex(i, v)
 		}
 		return st, nil
-	case kArray:
+	case avroschema.Array:
 		if s.Type == data.TypeMap {
 			out := map[any]any{}
 			err := blocks(r, func() error {
-				k, err := decode(r, t.items.fields[0].typ, s.Key)
+				k, err := decode(r, t.Items.Fields[0].Type, s.Key)
 				if err != nil {
 					return err
 				}
-				v, err := decode(r, t.items.fields[1].typ, s.Value)
+				v, err := decode(r, t.Items.Fields[1].Type, s.Value)
 				if err != nil {
 					return err
 				}
@@ -356,12 +357,12 @@ func decode(r *reader, t *avroType, s *data.Schema) (any, error) {
 		}
 		out := []any{}
 		err := blocks(r, func() error {
-			v, err := decode(r, t.items, s.Value)
+			v, err := decode(r, t.Items, s.Value)
 			out = append(out, v)
 			return err
 		})
 		return out, err
-	case kMap:
+	case avroschema.Map:
 		out := map[string]any{}
 		err := blocks(r, func() error {
 			n, err := r.varint()
@@ -372,13 +373,13 @@ func decode(r *reader, t *avroType, s *data.Schema) (any, error) {
 			if err != nil {
 				return err
 			}
-			v, err := decode(r, t.values, s.Value)
+			v, err := decode(r, t.Values, s.Value)
 			out[string(k)] = v
 			return err
 		})
 		return out, err
 	}
-	return nil, fmt.Errorf("cannot decode Avro type %d", t.kind)
+	return nil, fmt.Errorf("cannot decode Avro type %d", t.Kind)
 }
 
 // blocks reads Avro's counted blocks of array or map items.

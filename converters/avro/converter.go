@@ -19,6 +19,7 @@ import (
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/avroschema"
 	"github.com/goconnect/goconnect/internal/tlsconfig"
 )
 
@@ -70,13 +71,13 @@ type Converter struct {
 
 // writeSchema is a Connect schema with its Avro form.
 type writeSchema struct {
-	avro *avroType
+	avro *avroschema.Schema
 	text string
 }
 
 // readSchema is a registered schema read back.
 type readSchema struct {
-	avro    *avroType
+	avro    *avroschema.Schema
 	connect *data.Schema
 }
 
@@ -178,16 +179,16 @@ func (c *Converter) subject(topic string, ws *writeSchema) string {
 	}
 	switch c.strategy {
 	case strategyRecord, strategyTopicRecord:
-		name := ws.avro.fullName()
-		if ws.avro.kind == kUnion {
-			for _, b := range ws.avro.branches {
-				if b.kind != kNull {
-					name = b.fullName()
+		name := ws.avro.FullName()
+		if ws.avro.Kind == avroschema.Union {
+			for _, b := range ws.avro.Branches {
+				if b.Kind != avroschema.Null {
+					name = b.FullName()
 				}
 			}
 		}
-		if name == "" {
-			name = primitiveNames[ws.avro.kind]
+		if name == "" && ws.avro.Kind.Primitive() {
+			name = ws.avro.Kind.String()
 		}
 		if c.strategy == strategyRecord {
 			return name
@@ -327,7 +328,7 @@ func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {
 	if s.Type != sr.TypeAvro {
 		return nil, fmt.Errorf("schema id %d is %s, not Avro", id, s.Type)
 	}
-	t, err := parseSchema(s.Schema)
+	t, err := avroschema.Parse(s.Schema)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
@@ -335,7 +336,7 @@ func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
-	if cs.Version == nil && t.kind == kRecord {
+	if cs.Version == nil && t.Kind == avroschema.Record {
 		// Like AvroData, take the version from the registry when the
 		// schema carries no connect.version.
 		subject := c.subject(topic, &writeSchema{avro: t})

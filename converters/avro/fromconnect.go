@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/avroschema"
 )
 
 // Names AvroData uses.
@@ -36,7 +37,7 @@ func rawString(s string) json.RawMessage {
 	return b
 }
 
-func (c *fromConnect) schema(s *data.Schema) (*avroType, error) {
+func (c *fromConnect) schema(s *data.Schema) (*avroschema.Schema, error) {
 	base, err := c.nonOptional(s)
 	if err != nil {
 		return nil, err
@@ -45,80 +46,80 @@ func (c *fromConnect) schema(s *data.Schema) (*avroType, error) {
 		return base, nil
 	}
 	if s.Default != nil {
-		return &avroType{kind: kUnion, branches: []*avroType{base, {kind: kNull}}}, nil
+		return &avroschema.Schema{Kind: avroschema.Union, Branches: []*avroschema.Schema{base, {Kind: avroschema.Null}}}, nil
 	}
-	return &avroType{kind: kUnion, branches: []*avroType{{kind: kNull}, base}}, nil
+	return &avroschema.Schema{Kind: avroschema.Union, Branches: []*avroschema.Schema{{Kind: avroschema.Null}, base}}, nil
 }
 
 // nonOptional builds the type with its metadata props.
-func (c *fromConnect) nonOptional(s *data.Schema) (*avroType, error) {
-	t := &avroType{}
+func (c *fromConnect) nonOptional(s *data.Schema) (*avroschema.Schema, error) {
+	t := &avroschema.Schema{}
 	switch s.Type {
 	case data.TypeInt8, data.TypeInt16, data.TypeInt32:
-		t.kind = kInt
+		t.Kind = avroschema.Int
 	case data.TypeInt64:
-		t.kind = kLong
+		t.Kind = avroschema.Long
 	case data.TypeFloat32:
-		t.kind = kFloat
+		t.Kind = avroschema.Float
 	case data.TypeFloat64:
-		t.kind = kDouble
+		t.Kind = avroschema.Double
 	case data.TypeBoolean:
-		t.kind = kBoolean
+		t.Kind = avroschema.Boolean
 	case data.TypeString:
-		t.kind = kString
+		t.Kind = avroschema.String
 	case data.TypeBytes:
-		t.kind = kBytes
+		t.Kind = avroschema.Bytes
 	case data.TypeArray:
 		items, err := c.schema(s.Value)
 		if err != nil {
 			return nil, err
 		}
-		t.kind, t.items = kArray, items
+		t.Kind, t.Items = avroschema.Array, items
 	case data.TypeMap:
 		values, err := c.schema(s.Value)
 		if err != nil {
 			return nil, err
 		}
 		if s.Key.Type == data.TypeString && !s.Key.Optional {
-			t.kind, t.values = kMap, values
+			t.Kind, t.Values = avroschema.Map, values
 			break
 		}
 		keys, err := c.schema(s.Key)
 		if err != nil {
 			return nil, err
 		}
-		entry := &avroType{kind: kRecord, name: mapEntryName, namespace: avroNamespace,
-			fields: []*avroField{{name: "key", typ: keys}, {name: "value", typ: values}}}
-		t.kind, t.items = kArray, entry
+		entry := &avroschema.Schema{Kind: avroschema.Record, Name: mapEntryName, Namespace: avroNamespace,
+			Fields: []*avroschema.Field{{Name: "key", Type: keys}, {Name: "value", Type: values}}}
+		t.Kind, t.Items = avroschema.Array, entry
 	case data.TypeStruct:
-		t.kind = kRecord
+		t.Kind = avroschema.Record
 		if s.Name != "" {
-			t.namespace, t.name = splitName(s.Name)
+			t.Namespace, t.Name = avroschema.SplitName(s.Name)
 		} else {
 			c.unnamed++
-			t.namespace, t.name = avroNamespace, connectDefault
+			t.Namespace, t.Name = avroNamespace, connectDefault
 			if c.unnamed > 1 {
-				t.name += strconv.Itoa(c.unnamed)
+				t.Name += strconv.Itoa(c.unnamed)
 			}
 		}
-		t.doc = s.Doc
+		t.Doc = s.Doc
 		for _, f := range s.Fields {
 			ft, err := c.schema(f.Schema)
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.Name, err)
 			}
-			af := &avroField{name: f.Name, typ: ft}
+			af := &avroschema.Field{Name: f.Name, Type: ft}
 			switch {
 			case f.Schema.Default != nil:
 				def, err := defaultJSON(f.Schema, f.Schema.Default)
 				if err != nil {
 					return nil, fmt.Errorf("default of field %s: %w", f.Name, err)
 				}
-				af.def, af.hasDefault = def, true
+				af.Default, af.HasDefault = def, true
 			case f.Schema.Optional:
-				af.def, af.hasDefault = json.RawMessage("null"), true
+				af.Default, af.HasDefault = json.RawMessage("null"), true
 			}
-			t.fields = append(t.fields, af)
+			t.Fields = append(t.Fields, af)
 		}
 	default:
 		return nil, fmt.Errorf("unsupported Connect type %s", s.Type.JavaName())
@@ -129,27 +130,27 @@ func (c *fromConnect) nonOptional(s *data.Schema) (*avroType, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.logical, t.scale, t.precision = "decimal", int(scale), defaultPrecision
+		t.Logical, t.Scale, t.Precision = "decimal", int(scale), defaultPrecision
 		if p := s.Param(precisionParam); p != "" {
 			if n, err := strconv.Atoi(p); err == nil {
-				t.precision = n
+				t.Precision = n
 			}
 		}
 	case data.DateName:
-		t.logical = "date"
+		t.Logical = "date"
 	case data.TimeName:
-		t.logical = "time-millis"
+		t.Logical = "time-millis"
 	case data.TimestampName:
-		t.logical = "timestamp-millis"
+		t.Logical = "timestamp-millis"
 	}
 	if !c.metaData {
 		return t, nil
 	}
 	if s.Doc != "" {
-		t.props = append(t.props, prop{propConnectDoc, rawString(s.Doc)})
+		t.Props = append(t.Props, avroschema.Prop{Key: propConnectDoc, Value: rawString(s.Doc)})
 	}
 	if s.Version != nil {
-		t.props = append(t.props, prop{propConnectVer, json.RawMessage(strconv.Itoa(int(*s.Version)))})
+		t.Props = append(t.Props, avroschema.Prop{Key: propConnectVer, Value: json.RawMessage(strconv.Itoa(int(*s.Version)))})
 	}
 	if len(s.Parameters) > 0 {
 		params := []byte{'{'}
@@ -161,23 +162,23 @@ func (c *fromConnect) nonOptional(s *data.Schema) (*avroType, error) {
 			params = append(params, ':')
 			params = append(params, rawString(s.Parameters[k])...)
 		}
-		t.props = append(t.props, prop{propConnectParams, append(params, '}')})
+		t.Props = append(t.Props, avroschema.Prop{Key: propConnectParams, Value: append(params, '}')})
 	}
 	if s.Default != nil {
 		def, err := defaultJSON(s, s.Default)
 		if err != nil {
 			return nil, fmt.Errorf("default value: %w", err)
 		}
-		t.props = append(t.props, prop{propConnectDef, def})
+		t.Props = append(t.Props, avroschema.Prop{Key: propConnectDef, Value: def})
 	}
 	if s.Name != "" {
-		t.props = append(t.props, prop{propConnectName, rawString(s.Name)})
+		t.Props = append(t.Props, avroschema.Prop{Key: propConnectName, Value: rawString(s.Name)})
 	}
 	switch s.Type {
 	case data.TypeInt8:
-		t.props = append(t.props, prop{propConnectType, rawString("int8")})
+		t.Props = append(t.Props, avroschema.Prop{Key: propConnectType, Value: rawString("int8")})
 	case data.TypeInt16:
-		t.props = append(t.props, prop{propConnectType, rawString("int16")})
+		t.Props = append(t.Props, avroschema.Prop{Key: propConnectType, Value: rawString("int16")})
 	}
 	return t, nil
 }

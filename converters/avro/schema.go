@@ -3,92 +3,9 @@ package avro
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
+
+	"github.com/goconnect/goconnect/internal/avroschema"
 )
-
-// kind is an Avro type.
-type kind int
-
-const (
-	kNull kind = iota
-	kBoolean
-	kInt
-	kLong
-	kFloat
-	kDouble
-	kBytes
-	kString
-	kRecord
-	kEnum
-	kArray
-	kMap
-	kUnion
-	kFixed
-)
-
-var primitiveNames = map[kind]string{
-	kNull: "null", kBoolean: "boolean", kInt: "int", kLong: "long", kFloat: "float",
-	kDouble: "double", kBytes: "bytes", kString: "string",
-}
-
-// prop is a custom schema attribute; order is kept because Avro-Java
-// writes props in insertion order and registries compare schema text.
-type prop struct {
-	key   string
-	value json.RawMessage
-}
-
-// avroType is a parsed or generated Avro schema node.
-type avroType struct {
-	kind            kind
-	name, namespace string // record, enum, fixed
-	doc             string
-	fields          []*avroField
-	items, values   *avroType
-	branches        []*avroType
-	symbols         []string
-	size            int
-	logical         string
-	precision       int
-	scale           int
-	props           []prop
-}
-
-type avroField struct {
-	name       string
-	doc        string
-	typ        *avroType
-	def        json.RawMessage
-	hasDefault bool
-}
-
-func (t *avroType) fullName() string {
-	if t.namespace == "" {
-		return t.name
-	}
-	return t.namespace + "." + t.name
-}
-
-func (t *avroType) prop(key string) (json.RawMessage, bool) {
-	for _, p := range t.props {
-		if p.key == key {
-			return p.value, true
-		}
-	}
-	return nil, false
-}
-
-func (t *avroType) propString(key string) string {
-	raw, ok := t.prop(key)
-	if !ok {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return ""
-	}
-	return s
-}
 
 // writer renders schemas as Avro-Java's Schema.toString does: attribute
 // order type, name, namespace (only when it differs from the enclosing
@@ -100,7 +17,7 @@ type writer struct {
 	space string
 }
 
-func schemaText(t *avroType) string {
+func schemaText(t *avroschema.Schema) string {
 	w := &writer{seen: map[string]bool{}}
 	w.write(t)
 	return string(w.b)
@@ -111,11 +28,11 @@ func (w *writer) str(s string) {
 	w.b = append(w.b, b...)
 }
 
-func (w *writer) write(t *avroType) {
-	switch t.kind {
-	case kUnion:
+func (w *writer) write(t *avroschema.Schema) {
+	switch t.Kind {
+	case avroschema.Union:
 		w.b = append(w.b, '[')
-		for i, br := range t.branches {
+		for i, br := range t.Branches {
 			if i > 0 {
 				w.b = append(w.b, ',')
 			}
@@ -123,11 +40,11 @@ func (w *writer) write(t *avroType) {
 		}
 		w.b = append(w.b, ']')
 		return
-	case kRecord, kEnum, kFixed:
-		full := t.fullName()
+	case avroschema.Record, avroschema.Enum, avroschema.Fixed:
+		full := t.FullName()
 		if w.seen[full] {
-			if t.namespace == w.space {
-				w.str(t.name)
+			if t.Namespace == w.space {
+				w.str(t.Name)
 			} else {
 				w.str(full)
 			}
@@ -135,100 +52,78 @@ func (w *writer) write(t *avroType) {
 		}
 		w.seen[full] = true
 	}
-	if name, ok := primitiveNames[t.kind]; ok && len(t.props) == 0 && t.logical == "" {
-		w.str(name)
+	if t.Kind.Primitive() && len(t.Props) == 0 && t.Logical == "" {
+		w.str(t.Kind.String())
 		return
 	}
 	w.b = append(w.b, `{"type":`...)
-	switch t.kind {
-	case kRecord:
-		w.str("record")
-	case kEnum:
-		w.str("enum")
-	case kFixed:
-		w.str("fixed")
-	case kArray:
-		w.str("array")
-	case kMap:
-		w.str("map")
-	default:
-		w.str(primitiveNames[t.kind])
-	}
+	w.str(t.Kind.String())
 	outer := w.space
-	if t.kind == kRecord || t.kind == kEnum || t.kind == kFixed {
+	if t.Kind.Named() {
 		w.b = append(w.b, `,"name":`...)
-		w.str(t.name)
-		if t.namespace != w.space {
+		w.str(t.Name)
+		if t.Namespace != w.space {
 			w.b = append(w.b, `,"namespace":`...)
-			w.str(t.namespace)
+			w.str(t.Namespace)
 		}
-		if t.doc != "" {
+		if t.Doc != "" {
 			w.b = append(w.b, `,"doc":`...)
-			w.str(t.doc)
+			w.str(t.Doc)
 		}
-		w.space = t.namespace
+		w.space = t.Namespace
 	}
-	switch t.kind {
-	case kRecord:
+	switch t.Kind {
+	case avroschema.Record:
 		w.b = append(w.b, `,"fields":[`...)
-		for i, f := range t.fields {
+		for i, f := range t.Fields {
 			if i > 0 {
 				w.b = append(w.b, ',')
 			}
 			w.b = append(w.b, `{"name":`...)
-			w.str(f.name)
+			w.str(f.Name)
 			w.b = append(w.b, `,"type":`...)
-			w.write(f.typ)
-			if f.doc != "" {
+			w.write(f.Type)
+			if f.Doc != "" {
 				w.b = append(w.b, `,"doc":`...)
-				w.str(f.doc)
+				w.str(f.Doc)
 			}
-			if f.hasDefault {
+			if f.HasDefault {
 				w.b = append(w.b, `,"default":`...)
-				w.b = append(w.b, f.def...)
+				w.b = append(w.b, f.Default...)
 			}
 			w.b = append(w.b, '}')
 		}
 		w.b = append(w.b, ']')
-	case kEnum:
+	case avroschema.Enum:
 		w.b = append(w.b, `,"symbols":`...)
-		b, _ := json.Marshal(t.symbols)
+		b, _ := json.Marshal(t.Symbols)
 		w.b = append(w.b, b...)
-	case kFixed:
+	case avroschema.Fixed:
 		w.b = append(w.b, `,"size":`...)
-		w.b = strconv.AppendInt(w.b, int64(t.size), 10)
-	case kArray:
+		w.b = strconv.AppendInt(w.b, int64(t.Size), 10)
+	case avroschema.Array:
 		w.b = append(w.b, `,"items":`...)
-		w.write(t.items)
-	case kMap:
+		w.write(t.Items)
+	case avroschema.Map:
 		w.b = append(w.b, `,"values":`...)
-		w.write(t.values)
+		w.write(t.Values)
 	}
-	if t.logical == "decimal" {
+	if t.Logical == "decimal" {
 		w.b = append(w.b, `,"scale":`...)
-		w.b = strconv.AppendInt(w.b, int64(t.scale), 10)
+		w.b = strconv.AppendInt(w.b, int64(t.Scale), 10)
 		w.b = append(w.b, `,"precision":`...)
-		w.b = strconv.AppendInt(w.b, int64(t.precision), 10)
+		w.b = strconv.AppendInt(w.b, int64(t.Precision), 10)
 	}
-	for _, p := range t.props {
+	for _, p := range t.Props {
 		w.b = append(w.b, ',')
-		w.str(p.key)
+		w.str(p.Key)
 		w.b = append(w.b, ':')
-		w.b = append(w.b, p.value...)
+		w.b = append(w.b, p.Value...)
 	}
-	if t.logical != "" {
+	if t.Logical != "" {
 		w.b = append(w.b, `,"logicalType":`...)
-		w.str(t.logical)
+		w.str(t.Logical)
 	}
 	w.b = append(w.b, '}')
 	w.space = outer
-}
-
-// splitName splits a full name at its last dot.
-func splitName(full string) (namespace, name string) {
-	i := strings.LastIndexByte(full, '.')
-	if i < 0 {
-		return "", full
-	}
-	return full[:i], full[i+1:]
 }

@@ -1,0 +1,197 @@
+package avroschema
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Parse reads an Avro schema document (as registries store it). A name
+// without a dot is looked up in the enclosing namespace first, then as a
+// full name; a named type's namespace is its own, else the enclosing one.
+// Errors name the field (and the array or map) that holds the bad part.
+func Parse(text string) (*Schema, error) {
+	d := json.NewDecoder(strings.NewReader(text))
+	d.UseNumber()
+	var node any
+	if err := d.Decode(&node); err != nil {
+		return nil, fmt.Errorf("invalid Avro schema JSON: %w", err)
+	}
+	p := &parser{named: map[string]*Schema{}}
+	return p.parse(node, "")
+}
+
+// parser holds the named types defined so far, by full name.
+type parser struct{ named map[string]*Schema }
+
+// reserved are the attributes the specification gives a meaning; the
+// others are kept as props.
+var reserved = map[string]bool{
+	"type": true, "name": true, "namespace": true, "doc": true, "aliases": true, "fields": true,
+	"symbols": true, "default": true, "items": true, "values": true, "size": true,
+	"logicalType": true, "precision": true, "scale": true,
+}
+
+func (p *parser) parse(node any, space string) (*Schema, error) {
+	switch n := node.(type) {
+	case string:
+		return p.reference(n, space)
+	case []any:
+		u := &Schema{Kind: Union}
+		for _, b := range n {
+			bt, err := p.parse(b, space)
+			if err != nil {
+				return nil, err
+			}
+			u.Branches = append(u.Branches, bt)
+		}
+		return u, nil
+	case map[string]any:
+		return p.parseObject(n, space)
+	}
+	return nil, fmt.Errorf("invalid Avro schema node %T", node)
+}
+
+// reference resolves a primitive or an already defined named type.
+func (p *parser) reference(name, space string) (*Schema, error) {
+	if k, ok := primitiveKind(name); ok {
+		return &Schema{Kind: k}, nil
+	}
+	if !strings.Contains(name, ".") && space != "" {
+		if t, ok := p.named[space+"."+name]; ok {
+			return t, nil
+		}
+	}
+	if t, ok := p.named[name]; ok {
+		return t, nil
+	}
+	return nil, fmt.Errorf("unknown Avro type %q", name)
+}
+
+func (p *parser) parseObject(n map[string]any, space string) (*Schema, error) {
+	typ, isName := n["type"].(string)
+	if !isName {
+		if sub, ok := n["type"]; ok {
+			return p.parse(sub, space) // {"type": {...}} or {"type": [...]} wraps a schema
+		}
+	}
+	t := &Schema{}
+	if k, ok := primitiveKind(typ); ok {
+		t.Kind = k
+	} else {
+		switch typ {
+		case "record", "error":
+			t.Kind = Record
+		case "enum":
+			t.Kind = Enum
+		case "array":
+			t.Kind = Array
+		case "map":
+			t.Kind = Map
+		case "fixed":
+			t.Kind = Fixed
+		default:
+			return p.reference(typ, space) // a named reference written as {"type":"Name"}
+		}
+	}
+	if lt, ok := n["logicalType"].(string); ok {
+		t.Logical = lt
+		if lt == "decimal" {
+			t.Scale, _ = intOf(n["scale"])
+			t.Precision, _ = intOf(n["precision"])
+		}
+	}
+	for k, v := range n {
+		if !reserved[k] {
+			raw, _ := json.Marshal(v)
+			t.Props = append(t.Props, Prop{k, raw})
+		}
+	}
+	slices.SortFunc(t.Props, func(a, b Prop) int { return strings.Compare(a.Key, b.Key) })
+	if t.Kind.Named() {
+		name, _ := n["name"].(string)
+		if name == "" {
+			return nil, fmt.Errorf("named Avro type without a name")
+		}
+		ns, hasNS := n["namespace"].(string)
+		if strings.Contains(name, ".") {
+			ns, name = SplitName(name)
+		} else if !hasNS {
+			ns = space
+		}
+		t.Name, t.Namespace = name, ns
+		t.Doc, _ = n["doc"].(string)
+		p.named[t.FullName()] = t // before the fields: a record may refer to itself
+	}
+	switch t.Kind {
+	case Record:
+		if err := p.fields(t, n); err != nil {
+			return nil, err
+		}
+	case Enum:
+		syms, _ := n["symbols"].([]any)
+		for _, s := range syms {
+			str, _ := s.(string)
+			t.Symbols = append(t.Symbols, str)
+		}
+		if def, ok := n["default"]; ok {
+			t.Default, _ = json.Marshal(def)
+		}
+	case Fixed:
+		size, err := intOf(n["size"])
+		if err != nil || size < 0 {
+			return nil, fmt.Errorf("fixed %s has a bad size", t.FullName())
+		}
+		t.Size = size
+	case Array:
+		items, err := p.parse(n["items"], space)
+		if err != nil {
+			return nil, fmt.Errorf("array items: %w", err)
+		}
+		t.Items = items
+	case Map:
+		values, err := p.parse(n["values"], space)
+		if err != nil {
+			return nil, fmt.Errorf("map values: %w", err)
+		}
+		t.Values = values
+	}
+	return t, nil
+}
+
+// fields parses a record's fields, in the record's namespace.
+func (p *parser) fields(t *Schema, n map[string]any) error {
+	fields, ok := n["fields"].([]any)
+	if !ok {
+		return fmt.Errorf("record %s has no fields array", t.FullName())
+	}
+	for _, fn := range fields {
+		fo, ok := fn.(map[string]any)
+		if !ok {
+			return fmt.Errorf("record %s: field is not an object", t.FullName())
+		}
+		name, _ := fo["name"].(string)
+		ft, err := p.parse(fo["type"], t.Namespace)
+		if err != nil {
+			return fmt.Errorf("field %s: %w", name, err)
+		}
+		f := &Field{Name: name, Type: ft}
+		f.Doc, _ = fo["doc"].(string)
+		if def, ok := fo["default"]; ok {
+			f.Default, _ = json.Marshal(def)
+			f.HasDefault = true
+		}
+		t.Fields = append(t.Fields, f)
+	}
+	return nil
+}
+
+func intOf(v any) (int, error) {
+	num, ok := v.(json.Number)
+	if !ok {
+		return 0, fmt.Errorf("not a number")
+	}
+	return strconv.Atoi(num.String())
+}
