@@ -1,5 +1,6 @@
-// Package status names connector and task states and holds their current
-// values, as Connect's status objects show them.
+// Package status names connector and task states, holds their current
+// values as Connect's status objects show them (Board), and declares how a
+// worker reports them (Listener).
 package status
 
 import (
@@ -29,6 +30,19 @@ const (
 	TargetStopped TargetState = "STOPPED"
 )
 
+// State returns the state a started connector or task shows for its
+// target: STOPPED, PAUSED, or RUNNING. A failure is not a target: it is
+// reported as FAILED whatever the target, until the next start.
+func (t TargetState) State() State {
+	switch t {
+	case TargetStopped:
+		return Stopped
+	case TargetPaused:
+		return Paused
+	}
+	return Running
+}
+
 // Status is one connector's or task's state.
 type Status struct {
 	State    State  `json:"state"`
@@ -42,8 +56,18 @@ type TaskID struct {
 	Task      int
 }
 
-// Board holds the current status of every connector and task. It is the
-// single place both the worker (writer) and the REST API (reader) use.
+// Listener hears the status changes of the connectors and tasks a worker
+// runs. Report is called on the goroutine that made the change, in the
+// order of the changes of one connector or task; it must not block for long
+// nor call back into the worker.
+type Listener interface {
+	Report(Change)
+}
+
+// Board holds the current status of every connector and task. The herders
+// and the REST API read it; a worker writes it through Report, as its
+// Listener (the herders still set RESTARTING, and FAILED for what never
+// reached the worker, directly).
 type Board struct {
 	mu         sync.RWMutex
 	connectors map[string]Status
@@ -53,13 +77,40 @@ type Board struct {
 	onChange func(Change)
 }
 
-// Change is one update of a board: a status set, or a removal (Removed).
+// Change is one status update: a status set, or a removal (Removed).
+// Removing a connector (Task -1) leaves its tasks' statuses.
 type Change struct {
 	Connector string
 	// Task is -1 for the connector itself.
 	Task    int
 	Status  Status
 	Removed bool
+}
+
+// ConnectorChange is a connector's status set to s.
+func ConnectorChange(name string, s Status) Change {
+	return Change{Connector: name, Task: -1, Status: s}
+}
+
+// TaskChange is a task's status set to s.
+func TaskChange(id TaskID, s Status) Change {
+	return Change{Connector: id.Connector, Task: id.Task, Status: s}
+}
+
+var _ Listener = (*Board)(nil)
+
+// Report applies a change: it sets or removes the status it names.
+func (b *Board) Report(c Change) {
+	switch {
+	case c.Task < 0 && c.Removed:
+		b.RemoveConnector(c.Connector)
+	case c.Task < 0:
+		b.SetConnector(c.Connector, c.Status)
+	case c.Removed:
+		b.RemoveTask(TaskID{Connector: c.Connector, Task: c.Task})
+	default:
+		b.SetTask(TaskID{Connector: c.Connector, Task: c.Task}, c.Status)
+	}
 }
 
 // OnChange registers f to hear every later change. f runs on the
@@ -89,7 +140,7 @@ func (b *Board) SetConnector(name string, s Status) {
 	b.mu.Lock()
 	b.connectors[name] = s
 	b.mu.Unlock()
-	b.notify(Change{Connector: name, Task: -1, Status: s})
+	b.notify(ConnectorChange(name, s))
 }
 
 // SetTask records a task's status.
@@ -97,7 +148,7 @@ func (b *Board) SetTask(id TaskID, s Status) {
 	b.mu.Lock()
 	b.tasks[id] = s
 	b.mu.Unlock()
-	b.notify(Change{Connector: id.Connector, Task: id.Task, Status: s})
+	b.notify(TaskChange(id, s))
 }
 
 // Connector returns a connector's status.

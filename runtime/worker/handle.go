@@ -13,7 +13,7 @@ import (
 // handle controls one running task: its target state, and its stop.
 type handle struct {
 	id     status.TaskID
-	board  *status.Board
+	status status.Listener
 	worker string
 	log    *slog.Logger
 	// topics records the topics the task uses; only the task goroutine
@@ -23,6 +23,8 @@ type handle struct {
 	mu     sync.Mutex
 	paused bool
 	wake   chan struct{} // closed and replaced on every change
+	// reported is the task's last reported state.
+	reported status.State
 
 	cancel context.CancelFunc
 	// sendCtx outlives a graceful stop so records in flight can still be
@@ -34,9 +36,9 @@ type handle struct {
 	fatal atomic.Pointer[error]
 }
 
-func newHandle(id status.TaskID, board *status.Board, workerID string, log *slog.Logger) *handle {
+func newHandle(id status.TaskID, listener status.Listener, workerID string, log *slog.Logger) *handle {
 	sendCtx, abort := context.WithCancel(context.Background())
-	return &handle{id: id, board: board, worker: workerID, log: log, wake: make(chan struct{}), done: make(chan struct{}),
+	return &handle{id: id, status: listener, worker: workerID, log: log, wake: make(chan struct{}), done: make(chan struct{}),
 		sendCtx: sendCtx, abort: abort}
 }
 
@@ -78,15 +80,30 @@ func (h *handle) waitWhilePaused(ctx context.Context, onPause func()) bool {
 	return true
 }
 
+// report records and reports the task's state.
 func (h *handle) report(s status.State, trace string) {
-	h.board.SetTask(h.id, status.Status{State: s, WorkerID: h.worker, Trace: trace})
+	h.send(s, trace)
 	h.log.Info("task state changed", "state", string(s))
 }
 
-// fail records the task as FAILED; the worker keeps running.
+// fail reports the task FAILED; the worker keeps running.
 func (h *handle) fail(err error, stack []byte) {
-	h.board.SetTask(h.id, status.Status{State: status.Failed, WorkerID: h.worker, Trace: status.Trace(err, stack)})
+	h.send(status.Failed, status.Trace(err, stack))
 	h.log.Error("task failed", "error", err)
+}
+
+func (h *handle) send(s status.State, trace string) {
+	h.mu.Lock()
+	h.reported = s
+	h.mu.Unlock()
+	h.status.Report(status.TaskChange(h.id, status.Status{State: s, WorkerID: h.worker, Trace: trace}))
+}
+
+// reportedState returns the task's last reported state.
+func (h *handle) reportedState() status.State {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.reported
 }
 
 // guard runs fn, turning a panic into a failed task instead of a crash.

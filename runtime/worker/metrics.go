@@ -2,49 +2,60 @@ package worker
 
 import (
 	"github.com/goconnect/goconnect/runtime/metrics"
+	"github.com/goconnect/goconnect/runtime/status"
 )
 
 // Metrics returns the worker's metrics registry (nil when disabled).
 func (w *Worker) Metrics() *metrics.Registry { return w.metrics }
 
-// Snapshot lists the worker's connectors and task states for the status
-// gauges; it implements metrics.StatusSource.
+// Snapshot lists the worker's connectors and the states it last reported
+// for them and their tasks, for the status gauges; it implements
+// metrics.StatusSource.
 func (w *Worker) Snapshot() []metrics.ConnectorState {
 	w.mu.Lock()
-	type conn struct{ name, class, typ string }
-	conns := make([]conn, 0, len(w.connectors))
-	seen := map[string]bool{}
-	add := func(name string, rc *runningConnector) {
-		if !seen[name] {
-			seen[name] = true
-			conns = append(conns, conn{name, rc.parsed.Plugin.Class, string(rc.parsed.Plugin.Type)})
+	type conn struct {
+		name, class, typ string
+		state            status.State // "": its instance does not run here
+		tasks            map[int]*handle
+	}
+	var conns []*conn
+	byName := map[string]*conn{}
+	add := func(name string, rc *runningConnector) *conn {
+		c, ok := byName[name]
+		if !ok {
+			c = &conn{name: name, class: rc.parsed.Plugin.Class, typ: string(rc.parsed.Plugin.Type), tasks: map[int]*handle{}}
+			byName[name] = c
+			conns = append(conns, c)
 		}
+		return c
 	}
 	for name, rc := range w.connectors {
-		add(name, rc)
+		c := add(name, rc)
+		c.state = rc.state
+		for _, h := range rc.tasks {
+			c.tasks[h.id.Task] = h
+		}
 	}
 	// Distributed mode runs connectors and tasks one by one.
 	if w.units != nil {
 		for name, rc := range w.units.connectors {
-			add(name, rc)
+			add(name, rc).state = rc.state
 		}
 		for id, tu := range w.units.tasks {
-			add(id.Connector, tu.rc)
+			add(id.Connector, tu.rc).tasks[id.Task] = tu.h
 		}
 	}
 	w.mu.Unlock()
 	out := make([]metrics.ConnectorState, 0, len(conns))
 	for _, c := range conns {
-		st, ok := w.board.Connector(c.name)
-		tasks := w.board.Tasks(c.name)
-		if !ok && len(tasks) == 0 {
-			continue
+		cs := metrics.ConnectorState{Name: c.name, Class: c.class, Type: c.typ, State: string(c.state), Tasks: map[int]string{}}
+		for n, h := range c.tasks {
+			if st := h.reportedState(); st != "" {
+				cs.Tasks[n] = string(st)
+			}
 		}
-		// In distributed mode a worker may run tasks of a connector whose
-		// instance runs elsewhere: State stays empty.
-		cs := metrics.ConnectorState{Name: c.name, Class: c.class, Type: c.typ, State: string(st.State), Tasks: map[int]string{}}
-		for n, ts := range tasks {
-			cs.Tasks[n] = string(ts.State)
+		if cs.State == "" && len(cs.Tasks) == 0 {
+			continue
 		}
 		out = append(out, cs)
 	}

@@ -52,10 +52,6 @@ func (w *Worker) RestartConnector(ctx context.Context, name string) error {
 	if !ok {
 		return fmt.Errorf("connector %s is not running on this worker", name)
 	}
-	if rc.target == status.TargetStopped {
-		w.board.SetConnector(name, status.Status{State: status.Stopped, WorkerID: w.cfg.WorkerID})
-		return nil
-	}
 	if rc.inst != nil {
 		if err := rc.inst.Stop(); err != nil {
 			w.log.Warn("connector failed to stop before its restart", "connector", name, "error", err)
@@ -65,16 +61,9 @@ func (w *Worker) RestartConnector(ctx context.Context, name string) error {
 	w.mu.Lock()
 	old := rc.taskConfigs
 	w.mu.Unlock()
-	if err := w.startConnectorInstance(ctx, rc); err != nil {
-		w.log.Error("connector failed", "connector", name, "error", err)
-		w.board.SetConnector(name, status.Status{State: status.Failed, WorkerID: w.cfg.WorkerID, Trace: status.Trace(err, nil)})
+	if !w.startConnector(ctx, rc) {
 		return nil
 	}
-	state := status.Running
-	if rc.target == status.TargetPaused {
-		state = status.Paused
-	}
-	w.board.SetConnector(name, status.Status{State: state, WorkerID: w.cfg.WorkerID})
 	w.mu.Lock()
 	fresh := rc.taskConfigs
 	w.mu.Unlock()
@@ -88,7 +77,9 @@ func (w *Worker) RestartConnector(ctx context.Context, name string) error {
 		}
 	}
 	cancel()
-	w.board.RemoveTasks(name, 0)
+	for _, h := range rc.tasks {
+		w.status.Report(status.Change{Connector: name, Task: h.id.Task, Removed: true})
+	}
 	tasks := make([]*handle, 0, len(fresh))
 	for i, tc := range fresh {
 		tasks = append(tasks, w.startTask(ctx, rc, i, tc))

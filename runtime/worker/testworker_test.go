@@ -8,6 +8,7 @@ import (
 
 	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
+	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
@@ -17,6 +18,15 @@ import (
 // of the test (wrap, if set, wraps that store), committed every 200 ms.
 // workerProps add to or override those settings.
 func newTestWorker(t *testing.T, bootstrap string, workerProps map[string]string, wrap func(offsetstore.Store) offsetstore.Store) (*Worker, *status.Board) {
+	t.Helper()
+	board := status.NewBoard()
+	return newTestWorkerWith(t, bootstrap, workerProps, wrap, nil, board), board
+}
+
+// newTestWorkerWith is newTestWorker with the plugins of reg (the
+// built-ins when nil), reporting to listener.
+func newTestWorkerWith(t *testing.T, bootstrap string, workerProps map[string]string, wrap func(offsetstore.Store) offsetstore.Store,
+	reg *plugins.Registry, listener status.Listener) *Worker {
 	t.Helper()
 	props := map[string]string{
 		"bootstrap.servers":              bootstrap,
@@ -38,8 +48,10 @@ func newTestWorker(t *testing.T, bootstrap string, workerProps map[string]string
 	if wrap != nil {
 		offs = wrap(offs)
 	}
-	board := status.NewBoard()
-	w := New(cfg, builtin.Registry(cfg.PluginPath), offs, board, slog.New(slog.DiscardHandler))
+	if reg == nil {
+		reg = builtin.Registry(cfg.PluginPath)
+	}
+	w := New(cfg, reg, offs, listener, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { _ = w.StopAll(context.Background()) })
-	return w, board
+	return w
 }

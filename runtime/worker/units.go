@@ -40,21 +40,11 @@ func (w *Worker) StartConnectorUnit(ctx context.Context, p *connectorconfig.Pars
 	w.mu.Lock()
 	w.unitsLocked().connectors[p.Name] = rc
 	w.mu.Unlock()
-	if target == status.TargetStopped {
-		w.board.SetConnector(p.Name, status.Status{State: status.Stopped, WorkerID: w.cfg.WorkerID})
+	if !w.startConnector(ctx, rc) {
 		return nil, false
 	}
-	if err := w.startConnectorInstance(ctx, rc); err != nil {
-		w.log.Error("connector failed", "connector", p.Name, "error", err)
-		w.board.SetConnector(p.Name, status.Status{State: status.Failed, WorkerID: w.cfg.WorkerID, Trace: status.Trace(err, nil)})
-		return nil, false
-	}
-	state := status.Running
-	if target == status.TargetPaused {
-		state = status.Paused
-	}
-	w.board.SetConnector(p.Name, status.Status{State: state, WorkerID: w.cfg.WorkerID})
-	w.log.Info("connector started", "connector", p.Name, "class", p.Plugin.Class, "tasks", len(rc.taskConfigs))
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	return rc.taskConfigs, true
 }
 
@@ -67,7 +57,7 @@ func (w *Worker) StopConnectorUnit(name string) error {
 	if !ok {
 		return nil
 	}
-	w.board.RemoveConnector(name)
+	w.status.Report(status.Change{Connector: name, Task: -1, Removed: true})
 	if rc.inst == nil {
 		return nil
 	}
@@ -116,7 +106,7 @@ func (w *Worker) StopTaskUnit(ctx context.Context, id status.TaskID) error {
 	defer cancel()
 	err := tu.h.stop(sctx)
 	// Its status is now the business of wherever it runs next.
-	w.board.RemoveTask(id)
+	w.status.Report(status.Change{Connector: id.Connector, Task: id.Task, Removed: true})
 	return err
 }
 
@@ -154,21 +144,11 @@ func (w *Worker) SetUnitsPaused(name string, paused bool) {
 		}
 	}
 	rc, ok := u.connectors[name]
-	w.mu.Unlock()
-	for _, h := range hs {
-		h.setPaused(paused)
-	}
+	// A connector instance that never started (STOPPED, or failed to
+	// start) keeps its target and status.
 	if !ok || rc.inst == nil {
-		return
+		rc = nil
 	}
-	state, target := status.Running, status.TargetStarted
-	if paused {
-		state, target = status.Paused, status.TargetPaused
-	}
-	w.mu.Lock()
-	rc.target = target
 	w.mu.Unlock()
-	if s, ok := w.board.Connector(name); ok && s.State != status.Failed {
-		w.board.SetConnector(name, status.Status{State: state, WorkerID: w.cfg.WorkerID})
-	}
+	w.setPaused(rc, hs, paused)
 }

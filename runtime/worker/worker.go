@@ -1,6 +1,8 @@
 // Package worker runs connectors and their tasks: it builds each task's
 // converters, transformation chain and Kafka clients, and drives the
-// source and sink task loops.
+// source and sink task loops. It reports every status change of what it
+// runs to a status.Listener and keeps the states it reported itself; it
+// never reads the listener's view.
 package worker
 
 import (
@@ -31,7 +33,7 @@ type Worker struct {
 	cfg     *workerconfig.Worker
 	reg     *plugins.Registry
 	offsets offsetstore.Store
-	board   *status.Board
+	status  status.Listener
 	log     *slog.Logger
 
 	topics  *topicTracker
@@ -49,11 +51,18 @@ type runningConnector struct {
 	target      status.TargetState
 	taskConfigs []map[string]string
 	tasks       []*handle
+	// state is the connector's last reported state ("" before the
+	// first); a FAILED connector stays FAILED until it starts again.
+	state status.State
+	// reporting orders the connector's reports: a state is decided
+	// and reported under it.
+	reporting sync.Mutex
 }
 
-// New returns a worker with its own metrics registry.
-func New(cfg *workerconfig.Worker, reg *plugins.Registry, offsets offsetstore.Store, board *status.Board, log *slog.Logger) *Worker {
-	w := &Worker{cfg: cfg, reg: reg, offsets: offsets, board: board, log: log, topics: newTopicTracker(),
+// New returns a worker with its own metrics registry; it reports the
+// status of what it runs to listener.
+func New(cfg *workerconfig.Worker, reg *plugins.Registry, offsets offsetstore.Store, listener status.Listener, log *slog.Logger) *Worker {
+	w := &Worker{cfg: cfg, reg: reg, offsets: offsets, status: listener, log: log, topics: newTopicTracker(),
 		connectors: map[string]*runningConnector{}}
 	w.metrics = metrics.NewRegistry(w)
 	return w
@@ -69,26 +78,13 @@ func (w *Worker) Offsets() offsetstore.Store { return w.offsets }
 // it is stopped, its tasks. A connector that fails to start is reported
 // FAILED, not returned as an error: the worker keeps running.
 func (w *Worker) StartConnector(ctx context.Context, p *connectorconfig.Parsed, target status.TargetState) {
-	log := w.log.With("connector", p.Name)
 	rc := &runningConnector{parsed: p, target: target}
 	w.mu.Lock()
 	w.connectors[p.Name] = rc
 	w.mu.Unlock()
-	if target == status.TargetStopped {
-		w.board.SetConnector(p.Name, status.Status{State: status.Stopped, WorkerID: w.cfg.WorkerID})
+	if !w.startConnector(ctx, rc) {
 		return
 	}
-	if err := w.startConnectorInstance(ctx, rc); err != nil {
-		log.Error("connector failed", "error", err)
-		w.board.SetConnector(p.Name, status.Status{State: status.Failed, WorkerID: w.cfg.WorkerID, Trace: status.Trace(err, nil)})
-		return
-	}
-	state := status.Running
-	if target == status.TargetPaused {
-		state = status.Paused
-	}
-	w.board.SetConnector(p.Name, status.Status{State: state, WorkerID: w.cfg.WorkerID})
-	log.Info("connector started", "class", p.Plugin.Class, "tasks", len(rc.taskConfigs))
 	tasks := make([]*handle, 0, len(rc.taskConfigs))
 	for i, tc := range rc.taskConfigs {
 		tasks = append(tasks, w.startTask(ctx, rc, i, tc))
@@ -140,7 +136,7 @@ func (w *Worker) startConnectorInstance(ctx context.Context, rc *runningConnecto
 func (w *Worker) startTask(ctx context.Context, rc *runningConnector, n int, taskProps map[string]string) *handle {
 	id := status.TaskID{Connector: rc.parsed.Name, Task: n}
 	log := w.log.With("connector", id.Connector, "task", n)
-	h := newHandle(id, w.board, w.cfg.WorkerID, log)
+	h := newHandle(id, w.status, w.cfg.WorkerID, log)
 	h.topics = &taskTopics{tracker: w.topics, connector: id.Connector, task: n}
 	h.setPaused(rc.target == status.TargetPaused)
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -315,25 +311,19 @@ func closeClient(cl *kgo.Client) {
 	}
 }
 
-// Pause pauses or resumes a connector's tasks.
+// SetPaused pauses or resumes a connector and its tasks.
 func (w *Worker) SetPaused(name string, paused bool) error {
 	w.mu.Lock()
 	rc, ok := w.connectors[name]
+	var hs []*handle
+	if ok {
+		hs = slices.Clone(rc.tasks)
+	}
 	w.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("connector %s is not running on this worker", name)
 	}
-	for _, h := range rc.tasks {
-		h.setPaused(paused)
-	}
-	state, target := status.Running, status.TargetStarted
-	if paused {
-		state, target = status.Paused, status.TargetPaused
-	}
-	rc.target = target
-	if s, ok := w.board.Connector(name); ok && s.State != status.Failed {
-		w.board.SetConnector(name, status.Status{State: state, WorkerID: w.cfg.WorkerID})
-	}
+	w.setPaused(rc, hs, paused)
 	return nil
 }
 
