@@ -1,5 +1,6 @@
-// Package testkit holds what the runtime's tests share: an in-process
-// broker, polling with a deadline, and reading and writing test data.
+// Package testkit holds what goconnect's tests share (runtime, internal, cmd
+// and e2e): an in-process broker, plain or with SASL and TLS, throwaway
+// certificates, polling with a deadline, and reading and writing test data.
 package testkit
 
 import (

@@ -1,6 +1,8 @@
-// Package connectorconfig defines the keys every connector config has
-// (Connect's ConnectorConfig, SinkConnectorConfig and SourceConnectorConfig)
-// and checks a whole connector config against them and its plugins.
+// Package connectorconfig owns the keys every connector config has (Connect's
+// ConnectorConfig, SinkConnectorConfig and SourceConnectorConfig): it checks a
+// whole connector config against them and against its plugins (connector,
+// converters, transforms, predicates), resolves config-provider placeholders,
+// and enforces the worker's client override policy.
 package connectorconfig
 
 import (

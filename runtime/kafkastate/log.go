@@ -1,7 +1,8 @@
 // Package kafkastate keeps the distributed worker's state in Kafka, in the
 // Java Connect worker's formats: the config topic (connector and task
-// configs, target states), the status topic and the source offsets topic.
-// A worker pointed at an existing Java cluster's topics reads its state.
+// configs, target states, restart requests, the session key), the status
+// topic and the source offsets topic. A worker pointed at an existing Java
+// cluster's topics reads its state.
 package kafkastate
 
 import (

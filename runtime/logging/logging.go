@@ -1,4 +1,6 @@
-// Package logging sets up the worker's structured logs.
+// Package logging owns the worker's slog loggers: text or JSON lines at a
+// level named as log4j names it (changeable at run time through the REST
+// admin/loggers endpoint), behind a handler that masks secrets in every record.
 package logging
 
 import (

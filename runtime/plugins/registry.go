@@ -1,6 +1,7 @@
-// Package plugins finds plugins by the names users write: the Java class
-// name, its simple name, the simple name without its type suffix
-// (FileStreamSource for FileStreamSourceConnector), or a listed alias.
+// Package plugins owns the plugin Registry, which finds plugins by the names
+// users write: the Java class name, its simple name, that name without its
+// type suffix (FileStreamSource for FileStreamSourceConnector) or a listed
+// alias. It lists no plugin itself; the built-ins are in builtin/.
 package plugins
 
 import (

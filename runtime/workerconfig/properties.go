@@ -1,5 +1,7 @@
-// Package workerconfig reads worker settings: Java .properties files, the
-// worker's config definition, and the standalone connector files.
+// Package workerconfig owns the worker's settings: the standalone and
+// distributed config definitions and their parsing, the CONNECT_* environment
+// of the container image, the producer, consumer and admin settings a worker
+// derives for its clients, the REST listeners, and the standalone connector files.
 package workerconfig
 
 import (
