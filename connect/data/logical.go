@@ -221,7 +221,7 @@ func DateFromDays(days int32) time.Time { return time.UnixMilli(int64(days) * ms
 // Connect it rejects a value whose date is not the epoch day.
 func TimeToMillis(t time.Time) (int32, error) {
 	ms := t.UnixMilli()
-	if ms < 0 || ms >= msPerDay {
+	if ms < 0 || ms > msPerDay { // 24:00:00 itself is allowed, as in Connect's Time.fromLogical
 		return 0, fmt.Errorf("kafka Connect Time type should not have any date fields set to non-zero values")
 	}
 	return int32(ms), nil

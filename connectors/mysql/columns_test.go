@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/data"
 )
 
@@ -260,5 +261,37 @@ func TestTruncateStatement(t *testing.T) {
 		if got != want {
 			t.Errorf("%q: %s, want %s", q, got, want)
 		}
+	}
+}
+
+// TestKeyChangeHeaders: a primary-key change is delete, tombstone, create as
+// Debezium's RelationalChangeRecordEmitter emits it: the delete carries
+// __debezium.newkey (the new key, with the key schema), the tombstone is
+// made from the delete with its headers (EventDispatcher's newRecord), the
+// create carries __debezium.oldkey. A plain delete and its tombstone have
+// no headers.
+func TestKeyChangeHeaders(t *testing.T) {
+	task, tb := testTable(t, baseProps(), "inv", "t", []int{0})
+	before, oldKey, _ := tb.rowImage(testRow, true)
+	row2 := append([]any(nil), testRow...)
+	row2[0] = int32(8)
+	after, newKey, _ := tb.rowImage(row2, true)
+	src := task.sourceStruct(tb.db, tb.name, 0, 1, "f", 4, 0, nil)
+	recs := task.changeRecords(nil, tb, "u", before, after, oldKey, newKey, src, nil, time.Unix(1, 0))
+	if len(recs) != 3 {
+		t.Fatalf("key change records %v", recs)
+	}
+	only := func(what string, h connect.Headers, key string, want *data.Struct) {
+		t.Helper()
+		if len(h) != 1 || h[0].Key != key || h[0].Schema != tb.keySchema || !h[0].Value.(*data.Struct).Equal(want) {
+			t.Errorf("%s headers %+v, want only %s=%v with the key schema", what, h, key, want)
+		}
+	}
+	only("delete", recs[0].Headers, "__debezium.newkey", newKey)
+	only("tombstone", recs[1].Headers, "__debezium.newkey", newKey)
+	only("create", recs[2].Headers, "__debezium.oldkey", oldKey)
+	del := task.changeRecords(nil, tb, "d", before, nil, oldKey, nil, src, nil, time.Unix(1, 0))
+	if len(del) != 2 || len(del[0].Headers) != 0 || len(del[1].Headers) != 0 {
+		t.Errorf("plain delete records %+v", del)
 	}
 }

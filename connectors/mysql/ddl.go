@@ -181,8 +181,9 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 var truncateRe = regexp.MustCompile(`(?is)^(?:SET\s+STATEMENT\s+.*?\s+FOR\s+)?TRUNCATE\s+(?:TABLE\s+)?(` + qnameRe + `)\s*;?\s*$`)
 
 // handleTruncate emits Debezium's truncate event (op "t": no before, no
-// after, no key, no tombstone) for a captured table, unless
-// skipped.operations has "t" (its default).
+// after, no tombstone; no key and no key schema, as Debezium's
+// EventDispatcher sends truncates to table topics without keys) for a
+// captured table, unless skipped.operations has "t" (its default).
 func (t *Task) handleTruncate(ctx context.Context, meta *client.Conn, s *streamState, h *replication.EventHeader, start uint32, db, name string) error {
 	if t.st.skipped["t"] || !t.st.filter.includeTable(db, name) {
 		return nil
@@ -205,7 +206,9 @@ func (t *Task) handleTruncate(ctx context.Context, meta *client.Conn, s *streamS
 	if s.gtids != nil && s.gtids.current != "" {
 		src.PutIndex(11, s.gtids.current)
 	}
-	return t.emit(ctx, t.record(tb, "t", nil, nil, nil, src, off, t.now()))
+	r := t.record(tb, "t", nil, nil, nil, src, off, t.now())
+	r.KeySchema = nil
+	return t.emit(ctx, r)
 }
 
 func (t *Task) emitSchemaChange(ctx context.Context, s *streamState, h *replication.EventHeader, start uint32, rec *historyRecord, off map[string]any) error {

@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"math/bits"
 	"regexp"
@@ -246,7 +248,7 @@ func mapColumn(c *column, st *settings, mariaDB bool) error {
 		b.Optional()
 	}
 	if d, ok := c.defaultValue(mariaDB); ok {
-		if v, err := c.convert(d); err == nil && v != nil {
+		if v, err := c.convertDefault(d); err == nil && v != nil {
 			b.Default(v)
 		}
 	}
@@ -258,17 +260,31 @@ func mapColumn(c *column, st *settings, mariaDB bool) error {
 	return nil
 }
 
+// epochDefault is what Debezium's DDL parser makes of a CURRENT_TIMESTAMP
+// (or NOW()) default.
+const epochDefault = "1970-01-01 00:00:00"
+
 // defaultValue turns COLUMN_DEFAULT into a value convert accepts. MariaDB
 // quotes string literals and reports "NULL" for no default; MySQL does
-// neither. CURRENT_TIMESTAMP defaults become the epoch, as Debezium does.
+// neither. CURRENT_TIMESTAMP defaults become the epoch, as Debezium does;
+// a nullable TIMESTAMP then has no default (BinlogDefaultValueConverter's
+// convertToTimestamp drops the epoch for optional columns; DATETIME keeps it).
 func (c *column) defaultValue(mariaDB bool) (any, bool) {
-	if c.defaultSQL == nil {
+	d, ok := c.defaultText(mariaDB)
+	if ok && c.kind == kZoned && c.nullable && d == epochDefault {
 		return nil, false
+	}
+	return d, ok
+}
+
+func (c *column) defaultText(mariaDB bool) (string, bool) {
+	if c.defaultSQL == nil {
+		return "", false
 	}
 	d := *c.defaultSQL
 	if mariaDB {
 		if d == "NULL" {
-			return nil, false
+			return "", false
 		}
 		if len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'' {
 			d = strings.ReplaceAll(d[1:len(d)-1], "''", "'")
@@ -276,13 +292,60 @@ func (c *column) defaultValue(mariaDB bool) (any, bool) {
 		}
 	}
 	if l := strings.ToLower(d); strings.HasPrefix(l, "current_timestamp") || strings.HasPrefix(l, "now(") || strings.HasPrefix(l, "localtimestamp") {
-		return "1970-01-01 00:00:00", true
+		return epochDefault, true
 	}
 	switch c.kind {
 	case kBytes, kBase64, kBase64URL, kHex, kBits, kBool:
-		return nil, false // b'..' and binary literals: not handled yet
+		return "", false // b'..' and binary literals: not handled yet
 	}
 	return d, true
+}
+
+// convertDefault converts a default as Debezium's BinlogValueConverters
+// do: integer defaults pass through Math.round(Double.parseDouble(s))
+// (decimal literals round, values past the long range saturate: a BIGINT
+// UNSIGNED default of 18446744073709551615 is 9223372036854775807 in long
+// mode) and are then narrowed to the column's width.
+func (c *column) convertDefault(d any) (any, error) {
+	s, isStr := d.(string)
+	if !isStr {
+		return c.convert(d)
+	}
+	switch c.kind {
+	case kInt16, kInt32, kInt64:
+	default:
+		return c.convert(d)
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return nil, fmt.Errorf("column %s: default %q: %w", c.name, s, err)
+	}
+	n := javaRound(f)
+	switch c.kind {
+	case kInt16:
+		return int16(n), nil
+	case kInt32:
+		return int32(n), nil
+	}
+	return n, nil
+}
+
+// javaRound is Java's Math.round(double): the closest long, ties towards
+// positive infinity, NaN 0, saturating at the long range.
+func javaRound(f float64) int64 {
+	switch {
+	case math.IsNaN(f):
+		return 0
+	case f >= math.MaxInt64: // 2^63 as a float64
+		return math.MaxInt64
+	case f <= math.MinInt64:
+		return math.MinInt64
+	}
+	r := math.Floor(f)
+	if f-r >= 0.5 {
+		r++
+	}
+	return int64(r)
 }
 
 // toInt extracts an integer from the forms go-mysql hands over.
@@ -612,6 +675,15 @@ func (c *column) convertTemporal(s string) (any, error) {
 			return nil, fmt.Errorf("column %s: %w", c.name, err)
 		}
 		if c.kind == kConnectTime {
+			// Connect's Time holds 00:00:00..24:00:00 only. Debezium's
+			// convertTimeToMillisPastMidnightAsDate turns anything else
+			// into null for a nullable column and fails for a NOT NULL one.
+			if micros < 0 || micros > 24*3600*1_000_000 {
+				if c.nullable {
+					return nil, nil
+				}
+				return nil, fmt.Errorf("column %s: TIME value %s is outside 00:00:00..24:00:00, which time.precision.mode=connect cannot represent (adaptive_time_microseconds can)", c.name, s)
+			}
 			return time.UnixMilli(micros / 1000).UTC(), nil
 		}
 		return micros, nil

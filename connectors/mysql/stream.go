@@ -520,8 +520,15 @@ func (t *Task) changeRecords(out []connect.SourceRecord, tb *table, op string, b
 	return out
 }
 
+// tombstone follows a delete with its key and headers, as Debezium's
+// EventDispatcher makes it from the delete record (so the tombstone of a
+// primary-key change carries __debezium.newkey too).
 func (t *Task) tombstone(r connect.SourceRecord) connect.SourceRecord {
-	return connect.NewSourceRecord(r.SourcePartition, r.SourceOffset, r.Topic, r.KeySchema, r.Key, nil, nil)
+	ts := connect.NewSourceRecord(r.SourcePartition, r.SourceOffset, r.Topic, r.KeySchema, r.Key, nil, nil)
+	if len(r.Headers) > 0 {
+		ts.Headers = r.Headers.Clone()
+	}
+	return ts
 }
 
 // minLevel drops records below min.
