@@ -24,3 +24,9 @@ type Config struct {
 
 // minDelay is the first retry delay, as Connect's RETRIES_DELAY_MIN_MS.
 const minDelay = 300 * time.Millisecond
+
+// Backoff is the retry schedule these settings give: Connect's, from
+// 300ms up to errors.retry.delay.max.ms, within errors.retry.timeout.
+func (c Config) Backoff() Backoff {
+	return Backoff{Initial: minDelay, Max: c.MaxDelay, Timeout: c.RetryTimeout}
+}

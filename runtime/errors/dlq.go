@@ -30,11 +30,11 @@ const (
 	HeaderExceptionTrace     = HeaderPrefix + "exception.stacktrace"
 )
 
-// DLQ writes failed sink records, with their original bytes, to the dead
+// dlq writes failed sink records, with their original bytes, to the dead
 // letter queue topic (Connect's DeadLetterQueueReporter). Writes are
-// asynchronous; Flush waits for them before the task commits offsets, so
-// a committed skipped record is always in the DLQ.
-type DLQ struct {
+// asynchronous; flush waits for them before the task commits offsets, so
+// a committed skipped record is always in the DLQ. The Operator owns it.
+type dlq struct {
 	cl        *kgo.Client
 	topic     string
 	headers   bool
@@ -42,16 +42,16 @@ type DLQ struct {
 	task      string
 	log       *slog.Logger
 	metrics   *metrics.TaskErrors
-	// failed holds the first write that failed; Flush returns it so the
+	// failed holds the first write that failed; flush returns it so the
 	// offsets of a record missing from the DLQ are never committed.
 	failed atomic.Pointer[error]
 }
 
-// OpenDLQ creates the DLQ topic if missing, through an admin client built
+// openDLQ creates the DLQ topic if missing, through an admin client built
 // from adminOpts (one partition as Connect; replication -1 is the broker's
 // default, more than the brokers there are is capped to their number with
 // a warning), then its producer from producerOpts.
-func OpenDLQ(ctx context.Context, cfg Config, connector string, task int, producerOpts, adminOpts []kgo.Opt, log *slog.Logger, m *metrics.TaskErrors) (*DLQ, error) {
+func openDLQ(ctx context.Context, cfg Config, connector string, task int, producerOpts, adminOpts []kgo.Opt, log *slog.Logger, m *metrics.TaskErrors) (*dlq, error) {
 	adm, err := kgo.NewClient(append(slices.Clip(adminOpts), kgo.ClientID(fmt.Sprintf("connector-dlq-adminclient-%s-%d", connector, task)))...)
 	if err != nil {
 		return nil, fmt.Errorf("creating DLQ admin client: %w", err)
@@ -67,7 +67,7 @@ func OpenDLQ(ctx context.Context, cfg Config, connector string, task int, produc
 	if err != nil {
 		return nil, fmt.Errorf("creating DLQ producer: %w", err)
 	}
-	return &DLQ{cl: cl, topic: cfg.DLQTopic, headers: cfg.DLQContextHeaders, connector: connector,
+	return &dlq{cl: cl, topic: cfg.DLQTopic, headers: cfg.DLQContextHeaders, connector: connector,
 		task: strconv.Itoa(task), log: log, metrics: m}, nil
 }
 
@@ -106,7 +106,7 @@ func createTopic(ctx context.Context, adm *kgo.Client, topic string, rf int16, l
 }
 
 // report sends the consumed record with the context headers.
-func (d *DLQ) report(ctx context.Context, f *Failure) {
+func (d *dlq) report(ctx context.Context, f *Failure) {
 	c := f.Consumed
 	rec := &kgo.Record{Topic: d.topic, Key: c.Key, Value: c.Value, Timestamp: c.Timestamp}
 	rec.Headers = append(make([]kgo.RecordHeader, 0, len(c.Headers)+10), c.Headers...)
@@ -135,9 +135,9 @@ func (d *DLQ) report(ctx context.Context, f *Failure) {
 	})
 }
 
-// Flush waits until every record reported so far is written, and fails
+// flush waits until every record reported so far is written, and fails
 // if any of them could not be.
-func (d *DLQ) Flush(ctx context.Context) error {
+func (d *dlq) flush(ctx context.Context) error {
 	if d == nil {
 		return nil
 	}
@@ -150,8 +150,8 @@ func (d *DLQ) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Close flushes what it can and closes the producer.
-func (d *DLQ) Close() {
+// close flushes what it can and closes the producer.
+func (d *dlq) close() {
 	if d != nil {
 		d.cl.Close()
 	}

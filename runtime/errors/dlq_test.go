@@ -45,11 +45,11 @@ func TestDLQTopicCreation(t *testing.T) {
 		{"dlq-one", 1, 1, 1},
 		{"dlq-existing", 2, 3, 1},
 	} {
-		d, err := OpenDLQ(ctx, Config{DLQTopic: tc.topic, DLQReplication: tc.rf}, "c", 0, base, base, log, nil)
+		o, err := NewOperator(ctx, Config{DLQTopic: tc.topic, DLQReplication: tc.rf}, "c", 0, log, nil, &DLQClients{Producer: base, Admin: base})
 		if err != nil {
 			t.Fatalf("%s: %v", tc.topic, err)
 		}
-		d.Close()
+		o.Close()
 		td, err := adm.ListTopics(ctx, tc.topic)
 		if err != nil || td[tc.topic].Err != nil {
 			t.Fatalf("%s: %v %v", tc.topic, err, td[tc.topic].Err)
@@ -63,7 +63,7 @@ func TestDLQTopicCreation(t *testing.T) {
 	dead := []kgo.Opt{kgo.SeedBrokers("127.0.0.1:1"), kgo.RetryTimeout(200 * time.Millisecond)}
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	_, err = OpenDLQ(cctx, Config{DLQTopic: "dlq-bad", DLQReplication: 1}, "c", 0, dead, dead, log, nil)
+	_, err = NewOperator(cctx, Config{DLQTopic: "dlq-bad", DLQReplication: 1}, "c", 0, log, nil, &DLQClients{Producer: dead, Admin: dead})
 	if err == nil || !strings.Contains(err.Error(), "Could not initialize dead letter queue with topic=dlq-bad") {
 		t.Errorf("unreachable broker: %v", err)
 	}

@@ -2,75 +2,123 @@ package errors
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
-	"time"
+	"strconv"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/runtime/metrics"
 )
 
-// Operator applies a task's error settings (Connect's
-// RetryWithToleranceOperator). Call sites run the operation themselves and
-// only reach the operator on failure, so the record path pays nothing when
-// records are fine. It is safe for concurrent use.
+// Operator applies one task's errors.* settings to its record path
+// (Connect's RetryWithToleranceOperator) and owns what failed records are
+// reported to: the error log and, for a sink, the dead letter queue, which
+// it opens, writes, flushes and closes. It is safe for concurrent use.
 type Operator struct {
 	cfg     Config
 	log     *logReporter
-	dlq     *DLQ
+	dlq     *dlq
 	metrics *metrics.TaskErrors
 }
 
-// NewOperator returns an operator for one task; dlq may be nil.
-func NewOperator(cfg Config, taskName string, log *slog.Logger, dlq *DLQ, m *metrics.TaskErrors) *Operator {
-	o := &Operator{cfg: cfg, dlq: dlq, metrics: m}
+// DLQClients are the Kafka client options of a sink task's dead letter
+// queue: its producer's, and the admin client's that creates its topic.
+type DLQClients struct {
+	Producer, Admin []kgo.Opt
+}
+
+// NewOperator returns the operator of one task of connector. With clients
+// set (a sink task) and a DLQ topic configured, it opens the dead letter
+// queue within ctx, creating its topic when missing.
+func NewOperator(ctx context.Context, cfg Config, connector string, task int, log *slog.Logger, m *metrics.TaskErrors, clients *DLQClients) (*Operator, error) {
+	o := &Operator{cfg: cfg, metrics: m}
 	if cfg.Log {
-		o.log = &logReporter{log: log, task: taskName, withData: cfg.LogMessages, metrics: m}
+		o.log = &logReporter{log: log, task: connector + "-" + strconv.Itoa(task), withData: cfg.LogMessages, metrics: m}
 	}
-	return o
+	if clients != nil && cfg.DLQTopic != "" {
+		d, err := openDLQ(ctx, cfg, connector, task, clients.Producer, clients.Admin, log, m)
+		if err != nil {
+			return nil, err
+		}
+		o.dlq = d
+	}
+	return o, nil
 }
 
 // Config returns the settings.
 func (o *Operator) Config() Config { return o.cfg }
 
-// DLQ returns the task's dead letter queue, or nil.
-func (o *Operator) DLQ() *DLQ { return o.dlq }
+// Execute runs one stage of a record's processing with retries and
+// tolerance (Connect's RetryWithToleranceOperator.execute), once a first
+// attempt has failed: callers run the operation themselves and come here
+// only with its error in f.Err, so the record path pays nothing while
+// records are fine. A retriable failure is retried (retry re-runs the
+// operation; nil when it cannot be) under the Backoff of the settings;
+// then, if it still fails:
+//   - tolerated: the record is reported and skipped: ok is false, err nil;
+//   - otherwise err is a *ToleranceError, which fails the task.
+//
+// ok is true with the operation's result when a retry succeeded. A retry
+// stops when ctx ends (the task is stopping): err is then the last
+// failure, not tolerated and not reported, and the caller ends without
+// committing the record.
+func Execute[T any](ctx context.Context, o *Operator, f Failure, retry func() (T, error)) (v T, ok bool, err error) {
+	if retry != nil && o.retries(f.Err) {
+		err := o.Retry(ctx, f.Err, func() error {
+			var e error
+			v, e = retry()
+			return e
+		})
+		if err == nil {
+			return v, true, nil
+		}
+		var zero T
+		if ctx.Err() != nil {
+			return zero, false, fmt.Errorf("stage %s: stopped while retrying: %w", f.Stage, err)
+		}
+		f.Err = err
+		v = zero
+	}
+	return v, false, o.Handle(ctx, f)
+}
 
-// Retry retries op while it fails with a retriable error, with exponential
-// backoff, until errors.retry.timeout; err is op's first failure. It
-// returns nil once op succeeds, or op's last error.
+// retries reports whether a failure with err is retried at all.
+func (o *Operator) retries(err error) bool {
+	return o.cfg.RetryTimeout != 0 && connect.IsRetriable(err)
+}
+
+// Retry is Execute's retry half alone, for an operation whose failure is
+// never tolerated (a sink task's Put with errors.retry.timeout set): it
+// re-runs op while it fails with a retriable error, under the settings'
+// Backoff; err is op's first failure. It returns nil once op succeeds,
+// else op's last error (also when ctx ended first).
 func (o *Operator) Retry(ctx context.Context, err error, op func() error) error {
-	if o.cfg.RetryTimeout == 0 || !connect.IsRetriable(err) {
+	if !o.retries(err) {
 		return err
 	}
-	start := time.Now()
-	for attempt := 1; ; attempt++ {
-		o.metrics.Failure()
-		wait := min(minDelay<<min(attempt-1, 20), o.cfg.MaxDelay)
-		if o.cfg.RetryTimeout > 0 {
-			left := o.cfg.RetryTimeout - time.Since(start)
-			if left <= 0 {
-				return err
-			}
-			wait = min(wait, left)
-		}
-		o.metrics.Retry()
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+	r := Retries{Backoff: o.cfg.Backoff()}
+	for {
+		// Every failed attempt counts as a failure; the last one is
+		// counted by Handle when the record finally fails.
+		if !r.Wait(ctx) {
 			return err
-		case <-t.C:
 		}
+		o.metrics.Failure()
+		o.metrics.Retry()
 		if err = op(); err == nil || !connect.IsRetriable(err) {
 			return err
 		}
 	}
 }
 
-// Handle deals with an operation that failed for good. A tolerated
-// failure is reported to the log and the DLQ and nil is returned: the
-// record is skipped. Otherwise a *ToleranceError fails the task; as in
-// Connect, only records the task reported itself are reported then.
+// Handle deals with an operation that failed for good, with no retry
+// left (Connect's executeFailed): a failed write to Kafka, a record the
+// task reported itself, or Execute's last failure. A tolerated failure is
+// reported to the log and the DLQ and nil is returned: the record is
+// skipped. Otherwise a *ToleranceError fails the task; as in Connect,
+// only records the task reported itself are reported then.
 func (o *Operator) Handle(ctx context.Context, f Failure) error {
 	o.metrics.Failure()
 	o.metrics.Error()
@@ -92,4 +140,17 @@ func (o *Operator) report(ctx context.Context, f *Failure) {
 	if o.dlq != nil && f.Consumed != nil {
 		o.dlq.report(ctx, f)
 	}
+}
+
+// Flush waits until every failed record reported so far is in the dead
+// letter queue, and fails if any could not be written: a sink commits a
+// skipped record's offset only after this.
+func (o *Operator) Flush(ctx context.Context) error {
+	return o.dlq.flush(ctx)
+}
+
+// Close closes the dead letter queue's producer, once the task no longer
+// reports records.
+func (o *Operator) Close() {
+	o.dlq.close()
 }

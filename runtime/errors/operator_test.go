@@ -16,7 +16,7 @@ import (
 )
 
 func TestRetrySucceedsWithinTimeout(t *testing.T) {
-	o := NewOperator(Config{RetryTimeout: 5 * time.Second, MaxDelay: 5 * time.Millisecond}, "c-0", slog.New(slog.DiscardHandler), nil, nil)
+	o := newOperator(t, Config{RetryTimeout: 5 * time.Second, MaxDelay: 5 * time.Millisecond}, slog.New(slog.DiscardHandler))
 	calls := 0
 	err := o.Retry(context.Background(), connect.Retriable(stderrors.New("busy")), func() error {
 		calls++
@@ -31,7 +31,7 @@ func TestRetrySucceedsWithinTimeout(t *testing.T) {
 }
 
 func TestRetryGivesUpAfterTimeout(t *testing.T) {
-	o := NewOperator(Config{RetryTimeout: 50 * time.Millisecond, MaxDelay: 10 * time.Millisecond}, "c-0", slog.New(slog.DiscardHandler), nil, nil)
+	o := newOperator(t, Config{RetryTimeout: 50 * time.Millisecond, MaxDelay: 10 * time.Millisecond}, slog.New(slog.DiscardHandler))
 	start := time.Now()
 	err := o.Retry(context.Background(), connect.Retriable(stderrors.New("busy")), func() error { return connect.Retriable(stderrors.New("still busy")) })
 	if err == nil || !strings.Contains(err.Error(), "still busy") {
@@ -45,11 +45,11 @@ func TestRetryGivesUpAfterTimeout(t *testing.T) {
 func TestRetrySkipsNonRetriableAndZeroTimeout(t *testing.T) {
 	called := false
 	op := func() error { called = true; return nil }
-	o := NewOperator(Config{RetryTimeout: time.Second, MaxDelay: time.Millisecond}, "c-0", slog.New(slog.DiscardHandler), nil, nil)
+	o := newOperator(t, Config{RetryTimeout: time.Second, MaxDelay: time.Millisecond}, slog.New(slog.DiscardHandler))
 	if err := o.Retry(context.Background(), stderrors.New("bad"), op); err == nil || called {
 		t.Fatal("a non-retriable error was retried")
 	}
-	o = NewOperator(Config{MaxDelay: time.Millisecond}, "c-0", slog.New(slog.DiscardHandler), nil, nil)
+	o = newOperator(t, Config{MaxDelay: time.Millisecond}, slog.New(slog.DiscardHandler))
 	if err := o.Retry(context.Background(), connect.Retriable(stderrors.New("busy")), op); err == nil || called {
 		t.Fatal("retried with errors.retry.timeout=0")
 	}
@@ -59,7 +59,7 @@ func TestHandleTolerance(t *testing.T) {
 	rec := &kgo.Record{Topic: "t", Partition: 2, Offset: 7, Value: []byte(`{"card":"4111-1111"}`)}
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	none := NewOperator(Config{Log: true}, "c-0", log, nil, nil)
+	none := newOperator(t, Config{Log: true}, log)
 	err := none.Handle(context.Background(), Failure{Stage: ValueConverter, Class: "X", Err: stderrors.New(`bad token "4111-1111"`), Consumed: rec})
 	var te *ToleranceError
 	if !stderrors.As(err, &te) || te.Stage() != ValueConverter || !strings.Contains(err.Error(), "t-2@7") {
@@ -69,7 +69,7 @@ func TestHandleTolerance(t *testing.T) {
 	if !strings.Contains(err.Error(), `bad token "4111-1111"`) || logs.Len() != 0 {
 		t.Fatalf("tolerance none: cause not kept, or logged: %v / %s", err, logs.String())
 	}
-	all := NewOperator(Config{TolerateAll: true, Log: true}, "c-0", log, nil, nil)
+	all := newOperator(t, Config{TolerateAll: true, Log: true}, log)
 	if err := all.Handle(context.Background(), Failure{Stage: Transformation, Class: "X", Err: stderrors.New(`For input string: "x"`), Consumed: rec}); err != nil {
 		t.Fatalf("tolerance all: %v", err)
 	}
@@ -104,7 +104,7 @@ func TestMaskingKeepsTheCause(t *testing.T) {
 	rec := &kgo.Record{Topic: "demo.customers", Partition: 0, Offset: 3, Value: []byte(`{"con":"demo customers"}`)}
 	cause := stderrors.New(`unable to POST "http://u:secretpw@127.0.0.1:1/subjects/demo.customers-value/versions": connection error`)
 	var logs bytes.Buffer
-	o := NewOperator(Config{Log: true}, "c-0", slog.New(slog.NewTextHandler(&logs, nil)), nil, nil)
+	o := newOperator(t, Config{Log: true}, slog.New(slog.NewTextHandler(&logs, nil)))
 	f := Failure{Stage: ValueConverter, Class: "io.confluent.connect.avro.AvroConverter", Err: fmt.Errorf("converting value: %w", cause), Consumed: rec}
 	err := o.Handle(context.Background(), f)
 	for what, text := range map[string]string{"error": err.Error(), "stack trace": f.stackTrace()} {
@@ -113,11 +113,21 @@ func TestMaskingKeepsTheCause(t *testing.T) {
 			t.Errorf("%s: %s", what, text)
 		}
 	}
-	all := NewOperator(Config{TolerateAll: true, Log: true}, "c-0", slog.New(slog.NewTextHandler(&logs, nil)), nil, nil)
+	all := newOperator(t, Config{TolerateAll: true, Log: true}, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err := all.Handle(context.Background(), f); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(logs.String(), "secretpw") || !strings.Contains(logs.String(), "u:***@127.0.0.1:1") || !strings.Contains(logs.String(), "connection error") {
 		t.Errorf("log %s", logs.String())
 	}
+}
+
+// newOperator returns an operator for task c-0 without a DLQ.
+func newOperator(t *testing.T, cfg Config, log *slog.Logger) *Operator {
+	t.Helper()
+	o, err := NewOperator(context.Background(), cfg, "c", 0, log, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }

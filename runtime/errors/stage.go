@@ -1,8 +1,6 @@
-// Package errors is Connect's error handling for record processing
-// (RetryWithToleranceOperator and its reporters): retrying retriable
-// failures with backoff, tolerating or failing on the rest, and reporting
-// failed records to the log and a dead letter queue.
 package errors
+
+import "fmt"
 
 // Stage names where in a task's pipeline an operation failed, spelled as
 // Connect's Stage enum (tools read it from DLQ headers and traces).
@@ -41,3 +39,23 @@ func (s Stage) javaException(retriable bool) string {
 	}
 	return "org.apache.kafka.connect.errors.ConnectException"
 }
+
+// Fail names the stage in the error of a task failing outside the
+// operator (a poll or a put that fails the task): "stage TASK_PUT: what:
+// err", as Connect's traces name it.
+func (s Stage) Fail(what string, err error) error {
+	return &StageError{Stage: s, What: what, Err: err}
+}
+
+// StageError is a task failure at a stage, outside the operator.
+type StageError struct {
+	Stage Stage
+	// What says what failed, with the record coordinates it knows.
+	What string
+	Err  error
+}
+
+func (e *StageError) Error() string { return fmt.Sprintf("stage %s: %s: %v", e.Stage, e.What, e.Err) }
+
+// Unwrap returns the cause.
+func (e *StageError) Unwrap() error { return e.Err }

@@ -1,11 +1,13 @@
 package worker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	rterrors "github.com/goconnect/goconnect/runtime/errors"
 	"github.com/goconnect/goconnect/runtime/plugins"
 )
 
@@ -22,9 +24,6 @@ type stage struct {
 type chain struct {
 	stages     []stage
 	predicates []connect.Predicate
-	// retry, when set, retries a transformation failing with a retriable
-	// error (errors.retry.timeout); only that transformation is re-run.
-	retry func(err error, op func() error) error
 }
 
 // newChain instantiates and configures the transformations and predicates
@@ -61,18 +60,21 @@ func newChain(reg *plugins.Registry, p *connectorconfig.Parsed) (*chain, error) 
 	return c, nil
 }
 
-// apply runs the chain; nil means a transformation dropped the record.
-func (c *chain) apply(rec *connect.Record) (*connect.Record, error) {
-	for _, s := range c.stages {
+// apply runs the chain; nil means a transformation dropped the record,
+// or failed on it and the operator tolerated the failure. at locates the
+// record in error reports; a failing transformation goes through the
+// operator (stage TRANSFORMATION), which may re-run it.
+func (c *chain) apply(ctx context.Context, ops *rterrors.Operator, at rterrors.Failure, rec *connect.Record) (*connect.Record, error) {
+	for i := range c.stages {
+		s := &c.stages[i]
 		if s.predicate != nil && s.predicate.Test(rec) == s.negate {
 			continue
 		}
 		out, err := s.transform.Apply(rec)
-		if err != nil && c.retry != nil && connect.IsRetriable(err) {
-			out, err = c.retryStage(s.transform, rec, err)
-		}
 		if err != nil {
-			return nil, &transformError{alias: s.alias, class: s.class, err: err}
+			if out, err = s.recover(ctx, ops, at, rec, err); err != nil {
+				return nil, err
+			}
 		}
 		if out == nil {
 			return nil, nil
@@ -82,14 +84,16 @@ func (c *chain) apply(rec *connect.Record) (*connect.Record, error) {
 	return rec, nil
 }
 
-// retryStage re-runs one transformation; kept apart from apply so the
-// closure's variables are only allocated when a retry happens.
-func (c *chain) retryStage(t connect.Transformation, rec *connect.Record, err error) (*connect.Record, error) {
-	var out *connect.Record
-	err = c.retry(err, func() error {
-		var e error
-		out, e = t.Apply(rec)
-		return e
+// recover hands a failed transformation to the operator; kept apart from
+// apply so its closure costs nothing while records are fine.
+func (s *stage) recover(ctx context.Context, ops *rterrors.Operator, at rterrors.Failure, rec *connect.Record, err error) (*connect.Record, error) {
+	at.Stage, at.Class, at.Err = rterrors.Transformation, s.class, &transformError{alias: s.alias, err: err}
+	out, _, err := rterrors.Execute(ctx, ops, at, func() (*connect.Record, error) {
+		out, err := s.transform.Apply(rec)
+		if err != nil {
+			return nil, &transformError{alias: s.alias, err: err}
+		}
+		return out, nil
 	})
 	return out, err
 }
@@ -107,18 +111,9 @@ func (c *chain) close() error {
 
 // transformError names the failing transformation, for error reports.
 type transformError struct {
-	alias, class string
-	err          error
+	alias string
+	err   error
 }
 
 func (e *transformError) Error() string { return fmt.Sprintf("transformation %s: %v", e.alias, e.err) }
 func (e *transformError) Unwrap() error { return e.err }
-
-// transformClass returns the class of the transformation that failed.
-func transformClass(err error) string {
-	var te *transformError
-	if errors.As(err, &te) {
-		return te.class
-	}
-	return ""
-}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
+	rterrors "github.com/goconnect/goconnect/runtime/errors"
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
@@ -46,6 +47,14 @@ func newConverters(reg *plugins.Registry, worker, conn map[string]string) (*conv
 		return nil, fmt.Errorf("configuring %s %s: %w", workerconfig.HeaderConverter, class, err)
 	}
 	return &c, nil
+}
+
+// forStage returns the key or value converter and its class.
+func (c *converters) forStage(s rterrors.Stage) (connect.Converter, string) {
+	if s == rterrors.KeyConverter {
+		return c.key, c.keyClass
+	}
+	return c.value, c.valueClass
 }
 
 func newConverter(reg *plugins.Registry, worker, conn map[string]string, key string, isKey bool) (connect.Converter, string, error) {

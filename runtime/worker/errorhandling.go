@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -38,43 +37,43 @@ func errorsConfig(p *connectorconfig.Parsed) rterrors.Config {
 }
 
 // newOperator builds a task's error handling; sinks with a DLQ topic get
-// their DLQ producer (and the topic, created if missing).
-// The DLQ producer uses the task producer's settings (producer.* then
-// producer.override.*), its topic creation the task admin settings, as
-// Connect's Worker builds them.
+// their DLQ producer (and the topic, created if missing), owned by the
+// operator. The DLQ producer uses the task producer's settings (producer.*
+// then producer.override.*), its topic creation the task admin settings,
+// as Connect's Worker builds them.
 func (w *Worker) newOperator(p *connectorconfig.Parsed, h *handle, sink bool, m *metrics.TaskErrors, log *slog.Logger) (*rterrors.Operator, error) {
 	cfg := errorsConfig(p)
-	task := h.id.Task
-	var dlq *rterrors.DLQ
-	if sink && cfg.DLQTopic != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		// A rejected credential ends the topic creation at once.
-		ctx, failOpen := context.WithCancelCause(ctx)
-		defer failOpen(nil)
-		onFatal := func(client string) func(error) {
-			task := clientFailed(h, client)
-			return func(err error) {
-				failOpen(err)
-				task(err)
-			}
-		}
-		popts, err := producerOpts(w.cfg.Props, p.Props, onFatal("dead letter queue producer"))
-		if err != nil {
-			return nil, err
-		}
-		aopts, err := adminSecurity(w.cfg.Props, p.Props, onFatal("dead letter queue admin client"))
-		if err != nil {
-			return nil, err
-		}
-		base := []kgo.Opt{kgo.SeedBrokers(w.cfg.BootstrapServers...)}
-		dlq, err = rterrors.OpenDLQ(ctx, cfg, p.Name, task, append(slices.Clip(base), popts...), append(slices.Clip(base), aopts...), log, m)
-		if err != nil {
-			if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.DeadlineExceeded) && !errors.Is(cause, context.Canceled) {
-				err = cause
-			}
-			return nil, fmt.Errorf("opening the dead letter queue: %w", err)
+	if !sink || cfg.DLQTopic == "" {
+		return rterrors.NewOperator(context.Background(), cfg, p.Name, h.id.Task, log, m, nil)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// A rejected credential ends the topic creation at once.
+	ctx, failOpen := context.WithCancelCause(ctx)
+	defer failOpen(nil)
+	onFatal := func(client string) func(error) {
+		task := clientFailed(h, client)
+		return func(err error) {
+			failOpen(err)
+			task(err)
 		}
 	}
-	return rterrors.NewOperator(cfg, p.Name+"-"+strconv.Itoa(task), log, dlq, m), nil
+	popts, err := producerOpts(w.cfg.Props, p.Props, onFatal("dead letter queue producer"))
+	if err != nil {
+		return nil, err
+	}
+	aopts, err := adminSecurity(w.cfg.Props, p.Props, onFatal("dead letter queue admin client"))
+	if err != nil {
+		return nil, err
+	}
+	base := []kgo.Opt{kgo.SeedBrokers(w.cfg.BootstrapServers...)}
+	clients := &rterrors.DLQClients{Producer: append(slices.Clip(base), popts...), Admin: append(slices.Clip(base), aopts...)}
+	ops, err := rterrors.NewOperator(ctx, cfg, p.Name, h.id.Task, log, m, clients)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.DeadlineExceeded) && !errors.Is(cause, context.Canceled) {
+			err = cause
+		}
+		return nil, fmt.Errorf("opening the dead letter queue: %w", err)
+	}
+	return ops, nil
 }

@@ -61,7 +61,7 @@ func (r *sourceRunner) sendTxn(ctx context.Context, recs []connect.SourceRecord)
 		r.txnOpen, r.txnDeadline = true, time.Now().Add(r.txnInterval)
 		r.txnOffsets = map[string]offsetstore.Offset{}
 	}
-	b, err := r.send(recs)
+	b, err := r.send(ctx, recs)
 	if b != nil {
 		for k, o := range b.offsets {
 			r.txnOffsets[k] = o

@@ -193,7 +193,7 @@ func (r *sinkRunner) run(ctx context.Context) error {
 		}
 	}
 	defer r.tm.Close()
-	defer r.ops.DLQ().Close()
+	defer r.ops.Close()
 	defer closeConsumer()
 	defer r.chain.close()
 	if err := r.task.Start(ctx, sinkContext{r}, r.props); err != nil {
@@ -340,29 +340,32 @@ func (r *sinkRunner) deliver(ctx context.Context, recs []*kgo.Record) error {
 }
 
 // convert turns a consumed record into a sink record; keep is false when
-// a transformation dropped it or a tolerated failure skipped it.
+// a transformation dropped it or a tolerated failure skipped it. Each
+// stage tries first and reaches the operator only when it fails.
 func (r *sinkRunner) convert(ctx context.Context, kr *kgo.Record) (connect.SinkRecord, bool, error) {
+	at := rterrors.Failure{Consumed: kr}
 	var hdrs connect.Headers
 	if len(kr.Headers) > 0 {
-		hdrs = make(connect.Headers, 0, len(kr.Headers))
-		for _, h := range kr.Headers {
-			s, v, err := r.conv.header.ToConnectHeader(kr.Topic, h.Key, h.Value)
-			if err != nil {
-				return r.skip(ctx, kr, rterrors.HeaderConverter, r.conv.headerClass, fmt.Errorf("converting header %s: %w", h.Key, err))
+		var err error
+		if hdrs, err = r.toConnectHeaders(kr); err != nil {
+			var ok bool
+			if hdrs, ok, err = r.recoverHeaders(ctx, at, kr, err); !ok {
+				return connect.SinkRecord{}, false, err
 			}
-			hdrs = append(hdrs, connect.Header{Key: h.Key, Schema: s, Value: v})
 		}
 	}
 	ks, k, err := r.conv.key.ToConnectData(kr.Topic, hdrs, kr.Key)
 	if err != nil {
-		if ks, k, err = r.retryConvert(ctx, r.conv.key, kr, hdrs, kr.Key, err); err != nil {
-			return r.skip(ctx, kr, rterrors.KeyConverter, r.conv.keyClass, fmt.Errorf("converting key: %w", err))
+		var ok bool
+		if ks, k, ok, err = r.recoverData(ctx, at, rterrors.KeyConverter, kr, hdrs, kr.Key, err); !ok {
+			return connect.SinkRecord{}, false, err
 		}
 	}
 	vs, v, err := r.conv.value.ToConnectData(kr.Topic, hdrs, kr.Value)
 	if err != nil {
-		if vs, v, err = r.retryConvert(ctx, r.conv.value, kr, hdrs, kr.Value, err); err != nil {
-			return r.skip(ctx, kr, rterrors.ValueConverter, r.conv.valueClass, fmt.Errorf("converting value: %w", err))
+		var ok bool
+		if vs, v, ok, err = r.recoverData(ctx, at, rterrors.ValueConverter, kr, hdrs, kr.Value, err); !ok {
+			return connect.SinkRecord{}, false, err
 		}
 	}
 	sr := connect.SinkRecord{
@@ -378,70 +381,100 @@ func (r *sinkRunner) convert(ctx context.Context, kr *kgo.Record) (connect.SinkR
 	if kr.Attrs.TimestampType() == 1 {
 		sr.TimestampType = connect.LogAppendTime
 	}
-	out, err := r.chain.apply(&sr.Record)
-	if err != nil {
-		return r.skip(ctx, kr, rterrors.Transformation, transformClass(err), err)
-	}
-	if out == nil {
-		return connect.SinkRecord{}, false, nil
+	out, err := r.chain.apply(ctx, r.ops, at, &sr.Record)
+	if err != nil || out == nil {
+		return connect.SinkRecord{}, false, err
 	}
 	sr.Record = *out
 	return sr, true, nil
 }
 
-// retryConvert retries a converter that failed with a retriable error
-// (e.g. a schema registry that is briefly away).
-func (r *sinkRunner) retryConvert(ctx context.Context, c connect.Converter, kr *kgo.Record, hdrs connect.Headers, b []byte, err error) (*data.Schema, any, error) {
-	var s *data.Schema
-	var v any
-	err = r.ops.Retry(ctx, err, func() error {
-		var e error
-		s, v, e = c.ToConnectData(kr.Topic, hdrs, b)
-		return e
+// toConnectHeaders converts a consumed record's headers.
+func (r *sinkRunner) toConnectHeaders(kr *kgo.Record) (connect.Headers, error) {
+	hdrs := make(connect.Headers, 0, len(kr.Headers))
+	for _, h := range kr.Headers {
+		s, v, err := r.conv.header.ToConnectHeader(kr.Topic, h.Key, h.Value)
+		if err != nil {
+			return nil, fmt.Errorf("converting header %s: %w", h.Key, err)
+		}
+		hdrs = append(hdrs, connect.Header{Key: h.Key, Schema: s, Value: v})
+	}
+	return hdrs, nil
+}
+
+// recoverHeaders hands a failed header conversion to the operator, which
+// may convert the headers again; ok is false when the record is skipped
+// or the task fails (err).
+func (r *sinkRunner) recoverHeaders(ctx context.Context, at rterrors.Failure, kr *kgo.Record, err error) (connect.Headers, bool, error) {
+	at.Stage, at.Class, at.Err = rterrors.HeaderConverter, r.conv.headerClass, err
+	return rterrors.Execute(ctx, r.ops, at, func() (connect.Headers, error) { return r.toConnectHeaders(kr) })
+}
+
+// schemaValue is a converter's result.
+type schemaValue struct {
+	schema *data.Schema
+	value  any
+}
+
+// recoverData hands a failed key or value conversion to the operator,
+// which may run the converter again (e.g. a schema registry briefly away).
+func (r *sinkRunner) recoverData(ctx context.Context, at rterrors.Failure, st rterrors.Stage, kr *kgo.Record, hdrs connect.Headers, b []byte, err error) (*data.Schema, any, bool, error) {
+	c, class := r.conv.forStage(st)
+	what := "converting value"
+	if st == rterrors.KeyConverter {
+		what = "converting key"
+	}
+	at.Stage, at.Class, at.Err = st, class, fmt.Errorf("%s: %w", what, err)
+	sv, ok, err := rterrors.Execute(ctx, r.ops, at, func() (schemaValue, error) {
+		s, v, err := c.ToConnectData(kr.Topic, hdrs, b)
+		if err != nil {
+			return schemaValue{}, fmt.Errorf("%s: %w", what, err)
+		}
+		return schemaValue{s, v}, nil
 	})
-	return s, v, err
+	return sv.schema, sv.value, ok, err
 }
 
-// skip hands a failed record to the error handling: nil error means it is
-// tolerated and skipped.
-func (r *sinkRunner) skip(ctx context.Context, kr *kgo.Record, st rterrors.Stage, class string, err error) (connect.SinkRecord, bool, error) {
-	return connect.SinkRecord{}, false, r.ops.Handle(ctx, rterrors.Failure{Stage: st, Class: class, Err: err, Consumed: kr})
-}
-
-// put hands a batch to the task. Retriable failures are retried within
-// errors.retry.timeout; with the default of 0 the batch is redelivered
-// until it succeeds, as Connect does.
+// put hands a batch to the task; a retriable failure has the batch
+// delivered again (redeliver).
 func (r *sinkRunner) put(ctx context.Context, batch []connect.SinkRecord) error {
 	start := time.Now()
 	err := r.task.Put(ctx, batch)
 	if err != nil && connect.IsRetriable(err) {
-		if r.ops.Config().RetryTimeout != 0 {
-			err = r.ops.Retry(ctx, err, func() error { return r.task.Put(ctx, batch) })
-		} else {
-			err = r.redeliver(ctx, batch, err)
-		}
+		err = r.redeliver(ctx, batch, err)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("stage %s: sink task put of records %s: %w", rterrors.TaskPut, batchRange(batch), err)
+		return rterrors.TaskPut.Fail("sink task put of records "+batchRange(batch), err)
 	}
 	r.tm.Sink().Put(len(batch), time.Since(start))
 	return nil
 }
 
-// redeliver retries Put with backoff for as long as it asks for a retry.
+// redeliveryBackoff spaces out the deliveries of a batch whose Put asked
+// for a retry. Connect does not run Put through its operator: it pauses
+// consumption and redelivers the batch at its next poll, after the task's
+// SinkTaskContext.timeout (else the time left to the next offset commit),
+// for as long as Put asks. This API has no such timeout, so this short
+// schedule stands in for it; the consumer is not polled meanwhile.
+var redeliveryBackoff = rterrors.Backoff{Initial: 100 * time.Millisecond, Max: 10 * time.Second, Timeout: -1}
+
+// redeliver puts the batch again while Put asks for a retry: for ever
+// with the default errors.retry.timeout of 0, as Connect; when the
+// connector sets errors.retry.timeout, within it, on the operator's
+// schedule and metrics, after which the task fails.
 func (r *sinkRunner) redeliver(ctx context.Context, batch []connect.SinkRecord, err error) error {
-	backoff := 100 * time.Millisecond
+	if r.ops.Config().RetryTimeout != 0 {
+		return r.ops.Retry(ctx, err, func() error { return r.task.Put(ctx, batch) })
+	}
+	retries := rterrors.Retries{Backoff: redeliveryBackoff}
 	for err != nil && connect.IsRetriable(err) {
-		r.log.Warn("sink task asked for a retry", "error", err, "backoff", backoff)
-		select {
-		case <-ctx.Done():
+		r.log.Warn("sink task asked for a retry; the batch will be delivered again", "error", err, "redeliveries", retries.Attempts())
+		if !retries.Wait(ctx) {
 			return ctx.Err()
-		case <-time.After(backoff):
 		}
-		backoff = min(backoff*2, 10*time.Second)
 		err = r.task.Put(ctx, batch)
 	}
 	return err
@@ -495,7 +528,7 @@ func (r *sinkRunner) commitFlushed(fctx context.Context, offsets map[connect.Top
 	if err := r.errant.fatal(); err != nil {
 		return err
 	}
-	if err := r.ops.DLQ().Flush(fctx); err != nil {
+	if err := r.ops.Flush(fctx); err != nil {
 		return err
 	}
 	commit := map[string]map[int32]kgo.EpochOffset{}

@@ -91,7 +91,7 @@ func (r *sourceRunner) run(ctx context.Context) error {
 
 func (r *sourceRunner) loop(ctx context.Context) error {
 	nextFlush := time.Now().Add(r.flushInt)
-	var retry pollRetry
+	retry := r.pollRetries()
 	for {
 		if !r.h.waitWhilePaused(ctx, func() { _ = r.commitNow(ctx) }) {
 			return nil
@@ -116,19 +116,27 @@ func (r *sourceRunner) loop(ctx context.Context) error {
 			return nil
 		}
 		if err != nil {
-			if err := retry.failed(ctx, r.ops.Config(), err, r.log); err != nil {
-				return fmt.Errorf("stage %s: polling source task %s: %w", rterrors.TaskPoll, r.taskClass, err)
+			if !connect.IsRetriable(err) || !r.pollAgain(ctx, &retry, err) {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return rterrors.TaskPoll.Fail("polling source task "+r.taskClass, err)
 			}
 			continue
 		}
-		retry = pollRetry{}
+		retry.Reset()
 		if len(recs) > 0 {
 			if r.txn != nil {
 				err = r.sendTxn(ctx, recs)
 			} else {
-				_, err = r.send(recs)
+				_, err = r.send(ctx, recs)
 			}
 			if err != nil {
+				if ctx.Err() != nil {
+					// Stopped while retrying a record: it is neither
+					// skipped nor committed.
+					return nil
+				}
 				return err
 			}
 		}
@@ -152,8 +160,11 @@ func (r *sourceRunner) loop(ctx context.Context) error {
 	}
 }
 
-// send converts and produces one poll's records.
-func (r *sourceRunner) send(recs []connect.SourceRecord) (*batch, error) {
+// send converts and produces one poll's records. A record failing in a
+// transformation or converter is retried, skipped or fails the task as
+// the operator says; when the task is stopped while retrying one, the
+// batch is left unfinished so none of its offsets is committed.
+func (r *sourceRunner) send(ctx context.Context, recs []connect.SourceRecord) (*batch, error) {
 	b := &batch{offsets: make(map[string]offsetstore.Offset, 1), records: len(recs)}
 	b.remaining.Store(int64(len(recs)))
 	if src := r.tm.Source(); src != nil {
@@ -188,12 +199,12 @@ func (r *sourceRunner) send(recs []connect.SourceRecord) (*batch, error) {
 		kr := &krs[i]
 		var ok bool
 		var err error
-		ok, hdrs, err = r.convert(sr, kr, hdrs)
+		ok, hdrs, err = r.convert(ctx, sr, kr, hdrs)
 		if err != nil {
-			if err = r.ops.Handle(r.h.sendCtx, rterrors.Failure{Stage: stageOf(err), Class: r.classOf(err), Err: err, Source: sr}); err != nil {
+			if ctx.Err() == nil {
 				b.ack(err)
-				return b, err
 			}
+			return b, err
 		}
 		if !ok { // dropped by a transformation or skipped after an error
 			b.done(false)
@@ -211,22 +222,26 @@ func (r *sourceRunner) send(recs []connect.SourceRecord) (*batch, error) {
 
 // convert transforms and converts one record into kr; headers are
 // appended to hdrs (the batch's shared header array). It returns false
-// when a transformation dropped the record.
-func (r *sourceRunner) convert(sr *connect.SourceRecord, kr *kgo.Record, hdrs []kgo.RecordHeader) (bool, []kgo.RecordHeader, error) {
-	rec, err := r.chain.apply(&sr.Record)
+// when a transformation dropped the record or a tolerated failure skipped
+// it. Each stage tries first and reaches the operator only when it fails.
+func (r *sourceRunner) convert(ctx context.Context, sr *connect.SourceRecord, kr *kgo.Record, hdrs []kgo.RecordHeader) (bool, []kgo.RecordHeader, error) {
+	at := rterrors.Failure{Source: sr}
+	rec, err := r.chain.apply(ctx, r.ops, at, &sr.Record)
 	if err != nil || rec == nil {
 		return false, hdrs, err
 	}
 	key, err := r.conv.key.FromConnectData(rec.Topic, rec.Headers, rec.KeySchema, rec.Key)
 	if err != nil {
-		if key, err = r.retryConvert(r.conv.key, rec, rec.KeySchema, rec.Key, err); err != nil {
-			return false, hdrs, &stageError{rterrors.KeyConverter, fmt.Errorf("converting key of a record for topic %s: %w", rec.Topic, err)}
+		var ok bool
+		if key, ok, err = r.recoverData(ctx, at, rterrors.KeyConverter, rec, err); !ok {
+			return false, hdrs, err
 		}
 	}
 	value, err := r.conv.value.FromConnectData(rec.Topic, rec.Headers, rec.ValueSchema, rec.Value)
 	if err != nil {
-		if value, err = r.retryConvert(r.conv.value, rec, rec.ValueSchema, rec.Value, err); err != nil {
-			return false, hdrs, &stageError{rterrors.ValueConverter, fmt.Errorf("converting value of a record for topic %s: %w", rec.Topic, err)}
+		var ok bool
+		if value, ok, err = r.recoverData(ctx, at, rterrors.ValueConverter, rec, err); !ok {
+			return false, hdrs, err
 		}
 	}
 	*kr = kgo.Record{Topic: rec.Topic, Key: key, Value: value, Partition: noPartition}
@@ -238,17 +253,60 @@ func (r *sourceRunner) convert(sr *connect.SourceRecord, kr *kgo.Record, hdrs []
 	}
 	if len(rec.Headers) > 0 {
 		start := len(hdrs)
-		for _, h := range rec.Headers {
-			v, err := r.conv.header.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
-			if err != nil {
-				return false, hdrs, &stageError{rterrors.HeaderConverter, fmt.Errorf("converting header %s of a record for topic %s: %w", h.Key, rec.Topic, err)}
+		if hdrs, err = r.fromConnectHeaders(rec, hdrs); err != nil {
+			var ok bool
+			if hdrs, ok, err = r.recoverHeaders(ctx, at, rec, hdrs[:start], err); !ok {
+				return false, hdrs[:start], err
 			}
-			hdrs = append(hdrs, kgo.RecordHeader{Key: h.Key, Value: v})
 		}
 		// Full slice expression: the record's headers cannot grow into the next record's.
 		kr.Headers = hdrs[start:len(hdrs):len(hdrs)]
 	}
 	return true, hdrs, nil
+}
+
+// fromConnectHeaders appends rec's converted headers to hdrs.
+func (r *sourceRunner) fromConnectHeaders(rec *connect.Record, hdrs []kgo.RecordHeader) ([]kgo.RecordHeader, error) {
+	for _, h := range rec.Headers {
+		v, err := r.conv.header.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
+		if err != nil {
+			return hdrs, fmt.Errorf("converting header %s of a record for topic %s: %w", h.Key, rec.Topic, err)
+		}
+		hdrs = append(hdrs, kgo.RecordHeader{Key: h.Key, Value: v})
+	}
+	return hdrs, nil
+}
+
+// recoverHeaders hands a failed header conversion to the operator, which
+// may convert the headers again, appended to hdrs.
+func (r *sourceRunner) recoverHeaders(ctx context.Context, at rterrors.Failure, rec *connect.Record, hdrs []kgo.RecordHeader, err error) ([]kgo.RecordHeader, bool, error) {
+	at.Stage, at.Class, at.Err = rterrors.HeaderConverter, r.conv.headerClass, err
+	out, ok, err := rterrors.Execute(ctx, r.ops, at, func() ([]kgo.RecordHeader, error) { return r.fromConnectHeaders(rec, hdrs) })
+	if !ok {
+		out = hdrs
+	}
+	return out, ok, err
+}
+
+// recoverData hands a failed key or value conversion to the operator,
+// which may run the converter again (e.g. a schema registry briefly away).
+func (r *sourceRunner) recoverData(ctx context.Context, at rterrors.Failure, st rterrors.Stage, rec *connect.Record, err error) ([]byte, bool, error) {
+	c, class := r.conv.forStage(st)
+	what, s, v := "value", rec.ValueSchema, rec.Value
+	if st == rterrors.KeyConverter {
+		what, s, v = "key", rec.KeySchema, rec.Key
+	}
+	wrap := func(err error) error {
+		return fmt.Errorf("converting %s of a record for topic %s: %w", what, rec.Topic, err)
+	}
+	at.Stage, at.Class, at.Err = st, class, wrap(err)
+	return rterrors.Execute(ctx, r.ops, at, func() ([]byte, error) {
+		b, err := c.FromConnectData(rec.Topic, rec.Headers, s, v)
+		if err != nil {
+			return nil, wrap(err)
+		}
+		return b, nil
+	})
 }
 
 // commitNow commits at once: an open transaction too (on pause and stop).

@@ -221,7 +221,6 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			tm.Close()
 			return nil, err
 		}
-		ch.retry = func(err error, op func() error) error { return ops.Retry(h.sendCtx, err, op) }
 		r := &sourceRunner{h: h, task: c.NewTask(), props: taskProps, chain: ch, conv: conv, producer: cl,
 			offsets: w.offsets, flushInt: w.cfg.OffsetFlushInterval, flushTO: w.cfg.OffsetFlushTimeout, log: log, sub: newSubmitted(),
 			ops: ops, tm: tm, taskClass: p.Plugin.Class, creator: creator, admin: adm}
@@ -244,7 +243,6 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			tm.Close()
 			return nil, err
 		}
-		ch.retry = func(err error, op func() error) error { return ops.Retry(h.sendCtx, err, op) }
 		r := &sinkRunner{h: h, task: c.NewTask(), props: taskProps, chain: ch, conv: conv,
 			flushInt: w.cfg.OffsetFlushInterval, flushTO: w.cfg.OffsetFlushTimeout, log: log, maxPoll: 500,
 			consumed: map[connect.TopicPartition]int64{}, assigned: map[connect.TopicPartition]bool{},
@@ -253,7 +251,7 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 		copts, err := consumerSecurity(w.cfg.Props, p.Props, clientFailed(h, "consumer"))
 		if err != nil {
 			ch.close()
-			ops.DLQ().Close()
+			ops.Close()
 			tm.Close()
 			return nil, err
 		}
@@ -263,7 +261,7 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 		cl, err := kgo.NewClient(opts...)
 		if err != nil {
 			ch.close()
-			ops.DLQ().Close()
+			ops.Close()
 			tm.Close()
 			return nil, fmt.Errorf("creating consumer: %w", err)
 		}
