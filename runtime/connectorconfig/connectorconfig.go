@@ -177,6 +177,12 @@ type Parsed struct {
 // converters, transforms and predicates named in it, then the connector's
 // own keys. The error names every bad key.
 func Parse(reg *plugins.Registry, props map[string]string) (*Parsed, error) {
+	return parse(reg, props, nil)
+}
+
+// parse is Parse; with raw set, config errors show raw's values (see
+// ShowRaw) before the message that quotes them is built.
+func parse(reg *plugins.Registry, props, raw map[string]string) (*Parsed, error) {
 	class := strings.TrimSpace(props[ConnectorClass])
 	if class == "" {
 		return nil, &config.Error{Key: ConnectorClass, Message: fmt.Sprintf("Missing required configuration %q which has no default value.", ConnectorClass)}
@@ -254,7 +260,11 @@ func Parse(reg *plugins.Registry, props map[string]string) (*Parsed, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("connector %q has an invalid configuration: %w", props[Name], errors.Join(errs...))
+		joined := errors.Join(errs...)
+		if raw != nil {
+			ShowRaw(joined, raw, props)
+		}
+		return nil, fmt.Errorf("connector %q has an invalid configuration: %w", props[Name], joined)
 	}
 	return p, nil
 }
@@ -376,9 +386,9 @@ func ParseResolved(reg *plugins.Registry, tr *configprovider.Transformer, raw ma
 	if err != nil {
 		return nil, &ResolveError{Err: err}
 	}
-	p, err := Parse(reg, resolved)
+	p, err := parse(reg, resolved, raw)
 	if err != nil {
-		ShowRaw(err, raw, resolved)
+		ShowRaw(err, raw, resolved) // the early errors (connector class) are not joined
 		return nil, err
 	}
 	p.Raw = raw
