@@ -213,11 +213,10 @@ func (t *ExtractNewRecordState) Apply(r *connect.Record) (*connect.Record, error
 }
 
 // newRow builds the output row: the row's columns, __deleted in rewrite
-// mode, then the added fields (Debezium 2.x order).
+// mode, then the added fields (Debezium 2.x order). Debezium rebuilds the
+// schema even with nothing to add (its addFields runs for every row), with
+// Connect's copySchemaBasics, so the row schema loses its optionality.
 func (t *ExtractNewRecordState) newRow(envSchema *data.Schema, env, row *data.Struct, deleted string) (*data.Struct, error) {
-	if !t.rewrite && len(t.addFields) == 0 {
-		return row, nil
-	}
 	s, err := t.cache.Get(envSchema, func(*data.Schema) (*data.Schema, error) {
 		rs := row.Schema()
 		b := smtutil.CopyBasics(rs)

@@ -291,3 +291,56 @@ func BenchmarkReferenceChains(b *testing.B) {
 		}
 	})
 }
+
+// TestUnwrapValueSchemaRequired: Debezium 2.7's ExtractNewRecordState
+// passes every create/update/read (and a rewritten delete) through
+// addFields, which rebuilds the row schema with Connect's
+// SchemaUtil.copySchemaBasics: name, version, doc and parameters are kept,
+// optionality is not, so the flattened value schema is required even
+// though the envelope's before/after schema is optional. The fields keep
+// their schemas (defaults included). A delete in tombstone mode keeps the
+// optional row schema (ExtractField on "after").
+func TestUnwrapValueSchemaRequired(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		props map[string]string
+		rec   *connect.Record
+	}{
+		{"create", nil, event("c", nil, row(1, "a", "b"))},
+		{"update", nil, event("u", row(1, "a", "b"), row(1, "a", "c"))},
+		{"read", nil, event("r", nil, row(1, "a", "b"))},
+		{"add.fields", map[string]string{"add.fields": "op"}, event("c", nil, row(1, "a", "b"))},
+		{"rewrite create", map[string]string{"delete.handling.mode": "rewrite"}, event("c", nil, row(1, "a", "b"))},
+		{"rewrite delete", map[string]string{"delete.tombstone.handling.mode": "rewrite"}, event("d", row(1, "a", "b"), nil)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := unwrap(t, c.props).Apply(c.rec)
+			if err != nil || out == nil {
+				t.Fatalf("%v %v", out, err)
+			}
+			s := out.ValueSchema
+			if s.Optional || s.Name != rowSchema.Name || s.Type != data.TypeStruct {
+				t.Errorf("value schema %s optional=%v, want required %s", s.Name, s.Optional, rowSchema.Name)
+			}
+			for i, f := range rowSchema.Fields {
+				if s.Fields[i].Name != f.Name || s.Fields[i].Schema != f.Schema {
+					t.Errorf("field %d: %s %+v, want %s as in the row", i, s.Fields[i].Name, s.Fields[i].Schema, f.Name)
+				}
+			}
+			st := out.Value.(*data.Struct)
+			if st.Schema() != s {
+				t.Error("value struct does not carry the value schema")
+			}
+			if err := st.Validate(); err != nil {
+				t.Error(err)
+			}
+			if v, _ := st.Get("id"); v != int32(1) {
+				t.Errorf("id %v", v)
+			}
+		})
+	}
+	out, _ := unwrap(t, map[string]string{"delete.tombstone.handling.mode": "tombstone"}).Apply(event("d", row(1, "a", "b"), nil))
+	if out.ValueSchema != rowSchema || out.Value != nil {
+		t.Errorf("tombstone mode delete: %+v", out)
+	}
+}

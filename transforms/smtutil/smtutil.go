@@ -100,15 +100,14 @@ func JavaClass(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// CopyBasics starts a STRUCT builder with the name, version, doc,
-// parameters and optionality of s ("schema basics copied").
+// CopyBasics starts a STRUCT builder with the name, version, doc and
+// parameters of s, as Connect's SchemaUtil.copySchemaBasics(schema,
+// SchemaBuilder.struct()): optionality and default are not copied, so the
+// derived schema is required even when s is optional.
 func CopyBasics(s *data.Schema) *data.Builder {
 	b := data.StructBuilder().Name(s.Name).Doc(s.Doc).Params(s.Parameters)
 	if s.Version != nil {
 		b.Version(*s.Version)
-	}
-	if s.Optional {
-		b.Optional()
 	}
 	return b
 }
