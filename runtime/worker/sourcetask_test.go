@@ -1,0 +1,146 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/runtime/status"
+)
+
+func sourceProps(name string) map[string]string {
+	return map[string]string{"name": name, "connector.class": scriptedSourceClass, "tasks.max": "1"}
+}
+
+// srcRec is a schemaless source record for topic with the given source offset.
+func srcRec(topic string, part map[string]any, pos int64, value any) connect.SourceRecord {
+	return connect.SourceRecord{
+		Record:          connect.Record{Topic: topic, Partition: connect.NoPartition, Key: fmt.Sprintf("k%d", pos), Value: value},
+		SourcePartition: part, SourceOffset: map[string]any{"pos": pos},
+	}
+}
+
+// TestSourceRecordsReachKafkaAsConverted: a polled record reaches its topic
+// with the bytes of the worker's converters (StringConverter keys,
+// schemaless JsonConverter values, SimpleHeaderConverter headers), its
+// timestamp, its explicit partition, and null key and value kept null.
+func TestSourceRecordsReachKafkaAsConverted(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.createTopic("out", 2)
+	c := h.start(sourceProps("src"))
+	c.waitTask(0, status.Running)
+
+	ts := time.UnixMilli(1_700_000_000_123)
+	part := map[string]any{"file": "a"}
+	h.src.polls <- []connect.SourceRecord{{
+		Record: connect.Record{Topic: "out", Partition: 1, KeySchema: data.StringSchema, Key: "k1",
+			Value: map[string]any{"n": int64(7)}, Timestamp: ts,
+			Headers: connect.Headers{{Key: "h-str", Schema: data.StringSchema, Value: "v1"}, {Key: "h-int", Schema: data.Int32Schema, Value: int32(42)}}},
+		SourcePartition: part, SourceOffset: map[string]any{"pos": int64(1)},
+	}, {
+		Record:          connect.Record{Topic: "out", Partition: 0},
+		SourcePartition: part, SourceOffset: map[string]any{"pos": int64(2)},
+	}}
+
+	recs := h.waitRecords("out", false, 2)
+	tomb, first := recs[0], recs[1] // sorted by partition
+	if first.Partition != 1 || string(first.Key) != "k1" || string(first.Value) != `{"n":7}` || !first.Timestamp.Equal(ts) {
+		t.Errorf("first record: partition %d key %q value %q timestamp %v; want 1 \"k1\" {\"n\":7} %v",
+			first.Partition, first.Key, first.Value, first.Timestamp, ts)
+	}
+	var hdrs []string
+	for _, hd := range first.Headers {
+		hdrs = append(hdrs, hd.Key+"="+string(hd.Value))
+	}
+	if got := strings.Join(hdrs, ","); got != "h-str=v1,h-int=42" {
+		t.Errorf("headers %s, want h-str=v1,h-int=42", got)
+	}
+	if tomb.Partition != 0 || tomb.Key != nil || tomb.Value != nil {
+		t.Errorf("null record: partition %d key %q value %q; want 0 and nulls", tomb.Partition, tomb.Key, tomb.Value)
+	}
+}
+
+// TestSourceOffsetsCommittedAfterAcknowledgement: the offsets of produced
+// records reach the offset store at the next flush, the task's Commit hook
+// runs after they are stored, and a restarted task reads them back from
+// its context to resume.
+func TestSourceOffsetsCommittedAfterAcknowledgement(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "50"}})
+	part := map[string]any{"file": "a"}
+	stored := func() map[string]any {
+		off, err := h.w.Offsets().Get(context.Background(), "src", part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return off
+	}
+	sawAtCommit := make(chan map[string]any, 100)
+	h.src.onCommit = func() { sawAtCommit <- stored() }
+	c := h.start(sourceProps("src"))
+	c.waitTask(0, status.Running)
+
+	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 1, "a"), srcRec("out", part, 2, "b")}
+	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 3, "c")}
+	h.waitRecords("out", false, 3)
+	want := map[string]any{"pos": int64(3)}
+	eventually(t, 10*time.Second, func() bool { return reflect.DeepEqual(stored(), want) },
+		func() string { return fmt.Sprintf("stored offset %v, want %v", stored(), want) })
+	eventually(t, 10*time.Second, func() bool { return h.src.commits.Load() > 0 },
+		func() string { return "the task's Commit hook was not called" })
+	if saw := <-sawAtCommit; saw == nil {
+		t.Errorf("Commit hook ran before any offset was stored")
+	}
+
+	c.stopTask(0)
+	<-h.src.started // the first start
+	c.startTask(0)
+	var tc connect.SourceTaskContext
+	select {
+	case tc = <-h.src.started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the task did not start again")
+	}
+	got, err := tc.Offsets().Offset(context.Background(), part)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("restarted task reads offset %v (%v), want %v", got, err, want)
+	}
+}
+
+// TestSourceOffsetsOfUnwrittenRecordsNotCommitted: when the broker
+// refuses a batch (its topic does not exist and is not created), the task
+// fails naming the topic once its next poll returns, and only the offsets of the batches written
+// before it are committed, so a restart produces the refused records again.
+func TestSourceOffsetsOfUnwrittenRecordsNotCommitted(t *testing.T) {
+	h := newHarness(t, harnessOpts{noAutoCreate: true, workerProps: map[string]string{"offset.flush.interval.ms": "3600000"}})
+	h.createTopic("out", 1)
+	part := map[string]any{"file": "a"}
+	c := h.start(sourceProps("src"))
+	c.waitTask(0, status.Running)
+
+	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 1, "a")}
+	h.waitRecords("out", false, 1)
+	h.src.polls <- []connect.SourceRecord{srcRec("missing", part, 2, "b")}
+	// The task sees the failed send when its next poll returns: keep
+	// offering empty polls.
+	var st status.Status
+	eventually(t, 20*time.Second, func() bool {
+		select {
+		case h.src.polls <- nil:
+		default:
+		}
+		st, _ = h.board.Task(c.id(0))
+		return st.State == status.Failed
+	}, func() string { return "task state " + string(st.State) + ", want FAILED" })
+	if !strings.Contains(st.Trace, "missing") {
+		t.Errorf("trace does not name the missing topic:\n%s", st.Trace)
+	}
+	off, err := h.w.Offsets().Get(context.Background(), "src", part)
+	if want := map[string]any{"pos": int64(1)}; err != nil || !reflect.DeepEqual(off, want) {
+		t.Fatalf("stored offset %v (%v), want %v: the written batch only", off, err, want)
+	}
+}
