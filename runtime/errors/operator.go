@@ -2,7 +2,6 @@ package errors
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strconv"
 
@@ -76,7 +75,7 @@ func Execute[T any](ctx context.Context, o *Operator, f Failure, retry func() (T
 		}
 		var zero T
 		if ctx.Err() != nil {
-			return zero, false, fmt.Errorf("stage %s: stopped while retrying: %w", f.Stage, err)
+			return zero, false, f.Stage.Fail("stopped while retrying", err)
 		}
 		f.Err = err
 		v = zero

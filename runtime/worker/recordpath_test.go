@@ -1,0 +1,141 @@
+package worker
+
+import (
+	"context"
+	stderrors "errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/goconnect/goconnect/builtin"
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/connect/data"
+	rterrors "github.com/goconnect/goconnect/runtime/errors"
+)
+
+// flakyTransform fails with a retriable error; stop, when set, is called
+// at its third call (the task being stopped mid-retry).
+type flakyTransform struct {
+	calls int
+	stop  func()
+}
+
+func (f *flakyTransform) ConfigDef() *config.Def            { return config.NewDef() }
+func (f *flakyTransform) Configure(map[string]string) error { return nil }
+func (f *flakyTransform) Close() error                      { return nil }
+func (f *flakyTransform) Apply(*connect.Record) (*connect.Record, error) {
+	if f.calls++; f.calls == 3 && f.stop != nil {
+		f.stop()
+	}
+	return nil, connect.Retriable(stderrors.New("lookup service away"))
+}
+
+// flakyConverter fails like flakyTransform in both directions.
+type flakyConverter struct{ flakyTransform }
+
+func (f *flakyConverter) Configure(map[string]string, bool) error { return nil }
+func (f *flakyConverter) FromConnectData(string, connect.Headers, *data.Schema, any) ([]byte, error) {
+	_, err := f.Apply(nil)
+	return nil, err
+}
+func (f *flakyConverter) ToConnectData(string, connect.Headers, []byte) (*data.Schema, any, error) {
+	_, err := f.Apply(nil)
+	return nil, nil, err
+}
+
+// recordPath returns a task's converters (StringConverter) and an
+// operator retrying for ever under tolerance all: only the task's stop
+// can end a retry.
+func recordPath(t testing.TB, cfg rterrors.Config) (*converters, *rterrors.Operator) {
+	t.Helper()
+	conv, err := newConverters(builtin.Registry(nil), map[string]string{
+		"key.converter":   "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter": "org.apache.kafka.connect.storage.StringConverter",
+	}, map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := rterrors.NewOperator(context.Background(), cfg, "c", 0, slog.New(slog.DiscardHandler), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conv, ops
+}
+
+var forever = rterrors.Config{RetryTimeout: -1, MaxDelay: 2 * time.Millisecond, TolerateAll: true}
+
+// TestRecordRetriesStopWithTheTask: in both task loops, a transformation
+// and a converter retrying for ever stop when the task's context ends
+// (the one context of every retry), and the record is neither kept nor
+// skipped: the error comes back for the loop to end without committing.
+func TestRecordRetriesStopWithTheTask(t *testing.T) {
+	for _, where := range []string{"transformation", "key converter", "value converter"} {
+		for _, sink := range []bool{true, false} {
+			conv, ops := recordPath(t, forever)
+			ctx, cancel := context.WithCancel(context.Background())
+			flaky := &flakyConverter{flakyTransform{stop: cancel}}
+			ch := &chain{}
+			switch where {
+			case "transformation":
+				ch.stages = []stage{{alias: "lookup", class: "com.example.Lookup", transform: &flaky.flakyTransform}}
+			case "key converter":
+				conv.key = flaky
+			default:
+				conv.value = flaky
+			}
+			done := make(chan error, 1)
+			go func() {
+				if sink {
+					r := &sinkRunner{chain: ch, conv: conv, ops: ops}
+					_, keep, err := r.convert(ctx, &kgo.Record{Topic: "in", Key: []byte("k"), Value: []byte("v")})
+					if keep {
+						err = stderrors.New("record kept")
+					}
+					done <- err
+					return
+				}
+				r := &sourceRunner{chain: ch, conv: conv, ops: ops}
+				sr := &connect.SourceRecord{Record: connect.Record{Topic: "out", KeySchema: data.StringSchema, Key: "k",
+					ValueSchema: data.StringSchema, Value: "v"}}
+				ok, _, err := r.convert(ctx, sr, &kgo.Record{}, nil)
+				if ok {
+					err = stderrors.New("record kept")
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "stopped while retrying") || ctx.Err() == nil {
+					t.Errorf("%s (sink %v): %v", where, sink, err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%s (sink %v): the retry outlived the task's stop", where, sink)
+			}
+			cancel()
+		}
+	}
+}
+
+// BenchmarkSinkConvert measures the sink record path (header, key and
+// value converters, then an empty transformation chain) for a record that
+// is fine, with errors.tolerance=all and logging on: what the error
+// handling costs while records are fine.
+//
+//	go test ./runtime/worker -run '^$' -bench SinkConvert -benchmem
+func BenchmarkSinkConvert(b *testing.B) {
+	conv, ops := recordPath(b, rterrors.Config{RetryTimeout: -1, MaxDelay: time.Second, TolerateAll: true, Log: true})
+	r := &sinkRunner{chain: &chain{}, conv: conv, ops: ops}
+	kr := &kgo.Record{Topic: "in", Key: []byte("key-1"), Value: []byte(`{"id":1,"name":"x"}`),
+		Headers: []kgo.RecordHeader{{Key: "trace", Value: []byte("abc")}, {Key: "source", Value: []byte("db")}}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, keep, err := r.convert(ctx, kr); !keep || err != nil {
+			b.Fatal(keep, err)
+		}
+	}
+}
