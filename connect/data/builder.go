@@ -1,6 +1,9 @@
 package data
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+)
 
 // Builder assembles a Schema, as Connect's SchemaBuilder does. The first
 // error (a duplicate field, a bad default) is kept and returned by Build.
@@ -34,12 +37,8 @@ func FromSchema(s *Schema) *Builder {
 	b := &Builder{s: *s}
 	b.s.fieldIndex = nil
 	b.s.Fields = append([]Field(nil), s.Fields...)
-	if s.Parameters != nil {
-		b.s.Parameters = make(map[string]string, len(s.Parameters))
-		for k, v := range s.Parameters {
-			b.s.Parameters[k] = v
-		}
-	}
+	b.s.Parameters, b.s.paramOrder = nil, nil
+	b.ParamsFrom(s)
 	return b
 }
 
@@ -58,19 +57,38 @@ func (b *Builder) Version(v int32) *Builder { b.s.Version = &v; return b }
 // Doc sets the schema documentation.
 func (b *Builder) Doc(doc string) *Builder { b.s.Doc = doc; return b }
 
-// Param sets one schema parameter.
+// Param sets one schema parameter; a new name goes after the others
+// (Schema.ParamKeys).
 func (b *Builder) Param(key, value string) *Builder {
 	if b.s.Parameters == nil {
 		b.s.Parameters = map[string]string{}
+	}
+	if _, ok := b.s.Parameters[key]; !ok {
+		b.s.paramOrder = append(b.s.paramOrder, key)
 	}
 	b.s.Parameters[key] = value
 	return b
 }
 
-// Params sets several schema parameters.
+// Params sets several schema parameters, new names in sorted order (a Go
+// map has none); ParamsFrom keeps another schema's order.
 func (b *Builder) Params(p map[string]string) *Builder {
-	for k, v := range p {
-		b.Param(k, v)
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.Param(k, p[k])
+	}
+	return b
+}
+
+// ParamsFrom sets the parameters of s in s's order, as Connect's
+// SchemaBuilder.parameters(schema.parameters()) copies a LinkedHashMap.
+func (b *Builder) ParamsFrom(s *Schema) *Builder {
+	for _, k := range s.ParamKeys() {
+		b.Param(k, s.Parameters[k])
 	}
 	return b
 }

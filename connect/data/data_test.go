@@ -164,3 +164,28 @@ func TestJavaString(t *testing.T) {
 		t.Fatalf("JavaString = %s", got)
 	}
 }
+
+// TestParamKeysOrder: parameters come back in the order they were set (a
+// new name last, a changed one in place), through FromSchema and
+// ParamsFrom too; Params with a Go map adds new names sorted.
+func TestParamKeysOrder(t *testing.T) {
+	s := DecimalBuilder(2).Param("connect.decimal.precision", "5").Param("scale", "3").MustBuild()
+	if got := strings.Join(s.ParamKeys(), ","); got != "scale,connect.decimal.precision" || s.Param("scale") != "3" {
+		t.Errorf("keys %s, scale %s", got, s.Param("scale"))
+	}
+	if got := strings.Join(FromSchema(s).Param("b", "1").MustBuild().ParamKeys(), ","); got != "scale,connect.decimal.precision,b" {
+		t.Errorf("FromSchema keys %s", got)
+	}
+	if got := strings.Join(StructBuilder().ParamsFrom(s).MustBuild().ParamKeys(), ","); got != "scale,connect.decimal.precision" {
+		t.Errorf("ParamsFrom keys %s", got)
+	}
+	if got := strings.Join(NewBuilder(TypeString).Params(map[string]string{"z": "1", "a": "2"}).MustBuild().ParamKeys(), ","); got != "a,z" {
+		t.Errorf("Params keys %s", got)
+	}
+	// Names put into the map directly come after the recorded ones.
+	m := NewBuilder(TypeString).Param("z", "1").MustBuild()
+	m.Parameters["b"] = "2"
+	if got := strings.Join(m.ParamKeys(), ","); got != "z,b" {
+		t.Errorf("keys with a direct map entry %s", got)
+	}
+}

@@ -87,8 +87,9 @@ type Schema struct {
 	Default any
 	Name    string
 	// Version is the schema version; nil when unset.
-	Version    *int32
-	Doc        string
+	Version *int32
+	Doc     string
+	// Parameters are the schema parameters; ParamKeys gives their order.
 	Parameters map[string]string
 	// Fields of a STRUCT, in order.
 	Fields []Field
@@ -98,6 +99,8 @@ type Schema struct {
 	Value *Schema
 
 	fieldIndex map[string]int
+	// paramOrder is the order the Builder set Parameters in.
+	paramOrder []string
 }
 
 // Field returns the named field of a STRUCT schema.
@@ -175,6 +178,38 @@ func Equal(a, b *Schema) bool {
 		}
 	}
 	return Equal(a.Key, b.Key) && Equal(a.Value, b.Value)
+}
+
+// ParamKeys returns the parameter names in the order they were set, as
+// Connect's SchemaBuilder keeps them (a LinkedHashMap): converters write
+// parameters in this order (a Decimal's "scale" before Debezium's
+// "connect.decimal.precision"). Names put into Parameters directly come
+// last, sorted. The result must not be modified.
+func (s *Schema) ParamKeys() []string {
+	complete := len(s.paramOrder) == len(s.Parameters)
+	for _, k := range s.paramOrder {
+		if _, ok := s.Parameters[k]; !ok {
+			complete = false
+			break
+		}
+	}
+	if complete {
+		return s.paramOrder
+	}
+	keys := make([]string, 0, len(s.Parameters))
+	seen := make(map[string]bool, len(s.Parameters))
+	for _, k := range s.paramOrder {
+		if _, ok := s.Parameters[k]; ok && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range s.SortedParamKeys() {
+		if !seen[k] {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // SortedParamKeys returns the parameter names in a stable order.

@@ -435,7 +435,7 @@ func preSchema(s *data.Schema, compact bool) *data.Schema {
 
 // copyBasics carries name, version, doc, optionality and parameters over.
 func copyBasics(from *data.Schema, b *data.Builder) *data.Schema {
-	b.Name(from.Name).Doc(from.Doc).Params(from.Parameters)
+	b.Name(from.Name).Doc(from.Doc).ParamsFrom(from)
 	if from.Version != nil {
 		b.Version(*from.Version)
 	}

@@ -59,7 +59,7 @@ func TestSchemaMapping(t *testing.T) {
 		{"date", data.DateBuilder().MustBuild(), `{"type":"int","connect.version":1,"connect.name":"org.apache.kafka.connect.data.Date","logicalType":"date"}`},
 		{"time", data.TimeBuilder().MustBuild(), `{"type":"int","connect.version":1,"connect.name":"org.apache.kafka.connect.data.Time","logicalType":"time-millis"}`},
 		{"decimal", data.DecimalBuilder(2).MustBuild(), `{"type":"bytes","scale":2,"precision":64,"connect.version":1,"connect.parameters":{"scale":"2"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}`},
-		{"decimal precision", data.DecimalBuilder(2).Param("connect.decimal.precision", "10").MustBuild(), `{"type":"bytes","scale":2,"precision":10,"connect.version":1,"connect.parameters":{"connect.decimal.precision":"10","scale":"2"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}`},
+		{"decimal precision", data.DecimalBuilder(2).Param("connect.decimal.precision", "10").MustBuild(), `{"type":"bytes","scale":2,"precision":10,"connect.version":1,"connect.parameters":{"scale":"2","connect.decimal.precision":"10"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}`},
 		{"string map", data.MapOf(data.StringSchema, data.Int64Schema).MustBuild(), `{"type":"map","values":"long"}`},
 		{"int map", data.MapOf(data.Int32Schema, data.StringSchema).MustBuild(), `{"type":"array","items":{"type":"record","name":"MapEntry","namespace":"io.confluent.connect.avro","fields":[{"name":"key","type":"int"},{"name":"value","type":"string"}]}}`},
 		{"array", data.ArrayOf(data.OptionalString).MustBuild(), `{"type":"array","items":["null","string"]}`},
@@ -242,4 +242,26 @@ func BenchmarkRatings(b *testing.B) {
 			_, _, _ = codec.NativeFromBinary(enc)
 		}
 	})
+}
+
+// TestParameterOrderRoundTrip: a Debezium decimal's Avro schema read into
+// Connect and written again has the same text (scale, then
+// connect.decimal.precision). Other schemas' connect.parameters come back
+// sorted by name: internal/avroschema keeps props through a Go map.
+func TestParameterOrderRoundTrip(t *testing.T) {
+	for _, in := range []string{
+		`{"type":"bytes","scale":2,"precision":10,"connect.version":1,"connect.parameters":{"scale":"2","connect.decimal.precision":"10"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}`,
+	} {
+		pt, err := avroschema.Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := toConnect(pt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := text(t, s); got != in {
+			t.Errorf("read and written again\n got %s\nwant %s", got, in)
+		}
+	}
 }

@@ -154,7 +154,7 @@ func (c *fromConnect) nonOptional(s *data.Schema) (*avroschema.Schema, error) {
 	}
 	if len(s.Parameters) > 0 {
 		params := []byte{'{'}
-		for i, k := range s.SortedParamKeys() {
+		for i, k := range s.ParamKeys() {
 			if i > 0 {
 				params = append(params, ',')
 			}

@@ -127,9 +127,10 @@ func toConnectOpt(t *avroschema.Schema, optional bool, fieldDefault json.RawMess
 		b.Doc(d)
 	}
 	if raw, ok := t.Prop(propConnectParams); ok {
-		var params map[string]string
-		if json.Unmarshal(raw, &params) == nil {
-			b.Params(params)
+		if params, ok := orderedParams(raw); ok {
+			for _, kv := range params {
+				b.Param(kv[0], kv[1])
+			}
 		}
 	}
 	if optional {
@@ -226,4 +227,35 @@ func jsonToConnect(s *data.Schema, node any) (any, error) {
 		return out, nil
 	}
 	return nil, nil // containers: Connect keeps no default here
+}
+
+// orderedParams reads a connect.parameters object in its order (AvroData
+// fills Connect's LinkedHashMap from it); ok=false when it is not an
+// object of strings.
+func orderedParams(raw json.RawMessage) ([][2]string, bool) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	var out [][2]string
+	for d.More() {
+		k, err := d.Token()
+		if err != nil {
+			return nil, false
+		}
+		v, err := d.Token()
+		if err != nil {
+			return nil, false
+		}
+		ks, ok1 := k.(string)
+		vs, ok2 := v.(string)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		out = append(out, [2]string{ks, vs})
+	}
+	if tok, err := d.Token(); err != nil || tok != json.Delim('}') {
+		return nil, false
+	}
+	return out, true
 }

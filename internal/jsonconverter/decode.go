@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/big"
+	"sort"
 	"strconv"
 
 	"github.com/goconnect/goconnect/connect/data"
@@ -25,6 +27,78 @@ func parse(b []byte) (any, error) {
 		return nil, fmt.Errorf("trailing data after the JSON value")
 	}
 	return v, nil
+}
+
+// paramOrderKey holds, inside a parsed schema's "parameters" object, the
+// order of its names. No JSON text decodes to this key: encoding/json
+// turns invalid UTF-8 into U+FFFD.
+const paramOrderKey = "\xffparameter order"
+
+// parseSchemaDoc is parse for a schema document, which also records the
+// order of each schema's parameters (Connect keeps them in a
+// LinkedHashMap, so that order comes back out when the schema is written).
+// Values under "default" are data and are left as parse makes them.
+func parseSchemaDoc(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	v, _, err := readOrdered(d, false)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, fmt.Errorf("trailing data after the JSON value")
+	}
+	return v, nil
+}
+
+// readOrdered reads one JSON value, and for an object the order of its
+// names.
+func readOrdered(d *json.Decoder, inData bool) (any, []string, error) {
+	tok, err := d.Token()
+	if err != nil {
+		return nil, nil, err
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil, nil
+	}
+	switch delim {
+	case '[':
+		arr := []any{}
+		for d.More() {
+			v, _, err := readOrdered(d, inData)
+			if err != nil {
+				return nil, nil, err
+			}
+			arr = append(arr, v)
+		}
+		_, err := d.Token()
+		return arr, nil, err
+	case '{':
+		obj := map[string]any{}
+		var order []string
+		for d.More() {
+			kt, err := d.Token()
+			if err != nil {
+				return nil, nil, err
+			}
+			k, _ := kt.(string)
+			v, sub, err := readOrdered(d, inData || k == "default")
+			if err != nil {
+				return nil, nil, err
+			}
+			if _, dup := obj[k]; !dup {
+				order = append(order, k)
+			}
+			if pm, isObj := v.(map[string]any); isObj && k == "parameters" && !inData && len(sub) > 0 {
+				pm[paramOrderKey] = sub
+			}
+			obj[k] = v
+		}
+		_, err := d.Token()
+		return obj, order, err
+	}
+	return nil, nil, fmt.Errorf("unexpected %v", delim)
 }
 
 type envelope struct {
@@ -64,7 +138,7 @@ func (c *Converter) readSchema(raw json.RawMessage) (*data.Schema, error) {
 		return s, nil
 	}
 	key := string(raw)
-	node, err := parse(raw)
+	node, err := parseSchemaDoc(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -181,8 +255,17 @@ func (c *Converter) asConnectSchema(node any) (*data.Schema, error) {
 		if !isObj {
 			return nil, fmt.Errorf("schema parameters must be a JSON object")
 		}
-		for k, v := range po {
-			s, isStr := v.(string)
+		order, _ := po[paramOrderKey].([]string)
+		if order == nil {
+			for k := range po {
+				if k != paramOrderKey {
+					order = append(order, k)
+				}
+			}
+			sort.Strings(order)
+		}
+		for _, k := range order {
+			s, isStr := po[k].(string)
 			if !isStr {
 				return nil, fmt.Errorf("schema parameters must have string values")
 			}

@@ -68,7 +68,7 @@ func (c *Converter) appendSchema(b []byte, s *data.Schema) ([]byte, error) {
 	}
 	if len(s.Parameters) > 0 {
 		b = append(b, `,"parameters":{`...)
-		for i, k := range s.SortedParamKeys() {
+		for i, k := range s.ParamKeys() {
 			if i > 0 {
 				b = append(b, ',')
 			}

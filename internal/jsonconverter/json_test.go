@@ -219,3 +219,36 @@ func BenchmarkJSONFromConnectDataStruct(b *testing.B) {
 		})
 	}
 }
+
+// TestSchemaParameterOrder: Connect keeps schema parameters in insertion
+// order (SchemaBuilder's LinkedHashMap) and JsonConverter writes them so: a
+// Debezium decimal has "scale" (Decimal.builder) before
+// "connect.decimal.precision". Reading keeps the document's order, so a
+// schema read and written again has the same text.
+func TestSchemaParameterOrder(t *testing.T) {
+	s := data.DecimalBuilder(2).Param("connect.decimal.precision", "5").MustBuild()
+	got, err := configured(t, nil).FromConnectData("t", nil, s, data.NewBigDecimal(500, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"schema":{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,` +
+		`"parameters":{"scale":"2","connect.decimal.precision":"5"}},"payload":"AfQ="}`
+	if string(got) != want {
+		t.Fatalf("decimal schema\n got %s\nwant %s", got, want)
+	}
+	for _, in := range []string{
+		want,
+		`{"schema":{"type":"struct","fields":[{"type":"string","optional":true,"parameters":{"z":"1","a":"2","m":"3"},"field":"f"}],"optional":false,` +
+			`"parameters":{"b":"x","a":"y"}},"payload":{"f":"v"}}`,
+	} {
+		c := configured(t, nil)
+		rs, rv, err := c.ToConnectData("t", nil, []byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.FromConnectData("t", nil, rs, rv)
+		if err != nil || string(out) != in {
+			t.Errorf("read and written again\n got %s (%v)\nwant %s", out, err, in)
+		}
+	}
+}

@@ -105,7 +105,7 @@ func JavaClass(v any) string {
 // SchemaBuilder.struct()): optionality and default are not copied, so the
 // derived schema is required even when s is optional.
 func CopyBasics(s *data.Schema) *data.Builder {
-	b := data.StructBuilder().Name(s.Name).Doc(s.Doc).Params(s.Parameters)
+	b := data.StructBuilder().Name(s.Name).Doc(s.Doc).ParamsFrom(s)
 	if s.Version != nil {
 		b.Version(*s.Version)
 	}
