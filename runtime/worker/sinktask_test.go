@@ -299,3 +299,71 @@ func TestSinkErrantRecordToDLQ(t *testing.T) {
 		t.Errorf("DLQ exception headers: class %q message %q", hdrs["__connect.errors.exception.class.name"], hdrs["__connect.errors.exception.message"])
 	}
 }
+
+// TestSinkRetriablePutWithinRetryTimeout: with errors.retry.timeout set, a
+// Put that keeps asking for a retry fails the task once the timeout has
+// passed, and the records it never accepted are not committed.
+func TestSinkRetriablePutWithinRetryTimeout(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "50"}})
+	h.createTopic("in", 1)
+	h.sink.onPut = func(connect.SinkTaskContext, int, []connect.SinkRecord) error {
+		return connect.Retriable(errors.New("store busy"))
+	}
+	c := h.start(props(sinkProps("snk"), "errors.retry.timeout", "500", "errors.retry.delay.max.ms", "100"))
+	c.waitTask(0, status.Running)
+	h.produce(rec(0, "a0"))
+	st := c.waitTask(0, status.Failed)
+	if !strings.Contains(st.Trace, "store busy") {
+		t.Errorf("trace does not give Put's error:\n%s", st.Trace)
+	}
+	if puts, _ := h.sink.snapshot(); len(puts) < 2 {
+		t.Errorf("Put called %d times, want retries before failing", len(puts))
+	}
+	if got := h.groupOffsets("connect-snk"); len(got) != 0 {
+		t.Fatalf("offsets %v committed for records Put never accepted", got)
+	}
+}
+
+// TestSinkStopCommitsAndRestartResumes: a stopped sink task flushes and
+// commits what it was handed (before the hour-long interval), and the
+// task started again gets only the records after them.
+func TestSinkStopCommitsAndRestartResumes(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "3600000"}})
+	h.createTopic("in", 1)
+	c := h.start(sinkProps("snk"))
+	c.waitTask(0, status.Running)
+	h.produce(rec(0, "a0"), rec(0, "a1"))
+	h.waitDelivered("a0", "a1")
+	c.stopTask(0)
+	if got, want := h.groupOffsets("connect-snk"), map[int32]int64{0: 2}; !maps.Equal(got, want) {
+		t.Fatalf("after the stop the group has %v, want %v", got, want)
+	}
+
+	h.produce(rec(0, "a2"))
+	c.startTask(0)
+	c.waitTask(0, status.Running)
+	h.waitDelivered("a2")
+	if got := h.sink.deliveredValues(); !slices.Equal(got, []string{"a0", "a1", "a2"}) {
+		t.Fatalf("delivered %v, want a0 a1 then a2 once", got)
+	}
+}
+
+// TestSinkTasksShareTheGroup: two tasks of a connector consume in one
+// group, connect-<name>; when one stops, the other takes its partitions
+// over from their committed offsets, losing nothing.
+func TestSinkTasksShareTheGroup(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "50"}})
+	h.createTopic("in", 2)
+	c := h.start(props(sinkProps("snk"), "tasks.max", "2"))
+	c.waitTask(0, status.Running)
+	c.waitTask(1, status.Running)
+	h.produce(rec(0, "a0"), rec(1, "b0"))
+	h.waitDelivered("a0", "b0")
+	h.waitGroupOffsets("connect-snk", map[int32]int64{0: 1, 1: 1})
+
+	c.stopTask(1)
+	h.produce(rec(0, "a1"), rec(1, "b1"))
+	h.waitDelivered("a1", "b1")
+	h.waitGroupOffsets("connect-snk", map[int32]int64{0: 2, 1: 2})
+	noDuplicates(t, h.sink.deliveredValues())
+}

@@ -144,3 +144,32 @@ func TestSourceOffsetsOfUnwrittenRecordsNotCommitted(t *testing.T) {
 		t.Fatalf("stored offset %v (%v), want %v: the written batch only", off, err, want)
 	}
 }
+
+// TestSourcePauseCommitsAndStopsPolling: pausing a source task commits
+// the offsets of what it sent (here long before the hour-long flush
+// interval) and stops its polls until it is resumed.
+func TestSourcePauseCommitsAndStopsPolling(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "3600000"}})
+	part := map[string]any{"file": "a"}
+	c := h.start(sourceProps("src"))
+	c.waitTask(0, status.Running)
+	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 1, "a")}
+	h.waitRecords("out", false, 1)
+
+	c.setPaused(true)
+	c.waitTask(0, status.Paused)
+	h.waitStoredPos("src", part, 1)
+	holdsFor(t, 500*time.Millisecond, func() bool {
+		select {
+		case h.src.polls <- []connect.SourceRecord{srcRec("out", part, 2, "b")}:
+			return false
+		default:
+			return true
+		}
+	}, func() string { return "a paused task polled" })
+
+	c.setPaused(false)
+	c.waitTask(0, status.Running)
+	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 2, "b")}
+	h.waitRecords("out", false, 2)
+}
