@@ -50,6 +50,12 @@ func TestColumnDefaults(t *testing.T) {
 		{"timestamp not null current_timestamp", long, column{dataType: "timestamp", colType: "timestamp", defaultSQL: def("current_timestamp()")}, true, "1970-01-01T00:00:00Z"},
 		{"timestamp nullable literal", long, column{dataType: "timestamp", colType: "timestamp", nullable: true, defaultSQL: def("'2024-01-15 10:30:00'")}, true, "2024-01-15T10:30:00Z"},
 		{"datetime nullable current_timestamp", long, column{dataType: "datetime", colType: "datetime", nullable: true, defaultSQL: def("current_timestamp()")}, true, int64(0)},
+		// BIT defaults as b'…' literals: BIT(1) a boolean, BIT(n) Debezium's
+		// little-endian bytes padded to the column's width.
+		{"bit(1) b'1'", long, column{dataType: "bit", colType: "bit(1)", length: 1, defaultSQL: def("b'1'")}, true, true},
+		{"bit(1) nullable b'0'", long, column{dataType: "bit", colType: "bit(1)", length: 1, nullable: true, defaultSQL: def("b'0'")}, true, false},
+		{"bit(10)", long, column{dataType: "bit", colType: "bit(10)", length: 10, nullable: true, defaultSQL: def("b'1000000001'")}, false, []byte{1, 2}},
+		{"bit(10) short literal", long, column{dataType: "bit", colType: "bit(10)", length: 10, defaultSQL: def("b'1'")}, true, []byte{1, 0}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			col := c.col

@@ -295,8 +295,14 @@ func (c *column) defaultText(mariaDB bool) (string, bool) {
 		return epochDefault, true
 	}
 	switch c.kind {
-	case kBytes, kBase64, kBase64URL, kHex, kBits, kBool:
-		return "", false // b'..' and binary literals: not handled yet
+	case kBits, kBool:
+		// b'101': Debezium's DDL parser keeps the digits (unquoteBinary).
+		if len(d) >= 3 && (d[0] == 'b' || d[0] == 'B') && d[1] == '\'' && d[len(d)-1] == '\'' {
+			return d[2 : len(d)-1], true
+		}
+		return d, c.kind == kBool
+	case kBytes, kBase64, kBase64URL, kHex:
+		return "", false // binary literals: not handled yet
 	}
 	return d, true
 }
@@ -313,6 +319,25 @@ func (c *column) convertDefault(d any) (any, error) {
 	}
 	switch c.kind {
 	case kInt16, kInt32, kInt64:
+	case kBool:
+		// BinlogDefaultValueConverter.convertToBit.
+		if n, err := strconv.ParseInt(s, 10, 16); err == nil {
+			return n != 0, nil
+		}
+		return strings.EqualFold(s, "true"), nil
+	case kBits:
+		// convertToBits: the digits as big-endian bytes, 8 from the right
+		// at a time; convert then makes them little-endian and pads them.
+		if s == "" || strings.Trim(s, "01") != "" {
+			return nil, fmt.Errorf("column %s: BIT default %q", c.name, s)
+		}
+		be := make([]byte, (len(s)+7)/8)
+		for i := len(be) - 1; i >= 0; i-- {
+			from := max(len(s)-8, 0)
+			v, _ := strconv.ParseUint(s[from:], 2, 8)
+			be[i], s = byte(v), s[:from]
+		}
+		return c.convert(be)
 	default:
 		return c.convert(d)
 	}
