@@ -244,13 +244,13 @@ func BenchmarkRatings(b *testing.B) {
 	})
 }
 
-// TestParameterOrderRoundTrip: a Debezium decimal's Avro schema read into
-// Connect and written again has the same text (scale, then
-// connect.decimal.precision). Other schemas' connect.parameters come back
-// sorted by name: internal/avroschema keeps props through a Go map.
+// TestParameterOrderRoundTrip: connect.parameters are read in their order
+// (AvroData fills Connect's LinkedHashMap from them), so an Avro schema read
+// into Connect and written again has the same text.
 func TestParameterOrderRoundTrip(t *testing.T) {
 	for _, in := range []string{
 		`{"type":"bytes","scale":2,"precision":10,"connect.version":1,"connect.parameters":{"scale":"2","connect.decimal.precision":"10"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}`,
+		`{"type":"string","connect.parameters":{"z":"1","a":"2"}}`,
 	} {
 		pt, err := avroschema.Parse(in)
 		if err != nil {

@@ -15,12 +15,118 @@ import (
 func Parse(text string) (*Schema, error) {
 	d := json.NewDecoder(strings.NewReader(text))
 	d.UseNumber()
-	var node any
-	if err := d.Decode(&node); err != nil {
+	node, err := readNode(d, inSchema)
+	if err != nil {
 		return nil, fmt.Errorf("invalid Avro schema JSON: %w", err)
 	}
 	p := &parser{named: map[string]*Schema{}}
 	return p.parse(node, "")
+}
+
+// nodeContext says what a JSON value of a schema document is.
+type nodeContext int
+
+const (
+	inSchema nodeContext = iota // a schema, or a part the specification defines
+	inData                      // a default value
+	inProp                      // the value of a prop
+)
+
+// objectOrder holds, in an object of a prop's value, the order of its
+// names, so that the prop is kept as written (Avro's Java parser keeps
+// props in order: connect.parameters are Connect's ordered parameters). No
+// JSON text decodes to this key: encoding/json turns invalid UTF-8 into
+// U+FFFD.
+const objectOrder = "\xffobject order"
+
+// readNode reads one JSON value as encoding/json would into an any
+// (json.Number for numbers), recording the name order of objects inside
+// props.
+func readNode(d *json.Decoder, ctx nodeContext) (any, error) {
+	tok, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil
+	}
+	switch delim {
+	case '[':
+		arr := []any{}
+		for d.More() {
+			v, err := readNode(d, ctx)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+		}
+		_, err := d.Token()
+		return arr, err
+	case '{':
+		obj := map[string]any{}
+		var order []string
+		for d.More() {
+			kt, err := d.Token()
+			if err != nil {
+				return nil, err
+			}
+			k, _ := kt.(string)
+			sub := ctx
+			if ctx == inSchema {
+				switch {
+				case k == "default":
+					sub = inData
+				case !reserved[k]:
+					sub = inProp
+				}
+			}
+			v, err := readNode(d, sub)
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := obj[k]; !dup {
+				order = append(order, k)
+			}
+			obj[k] = v
+		}
+		if ctx == inProp && len(order) > 0 {
+			obj[objectOrder] = order
+		}
+		_, err := d.Token()
+		return obj, err
+	}
+	return nil, fmt.Errorf("unexpected %v", delim)
+}
+
+// marshalProp writes a prop's value back as JSON, objects in their
+// document order.
+func marshalProp(v any) []byte {
+	switch x := v.(type) {
+	case map[string]any:
+		order, _ := x[objectOrder].([]string)
+		b := []byte{'{'}
+		for i, k := range order {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			key, _ := json.Marshal(k)
+			b = append(append(b, key...), ':')
+			b = append(b, marshalProp(x[k])...)
+		}
+		return append(b, '}')
+	case []any:
+		b := []byte{'['}
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, marshalProp(e)...)
+		}
+		return append(b, ']')
+	}
+	raw, _ := json.Marshal(v)
+	return raw
 }
 
 // parser holds the named types defined so far, by full name.
@@ -105,8 +211,7 @@ func (p *parser) parseObject(n map[string]any, space string) (*Schema, error) {
 	}
 	for k, v := range n {
 		if !reserved[k] {
-			raw, _ := json.Marshal(v)
-			t.Props = append(t.Props, Prop{k, raw})
+			t.Props = append(t.Props, Prop{k, marshalProp(v)})
 		}
 	}
 	slices.SortFunc(t.Props, func(a, b Prop) int { return strings.Compare(a.Key, b.Key) })

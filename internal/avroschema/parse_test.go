@@ -210,3 +210,24 @@ func TestKindAndNames(t *testing.T) {
 		t.Errorf("SplitName without a dot: %q %q", ns, n)
 	}
 }
+
+// TestPropsKeepTheirText: a prop's value comes back as written, objects in
+// their document order at any depth (connect.parameters are Connect's
+// ordered schema parameters); defaults are data and stay as before.
+func TestPropsKeepTheirText(t *testing.T) {
+	s := mustParse(t, `{"type":"record","name":"R","fields":[{"name":"f","default":{"b":1,"a":2},"type":{"type":"string",
+		"connect.parameters":{"scale":"2","connect.decimal.precision":"5"},"x":[{"z":1,"y":{"d":true,"c":null}},"s",1.50],"e":{}}}]}`)
+	ft := s.Fields[0].Type
+	for key, want := range map[string]string{
+		"connect.parameters": `{"scale":"2","connect.decimal.precision":"5"}`,
+		"x":                  `[{"z":1,"y":{"d":true,"c":null}},"s",1.50]`,
+		"e":                  `{}`,
+	} {
+		if raw, ok := ft.Prop(key); !ok || string(raw) != want {
+			t.Errorf("prop %s = %s, want %s", key, raw, want)
+		}
+	}
+	if d := string(s.Fields[0].Default); d != `{"a":2,"b":1}` {
+		t.Errorf("default %s", d)
+	}
+}
