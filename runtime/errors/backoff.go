@@ -64,6 +64,11 @@ func (r *Retries) Wait(ctx context.Context) bool {
 	}
 }
 
+// Next returns the delay before the next attempt, for a caller that
+// waits on its own (a sink's redelivery waits in its poll), or false when
+// no retry is left.
+func (r *Retries) Next() (time.Duration, bool) { return r.next(time.Now()) }
+
 // next returns the delay before the next attempt, or false when no retry
 // is left, as Connect computes it at time now.
 func (r *Retries) next(now time.Time) (time.Duration, bool) {

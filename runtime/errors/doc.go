@@ -12,9 +12,10 @@
 //
 // One backoff: every retry of the record path waits as Backoff says
 // (Connect's: 300ms doubling up to errors.retry.delay.max.ms, within
-// errors.retry.timeout). Sites where Connect retries under another rule
-// (a source poll failing with a retriable error, a sink Put asking for a
-// retry) keep that rule, written where they are, on the same Backoff.
+// errors.retry.timeout). Sites where Connect retries outside its operator
+// (a source poll failing with a retriable error; a sink Put asking for a
+// retry, redelivered with consumption paused) keep Connect's rule, written
+// where they are, and wait on the same Backoff type.
 //
 // One context rule: a retry waits on the task's run context, which ends
 // when the task is stopped, so a stop is never held up by a backoff and a

@@ -65,7 +65,7 @@ func (o *Operator) Config() Config { return o.cfg }
 // committing the record.
 func Execute[T any](ctx context.Context, o *Operator, f Failure, retry func() (T, error)) (v T, ok bool, err error) {
 	if retry != nil && o.retries(f.Err) {
-		err := o.Retry(ctx, f.Err, func() error {
+		err := o.retry(ctx, f.Err, func() error {
 			var e error
 			v, e = retry()
 			return e
@@ -88,12 +88,11 @@ func (o *Operator) retries(err error) bool {
 	return o.cfg.RetryTimeout != 0 && connect.IsRetriable(err)
 }
 
-// Retry is Execute's retry half alone, for an operation whose failure is
-// never tolerated (a sink task's Put with errors.retry.timeout set): it
-// re-runs op while it fails with a retriable error, under the settings'
-// Backoff; err is op's first failure. It returns nil once op succeeds,
-// else op's last error (also when ctx ended first).
-func (o *Operator) Retry(ctx context.Context, err error, op func() error) error {
+// retry is Execute's retry half: it re-runs op while it fails with a
+// retriable error, under the settings' Backoff; err is op's first
+// failure. It returns nil once op succeeds, else op's last error (also
+// when ctx ended first).
+func (o *Operator) retry(ctx context.Context, err error, op func() error) error {
 	if !o.retries(err) {
 		return err
 	}

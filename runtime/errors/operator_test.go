@@ -18,7 +18,7 @@ import (
 func TestRetrySucceedsWithinTimeout(t *testing.T) {
 	o := newOperator(t, Config{RetryTimeout: 5 * time.Second, MaxDelay: 5 * time.Millisecond}, slog.New(slog.DiscardHandler))
 	calls := 0
-	err := o.Retry(context.Background(), connect.Retriable(stderrors.New("busy")), func() error {
+	err := o.retry(context.Background(), connect.Retriable(stderrors.New("busy")), func() error {
 		calls++
 		if calls < 3 {
 			return connect.Retriable(stderrors.New("busy"))
@@ -33,7 +33,7 @@ func TestRetrySucceedsWithinTimeout(t *testing.T) {
 func TestRetryGivesUpAfterTimeout(t *testing.T) {
 	o := newOperator(t, Config{RetryTimeout: 50 * time.Millisecond, MaxDelay: 10 * time.Millisecond}, slog.New(slog.DiscardHandler))
 	start := time.Now()
-	err := o.Retry(context.Background(), connect.Retriable(stderrors.New("busy")), func() error { return connect.Retriable(stderrors.New("still busy")) })
+	err := o.retry(context.Background(), connect.Retriable(stderrors.New("busy")), func() error { return connect.Retriable(stderrors.New("still busy")) })
 	if err == nil || !strings.Contains(err.Error(), "still busy") {
 		t.Fatalf("err %v", err)
 	}
@@ -46,11 +46,11 @@ func TestRetrySkipsNonRetriableAndZeroTimeout(t *testing.T) {
 	called := false
 	op := func() error { called = true; return nil }
 	o := newOperator(t, Config{RetryTimeout: time.Second, MaxDelay: time.Millisecond}, slog.New(slog.DiscardHandler))
-	if err := o.Retry(context.Background(), stderrors.New("bad"), op); err == nil || called {
+	if err := o.retry(context.Background(), stderrors.New("bad"), op); err == nil || called {
 		t.Fatal("a non-retriable error was retried")
 	}
 	o = newOperator(t, Config{MaxDelay: time.Millisecond}, slog.New(slog.DiscardHandler))
-	if err := o.Retry(context.Background(), connect.Retriable(stderrors.New("busy")), op); err == nil || called {
+	if err := o.retry(context.Background(), connect.Retriable(stderrors.New("busy")), op); err == nil || called {
 		t.Fatal("retried with errors.retry.timeout=0")
 	}
 }

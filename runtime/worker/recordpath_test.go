@@ -3,8 +3,10 @@ package worker
 import (
 	"context"
 	stderrors "errors"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/connect/data"
 	rterrors "github.com/goconnect/goconnect/runtime/errors"
+	"github.com/goconnect/goconnect/runtime/status"
 )
 
 // flakyTransform fails with a retriable error; stop, when set, is called
@@ -137,5 +140,84 @@ func BenchmarkSinkConvert(b *testing.B) {
 		if _, keep, err := r.convert(ctx, kr); !keep || err != nil {
 			b.Fatal(keep, err)
 		}
+	}
+}
+
+// TestSinkRedeliveryKeepsPolling: while a batch waits for redelivery (Put
+// asks for a retry; errors.retry.timeout is 0, so for ever) the task
+// still polls with its partitions paused, as Connect's: a pause of the
+// connector is reported at once, a new group member gets partitions
+// without waiting out the rebalance timeout, and the records of the
+// partition it takes leave the waiting batch (its new owner reads them
+// from the committed offsets); the rest is put once Put succeeds.
+func TestSinkRedeliveryKeepsPolling(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "50"}})
+	h.createTopic("in", 2)
+	var release atomic.Bool
+	h.sink.onPut = func(connect.SinkTaskContext, int, []connect.SinkRecord) error {
+		if release.Load() {
+			return nil
+		}
+		return connect.Retriable(stderrors.New("store busy"))
+	}
+	h.produce(rec(0, "a0"), rec(1, "b0"))
+	c := h.start(sinkProps("snk"))
+	c.waitTask(0, status.Running)
+	puts := func() int { p, _ := h.sink.snapshot(); return len(p) }
+	eventually(t, 20*time.Second, func() bool { return puts() >= 2 }, func() string { return "the batch was not delivered again" })
+
+	c.setPaused(true)
+	c.waitTask(0, status.Paused)
+	c.setPaused(false)
+	c.waitTask(0, status.Running)
+
+	// A second member joins; its assignment must not wait for the
+	// redelivery to end (franz-go's rebalance timeout is 60s).
+	var taken atomic.Value
+	other, err := kgo.NewClient(kgo.SeedBrokers(h.brokers...), kgo.ConsumerGroup("connect-snk"), kgo.ConsumeTopics("in"),
+		kgo.Balancers(kgo.CooperativeStickyBalancer()), kgo.DisableAutoCommit(),
+		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			if len(m["in"]) > 0 {
+				taken.Store(m["in"])
+			}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	pctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for pctx.Err() == nil {
+			other.PollFetches(pctx)
+		}
+	}()
+	eventually(t, 20*time.Second, func() bool { return taken.Load() != nil }, func() string { return "the new member got no partition" })
+	parts := taken.Load().([]int32)
+	if len(parts) != 1 {
+		t.Fatalf("new member took partitions %v, want one of two", parts)
+	}
+	gone, kept := "a0", "b0"
+	if parts[0] == 1 {
+		gone, kept = "b0", "a0"
+	}
+	// The waiting batch now holds only the partition the task kept.
+	eventually(t, 20*time.Second, func() bool {
+		p, _ := h.sink.snapshot()
+		last := p[len(p)-1]
+		return len(last) == 1 && fmt.Sprint(last[0].Value) == kept
+	}, func() string {
+		p, _ := h.sink.snapshot()
+		return fmt.Sprintf("last put %v, want only %s", p[len(p)-1], kept)
+	})
+	release.Store(true)
+	h.waitDelivered(kept)
+	for _, v := range h.sink.deliveredValues() {
+		if v == gone {
+			t.Fatalf("%s was put by the task after its partition moved to another member", gone)
+		}
+	}
+	if st, _ := h.board.Task(c.id(0)); st.State != status.Running {
+		t.Fatalf("task %s: %s", st.State, st.Trace)
 	}
 }

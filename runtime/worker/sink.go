@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,6 +46,8 @@ type sinkRunner struct {
 	assigned     map[connect.TopicPartition]bool
 	commitAsked  bool
 	pausedByTask map[connect.TopicPartition]bool
+	// redo is the batch waiting to be put again, nil when none.
+	redo *redelivery
 }
 
 // sinkContext is what the sink task sees of the runtime.
@@ -72,12 +75,16 @@ func (c sinkContext) Pause(tps ...connect.TopicPartition) {
 }
 
 func (c sinkContext) Resume(tps ...connect.TopicPartition) {
-	c.r.consumer.ResumeFetchPartitions(toTopicMap(tps))
 	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
 	for _, tp := range tps {
 		delete(c.r.pausedByTask, tp)
 	}
-	c.r.mu.Unlock()
+	// While a batch waits for redelivery every partition stays paused;
+	// these resume with the others once it is put.
+	if c.r.redo == nil {
+		c.r.consumer.ResumeFetchPartitions(toTopicMap(tps))
+	}
 }
 
 func (c sinkContext) RequestCommit() {
@@ -134,6 +141,10 @@ func (r *sinkRunner) onAssigned(ctx context.Context, _ *kgo.Client, m map[string
 		r.assigned[tp] = true
 	}
 	r.tm.Sink().Partitions(len(r.assigned))
+	if r.redo != nil {
+		// As Connect: new partitions stay paused until the batch is put.
+		r.consumer.PauseFetchPartitions(m)
+	}
 	r.mu.Unlock()
 	if pa, ok := r.task.(connect.PartitionAware); ok {
 		if err := pa.Open(ctx, tps); err != nil {
@@ -163,6 +174,7 @@ func (r *sinkRunner) forget(ctx context.Context, tps []connect.TopicPartition) {
 		delete(r.consumed, tp)
 	}
 	r.tm.Sink().Partitions(len(r.assigned))
+	r.dropRedeliveryLocked(tps)
 	r.mu.Unlock()
 	if pa, ok := r.task.(connect.PartitionAware); ok {
 		if err := pa.Close(ctx, tps); err != nil {
@@ -226,8 +238,13 @@ func (r *sinkRunner) loop(ctx context.Context) error {
 		if !r.h.waitWhilePaused(ctx, r.pauseAll) {
 			return nil
 		}
+		wait := time.Until(nextFlush)
+		redoAt, redo := r.redeliveryDue()
+		if redo {
+			wait = min(wait, time.Until(redoAt))
+		}
 		pauseCtx, cancelPause := r.h.untilPaused(ctx)
-		pollCtx, cancel := context.WithTimeout(pauseCtx, time.Until(nextFlush))
+		pollCtx, cancel := context.WithTimeout(pauseCtx, wait)
 		fetches := r.consumer.PollRecords(pollCtx, r.maxPoll)
 		cancel()
 		cancelPause()
@@ -237,14 +254,18 @@ func (r *sinkRunner) loop(ctx context.Context) error {
 		if err := fatalFetchError(fetches); err != nil {
 			return err
 		}
+		var err error
 		if recs := fetches.Records(); len(recs) > 0 {
 			r.tm.Sink().Read(len(recs), lagMax(fetches))
-			if err := r.deliver(ctx, recs); err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return err
+			err = r.deliver(ctx, recs)
+		} else if at, ok := r.redeliveryDue(); ok && !time.Now().Before(at) {
+			err = r.redeliver(ctx)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
 			}
+			return err
 		}
 		r.mu.Lock()
 		asked := r.commitAsked
@@ -319,23 +340,53 @@ func (r *sinkRunner) deliver(ctx context.Context, recs []*kgo.Record) error {
 			batch = append(batch, sr)
 		}
 	}
-	r.errant.begin(recs)
-	if err := r.put(ctx, batch); err != nil {
-		return err
+	if r.hasRedelivery() {
+		// Cannot happen while every partition is paused; if it does, the
+		// records are fetched again after the waiting batch.
+		r.rewind(recs)
+		return nil
 	}
+	rd := &redelivery{batch: batch, recs: recs, retries: rterrors.Retries{Backoff: redeliveryBackoff}}
+	if cfg := r.ops.Config(); cfg.RetryTimeout != 0 {
+		rd.retries.Backoff = cfg.Backoff()
+	}
+	return r.put(ctx, rd)
+}
+
+// put hands a batch to the task and, once it took it, moves the offsets
+// over its consumed records. A retriable failure pauses consumption and
+// keeps the batch for redelivery.
+func (r *sinkRunner) put(ctx context.Context, rd *redelivery) error {
+	r.errant.begin(rd.recs)
+	start := time.Now()
+	err := r.task.Put(ctx, rd.batch)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if connect.IsRetriable(err) {
+			return r.awaitRedelivery(rd, err)
+		}
+		return rterrors.TaskPut.Fail("sink task put of records "+batchRange(rd.batch), err)
+	}
+	r.tm.Sink().Put(len(rd.batch), time.Since(start))
 	// A record reported through the errant record reporter that is not
 	// tolerated fails the task even if Put swallowed the error.
 	if err := r.errant.fatal(); err != nil {
 		return err
 	}
 	r.mu.Lock()
-	for _, kr := range recs {
+	defer r.mu.Unlock()
+	for _, kr := range rd.recs {
 		tp := connect.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
 		if r.assigned[tp] {
 			r.consumed[tp] = kr.Offset + 1
 		}
 	}
-	r.mu.Unlock()
+	if r.redo != nil {
+		r.redo = nil
+		r.resumeAfterRedeliveryLocked()
+	}
 	return nil
 }
 
@@ -435,49 +486,130 @@ func (r *sinkRunner) recoverData(ctx context.Context, at rterrors.Failure, st rt
 	return sv.schema, sv.value, ok, err
 }
 
-// put hands a batch to the task; a retriable failure has the batch
-// delivered again (redeliver).
-func (r *sinkRunner) put(ctx context.Context, batch []connect.SinkRecord) error {
-	start := time.Now()
-	err := r.task.Put(ctx, batch)
-	if err != nil && connect.IsRetriable(err) {
-		err = r.redeliver(ctx, batch, err)
+// redelivery is a batch whose Put asked for a retry, as Connect's
+// WorkerSinkTask keeps its messageBatch while paused for redelivery: every
+// assigned partition is paused, so the loop goes on polling (group
+// membership, rebalances, pause and stop all work) without new records,
+// and the same batch is put again after a backoff, until Put takes it.
+// Connect redelivers at its next poll, after the task's
+// SinkTaskContext.timeout or else the time left to the next offset commit;
+// this API has no such timeout, so redeliveryBackoff stands in for it.
+// With errors.retry.timeout set (ours: Connect never bounds it), the
+// operator's backoff is used and the task fails when it runs out.
+type redelivery struct {
+	batch []connect.SinkRecord
+	// recs are the consumed records, skipped ones included, whose
+	// offsets the batch covers.
+	recs    []*kgo.Record
+	retries rterrors.Retries
+	at      time.Time // when to put again
+}
+
+var redeliveryBackoff = rterrors.Backoff{Initial: 100 * time.Millisecond, Max: 10 * time.Second, Timeout: -1}
+
+// awaitRedelivery schedules the batch's next Put and pauses consumption,
+// or fails the task when errors.retry.timeout ran out.
+func (r *sinkRunner) awaitRedelivery(rd *redelivery, err error) error {
+	bounded := r.ops.Config().RetryTimeout != 0
+	if bounded {
+		r.tm.Errors().Failure()
 	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	wait, ok := rd.retries.Next()
+	if !ok {
+		return rterrors.TaskPut.Fail("sink task put of records "+batchRange(rd.batch), err)
+	}
+	if bounded {
+		r.tm.Errors().Retry()
+	}
+	r.log.Warn("sink task asked for a retry; the batch will be delivered again", "error", err, "backoff", wait, "redeliveries", rd.retries.Attempts())
+	rd.at = time.Now().Add(wait)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.redo == nil {
+		r.redo = rd
+		tps := make([]connect.TopicPartition, 0, len(r.assigned))
+		for tp := range r.assigned {
+			tps = append(tps, tp)
 		}
-		return rterrors.TaskPut.Fail("sink task put of records "+batchRange(batch), err)
+		r.consumer.PauseFetchPartitions(toTopicMap(tps))
 	}
-	r.tm.Sink().Put(len(batch), time.Since(start))
 	return nil
 }
 
-// redeliveryBackoff spaces out the deliveries of a batch whose Put asked
-// for a retry. Connect does not run Put through its operator: it pauses
-// consumption and redelivers the batch at its next poll, after the task's
-// SinkTaskContext.timeout (else the time left to the next offset commit),
-// for as long as Put asks. This API has no such timeout, so this short
-// schedule stands in for it; the consumer is not polled meanwhile.
-var redeliveryBackoff = rterrors.Backoff{Initial: 100 * time.Millisecond, Max: 10 * time.Second, Timeout: -1}
+// redeliveryDue returns when the waiting batch is to be put again.
+func (r *sinkRunner) redeliveryDue() (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.redo == nil {
+		return time.Time{}, false
+	}
+	return r.redo.at, true
+}
 
-// redeliver puts the batch again while Put asks for a retry: for ever
-// with the default errors.retry.timeout of 0, as Connect; when the
-// connector sets errors.retry.timeout, within it, on the operator's
-// schedule and metrics, after which the task fails.
-func (r *sinkRunner) redeliver(ctx context.Context, batch []connect.SinkRecord, err error) error {
-	if r.ops.Config().RetryTimeout != 0 {
-		return r.ops.Retry(ctx, err, func() error { return r.task.Put(ctx, batch) })
+func (r *sinkRunner) hasRedelivery() bool {
+	_, ok := r.redeliveryDue()
+	return ok
+}
+
+// redeliver puts the waiting batch again.
+func (r *sinkRunner) redeliver(ctx context.Context) error {
+	r.mu.Lock()
+	rd := r.redo
+	r.mu.Unlock()
+	if rd == nil {
+		return nil
 	}
-	retries := rterrors.Retries{Backoff: redeliveryBackoff}
-	for err != nil && connect.IsRetriable(err) {
-		r.log.Warn("sink task asked for a retry; the batch will be delivered again", "error", err, "redeliveries", retries.Attempts())
-		if !retries.Wait(ctx) {
-			return ctx.Err()
+	return r.put(ctx, rd)
+}
+
+// dropRedeliveryLocked removes the records of partitions leaving the task
+// from the waiting batch (their next owner starts from the committed
+// offsets, as Connect); with nothing left, consumption resumes.
+func (r *sinkRunner) dropRedeliveryLocked(tps []connect.TopicPartition) {
+	if r.redo == nil {
+		return
+	}
+	gone := make(map[connect.TopicPartition]bool, len(tps))
+	for _, tp := range tps {
+		gone[tp] = true
+	}
+	rd := r.redo
+	rd.batch = slices.DeleteFunc(rd.batch, func(sr connect.SinkRecord) bool {
+		return gone[connect.TopicPartition{Topic: sr.OriginalTopic, Partition: sr.OriginalPartition}]
+	})
+	rd.recs = slices.DeleteFunc(rd.recs, func(kr *kgo.Record) bool {
+		return gone[connect.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}]
+	})
+	if len(rd.recs) == 0 {
+		r.redo = nil
+		r.resumeAfterRedeliveryLocked()
+	}
+}
+
+// resumeAfterRedeliveryLocked resumes the partitions paused for a
+// redelivery, except those the task paused itself.
+func (r *sinkRunner) resumeAfterRedeliveryLocked() {
+	tps := make([]connect.TopicPartition, 0, len(r.assigned))
+	for tp := range r.assigned {
+		if !r.pausedByTask[tp] {
+			tps = append(tps, tp)
 		}
-		err = r.task.Put(ctx, batch)
 	}
-	return err
+	r.consumer.ResumeFetchPartitions(toTopicMap(tps))
+}
+
+// rewind sets the consumer back to the first of recs in each partition.
+func (r *sinkRunner) rewind(recs []*kgo.Record) {
+	to := map[string]map[int32]kgo.EpochOffset{}
+	for _, kr := range recs {
+		if to[kr.Topic] == nil {
+			to[kr.Topic] = map[int32]kgo.EpochOffset{}
+		}
+		if _, ok := to[kr.Topic][kr.Partition]; !ok {
+			to[kr.Topic][kr.Partition] = kgo.EpochOffset{Epoch: -1, Offset: kr.Offset}
+		}
+	}
+	r.consumer.SetOffsets(to)
 }
 
 // batchRange names the first and last record coordinates of a batch, for
