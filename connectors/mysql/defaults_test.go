@@ -50,6 +50,14 @@ func TestColumnDefaults(t *testing.T) {
 		{"timestamp not null current_timestamp", long, column{dataType: "timestamp", colType: "timestamp", defaultSQL: def("current_timestamp()")}, true, "1970-01-01T00:00:00Z"},
 		{"timestamp nullable literal", long, column{dataType: "timestamp", colType: "timestamp", nullable: true, defaultSQL: def("'2024-01-15 10:30:00'")}, true, "2024-01-15T10:30:00Z"},
 		{"datetime nullable current_timestamp", long, column{dataType: "datetime", colType: "datetime", nullable: true, defaultSQL: def("current_timestamp()")}, true, int64(0)},
+		// Zero-part dates (Debezium's EPOCH_EQUIVALENT_*): no default when
+		// nullable, the epoch otherwise.
+		{"date zero month, not null", long, column{dataType: "date", colType: "date", defaultSQL: def("'2024-00-15'")}, true, int32(0)},
+		{"date zero day, nullable", long, column{dataType: "date", colType: "date", nullable: true, defaultSQL: def("'2024-05-00'")}, true, nil},
+		{"datetime zero day midnight, not null", long, column{dataType: "datetime", colType: "datetime", defaultSQL: def("'2024-05-00 00:00:00'")}, true, int64(0)},
+		{"datetime zero day, nullable", long, column{dataType: "datetime", colType: "datetime", nullable: true, defaultSQL: def("'2024-05-00 10:00:00'")}, true, nil},
+		{"timestamp 0, not null", long, column{dataType: "timestamp", colType: "timestamp", defaultSQL: def("0")}, false, "1970-01-01T00:00:00Z"},
+		{"date literal", long, column{dataType: "date", colType: "date", nullable: true, defaultSQL: def("'2024-01-15'")}, true, int32(19737)},
 		// BIT defaults as b'…' literals: BIT(1) a boolean, BIT(n) Debezium's
 		// little-endian bytes padded to the column's width.
 		{"bit(1) b'1'", long, column{dataType: "bit", colType: "bit(1)", length: 1, defaultSQL: def("b'1'")}, true, true},

@@ -319,6 +319,25 @@ func (c *column) convertDefault(d any) (any, error) {
 	}
 	switch c.kind {
 	case kInt16, kInt32, kInt64:
+	case kDate, kConnectDate:
+		// BinlogDefaultValueConverter.convertToLocalDate: a date with a zero
+		// part (2024-00-15, 0000-…), or "0", is no default when nullable and
+		// the epoch otherwise.
+		if s == "0" || epochEquivalentDate.MatchString(s) || epochEquivalentTimestamp.MatchString(s) {
+			return c.zeroValue()
+		}
+		return c.convert(d)
+	case kTimestampMs, kTimestampMicro, kConnectTimestamp, kZoned:
+		// convertToLocalDateTime / convertToTimestamp: the same for a
+		// zero-part date at midnight; DATETIME also for text it cannot parse.
+		if s == "0" || epochEquivalentTimestamp.MatchString(s) {
+			return c.zeroValue()
+		}
+		v, err := c.convert(d)
+		if err != nil && c.kind != kZoned {
+			return c.zeroValue()
+		}
+		return v, err
 	case kBool:
 		// BinlogDefaultValueConverter.convertToBit.
 		if n, err := strconv.ParseInt(s, 10, 16); err == nil {
@@ -354,6 +373,13 @@ func (c *column) convertDefault(d any) (any, error) {
 	}
 	return n, nil
 }
+
+// Debezium's EPOCH_EQUIVALENT_DATE and EPOCH_EQUIVALENT_TIMESTAMP (matched
+// whole): dates with a zero year, month or day.
+var (
+	epochEquivalentDate      = regexp.MustCompile(`^(?:\d{4}-\d{2}-00|\d{4}-00-\d{2}|0000-\d{2}-\d{2})$`)
+	epochEquivalentTimestamp = regexp.MustCompile(`^(?:\d{4}-\d{2}-00|\d{4}-00-\d{2}|0000-\d{2}-\d{2}) 00:00:00(?:\.\d{1,6})?$`)
+)
 
 // javaRound is Java's Math.round(double): the closest long, ties towards
 // positive infinity, NaN 0, saturating at the long range.
