@@ -367,3 +367,38 @@ func TestSinkTasksShareTheGroup(t *testing.T) {
 	h.waitGroupOffsets("connect-snk", map[int32]int64{0: 2, 1: 2})
 	noDuplicates(t, h.sink.deliveredValues())
 }
+
+// TestSinkPartitionsOpenedAndClosed: a partition-aware task has its
+// assigned partitions opened before records arrive, sees them in its
+// context's Assignment, and has them closed when it stops.
+func TestSinkPartitionsOpenedAndClosed(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.createTopic("in", 2)
+	var assigned []connect.TopicPartition
+	h.sink.onPut = func(tc connect.SinkTaskContext, call int, _ []connect.SinkRecord) error {
+		if call == 1 {
+			assigned = tc.Assignment()
+		}
+		return nil
+	}
+	c := h.start(sinkProps("snk"))
+	c.waitTask(0, status.Running)
+	h.produce(rec(0, "a0"))
+	h.waitDelivered("a0")
+	both := []connect.TopicPartition{{Topic: "in", Partition: 0}, {Topic: "in", Partition: 1}}
+	h.sink.mu.Lock()
+	open := slices.Collect(maps.Keys(h.sink.open))
+	h.sink.mu.Unlock()
+	byPartition := func(a, b connect.TopicPartition) int { return int(a.Partition - b.Partition) }
+	slices.SortFunc(open, byPartition)
+	slices.SortFunc(assigned, byPartition)
+	if !slices.Equal(open, both) || !slices.Equal(assigned, both) {
+		t.Fatalf("opened %v, Assignment %v; want %v", open, assigned, both)
+	}
+	c.stopTask(0)
+	h.sink.mu.Lock()
+	defer h.sink.mu.Unlock()
+	if len(h.sink.open) != 0 || h.sink.closed != 2 {
+		t.Fatalf("after the stop %v still open, %d closed; want both closed", h.sink.open, h.sink.closed)
+	}
+}

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -172,4 +173,28 @@ func TestSourcePauseCommitsAndStopsPolling(t *testing.T) {
 	c.waitTask(0, status.Running)
 	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 2, "b")}
 	h.waitRecords("out", false, 2)
+}
+
+// TestSourcePollErrors: a Poll failing with a retriable error is polled
+// again and the task keeps running; any other error fails the task with
+// it, after committing the offsets of what was already written.
+func TestSourcePollErrors(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "3600000"}})
+	part := map[string]any{"file": "a"}
+	c := h.start(sourceProps("src"))
+	c.waitTask(0, status.Running)
+	h.src.pollErrs <- connect.Retriable(errors.New("source database away"))
+	h.src.pollErrs <- connect.Retriable(errors.New("source database away"))
+	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 1, "a")}
+	h.waitRecords("out", false, 1)
+	if st, _ := h.board.Task(c.id(0)); st.State != status.Running {
+		t.Fatalf("task %s after retriable poll failures, want RUNNING: %s", st.State, st.Trace)
+	}
+
+	h.src.pollErrs <- errors.New("source schema changed incompatibly")
+	st := c.waitTask(0, status.Failed)
+	if !strings.Contains(st.Trace, "source schema changed incompatibly") {
+		t.Errorf("trace does not give Poll's error:\n%s", st.Trace)
+	}
+	h.waitStoredPos("src", part, 1)
 }

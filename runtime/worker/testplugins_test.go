@@ -36,6 +36,8 @@ func (c *testConnector) TaskConfigs(n int) ([]map[string]string, error) {
 // polls is what one Poll returns (from whichever task polls first).
 type sourceScript struct {
 	polls chan []connect.SourceRecord
+	// pollErrs: each value sent is what one Poll returns as its error.
+	pollErrs chan error
 	// started receives each task's context as it starts.
 	started chan connect.SourceTaskContext
 	// commits counts calls of the task's Commit hook; onCommit, if set
@@ -45,7 +47,8 @@ type sourceScript struct {
 }
 
 func newSourceScript() *sourceScript {
-	return &sourceScript{polls: make(chan []connect.SourceRecord), started: make(chan connect.SourceTaskContext, 16)}
+	return &sourceScript{polls: make(chan []connect.SourceRecord), pollErrs: make(chan error),
+		started: make(chan connect.SourceTaskContext, 16)}
 }
 
 func (s *sourceScript) desc() connect.PluginDesc {
@@ -73,6 +76,8 @@ func (t *scriptedSourceTask) Poll(ctx context.Context) ([]connect.SourceRecord, 
 		return nil, ctx.Err()
 	case b := <-t.s.polls:
 		return b, nil
+	case err := <-t.s.pollErrs:
+		return nil, err
 	}
 }
 
@@ -96,12 +101,16 @@ type sinkScript struct {
 	delivered []connect.SinkRecord
 	// flushed holds the offsets of the last Flush per partition.
 	flushed map[connect.TopicPartition]int64
-	tc      connect.SinkTaskContext
-	onPut   func(tc connect.SinkTaskContext, call int, recs []connect.SinkRecord) error
+	// open holds the partitions opened and not closed since (PartitionAware);
+	// closed counts the partitions closed.
+	open   map[connect.TopicPartition]bool
+	closed int
+	tc     connect.SinkTaskContext
+	onPut  func(tc connect.SinkTaskContext, call int, recs []connect.SinkRecord) error
 }
 
 func newSinkScript() *sinkScript {
-	return &sinkScript{flushed: map[connect.TopicPartition]int64{}}
+	return &sinkScript{flushed: map[connect.TopicPartition]int64{}, open: map[connect.TopicPartition]bool{}}
 }
 
 func (s *sinkScript) desc() connect.PluginDesc {
@@ -157,6 +166,25 @@ func (t *recordingSinkTask) Flush(_ context.Context, offsets map[connect.TopicPa
 	defer t.s.mu.Unlock()
 	for tp, o := range offsets {
 		t.s.flushed[tp] = o
+	}
+	return nil
+}
+
+func (t *recordingSinkTask) Open(_ context.Context, tps []connect.TopicPartition) error {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	for _, tp := range tps {
+		t.s.open[tp] = true
+	}
+	return nil
+}
+
+func (t *recordingSinkTask) Close(_ context.Context, tps []connect.TopicPartition) error {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	for _, tp := range tps {
+		delete(t.s.open, tp)
+		t.s.closed++
 	}
 	return nil
 }
