@@ -329,6 +329,12 @@ func fatalFetchError(f kgo.Fetches) error {
 // in a converter or transformation are skipped or fail the task as the
 // connector's errors.* settings say; offsets advance over skipped records.
 func (r *sinkRunner) deliver(ctx context.Context, recs []*kgo.Record) error {
+	if r.hasRedelivery() {
+		// Cannot happen while every partition is paused; if it does, the
+		// records are fetched again after the waiting batch.
+		r.rewind(recs)
+		return nil
+	}
 	batch := make([]connect.SinkRecord, 0, len(recs))
 	for _, kr := range recs {
 		r.h.topics.note(kr.Topic)
@@ -339,12 +345,6 @@ func (r *sinkRunner) deliver(ctx context.Context, recs []*kgo.Record) error {
 		if keep {
 			batch = append(batch, sr)
 		}
-	}
-	if r.hasRedelivery() {
-		// Cannot happen while every partition is paused; if it does, the
-		// records are fetched again after the waiting batch.
-		r.rewind(recs)
-		return nil
 	}
 	rd := &redelivery{batch: batch, recs: recs, retries: rterrors.Retries{Backoff: redeliveryBackoff}}
 	if cfg := r.ops.Config(); cfg.RetryTimeout != 0 {
@@ -573,11 +573,12 @@ func (r *sinkRunner) dropRedeliveryLocked(tps []connect.TopicPartition) {
 	for _, tp := range tps {
 		gone[tp] = true
 	}
+	// New slices: the task may still hold the batch it was handed.
 	rd := r.redo
-	rd.batch = slices.DeleteFunc(rd.batch, func(sr connect.SinkRecord) bool {
+	rd.batch = slices.DeleteFunc(slices.Clone(rd.batch), func(sr connect.SinkRecord) bool {
 		return gone[connect.TopicPartition{Topic: sr.OriginalTopic, Partition: sr.OriginalPartition}]
 	})
-	rd.recs = slices.DeleteFunc(rd.recs, func(kr *kgo.Record) bool {
+	rd.recs = slices.DeleteFunc(slices.Clone(rd.recs), func(kr *kgo.Record) bool {
 		return gone[connect.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}]
 	})
 	if len(rd.recs) == 0 {
