@@ -402,3 +402,69 @@ func TestSinkPartitionsOpenedAndClosed(t *testing.T) {
 		t.Fatalf("after the stop %v still open, %d closed; want both closed", h.sink.open, h.sink.closed)
 	}
 }
+
+// TestSinkErrantRecordNotTolerated: with the default errors.tolerance=none
+// a record the task reports fails the task after Put, even though Put
+// returned no error, and its offset is not committed.
+func TestSinkErrantRecordNotTolerated(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "50"}})
+	h.createTopic("in", 1)
+	h.sink.onPut = func(tc connect.SinkTaskContext, _ int, recs []connect.SinkRecord) error {
+		for _, r := range recs {
+			if r.Value == "bad" {
+				_ = tc.ErrantRecordReporter().Report(context.Background(), r, errors.New("cannot write bad"))
+			}
+		}
+		return nil
+	}
+	c := h.start(sinkProps("snk"))
+	c.waitTask(0, status.Running)
+	h.produce(rec(0, "a0"))
+	h.waitGroupOffsets("connect-snk", map[int32]int64{0: 1})
+	h.produce(rec(0, "bad"))
+	st := c.waitTask(0, status.Failed)
+	if !strings.Contains(st.Trace, "cannot write bad") {
+		t.Errorf("trace does not give the reported error:\n%s", st.Trace)
+	}
+	if got := h.groupOffsets("connect-snk"); got[0] != 1 {
+		t.Fatalf("group committed %v, want 0:1 (not past the reported record)", got)
+	}
+}
+
+// TestSinkErrantRecordReportedLater: a record reported after its batch
+// (a task that writes asynchronously) is rebuilt with the task's
+// converters for the DLQ, keeping its original coordinates.
+func TestSinkErrantRecordReportedLater(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "50"}})
+	h.createTopic("in", 1)
+	var held []connect.SinkRecord
+	h.sink.onPut = func(tc connect.SinkTaskContext, _ int, recs []connect.SinkRecord) error {
+		for _, r := range recs {
+			switch r.Value {
+			case "late":
+				held = append(held, r)
+			case "now":
+				for _, l := range held {
+					if err := tc.ErrantRecordReporter().Report(context.Background(), l, errors.New("late failure")); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	}
+	c := h.start(props(sinkProps("snk"), "errors.tolerance", "all", "errors.deadletterqueue.topic.name", "dlq",
+		"errors.deadletterqueue.topic.replication.factor", "1", "errors.deadletterqueue.context.headers.enable", "true"))
+	c.waitTask(0, status.Running)
+	h.produce(rec(0, "late"))
+	h.waitDelivered("late")
+	h.produce(rec(0, "now"))
+	dlq := h.waitRecords("dlq", false, 1)[0]
+	hdrs := map[string]string{}
+	for _, hd := range dlq.Headers {
+		hdrs[hd.Key] = string(hd.Value)
+	}
+	if string(dlq.Key) != "k-late" || string(dlq.Value) != "late" || hdrs["__connect.errors.offset"] != "0" || hdrs["__connect.errors.topic"] != "in" {
+		t.Fatalf("DLQ record key %q value %q headers %v; want the late record with offset 0", dlq.Key, dlq.Value, hdrs)
+	}
+}
