@@ -5,6 +5,8 @@ import (
 	stderrors "errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/connect/data"
 	rterrors "github.com/goconnect/goconnect/runtime/errors"
+	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
 )
 
@@ -219,5 +222,72 @@ func TestSinkRedeliveryKeepsPolling(t *testing.T) {
 	}
 	if st, _ := h.board.Task(c.id(0)); st.State != status.Running {
 		t.Fatalf("task %s: %s", st.State, st.Trace)
+	}
+}
+
+// stuckTransform fails with a retriable error on records whose value is
+// "stuck", and passes the others.
+type stuckTransform struct{}
+
+const stuckTransformClass = "org.goconnect.test.StuckTransform"
+
+func (stuckTransform) ConfigDef() *config.Def            { return config.NewDef() }
+func (stuckTransform) Configure(map[string]string) error { return nil }
+func (stuckTransform) Close() error                      { return nil }
+func (stuckTransform) Apply(rec *connect.Record) (*connect.Record, error) {
+	if rec.Value == "stuck" {
+		return nil, connect.Retriable(stderrors.New("lookup service away"))
+	}
+	return rec, nil
+}
+
+// TestSourceStopDuringRetry: a source task stopped while a record of a
+// batch is being retried (for ever, tolerance all) stops at once, not
+// FAILED; the record is not skipped, and none of the batch's offsets is
+// committed, though the records before it were written, so a restart
+// polls the batch again.
+func TestSourceStopDuringRetry(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "50"}})
+	reg, err := plugins.NewRegistry(append(builtin.All(), h.src.desc(), h.sink.desc(),
+		connect.PluginDesc{Class: stuckTransformClass, Type: connect.TypeTransformation, Version: "test", New: func() any { return stuckTransform{} }})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.w.reg = reg
+	props := sourceProps("src")
+	maps.Copy(props, map[string]string{"transforms": "stuck", "transforms.stuck.type": stuckTransformClass,
+		"errors.retry.timeout": "-1", "errors.retry.delay.max.ms": "20", "errors.tolerance": "all"})
+	part := map[string]any{"file": "a"}
+	stored := func() map[string]any {
+		off, err := h.w.Offsets().Get(context.Background(), "src", part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return off
+	}
+	c := h.start(props)
+	c.waitTask(0, status.Running)
+	c.feed(0, []connect.SourceRecord{srcRec("out", part, 1, "a")})
+	want := map[string]any{"pos": int64(1)}
+	eventually(t, 10*time.Second, func() bool { return reflect.DeepEqual(stored(), want) },
+		func() string { return fmt.Sprintf("stored offset %v, want %v", stored(), want) })
+
+	c.feed(0, []connect.SourceRecord{srcRec("out", part, 2, "b"), srcRec("out", part, 3, "stuck"), srcRec("out", part, 4, "c")})
+	h.waitRecords("out", false, 2) // b was sent before the stuck record
+	start := time.Now()
+	c.stopTask(0)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the stop waited %v for the retry", d)
+	}
+	if st, _ := h.board.Task(c.id(0)); st.State == status.Failed {
+		t.Fatalf("task FAILED on stop: %s", st.Trace)
+	}
+	if got := stored(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("stored offset %v after the stop, want %v: the interrupted batch was committed", got, want)
+	}
+	for _, r := range h.readTopic("out", false) {
+		if string(r.Value) == "c" || string(r.Value) == "stuck" {
+			t.Fatalf("%s was written: the stuck record was skipped", r.Value)
+		}
 	}
 }
