@@ -87,7 +87,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func isLeader(h *Herder) bool { return h.leaderCheck() == nil }
+func isLeader(h *Herder) bool { return h.LeaderCheck() == nil }
 
 // Two herders in one process on an in-process broker: a connector created
 // on the leader runs its tasks on both, both answer its status, and when

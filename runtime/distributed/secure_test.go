@@ -20,6 +20,7 @@ import (
 
 	"github.com/goconnect/goconnect/builtin"
 	"github.com/goconnect/goconnect/internal/testkit"
+	"github.com/goconnect/goconnect/runtime/herder"
 	"github.com/goconnect/goconnect/runtime/kafkastate"
 	"github.com/goconnect/goconnect/runtime/rest"
 	"github.com/goconnect/goconnect/runtime/sessionkey"
@@ -147,8 +148,8 @@ func TestForwardingOverHTTPSWithBasicAuth(t *testing.T) {
 		return leader != nil
 	})
 	eventually(t, "the follower knows the leader", func() bool {
-		var fe *forwardError
-		return errors.As(follower.h.leaderCheck(), &fe) && fe.url == leader.url && isLeader(leader.h)
+		var fe *herder.ForwardError
+		return errors.As(follower.h.LeaderCheck(), &fe) && fe.URL == leader.url && isLeader(leader.h)
 	})
 	eventually(t, "the session key read by both workers", func() bool {
 		return a.h.sessionKey() != nil && b.h.sessionKey() != nil && string(a.h.sessionKey().Secret) == string(b.h.sessionKey().Secret)

@@ -28,22 +28,19 @@ func (h *Herder) keepSessionKey() {
 	t := time.NewTicker(sessionKeyCheck)
 	defer t.Stop()
 	for {
-		h.mu.Lock()
-		leading := h.leader && !h.rebalance && h.generation >= 0
-		h.mu.Unlock()
-		if leading && h.needsNewKey(h.configs.Snapshot().SessionKey, time.Now()) {
+		if h.Leading() && h.needsNewKey(h.configs.Snapshot().SessionKey, time.Now()) {
 			k, err := sessionkey.Generate(h.cfg.InterWorkerKeyGenerationAlgorithm, int(h.cfg.InterWorkerKeySize), time.Now())
 			if err == nil {
-				err = h.configs.PutSessionKey(h.ctx, k)
+				err = h.configs.PutSessionKey(h.Context(), k)
 			}
-			if err != nil && h.ctx.Err() == nil {
+			if err != nil && h.Context().Err() == nil {
 				h.log.Warn("could not distribute a new session key; retrying", "error", err)
 			} else if err == nil {
 				h.log.Info("distributed a new session key")
 			}
 		}
 		select {
-		case <-h.ctx.Done():
+		case <-h.Context().Done():
 			return
 		case <-t.C:
 		}

@@ -44,6 +44,9 @@ type Assignment struct {
 	// Delay asks for a rejoin after it ends: work of a departed worker is
 	// held for scheduled.rebalance.max.delay.ms in case it comes back.
 	DelayMs int64 `json:"delay_ms,omitempty"`
+	// All, never sent, gives every unit to this worker: a member that is
+	// alone by construction (standalone mode) needs no assignor.
+	All bool `json:"-"`
 }
 
 // Assignor is the leader's memory across rounds, for the delayed

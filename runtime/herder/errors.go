@@ -1,6 +1,12 @@
-// Package herder holds what both herders (standalone and distributed)
-// share with the REST API: the connector views it shows, Connect's error
-// kinds and messages, and connector config validation.
+// Package herder is the one lifecycle of connectors and tasks: the
+// reconcile engine (Engine) that makes what runs on this worker match the
+// config store and the member's assignment, for standalone mode (a single
+// member owning everything, stores in memory) and distributed mode (a
+// Kafka group member, stores in internal topics) alike. It serves every
+// REST request about connectors, owns their herder-level statuses
+// (FAILED configs, RESTARTING) and their publication, fences exactly-once
+// source tasks, and holds the views, Connect's errors and the config
+// validation the REST API shares.
 package herder
 
 import (

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/goconnect/goconnect/runtime/sessionkey"
 	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/storage"
 )
 
 // Key prefixes of the config topic, as Connect's KafkaConfigBackingStore
@@ -28,45 +28,24 @@ const (
 	sessionKeyKey   = "session-key"
 )
 
-// RestartRequest is a pending KIP-745 restart.
-type RestartRequest struct {
-	IncludeTasks bool `json:"include-tasks"`
-	OnlyFailed   bool `json:"only-failed"`
-}
+// The config state's value types are storage's; kafkastate implements
+// storage.ConfigStore and storage.StatusStore on the internal topics.
+type (
+	RestartRequest = storage.RestartRequest
+	Snapshot       = storage.Snapshot
+	ConfigChange   = storage.ConfigChange
+)
 
-// Snapshot is the cluster's connector state as read from the config topic.
-type Snapshot struct {
-	// Offset is the config topic offset after the last record applied;
-	// workers compare it to agree they read the same state.
-	Offset     int64
-	Connectors map[string]map[string]string
-	Targets    map[string]status.TargetState
-	// Tasks holds each connector's committed task configs.
-	Tasks map[string][]map[string]string
-	// SessionKey is the last session key the leader wrote (nil: none yet).
-	SessionKey *sessionkey.Key
-}
-
-// Target returns a connector's target state (STARTED when none is stored).
-func (s *Snapshot) Target(name string) status.TargetState {
-	if t, ok := s.Targets[name]; ok {
-		return t
-	}
-	return status.TargetStarted
-}
-
-// ConfigChange tells what a record of the config topic changed.
-type ConfigChange struct {
-	Connector string
-	// Kind is "connector", "target", "tasks", "removed", "restart" or
-	// "session-key" (Connector empty).
-	Kind    string
-	Restart RestartRequest
-}
+var (
+	_ storage.ConfigStore = (*ConfigStore)(nil)
+	_ storage.StatusStore = (*StatusStore)(nil)
+)
 
 // ConfigStore reads and writes the config topic.
 type ConfigStore struct {
-	log      *Log
+	log *Log
+
+	watchMu  sync.RWMutex
 	onChange func(ConfigChange)
 
 	mu      sync.RWMutex
@@ -98,19 +77,7 @@ func (s *ConfigStore) Close() { s.log.Close() }
 func (s *ConfigStore) Snapshot() Snapshot {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := Snapshot{Offset: s.snap.Offset, Connectors: map[string]map[string]string{},
-		Targets: maps.Clone(s.snap.Targets), Tasks: map[string][]map[string]string{}, SessionKey: s.snap.SessionKey}
-	for n, p := range s.snap.Connectors {
-		out.Connectors[n] = maps.Clone(p)
-	}
-	for n, ts := range s.snap.Tasks {
-		cp := make([]map[string]string, len(ts))
-		for i, t := range ts {
-			cp[i] = maps.Clone(t)
-		}
-		out.Tasks[n] = cp
-	}
-	return out
+	return s.snap.Clone()
 }
 
 type propsValue struct {
@@ -138,9 +105,20 @@ func (s *ConfigStore) apply(r *kgo.Record) {
 	s.mu.Lock()
 	s.snap.Offset = r.Offset + 1
 	s.mu.Unlock()
-	if ok && s.onChange != nil {
-		s.onChange(change)
+	s.watchMu.RLock()
+	f := s.onChange
+	s.watchMu.RUnlock()
+	if ok && f != nil {
+		f(change)
 	}
+}
+
+// Watch implements storage.ConfigStore, replacing the onChange given to
+// OpenConfigStore.
+func (s *ConfigStore) Watch(f func(ConfigChange)) {
+	s.watchMu.Lock()
+	s.onChange = f
+	s.watchMu.Unlock()
 }
 
 // applyRecord folds one record into the snapshot. Records it cannot

@@ -1,7 +1,6 @@
 package standalone
 
 import (
-	"context"
 	"fmt"
 	"sync"
 
@@ -16,11 +15,10 @@ type admin struct {
 	// opts are the worker-level client settings (security).
 	opts func() ([]kgo.Opt, error)
 
-	mu        sync.Mutex
-	cl        *kgo.Client
-	adm       *kadm.Client
-	clusterID string
-	closed    bool
+	mu     sync.Mutex
+	cl     *kgo.Client
+	adm    *kadm.Client
+	closed bool
 }
 
 func (a *admin) get() (*kadm.Client, error) {
@@ -52,27 +50,4 @@ func (a *admin) close() {
 		a.cl.Close()
 		a.cl, a.adm = nil, nil
 	}
-}
-
-// ClusterID returns the Kafka cluster id, asked once from the brokers'
-// metadata and cached.
-func (h *Herder) ClusterID(ctx context.Context) (string, error) {
-	h.admin.mu.Lock()
-	id := h.admin.clusterID
-	h.admin.mu.Unlock()
-	if id != "" {
-		return id, nil
-	}
-	adm, err := h.admin.get()
-	if err != nil {
-		return "", err
-	}
-	m, err := adm.BrokerMetadata(ctx)
-	if err != nil {
-		return "", fmt.Errorf("reading the Kafka cluster id: %w", err)
-	}
-	h.admin.mu.Lock()
-	h.admin.clusterID = m.Cluster
-	h.admin.mu.Unlock()
-	return m.Cluster, nil
 }

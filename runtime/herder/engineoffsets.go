@@ -1,0 +1,110 @@
+package herder
+
+import (
+	"context"
+	"time"
+
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/status"
+)
+
+// The offsets (KIP-875) and active topics (KIP-558) requests.
+
+func (e *Engine) offsetOps() OffsetOps {
+	return OffsetOps{Admin: e.cfg.Admin, Store: e.cfg.Offsets}
+}
+
+// parsed returns a connector's parsed config and whether it is STOPPED
+// with no tasks, as offset changes require.
+func (e *Engine) parsed(ctx context.Context, name string) (*connectorconfig.Parsed, bool, error) {
+	snap := e.snapshot(ctx)
+	props, ok := snap.Connectors[name]
+	if !ok {
+		return nil, false, notFound(name)
+	}
+	p, err := e.parse(props)
+	if err != nil {
+		return nil, false, err
+	}
+	stopped := snap.Target(name) == status.TargetStopped && len(snap.Tasks[name]) == 0
+	return p, stopped, nil
+}
+
+// Offsets returns a connector's offsets: source offsets from the offsets
+// store (read to its end first), sink offsets from its consumer group.
+func (e *Engine) Offsets(ctx context.Context, name string) ([]ConnectorOffset, error) {
+	p, _, err := e.parsed(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if r, ok := e.cfg.Offsets.(interface{ ReadToEnd(context.Context) error }); ok {
+		if err := r.ReadToEnd(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return e.offsetOps().List(ctx, name, p)
+}
+
+// AlterOffsets changes a STOPPED connector's offsets, on the leader.
+func (e *Engine) AlterOffsets(ctx context.Context, name string, offsets []ConnectorOffset) (string, error) {
+	if len(offsets) == 0 {
+		// Connect checks the body before anything else.
+		return "", Errorf(ErrBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
+	}
+	if err := e.LeaderCheck(); err != nil {
+		return "", err
+	}
+	// Nothing starts while the offsets change.
+	e.ops.Lock()
+	defer e.ops.Unlock()
+	p, stopped, err := e.parsed(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	if !stopped {
+		return "", NotStopped(name)
+	}
+	return e.offsetOps().Alter(ctx, name, p, offsets)
+}
+
+// ResetOffsets removes a STOPPED connector's offsets, on the leader.
+func (e *Engine) ResetOffsets(ctx context.Context, name string) (string, error) {
+	if err := e.LeaderCheck(); err != nil {
+		return "", err
+	}
+	e.ops.Lock()
+	defer e.ops.Unlock()
+	p, stopped, err := e.parsed(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	if !stopped {
+		return "", NotStopped(name)
+	}
+	if r, ok := e.cfg.Offsets.(interface{ ReadToEnd(context.Context) error }); ok {
+		if err := r.ReadToEnd(ctx); err != nil {
+			return "", err
+		}
+	}
+	return e.offsetOps().Reset(ctx, name, p)
+}
+
+// ActiveTopics returns the topics a connector's tasks used anywhere in the
+// cluster. Like Connect it answers for any name (an unknown connector has
+// no topics); 403 when tracking is disabled.
+func (e *Engine) ActiveTopics(name string) ([]string, error) {
+	if err := CheckTopics(e.w.Config().Props, false); err != nil {
+		return nil, err
+	}
+	return e.statuses.ActiveTopics(name), nil
+}
+
+// ResetTopics forgets a connector's active topics.
+func (e *Engine) ResetTopics(name string) error {
+	if err := CheckTopics(e.w.Config().Props, true); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, e.syncTimeout()+10*time.Second)
+	defer cancel()
+	return e.statuses.ResetTopics(ctx, name)
+}
