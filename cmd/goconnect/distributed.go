@@ -99,10 +99,9 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	}
 	reg := builtin.Registry(cfg.PluginPath)
 	warnFileConnectors(log, cfg.PluginPath)
-	board := status.NewBoard()
-	h, err := distributed.Start(ctx, distributed.Config{Worker: cfg, Registry: reg, LocalBoard: board, Log: log,
-		NewWorker: func(offsets *kafkastate.OffsetStore) *worker.Worker {
-			return worker.New(cfg.Worker, reg, offsets, board, log)
+	h, err := distributed.Start(ctx, distributed.Config{Worker: cfg, Registry: reg, Log: log,
+		NewWorker: func(offsets *kafkastate.OffsetStore, l status.Listener) *worker.Worker {
+			return worker.New(cfg.Worker, reg, offsets, l, log)
 		}, HTTPClient: rs.Client})
 	if err != nil {
 		rs.Close()

@@ -18,8 +18,6 @@ import (
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/rest"
 	"github.com/goconnect/goconnect/runtime/standalone"
-	"github.com/goconnect/goconnect/runtime/status"
-	"github.com/goconnect/goconnect/runtime/worker"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
 	"github.com/goconnect/goconnect/schemaregistry"
 )
@@ -117,9 +115,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	}
 	reg := builtin.Registry(cfg.PluginPath)
 	warnFileConnectors(log, cfg.PluginPath)
-	board := status.NewBoard()
-	w := worker.New(cfg, reg, offsets, board, log)
-	h := standalone.New(w, reg, board, log)
+	h := standalone.New(cfg, reg, offsets, log)
 
 	// The REST API listens before connectors load, as in Connect: /health
 	// answers 503 "starting" until they are.

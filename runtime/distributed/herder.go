@@ -46,11 +46,10 @@ type Herder struct {
 type Config struct {
 	Worker   *workerconfig.Distributed
 	Registry *plugins.Registry
-	// LocalBoard is the board the worker reports this process's statuses to.
-	LocalBoard *status.Board
-	Log        *slog.Logger
-	// NewWorker builds the worker on the offsets store once it is open.
-	NewWorker func(offsets *kafkastate.OffsetStore) *worker.Worker
+	Log      *slog.Logger
+	// NewWorker builds the worker on the offsets store once it is open,
+	// reporting statuses to listener (the engine).
+	NewWorker func(offsets *kafkastate.OffsetStore, listener status.Listener) *worker.Worker
 	// HTTPClient reaches the other workers' REST APIs (with the TLS
 	// settings of their https listeners); nil is a plain client.
 	HTTPClient *http.Client
@@ -95,19 +94,22 @@ func Start(ctx context.Context, c Config) (_ *Herder, err error) {
 	if err := h.openStores(ctx, kopts); err != nil {
 		return nil, err
 	}
-	w := c.NewWorker(h.offsets)
-	ec := herder.Config{Registry: c.Registry, Log: c.Log, Worker: w, Local: c.LocalBoard,
-		Configs: h.configs, Statuses: h.statuses, Offsets: h.offsets,
+	ec := herder.Config{Registry: c.Registry, Log: c.Log,
+		NewWorker: func(l status.Listener) *worker.Worker { return c.NewWorker(h.offsets, l) },
+		Configs:   h.configs, Statuses: h.statuses, Offsets: h.offsets,
 		Admin:       func() (*kadm.Client, error) { return h.adm, nil },
 		SyncTimeout: d.WorkerSyncTimeout, HandOver: h.postTaskConfigs,
 		Assignor: &group.Assignor{MaxDelay: d.ScheduledRebalanceMaxDelay}}
-	if d.ExactlyOnceSource == workerconfig.ExactlyOnceEnabled {
-		w.EnableExactlyOnce(worker.ExactlyOnce{GroupID: d.GroupID, Offsets: h.offsets})
+	eos := d.ExactlyOnceSource == workerconfig.ExactlyOnceEnabled
+	if eos {
 		ec.Fence = func(ctx context.Context, connector string, task int) error {
 			return worker.FenceSourceTask(ctx, cl, d.GroupID, connector, task)
 		}
 	}
 	h.Engine = herder.New(ec)
+	if eos {
+		h.Worker().EnableExactlyOnce(worker.ExactlyOnce{GroupID: d.GroupID, Offsets: h.offsets})
+	}
 	h.member = group.New(cl, group.Config{GroupID: d.GroupID, SessionTimeout: d.SessionTimeout,
 		RebalanceTimeout: d.RebalanceTimeout, HeartbeatInterval: d.HeartbeatInterval, URL: d.AdvertisedURL}, h.Engine, c.Log)
 	h.Engine.Start(h.member)

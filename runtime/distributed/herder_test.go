@@ -59,13 +59,12 @@ func startHerder(t *testing.T, brokers []string, extra ...map[string]string) *He
 	}
 	cfg.AdoptListenPort(ln.Addr().(*net.TCPAddr).Port)
 	reg := builtin.Registry(cfg.PluginPath)
-	board := status.NewBoard()
 	log := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h, err := Start(ctx, Config{Worker: cfg, Registry: reg, LocalBoard: board, Log: log,
-		NewWorker: func(offsets *kafkastate.OffsetStore) *worker.Worker {
-			return worker.New(cfg.Worker, reg, offsets, board, log)
+	h, err := Start(ctx, Config{Worker: cfg, Registry: reg, Log: log,
+		NewWorker: func(offsets *kafkastate.OffsetStore, l status.Listener) *worker.Worker {
+			return worker.New(cfg.Worker, reg, offsets, l, log)
 		}})
 	if err != nil {
 		t.Fatal(err)

@@ -66,13 +66,12 @@ func startSecureHerder(t *testing.T, brokers []string, p *testkit.PKI, jaas stri
 		t.Fatalf("advertised URL %s", cfg.AdvertisedURL)
 	}
 	reg := builtin.Registry(cfg.PluginPath)
-	board := status.NewBoard()
 	log := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h, err := Start(ctx, Config{Worker: cfg, Registry: reg, LocalBoard: board, Log: log, HTTPClient: rs.Client,
-		NewWorker: func(offsets *kafkastate.OffsetStore) *worker.Worker {
-			return worker.New(cfg.Worker, reg, offsets, board, log)
+	h, err := Start(ctx, Config{Worker: cfg, Registry: reg, Log: log, HTTPClient: rs.Client,
+		NewWorker: func(offsets *kafkastate.OffsetStore, l status.Listener) *worker.Worker {
+			return worker.New(cfg.Worker, reg, offsets, l, log)
 		}})
 	if err != nil {
 		rs.Close()

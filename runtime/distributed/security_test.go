@@ -45,9 +45,9 @@ func TestStartOverSASLSSL(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err = Start(ctx, Config{Worker: cfg, Registry: reg, LocalBoard: status.NewBoard(), Log: log,
-		NewWorker: func(offsets *kafkastate.OffsetStore) *worker.Worker {
-			return worker.New(cfg.Worker, reg, offsets, status.NewBoard(), log)
+	_, err = Start(ctx, Config{Worker: cfg, Registry: reg, Log: log,
+		NewWorker: func(offsets *kafkastate.OffsetStore, l status.Listener) *worker.Worker {
+			return worker.New(cfg.Worker, reg, offsets, l, log)
 		}})
 	if !errors.Is(err, kafkaclient.ErrAuthentication) || !strings.Contains(err.Error(), "SCRAM-SHA-256") {
 		t.Fatalf("start with a wrong password: %v", err)

@@ -21,14 +21,12 @@ import (
 type Config struct {
 	Registry *plugins.Registry
 	Log      *slog.Logger
-	// Worker runs the units; its settings are the engine's too.
-	Worker *worker.Worker
-	// Local is the board the worker reports this process's statuses to;
-	// the engine publishes them to Statuses.
-	Local    *status.Board
-	Configs  storage.ConfigStore
-	Statuses storage.StatusStore
-	Offsets  storage.OffsetStore
+	// NewWorker builds the worker that runs the units, reporting their
+	// statuses to listener (the engine); its settings are the engine's too.
+	NewWorker func(listener status.Listener) *worker.Worker
+	Configs   storage.ConfigStore
+	Statuses  storage.StatusStore
+	Offsets   storage.OffsetStore
 	// Admin returns the admin client for the cluster id and sink offsets.
 	Admin func() (*kadm.Client, error)
 	// SyncTimeout bounds reading a store to its end.
@@ -60,9 +58,11 @@ type Member interface {
 
 // Engine reconciles this worker with the stores and serves the REST API.
 type Engine struct {
-	cfg      Config
-	w        *worker.Worker
-	log      *slog.Logger
+	cfg Config
+	w   *worker.Worker
+	log *slog.Logger
+	// local holds the statuses of what runs here, as the worker and the
+	// engine report them; restarts and republishing read it.
 	local    *status.Board
 	configs  storage.ConfigStore
 	statuses storage.StatusStore
@@ -113,9 +113,11 @@ type restart struct {
 // New returns an engine; Start runs it.
 func New(c Config) *Engine {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{cfg: c, w: c.Worker, log: c.Log, local: c.Local, configs: c.Configs, statuses: c.Statuses,
+	e := &Engine{cfg: c, log: c.Log, local: status.NewBoard(), configs: c.Configs, statuses: c.Statuses,
 		ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), done: make(chan struct{}), generation: -1,
 		submitted: map[string][]map[string]string{}, generated: map[string][]map[string]string{}, reconciled: -1, progress: make(chan struct{})}
+	e.w = c.NewWorker(e)
+	return e
 }
 
 // Start wires the engine to its stores and worker and runs m.
@@ -133,7 +135,6 @@ func (e *Engine) Start(m Member) {
 		// A worker that lost its place must not commit for tasks now elsewhere.
 		g.SetGuard(m.Valid)
 	}
-	e.local.OnChange(e.publish)
 	e.configs.Watch(e.configChanged)
 	if _, ok := m.(Solo); ok {
 		// The single member owns everything from the start, so the

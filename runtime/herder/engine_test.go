@@ -34,10 +34,10 @@ func newEngine(t *testing.T, wait bool, m func(*herder.Engine) herder.Member) *h
 	}
 	reg := builtin.Registry(cfg.PluginPath)
 	log := slog.New(slog.DiscardHandler)
-	board := status.NewBoard()
-	w := worker.New(cfg, reg, offsetstore.NewMemory(), board, log)
-	e := herder.New(herder.Config{Registry: reg, Log: log, Worker: w, Local: board, Configs: storage.NewMemoryConfig(),
-		Statuses: storage.NewMemoryStatus(), Offsets: w.Offsets(), WaitForReconcile: wait, Assignor: &group.Assignor{}})
+	offs := offsetstore.NewMemory()
+	e := herder.New(herder.Config{Registry: reg, Log: log, Configs: storage.NewMemoryConfig(), Statuses: storage.NewMemoryStatus(),
+		NewWorker: func(l status.Listener) *worker.Worker { return worker.New(cfg, reg, offs, l, log) },
+		Offsets:   offs, WaitForReconcile: wait, Assignor: &group.Assignor{}})
 	var member herder.Member = herder.Solo{}
 	if m != nil {
 		member = m(e)

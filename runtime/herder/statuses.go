@@ -6,6 +6,15 @@ import (
 	"github.com/goconnect/goconnect/runtime/status"
 )
 
+var _ status.Listener = (*Engine)(nil)
+
+// Report implements status.Listener: the worker's reports (and the
+// engine's own) update the local view and go to the status store.
+func (e *Engine) Report(c status.Change) {
+	e.local.Report(c)
+	e.publish(c)
+}
+
 // publish writes this worker's status changes to the status store. A
 // removal is not published: the unit may already run elsewhere, and the
 // new owner's status must not be erased. The leader removes statuses of
@@ -28,22 +37,14 @@ func (e *Engine) publish(c status.Change) {
 
 // setFailed records a unit the engine could not start.
 func (e *Engine) setFailed(id status.TaskID, err error) {
-	st := status.Status{State: status.Failed, WorkerID: e.WorkerID(), Trace: status.Trace(err, nil)}
-	if id.Task < 0 {
-		e.local.SetConnector(id.Connector, st)
-		return
-	}
-	e.local.SetTask(id, st)
+	e.Report(status.Change{Connector: id.Connector, Task: id.Task,
+		Status: status.Status{State: status.Failed, WorkerID: e.WorkerID(), Trace: status.Trace(err, nil)}})
 }
 
 // setRestarting records a unit stopped to be started again.
 func (e *Engine) setRestarting(id status.TaskID) {
-	st := status.Status{State: status.Restarting, WorkerID: e.WorkerID()}
-	if id.Task < 0 {
-		e.local.SetConnector(id.Connector, st)
-		return
-	}
-	e.local.SetTask(id, st)
+	e.Report(status.Change{Connector: id.Connector, Task: id.Task,
+		Status: status.Status{State: status.Restarting, WorkerID: e.WorkerID()}})
 }
 
 // tombstone removes statuses of tasks from..to-1 (and of the connector

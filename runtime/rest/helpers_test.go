@@ -23,8 +23,6 @@ import (
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/rest"
 	"github.com/goconnect/goconnect/runtime/standalone"
-	"github.com/goconnect/goconnect/runtime/status"
-	"github.com/goconnect/goconnect/runtime/worker"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
 
@@ -84,9 +82,7 @@ func newEnvLog(t *testing.T, extra map[string]string, log *slog.Logger, more ...
 	if log == nil {
 		log = newTestLog()
 	}
-	board := status.NewBoard()
-	w := worker.New(cfg, reg, offs, board, log)
-	h := standalone.New(w, reg, board, log)
+	h := standalone.New(cfg, reg, offs, log)
 	srv := rest.New(rest.Config{Herder: h, Commit: "test", Log: log, ConfigTransformer: cfg.ConfigTransformer, ClientOverridePolicy: cfg.ClientOverridePolicy})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() {

@@ -12,10 +12,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/runtime/herder"
+	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/storage"
 	"github.com/goconnect/goconnect/runtime/worker"
+	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
 
 // Herder is a standalone worker's engine. Its requests return once the
@@ -26,12 +28,14 @@ type Herder struct {
 	admin *admin
 }
 
-// New returns a running herder for w, whose statuses it reads from board.
-func New(w *worker.Worker, reg *plugins.Registry, board *status.Board, log *slog.Logger) *Herder {
-	a := &admin{brokers: func() []string { return w.Config().BootstrapServers },
-		opts: func() ([]kgo.Opt, error) { return w.Config().KafkaOptions(nil) }}
-	e := herder.New(herder.Config{Registry: reg, Log: log, Worker: w, Local: board,
-		Configs: storage.NewMemoryConfig(), Statuses: storage.NewMemoryStatus(), Offsets: w.Offsets(),
+// New returns a running herder whose worker runs with cfg, the plugins
+// of reg and the source offsets in offsets.
+func New(cfg *workerconfig.Worker, reg *plugins.Registry, offsets offsetstore.Store, log *slog.Logger) *Herder {
+	a := &admin{brokers: func() []string { return cfg.BootstrapServers },
+		opts: func() ([]kgo.Opt, error) { return cfg.KafkaOptions(nil) }}
+	e := herder.New(herder.Config{Registry: reg, Log: log,
+		NewWorker: func(l status.Listener) *worker.Worker { return worker.New(cfg, reg, offsets, l, log) },
+		Configs:   storage.NewMemoryConfig(), Statuses: storage.NewMemoryStatus(), Offsets: offsets,
 		Admin: a.get, WaitForReconcile: true})
 	e.Start(herder.Solo{})
 	return &Herder{Engine: e, admin: a}

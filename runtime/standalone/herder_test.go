@@ -22,7 +22,6 @@ import (
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/standalone"
 	"github.com/goconnect/goconnect/runtime/status"
-	"github.com/goconnect/goconnect/runtime/worker"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
 )
 
@@ -32,7 +31,6 @@ type env struct {
 	broker  *embedded.Broker
 	offsets string
 	herder  *standalone.Herder
-	board   *status.Board
 }
 
 func startWorker(t *testing.T, b *embedded.Broker, offsetsFile string, extra map[string]string) *env {
@@ -65,16 +63,14 @@ func startWorker(t *testing.T, b *embedded.Broker, offsetsFile string, extra map
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	board := status.NewBoard()
-	w := worker.New(cfg, reg, offs, board, log)
-	h := standalone.New(w, reg, board, log)
-	e := &env{t: t, broker: b, offsets: offsetsFile, herder: h, board: board}
+	h := standalone.New(cfg, reg, offs, log)
+	e := &env{t: t, broker: b, offsets: offsetsFile, herder: h}
 	t.Cleanup(func() { _ = h.Stop(context.Background()) })
 	return e
 }
 
 func (e *env) taskState(name string, task int) status.Status {
-	s, _ := e.board.Task(status.TaskID{Connector: name, Task: task})
+	s, _ := e.herder.TaskStatus(name, task)
 	return s
 }
 

@@ -64,16 +64,14 @@ type Listener interface {
 	Report(Change)
 }
 
-// Board holds the current status of every connector and task. The herders
-// and the REST API read it; a worker writes it through Report, as its
-// Listener (the herders still set RESTARTING, and FAILED for what never
-// reached the worker, directly).
+// Board holds the current status of connectors and tasks: the engine's
+// view of what runs here (fed through Report by the worker and the engine)
+// and each status store's view of the cluster, which the REST API reads.
 type Board struct {
 	mu         sync.RWMutex
 	connectors map[string]Status
 	tasks      map[TaskID]Status
-	// onChange, when set, hears every change after it is applied; the
-	// distributed herder publishes them to the status topic.
+	// onChange, when set, hears every change after it is applied.
 	onChange func(Change)
 }
 
