@@ -295,3 +295,47 @@ func TestKeyChangeHeaders(t *testing.T) {
 		t.Errorf("plain delete records %+v", del)
 	}
 }
+
+// TestSnapshotZonedFraction: a snapshot's TIMESTAMP(3) drops trailing
+// fraction zeros as Debezium's ISO_OFFSET_DATE_TIME does; a streamed one
+// keeps the column's width (both seen on Debezium 2.7.3, issue 20).
+func TestSnapshotZonedFraction(t *testing.T) {
+	st, err := parse(baseProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := []*column{
+		{name: "ts", dataType: "timestamp", colType: "timestamp(3)", fsp: 3},
+		{name: "v", dataType: "timestamp", colType: "timestamp(3)", fsp: 3, nullable: true},
+	}
+	for _, c := range cols {
+		if err := mapColumn(c, st, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tb := &table{db: "inv", name: "t", cols: cols, keyIdx: []int{0}}
+	if err := tb.buildSchemas(st, sourceSchema(), transactionSchema()); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ in, snap, stream string }{
+		{"1970-01-01 00:00:01.000", "1970-01-01T00:00:01Z", "1970-01-01T00:00:01.000Z"},
+		{"2001-01-01 00:00:10.100", "2001-01-01T00:00:10.1Z", "2001-01-01T00:00:10.100Z"},
+		{"2024-02-29 12:34:56.789", "2024-02-29T12:34:56.789Z", "2024-02-29T12:34:56.789Z"},
+	} {
+		row := []any{c.in, c.in}
+		after, key, err := tb.snapshotImage(row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, k := get(after, "v"), get(key, "ts"); got != c.snap || k != c.snap {
+			t.Errorf("snapshot %s: value %v, key %v, want %s", c.in, got, k, c.snap)
+		}
+		after, key, err = tb.rowImage(row, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, k := get(after, "v"), get(key, "ts"); got != c.stream || k != c.stream {
+			t.Errorf("streamed %s: value %v, key %v, want %s", c.in, got, k, c.stream)
+		}
+	}
+}

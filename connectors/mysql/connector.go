@@ -519,7 +519,7 @@ func (t *Task) snapshotData(ctx context.Context, conn *client.Conn, tables []*ta
 // snapshotRecord builds an 'r' event; its marker and offset are set when
 // it is released.
 func (t *Task) snapshotRecord(tb *table, vals []any, file string, pos uint32) (connect.SourceRecord, error) {
-	after, key, err := tb.rowImage(vals, true)
+	after, key, err := tb.snapshotImage(vals)
 	if err != nil {
 		return connect.SourceRecord{}, err
 	}
