@@ -72,12 +72,12 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if o.offsets != nil {
 		wrap = func(offsetstore.Store) offsetstore.Store { return o.offsets(h) }
 	}
-	h.w, h.board = newTestWorker(t, strings.Join(h.brokers, ","), o.workerProps, wrap)
 	reg, err := plugins.NewRegistry(append(builtin.All(), h.src.desc(), h.sink.desc())...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.w.reg = reg
+	h.board = status.NewBoard()
+	h.w = newTestWorkerWith(t, strings.Join(h.brokers, ","), o.workerProps, wrap, reg, h.board)
 	return h
 }
 
