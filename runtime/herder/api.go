@@ -260,7 +260,7 @@ func (e *Engine) RestartTask(ctx context.Context, name string, task int) error {
 		return Errorf(ErrNotFound, "Unknown task: %s-%d", name, task)
 	}
 	id := status.TaskID{Connector: name, Task: task}
-	if _, here := e.w.TaskUnits()[id]; !here {
+	if _, here := e.w.RunningTasks()[id]; !here {
 		st, ok := e.statuses.Board().Task(id)
 		if !ok || st.WorkerID == e.WorkerID() {
 			return &ForwardError{}
@@ -270,7 +270,7 @@ func (e *Engine) RestartTask(ctx context.Context, name string, task int) error {
 	}
 	e.ops.Lock()
 	defer e.ops.Unlock()
-	if err := e.w.StopTaskUnit(ctx, id); err != nil {
+	if err := e.w.StopTask(ctx, id); err != nil {
 		e.log.Warn("task did not stop cleanly before its restart", "connector", name, "task", task, "error", err)
 	}
 	e.setRestarting(id)

@@ -99,7 +99,7 @@ func TestSingleMemberWritesReturnReconciled(t *testing.T) {
 	if _, err := e.Status("gen"); !errors.As(err, &he) || !errors.Is(err, herder.ErrNotFound) {
 		t.Fatalf("status after delete: %v", err)
 	}
-	if n := len(e.Worker().TaskUnits()) + len(e.Worker().ConnectorUnits()); n != 0 {
+	if n := len(e.Worker().RunningTasks()) + len(e.Worker().RunningConnectors()); n != 0 {
 		t.Fatalf("%d units still run after the delete returned", n)
 	}
 }

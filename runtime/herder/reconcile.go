@@ -122,19 +122,19 @@ func (e *Engine) stopUnwantedLocked(ctx context.Context, snap *storage.Snapshot)
 
 	// Stop tasks first: they flush and commit before anything else moves.
 	var wg sync.WaitGroup
-	for id, props := range e.w.TaskUnits() {
+	for id, props := range e.w.RunningTasks() {
 		u := group.Unit{Connector: id.Connector, Task: id.Task}
 		tasks := snap.Tasks[id.Connector]
 		keep := owned[u] && snap.Target(id.Connector) != status.TargetStopped && id.Task < len(tasks) &&
 			maps.Equal(tasks[id.Task], props) && !restartTask[id]
 		if keep {
-			e.w.SetUnitsPaused(id.Connector, snap.Target(id.Connector) == status.TargetPaused)
+			e.w.SetTargetState(id.Connector, snap.Target(id.Connector))
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := e.w.StopTaskUnit(ctx, id); err != nil {
+			if err := e.w.StopTask(ctx, id); err != nil {
 				e.log.Warn("task did not stop cleanly", "connector", id.Connector, "task", id.Task, "error", err)
 			}
 			if restartTask[id] {
@@ -143,18 +143,18 @@ func (e *Engine) stopUnwantedLocked(ctx context.Context, snap *storage.Snapshot)
 		}()
 	}
 	wg.Wait()
-	for _, name := range e.w.ConnectorUnits() {
-		parsed, target, _ := e.w.ConnectorUnit(name)
+	for _, name := range e.w.RunningConnectors() {
+		parsed, target, _ := e.w.RunningConnector(name)
 		props, exists := snap.Connectors[name]
 		keep := owned[group.Unit{Connector: name, Task: -1}] && exists && maps.Equal(parsed.Raw, props) &&
 			(target == status.TargetStopped) == (snap.Target(name) == status.TargetStopped) && !restartConn[name]
 		if keep {
 			if target != snap.Target(name) {
-				e.w.SetUnitsPaused(name, snap.Target(name) == status.TargetPaused)
+				e.w.SetTargetState(name, snap.Target(name))
 			}
 			continue
 		}
-		if err := e.w.StopConnectorUnit(name); err != nil {
+		if err := e.w.StopConnector(name); err != nil {
 			e.log.Warn("connector did not stop cleanly", "connector", name, "error", err)
 		}
 		delete(e.generated, name)
@@ -187,10 +187,10 @@ func (e *Engine) startMissingLocked(ctx context.Context, snap *storage.Snapshot)
 		return list[i].Task < list[j].Task
 	})
 	runningConns := map[string]bool{}
-	for _, n := range e.w.ConnectorUnits() {
+	for _, n := range e.w.RunningConnectors() {
 		runningConns[n] = true
 	}
-	running := e.w.TaskUnits()
+	running := e.w.RunningTasks()
 	rewritten := map[string]bool{}
 	offsetsRead := false
 	for _, u := range list {
@@ -215,7 +215,7 @@ func (e *Engine) startMissingLocked(ctx context.Context, snap *storage.Snapshot)
 				e.setFailed(status.TaskID{Connector: u.Connector, Task: -1}, err)
 				continue
 			}
-			configs, ok := e.w.StartConnectorUnit(ctx, parsed, target)
+			configs, ok := e.w.StartConnector(ctx, parsed, target)
 			if !ok {
 				continue
 			}
@@ -250,7 +250,7 @@ func (e *Engine) startMissingLocked(ctx context.Context, snap *storage.Snapshot)
 			e.readOffsets(ctx)
 			offsetsRead = true
 		}
-		e.w.StartTaskUnit(ctx, parsed, u.Task, tasks[u.Task], target)
+		e.w.StartTask(ctx, parsed, u.Task, tasks[u.Task], target)
 	}
 	return wrote
 }

@@ -50,7 +50,7 @@ func TestSourceOffsetCommitFailureKeepsTaskRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.StartConnector(context.Background(), p, status.TargetStarted)
+	startWithTasks(context.Background(), w, p, status.TargetStarted)
 
 	deadline := time.Now().Add(20 * time.Second)
 	for {

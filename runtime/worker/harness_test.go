@@ -100,7 +100,7 @@ func (h *harness) start(props map[string]string) *connUnits {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	configs, ok := h.w.StartConnectorUnit(context.Background(), p, status.TargetStarted)
+	configs, ok := h.w.StartConnector(context.Background(), p, status.TargetStarted)
 	if !ok {
 		st, _ := h.board.Connector(p.Name)
 		h.t.Fatalf("connector %s did not start: %s %s", p.Name, st.State, st.Trace)
@@ -110,9 +110,9 @@ func (h *harness) start(props map[string]string) *connUnits {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		for n := range c.running {
-			_ = h.w.StopTaskUnit(ctx, c.id(n))
+			_ = h.w.StopTask(ctx, c.id(n))
 		}
-		_ = h.w.StopConnectorUnit(p.Name)
+		_ = h.w.StopConnector(p.Name)
 	})
 	for n := range configs {
 		c.startTask(n)
@@ -124,7 +124,7 @@ func (c *connUnits) id(n int) status.TaskID { return status.TaskID{Connector: c.
 
 // startTask starts task n (again) with its generated config.
 func (c *connUnits) startTask(n int) {
-	c.h.w.StartTaskUnit(context.Background(), c.p, n, c.configs[n], status.TargetStarted)
+	c.h.w.StartTask(context.Background(), c.p, n, c.configs[n], status.TargetStarted)
 	c.running[n] = true
 }
 
@@ -134,13 +134,19 @@ func (c *connUnits) stopTask(n int) {
 	delete(c.running, n)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := c.h.w.StopTaskUnit(ctx, c.id(n)); err != nil {
+	if err := c.h.w.StopTask(ctx, c.id(n)); err != nil {
 		c.h.t.Fatalf("stopping task %d: %v", n, err)
 	}
 }
 
 // setPaused sets the connector's target state to PAUSED or STARTED.
-func (c *connUnits) setPaused(paused bool) { c.h.w.SetUnitsPaused(c.p.Name, paused) }
+func (c *connUnits) setPaused(paused bool) {
+	target := status.TargetStarted
+	if paused {
+		target = status.TargetPaused
+	}
+	c.h.w.SetTargetState(c.p.Name, target)
+}
 
 // waitTask waits until task n reports the state; a FAILED task ends the
 // test at once with its trace, unless FAILED is the state awaited.

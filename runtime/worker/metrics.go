@@ -30,20 +30,10 @@ func (w *Worker) Snapshot() []metrics.ConnectorState {
 		return c
 	}
 	for name, rc := range w.connectors {
-		c := add(name, rc)
-		c.state = rc.state
-		for _, h := range rc.tasks {
-			c.tasks[h.id.Task] = h
-		}
+		add(name, rc).state = rc.state
 	}
-	// Distributed mode runs connectors and tasks one by one.
-	if w.units != nil {
-		for name, rc := range w.units.connectors {
-			add(name, rc).state = rc.state
-		}
-		for id, tu := range w.units.tasks {
-			add(id.Connector, tu.rc).tasks[id.Task] = tu.h
-		}
+	for id, rt := range w.tasks {
+		add(id.Connector, rt.rc).tasks[id.Task] = rt.h
 	}
 	w.mu.Unlock()
 	out := make([]metrics.ConnectorState, 0, len(conns))

@@ -103,7 +103,7 @@ func ratingsRun(b *testing.B, broker *embedded.Broker, topic string, n int, hand
 		b.Fatal(err)
 	}
 	start := time.Now()
-	w.StartConnector(ctx, p, status.TargetStarted)
+	startWithTasks(ctx, w, p, status.TargetStarted)
 	deadline := start.Add(20 * time.Second)
 	for {
 		ends, err := adm.ListEndOffsets(ctx, topic)
@@ -119,7 +119,7 @@ func ratingsRun(b *testing.B, broker *embedded.Broker, topic string, n int, hand
 		time.Sleep(2 * time.Millisecond)
 	}
 	d := time.Since(start)
-	if err := w.StopAll(ctx); err != nil {
+	if err := stopAll(ctx, w); err != nil {
 		b.Logf("stopping: %v", err)
 	}
 	return d

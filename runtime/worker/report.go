@@ -31,19 +31,16 @@ func (w *Worker) startConnector(ctx context.Context, rc *runningConnector) bool 
 	return true
 }
 
-// setPaused pauses or resumes the tasks hs and, when rc is not nil, the
-// connector: its target changes and, unless it has not reported yet or
-// failed (FAILED stays until the next start), its status follows.
-func (w *Worker) setPaused(rc *runningConnector, hs []*handle, paused bool) {
+// setTarget applies target (STARTED or PAUSED) to the tasks hs and, when
+// rc is not nil, the connector: its target changes and, unless it has not
+// reported yet or failed (FAILED stays until the next start), its status
+// follows.
+func (w *Worker) setTarget(rc *runningConnector, hs []*handle, target status.TargetState) {
 	for _, h := range hs {
-		h.setPaused(paused)
+		h.setPaused(target == status.TargetPaused)
 	}
 	if rc == nil {
 		return
-	}
-	target := status.TargetStarted
-	if paused {
-		target = status.TargetPaused
 	}
 	rc.reporting.Lock()
 	defer rc.reporting.Unlock()

@@ -50,7 +50,7 @@ func (e *secureWorker) datagen(name string, extra map[string]string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.w.StartConnector(context.Background(), p, status.TargetStarted)
+	startWithTasks(context.Background(), e.w, p, status.TargetStarted)
 }
 
 // records waits until topic holds n records, read over SASL_SSL.
@@ -158,7 +158,7 @@ func TestSinkAndDeadLetterQueueOverSASLSSL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.w.StartConnector(context.Background(), p, status.TargetStarted)
+	startWithTasks(context.Background(), e.w, p, status.TargetStarted)
 	testkit.WaitFor(t, "both good records in the file", 20*time.Second, func() bool { return len(testkit.ReadLines(out)) == 2 })
 	e.records("dlq", 1)
 	if st, _ := e.board.Task(status.TaskID{Connector: "sink"}); st.State != status.Running {

@@ -176,7 +176,7 @@ func TestWorkerReportsStatus(t *testing.T) {
 	me := w.cfg.WorkerID
 
 	t.Run("started, paused, resumed", func(t *testing.T) {
-		w.StartConnector(ctx, parse("ok", "", 2), status.TargetStarted)
+		startWithTasks(ctx, w, parse("ok", "", 2), status.TargetStarted)
 		l.waitStates(t, "ok", -1, "RUNNING")
 		for n := range 2 {
 			for _, c := range l.waitStates(t, "ok", n, "UNASSIGNED", "RUNNING") {
@@ -185,16 +185,12 @@ func TestWorkerReportsStatus(t *testing.T) {
 				}
 			}
 		}
-		if err := w.SetPaused("ok", true); err != nil {
-			t.Fatal(err)
-		}
+		w.SetTargetState("ok", status.TargetPaused)
 		l.waitStates(t, "ok", -1, "RUNNING", "PAUSED")
 		for n := range 2 {
 			l.waitStates(t, "ok", n, "UNASSIGNED", "RUNNING", "PAUSED")
 		}
-		if err := w.SetPaused("ok", false); err != nil {
-			t.Fatal(err)
-		}
+		w.SetTargetState("ok", status.TargetStarted)
 		l.waitStates(t, "ok", -1, "RUNNING", "PAUSED", "RUNNING")
 		for n := range 2 {
 			l.waitStates(t, "ok", n, "UNASSIGNED", "RUNNING", "PAUSED", "RUNNING")
@@ -205,19 +201,31 @@ func TestWorkerReportsStatus(t *testing.T) {
 			t.Fatalf("metrics snapshot %+v, want ok RUNNING with 2 RUNNING tasks", snap)
 		}
 
-		// A restart whose instance generates new task configs replaces
-		// the tasks: the old ones are reported removed first.
-		if err := w.RestartConnector(ctx, "ok"); err != nil {
+		// A restart as the engine makes it: the instance stops (reported
+		// removed) and starts again; its new task configs replace the
+		// tasks, the old ones reported removed first.
+		if err := w.StopConnector("ok"); err != nil {
 			t.Fatal(err)
 		}
-		l.waitStates(t, "ok", -1, "RUNNING", "PAUSED", "RUNNING", "RUNNING")
+		p := parse("ok", "", 2)
+		configs, ok := w.StartConnector(ctx, p, status.TargetStarted)
+		if !ok || len(configs) != 2 {
+			t.Fatalf("restarted connector: %v %v", configs, ok)
+		}
+		for n := range 2 {
+			if err := w.StopTask(ctx, status.TaskID{Connector: "ok", Task: n}); err != nil {
+				t.Fatal(err)
+			}
+			w.StartTask(ctx, p, n, configs[n], status.TargetStarted)
+		}
+		l.waitStates(t, "ok", -1, "RUNNING", "PAUSED", "RUNNING", "removed", "RUNNING")
 		for n := range 2 {
 			l.waitStates(t, "ok", n, "UNASSIGNED", "RUNNING", "PAUSED", "RUNNING", "removed", "UNASSIGNED", "RUNNING")
 		}
 	})
 
 	t.Run("task start fails", func(t *testing.T) {
-		w.StartConnector(ctx, parse("badtask", "task.start", 1), status.TargetStarted)
+		startWithTasks(ctx, w, parse("badtask", "task.start", 1), status.TargetStarted)
 		l.waitStates(t, "badtask", -1, "RUNNING")
 		cs := l.waitStates(t, "badtask", 0, "UNASSIGNED", "FAILED")
 		if tr := cs[1].Status.Trace; !strings.HasPrefix(tr, "org.apache.kafka.connect.errors.ConnectException: ") ||
@@ -227,7 +235,7 @@ func TestWorkerReportsStatus(t *testing.T) {
 	})
 
 	t.Run("stopped target", func(t *testing.T) {
-		w.StartConnector(ctx, parse("idle", "", 1), status.TargetStopped)
+		startWithTasks(ctx, w, parse("idle", "", 1), status.TargetStopped)
 		if got := states(l.of("idle", -1)); !slices.Equal(got, []string{"STOPPED"}) {
 			t.Fatalf("stopped connector reported %v, want [STOPPED]", got)
 		}
@@ -237,16 +245,14 @@ func TestWorkerReportsStatus(t *testing.T) {
 	})
 
 	t.Run("failed connector stays FAILED on pause", func(t *testing.T) {
-		w.StartConnector(ctx, parse("broken", "connector.start", 1), status.TargetStarted)
+		startWithTasks(ctx, w, parse("broken", "connector.start", 1), status.TargetStarted)
 		cs := l.of("broken", -1)
 		if !slices.Equal(states(cs), []string{"FAILED"}) || !strings.Contains(cs[0].Status.Trace, "cannot reach the source") {
 			t.Fatalf("connector whose start fails reported %+v, want FAILED with its error", cs)
 		}
-		// Reports are made before SetPaused returns: none may follow.
-		for _, paused := range []bool{true, false} {
-			if err := w.SetPaused("broken", paused); err != nil {
-				t.Fatal(err)
-			}
+		// Reports are made before SetTargetState returns: none may follow.
+		for _, target := range []status.TargetState{status.TargetPaused, status.TargetStarted} {
+			w.SetTargetState("broken", target)
 		}
 		if got := states(l.of("broken", -1)); !slices.Equal(got, []string{"FAILED"}) {
 			t.Fatalf("failed connector went through %v on pause and resume, want to stay FAILED", got)
@@ -259,29 +265,29 @@ func TestWorkerReportsStatus(t *testing.T) {
 	t.Run("units", func(t *testing.T) {
 		// A connector instance that fails after it started (its task
 		// configs) stays FAILED when paused, as a whole connector does.
-		if _, ok := w.StartConnectorUnit(ctx, parse("unitbad", "task.configs", 1), status.TargetStarted); ok {
+		if _, ok := w.StartConnector(ctx, parse("unitbad", "task.configs", 1), status.TargetStarted); ok {
 			t.Fatal("a connector unit whose task configs fail started")
 		}
-		w.SetUnitsPaused("unitbad", true)
+		w.SetTargetState("unitbad", status.TargetPaused)
 		if got := states(l.of("unitbad", -1)); !slices.Equal(got, []string{"FAILED"}) {
 			t.Fatalf("failed connector unit went through %v on pause, want to stay FAILED", got)
 		}
 
 		p := parse("unit", "", 1)
-		configs, ok := w.StartConnectorUnit(ctx, p, status.TargetPaused)
+		configs, ok := w.StartConnector(ctx, p, status.TargetPaused)
 		if !ok || len(configs) != 1 {
 			t.Fatalf("connector unit: %v %v", configs, ok)
 		}
-		w.StartTaskUnit(ctx, p, 0, configs[0], status.TargetPaused)
+		w.StartTask(ctx, p, 0, configs[0], status.TargetPaused)
 		l.waitStates(t, "unit", -1, "PAUSED")
 		l.waitStates(t, "unit", 0, "UNASSIGNED", "RUNNING", "PAUSED")
-		w.SetUnitsPaused("unit", false)
+		w.SetTargetState("unit", status.TargetStarted)
 		l.waitStates(t, "unit", -1, "PAUSED", "RUNNING")
 		l.waitStates(t, "unit", 0, "UNASSIGNED", "RUNNING", "PAUSED", "RUNNING")
-		if err := w.StopTaskUnit(ctx, status.TaskID{Connector: "unit", Task: 0}); err != nil {
+		if err := w.StopTask(ctx, status.TaskID{Connector: "unit", Task: 0}); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.StopConnectorUnit("unit"); err != nil {
+		if err := w.StopConnector("unit"); err != nil {
 			t.Fatal(err)
 		}
 		l.waitStates(t, "unit", 0, "UNASSIGNED", "RUNNING", "PAUSED", "RUNNING", "removed")

@@ -2,11 +2,14 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"maps"
+	"sync"
 	"testing"
 
 	"github.com/goconnect/goconnect/builtin"
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/plugins"
 	"github.com/goconnect/goconnect/runtime/status"
@@ -52,6 +55,44 @@ func newTestWorkerWith(t *testing.T, bootstrap string, workerProps map[string]st
 		reg = builtin.Registry(cfg.PluginPath)
 	}
 	w := New(cfg, reg, offs, listener, slog.New(slog.DiscardHandler))
-	t.Cleanup(func() { _ = w.StopAll(context.Background()) })
+	t.Cleanup(func() { _ = stopAll(context.Background(), w) })
 	return w
+}
+
+// startWithTasks starts a connector and every task it generates on w, in
+// target, as the engine does when this worker owns them all.
+func startWithTasks(ctx context.Context, w *Worker, p *connectorconfig.Parsed, target status.TargetState) {
+	configs, ok := w.StartConnector(ctx, p, target)
+	if !ok {
+		return
+	}
+	for n, tc := range configs {
+		w.StartTask(ctx, p, n, tc, target)
+	}
+}
+
+// stopAll stops every task running on w (each flushes and commits, in
+// parallel), then every connector instance.
+func stopAll(ctx context.Context, w *Worker) error {
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for id := range w.RunningTasks() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.StopTask(ctx, id); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, name := range w.RunningConnectors() {
+		if err := w.StopConnector(name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

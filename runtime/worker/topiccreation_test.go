@@ -50,7 +50,7 @@ func (e *noAutoCreate) datagen(topic string, extra map[string]string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.w.StartConnector(context.Background(), p, status.TargetStarted)
+	startWithTasks(context.Background(), e.w, p, status.TargetStarted)
 }
 
 // records waits until topic holds at least n records over its partitions.

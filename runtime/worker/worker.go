@@ -7,7 +7,6 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -41,7 +40,7 @@ type Worker struct {
 
 	mu         sync.Mutex
 	connectors map[string]*runningConnector
-	units      *units
+	tasks      map[status.TaskID]*runningTask
 	eos        *ExactlyOnce
 }
 
@@ -50,7 +49,6 @@ type runningConnector struct {
 	inst        connect.Connector
 	target      status.TargetState
 	taskConfigs []map[string]string
-	tasks       []*handle
 	// state is the connector's last reported state ("" before the
 	// first); a FAILED connector stays FAILED until it starts again.
 	state status.State
@@ -63,7 +61,7 @@ type runningConnector struct {
 // status of what it runs to listener.
 func New(cfg *workerconfig.Worker, reg *plugins.Registry, offsets offsetstore.Store, listener status.Listener, log *slog.Logger) *Worker {
 	w := &Worker{cfg: cfg, reg: reg, offsets: offsets, status: listener, log: log, topics: newTopicTracker(),
-		connectors: map[string]*runningConnector{}}
+		connectors: map[string]*runningConnector{}, tasks: map[status.TaskID]*runningTask{}}
 	w.metrics = metrics.NewRegistry(w)
 	return w
 }
@@ -73,26 +71,6 @@ func (w *Worker) Config() *workerconfig.Worker { return w.cfg }
 
 // Offsets returns the source offset store, for the offsets REST endpoints.
 func (w *Worker) Offsets() offsetstore.Store { return w.offsets }
-
-// StartConnector starts a connector in the given target state and, unless
-// it is stopped, its tasks. A connector that fails to start is reported
-// FAILED, not returned as an error: the worker keeps running.
-func (w *Worker) StartConnector(ctx context.Context, p *connectorconfig.Parsed, target status.TargetState) {
-	rc := &runningConnector{parsed: p, target: target}
-	w.mu.Lock()
-	w.connectors[p.Name] = rc
-	w.mu.Unlock()
-	if !w.startConnector(ctx, rc) {
-		return
-	}
-	tasks := make([]*handle, 0, len(rc.taskConfigs))
-	for i, tc := range rc.taskConfigs {
-		tasks = append(tasks, w.startTask(ctx, rc, i, tc))
-	}
-	w.mu.Lock()
-	rc.tasks = tasks
-	w.mu.Unlock()
-}
 
 func (w *Worker) startConnectorInstance(ctx context.Context, rc *runningConnector) (err error) {
 	defer func() {
@@ -307,87 +285,4 @@ func closeClient(cl *kgo.Client) {
 	if cl != nil {
 		cl.Close()
 	}
-}
-
-// SetPaused pauses or resumes a connector and its tasks.
-func (w *Worker) SetPaused(name string, paused bool) error {
-	w.mu.Lock()
-	rc, ok := w.connectors[name]
-	var hs []*handle
-	if ok {
-		hs = slices.Clone(rc.tasks)
-	}
-	w.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("connector %s is not running on this worker", name)
-	}
-	w.setPaused(rc, hs, paused)
-	return nil
-}
-
-// TaskConfigs returns the task configs a connector generated.
-func (w *Worker) TaskConfigs(name string) []map[string]string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if rc, ok := w.connectors[name]; ok {
-		return rc.taskConfigs
-	}
-	return nil
-}
-
-// StopConnector stops a connector's tasks (each gets to flush and commit),
-// then the connector. It waits until ctx ends at most.
-func (w *Worker) StopConnector(ctx context.Context, name string) error {
-	w.mu.Lock()
-	rc, ok := w.connectors[name]
-	delete(w.connectors, name)
-	w.mu.Unlock()
-	if !ok {
-		return nil
-	}
-	var errs []error
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for _, h := range rc.tasks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := h.stop(ctx); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if rc.inst != nil {
-		if err := rc.inst.Stop(); err != nil {
-			errs = append(errs, fmt.Errorf("stopping connector %s: %w", name, err))
-		}
-	}
-	w.log.Info("connector stopped", "connector", name)
-	return errors.Join(errs...)
-}
-
-// StopAll stops every connector within the graceful shutdown timeout.
-func (w *Worker) StopAll(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, max(w.cfg.ShutdownTimeout, time.Millisecond))
-	defer cancel()
-	w.mu.Lock()
-	names := make([]string, 0, len(w.connectors))
-	for n := range w.connectors {
-		names = append(names, n)
-	}
-	w.mu.Unlock()
-	var wg sync.WaitGroup
-	errs := make([]error, len(names))
-	for i, n := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = w.StopConnector(ctx, n)
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
