@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
@@ -19,6 +23,16 @@ import (
 const (
 	writeAttempts = 3
 	firstBackoff  = 250 * time.Millisecond
+	// stopGrace is how long a Put goes on writing once the task is asked
+	// to stop (Connect lets put return before it stops a task, within
+	// task.shutdown.graceful.timeout.ms, 5 s by default); what is not
+	// written by then is abandoned and redelivered after a restart.
+	stopGrace = 3 * time.Second
+	// disconnectTimeout bounds Stop, which must fit the same budget.
+	disconnectTimeout = time.Second
+	// pingTimeout bounds the check whether the server still answers after
+	// it closed a write's connection.
+	pingTimeout = 5 * time.Second
 )
 
 // pendingWrite is a write not yet acknowledged by MongoDB.
@@ -44,6 +58,8 @@ type SinkTask struct {
 	// failure is not converted twice (BsonOid ids would differ).
 	accepted map[connect.TopicPartition]int64
 	batches  int // for rate limiting
+	// grace overrides stopGrace (tests).
+	grace time.Duration
 }
 
 // Start implements connect.SinkTask.
@@ -105,49 +121,75 @@ func (t *SinkTask) Put(ctx context.Context, recs []connect.SinkRecord) error {
 		}
 		t.accepted[tp] = r.OriginalOffset
 	}
-	return t.writePending(ctx)
+	wctx, cancel := t.graceContext(ctx)
+	defer cancel()
+	return t.writePending(ctx, wctx)
 }
 
-// Flush implements connect.SinkTask: everything Put received is written.
-func (t *SinkTask) Flush(ctx context.Context, _ map[connect.TopicPartition]int64) error {
-	for len(t.pending) > 0 {
-		err := t.writePending(ctx)
-		if err == nil {
-			return nil
-		}
-		if !connect.IsRetriable(err) || ctx.Err() != nil {
-			return fmt.Errorf("flushing %d pending writes: %w", len(t.pending), err)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("flushing %d pending writes: %w", len(t.pending), err)
-		case <-time.After(firstBackoff):
-		}
+// graceContext returns the context writes run under: it ends stopGrace
+// after ctx (the task's stop), so a write in flight can finish and be
+// committed instead of being cut off and redelivered.
+func (t *SinkTask) graceContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	grace := t.grace
+	if grace <= 0 {
+		grace = stopGrace
 	}
-	return nil
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var timer *time.Timer
+	var mu sync.Mutex
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(grace, cancel)
+	})
+	return wctx, func() {
+		stop()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
 }
+
+// Flush implements connect.SinkTask. Put writes synchronously, so
+// everything it took is written; writes a failed Put left pending are
+// not covered by the offsets being committed (the runtime redelivers
+// their batch), so a stop neither waits for nor fails on them, as
+// MongoDB's connector, whose flush does nothing.
+func (t *SinkTask) Flush(context.Context, map[connect.TopicPartition]int64) error { return nil }
 
 // Open implements connect.PartitionAware.
 func (t *SinkTask) Open(context.Context, []connect.TopicPartition) error { return nil }
 
 // Close implements connect.PartitionAware: a partition coming back later
-// may be redelivered from its committed offset, which must not be skipped.
+// may be redelivered from its committed offset, which must not be skipped,
+// and writes a failed Put left for it are dropped: its next owner gets
+// those records again.
 func (t *SinkTask) Close(_ context.Context, tps []connect.TopicPartition) error {
+	closed := map[connect.TopicPartition]bool{}
 	for _, tp := range tps {
 		delete(t.accepted, tp)
+		closed[tp] = true
 	}
+	t.pending = slices.DeleteFunc(t.pending, func(w pendingWrite) bool {
+		return closed[connect.TopicPartition{Topic: w.rec.OriginalTopic, Partition: w.rec.OriginalPartition}]
+	})
 	return nil
 }
 
-// Stop implements connect.SinkTask.
+// Stop implements connect.SinkTask. Closing the client cannot lose
+// anything Put acknowledged, so a slow or failed disconnect is logged and
+// does not fail the task.
 func (t *SinkTask) Stop() error {
 	if t.client == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), disconnectTimeout)
 	defer cancel()
 	if err := t.client.Disconnect(ctx); err != nil {
-		return fmt.Errorf("disconnecting from MongoDB: %w", err)
+		t.log.Warn("disconnecting from MongoDB", "error", err)
 	}
 	return nil
 }
@@ -195,25 +237,30 @@ func (t *SinkTask) tolerate(ctx context.Context, tc *topicConfig, r connect.Sink
 
 // writePending bulk-writes pending writes in runs of the same namespace and
 // topic config, at most max.batch.size each, dropping each run once it is
-// acknowledged. A transient failure that outlasts the retries is returned
-// as retriable with the rest still pending.
-func (t *SinkTask) writePending(ctx context.Context) error {
+// acknowledged. Writes run under wctx, which outlives ctx (the task's
+// stop) by the stop grace; waits end with ctx. A transient failure that
+// outlasts the retries is returned as retriable with the rest still
+// pending.
+func (t *SinkTask) writePending(ctx, wctx context.Context) error {
 	for len(t.pending) > 0 {
+		if err := wctx.Err(); err != nil {
+			return fmt.Errorf("%d writes abandoned: the task is stopping: %w", len(t.pending), context.Cause(ctx))
+		}
 		n := 1
 		tc := t.pending[0].tc
 		for n < len(t.pending) && t.pending[n].tc == tc && t.pending[n].rec.Topic == t.pending[0].rec.Topic &&
 			(tc.maxBatch == 0 || n < tc.maxBatch) {
 			n++
 		}
-		if err := t.writeRun(ctx, t.pending[:n]); err != nil {
+		if err := t.writeRun(ctx, wctx, t.pending[:n]); err != nil {
 			return err
 		}
 		t.pending = t.pending[n:]
 		t.batches++
 		if tc.rateEvery > 0 && tc.rateTimeout > 0 && t.batches%tc.rateEvery == 0 {
+			// A stopping task skips the pause and writes on within its grace.
 			select {
 			case <-ctx.Done():
-				return ctx.Err()
 			case <-time.After(tc.rateTimeout):
 			}
 		}
@@ -226,8 +273,17 @@ func (t *SinkTask) writePending(ctx context.Context) error {
 // outcome of the failed attempt is unknown, so the retry re-sends the whole
 // run: replaces, updates and deletes are idempotent, and an insert whose
 // _id already exists on a retry was written by the earlier attempt.
-func (t *SinkTask) writeRun(ctx context.Context, run []pendingWrite) error {
+//
+// What the server refuses fails the task (or is tolerated per
+// mongo.errors.tolerance), as MongoDB's connector, which retries nothing
+// itself: write errors, write concern errors not labelled retryable, and
+// a connection the server closes on every attempt while it answers pings
+// (FerretDB does so for values it cannot store, e.g. Decimal128). Network
+// and server selection failures, not-primary and shutdown codes are
+// retried, then handed to the runtime for redelivery.
+func (t *SinkTask) writeRun(ctx, wctx context.Context, run []pendingWrite) error {
 	tc := run[0].tc
+	ns := tc.database + "." + tc.collection
 	coll := t.client.Database(tc.database).Collection(tc.collection)
 	models := make([]mongo.WriteModel, len(run))
 	for i := range run {
@@ -236,13 +292,16 @@ func (t *SinkTask) writeRun(ctx context.Context, run []pendingWrite) error {
 	start := 0 // first model not known to be written
 	backoff := firstBackoff
 	retrying := false
+	refusals := 0 // attempts whose connection was closed while the server answered pings
 	for attempt := 1; ; attempt++ {
-		_, err := coll.BulkWrite(ctx, models[start:], options.BulkWrite().SetOrdered(tc.ordered))
+		_, err := coll.BulkWrite(wctx, models[start:], options.BulkWrite().SetOrdered(tc.ordered))
 		if err == nil {
 			return nil
 		}
-		if ctx.Err() != nil {
-			return connect.Retriable(fmt.Errorf("bulk write to %s.%s interrupted: %w", tc.database, tc.collection, err))
+		if wctx.Err() != nil {
+			// Abandoned at the end of the stop grace; the records are
+			// redelivered after a restart (their offsets are not committed).
+			return fmt.Errorf("bulk write of %d documents to %s abandoned: the task is stopping: %w", len(models)-start, ns, err)
 		}
 		var bwe mongo.BulkWriteException
 		if errors.As(err, &bwe) && len(bwe.WriteErrors) > 0 && !isTransient(err) {
@@ -255,35 +314,69 @@ func (t *SinkTask) writeRun(ctx context.Context, run []pendingWrite) error {
 					continue
 				}
 			}
-			return t.writeErrors(ctx, tc, run[start:], bwe)
+			return t.writeErrors(wctx, tc, run[start:], bwe)
 		}
 		if tlsErr := tlsFailure(err); tlsErr != nil {
 			// Not the records' fault: no tolerance, no DLQ.
-			return fmt.Errorf("bulk write to %s.%s: %w", tc.database, tc.collection, tlsErr)
+			return fmt.Errorf("bulk write to %s: %w", ns, tlsErr)
 		}
-		if !isTransient(err) {
-			if tc.tolerance != "all" {
-				return fmt.Errorf("bulk write of %d documents to %s.%s: %w", len(models)-start, tc.database, tc.collection, err)
+		transient := isTransient(err)
+		if transient && mongo.IsNetworkError(err) && t.serverAnswers(ctx) {
+			if refusals++; refusals >= writeAttempts {
+				err = fmt.Errorf("MongoDB closed the connection on each of %d attempts while answering pings: it refuses a value of this write: %w", refusals, err)
+				transient = false
 			}
-			for _, w := range run[start:] {
-				if rerr := t.tolerate(ctx, tc, w.rec, fmt.Errorf("bulk write to %s.%s: %w", tc.database, tc.collection, err)); rerr != nil {
-					return rerr
-				}
-			}
-			return nil
+		}
+		if !transient {
+			return t.failedRun(wctx, tc, run[start:], fmt.Errorf("bulk write of %d documents to %s: %w", len(models)-start, ns, err))
 		}
 		if attempt >= writeAttempts {
-			return connect.Retriable(fmt.Errorf("bulk write of %d documents to %s.%s after %d attempts: %w", len(models)-start, tc.database, tc.collection, attempt, err))
+			return connect.Retriable(fmt.Errorf("bulk write of %d documents to %s after %d attempts: %w", len(models)-start, ns, attempt, err))
 		}
-		t.log.Warn("transient MongoDB error; retrying the bulk write", "namespace", tc.database+"."+tc.collection, "attempt", attempt, "error", err)
+		t.log.Warn("transient MongoDB error; retrying the bulk write", "namespace", ns, "attempt", attempt, "error", err)
 		retrying = true
 		select {
 		case <-ctx.Done():
-			return connect.Retriable(fmt.Errorf("bulk write to %s.%s: %w", tc.database, tc.collection, err))
+			return fmt.Errorf("bulk write of %d documents to %s abandoned: the task is stopping: %w", len(models)-start, ns, err)
 		case <-time.After(backoff):
 		}
 		backoff *= 2
 	}
+}
+
+// serverAnswers says whether the server answers a ping.
+func (t *SinkTask) serverAnswers(ctx context.Context) bool {
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	return t.client.Ping(pctx, nil) == nil
+}
+
+// failedRun handles a run that failed as a whole: it fails the task, or
+// with errors.tolerance=all every record goes to the DLQ (MongoDB's
+// connector: with "data" only write errors are tolerated).
+func (t *SinkTask) failedRun(ctx context.Context, tc *topicConfig, run []pendingWrite, cause error) error {
+	if tc.tolerance != "all" {
+		t.log.Error("failed to put into the sink", "records", runRange(run), "error", cause)
+		return cause
+	}
+	for _, w := range run {
+		if err := t.tolerate(ctx, tc, w.rec, cause); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runRange names a run's records for logs and traces.
+func runRange(run []pendingWrite) string {
+	if len(run) == 0 {
+		return ""
+	}
+	first, last := run[0].rec, run[len(run)-1].rec
+	if len(run) == 1 {
+		return fmt.Sprintf("%s-%d@%d", first.Topic, first.Partition, first.KafkaOffset)
+	}
+	return fmt.Sprintf("%s-%d@%d … %s-%d@%d", first.Topic, first.Partition, first.KafkaOffset, last.Topic, last.Partition, last.KafkaOffset)
 }
 
 // skipRetriedInserts checks whether every write error of a retried run is
@@ -308,17 +401,44 @@ func skipRetriedInserts(bwe mongo.BulkWriteException, models []mongo.WriteModel,
 	return next, true
 }
 
+// writeError is a write error as MongoDB's connector reports it to the
+// DLQ (its WriteException message, format version 1).
+type writeError struct{ mongo.WriteError }
+
+func (e writeError) Error() string {
+	details := "{}"
+	if len(e.Details) > 0 {
+		if b, err := bson.MarshalExtJSON(e.Details, false, false); err == nil {
+			details = string(b)
+		}
+	}
+	return fmt.Sprintf("v=1, code=%d, message=%s, details=%s", e.Code, e.Message, details)
+}
+
+func (e writeError) Unwrap() error { return e.WriteError }
+
 // writeErrors handles write errors per tolerance; with ordered writes the
 // records after the first failure were not attempted and are reported too.
+// Not tolerated, they fail the task with each failed record named.
 func (t *SinkTask) writeErrors(ctx context.Context, tc *topicConfig, run []pendingWrite, bwe mongo.BulkWriteException) error {
-	if tc.tolerance == "none" {
-		return fmt.Errorf("bulk write to %s.%s: %w", tc.database, tc.collection, bwe)
-	}
 	failed := map[int]error{}
 	first := len(run)
+	var msgs []string
 	for _, we := range bwe.WriteErrors {
-		failed[we.Index] = fmt.Errorf("write error on %s.%s: %w", tc.database, tc.collection, we.WriteError)
+		cause := writeError{we.WriteError}
+		failed[we.Index] = cause
 		first = min(first, we.Index)
+		rec := "record ?"
+		if we.Index >= 0 && we.Index < len(run) {
+			r := run[we.Index].rec
+			rec = fmt.Sprintf("record %s-%d@%d", r.Topic, r.Partition, r.KafkaOffset)
+		}
+		msgs = append(msgs, rec+": "+cause.Error())
+	}
+	if tc.tolerance == "none" {
+		err := fmt.Errorf("bulk write to %s.%s refused: %s: %w", tc.database, tc.collection, strings.Join(msgs, "; "), bwe)
+		t.log.Error("failed to put into the sink", "records", runRange(run), "error", err)
+		return err
 	}
 	for i, w := range run {
 		cause, ok := failed[i]
@@ -334,6 +454,10 @@ func (t *SinkTask) writeErrors(ctx context.Context, tc *topicConfig, run []pendi
 	}
 	return nil
 }
+
+// retryableCodes are the server error codes the drivers retry writes on
+// (network, not-primary, shutdown, step-down, ExceededTimeLimit).
+var retryableCodes = []int{6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436}
 
 // isTransient says whether a write may succeed when tried again:
 // network and timeout errors, server selection failures, retryable
@@ -355,7 +479,7 @@ func isTransient(err error) bool {
 		if se.HasErrorLabel("RetryableWriteError") || se.HasErrorLabel("NetworkError") {
 			return true
 		}
-		for _, code := range []int{6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436} {
+		for _, code := range retryableCodes {
 			if se.HasErrorCode(code) {
 				return true
 			}
@@ -363,7 +487,9 @@ func isTransient(err error) bool {
 	}
 	var bwe mongo.BulkWriteException
 	if errors.As(err, &bwe) && bwe.WriteConcernError != nil && len(bwe.WriteErrors) == 0 {
-		return true
+		// MongoDB's connector fails on a write concern error; only those
+		// the driver would retry are transient.
+		return bwe.HasErrorLabel("RetryableWriteError") || slices.Contains(retryableCodes, bwe.WriteConcernError.Code)
 	}
 	return false
 }
