@@ -22,6 +22,12 @@ import (
 // newEngine is an engine on memory stores and a worker against an
 // in-process broker, started with member m (nil: the single member).
 func newEngine(t *testing.T, wait bool, m func(*herder.Engine) herder.Member) *herder.Engine {
+	e, _ := newEngineStore(t, wait, m)
+	return e
+}
+
+// newEngineStore is newEngine that also returns its config store.
+func newEngineStore(t *testing.T, wait bool, m func(*herder.Engine) herder.Member) (*herder.Engine, *storage.MemoryConfig) {
 	t.Helper()
 	b := testkit.Broker(t)
 	cfg, err := workerconfig.ParseStandalone(map[string]string{
@@ -35,7 +41,8 @@ func newEngine(t *testing.T, wait bool, m func(*herder.Engine) herder.Member) *h
 	reg := builtin.Registry(cfg.PluginPath)
 	log := slog.New(slog.DiscardHandler)
 	offs := offsetstore.NewMemory()
-	e := herder.New(herder.Config{Registry: reg, Log: log, Configs: storage.NewMemoryConfig(), Statuses: storage.NewMemoryStatus(),
+	configs := storage.NewMemoryConfig()
+	e := herder.New(herder.Config{Registry: reg, Log: log, Configs: configs, Statuses: storage.NewMemoryStatus(),
 		NewWorker: func(l status.Listener) *worker.Worker { return worker.New(cfg, reg, offs, l, log) },
 		Offsets:   offs, WaitForReconcile: wait, Assignor: &group.Assignor{}})
 	var member herder.Member = herder.Solo{}
@@ -44,7 +51,7 @@ func newEngine(t *testing.T, wait bool, m func(*herder.Engine) herder.Member) *h
 	}
 	e.Start(member)
 	t.Cleanup(func() { _ = e.Stop(context.Background()) })
-	return e
+	return e, configs
 }
 
 func datagen(tasks string) map[string]string {
@@ -128,4 +135,31 @@ func TestFollowerForwardsWrites(t *testing.T) {
 	if got := e.Connectors(); len(got) != 0 {
 		t.Fatalf("a follower wrote %v", got)
 	}
+}
+
+// A stop and a resume the loop sees as one change (the connector instance
+// never leaves STARTED) still end with the connector's task configs
+// committed again and its tasks running: the engine compares what a
+// running connector generated with what is committed, not only changes.
+func TestStopAndResumeSeenAsOneChange(t *testing.T) {
+	e, configs := newEngineStore(t, true, nil)
+	ctx := context.Background()
+	if err := e.Create(ctx, "gen", datagen("2"), ""); err != nil {
+		t.Fatal(err)
+	}
+	// Straight to the store, as fast as it takes them: what a stop then
+	// a resume write.
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(configs.PutTarget(ctx, "gen", status.TargetStopped))
+	must(configs.PutTaskConfigs(ctx, "gen", nil))
+	must(configs.PutTarget(ctx, "gen", status.TargetStarted))
+	testkit.WaitFor(t, "2 task configs committed and 2 tasks running again", 10*time.Second, func() bool {
+		tc, _ := e.TaskConfigs("gen")
+		return len(tc) == 2 && len(e.Worker().RunningTasks()) == 2
+	})
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/goconnect/goconnect/runtime/status"
 )
 
-// Herder is what the REST API asks of a herder; the standalone and the
-// distributed herders both serve it. A distributed herder answers a
-// request that another worker must serve with an error carrying
+// Herder is what the REST API asks of a herder: the reconcile engine
+// (package herder) serves it in both modes. A worker that is not the
+// leader answers a request the leader must serve with an error carrying
 // ForwardURL, and the server forwards the request there.
 type Herder interface {
 	Registry() *plugins.Registry

@@ -15,7 +15,7 @@ type topicTracker struct {
 	// already recorded and record them again.
 	gen atomic.Uint64
 	// onNew hears a topic the first time a connector uses it (since the
-	// last reset): the distributed herder writes it to the status topic.
+	// last reset): the engine writes it to the status store.
 	onNew atomic.Pointer[func(connector, topic string, task int)]
 }
 
