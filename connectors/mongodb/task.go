@@ -304,8 +304,8 @@ func (t *SinkTask) writeRun(ctx, wctx context.Context, run []pendingWrite) error
 			return fmt.Errorf("bulk write of %d documents to %s abandoned: the task is stopping: %w", len(models)-start, ns, err)
 		}
 		var bwe mongo.BulkWriteException
-		if errors.As(err, &bwe) && len(bwe.WriteErrors) > 0 && !isTransient(err) {
-			if retrying {
+		if errors.As(err, &bwe) && (len(bwe.WriteErrors) > 0 || bwe.WriteConcernError != nil) && !isTransient(err) {
+			if retrying && bwe.WriteConcernError == nil {
 				if next, onlyDup := skipRetriedInserts(bwe, models[start:], tc.ordered); onlyDup {
 					if next < 0 {
 						return nil
@@ -406,20 +406,37 @@ func skipRetriedInserts(bwe mongo.BulkWriteException, models []mongo.WriteModel,
 type writeError struct{ mongo.WriteError }
 
 func (e writeError) Error() string {
-	details := "{}"
-	if len(e.Details) > 0 {
-		if b, err := bson.MarshalExtJSON(e.Details, false, false); err == nil {
-			details = string(b)
-		}
-	}
-	return fmt.Sprintf("v=1, code=%d, message=%s, details=%s", e.Code, e.Message, details)
+	return fmt.Sprintf("v=1, code=%d, message=%s, details=%s", e.Code, e.Message, detailsJSON(e.Details))
 }
 
 func (e writeError) Unwrap() error { return e.WriteError }
 
-// writeErrors handles write errors per tolerance; with ordered writes the
-// records after the first failure were not attempted and are reported too.
-// Not tolerated, they fail the task with each failed record named.
+// writeConcernError is MongoDB's connector's WriteConcernException message.
+type writeConcernError struct{ mongo.WriteConcernError }
+
+func (e writeConcernError) Error() string {
+	return fmt.Sprintf("v=1, code=%d, codeName=%s, message=%s, details=%s", e.Code, e.Name, e.Message, detailsJSON(e.Details))
+}
+
+func (e writeConcernError) Unwrap() error { return e.WriteConcernError }
+
+// detailsJSON renders error details as the Java connector (relaxed JSON).
+func detailsJSON(d bson.Raw) string {
+	if len(d) == 0 {
+		return "{}"
+	}
+	b, err := bson.MarshalExtJSON(d, false, false)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+// writeErrors handles a bulk write's write errors and write concern error
+// per tolerance, as MongoDB's connector: a record gets its write error;
+// with ordered writes the records after the failed one were not attempted;
+// the others get the write concern error, if any. Not tolerated, they fail
+// the task with each failed record named.
 func (t *SinkTask) writeErrors(ctx context.Context, tc *topicConfig, run []pendingWrite, bwe mongo.BulkWriteException) error {
 	failed := map[int]error{}
 	first := len(run)
@@ -435,6 +452,11 @@ func (t *SinkTask) writeErrors(ctx context.Context, tc *topicConfig, run []pendi
 		}
 		msgs = append(msgs, rec+": "+cause.Error())
 	}
+	var wce error
+	if bwe.WriteConcernError != nil {
+		wce = writeConcernError{*bwe.WriteConcernError}
+		msgs = append(msgs, "write concern error: "+wce.Error())
+	}
 	if tc.tolerance == "none" {
 		err := fmt.Errorf("bulk write to %s.%s refused: %s: %w", tc.database, tc.collection, strings.Join(msgs, "; "), bwe)
 		t.log.Error("failed to put into the sink", "records", runRange(run), "error", err)
@@ -442,11 +464,14 @@ func (t *SinkTask) writeErrors(ctx context.Context, tc *topicConfig, run []pendi
 	}
 	for i, w := range run {
 		cause, ok := failed[i]
-		if !ok {
-			if !tc.ordered || i < first {
-				continue
-			}
+		switch {
+		case ok:
+		case tc.ordered && i > first:
 			cause = fmt.Errorf("not written to %s.%s: an earlier write of the ordered bulk write failed", tc.database, tc.collection)
+		case wce != nil:
+			cause = wce
+		default:
+			continue
 		}
 		if err := t.tolerate(ctx, tc, w.rec, cause); err != nil {
 			return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -81,5 +83,51 @@ func TestCloseDropsPendingWrites(t *testing.T) {
 	}
 	if _, ok := task.accepted[connect.TopicPartition{Topic: "orders", Partition: 0}]; ok || len(task.accepted) != 1 {
 		t.Fatalf("accepted after closing partition 0: %v", task.accepted)
+	}
+}
+
+type collectingReporter struct{ causes []string }
+
+func (r *collectingReporter) Report(_ context.Context, rec connect.SinkRecord, cause error) error {
+	r.causes = append(r.causes, fmt.Sprintf("%d: %v", rec.KafkaOffset, cause))
+	return nil
+}
+
+// TestWriteErrorsPerRecord: as MongoDB's connector, each record gets its
+// write error, the records after an ordered failure are not written, the
+// others get the write concern error; untolerated, the trace names them.
+func TestWriteErrorsPerRecord(t *testing.T) {
+	run := make([]pendingWrite, 3)
+	for i := range run {
+		run[i].rec.Topic, run[i].rec.KafkaOffset = "orders", int64(10+i)
+	}
+	bwe := mongo.BulkWriteException{
+		WriteErrors:       []mongo.BulkWriteError{{WriteError: mongo.WriteError{Index: 1, Code: 11000, Message: "E11000 dup"}}},
+		WriteConcernError: &mongo.WriteConcernError{Name: "WriteConcernFailed", Code: 64, Message: "waiting for replication timed out"},
+	}
+	const wce = "v=1, code=64, codeName=WriteConcernFailed, message=waiting for replication timed out, details={}"
+	for _, c := range []struct {
+		ordered bool
+		want    []string
+	}{
+		{false, []string{"10: " + wce, "11: v=1, code=11000, message=E11000 dup, details={}", "12: " + wce}},
+		{true, []string{"10: " + wce, "11: v=1, code=11000, message=E11000 dup, details={}", "12: not written to db.c: an earlier write of the ordered bulk write failed"}},
+	} {
+		rep := &collectingReporter{}
+		task := &SinkTask{log: slog.Default(), reporter: rep}
+		tc := &topicConfig{database: "db", collection: "c", tolerance: "all", ordered: c.ordered}
+		if err := task.writeErrors(context.Background(), tc, run, bwe); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(rep.causes, "\n") != strings.Join(c.want, "\n") {
+			t.Fatalf("ordered=%v: reported\n%s\nwant\n%s", c.ordered, strings.Join(rep.causes, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+	task := &SinkTask{log: slog.Default()}
+	err := task.writeErrors(context.Background(), &topicConfig{database: "db", collection: "c", tolerance: "none"}, run, bwe)
+	for _, want := range []string{"record orders-0@11: v=1, code=11000", "write concern error: " + wce} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("untolerated: %v, want %q in it", err, want)
+		}
 	}
 }
