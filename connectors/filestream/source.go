@@ -207,3 +207,39 @@ func (t *SourceTask) Stop() error {
 	}
 	return nil
 }
+
+// AlterOffsets implements connect.OffsetsAlterer with the checks of
+// Apache's FileStreamSourceConnector, so a malformed offset is refused
+// through the REST API instead of failing the task at its next start.
+// Tombstones pass, so stale partitions can always be cleaned up.
+func (*SourceConnector) AlterOffsets(props map[string]string, offsets []connect.PartitionOffset) (bool, error) {
+	if props[keyFile] == "" {
+		return false, fmt.Errorf("Offsets cannot be modified if the '%s' configuration is unspecified. "+
+			"This is because stdin is used for input and offsets are not tracked.", keyFile)
+	}
+	for _, o := range offsets {
+		if o.Offset == nil {
+			continue
+		}
+		pos, ok := o.Offset[offsetPosition]
+		if !ok {
+			return false, fmt.Errorf("Offset objects should either be null or contain the key '%s'", offsetPosition)
+		}
+		// The runtime hands over JSON integers as int64 (Java's Long).
+		p, ok := pos.(int64)
+		if !ok {
+			return false, fmt.Errorf("The value for the '%s' key in the offset is expected to be a Long value", offsetPosition)
+		}
+		if p < 0 {
+			return false, fmt.Errorf("The value for the '%s' key in the offset should be a non-negative value", offsetPosition)
+		}
+		if o.Partition == nil {
+			return false, errors.New("Partition objects cannot be null")
+		}
+		if _, ok := o.Partition[partitionFilename]; !ok {
+			return false, fmt.Errorf("Partition objects should contain the key '%s'", partitionFilename)
+		}
+	}
+	// The task checks the position against the file when it starts.
+	return true, nil
+}

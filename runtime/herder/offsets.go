@@ -156,7 +156,9 @@ func connectorAlter(name string, p *connectorconfig.Parsed, offsets []ConnectorO
 		return false, fmt.Errorf("Failed to modify offsets for connector %s because it doesn't support external modification of offsets", name)
 	}
 	if err != nil {
-		return false, &Error{Kind: ErrBadRequest, Msg: err.Error(), Cause: err}
+		// Connect answers a connector's refusal (a ConnectException) with
+		// 500 and the connector's own message.
+		return false, &Error{Kind: ErrServer, Msg: err.Error(), Cause: err}
 	}
 	return managed, nil
 }
@@ -212,7 +214,8 @@ func (o OffsetOps) resetSourceOffsets(ctx context.Context, name string, p *conne
 }
 
 // primitiveMap checks Connect's offset format (string keys, primitive
-// values) and turns JSON numbers into int64 or float64.
+// values) and turns JSON numbers into int64 or float64. Connect checks it
+// in the worker (OffsetUtils.validateFormat), so a refusal is a 500.
 func primitiveMap(m map[string]any) (map[string]any, error) {
 	if m == nil {
 		return nil, nil
@@ -226,12 +229,12 @@ func primitiveMap(m map[string]any) (map[string]any, error) {
 			} else if f, err := x.Float64(); err == nil {
 				out[k] = f
 			} else {
-				return nil, Errorf(ErrBadRequest, "Offsets may only contain primitive types as values, but field %s contains %s", k, x)
+				return nil, Errorf(ErrServer, "Offsets may only contain primitive types as values, but field %s contains %s", k, x)
 			}
 		case map[string]any:
-			return nil, Errorf(ErrBadRequest, "Offsets may only contain primitive types as values, but field %s contains MAP", k)
+			return nil, Errorf(ErrServer, "Offsets may only contain primitive types as values, but field %s contains MAP", k)
 		case []any:
-			return nil, Errorf(ErrBadRequest, "Offsets may only contain primitive types as values, but field %s contains ARRAY", k)
+			return nil, Errorf(ErrServer, "Offsets may only contain primitive types as values, but field %s contains ARRAY", k)
 		default:
 			out[k] = v
 		}

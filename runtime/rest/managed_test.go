@@ -65,8 +65,8 @@ func TestConnectorManagedOffsets(t *testing.T) {
 	e.expect(http.MethodPatch, "/connectors/m/offsets", `{"offsets":[{"partition":{"p":"a"},"offset":{"n":1}}]}`, http.StatusOK,
 		`{"message":"The offsets for this connector have been altered successfully"}`)
 	e.expect(http.MethodGet, "/connectors/m/offsets", nil, http.StatusOK, `{"offsets":[{"partition":{"p":"a"},"offset":{"n":1}}]}`)
-	e.expect(http.MethodPatch, "/connectors/m/offsets", `{"offsets":[{"partition":{"p":"bad"},"offset":{"n":1}}]}`, http.StatusBadRequest,
-		`{"error_code":400,"message":"partition bad is not one of mine"}`)
+	e.expect(http.MethodPatch, "/connectors/m/offsets", `{"offsets":[{"partition":{"p":"bad"},"offset":{"n":1}}]}`, http.StatusInternalServerError,
+		`{"error_code":500,"message":"partition bad is not one of mine"}`)
 	e.expect(http.MethodDelete, "/connectors/m/offsets", nil, http.StatusOK, `{"message":"The offsets for this connector have been reset successfully"}`)
 	e.expect(http.MethodGet, "/connectors/m/offsets", nil, http.StatusOK, `{"offsets":[]}`)
 

@@ -12,8 +12,10 @@ import (
 const notStopped = `{"error_code":400,"message":"Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint"}`
 
 const (
-	alteredMsg = `{"message":"The Connect framework-managed offsets for this connector have been altered successfully. However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses."}`
-	resetMsg   = `{"message":"The Connect framework-managed offsets for this connector have been reset successfully. However, if this connector manages offsets externally, they will need to be manually reset in the system that the connector uses."}`
+	// The FileStream connectors override alterOffsets, so Connect answers
+	// them with its shorter messages.
+	fileAlteredMsg = `{"message":"The offsets for this connector have been altered successfully"}`
+	fileResetMsg   = `{"message":"The offsets for this connector have been reset successfully"}`
 )
 
 // TestSourceOffsetsRoundTrip: a FileStream source reads a file, is
@@ -43,9 +45,23 @@ func TestSourceOffsetsRoundTrip(t *testing.T) {
 	e.expect(http.MethodGet, "/connectors/src/offsets", nil, http.StatusOK, atEnd)
 	e.expect(http.MethodPatch, "/connectors/src/offsets", `{"offsets":[]}`, http.StatusBadRequest,
 		`{"error_code":400,"message":"Partitions / offsets need to be provided for an alter offsets request"}`)
-	e.expect(http.MethodPatch, "/connectors/src/offsets", fmt.Sprintf(`{"offsets":[{"partition":%s,"offset":{"position":{"nested":1}}}]}`, partition), http.StatusBadRequest,
-		`{"error_code":400,"message":"Offsets may only contain primitive types as values, but field position contains MAP"}`)
-	e.expect(http.MethodPatch, "/connectors/src/offsets", rewind, http.StatusOK, alteredMsg)
+	e.expect(http.MethodPatch, "/connectors/src/offsets", fmt.Sprintf(`{"offsets":[{"partition":%s,"offset":{"position":{"nested":1}}}]}`, partition), http.StatusInternalServerError,
+		`{"error_code":500,"message":"Offsets may only contain primitive types as values, but field position contains MAP"}`)
+	// FileStreamSourceConnector.alterOffsets' checks: Connect answers its
+	// ConnectException with 500 and stores nothing.
+	for _, c := range []struct{ offset, msg string }{
+		{`{"position":"x"}`, "The value for the 'position' key in the offset is expected to be a Long value"},
+		{`{"position":1.5}`, "The value for the 'position' key in the offset is expected to be a Long value"},
+		{`{"position":-1}`, "The value for the 'position' key in the offset should be a non-negative value"},
+		{`{"pos":1}`, "Offset objects should either be null or contain the key 'position'"},
+	} {
+		e.expect(http.MethodPatch, "/connectors/src/offsets", fmt.Sprintf(`{"offsets":[{"partition":%s,"offset":%s}]}`, partition, c.offset),
+			http.StatusInternalServerError, `{"error_code":500,"message":"`+c.msg+`"}`)
+	}
+	e.expect(http.MethodPatch, "/connectors/src/offsets", `{"offsets":[{"partition":{"file":"x"},"offset":{"position":1}}]}`,
+		http.StatusInternalServerError, `{"error_code":500,"message":"Partition objects should contain the key 'filename'"}`)
+	e.expect(http.MethodGet, "/connectors/src/offsets", nil, http.StatusOK, atEnd)
+	e.expect(http.MethodPatch, "/connectors/src/offsets", rewind, http.StatusOK, fileAlteredMsg)
 	e.expect(http.MethodGet, "/connectors/src/offsets", nil, http.StatusOK, rewind)
 
 	e.expect(http.MethodPut, "/connectors/src/resume", nil, http.StatusAccepted, "")
@@ -56,9 +72,9 @@ func TestSourceOffsetsRoundTrip(t *testing.T) {
 	e.eventually("/connectors/src/offsets", "position at the end again", func(b string) bool { return b == atEnd })
 
 	e.expect(http.MethodPut, "/connectors/src/stop", nil, http.StatusNoContent, "")
-	e.expect(http.MethodDelete, "/connectors/src/offsets", nil, http.StatusOK, resetMsg)
+	e.expect(http.MethodDelete, "/connectors/src/offsets", nil, http.StatusOK, fileResetMsg)
 	e.expect(http.MethodGet, "/connectors/src/offsets", nil, http.StatusOK, `{"offsets":[]}`)
-	e.expect(http.MethodDelete, "/connectors/src/offsets", nil, http.StatusOK, resetMsg)
+	e.expect(http.MethodDelete, "/connectors/src/offsets", nil, http.StatusOK, fileResetMsg)
 }
 
 // TestSinkOffsetsRoundTrip: a FileStream sink consumes, is stopped, its
@@ -89,7 +105,7 @@ func TestSinkOffsetsRoundTrip(t *testing.T) {
 	}
 	// Numeric strings are accepted, as in Connect.
 	e.expect(http.MethodPatch, "/connectors/sink/offsets", `{"offsets":[{"partition":{"kafka_topic":"in","kafka_partition":"0"},"offset":{"kafka_offset":"1"}}]}`,
-		http.StatusOK, alteredMsg)
+		http.StatusOK, fileAlteredMsg)
 	e.expect(http.MethodGet, "/connectors/sink/offsets", nil, http.StatusOK,
 		`{"offsets":[{"partition":{"kafka_topic":"in","kafka_partition":0},"offset":{"kafka_offset":1}}]}`)
 
@@ -101,9 +117,9 @@ func TestSinkOffsetsRoundTrip(t *testing.T) {
 	}
 
 	e.expect(http.MethodPut, "/connectors/sink/stop", nil, http.StatusNoContent, "")
-	e.expect(http.MethodPatch, "/connectors/sink/offsets", `{"offsets":[{"partition":{"kafka_topic":"in","kafka_partition":0},"offset":null}]}`, http.StatusOK, alteredMsg)
+	e.expect(http.MethodPatch, "/connectors/sink/offsets", `{"offsets":[{"partition":{"kafka_topic":"in","kafka_partition":0},"offset":null}]}`, http.StatusOK, fileAlteredMsg)
 	e.expect(http.MethodGet, "/connectors/sink/offsets", nil, http.StatusOK, `{"offsets":[]}`)
-	e.expect(http.MethodDelete, "/connectors/sink/offsets", nil, http.StatusOK, resetMsg)
+	e.expect(http.MethodDelete, "/connectors/sink/offsets", nil, http.StatusOK, fileResetMsg)
 	e.expect(http.MethodGet, "/connectors/sink/offsets", nil, http.StatusOK, `{"offsets":[]}`)
 	// With no committed offset the sink starts from the beginning again.
 	e.expect(http.MethodPut, "/connectors/sink/resume", nil, http.StatusAccepted, "")
