@@ -2,9 +2,11 @@ package herder
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/group"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/storage"
 )
@@ -78,7 +80,7 @@ func (e *Engine) TaskConfigs(name string) ([]map[string]string, error) {
 
 // Create writes a new connector's config (and initial state).
 func (e *Engine) Create(ctx context.Context, name string, props map[string]string, initialState string) error {
-	if err := e.LeaderCheck(); err != nil {
+	if err := e.awaitLeader(ctx); err != nil {
 		return err
 	}
 	props, err := WithName(props, name)
@@ -110,7 +112,7 @@ func (e *Engine) Create(ctx context.Context, name string, props map[string]strin
 
 // PutConfig creates or replaces a connector's config.
 func (e *Engine) PutConfig(ctx context.Context, name string, props map[string]string) (bool, error) {
-	if err := e.LeaderCheck(); err != nil {
+	if err := e.awaitLeader(ctx); err != nil {
 		return false, err
 	}
 	props, err := WithName(props, name)
@@ -133,7 +135,7 @@ func (e *Engine) PutConfig(ctx context.Context, name string, props map[string]st
 // PatchConfig merges patch into a connector's config (a nil value removes
 // the key) and applies it like PutConfig.
 func (e *Engine) PatchConfig(ctx context.Context, name string, patch map[string]*string) error {
-	if err := e.LeaderCheck(); err != nil {
+	if err := e.awaitLeader(ctx); err != nil {
 		return err
 	}
 	props, ok := e.snapshot(ctx).Connectors[name]
@@ -154,7 +156,7 @@ func (e *Engine) PatchConfig(ctx context.Context, name string, patch map[string]
 // Delete removes a connector: config and target state, then its statuses,
 // as Connect's leader does. Offsets are kept.
 func (e *Engine) Delete(ctx context.Context, name string) error {
-	if err := e.LeaderCheck(); err != nil {
+	if err := e.awaitLeader(ctx); err != nil {
 		return err
 	}
 	e.writes.Lock()
@@ -191,7 +193,7 @@ func (e *Engine) StopConnector(ctx context.Context, name string) error {
 }
 
 func (e *Engine) setTarget(ctx context.Context, name string, target status.TargetState) error {
-	if err := e.LeaderCheck(); err != nil {
+	if err := e.awaitLeader(ctx); err != nil {
 		return err
 	}
 	e.writes.Lock()
@@ -219,12 +221,17 @@ func (e *Engine) setTarget(ctx context.Context, name string, target status.Targe
 // and its tasks act on it. Like Connect, a request with includeTasks or
 // onlyFailed is answered 202 with what will restart marked RESTARTING.
 func (e *Engine) Restart(ctx context.Context, name string, includeTasks, onlyFailed bool) (ConnectorStatus, bool, error) {
-	if err := e.LeaderCheck(); err != nil {
+	if err := e.awaitLeader(ctx); err != nil {
 		return ConnectorStatus{}, false, err
 	}
-	st, err := e.Status(name)
-	if err != nil {
+	if _, ok := e.snapshot(ctx).Connectors[name]; !ok {
 		return ConnectorStatus{}, false, Errorf(ErrNotFound, "Unknown connector: %s", name)
+	}
+	// Only the 202 answer lists statuses: a plain restart right after the
+	// create, before any status was written, is served as in Connect.
+	st, err := e.Status(name)
+	if err != nil && (includeTasks || onlyFailed) {
+		return ConnectorStatus{}, false, Errorf(ErrNotFound, "Status for connector %s not found", name)
 	}
 	if err := e.configs.PutRestart(ctx, name, storage.RestartRequest{IncludeTasks: includeTasks, OnlyFailed: onlyFailed}); err != nil {
 		return ConnectorStatus{}, false, err
@@ -249,9 +256,14 @@ func (e *Engine) Restart(ctx context.Context, name string, includeTasks, onlyFai
 	return st, true, nil
 }
 
-// RestartTask restarts a task where it runs: here, or forwarded to the
-// worker its status names.
+// RestartTask restarts a task on the worker it is assigned to. As
+// Connect's herder, once any rebalance is over: a task assigned here
+// restarts here; the leader forwards to the worker it assigned the task
+// to; any other worker forwards to the leader.
 func (e *Engine) RestartTask(ctx context.Context, name string, task int) error {
+	if err := e.awaitSettled(ctx); err != nil {
+		return err
+	}
 	snap := e.snapshot(ctx)
 	if _, ok := snap.Connectors[name]; !ok {
 		return Errorf(ErrNotFound, "Unknown connector: %s", name)
@@ -260,13 +272,8 @@ func (e *Engine) RestartTask(ctx context.Context, name string, task int) error {
 		return Errorf(ErrNotFound, "Unknown task: %s-%d", name, task)
 	}
 	id := status.TaskID{Connector: name, Task: task}
-	if _, here := e.w.RunningTasks()[id]; !here {
-		st, ok := e.statuses.Board().Task(id)
-		if !ok || st.WorkerID == e.WorkerID() {
-			return &ForwardError{}
-		}
-		// Workers of a cluster share their listeners' scheme.
-		return &ForwardError{URL: e.w.Config().Rest.AdvertisedScheme + "://" + st.WorkerID}
+	if !e.assignedHere(group.Unit{Connector: name, Task: task}) {
+		return e.taskOwner(group.Unit{Connector: name, Task: task})
 	}
 	e.ops.Lock()
 	defer e.ops.Unlock()
@@ -277,9 +284,28 @@ func (e *Engine) RestartTask(ctx context.Context, name string, task int) error {
 	return e.reconcileLocked(ctx)
 }
 
+// assignedHere tells whether this worker's assignment holds u.
+func (e *Engine) assignedHere(u group.Unit) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.assignment.All || slices.Contains(e.assignment.Owned, u)
+}
+
+// taskOwner is the *ForwardError to the worker that must serve a request
+// about u: its owner as this leader assigned it, or the leader. Without a
+// known URL it answers Connect's 409.
+func (e *Engine) taskOwner(u group.Unit) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.leader {
+		return &ForwardError{URL: e.owners[u]}
+	}
+	return &ForwardError{URL: e.assignment.LeaderURL}
+}
+
 // PutTaskConfigs writes a connector's task configs; only the leader does.
 func (e *Engine) PutTaskConfigs(ctx context.Context, name string, configs []map[string]string) error {
-	if err := e.LeaderCheck(); err != nil {
+	if err := e.awaitLeader(ctx); err != nil {
 		return err
 	}
 	_, err := e.writeTaskConfigs(ctx, name, configs)

@@ -42,6 +42,9 @@ type Config struct {
 	HandOver func(ctx context.Context, url, name string, configs []map[string]string) error
 	// Assignor spreads units when this worker leads a group.
 	Assignor *group.Assignor
+	// RequestTimeout bounds how long a REST write waits for a rebalance
+	// to end; zero is DefaultRequestTimeout (Connect's 90 s).
+	RequestTimeout time.Duration
 }
 
 // Member is this worker's membership: a Kafka group member
@@ -85,9 +88,16 @@ type Engine struct {
 	memberID   string
 	leader     bool
 	rebalance  bool
-	stopping   bool
-	// planned is the unit set of the last assignment this leader made.
+	// settled is closed and replaced when a generation settles, waking
+	// the requests waiting for the rebalance to end; rebalanceSince is
+	// when this worker last lost its settled generation.
+	settled        chan struct{}
+	rebalanceSince time.Time
+	stopping       bool
+	// planned is the unit set of the last assignment this leader made;
+	// owners maps each unit it assigned to its worker's URL.
 	planned []group.Unit
+	owners  map[group.Unit]string
 	// rejoinFor is the unit set this leader last asked a new round for.
 	rejoinFor []group.Unit
 	// restarts are restart requests read from the config store.
@@ -115,7 +125,8 @@ func New(c Config) *Engine {
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{cfg: c, log: c.Log, local: status.NewBoard(), configs: c.Configs, statuses: c.Statuses,
 		ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), done: make(chan struct{}), generation: -1,
-		submitted: map[string][]map[string]string{}, generated: map[string][]map[string]string{}, reconciled: -1, progress: make(chan struct{})}
+		submitted: map[string][]map[string]string{}, generated: map[string][]map[string]string{}, reconciled: -1, progress: make(chan struct{}),
+		settled: make(chan struct{}), rebalanceSince: time.Now()}
 	e.w = c.NewWorker(e)
 	return e
 }

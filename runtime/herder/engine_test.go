@@ -27,7 +27,8 @@ func newEngine(t *testing.T, wait bool, m func(*herder.Engine) herder.Member) *h
 }
 
 // newEngineStore is newEngine that also returns its config store.
-func newEngineStore(t *testing.T, wait bool, m func(*herder.Engine) herder.Member) (*herder.Engine, *storage.MemoryConfig) {
+// Options change the engine's config before it is built.
+func newEngineStore(t *testing.T, wait bool, m func(*herder.Engine) herder.Member, options ...func(*herder.Config)) (*herder.Engine, *storage.MemoryConfig) {
 	t.Helper()
 	b := testkit.Broker(t)
 	cfg, err := workerconfig.ParseStandalone(map[string]string{
@@ -42,9 +43,13 @@ func newEngineStore(t *testing.T, wait bool, m func(*herder.Engine) herder.Membe
 	log := slog.New(slog.DiscardHandler)
 	offs := offsetstore.NewMemory()
 	configs := storage.NewMemoryConfig()
-	e := herder.New(herder.Config{Registry: reg, Log: log, Configs: configs, Statuses: storage.NewMemoryStatus(),
+	hc := herder.Config{Registry: reg, Log: log, Configs: configs, Statuses: storage.NewMemoryStatus(),
 		NewWorker: func(l status.Listener) *worker.Worker { return worker.New(cfg, reg, offs, l, log) },
-		Offsets:   offs, WaitForReconcile: wait, Assignor: &group.Assignor{}})
+		Offsets:   offs, WaitForReconcile: wait, Assignor: &group.Assignor{}}
+	for _, o := range options {
+		o(&hc)
+	}
+	e := herder.New(hc)
 	var member herder.Member = herder.Solo{}
 	if m != nil {
 		member = m(e)

@@ -51,7 +51,7 @@ func (e *Engine) AlterOffsets(ctx context.Context, name string, offsets []Connec
 		// Connect checks the body before anything else.
 		return "", Errorf(ErrBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
 	}
-	if err := e.LeaderCheck(); err != nil {
+	if err := e.awaitLeader(ctx); err != nil {
 		return "", err
 	}
 	// Nothing starts while the offsets change.
@@ -69,7 +69,7 @@ func (e *Engine) AlterOffsets(ctx context.Context, name string, offsets []Connec
 
 // ResetOffsets removes a STOPPED connector's offsets, on the leader.
 func (e *Engine) ResetOffsets(ctx context.Context, name string) (string, error) {
-	if err := e.LeaderCheck(); err != nil {
+	if err := e.awaitLeader(ctx); err != nil {
 		return "", err
 	}
 	e.ops.Lock()

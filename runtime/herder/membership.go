@@ -2,6 +2,8 @@ package herder
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/goconnect/goconnect/runtime/group"
@@ -39,19 +41,86 @@ func (e *ForwardError) Error() string {
 // ForwardURL implements rest.Forwarder.
 func (e *ForwardError) ForwardURL() string { return e.URL }
 
-// LeaderCheck returns nil on the leader, a *ForwardError elsewhere.
+// LeaderCheck returns nil on the leader, a *ForwardError elsewhere. It
+// does not wait: during a rebalance it answers a ForwardError without URL.
 func (e *Engine) LeaderCheck() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	_, err := e.leaderLocked()
+	return err
+}
+
+// leaderLocked is LeaderCheck's answer and whether a rebalance is under
+// way: the leader may change, and a write now could land on a stale one.
+func (e *Engine) leaderLocked() (rebalancing bool, err error) {
 	if e.generation < 0 || e.rebalance {
-		// A rebalance is under way: the leader may change, and a write
-		// now could land on a stale one. Connect answers 409 too.
-		return &ForwardError{}
+		return true, &ForwardError{}
 	}
 	if e.leader {
-		return nil
+		return false, nil
 	}
-	return &ForwardError{URL: e.assignment.LeaderURL}
+	return false, &ForwardError{URL: e.assignment.LeaderURL}
+}
+
+// awaitSettled waits, like awaitLeader, until no rebalance is under way.
+func (e *Engine) awaitSettled(ctx context.Context) error {
+	err := e.awaitLeader(ctx)
+	var fe *ForwardError
+	if errors.As(err, &fe) && fe.URL != "" {
+		return nil // settled, on a worker that does not lead
+	}
+	return err
+}
+
+// DefaultRequestTimeout bounds how long a REST request waits for the
+// engine, as Connect's REST request timeout (90 s).
+const DefaultRequestTimeout = 90 * time.Second
+
+// awaitLeader is LeaderCheck for a REST write: while a rebalance is under
+// way (such as the one the previous write caused) it waits for the new
+// generation, as Connect's herder queues requests until the rebalance is
+// over, instead of answering 409 at once. The wait is bounded by the
+// request timeout and ctx; a timeout is Connect's 500 naming what the
+// worker is doing.
+func (e *Engine) awaitLeader(ctx context.Context) error {
+	timer := time.NewTimer(e.requestTimeout())
+	defer timer.Stop()
+	for {
+		e.mu.Lock()
+		rebalancing, err := e.leaderLocked()
+		settled, since := e.settled, e.rebalanceSince
+		e.mu.Unlock()
+		if !rebalancing {
+			return err
+		}
+		select {
+		case <-settled:
+		case <-timer.C:
+			return RequestTimedOut("ensuring membership in the cluster", since)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.ctx.Done():
+			return err
+		}
+	}
+}
+
+func (e *Engine) requestTimeout() time.Duration {
+	if e.cfg.RequestTimeout > 0 {
+		return e.cfg.RequestTimeout
+	}
+	return DefaultRequestTimeout
+}
+
+// RequestTimedOut is Connect's answer to a request its herder did not
+// serve within the request timeout: 500 naming the stage the worker is in
+// and when it began (Java's Instant text: UTC, milliseconds when not zero).
+func RequestTimedOut(stage string, began time.Time) error {
+	at := began.UTC().Format("2006-01-02T15:04:05")
+	if ms := began.UTC().Nanosecond() / int(time.Millisecond); ms != 0 {
+		at += fmt.Sprintf(".%03d", ms)
+	}
+	return Errorf(ErrServer, "Request timed out. The worker is currently %s, which began at %sZ", stage, at)
 }
 
 // Leading tells whether this worker leads a settled generation.
@@ -75,12 +144,20 @@ func (e *Engine) Assign(ctx context.Context, members []group.MemberState) (map[s
 	snap := e.configs.Snapshot()
 	all := units(&snap)
 	plan := e.cfg.Assignor.Assign(members, all, time.Now())
+	urls := make(map[string]string, len(members))
+	for _, m := range members {
+		urls[m.MemberID] = m.URL
+	}
+	owners := map[group.Unit]string{}
 	for id, a := range plan {
 		a.ConfigOffset = snap.Offset
 		plan[id] = a
+		for _, u := range a.Owned {
+			owners[u] = urls[id]
+		}
 	}
 	e.mu.Lock()
-	e.planned, e.rejoinFor = all, nil
+	e.planned, e.rejoinFor, e.owners = all, nil, owners
 	e.mu.Unlock()
 	return plan, nil
 }
@@ -97,6 +174,9 @@ func (e *Engine) Assigned(ctx context.Context, generation int32, memberID string
 	e.assignment, e.generation, e.memberID = a, generation, memberID
 	e.leader = a.Leader == memberID
 	e.rebalance = false
+	// Requests waiting for the rebalance to end go on.
+	close(e.settled)
+	e.settled = make(chan struct{})
 	e.mu.Unlock()
 	// Catch up with the config the leader assigned from.
 	rctx, cancel := context.WithTimeout(ctx, e.syncTimeout())
@@ -117,6 +197,9 @@ func (e *Engine) Assigned(ctx context.Context, generation int32, memberID string
 // Rebalancing implements group.Handler.
 func (e *Engine) Rebalancing() {
 	e.mu.Lock()
+	if !e.rebalance && e.generation >= 0 {
+		e.rebalanceSince = time.Now()
+	}
 	e.rebalance = true
 	e.mu.Unlock()
 }
@@ -127,6 +210,9 @@ func (e *Engine) Lost() {
 	defer e.ops.Unlock()
 	e.mu.Lock()
 	e.assignment = group.Assignment{}
+	if e.generation >= 0 && !e.rebalance {
+		e.rebalanceSince = time.Now()
+	}
 	e.generation = -1
 	e.leader = false
 	e.mu.Unlock()
