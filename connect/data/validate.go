@@ -219,7 +219,12 @@ func JavaString(v any) string {
 }
 
 // JavaFloat formats a float the way Java's Double.toString/Float.toString
-// do: at least one decimal digit, scientific notation outside [1e-3, 1e7).
+// do (JDK 19+ specification): at least one decimal digit, scientific
+// notation outside [1e-3, 1e7), the shortest decimal that rounds back to f
+// — except that when that decimal has a single digit Java picks the closest
+// among the one- and two-digit ones (Double.MIN_VALUE is 4.9E-324, not
+// 5.0E-324). JDK 17 and older print a few values with extra digits
+// (1e23 as 9.999999999999999E22); those are not reproduced.
 func JavaFloat(f float64, bits int) string {
 	switch {
 	case math.IsNaN(f):
@@ -234,24 +239,47 @@ func JavaFloat(f float64, bits int) string {
 		}
 		return "0.0"
 	}
-	abs := math.Abs(f)
-	if abs >= 1e-3 && abs < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, bits)
-		if !strings.Contains(s, ".") {
-			s += ".0"
+	s := strconv.FormatFloat(f, 'e', -1, bits)
+	mant, exp, _ := strings.Cut(s, "e")
+	if len(strings.TrimPrefix(mant, "-")) == 1 {
+		// The correctly rounded two-digit decimal is the closest one; it
+		// replaces the one-digit decimal when it too rounds back to f.
+		two := strconv.FormatFloat(f, 'e', 1, bits)
+		if back, err := strconv.ParseFloat(two, bits); err == nil && back == f {
+			mant, exp, _ = strings.Cut(two, "e")
 		}
-		return s
 	}
-	s := strconv.FormatFloat(f, 'E', -1, bits)
-	mant, exp, _ := strings.Cut(s, "E")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
+	e, _ := strconv.Atoi(exp)
+	neg := strings.HasPrefix(mant, "-")
+	digits := strings.TrimRight(strings.Replace(strings.TrimPrefix(mant, "-"), ".", "", 1), "0")
+	if digits == "" {
+		digits = "0"
 	}
-	exp = strings.TrimPrefix(exp, "+")
-	if strings.HasPrefix(exp, "-") {
-		exp = "-" + strings.TrimLeft(exp[1:], "0")
-	} else {
-		exp = strings.TrimLeft(exp, "0")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
 	}
-	return mant + "E" + exp
+	switch {
+	case e >= 0 && e < 7: // [1, 1e7): plain, at least one fraction digit
+		for len(digits) <= e+1 {
+			digits += "0"
+		}
+		b.WriteString(digits[:e+1])
+		b.WriteByte('.')
+		b.WriteString(digits[e+1:])
+	case e < 0 && e >= -3: // [1e-3, 1): 0.00ddd
+		b.WriteString("0.")
+		b.WriteString(strings.Repeat("0", -e-1))
+		b.WriteString(digits)
+	default: // d.dddE±n
+		if len(digits) == 1 {
+			digits += "0"
+		}
+		b.WriteString(digits[:1])
+		b.WriteByte('.')
+		b.WriteString(digits[1:])
+		b.WriteByte('E')
+		b.WriteString(strconv.Itoa(e))
+	}
+	return b.String()
 }
