@@ -81,9 +81,9 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	return h
 }
 
-// connUnits is one connector run as a distributed herder runs it: its
-// instance and each task started as separate units. It is the tests' only
-// user of the worker's per-unit API, so a rename of that API is followed here.
+// connUnits is one connector run as the engine runs it: its instance and
+// each task started separately. It is the harness tests' only user of the
+// worker's lifecycle API, so a change of that API is followed here.
 type connUnits struct {
 	h       *harness
 	p       *connectorconfig.Parsed
