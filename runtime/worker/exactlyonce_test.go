@@ -72,6 +72,16 @@ func (h *harness) waitStoredPos(connector string, part map[string]any, pos int64
 	}, func() string { return fmt.Sprintf("stored offset %v, want pos %d", got, pos) })
 }
 
+// recs0ProducerID is the producer id of the first record in "out".
+func recs0ProducerID(h *harness) int64 {
+	h.t.Helper()
+	recs := h.readTopic("out", false)
+	if len(recs) == 0 {
+		h.t.Fatal("no record in out")
+	}
+	return recs[0].ProducerID
+}
+
 // TestExactlyOncePollBoundary: with the default boundary every poll's
 // records and the offsets covering them commit in one transaction of the
 // task's producer, without waiting for the offset flush interval.
@@ -117,6 +127,14 @@ func TestExactlyOnceIntervalBoundary(t *testing.T) {
 	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 1, "a")}
 	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 2, "b")}
 	h.waitRecords("out", false, 2) // written, in the open transaction
+	// The open transaction is the task's, under KIP-618's transactional id.
+	txns, err := h.admin.DescribeTransactions(context.Background(), "connect-cluster-src-0")
+	if err != nil {
+		t.Fatalf("describing transaction connect-cluster-src-0: %v", err)
+	}
+	if d := txns["connect-cluster-src-0"]; d.Err != nil || d.State != "Ongoing" || len(d.Topics["out"]) == 0 || d.ProducerID != recs0ProducerID(h) {
+		t.Fatalf("transaction connect-cluster-src-0: %+v, want Ongoing on out by the records' producer", d)
+	}
 	if recs := h.readTopic("out", true); len(recs) != 0 {
 		t.Fatalf("read_committed sees %s before the transaction committed", values(recs))
 	}
@@ -178,6 +196,10 @@ func TestExactlyOnceAbortedTransactionInvisible(t *testing.T) {
 // can commit nothing afterwards; a new instance resumes from the last
 // committed offsets.
 func TestExactlyOnceFencing(t *testing.T) {
+	// KIP-618's transactional id, which a Java worker fences too.
+	if id := transactionalID(eosGroup, "src", 0); id != "connect-cluster-src-0" {
+		t.Fatalf("transactional id %s, want connect-cluster-src-0", id)
+	}
 	h := newEOSHarness(t)
 	part := map[string]any{"file": "a"}
 	c := h.start(props(sourceProps("src"), "transaction.boundary", "interval", "transaction.boundary.interval.ms", "3600000"))
