@@ -76,9 +76,9 @@ type histColumn struct {
 }
 
 // jdbcTypes maps DATA_TYPE to java.sql.Types as Debezium's MySQL DDL
-// parser assigns them.
+// parser assigns them (TINYINT is SMALLINT there).
 var jdbcTypes = map[string]int{
-	"bit": -7, "bool": 16, "boolean": 16, "tinyint": -6, "smallint": 5, "mediumint": 4, "int": 4, "integer": 4,
+	"bit": -7, "bool": 16, "boolean": 16, "tinyint": 5, "smallint": 5, "mediumint": 4, "int": 4, "integer": 4,
 	"bigint": -5, "float": 6, "double": 8, "real": 8, "double precision": 8, "decimal": 3, "numeric": 2, "dec": 3, "fixed": 3,
 	"char": 1, "nchar": 1, "varchar": 12, "nvarchar": 12, "tinytext": 12, "text": 12, "mediumtext": 12, "longtext": 12,
 	"binary": -2, "varbinary": -3, "tinyblob": -3, "blob": 2004, "mediumblob": 2004, "longblob": 2004,
@@ -94,8 +94,10 @@ func parseQuotedID(id string) (string, string, bool) {
 	return db, name, ok
 }
 
-// defaultExpr is the column default as a plain expression: MariaDB's
-// quoting of literals and its "NULL" for no default are undone.
+// defaultExpr is the column default as Debezium's DDL parser records it:
+// MariaDB's quoting of literals and its "NULL" for no default are undone,
+// and CURRENT_TIMESTAMP / NOW() (with or without a precision) become
+// "1970-01-01 00:00:00".
 func (c *column) defaultExpr() *string {
 	if c.defaultSQL == nil {
 		return nil
@@ -107,9 +109,39 @@ func (c *column) defaultExpr() *string {
 		}
 		if len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'' {
 			d = strings.ReplaceAll(d[1:len(d)-1], "''", "'")
+			return &d
 		}
 	}
+	if nowDefault.MatchString(d) {
+		d = "1970-01-01 00:00:00"
+	}
 	return &d
+}
+
+// nowDefault is a CURRENT_TIMESTAMP default as MySQL and MariaDB report
+// it (current_timestamp(), CURRENT_TIMESTAMP(3), now()).
+var nowDefault = regexp.MustCompile(`(?i)^(current_timestamp|now)(\(\d*\))?$`)
+
+// typeDims is the (length[,scale]) of a COLUMN_TYPE such as int(11),
+// float(7,4) or year(4); ok is false when it has none.
+func typeDims(colType string) (length int64, scale int, hasScale, ok bool) {
+	open := strings.IndexByte(colType, '(')
+	end := strings.IndexByte(colType, ')')
+	if open < 0 || end < open {
+		return 0, 0, false, false
+	}
+	l, sc, two := strings.Cut(colType[open+1:end], ",")
+	n, err := strconv.ParseInt(strings.TrimSpace(l), 10, 64)
+	if err != nil {
+		return 0, 0, false, false
+	}
+	if two {
+		scale, err = strconv.Atoi(strings.TrimSpace(sc))
+		if err != nil {
+			return 0, 0, false, false
+		}
+	}
+	return n, scale, two, true
 }
 
 // histTableOf describes tb as Debezium's table document.
@@ -133,6 +165,9 @@ func histTableOf(tb *table) *histTable {
 			cs := c.charset
 			hc.CharsetName = &cs
 		}
+		// Lengths as Debezium's DDL parser reads them from SHOW CREATE
+		// TABLE: the display width of integer types and YEAR, float(m,d),
+		// none for TEXT/BLOB/JSON, 1 for ENUM and options + commas for SET.
 		var length int64
 		switch c.dataType {
 		case "bit":
@@ -143,8 +178,23 @@ func histTableOf(tb *table) *histTable {
 			hc.Scale = &sc
 		case "time", "datetime", "timestamp":
 			length = int64(c.fsp)
+		case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year", "float", "double", "real":
+			if n, sc, hasScale, ok := typeDims(c.colType); ok {
+				length = n
+				if hasScale {
+					hc.Scale = &sc
+				}
+			}
 		case "enum", "set":
-			hc.EnumValues = c.options
+			hc.EnumValues = make([]string, len(c.options))
+			for i, o := range c.options {
+				hc.EnumValues[i] = quoteLit(o) // the DDL's text, quotes kept
+			}
+			length = 1
+			if c.dataType == "set" {
+				length = int64(max(0, 2*len(c.options)-1))
+			}
+		case "tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob", "mediumblob", "longblob", "json":
 		default:
 			length = c.charLen
 		}
@@ -193,11 +243,19 @@ func (t *Task) tableFromHistory(db, name string, ht *histTable) (*table, error) 
 		case "time", "datetime", "timestamp":
 			c.fsp = int(length)
 		case "enum", "set":
+			// Debezium keeps the DDL's quoted literals; history written by
+			// goconnect before it did too has them bare.
 			quoted := make([]string, len(hc.EnumValues))
 			for i, o := range hc.EnumValues {
-				quoted[i] = quoteLit(o)
+				if len(o) >= 2 && o[0] == '\'' && o[len(o)-1] == '\'' {
+					quoted[i] = o
+				} else {
+					quoted[i] = quoteLit(o)
+				}
 			}
 			c.colType = c.dataType + "(" + strings.Join(quoted, ",") + ")"
+		case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year", "float", "double", "real":
+			// a display width, nothing the conversion uses
 		default:
 			c.charLen = length
 		}

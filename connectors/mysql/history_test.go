@@ -131,6 +131,11 @@ func TestHistoryRoundTrip(t *testing.T) {
 		{name: "t", dataType: "datetime", colType: "datetime(6)", fsp: 6, nullable: true},
 		{name: "z", dataType: "timestamp", colType: "timestamp", defaultSQL: &ts, mariaDB: true},
 		{name: "l", dataType: "varchar", colType: "varchar(5)", charset: "latin1", latin1: true, charLen: 5, nullable: true},
+		{name: "ti", dataType: "tinyint", colType: "tinyint(4)", nullable: true},
+		{name: "tx", dataType: "text", colType: "text", charset: "utf8mb4", charLen: 65535, nullable: true},
+		{name: "st", dataType: "set", colType: "set('x','y','z')", nullable: true},
+		{name: "y", dataType: "year", colType: "year(4)", nullable: true},
+		{name: "f", dataType: "float", colType: "float(7,4)", nullable: true},
 	}
 	for _, c := range cols {
 		if err := mapColumn(c, st, c.mariaDB); err != nil {
@@ -151,8 +156,17 @@ func TestHistoryRoundTrip(t *testing.T) {
 	js := string(b)
 	for _, want := range []string{
 		`{"source":{"server":"dbserver1"},"position":{"file":"mysql-bin.000003","pos":154},"ts_ms":1,"databaseName":"inventory","ddl":`,
-		`"id":"\"inventory\".\"things\"","table":{"defaultCharsetName":"utf8mb4","primaryKeyColumnNames":["id"],"columns":[{"name":"id","jdbcType":4,"typeName":"INT","typeExpression":"INT","charsetName":null,"position":1,"optional":false,"autoIncremented":true,"generated":true,"comment":null,"hasDefaultValue":false}`,
-		`"defaultValueExpression":"dflt"`, `"typeName":"BIGINT UNSIGNED"`, `"enumValues":["a","b'c"]`, `"attributes":[]},"comment":null}`,
+		`"id":"\"inventory\".\"things\"","table":{"defaultCharsetName":"utf8mb4","primaryKeyColumnNames":["id"],"columns":[{"name":"id","jdbcType":4,"typeName":"INT","typeExpression":"INT","charsetName":null,"length":11,"position":1,"optional":false,"autoIncremented":true,"generated":true,"comment":null,"hasDefaultValue":false}`,
+		`"defaultValueExpression":"dflt"`, `"typeName":"BIGINT UNSIGNED"`, `"length":1,"position":5,`, `"enumValues":["'a'","'b''c'"]`, `"attributes":[]},"comment":null}`,
+		// Debezium's DDL parser: TINYINT is SMALLINT (5) with its display
+		// width, TEXT has no length, SET's is options + commas, YEAR(4) 4,
+		// FLOAT(7,4) 7 and 4, CURRENT_TIMESTAMP is 1970-01-01 00:00:00.
+		`{"name":"ti","jdbcType":5,"typeName":"TINYINT","typeExpression":"TINYINT","charsetName":null,"length":4,"position":9,`,
+		`{"name":"tx","jdbcType":12,"typeName":"TEXT","typeExpression":"TEXT","charsetName":"utf8mb4","position":10,`,
+		`{"name":"st","jdbcType":1,"typeName":"SET","typeExpression":"SET","charsetName":null,"length":5,"position":11,`,
+		`{"name":"y","jdbcType":4,"typeName":"YEAR","typeExpression":"YEAR","charsetName":null,"length":4,"position":12,`,
+		`{"name":"f","jdbcType":6,"typeName":"FLOAT","typeExpression":"FLOAT","charsetName":null,"length":7,"scale":4,"position":13,`,
+		`"name":"z","jdbcType":2014,"typeName":"TIMESTAMP","typeExpression":"TIMESTAMP","charsetName":null,"position":7,"optional":false,"autoIncremented":false,"generated":false,"comment":null,"hasDefaultValue":true,"defaultValueExpression":"1970-01-01 00:00:00"}`,
 		`{"type":"DROP","id":"\"inventory\".\"gone\""}]}`,
 	} {
 		if !strings.Contains(js, want) {
@@ -175,8 +189,24 @@ func TestHistoryRoundTrip(t *testing.T) {
 	if !data.Equal(got.valueSchema, tb.valueSchema) || !data.Equal(got.keySchema, tb.keySchema) {
 		t.Fatalf("schemas differ after the round trip:\n%v\n%v", got.valueSchema, tb.valueSchema)
 	}
-	if !got.cols[7].latin1 || got.cols[4].options[1] != "b'c" {
-		t.Fatalf("column details lost: %+v %+v", got.cols[7], got.cols[4])
+	if !got.cols[7].latin1 || got.cols[4].options[1] != "b'c" || got.cols[10].options[2] != "z" {
+		t.Fatalf("column details lost: %+v %+v %+v", got.cols[7], got.cols[4], got.cols[10])
+	}
+
+	// History written before enum values were quoted is read as well.
+	old := strings.Replace(js, `"enumValues":["'a'","'b''c'"]`, `"enumValues":["a","b'c"]`, 1)
+	back = historyRecord{}
+	dec = json.NewDecoder(strings.NewReader(old))
+	dec.UseNumber()
+	if err := dec.Decode(&back); err != nil {
+		t.Fatal(err)
+	}
+	task.tables = map[string]*table{}
+	if err := task.applyHistory(&back); err != nil {
+		t.Fatal(err)
+	}
+	if got := task.tables["inventory.things"]; got == nil || got.cols[4].options[1] != "b'c" || !data.Equal(got.valueSchema, tb.valueSchema) {
+		t.Fatalf("bare enum values in history not read back: %+v", got)
 	}
 }
 
