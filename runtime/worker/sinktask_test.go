@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -466,5 +467,39 @@ func TestSinkErrantRecordReportedLater(t *testing.T) {
 	}
 	if string(dlq.Key) != "k-late" || string(dlq.Value) != "late" || hdrs["__connect.errors.offset"] != "0" || hdrs["__connect.errors.topic"] != "in" {
 		t.Fatalf("DLQ record key %q value %q headers %v; want the late record with offset 0", dlq.Key, dlq.Value, hdrs)
+	}
+}
+
+// TestSinkFailedTaskRestartRedeliversUncommitted: at least once — a task
+// failing in Put still commits, as it closes, what Put accepted (Connect's
+// closeAllPartitions, long before the hour-long interval); its restarted
+// instance gets the failed record again and nothing before it.
+func TestSinkFailedTaskRestartRedeliversUncommitted(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "3600000"}})
+	h.createTopic("in", 1)
+	var failPoison atomic.Bool
+	failPoison.Store(true)
+	h.sink.onPut = func(_ connect.SinkTaskContext, _ int, recs []connect.SinkRecord) error {
+		if failPoison.Load() && slices.ContainsFunc(recs, func(r connect.SinkRecord) bool { return r.Value == "poison" }) {
+			return errors.New("cannot store poison")
+		}
+		return nil
+	}
+	c := h.start(sinkProps("snk"))
+	c.waitTask(0, status.Running)
+	h.produce(rec(0, "a0"), rec(0, "a1"))
+	h.waitDelivered("a0", "a1")
+	h.produce(rec(0, "poison"))
+	c.waitTask(0, status.Failed)
+	h.waitGroupOffsets("connect-snk", map[int32]int64{0: 2})
+
+	failPoison.Store(false)
+	before := len(h.sink.deliveredValues())
+	c.stopTask(0)
+	c.startTask(0)
+	c.waitTask(0, status.Running)
+	h.waitDelivered("poison")
+	if got := h.sink.deliveredValues()[before:]; !slices.Equal(got, []string{"poison"}) {
+		t.Fatalf("restarted task got %v, want the failed record only", got)
 	}
 }
