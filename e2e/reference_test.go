@@ -84,6 +84,9 @@ type referenceCase struct {
 	wantJava int
 	accepted []referenceKnown
 	pending  []referenceKnown
+	// maybe are pending differences that depend on timing: matched, not
+	// required.
+	maybe []referenceKnown
 	// tail compares only the last n records of a topic ("<prefix>…"),
 	// after the count: the streamed part of a topic whose start differs.
 	tail map[string]int
@@ -589,8 +592,19 @@ listeners=http://127.0.0.1:0
 	for _, q := range rc.dml {
 		exec(q)
 	}
+	// Java: at least wantJava records and then no new one for a while
+	// (its snapshot DDL count follows the database's other tables).
+	var lastJava int64 = -1
+	stableJava := 0
 	waitUntil(t, 90*time.Second, fmt.Sprintf("%d records on the Java side", rc.wantJava), func() bool {
-		return referenceCount(t, javaPrefix) >= int64(rc.wantJava)
+		n := referenceCount(t, javaPrefix)
+		if n == lastJava {
+			stableJava++
+		} else {
+			stableJava = 0
+		}
+		lastJava = n
+		return n >= int64(rc.wantJava) && stableJava >= 10
 	})
 	// goconnect: as many records as Java, or its task failed, or its
 	// count stood still for a while (the comparison then shows what is
@@ -704,6 +718,9 @@ func checkReferenceDiffs(t *testing.T, diffs []referenceDiff, rc referenceCase) 
 				known, seen[i] = true, true
 			}
 		}
+		for _, m := range rc.maybe {
+			known = known || m.matches(d)
+		}
 		if !known {
 			unexplained++
 			if unexplained <= 40 {
@@ -758,7 +775,16 @@ var referenceOffsetsPending = []referenceKnown{
 	{regexp.MustCompile(`^<offsets> offsets \$\.offsets\[0\]\.offset\.event: java=<absent> goconnect=\d+$`),
 		"goconnect bug (issue 20): goconnect stores event (events to skip after the transaction start), Debezium does not after a commit"},
 	{regexp.MustCompile(`^<offsets> offsets \$\.offsets\[0\]\.offset\.gtids: java=<absent> goconnect="[-0-9,]+"$`),
-		"goconnect bug (issue 20): goconnect stores the MariaDB GTID set, Debezium's MySQL connector on MariaDB stores none"},
+		"goconnect bug (issue 20): goconnect stores the MariaDB GTID set, Debezium's MySQL connector on MariaDB stores none " +
+			"(and fails on goconnect's: TestReferenceMigration)"},
+}
+
+// referenceOffsetsMaybe: offset differences that depend on which record's
+// offset each side flushed last, so not in every run.
+var referenceOffsetsMaybe = []referenceKnown{
+	{regexp.MustCompile(`^<offsets> offsets \$\.offsets\[0\]\.offset\.row: java=(<absent>|\d+) goconnect=(<absent>|\d+)$`),
+		"goconnect bug (issue 20): the row of the stored offset: Debezium keeps the last event's row number after a commit " +
+			"(or none), goconnect the rows done in the current event"},
 }
 
 // TestReferenceEnvelope: Debezium 2.x config names, JsonConverter with
@@ -766,6 +792,7 @@ var referenceOffsetsPending = []referenceKnown{
 // TRUNCATE is an op "t" record).
 func TestReferenceEnvelope(t *testing.T) {
 	runReference(t, referenceCase{
+		maybe:  referenceOffsetsMaybe,
 		config: map[string]string{"skipped.operations": "none"},
 		dml:    referenceCustomersDML,
 		// snapshot 20 + 4; c 100, u 1, d 2 + tombstone, PK change d 3 +
@@ -782,6 +809,7 @@ func TestReferenceEnvelope(t *testing.T) {
 // and RegexRouter (topic <prefix>.demo.<table> → <prefix>.mirror.<table>).
 func TestReferencePipeline(t *testing.T) {
 	runReference(t, referenceCase{
+		maybe: referenceOffsetsMaybe,
 		config: map[string]string{
 			"skipped.operations":           "none",
 			"transforms":                   "unwrap,key,route",
@@ -805,6 +833,7 @@ func TestReferencePipeline(t *testing.T) {
 // change topic <prefix> with the snapshot's DDL and streamed ALTERs.
 func TestReferenceSchemaChanges(t *testing.T) {
 	runReference(t, referenceCase{
+		maybe:  referenceOffsetsMaybe,
 		config: map[string]string{"include.schema.changes": "true"},
 		dml: []string{
 			`ALTER TABLE {table} ADD COLUMN note VARCHAR(20) NULL DEFAULT 'n/a'`,

@@ -208,6 +208,14 @@ func parseOffset(off map[string]any) (*position, error) {
 	}
 	p.skipEvents, _ = offsetInt(off["event"])
 	p.skipRow, _ = offsetInt(off["row"])
+	if p.skipEvents == 0 {
+		// Debezium stores the position after a committed transaction with
+		// no event count but the last event's row number; taken as rows
+		// to skip it drops the first row(s) of the next transaction
+		// (Debezium's own "Skip 1 rows on streaming start" loss). Rows are
+		// only skipped inside the events an offset says were emitted.
+		p.skipRow = 0
+	}
 	p.snapshotting = offsetBool(off["snapshot"])
 	p.gtids, _ = off["gtids"].(string)
 	p.txID, _ = off["transaction_id"].(string)
