@@ -48,6 +48,8 @@ const (
 	keyHistoryServers   = "schema.history.internal.kafka.bootstrap.servers"
 	keyHistoryTopic1    = "database.history.kafka.topic"             // 1.x name
 	keyHistoryServers1  = "database.history.kafka.bootstrap.servers" // 1.x name
+	keyHistoryCaptured  = "schema.history.internal.store.only.captured.tables.ddl"
+	keyHistoryCaptured1 = "database.history.store.only.captured.tables.ddl" // 1.x name
 	keyTxMetadata       = "provide.transaction.metadata"
 	keyTopicTransaction = "topic.transaction"
 	keyColumnInclude    = "column.include.list"
@@ -118,6 +120,8 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keyHeartbeatPrefix, Type: config.TypeString, Default: "__debezium-heartbeat", Importance: config.Low, Doc: "The prefix that is used to name heartbeat topics."}).
 		Define(config.Key{Name: keyHistoryTopic, Type: config.TypeString, Importance: config.High, Doc: "The name of the topic for the database schema history."}).
 		Define(config.Key{Name: keyHistoryServers, Type: config.TypeList, Importance: config.High, Doc: "A list of host/port pairs that the connector will use for establishing the initial connection to the Kafka cluster for retrieving database schema history previously stored by the connector."}).
+		Define(config.Key{Name: keyHistoryCaptured, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Controls what DDL will Debezium store in database schema history. By default (false) Debezium will store all incoming DDL statements. If set to true, then only DDL that manipulates a captured table will be stored."}).
+		Define(config.Key{Name: keyHistoryCaptured1, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.store.only.captured.tables.ddl."}).
 		Define(config.Key{Name: keyHistoryTopic1, Type: config.TypeString, Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.kafka.topic."}).
 		Define(config.Key{Name: keyHistoryServers1, Type: config.TypeList, Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.kafka.bootstrap.servers."}).
 		Define(config.Key{Name: keyTxMetadata, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Enables transaction metadata extraction together with event counting."}).
@@ -161,6 +165,7 @@ type settings struct {
 	timeConnect          bool // time.precision.mode=connect
 	bigintPrecise        bool
 	schemaChanges        bool
+	onlyCapturedDDL      bool // schema.history.internal.store.only.captured.tables.ddl
 	maxBatch             int
 	maxQueue             int
 	binaryMode           string           // bytes, base64, base64-url-safe, hex
@@ -217,7 +222,7 @@ func parse(props map[string]string) (*settings, error) {
 		tombstones:   v.Bool(keyTombstones), decimalMode: strings.ToLower(v.String(keyDecimalMode)),
 		timeConnect:   strings.EqualFold(v.String(keyTimePrecision), "connect"),
 		bigintPrecise: strings.EqualFold(v.String(keyBigintUnsigned), "precise"),
-		schemaChanges: v.Bool(keySchemaChanges), maxBatch: int(v.Int(keyMaxBatch)), maxQueue: int(v.Int(keyMaxQueue)),
+		schemaChanges: v.Bool(keySchemaChanges), onlyCapturedDDL: v.Bool(keyHistoryCaptured) || v.Bool(keyHistoryCaptured1), maxBatch: int(v.Int(keyMaxBatch)), maxQueue: int(v.Int(keyMaxQueue)),
 		binaryMode:   strings.ToLower(v.String(keyBinaryMode)),
 		pollInterval: time.Duration(v.Long(keyPollInterval)) * time.Millisecond,
 		delimiter:    v.String(keyTopicDelimiter), nameAdjust: strings.ToLower(v.String(keyNameAdjustment)),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -31,33 +32,102 @@ func showCreate(c *client.Conn, db, name string) (string, error) {
 	return ddl, nil
 }
 
-// snapshotSchemas records the captured tables' structures at the snapshot
-// position in the schema history and, with include.schema.changes, as
-// schema change events (source.snapshot "true"), before any data.
+// snapshotSchemas records, at the snapshot position, the DDL Debezium's
+// snapshot replays, in its order: the server's charset (SET), a DROP TABLE
+// IF EXISTS per table, then per database DROP DATABASE IF EXISTS, CREATE
+// DATABASE, USE and each table's SHOW CREATE TABLE. The tables are those of
+// every captured database, captured or not, unless
+// schema.history.internal.store.only.captured.tables.ddl is set. Each
+// goes to the schema history and, with include.schema.changes, out as a
+// schema change event (source.snapshot "true"), before any data.
 func (t *Task) snapshotSchemas(ctx context.Context, conn *client.Conn, tables []*table, file string, pos uint32, gtids string) error {
 	if t.history == nil && !t.st.schemaChanges {
 		return nil
 	}
+	captured := map[string]*table{}
+	var ids [][2]string
+	for _, tb := range tables {
+		captured[tableID(tb.db, tb.name)] = tb
+		ids = append(ids, [2]string{tb.db, tb.name})
+	}
+	if !t.st.onlyCapturedDDL {
+		var err error
+		if ids, err = schemaTables(conn, t.st.filter); err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+	}
+	type stmt struct {
+		db, table, ddl string
+		changes        []histChange
+	}
+	var stmts []stmt
+	cs, coll, err := serverCharset(conn)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	stmts = append(stmts, stmt{"", "", "SET character_set_server=" + cs + ", collation_server=" + coll, nil})
+	var dbs []string
+	for _, id := range ids {
+		stmts = append(stmts, stmt{id[0], id[1], "DROP TABLE IF EXISTS " + backquote(id[0]) + "." + backquote(id[1]),
+			[]histChange{{Type: "DROP", ID: quotedID(id[0], id[1])}}})
+		if len(dbs) == 0 || dbs[len(dbs)-1] != id[0] {
+			dbs = append(dbs, id[0])
+		}
+	}
+	locales, err := databaseLocales(conn)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	for _, db := range dbs {
+		create := "CREATE DATABASE " + backquote(db)
+		if l := locales[db]; l[0] != "" {
+			create += " CHARSET " + l[0]
+		}
+		if l := locales[db]; l[1] != "" {
+			create += " COLLATE " + l[1]
+		}
+		stmts = append(stmts, stmt{db, "", "DROP DATABASE IF EXISTS " + backquote(db), nil},
+			stmt{db, "", create, nil}, stmt{db, "", "USE " + backquote(db), nil})
+		for _, id := range ids {
+			if id[0] != db {
+				continue
+			}
+			tb := captured[tableID(id[0], id[1])]
+			ddl, err := showCreate(conn, id[0], id[1])
+			if err == nil && tb == nil {
+				tb, err = t.describeTable(conn, id[0], id[1])
+			}
+			if err != nil || tb == nil {
+				if captured[tableID(id[0], id[1])] != nil {
+					return fmt.Errorf("snapshot: %w", err)
+				}
+				// A table that is not captured and went away since the
+				// listing: nothing to record.
+				continue
+			}
+			stmts = append(stmts, stmt{db, id[1], ddl, []histChange{{Type: "CREATE", ID: quotedID(id[0], id[1]), Table: histTableOf(tb)}}})
+		}
+	}
+
 	now := t.now()
 	posMap := map[string]any{"ts_sec": now.Unix(), "file": file, "pos": int64(pos), "snapshot": true}
 	if gtids != "" {
 		posMap["gtids"] = gtids
 	}
-	for _, tb := range tables {
-		ddl, err := showCreate(conn, tb.db, tb.name)
-		if err != nil {
-			return fmt.Errorf("snapshot: %w", err)
+	for _, st := range stmts {
+		changes := st.changes
+		if changes == nil {
+			changes = []histChange{}
 		}
 		rec := &historyRecord{Source: map[string]any{"server": t.st.prefix}, Position: posMap, TsMs: now.UnixMilli(),
-			DatabaseName: tb.db, DDL: ddl,
-			TableChanges: []histChange{{Type: "CREATE", ID: quotedID(tb.db, tb.name), Table: histTableOf(tb)}}}
+			DatabaseName: st.db, DDL: st.ddl, TableChanges: changes}
 		if t.history != nil {
 			if err := t.history.store(ctx, rec); err != nil {
 				return err
 			}
 		}
 		if t.st.schemaChanges {
-			src := t.sourceStruct(tb.db, tb.name, now.UnixNano(), 0, file, int64(pos), 0, nil)
+			src := t.sourceStruct(st.db, st.table, t.now().UnixNano(), 0, file, int64(pos), 0, nil)
 			src.PutIndex(4, "true")
 			off := map[string]any{"file": file, "pos": int64(pos), "ts_sec": now.Unix(), "snapshot": true}
 			if gtids != "" {
@@ -69,6 +139,61 @@ func (t *Task) snapshotSchemas(ctx context.Context, conn *client.Conn, tables []
 		}
 	}
 	return nil
+}
+
+// backquote quotes a name as Debezium's snapshot does (no escaping).
+func backquote(s string) string { return "`" + s + "`" }
+
+// schemaTables lists every base table of the databases the connector
+// captures from (captured tables or not), sorted as Debezium's TableIds.
+func schemaTables(c *client.Conn, f *filter) ([][2]string, error) {
+	r, err := c.Execute("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'")
+	if err != nil {
+		return nil, fmt.Errorf("listing tables: %w", err)
+	}
+	defer r.Close()
+	var out [][2]string
+	for i := 0; i < r.RowNumber(); i++ {
+		db, _ := str(r, i, 0)
+		name, _ := str(r, i, 1)
+		if f.includeDB(db) {
+			out = append(out, [2]string{db, name})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return tableID(out[i][0], out[i][1]) < tableID(out[j][0], out[j][1]) })
+	return out, nil
+}
+
+// serverCharset reads character_set_server and collation_server.
+func serverCharset(c *client.Conn) (charset, collation string, err error) {
+	r, err := c.Execute("SELECT @@character_set_server, @@collation_server")
+	if err != nil {
+		return "", "", fmt.Errorf("reading the server charset: %w", err)
+	}
+	defer r.Close()
+	if r.RowNumber() == 0 {
+		return "", "", fmt.Errorf("reading the server charset: no result")
+	}
+	charset, _ = str(r, 0, 0)
+	collation, _ = str(r, 0, 1)
+	return charset, collation, nil
+}
+
+// databaseLocales reads each database's default charset and collation.
+func databaseLocales(c *client.Conn) (map[string][2]string, error) {
+	r, err := c.Execute("SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA")
+	if err != nil {
+		return nil, fmt.Errorf("reading database charsets: %w", err)
+	}
+	defer r.Close()
+	out := map[string][2]string{}
+	for i := 0; i < r.RowNumber(); i++ {
+		db, _ := str(r, i, 0)
+		cs, _ := str(r, i, 1)
+		coll, _ := str(r, i, 2)
+		out[db] = [2]string{cs, coll}
+	}
+	return out, nil
 }
 
 // schemaChangeRecord renders a history record as a schema change event on

@@ -103,27 +103,51 @@ func TestLiveSchemaHistoryReplay(t *testing.T) {
 	props := liveProps(prefix)
 	props["table.include.list"] = "demo.gc_hist"
 	props["include.schema.changes"] = "true"
+	props["schema.history.internal.store.only.captured.tables.ddl"] = "true"
 	props["schema.history.internal.kafka.topic"] = "dbhistory." + prefix
 	props["schema.history.internal.kafka.bootstrap.servers"] = liveKafka
 	topic := prefix + ".demo.gc_hist"
 
 	task := startTask(t, props, nil)
 	snap := pollUntil(t, task, "snapshot", func(r []connect.SourceRecord) bool { return countTopic(r, topic) == 1 })
-	if len(snap) != 2 || snap[0].Topic != prefix {
-		t.Fatalf("snapshot: want the CREATE schema change on %s then one row, got %v", prefix, snap)
+	// Debezium's snapshot DDL sequence, then the row.
+	wantDDL := []string{"SET character_set_server=", "DROP TABLE IF EXISTS `demo`.`gc_hist`", "DROP DATABASE IF EXISTS `demo`",
+		"CREATE DATABASE `demo` CHARSET ", "USE `demo`", "CREATE TABLE `gc_hist`"}
+	if len(snap) != len(wantDDL)+1 {
+		t.Fatalf("snapshot: want %d schema changes on %s then one row, got %v", len(wantDDL), prefix, snap)
 	}
-	sc := snap[0]
-	if sc.KeySchema.Name != "io.debezium.connector.mysql.SchemaChangeKey" || sc.ValueSchema.Name != "io.debezium.connector.mysql.SchemaChangeValue" {
-		t.Fatalf("schema change schemas %s / %s", sc.KeySchema.Name, sc.ValueSchema.Name)
+	for i, want := range wantDDL {
+		sc := snap[i]
+		if sc.Topic != prefix || sc.KeySchema.Name != "io.debezium.connector.mysql.SchemaChangeKey" || sc.ValueSchema.Name != "io.debezium.connector.mysql.SchemaChangeValue" {
+			t.Fatalf("schema change %d: topic %s schemas %s / %s", i, sc.Topic, sc.KeySchema.Name, sc.ValueSchema.Name)
+		}
+		v := sc.Value.(*data.Struct)
+		if got := fieldNames(v); got != "source,ts_ms,databaseName,schemaName,ddl,tableChanges" {
+			t.Fatalf("schema change value fields %s", got)
+		}
+		if ddl, _ := v.RawIndex(4).(string); !strings.HasPrefix(ddl, want) {
+			t.Fatalf("snapshot schema change %d: ddl %q, want %q…", i, ddl, want)
+		}
+		wantDB := "demo"
+		if i == 0 {
+			wantDB = ""
+		}
+		if v.RawIndex(2) != wantDB || sc.Key.(*data.Struct).RawIndex(0) != wantDB {
+			t.Fatalf("snapshot schema change %d: databaseName %v key %v, want %q", i, v.RawIndex(2), sc.Key, wantDB)
+		}
 	}
-	if got := fieldNames(sc.Value.(*data.Struct)); got != "source,ts_ms,databaseName,schemaName,ddl,tableChanges" {
-		t.Fatalf("schema change value fields %s", got)
+	if ch := snap[1].Value.(*data.Struct).RawIndex(5).([]any); len(ch) != 1 || ch[0].(*data.Struct).RawIndex(0) != "DROP" {
+		t.Fatalf("DROP TABLE's table change %v", ch)
 	}
-	scv := sc.Value.(*data.Struct)
+	if ch := snap[2].Value.(*data.Struct).RawIndex(5).([]any); len(ch) != 0 {
+		t.Fatalf("DROP DATABASE has table changes %v", ch)
+	}
+	scv := snap[5].Value.(*data.Struct)
 	ch := scv.RawIndex(5).([]any)[0].(*data.Struct)
-	if ch.RawIndex(0) != "CREATE" || ch.RawIndex(1) != `"demo"."gc_hist"` || !strings.HasPrefix(scv.RawIndex(4).(string), "CREATE TABLE `gc_hist`") {
+	if ch.RawIndex(0) != "CREATE" || ch.RawIndex(1) != `"demo"."gc_hist"` {
 		t.Fatalf("snapshot schema change: %v", scv)
 	}
+	snap = snap[5:]
 	snapOffset := snap[1].SourceOffset
 
 	exec(t, db, "INSERT INTO gc_hist VALUES (2, 'x')", "ALTER TABLE gc_hist ADD COLUMN b INT NOT NULL DEFAULT 7", "INSERT INTO gc_hist VALUES (3, 'y', 8)")
@@ -156,11 +180,11 @@ func TestLiveSchemaHistoryReplay(t *testing.T) {
 	_ = task.Stop()
 
 	// The history topic: Debezium's record layout, one per DDL.
-	hist := readHistory(t, "dbhistory."+prefix, 2)
-	if len(hist) != 2 {
-		t.Fatalf("history has %d records, want 2", len(hist))
+	hist := readHistory(t, "dbhistory."+prefix, 7)
+	if len(hist) != 7 {
+		t.Fatalf("history has %d records, want 7 (6 snapshot DDL, the ALTER)", len(hist))
 	}
-	h := hist[1]
+	h := hist[6]
 	pos, _ := h["position"].(map[string]any)
 	src, _ := h["source"].(map[string]any)
 	if src["server"] != prefix || pos["file"] == nil || pos["pos"] == nil || h["databaseName"] != "demo" || h["ddl"] != "ALTER TABLE gc_hist ADD COLUMN b INT NOT NULL DEFAULT 7" {
@@ -187,8 +211,8 @@ func TestLiveSchemaHistoryReplay(t *testing.T) {
 	check(again, 2, "id,a")
 	check(again, 3, "id,a,b")
 	check(again, 4, "id,b")
-	if n := len(readHistory(t, "dbhistory."+prefix, 3)); n != 3 {
-		t.Fatalf("after replay the history has %d records, want 3 (the replayed ALTER must not be stored twice)", n)
+	if n := len(readHistory(t, "dbhistory."+prefix, 8)); n != 8 {
+		t.Fatalf("after replay the history has %d records, want 8 (6 snapshot DDL and 2 ALTERs: the replayed ALTER must not be stored twice)", n)
 	}
 }
 
@@ -203,11 +227,13 @@ func TestLiveGTIDAndTransactionMetadata(t *testing.T) {
 	props := liveProps(prefix)
 	props["table.include.list"] = "demo.gc_tx"
 	props["snapshot.mode"] = "no_data"
-	props["include.schema.changes"] = "true" // its event says the snapshot is done
+	props["include.schema.changes"] = "true" // its events say the snapshot is done
+	props["schema.history.internal.store.only.captured.tables.ddl"] = "true"
 	props["provide.transaction.metadata"] = "true"
 	topic, txTopic := prefix+".demo.gc_tx", prefix+".transaction"
 	task := startTask(t, props, nil)
-	pollUntil(t, task, "snapshot schema change", func(r []connect.SourceRecord) bool { return countTopic(r, prefix) == 1 })
+	// SET, DROP TABLE, DROP/CREATE DATABASE, USE, CREATE TABLE
+	pollUntil(t, task, "snapshot schema changes", func(r []connect.SourceRecord) bool { return countTopic(r, prefix) == 6 })
 
 	exec(t, db, "BEGIN", "INSERT INTO gc_tx VALUES (1)", "INSERT INTO gc_tx VALUES (2)", "COMMIT")
 	recs := pollUntil(t, task, "BEGIN, 2 rows, END", func(r []connect.SourceRecord) bool { return countTopic(r, txTopic) == 2 })

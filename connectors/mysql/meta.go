@@ -95,6 +95,28 @@ func capturedTables(c *client.Conn, f *filter) ([][2]string, error) {
 // loadTable reads one table's columns and key from information_schema and
 // builds its schemas. It returns nil when the table does not exist.
 func (t *Task) loadTable(c *client.Conn, db, name string) (*table, error) {
+	tb, err := t.describeTable(c, db, name)
+	if err != nil || tb == nil {
+		return nil, err
+	}
+	for _, col := range tb.cols {
+		if err := mapColumn(col, t.st, t.mariaDB); err != nil {
+			// Retrying cannot help an unsupported column type.
+			return nil, fatalError{fmt.Errorf("table %s.%s: %w", db, name, err)}
+		}
+	}
+	if err := tb.buildSchemas(t.st, t.src, t.tx); err != nil {
+		return nil, err
+	}
+	return tb, nil
+}
+
+// describeTable reads one table's columns, key and charset from
+// information_schema, without Connect schemas: enough for its schema
+// history document, also for tables that are not captured (whose column
+// types need not be supported). It returns nil when the table does not
+// exist.
+func (t *Task) describeTable(c *client.Conn, db, name string) (*table, error) {
 	r, err := c.Execute("SELECT COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_SET_NAME, CHARACTER_MAXIMUM_LENGTH, EXTRA" +
 		" FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + quoteLit(db) + " AND TABLE_NAME = " + quoteLit(name) + " ORDER BY ORDINAL_POSITION")
 	if err != nil {
@@ -139,9 +161,8 @@ func (t *Task) loadTable(c *client.Conn, db, name string) (*table, error) {
 		extra, _ := str(r, i, 10)
 		col.autoInc = strings.Contains(strings.ToLower(extra), "auto_increment")
 		col.mariaDB = t.mariaDB
-		if err := mapColumn(col, t.st, t.mariaDB); err != nil {
-			// Retrying cannot help an unsupported column type.
-			return nil, fatalError{fmt.Errorf("table %s.%s: %w", db, name, err)}
+		if col.dataType == "enum" || col.dataType == "set" {
+			col.options = parseOptions(col.colType)
 		}
 		byName[strings.ToLower(col.name)] = len(tb.cols)
 		tb.cols = append(tb.cols, col)
@@ -155,9 +176,6 @@ func (t *Task) loadTable(c *client.Conn, db, name string) (*table, error) {
 			tb.charset, _, _ = strings.Cut(coll, "_") // utf8mb4_general_ci → utf8mb4
 		}
 		cr.Close()
-	}
-	if err := tb.buildSchemas(t.st, t.src, t.tx); err != nil {
-		return nil, err
 	}
 	return tb, nil
 }
