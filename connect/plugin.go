@@ -159,3 +159,46 @@ func ReplicateTaskConfig(props map[string]string, n int) []map[string]string {
 	}
 	return out
 }
+
+// ExactlyOnceSupport is a source connector's answer to whether it can give
+// exactly-once semantics with a config (Connect's ExactlyOnceSupport).
+type ExactlyOnceSupport int
+
+const (
+	// ExactlyOnceSupportUnknown is Connect's null: the connector cannot tell.
+	ExactlyOnceSupportUnknown ExactlyOnceSupport = iota
+	ExactlyOnceSupported
+	ExactlyOnceUnsupported
+)
+
+// ExactlyOnceSourceConnector is optionally implemented by source connectors
+// that can tell, before they start, whether they give exactly-once semantics
+// with a config (Connect's SourceConnector.exactlyOnceSupport). A distributed
+// worker asks when exactly.once.support=required; a connector without it
+// cannot be configured so. An error is reported on that key.
+type ExactlyOnceSourceConnector interface {
+	ExactlyOnceSupport(props map[string]string) (ExactlyOnceSupport, error)
+}
+
+// TransactionBoundarySupport is a source connector's answer to whether it
+// can define its own transaction boundaries (Connect's
+// ConnectorTransactionBoundaries).
+type TransactionBoundarySupport int
+
+const (
+	// TransactionBoundariesUnknown is Connect's null, which Connect refuses
+	// as it refuses TransactionBoundariesUnsupported.
+	TransactionBoundariesUnknown TransactionBoundarySupport = iota
+	TransactionBoundariesSupported
+	TransactionBoundariesUnsupported
+)
+
+// TransactionBoundaryConnector is optionally implemented by source
+// connectors that can define transaction boundaries with a config
+// (Connect's SourceConnector.canDefineTransactionBoundaries); a connector
+// without it is refused transaction.boundary=connector by a distributed
+// worker. The runtime has no transaction context for tasks yet, so a
+// task of a connector answering Supported still commits after every poll.
+type TransactionBoundaryConnector interface {
+	CanDefineTransactionBoundaries(props map[string]string) (TransactionBoundarySupport, error)
+}

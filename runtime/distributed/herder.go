@@ -98,7 +98,7 @@ func Start(ctx context.Context, c Config) (_ *Herder, err error) {
 		NewWorker: func(l status.Listener) *worker.Worker { return c.NewWorker(h.offsets, l) },
 		Configs:   h.configs, Statuses: h.statuses, Offsets: h.offsets,
 		Admin:       func() (*kadm.Client, error) { return h.adm, nil },
-		SyncTimeout: d.WorkerSyncTimeout, HandOver: h.postTaskConfigs,
+		SyncTimeout: d.WorkerSyncTimeout, HandOver: h.postTaskConfigs, SourcePreflight: d.SourcePreflight(),
 		Assignor: &group.Assignor{MaxDelay: d.ScheduledRebalanceMaxDelay}}
 	eos := d.ExactlyOnceSource == workerconfig.ExactlyOnceEnabled
 	if eos {

@@ -21,7 +21,7 @@ func notFound(name string) error {
 
 func (e *Engine) parse(props map[string]string) (*connectorconfig.Parsed, error) {
 	cfg := e.w.Config()
-	return ParseConnector(e.cfg.Registry, cfg.ConfigTransformer, cfg.ClientOverridePolicy, props)
+	return ParseConnector(e.cfg.Registry, cfg.ConfigTransformer, cfg.ClientOverridePolicy, e.cfg.SourcePreflight, props)
 }
 
 // snapshot returns the config state after reading the store to its end,

@@ -3,6 +3,7 @@ package herder
 import (
 	"context"
 	"fmt"
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"log/slog"
 	"sync"
 	"time"
@@ -40,6 +41,9 @@ type Config struct {
 	// HandOver sends a connector's generated task configs to the leader
 	// at url; used by a worker running a connector it does not lead.
 	HandOver func(ctx context.Context, url, name string, configs []map[string]string) error
+	// SourcePreflight is the mode's exactly-once checks of source
+	// connector configs (distributed mode's, or none in standalone).
+	SourcePreflight connectorconfig.SourcePreflight
 	// Assignor spreads units when this worker leads a group.
 	Assignor *group.Assignor
 	// RequestTimeout bounds how long a REST write waits for a rebalance

@@ -113,7 +113,7 @@ func TestParseConnectorErrors(t *testing.T) {
 		kind:  ErrServer,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseConnector(reg, providers, tc.policy, tc.props)
+			_, err := ParseConnector(reg, providers, tc.policy, connectorconfig.SourcePreflight{}, tc.props)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -126,7 +126,7 @@ func TestParseConnectorErrors(t *testing.T) {
 		})
 	}
 
-	p, err := ParseConnector(reg, providers, connectorconfig.DefaultOverridePolicy,
+	p, err := ParseConnector(reg, providers, connectorconfig.DefaultOverridePolicy, connectorconfig.SourcePreflight{},
 		map[string]string{"name": "c", "connector.class": "TestSource", "path": "/x"})
 	if err != nil || p.Name != "c" || p.Plugin.Class != "org.example.TestSourceConnector" {
 		t.Fatalf("valid config: %v %+v", err, p)

@@ -48,14 +48,17 @@ type ConnectorOffset struct {
 // config); the result keeps props as Raw. A provider that cannot read
 // its source is a 500, as Connect's ConfigException there. Client overrides
 // the worker's connector.client.config.override.policy refuses are invalid
-// keys too.
-func ParseConnector(reg *plugins.Registry, tr *configprovider.Transformer, policy connectorconfig.OverridePolicy, props map[string]string) (*connectorconfig.Parsed, error) {
+// keys too, and so are the exactly-once settings a distributed worker's
+// preflight finds the source connector cannot honour.
+func ParseConnector(reg *plugins.Registry, tr *configprovider.Transformer, policy connectorconfig.OverridePolicy,
+	preflight connectorconfig.SourcePreflight, props map[string]string) (*connectorconfig.Parsed, error) {
 	class := strings.TrimSpace(props[connectorconfig.ConnectorClass])
 	if class == "" {
 		return nil, &Error{Kind: ErrBadRequest, Msg: "Connector config " + JavaMapString(mask.Props(props)) + " contains no connector type",
 			Cause: MissingClass()}
 	}
-	if _, err := reg.Lookup(class, connect.TypeSource, connect.TypeSink); err != nil {
+	d, err := reg.Lookup(class, connect.TypeSource, connect.TypeSink)
+	if err != nil {
 		return nil, &Error{Kind: ErrServer, Msg: "Failed to find any class that implements Connector and which name matches " +
 			class + ", available connectors are: " + strings.Join(connectorClasses(reg), ", "),
 			Cause: &config.Error{Key: connectorconfig.ConnectorClass, Value: class, Message: err.Error()}}
@@ -67,6 +70,19 @@ func ParseConnector(reg *plugins.Registry, tr *configprovider.Transformer, polic
 	}
 	if perr := policy.Check(props); perr != nil {
 		err = errors.Join(err, perr)
+	}
+	// The preflight sees the resolved config even when other keys are
+	// invalid, as Connect reports every error at once.
+	resolved, terr := props, error(nil)
+	if parsed != nil {
+		resolved = parsed.Props
+	} else {
+		resolved, terr = tr.Transform(props)
+	}
+	if terr == nil {
+		if perr := preflight.Check(d.New(), resolved, nil); perr != nil {
+			err = errors.Join(err, perr)
+		}
 	}
 	if err != nil {
 		return nil, InvalidConfig(err)

@@ -49,6 +49,9 @@ type Config struct {
 	// connector.client.config.override.policy; validation reports the
 	// client overrides it refuses. The zero value is Connect's default, All.
 	ClientOverridePolicy connectorconfig.OverridePolicy
+	// SourcePreflight is the worker mode's exactly-once checks of source
+	// connector configs; the zero value (standalone) checks nothing.
+	SourcePreflight connectorconfig.SourcePreflight
 }
 
 // AdminPlacement tells where the /admin endpoints are served.

@@ -88,7 +88,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newHTTPError(http.StatusInternalServerError, "%s", err.Error()))
 		return
 	}
-	writeJSON(w, http.StatusOK, validateConfig(reg, d, class, resolved, props, nulls, s.cfg.ClientOverridePolicy))
+	writeJSON(w, http.StatusOK, validateConfig(reg, d, class, resolved, props, nulls, s.cfg.ClientOverridePolicy, s.cfg.SourcePreflight))
 }
 
 // validateConfig checks props against the framework keys (enriched with
@@ -96,7 +96,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 // own keys, and reports every key with its value and errors. props have
 // their placeholders resolved; the values reported are those of raw, so
 // a resolved secret never appears in the answer.
-func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, props, raw map[string]string, nulls []string, policy connectorconfig.OverridePolicy) configInfos {
+func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, props, raw map[string]string, nulls []string, policy connectorconfig.OverridePolicy, preflight connectorconfig.SourcePreflight) configInfos {
 	def := enrichedDef(reg, d, props)
 	errs := map[string][]string{}
 	addErr := func(key, msg string) {
@@ -130,6 +130,13 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 		}
 	}
 	for _, e := range herder.ConfigErrors(policy.Check(props)) {
+		var ce *config.Error
+		if errors.As(e, &ce) {
+			addErr(ce.Key, ce.Message)
+		}
+	}
+	// The mode's exactly-once preflight, on values that passed so far.
+	for _, e := range herder.ConfigErrors(preflight.Check(d.New(), props, func(k string) bool { return len(errs[k]) > 0 })) {
 		var ce *config.Error
 		if errors.As(e, &ce) {
 			addErr(ce.Key, ce.Message)

@@ -2,6 +2,7 @@ package workerconfig
 
 import (
 	"fmt"
+	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"net"
 	"slices"
 	"strconv"
@@ -195,6 +196,12 @@ type Distributed struct {
 	Warnings []string
 
 	advertisedScheme string
+}
+
+// SourcePreflight is the distributed herder's exactly-once checks of
+// source connector configs.
+func (d *Distributed) SourcePreflight() connectorconfig.SourcePreflight {
+	return connectorconfig.SourcePreflight{Distributed: true, ExactlyOnce: d.ExactlyOnceSource == ExactlyOnceEnabled}
 }
 
 // AdoptListenPort updates the worker id and the advertised URL with the

@@ -391,3 +391,21 @@ func TestReferencePipelineEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// Only exactly.once.source.support=enabled turns the preflight's
+// exactly-once requirement on; every distributed worker runs the preflight.
+func TestSourcePreflight(t *testing.T) {
+	for mode, want := range map[string]bool{"": false, "disabled": false, "preparing": false, "enabled": true, "ENABLED": true} {
+		props := distributedBase()
+		if mode != "" {
+			props[ExactlyOnceSourceSupport] = mode
+		}
+		d, err := ParseDistributed(props)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := d.SourcePreflight(); !p.Distributed || p.ExactlyOnce != want {
+			t.Errorf("exactly.once.source.support=%q: %+v", mode, p)
+		}
+	}
+}
