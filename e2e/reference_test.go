@@ -917,11 +917,60 @@ func compareReferenceOffsets(t *testing.T, javaConn, goConn, javaPrefix, goPrefi
 	return d
 }
 
-func sortedKeys(m map[string][]*kgo.Record) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// TestReferenceHandlingModes: the corpus under the non-default handling
+// modes, two sets.
+func TestReferenceHandlingModes(t *testing.T) {
+	for name, modes := range map[string]map[string]string{
+		"string-precise-base64-connect": {
+			"decimal.handling.mode":         "string",
+			"bigint.unsigned.handling.mode": "precise",
+			"binary.handling.mode":          "base64",
+			"time.precision.mode":           "connect",
+		},
+		"double-hex-adaptive_time_microseconds": {
+			"decimal.handling.mode": "double",
+			"binary.handling.mode":  "hex",
+			"time.precision.mode":   "adaptive_time_microseconds",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			runReference(t, referenceCase{
+				maybe:  referenceOffsetsMaybe,
+				config: modes,
+				dml:    referenceTypesStreamed,
+				// snapshot 20 + 4; corpus c 12, u 2, c 13, c 14, c 15,
+				// d 3 + tombstone
+				wantJava: 20 + 4 + 7,
+				pending:  append([]referenceKnown{referenceGtidPending}, referenceOffsetsPending...),
+			})
+		})
 	}
-	sort.Strings(keys)
-	return keys
+}
+
+// TestReferenceRefusedConfig: a config Debezium 2.7 refuses
+// (time.precision.mode=adaptive) gets the same answer, status and body,
+// from both workers.
+func TestReferenceRefusedConfig(t *testing.T) {
+	host, port, _ := strings.Cut(mariaDBAddr, ":")
+	name := fmt.Sprintf("refbad%d", time.Now().UnixNano()%1_000_000_000)
+	body, _ := json.Marshal(map[string]string{
+		"connector.class": "io.debezium.connector.mysql.MySqlConnector", "tasks.max": "1",
+		"database.hostname": host, "database.port": port, "database.user": "debezium", "database.password": "dbz",
+		"database.server.id": "4999", "topic.prefix": name, "table.include.list": "demo.CUSTOMERS",
+		"schema.history.internal.kafka.bootstrap.servers": kafkaAddr, "schema.history.internal.kafka.topic": "dbhistory." + name,
+		"time.precision.mode": "adaptive",
+	})
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf("bootstrap.servers=%s\nkey.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\noffset.storage.file.filename=%s\nlisteners=http://127.0.0.1:0\n",
+		kafkaAddr, filepath.Join(dir, "connect.offsets")))
+	rest := restURL(t, startWorker(t, "standalone", filepath.Join(dir, "worker.properties")))
+	jc, jb := httpRetry(t, "PUT", javaConnectURL+"/connectors/"+name+"/config", string(body))
+	t.Cleanup(func() { httpDo("DELETE", javaConnectURL+"/connectors/"+name, "") })
+	gc, gb := httpRetry(t, "PUT", rest+"/connectors/"+name+"/config", string(body))
+	if jc != 400 {
+		t.Fatalf("the Java worker answered %d %s, want 400", jc, jb)
+	}
+	if gc != jc || string(gb) != string(jb) {
+		t.Errorf("refused config:\n java      %d %s\n goconnect %d %s", jc, jb, gc, gb)
+	}
 }

@@ -359,3 +359,18 @@ func TestParseOffsetDebeziumCommitted(t *testing.T) {
 		t.Errorf("inside a transaction: event %d, row %d; want 2, 1", p.skipEvents, p.skipRow)
 	}
 }
+
+// TestAdaptiveTimePrecisionRefused: time.precision.mode=adaptive is one
+// error in Debezium 2.7's words, from Validate and at start (the Java
+// reference's answer, e2e TestReferenceRefusedConfig).
+func TestAdaptiveTimePrecisionRefused(t *testing.T) {
+	props := with("time.precision.mode", "adaptive")
+	if err := configDef().ValidateAll(props); len(err["time.precision.mode"]) != 0 {
+		t.Errorf("ConfigDef errors %v, want none (the connector's Validate reports it)", err["time.precision.mode"])
+	}
+	got := (&Connector{}).Validate(props)["time.precision.mode"]
+	want := "The 'time.precision.mode' value is invalid: The 'adaptive' time.precision.mode is no longer supported"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("Validate %q, want [%q]", got, want)
+	}
+}

@@ -135,8 +135,9 @@ func validTimePrecision(_ string, v any) error {
 	case "adaptive_time_microseconds", "connect":
 		return nil
 	case "adaptive":
-		// Debezium's MySQL connector rejects it with this message.
-		return fmt.Errorf("The 'adaptive' time.precision.mode is no longer supported")
+		// Refused by parse, in Debezium's words and as its only error
+		// (a ConfigDef error here would add Kafka's "Invalid value" one).
+		return nil
 	}
 	return fmt.Errorf("String must be one of: adaptive_time_microseconds, connect")
 }
@@ -228,6 +229,10 @@ func parse(props map[string]string) (*settings, error) {
 		delimiter:    v.String(keyTopicDelimiter), nameAdjust: strings.ToLower(v.String(keyNameAdjustment)),
 		connectTimeout: time.Duration(v.Long(keyConnectTimeoutMs)) * time.Millisecond,
 		lockingMode:    strings.ToLower(v.String(keyLockingMode)),
+	}
+	if strings.EqualFold(v.String(keyTimePrecision), "adaptive") {
+		return nil, &config.Error{Key: keyTimePrecision, Value: v.String(keyTimePrecision),
+			Message: "The 'time.precision.mode' value is invalid: The 'adaptive' time.precision.mode is no longer supported"}
 	}
 	s.prefix = strings.TrimSpace(v.String(keyTopicPrefix))
 	if s.prefix == "" {
