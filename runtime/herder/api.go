@@ -19,7 +19,16 @@ func notFound(name string) error {
 	return Errorf(ErrNotFound, "Connector %s not found", name)
 }
 
+// parse checks a stored config before it runs or its offsets are read.
 func (e *Engine) parse(props map[string]string) (*connectorconfig.Parsed, error) {
+	cfg := e.w.Config()
+	return ParseConnector(e.cfg.Registry, cfg.ConfigTransformer, cfg.ClientOverridePolicy, connectorconfig.SourcePreflight{}, props)
+}
+
+// parseWrite checks a config to be written: parse plus the mode's
+// exactly-once preflight, which Connect runs on writes only (a stored
+// config runs as it is, also after the worker's setting changed).
+func (e *Engine) parseWrite(props map[string]string) (*connectorconfig.Parsed, error) {
 	cfg := e.w.Config()
 	return ParseConnector(e.cfg.Registry, cfg.ConfigTransformer, cfg.ClientOverridePolicy, e.cfg.SourcePreflight, props)
 }
@@ -91,7 +100,7 @@ func (e *Engine) Create(ctx context.Context, name string, props map[string]strin
 	if err != nil {
 		return err
 	}
-	if _, err := e.parse(props); err != nil {
+	if _, err := e.parseWrite(props); err != nil {
 		return err
 	}
 	if initialState == "" {
@@ -119,7 +128,7 @@ func (e *Engine) PutConfig(ctx context.Context, name string, props map[string]st
 	if err != nil {
 		return false, err
 	}
-	if _, err := e.parse(props); err != nil {
+	if _, err := e.parseWrite(props); err != nil {
 		return false, err
 	}
 	e.writes.Lock()

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/herder"
+	"github.com/goconnect/goconnect/runtime/status"
 )
 
 // A distributed engine with exactly-once source support refuses, on create
@@ -44,6 +47,16 @@ func TestEngineExactlyOncePreflight(t *testing.T) {
 	if err := e.Create(ctx, "gen", with("exactly.once.support", "requested", "transaction.boundary", "poll"), ""); err != nil {
 		t.Fatalf("create with the defaults spelled out: %v", err)
 	}
+	// A config already stored (written before, or by another worker) runs
+	// as Connect runs it: the preflight guards writes only.
+	stored := with("exactly.once.support", "required", "name", "stored")
+	if err := configs.PutConnector(ctx, "stored", stored, ""); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitFor(t, "the stored connector's task running", 10*time.Second, func() bool {
+		st, err := e.Status("stored")
+		return err == nil && len(st.Tasks) == 1 && st.Tasks[0].State == status.Running
+	})
 
 	standalone, _ := newEngineStore(t, true, nil)
 	if err := standalone.Create(ctx, "gen", with("exactly.once.support", "required", "transaction.boundary", "connector"), ""); err != nil {
