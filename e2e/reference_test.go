@@ -837,15 +837,18 @@ func TestReferenceSchemaChanges(t *testing.T) {
 			`ALTER TABLE {types} MODIFY COLUMN vc VARCHAR(128) NOT NULL DEFAULT 'y'`,
 			`UPDATE {types} SET vc = 'z' WHERE id = 1`,
 			// A table that is not captured, last: its DDL is on Debezium's
-			// schema change topic too.
+			// schema change topic too. (No later DDL on it: goconnect reads
+			// a new structure from the server when it gets to the
+			// statement, so a structure changed again meanwhile would race.
+			// It is dropped at the end.)
 			`CREATE TABLE {other} (id INT PRIMARY KEY)`,
-			`DROP TABLE {other}`,
+			`TRUNCATE TABLE {other}`,
 		},
 		// 20 + 4 snapshot rows, 2 ALTERs, 2 changes; the schema change
 		// topic: Debezium's snapshot DDL (SET, DROP TABLE per table, DROP
 		// and CREATE DATABASE, USE, CREATE TABLE per table: 10 with our 2
 		// tables, more with other sessions' tables in demo), 2 ALTERs, the
-		// other table's CREATE and DROP
+		// other table's CREATE and TRUNCATE
 		wantJava: 20 + 4 + 2 + 2 + 10 + 2,
 		// Compared: the records of this case's tables and the snapshot's
 		// database-level DDL (SET, DROP/CREATE DATABASE, USE); other
@@ -870,11 +873,14 @@ func TestReferenceSchemaChanges(t *testing.T) {
 			}
 			return v.Payload.Source.Snapshot == "true"
 		},
-		pending: append([]referenceKnown{referenceGtidPending,
-			{regexp.MustCompile(`^<prefix> count records: java=12 goconnect=10$`),
-				"goconnect bug (issue 20): Debezium writes streamed DDL of tables that are not captured (CREATE, DROP, TRUNCATE…) " +
-					"to the schema change topic and the history; goconnect only that of captured tables"},
-		}, referenceOffsetsPending...),
+		// The last change is a DDL statement: both store its position.
+		pending: []referenceKnown{referenceGtidPending,
+			{regexp.MustCompile(`^<offsets> offsets \$\.offsets\[0\]\.offset\.gtids: java=<absent> goconnect="[-0-9,]+"$`),
+				"goconnect bug (issue 20): goconnect stores the MariaDB GTID set, Debezium's MySQL connector on MariaDB stores none"},
+			{regexp.MustCompile(`^<prefix> value \$\.payload\.tableChanges\[0\]\.table\.columns\[\d+\]\.length: java=null goconnect=\d+$`),
+				"goconnect bug (issue 20): a streamed CREATE TABLE's column lengths are what its text says in Debezium (INT: none), " +
+					"goconnect reads the structure from information_schema (int(11): 11); goconnect has no DDL parser"},
+		},
 	})
 }
 

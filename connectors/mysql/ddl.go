@@ -225,6 +225,11 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 	defaultDB := string(e.Schema)
 	if m := truncateRe.FindStringSubmatch(strings.TrimSpace(commentRe.ReplaceAllString(q, " "))); m != nil {
 		db, name := splitQName(defaultDB, m[1])
+		if !t.st.filter.includeTable(db, name) && !t.st.onlyCapturedDDL && t.st.filter.includeDB(db) {
+			// Debezium records a TRUNCATE of a table it does not capture as
+			// a statement without table changes.
+			return t.recordStatement(ctx, s, h, start, db, name, q)
+		}
 		return t.handleTruncate(ctx, meta, s, h, start, db, name) // not a structure change
 	}
 	refs, dropDB, ok := ddlTables(defaultDB, q)
@@ -245,9 +250,12 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 		}
 		return nil
 	}
+	// Recorded: DDL of captured tables and, as Debezium does unless
+	// store.only.captured.tables.ddl is set, of the other tables of the
+	// captured databases.
 	var captured []ddlRef
 	for _, r := range refs {
-		if t.st.filter.includeTable(r.db, r.name) {
+		if t.st.filter.includeTable(r.db, r.name) || (!t.st.onlyCapturedDDL && t.st.filter.includeDB(r.db)) {
 			captured = append(captured, r)
 		}
 	}
@@ -257,19 +265,44 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 	off := s.offset(h, 0)
 	delete(off, "event")
 	if t.history != nil {
-		if rec := t.history.at(s.file, int64(s.restartPos)); rec != nil {
-			if err := t.applyHistory(rec); err != nil {
-				return err
+		if recs := t.history.at(s.file, int64(s.restartPos)); len(recs) > 0 {
+			for _, rec := range recs {
+				if err := t.applyHistory(rec); err != nil {
+					return err
+				}
+				if err := t.emitSchemaChange(ctx, s, h, start, rec, off); err != nil {
+					return err
+				}
 			}
-			return t.emitSchemaChange(ctx, s, h, start, rec, off)
+			return nil
 		}
 	}
 	var changes []histChange
+	var tableless string
 	for _, r := range captured {
 		id := tableID(r.db, r.name)
 		if r.drop {
 			delete(t.tables, id)
 			changes = append(changes, histChange{Type: "DROP", ID: quotedID(r.db, r.name)})
+			continue
+		}
+		if !t.st.filter.includeTable(r.db, r.name) {
+			// Not captured: its structure for the history only.
+			tb, err := t.describeTable(meta, r.db, r.name)
+			if err != nil {
+				return err
+			}
+			if tb == nil {
+				// Gone again already: the statement is recorded without
+				// the structure (Debezium parses it from the text).
+				tableless = r.name
+			} else {
+				typ := "ALTER"
+				if createRe.MatchString(strings.TrimSpace(commentRe.ReplaceAllString(q, " "))) {
+					typ = "CREATE"
+				}
+				changes = append(changes, histChange{Type: typ, ID: quotedID(r.db, r.name), Table: histTableOf(tb)})
+			}
 			continue
 		}
 		tb, err := t.loadTable(meta, r.db, r.name)
@@ -292,7 +325,56 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 		db = captured[0].db
 	}
 	rec := &historyRecord{Source: map[string]any{"server": t.st.prefix}, Position: off, TsMs: t.now().UnixMilli(),
-		DatabaseName: db, DDL: q, TableChanges: changes}
+		DatabaseName: db, DDL: q, TableChanges: changes, table: tableless}
+	if changes == nil {
+		rec.TableChanges = []histChange{}
+	}
+	recs := []*historyRecord{rec}
+	if m := dropRe.FindStringSubmatch(strings.TrimSpace(commentRe.ReplaceAllString(q, " "))); m != nil && len(changes) > 0 {
+		// Debezium records a DROP TABLE per table, as its parser writes it.
+		ifExists := ""
+		if regexp.MustCompile(`(?is)^DROP\s+(?:TEMPORARY\s+)?TABLES?\s+IF\s+EXISTS\s`).MatchString(strings.TrimSpace(commentRe.ReplaceAllString(q, " "))) {
+			ifExists = "IF EXISTS "
+		}
+		recs = recs[:0]
+		for _, ch := range changes {
+			cdb, cname, _ := parseQuotedID(ch.ID)
+			recs = append(recs, &historyRecord{Source: rec.Source, Position: off, TsMs: rec.TsMs, DatabaseName: db,
+				DDL: "DROP TABLE " + ifExists + backquote(cdb) + "." + backquote(cname), TableChanges: []histChange{ch}})
+		}
+	}
+	for _, rec := range recs {
+		if t.history != nil {
+			if err := t.history.store(ctx, rec); err != nil {
+				return err
+			}
+		}
+		if err := t.emitSchemaChange(ctx, s, h, start, rec, off); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordStatement stores a DDL statement that changes no captured
+// structure in the schema history and emits it as a schema change event,
+// once (a replayed one is already in the history).
+func (t *Task) recordStatement(ctx context.Context, s *streamState, h *replication.EventHeader, start uint32, db, table, q string) error {
+	off := s.offset(h, 0)
+	delete(off, "event")
+	if t.history != nil {
+		if recs := t.history.at(s.file, int64(s.restartPos)); len(recs) > 0 {
+			for _, rec := range recs {
+				rec.table = table
+				if err := t.emitSchemaChange(ctx, s, h, start, rec, off); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	rec := &historyRecord{Source: map[string]any{"server": t.st.prefix}, Position: off, TsMs: t.now().UnixMilli(),
+		DatabaseName: db, DDL: q, TableChanges: []histChange{}, table: table}
 	if t.history != nil {
 		if err := t.history.store(ctx, rec); err != nil {
 			return err
@@ -345,6 +427,9 @@ func (t *Task) emitSchemaChange(ctx context.Context, s *streamState, h *replicat
 		if _, n, ok := parseQuotedID(ch.ID); ok {
 			names = append(names, n)
 		}
+	}
+	if len(names) == 0 && rec.table != "" {
+		names = append(names, rec.table)
 	}
 	src := t.sourceStruct(rec.DatabaseName, strings.Join(names, ","), int64(h.Timestamp)*int64(time.Second), h.ServerID, s.file, int64(start), 0, s.thread)
 	if s.gtids != nil && s.gtids.current != "" {

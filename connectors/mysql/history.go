@@ -30,6 +30,9 @@ type historyRecord struct {
 	DatabaseName string         `json:"databaseName,omitempty"`
 	DDL          string         `json:"ddl"`
 	TableChanges []histChange   `json:"tableChanges"`
+	// table is source.table of the schema change event of a statement
+	// without table changes (TRUNCATE); not part of the document.
+	table string
 }
 
 // histChange is one entry of tableChanges.
@@ -475,16 +478,18 @@ func (h *history) store(ctx context.Context, rec *historyRecord) error {
 	return nil
 }
 
-// at returns the record written for the DDL at this position, if any.
-func (h *history) at(file string, pos int64) *historyRecord {
+// at returns the records written for the DDL at this position, if any
+// (a DROP TABLE of several tables has one per table).
+func (h *history) at(file string, pos int64) []*historyRecord {
+	var out []*historyRecord
 	for _, r := range h.records {
 		if f, _ := r.Position["file"].(string); f == file && !offsetBool(r.Position["snapshot"]) {
 			if p, _ := offsetInt(r.Position["pos"]); p == pos {
-				return r
+				out = append(out, r)
 			}
 		}
 	}
-	return nil
+	return out
 }
 
 func (h *history) close() {

@@ -66,6 +66,12 @@ func countTopic(recs []connect.SourceRecord, topic string) int {
 // readHistory reads the schema history topic whole.
 func readHistory(t *testing.T, topic string, want int) []map[string]any {
 	t.Helper()
+	return readHistoryUntil(t, topic, func(out []map[string]any) bool { return len(out) >= want })
+}
+
+// readHistoryUntil reads a history topic until done says so (or 30 s).
+func readHistoryUntil(t *testing.T, topic string, done func([]map[string]any) bool) []map[string]any {
+	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(liveKafka), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +79,7 @@ func readHistory(t *testing.T, topic string, want int) []map[string]any {
 	defer cl.Close()
 	var out []map[string]any
 	deadline := time.Now().Add(30 * time.Second)
-	for len(out) < want && time.Now().Before(deadline) {
+	for !done(out) && time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		f := cl.PollFetches(ctx)
 		cancel()
@@ -316,5 +322,84 @@ func TestLivePurgedBinlog(t *testing.T) {
 			t.Fatalf("%s: want a re-snapshot failure, got %v", name, err)
 		}
 		t.Logf("%s: %v", name, err)
+	}
+}
+
+// TestLiveOtherTablesDDL: DDL of tables of the captured database that are
+// not captured is recorded as Debezium records it (without
+// store.only.captured.tables.ddl): a TRUNCATE as a statement without table
+// changes, a DROP TABLE of two tables as one DROP TABLE per table.
+func TestLiveOtherTablesDDL(t *testing.T) {
+	db := liveDB(t)
+	n := time.Now().UnixNano() % 1_000_000_000
+	cap, a, b := fmt.Sprintf("gc_dc%d", n), fmt.Sprintf("gc_doa%d", n), fmt.Sprintf("gc_dob%d", n)
+	exec(t, db, "CREATE TABLE "+cap+" (id INT PRIMARY KEY)", "INSERT INTO "+cap+" VALUES (1)",
+		"CREATE TABLE "+a+" (id INT PRIMARY KEY)", "CREATE TABLE "+b+" (id INT PRIMARY KEY)")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + cap + ", " + a + ", " + b) })
+	prefix := fmt.Sprintf("other%d", n)
+	props := liveProps(prefix)
+	props["table.include.list"] = "demo." + cap
+	props["include.schema.changes"] = "true"
+	props["schema.history.internal.kafka.topic"] = "dbhistory." + prefix
+	props["schema.history.internal.kafka.bootstrap.servers"] = liveKafka
+	task := startTask(t, props, nil)
+	snap := pollUntil(t, task, "snapshot", func(r []connect.SourceRecord) bool { return countTopic(r, prefix+".demo."+cap) == 1 })
+	// The snapshot has the other tables' DROP and CREATE TABLE too.
+	var others []string
+	for _, r := range snap {
+		if r.Topic == prefix {
+			if ddl := get(r.Value.(*data.Struct), "ddl").(string); strings.Contains(ddl, a) || strings.Contains(ddl, b) {
+				others = append(others, ddl[:strings.IndexAny(ddl+"(", "(")])
+			}
+		}
+	}
+	if len(others) != 4 {
+		t.Fatalf("snapshot DDL of the tables that are not captured: %q, want their DROP TABLE IF EXISTS and CREATE TABLE", others)
+	}
+
+	exec(t, db, "TRUNCATE TABLE "+a, "DROP TABLE "+a+", "+b)
+	type change struct{ ddl, table, changes string }
+	var got []change
+	pollUntil(t, task, "the other tables' DDL", func(recs []connect.SourceRecord) bool {
+		got = got[:0]
+		for _, r := range recs {
+			if r.Topic != prefix {
+				continue
+			}
+			v := r.Value.(*data.Struct)
+			if d := get(v, "ddl").(string); !strings.Contains(d, a) && !strings.Contains(d, b) {
+				continue // other sessions' DDL on demo
+			}
+			var chs []string
+			for _, c := range get(v, "tableChanges").([]any) {
+				chs = append(chs, get(c.(*data.Struct), "type").(string)+" "+get(c.(*data.Struct), "id").(string))
+			}
+			tb, _ := get(get(v, "source").(*data.Struct), "table").(string)
+			got = append(got, change{get(v, "ddl").(string), tb, strings.Join(chs, ",")})
+		}
+		return len(got) >= 3
+	})
+	want := []change{
+		{"TRUNCATE TABLE " + a, a, ""},
+		{"DROP TABLE `demo`.`" + a + "`", a, `DROP "demo"."` + a + `"`},
+		{"DROP TABLE `demo`.`" + b + "`", b, `DROP "demo"."` + b + `"`},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("schema changes\n got %q\nwant %q", got, want)
+	}
+	_ = task.Stop()
+	// The history has them too, once.
+	var seen int
+	readHistoryUntil(t, "dbhistory."+prefix, func(hist []map[string]any) bool {
+		seen = 0
+		for _, h := range hist {
+			if d := h["ddl"].(string); d == want[0].ddl || d == want[1].ddl || d == want[2].ddl {
+				seen++
+			}
+		}
+		return seen >= 3
+	})
+	if seen != 3 {
+		t.Fatalf("history records of the 3 statements: %d", seen)
 	}
 }
