@@ -114,14 +114,14 @@ func TestExactlyOncePollBoundary(t *testing.T) {
 	h.waitStoredPos("src", part, 3)
 }
 
-// TestExactlyOnceIntervalBoundary: with transaction.boundary=interval the
-// records of several polls stay invisible to read_committed consumers,
+// TestExactlyOnceIntervalBoundary: with transaction.boundary=interval (any
+// case, as Connect reads it) the records of several polls stay invisible to read_committed consumers,
 // with their offsets, until the transaction commits (here: at the pause,
 // before the hour-long interval).
 func TestExactlyOnceIntervalBoundary(t *testing.T) {
 	h := newEOSHarness(t)
 	part := map[string]any{"file": "a"}
-	c := h.start(props(sourceProps("src"), "transaction.boundary", "interval", "transaction.boundary.interval.ms", "3600000"))
+	c := h.start(props(sourceProps("src"), "transaction.boundary", "Interval", "transaction.boundary.interval.ms", "3600000"))
 	c.waitTask(0, status.Running)
 
 	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 1, "a")}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -204,7 +205,8 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			ops: ops, tm: tm, taskClass: p.Plugin.Class, creator: creator, admin: adm}
 		if eos != nil {
 			r.txn = eos.Offsets
-			if p.Values.String(connectorconfig.TransactionBoundary) == "interval" {
+			// Connect reads the value case-insensitively, as the key's validator accepts it.
+			if strings.EqualFold(strings.TrimSpace(p.Values.String(connectorconfig.TransactionBoundary)), "interval") {
 				r.txnInterval = w.cfg.OffsetFlushInterval
 				if p.Values.Get(connectorconfig.TransactionBoundaryIntervalMs) != nil {
 					r.txnInterval = p.Values.Duration(connectorconfig.TransactionBoundaryIntervalMs)
