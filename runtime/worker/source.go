@@ -193,9 +193,6 @@ func (r *sourceRunner) send(ctx context.Context, recs []connect.SourceRecord) (*
 	hdrs := make([]kgo.RecordHeader, 0, nh)
 	for i := range recs {
 		sr := &recs[i]
-		if sr.SourcePartition != nil {
-			b.offsets[r.sub.partitionKey(sr.SourcePartition)] = offsetstore.Offset{Partition: sr.SourcePartition, Offset: sr.SourceOffset}
-		}
 		kr := &krs[i]
 		var ok bool
 		var err error
@@ -206,9 +203,15 @@ func (r *sourceRunner) send(ctx context.Context, recs []connect.SourceRecord) (*
 			}
 			return b, err
 		}
-		if !ok { // dropped by a transformation or skipped after an error
+		if !ok {
+			// Dropped by a transformation or skipped after a tolerated
+			// error: as in Connect, its offset is not submitted, so the
+			// stored offset stays at the last record produced.
 			b.done(false)
 			continue
+		}
+		if sr.SourcePartition != nil {
+			b.offsets[r.sub.partitionKey(sr.SourcePartition)] = offsetstore.Offset{Partition: sr.SourcePartition, Offset: sr.SourceOffset}
 		}
 		if err := r.creator.Ensure(r.h.sendCtx, kr.Topic); err != nil {
 			b.ack(err)

@@ -1,8 +1,10 @@
 package worker
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -21,7 +23,10 @@ import (
 
 // TestSourceTransformsAndDroppedRecordOffsets: the connector's
 // transformation chain applies before the converters, with predicates; a
-// record the chain drops is not produced but its offset is committed.
+// record the chain drops is not produced and, as in Connect's
+// WorkerSourceTask (recordDropped submits nothing), its offset is not
+// stored: the stored offset is the last produced record's, even after the
+// commit a graceful stop makes.
 func TestSourceTransformsAndDroppedRecordOffsets(t *testing.T) {
 	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "50"}})
 	part := map[string]any{"file": "a"}
@@ -36,16 +41,20 @@ func TestSourceTransformsAndDroppedRecordOffsets(t *testing.T) {
 		"predicates.tomb.type", "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone"))
 	c.waitTask(0, status.Running)
 	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 1, map[string]any{"n": int64(1)}), srcRec("out", part, 2, nil)}
-	h.waitStoredPos("src", part, 2)
+	h.waitStoredPos("src", part, 1)
 	recs := h.readTopic("out", false)
 	if len(recs) != 1 || string(recs[0].Value) != `{"n":1,"origin":"test"}` {
 		t.Fatalf("topic holds %q, want the first record only, with the inserted field", values(recs))
 	}
+	c.stopTask(0)
+	if got, _ := h.w.Offsets().Get(context.Background(), "src", part); !reflect.DeepEqual(got, map[string]any{"pos": int64(1)}) {
+		t.Fatalf("stored offset after the final commit %v, want pos 1 (the dropped record's offset is not submitted)", got)
+	}
 }
 
 // TestSourceToleratedConverterFailure: with errors.tolerance=all a record
-// the converter cannot write is skipped, the task goes on, and the offsets
-// pass over it.
+// the converter cannot write is skipped and the task goes on; its offset is
+// not submitted (Connect's recordDropped), the next produced record's is.
 func TestSourceToleratedConverterFailure(t *testing.T) {
 	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "50"}})
 	part := map[string]any{"file": "a"}
