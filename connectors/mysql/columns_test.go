@@ -340,16 +340,17 @@ func TestSnapshotZonedFraction(t *testing.T) {
 	}
 }
 
-// TestParseOffsetDebeziumCommitted: Debezium's offset after a committed
-// transaction (no event count, the last event's row) skips no row of the
-// next transaction; an offset inside a transaction still skips its rows.
+// TestParseOffsetDebeziumCommitted: Debezium's offset on MariaDB (no event
+// count, the rows done of the event ending at pos) keeps its row, which
+// stream reads as rows of that event (TestLiveResumeMidEvent resumes from
+// one); an offset inside a transaction skips events and rows after pos.
 func TestParseOffsetDebeziumCommitted(t *testing.T) {
 	p, err := parseOffset(map[string]any{"file": "mysql-bin.000003", "pos": int64(7945018), "row": int32(1), "server_id": int64(223344), "ts_sec": int64(1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.pos != 7945018 || p.skipEvents != 0 || p.skipRow != 0 {
-		t.Errorf("after a commit: pos %d, event %d, row %d; want 7945018, 0, 0", p.pos, p.skipEvents, p.skipRow)
+	if p.pos != 7945018 || p.skipEvents != 0 || p.skipRow != 1 || p.gtids != "" {
+		t.Errorf("Debezium's MariaDB offset: pos %d, event %d, row %d, gtids %q; want 7945018, 0, 1, none", p.pos, p.skipEvents, p.skipRow, p.gtids)
 	}
 	p, err = parseOffset(map[string]any{"file": "mysql-bin.000003", "pos": int64(4), "event": int64(2), "row": int32(1)})
 	if err != nil {

@@ -208,14 +208,6 @@ func parseOffset(off map[string]any) (*position, error) {
 	}
 	p.skipEvents, _ = offsetInt(off["event"])
 	p.skipRow, _ = offsetInt(off["row"])
-	if p.skipEvents == 0 {
-		// Debezium stores the position after a committed transaction with
-		// no event count but the last event's row number; taken as rows
-		// to skip it drops the first row(s) of the next transaction
-		// (Debezium's own "Skip 1 rows on streaming start" loss). Rows are
-		// only skipped inside the events an offset says were emitted.
-		p.skipRow = 0
-	}
 	p.snapshotting = offsetBool(off["snapshot"])
 	p.gtids, _ = off["gtids"].(string)
 	p.txID, _ = off["transaction_id"].(string)
@@ -395,6 +387,11 @@ func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (
 	file, pos, gtids, err := binlogPosition(conn, t.mariaDB)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	if t.mariaDB {
+		// Debezium's MySQL connector finds no executed GTID set on MariaDB
+		// (SHOW MASTER STATUS has none): its offsets name file and pos only.
+		gtids = ""
 	}
 	ids, err := capturedTables(conn, t.st.filter)
 	if err != nil {

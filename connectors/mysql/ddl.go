@@ -262,7 +262,7 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 	if len(captured) == 0 {
 		return nil
 	}
-	off := s.offset(h, 0)
+	off := s.offset(h, 0, 0)
 	delete(off, "event")
 	if t.history != nil {
 		if recs := t.history.at(s.file, int64(s.restartPos)); len(recs) > 0 {
@@ -360,7 +360,7 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 // structure in the schema history and emits it as a schema change event,
 // once (a replayed one is already in the history).
 func (t *Task) recordStatement(ctx context.Context, s *streamState, h *replication.EventHeader, start uint32, db, table, q string) error {
-	off := s.offset(h, 0)
+	off := s.offset(h, 0, 0)
 	delete(off, "event")
 	if t.history != nil {
 		if recs := t.history.at(s.file, int64(s.restartPos)); len(recs) > 0 {
@@ -407,10 +407,10 @@ func (t *Task) handleTruncate(ctx context.Context, meta *client.Conn, s *streamS
 		}
 		t.tables[id] = tb
 	}
-	off := s.offset(h, 0)
+	off := s.offset(h, 0, 0)
 	delete(off, "event")
 	src := t.sourceStruct(tb.db, tb.name, int64(h.Timestamp)*int64(time.Second), h.ServerID, s.file, int64(start), 0, s.thread)
-	if s.gtids != nil && s.gtids.current != "" {
+	if s.gtids != nil && s.gtids.current != "" && !s.flat {
 		src.PutIndex(11, s.gtids.current)
 	}
 	r := t.record(tb, "t", nil, nil, nil, src, off, t.now())
@@ -432,7 +432,7 @@ func (t *Task) emitSchemaChange(ctx context.Context, s *streamState, h *replicat
 		names = append(names, rec.table)
 	}
 	src := t.sourceStruct(rec.DatabaseName, strings.Join(names, ","), int64(h.Timestamp)*int64(time.Second), h.ServerID, s.file, int64(start), 0, s.thread)
-	if s.gtids != nil && s.gtids.current != "" {
+	if s.gtids != nil && s.gtids.current != "" && !s.flat {
 		src.PutIndex(11, s.gtids.current)
 	}
 	return t.emit(ctx, t.schemaChangeRecord(rec, src, off))

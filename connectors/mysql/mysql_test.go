@@ -350,7 +350,7 @@ func BenchmarkRowConvert(b *testing.B) {
 			b.Fatal(err)
 		}
 		s.eventsInTx++
-		off := s.offset(h, 1)
+		off := s.offset(h, 1, 1)
 		src := task.rowSource(tb, s, h, 950, 0)
 		buf = task.changeRecords(buf[:0], tb, "c", nil, after, nil, key, src, off, now)
 	}

@@ -56,6 +56,21 @@ type streamState struct {
 	gtids         *gtidState
 	tx            txState
 	bx            boxes
+	// flat: offsets as Debezium's MySQL connector writes them on MariaDB,
+	// where it sees no transaction (MariaDB has no BEGIN event): pos is the
+	// end of the last event, row the rows of it emitted when some are
+	// left, no event or gtids. source.gtid stays null too.
+	flat bool
+	// partRow is how many rows of the event ending at restartPos were
+	// emitted while others are left (flat offsets' row).
+	partRow int64
+	// seekTo, seekRow: a flat restart with rows done in the event ending at
+	// seekTo reads the file from its start up to that event (only its end
+	// is stored) and emits the rows after seekRow.
+	seekTo  uint32
+	seekRow int64
+	// byGTID: resume the dump by GTID set (an old offset with gtids).
+	byGTID bool
 }
 
 // txState is Debezium's TransactionContext: the transaction's id and
@@ -68,14 +83,24 @@ type txState struct {
 	restore *position
 }
 
-// offset is the source offset after rowsDone rows of the current event.
-func (s *streamState) offset(h *replication.EventHeader, rowsDone int64) map[string]any {
+// offset is the source offset after rowsDone of nrows rows of the
+// current event.
+func (s *streamState) offset(h *replication.EventHeader, rowsDone, nrows int64) map[string]any {
 	off := make(map[string]any, 7)
 	off["file"] = s.bx.file.get(s.file)
 	off["pos"] = s.bx.restartPos.get(int64(s.restartPos))
 	off["ts_sec"] = s.bx.tsSec.get(int64(h.Timestamp))
 	if h.ServerID != 0 {
 		off["server_id"] = s.bx.serverID.get(int64(h.ServerID))
+	}
+	if s.flat {
+		// Debezium stores row = nrows at the last row too, and its restart
+		// then skips that many rows of the next event; no row there resumes
+		// both workers at the next event without a gap.
+		if rowsDone != 0 && rowsDone < nrows {
+			off["row"] = int32(rowsDone)
+		}
+		return off
 	}
 	if s.eventsInTx != 0 {
 		off["event"] = s.bx.event.get(s.eventsInTx)
@@ -95,6 +120,18 @@ const maxBackoff = 30 * time.Second
 // last restart offset when the connection breaks.
 func (t *Task) stream(ctx context.Context, meta *client.Conn, start *position) error {
 	s := &streamState{file: start.file, restartPos: start.pos, skipEvents: start.skipEvents, skipRow: start.skipRow}
+	s.flat, s.byGTID = t.mariaDB, !t.mariaDB || start.gtids != ""
+	switch {
+	case s.flat && start.gtids == "" && s.skipEvents == 0 && s.skipRow > 0:
+		// A flat offset (Debezium's on MariaDB): skipRow rows of the event
+		// ending at pos are done. Taken as rows to skip after pos it would
+		// drop rows of the next event, as Debezium's own restart does.
+		s.seekTo, s.seekRow, s.skipRow = start.pos, s.skipRow, 0
+	case s.skipEvents == 0:
+		// Rows are only skipped inside the events an offset says were
+		// emitted.
+		s.skipRow = 0
+	}
 	s.skipPending = s.skipEvents > 0 || s.skipRow > 0
 	var err error
 	if s.gtids, err = newGtidState(t.mariaDB, start.gtids); err != nil {
@@ -102,6 +139,10 @@ func (t *Task) stream(ctx context.Context, meta *client.Conn, start *position) e
 	}
 	if s.skipPending && start.txID != "" {
 		s.tx.restore = start // a restart inside a transaction continues its counts
+	} else if s.flat && start.txID != "" && start.gtids == "" {
+		// A flat offset inside a transaction (provide.transaction.metadata):
+		// the dump resumes inside it, with its id and counts.
+		s.inTx, s.gtids.current, s.tx.restore = true, start.txID, start
 	}
 	// stream owns meta from here on.
 	defer func() {
@@ -130,17 +171,26 @@ func (t *Task) stream(ctx context.Context, meta *client.Conn, start *position) e
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, maxBackoff)
-		// Resume exactly where a restart would: the transaction start,
-		// skipping what was already emitted.
-		if !s.skipPending && !s.skipping {
-			s.skipEvents, s.skipRow = s.emittedEvents, s.emittedRow
+		if s.flat && !s.skipPending && !s.skipping {
+			// Flat offsets: the dump resumes right after the last event read
+			// (or inside its rows), so the transaction state stays.
+			if s.seekTo == 0 && s.partRow > 0 {
+				s.seekTo, s.seekRow = s.restartPos, s.partRow
+			}
+			s.byGTID = false
+		} else {
+			// Resume exactly where a restart would: the transaction start,
+			// skipping what was already emitted.
+			if !s.skipPending && !s.skipping {
+				s.skipEvents, s.skipRow = s.emittedEvents, s.emittedRow
+			}
+			s.skipPending = s.skipEvents > 0 || s.skipRow > 0
+			s.inTx, s.eventsInTx, s.skipping = false, 0, false
+			if s.tx.id != "" && s.skipPending {
+				s.tx.restore = &position{txID: s.tx.id, txCounts: s.tx.counts}
+			}
+			s.tx = txState{restore: s.tx.restore}
 		}
-		s.skipPending = s.skipEvents > 0 || s.skipRow > 0
-		s.inTx, s.eventsInTx, s.skipping = false, 0, false
-		if s.tx.id != "" && s.skipPending {
-			s.tx.restore = &position{txID: s.tx.id, txCounts: s.tx.counts}
-		}
-		s.tx = txState{restore: s.tx.restore}
 		if meta != nil {
 			meta.Close()
 			meta = nil
@@ -188,10 +238,14 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 		return fatalError{fmt.Errorf("stored gtids: %w", err)}
 	}
 	var streamer *replication.BinlogStreamer
-	if gset != nil {
+	switch {
+	case s.seekTo != 0:
+		t.log.Info("reading the binlog file from its start to the stored offset's event", "file", s.file, "pos", s.seekTo, "row", s.seekRow)
+		streamer, err = syncer.StartSync(gomysql.Position{Name: s.file, Pos: 4})
+	case gset != nil && s.byGTID:
 		// Resume by GTID, as Debezium does when the offset has them.
 		streamer, err = syncer.StartSyncGTID(gset)
-	} else {
+	default:
 		streamer, err = syncer.StartSync(gomysql.Position{Name: s.file, Pos: s.restartPos})
 	}
 	if err != nil {
@@ -221,9 +275,12 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 	if h.LogPos >= h.EventSize {
 		start = h.LogPos - h.EventSize
 	}
+	if s.seekTo != 0 {
+		return t.seek(ctx, meta, s, ev, start)
+	}
 	// Outside a transaction every event moves the restart position past
 	// itself, as Debezium's setEventPosition does.
-	if _, fde := ev.Event.(*replication.FormatDescriptionEvent); !s.inTx && h.LogPos > 0 && !fde {
+	if _, fde := ev.Event.(*replication.FormatDescriptionEvent); (!s.inTx || s.flat) && h.LogPos > 0 && !fde {
 		s.restartPos = h.LogPos
 	}
 	// Every event of a transaction counts, its BEGIN included (Debezium's
@@ -232,7 +289,7 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 	switch e := ev.Event.(type) {
 	case *replication.RotateEvent:
 		s.file = string(e.NextLogName)
-		if !s.inTx {
+		if !s.inTx || s.flat {
 			s.restartPos = uint32(e.Position)
 		}
 		counted = false
@@ -299,6 +356,40 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 	return t.maybeHeartbeat(ctx, s)
 }
 
+// seek skips the events before the one ending at s.seekTo, then emits
+// that rows event's rows after s.seekRow and resumes normal reading.
+func (t *Task) seek(ctx context.Context, meta *client.Conn, s *streamState, ev *replication.BinlogEvent, start uint32) error {
+	h := ev.Header
+	switch e := ev.Event.(type) {
+	case *replication.RotateEvent:
+		if h.LogPos == 0 && string(e.NextLogName) == s.file {
+			return nil // the dump's first, artificial rotate
+		}
+		return fatalError{fmt.Errorf("stored offset %s:%d row %d: the file ends before an event ends there", s.file, s.seekTo, s.seekRow)}
+	case *replication.FormatDescriptionEvent, *replication.HeartbeatEvent:
+		return nil
+	}
+	if h.LogPos < s.seekTo {
+		return nil
+	}
+	if h.LogPos > s.seekTo {
+		return fatalError{fmt.Errorf("stored offset %s:%d row %d: no event ends at that position", s.file, s.seekTo, s.seekRow)}
+	}
+	s.seekTo, s.restartPos = 0, h.LogPos
+	if h.Timestamp != 0 {
+		s.tsSec, s.serverID = int64(h.Timestamp), h.ServerID
+	}
+	e, ok := ev.Event.(*replication.RowsEvent)
+	if !ok || e.Table == nil {
+		return nil
+	}
+	if err := t.tableFor(meta, e.Table.Schema, e.Table.Table, int(e.Table.ColumnCount), e.Table.ColumnName); err != nil {
+		return err
+	}
+	s.skipping, s.skipEvents, s.skipRow = true, s.eventsInTx, s.seekRow
+	return t.handleRows(ctx, s, h, start, e)
+}
+
 // maybeHeartbeat emits a heartbeat record (heartbeat.interval.ms) between
 // transactions, so the stored offset follows the binlog even when no
 // captured table changes (Debezium's Heartbeat).
@@ -309,7 +400,7 @@ func (t *Task) maybeHeartbeat(ctx context.Context, s *streamState) error {
 	}
 	s.lastHeartbeat = t.now()
 	off := map[string]any{"file": s.file, "pos": int64(s.restartPos)}
-	if g := s.gtids.offsetValue(); g != "" {
+	if g := s.gtids.offsetValue(); g != "" && !s.flat {
 		off["gtids"] = g
 	}
 	if s.tsSec != 0 {
@@ -326,7 +417,10 @@ func (t *Task) maybeHeartbeat(ctx context.Context, s *streamState) error {
 }
 
 func (t *Task) beginTx(s *streamState, start uint32, thread *int64) {
-	s.inTx, s.restartPos, s.eventsInTx, s.thread = true, start, 0, thread
+	if !s.flat {
+		s.restartPos = start
+	}
+	s.inTx, s.eventsInTx, s.thread = true, 0, thread
 	s.emittedEvents, s.emittedRow = 0, 0
 	if s.skipPending {
 		s.skipPending, s.skipping = false, true
@@ -443,7 +537,11 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 			return fatalError{fmt.Errorf("binlog %s:%d: %w", s.file, start, err)}
 		}
 		s.emittedEvents, s.emittedRow = s.eventsInTx, i+1
-		off := s.offset(h, i+1)
+		s.partRow = 0
+		if i+1 < nrows {
+			s.partRow = i + 1
+		}
+		off := s.offset(h, i+1, nrows)
 		src := t.rowSource(tb, s, h, start, int32(i))
 		now := t.now()
 		recs := t.changeRecords(t.recBuf[:0], tb, op, before, after, oldKey, newKey, src, off, now)
@@ -478,7 +576,7 @@ func (t *Task) rowSource(tb *table, s *streamState, h *replication.EventHeader, 
 	src.PutIndex(8, ns)
 	src.PutIndex(9, tb.nameBox)
 	src.PutIndex(10, s.bx.serverID.get(int64(h.ServerID)))
-	if s.gtids.current != "" && s.inTx {
+	if s.gtids.current != "" && s.inTx && !s.flat {
 		src.PutIndex(11, s.bx.gtid.get(s.gtids.current))
 	}
 	src.PutIndex(12, s.bx.file.get(s.file))

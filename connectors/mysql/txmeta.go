@@ -90,7 +90,7 @@ func (t *Task) endTx(ctx context.Context, s *streamState, h *replication.EventHe
 	if h.ServerID != 0 {
 		off["server_id"] = int64(h.ServerID)
 	}
-	if s.gtids.known {
+	if s.gtids.known && !s.flat {
 		if g := s.gtids.String(); g != "" {
 			off["gtids"] = g
 		}
