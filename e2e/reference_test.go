@@ -94,6 +94,10 @@ type referenceCase struct {
 	// the case's table names), e.g. to leave out what other sessions do on
 	// the shared server meanwhile.
 	keep func(repl map[string]string, topic string, value []byte) bool
+	// history compares the schema history topics too (records kept by
+	// keepHistory), as topic "<history>".
+	history     bool
+	keepHistory func(repl map[string]string, value []byte) bool
 	// javaShows are texts the Java side's records must contain ("topic="
 	// and the topic name, the value bytes, the headers): the comparison
 	// covered them.
@@ -681,6 +685,12 @@ listeners=http://127.0.0.1:0
 	}
 	d, compared, identical := compareReference(t, java, gocn, javaPrefix, goPrefix, rc.tail)
 	diffs = append(diffs, d...)
+	if rc.history {
+		d, c, i := compareReferenceHistory(t, "dbhistory."+javaPrefix, "dbhistory."+goPrefix, javaPrefix, goPrefix,
+			func(v []byte) bool { return rc.keepHistory(repl, v) })
+		diffs = append(diffs, d...)
+		compared, identical = compared+c, identical+i
+	}
 	diffs = append(diffs, compareReferenceOffsets(t, javaConnectURL+"/connectors/"+javaName, rest+"/connectors/"+goName, javaPrefix, goPrefix)...)
 	checkReferenceDiffs(t, diffs, rc)
 	t.Logf("%d records compared, %d identical after normalisation", compared, identical)
@@ -867,6 +877,25 @@ func TestReferenceSchemaChanges(t *testing.T) {
 			}
 			return v.Payload.Source.Snapshot == "true"
 		},
+		// The schema history: the same records (this case's tables and
+		// the snapshot's database-level statements).
+		history: true,
+		keepHistory: func(repl map[string]string, value []byte) bool {
+			var v struct {
+				DDL      string         `json:"ddl"`
+				Position map[string]any `json:"position"`
+			}
+			if json.Unmarshal(value, &v) != nil {
+				return true
+			}
+			for _, k := range []string{"{table}", "{types}", "{other}"} {
+				if regexp.MustCompile("[`. ]" + repl[k] + "([` (]|$)").MatchString(v.DDL) {
+					return true
+				}
+			}
+			snap, _ := v.Position["snapshot"].(bool)
+			return snap && !strings.Contains(v.DDL, "TABLE")
+		},
 		// The last change is a DDL statement: both store its position.
 		pending: []referenceKnown{
 			{regexp.MustCompile(`^<offsets> offsets \$\.offsets\[0\]\.offset\{key order\}: java=ts_sec,file,pos,server_id goconnect=file,pos,server_id,ts_sec$`),
@@ -875,6 +904,10 @@ func TestReferenceSchemaChanges(t *testing.T) {
 			{regexp.MustCompile(`^<prefix> value \$\.payload\.tableChanges\[0\]\.table\.columns\[\d+\]\.length: java=null goconnect=\d+$`),
 				"goconnect bug (issue 20): a streamed CREATE TABLE's column lengths are what its text says in Debezium (INT: none), " +
 					"goconnect reads the structure from information_schema (int(11): 11); goconnect has no DDL parser"},
+			{regexp.MustCompile(`^<history> value \$\.tableChanges\[0\]\.table\.columns\[\d+\]\.length: java=<absent> goconnect=\d+$`),
+				"goconnect bug (issue 20): the same streamed CREATE TABLE's column length in the schema history"},
+			{regexp.MustCompile(`^<history> value \$\.position\.gtids: java=<absent> goconnect="[^"]*"$`),
+				"goconnect bug (issue 20): goconnect's history positions carry the MariaDB GTID set, Debezium's MySQL connector on MariaDB has none"},
 		},
 	})
 }
@@ -974,4 +1007,65 @@ func TestReferenceRefusedConfig(t *testing.T) {
 	if gc != jc || string(gb) != string(jb) {
 		t.Errorf("refused config:\n java      %d %s\n goconnect %d %s", jc, jb, gc, gb)
 	}
+}
+
+// compareReferenceHistory compares the two schema history topics, the
+// records keep chooses, in order. Normalised: ts_ms, position.ts_sec, and
+// the snapshot records' position (each side's own snapshot).
+func compareReferenceHistory(t *testing.T, javaTopic, goTopic, javaPrefix, goPrefix string, keep func([]byte) bool) (diffs []referenceDiff, compared, identical int) {
+	t.Helper()
+	read := func(topic, prefix string) []*jsonNode {
+		adm := kadmClient(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		ends, err := adm.ListEndOffsets(ctx, topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []*jsonNode
+		ends.Each(func(o kadm.ListedOffset) {
+			if o.Offset <= 0 {
+				return
+			}
+			for _, r := range readTopic(t, topic, int(o.Offset)) {
+				if !keep(r.Value) {
+					continue
+				}
+				n, err := normaliseRecordJSON(r.Value, prefix)
+				if err != nil {
+					t.Fatalf("%s: %v: %s", topic, err, r.Value)
+				}
+				n.set("ts_ms", "<volatile>")
+				if pos := n.get("position"); pos != nil {
+					pos.set("ts_sec", "<volatile>")
+					if sn := pos.get("snapshot"); sn != nil && sn.lit == "true" {
+						for _, k := range []string{"file", "pos", "gtids"} {
+							if pos.get(k) != nil {
+								pos.set(k, "<volatile>")
+							}
+						}
+					}
+				}
+				out = append(out, n)
+			}
+		})
+		return out
+	}
+	j, g := read(javaTopic, javaPrefix), read(goTopic, goPrefix)
+	if len(j) != len(g) {
+		diffs = append(diffs, referenceDiff{topic: "<history>", index: -1, part: "count", path: "records", java: fmt.Sprint(len(j)), gocn: fmt.Sprint(len(g))})
+	}
+	for i := 0; i < len(j) && i < len(g); i++ {
+		var d []referenceDiff
+		diffJSON("$", j[i], g[i], &d)
+		for _, e := range d {
+			e.topic, e.index, e.part = "<history>", i, "value"
+			diffs = append(diffs, e)
+		}
+		compared++
+		if len(d) == 0 {
+			identical++
+		}
+	}
+	return diffs, compared, identical
 }

@@ -27,7 +27,7 @@ type historyRecord struct {
 	Source       map[string]any `json:"source"`
 	Position     map[string]any `json:"position"`
 	TsMs         int64          `json:"ts_ms"`
-	DatabaseName string         `json:"databaseName,omitempty"`
+	DatabaseName string         `json:"databaseName"` // "" for the snapshot's SET, as Debezium`
 	DDL          string         `json:"ddl"`
 	TableChanges []histChange   `json:"tableChanges"`
 	// table is source.table of the schema change event of a statement
@@ -75,7 +75,7 @@ type histColumn struct {
 	Comment                *string  `json:"comment"`
 	HasDefaultValue        bool     `json:"hasDefaultValue"`
 	DefaultValueExpression *string  `json:"defaultValueExpression,omitempty"`
-	EnumValues             []string `json:"enumValues,omitempty"`
+	EnumValues             []string `json:"enumValues"` // [] when none, as Debezium 2.7 writes it
 }
 
 // jdbcTypes maps DATA_TYPE to java.sql.Types as Debezium's MySQL DDL
@@ -163,7 +163,7 @@ func histTableOf(tb *table) *histTable {
 			typeName += " UNSIGNED"
 		}
 		hc := histColumn{Name: c.name, JdbcType: jdbcTypes[c.dataType], TypeName: typeName, TypeExpression: typeName,
-			Position: i + 1, Optional: c.nullable, AutoIncremented: c.autoInc, Generated: c.autoInc}
+			Position: i + 1, Optional: c.nullable, AutoIncremented: c.autoInc, Generated: c.autoInc, EnumValues: []string{}}
 		if c.charset != "" {
 			cs := c.charset
 			hc.CharsetName = &cs
