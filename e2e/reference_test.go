@@ -822,10 +822,6 @@ func TestReferencePipeline(t *testing.T) {
 		wantJava:  20 + 4 + 6 + 5,
 		javaShows: []string{"topic=<prefix>.mirror.", `"first_name":"after the truncate"`},
 		accepted:  []referenceKnown{referenceOffsetRowAccepted},
-		pending: []referenceKnown{
-			{regexp.MustCompile(`^<offsets> offsets \$\.offsets\[0\]\.offset\.pos: java=\d+ goconnect=\d+$`),
-				"goconnect bug (runtime, issue 20): the last DELETE's records are dropped by ExtractNewRecordState; goconnect commits " +
-					"the offset of a record a transformation dropped, Connect 3.8.1's WorkerSourceTask (no exactly-once) only those of records it sent"}},
 	})
 }
 
