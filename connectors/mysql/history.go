@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -25,7 +27,7 @@ import (
 // read the other's topic.
 type historyRecord struct {
 	Source       map[string]any `json:"source"`
-	Position     map[string]any `json:"position"`
+	Position     histPosition   `json:"position"`
 	TsMs         int64          `json:"ts_ms"`
 	DatabaseName string         `json:"databaseName"` // "" for the snapshot's SET, as Debezium`
 	DDL          string         `json:"ddl"`
@@ -33,6 +35,49 @@ type historyRecord struct {
 	// table is source.table of the schema change event of a statement
 	// without table changes (TRUNCATE); not part of the document.
 	table string
+}
+
+// histPosition is a history record's position: the offset map, written
+// in the order Debezium's HashMap iterates it.
+type histPosition map[string]any
+
+// MarshalJSON writes the keys in java.util.HashMap order (buckets of a
+// table sized for the map, by String.hashCode spread as HashMap.hash).
+func (p histPosition) MarshalJSON() ([]byte, error) {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // within a bucket: a stable order
+	size := 16
+	for float64(len(keys)) > 0.75*float64(size) {
+		size *= 2
+	}
+	bucket := func(k string) uint32 {
+		var h uint32
+		for _, r := range utf16.Encode([]rune(k)) {
+			h = 31*h + uint32(r)
+		}
+		return (h ^ h>>16) & uint32(size-1)
+	}
+	sort.SliceStable(keys, func(i, j int) bool { return bucket(keys[i]) < bucket(keys[j]) })
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(p[k])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // histChange is one entry of tableChanges.

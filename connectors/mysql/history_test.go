@@ -268,3 +268,20 @@ func TestHistoryTopicCreatedAsDebezium(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryPositionOrder: a history record's position keys in the order
+// Debezium 2.7.3 wrote them on the reference run (its offset HashMap's).
+func TestHistoryPositionOrder(t *testing.T) {
+	for _, c := range []struct {
+		pos  histPosition
+		want string
+	}{
+		{histPosition{"file": "f", "pos": 4, "snapshot": true, "ts_sec": 1}, `{"ts_sec":1,"file":"f","pos":4,"snapshot":true}`},
+		{histPosition{"file": "f", "pos": 4, "server_id": 2, "ts_sec": 1}, `{"ts_sec":1,"file":"f","pos":4,"server_id":2}`},
+	} {
+		b, err := json.Marshal(c.pos)
+		if err != nil || string(b) != c.want {
+			t.Errorf("position %s (%v), want %s", b, err, c.want)
+		}
+	}
+}
