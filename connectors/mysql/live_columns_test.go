@@ -247,3 +247,31 @@ func TestLiveTruncate(t *testing.T) {
 		t.Errorf("insert after truncate %v", recs[1])
 	}
 }
+
+// TestLiveEnumCase: ENUM and SET values keep their case (information_schema's
+// COLUMN_TYPE is read as the server wrote it), in snapshot and streamed
+// values alike and in the schema's allowed list.
+func TestLiveEnumCase(t *testing.T) {
+	db := liveDB(t)
+	n := time.Now().UnixNano() % 1_000_000_000
+	tb := fmt.Sprintf("gc_enum%d", n)
+	exec(t, db, "CREATE TABLE "+tb+" (id INT PRIMARY KEY, e ENUM('Gold','silver'), s SET('X','y'))",
+		"INSERT INTO "+tb+" VALUES (1, 'Gold', 'X')")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tb) })
+	prefix := fmt.Sprintf("enum%d", n)
+	props := liveProps(prefix)
+	props["table.include.list"] = "demo." + tb
+	topic := prefix + ".demo." + tb
+	task := startTask(t, props, nil)
+	pollUntil(t, task, "snapshot", func(r []connect.SourceRecord) bool { return countTopic(r, topic) == 1 })
+	exec(t, db, "INSERT INTO "+tb+" VALUES (2, 'Gold', 'X,y')")
+	recs := pollUntil(t, task, "insert", func(r []connect.SourceRecord) bool { return countTopic(r, topic) == 1 })
+	after := get(dataRecs(recs, topic)[0].Value.(*data.Struct), "after").(*data.Struct)
+	if get(after, "e") != "Gold" || get(after, "s") != "X,y" {
+		t.Fatalf("streamed ENUM/SET values %v %v, want Gold and X,y", get(after, "e"), get(after, "s"))
+	}
+	f, _ := after.Schema().Field("e")
+	if f.Schema.Parameters["allowed"] != "Gold,silver" {
+		t.Fatalf("ENUM allowed %q", f.Schema.Parameters["allowed"])
+	}
+}

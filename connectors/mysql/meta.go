@@ -139,6 +139,7 @@ func (t *Task) describeTable(c *client.Conn, db, name string) (*table, error) {
 		col.dataType, _ = str(r, i, 3)
 		col.dataType = strings.ToLower(col.dataType)
 		col.colType, _ = str(r, i, 4)
+		col.typeText = col.colType // ENUM/SET values keep their case
 		col.colType = strings.ToLower(col.colType)
 		col.unsigned = strings.Contains(col.colType, "unsigned")
 		if p, ok := str(r, i, 5); ok {
@@ -162,7 +163,7 @@ func (t *Task) describeTable(c *client.Conn, db, name string) (*table, error) {
 		col.autoInc = strings.Contains(strings.ToLower(extra), "auto_increment")
 		col.mariaDB = t.mariaDB
 		if col.dataType == "enum" || col.dataType == "set" {
-			col.options = parseOptions(col.colType)
+			col.options = parseOptions(col.typeText)
 		}
 		byName[strings.ToLower(col.name)] = len(tb.cols)
 		tb.cols = append(tb.cols, col)

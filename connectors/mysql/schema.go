@@ -71,6 +71,7 @@ type column struct {
 	name       string
 	dataType   string // DATA_TYPE, lower case
 	colType    string // COLUMN_TYPE, lower case
+	typeText   string // COLUMN_TYPE as the server wrote it ("" when rebuilt from history: colType keeps case then)
 	nullable   bool
 	unsigned   bool
 	length     int64 // BIT length
@@ -115,6 +116,15 @@ type table struct {
 
 // parseOptions reads the labels of an enum(...) or set(...) COLUMN_TYPE;
 // a quote inside a label is doubled.
+// optionsText is the COLUMN_TYPE to read ENUM/SET values from, with their
+// case.
+func (c *column) optionsText() string {
+	if c.typeText != "" {
+		return c.typeText
+	}
+	return c.colType
+}
+
 func parseOptions(colType string) []string {
 	open := strings.IndexByte(colType, '(')
 	if open < 0 {
@@ -210,10 +220,10 @@ func mapColumn(c *column, st *settings, mariaDB bool) error {
 	case "json":
 		c.kind, b = kJSON, data.NewBuilder(data.TypeString).Name(nameJSON).Version(1)
 	case "enum":
-		c.options = parseOptions(c.colType)
+		c.options = parseOptions(c.optionsText())
 		c.kind, b = kEnum, data.NewBuilder(data.TypeString).Name(nameEnum).Version(1).Param("allowed", strings.Join(c.options, ","))
 	case "set":
-		c.options = parseOptions(c.colType)
+		c.options = parseOptions(c.optionsText())
 		c.kind, b = kSet, data.NewBuilder(data.TypeString).Name(nameEnumSet).Version(1).Param("allowed", strings.Join(c.options, ","))
 	case "year":
 		c.kind, b = kYear, data.NewBuilder(data.TypeInt32).Name(nameYear).Version(1)
