@@ -7,17 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/hashorder"
 	"github.com/goconnect/goconnect/internal/kafkaclient"
 	"github.com/goconnect/goconnect/internal/topicadmin"
 )
@@ -41,44 +40,8 @@ type historyRecord struct {
 // in the order Debezium's HashMap iterates it.
 type histPosition map[string]any
 
-// MarshalJSON writes the keys in java.util.HashMap order (buckets of a
-// table sized for the map, by String.hashCode spread as HashMap.hash).
-func (p histPosition) MarshalJSON() ([]byte, error) {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // within a bucket: a stable order
-	size := 16
-	for float64(len(keys)) > 0.75*float64(size) {
-		size *= 2
-	}
-	bucket := func(k string) uint32 {
-		var h uint32
-		for _, r := range utf16.Encode([]rune(k)) {
-			h = 31*h + uint32(r)
-		}
-		return (h ^ h>>16) & uint32(size-1)
-	}
-	sort.SliceStable(keys, func(i, j int) bool { return bucket(keys[i]) < bucket(keys[j]) })
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		vb, err := json.Marshal(p[k])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(vb)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
+// MarshalJSON writes the keys in java.util.HashMap order.
+func (p histPosition) MarshalJSON() ([]byte, error) { return json.Marshal(hashorder.Map(p)) }
 
 // histChange is one entry of tableChanges.
 type histChange struct {

@@ -180,7 +180,10 @@ func (e *Engine) Delete(ctx context.Context, name string) error {
 		return err
 	}
 	err = e.applied(ctx)
-	e.tombstone(name, 0, max(len(snap.Tasks[name]), len(e.statuses.Board().Tasks(name))), true)
+	e.tombstoneUnless(name, true, func(now *storage.Snapshot) bool {
+		_, recreated := now.Connectors[name]
+		return recreated
+	}, max(len(snap.Tasks[name]), len(e.statuses.Board().Tasks(name))))
 	return err
 }
 
@@ -221,7 +224,10 @@ func (e *Engine) setTarget(ctx context.Context, name string, target status.Targe
 	}
 	err = e.applied(ctx)
 	if target == status.TargetStopped {
-		e.tombstone(name, 0, max(len(snap.Tasks[name]), len(e.statuses.Board().Tasks(name))), false)
+		e.tombstoneUnless(name, false, func(now *storage.Snapshot) bool {
+			_, exists := now.Connectors[name]
+			return !exists || now.Target(name) != status.TargetStopped
+		}, max(len(snap.Tasks[name]), len(e.statuses.Board().Tasks(name))))
 	}
 	return err
 }

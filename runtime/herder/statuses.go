@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/storage"
 )
 
 var _ status.Listener = (*Engine)(nil)
@@ -60,6 +61,21 @@ func (e *Engine) tombstone(name string, from, to int, conn bool) {
 	if conn {
 		e.statuses.Publish(ctx, status.Change{Connector: name, Task: -1, Removed: true}, gen)
 	}
+}
+
+// tombstoneUnless removes the statuses of a stopped or deleted connector's
+// tasks 0..to-1 (and the connector's own when conn) once its change is
+// applied, unless a later write (superseded, read under the write lock)
+// changed it again: a resume or re-create written meanwhile has started
+// tasks whose fresh statuses must stay.
+func (e *Engine) tombstoneUnless(name string, conn bool, superseded func(*storage.Snapshot) bool, to int) {
+	e.writes.Lock()
+	defer e.writes.Unlock()
+	now := e.configs.Snapshot()
+	if superseded(&now) {
+		return
+	}
+	e.tombstone(name, 0, to, conn)
 }
 
 // Status returns a connector's status as the status store holds it.

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+
+	"github.com/goconnect/goconnect/internal/hashorder"
 )
 
 // Offset is one source partition and its offset; a nil Offset removes it.
@@ -17,9 +19,10 @@ type Offset struct {
 }
 
 // EncodeKey encodes an offsets-topic key: ["<connector>",{partition}],
-// compact JSON as Connect's JsonConverter writes it.
+// compact JSON as Connect's JsonConverter writes it, the partition's keys
+// in the order Connect iterates a connector's HashMap.
 func EncodeKey(connector string, partition map[string]any) ([]byte, error) {
-	b, err := json.Marshal([]any{connector, partition})
+	b, err := json.Marshal([]any{connector, hashorder.Map(partition)})
 	if err != nil {
 		return nil, fmt.Errorf("encoding offset key of connector %s: %w", connector, err)
 	}
@@ -43,12 +46,13 @@ func DecodeKey(b []byte) (string, map[string]any, error) {
 	return name, part, nil
 }
 
-// EncodeValue encodes an offset map; nil encodes to nil (a tombstone).
+// EncodeValue encodes an offset map, its keys in HashMap order as the Java
+// worker writes them; nil encodes to nil (a tombstone).
 func EncodeValue(offset map[string]any) ([]byte, error) {
 	if offset == nil {
 		return nil, nil
 	}
-	b, err := json.Marshal(offset)
+	b, err := json.Marshal(hashorder.Map(offset))
 	if err != nil {
 		return nil, fmt.Errorf("encoding offset: %w", err)
 	}

@@ -83,8 +83,10 @@ type pluginInfo struct {
 
 // connectorOffset is ConnectorOffset; a null offset resets a partition.
 type connectorOffset struct {
-	Partition any            `json:"partition"`
-	Offset    map[string]any `json:"offset"`
+	Partition any `json:"partition"`
+	// Offset is a hashorder.Map: Connect shows a source offset in its
+	// HashMap's order.
+	Offset any `json:"offset"`
 }
 
 // sinkPartition keeps Connect's key order for a sink offset's partition.

@@ -3,6 +3,7 @@ package rest
 import (
 	"net/http"
 
+	"github.com/goconnect/goconnect/internal/hashorder"
 	"github.com/goconnect/goconnect/runtime/herder"
 )
 
@@ -14,7 +15,7 @@ func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) {
 	}
 	out := connectorOffsets{Offsets: make([]connectorOffset, 0, len(offs))}
 	for _, o := range offs {
-		out.Offsets = append(out.Offsets, connectorOffset{Partition: orderedPartition(o.Partition), Offset: o.Offset})
+		out.Offsets = append(out.Offsets, connectorOffset{Partition: orderedPartition(o.Partition), Offset: hashorder.Map(o.Offset)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -49,12 +50,12 @@ func (s *Server) resetOffsets(w http.ResponseWriter, r *http.Request) {
 // orderedPartition renders a sink partition with Connect's key order.
 func orderedPartition(p map[string]any) any {
 	if len(p) != 2 {
-		return p
+		return hashorder.Map(p)
 	}
 	t, tok := p["kafka_topic"].(string)
 	n, nok := p["kafka_partition"].(int64)
 	if !tok || !nok {
-		return p
+		return hashorder.Map(p)
 	}
 	return sinkPartition{Topic: t, Partition: n}
 }

@@ -1,0 +1,78 @@
+// Package hashorder writes string-keyed maps in the order a
+// java.util.HashMap iterates them. Connect serialises the maps connectors
+// hand it (source offsets and partitions, Debezium's history positions)
+// by iterating them, and those maps are mostly HashMaps: writing the keys
+// in the same order makes goconnect's JSON byte-identical to the Java
+// worker's instead of merely equal.
+package hashorder
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"unicode/utf16"
+)
+
+// Keys returns m's keys in the order a HashMap holding them iterates:
+// by bucket of a table sized as HashMap grows one from its default
+// capacity (16, load factor 0.75), the bucket chosen by String.hashCode
+// spread as HashMap.hash does. Keys sharing a bucket iterate in insertion
+// order in Java, which a Go map does not keep; they come sorted here.
+func Keys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	size := 16
+	for float64(len(keys)) > 0.75*float64(size) {
+		size *= 2
+	}
+	mask := uint32(size - 1)
+	sort.SliceStable(keys, func(i, j int) bool { return bucket(keys[i], mask) < bucket(keys[j], mask) })
+	return keys
+}
+
+func bucket(k string, mask uint32) uint32 {
+	var h uint32
+	for _, r := range utf16.Encode([]rune(k)) {
+		h = 31*h + uint32(r)
+	}
+	return (h ^ h>>16) & mask
+}
+
+// Map is a JSON object written in HashMap order; nested objects are too,
+// as Connect's JsonConverter reads nested objects into HashMaps.
+type Map map[string]any
+
+// MarshalJSON implements json.Marshaler.
+func (m Map) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return []byte("null"), nil
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range Keys(m) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		v := m[k]
+		if nested, ok := v.(map[string]any); ok {
+			v = Map(nested)
+		}
+		vb, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("key %q: %w", k, err)
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
