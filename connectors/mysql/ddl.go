@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -147,21 +146,7 @@ func backquote(s string) string { return "`" + s + "`" }
 // schemaTables lists every base table of the databases the connector
 // captures from (captured tables or not), sorted as Debezium's TableIds.
 func schemaTables(c *client.Conn, f *filter) ([][2]string, error) {
-	r, err := c.Execute("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'")
-	if err != nil {
-		return nil, fmt.Errorf("listing tables: %w", err)
-	}
-	defer r.Close()
-	var out [][2]string
-	for i := 0; i < r.RowNumber(); i++ {
-		db, _ := str(r, i, 0)
-		name, _ := str(r, i, 1)
-		if f.includeDB(db) {
-			out = append(out, [2]string{db, name})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return tableID(out[i][0], out[i][1]) < tableID(out[j][0], out[j][1]) })
-	return out, nil
+	return baseTables(c, func(db, _ string) bool { return f.includeDB(db) })
 }
 
 // serverCharset reads character_set_server and collation_server.

@@ -75,6 +75,12 @@ func str(r *gomysql.Result, row, col int) (string, bool) {
 
 // capturedTables lists the base tables the filter includes, sorted.
 func capturedTables(c *client.Conn, f *filter) ([][2]string, error) {
+	return baseTables(c, f.includeTable)
+}
+
+// baseTables lists the server's base tables that keep accepts, sorted as
+// Debezium's TableIds.
+func baseTables(c *client.Conn, keep func(db, name string) bool) ([][2]string, error) {
 	r, err := c.Execute("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'")
 	if err != nil {
 		return nil, fmt.Errorf("listing tables: %w", err)
@@ -84,7 +90,7 @@ func capturedTables(c *client.Conn, f *filter) ([][2]string, error) {
 	for i := 0; i < r.RowNumber(); i++ {
 		db, _ := str(r, i, 0)
 		name, _ := str(r, i, 1)
-		if f.includeTable(db, name) {
+		if keep(db, name) {
 			out = append(out, [2]string{db, name})
 		}
 	}
