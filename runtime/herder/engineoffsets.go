@@ -51,36 +51,41 @@ func (e *Engine) AlterOffsets(ctx context.Context, name string, offsets []Connec
 		// Connect checks the body before anything else.
 		return "", Errorf(ErrBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
 	}
-	if err := e.awaitLeader(ctx); err != nil {
-		return "", err
-	}
-	// Nothing starts while the offsets change.
-	e.ops.Lock()
-	defer e.ops.Unlock()
-	p, stopped, err := e.parsed(ctx, name)
+	p, err := e.lockStopped(ctx, name)
 	if err != nil {
 		return "", err
 	}
-	if !stopped {
-		return "", NotStopped(name)
-	}
+	defer e.ops.Unlock()
 	return e.offsetOps().Alter(ctx, name, p, offsets)
+}
+
+// lockStopped checks, on the leader, that a connector is STOPPED with no
+// tasks, as offset changes require, and returns its parsed config with
+// e.ops held so nothing starts while the offsets change; callers unlock
+// e.ops. On an error e.ops is not held.
+func (e *Engine) lockStopped(ctx context.Context, name string) (*connectorconfig.Parsed, error) {
+	if err := e.awaitLeader(ctx); err != nil {
+		return nil, err
+	}
+	e.ops.Lock()
+	p, stopped, err := e.parsed(ctx, name)
+	if err == nil && !stopped {
+		err = NotStopped(name)
+	}
+	if err != nil {
+		e.ops.Unlock()
+		return nil, err
+	}
+	return p, nil
 }
 
 // ResetOffsets removes a STOPPED connector's offsets, on the leader.
 func (e *Engine) ResetOffsets(ctx context.Context, name string) (string, error) {
-	if err := e.awaitLeader(ctx); err != nil {
-		return "", err
-	}
-	e.ops.Lock()
-	defer e.ops.Unlock()
-	p, stopped, err := e.parsed(ctx, name)
+	p, err := e.lockStopped(ctx, name)
 	if err != nil {
 		return "", err
 	}
-	if !stopped {
-		return "", NotStopped(name)
-	}
+	defer e.ops.Unlock()
 	if r, ok := e.cfg.Offsets.(interface{ ReadToEnd(context.Context) error }); ok {
 		if err := r.ReadToEnd(ctx); err != nil {
 			return "", err
