@@ -31,26 +31,12 @@ func referenceMigrate(t *testing.T, from string) {
 	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tbl) })
 	mysqlExec(t, db, "INSERT INTO "+tbl+" VALUES (1, 'a'), (2, 'b'), (3, 'c')")
 
-	host, port, _ := strings.Cut(mariaDBAddr, ":")
 	name := prefix
-	config := map[string]string{
-		"connector.class":    "io.debezium.connector.mysql.MySqlConnector",
-		"tasks.max":          "1",
-		"database.hostname":  host,
-		"database.port":      port,
-		"database.user":      "debezium",
-		"database.password":  "dbz",
-		"database.server.id": fmt.Sprint(7_000_000 + stamp%1_000_000),
-		"topic.prefix":       prefix,
-		"table.include.list": "demo." + tbl,
-		"schema.history.internal.kafka.bootstrap.servers": kafkaAddr,
-		"schema.history.internal.kafka.topic":             "dbhistory." + prefix,
-		"include.schema.changes":                          "false",
-		// goconnect's test cluster defaults to schemaless values; the
-		// Java worker's are JsonConverter with schemas.
-		"key.converter":   "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter": "org.apache.kafka.connect.json.JsonConverter",
-	}
+	config := referenceMySQLConfig(prefix, "demo."+tbl, 7_000_000+stamp%1_000_000)
+	// goconnect's test cluster defaults to schemaless values; the Java
+	// worker's are JsonConverter with schemas.
+	config["key.converter"] = "org.apache.kafka.connect.json.JsonConverter"
+	config["value.converter"] = "org.apache.kafka.connect.json.JsonConverter"
 	body, _ := json.Marshal(config)
 	// goconnect distributed on the Java worker's offsets topic, with its
 	// own group, configs and statuses.
@@ -167,22 +153,8 @@ func migrationSetup(t *testing.T, tag string) (exec func(string), prefix, topic 
 	exec("INSERT INTO {table} VALUES (0, 'z')")
 	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + table) })
 	prefix = fmt.Sprintf("mig%s%d", tag, stamp)
-	host, port, _ := strings.Cut(mariaDBAddr, ":")
 	config = func(serverID int64) map[string]string {
-		return map[string]string{
-			"connector.class":    "io.debezium.connector.mysql.MySqlConnector",
-			"tasks.max":          "1",
-			"database.hostname":  host,
-			"database.port":      port,
-			"database.user":      "debezium",
-			"database.password":  "dbz",
-			"database.server.id": fmt.Sprint(serverID),
-			"topic.prefix":       prefix,
-			"table.include.list": "demo." + table,
-			"schema.history.internal.kafka.bootstrap.servers": kafkaAddr,
-			"schema.history.internal.kafka.topic":             "dbhistory." + prefix,
-			"include.schema.changes":                          "false",
-		}
+		return referenceMySQLConfig(prefix, "demo."+table, serverID)
 	}
 	return exec, prefix, prefix + ".demo." + table, config
 }

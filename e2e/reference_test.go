@@ -546,25 +546,11 @@ func runReference(t *testing.T, rc referenceCase) {
 		_, _ = db.Execute("DROP TABLE IF EXISTS " + repl["{other}"])
 	})
 
-	host, port, _ := strings.Cut(mariaDBAddr, ":")
 	// Same length so that nothing that depends on the name's length (a
 	// schema name's bytes) differs.
 	javaPrefix, goPrefix := fmt.Sprintf("refj%d", stamp), fmt.Sprintf("refg%d", stamp)
 	config := func(prefix string, serverID int64) map[string]string {
-		c := map[string]string{
-			"connector.class":    "io.debezium.connector.mysql.MySqlConnector",
-			"tasks.max":          "1",
-			"database.hostname":  host,
-			"database.port":      port,
-			"database.user":      "debezium",
-			"database.password":  "dbz",
-			"database.server.id": fmt.Sprint(serverID),
-			"topic.prefix":       prefix,
-			"table.include.list": substitute("demo.{table},demo.{types}", repl),
-			"schema.history.internal.kafka.bootstrap.servers": kafkaAddr,
-			"schema.history.internal.kafka.topic":             "dbhistory." + prefix,
-			"include.schema.changes":                          "false",
-		}
+		c := referenceMySQLConfig(prefix, substitute("demo.{table},demo.{types}", repl), serverID)
 		for k, v := range rc.config {
 			c[k] = substitute(v, repl)
 		}
@@ -703,6 +689,27 @@ func seedSQL(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// referenceMySQLConfig is the Debezium MySQL connector config both
+// workers run against the shared MariaDB: the tables of include, one
+// server id, the prefix naming topics and the history topic.
+func referenceMySQLConfig(prefix, include string, serverID int64) map[string]string {
+	host, port, _ := strings.Cut(mariaDBAddr, ":")
+	return map[string]string{
+		"connector.class":    "io.debezium.connector.mysql.MySqlConnector",
+		"tasks.max":          "1",
+		"database.hostname":  host,
+		"database.port":      port,
+		"database.user":      "debezium",
+		"database.password":  "dbz",
+		"database.server.id": fmt.Sprint(serverID),
+		"topic.prefix":       prefix,
+		"table.include.list": include,
+		"schema.history.internal.kafka.bootstrap.servers": kafkaAddr,
+		"schema.history.internal.kafka.topic":             "dbhistory." + prefix,
+		"include.schema.changes":                          "false",
+	}
 }
 
 // checkReferenceDiffs fails on every difference neither accepted nor
