@@ -111,6 +111,7 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	scfg.Loggers, scfg.Commit, scfg.Log = rest.NewLoggers(rootLevel), version, log
 	scfg.ConfigTransformer = cfg.ConfigTransformer
 	scfg.ClientOverridePolicy = cfg.ClientOverridePolicy
+	scfg.Converters = workerConverters(cfg.Props)
 	scfg.SourcePreflight = cfg.SourcePreflight()
 	srv := rest.New(scfg)
 	srv.SetReady()

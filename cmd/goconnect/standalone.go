@@ -123,6 +123,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	scfg.Loggers, scfg.Commit, scfg.Log = rest.NewLoggers(rootLevel), version, log
 	scfg.ConfigTransformer = cfg.ConfigTransformer
 	scfg.ClientOverridePolicy = cfg.ClientOverridePolicy
+	scfg.Converters = workerConverters(cfg.Props)
 	srv := rest.New(scfg)
 	srvCtx, stopSrv := context.WithCancel(ctx)
 	defer stopSrv()
@@ -225,4 +226,16 @@ func envOr(k, def string) string {
 // PUT /admin/loggers/root changes at run time; secrets are masked.
 func newLogger(w io.Writer, level *slog.LevelVar, json bool) *slog.Logger {
 	return logging.NewLeveled(w, level, json)
+}
+
+// workerConverters are the worker's converter classes the REST API
+// reports as a connector's defaults in validation answers.
+func workerConverters(props map[string]string) map[string]string {
+	out := map[string]string{workerconfig.HeaderConverter: workerconfig.DefaultHeaderConverterClass}
+	for _, k := range []string{workerconfig.KeyConverter, workerconfig.ValueConverter, workerconfig.HeaderConverter} {
+		if v := strings.TrimSpace(props[k]); v != "" {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -73,7 +73,11 @@ type Key struct {
 	// when Required is set.
 	Default string
 	// Required keys have no default and must be given.
-	Required    bool
+	Required bool
+	// NullDefault marks an optional key whose default is null (Java's
+	// define(..., null, ...)): absent, it has no value, and it is reported
+	// with a null default even for STRING and LIST keys.
+	NullDefault bool
 	Validator   Validator
 	Importance  Importance
 	Doc         string
@@ -197,6 +201,9 @@ func (k Key) parse(props map[string]string) (any, error) {
 			return nil, &Error{Key: k.Name, Message: fmt.Sprintf("Missing required configuration %q which has no default value.", k.Name)}
 		}
 		s = k.Default
+		if s == "" && k.NullDefault {
+			return nil, nil
+		}
 		if s == "" && k.Type != TypeString && k.Type != TypeList && k.Type != TypePassword && k.Type != TypeClass {
 			// No default: the value is null, as ConfigDef.NO_DEFAULT_VALUE-less optional keys are.
 			return nil, nil

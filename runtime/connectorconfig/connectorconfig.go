@@ -43,61 +43,123 @@ const (
 	DLQHeaders      = "errors.deadletterqueue.context.headers.enable"
 )
 
-// Group names as Connect's validate endpoint reports them.
+// Keys Connect 4.1 added (KIP-891) and the reload action.
 const (
-	GroupCommon     = "Common"
-	GroupTransforms = "Transforms"
-	GroupPredicates = "Predicates"
-	GroupErrors     = "Error Handling"
+	ConnectorPluginVersion       = "connector.plugin.version"
+	KeyConverterPluginVersion    = "key.converter.plugin.version"
+	ValueConverterPluginVersion  = "value.converter.plugin.version"
+	HeaderConverterPluginVersion = "header.converter.plugin.version"
+	ConfigActionReload           = "config.action.reload"
 )
 
-// CommonDef returns the keys of every connector.
+// Group names as Connect's validate endpoint reports them.
+const (
+	GroupCommon      = "Common"
+	GroupTransforms  = "Transforms"
+	GroupPredicates  = "Predicates"
+	GroupErrors      = "Error Handling"
+	GroupExactlyOnce = "Exactly Once Support"
+	GroupOffsets     = "offsets.topic"
+)
+
+// converterDoc is Connect's documentation of key.converter and value.converter.
+func converterDoc(part string) string {
+	return "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. " +
+		"This controls the format of the " + part + " in messages written to or read from Kafka, and since this is independent of connectors " +
+		"it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro."
+}
+
+// CommonDef returns the keys of every connector, as Connect 4.1's
+// ConnectorConfig defines them (documentation, groups, order, widths and
+// display names included, as GET /connector-plugins/{p}/config shows
+// them). The plugin version keys and converters have a null default
+// here; validation reports the worker's (see the REST layer).
 func CommonDef() *config.Def {
 	d := config.NewDef()
 	d.Define(config.Key{Name: Name, Type: config.TypeString, Required: true, Validator: nameValidator{}, Importance: config.High,
 		Doc: "Globally unique name to use for this connector.", Group: GroupCommon, Order: 1, Width: config.WidthMedium, DisplayName: "Connector name"})
 	d.Define(config.Key{Name: ConnectorClass, Type: config.TypeString, Required: true, Importance: config.High,
-		Doc: "Name or alias of the class for this connector.", Group: GroupCommon, Order: 2, Width: config.WidthLong, DisplayName: "Connector class"})
+		Doc: "Name or alias of the class for this connector. Must be a subclass of org.apache.kafka.connect.connector.Connector. " +
+			"If the connector is org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name,  " +
+			"or use \"FileStreamSink\" or \"FileStreamSinkConnector\" to make the configuration a bit shorter",
+		Group: GroupCommon, Order: 2, Width: config.WidthLong, DisplayName: "Connector class"})
+	d.Define(config.Key{Name: ConnectorPluginVersion, Type: config.TypeString, NullDefault: true, Importance: config.Medium,
+		Doc: "Version of the connector.", Group: GroupCommon, Order: 3, Width: config.WidthMedium, DisplayName: "Connector version"})
 	d.Define(config.Key{Name: TasksMax, Type: config.TypeInt, Default: "1", Validator: config.AtLeast(1), Importance: config.High,
-		Doc: "Maximum number of tasks to use for this connector.", Group: GroupCommon, Order: 3, Width: config.WidthShort, DisplayName: "Tasks max"})
+		Doc: "Maximum number of tasks to use for this connector.", Group: GroupCommon, Order: 4, Width: config.WidthShort, DisplayName: "Tasks max"})
 	d.Define(config.Key{Name: TasksMaxEnforce, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
-		Doc: "Fail the connector when it generates more tasks than tasks.max.", Group: GroupCommon, Order: 4, Width: config.WidthShort})
-	d.Define(config.Key{Name: KeyConverter, Type: config.TypeClass, Importance: config.Low,
-		Doc: "Converter class for record keys; the worker's when unset.", Group: GroupCommon, Order: 5, Width: config.WidthShort, DisplayName: "Key converter class"})
-	d.Define(config.Key{Name: ValueConverter, Type: config.TypeClass, Importance: config.Low,
-		Doc: "Converter class for record values; the worker's when unset.", Group: GroupCommon, Order: 6, Width: config.WidthShort, DisplayName: "Value converter class"})
-	d.Define(config.Key{Name: HeaderConverter, Type: config.TypeClass, Importance: config.Low,
-		Doc: "Converter class for header values; the worker's when unset.", Group: GroupCommon, Order: 7, Width: config.WidthShort, DisplayName: "Header converter class"})
+		Doc: "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector. By default, connectors that generate too many tasks will fail, " +
+			"and existing sets of tasks that exceed the tasks.max property will also be failed. If this property is set to false, then connectors will be allowed " +
+			"to generate more than the maximum number of tasks, and existing sets of tasks that exceed the tasks.max property will be allowed to run. " +
+			"This property is deprecated and will be removed in an upcoming major release.",
+		Group: GroupCommon, Order: 5, Width: config.WidthShort, DisplayName: "Enforce tasks max"})
+	d.Define(config.Key{Name: KeyConverter, Type: config.TypeClass, NullDefault: true, Importance: config.Low,
+		Doc: converterDoc("keys"), Group: GroupCommon, Order: 6, Width: config.WidthShort, DisplayName: "Key converter class"})
+	d.Define(config.Key{Name: KeyConverterPluginVersion, Type: config.TypeString, NullDefault: true, Importance: config.Low,
+		Doc: "Version of the key converter.", Group: GroupCommon, Order: 7, Width: config.WidthShort, DisplayName: "Key converter version"})
+	d.Define(config.Key{Name: ValueConverter, Type: config.TypeClass, NullDefault: true, Importance: config.Low,
+		Doc: converterDoc("values"), Group: GroupCommon, Order: 8, Width: config.WidthShort, DisplayName: "Value converter class"})
+	d.Define(config.Key{Name: ValueConverterPluginVersion, Type: config.TypeString, NullDefault: true, Importance: config.Low,
+		Doc: "Version of the value converter.", Group: GroupCommon, Order: 9, Width: config.WidthShort, DisplayName: "Value converter version"})
+	d.Define(config.Key{Name: HeaderConverter, Type: config.TypeClass, NullDefault: true, Importance: config.Low,
+		Doc: "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. " +
+			"This controls the format of the header values in messages written to or read from Kafka, and since this is independent of connectors " +
+			"it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro. " +
+			"By default, the SimpleHeaderConverter is used to serialize header values to strings and deserialize them by inferring the schemas.",
+		Group: GroupCommon, Order: 10, Width: config.WidthShort, DisplayName: "Header converter class"})
+	d.Define(config.Key{Name: HeaderConverterPluginVersion, Type: config.TypeString, NullDefault: true, Importance: config.Low,
+		Doc: "Version of the header converter.", Group: GroupCommon, Order: 11, Width: config.WidthShort, DisplayName: "Header converter version"})
 	d.Define(config.Key{Name: Transforms, Type: config.TypeList, Default: "", Importance: config.Low,
-		Doc: "Aliases for the transformations to apply to records, in order.", Group: GroupTransforms, Order: 1, Width: config.WidthLong, DisplayName: "Transforms"})
+		Doc: "Aliases for the transformations to be applied to records.", Group: GroupTransforms, Order: 12, Width: config.WidthLong, DisplayName: "Transforms"})
 	d.Define(config.Key{Name: Predicates, Type: config.TypeList, Default: "", Importance: config.Low,
-		Doc: "Aliases for the predicates used by transformations.", Group: GroupPredicates, Order: 1, Width: config.WidthLong, DisplayName: "Predicates"})
+		Doc: "Aliases for the predicates used by transformations.", Group: GroupPredicates, Order: 13, Width: config.WidthLong, DisplayName: "Predicates"})
+	d.Define(config.Key{Name: ConfigActionReload, Type: config.TypeString, Default: "restart", Validator: config.OneOf("none", "restart"), Importance: config.Low,
+		Doc: "The action that Connect should take on the connector when changes in external configuration providers result in a change in the connector's configuration properties. " +
+			"A value of 'none' indicates that Connect will do nothing. A value of 'restart' indicates that Connect should restart/reload the connector with the updated configuration properties." +
+			"The restart may actually be scheduled in the future if the external configuration provider indicates that a configuration value will expire in the future.",
+		Group: GroupCommon, Order: 14, Width: config.WidthMedium, DisplayName: "Reload Action"})
 	d.Define(config.Key{Name: ErrorsRetryTime, Type: config.TypeLong, Default: "0", Importance: config.Medium,
-		Doc: "Maximum duration in milliseconds that a failed operation is retried; 0 means no retries, -1 infinite.", Group: GroupErrors, Order: 1, Width: config.WidthMedium})
+		Doc:   "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries.",
+		Group: GroupErrors, Order: 1, Width: config.WidthMedium, DisplayName: "Retry Timeout for Errors"})
 	d.Define(config.Key{Name: ErrorsRetryMax, Type: config.TypeLong, Default: "60000", Validator: config.AtLeast(0), Importance: config.Medium,
-		Doc: "Maximum delay in milliseconds between consecutive retries.", Group: GroupErrors, Order: 2, Width: config.WidthMedium})
+		Doc:   "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to the delay once this limit is reached to prevent thundering herd issues.",
+		Group: GroupErrors, Order: 2, Width: config.WidthMedium, DisplayName: "Maximum Delay Between Retries for Errors"})
 	d.Define(config.Key{Name: ErrorsTolerance, Type: config.TypeString, Default: "none", Validator: config.OneOf("none", "all"), Importance: config.Medium,
-		Doc: "Behavior for tolerating errors during connector operation: none fails the task, all skips problem records.", Group: GroupErrors, Order: 3, Width: config.WidthShort})
+		Doc: "Behavior for tolerating errors during connector operation. 'none' is the default value and signals that any error will result in an immediate connector task failure; " +
+			"'all' changes the behavior to skip over problematic records.",
+		Group: GroupErrors, Order: 3, Width: config.WidthShort, DisplayName: "Error Tolerance"})
 	d.Define(config.Key{Name: ErrorsLogEnable, Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
-		Doc: "Log each error and the details of the failed operation.", Group: GroupErrors, Order: 4, Width: config.WidthShort})
+		Doc: "If true, write each error and the details of the failed operation and problematic record to the Connect application log. " +
+			"This is 'false' by default, so that only errors that are not tolerated are reported.",
+		Group: GroupErrors, Order: 4, Width: config.WidthShort, DisplayName: "Log Errors"})
 	d.Define(config.Key{Name: ErrorsLogMsgs, Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
-		Doc: "Include the failed record in error logs.", Group: GroupErrors, Order: 5, Width: config.WidthShort})
+		Doc: "Whether to include in the log the Connect record that resulted in a failure. For sink records, the topic, partition, offset, and timestamp will be logged. " +
+			"For source records, the key and value (and their schemas), all headers, and the timestamp, Kafka topic, Kafka partition, source partition, and source offset will be logged. " +
+			"This is 'false' by default, which will prevent record keys, values, and headers from being written to log files.",
+		Group: GroupErrors, Order: 5, Width: config.WidthShort, DisplayName: "Log Error Details"})
 	return d
 }
 
-// SinkDef returns the keys of a sink connector.
+// SinkDef returns the keys of a sink connector (Connect 4.1's SinkConnectorConfig).
 func SinkDef() *config.Def {
 	d := CommonDef()
 	d.Define(config.Key{Name: Topics, Type: config.TypeList, Default: "", Importance: config.High,
-		Doc: "List of topics to consume.", Group: GroupCommon, Order: 4, Width: config.WidthLong, DisplayName: "Topics"})
+		Doc: "List of topics to consume, separated by commas", Group: GroupCommon, Order: 4, Width: config.WidthLong, DisplayName: "Topics"})
 	d.Define(config.Key{Name: TopicsRegex, Type: config.TypeString, Default: "", Validator: config.Regex(), Importance: config.High,
-		Doc: "Regular expression giving the topics to consume.", Group: GroupCommon, Order: 4, Width: config.WidthLong, DisplayName: "Topics regex"})
+		Doc: "Regular expression giving topics to consume. Under the hood, the regex is compiled to a <code>java.util.regex.Pattern</code>. " +
+			"Only one of topics or topics.regex should be specified.",
+		Group: GroupCommon, Order: 4, Width: config.WidthLong, DisplayName: "Topics regex"})
 	d.Define(config.Key{Name: DLQTopic, Type: config.TypeString, Default: "", Importance: config.Medium,
-		Doc: "Topic name to use as the dead letter queue.", Group: GroupErrors, Order: 6, Width: config.WidthMedium})
+		Doc: "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this sink connector, " +
+			"or its transformations or converters. The topic name is blank by default, which means that no messages are to be recorded in the DLQ.",
+		Group: GroupErrors, Order: 6, Width: config.WidthMedium, DisplayName: "Dead Letter Queue Topic Name"})
 	d.Define(config.Key{Name: DLQReplication, Type: config.TypeShort, Default: "3", Importance: config.Medium,
-		Doc: "Replication factor used to create the dead letter queue topic when it doesn't already exist.", Group: GroupErrors, Order: 7, Width: config.WidthMedium})
+		Doc: "Replication factor used to create the dead letter queue topic when it doesn't already exist.", Group: GroupErrors, Order: 7, Width: config.WidthMedium,
+		DisplayName: "Dead Letter Queue Topic Replication Factor"})
 	d.Define(config.Key{Name: DLQHeaders, Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
-		Doc: "If true, add headers containing error context to the messages written to the dead letter queue.", Group: GroupErrors, Order: 8, Width: config.WidthMedium})
+		Doc: "If true, add headers containing error context to the messages written to the dead letter queue. To avoid clashing with headers from the original record, " +
+			"all error context header keys, all error context header keys will start with <code>__connect.errors.</code>",
+		Group: GroupErrors, Order: 8, Width: config.WidthMedium, DisplayName: "Enable Error Context Headers"})
 	return d
 }
 
@@ -109,18 +171,35 @@ const (
 	OffsetsStorageTopic           = "offsets.storage.topic"
 )
 
-// SourceDef returns the keys of a source connector.
+// SourceDef returns the keys of a source connector (Connect 4.1's
+// SourceConnectorConfig, in its order: topic creation, exactly-once
+// support, the offsets topic).
 func SourceDef() *config.Def {
 	d := CommonDef()
-	d.Define(config.Key{Name: ExactlyOnceSupport, Type: config.TypeString, Default: "requested", Validator: config.OneOf("requested", "required"),
-		Importance: config.Medium, Doc: "Whether the connector must be able to provide exactly-once semantics (with exactly.once.source.support=enabled)."})
-	d.Define(config.Key{Name: TransactionBoundary, Type: config.TypeString, Default: "poll", Validator: config.OneOf("poll", "interval", "connector"),
-		Importance: config.Medium, Doc: "Where transactions of an exactly-once source task end: every poll, or every transaction.boundary.interval.ms."})
-	d.Define(config.Key{Name: TransactionBoundaryIntervalMs, Type: config.TypeLong, Validator: config.AtLeast(0),
-		Importance: config.Low, Doc: "With transaction.boundary=interval, how long a transaction stays open (default: the worker's offset.flush.interval.ms)."})
-	d.Define(config.Key{Name: OffsetsStorageTopic, Type: config.TypeString, Importance: config.Low,
-		Doc: "A separate offsets topic for this connector (accepted; goconnect keeps offsets in the worker's topic)."})
 	d.Define(topiccreation.GroupsDef())
+	d.Define(config.Key{Name: ExactlyOnceSupport, Type: config.TypeString, Default: "requested", Validator: config.OneOf("requested", "required"), Importance: config.Medium,
+		Doc: "Permitted values are requested, required. If set to \"required\", forces a preflight check for the connector to ensure that it can provide exactly-once semantics " +
+			"with the given configuration. Some connectors may be capable of providing exactly-once semantics but not signal to Connect that they support this; " +
+			"in that case, documentation for the connector should be consulted carefully before creating it, and the value for this property should be set to \"requested\". " +
+			"Additionally, if the value is set to \"required\" but the worker that performs preflight validation does not have exactly-once support enabled for source connectors, " +
+			"requests to create or validate the connector will fail.",
+		Group: GroupExactlyOnce, Order: 2, Width: config.WidthShort, DisplayName: "Exactly once support"})
+	d.Define(config.Key{Name: TransactionBoundary, Type: config.TypeString, Default: "poll", Validator: config.OneOf("poll", "interval", "connector"), Importance: config.Medium,
+		Doc: "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be started and committed for every batch of records " +
+			"that each task from this connector provides to Connect. If set to 'connector', relies on connector-defined transaction boundaries; note that not all connectors " +
+			"are capable of defining their own transaction boundaries, and in that case, attempts to instantiate a connector with this value will fail. " +
+			"Finally, if set to 'interval', commits transactions only after a user-defined time interval has passed.",
+		Group: GroupExactlyOnce, Order: 3, Width: config.WidthShort, DisplayName: "Transaction Boundary"})
+	d.Define(config.Key{Name: TransactionBoundaryIntervalMs, Type: config.TypeLong, Validator: config.AtLeast(0), Importance: config.Low,
+		Doc: "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction commits by connector tasks. " +
+			"If unset, defaults to the value of the worker-level 'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is specified.",
+		Group: GroupExactlyOnce, Order: 4, Width: config.WidthShort, DisplayName: "Transaction boundary interval"})
+	d.Define(config.Key{Name: OffsetsStorageTopic, Type: config.TypeString, NullDefault: true, Importance: config.Low,
+		Doc: "The name of a separate offsets topic to use for this connector. If empty or not specified, the worker\u2019s global offsets topic name will be used. " +
+			"If specified, the offsets topic will be created if it does not already exist on the Kafka cluster targeted by this connector " +
+			"(which may be different from the one used for the worker's global offsets topic if the bootstrap.servers property of the connector's producer has been overridden from the worker's). " +
+			"Only applicable in distributed mode; in standalone mode, setting this property will have no effect.",
+		Group: GroupOffsets, Order: 1, Width: config.WidthLong, DisplayName: "Offsets topic"})
 	return d
 }
 

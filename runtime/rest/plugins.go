@@ -80,7 +80,7 @@ func newConfigKeyInfo(k config.Key) configKeyInfo {
 // defaultValue renders a key's default as ConfigDef.convertToString does;
 // nil when it has none.
 func defaultValue(k config.Key) *string {
-	if k.Required {
+	if k.Required || (k.NullDefault && k.Default == "") {
 		return nil
 	}
 	switch k.Type {

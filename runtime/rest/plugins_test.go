@@ -61,7 +61,7 @@ func TestPluginConfig(t *testing.T) {
 		if !strings.HasPrefix(r.body, first) {
 			t.Fatalf("%s config: %s", name, r.body)
 		}
-		if !strings.Contains(r.body, `{"name":"tasks.max","type":"INT","required":false,"default_value":"1","importance":"HIGH","documentation":"Maximum number of tasks to use for this connector.","group":"Common","width":"SHORT","display_name":"Tasks max","dependents":[],"order":3}`) {
+		if !strings.Contains(r.body, `{"name":"tasks.max","type":"INT","required":false,"default_value":"1","importance":"HIGH","documentation":"Maximum number of tasks to use for this connector.","group":"Common","width":"SHORT","display_name":"Tasks max","dependents":[],"order":4}`) {
 			t.Fatalf("%s config lacks the framework keys: %s", name, r.body)
 		}
 	}
@@ -73,7 +73,7 @@ func TestValidate(t *testing.T) {
 	e := newEnv(t, nil)
 	r := e.expect(http.MethodPut, "/connector-plugins/FileStreamSource/config/validate",
 		`{"connector.class":"FileStreamSource","name":"v","tasks.max":"0","file":"/tmp/in"}`, http.StatusOK, "")
-	prefix := `{"name":"FileStreamSource","error_count":2,"groups":["Common","Transforms","Predicates","Error Handling","Topic Creation"],"configs":[` +
+	prefix := `{"name":"FileStreamSource","error_count":2,"groups":["Common","Transforms","Predicates","Error Handling","Topic Creation","Exactly Once Support","offsets.topic"],"configs":[` +
 		`{"definition":{"name":"name","type":"STRING","required":true,"default_value":null,"importance":"HIGH","documentation":"Globally unique name to use for this connector.","group":"Common","width":"MEDIUM","display_name":"Connector name","dependents":[],"order":1},` +
 		`"value":{"name":"name","value":"v","recommended_values":[],"errors":[],"visible":true}},`
 	if !strings.HasPrefix(r.body, prefix) {
@@ -102,7 +102,7 @@ func TestValidate(t *testing.T) {
 	r = e.expect(http.MethodPut, "/connector-plugins/FileStreamSource/config/validate",
 		`{"connector.class":"FileStreamSource","name":"t","topic":"t","transforms":"ins","transforms.ins.type":"org.apache.kafka.connect.transforms.InsertField$Value",`+
 			`"transforms.ins.static.field":"f","transforms.ins.static.value":"v","transforms.ins.predicate":"p","predicates":"p","predicates.p.type":"TopicNameMatches"}`, http.StatusOK, "")
-	for _, want := range []string{`"error_count":1,`, `"groups":["Common","Transforms","Predicates","Error Handling","Topic Creation","Transforms: ins","Predicates: p"]`,
+	for _, want := range []string{`"error_count":1,`, `"groups":["Common","Transforms","Predicates","Error Handling","Topic Creation","Exactly Once Support","offsets.topic","Transforms: ins","Predicates: p"]`,
 		`"value":{"name":"transforms.ins.static.field","value":"f","recommended_values":[],"errors":[],"visible":true}`,
 		`"errors":["Missing required configuration \"predicates.p.pattern\" which has no default value."]`} {
 		if !strings.Contains(r.body, want) {

@@ -52,6 +52,11 @@ type Config struct {
 	// SourcePreflight is the worker mode's exactly-once checks of source
 	// connector configs; the zero value (standalone) checks nothing.
 	SourcePreflight connectorconfig.SourcePreflight
+	// Converters are the worker's key.converter, value.converter and
+	// header.converter classes, keyed by those names: Connect 4.1's
+	// validation reports them (and their versions) as the connector's
+	// defaults. Missing entries are reported with a null default.
+	Converters map[string]string
 }
 
 // AdminPlacement tells where the /admin endpoints are served.

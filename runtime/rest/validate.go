@@ -88,7 +88,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newHTTPError(http.StatusInternalServerError, "%s", err.Error()))
 		return
 	}
-	writeJSON(w, http.StatusOK, validateConfig(reg, d, class, resolved, props, nulls, s.cfg.ClientOverridePolicy, s.cfg.SourcePreflight))
+	writeJSON(w, http.StatusOK, validateConfig(reg, d, class, resolved, props, nulls, s.cfg.ClientOverridePolicy, s.cfg.SourcePreflight, s.cfg.Converters))
 }
 
 // validateConfig checks props against the framework keys (enriched with
@@ -96,8 +96,9 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 // own keys, and reports every key with its value and errors. props have
 // their placeholders resolved; the values reported are those of raw, so
 // a resolved secret never appears in the answer.
-func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, props, raw map[string]string, nulls []string, policy connectorconfig.OverridePolicy, preflight connectorconfig.SourcePreflight) configInfos {
+func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, props, raw map[string]string, nulls []string, policy connectorconfig.OverridePolicy, preflight connectorconfig.SourcePreflight, workerConverters map[string]string) configInfos {
 	def := enrichedDef(reg, d, props)
+	recommended := pluginDefaults(reg, d, def, props, workerConverters)
 	errs := map[string][]string{}
 	addErr := func(key, msg string) {
 		for _, m := range errs[key] {
@@ -176,12 +177,66 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 			out.Groups = append(out.Groups, k.Group)
 		}
 		ki := newConfigKeyInfo(k)
-		out.Configs = append(out.Configs, configInfo{Definition: &ki, Value: valueInfo(k.Name, renderValue(k, raw), errs[k.Name])})
+		vi := valueInfo(k.Name, renderValue(k, raw), errs[k.Name])
+		if r := recommended[k.Name]; r != nil {
+			vi.RecommendedValues = r
+		}
+		out.Configs = append(out.Configs, configInfo{Definition: &ki, Value: vi})
 	}
 	for _, c := range out.Configs {
 		out.ErrorCount += len(c.Value.Errors)
 	}
 	return out
+}
+
+// pluginDefaults gives the plugin keys of Connect 4.1's enriched
+// definition the defaults validation reports: the worker's converters and
+// the versions of the connector and of the converters in use (KIP-891).
+// It returns the recommended values of those keys: the installed
+// converters of each kind, sorted by class as Connect lists them, and the
+// one version of each plugin.
+func pluginDefaults(reg *plugins.Registry, d *connect.PluginDesc, def *config.Def, props, workerConverters map[string]string) map[string][]string {
+	rec := map[string][]string{}
+	setDefault := func(name, value string) {
+		k, ok := def.Key(name)
+		if !ok || value == "" {
+			return
+		}
+		k.Default, k.NullDefault = value, false
+		def.Define(k)
+	}
+	setDefault(connectorconfig.ConnectorPluginVersion, d.Version)
+	rec[connectorconfig.ConnectorPluginVersion] = []string{d.Version}
+	for _, c := range []struct {
+		class, version string
+		typ            connect.PluginType
+	}{
+		{connectorconfig.KeyConverter, connectorconfig.KeyConverterPluginVersion, connect.TypeConverter},
+		{connectorconfig.ValueConverter, connectorconfig.ValueConverterPluginVersion, connect.TypeConverter},
+		{connectorconfig.HeaderConverter, connectorconfig.HeaderConverterPluginVersion, connect.TypeHeaderConverter},
+	} {
+		var installed []string
+		for _, p := range reg.All() {
+			if p.Type == c.typ {
+				installed = append(installed, p.Class)
+			}
+		}
+		sort.Strings(installed)
+		rec[c.class] = installed
+		setDefault(c.class, workerConverters[c.class])
+		used := strings.TrimSpace(props[c.class])
+		if used == "" {
+			used = workerConverters[c.class]
+		}
+		if used == "" {
+			continue
+		}
+		if p, err := reg.Lookup(used, c.typ); err == nil {
+			setDefault(c.version, p.Version)
+			rec[c.version] = []string{p.Version}
+		}
+	}
+	return rec
 }
 
 func valueInfo(name string, v *string, errs []string) configValueInfo {
