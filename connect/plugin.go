@@ -27,6 +27,25 @@ type Validator interface {
 	Validate(props map[string]string) map[string][]string
 }
 
+// ConfigReporter is optionally implemented by connectors whose Java
+// counterpart answers for its own keys with definitions and checks of its
+// own (Debezium's Field framework rather than Kafka's ConfigDef). The REST
+// API then lists ReportedKeys as the connector's keys (GET
+// /connector-plugins/{p}/config and /config/validate) and takes the
+// connector's part of a validation from ReportConfig alone, instead of
+// ConfigDef's checks and Validator. ConfigDef still parses the config the
+// connector runs with.
+type ConfigReporter interface {
+	// ReportedKeys are the connector's keys in its order.
+	ReportedKeys() []config.KeyInfo
+	// ReportConfig validates props as the Java connector's validate does:
+	// one result per key it checks, in any order; a result whose key is
+	// not among ReportedKeys is listed first with a null definition. It
+	// may reach the external system (Debezium tests the connection); ctx
+	// bounds that.
+	ReportConfig(ctx context.Context, props map[string]string) []config.ValueInfo
+}
+
 // SourceConnector produces records from an external system.
 type SourceConnector interface {
 	Connector

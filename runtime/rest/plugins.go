@@ -41,19 +41,7 @@ func version(v string) string {
 }
 
 // configKeyInfo is ConfigKeyInfo.
-type configKeyInfo struct {
-	Name          string   `json:"name"`
-	Type          string   `json:"type"`
-	Required      bool     `json:"required"`
-	DefaultValue  *string  `json:"default_value"`
-	Importance    string   `json:"importance"`
-	Documentation string   `json:"documentation"`
-	Group         *string  `json:"group"`
-	Width         string   `json:"width"`
-	DisplayName   string   `json:"display_name"`
-	Dependents    []string `json:"dependents"`
-	Order         int      `json:"order"`
-}
+type configKeyInfo = config.KeyInfo
 
 func newConfigKeyInfo(k config.Key) configKeyInfo {
 	ki := configKeyInfo{
@@ -111,15 +99,10 @@ func (s *Server) pluginDef(d *connect.PluginDesc) *config.Def {
 	if own == nil {
 		own = config.NewDef()
 	}
-	var framework *config.Def
-	switch d.Type {
-	case connect.TypeSource:
-		framework = connectorconfig.SourceDef()
-	case connect.TypeSink:
-		framework = connectorconfig.SinkDef()
-	default:
+	if d.Type != connect.TypeSource && d.Type != connect.TypeSink {
 		return own
 	}
+	framework := frameworkDef(d.Type)
 	out := config.NewDef().Merge(own)
 	for _, k := range framework.Keys() {
 		if _, clash := own.Key(k.Name); !clash {
@@ -127,6 +110,14 @@ func (s *Server) pluginDef(d *connect.PluginDesc) *config.Def {
 		}
 	}
 	return out
+}
+
+// frameworkDef is Connect's own keys of a source or sink connector.
+func frameworkDef(t connect.PluginType) *config.Def {
+	if t == connect.TypeSink {
+		return connectorconfig.SinkDef()
+	}
+	return connectorconfig.SourceDef()
 }
 
 func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
@@ -137,9 +128,23 @@ func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keys := s.pluginDef(d).Keys()
-	out := make([]configKeyInfo, len(keys))
-	for i, k := range keys {
-		out[i] = newConfigKeyInfo(k)
+	var out []configKeyInfo
+	if rep, ok := d.New().(connect.ConfigReporter); ok && (d.Type == connect.TypeSource || d.Type == connect.TypeSink) {
+		out = rep.ReportedKeys()
+		reported := map[string]bool{}
+		for _, k := range out {
+			reported[k.Name] = true
+		}
+		for _, k := range frameworkDef(d.Type).Keys() {
+			if !reported[k.Name] {
+				out = append(out, newConfigKeyInfo(k))
+			}
+		}
+	} else {
+		out = make([]configKeyInfo, len(keys))
+		for i, k := range keys {
+			out[i] = newConfigKeyInfo(k)
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sort"
@@ -23,18 +24,12 @@ type configInfos struct {
 }
 
 type configInfo struct {
-	Definition *configKeyInfo  `json:"definition"`
-	Value      configValueInfo `json:"value"`
+	Definition *configKeyInfo   `json:"definition"`
+	Value      *configValueInfo `json:"value"`
 }
 
 // configValueInfo is ConfigValueInfo.
-type configValueInfo struct {
-	Name              string   `json:"name"`
-	Value             *string  `json:"value"`
-	RecommendedValues []string `json:"recommended_values"`
-	Errors            []string `json:"errors"`
-	Visible           bool     `json:"visible"`
-}
+type configValueInfo = config.ValueInfo
 
 // normalizedPluginName drops a trailing "Connector", as Connect compares names.
 func normalizedPluginName(n string) string {
@@ -88,7 +83,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newHTTPError(http.StatusInternalServerError, "%s", err.Error()))
 		return
 	}
-	writeJSON(w, http.StatusOK, validateConfig(reg, d, class, resolved, props, nulls, s.cfg.ClientOverridePolicy, s.cfg.SourcePreflight, s.cfg.Converters))
+	writeJSON(w, http.StatusOK, validateConfig(r.Context(), reg, d, class, resolved, props, nulls, s.cfg.ClientOverridePolicy, s.cfg.SourcePreflight, s.cfg.Converters))
 }
 
 // validateConfig checks props against the framework keys (enriched with
@@ -96,8 +91,13 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 // own keys, and reports every key with its value and errors. props have
 // their placeholders resolved; the values reported are those of raw, so
 // a resolved secret never appears in the answer.
-func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, props, raw map[string]string, nulls []string, policy connectorconfig.OverridePolicy, preflight connectorconfig.SourcePreflight, workerConverters map[string]string) configInfos {
-	def := enrichedDef(reg, d, props)
+//
+// A connector that is a connect.ConfigReporter answers for its own keys
+// itself (definitions and checks); its part follows the framework's, as
+// Connect merges the two.
+func validateConfig(ctx context.Context, reg *plugins.Registry, d *connect.PluginDesc, class string, props, raw map[string]string, nulls []string, policy connectorconfig.OverridePolicy, preflight connectorconfig.SourcePreflight, workerConverters map[string]string) configInfos {
+	rep, _ := d.New().(connect.ConfigReporter)
+	def := enrichedDef(reg, d, props, rep == nil)
 	recommended := pluginDefaults(reg, d, def, props, workerConverters)
 	errs := map[string][]string{}
 	addErr := func(key, msg string) {
@@ -126,9 +126,13 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 	connectorconfig.ShowRaw(cerr, raw, props)
 	for _, e := range herder.ConfigErrors(cerr) {
 		var ce *config.Error
-		if errors.As(e, &ce) && len(errs[ce.Key]) == 0 {
-			addErr(ce.Key, herder.ConfigErrorMessage(e))
+		if !errors.As(e, &ce) || len(errs[ce.Key]) > 0 {
+			continue
 		}
+		if _, framework := def.Key(ce.Key); rep != nil && !framework {
+			continue // the connector's own checks, which rep reports in its words
+		}
+		addErr(ce.Key, herder.ConfigErrorMessage(e))
 	}
 	for _, e := range herder.ConfigErrors(policy.Check(props)) {
 		var ce *config.Error
@@ -169,7 +173,8 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 			}
 			v = &s
 		}
-		out.Configs = append(out.Configs, configInfo{Value: valueInfo(k, v, errs[k])})
+		vi := valueInfo(k, v, errs[k])
+		out.Configs = append(out.Configs, configInfo{Value: &vi})
 	}
 	for _, k := range def.Keys() {
 		if k.Group != "" && !seenGroup[k.Group] {
@@ -181,10 +186,50 @@ func validateConfig(reg *plugins.Registry, d *connect.PluginDesc, class string, 
 		if r := recommended[k.Name]; r != nil {
 			vi.RecommendedValues = r
 		}
-		out.Configs = append(out.Configs, configInfo{Definition: &ki, Value: vi})
+		out.Configs = append(out.Configs, configInfo{Definition: &ki, Value: &vi})
+	}
+	if rep != nil {
+		out.Configs = append(out.Configs, reportedInfos(ctx, rep, props, &out.Groups)...)
 	}
 	for _, c := range out.Configs {
-		out.ErrorCount += len(c.Value.Errors)
+		if c.Value != nil {
+			out.ErrorCount += len(c.Value.Errors)
+		}
+	}
+	return out
+}
+
+// reportedInfos is a ConfigReporter's part of a validation, as Connect's
+// generateResult builds a connector's: results without a definition
+// first, then every key in order with its result (null when it has none);
+// the keys' groups are added to groups in order of first use.
+func reportedInfos(ctx context.Context, rep connect.ConfigReporter, props map[string]string, groups *[]string) []configInfo {
+	keys := rep.ReportedKeys()
+	defined := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		defined[k.Name] = true
+	}
+	var out []configInfo
+	results := map[string]*configValueInfo{}
+	for _, v := range rep.ReportConfig(ctx, props) {
+		v := v
+		if !defined[v.Name] {
+			out = append(out, configInfo{Value: &v})
+			continue
+		}
+		results[v.Name] = &v
+	}
+	seen := map[string]bool{}
+	for _, g := range *groups {
+		seen[g] = true
+	}
+	for i := range keys {
+		k := &keys[i]
+		if k.Group != nil && !seen[*k.Group] {
+			seen[*k.Group] = true
+			*groups = append(*groups, *k.Group)
+		}
+		out = append(out, configInfo{Definition: k, Value: results[k.Name]})
 	}
 	return out
 }
@@ -278,7 +323,7 @@ func renderValue(k config.Key, props map[string]string) *string {
 // enrichedDef is the framework def for the connector's type plus the keys
 // of each configured transform and predicate alias, then the connector's
 // own keys, as Connect's validation lists them.
-func enrichedDef(reg *plugins.Registry, d *connect.PluginDesc, props map[string]string) *config.Def {
+func enrichedDef(reg *plugins.Registry, d *connect.PluginDesc, props map[string]string, withOwn bool) *config.Def {
 	def := connectorconfig.SourceDef()
 	if d.Type == connect.TypeSink {
 		def = connectorconfig.SinkDef()
@@ -301,7 +346,7 @@ func enrichedDef(reg *plugins.Registry, d *connect.PluginDesc, props map[string]
 			Doc: "Class for the '" + alias + "' predicate.", Group: group, Order: 0, Width: config.WidthLong, DisplayName: "Predicate type for " + alias})
 		addPluginKeys(reg, def, props[prefix+"type"], connect.TypePredicate, prefix, group)
 	}
-	if c, ok := d.New().(connect.Connector); ok {
+	if c, ok := d.New().(connect.Connector); ok && withOwn {
 		if own := c.ConfigDef(); own != nil {
 			for _, k := range own.Keys() {
 				def.Define(k)
