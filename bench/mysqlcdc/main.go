@@ -43,17 +43,21 @@ import (
 )
 
 var (
-	brokers    = flag.String("brokers", "127.0.0.1:9092", "Kafka bootstrap servers")
-	mariadb    = flag.String("mariadb", "127.0.0.1:3307", "MariaDB/MySQL address")
-	rootUser   = flag.String("user", "root", "user for the load (needs CREATE DATABASE)")
-	rootPass   = flag.String("password", "goconnect", "password of -user")
-	rows       = flag.Int("rows", 1000000, "rows to insert")
-	perTx      = flag.Int("per-tx", 1000, "single-row INSERT statements per transaction")
-	conns      = flag.Int("conns", 4, "loader connections")
-	multi      = flag.Bool("multi-row", false, "load with 1000-row INSERTs instead of single-row ones")
-	samples    = flag.Int("latency-samples", 2000, "single-row transactions for the latency figure")
-	paceEvery  = flag.Duration("latency-pace", 2*time.Millisecond, "gap between latency transactions")
-	onlyStream = flag.Bool("stream-only", false, "stop after the streaming figure (for profiling the worker with GOCONNECT_CPUPROFILE)")
+	brokers     = flag.String("brokers", "127.0.0.1:9092", "Kafka bootstrap servers")
+	mariadb     = flag.String("mariadb", "127.0.0.1:3307", "MariaDB/MySQL address")
+	rootUser    = flag.String("user", "root", "user for the load (needs CREATE DATABASE)")
+	rootPass    = flag.String("password", "goconnect", "password of -user")
+	rows        = flag.Int("rows", 1000000, "rows to insert")
+	perTx       = flag.Int("per-tx", 1000, "single-row INSERT statements per transaction")
+	conns       = flag.Int("conns", 4, "loader connections")
+	multi       = flag.Bool("multi-row", false, "load with 1000-row INSERTs instead of single-row ones")
+	samples     = flag.Int("latency-samples", 2000, "single-row transactions for the latency figure")
+	paceEvery   = flag.Duration("latency-pace", 2*time.Millisecond, "gap between latency transactions")
+	phases      = flag.String("phases", "stream,latency,snapshot,parallel,live", "figures to measure, comma-separated")
+	tables      = flag.Int("tables", 4, "tables the rows are split over for the parallel snapshot figure")
+	liveTx      = flag.Int("live-tx", 100000, "single-row transactions of the live CPU figure")
+	liveConns   = flag.Int("live-conns", 8, "connections writing them")
+	workerProps = flag.String("worker-props", "", "extra worker settings, k=v separated by commas (e.g. producer.buffer.memory=8388608)")
 )
 
 func main() {
@@ -193,7 +197,8 @@ value.converter.schemas.enable=false
 offset.storage.file.filename=%s/offsets
 offset.flush.interval.ms=1000
 listeners=http://%s
-`, *brokers, dir, addr)), 0o644); err != nil {
+%s
+`, *brokers, dir, addr, strings.ReplaceAll(*workerProps, ",", "\n"))), 0o644); err != nil {
 		return nil, err
 	}
 	w := &worker{cmd: exec.Command(bin, "standalone", "--log-level", "WARN", props), rest: "http://" + addr}
@@ -253,13 +258,13 @@ func connectorConfig(prefix, db, table, mode string) map[string]string {
 	}
 }
 
-// waitTopic polls the topic's end offsets until it holds n records and
+// waitTopic polls the topics' end offsets until they hold n records and
 // returns when that happened and when the first record was there.
-func waitTopic(adm *kadm.Client, topic string, n int64, limit time.Duration) (first, done time.Time, err error) {
+func waitTopic(adm *kadm.Client, n int64, limit time.Duration, topics ...string) (first, done time.Time, err error) {
 	deadline := time.Now().Add(limit)
 	for {
 		var c int64
-		if ends, err := adm.ListEndOffsets(context.Background(), topic); err == nil {
+		if ends, err := adm.ListEndOffsets(context.Background(), topics...); err == nil {
 			ends.Each(func(o kadm.ListedOffset) { c += o.Offset })
 		}
 		now := time.Now()
@@ -270,52 +275,60 @@ func waitTopic(adm *kadm.Client, topic string, n int64, limit time.Duration) (fi
 			return first, now, nil
 		}
 		if now.After(deadline) {
-			return first, now, fmt.Errorf("%s has %d of %d records after %s", topic, c, n, limit)
+			return first, now, fmt.Errorf("%v have %d of %d records after %s", topics, c, n, limit)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
 func run() error {
+	want := map[string]bool{}
+	for _, p := range strings.Split(*phases, ",") {
+		want[strings.TrimSpace(p)] = true
+	}
 	stamp := time.Now().UnixNano()
-	db, table := fmt.Sprintf("gcbench_%d", stamp), "items"
+	b := &bench{db: fmt.Sprintf("gcbench_%d", stamp), table: "items", stamp: stamp}
 	admin, err := connect("")
 	if err != nil {
 		return err
 	}
 	defer admin.Close()
-	for _, q := range []string{"CREATE DATABASE " + db, "CREATE TABLE " + db + "." + table + " (id INT PRIMARY KEY, name VARCHAR(50), amount DECIMAL(10,2), ts DATETIME)"} {
+	cols := " (id INT PRIMARY KEY, name VARCHAR(50), amount DECIMAL(10,2), ts DATETIME)"
+	for _, q := range []string{"CREATE DATABASE " + b.db, "CREATE TABLE " + b.db + "." + b.table + cols,
+		"CREATE TABLE " + b.db + ".live (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50), amount DECIMAL(10,2), ts DATETIME)"} {
 		if _, err := admin.Execute(q); err != nil {
 			return fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	defer admin.Execute("DROP DATABASE " + db) //nolint:errcheck
+	defer admin.Execute("DROP DATABASE " + b.db) //nolint:errcheck
 
-	from, err := masterStatus(admin)
-	if err != nil {
+	if b.from, err = masterStatus(admin); err != nil {
 		return err
 	}
 	began := time.Now()
-	if err := load(db, table, *rows); err != nil {
+	if err := load(b.db, b.table, *rows); err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
 	loadTime := time.Since(began)
-	to, err := masterStatus(admin)
-	if err != nil {
+	if b.to, err = masterStatus(admin); err != nil {
 		return err
 	}
 	how := fmt.Sprintf("single-row INSERT statements, %d per transaction, %d connections", *perTx, *conns)
 	if *multi {
 		how = "1000-row INSERT statements"
 	}
-	fmt.Printf("loaded %d rows (%s) in %s: binlog %s:%d .. %s:%d\n", *rows, how, loadTime.Round(time.Millisecond), from.Name, from.Pos, to.Name, to.Pos)
-
-	base1, n, err := bareSyncer(from, to, db, table)
-	if err != nil {
-		return fmt.Errorf("bare syncer: %w", err)
-	}
-	if n != *rows {
-		return fmt.Errorf("bare syncer saw %d rows, want %d", n, *rows)
+	fmt.Printf("loaded %d rows (%s) in %s: binlog %s:%d .. %s:%d\n", *rows, how, loadTime.Round(time.Millisecond), b.from.Name, b.from.Pos, b.to.Name, b.to.Pos)
+	if want["parallel"] {
+		// The same rows split over -tables tables, for the parallel figure.
+		for i := 0; i < *tables; i++ {
+			part := fmt.Sprintf("%s.part%d", b.db, i)
+			for _, q := range []string{"CREATE TABLE " + part + cols,
+				fmt.Sprintf("INSERT INTO %s SELECT * FROM %s.%s WHERE id %% %d = %d", part, b.db, b.table, *tables, i)} {
+				if _, err := admin.Execute(q); err != nil {
+					return fmt.Errorf("%s: %w", q, err)
+				}
+			}
+		}
 	}
 
 	dir, err := os.MkdirTemp("", "bench-mysqlcdc")
@@ -323,55 +336,137 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "goconnect")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/goconnect").CombinedOutput(); err != nil {
+	b.dir = dir
+	b.bin = filepath.Join(dir, "goconnect")
+	if out, err := exec.Command("go", "build", "-o", b.bin, "./cmd/goconnect").CombinedOutput(); err != nil {
 		return fmt.Errorf("building goconnect: %v: %s", err, out)
 	}
-	w, err := startWorker(bin, dir)
-	if err != nil {
-		return err
-	}
-	defer w.stop()
 	kc, err := kgo.NewClient(kgo.SeedBrokers(*brokers))
 	if err != nil {
 		return err
 	}
 	defer kc.Close()
-	adm := kadm.NewClient(kc)
+	b.adm = kadm.NewClient(kc)
+	defer func() {
+		if len(b.topics) > 0 {
+			b.adm.DeleteTopics(context.Background(), b.topics...) //nolint:errcheck
+		}
+	}()
+	if want["stream"] {
+		if err := b.streaming(want["latency"]); err != nil {
+			return err
+		}
+	}
+	if want["snapshot"] {
+		if err := b.snapshot(); err != nil {
+			return err
+		}
+	}
+	if want["parallel"] {
+		if err := b.parallel(); err != nil {
+			return err
+		}
+	}
+	if want["live"] {
+		if err := b.live(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	// Streaming: the connector is created stopped, its offset set to the
-	// start of the load, then resumed: it catches up on exactly the range
-	// the bare syncer read.
-	prefix := fmt.Sprintf("bstream%d", stamp)
-	topic := prefix + "." + db + "." + table
-	sprefix := fmt.Sprintf("bsnap%d", stamp)
-	stopic := sprefix + "." + db + "." + table
-	// Topics are created up front: auto-creation on the first produce
-	// costs a metadata refresh (seconds) that is not the connector's.
-	for _, tp := range []string{topic, stopic} {
-		if _, err := adm.CreateTopic(context.Background(), 1, -1, nil, tp); err != nil {
+// bench holds what the phases share; each phase runs its own worker
+// process, so that its peak RSS (VmHWM) is the phase's own.
+type bench struct {
+	db, table string
+	stamp     int64
+	from, to  gomysql.Position
+	extra     int // rows the latency phase added to the table
+	dir, bin  string
+	adm       *kadm.Client
+	topics    []string // created, deleted at the end
+}
+
+func (b *bench) createTopics(topics ...string) error {
+	// Created up front: auto-creation on the first produce costs a
+	// metadata refresh (seconds) that is not the connector's.
+	for _, tp := range topics {
+		if _, err := b.adm.CreateTopic(context.Background(), 1, -1, nil, tp); err != nil {
 			return fmt.Errorf("creating %s: %w", tp, err)
 		}
-		defer adm.DeleteTopics(context.Background(), tp) //nolint:errcheck
+		b.topics = append(b.topics, tp)
 	}
-	if err := w.call(http.MethodPost, "/connectors", map[string]any{"name": "bench-stream", "config": connectorConfig(prefix, db, table, "never"), "initial_state": "STOPPED"}); err != nil {
+	return nil
+}
+
+// procStats reads a process's peak RSS (VmHWM) and CPU time (user+system).
+func procStats(pid int) (hwmMB float64, cpu time.Duration) {
+	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, l := range strings.Split(string(st), "\n") {
+			if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+				kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+				hwmMB = kb / 1024
+			}
+		}
+	}
+	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		// Fields after the parenthesised command: utime and stime are the
+		// 12th and 13th, in clock ticks (100 per second on Linux).
+		if i := bytes.LastIndexByte(st, ')'); i > 0 {
+			f := strings.Fields(string(st[i+1:]))
+			if len(f) > 13 {
+				u, _ := strconv.ParseInt(f[11], 10, 64)
+				s, _ := strconv.ParseInt(f[12], 10, 64)
+				cpu = time.Duration(u+s) * 10 * time.Millisecond
+			}
+		}
+	}
+	return hwmMB, cpu
+}
+
+func (w *worker) stats() (float64, time.Duration) { return procStats(w.cmd.Process.Pid) }
+
+// streaming: the connector is created stopped, its offset set to the start
+// of the load, then resumed: it catches up on exactly the range the bare
+// syncer read.
+func (b *bench) streaming(withLatency bool) error {
+	base1, n, err := bareSyncer(b.from, b.to, b.db, b.table)
+	if err != nil {
+		return fmt.Errorf("bare syncer: %w", err)
+	}
+	if n != *rows {
+		return fmt.Errorf("bare syncer saw %d rows, want %d", n, *rows)
+	}
+	w, err := startWorker(b.bin, b.dir)
+	if err != nil {
 		return err
 	}
-	off := map[string]any{"offsets": []any{map[string]any{"partition": map[string]any{"server": prefix}, "offset": map[string]any{"file": from.Name, "pos": from.Pos}}}}
+	defer w.stop()
+	prefix := fmt.Sprintf("bstream%d", b.stamp)
+	topic := prefix + "." + b.db + "." + b.table
+	if err := b.createTopics(topic); err != nil {
+		return err
+	}
+	if err := w.call(http.MethodPost, "/connectors", map[string]any{"name": "bench-stream", "config": connectorConfig(prefix, b.db, b.table, "never"), "initial_state": "STOPPED"}); err != nil {
+		return err
+	}
+	off := map[string]any{"offsets": []any{map[string]any{"partition": map[string]any{"server": prefix}, "offset": map[string]any{"file": b.from.Name, "pos": b.from.Pos}}}}
 	if err := w.call(http.MethodPatch, "/connectors/bench-stream/offsets", off); err != nil {
 		return err
 	}
+	_, cpu0 := w.stats()
 	resumed := time.Now()
 	if err := w.call(http.MethodPut, "/connectors/bench-stream/resume", nil); err != nil {
 		return err
 	}
-	first, done, err := waitTopic(adm, topic, int64(*rows), 30*time.Minute)
+	first, done, err := waitTopic(b.adm, int64(*rows), 30*time.Minute, topic)
 	if err != nil {
 		return err
 	}
+	hwm, cpu1 := w.stats()
 	streamRate := float64(*rows) / done.Sub(resumed).Seconds()
 	steady := float64(*rows) / done.Sub(first).Seconds()
-	base2, _, err := bareSyncer(from, to, db, table)
+	base2, _, err := bareSyncer(b.from, b.to, b.db, b.table)
 	if err != nil {
 		return fmt.Errorf("bare syncer: %w", err)
 	}
@@ -379,45 +474,217 @@ func run() error {
 	base := (base1 + base2) / 2
 	fmt.Printf("STREAMING %d rows: bare BinlogSyncer (mean) %.0f rows/s; goconnect binlog → Kafka %.0f rows/s from resume (ratio %.2f), %.0f rows/s from the first record (ratio %.2f); first record %s after resume\n",
 		*rows, base, streamRate, streamRate/base, steady, steady/base, first.Sub(resumed).Round(time.Millisecond))
-	if *onlyStream {
+	fmt.Printf("CATCH-UP %d changes: worker peak RSS %.0f MB, CPU %.2f s per 100k changes\n", *rows, hwm, (cpu1-cpu0).Seconds()*100000/float64(*rows))
+	if !withLatency {
 		return nil
 	}
-
 	// Latency: the streaming connector is caught up; single-row
 	// transactions at a steady pace, each timed from its COMMIT returning
 	// to the record being fetched.
-	lat, err := latency(adm, topic, db, table)
+	lat, err := latency(b.adm, topic, b.db, b.table)
 	if err != nil {
 		return err
 	}
+	b.extra = *samples
 	fmt.Printf("LATENCY %d single-row transactions, one every %s: COMMIT → record fetched from Kafka p50 %s, p99 %s, max %s\n",
 		len(lat), *paceEvery, lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*99/100].Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
+	return nil
+}
 
-	// Snapshot of the whole table (rows + latency samples).
-	total := int64(*rows + *samples)
-	sel := time.Now()
-	c, err := connect(db)
+// bareSelect reads the tables with streaming SELECT * statements, one
+// after the other on one connection, or each on its own connection at
+// the same time, and returns rows/s.
+func (b *bench) bareSelect(tables []string, parallel bool) (float64, error) {
+	start := time.Now()
+	var total int64
+	var mu sync.Mutex
+	var firstErr error
+	read := func(c *client.Conn, t string) {
+		var res gomysql.Result
+		var got int64
+		err := c.ExecuteSelectStreaming("SELECT * FROM "+t, &res, func([]gomysql.FieldValue) error { got++; return nil }, nil)
+		mu.Lock()
+		total += got
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	if !parallel {
+		c, err := connect(b.db)
+		if err != nil {
+			return 0, err
+		}
+		for _, t := range tables {
+			read(c, t)
+		}
+		c.Close()
+	} else {
+		var wg sync.WaitGroup
+		for _, t := range tables {
+			c, err := connect(b.db)
+			if err != nil {
+				return 0, err
+			}
+			wg.Add(1)
+			go func() { defer wg.Done(); defer c.Close(); read(c, t) }()
+		}
+		wg.Wait()
+	}
+	return float64(total) / time.Since(start).Seconds(), firstErr
+}
+
+// snapshotRun creates a connector snapshotting the tables and waits for
+// all their rows; it returns rows/s from the connector's creation.
+func (b *bench) snapshotRun(w *worker, name, prefix string, tables []string, threads int, total int64) (float64, error) {
+	var topics []string
+	for _, t := range tables {
+		topics = append(topics, prefix+"."+b.db+"."+t)
+	}
+	if err := b.createTopics(topics...); err != nil {
+		return 0, err
+	}
+	cfg := connectorConfig(prefix, b.db, tables[0], "initial_only")
+	var inc []string
+	for _, t := range tables {
+		inc = append(inc, b.db+"."+t)
+	}
+	cfg["table.include.list"] = strings.Join(inc, ",")
+	cfg["snapshot.max.threads"] = strconv.Itoa(threads)
+	started := time.Now()
+	if err := w.call(http.MethodPost, "/connectors", map[string]any{"name": name, "config": cfg}); err != nil {
+		return 0, err
+	}
+	_, done, err := waitTopic(b.adm, total, 30*time.Minute, topics...)
+	if err != nil {
+		return 0, err
+	}
+	rate := float64(total) / done.Sub(started).Seconds()
+	return rate, w.call(http.MethodDelete, "/connectors/"+name, nil)
+}
+
+// snapshot: the initial snapshot of the whole table on a fresh worker,
+// against a bare streaming SELECT * of it just before.
+func (b *bench) snapshot() error {
+	total := int64(*rows + b.extra)
+	sel, err := b.bareSelect([]string{b.table}, false)
 	if err != nil {
 		return err
 	}
-	var res gomysql.Result
-	var got int64
-	if err := c.ExecuteSelectStreaming("SELECT * FROM "+table, &res, func([]gomysql.FieldValue) error { got++; return nil }, nil); err != nil {
+	w, err := startWorker(b.bin, b.dir)
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	_, cpu0 := w.stats()
+	rate, err := b.snapshotRun(w, "bench-snapshot", fmt.Sprintf("bsnap%d", b.stamp), []string{b.table}, 1, total)
+	if err != nil {
+		return err
+	}
+	hwm, cpu1 := w.stats()
+	fmt.Printf("SNAPSHOT %d-row table: goconnect %.0f rows/s from connector creation; bare streaming SELECT * %.0f rows/s (ratio %.2f); worker peak RSS %.0f MB, CPU %.2f s per 100k rows\n",
+		total, rate, sel, rate/sel, hwm, (cpu1-cpu0).Seconds()*100000/float64(total))
+	return nil
+}
+
+// parallel: the same rows split over -tables tables, snapshotted with
+// snapshot.max.threads 1 and then -tables, each against bare SELECTs of
+// the tables one after the other and all at once, in the same run.
+func (b *bench) parallel() error {
+	var tbs []string
+	for i := 0; i < *tables; i++ {
+		tbs = append(tbs, fmt.Sprintf("part%d", i))
+	}
+	w, err := startWorker(b.bin, b.dir)
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	for _, threads := range []int{1, *tables} {
+		seq, err := b.bareSelect(tbs, false)
+		if err != nil {
+			return err
+		}
+		par, err := b.bareSelect(tbs, true)
+		if err != nil {
+			return err
+		}
+		rate, err := b.snapshotRun(w, fmt.Sprintf("bench-par%d", threads), fmt.Sprintf("bpar%d_%d", threads, b.stamp), tbs, threads, int64(*rows))
+		if err != nil {
+			return err
+		}
+		fmt.Printf("SNAPSHOT %d rows in %d tables, snapshot.max.threads=%d: goconnect %.0f rows/s; bare SELECT * one table after the other %.0f rows/s (ratio %.2f), all at once %.0f rows/s (ratio %.2f)\n",
+			*rows, len(tbs), threads, rate, seq, rate/seq, par, rate/par)
+	}
+	hwm, _ := w.stats()
+	fmt.Printf("SNAPSHOT %d tables: worker peak RSS %.0f MB over both runs\n", len(tbs), hwm)
+	return nil
+}
+
+// live: single-row autocommit INSERTs by -live-conns connections into a
+// table the connector streams; the worker's CPU time over them.
+func (b *bench) live() error {
+	w, err := startWorker(b.bin, b.dir)
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	prefix := fmt.Sprintf("blive%d", b.stamp)
+	topic := prefix + "." + b.db + ".live"
+	if err := b.createTopics(topic); err != nil {
+		return err
+	}
+	if err := w.call(http.MethodPost, "/connectors", map[string]any{"name": "bench-live", "config": connectorConfig(prefix, b.db, "live", "no_data")}); err != nil {
+		return err
+	}
+	c, err := connect(b.db)
+	if err != nil {
+		return err
+	}
+	// A first row tells when the connector streams.
+	if _, err := c.Execute("INSERT INTO live (name, amount, ts) VALUES ('warm', 1.25, '2024-01-15 10:30:00')"); err != nil {
 		return err
 	}
 	c.Close()
-	selRate := float64(got) / time.Since(sel).Seconds()
-	started := time.Now()
-	if err := w.call(http.MethodPost, "/connectors", map[string]any{"name": "bench-snapshot", "config": connectorConfig(sprefix, db, table, "initial_only")}); err != nil {
+	if _, _, err := waitTopic(b.adm, 1, 2*time.Minute, topic); err != nil {
 		return err
 	}
-	sfirst, sdone, err := waitTopic(adm, stopic, total, 30*time.Minute)
-	if err != nil {
+	_, cpu0 := w.stats()
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, *liveConns)
+	per := *liveTx / *liveConns
+	for i := 0; i < *liveConns; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := connect(b.db)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			for j := 0; j < per; j++ {
+				if _, err := c.Execute("INSERT INTO live (name, amount, ts) VALUES ('name', 1.25, '2024-01-15 10:30:00')"); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
 		return err
 	}
-	snapRate := float64(total) / sdone.Sub(started).Seconds()
-	fmt.Printf("SNAPSHOT %d-row table: goconnect %.0f rows/s from connector creation (first record after %s), %.0f rows/s from the first record; bare streaming SELECT * %.0f rows/s (ratio %.2f)\n",
-		total, snapRate, sfirst.Sub(started).Round(time.Millisecond), float64(total)/sdone.Sub(sfirst).Seconds(), selRate, snapRate/selRate)
+	written := time.Since(start)
+	n := per * *liveConns
+	if _, _, err := waitTopic(b.adm, int64(n+1), 10*time.Minute, topic); err != nil {
+		return err
+	}
+	hwm, cpu1 := w.stats()
+	fmt.Printf("LIVE %d single-row transactions by %d connections in %s (%.0f tx/s): worker CPU %.2f s per 100k transactions, peak RSS %.0f MB\n",
+		n, *liveConns, written.Round(time.Millisecond), float64(n)/written.Seconds(), (cpu1-cpu0).Seconds()*100000/float64(n), hwm)
 	return nil
 }
 

@@ -56,10 +56,27 @@ func main() {
 			code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 			pprof.StopCPUProfile()
 			f.Close()
+			writeHeapProfile()
 			os.Exit(code)
 		}
 	}
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	writeHeapProfile()
+	os.Exit(code)
+}
+
+// writeHeapProfile writes the heap profile to GOCONNECT_MEMPROFILE, when
+// set, at exit: its alloc_space view shows what allocated during the run
+// (inuse_space is of the exit moment only).
+func writeHeapProfile() {
+	path := os.Getenv("GOCONNECT_MEMPROFILE")
+	if path == "" {
+		return
+	}
+	if f, err := os.Create(path); err == nil {
+		_ = pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
+	}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -59,6 +59,13 @@ const (
 	keyMsgKeyColumns    = "message.key.columns"
 	keyBinaryMode       = "binary.handling.mode"
 	keyMaxQueue         = "max.queue.size"
+	// Snapshot tuning (Debezium's CommonConnectorConfig and
+	// BinlogConnectorConfig names).
+	keySnapshotThreads   = "snapshot.max.threads"
+	keySnapshotFetchSize = "snapshot.fetch.size"
+	keySnapshotOverrides = "snapshot.select.statement.overrides"
+	keySnapshotInclude   = "snapshot.include.collection.list"
+	keyMinRowsToStream   = "min.row.count.to.stream.results"
 )
 
 // unsupported lists keys that change Debezium's output and are not
@@ -126,6 +133,11 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keyHistoryServers1, Type: config.TypeList, Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.kafka.bootstrap.servers."}).
 		Define(config.Key{Name: keyTxMetadata, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Enables transaction metadata extraction together with event counting."}).
 		Define(config.Key{Name: keyTopicTransaction, Type: config.TypeString, Default: "transaction", Importance: config.Low, Doc: "The name of the transaction metadata topic, after the topic prefix."}).
+		Define(config.Key{Name: keySnapshotThreads, Type: config.TypeInt, Default: "1", Validator: config.AtLeast(1), Importance: config.Medium, Doc: "The maximum number of threads used to perform the snapshot. Defaults to 1."}).
+		Define(config.Key{Name: keySnapshotFetchSize, Type: config.TypeInt, Validator: config.AtLeast(0), Importance: config.Medium, Doc: "The maximum number of records that should be loaded into memory while performing a snapshot."}).
+		Define(config.Key{Name: keySnapshotOverrides, Type: config.TypeString, Importance: config.Medium, Doc: "A comma-separated list of fully-qualified tables (DB_NAME.TABLE_NAME) whose snapshot SELECT statement is given by the property snapshot.select.statement.overrides.[DB_NAME].[TABLE_NAME]."}).
+		Define(config.Key{Name: keySnapshotInclude, Type: config.TypeList, Importance: config.Medium, Doc: "Regular expressions matching the captured tables whose data the snapshot reads; the others are captured without their existing rows."}).
+		Define(config.Key{Name: keyMinRowsToStream, Type: config.TypeInt, Default: "1000", Validator: config.AtLeast(0), Importance: config.Low, Doc: "The number of rows a table must contain to stream results rather than pull all into memory during snapshots. Use 0 to stream all results."}).
 		Define(config.Key{Name: keyConnectTimeoutMs, Type: config.TypeLong, Default: "30000", Validator: config.AtLeast(1), Importance: config.Low, Doc: "Maximum time to wait after trying to connect to the database before timing out, in milliseconds."})
 }
 
@@ -189,6 +201,14 @@ type settings struct {
 	txMetadata                       bool
 	txTopic                          string
 	tls                              *dbTLS // database.ssl.*
+	// snapshotThreads reads that many tables at once (snapshot.max.threads).
+	snapshotThreads int
+	// snapshotInclude narrows the tables whose rows the snapshot reads
+	// (snapshot.include.collection.list); empty: all captured tables.
+	snapshotInclude []*regexp.Regexp
+	// snapshotSelect holds snapshot.select.statement.overrides.<db>.<table>
+	// by "db.table".
+	snapshotSelect map[string]string
 }
 
 var prefixRe = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
@@ -301,6 +321,11 @@ func parse(props map[string]string) (*settings, error) {
 			return nil, &config.Error{Key: u.key, Value: val, Message: u.key + "=" + val + " is not supported by goconnect yet"}
 		}
 	}
+	s.snapshotThreads = int(v.Int(keySnapshotThreads))
+	if s.snapshotInclude, err = compileList(keySnapshotInclude, v.List(keySnapshotInclude)); err != nil {
+		return nil, err
+	}
+	s.snapshotSelect = snapshotOverrides(props)
 	if s.snapshotMode == snapSchemaOnly {
 		s.snapshotMode = snapNoData // the deprecated name of the same mode
 	}
@@ -319,6 +344,23 @@ func parse(props map[string]string) (*settings, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// snapshotOverrides reads the tables listed in
+// snapshot.select.statement.overrides and their statements, as Debezium's
+// getSnapshotSelectOverridesByTable: a listed table without a statement
+// is left out (Debezium logs a warning).
+func snapshotOverrides(props map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, id := range strings.Split(props[keySnapshotOverrides], ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		if q, ok := props[keySnapshotOverrides+"."+id]; ok {
+			out[id] = q
+		}
+	}
+	return out
 }
 
 // msgKeyEntry is the form Debezium requires of each ';'-separated

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
-	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
@@ -361,8 +360,7 @@ func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (
 	lock := t.st.lockingMode != "none"
 	// Results in UTC and in each column's own charset, as the binlog has
 	// them, so both paths convert the same bytes.
-	qs := []string{"SET SESSION time_zone = '+00:00'", "SET SESSION character_set_results = NULL",
-		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"}
+	qs := append([]string(nil), snapshotSession...)
 	if lock {
 		qs = append(qs, "FLUSH TABLES WITH READ LOCK")
 	}
@@ -372,6 +370,7 @@ func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (
 			return nil, fmt.Errorf("snapshot: %s: %w", q, err)
 		}
 	}
+	conns := []*client.Conn{conn}
 	locked := lock
 	unlock := func() error {
 		if !locked {
@@ -408,6 +407,23 @@ func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (
 			t.tables[tableID(tb.db, tb.name)] = tb
 		}
 	}
+	var dataTables []*table
+	if withData {
+		dataTables = t.snapshotDataTables(tables)
+		// The other threads' transactions start while the global read
+		// lock still holds writes back, so they read the same state as
+		// this one, at the position read above.
+		extra, err := t.snapshotConns(ctx, min(t.st.snapshotThreads, len(dataTables))-1)
+		defer func() {
+			for _, c := range extra {
+				c.Close()
+			}
+		}()
+		if err != nil {
+			return nil, err
+		}
+		conns = append(conns, extra...)
+	}
 	if t.st.lockingMode != "extended" {
 		// minimal: the consistent-snapshot transaction keeps the view.
 		if err := unlock(); err != nil {
@@ -419,7 +435,7 @@ func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (
 	}
 	t.log.Info("snapshot started", "file", file, "pos", pos, "gtids", gtids, "tables", len(tables), "data", withData)
 	if withData {
-		if err := t.snapshotData(ctx, conn, tables, file, pos, gtids); err != nil {
+		if err := t.snapshotData(ctx, conns, dataTables, file, pos, gtids); err != nil {
 			_, _ = conn.Execute("ROLLBACK")
 			return nil, err
 		}
@@ -432,105 +448,6 @@ func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (
 	}
 	t.log.Info("snapshot completed", "file", file, "pos", pos)
 	return &position{file: file, pos: pos, gtids: gtids}, nil
-}
-
-// snapshotRow is a snapshot record waiting for its marker to be known.
-type snapshotRow struct {
-	rec    connect.SourceRecord
-	marker string
-}
-
-func (t *Task) snapshotData(ctx context.Context, conn *client.Conn, tables []*table, file string, pos uint32, gtids string) error {
-	// Debezium holds back one record so that the last one can be marked
-	// "last" and carry the completed-snapshot offset.
-	var held *snapshotRow
-	flush := func(final bool) error {
-		if held == nil {
-			return nil
-		}
-		r := held
-		held = nil
-		env := r.rec.Value.(*data.Struct)
-		src := env.RawIndex(2).(*data.Struct)
-		marker := r.marker
-		if final && marker == "true" {
-			marker = "last"
-		}
-		src.PutIndex(4, marker)
-		off := map[string]any{"file": file, "pos": int64(pos), "ts_sec": src.RawIndex(3).(int64) / 1000}
-		if gtids != "" {
-			off["gtids"] = gtids
-		}
-		if !final {
-			off["snapshot"] = true
-		}
-		r.rec.SourceOffset = off
-		return t.emit(ctx, r.rec)
-	}
-	for ti, tb := range tables {
-		firstTable, lastTable := ti == 0, ti == len(tables)-1
-		n := 0
-		var prev []any
-		emitPrev := func(last bool) error {
-			marker := "true"
-			switch {
-			case last && lastTable:
-				marker = "last"
-			case n == 1 && firstTable:
-				marker = "first"
-			case last:
-				marker = "last_in_data_collection"
-			case n == 1:
-				marker = "first_in_data_collection"
-			}
-			rec, err := t.snapshotRecord(tb, prev, file, pos)
-			if err != nil {
-				return err
-			}
-			if err := flush(false); err != nil {
-				return err
-			}
-			held = &snapshotRow{rec: rec, marker: marker}
-			return nil
-		}
-		var res gomysql.Result
-		err := conn.ExecuteSelectStreaming("SELECT * FROM "+quoteID(tb.db)+"."+quoteID(tb.name), &res, func(row []gomysql.FieldValue) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			vals := snapshotValues(row)
-			if prev != nil {
-				if err := emitPrev(false); err != nil {
-					return err
-				}
-			}
-			n++
-			prev = vals
-			return nil
-		}, nil)
-		if err != nil {
-			return fmt.Errorf("snapshot of %s.%s: %w", tb.db, tb.name, err)
-		}
-		if prev != nil {
-			if err := emitPrev(true); err != nil {
-				return err
-			}
-		}
-		t.log.Info("snapshot of table done", "table", tableID(tb.db, tb.name), "rows", n)
-	}
-	return flush(true)
-}
-
-// snapshotRecord builds an 'r' event; its marker and offset are set when
-// it is released.
-func (t *Task) snapshotRecord(tb *table, vals []any, file string, pos uint32) (connect.SourceRecord, error) {
-	after, key, err := tb.snapshotImage(vals)
-	if err != nil {
-		return connect.SourceRecord{}, err
-	}
-	now := t.now()
-	src := t.sourceStruct(tb.db, tb.name, now.UnixMilli()*int64(time.Millisecond), 0, file, int64(pos), 0, nil)
-	return t.record(tb, "r", nil, after, key, src, nil, now), nil
 }
 
 // sourceStruct builds the source block; tsNanos is the change time.

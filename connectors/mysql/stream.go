@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,22 +15,6 @@ import (
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/data"
 )
-
-// snapshotValues copies a streamed text-protocol row (its buffers are
-// reused for the next row).
-func snapshotValues(row []gomysql.FieldValue) []any {
-	vals := make([]any, len(row))
-	for i := range row {
-		switch row[i].Type {
-		case gomysql.FieldValueTypeNull:
-		case gomysql.FieldValueTypeString:
-			vals[i] = bytes.Clone(row[i].AsString())
-		default:
-			vals[i] = row[i].Value()
-		}
-	}
-	return vals
-}
 
 // streamState is Debezium's MySqlOffsetContext: where a restart resumes
 // (restartPos, the start of the current transaction, or the end of the
@@ -228,6 +211,11 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 		ReadTimeout:             90 * time.Second,
 		// Reconnecting is done here, from Debezium's restart offset.
 		DisableRetrySync: true,
+		// Decoded events read ahead of the connector. go-mysql's default
+		// (10240) holds ~10240 × 8 KB row events, decoded, during a
+		// catch-up of multi-row statements (GBs); 256 bound it to a few MB
+		// and still keep the reader ahead of the connector.
+		EventCacheCount: 256,
 		// go-mysql logs every (re)connect at INFO; only its warnings matter
 		// next to ours.
 		Logger: slog.New(minLevel{h: t.log.Handler(), min: slog.LevelWarn}),

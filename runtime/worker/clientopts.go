@@ -50,6 +50,15 @@ func producerOpts(worker, conn map[string]string, onFatal func(error)) ([]kgo.Op
 			} else {
 				opts = append(opts, kgo.BrokerMaxWriteBytes(int32(n)))
 			}
+		case "buffer.memory":
+			// Java's bound on the bytes waiting to be sent; franz-go's
+			// default has none (only 50000 records), which lets a fast
+			// source hold far more than the Java worker would.
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return nil, &config.Error{Key: "producer." + k, Value: v, Message: "must be a positive number of bytes"}
+			}
+			opts = append(opts, kgo.MaxBufferedBytes(int(n)))
 		case "acks":
 			switch v {
 			case "all", "-1":
@@ -111,3 +120,6 @@ func codec(name string) (kgo.CompressionCodec, error) {
 	}
 	return kgo.CompressionCodec{}, fmt.Errorf("unknown compression type; use none, gzip, snappy, lz4 or zstd")
 }
+
+// defaultBufferMemory is the Java producer's buffer.memory default.
+const defaultBufferMemory = 32 << 20

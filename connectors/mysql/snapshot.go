@@ -1,0 +1,355 @@
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// snapshotSession sets up a snapshot connection: results in UTC and in
+// each column's own charset, as the binlog has them, so both paths
+// convert the same bytes.
+var snapshotSession = []string{"SET SESSION time_zone = '+00:00'", "SET SESSION character_set_results = NULL",
+	"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"}
+
+// Snapshot markers (source.snapshot), boxed once.
+var (
+	markTrue        any = "true"
+	markFirst       any = "first"
+	markFirstInColl any = "first_in_data_collection"
+	markLastInColl  any = "last_in_data_collection"
+	markLast        any = "last"
+)
+
+// snapshotDataTables are the tables whose rows the snapshot reads:
+// snapshot.include.collection.list narrows the captured tables (the
+// others get their schema only), as Debezium's
+// determineDataCollectionsToBeSnapshotted.
+func (t *Task) snapshotDataTables(tables []*table) []*table {
+	if len(t.st.snapshotInclude) == 0 {
+		return tables
+	}
+	var out []*table
+	for _, tb := range tables {
+		if anyMatch(t.st.snapshotInclude, tableID(tb.db, tb.name)) {
+			out = append(out, tb)
+		}
+	}
+	return out
+}
+
+// snapshotConns opens n more connections for snapshot.max.threads, each
+// in its own consistent-snapshot transaction. Called while the global
+// read lock holds writes back, all of them see the snapshot position's
+// state. (Debezium opens its pool's read views before taking the lock,
+// by a "SELECT ... LIMIT 1" on each connection; here they open under it,
+// so that no write can fall between them and the position.)
+func (t *Task) snapshotConns(ctx context.Context, n int) ([]*client.Conn, error) {
+	var out []*client.Conn
+	for i := 0; i < n; i++ {
+		c, err := dial(ctx, t.st)
+		if err != nil {
+			return out, fmt.Errorf("snapshot: connection %d of %d: %w", i+2, n+1, err)
+		}
+		out = append(out, c)
+		for _, q := range append(snapshotSession, "START TRANSACTION WITH CONSISTENT SNAPSHOT") {
+			if _, err := c.Execute(q); err != nil {
+				return out, fmt.Errorf("snapshot: connection %d of %d: %s: %w", i+2, n+1, q, err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// snapshotData reads the tables, each on one of conns (a table per
+// connection at a time, as Debezium's snapshot.max.threads), and emits
+// their rows as 'r' events.
+func (t *Task) snapshotData(ctx context.Context, conns []*client.Conn, tables []*table, file string, pos uint32, gtids string) error {
+	em := &snapshotEmitter{t: t, file: file, pos: int64(pos), gtids: gtids, fileV: file, posV: int64(pos)}
+	if len(conns) <= 1 {
+		for i, tb := range tables {
+			if err := t.snapshotTable(ctx, conns[0], tb, i == 0, i == len(tables)-1, em); err != nil {
+				return err
+			}
+		}
+		return em.finish(ctx)
+	}
+	// With several threads Debezium marks no table first or last: each
+	// table's rows are first_in_data_collection … last_in_data_collection,
+	// and the very last record becomes "last" when the snapshot completes.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan *table)
+	errs := make(chan error, len(conns))
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for tb := range next {
+				if err := t.snapshotTable(ctx, c, tb, false, false, em); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for _, tb := range tables {
+		select {
+		case next <- tb:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return em.finish(ctx)
+}
+
+// snapshotTable reads one table with its snapshot statement (SELECT *,
+// or its snapshot.select.statement.overrides entry) and hands its rows
+// to em, marked as Debezium's setSnapshotMarker does.
+func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, firstTable, lastTable bool, em *snapshotEmitter) error {
+	id := tableID(tb.db, tb.name)
+	query, overridden := t.st.snapshotSelect[id]
+	if overridden {
+		t.log.Info("snapshot of table with an overridden statement", "table", id, "statement", query)
+	} else {
+		query = "SELECT * FROM " + quoteID(tb.db) + "." + quoteID(tb.name)
+	}
+	var (
+		n     int
+		prev  []any
+		cols  []int // result column → table column, for an overridden statement
+		boxes snapshotBoxes
+	)
+	emitPrev := func(lastRow bool) error {
+		marker := markTrue
+		switch {
+		case lastRow && lastTable:
+			marker = markLast
+		case n == 1 && firstTable:
+			marker = markFirst
+		case lastRow:
+			marker = markLastInColl
+		case n == 1:
+			marker = markFirstInColl
+		}
+		rec, err := t.snapshotRecord(tb, prev, em, &boxes)
+		if err != nil {
+			return err
+		}
+		return em.add(ctx, rec, marker)
+	}
+	var res gomysql.Result
+	err := conn.ExecuteSelectStreaming(query, &res, func(row []gomysql.FieldValue) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		vals := snapshotValues(row, cols, len(tb.cols))
+		if prev != nil {
+			if err := emitPrev(false); err != nil {
+				return err
+			}
+		}
+		n++
+		prev = vals
+		return nil
+	}, func(r *gomysql.Result) error {
+		if !overridden {
+			return nil
+		}
+		var err error
+		cols, err = tb.resultColumns(r.Fields)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("snapshot of %s: %w", id, err)
+	}
+	if prev != nil {
+		if err := emitPrev(true); err != nil {
+			return err
+		}
+	}
+	t.log.Info("snapshot of table done", "table", id, "rows", n)
+	return nil
+}
+
+// resultColumns maps the columns of an overridden snapshot statement's
+// result to the table's by name, as Debezium's ColumnUtils.toArray: a
+// column the table does not have fails the snapshot; table columns the
+// statement leaves out are null.
+func (tb *table) resultColumns(fields []*gomysql.Field) ([]int, error) {
+	out := make([]int, len(fields))
+	for i, f := range fields {
+		name := string(f.OrgName)
+		if name == "" {
+			name = string(f.Name)
+		}
+		out[i] = -1
+		for j, c := range tb.cols {
+			if strings.EqualFold(c.name, name) {
+				out[i] = j
+				break
+			}
+		}
+		if out[i] < 0 {
+			return nil, fmt.Errorf("column '%s' of the snapshot statement's result is not a column of table %s", name, tableID(tb.db, tb.name))
+		}
+	}
+	return out, nil
+}
+
+// snapshotValues copies a streamed row (its buffer is reused for the
+// next one) into values in table column order; cols maps result columns
+// to table columns when the statement is not SELECT *.
+func snapshotValues(row []gomysql.FieldValue, cols []int, width int) []any {
+	if cols == nil {
+		width = len(row)
+	}
+	vals := make([]any, width)
+	for i := range row {
+		j := i
+		if cols != nil {
+			j = cols[i]
+		}
+		switch row[i].Type {
+		case gomysql.FieldValueTypeNull:
+		case gomysql.FieldValueTypeString:
+			vals[j] = bytes.Clone(row[i].AsString())
+		default:
+			vals[j] = row[i].Value()
+		}
+	}
+	return vals
+}
+
+// snapshotBoxes holds one reader's boxed source timestamps: rows read in
+// the same millisecond share them.
+type snapshotBoxes struct {
+	ms            int64
+	msV, usV, nsV any
+	set           bool
+}
+
+func (b *snapshotBoxes) get(ms int64) (any, any, any) {
+	if !b.set || b.ms != ms {
+		b.ms, b.set = ms, true
+		b.msV, b.usV, b.nsV = ms, ms*1000, ms*int64(time.Millisecond)
+	}
+	return b.msV, b.usV, b.nsV
+}
+
+// snapshotRecord builds an 'r' event; its marker and offset are set when
+// it is released.
+func (t *Task) snapshotRecord(tb *table, vals []any, em *snapshotEmitter, bx *snapshotBoxes) (connect.SourceRecord, error) {
+	after, key, err := tb.snapshotImage(vals)
+	if err != nil {
+		return connect.SourceRecord{}, err
+	}
+	now := t.now()
+	ms, us, ns := bx.get(now.UnixMilli())
+	s := data.NewStruct(t.src)
+	s.PutIndex(0, Version)
+	s.PutIndex(1, "mysql")
+	s.PutIndex(2, t.prefixBox)
+	s.PutIndex(3, ms)
+	s.PutIndex(5, tb.dbBox)
+	s.PutIndex(7, us)
+	s.PutIndex(8, ns)
+	s.PutIndex(9, tb.nameBox)
+	s.PutIndex(10, int64(0))
+	s.PutIndex(12, em.fileV)
+	s.PutIndex(13, em.posV)
+	s.PutIndex(14, int32(0))
+	return t.record(tb, "r", nil, after, key, s, nil, now), nil
+}
+
+// snapshotEmitter hands snapshot records to Poll in the order the readers
+// produce them, holding back the latest one, as Debezium's
+// BufferingSnapshotChangeRecordReceiver: when the snapshot completes, the
+// one held back is marked "last" and carries the completed-snapshot
+// offset. Readers of several threads share it.
+type snapshotEmitter struct {
+	t     *Task
+	file  string
+	pos   int64
+	gtids string
+	// fileV and posV are file and pos boxed once for source blocks.
+	fileV, posV any
+
+	mu         sync.Mutex
+	held       connect.SourceRecord
+	heldMarker any
+	holding    bool
+	// off is the offset of the records before the last, shared while
+	// ts_sec stays the same (offsets are read, never written, downstream).
+	off    map[string]any
+	offSec int64
+}
+
+// add holds rec back and releases the record held before it. The swap
+// and the release happen under one lock, so that records reach the queue
+// in the order they were added.
+func (e *snapshotEmitter) add(ctx context.Context, rec connect.SourceRecord, marker any) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	prev, prevMarker, had := e.held, e.heldMarker, e.holding
+	e.held, e.heldMarker, e.holding = rec, marker, true
+	if !had {
+		return nil
+	}
+	return e.release(ctx, prev, prevMarker, false)
+}
+
+// finish releases the record held back as the snapshot's last.
+func (e *snapshotEmitter) finish(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.holding {
+		return nil
+	}
+	e.holding = false
+	return e.release(ctx, e.held, markLast, true)
+}
+
+func (e *snapshotEmitter) release(ctx context.Context, rec connect.SourceRecord, marker any, final bool) error {
+	src := rec.Value.(*data.Struct).RawIndex(2).(*data.Struct)
+	src.PutIndex(4, marker)
+	sec := src.RawIndex(3).(int64) / 1000
+	if final {
+		off := map[string]any{"file": e.file, "pos": e.pos, "ts_sec": sec}
+		if e.gtids != "" {
+			off["gtids"] = e.gtids
+		}
+		rec.SourceOffset = off
+		return e.t.emit(ctx, rec)
+	}
+	if e.off == nil || e.offSec != sec {
+		e.off = map[string]any{"file": e.file, "pos": e.pos, "ts_sec": sec, "snapshot": true}
+		if e.gtids != "" {
+			e.off["gtids"] = e.gtids
+		}
+		e.offSec = sec
+	}
+	rec.SourceOffset = e.off
+	return e.t.emit(ctx, rec)
+}
