@@ -86,11 +86,12 @@ func TestParseConnectorErrors(t *testing.T) {
 		kind:  ErrBadRequest,
 		msg:   "Connector config {db.password=[hidden], name=c} contains no connector type",
 	}, {
-		name:  "unknown class: 500 listing the connectors",
+		name:  "unknown class: 400 listing the connectors as Connect 4.1",
 		props: map[string]string{"name": "c", "connector.class": "Nope"},
-		kind:  ErrServer,
-		msg: "Failed to find any class that implements Connector and which name matches Nope, available connectors are: " +
-			"org.example.TestSinkConnector, org.example.TestSourceConnector",
+		kind:  ErrBadRequest,
+		msg: "org.apache.kafka.connect.errors.ConnectException: Failed to find any class that implements Connector and which name matches Nope, available connectors are: " +
+			"PluginDesc{klass=class org.example.TestSinkConnector, name='org.example.TestSinkConnector', version='undefined', encodedVersion=undefined, type=sink, typeName='sink', location='classpath'}, " +
+			"PluginDesc{klass=class org.example.TestSourceConnector, name='org.example.TestSourceConnector', version='undefined', encodedVersion=undefined, type=source, typeName='source', location='classpath'}",
 	}, {
 		name:  "invalid keys: 400 listing every error",
 		props: map[string]string{"name": "c", "connector.class": "TestSource", "tasks.max": "zero"},
@@ -161,7 +162,8 @@ func TestParseInitialState(t *testing.T) {
 		}
 	}
 	_, err := ParseInitialState("STARTED")
-	if kindOf(err) != ErrBadRequest || err.Error() != "Invalid initial state STARTED: must be one of RUNNING, PAUSED, STOPPED" {
+	if kindOf(err) != ErrServer || err.Error() != "Cannot construct instance of `org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest$InitialState`, "+
+		"problem: No enum constant org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.InitialState.STARTED" {
 		t.Errorf("STARTED: %v (kind %v)", err, kindOf(err))
 	}
 }

@@ -3,6 +3,7 @@ package herder
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -41,8 +42,8 @@ type ConnectorOffset struct {
 	Offset    map[string]any
 }
 
-// ParseConnector checks a config as Connect's create/update does: no
-// class is a 400, an unknown class a 500, any invalid key a 400 listing
+// ParseConnector checks a config as Connect 4.1's create/update does: no
+// class, an unknown class and invalid keys are 400s, the last listing
 // every error. The checks and the plugins see the config with its
 // placeholders resolved by tr (as Connect validates the transformed
 // config); the result keeps props as Raw. A provider that cannot read
@@ -59,7 +60,10 @@ func ParseConnector(reg *plugins.Registry, tr *configprovider.Transformer, polic
 	}
 	d, err := reg.Lookup(class, connect.TypeSource, connect.TypeSink)
 	if err != nil {
-		return nil, &Error{Kind: ErrServer, Msg: "Failed to find any class that implements Connector and which name matches " +
+		// Connect 4.1 answers 400 with the loader's ConnectException text
+		// (its class name first) and each connector's PluginDesc.
+		return nil, &Error{Kind: ErrBadRequest, Msg: "org.apache.kafka.connect.errors.ConnectException: " +
+			"Failed to find any class that implements Connector and which name matches " +
 			class + ", available connectors are: " + strings.Join(connectorClasses(reg), ", "),
 			Cause: &config.Error{Key: connectorconfig.ConnectorClass, Value: class, Message: err.Error()}}
 	}
@@ -94,7 +98,13 @@ func connectorClasses(reg *plugins.Registry) []string {
 	var out []string
 	for _, d := range reg.All() {
 		if d.Type == connect.TypeSource || d.Type == connect.TypeSink {
-			out = append(out, d.Class)
+			// PluginDesc.toString; built-in plugins are on the class path.
+			v := d.Version
+			if v == "" {
+				v = "undefined" // PluginDesc.UNDEFINED_VERSION
+			}
+			out = append(out, fmt.Sprintf("PluginDesc{klass=class %s, name='%s', version='%s', encodedVersion=%s, type=%s, typeName='%s', location='classpath'}",
+				d.Class, d.Class, v, v, d.Type, d.Type))
 		}
 	}
 	return out
@@ -120,7 +130,9 @@ func ParseInitialState(s string) (status.TargetState, error) {
 	case "STOPPED":
 		return status.TargetStopped, nil
 	}
-	return "", Errorf(ErrBadRequest, "Invalid initial state %s: must be one of RUNNING, PAUSED, STOPPED", s)
+	// Jackson's failure to build the enum, which Connect answers with 500.
+	return "", Errorf(ErrServer, "Cannot construct instance of `org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest$InitialState`, "+
+		"problem: No enum constant org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.InitialState.%s", strings.ToUpper(s))
 }
 
 // CopyProps copies a config map.

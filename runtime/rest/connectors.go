@@ -28,12 +28,14 @@ func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
 			withInfo = true
 		}
 	}
-	names := h.Connectors()
+	// Connect lists its config state's HashMap keys, and expands into a
+	// HashMap: both in hash order.
+	names := hashOrderedNames(h.Connectors())
 	if _, expand := r.URL.Query()["expand"]; !expand {
 		writeJSON(w, http.StatusOK, names)
 		return
 	}
-	out := make(map[string]expanded, len(names))
+	out := expandedMap{values: make(map[string]expanded, len(names))}
 	for _, n := range names {
 		var e expanded
 		if withStatus {
@@ -52,14 +54,16 @@ func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
 			ci := newConnectorInfo(in)
 			e.Info = &ci
 		}
-		out[n] = e
+		out.names = append(out.names, n)
+		out.values[n] = e
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
 	var req createRequest
-	if err := decodeBody(r, &req); err != nil {
+	body, err := decodeBodyRaw(r, &req)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
@@ -76,13 +80,13 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	s.writeCreated(w, r, s.writtenInfo(name, props))
+	s.writeCreated(w, r, s.writtenInfo(name, props, objectKeys(body, "config")))
 }
 
 // writtenInfo is the ConnectorInfo of a config just written, built from
 // the write itself as Connect's herders do: reading it back could race a
 // concurrent DELETE and answer 404 for a write that succeeded.
-func (s *Server) writtenInfo(name string, props map[string]string) herder.Info {
+func (s *Server) writtenInfo(name string, props map[string]string, order []string) connectorInfo {
 	written, err := herder.WithName(props, name)
 	if err != nil {
 		written = props // the herder accepted it, so this does not happen
@@ -94,13 +98,15 @@ func (s *Server) writtenInfo(name string, props map[string]string) herder.Info {
 	if cur, err := s.cfg.Herder.Info(name); err == nil {
 		in.Tasks = cur.Tasks
 	}
-	return in
+	ci := newConnectorInfo(in)
+	ci.Config = requestOrdered(written, order)
+	return ci
 }
 
 // writeCreated answers 201 with the Location of the new connector.
-func (s *Server) writeCreated(w http.ResponseWriter, r *http.Request, in herder.Info) {
-	w.Header().Set("Location", baseURL(r)+"/connectors/"+url.PathEscape(in.Name))
-	writeJSON(w, http.StatusCreated, newConnectorInfo(in))
+func (s *Server) writeCreated(w http.ResponseWriter, r *http.Request, ci connectorInfo) {
+	w.Header().Set("Location", baseURL(r)+"/connectors/"+url.PathEscape(ci.Name))
+	writeJSON(w, http.StatusCreated, ci)
 }
 
 // baseURL is the request's scheme://host, as JAX-RS makes Location absolute.
@@ -135,12 +141,13 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, cfg)
+	writeJSON(w, http.StatusOK, hashOrdered(cfg))
 }
 
 func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 	var raw map[string]any
-	if err := decodeBody(r, &raw); err != nil {
+	body, err := decodeBodyRaw(r, &raw)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
@@ -155,11 +162,12 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	order := objectKeys(body, "")
 	if created {
-		s.writeCreated(w, r, s.writtenInfo(name, props))
+		s.writeCreated(w, r, s.writtenInfo(name, props, order))
 		return
 	}
-	writeJSON(w, http.StatusOK, newConnectorInfo(s.writtenInfo(name, props)))
+	writeJSON(w, http.StatusOK, s.writtenInfo(name, props, order))
 }
 
 func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
@@ -198,21 +206,7 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]taskInfo, len(cfgs))
 	for i, c := range cfgs {
-		out[i] = taskInfo{ID: connectorTaskID{Connector: name, Task: i}, Config: c}
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) getTasksConfig(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	cfgs, err := s.cfg.Herder.TaskConfigs(name)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	out := make(map[string]map[string]string, len(cfgs))
-	for i, c := range cfgs {
-		out[name+"-"+strconv.Itoa(i)] = c
+		out[i] = taskInfo{ID: connectorTaskID{Connector: name, Task: i}, Config: hashOrdered(c)}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

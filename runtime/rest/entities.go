@@ -34,7 +34,7 @@ type connectorTaskID struct {
 // connectorInfo is ConnectorInfo.
 type connectorInfo struct {
 	Name   string            `json:"name"`
-	Config map[string]string `json:"config"`
+	Config orderedConfig     `json:"config"`
 	Tasks  []connectorTaskID `json:"tasks"`
 	Type   string            `json:"type"`
 }
@@ -64,8 +64,8 @@ type connectorStateInfo struct {
 
 // taskInfo is TaskInfo.
 type taskInfo struct {
-	ID     connectorTaskID   `json:"id"`
-	Config map[string]string `json:"config"`
+	ID     connectorTaskID `json:"id"`
+	Config orderedConfig   `json:"config"`
 }
 
 // expanded is one value of GET /connectors?expand=…
@@ -89,10 +89,11 @@ type connectorOffset struct {
 	Offset any `json:"offset"`
 }
 
-// sinkPartition keeps Connect's key order for a sink offset's partition.
+// sinkPartition keeps Connect's key order for a sink offset's partition:
+// a HashMap's, which puts kafka_partition first.
 type sinkPartition struct {
-	Topic     string `json:"kafka_topic"`
 	Partition int64  `json:"kafka_partition"`
+	Topic     string `json:"kafka_topic"`
 }
 
 // offsetRequest is the body of PATCH /connectors/{name}/offsets.
@@ -131,7 +132,7 @@ func newConnectorInfo(in herder.Info) connectorInfo {
 	for i := range tasks {
 		tasks[i] = connectorTaskID{Connector: in.Name, Task: i}
 	}
-	return connectorInfo{Name: in.Name, Config: in.Config, Tasks: tasks, Type: typeName(in.Type)}
+	return connectorInfo{Name: in.Name, Config: hashOrdered(in.Config), Tasks: tasks, Type: typeName(in.Type)}
 }
 
 func newStateInfo(st herder.ConnectorStatus) connectorStateInfo {

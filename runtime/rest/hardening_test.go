@@ -145,7 +145,7 @@ func TestCreateAnswersFromTheWrite(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	want := `{"name":"raced","config":{"connector.class":"org.apache.kafka.connect.file.FileStreamSourceConnector","file":"/dev/null","name":"raced","topic":"t"},"tasks":[],"type":"source"}`
+	want := `{"name":"raced","config":{"connector.class":"org.apache.kafka.connect.file.FileStreamSourceConnector","file":"/dev/null","topic":"t","name":"raced"},"tasks":[],"type":"source"}`
 	if resp.StatusCode != http.StatusCreated || string(b) != want {
 		t.Fatalf("POST = %d %s\nwant 201 %s", resp.StatusCode, b, want)
 	}

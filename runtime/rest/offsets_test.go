@@ -87,7 +87,7 @@ func TestSinkOffsetsRoundTrip(t *testing.T) {
 	e.expect(http.MethodPost, "/connectors", fmt.Sprintf(`{"name":"sink","config":{"connector.class":"FileStreamSink","file":%q,"topics":"in","value.converter":"org.apache.kafka.connect.storage.StringConverter"}}`, out),
 		http.StatusCreated, "")
 	waitFor(t, "3 lines in the sink file", func() bool { return len(readLines(out)) >= 3 })
-	committed := `{"offsets":[{"partition":{"kafka_topic":"in","kafka_partition":0},"offset":{"kafka_offset":3}}]}`
+	committed := `{"offsets":[{"partition":{"kafka_partition":0,"kafka_topic":"in"},"offset":{"kafka_offset":3}}]}`
 	e.eventually("/connectors/sink/offsets", "committed offset 3", func(b string) bool { return b == committed })
 	e.eventually("/connectors/sink/topics", "consumed topic", func(b string) bool { return b == `{"sink":{"topics":["in"]}}` })
 	e.expect(http.MethodPatch, "/connectors/sink/offsets", `{"offsets":[{"partition":{"kafka_topic":"in","kafka_partition":0},"offset":{"kafka_offset":1}}]}`,
@@ -107,7 +107,7 @@ func TestSinkOffsetsRoundTrip(t *testing.T) {
 	e.expect(http.MethodPatch, "/connectors/sink/offsets", `{"offsets":[{"partition":{"kafka_topic":"in","kafka_partition":"0"},"offset":{"kafka_offset":"1"}}]}`,
 		http.StatusOK, fileAlteredMsg)
 	e.expect(http.MethodGet, "/connectors/sink/offsets", nil, http.StatusOK,
-		`{"offsets":[{"partition":{"kafka_topic":"in","kafka_partition":0},"offset":{"kafka_offset":1}}]}`)
+		`{"offsets":[{"partition":{"kafka_partition":0,"kafka_topic":"in"},"offset":{"kafka_offset":1}}]}`)
 
 	e.expect(http.MethodPut, "/connectors/sink/resume", nil, http.StatusAccepted, "")
 	waitFor(t, "records b and c delivered again", func() bool { return len(readLines(out)) >= 5 })

@@ -117,7 +117,7 @@ func TestValidate(t *testing.T) {
 
 // TestFileConnectorsOffByDefault: without a plugin.path entry naming
 // connect-file the file connectors do not exist for the API, with
-// Connect's errors (500 on create and validate, as its ConnectException).
+// Connect 4.1's errors (400 on create, 500 on validate).
 func TestFileConnectorsOffByDefault(t *testing.T) {
 	e := newEnv(t, map[string]string{"plugin.path": "/usr/share/java,/usr/share/confluent-hub-components"})
 	r := e.expect(http.MethodGet, "/connector-plugins?connectorsOnly=false", nil, http.StatusOK, "")
@@ -126,7 +126,7 @@ func TestFileConnectorsOffByDefault(t *testing.T) {
 	}
 	for _, class := range []string{"FileStreamSource", "org.apache.kafka.connect.file.FileStreamSinkConnector"} {
 		r = e.expect(http.MethodPost, "/connectors", `{"name":"f","config":{"connector.class":"`+class+`","file":"/etc/passwd","topic":"t","topics":"t"}}`,
-			http.StatusInternalServerError, "")
+			http.StatusBadRequest, "")
 		var body struct {
 			Code    int    `json:"error_code"`
 			Message string `json:"message"`
@@ -134,9 +134,9 @@ func TestFileConnectorsOffByDefault(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.body), &body); err != nil {
 			t.Fatal(err)
 		}
-		want := "Failed to find any class that implements Connector and which name matches " + class + ", available connectors are: "
-		if body.Code != 500 || !strings.HasPrefix(body.Message, want) || strings.Contains(strings.TrimPrefix(body.Message, want), "FileStream") {
-			t.Errorf("create %s: %s, want a 500 starting %q", class, r.body, want)
+		want := "org.apache.kafka.connect.errors.ConnectException: Failed to find any class that implements Connector and which name matches " + class + ", available connectors are: "
+		if body.Code != 400 || !strings.HasPrefix(body.Message, want) || strings.Contains(strings.TrimPrefix(body.Message, want), "FileStream") {
+			t.Errorf("create %s: %s, want a 400 starting %q", class, r.body, want)
 		}
 	}
 	e.expect(http.MethodPut, "/connector-plugins/FileStreamSource/config/validate", `{"connector.class":"FileStreamSource","file":"/etc/passwd","topic":"t"}`,

@@ -94,29 +94,37 @@ const maxBody = 8 << 20
 // non-JSON content type, 400 for a body that does not parse. Numbers are
 // kept as json.Number so they can be rendered as Connect would.
 func decodeBody(r *http.Request, v any) error {
+	_, err := decodeBodyRaw(r, v)
+	return err
+}
+
+// decodeBodyRaw is decodeBody that also returns the body read.
+func decodeBodyRaw(r *http.Request, v any) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && mt != "text/json" && !isJSONSuffix(mt)) {
-			return newHTTPError(http.StatusUnsupportedMediaType, "HTTP 415 Unsupported Media Type")
+			return nil, newHTTPError(http.StatusUnsupportedMediaType, "HTTP 415 Unsupported Media Type")
 		}
 	}
 	// ServeHTTP has already read the body under maxBody (bufferBody).
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
-		return newHTTPError(http.StatusBadRequest, "Failed to read the request body: %v", err)
+		return nil, newHTTPError(http.StatusBadRequest, "Failed to read the request body: %v", err)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return newHTTPError(http.StatusBadRequest, "Request body is empty; a JSON body is required")
+		return nil, newHTTPError(http.StatusBadRequest, "Request body is empty; a JSON body is required")
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
+	// Connect maps Jackson's parse and mapping errors to 500 (no mapper of
+	// its own for them), with the parser's message.
 	if err := d.Decode(v); err != nil {
-		return newHTTPError(http.StatusBadRequest, "Cannot deserialize the request body as JSON: %v", err)
+		return nil, newHTTPError(http.StatusInternalServerError, "Cannot deserialize the request body as JSON: %v", err)
 	}
 	if d.More() {
-		return newHTTPError(http.StatusBadRequest, "Cannot deserialize the request body as JSON: trailing data after the JSON value")
+		return nil, newHTTPError(http.StatusInternalServerError, "Cannot deserialize the request body as JSON: trailing data after the JSON value")
 	}
-	return nil
+	return b, nil
 }
 
 func isJSONSuffix(mt string) bool {
@@ -146,7 +154,8 @@ func configMap(raw map[string]any) (map[string]*string, error) {
 				s = "false"
 			}
 		default:
-			return nil, newHTTPError(http.StatusBadRequest,
+			// Jackson's mapping error: 500 in Connect, as a parse error.
+			return nil, newHTTPError(http.StatusInternalServerError,
 				"Cannot deserialize value of config %s: expected a string, number or boolean", k)
 		}
 		out[k] = &s

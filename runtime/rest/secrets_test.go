@@ -39,7 +39,7 @@ func TestPlaceholdersResolvedOnlyForTheTask(t *testing.T) {
 	produce(t, e.broker, inTopic, `"a"`, `"b"`)
 	waitLines(t, out, "a", "b")
 	for _, path := range []string{"/connectors/" + sinkName + "/config", "/connectors/" + sinkName,
-		"/connectors/" + sinkName + "/tasks", "/connectors/" + sinkName + "/tasks-config"} {
+		"/connectors/" + sinkName + "/tasks"} {
 		r := e.expect(http.MethodGet, path, nil, http.StatusOK, "")
 		if !strings.Contains(r.body, `"file":"`+placeholder+`"`) || strings.Contains(r.body, out) {
 			t.Errorf("GET %s = %s, want the placeholder and not the resolved path", path, r.body)

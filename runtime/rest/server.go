@@ -146,7 +146,6 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /connectors/{name}/status", s.getStatus)
 	m.HandleFunc("GET /connectors/{name}/tasks", s.getTasks)
 	m.HandleFunc("POST /connectors/{name}/tasks", s.putTaskConfigs)
-	m.HandleFunc("GET /connectors/{name}/tasks-config", s.getTasksConfig)
 	m.HandleFunc("GET /connectors/{name}/tasks/{task}/status", s.getTaskStatus)
 	m.HandleFunc("POST /connectors/{name}/tasks/{task}/restart", s.restartTask)
 	m.HandleFunc("POST /connectors/{name}/restart", s.restartConnector)
