@@ -482,7 +482,10 @@ func TestReferenceRESTTranscript(t *testing.T) {
 			t.Errorf("pending difference no longer seen (fixed? remove the entry): %s (%s)", k.match, k.why)
 		}
 	}
-	t.Logf("%d REST calls compared, %d identical after normalisation", len(steps), identical)
+	t.Logf("%d REST calls compared, %d identical after normalisation of:", len(steps), identical)
+	for _, v := range restVolatile {
+		t.Logf("  %s (%s)", v.what, v.why)
+	}
 	if os.Getenv("GOCONNECT_E2E_REST_TRANSCRIPT") != "" {
 		for i, s := range steps {
 			t.Logf("%s %s %s\n    java:      %s\n    goconnect: %s", s.name, s.method, s.path, java[i], gocn[i])
