@@ -12,6 +12,13 @@ import (
 	"github.com/goconnect/goconnect/internal/kafkaclient"
 )
 
+// schema.history.internal.store.only.captured.databases.ddl and its 1.x
+// name.
+const (
+	keyHistoryCapturedDBs  = "schema.history.internal.store.only.captured.databases.ddl"
+	keyHistoryCapturedDBs1 = "database.history.store.only.captured.databases.ddl"
+)
+
 // Config keys, Debezium's names; 1.x aliases are resolved in parse.
 const (
 	keyHost             = "database.hostname"
@@ -129,6 +136,8 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keyHistoryServers, Type: config.TypeList, Importance: config.High, Doc: "A list of host/port pairs that the connector will use for establishing the initial connection to the Kafka cluster for retrieving database schema history previously stored by the connector."}).
 		Define(config.Key{Name: keyHistoryCaptured, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Controls what DDL will Debezium store in database schema history. By default (false) Debezium will store all incoming DDL statements. If set to true, then only DDL that manipulates a captured table will be stored."}).
 		Define(config.Key{Name: keyHistoryCaptured1, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.store.only.captured.tables.ddl."}).
+		Define(config.Key{Name: keyHistoryCapturedDBs, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Controls what DDL will Debezium store in database schema history. By default (false) Debezium will store all incoming DDL statements. If set to true, then only DDL that manipulates a table from captured schema/database will be stored."}).
+		Define(config.Key{Name: keyHistoryCapturedDBs1, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.store.only.captured.databases.ddl."}).
 		Define(config.Key{Name: keyHistoryTopic1, Type: config.TypeString, Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.kafka.topic."}).
 		Define(config.Key{Name: keyHistoryServers1, Type: config.TypeList, Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.kafka.bootstrap.servers."}).
 		Define(config.Key{Name: keyTxMetadata, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Enables transaction metadata extraction together with event counting."}).
@@ -179,20 +188,22 @@ type settings struct {
 	bigintPrecise        bool
 	schemaChanges        bool
 	onlyCapturedDDL      bool // schema.history.internal.store.only.captured.tables.ddl
-	maxBatch             int
-	maxQueue             int
-	binaryMode           string           // bytes, base64, base64-url-safe, hex
-	keyColumns           []*regexp.Regexp // message.key.columns, one per column, in order
-	pollInterval         time.Duration
-	delimiter            string
-	nameAdjust           string
-	connectTimeout       time.Duration
-	lockingMode          string
-	skipped              map[string]bool
-	heartbeat            time.Duration
-	heartbeatTopic       string
-	historyTopic         string   // empty: no schema history
-	historyServers       []string // bootstrap servers of the history topic
+	// schema.history.internal.store.only.captured.databases.ddl
+	onlyCapturedDBDDL bool
+	maxBatch          int
+	maxQueue          int
+	binaryMode        string           // bytes, base64, base64-url-safe, hex
+	keyColumns        []*regexp.Regexp // message.key.columns, one per column, in order
+	pollInterval      time.Duration
+	delimiter         string
+	nameAdjust        string
+	connectTimeout    time.Duration
+	lockingMode       string
+	skipped           map[string]bool
+	heartbeat         time.Duration
+	heartbeatTopic    string
+	historyTopic      string   // empty: no schema history
+	historyServers    []string // bootstrap servers of the history topic
 	// historyProducer and historyConsumer are the history clients' own
 	// Kafka settings (security included): schema.history.internal.producer.*
 	// and .consumer.*, or Debezium 1.x's database.history.producer.* and
@@ -243,7 +254,8 @@ func parse(props map[string]string) (*settings, error) {
 		tombstones:   v.Bool(keyTombstones), decimalMode: strings.ToLower(v.String(keyDecimalMode)),
 		timeConnect:   strings.EqualFold(v.String(keyTimePrecision), "connect"),
 		bigintPrecise: strings.EqualFold(v.String(keyBigintUnsigned), "precise"),
-		schemaChanges: v.Bool(keySchemaChanges), onlyCapturedDDL: v.Bool(keyHistoryCaptured) || v.Bool(keyHistoryCaptured1), maxBatch: int(v.Int(keyMaxBatch)), maxQueue: int(v.Int(keyMaxQueue)),
+		schemaChanges: v.Bool(keySchemaChanges), onlyCapturedDDL: v.Bool(keyHistoryCaptured) || v.Bool(keyHistoryCaptured1),
+		onlyCapturedDBDDL: v.Bool(keyHistoryCapturedDBs) || v.Bool(keyHistoryCapturedDBs1), maxBatch: int(v.Int(keyMaxBatch)), maxQueue: int(v.Int(keyMaxQueue)),
 		binaryMode:   strings.ToLower(v.String(keyBinaryMode)),
 		pollInterval: time.Duration(v.Long(keyPollInterval)) * time.Millisecond,
 		delimiter:    v.String(keyTopicDelimiter), nameAdjust: strings.ToLower(v.String(keyNameAdjustment)),
@@ -463,6 +475,15 @@ func (f *filter) includeDB(db string) bool {
 	if systemDBs[strings.ToLower(db)] {
 		return false
 	}
+	if len(f.dbInclude) > 0 {
+		return anyMatch(f.dbInclude, db)
+	}
+	return !anyMatch(f.dbExclude, db)
+}
+
+// listsDB is Debezium's database filter: database.include.list /
+// exclude.list only (system databases are not left out here).
+func (f *filter) listsDB(db string) bool {
 	if len(f.dbInclude) > 0 {
 		return anyMatch(f.dbInclude, db)
 	}

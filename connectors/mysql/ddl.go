@@ -120,7 +120,10 @@ func (t *Task) snapshotSchemas(ctx context.Context, conn *client.Conn, tables []
 		}
 		rec := &historyRecord{Source: map[string]any{"server": t.st.prefix}, Position: posMap, TsMs: now.UnixMilli(),
 			DatabaseName: st.db, DDL: st.ddl, TableChanges: changes}
-		if t.history != nil {
+		// With store.only.captured.tables.ddl the history keeps only the
+		// captured tables' statements and the global SET; the database
+		// statements still go out as schema change events.
+		if t.history != nil && (!t.st.onlyCapturedDDL || len(st.changes) > 0 || st.db == "") {
 			if err := t.history.store(ctx, rec); err != nil {
 				return err
 			}
@@ -199,33 +202,41 @@ func (t *Task) schemaChangeRecord(rec *historyRecord, src *data.Struct, off map[
 	return connect.NewSourceRecord(t.partition, off, sanitizeTopic(t.st.prefix), t.sc.key, key, t.sc.value, val)
 }
 
-// handleDDL keeps the captured tables' structures in step with a DDL
-// statement from the binlog. A DDL already in the schema history (a
-// restart replaying older events) is applied from there; a new one is read
-// from the server, recorded in the history and, with
-// include.schema.changes, emitted. Without a history the cache is updated
-// from the server as before.
+// handleDDL records a statement from the binlog as Debezium 2.7.3's
+// MySQL connector does (MySqlStreamingChangeEventSource.handleQueryEvent,
+// BinlogDatabaseSchema.parseDdl) and keeps the captured tables'
+// structures in step. Every statement but transaction control, XA, DML
+// and the default schema.history.internal.ddl.filter's matches is
+// recorded, unless schema.history.internal.store.only.captured.tables.ddl
+// (or .databases.ddl) leaves it out. A statement already in the schema
+// history (a restart replaying older events) is applied from there; the
+// structure of a new one is read from the server, with the column
+// details its text writes (see writtenColumns). Without a history the
+// cache is updated from the server.
 func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState, h *replication.EventHeader, start uint32, e *replication.QueryEvent) error {
 	q := string(e.Query)
 	defaultDB := string(e.Schema)
-	if m := truncateRe.FindStringSubmatch(strings.TrimSpace(commentRe.ReplaceAllString(q, " "))); m != nil {
+	if ignoredStatement(q) {
+		return nil
+	}
+	clean := strings.TrimSpace(commentRe.ReplaceAllString(q, " "))
+	if m := truncateRe.FindStringSubmatch(clean); m != nil {
 		db, name := splitQName(defaultDB, m[1])
-		if !t.st.filter.includeTable(db, name) && !t.st.onlyCapturedDDL && t.st.filter.includeDB(db) {
-			// Debezium records a TRUNCATE of a table it does not capture as
-			// a statement without table changes.
-			return t.recordStatement(ctx, s, h, start, db, name, q)
+		// The truncate event first, then the statement (a table event
+		// without table changes), as Debezium dispatches them.
+		if err := t.handleTruncate(ctx, meta, s, h, start, db, name); err != nil {
+			return err
 		}
-		return t.handleTruncate(ctx, meta, s, h, start, db, name) // not a structure change
+		captured := t.st.filter.includeTable(db, name)
+		return t.recordStatement(ctx, s, h, start, stmtRecord{db: db, table: &name, ddl: q,
+			matched: captured, capturedTable: captured})
 	}
 	refs, dropDB, ok := ddlTables(defaultDB, q)
-	if !ok {
-		// Unknown statement (CREATE DATABASE, views, grants…): structures of
-		// captured tables cannot have changed, except through statements
-		// ddlTables misses, so drop the cache without a history to be safe.
-		if t.history == nil {
-			t.tables = map[string]*table{}
-		}
-		return nil
+	if ok && indexRe.MatchString(clean) && !t.uniqueKeyIndex(clean, refs) {
+		// Debezium's parser signals an index only when a UNIQUE one
+		// becomes the key of a captured table without a primary key; other
+		// index statements are recorded as statements.
+		ok = false
 	}
 	if dropDB != "" {
 		for id, tb := range t.tables {
@@ -233,14 +244,21 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 				delete(t.tables, id)
 			}
 		}
-		return nil
 	}
-	// Recorded: DDL of captured tables and, as Debezium does unless
-	// store.only.captured.tables.ddl is set, of the other tables of the
-	// captured databases.
+	if !ok || dropDB != "" {
+		if !ok && t.history == nil {
+			// Structures of captured tables cannot have changed, except
+			// through statements ddlTables misses: drop the cache without
+			// a history to be safe.
+			t.tables = map[string]*table{}
+		}
+		return t.recordStatement(ctx, s, h, start, t.statementRecord(defaultDB, q))
+	}
+	// Recorded: DDL of captured tables and, unless
+	// store.only.captured.tables.ddl is set, of every other table.
 	var captured []ddlRef
 	for _, r := range refs {
-		if t.st.filter.includeTable(r.db, r.name) || (!t.st.onlyCapturedDDL && t.st.filter.includeDB(r.db)) {
+		if t.st.filter.includeTable(r.db, r.name) || (!t.st.onlyCapturedDDL && t.dbRecorded(r.db)) {
 			captured = append(captured, r)
 		}
 	}
@@ -271,60 +289,63 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 			changes = append(changes, histChange{Type: "DROP", ID: quotedID(r.db, r.name)})
 			continue
 		}
-		if !t.st.filter.includeTable(r.db, r.name) {
+		typ := "ALTER"
+		if createRe.MatchString(clean) {
+			typ = "CREATE"
+		}
+		var tb *table
+		var err error
+		if t.st.filter.includeTable(r.db, r.name) {
+			if tb, err = t.loadTable(meta, r.db, r.name); err != nil {
+				return err
+			}
+			if _, known := t.tables[id]; !known && r.from == nil {
+				typ = "CREATE"
+			}
+			if tb == nil { // gone again already; later DDL will say so
+				delete(t.tables, id)
+				continue
+			}
+			t.tables[id] = tb
+		} else {
 			// Not captured: its structure for the history only.
-			tb, err := t.describeTable(meta, r.db, r.name)
-			if err != nil {
+			if tb, err = t.describeTable(meta, r.db, r.name); err != nil {
 				return err
 			}
 			if tb == nil {
 				// Gone again already: the statement is recorded without
 				// the structure (Debezium parses it from the text).
 				tableless = r.name
-			} else {
-				typ := "ALTER"
-				if createRe.MatchString(strings.TrimSpace(commentRe.ReplaceAllString(q, " "))) {
-					typ = "CREATE"
-				}
-				changes = append(changes, histChange{Type: typ, ID: quotedID(r.db, r.name), Table: histTableOf(tb)})
+				continue
 			}
-			continue
 		}
-		tb, err := t.loadTable(meta, r.db, r.name)
-		if err != nil {
-			return err
+		ch := histChange{Type: typ, ID: quotedID(r.db, r.name), Table: histTableOf(tb)}
+		if r.from != nil && len(changes) > 0 && changes[len(changes)-1].Type == "DROP" &&
+			changes[len(changes)-1].ID == quotedID(r.from.db, r.from.name) {
+			// A rename is one ALTER of the new name with the old one as
+			// previousId, as Debezium's parser signals it.
+			ch.PreviousID = changes[len(changes)-1].ID
+			changes = changes[:len(changes)-1]
 		}
-		if tb == nil { // gone again already; later DDL will say so
-			delete(t.tables, id)
-			continue
-		}
-		typ := "ALTER"
-		if _, known := t.tables[id]; !known || strings.HasPrefix(strings.ToUpper(strings.TrimSpace(commentRe.ReplaceAllString(q, " "))), "CREATE TABLE") {
-			typ = "CREATE"
-		}
-		t.tables[id] = tb
-		changes = append(changes, histChange{Type: typ, ID: quotedID(r.db, r.name), Table: histTableOf(tb)})
+		changes = append(changes, ch)
 	}
-	db := defaultDB
-	if db == "" {
-		db = captured[0].db
-	}
+	db := captured[0].db
 	rec := &historyRecord{Source: map[string]any{"server": t.st.prefix}, Position: off, TsMs: t.now().UnixMilli(),
 		DatabaseName: db, DDL: q, TableChanges: changes, table: tableless}
 	if changes == nil {
 		rec.TableChanges = []histChange{}
 	}
 	recs := []*historyRecord{rec}
-	if m := dropRe.FindStringSubmatch(strings.TrimSpace(commentRe.ReplaceAllString(q, " "))); m != nil && len(changes) > 0 {
+	if m := dropRe.FindStringSubmatch(clean); m != nil && len(changes) > 0 {
 		// Debezium records a DROP TABLE per table, as its parser writes it.
 		ifExists := ""
-		if regexp.MustCompile(`(?is)^DROP\s+(?:TEMPORARY\s+)?TABLES?\s+IF\s+EXISTS\s`).MatchString(strings.TrimSpace(commentRe.ReplaceAllString(q, " "))) {
+		if regexp.MustCompile(`(?is)^DROP\s+(?:TEMPORARY\s+)?TABLES?\s+IF\s+EXISTS\s`).MatchString(clean) {
 			ifExists = "IF EXISTS "
 		}
 		recs = recs[:0]
 		for _, ch := range changes {
 			cdb, cname, _ := parseQuotedID(ch.ID)
-			recs = append(recs, &historyRecord{Source: rec.Source, Position: off, TsMs: rec.TsMs, DatabaseName: db,
+			recs = append(recs, &historyRecord{Source: rec.Source, Position: off, TsMs: rec.TsMs, DatabaseName: cdb,
 				DDL: "DROP TABLE " + ifExists + backquote(cdb) + "." + backquote(cname), TableChanges: []histChange{ch}})
 		}
 	}
@@ -341,16 +362,137 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 	return nil
 }
 
-// recordStatement stores a DDL statement that changes no captured
-// structure in the schema history and emits it as a schema change event,
-// once (a replayed one is already in the history).
-func (t *Task) recordStatement(ctx context.Context, s *streamState, h *replication.EventHeader, start uint32, db, table, q string) error {
+// uniqueKeyIndex reports a CREATE UNIQUE INDEX that Debezium's parser
+// turns into the key of a captured table without a primary key (the one
+// index statement it signals as a table change).
+func (t *Task) uniqueKeyIndex(clean string, refs []ddlRef) bool {
+	if len(refs) != 1 || !uniqueIndexRe.MatchString(clean) || !t.st.filter.includeTable(refs[0].db, refs[0].name) {
+		return false
+	}
+	tb := t.tables[tableID(refs[0].db, refs[0].name)]
+	return tb != nil && len(tb.keyIdx) == 0
+}
+
+// dbRecorded reports whether statements on a database are recorded at
+// all: schema.history.internal.store.only.captured.databases.ddl leaves
+// out the databases database.include.list / exclude.list do not take.
+func (t *Task) dbRecorded(db string) bool {
+	return !t.st.onlyCapturedDBDDL || db == "" || t.st.filter.listsDB(db)
+}
+
+// stmtRecord is a statement recorded without table changes: its
+// databaseName, source.table (nil for null) and how
+// store.only.captured.tables.ddl treats it.
+type stmtRecord struct {
+	db    string
+	table *string
+	ddl   string
+	// matched: Debezium's DdlChanges.anyMatch, the statement touches a
+	// captured table, a database the filters take, or sets a global
+	// variable; only such statements are recorded with
+	// store.only.captured.tables.ddl, and only on the schema change topic
+	// unless capturedTable (or a global SET): the history keeps those.
+	matched, capturedTable, globalSet bool
+}
+
+var (
+	createDBRe     = regexp.MustCompile(`(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?(?:DATABASE|SCHEMA)\s+(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)`)
+	useRe          = regexp.MustCompile(`(?is)^USE\s+(` + identRe + `)`)
+	setRe          = regexp.MustCompile(`(?is)^SET\s`)
+	viewRe         = regexp.MustCompile(`(?is)^(?:CREATE|ALTER)\s+(?:OR\s+REPLACE\s+)?(?:ALGORITHM\s*=\s*\w+\s+)?(?:DEFINER\s*=\s*\S+\s+)?(?:SQL\s+SECURITY\s+\w+\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(` + qnameRe + `)`)
+	uniqueIndexRe  = regexp.MustCompile(`(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?(?:ONLINE\s+|OFFLINE\s+)?UNIQUE\s`)
+	setStatementRe = regexp.MustCompile(`(?is)^SET\s+STATEMENT\s+.*?\s+FOR\s+`)
+	// ddlFilterDefault is schema.history.internal.ddl.filter's default:
+	// statements matching one entirely are not processed at all.
+	ddlFilterDefault = regexp.MustCompile(`(?is)^(?:` + strings.Join([]string{
+		`DROP TEMPORARY TABLE IF EXISTS .+ /\* generated by server \*/`,
+		`(SET STATEMENT .*)?INSERT INTO (mysql\.)?rds_heartbeat2\(.*\) values \(.*\) ON DUPLICATE KEY UPDATE value = .*`,
+		`(SET STATEMENT .*)?DELETE FROM (mysql\.)?rds_sysinfo.*`,
+		`(SET STATEMENT .*)?INSERT INTO (mysql\.)?rds_sysinfo\(.*\) values \(.*\)`,
+		`(SET STATEMENT .*)?INSERT INTO (mysql\.)?rds_monitor\(.*\) values \(.*\) ON DUPLICATE KEY UPDATE value = .*`,
+		`(SET STATEMENT .*)?INSERT INTO (mysql\.)?rds_monitor\(.*\) values \(.*\)`,
+		`(SET STATEMENT .*)?DELETE FROM (mysql\.)?rds_monitor.*`,
+		`FLUSH RELAY LOGS.*`,
+		`flush relay logs.*`,
+		`SAVEPOINT .*`,
+		`^\s*#\s*Dummy event.*`,
+	}, "|") + `)$`)
+)
+
+// ignoredStatement reports the query events Debezium does not record:
+// XA, the DDL filter's matches, DML (statement-based binlog) and BEGIN,
+// END, FLUSH PRIVILEGES.
+func ignoredStatement(q string) bool {
+	sql := strings.TrimSpace(q)
+	begin := strings.TrimSpace(setStatementRe.ReplaceAllString(sql, ""))
+	if len(begin) > 7 {
+		begin = begin[:7]
+	}
+	begin = strings.ToUpper(begin)
+	switch {
+	case strings.HasPrefix(begin, "XA "), ddlFilterDefault.MatchString(sql),
+		begin == "INSERT ", begin == "UPDATE ", begin == "DELETE ":
+		return true
+	}
+	return sql == "BEGIN" || sql == "END" || sql == "FLUSH PRIVILEGES"
+}
+
+// statementRecord is how Debezium's parser sees a statement that changes
+// no table structure: CREATE/DROP DATABASE, USE and SET are database
+// events of the database they name (source.table null); CREATE/ALTER VIEW
+// a table event of the view, without table changes; anything else (GRANT,
+// accounts, DROP VIEW, ALTER DATABASE, plain indexes…) raises no event and
+// is recorded for the session's database with source.table "".
+func (t *Task) statementRecord(defaultDB, q string) stmtRecord {
+	clean := strings.TrimSpace(commentRe.ReplaceAllString(q, " "))
+	listed := func(db string) bool { return t.st.filter.listsDB(db) }
+	switch {
+	case createDBRe.MatchString(clean):
+		db := unquoteIdent(createDBRe.FindStringSubmatch(clean)[1])
+		return stmtRecord{db: db, ddl: q, matched: listed(db)}
+	case dropDBRe.MatchString(clean):
+		db := unquoteIdent(dropDBRe.FindStringSubmatch(clean)[1])
+		return stmtRecord{db: db, ddl: q, matched: listed(db)}
+	case useRe.MatchString(clean):
+		db := unquoteIdent(useRe.FindStringSubmatch(clean)[1])
+		return stmtRecord{db: db, ddl: q, matched: listed(db)}
+	case setRe.MatchString(clean):
+		global := defaultDB == ""
+		return stmtRecord{db: defaultDB, ddl: q, matched: global || listed(defaultDB), globalSet: global}
+	case viewRe.MatchString(clean):
+		db, name := splitQName(defaultDB, viewRe.FindStringSubmatch(clean)[1])
+		return stmtRecord{db: db, table: &name, ddl: q, matched: t.st.filter.includeTable(db, name)}
+	}
+	empty := ""
+	return stmtRecord{db: defaultDB, table: &empty, ddl: q}
+}
+
+// recordStatement stores a statement without table changes in the schema
+// history and emits it as a schema change event, as far as
+// store.only.captured.tables.ddl / .databases.ddl keep it; once: a
+// replayed one is already in the history.
+func (t *Task) recordStatement(ctx context.Context, s *streamState, h *replication.EventHeader, start uint32, st stmtRecord) error {
+	if !t.dbRecorded(st.db) {
+		return nil
+	}
+	topic, hist := true, true
+	if t.st.onlyCapturedDDL {
+		if !st.matched {
+			return nil
+		}
+		// BinlogDatabaseSchema.acceptableDatabase and applySchemaChange.
+		topic = st.db == "" || t.st.filter.listsDB(st.db)
+		hist = st.capturedTable || st.globalSet
+	}
+	if t.history == nil {
+		hist = false
+	}
 	off := s.offset(h, 0, 0)
 	delete(off, "event")
 	if t.history != nil {
 		if recs := t.history.at(s.file, int64(s.restartPos)); len(recs) > 0 {
 			for _, rec := range recs {
-				rec.table = table
+				rec.srcTable = st.table
 				if err := t.emitSchemaChange(ctx, s, h, start, rec, off); err != nil {
 					return err
 				}
@@ -359,11 +501,14 @@ func (t *Task) recordStatement(ctx context.Context, s *streamState, h *replicati
 		}
 	}
 	rec := &historyRecord{Source: map[string]any{"server": t.st.prefix}, Position: off, TsMs: t.now().UnixMilli(),
-		DatabaseName: db, DDL: q, TableChanges: []histChange{}, table: table}
-	if t.history != nil {
+		DatabaseName: st.db, DDL: st.ddl, TableChanges: []histChange{}, srcTable: st.table}
+	if hist {
 		if err := t.history.store(ctx, rec); err != nil {
 			return err
 		}
+	}
+	if !topic {
+		return nil
 	}
 	return t.emitSchemaChange(ctx, s, h, start, rec, off)
 }
@@ -417,6 +562,9 @@ func (t *Task) emitSchemaChange(ctx context.Context, s *streamState, h *replicat
 		names = append(names, rec.table)
 	}
 	src := t.sourceStruct(rec.DatabaseName, strings.Join(names, ","), int64(h.Timestamp)*int64(time.Second), h.ServerID, s.file, int64(start), 0, s.thread)
+	if len(names) == 0 && rec.srcTable != nil {
+		src.PutIndex(9, *rec.srcTable) // "" for a statement that raised no parser event
+	}
 	if s.gtids != nil && s.gtids.current != "" && !s.flat {
 		src.PutIndex(11, s.gtids.current)
 	}

@@ -32,8 +32,11 @@ type historyRecord struct {
 	DDL          string         `json:"ddl"`
 	TableChanges []histChange   `json:"tableChanges"`
 	// table is source.table of the schema change event of a statement
-	// without table changes (TRUNCATE); not part of the document.
-	table string
+	// whose table changes could not be read (a table gone already);
+	// srcTable that of a statement without table changes, nil for null.
+	// Neither is part of the document.
+	table    string
+	srcTable *string
 }
 
 // histPosition is a history record's position: the offset map, written
@@ -45,9 +48,10 @@ func (p histPosition) MarshalJSON() ([]byte, error) { return json.Marshal(hashor
 
 // histChange is one entry of tableChanges.
 type histChange struct {
-	Type  string     `json:"type"`
-	ID    string     `json:"id"`
-	Table *histTable `json:"table,omitempty"`
+	Type       string     `json:"type"`
+	ID         string     `json:"id"`
+	PreviousID string     `json:"previousId,omitempty"` // a rename's old name
+	Table      *histTable `json:"table,omitempty"`
 }
 
 // MarshalJSON writes "comment" after "table" only when there is a table,
@@ -295,6 +299,9 @@ func (t *Task) tableFromHistory(db, name string, ht *histTable) (*table, error) 
 // applyHistory applies a record's table changes to the cached tables.
 func (t *Task) applyHistory(rec *historyRecord) error {
 	for _, ch := range rec.TableChanges {
+		if pdb, pname, ok := parseQuotedID(ch.PreviousID); ok {
+			delete(t.tables, tableID(pdb, pname)) // renamed
+		}
 		db, name, ok := parseQuotedID(ch.ID)
 		if !ok || !t.st.filter.includeTable(db, name) {
 			continue
