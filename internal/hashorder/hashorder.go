@@ -18,13 +18,21 @@ import (
 // by bucket of a table sized as HashMap grows one from its default
 // capacity (16, load factor 0.75), the bucket chosen by String.hashCode
 // spread as HashMap.hash does. Keys sharing a bucket iterate in insertion
-// order in Java, which a Go map does not keep; they come sorted here.
+// order in Java, which a Go map does not keep: Debezium's binlog offset
+// keys come in the order its offset context puts them (server_id and
+// event share a bucket of 16), other keys after them, sorted.
 func Keys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	sort.Slice(keys, func(i, j int) bool {
+		ri, rj := insertionRank(keys[i]), insertionRank(keys[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return keys[i] < keys[j]
+	})
 	size := 16
 	for float64(len(keys)) > 0.75*float64(size) {
 		size *= 2
@@ -32,6 +40,20 @@ func Keys(m map[string]any) []string {
 	mask := uint32(size - 1)
 	sort.SliceStable(keys, func(i, j int) bool { return bucket(keys[i], mask) < bucket(keys[j], mask) })
 	return keys
+}
+
+// debeziumInsertion is the order Debezium's MySQL offset context
+// (offsetUsingPosition, then the snapshot flag and the transaction
+// context) puts the keys of a binlog offset into its HashMap.
+var debeziumInsertion = []string{"server_id", "gtids", "file", "pos", "event", "row", "ts_sec", "snapshot", "transaction_id"}
+
+func insertionRank(k string) int {
+	for i, d := range debeziumInsertion {
+		if d == k {
+			return i
+		}
+	}
+	return len(debeziumInsertion)
 }
 
 func bucket(k string, mask uint32) uint32 {

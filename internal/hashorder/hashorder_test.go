@@ -15,6 +15,17 @@ func TestKeysInHashMapOrder(t *testing.T) {
 	}{
 		// Debezium's MySQL offset on MariaDB, as the Java worker stores it.
 		{[]string{"server_id", "row", "pos", "file", "ts_sec"}, []string{"ts_sec", "file", "pos", "row", "server_id"}},
+		// Debezium's MySQL offset inside a transaction: server_id and event
+		// share a bucket; Debezium puts server_id first (stored by the Java
+		// worker as {"ts_sec","file","pos","row","server_id","event"}).
+		{[]string{"event", "row", "pos", "file", "ts_sec", "server_id"}, []string{"ts_sec", "file", "pos", "row", "server_id", "event"}},
+		// With an incremental snapshot's keys the table has 32 buckets:
+		// server_id before incremental_snapshot_collections, transaction_id
+		// before incremental_snapshot_correlation_id (insertion order).
+		{[]string{"incremental_snapshot_correlation_id", "incremental_snapshot_collections", "incremental_snapshot_primary_key",
+			"incremental_snapshot_maximum_key", "transaction_id", "event", "row", "pos", "file", "ts_sec", "server_id", "gtids", "snapshot"},
+			[]string{"transaction_id", "incremental_snapshot_correlation_id", "ts_sec", "gtids", "server_id", "incremental_snapshot_collections",
+				"incremental_snapshot_primary_key", "file", "pos", "incremental_snapshot_maximum_key", "row", "event", "snapshot"}},
 		{[]string{"current.iteration", "task.id", "task.generation"}, []string{"task.generation", "task.id", "current.iteration"}},
 		{[]string{"kafka_topic", "kafka_partition"}, []string{"kafka_partition", "kafka_topic"}},
 	} {
