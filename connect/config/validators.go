@@ -68,6 +68,34 @@ func (o oneOf) Validate(_ string, v any) error {
 
 func (o oneOf) String() string { return "[" + strings.Join(o, ", ") + "]" }
 
+// CaseInsensitiveOneOf is Connect's CaseInsensitiveValidString: any case
+// of the values is accepted, and the error lists them upper-cased in the
+// order given (Connect's is its HashSet's iteration order, so callers
+// pass the values in the order the Java worker prints them).
+func CaseInsensitiveOneOf(values ...string) Validator {
+	up := make([]string, len(values))
+	for i, v := range values {
+		up[i] = strings.ToUpper(v)
+	}
+	return caseInsensitiveOneOf(up)
+}
+
+type caseInsensitiveOneOf []string
+
+func (o caseInsensitiveOneOf) Validate(_ string, v any) error {
+	s, _ := v.(string)
+	for _, x := range o {
+		if strings.EqualFold(x, s) {
+			return nil
+		}
+	}
+	return fmt.Errorf("String must be one of (case insensitive): %s", strings.Join(o, ", "))
+}
+
+func (o caseInsensitiveOneOf) String() string {
+	return "(case insensitive) [" + strings.Join(o, ", ") + "]"
+}
+
 // NonEmpty rejects an empty string.
 func NonEmpty() Validator { return nonEmpty{} }
 

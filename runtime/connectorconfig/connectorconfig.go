@@ -171,20 +171,27 @@ const (
 	OffsetsStorageTopic           = "offsets.storage.topic"
 )
 
+// Connect validates both keys with CaseInsensitiveValidString over its
+// enum names; its error lists them in its HashSet's order, as here.
+var (
+	exactlyOnceLevels = []string{"REQUIRED", "REQUESTED"}
+	boundaryTypes     = []string{"INTERVAL", "POLL", "CONNECTOR"}
+)
+
 // SourceDef returns the keys of a source connector (Connect 4.1's
 // SourceConnectorConfig, in its order: topic creation, exactly-once
 // support, the offsets topic).
 func SourceDef() *config.Def {
 	d := CommonDef()
 	d.Define(topiccreation.GroupsDef())
-	d.Define(config.Key{Name: ExactlyOnceSupport, Type: config.TypeString, Default: "requested", Validator: config.OneOf("requested", "required"), Importance: config.Medium,
+	d.Define(config.Key{Name: ExactlyOnceSupport, Type: config.TypeString, Default: "requested", Validator: config.CaseInsensitiveOneOf(exactlyOnceLevels...), Importance: config.Medium,
 		Doc: "Permitted values are requested, required. If set to \"required\", forces a preflight check for the connector to ensure that it can provide exactly-once semantics " +
 			"with the given configuration. Some connectors may be capable of providing exactly-once semantics but not signal to Connect that they support this; " +
 			"in that case, documentation for the connector should be consulted carefully before creating it, and the value for this property should be set to \"requested\". " +
 			"Additionally, if the value is set to \"required\" but the worker that performs preflight validation does not have exactly-once support enabled for source connectors, " +
 			"requests to create or validate the connector will fail.",
 		Group: GroupExactlyOnce, Order: 2, Width: config.WidthShort, DisplayName: "Exactly once support"})
-	d.Define(config.Key{Name: TransactionBoundary, Type: config.TypeString, Default: "poll", Validator: config.OneOf("poll", "interval", "connector"), Importance: config.Medium,
+	d.Define(config.Key{Name: TransactionBoundary, Type: config.TypeString, Default: "poll", Validator: config.CaseInsensitiveOneOf(boundaryTypes...), Importance: config.Medium,
 		Doc: "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be started and committed for every batch of records " +
 			"that each task from this connector provides to Connect. If set to 'connector', relies on connector-defined transaction boundaries; note that not all connectors " +
 			"are capable of defining their own transaction boundaries, and in that case, attempts to instantiate a connector with this value will fail. " +

@@ -419,3 +419,21 @@ func TestOverridePolicyCheck(t *testing.T) {
 		t.Errorf("Principal allows only the principal settings: %v", got)
 	}
 }
+
+// The KIP-618 keys take any case and refuse other values in the words of
+// the Java worker (Connect 3.8.1's validate answer, seen on the reference
+// worker): its CaseInsensitiveValidString over the enum names.
+func TestExactlyOnceKeysValues(t *testing.T) {
+	def := SourceDef()
+	for _, tc := range []struct{ key, value, want string }{
+		{ExactlyOnceSupport, "maybe", "Invalid value maybe for configuration exactly.once.support: String must be one of (case insensitive): REQUIRED, REQUESTED"},
+		{TransactionBoundary, "maybe", "Invalid value maybe for configuration transaction.boundary: String must be one of (case insensitive): INTERVAL, POLL, CONNECTOR"},
+		{ExactlyOnceSupport, "REQUIRED", ""},
+		{TransactionBoundary, "Interval", ""},
+	} {
+		got := def.ValidateAll(map[string]string{tc.key: tc.value})[tc.key]
+		if tc.want == "" && len(got) != 0 || tc.want != "" && (len(got) != 1 || got[0] != tc.want) {
+			t.Errorf("%s=%s: %q, want %q", tc.key, tc.value, got, tc.want)
+		}
+	}
+}
