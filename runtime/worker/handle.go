@@ -34,6 +34,11 @@ type handle struct {
 	done    chan struct{}
 	// fatal is set by failFast: the task ends FAILED with it.
 	fatal atomic.Pointer[error]
+	// cancelled is set when a stop gave up waiting for the task. As
+	// Connect's cancelled task, it then reports no status (a newer
+	// instance may be running already, whose status it would overwrite)
+	// and commits no offsets (they could overwrite the newer instance's).
+	cancelled atomic.Bool
 }
 
 func newHandle(id status.TaskID, listener status.Listener, workerID string, log *slog.Logger) *handle {
@@ -88,11 +93,18 @@ func (h *handle) report(s status.State, trace string) {
 
 // fail reports the task FAILED; the worker keeps running.
 func (h *handle) fail(err error, stack []byte) {
+	if h.cancelled.Load() {
+		h.log.Warn("task ended with an error after its stop was given up on; a newer instance may be running", "error", err)
+		return
+	}
 	h.send(status.Failed, status.Trace(err, stack))
 	h.log.Error("task failed", "error", err)
 }
 
 func (h *handle) send(s status.State, trace string) {
+	if h.cancelled.Load() {
+		return
+	}
 	h.mu.Lock()
 	h.reported = s
 	h.mu.Unlock()
@@ -146,6 +158,7 @@ func (h *handle) stop(ctx context.Context) error {
 	case <-h.done:
 		return nil
 	case <-ctx.Done():
+		h.cancelled.Store(true)
 		h.abort()
 		return fmt.Errorf("task %s-%d did not stop in time: %w", h.id.Connector, h.id.Task, ctx.Err())
 	}

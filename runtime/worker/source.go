@@ -373,7 +373,14 @@ func (r *sourceRunner) shutdown() error {
 	}
 	fctx, cancel := context.WithTimeout(r.h.sendCtx, r.flushTO)
 	defer cancel()
-	if err := r.producer.Flush(fctx); err != nil {
+	err := r.producer.Flush(fctx)
+	if r.h.cancelled.Load() {
+		// As Connect: "Skipping final offset commit as task has been
+		// cancelled"; the records not committed are produced again.
+		r.log.Warn("skipping the final offset commit: the stop gave up waiting for the task")
+		return errors.Join(errs...)
+	}
+	if err != nil {
 		errs = append(errs, fmt.Errorf("flushing records in flight: %w", err))
 	}
 	if err := r.commitNow(fctx); err != nil {

@@ -198,3 +198,40 @@ func TestSourcePollErrors(t *testing.T) {
 	}
 	h.waitStoredPos("src", part, 1)
 }
+
+// TestSourceCancelledTaskStaysQuiet: a task that does not stop within
+// task.shutdown.graceful.timeout.ms is given up on (cancelled, as Connect
+// does). When it ends later, with its records in flight cut off, it must
+// neither report a status (it would turn the newer instance's RUNNING
+// into FAILED: seen after a REST restart in the issue-20 restart test)
+// nor commit offsets (they could overwrite the newer instance's).
+func TestSourceCancelledTaskStaysQuiet(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{
+		"offset.flush.interval.ms": "3600000", "task.shutdown.graceful.timeout.ms": "200"}})
+	part := map[string]any{"file": "a"}
+	c := h.start(sourceProps("src"))
+	c.waitTask(0, status.Running)
+	h.src.polls <- []connect.SourceRecord{srcRec("out", part, 1, "a")}
+	h.waitRecords("out", false, 1)
+
+	h.src.stopGate = make(chan struct{})
+	old := h.w.tasks[c.id(0)].h
+	delete(c.running, 0)
+	if err := h.w.StopTask(context.Background(), c.id(0)); err == nil || !strings.Contains(err.Error(), "did not stop in time") {
+		t.Fatalf("StopTask: %v, want the graceful timeout", err)
+	}
+	c.startTask(0)
+	c.waitTask(0, status.Running)
+	close(h.src.stopGate) // the old instance now ends
+	select {
+	case <-old.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the cancelled task did not end")
+	}
+	if st, _ := h.board.Task(c.id(0)); st.State != status.Running {
+		t.Errorf("task 0 after the cancelled instance ended: %s %s, want the new instance's RUNNING", st.State, st.Trace)
+	}
+	if off, err := h.w.Offsets().Get(context.Background(), "src", part); err != nil || off != nil {
+		t.Errorf("stored offset %v (%v): the cancelled instance committed", off, err)
+	}
+}

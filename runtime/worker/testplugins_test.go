@@ -44,6 +44,8 @@ type sourceScript struct {
 	// before the connector starts, runs in each.
 	commits  atomic.Int32
 	onCommit func()
+	// stopGate, if set before the task stops, holds its Stop until closed.
+	stopGate chan struct{}
 }
 
 func newSourceScript() *sourceScript {
@@ -89,7 +91,12 @@ func (t *scriptedSourceTask) Commit(context.Context) error {
 	return nil
 }
 
-func (t *scriptedSourceTask) Stop() error { return nil }
+func (t *scriptedSourceTask) Stop() error {
+	if t.s.stopGate != nil {
+		<-t.s.stopGate
+	}
+	return nil
+}
 
 // sinkScript records what the recording sink's tasks are handed; onPut,
 // if set before the connector starts, decides each Put's answer.
