@@ -641,13 +641,22 @@ func (b *bench) live() error {
 	if err != nil {
 		return err
 	}
-	// A first row tells when the connector streams.
-	if _, err := c.Execute("INSERT INTO live (name, amount, ts) VALUES ('warm', 1.25, '2024-01-15 10:30:00')"); err != nil {
-		return err
+	// A warm-up row arriving tells that the connector streams (rows
+	// written before its position are not streamed, so retry).
+	for attempt := 0; ; attempt++ {
+		if _, err := c.Execute("INSERT INTO live (name, amount, ts) VALUES ('warm', 1.25, '2024-01-15 10:30:00')"); err != nil {
+			return err
+		}
+		if _, _, err := waitTopic(b.adm, 1, 2*time.Second, topic); err == nil {
+			break
+		} else if attempt == 60 {
+			return err
+		}
 	}
 	c.Close()
-	if _, _, err := waitTopic(b.adm, 1, 2*time.Minute, topic); err != nil {
-		return err
+	var warm int64
+	if ends, err := b.adm.ListEndOffsets(context.Background(), topic); err == nil {
+		ends.Each(func(o kadm.ListedOffset) { warm += o.Offset })
 	}
 	_, cpu0 := w.stats()
 	start := time.Now()
@@ -679,7 +688,7 @@ func (b *bench) live() error {
 	}
 	written := time.Since(start)
 	n := per * *liveConns
-	if _, _, err := waitTopic(b.adm, int64(n+1), 10*time.Minute, topic); err != nil {
+	if _, _, err := waitTopic(b.adm, warm+int64(n), 10*time.Minute, topic); err != nil {
 		return err
 	}
 	hwm, cpu1 := w.stats()

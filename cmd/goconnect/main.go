@@ -14,6 +14,7 @@ import (
 	"runtime/pprof"
 	"syscall"
 
+	"github.com/goconnect/goconnect/internal/gctune"
 	"github.com/goconnect/goconnect/internal/mask"
 )
 
@@ -44,11 +45,16 @@ Run "goconnect <command> -h" for a command's flags.
 const defaultGCPercent = 400
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(defaultGCPercent)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+		if os.Getenv("GOMEMLIMIT") == "" {
+			// GOGC=400 alone lets the heap reach 5× the live heap; the
+			// tuner caps it near gctune.Floor while little is live.
+			go gctune.Run(ctx, gctune.Floor, gctune.Factor, gctune.Every)
+		}
+	}
 	// GOCONNECT_CPUPROFILE=file writes a CPU profile, for finding where a
 	// pipeline spends its time (go tool pprof).
 	if path := os.Getenv("GOCONNECT_CPUPROFILE"); path != "" {

@@ -231,7 +231,10 @@ func (t *Task) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
 	defer timer.Stop()
 	select {
 	case r := <-t.out:
-		recs = append(recs, r)
+		// Sized once for what is queued: growing it by appends cost a
+		// copy of every record several times over a full batch.
+		recs = make([]connect.SourceRecord, 1, min(1+len(t.out), t.st.maxBatch))
+		recs[0] = r
 	case <-timer.C:
 	case <-ctx.Done():
 		return nil, nil

@@ -136,10 +136,10 @@ func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, 
 		query = "SELECT * FROM " + quoteID(tb.db) + "." + quoteID(tb.name)
 	}
 	var (
-		n     int
-		prev  []any
-		cols  []int // result column → table column, for an overridden statement
-		boxes snapshotBoxes
+		n    int
+		prev []any
+		cols []int // result column → table column, for an overridden statement
+		srcs snapshotSources
 	)
 	emitPrev := func(lastRow bool) error {
 		marker := markTrue
@@ -153,11 +153,11 @@ func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, 
 		case n == 1:
 			marker = markFirstInColl
 		}
-		rec, err := t.snapshotRecord(tb, prev, em, &boxes)
+		rec, err := t.snapshotRecord(tb, prev, marker, em, &srcs)
 		if err != nil {
 			return err
 		}
-		return em.add(ctx, rec, marker)
+		return em.add(ctx, rec)
 	}
 	var res gomysql.Result
 	err := conn.ExecuteSelectStreaming(query, &res, func(row []gomysql.FieldValue) error {
@@ -242,45 +242,42 @@ func snapshotValues(row []gomysql.FieldValue, cols []int, width int) []any {
 	return vals
 }
 
-// snapshotBoxes holds one reader's boxed source timestamps: rows read in
-// the same millisecond share them.
-type snapshotBoxes struct {
-	ms            int64
-	msV, usV, nsV any
-	set           bool
+// snapshotSources holds the source block of one table reader's last
+// record: the rows read in the same millisecond with the same marker
+// share it (records are read, never written, downstream; the one block
+// that changes later, the snapshot's last, is copied first).
+type snapshotSources struct {
+	ms     int64
+	marker any
+	src    *data.Struct
 }
 
-func (b *snapshotBoxes) get(ms int64) (any, any, any) {
-	if !b.set || b.ms != ms {
-		b.ms, b.set = ms, true
-		b.msV, b.usV, b.nsV = ms, ms*1000, ms*int64(time.Millisecond)
-	}
-	return b.msV, b.usV, b.nsV
-}
-
-// snapshotRecord builds an 'r' event; its marker and offset are set when
-// it is released.
-func (t *Task) snapshotRecord(tb *table, vals []any, em *snapshotEmitter, bx *snapshotBoxes) (connect.SourceRecord, error) {
+// snapshotRecord builds an 'r' event with its marker; its offset is set
+// when it is released.
+func (t *Task) snapshotRecord(tb *table, vals []any, marker any, em *snapshotEmitter, c *snapshotSources) (connect.SourceRecord, error) {
 	after, key, err := tb.snapshotImage(vals)
 	if err != nil {
 		return connect.SourceRecord{}, err
 	}
 	now := t.now()
-	ms, us, ns := bx.get(now.UnixMilli())
-	s := data.NewStruct(t.src)
-	s.PutIndex(0, Version)
-	s.PutIndex(1, "mysql")
-	s.PutIndex(2, t.prefixBox)
-	s.PutIndex(3, ms)
-	s.PutIndex(5, tb.dbBox)
-	s.PutIndex(7, us)
-	s.PutIndex(8, ns)
-	s.PutIndex(9, tb.nameBox)
-	s.PutIndex(10, int64(0))
-	s.PutIndex(12, em.fileV)
-	s.PutIndex(13, em.posV)
-	s.PutIndex(14, int32(0))
-	return t.record(tb, "r", nil, after, key, s, nil, now), nil
+	if ms := now.UnixMilli(); c.src == nil || c.ms != ms || c.marker != marker {
+		s := data.NewStruct(t.src)
+		s.PutIndex(0, Version)
+		s.PutIndex(1, "mysql")
+		s.PutIndex(2, t.prefixBox)
+		s.PutIndex(3, ms)
+		s.PutIndex(4, marker)
+		s.PutIndex(5, tb.dbBox)
+		s.PutIndex(7, ms*1000)
+		s.PutIndex(8, ms*int64(time.Millisecond))
+		s.PutIndex(9, tb.nameBox)
+		s.PutIndex(10, int64(0))
+		s.PutIndex(12, em.fileV)
+		s.PutIndex(13, em.posV)
+		s.PutIndex(14, int32(0))
+		c.ms, c.marker, c.src = ms, marker, s
+	}
+	return t.record(tb, "r", nil, after, key, c.src, nil, now), nil
 }
 
 // snapshotEmitter hands snapshot records to Poll in the order the readers
@@ -296,10 +293,9 @@ type snapshotEmitter struct {
 	// fileV and posV are file and pos boxed once for source blocks.
 	fileV, posV any
 
-	mu         sync.Mutex
-	held       connect.SourceRecord
-	heldMarker any
-	holding    bool
+	mu      sync.Mutex
+	held    connect.SourceRecord
+	holding bool
 	// off is the offset of the records before the last, shared while
 	// ts_sec stays the same (offsets are read, never written, downstream).
 	off    map[string]any
@@ -309,15 +305,15 @@ type snapshotEmitter struct {
 // add holds rec back and releases the record held before it. The swap
 // and the release happen under one lock, so that records reach the queue
 // in the order they were added.
-func (e *snapshotEmitter) add(ctx context.Context, rec connect.SourceRecord, marker any) error {
+func (e *snapshotEmitter) add(ctx context.Context, rec connect.SourceRecord) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	prev, prevMarker, had := e.held, e.heldMarker, e.holding
-	e.held, e.heldMarker, e.holding = rec, marker, true
+	prev, had := e.held, e.holding
+	e.held, e.holding = rec, true
 	if !had {
 		return nil
 	}
-	return e.release(ctx, prev, prevMarker, false)
+	return e.release(ctx, prev, false)
 }
 
 // finish releases the record held back as the snapshot's last.
@@ -328,14 +324,22 @@ func (e *snapshotEmitter) finish(ctx context.Context) error {
 		return nil
 	}
 	e.holding = false
-	return e.release(ctx, e.held, markLast, true)
+	return e.release(ctx, e.held, true)
 }
 
-func (e *snapshotEmitter) release(ctx context.Context, rec connect.SourceRecord, marker any, final bool) error {
-	src := rec.Value.(*data.Struct).RawIndex(2).(*data.Struct)
-	src.PutIndex(4, marker)
+// release sets rec's offset and queues it; the final record becomes
+// "last" on a copy of its (shared) source block.
+func (e *snapshotEmitter) release(ctx context.Context, rec connect.SourceRecord, final bool) error {
+	env := rec.Value.(*data.Struct)
+	src := env.RawIndex(2).(*data.Struct)
 	sec := src.RawIndex(3).(int64) / 1000
 	if final {
+		last := data.NewStruct(src.Schema())
+		for i := range src.Schema().Fields {
+			last.PutIndex(i, src.RawIndex(i))
+		}
+		last.PutIndex(4, markLast)
+		env.PutIndex(2, last)
 		off := map[string]any{"file": e.file, "pos": e.pos, "ts_sec": sec}
 		if e.gtids != "" {
 			off["gtids"] = e.gtids
