@@ -27,4 +27,7 @@ type PluginDesc struct {
 	Type    PluginType
 	Version string
 	New     func() any
+	// TaskClass is, for a connector, the Java class of its tasks: Connect
+	// adds it to every task config as task.class.
+	TaskClass string
 }

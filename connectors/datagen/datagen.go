@@ -47,7 +47,8 @@ const (
 
 // Desc registers the connector.
 func Desc() connect.PluginDesc {
-	return connect.PluginDesc{Class: Class, Type: connect.TypeSource, Version: Version, New: func() any { return &Connector{} }}
+	return connect.PluginDesc{Class: Class, Type: connect.TypeSource, Version: Version, New: func() any { return &Connector{} },
+		TaskClass: "io.confluent.kafka.connect.datagen.DatagenTask"}
 }
 
 func configDef() *config.Def {

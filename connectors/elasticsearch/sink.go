@@ -20,7 +20,8 @@ const Class = "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector"
 func Desc() connect.PluginDesc {
 	return connect.PluginDesc{
 		Class: Class, Type: connect.TypeSink, Version: Version,
-		New: func() any { return &SinkConnector{} },
+		TaskClass: "io.confluent.connect.elasticsearch.ElasticsearchSinkTask",
+		New:       func() any { return &SinkConnector{} },
 	}
 }
 

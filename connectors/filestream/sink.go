@@ -15,7 +15,8 @@ import (
 func SinkDesc() connect.PluginDesc {
 	return connect.PluginDesc{
 		Class: "org.apache.kafka.connect.file.FileStreamSinkConnector", Type: connect.TypeSink, Version: Version,
-		New: func() any { return &SinkConnector{} },
+		TaskClass: "org.apache.kafka.connect.file.FileStreamSinkTask",
+		New:       func() any { return &SinkConnector{} },
 	}
 }
 
@@ -65,7 +66,8 @@ func (t *SinkTask) Start(_ context.Context, _ connect.SinkTaskContext, props map
 	}
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
-		return fmt.Errorf("opening %s: %w", name, err)
+		// Apache's message first (a status trace's first line), then the cause.
+		return fmt.Errorf("Couldn't find or create file '%s' for FileStreamSinkTask\nCaused by: %w", name, err)
 	}
 	t.file, t.w = f, bufio.NewWriter(f)
 	return nil

@@ -34,7 +34,8 @@ const (
 func SourceDesc() connect.PluginDesc {
 	return connect.PluginDesc{
 		Class: "org.apache.kafka.connect.file.FileStreamSourceConnector", Type: connect.TypeSource, Version: Version,
-		New: func() any { return &SourceConnector{} },
+		TaskClass: "org.apache.kafka.connect.file.FileStreamSourceTask",
+		New:       func() any { return &SourceConnector{} },
 	}
 }
 

@@ -18,7 +18,8 @@ const Version = "1.16.0-goconnect"
 func SinkDesc() connect.PluginDesc {
 	return connect.PluginDesc{
 		Class: "com.mongodb.kafka.connect.MongoSinkConnector", Type: connect.TypeSink, Version: Version,
-		New: func() any { return &SinkConnector{} },
+		TaskClass: "com.mongodb.kafka.connect.sink.MongoSinkTask",
+		New:       func() any { return &SinkConnector{} },
 	}
 }
 

@@ -32,7 +32,8 @@ const Version = "2.7.3.Final"
 // Desc registers the connector.
 func Desc() connect.PluginDesc {
 	return connect.PluginDesc{Class: Class, Aliases: []string{MariaDBClass}, Type: connect.TypeSource, Version: Version,
-		New: func() any { return &Connector{} }}
+		TaskClass: "io.debezium.connector.mysql.MySqlConnectorTask",
+		New:       func() any { return &Connector{} }}
 }
 
 // Connector is the MySQL source connector; it always runs one task.

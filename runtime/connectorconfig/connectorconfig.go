@@ -22,8 +22,10 @@ import (
 
 // Common keys.
 const (
-	Name            = "name"
-	ConnectorClass  = "connector.class"
+	Name           = "name"
+	ConnectorClass = "connector.class"
+	// TaskClass is the task config key naming the task's Java class.
+	TaskClass       = "task.class"
 	TasksMax        = "tasks.max"
 	TasksMaxEnforce = "tasks.max.enforce"
 	KeyConverter    = "key.converter"

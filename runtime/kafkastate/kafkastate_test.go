@@ -197,6 +197,8 @@ func TestStatusStore(t *testing.T) {
 	javaWrites(t, brokers, "st", [][2]string{
 		{"status-connector-java", `{"state":"RUNNING","trace":null,"worker_id":"10.0.0.5:8083","generation":7}`},
 		{"status-task-java-0", `{"state":"FAILED","trace":"boom","worker_id":"10.0.0.5:8083","generation":7}`},
+		// Connect 4.1 adds the plugin version (KIP-891).
+		{"status-task-java-1", `{"state":"RUNNING","trace":null,"worker_id":"10.0.0.5:8083","generation":7,"version":"3.4.1.Final"}`},
 	})
 	s, err := OpenStatusStore(brokers, "st", slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -249,8 +251,16 @@ func TestStatusStore(t *testing.T) {
 		t.Fatalf("no active topic record in Connect's format among %v", recs)
 	}
 
-	v, _ := EncodeStatus(status.Status{State: status.Running, WorkerID: "w:1"}, 3)
-	if string(v) != `{"state":"RUNNING","trace":null,"worker_id":"w:1","generation":3}` {
+	if st, ok := b.Task(status.TaskID{Connector: "java", Task: 1}); !ok || st.Version != "3.4.1.Final" {
+		t.Fatalf("java task 1 status %v %v, want version 3.4.1.Final", st, ok)
+	}
+	// As Connect 4.1 writes them: the version last, null when unknown.
+	v, _ := EncodeStatus(status.Status{State: status.Running, WorkerID: "w:1", Version: "4.1.0"}, 3)
+	if string(v) != `{"state":"RUNNING","trace":null,"worker_id":"w:1","generation":3,"version":"4.1.0"}` {
+		t.Fatalf("status value %s", v)
+	}
+	v, _ = EncodeStatus(status.Status{State: status.Unassigned, WorkerID: "w:1"}, 3)
+	if string(v) != `{"state":"UNASSIGNED","trace":null,"worker_id":"w:1","generation":3,"version":null}` {
 		t.Fatalf("status value %s", v)
 	}
 }

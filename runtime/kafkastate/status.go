@@ -42,6 +42,8 @@ type statusValue struct {
 	Trace      *string `json:"trace"`
 	WorkerID   string  `json:"worker_id"`
 	Generation int32   `json:"generation"`
+	// Version is the plugin's (Connect 4.1, KIP-891); null when unknown.
+	Version *string `json:"version"`
 }
 
 // StatusStore keeps the cluster's connector and task statuses: written by
@@ -96,6 +98,9 @@ func (s *StatusStore) apply(r *kgo.Record) {
 		if v.Trace != nil {
 			st.Trace = *v.Trace
 		}
+		if v.Version != nil {
+			st.Version = *v.Version
+		}
 	}
 	switch {
 	case strings.HasPrefix(key, statusConnectorPrefix):
@@ -132,6 +137,9 @@ func EncodeStatus(st status.Status, generation int32) ([]byte, error) {
 	v := statusValue{State: string(st.State), WorkerID: st.WorkerID, Generation: generation}
 	if st.Trace != "" {
 		v.Trace = &st.Trace
+	}
+	if st.Version != "" {
+		v.Version = &st.Version
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -35,15 +35,17 @@ func TestConnectorLifecycle(t *testing.T) {
 	e.expect(http.MethodGet, "/connectors", nil, http.StatusOK, `["src"]`)
 	e.expect(http.MethodGet, "/connectors/src", nil, http.StatusOK, info)
 	e.expect(http.MethodGet, "/connectors/src/config", nil, http.StatusOK, cfg)
-	status := `{"name":"src","connector":{"state":"RUNNING","worker_id":"connect:8083"},"tasks":[{"id":0,"state":"RUNNING","worker_id":"connect:8083"}],"type":"source"}`
+	status := `{"name":"src","connector":{"state":"RUNNING","worker_id":"connect:8083","version":"4.1.0-goconnect"},"tasks":[{"id":0,"state":"RUNNING","worker_id":"connect:8083","version":"4.1.0-goconnect"}],"type":"source"}`
 	e.eventually("/connectors/src/status", "RUNNING", func(b string) bool { return b == status })
 	e.expect(http.MethodGet, "/connectors?expand=status&expand=info", nil, http.StatusOK,
 		fmt.Sprintf(`{"src":{"status":%s,"info":%s}}`, status, info))
 	e.expect(http.MethodGet, "/connectors?expand=info", nil, http.StatusOK, fmt.Sprintf(`{"src":{"info":%s}}`, info))
-	e.expect(http.MethodGet, "/connectors/src/tasks", nil, http.StatusOK, fmt.Sprintf(`[{"id":{"connector":"src","task":0},"config":%s}]`, cfg))
+	// Task configs carry task.class, as Connect's Worker adds it.
+	e.expect(http.MethodGet, "/connectors/src/tasks", nil, http.StatusOK, fmt.Sprintf(`[{"id":{"connector":"src","task":0},"config":`+
+		`{"connector.class":"FileStreamSource","file":%q,"task.class":"org.apache.kafka.connect.file.FileStreamSourceTask","name":"src","topic":"lines"}}]`, in))
 	// Gone in Connect 4.0 (KIP-970).
 	e.expect(http.MethodGet, "/connectors/src/tasks-config", nil, http.StatusNotFound, `{"error_code":404,"message":"HTTP 404 Not Found"}`)
-	e.expect(http.MethodGet, "/connectors/src/tasks/0/status", nil, http.StatusOK, `{"id":0,"state":"RUNNING","worker_id":"connect:8083"}`)
+	e.expect(http.MethodGet, "/connectors/src/tasks/0/status", nil, http.StatusOK, `{"id":0,"state":"RUNNING","worker_id":"connect:8083","version":"4.1.0-goconnect"}`)
 	e.expect(http.MethodGet, "/connectors/src/tasks/7/status", nil, http.StatusNotFound, `{"error_code":404,"message":"No status found for task src-7"}`)
 
 	// Topic tracking (KIP-558).
@@ -63,7 +65,7 @@ func TestConnectorLifecycle(t *testing.T) {
 	e.eventually("/connectors/src/status", "RUNNING after resume", running)
 	e.expect(http.MethodPut, "/connectors/src/stop", nil, http.StatusNoContent, "")
 	e.expect(http.MethodGet, "/connectors/src/status", nil, http.StatusOK,
-		`{"name":"src","connector":{"state":"STOPPED","worker_id":"connect:8083"},"tasks":[],"type":"source"}`)
+		`{"name":"src","connector":{"state":"STOPPED","worker_id":"connect:8083","version":"4.1.0-goconnect"},"tasks":[],"type":"source"}`)
 	e.expect(http.MethodGet, "/connectors/src/tasks", nil, http.StatusOK, `[]`)
 	e.expect(http.MethodGet, "/connectors/src", nil, http.StatusOK, fmt.Sprintf(`{"name":"src","config":%s,"tasks":[],"type":"source"}`, cfg))
 	e.expect(http.MethodPut, "/connectors/src/stop", nil, http.StatusNoContent, "")
@@ -76,7 +78,7 @@ func TestConnectorLifecycle(t *testing.T) {
 	e.expect(http.MethodPost, "/connectors/src/restart?onlyFailed=true", nil, http.StatusAccepted, status)
 	e.expect(http.MethodPost, "/connectors/src/restart?includeTasks=true&onlyFailed=true", nil, http.StatusAccepted, status)
 	e.expect(http.MethodPost, "/connectors/src/restart?includeTasks=true", nil, http.StatusAccepted,
-		`{"name":"src","connector":{"state":"RESTARTING","worker_id":"connect:8083"},"tasks":[{"id":0,"state":"RESTARTING","worker_id":"connect:8083"}],"type":"source"}`)
+		`{"name":"src","connector":{"state":"RESTARTING","worker_id":"connect:8083","version":"4.1.0-goconnect"},"tasks":[{"id":0,"state":"RESTARTING","worker_id":"connect:8083","version":"4.1.0-goconnect"}],"type":"source"}`)
 	e.eventually("/connectors/src/status", "RUNNING after restart with tasks", running)
 	e.expect(http.MethodPost, "/connectors/src/tasks/0/restart", nil, http.StatusNoContent, "")
 	e.eventually("/connectors/src/status", "RUNNING after task restart", running)
@@ -119,7 +121,7 @@ func TestInitialStateAndFailedRestart(t *testing.T) {
 	e.expect(http.MethodPost, "/connectors", fmt.Sprintf(`{"name":"s","config":{"connector.class":"FileStreamSource","file":%q,"topic":"t"},"initial_state":"stopped"}`, in),
 		http.StatusCreated, fmt.Sprintf(`{"name":"s","config":{"connector.class":"FileStreamSource","file":%q,"topic":"t","name":"s"},"tasks":[],"type":"source"}`, in))
 	e.expect(http.MethodGet, "/connectors/s/status", nil, http.StatusOK,
-		`{"name":"s","connector":{"state":"STOPPED","worker_id":"connect:8083"},"tasks":[],"type":"source"}`)
+		`{"name":"s","connector":{"state":"STOPPED","worker_id":"connect:8083","version":"4.1.0-goconnect"},"tasks":[],"type":"source"}`)
 	e.expect(http.MethodPut, "/connectors/s/pause", nil, http.StatusAccepted, "")
 	e.eventually("/connectors/s/status", "PAUSED from STOPPED", func(b string) bool {
 		return strings.Contains(b, `"connector":{"state":"PAUSED"`) && strings.Contains(b, `"tasks":[{"id":0,"state":"PAUSED"`)
@@ -130,7 +132,7 @@ func TestInitialStateAndFailedRestart(t *testing.T) {
 	e.expect(http.MethodPost, "/connectors", `{"name":"bad","config":{"connector.class":"FileStreamSink","topics":"in","file":"/nonexistent/dir/out.txt"}}`, http.StatusCreated, "")
 	e.eventually("/connectors/bad/status", "FAILED task", func(b string) bool { return strings.Contains(b, `"state":"FAILED"`) })
 	r := e.expect(http.MethodPost, "/connectors/bad/restart?includeTasks=true&onlyFailed=true", nil, http.StatusAccepted, "")
-	if !strings.HasPrefix(r.body, `{"name":"bad","connector":{"state":"RUNNING","worker_id":"connect:8083"},"tasks":[{"id":0,"state":"RESTARTING","worker_id":"connect:8083","trace":"org.apache.kafka.connect.errors.ConnectException: `) {
+	if !strings.HasPrefix(r.body, `{"name":"bad","connector":{"state":"RUNNING","worker_id":"connect:8083","version":"4.1.0-goconnect"},"tasks":[{"id":0,"state":"RESTARTING","worker_id":"connect:8083","version":"4.1.0-goconnect","trace":"org.apache.kafka.connect.errors.ConnectException: `) {
 		t.Fatalf("restart body %s", r.body)
 	}
 	e.eventually("/connectors/bad/status", "FAILED again", func(b string) bool { return strings.Contains(b, `"state":"FAILED"`) })

@@ -41,17 +41,19 @@ type connectorInfo struct {
 
 // connectorState is ConnectorStateInfo.ConnectorState.
 type connectorState struct {
-	State    string `json:"state"`
-	WorkerID string `json:"worker_id"`
-	Trace    string `json:"trace,omitempty"`
+	State    string  `json:"state"`
+	WorkerID string  `json:"worker_id"`
+	Version  *string `json:"version"` // null when unknown, as Connect 4.1
+	Trace    string  `json:"trace,omitempty"`
 }
 
 // taskState is ConnectorStateInfo.TaskState.
 type taskState struct {
-	ID       int    `json:"id"`
-	State    string `json:"state"`
-	WorkerID string `json:"worker_id"`
-	Trace    string `json:"trace,omitempty"`
+	ID       int     `json:"id"`
+	State    string  `json:"state"`
+	WorkerID string  `json:"worker_id"`
+	Version  *string `json:"version"`
+	Trace    string  `json:"trace,omitempty"`
 }
 
 // connectorStateInfo is ConnectorStateInfo.
@@ -147,12 +149,20 @@ func newStateInfo(st herder.ConnectorStatus) connectorStateInfo {
 	}
 	return connectorStateInfo{
 		Name:      st.Name,
-		Connector: connectorState{State: string(st.Connector.State), WorkerID: st.Connector.WorkerID, Trace: st.Connector.Trace},
+		Connector: connectorState{State: string(st.Connector.State), WorkerID: st.Connector.WorkerID, Version: statusVersion(st.Connector), Trace: st.Connector.Trace},
 		Tasks:     tasks,
 		Type:      typeName(st.Type),
 	}
 }
 
 func newTaskState(id int, s status.Status) taskState {
-	return taskState{ID: id, State: string(s.State), WorkerID: s.WorkerID, Trace: s.Trace}
+	return taskState{ID: id, State: string(s.State), WorkerID: s.WorkerID, Version: statusVersion(s), Trace: s.Trace}
+}
+
+// statusVersion is a status's plugin version, nil (JSON null) when unknown.
+func statusVersion(s status.Status) *string {
+	if s.Version == "" {
+		return nil
+	}
+	return &s.Version
 }

@@ -48,6 +48,10 @@ type Status struct {
 	State    State  `json:"state"`
 	WorkerID string `json:"worker_id"`
 	Trace    string `json:"trace,omitempty"`
+	// Version is the plugin version of the connector or task (KIP-891),
+	// empty when the unit does not run here (UNASSIGNED, RESTARTING), as
+	// Connect's null.
+	Version string `json:"version,omitempty"`
 }
 
 // TaskID names a task.

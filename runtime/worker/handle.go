@@ -15,7 +15,9 @@ type handle struct {
 	id     status.TaskID
 	status status.Listener
 	worker string
-	log    *slog.Logger
+	// version is the plugin version the task's statuses carry.
+	version string
+	log     *slog.Logger
 	// topics records the topics the task uses; only the task goroutine
 	// touches it.
 	topics *taskTopics
@@ -108,7 +110,12 @@ func (h *handle) send(s status.State, trace string) {
 	h.mu.Lock()
 	h.reported = s
 	h.mu.Unlock()
-	h.status.Report(status.TaskChange(h.id, status.Status{State: s, WorkerID: h.worker, Trace: trace}))
+	st := status.Status{State: s, WorkerID: h.worker, Trace: trace}
+	if s != status.Unassigned {
+		// Connect has no task to ask for its version before it is built.
+		st.Version = h.version
+	}
+	h.status.Report(status.TaskChange(h.id, st))
 }
 
 // reportedState returns the task's last reported state.

@@ -65,7 +65,7 @@ func (w *Worker) reportConnector(rc *runningConnector, err error) {
 func (w *Worker) reportConnectorLocked(rc *runningConnector, err error) {
 	w.mu.Lock()
 	name := rc.parsed.Name
-	s := status.Status{State: rc.target.State(), WorkerID: w.cfg.WorkerID}
+	s := status.Status{State: rc.target.State(), WorkerID: w.cfg.WorkerID, Version: rc.parsed.Plugin.Version}
 	if err != nil {
 		s.State, s.Trace = status.Failed, status.Trace(err, nil)
 	}

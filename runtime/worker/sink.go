@@ -209,7 +209,8 @@ func (r *sinkRunner) run(ctx context.Context) error {
 	defer closeConsumer()
 	defer r.chain.close()
 	if err := r.task.Start(ctx, sinkContext{r}, r.props); err != nil {
-		return fmt.Errorf("starting sink task: %w", err)
+		// As is: Connect's trace starts with the task's own exception.
+		return err
 	}
 	r.h.report(status.Running, "")
 	runErr := r.loop(ctx)

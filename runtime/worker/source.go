@@ -78,7 +78,8 @@ func (r *sourceRunner) run(ctx context.Context) error {
 	defer r.chain.close()
 	connector := r.h.id.Connector
 	if err := r.task.Start(ctx, sourceContext{reader: connectorOffsets{r.offsets, connector}, props: r.props}, r.props); err != nil {
-		return fmt.Errorf("starting source task: %w", err)
+		// As is: Connect's trace starts with the task's own exception.
+		return err
 	}
 	r.h.report(status.Running, "")
 	runErr := r.loop(ctx)

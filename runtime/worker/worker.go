@@ -105,6 +105,9 @@ func (w *Worker) startConnectorInstance(ctx context.Context, rc *runningConnecto
 	// Stored and shown task configs keep the connector's placeholders;
 	// each task resolves them again when it starts, as in Connect.
 	configs = configprovider.ReverseTransform(rc.parsed.Raw, configs)
+	if tc := rc.parsed.Plugin.TaskClass; tc != "" {
+		configs = withTaskClass(configs, tc)
+	}
 	w.mu.Lock()
 	rc.taskConfigs = configs
 	w.mu.Unlock()
@@ -116,6 +119,7 @@ func (w *Worker) startTask(ctx context.Context, rc *runningConnector, n int, tas
 	id := status.TaskID{Connector: rc.parsed.Name, Task: n}
 	log := w.log.With("connector", id.Connector, "task", n)
 	h := newHandle(id, w.status, w.cfg.WorkerID, log)
+	h.version = rc.parsed.Plugin.Version
 	h.topics = &taskTopics{tracker: w.topics, connector: id.Connector, task: n}
 	h.setPaused(rc.target == status.TargetPaused)
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -290,4 +294,19 @@ func closeClient(cl *kgo.Client) {
 	if cl != nil {
 		cl.Close()
 	}
+}
+
+// withTaskClass copies task configs with task.class set, as Connect's
+// Worker adds it to every task config it stores.
+func withTaskClass(configs []map[string]string, class string) []map[string]string {
+	out := make([]map[string]string, len(configs))
+	for i, c := range configs {
+		m := make(map[string]string, len(c)+1)
+		for k, v := range c {
+			m[k] = v
+		}
+		m[connectorconfig.TaskClass] = class
+		out[i] = m
+	}
+	return out
 }
