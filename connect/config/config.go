@@ -136,12 +136,16 @@ type Error struct {
 	Key     string
 	Value   string
 	Message string
+	// Given marks an error about a value that was given, even an empty
+	// one: Kafka's message then quotes it ("Invalid value  for
+	// configuration k: …" for ""). Without it an empty Value means no value.
+	Given bool
 }
 
 // Error names the key and its value; the value of a Sensitive key is
 // shown as [hidden].
 func (e *Error) Error() string {
-	if e.Value == "" {
+	if e.Value == "" && !e.Given {
 		return fmt.Sprintf("Invalid value for configuration %s: %s", e.Key, e.Message)
 	}
 	v := e.Value
@@ -215,11 +219,11 @@ func (k Key) parse(props map[string]string) (any, error) {
 	}
 	val, err := ParseValue(k.Type, s)
 	if err != nil {
-		return nil, &Error{Key: k.Name, Value: shown, Message: err.Error()}
+		return nil, &Error{Key: k.Name, Value: shown, Message: err.Error(), Given: present}
 	}
 	if k.Validator != nil {
 		if err := k.Validator.Validate(k.Name, val); err != nil {
-			return nil, &Error{Key: k.Name, Value: shown, Message: err.Error()}
+			return nil, &Error{Key: k.Name, Value: shown, Message: err.Error(), Given: present}
 		}
 	}
 	return val, nil

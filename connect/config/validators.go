@@ -135,3 +135,14 @@ type funcValidator struct {
 
 func (f funcValidator) Validate(name string, v any) error { return f.f(name, v) }
 func (f funcValidator) String() string                    { return f.desc }
+
+// NullError is the error Kafka's validator of k gives a null value, the
+// value validation reports for a key that is missing or does not parse
+// (ConfigDef.validate runs the validator on it): Range's "Value must be
+// non-null"; nil for validators that accept it or are not Kafka's.
+func (k Key) NullError() error {
+	if _, ok := k.Validator.(rangeValidator); ok {
+		return &Error{Key: k.Name, Value: "null", Message: "Value must be non-null"}
+	}
+	return nil
+}

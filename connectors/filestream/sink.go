@@ -22,7 +22,7 @@ func SinkDesc() connect.PluginDesc {
 
 func sinkDef() *config.Def {
 	return config.NewDef().
-		Define(config.Key{Name: keyFile, Type: config.TypeString, Importance: config.High, Doc: "Destination filename. If not specified, the standard output will be used"})
+		Define(config.Key{Name: keyFile, Type: config.TypeString, NullDefault: true, Importance: config.High, Doc: "Destination filename. If not specified, the standard output will be used"})
 }
 
 // SinkConnector appends record values to one file.

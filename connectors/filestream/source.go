@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/goconnect/goconnect/connect"
@@ -41,15 +42,22 @@ func SourceDesc() connect.PluginDesc {
 
 func sourceDef() *config.Def {
 	return config.NewDef().
-		Define(config.Key{Name: keyFile, Type: config.TypeString, Importance: config.High, Doc: "Source filename. If not specified, the standard input will be used"}).
-		Define(config.Key{Name: keyTopic, Type: config.TypeList, Required: true, Validator: singleTopic{}, Importance: config.High, Doc: "The topic to publish data to"}).
-		Define(config.Key{Name: keyBatchSize, Type: config.TypeInt, Default: "2000", Validator: config.AtLeast(1), Importance: config.Low, Doc: "The maximum number of records the source task can read from the file each time it is polled"})
+		Define(config.Key{Name: keyFile, Type: config.TypeString, NullDefault: true, Importance: config.High, Doc: "Source filename. If not specified, the standard input will be used"}).
+		Define(config.Key{Name: keyTopic, Type: config.TypeString, Required: true, Validator: singleTopic{}, Importance: config.High, Doc: "The topic to publish data to"}).
+		Define(config.Key{Name: keyBatchSize, Type: config.TypeInt, Default: "2000", Importance: config.Low, Doc: "The maximum number of records the source task can read from the file each time it is polled"})
 }
 
+// singleTopic is Connect 4.1's NonEmptyString check of topic, plus the
+// single-topic check older Connect made: a comma-separated list is refused
+// rather than used as one topic name.
 type singleTopic struct{}
 
 func (singleTopic) Validate(_ string, v any) error {
-	if l, _ := v.([]string); len(l) != 1 {
+	s, _ := v.(string)
+	if s == "" {
+		return fmt.Errorf("String must be non-empty")
+	}
+	if strings.Contains(s, ",") {
 		return fmt.Errorf("'topic' in FileStreamSourceConnector configuration requires definition of a single topic")
 	}
 	return nil
@@ -105,7 +113,12 @@ func (t *SourceTask) Start(ctx context.Context, tc connect.SourceTaskContext, pr
 	if err != nil {
 		return err
 	}
-	t.filename, t.topic, t.batchSize = v.String(keyFile), v.List(keyTopic)[0], int(v.Int(keyBatchSize))
+	t.filename, t.topic, t.batchSize = v.String(keyFile), v.String(keyTopic), int(v.Int(keyBatchSize))
+	if t.batchSize < 1 {
+		// Connect 4.1 accepts any batch.size; its task then returns each
+		// line on its own, as one here.
+		t.batchSize = 1
+	}
 	if t.filename == "" {
 		t.reader = bufio.NewReader(os.Stdin)
 		return nil

@@ -289,7 +289,8 @@ func parse(reg *plugins.Registry, props, raw map[string]string) (*Parsed, error)
 		errs = append(errs, err)
 	}
 	p := &Parsed{Name: vals.String(Name), Plugin: desc, TasksMax: int(vals.Int(TasksMax)), Values: vals, Props: props, Raw: props}
-	if desc.Type == connect.TypeSink && err == nil {
+	if desc.Type == connect.TypeSink && !keyFailed(err, Topics) && !keyFailed(err, TopicsRegex) && !keyFailed(err, DLQTopic) {
+		// Checked whatever else is wrong, as Connect's SinkConnectorConfig.validate.
 		topics, regex := vals.List(Topics), vals.String(TopicsRegex)
 		switch {
 		case len(topics) > 0 && regex != "":
@@ -355,6 +356,17 @@ func parse(reg *plugins.Registry, props, raw map[string]string) (*Parsed, error)
 		return nil, fmt.Errorf("connector %q has an invalid configuration: %w", props[Name], joined)
 	}
 	return p, nil
+}
+
+// keyFailed tells whether a parse error has a problem with key.
+func keyFailed(err error, key string) bool {
+	for _, e := range unjoin(err) {
+		var ce *config.Error
+		if errors.As(e, &ce) && ce.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // aliased is one alias of a transforms or predicates list with its plugin.

@@ -86,7 +86,7 @@ func ConfigErrors(err error) []error {
 // for errors about a key rather than a value.
 func ConfigErrorMessage(err error) string {
 	var ce *config.Error
-	if errors.As(err, &ce) && ce.Value == "" {
+	if errors.As(err, &ce) && ce.Value == "" && !ce.Given {
 		return ce.Message
 	}
 	return err.Error()

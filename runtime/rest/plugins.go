@@ -127,7 +127,15 @@ func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newHTTPError(http.StatusNotFound, "Unknown plugin %s.", name))
 		return
 	}
-	keys := s.pluginDef(d).Keys()
+	// Connect 4.1 shows the plugin's version as the default here.
+	withVersion := func(def *config.Def) *config.Def {
+		if k, ok := def.Key(connectorconfig.ConnectorPluginVersion); ok && d.Version != "" {
+			k.Default, k.NullDefault = d.Version, false
+			def.Define(k)
+		}
+		return def
+	}
+	keys := withVersion(s.pluginDef(d)).Keys()
 	var out []configKeyInfo
 	if rep, ok := d.New().(connect.ConfigReporter); ok && (d.Type == connect.TypeSource || d.Type == connect.TypeSink) {
 		out = rep.ReportedKeys()
@@ -135,7 +143,7 @@ func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
 		for _, k := range out {
 			reported[k.Name] = true
 		}
-		for _, k := range frameworkDef(d.Type).Keys() {
+		for _, k := range withVersion(frameworkDef(d.Type)).Keys() {
 			if !reported[k.Name] {
 				out = append(out, newConfigKeyInfo(k))
 			}

@@ -55,7 +55,7 @@ func TestPluginList(t *testing.T) {
 
 func TestPluginConfig(t *testing.T) {
 	e := newEnv(t, nil)
-	first := `[{"name":"file","type":"STRING","required":false,"default_value":"","importance":"HIGH","documentation":"Source filename. If not specified, the standard input will be used","group":null,"width":"NONE","display_name":"file","dependents":[],"order":-1},`
+	first := `[{"name":"file","type":"STRING","required":false,"default_value":null,"importance":"HIGH","documentation":"Source filename. If not specified, the standard input will be used","group":null,"width":"NONE","display_name":"file","dependents":[],"order":-1},`
 	for _, name := range []string{"org.apache.kafka.connect.file.FileStreamSourceConnector", "FileStreamSourceConnector", "FileStreamSource"} {
 		r := e.expect(http.MethodGet, "/connector-plugins/"+name+"/config", nil, http.StatusOK, "")
 		if !strings.HasPrefix(r.body, first) {

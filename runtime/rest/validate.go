@@ -119,6 +119,19 @@ func validateConfig(ctx context.Context, reg *plugins.Registry, d *connect.Plugi
 			addErr(ce.Key, herder.ConfigErrorMessage(e))
 		}
 	}
+	// Kafka's ConfigDef.validate reports no value for a key whose value
+	// does not parse, and runs its validator on that null.
+	unparsable := map[string]bool{}
+	for _, k := range def.Keys() {
+		if v, ok := props[k.Name]; ok {
+			if _, err := config.ParseValue(k.Type, v); err != nil {
+				unparsable[k.Name] = true
+				if nerr := k.NullError(); nerr != nil {
+					addErr(k.Name, nerr.Error())
+				}
+			}
+		}
+	}
 	// The runtime's own checks add what the key definitions cannot see
 	// (topics vs topics.regex, unknown plugin classes, predicates); keys
 	// already in error were reported from the same definitions above.
@@ -182,7 +195,11 @@ func validateConfig(ctx context.Context, reg *plugins.Registry, d *connect.Plugi
 			out.Groups = append(out.Groups, k.Group)
 		}
 		ki := newConfigKeyInfo(k)
-		vi := valueInfo(k.Name, renderValue(k, raw), errs[k.Name])
+		shown := renderValue(k, raw)
+		if unparsable[k.Name] {
+			shown = nil
+		}
+		vi := valueInfo(k.Name, shown, errs[k.Name])
 		if r := recommended[k.Name]; r != nil {
 			vi.RecommendedValues = r
 		}
