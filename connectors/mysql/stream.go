@@ -208,7 +208,10 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 		// schema.go converts them like snapshot values.
 		TimestampStringLocation: time.UTC,
 		HeartbeatPeriod:         30 * time.Second,
-		ReadTimeout:             90 * time.Second,
+		// A dead connection is noticed after 90 s without data (heartbeats
+		// come every 30 s) by the dialer's conn rather than go-mysql's
+		// ReadTimeout, which moves the deadline twice per packet.
+		Dialer: idleDialer(90 * time.Second),
 		// Reconnecting is done here, from Debezium's restart offset.
 		DisableRetrySync: true,
 		// Decoded events read ahead of the connector. go-mysql's default
