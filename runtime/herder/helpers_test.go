@@ -218,6 +218,31 @@ func parsedFor(t *testing.T, class string, more ...string) *connectorconfig.Pars
 	return p
 }
 
+// A source offset without a partition is written and answered 200, as
+// Connect 4.1.1 does (its key is [name,null]), but neither listed nor reset.
+func TestAlterSourceOffsetsNullPartition(t *testing.T) {
+	store := offsetstore.NewMemory()
+	ops := OffsetOps{Store: store}
+	src := parsedFor(t, "TestSource")
+	ctx := context.Background()
+	if _, err := ops.Alter(ctx, "c", src, []ConnectorOffset{{Offset: map[string]any{"pos": json.Number("4")}}}); err != nil {
+		t.Fatalf("Alter with a null partition: %v", err)
+	}
+	stored, err := store.List(ctx, "c")
+	if err != nil || len(stored) != 1 || stored[0].Partition != nil || stored[0].Offset["pos"] != int64(4) {
+		t.Fatalf("stored %v %v, want the offset under a null partition", stored, err)
+	}
+	if got, err := ops.List(ctx, "c", src); err != nil || len(got) != 0 {
+		t.Fatalf("List = %v %v, want nothing", got, err)
+	}
+	if _, err := ops.Reset(ctx, "c", src); err != nil {
+		t.Fatal(err)
+	}
+	if stored, _ := store.List(ctx, "c"); len(stored) != 1 {
+		t.Fatalf("after a reset %v, want the null partition's offset kept", stored)
+	}
+}
+
 func TestAlterOffsetsValidation(t *testing.T) {
 	ops := OffsetOps{Store: offsetstore.NewMemory()}
 	src, sink := parsedFor(t, "TestSource"), parsedFor(t, "TestSink")
@@ -229,8 +254,6 @@ func TestAlterOffsetsValidation(t *testing.T) {
 		msg  string
 	}{
 		{"nothing", src, nil, "Partitions / offsets need to be provided for an alter offsets request"},
-		{"source: no partition", src, []ConnectorOffset{{Offset: map[string]any{"pos": json.Number("1")}}},
-			"The partition for a source connector offset cannot be null or missing"},
 		{"source: map value", src, []ConnectorOffset{{Partition: map[string]any{"f": "a"}, Offset: map[string]any{"pos": map[string]any{}}}},
 			"Offsets may only contain primitive types as values, but field pos contains MAP"},
 		{"source: array value", src, []ConnectorOffset{{Partition: map[string]any{"f": []any{}}, Offset: nil}},

@@ -36,7 +36,9 @@ func (o OffsetOps) List(ctx context.Context, name string, p *connectorconfig.Par
 	}
 	out := make([]ConnectorOffset, 0, len(stored))
 	for _, s := range stored {
-		if s.Offset != nil {
+		// A null partition is written (see alterSourceOffsets) but, as
+		// Connect's connectorPartitions skips it, never listed.
+		if s.Offset != nil && s.Partition != nil {
 			out = append(out, ConnectorOffset{Partition: s.Partition, Offset: s.Offset})
 		}
 	}
@@ -167,9 +169,8 @@ func (o OffsetOps) alterSourceOffsets(ctx context.Context, name string, p *conne
 	puts := make([]offsetstore.Offset, 0, len(offsets))
 	change := make([]ConnectorOffset, 0, len(offsets))
 	for _, o := range offsets {
-		if o.Partition == nil {
-			return false, Errorf(ErrBadRequest, "The partition for a source connector offset cannot be null or missing")
-		}
+		// A null or missing partition is not refused: Connect writes it
+		// (key [name,null]) and answers 200, checked on Connect 4.1.1.
 		part, err := primitiveMap(o.Partition)
 		if err != nil {
 			return false, err
@@ -196,6 +197,14 @@ func (o OffsetOps) resetSourceOffsets(ctx context.Context, name string, p *conne
 	if err != nil {
 		return false, fmt.Errorf("reading offsets of connector %s: %w", name, err)
 	}
+	// Connect resets the partitions it lists, which leaves null ones out.
+	kept := stored[:0]
+	for _, s := range stored {
+		if s.Partition != nil {
+			kept = append(kept, s)
+		}
+	}
+	stored = kept
 	change := make([]ConnectorOffset, len(stored))
 	for i := range stored {
 		stored[i].Offset = nil
