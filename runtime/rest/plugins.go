@@ -59,8 +59,8 @@ func newConfigKeyInfo(k config.Key) configKeyInfo {
 	if ki.Dependents == nil {
 		ki.Dependents = []string{}
 	}
-	if ki.Order == 0 {
-		ki.Order = -1 // unset order in group
+	if ki.Order == 0 && (ki.Group == nil || !(strings.HasPrefix(*ki.Group, "Transforms: ") || strings.HasPrefix(*ki.Group, "Predicates: "))) {
+		ki.Order = -1 // unset order in group; an alias's type is 0
 	}
 	return ki
 }

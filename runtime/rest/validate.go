@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -298,6 +299,26 @@ func pluginDefaults(reg *plugins.Registry, d *connect.PluginDesc, def *config.De
 			rec[c.version] = []string{p.Version}
 		}
 	}
+	for _, a := range []struct {
+		list string
+		typ  connect.PluginType
+	}{{connectorconfig.Transforms, connect.TypeTransformation}, {connectorconfig.Predicates, connect.TypePredicate}} {
+		var installed []string
+		for _, p := range reg.All() {
+			if p.Type == a.typ {
+				installed = append(installed, p.Class)
+			}
+		}
+		sort.Strings(installed)
+		for _, alias := range aliases(props[a.list]) {
+			prefix := a.list + "." + alias + "."
+			rec[prefix+"type"] = installed
+			if p, err := reg.Lookup(strings.TrimSpace(props[prefix+"type"]), a.typ); err == nil {
+				setDefault(prefix+"plugin.version", p.Version)
+				rec[prefix+"plugin.version"] = []string{p.Version}
+			}
+		}
+	}
 	return rec
 }
 
@@ -339,7 +360,10 @@ func renderValue(k config.Key, props map[string]string) *string {
 
 // enrichedDef is the framework def for the connector's type plus the keys
 // of each configured transform and predicate alias, then the connector's
-// own keys, as Connect's validation lists them.
+// own keys, as Connect 4.1's validation lists them: per alias its type
+// (order 0), its plugin.version (order 1), then the plugin's own keys —
+// with a transformation's predicate and negate among them — in Kafka's
+// sortedConfigs order, numbered from 2, each shown under its bare name.
 func enrichedDef(reg *plugins.Registry, d *connect.PluginDesc, props map[string]string, withOwn bool) *config.Def {
 	def := connectorconfig.SourceDef()
 	if d.Type == connect.TypeSink {
@@ -350,18 +374,24 @@ func enrichedDef(reg *plugins.Registry, d *connect.PluginDesc, props map[string]
 		group := "Transforms: " + alias
 		def.Define(config.Key{Name: prefix + "type", Type: config.TypeClass, Required: true, Importance: config.High,
 			Doc: "Class for the '" + alias + "' transformation.", Group: group, Order: 0, Width: config.WidthLong, DisplayName: "Transformation type for " + alias})
-		def.Define(config.Key{Name: prefix + "predicate", Type: config.TypeString, Importance: config.Medium,
-			Doc: "The alias of a predicate used to determine whether to apply this transformation.", Group: group, Order: 1, Width: config.WidthLong, DisplayName: "Predicate for " + alias})
-		def.Define(config.Key{Name: prefix + "negate", Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
-			Doc: "Whether the configured predicate should be negated.", Group: group, Order: 2, Width: config.WidthShort, DisplayName: "Negate for " + alias})
-		addPluginKeys(reg, def, props[prefix+"type"], connect.TypeTransformation, prefix, group)
+		def.Define(config.Key{Name: prefix + "plugin.version", Type: config.TypeString, NullDefault: true, Importance: config.High,
+			Doc: "Version of the '" + alias + "' transformation.", Group: group, Order: 1, Width: config.WidthLong, DisplayName: "Transformation version for " + alias})
+		own := []config.Key{
+			{Name: "predicate", Type: config.TypeString, NullDefault: true, Importance: config.Medium,
+				Doc: "The alias of a predicate used to determine whether to apply this transformation."},
+			{Name: "negate", Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
+				Doc: "Whether the configured predicate should be negated."},
+		}
+		embedPluginKeys(def, append(own, pluginKeys(reg, props[prefix+"type"], connect.TypeTransformation)...), prefix, group)
 	}
 	for _, alias := range aliases(props[connectorconfig.Predicates]) {
 		prefix := "predicates." + alias + "."
 		group := "Predicates: " + alias
 		def.Define(config.Key{Name: prefix + "type", Type: config.TypeClass, Required: true, Importance: config.High,
 			Doc: "Class for the '" + alias + "' predicate.", Group: group, Order: 0, Width: config.WidthLong, DisplayName: "Predicate type for " + alias})
-		addPluginKeys(reg, def, props[prefix+"type"], connect.TypePredicate, prefix, group)
+		def.Define(config.Key{Name: prefix + "plugin.version", Type: config.TypeString, NullDefault: true, Importance: config.High,
+			Doc: "Version of the '" + alias + "' predicate.", Group: group, Order: 1, Width: config.WidthLong, DisplayName: "Predicate version for " + alias})
+		embedPluginKeys(def, pluginKeys(reg, props[prefix+"type"], connect.TypePredicate), prefix, group)
 	}
 	if c, ok := d.New().(connect.Connector); ok && withOwn {
 		if own := c.ConfigDef(); own != nil {
@@ -373,21 +403,44 @@ func enrichedDef(reg *plugins.Registry, d *connect.PluginDesc, props map[string]
 	return def
 }
 
-func addPluginKeys(reg *plugins.Registry, def *config.Def, class string, t connect.PluginType, prefix, group string) {
+// pluginKeys are the own keys of the plugin class names, if it is one.
+func pluginKeys(reg *plugins.Registry, class string, t connect.PluginType) []config.Key {
 	if strings.TrimSpace(class) == "" {
-		return
+		return nil
 	}
 	pd, err := reg.Lookup(class, t)
 	if err != nil {
-		return
+		return nil
 	}
 	p, ok := pd.New().(interface{ ConfigDef() *config.Def })
 	if !ok || p.ConfigDef() == nil {
-		return
+		return nil
 	}
-	for _, k := range p.ConfigDef().Keys() {
-		k.Name = prefix + k.Name
-		k.Group = group
+	return p.ConfigDef().Keys()
+}
+
+// embedPluginKeys adds a plugin's keys under prefix and group as Kafka's
+// ConfigDef.embed does: in sortedConfigs order (required keys first, then
+// by importance, then by name; the plugins' keys have no group or order),
+// numbered from 2 after type and plugin.version, each displayed under its
+// own name.
+func embedPluginKeys(def *config.Def, keys []config.Key, prefix, group string) {
+	keys = slices.Clone(keys)
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.Required != b.Required {
+			return a.Required
+		}
+		if a.Importance != b.Importance {
+			return a.Importance < b.Importance
+		}
+		return a.Name < b.Name
+	})
+	for i, k := range keys {
+		if k.DisplayName == "" {
+			k.DisplayName = k.Name
+		}
+		k.Name, k.Group, k.Order = prefix+k.Name, group, i+2
 		def.Define(k)
 	}
 }
