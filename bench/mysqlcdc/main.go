@@ -57,6 +57,8 @@ var (
 	tables      = flag.Int("tables", 4, "tables the rows are split over for the parallel snapshot figure")
 	liveTx      = flag.Int("live-tx", 100000, "single-row transactions of the live CPU figure")
 	liveConns   = flag.Int("live-conns", 8, "connections writing them")
+	debezium    = flag.String("debezium", "", "REST URL of a Java Connect worker with Debezium 2.7 (e.g. http://127.0.0.1:18083) to run the live figure against too")
+	debeziumPID = flag.Int("debezium-pid", 0, "process id of that Java worker, for its CPU time")
 	workerProps = flag.String("worker-props", "", "extra worker settings, k=v separated by commas (e.g. producer.buffer.memory=8388608)")
 )
 
@@ -629,28 +631,71 @@ func (b *bench) live() error {
 		return err
 	}
 	defer w.stop()
-	prefix := fmt.Sprintf("blive%d", b.stamp)
-	topic := prefix + "." + b.db + ".live"
-	if err := b.createTopics(topic); err != nil {
-		return err
-	}
-	if err := w.call(http.MethodPost, "/connectors", map[string]any{"name": "bench-live", "config": connectorConfig(prefix, b.db, "live", "no_data")}); err != nil {
-		return err
-	}
-	c, err := connect(b.db)
+	ours, err := b.liveRun(w, "bench-live", fmt.Sprintf("blive%d", b.stamp), "990002", nil, w.cmd.Process.Pid)
 	if err != nil {
 		return err
+	}
+	hwm, _ := w.stats()
+	fmt.Printf("LIVE %s; peak RSS %.0f MB\n", ours, hwm)
+	if *debezium == "" {
+		return nil
+	}
+	if *debeziumPID == 0 {
+		return fmt.Errorf("-debezium needs -debezium-pid, the Java worker's process id, for its CPU time")
+	}
+	// Debezium on the Java worker, the same load, its process's CPU; the
+	// worker's converters are overridden to the ones ours uses.
+	jw := &worker{rest: *debezium}
+	conv := map[string]string{"key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false"}
+	// Its idle CPU (other connectors on a shared worker) over the same
+	// time is subtracted.
+	_, idle0 := procStats(*debeziumPID)
+	time.Sleep(10 * time.Second) // measurement window, not synchronisation
+	_, idle1 := procStats(*debeziumPID)
+	idlePerSec := (idle1 - idle0).Seconds() / 10
+	theirs, err := b.liveRun(jw, fmt.Sprintf("bench-live-dbz%d", b.stamp), fmt.Sprintf("bdbz%d", b.stamp), "990003", conv, *debeziumPID)
+	if err != nil {
+		return err
+	}
+	busy := theirs.cpu - time.Duration(idlePerSec*theirs.took.Seconds()*float64(time.Second))
+	fmt.Printf("LIVE Debezium (Java worker %s): %s; less its idle CPU before the run (%.3f s/s): %.2f s per 100k; goconnect/Debezium CPU ratio %.2f\n",
+		*debezium, theirs, idlePerSec, theirs.per100k(busy), ours.per100k(ours.cpu)/theirs.per100k(busy))
+	return nil
+}
+
+// liveRun creates a streaming-only connector on w, waits until it
+// streams, has -live-conns connections write -live-tx single-row
+// autocommit INSERTs, waits for their records and reports the CPU time
+// process pid spent meanwhile.
+func (b *bench) liveRun(w *worker, name, prefix, serverID string, extra map[string]string, pid int) (liveResult, error) {
+	topic := prefix + "." + b.db + ".live"
+	if err := b.createTopics(topic); err != nil {
+		return liveResult{}, err
+	}
+	cfg := connectorConfig(prefix, b.db, "live", "no_data")
+	cfg["database.server.id"] = serverID
+	for k, v := range extra {
+		cfg[k] = v
+	}
+	if err := w.call(http.MethodPost, "/connectors", map[string]any{"name": name, "config": cfg}); err != nil {
+		return liveResult{}, err
+	}
+	defer w.call(http.MethodDelete, "/connectors/"+name, nil) //nolint:errcheck
+	c, err := connect(b.db)
+	if err != nil {
+		return liveResult{}, err
 	}
 	// A warm-up row arriving tells that the connector streams (rows
 	// written before its position are not streamed, so retry).
 	for attempt := 0; ; attempt++ {
 		if _, err := c.Execute("INSERT INTO live (name, amount, ts) VALUES ('warm', 1.25, '2024-01-15 10:30:00')"); err != nil {
-			return err
+			return liveResult{}, err
 		}
 		if _, _, err := waitTopic(b.adm, 1, 2*time.Second, topic); err == nil {
 			break
-		} else if attempt == 60 {
-			return err
+		} else if attempt == 90 {
+			return liveResult{}, err
 		}
 	}
 	c.Close()
@@ -658,7 +703,7 @@ func (b *bench) live() error {
 	if ends, err := b.adm.ListEndOffsets(context.Background(), topic); err == nil {
 		ends.Each(func(o kadm.ListedOffset) { warm += o.Offset })
 	}
-	_, cpu0 := w.stats()
+	_, cpu0 := procStats(pid)
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, *liveConns)
@@ -684,17 +729,31 @@ func (b *bench) live() error {
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return err
+		return liveResult{}, err
 	}
 	written := time.Since(start)
 	n := per * *liveConns
-	if _, _, err := waitTopic(b.adm, warm+int64(n), 10*time.Minute, topic); err != nil {
-		return err
+	_, done, err := waitTopic(b.adm, warm+int64(n), 10*time.Minute, topic)
+	if err != nil {
+		return liveResult{}, err
 	}
-	hwm, cpu1 := w.stats()
-	fmt.Printf("LIVE %d single-row transactions by %d connections in %s (%.0f tx/s): worker CPU %.2f s per 100k transactions, peak RSS %.0f MB\n",
-		n, *liveConns, written.Round(time.Millisecond), float64(n)/written.Seconds(), (cpu1-cpu0).Seconds()*100000/float64(n), hwm)
-	return nil
+	_, cpu1 := procStats(pid)
+	return liveResult{n: n, written: written, lag: done.Sub(start.Add(written)), cpu: cpu1 - cpu0, took: done.Sub(start)}, nil
+}
+
+// liveResult is one live run: n transactions written in written, all
+// on Kafka lag after the last COMMIT; the process spent cpu over took.
+type liveResult struct {
+	n                       int
+	written, lag, cpu, took time.Duration
+}
+
+func (r liveResult) per100k(cpu time.Duration) float64 { return cpu.Seconds() * 100000 / float64(r.n) }
+
+func (r liveResult) String() string {
+	return fmt.Sprintf("%d single-row transactions by %d connections in %s (%.0f tx/s), all on Kafka %s after the last COMMIT: CPU %.2f s per 100k transactions (%.2f s over %s)",
+		r.n, *liveConns, r.written.Round(time.Millisecond), float64(r.n)/r.written.Seconds(), r.lag.Round(time.Millisecond),
+		r.per100k(r.cpu), r.cpu.Seconds(), r.took.Round(time.Millisecond))
 }
 
 func latency(adm *kadm.Client, topic, db, table string) ([]time.Duration, error) {

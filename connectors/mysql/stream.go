@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,7 @@ type streamState struct {
 	serverID      uint32
 	lastHeartbeat time.Time
 	gtids         *gtidState
+	gtidBuf       []byte // builds MariaDB GTIDs (domain-server-sequence)
 	tx            txState
 	bx            boxes
 	// flat: offsets as Debezium's MySQL connector writes them on MariaDB,
@@ -289,7 +291,11 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 	case *replication.MariadbGTIDEvent:
 		// The header's server id is the originating server (the event body
 		// has it only in newer formats), as Debezium builds it.
-		s.gtids.begin(fmt.Sprintf("%d-%d-%d", e.GTID.DomainID, h.ServerID, e.GTID.SequenceNumber))
+		g := strconv.AppendUint(s.gtidBuf[:0], uint64(e.GTID.DomainID), 10)
+		g = strconv.AppendUint(append(g, '-'), uint64(h.ServerID), 10)
+		g = strconv.AppendUint(append(g, '-'), e.GTID.SequenceNumber, 10)
+		s.gtidBuf = g
+		s.gtids.begin(string(g))
 		if e.Flags&replication.BINLOG_MARIADB_FL_STANDALONE == 0 {
 			t.beginTx(s, start, nil)
 		}

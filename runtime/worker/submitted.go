@@ -15,6 +15,9 @@ type batch struct {
 	remaining atomic.Int64
 	written   atomic.Int64
 	failed    atomic.Pointer[error]
+	// anyFailed is the tracker's flag, set with failed, so that a
+	// check per poll need not scan every batch in flight.
+	anyFailed *atomic.Bool
 	// onWritten, if set, receives the number of records written once
 	// every record of the batch is settled.
 	onWritten func(int)
@@ -28,6 +31,9 @@ type batch struct {
 func (b *batch) ack(err error) {
 	if err != nil {
 		b.failed.CompareAndSwap(nil, &err)
+		if b.anyFailed != nil {
+			b.anyFailed.Store(true)
+		}
 	}
 	b.done(err == nil)
 }
@@ -48,6 +54,8 @@ func (b *batch) done(written bool) {
 type submitted struct {
 	mu      sync.Mutex
 	batches []*batch
+	// anyFailed is set when a batch added here failed (batch.ack).
+	anyFailed atomic.Bool
 	// partKeys caches the identity of partition maps by map pointer:
 	// connectors reuse one map per source partition.
 	partKeys map[uintptr]string
@@ -70,6 +78,7 @@ func (s *submitted) partitionKey(m map[string]any) string {
 }
 
 func (s *submitted) add(b *batch) {
+	b.anyFailed = &s.anyFailed
 	s.mu.Lock()
 	s.batches = append(s.batches, b)
 	s.mu.Unlock()
@@ -127,6 +136,9 @@ func (s *submitted) restore(offs []offsetstore.Offset, records int) {
 
 // firstError returns a produce failure of any batch still in flight.
 func (s *submitted) firstError() error {
+	if !s.anyFailed.Load() {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, b := range s.batches {

@@ -87,3 +87,21 @@ func TestRestoreRecommitsOffsets(t *testing.T) {
 		t.Fatalf("offsets after a failed commit and a new batch: %v, want a:2 b:1", got)
 	}
 }
+
+// TestFirstErrorSeesAFailedBatch: the per-poll check finds a produce
+// failure of any batch in flight, and nothing before one.
+func TestFirstErrorSeesAFailedBatch(t *testing.T) {
+	s := newSubmitted()
+	b1, b2 := offsetBatch(1, 10), offsetBatch(1, 20)
+	s.add(b1)
+	s.add(b2)
+	b1.ack(nil)
+	if err := s.firstError(); err != nil {
+		t.Fatalf("no failure yet: %v", err)
+	}
+	boom := errors.New("boom")
+	b2.ack(boom)
+	if err := s.firstError(); !errors.Is(err, boom) {
+		t.Fatalf("after a failed record: %v", err)
+	}
+}
