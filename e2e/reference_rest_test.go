@@ -74,8 +74,6 @@ var restAccepted = []restKnown{
 var restPending = []restKnown{
 	{regexp.MustCompile(`^create-missing-name \$\.message: java=".*Invalid value  for configuration name: String may not be empty\\n.*" goconnect=".*Connector name must not be empty\\n.*"$`),
 		"the name validator's wording; shared with the validate answers, which another helper owns"},
-	{regexp.MustCompile(`\.config\{key order\}: java=[^ ]*,topics,tasks\.max,[^ ]* goconnect=[^ ]*,tasks\.max,topics,[^ ]*$`),
-		"config key order when two keys share a HashMap bucket: Connect keeps them in the order the config topic record has them (the request's), goconnect, which does not keep the stored order, sorts them (the rest of the HashMap order is kept: internal/hashorder)"},
 }
 
 func statusIs(state string, tasks int, taskState string) func(int, *jsonNode) bool {

@@ -33,6 +33,14 @@ func Keys(m map[string]any) []string {
 		}
 		return keys[i] < keys[j]
 	})
+	return Order(keys)
+}
+
+// Order returns keys, given in the order they were put into a HashMap
+// (each once), in the order that HashMap iterates them: keys sharing a
+// bucket keep their insertion order, as in Java.
+func Order(keys []string) []string {
+	keys = append(make([]string, 0, len(keys)), keys...)
 	size := 16
 	for float64(len(keys)) > 0.75*float64(size) {
 		size *= 2

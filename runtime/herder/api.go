@@ -62,7 +62,7 @@ func (e *Engine) Info(name string) (Info, error) {
 	if !ok {
 		return Info{}, notFound(name)
 	}
-	info := Info{Name: name, Config: props, Tasks: len(snap.Tasks[name])}
+	info := Info{Name: name, Config: props, Keys: snap.ConnectorKeys[name], Tasks: len(snap.Tasks[name])}
 	if d, err := e.cfg.Registry.Lookup(props[connectorconfig.ConnectorClass]); err == nil {
 		info.Type = d.Type
 	}

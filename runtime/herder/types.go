@@ -22,6 +22,8 @@ import (
 type Info struct {
 	Name   string
 	Config map[string]string
+	// Keys is Config's key order as stored, when the store keeps it.
+	Keys []string
 	// Tasks is the number of tasks the connector currently has.
 	Tasks int
 	Type  connect.PluginType

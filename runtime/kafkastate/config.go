@@ -1,10 +1,12 @@
 package kafkastate
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/internal/hashorder"
 	"github.com/goconnect/goconnect/runtime/sessionkey"
 	"github.com/goconnect/goconnect/runtime/status"
 	"github.com/goconnect/goconnect/runtime/storage"
@@ -57,8 +60,8 @@ type ConfigStore struct {
 // after each applied record.
 func OpenConfigStore(brokers []string, topic string, onChange func(ConfigChange), opts ...kgo.Opt) (*ConfigStore, error) {
 	s := &ConfigStore{onChange: onChange, pending: map[string]map[int]map[string]string{},
-		snap: Snapshot{Connectors: map[string]map[string]string{}, Targets: map[string]status.TargetState{},
-			Tasks: map[string][]map[string]string{}}}
+		snap: Snapshot{Connectors: map[string]map[string]string{}, ConnectorKeys: map[string][]string{},
+			Targets: map[string]status.TargetState{}, Tasks: map[string][]map[string]string{}}}
 	l, err := OpenLog(brokers, topic, s.apply, opts...)
 	if err != nil {
 		return nil, err
@@ -143,6 +146,7 @@ func (s *ConfigStore) applyRecord(key string, value []byte) (ConfigChange, bool)
 		name := key[len(connectorPrefix):]
 		if value == nil {
 			delete(s.snap.Connectors, name)
+			delete(s.snap.ConnectorKeys, name)
 			delete(s.snap.Targets, name)
 			delete(s.snap.Tasks, name)
 			delete(s.pending, name)
@@ -153,6 +157,7 @@ func (s *ConfigStore) applyRecord(key string, value []byte) (ConfigChange, bool)
 			return ConfigChange{}, false
 		}
 		s.snap.Connectors[name] = v.Properties
+		s.snap.ConnectorKeys[name] = propertiesKeys(value)
 		return ConfigChange{Connector: name, Kind: "connector"}, true
 	case strings.HasPrefix(key, targetPrefix):
 		name := key[len(targetPrefix):]
@@ -247,12 +252,108 @@ func (s *ConfigStore) PutConnector(ctx context.Context, name string, props map[s
 		}
 		recs = append(recs, record(targetPrefix+name, v))
 	}
-	v, err := json.Marshal(propsValue{Properties: props})
+	order := storage.KeyOrder(ctx)
+	if order == nil {
+		// Not a REST write (PATCH's merge): Connect writes the HashMap it
+		// merged into, in its order; ties keep the stored order.
+		s.mu.RLock()
+		order = hashorder.Order(withRest(s.snap.ConnectorKeys[name], props))
+		s.mu.RUnlock()
+	}
+	v, err := encodeProperties(props, withRest(order, props))
 	if err != nil {
 		return fmt.Errorf("encoding connector config: %w", err)
 	}
 	recs = append(recs, record(connectorPrefix+name, v))
 	return s.log.SendAndRead(ctx, recs...)
+}
+
+// withRest is the keys of order found in props, each once, then props'
+// other keys, sorted.
+func withRest(order []string, props map[string]string) []string {
+	out := make([]string, 0, len(props))
+	seen := make(map[string]bool, len(props))
+	for _, k := range order {
+		if _, ok := props[k]; ok && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	rest := make([]string, 0, len(props)-len(out))
+	for k := range props {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}
+
+// encodeProperties writes {"properties":{…}} with the keys in order, as
+// Connect's JsonConverter writes the map it was given (no HTML escaping,
+// as Jackson).
+func encodeProperties(props map[string]string, keys []string) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"properties":{`)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		for j, s := range [2]string{k, props[k]} {
+			var e bytes.Buffer
+			enc := json.NewEncoder(&e)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(s); err != nil {
+				return nil, err
+			}
+			b.Write(bytes.TrimSuffix(e.Bytes(), []byte("\n")))
+			if j == 0 {
+				b.WriteByte(':')
+			}
+		}
+	}
+	b.WriteString("}}")
+	return b.Bytes(), nil
+}
+
+// propertiesKeys returns the keys of a config record's "properties"
+// object in their order; nil when it has none.
+func propertiesKeys(value []byte) []string {
+	d := json.NewDecoder(bytes.NewReader(value))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return nil
+		}
+		if t != "properties" {
+			var skip json.RawMessage
+			if d.Decode(&skip) != nil {
+				return nil
+			}
+			continue
+		}
+		if t, err := d.Token(); err != nil || t != json.Delim('{') {
+			return nil
+		}
+		var keys []string
+		for d.More() {
+			t, err := d.Token()
+			if err != nil {
+				return nil
+			}
+			k, _ := t.(string)
+			keys = append(keys, k)
+			var skip json.RawMessage
+			if d.Decode(&skip) != nil {
+				return nil
+			}
+		}
+		return keys
+	}
+	return nil
 }
 
 // PutSessionKey writes a new session key for every worker to verify

@@ -3,6 +3,7 @@ package kafkastate
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 	"github.com/goconnect/goconnect/runtime/status"
+	"github.com/goconnect/goconnect/runtime/storage"
 )
 
 func cluster(t *testing.T) []string {
@@ -296,5 +298,37 @@ func TestOffsetStoreKeepsJavaKeys(t *testing.T) {
 	s.SetGuard(func() error { return context.Canceled })
 	if err := s.Put(ctx, "mysql", []offsetstore.Offset{{Partition: part, Offset: map[string]any{"pos": int64(300)}}}); err == nil {
 		t.Fatal("a failing guard let offsets through")
+	}
+}
+
+// A connector config record is written in the REST request's key order
+// (Connect's LinkedHashMap), its order kept in the snapshot; a write with
+// no request order (a PATCH's merge) is in HashMap order, keys sharing a
+// bucket in the stored order, as Connect's merged HashMap iterates.
+func TestConfigStoreKeepsKeyOrder(t *testing.T) {
+	brokers := cluster(t)
+	ensure(t, brokers, TopicSpec{Name: "cfg", Partitions: 1, Replication: 1}, true)
+	s, err := OpenConfigStore(brokers, "cfg", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := ctxT(t)
+	props := map[string]string{"connector.class": "FileStreamSink", "topics": "in", "file": "/x", "tasks.max": "1", "name": "c"}
+	order := []string{"connector.class", "topics", "file", "tasks.max"}
+	must(t, s.PutConnector(storage.WithKeyOrder(ctx, order), "c", props, ""))
+	// topics and tasks.max share a bucket of 16: the patch keeps topics first.
+	props["a<b"] = "x&y"
+	must(t, s.PutConnector(ctx, "c", props, ""))
+	recs := readAll(t, brokers, "cfg")
+	want := []string{
+		`{"properties":{"connector.class":"FileStreamSink","topics":"in","file":"/x","tasks.max":"1","name":"c"}}`,
+		`{"properties":{"connector.class":"FileStreamSink","file":"/x","topics":"in","tasks.max":"1","a<b":"x&y","name":"c"}}`,
+	}
+	if len(recs) != 2 || recs[0][1] != want[0] || recs[1][1] != want[1] {
+		t.Fatalf("records %v\nwant %v", recs, want)
+	}
+	if got := s.Snapshot().ConnectorKeys["c"]; strings.Join(got, ",") != "connector.class,file,topics,tasks.max,a<b,name" {
+		t.Fatalf("stored key order %v", got)
 	}
 }

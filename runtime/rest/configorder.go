@@ -26,6 +26,16 @@ func hashOrdered(props map[string]string) orderedConfig {
 	return orderedConfig{keys: hashorder.Keys(m), props: props}
 }
 
+// storedOrdered is props in the order of a HashMap filled in the stored
+// key order (stored): Connect reads a config back from the config topic
+// into a HashMap, so keys sharing a bucket keep the record's order.
+func storedOrdered(props map[string]string, stored []string) orderedConfig {
+	if stored == nil {
+		return hashOrdered(props)
+	}
+	return orderedConfig{keys: hashorder.Order(requestOrdered(props, stored).keys), props: props}
+}
+
 // requestOrdered is props in the order of keys (the request's), then any
 // key the request did not have (the name Connect adds), in hash order.
 func requestOrdered(props map[string]string, keys []string) orderedConfig {

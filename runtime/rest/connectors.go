@@ -8,6 +8,7 @@ import (
 
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/herder"
+	"github.com/goconnect/goconnect/runtime/storage"
 )
 
 // createRequest is CreateConnectorRequest.
@@ -76,11 +77,13 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if err := s.cfg.Herder.Create(r.Context(), name, props, req.InitialState); err != nil {
+	order := objectKeys(body, "config")
+	// The store writes the record in the request's order, as Connect.
+	if err := s.cfg.Herder.Create(storage.WithKeyOrder(r.Context(), order), name, props, req.InitialState); err != nil {
 		writeError(w, err)
 		return
 	}
-	s.writeCreated(w, r, s.writtenInfo(name, props, objectKeys(body, "config")))
+	s.writeCreated(w, r, s.writtenInfo(name, props, order))
 }
 
 // writtenInfo is the ConnectorInfo of a config just written, built from
@@ -136,12 +139,12 @@ func (s *Server) deleteConnector(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
-	cfg, err := s.cfg.Herder.Config(r.PathValue("name"))
+	in, err := s.cfg.Herder.Info(r.PathValue("name"))
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, hashOrdered(cfg))
+	writeJSON(w, http.StatusOK, storedOrdered(in.Config, in.Keys))
 }
 
 func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
@@ -157,12 +160,12 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	created, err := s.cfg.Herder.PutConfig(r.Context(), name, props)
+	order := objectKeys(body, "")
+	created, err := s.cfg.Herder.PutConfig(storage.WithKeyOrder(r.Context(), order), name, props)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	order := objectKeys(body, "")
 	if created {
 		s.writeCreated(w, r, s.writtenInfo(name, props, order))
 		return
@@ -204,9 +207,16 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// A task config is the connector's (read back in its stored order)
+	// copied into a HashMap with task.class added: ties between keys
+	// sharing a bucket follow the connector config's stored order.
+	var stored []string
+	if in, err := s.cfg.Herder.Info(name); err == nil {
+		stored = in.Keys
+	}
 	out := make([]taskInfo, len(cfgs))
 	for i, c := range cfgs {
-		out[i] = taskInfo{ID: connectorTaskID{Connector: name, Task: i}, Config: hashOrdered(c)}
+		out[i] = taskInfo{ID: connectorTaskID{Connector: name, Task: i}, Config: storedOrdered(c, stored)}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -134,7 +134,7 @@ func newConnectorInfo(in herder.Info) connectorInfo {
 	for i := range tasks {
 		tasks[i] = connectorTaskID{Connector: in.Name, Task: i}
 	}
-	return connectorInfo{Name: in.Name, Config: hashOrdered(in.Config), Tasks: tasks, Type: typeName(in.Type)}
+	return connectorInfo{Name: in.Name, Config: storedOrdered(in.Config, in.Keys), Tasks: tasks, Type: typeName(in.Type)}
 }
 
 func newStateInfo(st herder.ConnectorStatus) connectorStateInfo {

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"maps"
+	"slices"
 	"sync"
 
 	"github.com/goconnect/goconnect/runtime/status"
@@ -44,6 +45,12 @@ func (s Snapshot) Clone() Snapshot {
 	}
 	for n, p := range s.Connectors {
 		out.Connectors[n] = maps.Clone(p)
+	}
+	if s.ConnectorKeys != nil {
+		out.ConnectorKeys = make(map[string][]string, len(s.ConnectorKeys))
+		for n, k := range s.ConnectorKeys {
+			out.ConnectorKeys[n] = slices.Clone(k)
+		}
 	}
 	for n, ts := range s.Tasks {
 		cp := make([]map[string]string, len(ts))

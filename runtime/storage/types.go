@@ -17,7 +17,10 @@ type Snapshot struct {
 	// they read the same state, and the engine to know what it applied.
 	Offset     int64
 	Connectors map[string]map[string]string
-	Targets    map[string]status.TargetState
+	// ConnectorKeys is each connector config's key order as stored (the
+	// config topic record's); absent when the store keeps none.
+	ConnectorKeys map[string][]string
+	Targets       map[string]status.TargetState
 	// Tasks holds each connector's committed task configs.
 	Tasks map[string][]map[string]string
 	// SessionKey is the last session key the leader wrote (nil: none yet).
