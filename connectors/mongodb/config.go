@@ -77,9 +77,9 @@ func sinkDef() *config.Def {
 	d.Define(config.Key{Name: keyRateEvery, Type: config.TypeInt, Default: "0", Validator: config.AtLeast(0), Importance: config.Low, Doc: "Pause after every n batches"})
 	d.Define(config.Key{Name: keyRateTimeout, Type: config.TypeInt, Default: "0", Validator: config.AtLeast(0), Importance: config.Low, Doc: "Pause length in ms"})
 	str(keyPostProcessors, defaultPostProcessor, "Comma list of post processor classes")
-	str(keyKeyProjType, "none", "Key projection: none, AllowList or BlockList")
+	d.Define(config.Key{Name: keyKeyProjType, Type: config.TypeString, Default: "none", Validator: projectionType, Importance: config.Medium, Doc: "Key projection: none, AllowList or BlockList", Group: "MongoDB"})
 	str(keyKeyProjList, "", "Key projection fields")
-	str(keyValueProjType, "none", "Value projection: none, AllowList or BlockList")
+	d.Define(config.Key{Name: keyValueProjType, Type: config.TypeString, Default: "none", Validator: projectionType, Importance: config.Medium, Doc: "Value projection: none, AllowList or BlockList", Group: "MongoDB"})
 	str(keyValueProjList, "", "Value projection fields")
 	str(keyRenamerMapping, "[]", "JSON array of {oldName, newName}")
 	str(keyRenamerRegexp, "[]", "JSON array of {regexp, pattern, replace}")
@@ -89,6 +89,16 @@ func sinkDef() *config.Def {
 	defineSSL(d)
 	return d
 }
+
+// projectionType is MongoDB's check of the projection types, in its words.
+var projectionType = config.Func("[none, blacklist, whitelist, allowlist, blocklist]", func(_ string, v any) error {
+	s, _ := v.(string)
+	switch strings.ToLower(s) {
+	case "none", "blacklist", "whitelist", "allowlist", "blocklist":
+		return nil
+	}
+	return fmt.Errorf("Invalid enumerator value. Should be one of: [none, blacklist, whitelist, allowlist, blocklist]")
+})
 
 // simpleName strips the Java package of a MongoDB connector class
 // ("com.mongodb.kafka.connect.sink.….C" → "C"); a class of another package

@@ -190,10 +190,21 @@ func validateConfig(ctx context.Context, reg *plugins.Registry, d *connect.Plugi
 		vi := valueInfo(k, v, errs[k])
 		out.Configs = append(out.Configs, configInfo{Value: &vi})
 	}
+	var rp *reported
+	if rep != nil {
+		rp = newReported(ctx, rep, props)
+	}
 	for _, k := range def.Keys() {
 		if k.Group != "" && !seenGroup[k.Group] {
 			seenGroup[k.Group] = true
 			out.Groups = append(out.Groups, k.Group)
+		}
+		if ci, ok := rp.take(k.Name); ok {
+			// The connector defines a framework key itself: its
+			// definition and result, in the framework's place, as Connect
+			// merges the two.
+			out.Configs = append(out.Configs, ci)
+			continue
 		}
 		ki := newConfigKeyInfo(k)
 		shown := renderValue(k, raw)
@@ -206,8 +217,8 @@ func validateConfig(ctx context.Context, reg *plugins.Registry, d *connect.Plugi
 		}
 		out.Configs = append(out.Configs, configInfo{Definition: &ki, Value: &vi})
 	}
-	if rep != nil {
-		out.Configs = append(out.Configs, reportedInfos(ctx, rep, props, &out.Groups)...)
+	if rp != nil {
+		out.Configs = append(out.Configs, rp.rest(&out.Groups)...)
 	}
 	for _, c := range out.Configs {
 		if c.Value != nil {
@@ -217,37 +228,65 @@ func validateConfig(ctx context.Context, reg *plugins.Registry, d *connect.Plugi
 	return out
 }
 
-// reportedInfos is a ConfigReporter's part of a validation, as Connect's
+// reported is a ConfigReporter's part of a validation, as Connect's
 // generateResult builds a connector's: results without a definition
-// first, then every key in order with its result (null when it has none);
-// the keys' groups are added to groups in order of first use.
-func reportedInfos(ctx context.Context, rep connect.ConfigReporter, props map[string]string, groups *[]string) []configInfo {
-	keys := rep.ReportedKeys()
-	defined := make(map[string]bool, len(keys))
-	for _, k := range keys {
+// first, then every key in order with its result (null when it has none).
+// Keys the framework defines too are taken into the framework's place.
+type reported struct {
+	keys      []config.KeyInfo
+	results   map[string]*configValueInfo
+	undefined []configInfo
+	taken     map[string]bool
+}
+
+func newReported(ctx context.Context, rep connect.ConfigReporter, props map[string]string) *reported {
+	r := &reported{keys: rep.ReportedKeys(), results: map[string]*configValueInfo{}, taken: map[string]bool{}}
+	defined := make(map[string]bool, len(r.keys))
+	for _, k := range r.keys {
 		defined[k.Name] = true
 	}
-	var out []configInfo
-	results := map[string]*configValueInfo{}
 	for _, v := range rep.ReportConfig(ctx, props) {
 		v := v
 		if !defined[v.Name] {
-			out = append(out, configInfo{Value: &v})
+			r.undefined = append(r.undefined, configInfo{Value: &v})
 			continue
 		}
-		results[v.Name] = &v
+		r.results[v.Name] = &v
 	}
+	return r
+}
+
+// take returns the entry of a reported key for the framework's place.
+func (r *reported) take(name string) (configInfo, bool) {
+	if r == nil {
+		return configInfo{}, false
+	}
+	for i := range r.keys {
+		if r.keys[i].Name == name {
+			r.taken[name] = true
+			return configInfo{Definition: &r.keys[i], Value: r.results[name]}, true
+		}
+	}
+	return configInfo{}, false
+}
+
+// rest is the connector's part: the undefined results, then the keys not
+// taken; the keys' groups (all of them, in order) are added to groups.
+func (r *reported) rest(groups *[]string) []configInfo {
 	seen := map[string]bool{}
 	for _, g := range *groups {
 		seen[g] = true
 	}
-	for i := range keys {
-		k := &keys[i]
+	out := r.undefined
+	for i := range r.keys {
+		k := &r.keys[i]
 		if k.Group != nil && !seen[*k.Group] {
 			seen[*k.Group] = true
 			*groups = append(*groups, *k.Group)
 		}
-		out = append(out, configInfo{Definition: k, Value: results[k.Name]})
+		if !r.taken[k.Name] {
+			out = append(out, configInfo{Definition: k, Value: r.results[k.Name]})
+		}
 	}
 	return out
 }
