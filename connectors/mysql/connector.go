@@ -228,18 +228,26 @@ func parseOffset(off map[string]any) (*position, error) {
 // waiting at most poll.interval.ms for the first.
 func (t *Task) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
 	var recs []connect.SourceRecord
-	timer := time.NewTimer(t.st.pollInterval)
-	defer timer.Stop()
-	select {
-	case r := <-t.out:
+	first := func(r connect.SourceRecord) {
 		// Sized once for what is queued: growing it by appends cost a
 		// copy of every record several times over a full batch.
 		recs = make([]connect.SourceRecord, 1, min(1+len(t.out), t.st.maxBatch))
 		recs[0] = r
-	case <-timer.C:
-	case <-ctx.Done():
-		return nil, nil
-	case <-t.done:
+	}
+	select {
+	case r := <-t.out: // queued already: no timer needed
+		first(r)
+	default:
+		timer := time.NewTimer(t.st.pollInterval)
+		defer timer.Stop()
+		select {
+		case r := <-t.out:
+			first(r)
+		case <-timer.C:
+		case <-ctx.Done():
+			return nil, nil
+		case <-t.done:
+		}
 	}
 	for len(recs) < t.st.maxBatch {
 		select {
