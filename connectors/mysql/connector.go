@@ -97,6 +97,11 @@ type Task struct {
 	// tables caches captured tables by "db.table"; only the run goroutine
 	// touches it.
 	tables map[string]*table
+	// docs are the last table documents recorded in the schema history,
+	// by table id, captured tables or not: a streamed ALTER keeps the
+	// column types of the columns it does not touch from there, as
+	// Debezium's parser keeps them.
+	docs map[string]*histTable
 	// included caches the table filter's verdicts by "db.table".
 	included map[string]bool
 	// idBuf builds "db.table" lookup keys; recBuf collects a row's
@@ -132,6 +137,7 @@ func (t *Task) Start(ctx context.Context, tc connect.SourceTaskContext, props ma
 	t.log = slog.Default().With("connector", "mysql", "server", st.prefix)
 	t.now = time.Now
 	t.tables = map[string]*table{}
+	t.docs = map[string]*histTable{}
 	t.included = map[string]bool{}
 	t.sc = newSchemaChangeSchemas(t.src)
 	t.txKey = data.StructBuilder().Name("io.debezium.connector.common.TransactionMetadataKey").Version(1).

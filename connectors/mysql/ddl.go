@@ -104,7 +104,9 @@ func (t *Task) snapshotSchemas(ctx context.Context, conn *client.Conn, tables []
 				// listing: nothing to record.
 				continue
 			}
-			stmts = append(stmts, stmt{db, id[1], ddl, []histChange{{Type: "CREATE", ID: quotedID(id[0], id[1]), Table: histTableOf(tb)}}})
+			doc := histTableOf(tb)
+			t.docs[tableID(id[0], id[1])] = doc
+			stmts = append(stmts, stmt{db, id[1], ddl, []histChange{{Type: "CREATE", ID: quotedID(id[0], id[1]), Table: doc}}})
 		}
 	}
 
@@ -280,6 +282,8 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 			return nil
 		}
 	}
+	// The column types as the statement writes them (see writtenColumns).
+	written, renamed, _ := writtenColumns(q)
 	var changes []histChange
 	var tableless string
 	for _, r := range captured {
@@ -319,7 +323,22 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 				continue
 			}
 		}
-		ch := histChange{Type: typ, ID: quotedID(r.db, r.name), Table: histTableOf(tb)}
+		doc := histTableOf(tb)
+		var prev *histTable
+		if typ != "CREATE" {
+			prev = t.docs[id]
+			if r.from != nil {
+				prev = t.docs[tableID(r.from.db, r.from.name)]
+			}
+		}
+		applyWritten(doc, prev, written, renamed)
+		if t.st.filter.includeTable(r.db, r.name) {
+			// Its change events follow the written types too.
+			if err := t.retype(tb, doc); err != nil {
+				return err
+			}
+		}
+		ch := histChange{Type: typ, ID: quotedID(r.db, r.name), Table: doc}
 		if r.from != nil && len(changes) > 0 && changes[len(changes)-1].Type == "DROP" &&
 			changes[len(changes)-1].ID == quotedID(r.from.db, r.from.name) {
 			// A rename is one ALTER of the new name with the old one as
@@ -350,6 +369,7 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 		}
 	}
 	for _, rec := range recs {
+		t.noteDocs(rec)
 		if t.history != nil {
 			if err := t.history.store(ctx, rec); err != nil {
 				return err
@@ -360,6 +380,61 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 		}
 	}
 	return nil
+}
+
+// noteDocs keeps the table documents of a record as the tables' latest.
+func (t *Task) noteDocs(rec *historyRecord) {
+	if t.docs == nil {
+		t.docs = map[string]*histTable{}
+	}
+	for _, ch := range rec.TableChanges {
+		if pdb, pname, ok := parseQuotedID(ch.PreviousID); ok {
+			delete(t.docs, tableID(pdb, pname))
+		}
+		db, name, ok := parseQuotedID(ch.ID)
+		if !ok {
+			continue
+		}
+		if ch.Type == "DROP" || ch.Table == nil {
+			delete(t.docs, tableID(db, name))
+		} else {
+			t.docs[tableID(db, name)] = ch.Table
+		}
+	}
+}
+
+// retype gives a captured table's columns the types its document names
+// where Debezium converts by the written name and the server reports
+// another type: BOOLEAN (boolean, not int16), REAL (float32, not
+// float64), JSON on MariaDB (io.debezium.data.Json, not a plain string).
+func (t *Task) retype(tb *table, doc *histTable) error {
+	changed := false
+	for i, c := range tb.cols {
+		if i >= len(doc.Columns) || !strings.EqualFold(doc.Columns[i].Name, c.name) {
+			continue
+		}
+		var dt string
+		switch f := strings.Fields(strings.ToUpper(doc.Columns[i].TypeName)); {
+		case len(f) == 0:
+		case f[0] == "BOOL" || f[0] == "BOOLEAN":
+			dt = "boolean"
+		case f[0] == "REAL":
+			dt = "real"
+		case f[0] == "JSON":
+			dt = "json"
+		}
+		if dt == "" || dt == c.dataType {
+			continue
+		}
+		c.dataType, changed = dt, true
+		if err := mapColumn(c, t.st, t.mariaDB); err != nil {
+			return fatalError{fmt.Errorf("table %s.%s: %w", tb.db, tb.name, err)}
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return tb.buildSchemas(t.st, t.src, t.tx)
 }
 
 // uniqueKeyIndex reports a CREATE UNIQUE INDEX that Debezium's parser

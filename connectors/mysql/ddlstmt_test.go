@@ -66,3 +66,49 @@ func TestStatementRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestWrittenColumns: column types as Debezium's parser resolves them
+// from the statement's text, compared with what the Java reference
+// recorded for the same statements (e2e TestReferenceDDL).
+func TestWrittenColumns(t *testing.T) {
+	show := func(w writtenType) string {
+		s := fmt.Sprintf("%s/%d", w.name, w.jdbc)
+		if w.length != nil {
+			s += fmt.Sprintf(" len %d", *w.length)
+		}
+		if w.scale != nil {
+			s += fmt.Sprintf(" scale %d", *w.scale)
+		}
+		return s
+	}
+	cols, _, ok := writtenColumns("CREATE TABLE `t` (id INT AUTO_INCREMENT PRIMARY KEY, ti TINYINT, ti3 TINYINT(3) UNSIGNED, " +
+		"i5 INT(5) ZEROFILL, bt BIT, bo BOOLEAN, de DECIMAL, nu NUMERIC(7), f72 FLOAT(7,2), r REAL, c CHAR, c5 CHAR(5), " +
+		"tb TINYBLOB, tm3 TIME(3), y YEAR, e ENUM('a','b''c'), s SET('x','y','z'), j JSON, ser SERIAL, dp DOUBLE PRECISION, " +
+		"`select` VARCHAR(5) CHARACTER SET latin1 DEFAULT 'int', nc NCHAR, UNIQUE KEY uq (c5)) ENGINE=InnoDB")
+	if !ok {
+		t.Fatal("CREATE TABLE not parsed")
+	}
+	for name, want := range map[string]string{
+		"id": "INT/4", "ti": "TINYINT/5", "ti3": "TINYINT UNSIGNED/5 len 3", "i5": "INT UNSIGNED ZEROFILL/4 len 5",
+		"bt": "BIT/-7 len 1", "bo": "BOOLEAN/16", "de": "DECIMAL/3 len 10 scale 0", "nu": "NUMERIC/2 len 7 scale 0",
+		"f72": "FLOAT/6 len 7 scale 2", "r": "REAL/7", "c": "CHAR/1", "c5": "CHAR/1 len 5", "tb": "TINYBLOB/2004",
+		"tm3": "TIME/92 len 3", "y": "YEAR/4", "e": "ENUM/1 len 1", "s": "SET/1 len 5", "j": "JSON/1111",
+		"ser": "BIGINT UNSIGNED/-5", "dp": "DOUBLE PRECISION/8", "select": "VARCHAR/12 len 5", "nc": "NCHAR/-15 len 1",
+	} {
+		if got := show(cols[name]); got != want {
+			t.Errorf("column %s: %s, want %s", name, got, want)
+		}
+	}
+	cols, renamed, ok := writtenColumns("ALTER TABLE t ADD COLUMN extra INT, ADD COLUMN extra2 VARCHAR(3) NOT NULL DEFAULT 'x' AFTER id, " +
+		"MODIFY COLUMN ti TINYINT(2) NOT NULL DEFAULT 1, CHANGE COLUMN si si2 SMALLINT UNSIGNED, DROP COLUMN mi, RENAME COLUMN a TO b")
+	if !ok || len(cols) != 4 || show(cols["ti"]) != "TINYINT/5 len 2" || show(cols["si2"]) != "SMALLINT UNSIGNED/5" ||
+		renamed["si2"] != "si" || renamed["b"] != "a" {
+		t.Errorf("ALTER TABLE: %v %v %v", ok, cols, renamed)
+	}
+	if _, _, ok := writtenColumns("CREATE OR REPLACE TABLE t (a INT)"); !ok {
+		t.Error("MariaDB's CREATE OR REPLACE TABLE not parsed")
+	}
+	if _, _, ok := writtenColumns("GRANT SELECT ON t TO u"); ok {
+		t.Error("GRANT taken for a table definition")
+	}
+}

@@ -94,9 +94,9 @@ type histColumn struct {
 // parser assigns them (TINYINT is SMALLINT there).
 var jdbcTypes = map[string]int{
 	"bit": -7, "bool": 16, "boolean": 16, "tinyint": 5, "smallint": 5, "mediumint": 4, "int": 4, "integer": 4,
-	"bigint": -5, "float": 6, "double": 8, "real": 8, "double precision": 8, "decimal": 3, "numeric": 2, "dec": 3, "fixed": 3,
+	"bigint": -5, "float": 6, "double": 8, "real": 7, "double precision": 8, "decimal": 3, "numeric": 2, "dec": 3, "fixed": 3,
 	"char": 1, "nchar": 1, "varchar": 12, "nvarchar": 12, "tinytext": 12, "text": 12, "mediumtext": 12, "longtext": 12,
-	"binary": -2, "varbinary": -3, "tinyblob": -3, "blob": 2004, "mediumblob": 2004, "longblob": 2004,
+	"binary": -2, "varbinary": -3, "tinyblob": 2004, "blob": 2004, "mediumblob": 2004, "longblob": 2004,
 	"json": 1111, "enum": 1, "set": 1, "year": 4, "date": 91, "time": 92, "datetime": 93, "timestamp": 2014,
 }
 
@@ -173,6 +173,9 @@ func histTableOf(tb *table) *histTable {
 		typeName := strings.ToUpper(c.dataType)
 		if c.unsigned {
 			typeName += " UNSIGNED"
+		}
+		if strings.Contains(c.colType, "zerofill") {
+			typeName += " ZEROFILL"
 		}
 		hc := histColumn{Name: c.name, JdbcType: jdbcTypes[c.dataType], TypeName: typeName, TypeExpression: typeName,
 			Position: i + 1, Optional: c.nullable, AutoIncremented: c.autoInc, Generated: c.autoInc, EnumValues: []string{}}
@@ -269,7 +272,15 @@ func (t *Task) tableFromHistory(db, name string, ht *histTable) (*table, error) 
 				}
 			}
 			c.colType = c.dataType + "(" + strings.Join(quoted, ",") + ")"
-		case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year", "float", "double", "real":
+		case "float", "double", "real":
+			if hc.Length != nil { // FLOAT(m,d) converts as a double
+				c.colType = fmt.Sprintf("%s(%d", c.colType, *hc.Length)
+				if hc.Scale != nil {
+					c.colType += fmt.Sprintf(",%d", *hc.Scale)
+				}
+				c.colType += ")"
+			}
+		case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year":
 			// a display width, nothing the conversion uses
 		default:
 			c.charLen = length
@@ -298,6 +309,7 @@ func (t *Task) tableFromHistory(db, name string, ht *histTable) (*table, error) 
 
 // applyHistory applies a record's table changes to the cached tables.
 func (t *Task) applyHistory(rec *historyRecord) error {
+	t.noteDocs(rec)
 	for _, ch := range rec.TableChanges {
 		if pdb, pname, ok := parseQuotedID(ch.PreviousID); ok {
 			delete(t.tables, tableID(pdb, pname)) // renamed

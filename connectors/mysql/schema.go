@@ -192,8 +192,19 @@ func mapColumn(c *column, st *settings, mariaDB bool) error {
 			c.kind, b = kInt64, data.NewBuilder(data.TypeInt64)
 		}
 	case "float":
+		// BinlogValueConverters: FLOAT without a scale and of at most 24
+		// digits is float32; FLOAT(m,d) and FLOAT(25+) are Types.FLOAT,
+		// float64.
+		if n, _, hasScale, ok := typeDims(c.colType); ok && (hasScale || n > 24) {
+			c.kind, b = kFloat64, data.NewBuilder(data.TypeFloat64)
+		} else {
+			c.kind, b = kFloat32, data.NewBuilder(data.TypeFloat32)
+		}
+	case "real":
+		// Only as written in a streamed CREATE/ALTER TABLE (the server
+		// says double): Types.REAL, float32 in Debezium.
 		c.kind, b = kFloat32, data.NewBuilder(data.TypeFloat32)
-	case "double", "real", "double precision":
+	case "double", "double precision":
 		c.kind, b = kFloat64, data.NewBuilder(data.TypeFloat64)
 	case "decimal", "numeric", "dec", "fixed":
 		switch st.decimalMode {
