@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,7 +156,8 @@ func (s *ConfigStore) applyRecord(key string, value []byte) (ConfigChange, bool)
 			return ConfigChange{}, false
 		}
 		s.snap.Connectors[name] = v.Properties
-		s.snap.ConnectorKeys[name] = propertiesKeys(value)
+		// Connect reads the record into a HashMap: ties in its order.
+		s.snap.ConnectorKeys[name] = hashorder.Order(propertiesKeys(value))
 		return ConfigChange{Connector: name, Kind: "connector"}, true
 	case strings.HasPrefix(key, targetPrefix):
 		name := key[len(targetPrefix):]
@@ -252,41 +252,15 @@ func (s *ConfigStore) PutConnector(ctx context.Context, name string, props map[s
 		}
 		recs = append(recs, record(targetPrefix+name, v))
 	}
-	order := storage.KeyOrder(ctx)
-	if order == nil {
-		// Not a REST write (PATCH's merge): Connect writes the HashMap it
-		// merged into, in its order; ties keep the stored order.
-		s.mu.RLock()
-		order = hashorder.Order(withRest(s.snap.ConnectorKeys[name], props))
-		s.mu.RUnlock()
-	}
-	v, err := encodeProperties(props, withRest(order, props))
+	s.mu.RLock()
+	order := storage.WriteOrder(ctx, s.snap.ConnectorKeys[name], props)
+	s.mu.RUnlock()
+	v, err := encodeProperties(props, order)
 	if err != nil {
 		return fmt.Errorf("encoding connector config: %w", err)
 	}
 	recs = append(recs, record(connectorPrefix+name, v))
 	return s.log.SendAndRead(ctx, recs...)
-}
-
-// withRest is the keys of order found in props, each once, then props'
-// other keys, sorted.
-func withRest(order []string, props map[string]string) []string {
-	out := make([]string, 0, len(props))
-	seen := make(map[string]bool, len(props))
-	for _, k := range order {
-		if _, ok := props[k]; ok && !seen[k] {
-			seen[k] = true
-			out = append(out, k)
-		}
-	}
-	rest := make([]string, 0, len(props)-len(out))
-	for k := range props {
-		if !seen[k] {
-			rest = append(rest, k)
-		}
-	}
-	sort.Strings(rest)
-	return append(out, rest...)
 }
 
 // encodeProperties writes {"properties":{…}} with the keys in order, as

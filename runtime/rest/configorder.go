@@ -26,10 +26,19 @@ func hashOrdered(props map[string]string) orderedConfig {
 	return orderedConfig{keys: hashorder.Keys(m), props: props}
 }
 
-// storedOrdered is props in the order of a HashMap filled in the stored
-// key order (stored): Connect reads a config back from the config topic
-// into a HashMap, so keys sharing a bucket keep the record's order.
+// storedOrdered is a connector config in the order Connect iterates the
+// config it stored (herder.Info.Keys); HashMap order when unknown.
 func storedOrdered(props map[string]string, stored []string) orderedConfig {
+	if stored == nil {
+		return hashOrdered(props)
+	}
+	return requestOrdered(props, stored)
+}
+
+// taskOrdered is a task config in HashMap order: Connect copies the
+// connector's config (iterated in its stored order) into a HashMap and
+// adds task.class, so keys sharing a bucket keep that order.
+func taskOrdered(props map[string]string, stored []string) orderedConfig {
 	if stored == nil {
 		return hashOrdered(props)
 	}

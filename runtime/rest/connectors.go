@@ -216,7 +216,7 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]taskInfo, len(cfgs))
 	for i, c := range cfgs {
-		out[i] = taskInfo{ID: connectorTaskID{Connector: name, Task: i}, Config: storedOrdered(c, stored)}
+		out[i] = taskInfo{ID: connectorTaskID{Connector: name, Task: i}, Config: taskOrdered(c, stored)}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

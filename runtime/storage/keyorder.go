@@ -1,6 +1,11 @@
 package storage
 
-import "context"
+import (
+	"context"
+	"sort"
+
+	"github.com/goconnect/goconnect/internal/hashorder"
+)
 
 type keyOrderKey struct{}
 
@@ -16,4 +21,35 @@ func WithKeyOrder(ctx context.Context, keys []string) context.Context {
 func KeyOrder(ctx context.Context) []string {
 	keys, _ := ctx.Value(keyOrderKey{}).([]string)
 	return keys
+}
+
+// KeysInOrder is the keys of order found in props, each once, then props'
+// other keys, sorted (the name Connect appends to a request's config).
+func KeysInOrder(order []string, props map[string]string) []string {
+	out := make([]string, 0, len(props))
+	seen := make(map[string]bool, len(props))
+	for _, k := range order {
+		if _, ok := props[k]; ok && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	rest := make([]string, 0, len(props)-len(out))
+	for k := range props {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}
+
+// WriteOrder is the key order a connector config is written in: the
+// request's (ctx), else, for a write with none (a PATCH's merge), the
+// order of a HashMap filled in the previous order, as Connect's merge.
+func WriteOrder(ctx context.Context, previous []string, props map[string]string) []string {
+	if order := KeyOrder(ctx); order != nil {
+		return KeysInOrder(order, props)
+	}
+	return hashorder.Order(KeysInOrder(previous, props))
 }

@@ -90,12 +90,18 @@ func (s *MemoryConfig) write(c ConfigChange, apply func(*Snapshot)) {
 }
 
 // PutConnector implements ConfigStore.
-func (s *MemoryConfig) PutConnector(_ context.Context, name string, props map[string]string, target status.TargetState) error {
+func (s *MemoryConfig) PutConnector(ctx context.Context, name string, props map[string]string, target status.TargetState) error {
 	s.write(ConfigChange{Connector: name, Kind: ChangeConnector}, func(sn *Snapshot) {
 		if target != "" {
 			sn.Targets[name] = target
 		}
 		sn.Connectors[name] = maps.Clone(props)
+		// Connect's standalone store keeps the map it was given: the
+		// request's LinkedHashMap, or a PATCH's merged HashMap.
+		if sn.ConnectorKeys == nil {
+			sn.ConnectorKeys = map[string][]string{}
+		}
+		sn.ConnectorKeys[name] = WriteOrder(ctx, sn.ConnectorKeys[name], props)
 	})
 	return nil
 }

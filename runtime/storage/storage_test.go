@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,3 +85,24 @@ func TestMemoryStatusRemovalForgetsTopics(t *testing.T) {
 }
 
 var timeZero = time.Time{}
+
+// The memory store keeps a config's keys as standalone Connect iterates
+// them: the request's order, or after a write without one (a PATCH's
+// merge) a HashMap's, ties in the previous order.
+func TestMemoryConfigKeyOrder(t *testing.T) {
+	s := NewMemoryConfig()
+	props := map[string]string{"connector.class": "FileStreamSink", "topics": "in", "file": "/x", "tasks.max": "1", "name": "c"}
+	ctx := WithKeyOrder(context.Background(), []string{"connector.class", "topics", "file", "tasks.max"})
+	if err := s.PutConnector(ctx, "c", props, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.Snapshot().ConnectorKeys["c"], ","); got != "connector.class,topics,file,tasks.max,name" {
+		t.Fatalf("keys after a request %s", got)
+	}
+	if err := s.PutConnector(context.Background(), "c", props, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.Snapshot().ConnectorKeys["c"], ","); got != "connector.class,file,topics,tasks.max,name" {
+		t.Fatalf("keys after a merge %s", got)
+	}
+}

@@ -17,8 +17,9 @@ type Snapshot struct {
 	// they read the same state, and the engine to know what it applied.
 	Offset     int64
 	Connectors map[string]map[string]string
-	// ConnectorKeys is each connector config's key order as stored (the
-	// config topic record's); absent when the store keeps none.
+	// ConnectorKeys is the order in which Connect iterates each connector
+	// config it read back: a HashMap's over the config topic record
+	// (distributed), the map it was given (standalone's memory store).
 	ConnectorKeys map[string][]string
 	Targets       map[string]status.TargetState
 	// Tasks holds each connector's committed task configs.
