@@ -81,7 +81,24 @@ const (
 var unsupported = []struct{ key, ok string }{
 	{"include.query", "false"},
 	{"converters", ""},
+	{"include.schema.comments", "false"},
+	{"column.propagate.source.type", ""},
+	{"datatype.propagate.source.type", ""},
+	{"post.processors", ""},
+	{"topic.naming.strategy", "io.debezium.schema.SchemaTopicNamingStrategy"},
+	{"sourceinfo.struct.maker", "io.debezium.connector.mysql.MySqlSourceInfoStructMaker"},
+	{"transaction.metadata.factory", "io.debezium.pipeline.txmetadata.DefaultTransactionMetadataFactory"},
+	{"gtid.source.includes", ""},
+	{"gtid.source.excludes", ""},
+	{"table.ignore.builtin", "true"},
+	{"snapshot.tables.order.by.row.count", "disabled"},
 }
+
+// unsupportedPattern matches Debezium's per-column masking and truncation
+// keys (column.mask.with.<n>.chars, column.truncate.to.<n>.chars,
+// column.mask.hash.<algorithm>.with.salt.<salt>), not implemented: any is
+// refused.
+var unsupportedPattern = regexp.MustCompile(`^column\.(mask\.with\.\d+\.chars|truncate\.to\.\d+\.chars|mask\.hash\.[^.]+\.with\.salt\..+)$`)
 
 // Snapshot modes (spec §1.7).
 const (
@@ -331,6 +348,11 @@ func parse(props map[string]string) (*settings, error) {
 	for _, u := range unsupported {
 		if val, set := props[u.key]; set && !strings.EqualFold(strings.TrimSpace(val), u.ok) {
 			return nil, &config.Error{Key: u.key, Value: val, Message: u.key + "=" + val + " is not supported by goconnect yet"}
+		}
+	}
+	for _, k := range config.SortedKeys(props) {
+		if unsupportedPattern.MatchString(k) {
+			return nil, &config.Error{Key: k, Value: props[k], Message: k + "=" + props[k] + " is not supported by goconnect yet"}
 		}
 	}
 	s.snapshotThreads = int(v.Int(keySnapshotThreads))

@@ -126,6 +126,8 @@ func TestReportConfigDebeziumMessages(t *testing.T) {
 			"The 'schema.history.internal' value is invalid: A Java class name is expected"}}},
 		// goconnect's own refusal of a setting it does not implement, on its key.
 		{"unsupported", with("include.query", "true"), map[string][]string{"include.query": {"include.query=true is not supported by goconnect yet"}}},
+		{"unsupported masking", with("column.mask.with.5.chars", "demo.t.c"), map[string][]string{"column.mask.with.5.chars": {"column.mask.with.5.chars=demo.t.c is not supported by goconnect yet"}}},
+		{"unsupported naming", with("topic.naming.strategy", "io.debezium.schema.DefaultTopicNamingStrategy"), map[string][]string{"topic.naming.strategy": {"topic.naming.strategy=io.debezium.schema.DefaultTopicNamingStrategy is not supported by goconnect yet"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := reportErrors(t, c.props)
