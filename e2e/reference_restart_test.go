@@ -198,6 +198,13 @@ func restartPair(t *testing.T, tag string) (exec func(string), tables [2]string,
 		for _, tb := range tables {
 			s.topics = append(s.topics, s.name+".demo."+tb)
 		}
+		// Up to GBs at a large GOCONNECT_REFERENCE_ROWS: deleted once the
+		// connectors are gone (cleanups run last-registered first).
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, _ = s.adm.DeleteTopics(ctx, append(s.topics, "dbhistory."+s.name)...)
+		})
 		config := referenceMySQLConfig(s.name, include, int64(8_000_000+i*100_000)+stamp%100_000)
 		s.collect(t, ctx)
 		if side == "java" {
