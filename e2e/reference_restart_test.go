@@ -425,7 +425,7 @@ func referenceRestartReport(t *testing.T, action string, sides []*restartSide, w
 		if st, trace := taskState(t, s.rest, s.name); st != "RUNNING" {
 			t.Errorf("%s task after the %s: %s %s", s.side, action, st, firstLine(trace))
 		}
-		t.Logf("%s after %s: %d of %d changes delivered (%d in the transaction), %d missing %s, %d duplicates; stored offsets %s",
+		t.Logf("%s after %s: %d of %d changes delivered (%d written by the case), %d missing %s, %d duplicates; stored offsets %s",
 			s.side, action, s.count(func(string) bool { return true }), len(want), total, len(missing[s.side]), head5(missing[s.side]), dups[s.side], offsets[s.side])
 	}
 	if m := missing["goconnect"]; len(m) > 0 {
