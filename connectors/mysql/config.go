@@ -153,8 +153,8 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keyHistoryServers, Type: config.TypeList, Importance: config.High, Doc: "A list of host/port pairs that the connector will use for establishing the initial connection to the Kafka cluster for retrieving database schema history previously stored by the connector."}).
 		Define(config.Key{Name: keyHistoryCaptured, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Controls what DDL will Debezium store in database schema history. By default (false) Debezium will store all incoming DDL statements. If set to true, then only DDL that manipulates a captured table will be stored."}).
 		Define(config.Key{Name: keyHistoryCaptured1, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.store.only.captured.tables.ddl."}).
-		Define(config.Key{Name: keyHistoryCapturedDBs, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Controls what DDL will Debezium store in database schema history. By default (false) Debezium will store all incoming DDL statements. If set to true, then only DDL that manipulates a table from captured schema/database will be stored."}).
-		Define(config.Key{Name: keyHistoryCapturedDBs1, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.store.only.captured.databases.ddl."}).
+		Define(config.Key{Name: keyHistoryCapturedDBs, Type: config.TypeBoolean, Default: "true", Importance: config.Low, Doc: "Controls what DDL will Debezium store in database schema history. By default (true) only DDL that manipulates a table from captured schema/database will be stored. If set to false, then Debezium will store all incoming DDL statements."}).
+		Define(config.Key{Name: keyHistoryCapturedDBs1, Type: config.TypeBoolean, Default: "true", Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.store.only.captured.databases.ddl."}).
 		Define(config.Key{Name: keyHistoryTopic1, Type: config.TypeString, Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.kafka.topic."}).
 		Define(config.Key{Name: keyHistoryServers1, Type: config.TypeList, Importance: config.Low, Doc: "Debezium 1.x name of schema.history.internal.kafka.bootstrap.servers."}).
 		Define(config.Key{Name: keyTxMetadata, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Enables transaction metadata extraction together with event counting."}).
@@ -272,7 +272,7 @@ func parse(props map[string]string) (*settings, error) {
 		timeConnect:   strings.EqualFold(v.String(keyTimePrecision), "connect"),
 		bigintPrecise: strings.EqualFold(v.String(keyBigintUnsigned), "precise"),
 		schemaChanges: v.Bool(keySchemaChanges), onlyCapturedDDL: v.Bool(keyHistoryCaptured) || v.Bool(keyHistoryCaptured1),
-		onlyCapturedDBDDL: v.Bool(keyHistoryCapturedDBs) || v.Bool(keyHistoryCapturedDBs1), maxBatch: int(v.Int(keyMaxBatch)), maxQueue: int(v.Int(keyMaxQueue)),
+		onlyCapturedDBDDL: v.Bool(keyHistoryCapturedDBs) && v.Bool(keyHistoryCapturedDBs1), maxBatch: int(v.Int(keyMaxBatch)), maxQueue: int(v.Int(keyMaxQueue)),
 		binaryMode:   strings.ToLower(v.String(keyBinaryMode)),
 		pollInterval: time.Duration(v.Long(keyPollInterval)) * time.Millisecond,
 		delimiter:    v.String(keyTopicDelimiter), nameAdjust: strings.ToLower(v.String(keyNameAdjustment)),

@@ -112,3 +112,26 @@ func TestWrittenColumns(t *testing.T) {
 		t.Error("GRANT taken for a table definition")
 	}
 }
+
+// TestDatabasesDDLFilter: schema.history.internal.store.only.captured.
+// databases.ddl (true by default for MySQL, BinlogConnectorConfig) leaves
+// out the statements of databases the database lists exclude.
+func TestDatabasesDDLFilter(t *testing.T) {
+	f, err := newFilter(nil, []string{"secret"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := &Task{st: &settings{filter: f, onlyCapturedDBDDL: true}}
+	off := &Task{st: &settings{filter: f}}
+	for _, c := range []struct {
+		db      string
+		on, off bool
+	}{{"secret", false, true}, {"demo", true, true}, {"", true, true}, {"mysql", true, true}} {
+		if got := on.dbRecorded(c.db); got != c.on {
+			t.Errorf("store.only.captured.databases.ddl=true: database %q recorded %v, want %v", c.db, got, c.on)
+		}
+		if got := off.dbRecorded(c.db); got != c.off {
+			t.Errorf("store.only.captured.databases.ddl=false: database %q recorded %v, want %v", c.db, got, c.off)
+		}
+	}
+}
