@@ -3,6 +3,7 @@
 package mysql
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,9 +12,11 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/jsonconverter"
 )
 
 // snapTables creates tables demo.<prefix>_<name> (id INT PRIMARY KEY,
@@ -240,4 +243,98 @@ func TestLiveSnapshotOverrideUnknownColumn(t *testing.T) {
 		}
 	}
 	t.Fatal("the task did not fail")
+}
+
+// BenchmarkLiveSnapshot: the connector's share of a snapshot, its rows
+// read, converted and queued as Connect records and drained by Poll (no
+// Kafka), next to a bare streaming SELECT * of the same table in the same
+// run (metric select-ratio); "json" also converts each record's key and
+// value as the worker's JsonConverter (schemas.enable=false) would.
+//
+//	go test -tags e2e -run '^$' -bench LiveSnapshot -benchtime 200000x ./connectors/mysql
+func BenchmarkLiveSnapshot(b *testing.B) {
+	for _, withJSON := range []bool{false, true} {
+		name := "records"
+		if withJSON {
+			name = "json"
+		}
+		b.Run(name, func(b *testing.B) { benchSnapshot(b, withJSON) })
+	}
+}
+
+func benchSnapshot(b *testing.B, withJSON bool) {
+	db, err := client.Connect("127.0.0.1:3307", "debezium", "dbz", "demo")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	tb := fmt.Sprintf("gc_snapbench%d", time.Now().UnixNano()%1e9)
+	exec := func(q string) {
+		if _, err := db.Execute(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	exec("CREATE TABLE " + tb + " (id INT PRIMARY KEY, name VARCHAR(50), amount DECIMAL(10,2), ts DATETIME)")
+	defer db.Execute("DROP TABLE IF EXISTS " + tb) //nolint:errcheck
+	for id := 0; id < b.N; {
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO " + tb + " VALUES ")
+		for j := 0; j < 1000 && id < b.N; j++ {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, "(%d,'name %d',%d.25,'2024-01-15 10:30:00')", id, id, id)
+			id++
+		}
+		exec(sb.String())
+	}
+	start := time.Now()
+	var res gomysql.Result
+	if err := db.ExecuteSelectStreaming("SELECT * FROM "+tb, &res, func([]gomysql.FieldValue) error { return nil }, nil); err != nil {
+		b.Fatal(err)
+	}
+	bare := time.Since(start)
+	props := liveProps(fmt.Sprintf("snapbench%d", time.Now().UnixNano()))
+	props["table.include.list"] = "demo." + tb
+	props["snapshot.mode"] = "initial_only"
+	b.ResetTimer()
+	start = time.Now()
+	task := &Task{}
+	if err := task.Start(context.Background(), taskCtx{&memOffsets{}, props}, props); err != nil {
+		b.Fatal(err)
+	}
+	defer task.Stop() //nolint:errcheck
+	conv := jsonconverter.New()
+	if err := conv.Configure(map[string]string{"schemas.enable": "false"}, false); err != nil {
+		b.Fatal(err)
+	}
+	got, bytes := 0, 0
+	for got < b.N {
+		recs, err := task.Poll(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		got += len(recs)
+		if !withJSON {
+			continue
+		}
+		for _, r := range recs {
+			k, err := conv.FromConnectData(r.Topic, nil, r.KeySchema, r.Key)
+			if err != nil {
+				b.Fatal(err)
+			}
+			v, err := conv.FromConnectData(r.Topic, nil, r.ValueSchema, r.Value)
+			if err != nil {
+				b.Fatal(err)
+			}
+			bytes += len(k) + len(v)
+		}
+	}
+	took := time.Since(start)
+	if withJSON {
+		b.ReportMetric(float64(bytes)/float64(b.N), "json-B/row")
+	}
+	b.ReportMetric(float64(b.N)/took.Seconds(), "rows/s")
+	b.ReportMetric(float64(b.N)/bare.Seconds(), "select-rows/s")
+	b.ReportMetric(bare.Seconds()/took.Seconds(), "select-ratio")
 }

@@ -21,6 +21,9 @@ import (
 var snapshotSession = []string{"SET SESSION time_zone = '+00:00'", "SET SESSION character_set_results = NULL",
 	"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"}
 
+// snapshotBatch is how many records a table reader hands over at once.
+const snapshotBatch = 256
+
 // Snapshot markers (source.snapshot), boxed once.
 var (
 	markTrue        any = "true"
@@ -140,6 +143,9 @@ func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, 
 		prev []any
 		cols []int // result column → table column, for an overridden statement
 		srcs snapshotSources
+		// pending are records handed to em together: one lock per batch,
+		// not per row, which several readers would hand back and forth.
+		pending = make([]connect.SourceRecord, 0, snapshotBatch)
 	)
 	emitPrev := func(lastRow bool) error {
 		marker := markTrue
@@ -157,7 +163,12 @@ func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, 
 		if err != nil {
 			return err
 		}
-		return em.add(ctx, rec)
+		if pending = append(pending, rec); len(pending) < snapshotBatch && !lastRow {
+			return nil
+		}
+		err = em.add(ctx, pending)
+		pending = pending[:0]
+		return err
 	}
 	var res gomysql.Result
 	err := conn.ExecuteSelectStreaming(query, &res, func(row []gomysql.FieldValue) error {
@@ -302,18 +313,23 @@ type snapshotEmitter struct {
 	offSec int64
 }
 
-// add holds rec back and releases the record held before it. The swap
-// and the release happen under one lock, so that records reach the queue
-// in the order they were added.
-func (e *snapshotEmitter) add(ctx context.Context, rec connect.SourceRecord) error {
+// add holds the last of recs back and releases the record held before
+// and the others, in order, under one lock, so that a reader's records
+// reach the queue in the order they were read.
+func (e *snapshotEmitter) add(ctx context.Context, recs []connect.SourceRecord) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	prev, had := e.held, e.holding
-	e.held, e.holding = rec, true
-	if !had {
-		return nil
+	for _, rec := range recs {
+		prev, had := e.held, e.holding
+		e.held, e.holding = rec, true
+		if !had {
+			continue
+		}
+		if err := e.release(ctx, prev, false); err != nil {
+			return err
+		}
 	}
-	return e.release(ctx, prev, false)
+	return nil
 }
 
 // finish releases the record held back as the snapshot's last.
