@@ -37,13 +37,21 @@ type Validator interface {
 // connector runs with.
 type ConfigReporter interface {
 	// ReportedKeys are the connector's keys in its order.
-	ReportedKeys() []config.KeyInfo
+	KeyReporter
 	// ReportConfig validates props as the Java connector's validate does:
 	// one result per key it checks, in any order; a result whose key is
 	// not among ReportedKeys is listed first with a null definition. It
 	// may reach the external system (Debezium tests the connection); ctx
 	// bounds that.
 	ReportConfig(ctx context.Context, props map[string]string) []config.ValueInfo
+}
+
+// KeyReporter is optionally implemented by transformations and predicates
+// whose Java counterpart lists other definitions than the ConfigDef they
+// are parsed with (Debezium's SMTs): the REST API lists ReportedKeys under
+// the alias's group instead; the checks stay ConfigDef's.
+type KeyReporter interface {
+	ReportedKeys() []config.KeyInfo
 }
 
 // SourceConnector produces records from an external system.

@@ -25,3 +25,39 @@ type ValueInfo struct {
 	Errors            []string `json:"errors"`
 	Visible           bool     `json:"visible"`
 }
+
+// KeyFromInfo is the Key an answer's definition describes (no validator).
+// An order of -1 (none) becomes 0, the Key's "no order".
+func KeyFromInfo(ki KeyInfo) Key {
+	k := Key{Name: ki.Name, Required: ki.Required, Doc: ki.Documentation, DisplayName: ki.DisplayName,
+		Dependents: ki.Dependents, Order: ki.Order}
+	for t := TypeString; t <= TypePassword; t++ {
+		if t.String() == ki.Type {
+			k.Type = t
+		}
+	}
+	for i := High; i <= Low; i++ {
+		if i.String() == ki.Importance {
+			k.Importance = i
+		}
+	}
+	for w := WidthNone; w <= WidthLong; w++ {
+		if w.String() == ki.Width {
+			k.Width = w
+		}
+	}
+	if ki.Group != nil {
+		k.Group = *ki.Group
+	}
+	if k.Order < 0 {
+		k.Order = 0
+	}
+	switch {
+	case ki.Required:
+	case ki.DefaultValue == nil:
+		k.NullDefault = true
+	default:
+		k.Default = *ki.DefaultValue
+	}
+	return k
+}

@@ -137,15 +137,17 @@ func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
 	}
 	keys := withVersion(s.pluginDef(d)).Keys()
 	var out []configKeyInfo
-	if rep, ok := d.New().(connect.ConfigReporter); ok && (d.Type == connect.TypeSource || d.Type == connect.TypeSink) {
+	if rep, ok := d.New().(connect.KeyReporter); ok {
 		out = rep.ReportedKeys()
 		reported := map[string]bool{}
 		for _, k := range out {
 			reported[k.Name] = true
 		}
-		for _, k := range withVersion(frameworkDef(d.Type)).Keys() {
-			if !reported[k.Name] {
-				out = append(out, newConfigKeyInfo(k))
+		if d.Type == connect.TypeSource || d.Type == connect.TypeSink {
+			for _, k := range withVersion(frameworkDef(d.Type)).Keys() {
+				if !reported[k.Name] {
+					out = append(out, newConfigKeyInfo(k))
+				}
 			}
 		}
 	} else {

@@ -451,7 +451,15 @@ func pluginKeys(reg *plugins.Registry, class string, t connect.PluginType) []con
 	if err != nil {
 		return nil
 	}
-	p, ok := pd.New().(interface{ ConfigDef() *config.Def })
+	inst := pd.New()
+	if r, ok := inst.(connect.KeyReporter); ok {
+		var out []config.Key
+		for _, ki := range r.ReportedKeys() {
+			out = append(out, config.KeyFromInfo(ki))
+		}
+		return out
+	}
+	p, ok := inst.(interface{ ConfigDef() *config.Def })
 	if !ok || p.ConfigDef() == nil {
 		return nil
 	}
@@ -459,14 +467,24 @@ func pluginKeys(reg *plugins.Registry, class string, t connect.PluginType) []con
 }
 
 // embedPluginKeys adds a plugin's keys under prefix and group as Kafka's
-// ConfigDef.embed does: in sortedConfigs order (required keys first, then
-// by importance, then by name; the plugins' keys have no group or order),
+// ConfigDef.embed does: in sortedConfigs order (by order in group, then
+// required keys first, then by importance, then by name; the plugins'
+// keys have no group),
 // numbered from 2 after type and plugin.version, each displayed under its
 // own name.
 func embedPluginKeys(def *config.Def, keys []config.Key, prefix, group string) {
 	keys = slices.Clone(keys)
+	order := func(k config.Key) int {
+		if k.Order == 0 {
+			return -1 // Kafka's "no order in group"
+		}
+		return k.Order
+	}
 	sort.SliceStable(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
+		if order(a) != order(b) {
+			return order(a) < order(b)
+		}
 		if a.Required != b.Required {
 			return a.Required
 		}

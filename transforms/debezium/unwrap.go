@@ -112,6 +112,11 @@ func (t *ExtractNewRecordState) Configure(props map[string]string) error {
 	if t.addHeaders, err = parseAdded(v.List("add.headers"), v.String("add.headers.prefix")); err != nil {
 		return &config.Error{Key: "add.headers", Value: props["add.headers"], Message: err.Error()}
 	}
+	if h := strings.TrimSpace(props["drop.fields.header.name"]); h != "" {
+		// Debezium's drop-fields feature is not implemented: refused
+		// rather than ignored (README, Debezium SMTs).
+		return &config.Error{Key: "drop.fields.header.name", Value: h, Message: "drop.fields.header.name is not supported by goconnect yet"}
+	}
 	t.routeBy = strings.TrimSpace(v.String("route.by.field"))
 	t.replaceNull = v.Bool("replace.null.with.default")
 	return nil

@@ -344,3 +344,21 @@ func TestUnwrapValueSchemaRequired(t *testing.T) {
 		t.Errorf("tombstone mode delete: %+v", out)
 	}
 }
+
+// TestUnwrapReportedKeys checks the embedded resource: Debezium 2.7.3's
+// ten ExtractNewRecordState keys, with its display names.
+func TestUnwrapReportedKeys(t *testing.T) {
+	keys := (&ExtractNewRecordState{}).ReportedKeys()
+	if len(keys) != 10 || keys[0].Name != "drop.tombstones" || keys[0].DisplayName != "Drop tombstones" || keys[0].Order != 1 {
+		t.Fatalf("keys %+v, want Debezium's 10 starting with drop.tombstones (Drop tombstones, order 1)", keys)
+	}
+}
+
+// TestUnwrapRefusesDropFields: the drop-fields feature is not implemented,
+// so its header name is refused rather than ignored.
+func TestUnwrapRefusesDropFields(t *testing.T) {
+	err := (&ExtractNewRecordState{}).Configure(map[string]string{"drop.fields.header.name": "h"})
+	if err == nil || !strings.Contains(err.Error(), "drop.fields.header.name is not supported by goconnect yet") {
+		t.Fatalf("Configure: %v, want the refusal", err)
+	}
+}

@@ -120,6 +120,7 @@ func main() {
 	class := flag.String("class", "", "the connector class")
 	out := flag.String("out", "", "the JSON file to write")
 	probe := flag.Bool("probe", true, "probe each key's validators (Debezium's Field checks; off for ConfigDef-based connectors)")
+	keysOnly := flag.Bool("keys-only", false, "the plugin's keys only, no validation (transformations, predicates, converters)")
 	base := setFlags{}
 	flag.Var(base, "set", "a key=value of the base config, valid on its own (repeatable)")
 	flag.Parse()
@@ -127,19 +128,19 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*url, *class, *out, base, *probe); err != nil {
+	if err := run(*url, *class, *out, base, *probe, *keysOnly); err != nil {
 		fmt.Fprintln(os.Stderr, "validatedefs:", err)
 		os.Exit(1)
 	}
 }
 
-func run(url, class, out string, base map[string]string, probe bool) error {
+func run(url, class, out string, base map[string]string, probe, keysOnly bool) error {
 	var root struct{ Version string }
 	if err := call("GET", url+"/", nil, &root); err != nil {
 		return err
 	}
 	var plugins []struct{ Class, Version string }
-	if err := call("GET", url+"/connector-plugins", nil, &plugins); err != nil {
+	if err := call("GET", url+"/connector-plugins?connectorsOnly=false", nil, &plugins); err != nil {
 		return err
 	}
 	res := resource{}
@@ -151,6 +152,13 @@ func run(url, class, out string, base map[string]string, probe bool) error {
 	var keys []keyInfo
 	if err := call("GET", url+"/connector-plugins/"+class+"/config", nil, &keys); err != nil {
 		return err
+	}
+	if keysOnly {
+		res.Keys = []entry{}
+		for _, k := range keys {
+			res.Keys = append(res.Keys, entry{keyInfo: k, RecommendedValues: []string{}, Visible: true, Validators: []string{}})
+		}
+		return write(out, res)
 	}
 	empty, err := validate(url, class, map[string]string{"connector.class": class})
 	if err != nil {
@@ -195,6 +203,10 @@ func run(url, class, out string, base map[string]string, probe bool) error {
 		}
 		res.Keys = append(res.Keys, e)
 	}
+	return write(out, res)
+}
+
+func write(out string, res resource) error {
 	b, err := json.MarshalIndent(res, "", " ")
 	if err != nil {
 		return err
