@@ -120,6 +120,7 @@ var validateCases = []validateCase{
 		"table.include.list": "demo.a,(b", "snapshot.locking.mode": "x", "skipped.operations": "c,x", "max.queue.size": "10",
 		"topic.prefix": "a b", "message.key.columns": "x", "schema.history.internal": "0", "custom.metric.tags": "a"}, javaErrors: 10},
 	{name: "mysql-wrong-password", plugin: "MySqlConnector", base: validateMySQLBase(), config: map[string]string{"database.password": "wrong"}, javaErrors: 1},
+	{name: "mysql-no-server", plugin: "MySqlConnector", base: validateMySQLBase(), config: map[string]string{"database.port": "1"}, javaErrors: 1},
 	{name: "mysql-unsupported", plugin: "MySqlConnector", base: validateMySQLBase(), config: map[string]string{"include.query": "true"},
 		accepted: []referenceKnown{
 			{regexp.MustCompile(`^mysql-unsupported/connector validate configs\[include\.query\]\.value\.errors\[0\]: java=<absent> goconnect="include.query=true is not supported by goconnect yet"`),

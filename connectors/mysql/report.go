@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"slices"
 	"strconv"
@@ -147,8 +148,18 @@ func testConnection(ctx context.Context, st *settings) error {
 	if errors.As(err, &me) {
 		return errors.New(me.Message)
 	}
+	var oe *net.OpError
+	var de *net.DNSError
+	if errors.As(err, &oe) || errors.As(err, &de) {
+		// No server reached: MySQL's JDBC driver's words, as Debezium shows them.
+		return errors.New(jdbcLinkFailure)
+	}
 	return err
 }
+
+// jdbcLinkFailure is the MySQL JDBC driver's message when no server answers.
+const jdbcLinkFailure = "Communications link failure\n\nThe last packet sent successfully to the server was 0 milliseconds ago. " +
+	"The driver has not received any packets from the server."
 
 // debeziumValue is Debezium's Configuration.getString(field): the value
 // given, else the key's default (nil when it has none).
