@@ -367,8 +367,13 @@ func encodeTarget(t status.TargetState) ([]byte, error) {
 // that makes them effective together.
 func (s *ConfigStore) PutTaskConfigs(ctx context.Context, name string, tasks []map[string]string) error {
 	recs := make([]*kgo.Record, 0, len(tasks)+1)
+	s.mu.RLock()
+	connKeys := s.snap.ConnectorKeys[name]
+	s.mu.RUnlock()
 	for i, t := range tasks {
-		v, err := json.Marshal(propsValue{Properties: t})
+		// Connect's Worker copies each task config into a HashMap (the
+		// connector's keys first, in its order) and adds task.class.
+		v, err := encodeProperties(t, hashorder.Order(storage.KeysInOrder(connKeys, t)))
 		if err != nil {
 			return fmt.Errorf("encoding task config: %w", err)
 		}

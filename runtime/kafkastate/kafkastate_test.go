@@ -332,3 +332,31 @@ func TestConfigStoreKeepsKeyOrder(t *testing.T) {
 		t.Fatalf("stored key order %v", got)
 	}
 }
+
+// Task config records come in the HashMap order Connect's Worker writes
+// them in: the keys and the order seen on Connect 4.1.1's GET tasks for
+// this config.
+func TestConfigStoreTaskConfigOrder(t *testing.T) {
+	brokers := cluster(t)
+	ensure(t, brokers, TopicSpec{Name: "cfg", Partitions: 1, Replication: 1}, true)
+	s, err := OpenConfigStore(brokers, "cfg", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := ctxT(t)
+	props := map[string]string{"connector.class": "FileStreamSink", "topics": "sa-in", "file": "/x", "tasks.max": "1", "zeta": "1", "alpha": "2", "name": "sa1"}
+	order := []string{"connector.class", "topics", "file", "tasks.max", "zeta", "alpha"}
+	must(t, s.PutConnector(storage.WithKeyOrder(ctx, order), "sa1", props, ""))
+	task := map[string]string{"task.class": "org.apache.kafka.connect.file.FileStreamSinkTask"}
+	for k, v := range props {
+		task[k] = v
+	}
+	must(t, s.PutTaskConfigs(ctx, "sa1", []map[string]string{task}))
+	recs := readAll(t, brokers, "cfg")
+	want := `{"properties":{"connector.class":"FileStreamSink","zeta":"1","file":"/x","task.class":"org.apache.kafka.connect.file.FileStreamSinkTask",` +
+		`"topics":"sa-in","tasks.max":"1","alpha":"2","name":"sa1"}}`
+	if len(recs) != 3 || recs[1][0] != "task-sa1-0" || recs[1][1] != want {
+		t.Fatalf("records %v\nwant task-sa1-0 %s", recs, want)
+	}
+}
