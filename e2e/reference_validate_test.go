@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The validation answers (PUT /connector-plugins/{p}/config/validate) and
@@ -524,5 +525,40 @@ func TestReferenceValidate(t *testing.T) {
 		t.Logf("the reference at %s is Connect %s, not 4.1: not compared", java41ConnectURL, ref41.version)
 	default:
 		t.Run("connect-"+ref41.version, func(t *testing.T) { compareValidate(t, ref41, gocn, nil) })
+	}
+}
+
+// TestReferenceValidateCreate: a config the connector refuses is answered
+// 400 with the same errors, in the connector's words, on create.
+func TestReferenceValidateCreate(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf("bootstrap.servers=%s\nkey.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\noffset.storage.file.filename=%s\nlisteners=http://127.0.0.1:0\n",
+		kafkaAddr, filepath.Join(dir, "connect.offsets")))
+	rest := restURL(t, startWorker(t, "standalone", filepath.Join(dir, "worker.properties")))
+	for _, c := range []struct {
+		name   string
+		config map[string]string
+	}{
+		{"bogus-enum", map[string]string{"snapshot.mode": "bogus"}},
+		{"bad-ints", map[string]string{"database.port": "abc", "max.batch.size": "0"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			props := validateMySQLBase()
+			name := fmt.Sprintf("refcreate%d", time.Now().UnixNano()%1_000_000_000)
+			props["name"] = name
+			for k, v := range c.config {
+				props[k] = v
+			}
+			body, _ := json.Marshal(props)
+			jc, jb := httpRetry(t, "PUT", javaConnectURL+"/connectors/"+name+"/config", string(body))
+			t.Cleanup(func() { httpDo("DELETE", javaConnectURL+"/connectors/"+name, "") })
+			gc, gb := httpRetry(t, "PUT", rest+"/connectors/"+name+"/config", string(body))
+			if jc != 400 {
+				t.Fatalf("the Java worker answered %d %s, want 400", jc, jb)
+			}
+			if gc != jc || string(gb) != string(jb) {
+				t.Errorf("refused config:\n java      %d %s\n goconnect %d %s", jc, jb, gc, gb)
+			}
+		})
 	}
 }

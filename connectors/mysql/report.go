@@ -17,6 +17,7 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
+	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
 )
 
@@ -122,6 +123,9 @@ func (*Connector) ReportConfig(ctx context.Context, props map[string]string) []c
 		} else {
 			out = append(out, config.ValueInfo{Name: key, RecommendedValues: []string{}, Errors: []string{msg}, Visible: true})
 		}
+		return out
+	}
+	if !connect.ExternalChecksAllowed(ctx) {
 		return out
 	}
 	if err := testConnection(ctx, st); err != nil {

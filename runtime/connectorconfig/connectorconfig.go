@@ -6,6 +6,7 @@
 package connectorconfig
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -336,18 +337,34 @@ func parse(reg *plugins.Registry, props, raw map[string]string) (*Parsed, error)
 	p.Stages, errs = parseStages(reg, props, vals.List(Transforms), p.Predicates, errs)
 	// The connector's own keys.
 	inst := desc.New().(connect.Connector)
+	var ownErrs []error
 	if own := inst.ConfigDef(); own != nil {
 		if _, oerr := own.Parse(props); oerr != nil {
-			errs = append(errs, oerr)
+			ownErrs = append(ownErrs, oerr)
 		}
 	}
 	if v, ok := inst.(connect.Validator); ok {
 		for k, msgs := range v.Validate(props) {
 			for _, m := range msgs {
-				errs = append(errs, &config.Error{Key: k, Message: m})
+				ownErrs = append(ownErrs, &config.Error{Key: k, Message: m})
 			}
 		}
 	}
+	if rep, ok := inst.(connect.ConfigReporter); ok && len(ownErrs) > 0 {
+		// A refused config is reported in the connector's own words, as
+		// its Java counterpart's validation (the create/update answer
+		// Connect gives); without its connection test.
+		var worded []error
+		for _, v := range rep.ReportConfig(connect.WithoutExternalChecks(context.Background()), props) {
+			for _, m := range v.Errors {
+				worded = append(worded, &config.Error{Key: v.Name, Message: m})
+			}
+		}
+		if len(worded) > 0 {
+			ownErrs = worded
+		}
+	}
+	errs = append(errs, ownErrs...)
 	if len(errs) > 0 {
 		joined := errors.Join(errs...)
 		if raw != nil {
