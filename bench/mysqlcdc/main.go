@@ -165,7 +165,9 @@ func bareSyncer(from, to gomysql.Position, db, table string) (float64, int, erro
 			return 0, 0, err
 		}
 		if r, ok := ev.Event.(*replication.RotateEvent); ok {
+			// Its header position is in the file it ends, not the next.
 			file = string(r.NextLogName)
+			continue
 		}
 		if r, ok := ev.Event.(*replication.RowsEvent); ok && string(r.Table.Schema) == db && string(r.Table.Table) == table {
 			n += len(r.Rows)
