@@ -175,7 +175,7 @@ listeners=http://127.0.0.1:0
 // restartPair makes the two tables, a Java and a goconnect connector on
 // them, and waits until both stream (snapshot row 0 in, a streamed row
 // in, a streaming offset stored).
-func restartPair(t *testing.T, tag string) (exec func(string), tables [2]string, sides []*restartSide) {
+func restartPair(t *testing.T, tag string, which ...string) (exec func(string), tables [2]string, sides []*restartSide) {
 	t.Helper()
 	db := mysqlAdmin(t)
 	stamp := time.Now().UnixNano() % 1_000_000_000
@@ -193,7 +193,10 @@ func restartPair(t *testing.T, tag string) (exec func(string), tables [2]string,
 	include := "demo." + tables[0] + ",demo." + tables[1]
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	for i, side := range []string{"java", "goconnect"} {
+	if len(which) == 0 {
+		which = []string{"java", "goconnect"}
+	}
+	for i, side := range which {
 		s := &restartSide{side: side, name: fmt.Sprintf("rst%s%s%d", tag, side[:1], stamp), adm: kadmClient(t)}
 		for _, tb := range tables {
 			s.topics = append(s.topics, s.name+".demo."+tb)
@@ -299,11 +302,16 @@ func TestReferenceRestartMidTransaction(t *testing.T) {
 
 func referenceRestartMidTx(t *testing.T, action string) {
 	n := restartScale(t, 20_000)
-	exec, tables, sides := restartPair(t, map[string]string{"restart": "r", "stop-resume": "s", "sigkill": "k"}[action])
+	tag := map[string]string{"restart": "r", "stop-resume": "s", "sigkill": "k"}[action]
+	var exec func(string)
+	var tables [2]string
+	var sides []*restartSide
 	if action == "sigkill" {
 		// The Java worker is the shared reference service: killing it
 		// would break the other tests using it. goconnect alone.
-		sides = sides[1:]
+		exec, tables, sides = restartPair(t, tag, "goconnect")
+	} else {
+		exec, tables, sides = restartPair(t, tag)
 	}
 	want := []string{tables[0] + ":r:0", tables[0] + ":c:-1", fmt.Sprintf("%s:c:%d", tables[0], n+1)}
 	txTotal := 0
