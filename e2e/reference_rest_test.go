@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
 )
 
 // The REST transcript (issue 20): one scripted sequence of REST calls run
@@ -197,6 +200,16 @@ func restTranscript() []restStep {
 		{name: "fail-restart-only-failed", method: "POST", path: "/connectors/rest-{run}-fail/restart?includeTasks=true&onlyFailed=true"},
 		{name: "fail-status-again", method: "GET", path: "/connectors/rest-{run}-fail/status", until: statusIs("RUNNING", 1, "FAILED")},
 		{name: "fail-delete", method: "DELETE", path: "/connectors/rest-{run}-fail"},
+		// A small config: Connect's PATCH merge copies it into a HashMap
+		// sized for 5 keys (8 buckets), which iterates differently.
+		{name: "small-create", method: "PUT", path: "/connectors/rest-{run}-small/config", body: `{"batch.size":"10","connector.class":"FileStreamSource","file":"{dir}/in.txt","topic":"rest-{run}-small"}`},
+		{name: "small-status", method: "GET", path: "/connectors/rest-{run}-small/status", until: statusIs("RUNNING", 1, "RUNNING")},
+		{name: "small-patch", method: "PATCH", path: "/connectors/rest-{run}-small/config", body: `{"batch.size":null,"tasks.max":"2"}`},
+		{name: "small-config", method: "GET", path: "/connectors/rest-{run}-small/config", until: func(code int, _ *jsonNode) bool { return code == 200 }},
+		{name: "small-tasks", method: "GET", path: "/connectors/rest-{run}-small/tasks", until: func(code int, n *jsonNode) bool {
+			return code == 200 && len(n.vals) == 1 && n.vals[0].get("config").get("tasks.max").String() == `"2"`
+		}},
+		{name: "small-delete", method: "DELETE", path: "/connectors/rest-{run}-small"},
 		{name: "mysql-create", method: "POST", path: "/connectors", body: `{"name":"rest-{run}-mysql","config":{"connector.class":"io.debezium.connector.mysql.MySqlConnector","tasks.max":"1",` +
 			`"database.hostname":"{dbhost}","database.port":"{dbport}","database.user":"debezium","database.password":"dbz","database.server.id":"{sid}",` +
 			`"topic.prefix":"rest-{run}-db","table.include.list":"demo.CUSTOMERS","schema.history.internal.kafka.bootstrap.servers":"{kafka}",` +
@@ -274,7 +287,7 @@ func (a restAnswer) String() string {
 
 // runTranscript runs the steps against base with the side's token; the
 // connectors it made are deleted at the end whatever happened.
-func runTranscript(t *testing.T, base, token string, serverID int64, steps []restStep, shared map[string]bool) []restAnswer {
+func runTranscript(t *testing.T, base, token string, serverID int64, steps []restStep, shared map[string]bool) ([]restAnswer, string) {
 	t.Helper()
 	dir := t.TempDir()
 	lines := ""
@@ -283,7 +296,7 @@ func runTranscript(t *testing.T, base, token string, serverID int64, steps []res
 	}
 	writeFile(t, filepath.Join(dir, "in.txt"), lines)
 	t.Cleanup(func() {
-		for _, c := range []string{"src", "sink", "stopped", "fail", "mysql", "mongo", "x"} {
+		for _, c := range []string{"src", "sink", "stopped", "fail", "mysql", "mongo", "small", "x"} {
 			httpDo("DELETE", base+"/connectors/rest-"+token+"-"+c, "")
 		}
 	})
@@ -312,6 +325,35 @@ func runTranscript(t *testing.T, base, token string, serverID int64, steps []res
 			time.Sleep(200 * time.Millisecond)
 		}
 		out[i] = normaliseRESTAnswer(s, code, b, token, dir, sid, shared)
+	}
+	return out, dir
+}
+
+// configRecords reads a config topic and returns, normalised as the REST
+// answers, the first record of each of the run's connector and task
+// configs (the write of the create): their bytes are Connect's format.
+func configRecords(t *testing.T, topic, token, dir, sid string) map[string]string {
+	t.Helper()
+	adm := kadmClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	ends.Each(func(o kadm.ListedOffset) { n += int(o.Offset) })
+	repl := strings.NewReplacer(token, "{run}", dir, "{dir}", `"database.server.id":"`+sid+`"`, `"database.server.id":"{sid}"`)
+	out := map[string]string{}
+	for _, r := range readTopic(t, topic, n) {
+		k := string(r.Key)
+		if !strings.Contains(k, token) || r.Value == nil || !(strings.HasPrefix(k, "connector-") || strings.HasPrefix(k, "task-")) {
+			continue
+		}
+		k = repl.Replace(k)
+		if _, ok := out[k]; !ok {
+			out[k] = repl.Replace(string(r.Value))
+		}
 	}
 	return out
 }
@@ -464,8 +506,13 @@ func TestReferenceRESTTranscript(t *testing.T) {
 	steps := restTranscript()
 	base := fmt.Sprintf("r%d", time.Now().UnixNano()%1e9)
 	sid := 5400 + time.Now().UnixNano()%1000*2
-	java := runTranscript(t, javaConnect4URL, base+"j", sid, steps, shared)
-	gocn := runTranscript(t, goURL, base+"g", sid+1, steps, shared)
+	java, javaDir := runTranscript(t, javaConnect4URL, base+"j", sid, steps, shared)
+	gocn, goDir := runTranscript(t, goURL, base+"g", sid+1, steps, shared)
+	javaConfigs := configRecords(t, "goconnect-java-reference-4-configs", base+"j", javaDir, fmt.Sprint(sid))
+	goConfigs := configRecords(t, c.group+"-configs", base+"g", goDir, fmt.Sprint(sid+1))
+	if len(javaConfigs) < 8 {
+		t.Fatalf("the Java worker's config topic has %d of the run's connector and task configs, want at least 8", len(javaConfigs))
+	}
 
 	matched := make([]bool, len(restPending))
 	identical := 0
@@ -504,6 +551,48 @@ func TestReferenceRESTTranscript(t *testing.T) {
 			t.Errorf("%s %s: %s\n    java:      %s\n    goconnect: %s", s.method, s.path, d, java[i], gocn[i])
 		}
 	}
+	// The config topic records of the creates, byte for byte (normalised).
+	var keys []string
+	for k := range javaConfigs {
+		keys = append(keys, k)
+	}
+	for k := range goConfigs {
+		if _, ok := javaConfigs[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	sameRecords := 0
+records:
+	for _, k := range keys {
+		jv, jok := javaConfigs[k]
+		gv, gok := goConfigs[k]
+		if !jok {
+			jv = "<absent>"
+		}
+		if !gok {
+			gv = "<absent>"
+		}
+		if jv == gv {
+			sameRecords++
+			continue
+		}
+		d := fmt.Sprintf("config-topic %s: java=%s goconnect=%s", k, jv, gv)
+		for _, a := range restAccepted {
+			if a.match.MatchString(d) {
+				continue records
+			}
+		}
+		for j, p := range restPending {
+			if p.match.MatchString(d) {
+				matched[j] = true
+				t.Logf("pending: %s", d)
+				continue records
+			}
+		}
+		t.Errorf("%s", d)
+	}
+	t.Logf("config topic: %d connector and task config records compared, %d identical", len(keys), sameRecords)
 	for j, k := range restPending {
 		if !matched[j] {
 			t.Errorf("pending difference no longer seen (fixed? remove the entry): %s (%s)", k.match, k.why)

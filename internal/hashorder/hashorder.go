@@ -40,8 +40,29 @@ func Keys(m map[string]any) []string {
 // (each once), in the order that HashMap iterates them: keys sharing a
 // bucket keep their insertion order, as in Java.
 func Order(keys []string) []string {
-	keys = append(make([]string, 0, len(keys)), keys...)
+	return order(keys, 16)
+}
+
+// OrderCopied returns the iteration order of a HashMap built as
+// new HashMap<>(m), m iterating the keys copied, then given the keys
+// added: that constructor sizes the table for m's size (smaller or larger
+// than the default growth gives), so small copies iterate differently.
+func OrderCopied(copied, added []string) []string {
 	size := 16
+	if s := len(copied); s > 0 {
+		t := int(float32(s)/0.75 + 1)
+		size = 1
+		for size < t {
+			size *= 2
+		}
+	}
+	return order(append(append(make([]string, 0, len(copied)+len(added)), copied...), added...), size)
+}
+
+// order sorts keys (in insertion order) by bucket of a table of the given
+// initial size, doubled as HashMap does while it is more than 3/4 full.
+func order(keys []string, size int) []string {
+	keys = append(make([]string, 0, len(keys)), keys...)
 	for float64(len(keys)) > 0.75*float64(size) {
 		size *= 2
 	}

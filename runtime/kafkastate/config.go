@@ -373,7 +373,7 @@ func (s *ConfigStore) PutTaskConfigs(ctx context.Context, name string, tasks []m
 	for i, t := range tasks {
 		// Connect's Worker copies each task config into a HashMap (the
 		// connector's keys first, in its order) and adds task.class.
-		v, err := encodeProperties(t, hashorder.Order(storage.KeysInOrder(connKeys, t)))
+		v, err := encodeProperties(t, storage.TaskWriteOrder(connKeys, t))
 		if err != nil {
 			return fmt.Errorf("encoding task config: %w", err)
 		}

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -184,11 +185,22 @@ func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if err := s.cfg.Herder.PatchConfig(r.Context(), r.PathValue("name"), patch); err != nil {
+	name := r.PathValue("name")
+	// Connect answers with the merged map it wrote: new HashMap<>(stored
+	// config) patched, whose order follows from the stored one.
+	prev, _ := s.cfg.Herder.Info(name)
+	if err := s.cfg.Herder.PatchConfig(r.Context(), name, patch); err != nil {
 		writeError(w, err)
 		return
 	}
-	s.getConnector(w, r)
+	in, err := s.cfg.Herder.Info(name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	ci := newConnectorInfo(in)
+	ci.Config = requestOrdered(in.Config, storage.WriteOrder(context.Background(), prev.Keys, in.Config))
+	writeJSON(w, http.StatusOK, ci)
 }
 
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {

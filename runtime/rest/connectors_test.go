@@ -98,7 +98,7 @@ func TestConnectorLifecycle(t *testing.T) {
 		fmt.Sprintf(`{"name":"src","config":%s,"tasks":[{"connector":"src","task":0}],"type":"source"}`, cfg2))
 	e.eventually("/connectors/src/status", "RUNNING after update", running)
 	e.expect(http.MethodPatch, "/connectors/src/config", `{"batch.size":null,"tasks.max":2}`, http.StatusOK,
-		fmt.Sprintf(`{"name":"src","config":{"connector.class":"FileStreamSource","file":%q,"tasks.max":"2","name":"src","topic":"lines"},"tasks":[{"connector":"src","task":0}],"type":"source"}`, in))
+		fmt.Sprintf(`{"name":"src","config":{"connector.class":"FileStreamSource","name":"src","topic":"lines","file":%q,"tasks.max":"2"},"tasks":[{"connector":"src","task":0}],"type":"source"}`, in))
 	e.expect(http.MethodPatch, "/connectors/src/config", `{"tasks.max":"zero"}`, http.StatusBadRequest,
 		"{\"error_code\":400,\"message\":\"Connector configuration is invalid and contains the following 1 error(s):\\nInvalid value zero for configuration tasks.max: Not a number of type INT\\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`\"}")
 

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/goconnect/goconnect/internal/hashorder"
@@ -51,5 +52,34 @@ func WriteOrder(ctx context.Context, previous []string, props map[string]string)
 	if order := KeyOrder(ctx); order != nil {
 		return KeysInOrder(order, props)
 	}
-	return hashorder.Order(KeysInOrder(previous, props))
+	if previous == nil {
+		return hashorder.Order(KeysInOrder(nil, props))
+	}
+	// Connect's merge: new HashMap<>(stored config), then the patch's
+	// puts (new keys) and removals (which leave the others' order).
+	var added []string
+	for _, k := range KeysInOrder(nil, props) {
+		if !slices.Contains(previous, k) {
+			added = append(added, k)
+		}
+	}
+	out := hashorder.OrderCopied(previous, added)
+	return slices.DeleteFunc(out, func(k string) bool { _, ok := props[k]; return !ok })
+}
+
+// TaskWriteOrder is the key order of a task config as Connect writes it:
+// the Worker's new HashMap<>(the connector's task props, iterated in the
+// connector config's order) with task.class put, copied once more into a
+// new HashMap by the herder's reverseTransform.
+func TaskWriteOrder(connector []string, task map[string]string) []string {
+	props := make(map[string]string, len(task))
+	var added []string
+	for k, v := range task {
+		if k == "task.class" {
+			added = append(added, k)
+			continue
+		}
+		props[k] = v
+	}
+	return hashorder.OrderCopied(hashorder.OrderCopied(KeysInOrder(connector, props), added), nil)
 }

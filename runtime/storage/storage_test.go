@@ -102,7 +102,7 @@ func TestMemoryConfigKeyOrder(t *testing.T) {
 	if err := s.PutConnector(context.Background(), "c", props, ""); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(s.Snapshot().ConnectorKeys["c"], ","); got != "connector.class,file,topics,tasks.max,name" {
+	if got := strings.Join(s.Snapshot().ConnectorKeys["c"], ","); got != "connector.class,name,file,topics,tasks.max" {
 		t.Fatalf("keys after a merge %s", got)
 	}
 }
