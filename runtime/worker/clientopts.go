@@ -121,5 +121,9 @@ func codec(name string) (kgo.CompressionCodec, error) {
 	return kgo.CompressionCodec{}, fmt.Errorf("unknown compression type; use none, gzip, snappy, lz4 or zstd")
 }
 
-// defaultBufferMemory is the Java producer's buffer.memory default.
-const defaultBufferMemory = 32 << 20
+// defaultBufferMemory is goconnect's producer.buffer.memory default, half
+// the Java producer's 32 MiB: Go's collector needs room beyond what is
+// live, so the buffer weighs about twice in the process's memory; with
+// 32 MiB a MySQL snapshot or binlog catch-up of 10M rows peaked at
+// 156–160 MB RSS, with 16 MiB at 134–146 MB, at the same rate.
+const defaultBufferMemory = 16 << 20

@@ -179,8 +179,8 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			// The Java producer's default is no compression (franz-go's
 			// is snappy); producer.compression.type changes it.
 			kgo.ProducerBatchCompression(kgo.NoCompression()),
-			// Java's buffer.memory default (32 MiB); producer.buffer.memory
-			// changes it.
+			// 16 MiB (Java: 32 MiB, see defaultBufferMemory);
+			// producer.buffer.memory changes it.
 			kgo.MaxBufferedBytes(defaultBufferMemory),
 		)
 		eos := w.exactlyOnce()
