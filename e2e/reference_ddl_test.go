@@ -53,12 +53,48 @@ var referenceDDLCorpus = []string{
 	`INSERT INTO {table} (id, first_name) VALUES (500, 'after the DDL')`,
 }
 
+// referenceDDLCorpus2 are more shapes: type aliases (INTEGER, DEC, FIXED,
+// DOUBLE PRECISION, FLOAT(30), SERIAL, NCHAR, NATIONAL VARCHAR, TEXT(n),
+// INT1/INT8/MIDDLEINT, BOOL), collations, BINARY strings, a generated
+// column, columns named like types; ALTER COLUMN SET DEFAULT, RENAME
+// COLUMN, CONVERT TO CHARACTER SET, ADD … FIRST, ALTER … RENAME TO,
+// CREATE TABLE LIKE and AS SELECT, a UNIQUE index that becomes the key
+// of a table without one, a DROP of several tables.
+var referenceDDLCorpus2 = []string{
+	"CREATE TABLE {t1} (id INTEGER NOT NULL, a DEC(6,2), b FIXED, c DOUBLE PRECISION, d FLOAT(30), e SERIAL, f NCHAR(2), " +
+		"g NATIONAL VARCHAR(4), h TEXT(100), i INT1, j INT8 UNSIGNED, k MIDDLEINT, l BOOL DEFAULT TRUE, " +
+		"m VARCHAR(5) COLLATE latin1_bin, n CHAR(3) BINARY, g2 INT AS (id * 2) VIRTUAL, `date` DATE, `int` INT, " +
+		"PRIMARY KEY (id)) DEFAULT CHARSET=utf8mb4",
+	"INSERT INTO {t1} (id, a, b, c, d, f, g, h, i, j, k, m, n, `date`, `int`) VALUES (1, 1.25, 7, 2.5, 3.5, 'ab', 'cd', 'ef', 1, 2, 3, 'gh', 'ij', '2020-01-02', 4)",
+	"ALTER TABLE {t1} ALTER COLUMN a SET DEFAULT 1.5",
+	"ALTER TABLE {t1} RENAME COLUMN `int` TO int_b",
+	"ALTER TABLE {t1} CONVERT TO CHARACTER SET latin1",
+	"ALTER TABLE {t1} ADD COLUMN bo2 BOOLEAN NOT NULL DEFAULT FALSE FIRST",
+	"ALTER TABLE {t1} RENAME TO {t2}",
+	"INSERT INTO {t2} (id, a) VALUES (2, 2.5)",
+	"CREATE TABLE {other} LIKE {t2}",
+	"CREATE TABLE {t3} AS SELECT id, a FROM {t2}",
+	"CREATE UNIQUE INDEX {t3}_u ON {t3} (id)",
+	"INSERT INTO {t3} (id, a) VALUES (3, 3.5)",
+	"DROP TABLE {t2}, {t3}, {other}",
+	`INSERT INTO {table} (id, first_name) VALUES (501, 'after more DDL')`,
+}
+
 // TestReferenceDDL: the schema change topic and the schema history of a
 // DDL corpus (referenceDDLCorpus), with store.only.captured.tables.ddl
-// false (Debezium's default: every statement) and true.
+// false (Debezium's default: every statement) and true, and more shapes
+// (referenceDDLCorpus2).
 func TestReferenceDDL(t *testing.T) {
-	for name, only := range map[string]string{"all": "false", "captured": "true"} {
-		t.Run(name, func(t *testing.T) {
+	for _, c := range []struct {
+		name, only string
+		dml        []string
+		rows       int // change events of the corpus on the Java side, at least
+	}{
+		{"all", "false", referenceDDLCorpus, 3},
+		{"captured", "true", referenceDDLCorpus, 3},
+		{"more", "false", referenceDDLCorpus2, 5},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			// The records of this case (their DDL names its objects) and the
 			// snapshot's database-level statements; other sessions' DDL on the
 			// shared server is left out.
@@ -72,14 +108,14 @@ func TestReferenceDDL(t *testing.T) {
 				maybe: referenceOffsetsMaybe,
 				config: map[string]string{
 					"include.schema.changes": "true",
-					"table.include.list":     "demo.{table},demo.{types},demo.{t1},demo.{t2}",
-					"schema.history.internal.store.only.captured.tables.ddl": only,
+					"table.include.list":     "demo.{table},demo.{types},demo.{t1},demo.{t2},demo.{t3}",
+					"schema.history.internal.store.only.captured.tables.ddl": c.only,
 				},
-				dml:    referenceDDLCorpus,
+				dml:    c.dml,
 				settle: true,
-				// snapshot 24 rows, the corpus's 3 rows; the rest on the
+				// snapshot 24 rows, the corpus's rows; the rest on the
 				// schema change topic
-				wantJava: 20 + 4 + 3 + 10,
+				wantJava: 20 + 4 + c.rows + 10,
 				keep: func(repl map[string]string, topic string, value []byte) bool {
 					if topic != "<prefix>" {
 						return true

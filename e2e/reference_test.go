@@ -539,6 +539,7 @@ func runReference(t *testing.T, rc referenceCase) {
 		// for DDL corpora: tables, a database, a view, a user
 		"{t1}":    fmt.Sprintf("ref_ddla%d", stamp),
 		"{t2}":    fmt.Sprintf("ref_ddlb%d", stamp),
+		"{t3}":    fmt.Sprintf("ref_ddlc%d", stamp),
 		"{db}":    fmt.Sprintf("ref_db%d", stamp),
 		"{view}":  fmt.Sprintf("ref_view%d", stamp),
 		"{user}":  fmt.Sprintf("ref_user%d", stamp),
@@ -557,6 +558,7 @@ func runReference(t *testing.T, rc referenceCase) {
 		_, _ = db.Execute("DROP TABLE IF EXISTS " + repl["{other}"])
 		_, _ = db.Execute("DROP TABLE IF EXISTS " + repl["{t1}"])
 		_, _ = db.Execute("DROP TABLE IF EXISTS " + repl["{t2}"])
+		_, _ = db.Execute("DROP TABLE IF EXISTS " + repl["{t3}"])
 		_, _ = db.Execute("DROP VIEW IF EXISTS " + repl["{view}"])
 		_, _ = db.Execute("DROP DATABASE IF EXISTS " + repl["{db}"])
 		_, _ = db.Execute("DROP USER IF EXISTS " + repl["{user}"])

@@ -14,6 +14,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/hashorder"
 )
 
 // showCreate returns SHOW CREATE TABLE, the DDL Debezium records for
@@ -283,7 +284,7 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 		}
 	}
 	// The column types as the statement writes them (see writtenColumns).
-	written, renamed, _ := writtenColumns(q)
+	written, parsed := writtenColumns(defaultDB, q)
 	var changes []histChange
 	var tableless string
 	for _, r := range captured {
@@ -325,13 +326,16 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 		}
 		doc := histTableOf(tb)
 		var prev *histTable
-		if typ != "CREATE" {
+		switch {
+		case written.like != nil:
+			prev = t.docs[tableID(written.like[0], written.like[1])]
+		case typ != "CREATE":
 			prev = t.docs[id]
 			if r.from != nil {
 				prev = t.docs[tableID(r.from.db, r.from.name)]
 			}
 		}
-		applyWritten(doc, prev, written, renamed)
+		applyWritten(doc, prev, written, parsed)
 		if t.st.filter.includeTable(r.db, r.name) {
 			// Its change events follow the written types too.
 			if err := t.retype(tb, doc); err != nil {
@@ -341,9 +345,12 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 		ch := histChange{Type: typ, ID: quotedID(r.db, r.name), Table: doc}
 		if r.from != nil && len(changes) > 0 && changes[len(changes)-1].Type == "DROP" &&
 			changes[len(changes)-1].ID == quotedID(r.from.db, r.from.name) {
-			// A rename is one ALTER of the new name with the old one as
-			// previousId, as Debezium's parser signals it.
-			ch.PreviousID = changes[len(changes)-1].ID
+			// A rename is one ALTER of the new name; RENAME TABLE (not
+			// ALTER TABLE … RENAME) has the old one as previousId, as
+			// Debezium's parser signals them.
+			if renameRe.MatchString(clean) {
+				ch.PreviousID = changes[len(changes)-1].ID
+			}
 			changes = changes[:len(changes)-1]
 		}
 		changes = append(changes, ch)
@@ -361,11 +368,25 @@ func (t *Task) handleDDL(ctx context.Context, meta *client.Conn, s *streamState,
 		if regexp.MustCompile(`(?is)^DROP\s+(?:TEMPORARY\s+)?TABLES?\s+IF\s+EXISTS\s`).MatchString(clean) {
 			ifExists = "IF EXISTS "
 		}
+		// Each one's source.table names all the statement's tables, in
+		// the order of the HashSet Debezium collects them in.
+		var ids []string
+		names := map[string]string{}
+		for _, ch := range changes {
+			cdb, cname, _ := parseQuotedID(ch.ID)
+			ids = append(ids, cdb+"."+cname)
+			names[cdb+"."+cname] = cname
+		}
+		var all []string
+		for _, id := range hashorder.Order(ids) {
+			all = append(all, names[id])
+		}
+		joined := strings.Join(all, ",")
 		recs = recs[:0]
 		for _, ch := range changes {
 			cdb, cname, _ := parseQuotedID(ch.ID)
 			recs = append(recs, &historyRecord{Source: rec.Source, Position: off, TsMs: rec.TsMs, DatabaseName: cdb,
-				DDL: "DROP TABLE " + ifExists + backquote(cdb) + "." + backquote(cname), TableChanges: []histChange{ch}})
+				DDL: "DROP TABLE " + ifExists + backquote(cdb) + "." + backquote(cname), TableChanges: []histChange{ch}, srcTable: &joined})
 		}
 	}
 	for _, rec := range recs {
@@ -614,7 +635,7 @@ func (t *Task) handleTruncate(ctx context.Context, meta *client.Conn, s *streamS
 	}
 	off := s.offset(h, 0, 0)
 	delete(off, "event")
-	src := t.sourceStruct(tb.db, tb.name, int64(h.Timestamp)*int64(time.Second), h.ServerID, s.file, int64(start), 0, s.thread)
+	src := t.sourceStruct(tb.db, tb.name, int64(h.Timestamp)*int64(time.Second), h.ServerID, s.file, int64(start), s.lastRow, s.thread)
 	if s.gtids != nil && s.gtids.current != "" && !s.flat {
 		src.PutIndex(11, s.gtids.current)
 	}
@@ -636,9 +657,11 @@ func (t *Task) emitSchemaChange(ctx context.Context, s *streamState, h *replicat
 	if len(names) == 0 && rec.table != "" {
 		names = append(names, rec.table)
 	}
-	src := t.sourceStruct(rec.DatabaseName, strings.Join(names, ","), int64(h.Timestamp)*int64(time.Second), h.ServerID, s.file, int64(start), 0, s.thread)
-	if len(names) == 0 && rec.srcTable != nil {
-		src.PutIndex(9, *rec.srcTable) // "" for a statement that raised no parser event
+	src := t.sourceStruct(rec.DatabaseName, strings.Join(names, ","), int64(h.Timestamp)*int64(time.Second), h.ServerID, s.file, int64(start), s.lastRow, s.thread)
+	if rec.srcTable != nil {
+		// "" for a statement that raised no parser event; every table of a
+		// DROP TABLE of several
+		src.PutIndex(9, *rec.srcTable)
 	}
 	if s.gtids != nil && s.gtids.current != "" && !s.flat {
 		src.PutIndex(11, s.gtids.current)

@@ -25,6 +25,28 @@ type writtenType struct {
 	scale  *int
 	// base is the main type word(s), upper case (BOOLEAN, JSON, REAL…).
 	base string
+	// deflt is a numeric or TRUE/FALSE default as written ("1.5",
+	// "TRUE"), which information_schema reports otherwise ("1.50", "1");
+	// nil to take the server's.
+	deflt *string
+}
+
+// writtenDDL is what a streamed CREATE/ALTER TABLE statement says about
+// its columns, as Debezium's parser reads it.
+type writtenDDL struct {
+	cols    map[string]writtenType // defined columns, by lower-case name
+	renamed map[string]string      // new name → old name (CHANGE, RENAME COLUMN)
+	// defaults are ALTER COLUMN … SET/DROP DEFAULT: the literal as written,
+	// nil for a dropped or non-literal default (the server's is taken).
+	defaults map[string]*string
+	// like is CREATE TABLE … LIKE's source table (db, name).
+	like *[2]string
+	// keepCharsets: ALTER TABLE … CONVERT TO CHARACTER SET, which
+	// Debezium's parser does not apply to the table's or columns' charsets.
+	keepCharsets bool
+	// tableCharset: an ALTER TABLE … [DEFAULT] CHARSET option, the one
+	// change of a table's default charset Debezium's parser applies.
+	tableCharset bool
 }
 
 // dataTypes are the type words of Debezium's registry: the java.sql.Types
@@ -46,7 +68,7 @@ var dataTypes = map[string]struct{ jdbc, length, scale int }{
 	"BINARY": {-2, -1, -1}, "VARBINARY": {-3, -1, -1}, "BLOB": {2004, -1, -1}, "YEAR": {4, -1, -1},
 	"DATE": {91, -1, -1}, "TINYBLOB": {2004, -1, -1}, "MEDIUMBLOB": {2004, -1, -1}, "LONGBLOB": {2004, -1, -1},
 	"LONG VARBINARY": {2004, -1, -1}, "BOOL": {16, -1, -1}, "BOOLEAN": {16, -1, -1}, "SERIAL": {-5, -1, -1},
-	"ENUM": {1, -1, -1}, "SET": {1, -1, -1},
+	"ENUM": {1, -1, -1}, "SET": {1, -1, -1}, "NATIONAL": {-15, 1, -1},
 	"JSON": {1111, -1, -1}, "GEOMETRY": {1111, -1, -1}, "POINT": {1111, -1, -1}, "LINESTRING": {1111, -1, -1},
 	"POLYGON": {1111, -1, -1}, "MULTIPOINT": {1111, -1, -1}, "MULTILINESTRING": {1111, -1, -1},
 	"MULTIPOLYGON": {1111, -1, -1}, "GEOMETRYCOLLECTION": {1111, -1, -1}, "GEOMCOLLECTION": {1111, -1, -1},
@@ -136,7 +158,7 @@ func isWordByte(c byte) bool {
 
 // resolveWritten reads the type starting at toks[0] as Debezium's resolver
 // does; ok is false when toks[0] is no type word.
-func resolveWritten(toks []string) (writtenType, bool) {
+func resolveWritten(toks []string) (writtenType, int, bool) {
 	up := func(i int) string {
 		if i < len(toks) {
 			return strings.ToUpper(toks[i])
@@ -145,7 +167,7 @@ func resolveWritten(toks []string) (writtenType, bool) {
 	}
 	name := up(0)
 	if _, ok := dataTypes[name]; !ok {
-		return writtenType{}, false
+		return writtenType{}, 0, false
 	}
 	j := 1
 	// Multi-word types, longest first.
@@ -247,14 +269,54 @@ func resolveWritten(toks []string) (writtenType, bool) {
 		sc := def.scale
 		wt.scale = &sc
 	}
-	return wt, true
+	return wt, j, true
 }
 
-// writtenColumns are the columns a CREATE TABLE or ALTER TABLE statement
-// defines (by lower-case name) with their types as written, and for an
-// ALTER the columns it renames (new name → old name). ok is false when the
+// literalDefault is the default written at toks[0] when it is a number or
+// TRUE/FALSE, as written; nil otherwise.
+func literalDefault(toks []string) *string {
+	if len(toks) == 0 {
+		return nil
+	}
+	lit := toks[0]
+	if (lit == "-" || lit == "+") && len(toks) > 1 {
+		lit += toks[1]
+	}
+	if _, err := strconv.ParseFloat(lit, 64); err == nil || strings.EqualFold(lit, "TRUE") || strings.EqualFold(lit, "FALSE") {
+		return &lit
+	}
+	return nil
+}
+
+// defaultAfter finds the DEFAULT of the column definition starting at
+// toks[0] (up to the comma or parenthesis that ends it).
+func defaultAfter(toks []string) *string {
+	depth := 0
+	for i, tk := range toks {
+		switch tk {
+		case "(":
+			depth++
+		case ")":
+			if depth == 0 {
+				return nil
+			}
+			depth--
+		case ",":
+			if depth == 0 {
+				return nil
+			}
+		}
+		if depth == 0 && strings.EqualFold(tk, "DEFAULT") {
+			return literalDefault(toks[i+1:])
+		}
+	}
+	return nil
+}
+
+// writtenColumns reads what a CREATE TABLE or ALTER TABLE statement
+// writes about its columns (see writtenDDL); ok is false when the
 // statement is not such a statement or does not parse.
-func writtenColumns(stmt string) (cols map[string]writtenType, renamed map[string]string, ok bool) {
+func writtenColumns(defaultDB, stmt string) (w writtenDDL, ok bool) {
 	clean := strings.TrimSpace(commentRe.ReplaceAllString(stmt, " "))
 	// MariaDB's CREATE OR REPLACE / ALTER ONLINE|IGNORE, which the TiDB
 	// parser does not know, change nothing about the columns.
@@ -262,16 +324,27 @@ func writtenColumns(stmt string) (cols map[string]writtenType, renamed map[strin
 	clean = alterOnlineRe.ReplaceAllString(clean, "ALTER ")
 	nodes, _, err := parser.New().ParseSQL(clean)
 	if err != nil || len(nodes) != 1 {
-		return nil, nil, false
+		return w, false
 	}
+	w = writtenDDL{cols: map[string]writtenType{}, renamed: map[string]string{}, defaults: map[string]*string{}}
 	var defs []*ast.ColumnDef
-	renamed = map[string]string{}
+	toks := sqlTokens(clean)
 	switch st := nodes[0].(type) {
 	case *ast.CreateTableStmt:
-		if st.ReferTable != nil || st.Select != nil {
-			return nil, nil, false // LIKE / AS SELECT: the text has no columns
+		if st.ReferTable != nil {
+			db := st.ReferTable.Schema.O
+			if db == "" {
+				db = defaultDB
+			}
+			w.like = &[2]string{db, st.ReferTable.Name.O}
+			return w, true
+		}
+		if st.Select != nil {
+			return w, false // AS SELECT: the columns come from the query
 		}
 		defs = st.Cols
+	case *ast.RenameTableStmt:
+		return w, true // the tables keep their columns
 	case *ast.AlterTableStmt:
 		for _, sp := range st.Specs {
 			switch sp.Tp {
@@ -280,30 +353,50 @@ func writtenColumns(stmt string) (cols map[string]writtenType, renamed map[strin
 			case ast.AlterTableChangeColumn:
 				defs = append(defs, sp.NewColumns...)
 				if sp.OldColumnName != nil && len(sp.NewColumns) == 1 {
-					renamed[strings.ToLower(sp.NewColumns[0].Name.Name.O)] = strings.ToLower(sp.OldColumnName.Name.O)
+					w.renamed[strings.ToLower(sp.NewColumns[0].Name.Name.O)] = strings.ToLower(sp.OldColumnName.Name.O)
 				}
 			case ast.AlterTableRenameColumn:
-				renamed[strings.ToLower(sp.NewColumnName.Name.O)] = strings.ToLower(sp.OldColumnName.Name.O)
+				w.renamed[strings.ToLower(sp.NewColumnName.Name.O)] = strings.ToLower(sp.OldColumnName.Name.O)
+			case ast.AlterTableAlterColumn:
+				if len(sp.NewColumns) == 1 {
+					name := sp.NewColumns[0].Name.Name.O
+					var lit *string
+					for i := 0; i+2 < len(toks); i++ {
+						if strings.EqualFold(toks[i], name) && strings.EqualFold(toks[i+1], "SET") && strings.EqualFold(toks[i+2], "DEFAULT") {
+							lit = literalDefault(toks[i+3:])
+							break
+						}
+					}
+					w.defaults[strings.ToLower(name)] = lit
+				}
+			case ast.AlterTableOption:
+				for _, o := range sp.Options {
+					switch {
+					case o.Tp == ast.TableOptionCharset && o.UintValue == ast.TableOptionCharsetWithConvertTo:
+						w.keepCharsets = true
+					case o.Tp == ast.TableOptionCharset || o.Tp == ast.TableOptionCollate:
+						w.tableCharset = true
+					}
+				}
 			}
 		}
 	default:
-		return nil, nil, false
+		return w, false
 	}
-	toks := sqlTokens(clean)
-	cols = map[string]writtenType{}
 	for _, d := range defs {
 		name := d.Name.Name.O
 		for i := 0; i+1 < len(toks); i++ {
 			if !strings.EqualFold(toks[i], name) {
 				continue
 			}
-			if wt, found := resolveWritten(toks[i+1:]); found {
-				cols[strings.ToLower(name)] = wt
+			if wt, end, found := resolveWritten(toks[i+1:]); found {
+				wt.deflt = defaultAfter(toks[i+1+end:])
+				w.cols[strings.ToLower(name)] = wt
 				break
 			}
 		}
 	}
-	return cols, renamed, true
+	return w, true
 }
 
 var (
@@ -313,20 +406,25 @@ var (
 
 // applyWritten makes a table document say what Debezium's parser would
 // have recorded for a streamed statement: the columns the statement
-// defines take their written types; the others keep the type details of
-// the table's previous document (prev, nil when none), as Debezium's
-// parser keeps the columns an ALTER does not touch.
-func applyWritten(ht *histTable, prev *histTable, cols map[string]writtenType, renamed map[string]string) {
+// defines take their written types; the others keep the type details,
+// charset and default of the table's previous document (prev, nil when
+// none), as Debezium's parser keeps the columns an ALTER does not touch.
+// parsed is false when the statement could not be read: then only a
+// column whose server type still fits its previous type keeps it.
+func applyWritten(ht *histTable, prev *histTable, w writtenDDL, parsed bool) {
 	prevCols := map[string]*histColumn{}
 	if prev != nil {
 		for i := range prev.Columns {
 			prevCols[strings.ToLower(prev.Columns[i].Name)] = &prev.Columns[i]
 		}
+		if parsed && !w.tableCharset {
+			ht.DefaultCharsetName = prev.DefaultCharsetName
+		}
 	}
 	for i := range ht.Columns {
 		hc := &ht.Columns[i]
 		key := strings.ToLower(hc.Name)
-		if wt, ok := cols[key]; ok {
+		if wt, ok := w.cols[key]; ok {
 			hc.TypeName, hc.TypeExpression, hc.JdbcType = wt.name, wt.name, wt.jdbc
 			if wt.base != "ENUM" && wt.base != "SET" {
 				hc.Length, hc.Scale = wt.length, wt.scale
@@ -338,16 +436,28 @@ func applyWritten(ht *histTable, prev *histTable, cols map[string]writtenType, r
 				cs := "utf8"
 				hc.CharsetName = &cs
 			}
+			if wt.deflt != nil {
+				hc.HasDefaultValue, hc.DefaultValueExpression = true, wt.deflt
+			}
 			continue
 		}
-		if old, ok := renamed[key]; ok {
+		if old, ok := w.renamed[key]; ok {
 			key = old
 		}
-		if p := prevCols[key]; p != nil && sameBaseType(p.TypeName, hc.TypeName) {
-			hc.TypeName, hc.TypeExpression, hc.JdbcType, hc.Length, hc.Scale = p.TypeName, p.TypeExpression, p.JdbcType, p.Length, p.Scale
-			if p.JdbcType == 1111 {
-				hc.CharsetName = nil
+		p := prevCols[key]
+		if p == nil || (!parsed && !sameBaseType(p.TypeName, hc.TypeName)) {
+			continue
+		}
+		hc.TypeName, hc.TypeExpression, hc.JdbcType, hc.Length, hc.Scale = p.TypeName, p.TypeExpression, p.JdbcType, p.Length, p.Scale
+		if parsed || p.JdbcType == 1111 || p.JdbcType == -15 || p.JdbcType == -9 {
+			hc.CharsetName = p.CharsetName
+		}
+		if d, set := w.defaults[strings.ToLower(hc.Name)]; set {
+			if d != nil {
+				hc.HasDefaultValue, hc.DefaultValueExpression = true, d
 			}
+		} else if parsed {
+			hc.HasDefaultValue, hc.DefaultValueExpression = p.HasDefaultValue, p.DefaultValueExpression
 		}
 	}
 }

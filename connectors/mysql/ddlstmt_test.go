@@ -81,10 +81,11 @@ func TestWrittenColumns(t *testing.T) {
 		}
 		return s
 	}
-	cols, _, ok := writtenColumns("CREATE TABLE `t` (id INT AUTO_INCREMENT PRIMARY KEY, ti TINYINT, ti3 TINYINT(3) UNSIGNED, " +
-		"i5 INT(5) ZEROFILL, bt BIT, bo BOOLEAN, de DECIMAL, nu NUMERIC(7), f72 FLOAT(7,2), r REAL, c CHAR, c5 CHAR(5), " +
-		"tb TINYBLOB, tm3 TIME(3), y YEAR, e ENUM('a','b''c'), s SET('x','y','z'), j JSON, ser SERIAL, dp DOUBLE PRECISION, " +
-		"`select` VARCHAR(5) CHARACTER SET latin1 DEFAULT 'int', nc NCHAR, UNIQUE KEY uq (c5)) ENGINE=InnoDB")
+	w, ok := writtenColumns("demo", "CREATE TABLE `t` (id INT AUTO_INCREMENT PRIMARY KEY, ti TINYINT, ti3 TINYINT(3) UNSIGNED, "+
+		"i5 INT(5) ZEROFILL, bt BIT, bo BOOLEAN DEFAULT TRUE, de DECIMAL DEFAULT 1.5, nu NUMERIC(7), f72 FLOAT(7,2), r REAL, c CHAR, c5 CHAR(5), "+
+		"tb TINYBLOB, tm3 TIME(3), y YEAR, e ENUM('a','b''c'), s SET('x','y','z'), j JSON, ser SERIAL, dp DOUBLE PRECISION, "+
+		"`select` VARCHAR(5) CHARACTER SET latin1 DEFAULT 'int', nc NCHAR, nv NATIONAL VARCHAR(4), m INT DEFAULT -3, UNIQUE KEY uq (c5)) ENGINE=InnoDB")
+	cols := w.cols
 	if !ok {
 		t.Fatal("CREATE TABLE not parsed")
 	}
@@ -94,21 +95,39 @@ func TestWrittenColumns(t *testing.T) {
 		"f72": "FLOAT/6 len 7 scale 2", "r": "REAL/7", "c": "CHAR/1", "c5": "CHAR/1 len 5", "tb": "TINYBLOB/2004",
 		"tm3": "TIME/92 len 3", "y": "YEAR/4", "e": "ENUM/1 len 1", "s": "SET/1 len 5", "j": "JSON/1111",
 		"ser": "BIGINT UNSIGNED/-5", "dp": "DOUBLE PRECISION/8", "select": "VARCHAR/12 len 5", "nc": "NCHAR/-15 len 1",
+		"nv": "NATIONAL VARCHAR/-9 len 4",
 	} {
 		if got := show(cols[name]); got != want {
 			t.Errorf("column %s: %s, want %s", name, got, want)
 		}
 	}
-	cols, renamed, ok := writtenColumns("ALTER TABLE t ADD COLUMN extra INT, ADD COLUMN extra2 VARCHAR(3) NOT NULL DEFAULT 'x' AFTER id, " +
-		"MODIFY COLUMN ti TINYINT(2) NOT NULL DEFAULT 1, CHANGE COLUMN si si2 SMALLINT UNSIGNED, DROP COLUMN mi, RENAME COLUMN a TO b")
-	if !ok || len(cols) != 4 || show(cols["ti"]) != "TINYINT/5 len 2" || show(cols["si2"]) != "SMALLINT UNSIGNED/5" ||
-		renamed["si2"] != "si" || renamed["b"] != "a" {
-		t.Errorf("ALTER TABLE: %v %v %v", ok, cols, renamed)
+	for name, want := range map[string]string{"bo": "TRUE", "de": "1.5", "m": "-3", "select": "<nil>", "id": "<nil>"} {
+		got := "<nil>"
+		if d := cols[name].deflt; d != nil {
+			got = *d
+		}
+		if got != want {
+			t.Errorf("column %s: default %s, want %s", name, got, want)
+		}
 	}
-	if _, _, ok := writtenColumns("CREATE OR REPLACE TABLE t (a INT)"); !ok {
+	w, ok = writtenColumns("demo", "ALTER TABLE t ADD COLUMN extra INT, ADD COLUMN extra2 VARCHAR(3) NOT NULL DEFAULT 'x' AFTER id, "+
+		"MODIFY COLUMN ti TINYINT(2) NOT NULL DEFAULT 1, CHANGE COLUMN si si2 SMALLINT UNSIGNED, DROP COLUMN mi, RENAME COLUMN a TO b, "+
+		"ALTER COLUMN de SET DEFAULT 2.50, ALTER COLUMN nu DROP DEFAULT")
+	if !ok || len(w.cols) != 4 || show(w.cols["ti"]) != "TINYINT/5 len 2" || show(w.cols["si2"]) != "SMALLINT UNSIGNED/5" ||
+		w.renamed["si2"] != "si" || w.renamed["b"] != "a" || w.defaults["de"] == nil || *w.defaults["de"] != "2.50" ||
+		w.defaults["nu"] != nil || w.keepCharsets {
+		t.Errorf("ALTER TABLE: %v %+v", ok, w)
+	}
+	if w, ok := writtenColumns("demo", "ALTER TABLE t CONVERT TO CHARACTER SET latin1"); !ok || !w.keepCharsets {
+		t.Errorf("CONVERT TO CHARACTER SET: %v %+v", ok, w)
+	}
+	if w, ok := writtenColumns("demo", "CREATE TABLE t2 LIKE other.t"); !ok || w.like == nil || *w.like != [2]string{"other", "t"} {
+		t.Errorf("CREATE TABLE LIKE: %v %+v", ok, w)
+	}
+	if _, ok := writtenColumns("demo", "CREATE OR REPLACE TABLE t (a INT)"); !ok {
 		t.Error("MariaDB's CREATE OR REPLACE TABLE not parsed")
 	}
-	if _, _, ok := writtenColumns("GRANT SELECT ON t TO u"); ok {
+	if _, ok := writtenColumns("demo", "GRANT SELECT ON t TO u"); ok {
 		t.Error("GRANT taken for a table definition")
 	}
 }

@@ -56,6 +56,10 @@ type streamState struct {
 	seekRow int64
 	// byGTID: resume the dump by GTID set (an old offset with gtids).
 	byGTID bool
+
+	// lastRow is the row number of the last row emitted, which Debezium's
+	// source info keeps (also for the DDL after it) until the next file.
+	lastRow int32
 }
 
 // txState is Debezium's TransactionContext: the transaction's id and
@@ -282,6 +286,7 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 	switch e := ev.Event.(type) {
 	case *replication.RotateEvent:
 		s.file = string(e.NextLogName)
+		s.lastRow = 0
 		if !s.inTx || s.flat {
 			s.restartPos = uint32(e.Position)
 		}
@@ -539,6 +544,7 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 			s.partRow = i + 1
 		}
 		off := s.offset(h, i+1, nrows)
+		s.lastRow = int32(i)
 		src := t.rowSource(tb, s, h, start, int32(i))
 		now := t.now()
 		recs := t.changeRecords(t.recBuf[:0], tb, op, before, after, oldKey, newKey, src, off, now)
