@@ -334,6 +334,11 @@ func referenceRestartMidTx(t *testing.T, action string) {
 		err    error
 	}
 	results := make([]outcome, len(sides))
+	for _, s := range sides {
+		if s.side == "goconnect" {
+			throttleProducer(t, s)
+		}
+	}
 	txFile, txStart := binlogPosition(t)
 	var wg sync.WaitGroup
 	for i, s := range sides {
@@ -592,3 +597,34 @@ func TestReferenceRestartWhileStopped(t *testing.T) {
 	}
 	t.Logf("Debezium lost %d of %d rows written while stopped %v; goconnect %d", len(missing["java"]), n, missing["java"], len(missing["goconnect"]))
 }
+
+// throttleProducer puts a Kafka produce quota on the goconnect task's
+// producer (client id connector-producer-<name>-0, as Connect names it)
+// for the rest of the test: unthrottled, goconnect can deliver the whole
+// transaction between the trigger and the moment the restart it asked
+// for stops the task (on a loaded machine), and the restart is no longer
+// mid-transaction. The broker enforces it, so the binlog reader backs up
+// behind the bounded queues and the committed offset crawls through the
+// transaction.
+func throttleProducer(t *testing.T, s *restartSide) {
+	t.Helper()
+	id := "connector-producer-" + s.name + "-0"
+	entity := kadm.ClientQuotaEntity{{Type: "client-id", Name: &id}}
+	alter := func(op kadm.AlterClientQuotaOp) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		res, err := s.adm.AlterClientQuotas(ctx, []kadm.AlterClientQuotaEntry{{Entity: entity, Ops: []kadm.AlterClientQuotaOp{op}}})
+		if err == nil && len(res) == 1 {
+			err = res[0].Err
+		}
+		return err
+	}
+	if err := alter(kadm.AlterClientQuotaOp{Key: "producer_byte_rate", Value: restartProduceRate}); err != nil {
+		t.Fatalf("produce quota on %s: %v", id, err)
+	}
+	t.Cleanup(func() { _ = alter(kadm.AlterClientQuotaOp{Key: "producer_byte_rate", Remove: true}) })
+}
+
+// restartProduceRate is the goconnect producer's quota during the
+// mid-transaction restarts, in bytes/s.
+const restartProduceRate = 8 << 20
