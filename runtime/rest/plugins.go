@@ -137,8 +137,8 @@ func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
 	}
 	keys := withVersion(s.pluginDef(d)).Keys()
 	var out []configKeyInfo
-	if rep, ok := d.New().(connect.KeyReporter); ok {
-		out = rep.ReportedKeys()
+	if rep, ok := reportedKeys(d, d.New()); ok {
+		out = rep
 		reported := map[string]bool{}
 		for _, k := range out {
 			reported[k.Name] = true

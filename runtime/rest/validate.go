@@ -10,6 +10,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/internal/kafkadefs"
 	"github.com/goconnect/goconnect/internal/mask"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/herder"
@@ -452,18 +453,41 @@ func pluginKeys(reg *plugins.Registry, class string, t connect.PluginType) []con
 		return nil
 	}
 	inst := pd.New()
-	if r, ok := inst.(connect.KeyReporter); ok {
+	var own *config.Def
+	if p, ok := inst.(interface{ ConfigDef() *config.Def }); ok {
+		own = p.ConfigDef()
+	}
+	if infos, ok := reportedKeys(pd, inst); ok {
 		var out []config.Key
-		for _, ki := range r.ReportedKeys() {
-			out = append(out, config.KeyFromInfo(ki))
+		for _, ki := range infos {
+			k := config.KeyFromInfo(ki)
+			// The listed definition is Java's; the checks stay the plugin's.
+			if own != nil {
+				if ok, found := own.Key(k.Name); found && ok.Type == k.Type {
+					k.Validator = ok.Validator
+				}
+			}
+			out = append(out, k)
 		}
 		return out
 	}
-	p, ok := inst.(interface{ ConfigDef() *config.Def })
-	if !ok || p.ConfigDef() == nil {
+	if own == nil {
 		return nil
 	}
-	return p.ConfigDef().Keys()
+	return own.Keys()
+}
+
+// reportedKeys are the definitions a plugin lists other than its
+// ConfigDef's: a KeyReporter's, or, for Kafka's own transformations,
+// predicates and converters, Connect 4.1.1's (internal/kafkadefs).
+func reportedKeys(pd *connect.PluginDesc, inst any) ([]config.KeyInfo, bool) {
+	if r, ok := inst.(connect.KeyReporter); ok {
+		return r.ReportedKeys(), true
+	}
+	if pd.Type == connect.TypeSource || pd.Type == connect.TypeSink {
+		return nil, false
+	}
+	return kafkadefs.Keys(pd.Class)
 }
 
 // embedPluginKeys adds a plugin's keys under prefix and group as Kafka's
