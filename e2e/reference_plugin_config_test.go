@@ -38,10 +38,10 @@ const debeziumEmulated = "2.7.3.Final"
 func TestReferencePluginConfig(t *testing.T) {
 	ref, err := newValidateWorker(t, java41ConnectURL)
 	if err != nil {
-		t.Skipf("no Connect 4.1 reference at %s (scripts/services.sh up java-connect-4): %v", java41ConnectURL, err)
+		t.Fatalf("no Connect 4.1 reference at %s (start it with scripts/services.sh up java-connect-4): %v", java41ConnectURL, err)
 	}
 	if !strings.HasPrefix(ref.version, "4.1.") {
-		t.Skipf("the reference at %s is Connect %s, not 4.1", java41ConnectURL, ref.version)
+		t.Fatalf("the reference at %s is Connect %s, not 4.1", java41ConnectURL, ref.version)
 	}
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf("bootstrap.servers=%s\nkey.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\noffset.storage.file.filename=%s\nlisteners=http://127.0.0.1:0\nplugin.path=/opt/kafka/libs/connect-file-4.1.1.jar\n",

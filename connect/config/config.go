@@ -223,6 +223,9 @@ func (k Key) parse(props map[string]string) (any, error) {
 	}
 	if k.Validator != nil {
 		if err := k.Validator.Validate(k.Name, val); err != nil {
+			if v, ok := val.(string); ok && k.Type != TypePassword {
+				shown = v // Kafka quotes the parsed value: a string trimmed
+			}
 			return nil, &Error{Key: k.Name, Value: shown, Message: err.Error(), Given: present}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -216,14 +217,20 @@ func SourceDef() *config.Def {
 type nameValidator struct{}
 
 func (nameValidator) Validate(_ string, v any) error {
+	// Kafka's NonEmptyStringWithoutControlChars, in its words (the value
+	// comes trimmed, as ConfigDef parses a STRING).
 	s, _ := v.(string)
-	if strings.TrimSpace(s) == "" {
-		return fmt.Errorf("Connector name must not be empty")
+	if s == "" {
+		return errors.New("String may not be empty")
 	}
+	var found []string
 	for _, r := range s {
 		if unicode.IsControl(r) {
-			return fmt.Errorf("Connector name contains ISO control characters")
+			found = append(found, strconv.Itoa(int(r)))
 		}
+	}
+	if len(found) > 0 {
+		return errors.New("String may not contain control sequences but had the following ASCII chars: " + strings.Join(found, ", "))
 	}
 	return nil
 }

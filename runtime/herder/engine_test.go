@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,4 +169,50 @@ func TestStopAndResumeSeenAsOneChange(t *testing.T) {
 		tc, _ := e.TaskConfigs("gen")
 		return len(tc) == 2 && len(e.Worker().RunningTasks()) == 2
 	})
+}
+
+// recordingStatus keeps every connector state published, in order.
+type recordingStatus struct {
+	*storage.MemoryStatus
+	mu     sync.Mutex
+	states []status.State
+}
+
+func (r *recordingStatus) Publish(ctx context.Context, c status.Change, gen int32) {
+	if c.Task < 0 && !c.Removed {
+		r.mu.Lock()
+		r.states = append(r.states, c.Status.State)
+		r.mu.Unlock()
+	}
+	r.MemoryStatus.Publish(ctx, c, gen)
+}
+
+func (r *recordingStatus) seen(s status.State) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Contains(r.states, s)
+}
+
+// A plain restart goes from RUNNING to RUNNING, as Connect's
+// restartConnector (no RESTARTING: that is for restart plans, requests
+// with includeTasks or onlyFailed, which do report it).
+func TestPlainRestartReportsNoRestarting(t *testing.T) {
+	rec := &recordingStatus{MemoryStatus: storage.NewMemoryStatus()}
+	e, _ := newEngineStore(t, true, nil, func(c *herder.Config) { c.Statuses = rec })
+	ctx := context.Background()
+	if err := e.Create(ctx, "gen", datagen("1"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, accepted, err := e.Restart(ctx, "gen", false, false); err != nil || accepted {
+		t.Fatalf("plain restart: accepted=%v %v", accepted, err)
+	}
+	if rec.seen(status.Restarting) {
+		t.Fatalf("a plain restart reported RESTARTING: %v", rec.states)
+	}
+	if _, accepted, err := e.Restart(ctx, "gen", true, false); err != nil || !accepted {
+		t.Fatalf("restart with tasks: accepted=%v %v", accepted, err)
+	}
+	if !rec.seen(status.Restarting) {
+		t.Fatalf("a restart with includeTasks reported no RESTARTING: %v", rec.states)
+	}
 }

@@ -106,10 +106,17 @@ func (e *Engine) stopUnwantedLocked(ctx context.Context, snap *storage.Snapshot)
 
 	// Restart requests: stop what they name here, it starts again below.
 	restartConn := map[string]bool{}
+	// Connect reports RESTARTING only for requests with includeTasks or
+	// onlyFailed (its restart plans); a plain restart goes straight from
+	// the old status to the new one.
+	markConn := map[string]bool{}
 	restartTask := map[status.TaskID]bool{}
 	for _, r := range restarts {
 		if cs, ok := e.local.Connector(r.connector); ok && (!r.req.OnlyFailed || cs.State == status.Failed) {
 			restartConn[r.connector] = true
+			if r.req.IncludeTasks || r.req.OnlyFailed {
+				markConn[r.connector] = true
+			}
 		}
 		if r.req.IncludeTasks {
 			for n, ts := range e.local.Tasks(r.connector) {
@@ -158,7 +165,7 @@ func (e *Engine) stopUnwantedLocked(ctx context.Context, snap *storage.Snapshot)
 			e.log.Warn("connector did not stop cleanly", "connector", name, "error", err)
 		}
 		delete(e.generated, name)
-		if restartConn[name] {
+		if markConn[name] {
 			e.setRestarting(status.TaskID{Connector: name, Task: -1})
 		}
 		e.mu.Lock()
