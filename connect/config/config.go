@@ -140,19 +140,28 @@ type Error struct {
 	// one: Kafka's message then quotes it ("Invalid value  for
 	// configuration k: …" for ""). Without it an empty Value means no value.
 	Given bool
+	// Whole marks a validator's error that is reported as it is, not
+	// wrapped into one about the key being parsed.
+	Whole bool
+	// Named, when set, is the key name the message shows instead of Key.
+	Named string
 }
 
 // Error names the key and its value; the value of a Sensitive key is
 // shown as [hidden].
 func (e *Error) Error() string {
+	name := e.Key
+	if e.Named != "" {
+		name = e.Named
+	}
 	if e.Value == "" && !e.Given {
-		return fmt.Sprintf("Invalid value for configuration %s: %s", e.Key, e.Message)
+		return fmt.Sprintf("Invalid value for configuration %s: %s", name, e.Message)
 	}
 	v := e.Value
 	if Sensitive(e.Key) {
 		v = Hidden
 	}
-	return fmt.Sprintf("Invalid value %s for configuration %s: %s", v, e.Key, e.Message)
+	return fmt.Sprintf("Invalid value %s for configuration %s: %s", v, name, e.Message)
 }
 
 // Values are parsed configuration values.
@@ -223,6 +232,12 @@ func (k Key) parse(props map[string]string) (any, error) {
 	}
 	if k.Validator != nil {
 		if err := k.Validator.Validate(k.Name, val); err != nil {
+			// A validator may word the whole error (an embedded plugin's
+			// key names its bare key, as Kafka's ConfigDef.embed).
+			var ce *Error
+			if errors.As(err, &ce) && ce.Whole {
+				return nil, ce
+			}
 			if v, ok := val.(string); ok && k.Type != TypePassword {
 				shown = v // Kafka quotes the parsed value: a string trimmed
 			}

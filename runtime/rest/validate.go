@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -521,10 +522,42 @@ func embedPluginKeys(def *config.Def, keys []config.Key, prefix, group string) {
 		if k.DisplayName == "" {
 			k.DisplayName = k.Name
 		}
+		if k.Validator != nil {
+			k.Validator = embeddedValidator{inner: k.Validator, name: k.Name}
+		}
 		k.Name, k.Group, k.Order = prefix+k.Name, group, i+2
 		def.Define(k)
 	}
 }
+
+// embeddedValidator runs a plugin key's validator under the key's bare
+// name, as Kafka's ConfigDef.embed does: its error names the bare key and
+// shows the parsed value as Java prints it (a list as [a, b]).
+type embeddedValidator struct {
+	inner config.Validator
+	name  string
+}
+
+func (e embeddedValidator) Validate(key string, v any) error {
+	err := e.inner.Validate(e.name, v)
+	if err == nil {
+		return nil
+	}
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	shown := fmt.Sprint(v)
+	switch x := v.(type) {
+	case []string:
+		shown = "[" + strings.Join(x, ", ") + "]"
+	case config.Password:
+		shown = config.Hidden
+	}
+	return &config.Error{Key: key, Named: e.name, Value: shown, Message: err.Error(), Given: true, Whole: true}
+}
+
+func (e embeddedValidator) String() string { return fmt.Sprint(e.inner) }
 
 func aliases(list string) []string {
 	var out []string

@@ -2,6 +2,7 @@ package apache
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/goconnect/goconnect/connect"
@@ -56,7 +57,7 @@ func (e exactOneOf) Validate(_ string, v any) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("String must be one of: %v", []string(e))
+	return fmt.Errorf("String must be one of: %s", strings.Join(e, ", "))
 }
 func (e exactOneOf) String() string { return fmt.Sprint([]string(e)) }
 
