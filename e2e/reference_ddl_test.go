@@ -80,6 +80,26 @@ var referenceDDLCorpus2 = []string{
 	`INSERT INTO {table} (id, first_name) VALUES (501, 'after more DDL')`,
 }
 
+// referenceDDLCorpus3: defaults of every kind (quoted, NULL, negative,
+// bit, CURRENT_TIMESTAMP/NOW with ON UPDATE), table charset and comment,
+// keys added and dropped, an ENUM widened, DROP TABLE IF EXISTS of a
+// table that does not exist.
+var referenceDDLCorpus3 = []string{
+	"CREATE TABLE {t1} (id INT NOT NULL, s1 VARCHAR(10) DEFAULT 'it''s', s2 VARCHAR(10) DEFAULT NULL, n1 INT DEFAULT -5, " +
+		"b1 BIT(3) DEFAULT b'101', ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, " +
+		"dt DATETIME(3) DEFAULT NOW(3), e ENUM('x','y') NOT NULL DEFAULT 'y', t TEXT COMMENT 'c', d DECIMAL(8,3) DEFAULT 0) " +
+		"CHARSET=latin1 COMMENT='tbl'",
+	"ALTER TABLE {t1} ADD PRIMARY KEY (id)",
+	"ALTER TABLE {t1} ADD INDEX ix (n1), ADD UNIQUE KEY ux (s1)",
+	"ALTER TABLE {t1} MODIFY COLUMN e ENUM('x','y','z') NOT NULL DEFAULT 'z'",
+	"INSERT INTO {t1} (id) VALUES (1)",
+	"ALTER TABLE {t1} DROP PRIMARY KEY",
+	"ALTER TABLE {t1} DEFAULT CHARSET=utf8mb4",
+	"DROP TABLE IF EXISTS {t2}",
+	"DROP TABLE {t1}",
+	`INSERT INTO {table} (id, first_name) VALUES (502, 'after the defaults')`,
+}
+
 // TestReferenceDDL: the schema change topic and the schema history of a
 // DDL corpus (referenceDDLCorpus), with store.only.captured.tables.ddl
 // false (Debezium's default: every statement) and true, and more shapes
@@ -93,6 +113,7 @@ func TestReferenceDDL(t *testing.T) {
 		{"all", "false", referenceDDLCorpus, 3},
 		{"captured", "true", referenceDDLCorpus, 3},
 		{"more", "false", referenceDDLCorpus2, 5},
+		{"defaults", "false", referenceDDLCorpus3, 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			// The records of this case (their DDL names its objects) and the

@@ -444,6 +444,15 @@ func (t *Task) retype(tb *table, doc *histTable) error {
 		case f[0] == "JSON":
 			dt = "json"
 		}
+		if d := doc.Columns[i].DefaultValueExpression; c.kind == kString && d != nil && (c.defaultSQL == nil || *c.defaultSQL != *d) {
+			// A string default as written ('it''s' stays it''s in
+			// Debezium's schema default).
+			dv := *d
+			c.defaultSQL, changed = &dv, true
+			if err := mapColumn(c, t.st, false); err != nil {
+				return fatalError{fmt.Errorf("table %s.%s: %w", tb.db, tb.name, err)}
+			}
+		}
 		if dt == "" || dt == c.dataType {
 			continue
 		}

@@ -44,9 +44,6 @@ type writtenDDL struct {
 	// keepCharsets: ALTER TABLE … CONVERT TO CHARACTER SET, which
 	// Debezium's parser does not apply to the table's or columns' charsets.
 	keepCharsets bool
-	// tableCharset: an ALTER TABLE … [DEFAULT] CHARSET option, the one
-	// change of a table's default charset Debezium's parser applies.
-	tableCharset bool
 }
 
 // dataTypes are the type words of Debezium's registry: the java.sql.Types
@@ -272,13 +269,24 @@ func resolveWritten(toks []string) (writtenType, int, bool) {
 	return wt, j, true
 }
 
-// literalDefault is the default written at toks[0] when it is a number or
-// TRUE/FALSE, as written; nil otherwise.
+// literalDefault is the default written at toks[0] as Debezium's
+// DefaultValueParserListener keeps it: a number or TRUE/FALSE as written,
+// a string literal's text between its quotes (escapes kept: 'it''s' is
+// it''s), a bit literal's digits; nil for anything else (the server's
+// is taken).
 func literalDefault(toks []string) *string {
 	if len(toks) == 0 {
 		return nil
 	}
 	lit := toks[0]
+	if n := len(lit); n >= 2 && (lit[0] == '\'' || lit[0] == '"') && lit[n-1] == lit[0] {
+		inner := lit[1 : n-1]
+		return &inner
+	}
+	if (lit == "b" || lit == "B") && len(toks) > 1 && len(toks[1]) >= 2 && toks[1][0] == '\'' {
+		digits := strings.Trim(toks[1], "'")
+		return &digits
+	}
 	if (lit == "-" || lit == "+") && len(toks) > 1 {
 		lit += toks[1]
 	}
@@ -371,11 +379,8 @@ func writtenColumns(defaultDB, stmt string) (w writtenDDL, ok bool) {
 				}
 			case ast.AlterTableOption:
 				for _, o := range sp.Options {
-					switch {
-					case o.Tp == ast.TableOptionCharset && o.UintValue == ast.TableOptionCharsetWithConvertTo:
+					if o.Tp == ast.TableOptionCharset && o.UintValue == ast.TableOptionCharsetWithConvertTo {
 						w.keepCharsets = true
-					case o.Tp == ast.TableOptionCharset || o.Tp == ast.TableOptionCollate:
-						w.tableCharset = true
 					}
 				}
 			}
@@ -417,7 +422,9 @@ func applyWritten(ht *histTable, prev *histTable, w writtenDDL, parsed bool) {
 		for i := range prev.Columns {
 			prevCols[strings.ToLower(prev.Columns[i].Name)] = &prev.Columns[i]
 		}
-		if parsed && !w.tableCharset {
+		if parsed {
+			// Neither CONVERT TO nor DEFAULT CHARSET changes the charset
+			// Debezium's parser recorded (seen on the Java reference).
 			ht.DefaultCharsetName = prev.DefaultCharsetName
 		}
 	}

@@ -101,7 +101,7 @@ func TestWrittenColumns(t *testing.T) {
 			t.Errorf("column %s: %s, want %s", name, got, want)
 		}
 	}
-	for name, want := range map[string]string{"bo": "TRUE", "de": "1.5", "m": "-3", "select": "<nil>", "id": "<nil>"} {
+	for name, want := range map[string]string{"bo": "TRUE", "de": "1.5", "m": "-3", "select": "int", "id": "<nil>"} {
 		got := "<nil>"
 		if d := cols[name].deflt; d != nil {
 			got = *d
@@ -117,6 +117,16 @@ func TestWrittenColumns(t *testing.T) {
 		w.renamed["si2"] != "si" || w.renamed["b"] != "a" || w.defaults["de"] == nil || *w.defaults["de"] != "2.50" ||
 		w.defaults["nu"] != nil || w.keepCharsets {
 		t.Errorf("ALTER TABLE: %v %+v", ok, w)
+	}
+	w, _ = writtenColumns("demo", "CREATE TABLE t (s VARCHAR(9) DEFAULT 'it''s', b BIT(3) DEFAULT b'101', n VARCHAR(3) DEFAULT NULL)")
+	for name, want := range map[string]string{"s": "it''s", "b": "101", "n": "<nil>"} {
+		got := "<nil>"
+		if d := w.cols[name].deflt; d != nil {
+			got = *d
+		}
+		if got != want {
+			t.Errorf("column %s: default %s, want %s (Debezium keeps a literal's text)", name, got, want)
+		}
 	}
 	if w, ok := writtenColumns("demo", "ALTER TABLE t CONVERT TO CHARACTER SET latin1"); !ok || !w.keepCharsets {
 		t.Errorf("CONVERT TO CHARACTER SET: %v %+v", ok, w)
