@@ -271,9 +271,9 @@ func resolveWritten(toks []string) (writtenType, int, bool) {
 
 // literalDefault is the default written at toks[0] as Debezium's
 // DefaultValueParserListener keeps it: a number or TRUE/FALSE as written,
-// a string literal's text between its quotes (escapes kept: 'it''s' is
-// it''s), a bit literal's digits; nil for anything else (the server's
-// is taken).
+// a string literal's text between its quotes (escapes kept: a doubled
+// quote stays doubled), a bit literal's digits; nil for anything else
+// (the server's is taken).
 func literalDefault(toks []string) *string {
 	if len(toks) == 0 {
 		return nil
