@@ -161,6 +161,9 @@ func (e *Error) Error() string {
 	if Sensitive(e.Key) {
 		v = Hidden
 	}
+	if e.Message == "" { // Kafka's ConfigException(name, value)
+		return fmt.Sprintf("Invalid value %s for configuration %s", v, name)
+	}
 	return fmt.Sprintf("Invalid value %s for configuration %s: %s", v, name, e.Message)
 }
 

@@ -545,7 +545,13 @@ func (e embeddedValidator) Validate(key string, v any) error {
 	}
 	var ce *config.Error
 	if errors.As(err, &ce) {
-		return err
+		// Worded by the plugin: keep its words, report it on this key.
+		out := *ce
+		if out.Named == "" {
+			out.Named = e.name
+		}
+		out.Key, out.Whole = key, true
+		return &out
 	}
 	shown := fmt.Sprint(v)
 	switch x := v.(type) {

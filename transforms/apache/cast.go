@@ -34,10 +34,42 @@ var castTargets = map[string]data.Type{
 // ConfigDef implements connect.Transformation.
 func (*Cast) ConfigDef() *config.Def {
 	return config.NewDef().
-		Define(config.Key{Name: "spec", Type: config.TypeList, Required: true, Validator: nonEmptyList{}, Importance: config.High,
+		Define(config.Key{Name: "spec", Type: config.TypeList, Required: true, Validator: castSpec{}, Importance: config.High,
 			Doc: "List of fields and the type to cast them to of the form field1:type,field2:type to cast fields of Maps or Structs. A single type to cast the entire value. Valid types are int8, int16, int32, int64, float32, float64, boolean, and string."}).
 		Define(replaceNullKey)
 }
+
+// schemaTypes are Connect's Schema.Type names, which Kafka's Cast parses a
+// spec's type with before checking it can cast to it.
+var schemaTypes = map[string]bool{"INT8": true, "INT16": true, "INT32": true, "INT64": true, "FLOAT32": true, "FLOAT64": true,
+	"BOOLEAN": true, "STRING": true, "BYTES": true, "ARRAY": true, "MAP": true, "STRUCT": true}
+
+// castSpec is Cast's spec check as far as Kafka's validator words it: a
+// non-empty list, and a field's type that is no Schema.Type fails as Java's
+// (a ConfigException built with its message as the key name and the
+// IllegalArgumentException as the value).
+type castSpec struct{}
+
+func (castSpec) Validate(name string, v any) error {
+	if err := (nonEmptyList{}).Validate(name, v); err != nil {
+		return err
+	}
+	l, _ := v.([]string)
+	for _, entry := range l {
+		parts := strings.Split(entry, ":")
+		if len(parts) != 2 {
+			continue
+		}
+		typ := strings.ToUpper(strings.TrimSpace(parts[1]))
+		if !schemaTypes[typ] {
+			return &config.Error{Key: name, Named: "Invalid type found in casting spec: " + strings.TrimSpace(parts[1]),
+				Value: "java.lang.IllegalArgumentException: No enum constant org.apache.kafka.connect.data.Schema.Type." + typ, Given: true, Whole: true}
+		}
+	}
+	return nil
+}
+
+func (castSpec) String() string { return "list of colon-delimited pairs, e.g. <code>foo:bar,abc:xyz</code>" }
 
 // Configure implements connect.Transformation.
 func (t *Cast) Configure(props map[string]string) error {
