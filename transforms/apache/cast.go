@@ -69,7 +69,9 @@ func (castSpec) Validate(name string, v any) error {
 	return nil
 }
 
-func (castSpec) String() string { return "list of colon-delimited pairs, e.g. <code>foo:bar,abc:xyz</code>" }
+func (castSpec) String() string {
+	return "list of colon-delimited pairs, e.g. <code>foo:bar,abc:xyz</code>"
+}
 
 // Configure implements connect.Transformation.
 func (t *Cast) Configure(props map[string]string) error {
