@@ -99,6 +99,17 @@ func nonEmptyOffsets(code int, n *jsonNode) bool {
 	return code == 200 && o != nil && len(o.vals) > 0
 }
 
+// sourcePositionIs waits for the FileStream source's offset to reach pos
+// (35: the end of the 5-line file): a commit may come after any line.
+func sourcePositionIs(pos string) func(int, *jsonNode) bool {
+	return func(code int, n *jsonNode) bool {
+		if !nonEmptyOffsets(code, n) {
+			return false
+		}
+		return n.get("offsets").vals[0].get("offset").get("position").String() == pos
+	}
+}
+
 func topicsListed(code int, n *jsonNode) bool {
 	if code != 200 || n == nil || len(n.vals) != 1 {
 		return false
@@ -137,7 +148,7 @@ func restTranscript() []restStep {
 		{name: "src-task-status-unknown", method: "GET", path: src + "/tasks/7/status"},
 		{name: "src-task-status-not-a-number", method: "GET", path: src + "/tasks/x/status"},
 		{name: "src-topics", method: "GET", path: src + "/topics", until: topicsListed},
-		{name: "src-offsets-running", method: "GET", path: src + "/offsets", until: nonEmptyOffsets},
+		{name: "src-offsets-running", method: "GET", path: src + "/offsets", until: sourcePositionIs("35")},
 		{name: "src-put-config", method: "PUT", path: src + "/config", body: `{"connector.class":"FileStreamSource","tasks.max":"1","topic":"rest-{run}-lines","file":"{dir}/in.txt","zeta.extra":"z2","batch.size":"50"}`},
 		{name: "src-put-config-name-mismatch", method: "PUT", path: src + "/config", body: `{"name":"other","connector.class":"FileStreamSource","topic":"t","file":"{dir}/in.txt"}`},
 		{name: "src-put-config-invalid", method: "PUT", path: src + "/config", body: `{"connector.class":"FileStreamSource","tasks.max":"1"}`},
