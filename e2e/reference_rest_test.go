@@ -60,6 +60,8 @@ type restKnown struct {
 
 // restAccepted are differences kept, each with its reason.
 var restAccepted = []restKnown{
+	{regexp.MustCompile(`^src-status-task-restarted \$\.tasks\[0\]\.version: java=null goconnect="\{plugin version\}"$`),
+		"a race in Connect 4.1.1: a restarted task's RUNNING status reads its version from the worker's task map (Worker.taskVersion), which may not hold the new task yet: null there now and then; goconnect always writes the version"},
 	{regexp.MustCompile(`^root \$\.version: java="4\.1\.1" goconnect="4\.1\.0"$`),
 		"goconnect reports the Connect line whose REST API it implements (4.1); the reference is its 4.1.1 patch release, whose REST API is 4.1.0's"},
 	{regexp.MustCompile(`^create-bad-json \$\.message: java="Unexpected end-of-input: .* goconnect="Cannot deserialize the request body as JSON: unexpected EOF"$`),
@@ -135,7 +137,10 @@ func restTranscript() []restStep {
 		{name: "create-bad-json", method: "POST", path: "/connectors", body: `{"name":"rest-{run}-x","config":{`},
 		{name: "create-missing-name", method: "POST", path: "/connectors", body: `{"config":{"connector.class":"FileStreamSource","file":"{dir}/in.txt","topic":"t"}}`},
 		{name: "create-missing-config", method: "POST", path: "/connectors", body: `{"name":"rest-{run}-x"}`},
-		{name: "create-unknown-class", method: "POST", path: "/connectors", body: `{"name":"rest-{run}-x","config":{"connector.class":"com.example.NoSuchConnector","tasks.max":"1"}}`},
+		// A class name new to both workers: Connect 4.1 words the first
+		// refusal of a name and the later ones differently (CachedConnectors).
+		{name: "create-unknown-class", method: "POST", path: "/connectors", body: `{"name":"rest-{run}-x","config":{"connector.class":"com.example.NoSuchConnector{run}","tasks.max":"1"}}`},
+		{name: "create-unknown-class-again", method: "POST", path: "/connectors", body: `{"name":"rest-{run}-x","config":{"connector.class":"com.example.NoSuchConnector{run}","tasks.max":"1"}}`},
 		{name: "create-no-class", method: "POST", path: "/connectors", body: `{"name":"rest-{run}-x","config":{"tasks.max":"1"}}`},
 		{name: "create-name-mismatch", method: "POST", path: "/connectors", body: `{"name":"rest-{run}-x","config":{"name":"other","connector.class":"FileStreamSource","topic":"t"}}`},
 		{name: "create-invalid-config", method: "POST", path: "/connectors", body: `{"name":"rest-{run}-x","config":{"connector.class":"FileStreamSource","tasks.max":"1"}}`},

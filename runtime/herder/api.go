@@ -2,9 +2,12 @@ package herder
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sort"
+	"strings"
 
+	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/group"
 	"github.com/goconnect/goconnect/runtime/status"
@@ -30,7 +33,34 @@ func (e *Engine) parse(props map[string]string) (*connectorconfig.Parsed, error)
 // config runs as it is, also after the worker's setting changed).
 func (e *Engine) parseWrite(props map[string]string) (*connectorconfig.Parsed, error) {
 	cfg := e.w.Config()
-	return ParseConnector(e.cfg.Registry, cfg.ConfigTransformer, cfg.ClientOverridePolicy, e.cfg.SourcePreflight, props)
+	parsed, err := ParseConnector(e.cfg.Registry, cfg.ConfigTransformer, cfg.ClientOverridePolicy, e.cfg.SourcePreflight, props)
+	return parsed, e.firstUnknownClass(err)
+}
+
+// firstUnknownClass words an unknown-class refusal as Connect 4.1 does:
+// the loader's message alone the first time a class name is refused,
+// then, once CachedConnectors holds the failure, a ConnectException
+// wrapping it, whose message starts with the cause's class name.
+func (e *Engine) firstUnknownClass(err error) error {
+	var he *Error
+	var ce *config.Error
+	const wrapped = "org.apache.kafka.connect.errors.ConnectException: "
+	if !errors.As(err, &he) || he.Kind != ErrBadRequest || !strings.HasPrefix(he.Msg, wrapped+"Failed to find any class") ||
+		!errors.As(he.Cause, &ce) || ce.Key != connectorconfig.ConnectorClass {
+		return err
+	}
+	e.classesMu.Lock()
+	defer e.classesMu.Unlock()
+	if e.unknownClasses[ce.Value] {
+		return err
+	}
+	if e.unknownClasses == nil {
+		e.unknownClasses = map[string]bool{}
+	}
+	e.unknownClasses[ce.Value] = true
+	first := *he
+	first.Msg = strings.TrimPrefix(he.Msg, wrapped)
+	return &first
 }
 
 // snapshot returns the config state after reading the store to its end,

@@ -86,6 +86,12 @@ type Engine struct {
 	// writes makes a REST write's check and write one step.
 	writes sync.Mutex
 
+	// unknownClasses are the connector classes a write named and no
+	// plugin has, as Connect's CachedConnectors remembers them (it words
+	// the refusal differently from the second time on).
+	classesMu      sync.Mutex
+	unknownClasses map[string]bool
+
 	mu         sync.Mutex
 	assignment group.Assignment
 	generation int32

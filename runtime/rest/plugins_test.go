@@ -134,7 +134,7 @@ func TestFileConnectorsOffByDefault(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.body), &body); err != nil {
 			t.Fatal(err)
 		}
-		want := "org.apache.kafka.connect.errors.ConnectException: Failed to find any class that implements Connector and which name matches " + class + ", available connectors are: "
+		want := "Failed to find any class that implements Connector and which name matches " + class + ", available connectors are: "
 		if body.Code != 400 || !strings.HasPrefix(body.Message, want) || strings.Contains(strings.TrimPrefix(body.Message, want), "FileStream") {
 			t.Errorf("create %s: %s, want a 400 starting %q", class, r.body, want)
 		}
