@@ -69,9 +69,14 @@ func (c orderedConfig) MarshalJSON() ([]byte, error) {
 	if c.props == nil {
 		return []byte("null"), nil
 	}
+	return marshalOrdered(c.keys, c.props)
+}
+
+// marshalOrdered writes a JSON object with keys in the given order.
+func marshalOrdered[V any](keys []string, values map[string]V) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, k := range c.keys {
+	for i, k := range keys {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -79,7 +84,7 @@ func (c orderedConfig) MarshalJSON() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		vb, err := encode(c.props[k])
+		vb, err := encode(values[k])
 		if err != nil {
 			return nil, err
 		}
@@ -150,24 +155,5 @@ type expandedMap struct {
 
 // MarshalJSON implements json.Marshaler.
 func (e expandedMap) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, n := range e.names {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, err := encode(n)
-		if err != nil {
-			return nil, err
-		}
-		vb, err := encode(e.values[n])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(vb)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return marshalOrdered(e.names, e.values)
 }
