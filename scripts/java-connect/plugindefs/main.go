@@ -17,21 +17,12 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/goconnect/goconnect/connect/config"
 )
 
-type keyInfo struct {
-	Name          string   `json:"name"`
-	Type          string   `json:"type"`
-	Required      bool     `json:"required"`
-	DefaultValue  *string  `json:"default_value"`
-	Importance    string   `json:"importance"`
-	Documentation string   `json:"documentation"`
-	Group         *string  `json:"group"`
-	Width         string   `json:"width"`
-	DisplayName   string   `json:"display_name"`
-	Dependents    []string `json:"dependents"`
-	Order         int      `json:"order"`
-}
+// keyInfo is a key definition in the REST answer's shape.
+type keyInfo = config.KeyInfo
 
 type resource struct {
 	Source  string               `json:"source"`

@@ -27,6 +27,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/goconnect/goconnect/connect/config"
 )
 
 // frameworkGroups are Connect's own groups; their keys are not the connector's.
@@ -62,19 +64,8 @@ var validatorNames = []struct{ prefix, name string }{
 	{"Must not be empty", "keyColumns"},
 }
 
-type keyInfo struct {
-	Name          string   `json:"name"`
-	Type          string   `json:"type"`
-	Required      bool     `json:"required"`
-	DefaultValue  *string  `json:"default_value"`
-	Importance    string   `json:"importance"`
-	Documentation string   `json:"documentation"`
-	Group         *string  `json:"group"`
-	Width         string   `json:"width"`
-	DisplayName   string   `json:"display_name"`
-	Dependents    []string `json:"dependents"`
-	Order         int      `json:"order"`
-}
+// keyInfo is a key definition in the REST answer's shape.
+type keyInfo = config.KeyInfo
 
 type valueInfo struct {
 	Name              string   `json:"name"`
