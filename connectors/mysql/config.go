@@ -73,6 +73,13 @@ const (
 	keySnapshotOverrides = "snapshot.select.statement.overrides"
 	keySnapshotInclude   = "snapshot.include.collection.list"
 	keyMinRowsToStream   = "min.row.count.to.stream.results"
+	// Signals and incremental snapshots (CommonConnectorConfig and
+	// BinlogConnectorConfig names).
+	keySignalTable    = "signal.data.collection"
+	keySignalChannels = "signal.enabled.channels"
+	keyIncrChunkSize  = "incremental.snapshot.chunk.size"
+	keyIncrWatermark  = "incremental.snapshot.watermarking.strategy"
+	keyReadOnly       = "read.only"
 )
 
 // unsupported lists keys that change Debezium's output and are not
@@ -92,6 +99,7 @@ var unsupported = []struct{ key, ok string }{
 	{"gtid.source.excludes", ""},
 	{"table.ignore.builtin", "true"},
 	{"snapshot.tables.order.by.row.count", "disabled"},
+	{"incremental.snapshot.allow.schema.changes", "false"},
 }
 
 // unsupportedPattern matches Debezium's per-column masking and truncation
@@ -164,6 +172,11 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keySnapshotOverrides, Type: config.TypeString, Importance: config.Medium, Doc: "A comma-separated list of fully-qualified tables (DB_NAME.TABLE_NAME) whose snapshot SELECT statement is given by the property snapshot.select.statement.overrides.[DB_NAME].[TABLE_NAME]."}).
 		Define(config.Key{Name: keySnapshotInclude, Type: config.TypeList, Importance: config.Medium, Doc: "Regular expressions matching the captured tables whose data the snapshot reads; the others are captured without their existing rows."}).
 		Define(config.Key{Name: keyMinRowsToStream, Type: config.TypeInt, Default: "1000", Validator: config.AtLeast(0), Importance: config.Low, Doc: "The number of rows a table must contain to stream results rather than pull all into memory during snapshots. Use 0 to stream all results."}).
+		Define(config.Key{Name: keySignalTable, Type: config.TypeString, Importance: config.Medium, Doc: "The name of the data collection that is used to send signals/commands to Debezium. Signaling is disabled when not set."}).
+		Define(config.Key{Name: keySignalChannels, Type: config.TypeList, Default: "source", Importance: config.Medium, Doc: "List of channels names that are enabled. Source channel is enabled by default"}).
+		Define(config.Key{Name: keyIncrChunkSize, Type: config.TypeInt, Default: "1024", Validator: config.AtLeast(0), Importance: config.Medium, Doc: "The maximum size of chunk (number of documents/rows) for incremental snapshotting"}).
+		Define(config.Key{Name: keyIncrWatermark, Type: config.TypeString, Default: "insert_insert", Validator: oneOf("insert_insert", "insert_delete"), Importance: config.Low, Doc: "Specify the strategy used for watermarking during an incremental snapshot: 'insert_insert' both open and close signal is written into signal data collection (default); 'insert_delete' only open signal is written on signal data collection, the close will delete the relative open signal;"}).
+		Define(config.Key{Name: keyReadOnly, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Switched connector to use alternative methods to deliver signals to Debezium instead of writing to signaling table"}).
 		Define(config.Key{Name: keyConnectTimeoutMs, Type: config.TypeLong, Default: "30000", Validator: config.AtLeast(1), Importance: config.Low, Doc: "Maximum time to wait after trying to connect to the database before timing out, in milliseconds."})
 }
 
@@ -237,6 +250,15 @@ type settings struct {
 	// snapshotSelect holds snapshot.select.statement.overrides.<db>.<table>
 	// by "db.table".
 	snapshotSelect map[string]string
+	// signalTable is signal.data.collection ("" when signalling is off);
+	// signalChannels the enabled channel names, lower case.
+	signalTable    string
+	signalChannels map[string]bool
+	// incrChunk is incremental.snapshot.chunk.size; insertDelete the
+	// insert_delete watermarking strategy; readOnly is read.only.
+	incrChunk    int
+	insertDelete bool
+	readOnly     bool
 }
 
 var prefixRe = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
@@ -374,6 +396,17 @@ func parse(props map[string]string) (*settings, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.signalTable = strings.TrimSpace(v.String(keySignalTable))
+	s.filter.signal = strings.ToLower(s.signalTable)
+	s.signalChannels = map[string]bool{}
+	for _, c := range v.List(keySignalChannels) {
+		if c = strings.ToLower(strings.TrimSpace(c)); c != "" {
+			s.signalChannels[c] = true
+		}
+	}
+	s.incrChunk = int(v.Int(keyIncrChunkSize))
+	s.insertDelete = strings.EqualFold(v.String(keyIncrWatermark), "insert_delete")
+	s.readOnly = v.Bool(keyReadOnly)
 	if err := s.filter.setColumns(list(keyColumnInclude, keyColumnWhitelist), list(keyColumnExclude, keyColumnBlacklist)); err != nil {
 		return nil, err
 	}
@@ -441,6 +474,9 @@ type filter struct {
 	// ColumnNameFilter); they shape value schemas only.
 	colInclude, colExclude []*regexp.Regexp
 	colFiltered            bool
+	// signal is the signalling table's "db.table" in lower case: captured
+	// whatever the lists say, as Debezium's RelationalTableFilters adds it.
+	signal string
 }
 
 func compileList(key string, l []string) ([]*regexp.Regexp, error) {
@@ -513,10 +549,13 @@ func (f *filter) listsDB(db string) bool {
 }
 
 func (f *filter) includeTable(db, table string) bool {
+	id := db + "." + table
+	if f.signal != "" && strings.EqualFold(id, f.signal) {
+		return true
+	}
 	if !f.includeDB(db) {
 		return false
 	}
-	id := db + "." + table
 	if len(f.tableInclude) > 0 {
 		return anyMatch(f.tableInclude, id)
 	}

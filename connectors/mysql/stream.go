@@ -517,6 +517,7 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 	if tb == nil || skip {
 		return nil // not captured, or skipped.operations
 	}
+	sigTable := t.st.signalChannels["source"] && t.isSignalTable(tb.db, tb.name)
 	step := 1
 	if op == "u" {
 		step = 2
@@ -537,6 +538,13 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 		}
 		if err != nil {
 			return fatalError{fmt.Errorf("binlog %s:%d: %w", s.file, start, err)}
+		}
+		if sigTable && (op == "c" || (op == "d" && t.st.insertDelete)) {
+			// Debezium's SourceSignalChannel: the signal runs before the
+			// row's own record, so that record's offset carries its effect.
+			if err := t.sourceRow(ctx, s, op, before, after); err != nil {
+				return err
+			}
 		}
 		s.emittedEvents, s.emittedRow = s.eventsInTx, i+1
 		s.partRow = 0
