@@ -31,6 +31,8 @@ Usage:
   goconnect consume [flags] topic        print records of a topic (for trying things out)
   goconnect offsets get|set|reset [--url http://127.0.0.1:8083] [--file offsets.json] [--user u:p] connector
                                          read or change a connector's offsets through the REST API
+  goconnect connectors list|status|config|pause|resume|stop|restart|delete [--url …] [-o json] [name]
+                                         look at and act on connectors through the REST API
   goconnect schema-registry [--bootstrap-server host:port] [--listen 127.0.0.1:8081]
                                          a Confluent-compatible Avro schema registry kept in _schemas
   goconnect plugins                      list the plugins and the Java class names they answer to
@@ -104,6 +106,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runConsume(ctx, args[1:], stdout, stderr)
 	case "offsets":
 		err = runOffsets(ctx, args[1:], stdout, stderr, os.Stdin)
+	case "connectors":
+		err = runConnectors(ctx, args[1:], stdout, stderr)
 	case "plugins":
 		err = runPlugins(stdout)
 	case "version", "--version", "-version":

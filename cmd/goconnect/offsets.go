@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -10,10 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
-	"time"
-
-	"github.com/goconnect/goconnect/runtime/restclient"
 )
 
 const offsetsUsage = `Usage: goconnect offsets get|set|reset [--url http://127.0.0.1:8083] [--file offsets.json] [--user user:password] [--cacert ca.pem] <connector>
@@ -33,29 +28,18 @@ func runOffsets(ctx context.Context, args []string, stdout, stderr io.Writer, st
 	op := args[0]
 	fs := flag.NewFlagSet("offsets "+op, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	base := fs.String("url", "http://127.0.0.1:8083", "REST URL of the worker")
+	var call restCall
+	call.register(fs, os.Environ())
 	file := fs.String("file", "", `offsets JSON for "set" ({"offsets":[{"partition":{…},"offset":{…}}]}); "-" or empty reads standard input`)
-	timeout := fs.Duration("timeout", 90*time.Second, "request timeout")
-	opts := restclient.FromEnv(os.Environ())
-	opts.Register(fs)
 	fs.Usage = func() { fmt.Fprint(stderr, offsetsUsage); fs.PrintDefaults() }
-	// Accept flags before and after the connector name.
-	var rest []string
-	for rem := args[1:]; ; {
-		if err := fs.Parse(rem); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		rest = append(rest, fs.Arg(0))
-		rem = fs.Args()[1:]
+	rest, err := parseInterleaved(fs, args[1:])
+	if err != nil {
+		return err
 	}
 	if len(rest) != 1 {
 		fs.Usage()
 		return fmt.Errorf("offsets %s needs exactly one connector name", op)
 	}
-	endpoint := strings.TrimSuffix(*base, "/") + "/connectors/" + url.PathEscape(rest[0]) + "/offsets"
 	var method string
 	var body []byte
 	switch op {
@@ -65,7 +49,6 @@ func runOffsets(ctx context.Context, args []string, stdout, stderr io.Writer, st
 		method = http.MethodDelete
 	case "set":
 		method = http.MethodPatch
-		var err error
 		if *file == "" || *file == "-" {
 			body, err = io.ReadAll(stdin)
 		} else {
@@ -78,45 +61,9 @@ func runOffsets(ctx context.Context, args []string, stdout, stderr io.Writer, st
 			return fmt.Errorf("offsets input is not valid JSON")
 		}
 	}
-	rctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, method, endpoint, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("building request: %w", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	if err := opts.Authorize(req); err != nil {
-		return err
-	}
-	client, err := opts.Client()
+	out, err := call.do(ctx, method, "/connectors/"+url.PathEscape(rest[0])+"/offsets", body)
 	if err != nil {
 		return err
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, endpoint, err)
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("reading response of %s %s: %w", method, endpoint, err)
-	}
-	if resp.StatusCode >= 300 {
-		var e struct {
-			Message string `json:"message"`
-		}
-		if json.Unmarshal(out, &e) == nil && e.Message != "" {
-			return fmt.Errorf("%s %s: %d: %s", method, endpoint, resp.StatusCode, e.Message)
-		}
-		return fmt.Errorf("%s %s: %s: %s", method, endpoint, resp.Status, bytes.TrimSpace(out))
-	}
-	var pretty bytes.Buffer
-	if json.Indent(&pretty, out, "", "  ") == nil {
-		out = pretty.Bytes()
-	}
-	_, err = fmt.Fprintf(stdout, "%s\n", out)
-	return err
+	return printJSON(stdout, out)
 }
