@@ -81,7 +81,7 @@ func TestConnectorsCLI(t *testing.T) {
 		t.Fatalf("status of the failed sink lacks its task's state or trace:\n%s", status)
 	}
 	config := ok("config", "--url", base, "src")
-	if !regexp.MustCompile(`(?m)^file\s+` + regexp.QuoteMeta(in) + `$`).MatchString(config) || !strings.HasPrefix(config, "KEY") {
+	if !regexp.MustCompile(`(?m)^file\s+`+regexp.QuoteMeta(in)+`$`).MatchString(config) || !strings.HasPrefix(config, "KEY") {
 		t.Fatalf("config:\n%s", config)
 	}
 
