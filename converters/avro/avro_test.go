@@ -25,7 +25,7 @@ func ratingsSchema() *data.Schema {
 
 func text(t *testing.T, s *data.Schema) string {
 	t.Helper()
-	fc := fromConnect{metaData: true}
+	fc := fromConnect{cfg: defaultDataConfig()}
 	at, err := fc.schema(s)
 	if err != nil {
 		t.Fatal(err)
@@ -116,9 +116,9 @@ func TestBinaryMatchesGoavro(t *testing.T) {
 		MustPut("bytes", []byte{0, 255}).MustPut("arr", []any{int32(1), int32(-1)}).MustPut("m", map[string]any{"k": "v"}).
 		MustPut("in", data.NewStruct(inner).MustPut("f", float32(1.5))).
 		MustPut("ts", time.UnixMilli(1700000000000).UTC()).MustPut("dec", data.NewBigDecimal(-500, 2))
-	fc := fromConnect{metaData: true}
+	fc := fromConnect{cfg: defaultDataConfig()}
 	at, _ := fc.schema(s)
-	got, err := encode(nil, at, s, v)
+	got, err := encoder{}.encode(nil, at, s, v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,9 +160,9 @@ func TestRatingsWireBytes(t *testing.T) {
 	s := ratingsSchema()
 	v := data.NewStruct(s).MustPut("rating_id", int64(1)).MustPut("user_id", int32(7)).MustPut("stars", int32(3)).
 		MustPut("route_id", int32(4262)).MustPut("rating_time", int64(1)).MustPut("channel", "android").MustPut("message", "meh")
-	fc := fromConnect{metaData: true}
+	fc := fromConnect{cfg: defaultDataConfig()}
 	at, _ := fc.schema(s)
-	got, err := encode(nil, at, s, v)
+	got, err := encoder{}.encode(nil, at, s, v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,9 +175,9 @@ func TestRatingsWireBytes(t *testing.T) {
 
 func TestDecodeRejectsTruncatedAndBadUnion(t *testing.T) {
 	s := data.StructBuilder().Name("x.Y").Field("s", data.OptionalString).MustBuild()
-	fc := fromConnect{metaData: true}
+	fc := fromConnect{cfg: defaultDataConfig()}
 	at, _ := fc.schema(s)
-	good, _ := encode(nil, at, s, data.NewStruct(s).MustPut("s", "hello"))
+	good, _ := encoder{}.encode(nil, at, s, data.NewStruct(s).MustPut("s", "hello"))
 	for n := 0; n < len(good); n++ {
 		if _, err := decode(&reader{b: good[:n]}, at, s); err == nil {
 			t.Fatalf("truncated input of %d bytes decoded", n)
@@ -191,9 +191,9 @@ func TestDecodeRejectsTruncatedAndBadUnion(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	s := data.StructBuilder().Name("x.Y").Field("a", data.ArrayOf(data.OptionalString).MustBuild()).
 		Field("m", data.MapOf(data.Int32Schema, data.Int64Schema).MustBuild()).Field("d", data.DecimalBuilder(1).MustBuild()).MustBuild()
-	fc := fromConnect{metaData: true}
+	fc := fromConnect{cfg: defaultDataConfig()}
 	at, _ := fc.schema(s)
-	seed, _ := encode(nil, at, s, data.NewStruct(s).MustPut("a", []any{"x", nil}).MustPut("m", map[any]any{int32(1): int64(2)}).MustPut("d", data.NewBigDecimal(5, 1)))
+	seed, _ := encoder{}.encode(nil, at, s, data.NewStruct(s).MustPut("a", []any{"x", nil}).MustPut("m", map[any]any{int32(1): int64(2)}).MustPut("d", data.NewBigDecimal(5, 1)))
 	f.Add(seed)
 	f.Add([]byte{0x01, 0x02})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -201,7 +201,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := encode(nil, at, s, v); err != nil {
+		if _, err := (encoder{}).encode(nil, at, s, v); err != nil {
 			t.Fatalf("decoded %x but cannot encode it again: %v", b, err)
 		}
 	})
@@ -211,7 +211,7 @@ func BenchmarkRatings(b *testing.B) {
 	s := ratingsSchema()
 	v := data.NewStruct(s).MustPut("rating_id", int64(1)).MustPut("user_id", int32(7)).MustPut("stars", int32(3)).
 		MustPut("route_id", int32(4262)).MustPut("rating_time", int64(1)).MustPut("channel", "android").MustPut("message", "meh")
-	fc := fromConnect{metaData: true}
+	fc := fromConnect{cfg: defaultDataConfig()}
 	at, _ := fc.schema(s)
 	codec, _ := goavro.NewCodec(schemaText(at))
 	native := map[string]any{"rating_id": int64(1), "user_id": int32(7), "stars": int32(3), "route_id": int32(4262),
@@ -220,7 +220,7 @@ func BenchmarkRatings(b *testing.B) {
 	b.Run("serialise/goconnect", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			buf, _ = encode(buf[:0], at, s, v)
+			buf, _ = encoder{}.encode(buf[:0], at, s, v)
 		}
 	})
 	b.Run("serialise/goavro-native", func(b *testing.B) {
@@ -229,7 +229,7 @@ func BenchmarkRatings(b *testing.B) {
 			buf, _ = codec.BinaryFromNative(buf[:0], native)
 		}
 	})
-	enc, _ := encode(nil, at, s, v)
+	enc, _ := encoder{}.encode(nil, at, s, v)
 	b.Run("deserialise/goconnect", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -14,9 +14,16 @@ import (
 
 // encode appends the Avro binary form of a Connect value, walking the Avro
 // schema generated from the Connect schema s.
-func encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, error) {
+// encoder writes Avro binary; ignoreNullDef is ignore.default.for.nullables:
+// a null in an optional field stays null instead of taking the default.
+type encoder struct{ ignoreNullDef bool }
+
+func (e encoder) encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, error) {
+	if t.Kind == avroschema.Union && isUnionSchema(s) {
+		return e.encodeUnionStruct(b, t, s, v)
+	}
 	if t.Kind == avroschema.Union {
-		if v == nil && s.Default != nil {
+		if v == nil && s.Default != nil && !e.ignoreNullDef {
 			v = s.Default
 		}
 		for i, br := range t.Branches {
@@ -25,7 +32,7 @@ func encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, erro
 				if v == nil {
 					return b, nil
 				}
-				return encode(b, br, s, v)
+				return e.encode(b, br, s, v)
 			}
 		}
 		return b, fmt.Errorf("no union branch for %T", v)
@@ -45,6 +52,9 @@ func encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, erro
 		raw, err := data.DecimalToBytes(s, d)
 		if err != nil {
 			return b, err
+		}
+		if t.Kind == avroschema.Fixed {
+			return appendFixed(b, t, signExtend(raw, t.Size))
 		}
 		b = binary.AppendVarint(b, int64(len(raw)))
 		return append(b, raw...), nil
@@ -120,6 +130,23 @@ func encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, erro
 		}
 		b = binary.AppendVarint(b, int64(len(x)))
 		return append(b, x...), nil
+	case avroschema.Fixed:
+		x, ok := v.([]byte)
+		if !ok {
+			return b, typeErr(s, v)
+		}
+		return appendFixed(b, t, x)
+	case avroschema.Enum:
+		x, ok := v.(string)
+		if !ok {
+			return b, typeErr(s, v)
+		}
+		for i, sym := range t.Symbols {
+			if sym == x {
+				return binary.AppendVarint(b, int64(i)), nil
+			}
+		}
+		return b, fmt.Errorf("%q is not a symbol of enum %s", x, t.FullName())
 	case avroschema.Record:
 		st, ok := v.(*data.Struct)
 		if !ok {
@@ -127,14 +154,14 @@ func encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, erro
 		}
 		var err error
 		for i, f := range s.Fields {
-			if b, err = encode(b, t.Fields[i].Type, f.Schema, st.RawIndex(i)); err != nil {
+			if b, err = e.encode(b, t.Fields[i].Type, f.Schema, st.RawIndex(i)); err != nil {
 				return b, fmt.Errorf("field %s: %w", f.Name, err)
 			}
 		}
 		return b, nil
 	case avroschema.Array:
 		if s.Type == data.TypeMap {
-			return encodeMapEntries(b, t, s, v)
+			return e.encodeMapEntries(b, t, s, v)
 		}
 		arr, ok := v.([]any)
 		if !ok {
@@ -143,8 +170,8 @@ func encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, erro
 		if len(arr) > 0 {
 			b = binary.AppendVarint(b, int64(len(arr)))
 			var err error
-			for _, e := range arr {
-				if b, err = encode(b, t.Items, s.Value, e); err != nil {
+			for _, item := range arr {
+				if b, err = e.encode(b, t.Items, s.Value, item); err != nil {
 					return b, err
 				}
 			}
@@ -158,10 +185,10 @@ func encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, erro
 		if len(m) > 0 {
 			b = binary.AppendVarint(b, int64(len(m)))
 			var err error
-			for k, e := range m {
+			for k, item := range m {
 				b = binary.AppendVarint(b, int64(len(k)))
 				b = append(b, k...)
-				if b, err = encode(b, t.Values, s.Value, e); err != nil {
+				if b, err = e.encode(b, t.Values, s.Value, item); err != nil {
 					return b, err
 				}
 			}
@@ -171,14 +198,66 @@ func encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, erro
 	return b, fmt.Errorf("cannot encode Avro type %d", t.Kind)
 }
 
-func encodeMapEntries(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, error) {
+// encodeUnionStruct writes a Connect union struct as AvroData does: the
+// first field holding a value picks the branch; none is the null branch.
+func (e encoder) encodeUnionStruct(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, error) {
+	first := 0 // branches before the first field's: the null branch
+	if len(t.Branches) > len(s.Fields) {
+		first = len(t.Branches) - len(s.Fields)
+	}
+	if st, ok := v.(*data.Struct); ok {
+		for i, f := range s.Fields {
+			fv := st.RawIndex(i)
+			if fv == nil && f.Schema.Default != nil && !e.ignoreNullDef {
+				fv = f.Schema.Default
+			}
+			if fv != nil {
+				b = binary.AppendVarint(b, int64(first+i))
+				return e.encode(b, t.Branches[first+i], f.Schema, fv)
+			}
+		}
+	} else if v != nil {
+		return b, typeErr(s, v)
+	}
+	for i, br := range t.Branches {
+		if br.Kind == avroschema.Null {
+			return binary.AppendVarint(b, int64(i)), nil
+		}
+	}
+	return b, fmt.Errorf("union %s has no value and no null branch", s.Name)
+}
+
+func appendFixed(b []byte, t *avroschema.Schema, x []byte) ([]byte, error) {
+	if len(x) != t.Size {
+		return b, fmt.Errorf("fixed %s holds %d bytes, the value has %d", t.FullName(), t.Size, len(x))
+	}
+	return append(b, x...), nil
+}
+
+// signExtend pads a two's-complement number to n bytes (longer ones are
+// left for appendFixed to refuse).
+func signExtend(raw []byte, n int) []byte {
+	if len(raw) >= n {
+		return raw
+	}
+	out := make([]byte, n)
+	if len(raw) > 0 && raw[0]&0x80 != 0 {
+		for i := range out[:n-len(raw)] {
+			out[i] = 0xff
+		}
+	}
+	copy(out[n-len(raw):], raw)
+	return out
+}
+
+func (e encoder) encodeMapEntries(b []byte, t *avroschema.Schema, s *data.Schema, v any) ([]byte, error) {
 	entry := t.Items
-	write := func(k, e any) error {
+	write := func(k, val any) error {
 		var err error
-		if b, err = encode(b, entry.Fields[0].Type, s.Key, k); err != nil {
+		if b, err = e.encode(b, entry.Fields[0].Type, s.Key, k); err != nil {
 			return err
 		}
-		b, err = encode(b, entry.Fields[1].Type, s.Value, e)
+		b, err = e.encode(b, entry.Fields[1].Type, s.Value, val)
 		return err
 	}
 	switch m := v.(type) {
@@ -250,7 +329,26 @@ func decode(r *reader, t *avroschema.Schema, s *data.Schema) (any, error) {
 		if i < 0 || int(i) >= len(t.Branches) {
 			return nil, fmt.Errorf("union branch %d out of range", i)
 		}
-		return decode(r, t.Branches[i], s)
+		if !isUnionSchema(s) {
+			return decode(r, t.Branches[i], s)
+		}
+		br := t.Branches[i]
+		if br.Kind == avroschema.Null {
+			return nil, nil
+		}
+		field := int(i)
+		for _, b := range t.Branches[:i] {
+			if b.Kind == avroschema.Null {
+				field--
+			}
+		}
+		v, err := decode(r, br, s.Fields[field].Schema)
+		if err != nil {
+			return nil, err
+		}
+		st := data.NewStruct(s)
+		st.PutIndex(field, v)
+		return st, nil
 	case avroschema.Boolean:
 		b, err := r.take(1)
 		if err != nil {

@@ -62,6 +62,8 @@ type Converter struct {
 	useLatest bool
 	strategy  string
 	fc        fromConnect
+	tc        *toConnector // under mu: it numbers generalized unions
+	enc       encoder
 	cacheSize int
 	mu        sync.Mutex
 	bySchema  map[*data.Schema]*writeSchema
@@ -86,7 +88,7 @@ func New() *Converter { return &Converter{} }
 
 // ConfigDef declares the converter's keys.
 func (*Converter) ConfigDef() *config.Def {
-	return tlsconfig.DefineClient(config.NewDef(), sslPrefix, "Schema Registry SSL").
+	d := tlsconfig.DefineClient(config.NewDef(), sslPrefix, "Schema Registry SSL").
 		Define(config.Key{Name: keyURL, Type: config.TypeList, Required: true, Importance: config.High,
 			Doc: "Comma-separated list of URLs for Schema Registry instances that can be used to register or look up schemas."}).
 		Define(config.Key{Name: keyAutoRegister, Type: config.TypeBoolean, Default: "true", Importance: config.Medium,
@@ -105,6 +107,7 @@ func (*Converter) ConfigDef() *config.Def {
 			Doc: "Toggle for enabling/disabling connect converter to add its meta data to the output schema or not."}).
 		Define(config.Key{Name: keyCacheSize, Type: config.TypeInt, Default: "1000", Validator: config.AtLeast(1), Importance: config.Low,
 			Doc: "Size of the converted schemas cache."})
+	return defineDataKeys(d)
 }
 
 // Configure implements connect.Converter.
@@ -164,7 +167,11 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	}
 	c.client, c.isKey, c.strategy = client, isKey, strategy
 	c.autoReg, c.useLatest = v.Bool(keyAutoRegister), v.Bool(keyUseLatest)
-	c.fc = fromConnect{metaData: v.Bool(keyConnectMetaData)}
+	dc, err := readDataConfig(v)
+	if err != nil {
+		return err
+	}
+	c.fc, c.tc, c.enc = fromConnect{cfg: dc}, newToConnector(dc), encoder{ignoreNullDef: dc.ignoreNullDef}
 	c.cacheSize = int(v.Int(keyCacheSize))
 	c.bySchema = map[*data.Schema]*writeSchema{}
 	c.ids = map[string]int{}
@@ -285,7 +292,7 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	}
 	b := make([]byte, 5, 64)
 	binary.BigEndian.PutUint32(b[1:], uint32(id))
-	if b, err = encode(b, ws.avro, s, v); err != nil {
+	if b, err = c.enc.encode(b, ws.avro, s, v); err != nil {
 		return nil, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
 	}
 	return b, nil
@@ -332,7 +339,9 @@ func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
-	cs, err := toConnect(t)
+	c.mu.Lock()
+	cs, err := c.tc.schema(t, false, nil)
+	c.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -28,8 +29,8 @@ const (
 
 // fromConnect maps Connect schemas to Avro as Confluent's AvroData does.
 type fromConnect struct {
-	metaData bool
-	unnamed  int
+	cfg     dataConfig
+	unnamed int
 }
 
 func rawString(s string) json.RawMessage {
@@ -42,7 +43,7 @@ func (c *fromConnect) schema(s *data.Schema) (*avroschema.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !s.Optional {
+	if !s.Optional || base.Kind == avroschema.Union {
 		return base, nil
 	}
 	if s.Default != nil {
@@ -51,11 +52,47 @@ func (c *fromConnect) schema(s *data.Schema) (*avroschema.Schema, error) {
 	return &avroschema.Schema{Kind: avroschema.Union, Branches: []*avroschema.Schema{{Kind: avroschema.Null}, base}}, nil
 }
 
+// names splits a Connect name into an Avro namespace and name (scrubbed
+// when asked), or gives the next ConnectDefault name.
+func (c *fromConnect) names(name string) (namespace, short string) {
+	if name == "" {
+		c.unnamed++
+		short = connectDefault
+		if c.unnamed > 1 {
+			short += strconv.Itoa(c.unnamed)
+		}
+		return avroNamespace, short
+	}
+	return avroschema.SplitName(c.cfg.scrubFullName(name))
+}
+
+// isEnumSchema is a Connect string that AvroData made from an Avro enum.
+func isEnumSchema(s *data.Schema) bool {
+	if s.Type != data.TypeString {
+		return false
+	}
+	_, a := s.Parameters[enumParam]
+	_, g := s.Parameters[generalEnumParam]
+	return a || g
+}
+
+// isFixedSchema is a Connect bytes schema that AvroData made from an Avro
+// fixed.
+func isFixedSchema(s *data.Schema) bool {
+	_, ok := s.Parameters[fixedSizeParam]
+	return s.Type == data.TypeBytes && s.Name != "" && ok
+}
+
 // nonOptional builds the type with its metadata props.
 func (c *fromConnect) nonOptional(s *data.Schema) (*avroschema.Schema, error) {
 	t := &avroschema.Schema{}
+	var connectType string
 	switch s.Type {
-	case data.TypeInt8, data.TypeInt16, data.TypeInt32:
+	case data.TypeInt8:
+		t.Kind, connectType = avroschema.Int, "int8"
+	case data.TypeInt16:
+		t.Kind, connectType = avroschema.Int, "int16"
+	case data.TypeInt32:
 		t.Kind = avroschema.Int
 	case data.TypeInt64:
 		t.Kind = avroschema.Long
@@ -67,8 +104,38 @@ func (c *fromConnect) nonOptional(s *data.Schema) (*avroschema.Schema, error) {
 		t.Kind = avroschema.Boolean
 	case data.TypeString:
 		t.Kind = avroschema.String
+		if (c.cfg.generalized || c.cfg.enhanced) && isEnumSchema(s) {
+			param := enumParam
+			if c.cfg.generalized {
+				param = generalEnumParam
+			}
+			full := s.Param(param)
+			if full == "" {
+				return nil, fmt.Errorf("enum schema %s has no %s parameter", s.Name, param)
+			}
+			_, short := c.names(s.Name)
+			t.Kind = avroschema.Enum
+			t.Namespace, t.Name = avroschema.SplitName(full)
+			t.Doc = s.Param(enumDocPrefix + short)
+			if d, ok := s.Parameters[enumDefaultPrefix+short]; ok {
+				t.Default = rawString(d)
+			}
+			for _, k := range s.ParamKeys() {
+				if sym, ok := strings.CutPrefix(k, param+"."); ok {
+					t.Symbols = append(t.Symbols, sym)
+				}
+			}
+		}
 	case data.TypeBytes:
 		t.Kind = avroschema.Bytes
+		if isFixedSchema(s) {
+			size, err := strconv.Atoi(s.Param(fixedSizeParam))
+			if err != nil {
+				return nil, fmt.Errorf("%s parameter %q: %w", fixedSizeParam, s.Param(fixedSizeParam), err)
+			}
+			t.Kind, t.Size = avroschema.Fixed, size
+			t.Namespace, t.Name = c.names(s.Name)
+		}
 	case data.TypeArray:
 		items, err := c.schema(s.Value)
 		if err != nil {
@@ -80,61 +147,95 @@ func (c *fromConnect) nonOptional(s *data.Schema) (*avroschema.Schema, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.Key.Type == data.TypeString && !s.Key.Optional {
+		if s.Key.Type == data.TypeString && (!s.Key.Optional || c.cfg.optionalMapKeys) {
 			t.Kind, t.Values = avroschema.Map, values
 			break
 		}
-		keys, err := c.schema(s.Key)
+		entry := &avroschema.Schema{Kind: avroschema.Record, Name: mapEntryName, Namespace: avroNamespace}
+		if s.Name != "" {
+			entry.Namespace, entry.Name = c.names(s.Name)
+			entry.Props = []avroschema.Prop{{Key: propInternalType, Value: rawString(mapEntryName)}}
+		}
+		keyField, err := c.field("key", s.Key, "")
 		if err != nil {
 			return nil, err
 		}
-		entry := &avroschema.Schema{Kind: avroschema.Record, Name: mapEntryName, Namespace: avroNamespace,
-			Fields: []*avroschema.Field{{Name: "key", Type: keys}, {Name: "value", Type: values}}}
+		valueField, err := c.field("value", s.Value, "")
+		if err != nil {
+			return nil, err
+		}
+		entry.Fields = []*avroschema.Field{keyField, valueField}
 		t.Kind, t.Items = avroschema.Array, entry
 	case data.TypeStruct:
-		t.Kind = avroschema.Record
-		if s.Name != "" {
-			t.Namespace, t.Name = avroschema.SplitName(s.Name)
-		} else {
-			c.unnamed++
-			t.Namespace, t.Name = avroNamespace, connectDefault
-			if c.unnamed > 1 {
-				t.Name += strconv.Itoa(c.unnamed)
+		if isUnionSchema(s) {
+			// A union carries no props: the struct's metadata is lost, as
+			// in AvroData.
+			u := &avroschema.Schema{Kind: avroschema.Union}
+			if s.Optional {
+				u.Branches = append(u.Branches, &avroschema.Schema{Kind: avroschema.Null})
 			}
+			for _, f := range s.Fields {
+				b, err := c.nonOptional(f.Schema)
+				if err != nil {
+					return nil, fmt.Errorf("union member %s: %w", f.Name, err)
+				}
+				u.Branches = append(u.Branches, b)
+			}
+			return u, nil
 		}
-		t.Doc = s.Doc
+		t.Kind = avroschema.Record
+		t.Namespace, t.Name = c.names(s.Name)
+		t.Doc = s.Param(recordDocParam)
 		for _, f := range s.Fields {
-			ft, err := c.schema(f.Schema)
+			af, err := c.field(c.cfg.scrubField(f.Name), f.Schema, s.Param(fieldDocPrefix+f.Name))
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.Name, err)
-			}
-			af := &avroschema.Field{Name: f.Name, Type: ft}
-			switch {
-			case f.Schema.Default != nil:
-				def, err := defaultJSON(f.Schema, f.Schema.Default)
-				if err != nil {
-					return nil, fmt.Errorf("default of field %s: %w", f.Name, err)
-				}
-				af.Default, af.HasDefault = def, true
-			case f.Schema.Optional:
-				af.Default, af.HasDefault = json.RawMessage("null"), true
 			}
 			t.Fields = append(t.Fields, af)
 		}
 	default:
 		return nil, fmt.Errorf("unsupported Connect type %s", s.Type.JavaName())
 	}
+	if c.cfg.metaData {
+		if s.Doc != "" {
+			t.Props = append(t.Props, avroschema.Prop{Key: propConnectDoc, Value: rawString(s.Doc)})
+		}
+		if s.Version != nil {
+			t.Props = append(t.Props, avroschema.Prop{Key: propConnectVer, Value: json.RawMessage(strconv.Itoa(int(*s.Version)))})
+		}
+		if params := paramsJSON(s); params != nil {
+			t.Props = append(t.Props, avroschema.Prop{Key: propConnectParams, Value: params})
+		}
+		if _, flagged := s.Parameters[fieldDefaultFlag]; s.Default != nil && !flagged {
+			def, err := defaultJSON(s, s.Default)
+			if err != nil {
+				return nil, fmt.Errorf("default value: %w", err)
+			}
+			t.Props = append(t.Props, avroschema.Prop{Key: propConnectDef, Value: def})
+		}
+		if s.Name != "" {
+			t.Props = append(t.Props, avroschema.Prop{Key: propConnectName, Value: rawString(s.Name)})
+		}
+		if connectType != "" {
+			t.Props = append(t.Props, avroschema.Prop{Key: propConnectType, Value: rawString(connectType)})
+		}
+	}
 	switch s.Name {
 	case data.DecimalName:
+		if s.Type != data.TypeBytes {
+			break
+		}
 		scale, err := data.DecimalScale(s)
 		if err != nil {
 			return nil, err
 		}
 		t.Logical, t.Scale, t.Precision = "decimal", int(scale), defaultPrecision
 		if p := s.Param(precisionParam); p != "" {
-			if n, err := strconv.Atoi(p); err == nil {
-				t.Precision = n
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				return nil, fmt.Errorf("%s parameter %q: %w", precisionParam, p, err)
 			}
+			t.Precision = n
 		}
 	case data.DateName:
 		t.Logical = "date"
@@ -143,44 +244,60 @@ func (c *fromConnect) nonOptional(s *data.Schema) (*avroschema.Schema, error) {
 	case data.TimestampName:
 		t.Logical = "timestamp-millis"
 	}
-	if !c.metaData {
-		return t, nil
+	if t.Logical != "" {
+		// logicalType is a prop in Avro-Java, written where it was added.
+		t.Props = append(t.Props, avroschema.Prop{Key: "logicalType", Value: rawString(t.Logical)})
 	}
-	if s.Doc != "" {
-		t.Props = append(t.Props, avroschema.Prop{Key: propConnectDoc, Value: rawString(s.Doc)})
-	}
-	if s.Version != nil {
-		t.Props = append(t.Props, avroschema.Prop{Key: propConnectVer, Value: json.RawMessage(strconv.Itoa(int(*s.Version)))})
-	}
-	if len(s.Parameters) > 0 {
-		params := []byte{'{'}
-		for i, k := range s.ParamKeys() {
-			if i > 0 {
-				params = append(params, ',')
-			}
-			params = append(params, rawString(k)...)
-			params = append(params, ':')
-			params = append(params, rawString(s.Parameters[k])...)
+	for _, k := range s.ParamKeys() {
+		if strings.HasPrefix(k, "avro") {
+			t.Props = append(t.Props, avroschema.Prop{Key: k, Value: rawString(s.Parameters[k])})
 		}
-		t.Props = append(t.Props, avroschema.Prop{Key: propConnectParams, Value: append(params, '}')})
-	}
-	if s.Default != nil {
-		def, err := defaultJSON(s, s.Default)
-		if err != nil {
-			return nil, fmt.Errorf("default value: %w", err)
-		}
-		t.Props = append(t.Props, avroschema.Prop{Key: propConnectDef, Value: def})
-	}
-	if s.Name != "" {
-		t.Props = append(t.Props, avroschema.Prop{Key: propConnectName, Value: rawString(s.Name)})
-	}
-	switch s.Type {
-	case data.TypeInt8:
-		t.Props = append(t.Props, avroschema.Prop{Key: propConnectType, Value: rawString("int8")})
-	case data.TypeInt16:
-		t.Props = append(t.Props, avroschema.Prop{Key: propConnectType, Value: rawString("int16")})
 	}
 	return t, nil
+}
+
+// field builds a record field as AvroData's addAvroRecordField: a default
+// from the Connect default, null for an optional field.
+func (c *fromConnect) field(name string, fs *data.Schema, doc string) (*avroschema.Field, error) {
+	ft, err := c.schema(fs)
+	if err != nil {
+		return nil, err
+	}
+	af := &avroschema.Field{Name: name, Type: ft, Doc: doc}
+	switch {
+	case fs.Default != nil:
+		def, err := defaultJSON(fs, fs.Default)
+		if err != nil {
+			return nil, fmt.Errorf("default: %w", err)
+		}
+		af.Default, af.HasDefault = def, true
+	case fs.Optional:
+		af.Default, af.HasDefault = json.RawMessage("null"), true
+	}
+	return af, nil
+}
+
+// paramsJSON is connect.parameters: the parameters in their order, less
+// AvroData's own field-default flag; nil when none are left.
+func paramsJSON(s *data.Schema) json.RawMessage {
+	params := []byte{'{'}
+	n := 0
+	for _, k := range s.ParamKeys() {
+		if k == fieldDefaultFlag {
+			continue
+		}
+		if n > 0 {
+			params = append(params, ',')
+		}
+		n++
+		params = append(params, rawString(k)...)
+		params = append(params, ':')
+		params = append(params, rawString(s.Parameters[k])...)
+	}
+	if n == 0 {
+		return nil
+	}
+	return append(params, '}')
 }
 
 // defaultJSON writes a Connect value as an Avro JSON default.

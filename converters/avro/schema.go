@@ -9,8 +9,9 @@ import (
 
 // writer renders schemas as Avro-Java's Schema.toString does: attribute
 // order type, name, namespace (only when it differs from the enclosing
-// one), doc, then the type's own attributes, then props; a named type seen
-// before is written as a reference.
+// one), doc, then the type's own attributes, then props (logicalType among
+// them where the generator put it, else last); a named type seen before is
+// written as a reference.
 type writer struct {
 	b     []byte
 	seen  map[string]bool
@@ -98,6 +99,10 @@ func (w *writer) write(t *avroschema.Schema) {
 		w.b = append(w.b, `,"symbols":`...)
 		b, _ := json.Marshal(t.Symbols)
 		w.b = append(w.b, b...)
+		if t.Default != nil {
+			w.b = append(w.b, `,"default":`...)
+			w.b = append(w.b, t.Default...)
+		}
 	case avroschema.Fixed:
 		w.b = append(w.b, `,"size":`...)
 		w.b = strconv.AppendInt(w.b, int64(t.Size), 10)
@@ -114,13 +119,15 @@ func (w *writer) write(t *avroschema.Schema) {
 		w.b = append(w.b, `,"precision":`...)
 		w.b = strconv.AppendInt(w.b, int64(t.Precision), 10)
 	}
+	logicalProp := false
 	for _, p := range t.Props {
 		w.b = append(w.b, ',')
 		w.str(p.Key)
 		w.b = append(w.b, ':')
 		w.b = append(w.b, p.Value...)
+		logicalProp = logicalProp || p.Key == "logicalType"
 	}
-	if t.Logical != "" {
+	if t.Logical != "" && !logicalProp {
 		w.b = append(w.b, `,"logicalType":`...)
 		w.str(t.Logical)
 	}

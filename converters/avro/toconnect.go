@@ -11,40 +11,136 @@ import (
 	"github.com/goconnect/goconnect/internal/avroschema"
 )
 
-// toConnect maps an Avro schema to Connect as AvroData.toConnectSchema
-// does: connect.* props restore names, versions, parameters, INT8/INT16
-// and defaults; ["null",X] unions become optional X.
+// toConnect maps an Avro schema to Connect with AvroData's defaults.
 func toConnect(t *avroschema.Schema) (*data.Schema, error) {
-	return toConnectOpt(t, false, nil)
+	return newToConnector(defaultDataConfig()).schema(t, false, nil)
 }
 
-func toConnectOpt(t *avroschema.Schema, optional bool, fieldDefault json.RawMessage) (*data.Schema, error) {
-	if t.Kind == avroschema.Union {
-		var nonNull []*avroschema.Schema
-		hasNull := false
-		for _, b := range t.Branches {
-			if b.Kind == avroschema.Null {
-				hasNull = true
-			} else {
-				nonNull = append(nonNull, b)
-			}
-		}
-		if !hasNull || len(nonNull) != 1 {
-			return nil, fmt.Errorf("Avro unions other than [\"null\", T] are not supported yet")
-		}
-		return toConnectOpt(nonNull[0], true, fieldDefault)
+// toConnector maps an Avro schema to Connect as AvroData.toConnectSchema
+// does: connect.* props restore names, versions, parameters, INT8/INT16
+// and defaults; ["null",X] unions become optional X, other unions a struct
+// with one optional field per branch; enums become strings and fixed
+// bytes, with parameters that let the way back restore them.
+type toConnector struct {
+	cfg dataConfig
+	// unionIndex numbers unions under generalized.sum.type.support; like
+	// AvroData's it counts over the converter's life, not per schema.
+	unionIndex *int
+}
+
+func newToConnector(cfg dataConfig) *toConnector { return &toConnector{cfg: cfg, unionIndex: new(int)} }
+
+// isMapEntry is a record AvroData wrote for a map with non-string keys.
+func isMapEntry(t *avroschema.Schema) bool {
+	if t.Kind != avroschema.Record {
+		return false
 	}
+	return t.FullName() == avroNamespace+"."+mapEntryName || t.PropString(propInternalType) == mapEntryName
+}
+
+// Names of AvroData's parameters and types.
+const (
+	unionName          = avroNamespace + ".Union"
+	enumParam          = avroNamespace + ".Enum"
+	generalUnionParam  = "org.apache.kafka.connect.data.Union"
+	generalEnumParam   = "org.apache.kafka.connect.data.Enum"
+	generalUnionPrefix = "connect_union_"
+	generalFieldPrefix = generalUnionPrefix + "field_"
+	recordDocParam     = avroNamespace + ".record.doc"
+	fieldDocPrefix     = avroNamespace + ".field.doc."
+	enumDocPrefix      = avroNamespace + ".enum.doc."
+	enumDefaultPrefix  = avroNamespace + ".enum.default."
+	fieldDefaultFlag   = avroNamespace + ".field.default"
+	fixedSizeParam     = "connect.fixed.size"
+	defaultFullName    = avroNamespace + "." + connectDefault
+	propInternalType   = "connect.internal.type"
+)
+
+// isUnionSchema is AvroData's test for a Connect struct that stands for
+// an Avro union.
+func isUnionSchema(s *data.Schema) bool {
+	if s == nil || s.Type != data.TypeStruct {
+		return false
+	}
+	if s.Name == unionName {
+		return true
+	}
+	_, ok := s.Parameters[generalUnionParam]
+	return ok
+}
+
+// memberName is the Connect field name of union branch i.
+func (c *toConnector) memberName(t *avroschema.Schema, i int) string {
+	if c.cfg.generalized {
+		return generalFieldPrefix + strconv.Itoa(i)
+	}
+	if t.Kind.Named() {
+		if c.cfg.enhanced {
+			return t.FullName()
+		}
+		return c.cfg.scrubField(t.Name)
+	}
+	return t.Kind.String()
+}
+
+// schema converts t; optional forces an optional schema, fieldDefault is a
+// record field's default (JSON), which wins over connect.default.
+func (c *toConnector) schema(t *avroschema.Schema, optional bool, fieldDefault json.RawMessage) (*data.Schema, error) {
 	var b *data.Builder
 	switch t.Kind {
+	case avroschema.Union:
+		switch {
+		case len(t.Branches) == 1 && c.cfg.flatten:
+			return c.schema(t.Branches[0], false, nil)
+		case len(t.Branches) == 2 && (t.Branches[0].Kind == avroschema.Null) != (t.Branches[1].Kind == avroschema.Null):
+			member := t.Branches[0]
+			if member.Kind == avroschema.Null {
+				member = t.Branches[1]
+			}
+			return c.schema(member, true, nil)
+		}
+		name := unionName
+		if c.cfg.generalized {
+			name = generalUnionPrefix + strconv.Itoa(*c.unionIndex)
+			*c.unionIndex++
+		}
+		b = data.StructBuilder().Name(name)
+		if c.cfg.generalized {
+			b.Param(generalUnionParam, name)
+		}
+		seen := map[string]bool{}
+		for i, m := range t.Branches {
+			if m.Kind == avroschema.Null {
+				b.Optional()
+				continue
+			}
+			fname := c.memberName(m, i)
+			if seen[fname] {
+				return nil, fmt.Errorf("Multiple union schemas map to the Connect union field name")
+			}
+			seen[fname] = true
+			fs, err := c.schema(m, true, nil)
+			if err != nil {
+				return nil, err
+			}
+			b.Field(fname, fs)
+		}
+	case avroschema.Null:
+		return nil, fmt.Errorf("Standalone null schemas are not supported by this converter")
 	case avroschema.Boolean:
 		b = data.NewBuilder(data.TypeBoolean)
 	case avroschema.Int:
 		b = data.NewBuilder(data.TypeInt32)
-		switch t.PropString(propConnectType) {
-		case "int8":
-			b = data.NewBuilder(data.TypeInt8)
-		case "int16":
-			b = data.NewBuilder(data.TypeInt16)
+		if t.Logical == "" {
+			switch ct, ok := t.Prop(propConnectType); {
+			case !ok:
+			case t.PropString(propConnectType) == "int8":
+				b = data.NewBuilder(data.TypeInt8)
+			case t.PropString(propConnectType) == "int16":
+				b = data.NewBuilder(data.TypeInt16)
+			default:
+				return nil, fmt.Errorf("Connect type annotation %s for Avro int field is not int8 or int16", ct)
+			}
 		}
 	case avroschema.Long:
 		b = data.NewBuilder(data.TypeInt64)
@@ -52,85 +148,149 @@ func toConnectOpt(t *avroschema.Schema, optional bool, fieldDefault json.RawMess
 		b = data.NewBuilder(data.TypeFloat32)
 	case avroschema.Double:
 		b = data.NewBuilder(data.TypeFloat64)
-	case avroschema.String, avroschema.Enum:
+	case avroschema.String:
 		b = data.NewBuilder(data.TypeString)
+	case avroschema.Enum:
+		b = data.NewBuilder(data.TypeString)
+		if c.cfg.metaData {
+			if t.Doc != "" {
+				b.Param(enumDocPrefix+t.Name, t.Doc)
+			}
+			if t.Default != nil {
+				var sym string
+				if json.Unmarshal(t.Default, &sym) == nil {
+					b.Param(enumDefaultPrefix+t.Name, sym)
+				}
+			}
+		}
+		param := enumParam
+		if c.cfg.generalized {
+			param = generalEnumParam
+		}
+		b.Param(param, t.FullName())
+		for i, sym := range t.Symbols {
+			if c.cfg.generalized {
+				b.Param(param+"."+sym, strconv.Itoa(i))
+			} else {
+				b.Param(param+"."+sym, sym)
+			}
+		}
 	case avroschema.Bytes, avroschema.Fixed:
 		b = data.NewBuilder(data.TypeBytes)
+		if t.Logical == "decimal" {
+			b.Name(data.DecimalName).Version(1).Param(data.DecimalScaleParam, strconv.Itoa(t.Scale))
+			if t.Precision != 0 && t.Precision != defaultPrecision {
+				b.Param(precisionParam, strconv.Itoa(t.Precision))
+			}
+		}
+		if t.Kind == avroschema.Fixed {
+			b.Param(fixedSizeParam, strconv.Itoa(t.Size))
+		}
 	case avroschema.Array:
-		if t.Items.Kind == avroschema.Record && t.Items.FullName() == avroNamespace+"."+mapEntryName && len(t.Items.Fields) == 2 {
-			k, err := toConnect(t.Items.Fields[0].Type)
+		if isMapEntry(t.Items) {
+			if len(t.Items.Fields) != 2 || t.Items.Fields[0].Name != "key" || t.Items.Fields[1].Name != "value" {
+				return nil, fmt.Errorf("Found map encoded as array of key-value pairs, but array elements do not match the expected format.")
+			}
+			k, err := c.schema(t.Items.Fields[0].Type, false, nil)
 			if err != nil {
 				return nil, err
 			}
-			v, err := toConnect(t.Items.Fields[1].Type)
+			v, err := c.schema(t.Items.Fields[1].Type, false, nil)
 			if err != nil {
 				return nil, err
 			}
 			b = data.MapOf(k, v)
 			break
 		}
-		items, err := toConnect(t.Items)
+		items, err := c.schema(t.Items, false, nil)
 		if err != nil {
 			return nil, err
 		}
 		b = data.ArrayOf(items)
 	case avroschema.Map:
-		values, err := toConnect(t.Values)
+		values, err := c.schema(t.Values, false, nil)
 		if err != nil {
 			return nil, err
 		}
 		b = data.MapOf(data.StringSchema, values)
 	case avroschema.Record:
 		b = data.StructBuilder()
+		if c.cfg.metaData && t.Doc != "" {
+			b.Param(recordDocParam, t.Doc)
+		}
 		for _, f := range t.Fields {
+			if c.cfg.metaData && f.Doc != "" {
+				b.Param(fieldDocPrefix+f.Name, f.Doc)
+			}
 			var def json.RawMessage
-			if f.HasDefault && !bytes.Equal(f.Default, []byte("null")) {
+			if f.HasDefault {
 				def = f.Default
 			}
-			fs, err := toConnectOpt(f.Type, false, def)
+			fs, err := c.schema(f.Type, false, def)
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.Name, err)
 			}
 			b.Field(f.Name, fs)
 		}
-		if !strings.HasPrefix(t.Name, connectDefault) || t.Namespace != avroNamespace {
-			b.Name(t.FullName())
-		}
-		if t.Doc != "" {
-			b.Doc(t.Doc)
-		}
 	default:
-		return nil, fmt.Errorf("unsupported Avro type %d", t.Kind)
+		return nil, fmt.Errorf("Couldn't translate unsupported schema type %s.", t.Kind)
 	}
 	switch t.Logical {
-	case "decimal":
-		b.Name(data.DecimalName).Version(1).Param(data.DecimalScaleParam, strconv.Itoa(t.Scale))
-		if t.Precision != defaultPrecision && t.Precision > 0 {
-			b.Param(precisionParam, strconv.Itoa(t.Precision))
-		}
 	case "date":
-		b.Name(data.DateName).Version(1)
+		if t.Kind == avroschema.Int {
+			b.Name(data.DateName).Version(1)
+		}
 	case "time-millis":
-		b.Name(data.TimeName).Version(1)
+		if t.Kind == avroschema.Int {
+			b.Name(data.TimeName).Version(1)
+		}
 	case "timestamp-millis":
-		b.Name(data.TimestampName).Version(1)
+		if t.Kind == avroschema.Long {
+			b.Name(data.TimestampName).Version(1)
+		}
+	}
+	if c.cfg.metaData {
+		if d := t.PropString(propConnectDoc); d != "" {
+			b.Doc(d)
+		}
+	}
+	if raw, ok := t.Prop(propConnectVer); ok {
+		v, err := strconv.Atoi(string(raw))
+		if err != nil {
+			return nil, fmt.Errorf("Invalid Connect version found: %s", raw)
+		}
+		b.Version(int32(v))
+	}
+	if raw, ok := t.Prop(propConnectParams); ok && c.cfg.metaData {
+		params, ok := orderedParams(raw)
+		if !ok {
+			return nil, fmt.Errorf("Expected JSON object of strings for schema parameters but found: %s", raw)
+		}
+		for _, kv := range params {
+			b.Param(kv[0], kv[1])
+		}
+	}
+	for _, p := range t.Props {
+		if strings.HasPrefix(p.Key, "avro") {
+			v := t.PropString(p.Key)
+			if v == "" {
+				v = string(p.Value)
+			}
+			b.Param(p.Key, v)
+		}
+	}
+	connectDef, hasConnectDef := t.Prop(propConnectDef)
+	def := fieldDefault
+	if def == nil && hasConnectDef {
+		def = connectDef
+	} else if def != nil && !hasConnectDef && c.cfg.metaData {
+		b.Param(fieldDefaultFlag, "true")
 	}
 	if n := t.PropString(propConnectName); n != "" {
 		b.Name(n)
-	}
-	if raw, ok := t.Prop(propConnectVer); ok {
-		if v, err := strconv.Atoi(string(raw)); err == nil {
-			b.Version(int32(v))
-		}
-	}
-	if d := t.PropString(propConnectDoc); d != "" {
-		b.Doc(d)
-	}
-	if raw, ok := t.Prop(propConnectParams); ok {
-		if params, ok := orderedParams(raw); ok {
-			for _, kv := range params {
-				b.Param(kv[0], kv[1])
-			}
+	} else if t.Kind == avroschema.Record || t.Kind == avroschema.Enum || (t.Kind == avroschema.Fixed && t.Logical != "decimal") {
+		if n := t.FullName(); !strings.HasPrefix(n, defaultFullName) {
+			b.Name(n)
 		}
 	}
 	if optional {
@@ -140,16 +300,11 @@ func toConnectOpt(t *avroschema.Schema, optional bool, fieldDefault json.RawMess
 	if err != nil {
 		return nil, err
 	}
-	def := fieldDefault
-	if raw, ok := t.Prop(propConnectDef); ok {
-		def = raw
-	}
-	if def != nil {
-		v, err := fromJSONDefault(partial, def)
-		if err != nil {
-			return nil, fmt.Errorf("default value: %w", err)
+	if def != nil && !isUnionSchema(partial) {
+		// AvroData logs and drops a default it cannot read.
+		if v, err := fromJSONDefault(partial, def); err == nil && v != nil {
+			b.Default(v)
 		}
-		b.Default(v)
 	}
 	return b.Build()
 }
