@@ -16,20 +16,20 @@ func TestCompatibilityThroughNamedTypes(t *testing.T) {
 			`{"name":"c","type":{"type":"enum","name":"C","symbols":["A","B"]}},{"name":"c2","type":"C"}]}`
 	}
 	// A recursive schema is compatible with itself (the cycle ends).
-	if probs, err := compatible(Full, list("int"), []string{list("int")}); err != nil || len(probs) != 0 {
+	if probs, err := compatibleText(Full, list("int"), []string{list("int")}); err != nil || len(probs) != 0 {
 		t.Fatalf("recursive schema against itself: %v %v", probs, err)
 	}
 	// int → long is a promotion backward, not forward; the path names the field.
-	probs, err := compatible(Forward, list("long"), []string{list("int")})
+	probs, err := compatibleText(Forward, list("long"), []string{list("int")})
 	if err != nil || len(probs) != 1 || !strings.Contains(probs[0], "/v: type long cannot be read as int") {
 		t.Fatalf("forward int→long: %v %v", probs, err)
 	}
-	if probs, _ := compatible(Backward, list("long"), []string{list("int")}); len(probs) != 0 {
+	if probs, _ := compatibleText(Backward, list("long"), []string{list("int")}); len(probs) != 0 {
 		t.Errorf("backward int→long: %v", probs)
 	}
 	// A symbol added to the enum referenced by its short name: old readers lack it.
 	wider := strings.Replace(list("int"), `["A","B"]`, `["A","B","D"]`, 1)
-	probs, _ = compatible(Forward, wider, []string{list("int")})
+	probs, _ = compatibleText(Forward, wider, []string{list("int")})
 	if len(probs) != 1 || !strings.Contains(probs[0], "/c: reader enum lacks symbol D") {
 		t.Errorf("forward enum symbol: %v", probs)
 	}
@@ -44,4 +44,22 @@ func TestRegisterInvalidSchemaNamesTheField(t *testing.T) {
 	if want := `Either the input schema or one its references is invalid: Invalid schema: field b: array items: unknown Avro type "Nope"`; re.Message != want {
 		t.Errorf("message %q, want %q", re.Message, want)
 	}
+}
+
+// compatibleText checks Avro schema texts under a level.
+func compatibleText(level, n string, old []string) ([]string, error) {
+	parse := func(s string) (ParsedSchema, error) { return avroType{}.Parse(s, nil) }
+	np, err := parse(n)
+	if err != nil {
+		return nil, err
+	}
+	var prev []ParsedSchema
+	for _, o := range old {
+		p, err := parse(o)
+		if err != nil {
+			return nil, err
+		}
+		prev = append(prev, p)
+	}
+	return compatible(level, np, prev), nil
 }

@@ -7,32 +7,71 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/goconnect/goconnect/internal/jerseyroute"
 )
 
 const contentType = "application/vnd.schemaregistry.v1+json"
 
-// Handler serves Confluent's REST API for the registry.
+// catchAll is the pattern answering unknown paths.
+const catchAll = "/"
+
+// Handler serves Confluent's REST API for the registry. Every route also
+// answers with a trailing "/", OPTIONS lists a path's methods, and a
+// wrong method is 405, as Confluent's Jersey server does.
 func Handler(r *Registry) http.Handler {
 	s := &server{r: r}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) { s.write(w, 200, map[string]any{}) })
-	mux.HandleFunc("GET /subjects", func(w http.ResponseWriter, _ *http.Request) { s.write(w, 200, r.Subjects()) })
+	mux.HandleFunc("GET /subjects", s.listSubjects)
 	mux.HandleFunc("GET /subjects/{subject}/versions", s.versions)
 	mux.HandleFunc("POST /subjects/{subject}/versions", s.register)
 	mux.HandleFunc("GET /subjects/{subject}/versions/{version}", s.getVersion)
+	mux.HandleFunc("DELETE /subjects/{subject}/versions/{version}", s.deleteVersion)
 	mux.HandleFunc("GET /subjects/{subject}/versions/{version}/schema", s.getVersionSchema)
+	mux.HandleFunc("GET /subjects/{subject}/versions/{version}/referencedby", s.referencedBy)
+	mux.HandleFunc("GET /subjects/{subject}/metadata", s.latestWithMetadata)
 	mux.HandleFunc("POST /subjects/{subject}", s.lookup)
 	mux.HandleFunc("DELETE /subjects/{subject}", s.deleteSubject)
+	mux.HandleFunc("GET /schemas", s.listSchemas)
 	mux.HandleFunc("GET /schemas/ids/{id}", s.byID)
 	mux.HandleFunc("GET /schemas/ids/{id}/schema", s.byIDRaw)
-	mux.HandleFunc("GET /schemas/types", func(w http.ResponseWriter, _ *http.Request) { s.write(w, 200, []string{"AVRO"}) })
+	mux.HandleFunc("GET /schemas/ids/{id}/subjects", s.idSubjects)
+	mux.HandleFunc("GET /schemas/ids/{id}/versions", s.idVersions)
+	mux.HandleFunc("GET /schemas/types", func(w http.ResponseWriter, _ *http.Request) { s.write(w, 200, r.Types()) })
 	mux.HandleFunc("GET /config", s.getConfig)
 	mux.HandleFunc("PUT /config", s.putConfig)
+	mux.HandleFunc("DELETE /config", s.deleteConfig)
 	mux.HandleFunc("GET /config/{subject}", s.getConfig)
 	mux.HandleFunc("PUT /config/{subject}", s.putConfig)
+	mux.HandleFunc("DELETE /config/{subject}", s.deleteConfig)
+	mux.HandleFunc("GET /mode", s.getMode)
+	mux.HandleFunc("PUT /mode", s.putMode)
+	mux.HandleFunc("DELETE /mode", s.deleteMode)
+	mux.HandleFunc("GET /mode/{subject}", s.getMode)
+	mux.HandleFunc("PUT /mode/{subject}", s.putMode)
+	mux.HandleFunc("DELETE /mode/{subject}", s.deleteMode)
+	mux.HandleFunc("GET /contexts", s.listContexts)
+	mux.HandleFunc("POST /compatibility/subjects/{subject}/versions", s.check)
 	mux.HandleFunc("POST /compatibility/subjects/{subject}/versions/{version}", s.check)
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { s.fail(w, &Error{404, 404, "HTTP 404 Not Found"}) })
-	return mux
+	mux.HandleFunc(catchAll, func(w http.ResponseWriter, _ *http.Request) { s.fail(w, &Error{404, 404, "HTTP 404 Not Found"}) })
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		req = jerseyroute.TrimSlash(req)
+		if _, pattern := mux.Handler(req); pattern != catchAll && pattern != "" {
+			mux.ServeHTTP(w, req)
+			return
+		}
+		allowed := jerseyroute.Allowed(mux, req, catchAll)
+		switch {
+		case allowed == nil:
+			s.fail(w, &Error{404, 404, "HTTP 404 Not Found"})
+		case req.Method == http.MethodOptions:
+			jerseyroute.WriteOptions(w, req, allowed)
+		default:
+			w.Header().Set("Allow", strings.Join(allowed, ","))
+			s.fail(w, &Error{405, 405, "HTTP 405 Method Not Allowed"})
+		}
+	})
 }
 
 type server struct{ r *Registry }
@@ -43,6 +82,11 @@ func (s *server) write(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+func (s *server) writeRaw(w http.ResponseWriter, text string) {
+	w.Header().Set("Content-Type", contentType)
+	_, _ = io.WriteString(w, text)
+}
+
 func (s *server) fail(w http.ResponseWriter, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
@@ -51,48 +95,98 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 	s.write(w, e.Status, map[string]any{"error_code": e.Code, "message": e.Message})
 }
 
-type schemaRequest struct {
-	Schema     string          `json:"schema"`
-	SchemaType string          `json:"schemaType"`
-	References json.RawMessage `json:"references"`
+// flag reads a boolean query parameter as Jersey does: "true" in any case.
+func flag(req *http.Request, name string) bool {
+	return strings.EqualFold(req.URL.Query().Get(name), "true")
 }
 
-func (s *server) body(req *http.Request) (*schemaRequest, error) {
+func filterOf(req *http.Request) Filter {
+	switch {
+	case flag(req, "deletedOnly"):
+		return DeletedOnly
+	case flag(req, "deleted"):
+		return WithDeleted
+	}
+	return Live
+}
+
+// page applies offset and limit (-1 = all) to a list.
+func page[T any](req *http.Request, list []T) []T {
+	q := req.URL.Query()
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	limit := -1
+	if l := q.Get("limit"); l != "" {
+		limit, _ = strconv.Atoi(l)
+	}
+	if offset > len(list) {
+		offset = len(list)
+	}
+	if offset > 0 {
+		list = list[offset:]
+	}
+	if limit >= 0 && limit < len(list) {
+		list = list[:limit]
+	}
+	return list
+}
+
+func (s *server) body(req *http.Request) (*RegisterRequest, error) {
 	b, err := io.ReadAll(io.LimitReader(req.Body, 16<<20))
 	if err != nil {
 		return nil, &Error{400, 400, "cannot read the request body"}
 	}
-	var sr schemaRequest
+	var sr RegisterRequest
 	if err := json.Unmarshal(b, &sr); err != nil {
 		return nil, &Error{400, 400, "Unrecognized request body: " + err.Error()}
-	}
-	if sr.SchemaType != "" && !strings.EqualFold(sr.SchemaType, "AVRO") {
-		return nil, &Error{422, 42201, "Invalid schema: only AVRO schemas are supported"}
-	}
-	if sr.Schema == "" {
-		return nil, &Error{422, 42201, "Empty schema"}
 	}
 	return &sr, nil
 }
 
-func version(raw string) (int, error) {
+// parseVersion reads a version of a path: 1..2^31-1, or "latest" (-1).
+func parseVersion(raw string) (int, error) {
 	if raw == "latest" || raw == "-1" {
 		return -1, nil
 	}
-	v, err := strconv.Atoi(raw)
+	v, err := strconv.ParseInt(raw, 10, 32)
 	if err != nil || v < 1 {
 		return 0, &Error{422, 42202, "The specified version '" + raw + "' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\""}
 	}
-	return v, nil
+	return int(v), nil
+}
+
+// schemaResponse is a version as the API answers it (Confluent's Schema
+// entity: no schemaType for AVRO, no deleted flag).
+type schemaResponse struct {
+	Subject    string          `json:"subject"`
+	Version    int             `json:"version"`
+	ID         int             `json:"id"`
+	SchemaType string          `json:"schemaType,omitempty"`
+	References []Reference     `json:"references,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
+	Schema     string          `json:"schema"`
+}
+
+func response(v *Version) schemaResponse {
+	out := schemaResponse{Subject: v.Subject, Version: v.Version, ID: v.ID, References: v.References,
+		Metadata: v.Metadata, RuleSet: v.RuleSet, Schema: v.Schema}
+	if t := v.typeName(); t != "AVRO" {
+		out.SchemaType = t
+	}
+	return out
+}
+
+func (s *server) listSubjects(w http.ResponseWriter, req *http.Request) {
+	s.write(w, 200, page(req, s.r.ListSubjects(req.URL.Query().Get("subjectPrefix"), filterOf(req))))
 }
 
 func (s *server) versions(w http.ResponseWriter, req *http.Request) {
-	vs, err := s.r.Versions(req.PathValue("subject"))
+	vs, err := s.r.ListVersions(req.PathValue("subject"), filterOf(req))
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	s.write(w, 200, vs)
+	s.write(w, 200, page(req, vs))
 }
 
 func (s *server) register(w http.ResponseWriter, req *http.Request) {
@@ -101,21 +195,21 @@ func (s *server) register(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	id, err := s.r.Register(req.PathValue("subject"), sr.Schema)
+	v, err := s.r.RegisterSchema(req.PathValue("subject"), *sr, flag(req, "normalize"))
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	s.write(w, 200, map[string]int{"id": id})
+	s.write(w, 200, map[string]int{"id": v.ID})
 }
 
 // pathVersion finds the subject version a path names; it has answered
 // the request with the error when it returns nil.
 func (s *server) pathVersion(w http.ResponseWriter, req *http.Request) *Version {
-	v, err := version(req.PathValue("version"))
+	v, err := parseVersion(req.PathValue("version"))
 	if err == nil {
 		var got *Version
-		if got, err = s.r.Get(req.PathValue("subject"), v); err == nil {
+		if got, err = s.r.Get(req.PathValue("subject"), v, flag(req, "deleted")); err == nil {
 			return got
 		}
 	}
@@ -125,17 +219,76 @@ func (s *server) pathVersion(w http.ResponseWriter, req *http.Request) *Version 
 
 func (s *server) getVersion(w http.ResponseWriter, req *http.Request) {
 	if got := s.pathVersion(w, req); got != nil {
-		s.write(w, 200, got)
+		s.write(w, 200, response(got))
 	}
 }
 
 func (s *server) getVersionSchema(w http.ResponseWriter, req *http.Request) {
-	got := s.pathVersion(w, req)
-	if got == nil {
+	if got := s.pathVersion(w, req); got != nil {
+		s.writeRaw(w, got.Schema)
+	}
+}
+
+func (s *server) referencedBy(w http.ResponseWriter, req *http.Request) {
+	v, err := parseVersion(req.PathValue("version"))
+	if err != nil {
+		s.fail(w, err)
 		return
 	}
-	w.Header().Set("Content-Type", contentType)
-	_, _ = io.WriteString(w, got.Schema)
+	ids, err := s.r.ReferencedBy(req.PathValue("subject"), v, flag(req, "deleted"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.write(w, 200, page(req, ids))
+}
+
+func (s *server) deleteVersion(w http.ResponseWriter, req *http.Request) {
+	v, err := parseVersion(req.PathValue("version"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	deleted, err := s.r.DeleteVersion(req.PathValue("subject"), v, flag(req, "permanent"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.write(w, 200, deleted)
+}
+
+// latestWithMetadata answers GET /subjects/{s}/metadata?key=k&value=v:
+// the latest version whose metadata properties hold every pair.
+func (s *server) latestWithMetadata(w http.ResponseWriter, req *http.Request) {
+	subject := req.PathValue("subject")
+	q := req.URL.Query()
+	keys, values := q["key"], q["value"]
+	vs, err := s.r.ListVersions(subject, filterOf(req))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	for i := len(vs) - 1; i >= 0; i-- {
+		v, err := s.r.Get(subject, vs[i], true)
+		if err != nil {
+			continue
+		}
+		var md struct {
+			Properties map[string]string `json:"properties"`
+		}
+		_ = json.Unmarshal(v.Metadata, &md)
+		ok := true
+		for j, k := range keys {
+			if j >= len(values) || md.Properties[k] != values[j] {
+				ok = false
+			}
+		}
+		if ok {
+			s.write(w, 200, response(v))
+			return
+		}
+	}
+	s.fail(w, errSchemaNotFound())
 }
 
 func (s *server) lookup(w http.ResponseWriter, req *http.Request) {
@@ -144,16 +297,16 @@ func (s *server) lookup(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	v, err := s.r.Lookup(req.PathValue("subject"), sr.Schema)
+	v, err := s.r.Lookup(req.PathValue("subject"), *sr, flag(req, "normalize"), flag(req, "deleted"))
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	s.write(w, 200, v)
+	s.write(w, 200, response(v))
 }
 
 func (s *server) deleteSubject(w http.ResponseWriter, req *http.Request) {
-	vs, err := s.r.DeleteSubject(req.PathValue("subject"))
+	vs, err := s.r.DeleteSubject(req.PathValue("subject"), flag(req, "permanent"))
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -161,69 +314,211 @@ func (s *server) deleteSubject(w http.ResponseWriter, req *http.Request) {
 	s.write(w, 200, vs)
 }
 
-func (s *server) byID(w http.ResponseWriter, req *http.Request) {
-	id, err := strconv.Atoi(req.PathValue("id"))
+// listSchemas answers GET /schemas: every version (latest only with
+// latestOnly=true) of the subjects matching subjectPrefix.
+func (s *server) listSchemas(w http.ResponseWriter, req *http.Request) {
+	f := Live
+	if flag(req, "deleted") {
+		f = WithDeleted
+	}
+	latestOnly := flag(req, "latestOnly")
+	out := []schemaResponse{}
+	for _, subj := range s.r.ListSubjects(req.URL.Query().Get("subjectPrefix"), f) {
+		vs, _ := s.r.ListVersions(subj, f)
+		if latestOnly && len(vs) > 0 {
+			vs = vs[len(vs)-1:]
+		}
+		for _, n := range vs {
+			if v, err := s.r.Get(subj, n, true); err == nil {
+				out = append(out, response(v))
+			}
+		}
+	}
+	s.write(w, 200, page(req, out))
+}
+
+// pathID reads the id of a path; Jersey answers a non-integer one 404.
+func (s *server) pathID(w http.ResponseWriter, req *http.Request) (int, bool) {
+	id, err := strconv.ParseInt(req.PathValue("id"), 10, 32)
 	if err != nil {
-		s.fail(w, &Error{404, 40403, "Schema not found"})
+		s.fail(w, &Error{404, 404, "HTTP 404 Not Found"})
+		return 0, false
+	}
+	return int(id), true
+}
+
+// schemaString is GET /schemas/ids/{id}'s answer (Confluent's SchemaString).
+type schemaString struct {
+	SchemaType string          `json:"schemaType,omitempty"`
+	Schema     string          `json:"schema"`
+	References []Reference     `json:"references,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
+	MaxID      *int            `json:"maxId,omitempty"`
+}
+
+func (s *server) byID(w http.ResponseWriter, req *http.Request) {
+	id, ok := s.pathID(w, req)
+	if !ok {
 		return
 	}
-	text, err := s.r.SchemaByID(id)
+	subject := req.URL.Query().Get("subject")
+	v, err := s.r.SchemaByID(id, subject)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	s.write(w, 200, map[string]string{"schema": text})
+	r := response(v)
+	out := schemaString{SchemaType: r.SchemaType, Schema: v.Schema, References: v.References, Metadata: v.Metadata, RuleSet: v.RuleSet}
+	if flag(req, "fetchMaxId") {
+		m := s.r.MaxID(subject)
+		out.MaxID = &m
+	}
+	s.write(w, 200, out)
 }
 
 func (s *server) byIDRaw(w http.ResponseWriter, req *http.Request) {
-	id, _ := strconv.Atoi(req.PathValue("id"))
-	text, err := s.r.SchemaByID(id)
+	id, ok := s.pathID(w, req)
+	if !ok {
+		return
+	}
+	v, err := s.r.SchemaByID(id, req.URL.Query().Get("subject"))
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	w.Header().Set("Content-Type", contentType)
-	_, _ = io.WriteString(w, text)
+	s.writeRaw(w, v.Schema)
+}
+
+func (s *server) idVersionList(w http.ResponseWriter, req *http.Request) ([]SubjectVersion, bool) {
+	id, ok := s.pathID(w, req)
+	if !ok {
+		return nil, false
+	}
+	svs, err := s.r.IDVersions(id, req.URL.Query().Get("subject"), flag(req, "deleted"))
+	if err != nil {
+		s.fail(w, err)
+		return nil, false
+	}
+	return svs, true
+}
+
+func (s *server) idSubjects(w http.ResponseWriter, req *http.Request) {
+	svs, ok := s.idVersionList(w, req)
+	if !ok {
+		return
+	}
+	out := []string{}
+	for _, sv := range svs {
+		if len(out) == 0 || out[len(out)-1] != sv.Subject {
+			out = append(out, sv.Subject)
+		}
+	}
+	s.write(w, 200, page(req, out))
+}
+
+func (s *server) idVersions(w http.ResponseWriter, req *http.Request) {
+	if svs, ok := s.idVersionList(w, req); ok {
+		s.write(w, 200, page(req, svs))
+	}
 }
 
 func (s *server) getConfig(w http.ResponseWriter, req *http.Request) {
-	s.write(w, 200, map[string]string{"compatibilityLevel": s.r.Level(req.PathValue("subject"))})
+	c, err := s.r.GetConfig(req.PathValue("subject"), flag(req, "defaultToGlobal"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.write(w, 200, c)
 }
 
 func (s *server) putConfig(w http.ResponseWriter, req *http.Request) {
+	var body ConfigUpdate
+	if err := json.NewDecoder(io.LimitReader(req.Body, 1<<20)).Decode(&body); err != nil {
+		s.fail(w, &Error{400, 400, "Unrecognized request body: " + err.Error()})
+		return
+	}
+	if err := s.r.SetConfig(req.PathValue("subject"), body); err != nil {
+		s.fail(w, err)
+		return
+	}
+	body.Compatibility = strings.ToUpper(body.Compatibility)
+	s.write(w, 200, body)
+}
+
+func (s *server) deleteConfig(w http.ResponseWriter, req *http.Request) {
+	c, err := s.r.DeleteConfig(req.PathValue("subject"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	c.Subject = ""
+	s.write(w, 200, c)
+}
+
+func (s *server) getMode(w http.ResponseWriter, req *http.Request) {
+	m, err := s.r.GetMode(req.PathValue("subject"), flag(req, "defaultToGlobal"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.write(w, 200, map[string]string{"mode": m})
+}
+
+func (s *server) putMode(w http.ResponseWriter, req *http.Request) {
 	var body struct {
-		Compatibility string `json:"compatibility"`
+		Mode string `json:"mode"`
 	}
 	if err := json.NewDecoder(io.LimitReader(req.Body, 1<<20)).Decode(&body); err != nil {
 		s.fail(w, &Error{400, 400, "Unrecognized request body: " + err.Error()})
 		return
 	}
-	level := strings.ToUpper(body.Compatibility)
-	if err := s.r.SetLevel(req.PathValue("subject"), level); err != nil {
+	if err := s.r.SetMode(req.PathValue("subject"), body.Mode, flag(req, "force")); err != nil {
 		s.fail(w, err)
 		return
 	}
-	s.write(w, 200, map[string]string{"compatibility": level})
+	s.write(w, 200, map[string]string{"mode": strings.ToUpper(body.Mode)})
 }
 
-func (s *server) check(w http.ResponseWriter, req *http.Request) {
-	v, err := version(req.PathValue("version"))
+func (s *server) deleteMode(w http.ResponseWriter, req *http.Request) {
+	m, err := s.r.DeleteMode(req.PathValue("subject"))
 	if err != nil {
 		s.fail(w, err)
 		return
+	}
+	s.write(w, 200, map[string]string{"mode": m})
+}
+
+func (s *server) listContexts(w http.ResponseWriter, req *http.Request) {
+	s.write(w, 200, page(req, s.r.Contexts()))
+}
+
+// check answers both compatibility routes: against one version, or (no
+// version in the path) against the subject's versions.
+func (s *server) check(w http.ResponseWriter, req *http.Request) {
+	v := 0
+	if raw := req.PathValue("version"); raw != "" {
+		var err error
+		if v, err = parseVersion(raw); err != nil {
+			s.fail(w, err)
+			return
+		}
 	}
 	sr, err := s.body(req)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	ok, msgs, err := s.r.Check(req.PathValue("subject"), v, sr.Schema)
+	ok, msgs, err := s.r.Check(req.PathValue("subject"), v, *sr, flag(req, "normalize"))
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	out := map[string]any{"is_compatible": ok}
-	if req.URL.Query().Get("verbose") == "true" {
+	if flag(req, "verbose") {
+		if msgs == nil {
+			msgs = []string{}
+		}
 		out["messages"] = msgs
 	}
 	s.write(w, 200, out)

@@ -1,24 +1,59 @@
-// Package schemaregistry is a Confluent-compatible Schema Registry for
-// Avro schemas: subjects, versions, global ids, lookups and compatibility
-// checks, kept in a compacted Kafka topic (_schemas) in Confluent's record
-// format, so goconnect can replace the registry container too.
+// Package schemaregistry is a Confluent-compatible Schema Registry:
+// subjects, versions, ids, references, compatibility, modes, contexts and
+// soft and hard deletes, kept in a compacted Kafka topic (_schemas) in the
+// records Confluent's registry writes, so either registry reads the
+// other's topic. What a schema text means (parsing, identity,
+// normalisation, compatibility) belongs to its SchemaType (types.go).
 package schemaregistry
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 )
 
-// Version is one registered version of a subject.
+// Version is one registered version of a subject, as the _schemas topic
+// holds it (Confluent's SchemaValue: schemaType always written, deleted
+// always written, references/metadata/ruleSet when present).
 type Version struct {
-	Subject string `json:"subject"`
-	Version int    `json:"version"`
-	ID      int    `json:"id"`
-	Schema  string `json:"schema"`
-	Deleted bool   `json:"deleted,omitempty"`
+	Subject    string          `json:"subject"`
+	Version    int             `json:"version"`
+	ID         int             `json:"id"`
+	SchemaType string          `json:"schemaType,omitempty"`
+	References []Reference     `json:"references,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
+	Schema     string          `json:"schema"`
+	Deleted    bool            `json:"deleted"`
+}
+
+// typeName is the version's schema type, AVRO when the record has none
+// (records written before other types existed).
+func (v *Version) typeName() string {
+	if v.SchemaType == "" {
+		return "AVRO"
+	}
+	return v.SchemaType
+}
+
+// identity is what makes two registrations the same schema (one id).
+func identity(typ, canon string, refs []Reference, metadata, ruleSet json.RawMessage) string {
+	r, _ := json.Marshal(refs)
+	return typ + "\x00" + canon + "\x00" + string(r) + "\x00" + compactJSON(metadata) + "\x00" + compactJSON(ruleSet)
+}
+
+func compactJSON(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	b, _ := json.Marshal(v) // maps sorted: key order does not change identity
+	return string(b)
 }
 
 // Error is a registry error with Confluent's error code.
@@ -37,6 +72,10 @@ func errVersionNotFound(v int) *Error {
 	return &Error{404, 40402, fmt.Sprintf("Version %d not found.", v)}
 }
 func errSchemaNotFound() *Error { return &Error{404, 40403, "Schema not found"} }
+func errSchemaIDNotFound(id int) *Error {
+	return &Error{404, 40403, fmt.Sprintf("Schema %d not found", id)}
+}
+func errNotPermitted(msg string) *Error { return &Error{422, 42205, msg} }
 
 // Journal persists registry records; the Kafka topic is one.
 type Journal interface {
@@ -44,22 +83,49 @@ type Journal interface {
 	Append(key, value []byte) error
 }
 
+// idSpace holds the ids of one context: Confluent numbers schemas per
+// context.
+type idSpace struct {
+	byID   map[int]*Version // a version holding the id (its text, type, references)
+	idOf   map[string]int   // identity → id
+	nextID int
+}
+
 // Registry is the registry state.
 type Registry struct {
 	mu       sync.RWMutex
 	journal  Journal
-	subjects map[string][]*Version // by subject, in version order
-	byID     map[int]string        // id → schema text
-	idOf     map[string]int        // canonical schema text → id
-	nextID   int
-	global   string
-	levels   map[string]string
+	types    map[string]SchemaType
+	subjects map[string][]*Version // by qualified subject, in version order
+	ids      map[string]*idSpace   // by context
+	configs  map[string]*Config    // "" global, subject, or ":.ctx:" for a context
+	modes    map[string]string     // same keys
+	contexts map[string]bool       // contexts seen besides the default one
 }
 
-// New returns an empty registry writing to j (nil keeps it in memory).
+// New returns an empty registry writing to j (nil keeps it in memory),
+// knowing the built-in schema types.
 func New(j Journal) *Registry {
-	return &Registry{journal: j, subjects: map[string][]*Version{}, byID: map[int]string{}, idOf: map[string]int{},
-		nextID: 1, global: Backward, levels: map[string]string{}}
+	r := &Registry{journal: j, types: map[string]SchemaType{}, subjects: map[string][]*Version{},
+		ids: map[string]*idSpace{}, configs: map[string]*Config{}, modes: map[string]string{}, contexts: map[string]bool{}}
+	for _, t := range builtinTypes() {
+		r.types[t.Name()] = t
+	}
+	return r
+}
+
+// AddType makes a schema type known (replacing one of the same name).
+func (r *Registry) AddType(t SchemaType) {
+	r.mu.Lock()
+	r.types[t.Name()] = t
+	r.mu.Unlock()
+}
+
+// Types lists the known schema type names, sorted.
+func (r *Registry) Types() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return typeNames(r.types)
 }
 
 // SetJournal sets where later changes are written (after a replay).
@@ -69,301 +135,851 @@ func (r *Registry) SetJournal(j Journal) {
 	r.mu.Unlock()
 }
 
-// canonical identifies schemas independent of whitespace.
-func canonical(text string) (string, error) {
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(text)); err != nil {
-		return "", &Error{422, 42201, "Either the input schema or one its references is invalid: " + err.Error()}
+func (r *Registry) space(ctx string) *idSpace {
+	s := r.ids[ctx]
+	if s == nil {
+		s = &idSpace{byID: map[int]*Version{}, idOf: map[string]int{}, nextID: 1}
+		r.ids[ctx] = s
 	}
-	return b.String(), nil
+	return s
 }
 
-type schemaKey struct {
-	KeyType string  `json:"keytype"`
-	Subject *string `json:"subject"`
-	Version int     `json:"version,omitempty"`
-	Magic   int     `json:"magic"`
+// RegisterRequest is the body of a registration or a lookup.
+type RegisterRequest struct {
+	Schema     string          `json:"schema"`
+	SchemaType string          `json:"schemaType,omitempty"`
+	References []Reference     `json:"references,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
+	// ID and Version are honoured in IMPORT mode only (0 = assign).
+	ID      int `json:"id,omitempty"`
+	Version int `json:"version,omitempty"`
 }
 
-// Register adds a schema to a subject, or returns the id it already has.
+func (req *RegisterRequest) typeName() string {
+	if req.SchemaType == "" {
+		return "AVRO"
+	}
+	return strings.ToUpper(req.SchemaType)
+}
+
+// Register adds an AVRO schema to a subject, or returns the id it
+// already has.
 func (r *Registry) Register(subject, schema string) (int, error) {
-	canon, err := canonical(schema)
+	v, err := r.RegisterSchema(subject, RegisterRequest{Schema: schema}, false)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := parseAvro(canon); err != nil {
-		return 0, &Error{422, 42201, "Either the input schema or one its references is invalid: " + err.Error()}
+	return v.ID, nil
+}
+
+// parseLocked parses a schema of a subject with its references resolved.
+func (r *Registry) parseLocked(subject, typ, text string, refs []Reference) (ParsedSchema, error) {
+	t, ok := r.types[typ]
+	if !ok {
+		return nil, &Error{422, 42201, fmt.Sprintf("Invalid schema type %s", typ)}
 	}
+	if strings.TrimSpace(text) == "" {
+		return nil, &Error{422, 42201, "Empty schema"}
+	}
+	resolved, err := r.resolveLocked(subject, refs, map[string]bool{})
+	if err != nil {
+		return nil, err
+	}
+	p, err := t.Parse(text, resolved)
+	if err != nil {
+		return nil, invalidSchema(err)
+	}
+	return p, nil
+}
+
+// resolveLocked finds the schemas references name, their own references
+// first, each once.
+func (r *Registry) resolveLocked(parent string, refs []Reference, seen map[string]bool) ([]ResolvedReference, error) {
+	var out []ResolvedReference
+	for _, ref := range refs {
+		if ref.Name == "" || ref.Subject == "" {
+			return nil, invalidSchema(fmt.Errorf("invalid reference %+v: name and subject are required", ref))
+		}
+		subj := withParentContext(parent, ref.Subject)
+		v, err := r.getLocked(subj, ref.Version, true)
+		if err != nil {
+			return nil, invalidSchema(fmt.Errorf("reference %q to subject %q version %d: %s", ref.Name, ref.Subject, ref.Version, err.Error()))
+		}
+		key := fmt.Sprintf("%s\x00%d", subj, v.Version)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		deps, err := r.resolveLocked(subj, v.References, seen)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, deps...)
+		out = append(out, ResolvedReference{Reference: ref, Schema: v.Schema})
+	}
+	return out, nil
+}
+
+// RegisterSchema registers a schema under a subject (normalised first
+// when normalize, or when the subject's config says so) and returns the
+// version holding it, an existing one when the subject has it already.
+func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize bool) (*Version, error) {
+	subject = normalizeSubject(subject)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var texts []string
+	ctx := contextOf(subject)
+	mode := r.modeInScopeLocked(subject)
+	if mode == ModeReadOnly || mode == ModeReadOnlyOverride {
+		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is in read-only mode", subject, ctx))
+	}
+	if req.ID > 0 && mode != ModeImport {
+		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in import mode", subject, ctx))
+	}
+	if req.ID <= 0 && mode != ModeReadWrite {
+		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in read-write mode", subject, ctx))
+	}
+	typ := req.typeName()
+	parsed, err := r.parseLocked(subject, typ, req.Schema, req.References)
+	if err != nil {
+		return nil, err
+	}
+	if !normalize {
+		normalize = r.configInScopeLocked(subject).normalize()
+	}
+	text := parsed.Canonical()
+	if normalize {
+		text = parsed.Normalized()
+	}
+	refs := req.References
+	if len(refs) == 0 {
+		refs = nil
+	}
+	ident := identity(typ, text, refs, req.Metadata, req.RuleSet)
+	space := r.space(ctx)
+
+	var live []*Version
+	newVersion := 1
 	for _, v := range r.subjects[subject] {
+		newVersion = max(newVersion, v.Version+1)
 		if v.Deleted {
 			continue
 		}
-		if v.Schema == canon {
-			return v.ID, nil
+		live = append(live, v)
+	}
+	if req.Version == 0 {
+		for _, v := range live {
+			if identity(v.typeName(), v.Schema, v.References, v.Metadata, v.RuleSet) == ident && (req.ID <= 0 || req.ID == v.ID) {
+				return v, nil
+			}
 		}
-		texts = append(texts, v.Schema)
 	}
-	problems, err := compatible(r.levelLocked(subject), canon, texts)
-	if err != nil {
-		return 0, &Error{422, 42201, err.Error()}
+	if mode != ModeImport {
+		var previous []ParsedSchema
+		for _, v := range live {
+			p, err := r.parseLocked(subject, v.typeName(), v.Schema, v.References)
+			if err != nil {
+				return nil, err
+			}
+			previous = append(previous, p)
+		}
+		if problems := compatible(r.configInScopeLocked(subject).level(), parsed, previous); len(problems) > 0 {
+			return nil, &Error{409, 409, fmt.Sprintf("Schema being registered is incompatible with an earlier schema for subject \"%s\", details: %v", subject, problems)}
+		}
 	}
-	if len(problems) > 0 {
-		return 0, &Error{409, 409, fmt.Sprintf("Schema being registered is incompatible with an earlier schema for subject \"%s\", details: %v", subject, problems)}
+	version := newVersion
+	if req.Version > 0 {
+		if req.Version != newVersion && mode != ModeImport {
+			return nil, &Error{422, 42201, "Version is not one more than previous version"}
+		}
+		version = req.Version
 	}
-	id, ok := r.idOf[canon]
-	if !ok {
-		id = r.nextID
+	id, known := space.idOf[ident]
+	if req.ID > 0 {
+		if holder, ok := space.byID[req.ID]; ok && identity(holder.typeName(), holder.Schema, holder.References, holder.Metadata, holder.RuleSet) != ident {
+			return nil, errNotPermitted(fmt.Sprintf("Overwrite new schema with id %d in context %s is not permitted.", req.ID, ctx))
+		}
+		id = req.ID
+	} else if !known {
+		id = space.nextID
 	}
-	version := 1
-	if vs := r.subjects[subject]; len(vs) > 0 {
-		version = vs[len(vs)-1].Version + 1
+	if ctx != DefaultContext && !r.contexts[ctx] {
+		if err := r.persist(contextKey(ctx), map[string]string{"tenant": "default", "context": ctx}); err != nil {
+			return nil, err
+		}
+		r.contexts[ctx] = true
 	}
-	v := &Version{Subject: subject, Version: version, ID: id, Schema: canon}
-	if err := r.persist(schemaKey{KeyType: "SCHEMA", Subject: &subject, Version: version, Magic: 1}, v); err != nil {
-		return 0, err
+	v := &Version{Subject: subject, Version: version, ID: id, SchemaType: typ, References: refs,
+		Metadata: req.Metadata, RuleSet: req.RuleSet, Schema: text}
+	if err := r.persist(schemaKey(subject, version), v); err != nil {
+		return nil, err
 	}
 	r.apply(v)
-	return id, nil
+	return v, nil
 }
 
-func (r *Registry) persist(key schemaKey, value any) error {
+// Record keys, in Confluent's field order (its @JsonPropertyOrder) and
+// with its magic numbers: 1 for SCHEMA keys, 0 for the others.
+func schemaKey(subject string, version int) []byte {
+	b, _ := json.Marshal(struct {
+		KeyType string `json:"keytype"`
+		Subject string `json:"subject"`
+		Version int    `json:"version"`
+		Magic   int    `json:"magic"`
+	}{"SCHEMA", subject, version, 1})
+	return b
+}
+
+// subjectKey is a CONFIG, MODE, DELETE_SUBJECT or CLEAR_SUBJECT key; the
+// global one ("") has no subject field.
+func subjectKey(keyType, subject string) []byte {
+	b, _ := json.Marshal(struct {
+		KeyType string `json:"keytype"`
+		Subject string `json:"subject,omitempty"`
+		Magic   int    `json:"magic"`
+	}{keyType, subject, 0})
+	return b
+}
+
+func contextKey(ctx string) []byte {
+	b, _ := json.Marshal(struct {
+		KeyType string `json:"keytype"`
+		Tenant  string `json:"tenant"`
+		Context string `json:"context"`
+		Magic   int    `json:"magic"`
+	}{"CONTEXT", "default", ctx, 0})
+	return b
+}
+
+func (r *Registry) persist(key []byte, value any) error {
 	if r.journal == nil {
 		return nil
 	}
-	k, _ := json.Marshal(key)
 	var val []byte
 	if value != nil {
 		val, _ = json.Marshal(value)
 	}
-	if err := r.journal.Append(k, val); err != nil {
+	if err := r.journal.Append(key, val); err != nil {
 		return &Error{500, 50001, "Error while storing the schema: " + err.Error()}
 	}
 	return nil
 }
 
-// apply adds a version to memory (also used when replaying the topic).
+// apply adds or replaces a version in memory (also on replay).
 func (r *Registry) apply(v *Version) {
+	v.Subject = normalizeSubject(v.Subject)
 	vs := r.subjects[v.Subject]
+	replaced := false
 	for i, old := range vs {
 		if old.Version == v.Version {
 			vs[i] = v
-			r.index(v)
-			return
+			replaced = true
 		}
 	}
-	r.subjects[v.Subject] = append(vs, v)
-	sort.Slice(r.subjects[v.Subject], func(i, j int) bool { return r.subjects[v.Subject][i].Version < r.subjects[v.Subject][j].Version })
-	r.index(v)
-}
-
-func (r *Registry) index(v *Version) {
-	r.byID[v.ID] = v.Schema
-	r.idOf[v.Schema] = v.ID
-	if v.ID >= r.nextID {
-		r.nextID = v.ID + 1
+	if !replaced {
+		vs = append(vs, v)
+		sort.Slice(vs, func(i, j int) bool { return vs[i].Version < vs[j].Version })
+	}
+	r.subjects[v.Subject] = vs
+	ctx := contextOf(v.Subject)
+	if ctx != DefaultContext {
+		r.contexts[ctx] = true
+	}
+	space := r.space(ctx)
+	if _, ok := space.byID[v.ID]; !ok || !v.Deleted {
+		space.byID[v.ID] = v
+	}
+	space.idOf[identity(v.typeName(), v.Schema, v.References, v.Metadata, v.RuleSet)] = v.ID
+	if v.ID >= space.nextID {
+		space.nextID = v.ID + 1
 	}
 }
 
-// Replay applies one record read back from the journal.
+// drop removes a version from memory (a tombstone).
+func (r *Registry) drop(subject string, version int) {
+	subject = normalizeSubject(subject)
+	vs := r.subjects[subject]
+	var gone *Version
+	for i, v := range vs {
+		if v.Version == version {
+			gone = v
+			vs = append(vs[:i:i], vs[i+1:]...)
+			break
+		}
+	}
+	if gone == nil {
+		return
+	}
+	if len(vs) == 0 {
+		delete(r.subjects, subject)
+	} else {
+		r.subjects[subject] = vs
+	}
+	r.forgetID(contextOf(subject), gone)
+}
+
+// forgetID drops an id no version holds any more.
+func (r *Registry) forgetID(ctx string, gone *Version) {
+	space := r.space(ctx)
+	for s, vs := range r.subjects {
+		if contextOf(s) != ctx {
+			continue
+		}
+		for _, v := range vs {
+			if v.ID == gone.ID {
+				space.byID[gone.ID] = v
+				return
+			}
+		}
+	}
+	delete(space.byID, gone.ID)
+	ident := identity(gone.typeName(), gone.Schema, gone.References, gone.Metadata, gone.RuleSet)
+	if space.idOf[ident] == gone.ID {
+		delete(space.idOf, ident)
+	}
+}
+
+// Replay applies one record read back from the journal, as Confluent's
+// KafkaStoreMessageHandler does; unknown key types are skipped.
 func (r *Registry) Replay(key, value []byte) {
-	var k schemaKey
+	var k struct {
+		KeyType string  `json:"keytype"`
+		Subject *string `json:"subject"`
+		Version int     `json:"version"`
+		Context string  `json:"context"`
+	}
 	if json.Unmarshal(key, &k) != nil {
 		return
+	}
+	subject := ""
+	if k.Subject != nil {
+		subject = normalizeSubject(*k.Subject)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch k.KeyType {
 	case "SCHEMA":
+		if value == nil {
+			r.drop(subject, k.Version)
+			return
+		}
 		var v Version
-		if value == nil || json.Unmarshal(value, &v) != nil {
+		if json.Unmarshal(value, &v) != nil {
 			return
 		}
 		r.apply(&v)
 	case "CONFIG":
-		var c struct {
-			Level string `json:"compatibilityLevel"`
-		}
-		if value == nil || json.Unmarshal(value, &c) != nil || !validLevel(c.Level) {
+		if value == nil {
+			delete(r.configs, subject)
 			return
 		}
-		if k.Subject == nil {
-			r.global = c.Level
-		} else {
-			r.levels[*k.Subject] = c.Level
+		var c Config
+		if json.Unmarshal(value, &c) != nil {
+			return
+		}
+		c.Subject = ""
+		r.configs[subject] = &c
+	case "MODE":
+		if value == nil {
+			delete(r.modes, subject)
+			return
+		}
+		var m struct {
+			Mode string `json:"mode"`
+		}
+		if json.Unmarshal(value, &m) != nil || !validMode(m.Mode) {
+			return
+		}
+		r.modes[subject] = m.Mode
+	case "DELETE_SUBJECT":
+		var d struct {
+			Subject string `json:"subject"`
+			Version int    `json:"version"`
+		}
+		if value == nil || json.Unmarshal(value, &d) != nil {
+			return
+		}
+		for _, v := range r.subjects[normalizeSubject(d.Subject)] {
+			if v.Version <= d.Version {
+				v.Deleted = true
+			}
+		}
+	case "CLEAR_SUBJECT":
+		// Confluent clears deleted versions from its caches; a hard delete
+		// already arrived here as tombstones.
+	case "CONTEXT":
+		if value != nil && k.Context != "" && k.Context != DefaultContext {
+			r.contexts[k.Context] = true
 		}
 	}
 }
 
+// Filter selects versions by their deleted flag.
+type Filter int
+
+const (
+	// Live versions only (the default).
+	Live Filter = iota
+	// WithDeleted includes soft-deleted versions (deleted=true).
+	WithDeleted
+	// DeletedOnly selects soft-deleted versions only (deletedOnly=true).
+	DeletedOnly
+)
+
+func (f Filter) keep(v *Version) bool {
+	switch f {
+	case WithDeleted:
+		return true
+	case DeletedOnly:
+		return v.Deleted
+	}
+	return !v.Deleted
+}
+
 // Lookup finds the version of a subject holding the schema.
-func (r *Registry) Lookup(subject, schema string) (*Version, error) {
-	canon, err := canonical(schema)
+func (r *Registry) Lookup(subject string, req RegisterRequest, normalize, deleted bool) (*Version, error) {
+	subject = normalizeSubject(subject)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	f := Live
+	if deleted {
+		f = WithDeleted
+	}
+	if !r.hasSubjectLocked(subject, f) {
+		return nil, errSubjectNotFound(subject)
+	}
+	typ := req.typeName()
+	parsed, err := r.parseLocked(subject, typ, req.Schema, req.References)
 	if err != nil {
 		return nil, err
 	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	vs, ok := r.subjects[subject]
-	if !ok {
-		return nil, errSubjectNotFound(subject)
+	if !normalize {
+		normalize = r.configInScopeLocked(subject).normalize()
 	}
-	for _, v := range vs {
-		if v.Schema == canon && !v.Deleted {
-			return v, nil
+	texts := []string{parsed.Canonical()}
+	if normalize {
+		texts = append(texts, parsed.Normalized())
+	}
+	refs := req.References
+	if len(refs) == 0 {
+		refs = nil
+	}
+	for _, v := range r.subjects[subject] {
+		if !f.keep(v) || v.typeName() != typ {
+			continue
+		}
+		for _, t := range texts {
+			candidate := t
+			if normalize {
+				if p, err := r.parseLocked(subject, v.typeName(), v.Schema, v.References); err == nil {
+					if p.Normalized() == t {
+						candidate = v.Schema
+					}
+				}
+			}
+			if v.Schema == candidate && refsEqual(v.References, refs) {
+				return v, nil
+			}
 		}
 	}
 	return nil, errSchemaNotFound()
 }
 
-// SchemaByID returns the schema text of an id.
-func (r *Registry) SchemaByID(id int) (string, error) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	s, ok := r.byID[id]
-	if !ok {
-		return "", errSchemaNotFound()
+func refsEqual(a, b []Reference) bool {
+	if len(a) != len(b) {
+		return false
 	}
-	return s, nil
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
-// Subjects lists subjects with live versions.
-func (r *Registry) Subjects() []string {
+func (r *Registry) hasSubjectLocked(subject string, f Filter) bool {
+	for _, v := range r.subjects[subject] {
+		if f.keep(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// SchemaByID returns a version holding an id in the subject's context
+// ("" = the default context).
+func (r *Registry) SchemaByID(id int, subject string) (*Version, error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	out := []string{}
-	for s, vs := range r.subjects {
-		for _, v := range vs {
-			if !v.Deleted {
-				out = append(out, s)
-				break
+	v, ok := r.space(contextOf(normalizeSubject(subject))).byID[id]
+	if !ok {
+		return nil, errSchemaIDNotFound(id)
+	}
+	return v, nil
+}
+
+// MaxID is the highest id of the subject's context (fetchMaxId=true).
+func (r *Registry) MaxID(subject string) int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.space(contextOf(normalizeSubject(subject))).nextID - 1
+}
+
+// SubjectVersion names one version of a subject.
+type SubjectVersion struct {
+	Subject string `json:"subject"`
+	Version int    `json:"version"`
+}
+
+// IDVersions lists the subject versions holding an id in the subject's
+// context; subject, when not only a context, keeps that subject only.
+func (r *Registry) IDVersions(id int, subject string, deleted bool) ([]SubjectVersion, error) {
+	q := parseSubject(subject)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if _, ok := r.space(q.Context).byID[id]; !ok {
+		return nil, errSchemaIDNotFound(id)
+	}
+	f := Live
+	if deleted {
+		f = WithDeleted
+	}
+	out := []SubjectVersion{}
+	for _, s := range r.sortedSubjectsLocked() {
+		if contextOf(s) != q.Context || (q.Name != "" && s != q.String()) {
+			continue
+		}
+		for _, v := range r.subjects[s] {
+			if v.ID == id && f.keep(v) {
+				out = append(out, SubjectVersion{s, v.Version})
 			}
 		}
+	}
+	return out, nil
+}
+
+func (r *Registry) sortedSubjectsLocked() []string {
+	out := make([]string, 0, len(r.subjects))
+	for s := range r.subjects {
+		out = append(out, s)
 	}
 	sort.Strings(out)
 	return out
 }
 
-// Versions lists a subject's live version numbers.
-func (r *Registry) Versions(subject string) ([]int, error) {
+// Subjects lists the subjects with live versions, of every context.
+func (r *Registry) Subjects() []string { return r.ListSubjects("", Live) }
+
+// ListSubjects lists subjects having a version the filter keeps, whose
+// name starts with prefix ("" or ":*:" = every context; ":.ctx:" = one).
+func (r *Registry) ListSubjects(prefix string, f Filter) []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	var out []int
+	out := []string{}
+	for _, s := range r.sortedSubjectsLocked() {
+		if !matchesPrefix(s, prefix) || !r.hasSubjectLocked(s, f) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func matchesPrefix(subject, prefix string) bool {
+	if prefix == "" || prefix == ":*:" {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(prefix, ":*:"); ok {
+		return strings.HasPrefix(parseSubject(subject).Name, rest)
+	}
+	q := parseSubject(prefix)
+	s := parseSubject(subject)
+	return s.Context == q.Context && strings.HasPrefix(s.Name, q.Name)
+}
+
+// Versions lists a subject's live version numbers.
+func (r *Registry) Versions(subject string) ([]int, error) { return r.ListVersions(subject, Live) }
+
+// ListVersions lists the version numbers of a subject the filter keeps.
+func (r *Registry) ListVersions(subject string, f Filter) ([]int, error) {
+	subject = normalizeSubject(subject)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	probe := f
+	if f == DeletedOnly {
+		probe = WithDeleted
+	}
+	if !r.hasSubjectLocked(subject, probe) {
+		return nil, errSubjectNotFound(subject)
+	}
+	out := []int{}
 	for _, v := range r.subjects[subject] {
-		if !v.Deleted {
+		if f.keep(v) {
 			out = append(out, v.Version)
 		}
-	}
-	if len(out) == 0 {
-		return nil, errSubjectNotFound(subject)
 	}
 	return out, nil
 }
 
-// Get returns a version; -1 is the latest.
-func (r *Registry) Get(subject string, version int) (*Version, error) {
+// Get returns a version; -1 is the latest live one. deleted finds
+// soft-deleted versions too.
+func (r *Registry) Get(subject string, version int, deleted bool) (*Version, error) {
+	subject = normalizeSubject(subject)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	return r.getLocked(subject, version, deleted)
+}
+
+func (r *Registry) getLocked(subject string, version int, deleted bool) (*Version, error) {
+	f := Live
+	if deleted {
+		f = WithDeleted
+	}
 	vs := r.subjects[subject]
-	var live []*Version
-	for _, v := range vs {
-		if !v.Deleted {
-			live = append(live, v)
-		}
-	}
-	if len(live) == 0 {
-		return nil, errSubjectNotFound(subject)
-	}
 	if version == -1 {
-		return live[len(live)-1], nil
-	}
-	for _, v := range live {
-		if v.Version == version {
-			return v, nil
+		for i := len(vs) - 1; i >= 0; i-- {
+			if !vs[i].Deleted {
+				return vs[i], nil
+			}
 		}
+	} else {
+		for _, v := range vs {
+			if v.Version == version && f.keep(v) {
+				return v, nil
+			}
+		}
+	}
+	if !r.hasSubjectLocked(subject, f) {
+		return nil, errSubjectNotFound(subject)
 	}
 	return nil, errVersionNotFound(version)
 }
 
-// DeleteSubject soft-deletes every version and returns their numbers.
-func (r *Registry) DeleteSubject(subject string) ([]int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []int
-	for _, v := range r.subjects[subject] {
-		if v.Deleted {
-			continue
-		}
-		d := *v
-		d.Deleted = true
-		if err := r.persist(schemaKey{KeyType: "SCHEMA", Subject: &subject, Version: v.Version, Magic: 1}, &d); err != nil {
-			return nil, err
-		}
-		*v = d
-		out = append(out, v.Version)
-	}
-	if len(out) == 0 {
-		return nil, errSubjectNotFound(subject)
-	}
-	return out, nil
-}
-
-// Level returns the compatibility level of a subject ("" = global).
-func (r *Registry) Level(subject string) string {
+// ReferencedBy lists the ids of schemas whose references name a version.
+func (r *Registry) ReferencedBy(subject string, version int, deleted bool) ([]int, error) {
+	subject = normalizeSubject(subject)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.levelLocked(subject)
+	target, err := r.getLocked(subject, version, true)
+	if err != nil {
+		return nil, err
+	}
+	return r.referrersLocked(subject, target.Version, deleted, ""), nil
 }
 
-func (r *Registry) levelLocked(subject string) string {
-	if l, ok := r.levels[subject]; ok && subject != "" {
-		return l
+// referrersLocked lists the ids of versions referring to subject/version,
+// ignoring those of the subject except.
+func (r *Registry) referrersLocked(subject string, version int, deleted bool, except string) []int {
+	seen := map[int]bool{}
+	out := []int{}
+	for _, s := range r.sortedSubjectsLocked() {
+		if s == except {
+			continue
+		}
+		for _, v := range r.subjects[s] {
+			if v.Deleted && !deleted {
+				continue
+			}
+			for _, ref := range v.References {
+				if withParentContext(s, ref.Subject) != subject {
+					continue
+				}
+				rv := ref.Version
+				if rv == -1 {
+					if latest, err := r.getLocked(subject, -1, false); err == nil {
+						rv = latest.Version
+					}
+				}
+				if rv == version && !seen[v.ID] {
+					seen[v.ID] = true
+					out = append(out, v.ID)
+				}
+			}
+		}
 	}
-	return r.global
+	sort.Ints(out)
+	return out
 }
 
-// SetLevel sets the global ("") or a subject's compatibility level.
-func (r *Registry) SetLevel(subject, level string) error {
-	if !validLevel(level) {
-		return &Error{422, 42203, "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive"}
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	key := schemaKey{KeyType: "CONFIG", Magic: 0}
-	if subject != "" {
-		key.Subject = &subject
-	}
-	if err := r.persist(key, map[string]string{"compatibilityLevel": level}); err != nil {
-		return err
-	}
-	if subject == "" {
-		r.global = level
-	} else {
-		r.levels[subject] = level
+func (r *Registry) checkWritable(subject string) error {
+	if m := r.modeInScopeLocked(subject); m == ModeReadOnly || m == ModeReadOnlyOverride {
+		return errNotPermitted(fmt.Sprintf("Subject %s in context %s is in read-only mode", subject, contextOf(subject)))
 	}
 	return nil
 }
 
-// Check tests a schema against a subject's version (-1 latest) under the
-// subject's level.
-func (r *Registry) Check(subject string, version int, schema string) (bool, []string, error) {
-	canon, err := canonical(schema)
+// DeleteVersion deletes a version (-1 = the latest live one): softly
+// first, permanently (a tombstone) once soft-deleted.
+func (r *Registry) DeleteVersion(subject string, version int, permanent bool) (int, error) {
+	subject = normalizeSubject(subject)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if version > 0 {
+		if _, err := r.getLocked(subject, version, true); err == nil {
+			if _, err := r.getLocked(subject, version, false); err != nil && !permanent {
+				return 0, &Error{404, 40406, fmt.Sprintf("Subject '%s' Version %d was soft deleted.Set permanent=true to delete permanently", subject, version)}
+			}
+		}
+	}
+	v, err := r.getLocked(subject, version, true)
+	if err != nil {
+		return 0, err
+	}
+	if err := r.checkWritable(subject); err != nil {
+		return 0, err
+	}
+	if refs := r.referrersLocked(subject, v.Version, permanent, ""); len(refs) > 0 {
+		return 0, &Error{422, 42206, fmt.Sprintf("One or more references exist to the schema {magic=1,keytype=SCHEMA,subject=%s,version=%d}.", subject, v.Version)}
+	}
+	if !permanent {
+		d := *v
+		d.Deleted = true
+		if err := r.persist(schemaKey(subject, v.Version), &d); err != nil {
+			return 0, err
+		}
+		v.Deleted = true
+		return v.Version, nil
+	}
+	if !v.Deleted {
+		return 0, &Error{404, 40407, fmt.Sprintf("Subject '%s' Version %d was not deleted first before being permanently deleted", subject, v.Version)}
+	}
+	if err := r.persist(schemaKey(subject, v.Version), nil); err != nil {
+		return 0, err
+	}
+	r.drop(subject, v.Version)
+	if len(r.subjects[subject]) == 0 {
+		if err := r.dropSubjectSettingsLocked(subject); err != nil {
+			return 0, err
+		}
+	}
+	return v.Version, nil
+}
+
+// dropSubjectSettingsLocked removes a subject's mode and config, as
+// Confluent does once no version of it is left.
+func (r *Registry) dropSubjectSettingsLocked(subject string) error {
+	if _, ok := r.modes[subject]; ok {
+		if err := r.persist(subjectKey("MODE", subject), nil); err != nil {
+			return err
+		}
+		delete(r.modes, subject)
+	}
+	if _, ok := r.configs[subject]; ok {
+		if err := r.persist(subjectKey("CONFIG", subject), nil); err != nil {
+			return err
+		}
+		delete(r.configs, subject)
+	}
+	return nil
+}
+
+// DeleteSubject deletes every version of a subject and returns their
+// numbers: softly (one DELETE_SUBJECT record), or permanently once
+// soft-deleted (a tombstone per version).
+func (r *Registry) DeleteSubject(subject string, permanent bool) ([]int, error) {
+	subject = normalizeSubject(subject)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.hasSubjectLocked(subject, WithDeleted) {
+		return nil, errSubjectNotFound(subject)
+	}
+	if !permanent && !r.hasSubjectLocked(subject, Live) {
+		return nil, &Error{404, 40404, fmt.Sprintf("Subject '%s' was soft deleted.Set permanent=true to delete permanently", subject)}
+	}
+	if err := r.checkWritable(subject); err != nil {
+		return nil, err
+	}
+	f := Live
+	if permanent {
+		f = WithDeleted
+	}
+	var versions []int
+	for _, v := range r.subjects[subject] {
+		if !f.keep(v) {
+			continue
+		}
+		if refs := r.referrersLocked(subject, v.Version, permanent, subject); len(refs) > 0 {
+			return nil, &Error{422, 42206, fmt.Sprintf("One or more references exist to the schema {magic=1,keytype=SCHEMA,subject=%s,version=%d}.", subject, v.Version)}
+		}
+		if permanent && !v.Deleted {
+			return nil, &Error{404, 40405, fmt.Sprintf("Subject '%s' was not deleted first before being permanently deleted", subject)}
+		}
+		versions = append(versions, v.Version)
+	}
+	if !permanent {
+		last := versions[len(versions)-1]
+		val := struct {
+			Subject string `json:"subject"`
+			Version int    `json:"version"`
+		}{subject, last}
+		if err := r.persist(subjectKey("DELETE_SUBJECT", subject), val); err != nil {
+			return nil, err
+		}
+		for _, v := range r.subjects[subject] {
+			v.Deleted = true
+		}
+		return versions, nil
+	}
+	for i := len(versions) - 1; i >= 0; i-- {
+		if err := r.persist(schemaKey(subject, versions[i]), nil); err != nil {
+			return nil, err
+		}
+		r.drop(subject, versions[i])
+	}
+	if err := r.dropSubjectSettingsLocked(subject); err != nil {
+		return nil, err
+	}
+	return versions, nil
+}
+
+// Contexts lists the default context and every context holding a subject.
+func (r *Registry) Contexts() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := []string{DefaultContext}
+	for c := range r.contexts {
+		out = append(out, c)
+	}
+	sort.Strings(out[1:])
+	return out
+}
+
+// Check tests a schema against one version (-1 latest) or, with version
+// 0, against every live version of the subject, under the subject's
+// level (a check against one version ignores the transitive setting).
+func (r *Registry) Check(subject string, version int, req RegisterRequest, normalize bool) (bool, []string, error) {
+	subject = normalizeSubject(subject)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	parsed, err := r.parseLocked(subject, req.typeName(), req.Schema, req.References)
 	if err != nil {
 		return false, nil, err
 	}
-	v, err := r.Get(subject, version)
-	if err != nil {
-		return false, nil, err
+	level := r.configInScopeLocked(subject).level()
+	var against []*Version
+	if version == 0 {
+		for _, v := range r.subjects[subject] {
+			if !v.Deleted {
+				against = append(against, v)
+			}
+		}
+	} else {
+		v, err := r.getLocked(subject, version, false)
+		if err != nil {
+			return false, nil, err
+		}
+		against = []*Version{v}
+		level = singleVersionLevel(level)
 	}
-	level := r.Level(subject)
-	if level == None {
-		return true, nil, nil
+	var previous []ParsedSchema
+	for _, v := range against {
+		p, err := r.parseLocked(subject, v.typeName(), v.Schema, v.References)
+		if err != nil {
+			return false, nil, err
+		}
+		previous = append(previous, p)
 	}
-	probs, err := compatible(singleVersionLevel(level), canon, []string{v.Schema})
-	if err != nil {
-		return false, nil, &Error{422, 42201, err.Error()}
-	}
+	probs := compatible(level, parsed, previous)
 	return len(probs) == 0, probs, nil
 }
 

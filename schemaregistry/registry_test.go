@@ -58,7 +58,7 @@ func TestCompatibilityLevels(t *testing.T) {
 		{Backward, []string{`{"type":"record","name":"X","fields":[]}`}, `{"type":"record","name":"Y","fields":[]}`, false},
 	}
 	for i, c := range cases {
-		probs, err := compatible(c.level, c.new, c.old)
+		probs, err := compatibleText(c.level, c.new, c.old)
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
@@ -169,8 +169,8 @@ func TestRegistryAPIOverKafka(t *testing.T) {
 	defer j2.Close()
 	var want bytes.Buffer
 	_ = json.Compact(&want, []byte(v3))
-	if s, err := reg2.SchemaByID(3); err != nil || s != want.String() {
-		t.Fatalf("replayed id 3: %q %v", s, err)
+	if v, err := reg2.SchemaByID(3, ""); err != nil || v.Schema != want.String() {
+		t.Fatalf("replayed id 3: %v %v", v, err)
 	}
 	if reg2.Level("orders-value") != None {
 		t.Fatal("replayed subject level lost")

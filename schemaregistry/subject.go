@@ -1,0 +1,50 @@
+package schemaregistry
+
+import "strings"
+
+// DefaultContext is the context of unqualified subjects.
+const DefaultContext = "."
+
+// qualified is a subject split into its context and its name within it,
+// as Confluent's QualifiedSubject reads ":.ctx:name".
+type qualified struct {
+	Context string // "." or ".name"
+	Name    string
+}
+
+// parseSubject reads a subject of a route or a record. ":.:name" is the
+// default context spelt out; ":.ctx:" alone names a context.
+func parseSubject(s string) qualified {
+	if strings.HasPrefix(s, ":.") {
+		rest := s[1:]
+		if i := strings.IndexByte(rest[1:], ':'); i >= 0 {
+			return qualified{Context: rest[:i+1], Name: rest[i+2:]}
+		}
+		return qualified{Context: rest}
+	}
+	return qualified{Context: DefaultContext, Name: s}
+}
+
+// String is the subject as Confluent stores it: unqualified in the
+// default context, ":.ctx:name" in another.
+func (q qualified) String() string {
+	if q.Context == DefaultContext {
+		return q.Name
+	}
+	return ":" + q.Context + ":" + q.Name
+}
+
+// normalizeSubject turns ":.:name" into "name".
+func normalizeSubject(s string) string { return parseSubject(s).String() }
+
+// contextOf is the context of a subject.
+func contextOf(s string) string { return parseSubject(s).Context }
+
+// withParentContext qualifies a reference's subject with the context of
+// the subject that refers to it, when the reference names none.
+func withParentContext(parent, ref string) string {
+	if strings.HasPrefix(ref, ":.") {
+		return normalizeSubject(ref)
+	}
+	return qualified{Context: contextOf(parent), Name: ref}.String()
+}
