@@ -49,4 +49,3 @@ func compatible(level string, n ParsedSchema, existing []ParsedSchema) []string 
 	}
 	return problems
 }
-
