@@ -2,6 +2,7 @@ package connect
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/connect/data"
@@ -77,6 +78,10 @@ type SourceTaskContext interface {
 	Offsets() OffsetReader
 	// TaskConfig is the task's config.
 	TaskConfig() map[string]string
+	// Logger is the worker's logger for this task (connector and task
+	// attached): a task logs through it so the worker's format and level
+	// apply to its lines too.
+	Logger() *slog.Logger
 }
 
 // SourceTask polls records from the external system.
@@ -105,6 +110,8 @@ type ErrantRecordReporter interface {
 // SinkTaskContext is handed to a sink task at start.
 type SinkTaskContext interface {
 	TaskConfig() map[string]string
+	// Logger is the worker's logger for this task, as for source tasks.
+	Logger() *slog.Logger
 	// Assignment returns the partitions currently assigned to the task.
 	Assignment() []TopicPartition
 	// Pause and Resume stop and restart consumption of partitions.

@@ -75,6 +75,13 @@ func produce(t *testing.T, cl *kgo.Client, topic string, kvs ...[2]string) {
 // startSinkWorker runs goconnect standalone with the given connector configs.
 func startSinkWorker(t *testing.T, connectors ...map[string]string) *worker {
 	t.Helper()
+	return startWorker(t, sinkWorkerArgs(t, nil, connectors...)...)
+}
+
+// sinkWorkerArgs writes the worker's and the connectors' files and returns
+// the standalone command line, with flags before the files.
+func sinkWorkerArgs(t *testing.T, flags []string, connectors ...map[string]string) []string {
+	t.Helper()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf(`bootstrap.servers=%s
 key.converter=org.apache.kafka.connect.storage.StringConverter
@@ -85,7 +92,7 @@ offset.flush.interval.ms=500
 consumer.auto.offset.reset=earliest
 listeners=http://127.0.0.1:0
 `, kafkaAddr, filepath.Join(dir, "connect.offsets")))
-	args := []string{"standalone", filepath.Join(dir, "worker.properties")}
+	args := append(append([]string{"standalone"}, flags...), filepath.Join(dir, "worker.properties"))
 	for i, c := range connectors {
 		b, err := json.Marshal(map[string]any{"name": c["name"], "config": c})
 		if err != nil {
@@ -95,7 +102,7 @@ listeners=http://127.0.0.1:0
 		writeFile(t, f, string(b))
 		args = append(args, f)
 	}
-	return startWorker(t, args...)
+	return args
 }
 
 // waitDocs polls until the collection holds n documents matching filter.

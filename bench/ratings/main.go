@@ -20,6 +20,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,6 +201,7 @@ type noOffsets struct{ props map[string]string }
 
 func (noOffsets) Offsets() connect.OffsetReader                                  { return noOffsets{} }
 func (n noOffsets) TaskConfig() map[string]string                                { return n.props }
+func (noOffsets) Logger() *slog.Logger                                           { return slog.New(slog.DiscardHandler) }
 func (noOffsets) Offset(context.Context, map[string]any) (map[string]any, error) { return nil, nil }
 
 // baseline produces the pre-generated records with a bare franz-go client

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,6 +24,7 @@ type fakeCtx struct {
 
 func (f *fakeCtx) Offsets() connect.OffsetReader { return f }
 func (f *fakeCtx) TaskConfig() map[string]string { return f.props }
+func (f *fakeCtx) Logger() *slog.Logger          { return slog.New(slog.DiscardHandler) }
 func (f *fakeCtx) Offset(_ context.Context, p map[string]any) (map[string]any, error) {
 	f.asked = p
 	return f.stored, nil

@@ -128,7 +128,11 @@ func (t *SinkTask) Start(_ context.Context, tc connect.SinkTaskContext, props ma
 		return err
 	}
 	t.s = s
-	t.log = slog.Default().With("connector", props["name"], "plugin", "ElasticsearchSinkConnector")
+	t.log = slog.New(slog.DiscardHandler)
+	if tc != nil {
+		t.log = tc.Logger()
+	}
+	t.log = t.log.With("plugin", "ElasticsearchSinkConnector")
 	if t.cl, err = newClient(s, t.log); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -145,6 +146,7 @@ type fakeContext struct {
 }
 
 func (c *fakeContext) TaskConfig() map[string]string                      { return c.props }
+func (c *fakeContext) Logger() *slog.Logger                               { return slog.New(slog.DiscardHandler) }
 func (c *fakeContext) Assignment() []connect.TopicPartition               { return nil }
 func (c *fakeContext) Pause(...connect.TopicPartition)                    {}
 func (c *fakeContext) Resume(...connect.TopicPartition)                   {}

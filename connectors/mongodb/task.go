@@ -67,7 +67,11 @@ func (t *SinkTask) Start(_ context.Context, tc connect.SinkTaskContext, props ma
 	if t.now == nil {
 		t.now = time.Now
 	}
-	t.log = slog.Default().With("connector", props["name"], "plugin", "MongoSinkConnector")
+	t.log = slog.New(slog.DiscardHandler)
+	if tc != nil {
+		t.log = tc.Logger()
+	}
+	t.log = t.log.With("plugin", "MongoSinkConnector")
 	t.props = props
 	t.topics = map[string]*topicConfig{}
 	t.accepted = map[connect.TopicPartition]int64{}

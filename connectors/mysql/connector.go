@@ -134,7 +134,7 @@ func (t *Task) Start(ctx context.Context, tc connect.SourceTaskContext, props ma
 	t.src, t.tx = sourceSchema(), transactionSchema()
 	t.hbKey = data.StructBuilder().Name("io.debezium.connector.common.ServerNameKey").Field("serverName", data.StringSchema).MustBuild()
 	t.hbValue = data.StructBuilder().Name("io.debezium.connector.common.Heartbeat").Field("ts_ms", data.Int64Schema).MustBuild()
-	t.log = slog.Default().With("connector", "mysql", "server", st.prefix)
+	t.log = tc.Logger().With("plugin", "MySqlConnector", "server", st.prefix)
 	t.now = time.Now
 	t.tables = map[string]*table{}
 	t.docs = map[string]*histTable{}

@@ -5,6 +5,7 @@ package mysql
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"strconv"
 	"strings"
@@ -31,6 +32,7 @@ type taskCtx struct {
 
 func (c taskCtx) Offsets() connect.OffsetReader { return c.o }
 func (c taskCtx) TaskConfig() map[string]string { return c.props }
+func (c taskCtx) Logger() *slog.Logger          { return slog.Default() }
 
 func liveProps(prefix string) map[string]string {
 	return map[string]string{

@@ -54,6 +54,7 @@ type sinkRunner struct {
 type sinkContext struct{ r *sinkRunner }
 
 func (c sinkContext) TaskConfig() map[string]string { return c.r.props }
+func (c sinkContext) Logger() *slog.Logger          { return c.r.log }
 
 func (c sinkContext) Assignment() []connect.TopicPartition {
 	c.r.mu.Lock()

@@ -56,10 +56,12 @@ type sourceRunner struct {
 type sourceContext struct {
 	reader connect.OffsetReader
 	props  map[string]string
+	log    *slog.Logger
 }
 
 func (c sourceContext) Offsets() connect.OffsetReader { return c.reader }
 func (c sourceContext) TaskConfig() map[string]string { return c.props }
+func (c sourceContext) Logger() *slog.Logger          { return c.log }
 
 // connectorOffsets reads one connector's offsets from the store.
 type connectorOffsets struct {
@@ -77,7 +79,7 @@ func (r *sourceRunner) run(ctx context.Context) error {
 	defer r.producer.Close()
 	defer r.chain.close()
 	connector := r.h.id.Connector
-	if err := r.task.Start(ctx, sourceContext{reader: connectorOffsets{r.offsets, connector}, props: r.props}, r.props); err != nil {
+	if err := r.task.Start(ctx, sourceContext{reader: connectorOffsets{r.offsets, connector}, props: r.props, log: r.log}, r.props); err != nil {
 		// As is: Connect's trace starts with the task's own exception.
 		return err
 	}
