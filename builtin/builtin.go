@@ -17,6 +17,7 @@ import (
 	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/converters/bytearray"
 	jsonconv "github.com/goconnect/goconnect/converters/json"
+	"github.com/goconnect/goconnect/converters/jsonschema"
 	"github.com/goconnect/goconnect/converters/simpleheader"
 	"github.com/goconnect/goconnect/converters/stringconv"
 	"github.com/goconnect/goconnect/runtime/plugins"
@@ -77,6 +78,7 @@ func All() []connect.PluginDesc {
 		simpleheader.Desc(),
 		debezium.Desc(),
 		avro.Desc(),
+		jsonschema.Desc(),
 	}
 	descs = append(descs, apache.Descs()...)
 	descs = append(descs, predicates.Descs()...)

@@ -1,0 +1,376 @@
+// Package jsonschema is Confluent's JsonSchemaConverter
+// (io.confluent.connect.json.JsonSchemaConverter): Connect data as JSON in
+// Confluent's wire format (magic byte 0, 4-byte schema id, JSON text),
+// with the JSON Schema kept in a Schema Registry and mapped to and from
+// Connect schemas as Confluent's JsonSchemaData maps them.
+//
+// The JSON text is written as Jackson writes the tree JsonSchemaData
+// builds (Java's number formatting, base64 bytes, struct members in field
+// order), and the schema text as Confluent prints it (properties and
+// connect.* keywords in java.util.HashMap order), so a Java worker and
+// goconnect register the same schema and write the same bytes.
+package jsonschema
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	sjs "github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/jsondoc"
+	"github.com/goconnect/goconnect/internal/srclient"
+)
+
+// Class is the Java class name users configure.
+const Class = "io.confluent.connect.json.JsonSchemaConverter"
+
+// Desc registers the converter.
+func Desc() connect.PluginDesc {
+	return connect.PluginDesc{Class: Class, Type: connect.TypeConverter, Version: "7.9.0-goconnect", New: func() any { return New() }}
+}
+
+// JsonSchemaData's and the JSON serde's own keys.
+const (
+	keyAdditionalProps = "object.additional.properties"
+	keyOptionalNonReq  = "use.optional.for.nonrequired"
+	keyDecimalFormat   = "decimal.format"
+	keyIgnoreDefault   = "ignore.default.for.nullables"
+	keyGeneralized     = "generalized.sum.type.support"
+	keyFlattenSingle   = "flatten.singleton.unions"
+	keyIgnoreModern    = "ignore.modern.dialects"
+	keyFailInvalid     = "json.fail.invalid.schema"
+	keyFailUnknown     = "json.fail.unknown.properties"
+	keyPreserveExtra   = "preserve.additional.properties"
+
+	requestTimeout = 30 * time.Second
+)
+
+// Converter is a JsonSchemaConverter. Its caches are shared safely
+// between goroutines.
+type Converter struct {
+	client    *srclient.Client
+	m         mapping
+	validate  bool
+	cacheSize int
+	mu        sync.Mutex
+	bySchema  map[*data.Schema]*writeSchema
+	ids       map[string]int // subject + "\x00" + schema text → id
+	byID      map[int]*readSchema
+}
+
+// writeSchema is a Connect schema with its JSON Schema form.
+type writeSchema struct {
+	text      string
+	title     string
+	validator *sjs.Schema // set when json.fail.invalid.schema
+}
+
+// readSchema is a registered schema read back.
+type readSchema struct {
+	connect   *data.Schema
+	validator *sjs.Schema
+}
+
+// New returns an unconfigured converter.
+func New() *Converter { return &Converter{} }
+
+// ConfigDef declares the converter's keys.
+func (*Converter) ConfigDef() *config.Def {
+	return srclient.Define(config.NewDef()).
+		Define(config.Key{Name: keyAdditionalProps, Type: config.TypeBoolean, Default: "true", Importance: config.Medium,
+			Doc: "Whether to allow additional properties for object schemas."}).
+		Define(config.Key{Name: keyOptionalNonReq, Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
+			Doc: "Whether to set non-required properties to be optional."}).
+		Define(config.Key{Name: keyDecimalFormat, Type: config.TypeString, Default: decimalBase64, Importance: config.Low,
+			Validator: config.OneOf(decimalBase64, decimalNumeric),
+			Doc:       "Controls which format this converter will serialize decimals in. This value is case insensitive and can be either 'BASE64' (default) or 'NUMERIC'"}).
+		Define(config.Key{Name: keyIgnoreDefault, Type: config.TypeBoolean, Default: "false", Importance: config.Low,
+			Doc: "Whether to ignore the default for nullable fields when the value is null"}).
+		Define(config.Key{Name: keyGeneralized, Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
+			Doc: "Toggle for enabling/disabling generalized sum type support: interoperability of enum/union with other schema formats"}).
+		Define(config.Key{Name: keyFlattenSingle, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
+			Doc: "Whether to flatten singleton unions"}).
+		Define(config.Key{Name: keyIgnoreModern, Type: config.TypeBoolean, Default: "false", Importance: config.Low,
+			Doc: "Whether to ignore modern dialects of JSON Schema after draft 7, in which case draft 7 will be used."}).
+		Define(config.Key{Name: keyFailInvalid, Type: config.TypeBoolean, Default: "false", Importance: config.Medium,
+			Doc: "Whether to fail serialization if the payload does not match the schema"}).
+		Define(config.Key{Name: keyFailUnknown, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
+			Doc: "Whether to fail serialization if unknown JSON properties are encountered"}).
+		Define(config.Key{Name: keyPreserveExtra, Type: config.TypeBoolean, Default: "false", Importance: config.Low,
+			Doc: "When true, this converter preserves undeclared JSON properties permitted by the schema. Not supported by goconnect: true is refused."})
+}
+
+// Configure implements connect.Converter.
+func (c *Converter) Configure(props map[string]string, isKey bool) error {
+	v, err := c.ConfigDef().Parse(props)
+	if err != nil {
+		return fmt.Errorf("JsonSchemaConverter: %w", err)
+	}
+	if v.Bool(keyPreserveExtra) {
+		return &config.Error{Key: keyPreserveExtra, Value: "true", Message: "not supported by goconnect (it needs Connect's Variant type)"}
+	}
+	cl, err := srclient.New(v, props, isKey)
+	if err != nil {
+		return err
+	}
+	c.client = cl
+	c.m = mapping{
+		additionalProps: v.Bool(keyAdditionalProps),
+		optionalNonReq:  v.Bool(keyOptionalNonReq),
+		decimalFormat:   strings.ToUpper(v.String(keyDecimalFormat)),
+		ignoreDefault:   v.Bool(keyIgnoreDefault),
+		generalized:     v.Bool(keyGeneralized),
+		flattenSingle:   v.Bool(keyFlattenSingle),
+	}
+	c.validate = v.Bool(keyFailInvalid)
+	c.cacheSize = int(v.Int(srclient.KeyCacheSize))
+	c.bySchema = map[*data.Schema]*writeSchema{}
+	c.ids = map[string]int{}
+	c.byID = map[int]*readSchema{}
+	return nil
+}
+
+func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
+	c.mu.Lock()
+	ws, ok := c.bySchema[s]
+	c.mu.Unlock()
+	if ok {
+		return ws, nil
+	}
+	doc, err := c.m.fromConnectSchema(s)
+	if err != nil {
+		return nil, err
+	}
+	ws = &writeSchema{text: string(jsondoc.Append(nil, doc, false))}
+	ws.title, _ = doc.String("title")
+	if c.validate {
+		if ws.validator, err = compile(doc, nil); err != nil {
+			return nil, err
+		}
+	}
+	c.mu.Lock()
+	if len(c.bySchema) >= c.cacheSize {
+		clear(c.bySchema)
+	}
+	c.bySchema[s] = ws
+	c.mu.Unlock()
+	return ws, nil
+}
+
+// schemaID registers (or looks up) the schema under the subject, once.
+func (c *Converter) schemaID(subject string, ws *writeSchema) (int, error) {
+	key := subject + "\x00" + ws.text
+	c.mu.Lock()
+	id, ok := c.ids[key]
+	c.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	id, err := c.client.WriterID(ctx, subject, sr.Schema{Schema: ws.text, Type: sr.TypeJSON})
+	if err != nil {
+		return 0, fmt.Errorf("schema registry, subject %s: %w", subject, err)
+	}
+	c.mu.Lock()
+	c.ids[key] = id
+	c.mu.Unlock()
+	return id, nil
+}
+
+// FromConnectData implements connect.Converter.
+func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Schema, v any) ([]byte, error) {
+	if s == nil && v == nil {
+		return nil, nil
+	}
+	if s == nil {
+		return nil, fmt.Errorf("JsonSchemaConverter needs a schema; topic %s has a schemaless value", topic)
+	}
+	if v == nil && (s.Default == nil || c.m.ignoreDefault) {
+		// JsonSchemaData gives a JSON null (optional) or Java null; the
+		// serializer turns both into a null record value.
+		return nil, nil
+	}
+	ws, err := c.writeSchemaFor(s)
+	if err != nil {
+		return nil, fmt.Errorf("converting Kafka Connect schema to JSON Schema for topic %s: %w", topic, err)
+	}
+	subject, err := c.client.Subject(topic, ws.title)
+	if err != nil {
+		return nil, fmt.Errorf("topic %s: %w", topic, err)
+	}
+	id, err := c.schemaID(subject, ws)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 5, 128)
+	binary.BigEndian.PutUint32(b[1:], uint32(id))
+	if b, err = c.m.appendValue(b, s, v); err != nil {
+		return nil, fmt.Errorf("converting Kafka Connect data to byte[] failed due to serialization error of topic %s: %w", topic, err)
+	}
+	if ws.validator != nil {
+		if err := validate(ws.validator, b[5:]); err != nil {
+			return nil, fmt.Errorf("converting Kafka Connect data to byte[] failed due to serialization error of topic %s: %w", topic, err)
+		}
+	}
+	return b, nil
+}
+
+// ToConnectData implements connect.Converter.
+func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*data.Schema, any, error) {
+	if b == nil {
+		return nil, nil, nil
+	}
+	if len(b) < 5 || b[0] != 0 {
+		return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: Unknown magic byte!", topic)
+	}
+	id := int(binary.BigEndian.Uint32(b[1:5]))
+	rs, err := c.readSchemaByID(topic, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
+	}
+	doc, err := jsondoc.Parse(b[5:])
+	if err != nil {
+		return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: %w", topic, err)
+	}
+	if rs.validator != nil {
+		if err := validate(rs.validator, b[5:]); err != nil {
+			return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: %w", topic, err)
+		}
+	}
+	if doc == nil {
+		// A JSON null: Connect's SchemaAndValue.NULL.
+		return nil, nil, nil
+	}
+	v, err := c.m.toConnectValue(rs.connect, doc, false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("decoding JSON with schema id %d of topic %s: %w", id, topic, err)
+	}
+	return rs.connect, v, nil
+}
+
+func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {
+	c.mu.Lock()
+	rs, ok := c.byID[id]
+	c.mu.Unlock()
+	if ok {
+		return rs, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	s, err := c.client.SchemaByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("error retrieving JSON schema for id %d: %w", id, srclient.Explain(err))
+	}
+	if s.Type != sr.TypeJSON {
+		return nil, fmt.Errorf("schema id %d is %s, not JSON", id, s.Type)
+	}
+	doc, err := jsondoc.Parse([]byte(s.Schema))
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: invalid JSON Schema: %w", id, err)
+	}
+	refs, err := c.references(ctx, s.References, map[string]bool{})
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	// Like the Java deserializer, take the subject version as the Connect
+	// version when the schema carries no connect.version.
+	version := 0
+	title := ""
+	if o, ok := doc.(*jsondoc.Object); ok {
+		title, _ = o.String("title")
+	}
+	if subject, err := c.client.Subject(topic, title); err == nil {
+		if ss, err := c.client.LookupSchema(ctx, subject, s); err == nil {
+			version = ss.Version
+		}
+	}
+	cs, err := c.m.toConnectSchema(doc, refs, version)
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	rs = &readSchema{connect: cs}
+	if c.validate {
+		if rs.validator, err = compile(doc, refs); err != nil {
+			return nil, fmt.Errorf("schema id %d: %w", id, err)
+		}
+	}
+	c.mu.Lock()
+	c.byID[id] = rs
+	c.mu.Unlock()
+	return rs, nil
+}
+
+// references fetches the schemas a schema references, by reference name,
+// with the references of those (names are global to one resolution, as in
+// Confluent's client).
+func (c *Converter) references(ctx context.Context, refs []sr.SchemaReference, seen map[string]bool) (map[string]*jsondoc.Object, error) {
+	out := map[string]*jsondoc.Object{}
+	for _, r := range refs {
+		if seen[r.Name] {
+			continue
+		}
+		seen[r.Name] = true
+		ss, err := c.client.SchemaByVersion(ctx, r.Subject, r.Version)
+		if err != nil {
+			return nil, fmt.Errorf("reference %s (subject %s version %d): %w", r.Name, r.Subject, r.Version, srclient.Explain(err))
+		}
+		doc, err := jsondoc.Parse([]byte(ss.Schema.Schema))
+		if err != nil {
+			return nil, fmt.Errorf("reference %s: %w", r.Name, err)
+		}
+		o, ok := doc.(*jsondoc.Object)
+		if !ok {
+			return nil, fmt.Errorf("reference %s is not a JSON Schema object", r.Name)
+		}
+		out[r.Name] = o
+		inner, err := c.references(ctx, ss.Schema.References, seen)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range inner {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// compile prepares a validator for json.fail.invalid.schema. Schemas
+// without $schema are read as draft 7, Confluent's default.
+func compile(doc any, refs map[string]*jsondoc.Object) (*sjs.Schema, error) {
+	comp := sjs.NewCompiler()
+	comp.DefaultDraft(sjs.Draft7)
+	for name, r := range refs {
+		if err := comp.AddResource(name, jsondoc.Plain(r)); err != nil {
+			return nil, fmt.Errorf("reference %s: %w", name, err)
+		}
+	}
+	const root = "urn:goconnect:schema.json"
+	if err := comp.AddResource(root, jsondoc.Plain(doc)); err != nil {
+		return nil, err
+	}
+	s, err := comp.Compile(root)
+	if err != nil {
+		return nil, fmt.Errorf("invalid JSON Schema: %w", err)
+	}
+	return s, nil
+}
+
+func validate(s *sjs.Schema, text []byte) error {
+	inst, err := sjs.UnmarshalJSON(strings.NewReader(string(text)))
+	if err != nil {
+		return err
+	}
+	if err := s.Validate(inst); err != nil {
+		return fmt.Errorf("the JSON payload does not match its schema: %w", err)
+	}
+	return nil
+}

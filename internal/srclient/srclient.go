@@ -1,0 +1,213 @@
+// Package srclient is the Schema Registry side that Confluent's schema
+// converters share (AbstractKafkaSchemaSerDeConfig): the registry URL,
+// credentials and TLS, the subject name strategies and how a writer gets
+// its schema id (auto.register.schemas, use.latest.version, lookup).
+package srclient
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/internal/tlsconfig"
+)
+
+// The keys Confluent's serde config defines.
+const (
+	KeyURL            = "schema.registry.url"
+	KeyAutoRegister   = "auto.register.schemas"
+	KeyUseLatest      = "use.latest.version"
+	KeyNormalize      = "normalize.schemas"
+	KeyKeyStrategy    = "key.subject.name.strategy"
+	KeyValueStrategy  = "value.subject.name.strategy"
+	KeyAuthSource     = "basic.auth.credentials.source"
+	KeyAuthUserInfo   = "basic.auth.user.info"
+	KeyCacheSize      = "schemas.cache.config"
+	StrategyTopic     = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
+	StrategyRecord    = "io.confluent.kafka.serializers.subject.RecordNameStrategy"
+	StrategyTopicName = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
+
+	// sslPrefix carries Kafka's client SSL settings for the registry
+	// client (Confluent's SchemaRegistryClientConfig.CLIENT_NAMESPACE).
+	sslPrefix = "schema.registry."
+)
+
+// Define adds the shared keys to def.
+func Define(def *config.Def) *config.Def {
+	return tlsconfig.DefineClient(def, sslPrefix, "Schema Registry SSL").
+		Define(config.Key{Name: KeyURL, Type: config.TypeList, Required: true, Importance: config.High,
+			Doc: "Comma-separated list of URLs for Schema Registry instances that can be used to register or look up schemas."}).
+		Define(config.Key{Name: KeyAutoRegister, Type: config.TypeBoolean, Default: "true", Importance: config.Medium,
+			Doc: "Specify if the Serializer should attempt to register the Schema with Schema Registry."}).
+		Define(config.Key{Name: KeyUseLatest, Type: config.TypeBoolean, Default: "false", Importance: config.Low,
+			Doc: "Specify if the Serializer should use the latest subject version for serialization."}).
+		Define(config.Key{Name: KeyNormalize, Type: config.TypeBoolean, Default: "false", Importance: config.Low,
+			Doc: "Whether to normalize schemas, which generally ignores ordering when it is not significant."}).
+		Define(config.Key{Name: KeyKeyStrategy, Type: config.TypeString, Default: StrategyTopic, Importance: config.Medium,
+			Doc: "Determines how to construct the subject name under which the key schema is registered."}).
+		Define(config.Key{Name: KeyValueStrategy, Type: config.TypeString, Default: StrategyTopic, Importance: config.Medium,
+			Doc: "Determines how to construct the subject name under which the value schema is registered."}).
+		Define(config.Key{Name: KeyAuthSource, Type: config.TypeString, Default: "URL", Validator: config.OneOf("URL", "USER_INFO", "SASL_INHERIT"), Importance: config.Medium,
+			Doc: "Specify how to pick the credentials for the Basic Auth header."}).
+		Define(config.Key{Name: KeyAuthUserInfo, Type: config.TypePassword, Importance: config.Medium,
+			Doc: "Specify the user info for the Basic Auth in the form of {username}:{password}."}).
+		Define(config.Key{Name: KeyCacheSize, Type: config.TypeInt, Default: "1000", Validator: config.AtLeast(1), Importance: config.Low,
+			Doc: "Size of the converted schemas cache."})
+}
+
+// Client is a configured registry client with the writer's settings.
+type Client struct {
+	*sr.Client
+	IsKey     bool
+	AutoReg   bool
+	UseLatest bool
+	Normalize bool
+	Strategy  string
+}
+
+// New builds the client from parsed values (of a Def that went through
+// Define) and the raw props (for the SSL keys).
+func New(v *config.Values, props map[string]string, isKey bool) (*Client, error) {
+	urls := v.List(KeyURL)
+	if len(urls) == 0 {
+		return nil, &config.Error{Key: KeyURL, Message: "Missing Schema registry url!"}
+	}
+	opts := []sr.ClientOpt{sr.URLs(urls...)}
+	switch strings.ToUpper(v.String(KeyAuthSource)) {
+	case "USER_INFO":
+		user, pass, ok := strings.Cut(v.Password(KeyAuthUserInfo).Value(), ":")
+		if !ok {
+			return nil, &config.Error{Key: KeyAuthUserInfo, Message: "must be {username}:{password}"}
+		}
+		opts = append(opts, sr.BasicAuth(user, pass))
+	case "URL":
+		// user:pass@host in the URL, as Confluent's client reads it.
+		for i, u := range urls {
+			scheme, rest, ok := strings.Cut(u, "://")
+			at := strings.LastIndex(rest, "@")
+			if !ok || at < 0 {
+				continue
+			}
+			user, pass, _ := strings.Cut(rest[:at], ":")
+			urls[i] = scheme + "://" + rest[at+1:]
+			opts = []sr.ClientOpt{sr.URLs(urls...), sr.BasicAuth(user, pass)}
+		}
+	}
+	tc, err := registryTLS(props, urls)
+	if err != nil {
+		return nil, err
+	}
+	if tc != nil {
+		opts = append(opts, sr.DialTLSConfig(tc))
+	}
+	cl, err := sr.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("schema registry client: %w", err)
+	}
+	key := KeyValueStrategy
+	if isKey {
+		key = KeyKeyStrategy
+	}
+	strategy := v.String(key)
+	switch strategy {
+	case StrategyTopic, StrategyRecord, StrategyTopicName:
+	default:
+		return nil, &config.Error{Key: key, Value: strategy, Message: "unknown subject name strategy"}
+	}
+	return &Client{Client: cl, IsKey: isKey, AutoReg: v.Bool(KeyAutoRegister), UseLatest: v.Bool(KeyUseLatest),
+		Normalize: v.Bool(KeyNormalize), Strategy: strategy}, nil
+}
+
+// Subject names the subject of a topic's key or value under the
+// strategy; record is the schema's record name (needed by the record
+// strategies, which refuse a schema without one).
+func (c *Client) Subject(topic, record string) (string, error) {
+	switch c.Strategy {
+	case StrategyRecord, StrategyTopicName:
+		if record == "" {
+			return "", fmt.Errorf("%s needs a named schema (a title), the schema has none", c.Strategy)
+		}
+		if c.Strategy == StrategyRecord {
+			return record, nil
+		}
+		return topic + "-" + record, nil
+	}
+	if c.IsKey {
+		return topic + "-key", nil
+	}
+	return topic + "-value", nil
+}
+
+// WriterID answers the id a writer puts before its bytes, as Confluent's
+// serializers find it: the latest version (use.latest.version), a
+// registration (auto.register.schemas) or a lookup.
+func (c *Client) WriterID(ctx context.Context, subject string, s sr.Schema) (int, error) {
+	if c.Normalize {
+		ctx = sr.WithParams(ctx, sr.Normalize)
+	}
+	switch {
+	case c.UseLatest:
+		ss, err := c.SchemaByVersion(ctx, subject, -1)
+		return ss.ID, Explain(err)
+	case c.AutoReg:
+		id, err := c.RegisterSchema(ctx, subject, s, -1, -1)
+		return id, Explain(err)
+	}
+	ss, err := c.LookupSchema(ctx, subject, s)
+	return ss.ID, Explain(err)
+}
+
+// Explain keeps the registry's own message and code, and says which
+// settings a TLS failure is about.
+func Explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *sr.ResponseError
+	if errors.As(err, &re) {
+		return fmt.Errorf("%s (HTTP %d, error code %d)", re.Message, re.StatusCode, re.ErrorCode)
+	}
+	if tlsconfig.ServerCertRejected(err) {
+		return fmt.Errorf("the registry's TLS certificate was rejected, checked against schema.registry.ssl.truststore.* "+
+			"(the system roots without one); host names are checked unless schema.registry.ssl.endpoint.identification.algorithm is empty: %w", err)
+	}
+	if tlsconfig.ClientCertRejected(err) {
+		return fmt.Errorf("the registry refused the TLS client certificate (schema.registry.ssl.keystore.*): %w", err)
+	}
+	return err
+}
+
+// registryTLS is the registry client's TLS configuration from
+// schema.registry.ssl.*: nil without such settings. Settings that ask for
+// TLS next to an http:// URL are refused rather than ignored, and so are
+// the SSL settings goconnect cannot honour.
+func registryTLS(props map[string]string, urls []string) (*tls.Config, error) {
+	ssl := map[string]string{}
+	for k, v := range tlsconfig.Unprefixed(props, sslPrefix) {
+		if strings.HasPrefix(k, "ssl.") {
+			ssl[k] = v
+		}
+	}
+	if len(ssl) == 0 {
+		return nil, nil
+	}
+	if bad := tlsconfig.Unsupported(ssl); len(bad) > 0 {
+		return nil, &config.Error{Key: sslPrefix + bad[0], Value: ssl[bad[0]], Message: "not supported by goconnect"}
+	}
+	for _, u := range urls {
+		if u = strings.TrimSpace(u); !strings.HasPrefix(strings.ToLower(u), "https://") {
+			return nil, &config.Error{Key: KeyURL, Value: u, Message: fmt.Sprintf(
+				"schema.registry.ssl.* settings are set but %s is not an https:// URL; goconnect does not send to it in plain text", u)}
+		}
+	}
+	cfg, err := tlsconfig.Client(ssl)
+	if err != nil {
+		return nil, tlsconfig.ConfigError(err, tlsconfig.Prefix(sslPrefix), KeyURL)
+	}
+	return cfg, nil
+}
