@@ -259,6 +259,9 @@ type settings struct {
 	incrChunk    int
 	insertDelete bool
 	readOnly     bool
+	// kafkaSignal configures the Kafka signal channel; nil when
+	// signal.enabled.channels does not have it.
+	kafkaSignal *kafkaSignalSettings
 }
 
 var prefixRe = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
@@ -407,6 +410,9 @@ func parse(props map[string]string) (*settings, error) {
 	s.incrChunk = int(v.Int(keyIncrChunkSize))
 	s.insertDelete = strings.EqualFold(v.String(keyIncrWatermark), "insert_delete")
 	s.readOnly = v.Bool(keyReadOnly)
+	if s.kafkaSignal, err = parseKafkaSignal(props, s.prefix, s.signalChannels); err != nil {
+		return nil, err
+	}
 	if err := s.filter.setColumns(list(keyColumnInclude, keyColumnWhitelist), list(keyColumnExclude, keyColumnBlacklist)); err != nil {
 		return nil, err
 	}

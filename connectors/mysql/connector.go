@@ -115,6 +115,10 @@ type Task struct {
 	// txKey, txValue and txColl are the transaction topic's schemas.
 	txKey, txValue, txColl *data.Schema
 
+	// inbox carries the Kafka channel's signals to the streaming
+	// goroutine (nil without that channel).
+	inbox *signalInbox
+
 	out    chan connect.SourceRecord
 	errMu  sync.Mutex
 	err    error
@@ -365,7 +369,13 @@ func (t *Task) run(ctx context.Context, start *position) error {
 	}
 	meta := conn
 	conn = nil // stream owns it now
-	return t.stream(ctx, meta, start)
+	sctx, stop := t.startSignals(ctx)
+	defer stop()
+	err = t.stream(sctx, meta, start)
+	if c := context.Cause(sctx); ctx.Err() == nil && c != nil {
+		return c // the signal channel failed
+	}
+	return err
 }
 
 // snapshot reads the captured tables consistently and emits them as 'r'

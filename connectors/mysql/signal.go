@@ -45,9 +45,12 @@ func (t *Task) dispatchSignal(ctx context.Context, s *streamState, sig signal) e
 	switch sig.Type {
 	case sigExecuteSnapshot:
 		if typ, _ := doc["type"].(string); strings.EqualFold(typ, "blocking") {
-			// cdc-signals: blocking snapshots.
-			log.Warn("blocking snapshots are not implemented", "data", string(sig.Data))
-			return nil
+			var d executeSnapshotData
+			if err := json.Unmarshal(sig.Data, &d); err != nil {
+				log.Warn("signal has been received but its data cannot be read", "data", string(sig.Data), "error", err)
+				return nil
+			}
+			return t.requestBlocking(ctx, s, sig, &d)
 		}
 		return t.executeIncremental(ctx, s, sig, doc, log)
 	case sigStopSnapshot:
@@ -70,8 +73,7 @@ func (t *Task) dispatchSignal(ctx context.Context, s *streamState, sig signal) e
 		}
 		return t.windowClose(ctx, s, sig.ID)
 	case sigLog:
-		// cdc-signals: the log action.
-		log.Warn("the log signal is not implemented", "data", string(sig.Data))
+		t.logSignal(s, sig)
 		return nil
 	default:
 		log.Warn("signal has been received but the type is not recognized")

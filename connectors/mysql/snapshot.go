@@ -133,6 +133,9 @@ feed:
 func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, firstTable, lastTable bool, em *snapshotEmitter) error {
 	id := tableID(tb.db, tb.name)
 	query, overridden := t.st.snapshotSelect[id]
+	if em.selects != nil { // a blocking snapshot: the signal's statements only
+		query, overridden = em.selects[id]
+	}
 	if overridden {
 		t.log.Info("snapshot of table with an overridden statement", "table", id, "statement", query)
 	} else {
@@ -303,6 +306,9 @@ type snapshotEmitter struct {
 	gtids string
 	// fileV and posV are file and pos boxed once for source blocks.
 	fileV, posV any
+	// selects, when not nil, replace snapshot.select.statement.overrides
+	// (a blocking snapshot's additional-conditions).
+	selects map[string]string
 
 	mu      sync.Mutex
 	held    connect.SourceRecord

@@ -60,6 +60,9 @@ type streamState struct {
 	// lastRow is the row number of the last row emitted, which Debezium's
 	// source info keeps (also for the DDL after it) until the next file.
 	lastRow int32
+	// blocking are the blocking snapshots waiting for the stream to reach
+	// their read view's position (blocking.go).
+	blocking []*blockingSnapshot
 }
 
 // txState is Debezium's TransactionContext: the transaction's id and
@@ -137,6 +140,9 @@ func (t *Task) stream(ctx context.Context, meta *client.Conn, start *position) e
 	defer func() {
 		if meta != nil {
 			meta.Close()
+		}
+		for _, b := range s.blocking {
+			b.conn.Close()
 		}
 	}()
 	backoff := time.Second
@@ -252,8 +258,19 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 		return fmt.Errorf("starting binlog stream at %s:%d: %w", s.file, s.restartPos, err)
 	}
 	t.log.Info("streaming binlog", "file", s.file, "pos", s.restartPos, "gtids", s.gtids.offsetValue(), "event", s.skipEvents, "row", s.skipRow)
+	rctx, stop := t.inbox.arm(ctx)
+	defer func() { stop() }()
 	for {
-		ev, err := streamer.GetEvent(ctx)
+		ev, err := streamer.GetEvent(rctx)
+		if err != nil && ctx.Err() == nil && rctx.Err() != nil {
+			// A Kafka signal woke the read: the streamer stays usable.
+			stop()
+			rctx, stop = t.inbox.arm(ctx)
+			if err := t.inboxSignals(ctx, s); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			if isPurged(err) {
 				return purgedError(s.file, s.restartPos, s.gtids.offsetValue(), err)
@@ -262,6 +279,11 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 		}
 		if err := t.handleEvent(ctx, meta, s, ev); err != nil {
 			return err
+		}
+		if len(s.blocking) > 0 {
+			if err := t.runBlocking(ctx, s); err != nil {
+				return err
+			}
 		}
 	}
 }

@@ -1,0 +1,494 @@
+//go:build e2e
+
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// logBuf captures the default logger's output while a test runs (tasks
+// take their logger from slog.Default at Start).
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func captureLog(t *testing.T) *logBuf {
+	t.Helper()
+	lb := &logBuf{}
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	return lb
+}
+
+// waitLog waits until the log has every one of want.
+func waitLog(t *testing.T, lb *logBuf, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(lb.String(), w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log lacks %q; log:\n%s", missing, lb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// sendSignals produces signal records (key, value) to topic.
+func sendSignals(t *testing.T, topic string, kv ...string) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(liveKafka), kgo.DefaultProduceTopic(topic), kgo.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := 0; i+1 < len(kv); i += 2 {
+		r := &kgo.Record{Value: []byte(kv[i+1]), Partition: 0}
+		if kv[i] != "" {
+			r.Key = []byte(kv[i])
+		}
+		if err := cl.ProduceSync(ctx, r).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// kafkaSignalProps enables the Kafka channel on its own topic, read from
+// its beginning (offset commits on, no committed offset yet).
+func kafkaSignalProps(props map[string]string) string {
+	topic := props["topic.prefix"] + "-signal"
+	props["signal.enabled.channels"] = "kafka"
+	props["signal.kafka.bootstrap.servers"] = liveKafka
+	props["signal.kafka.groupId"] = props["topic.prefix"] + "-g"
+	props["signal.kafka.consumer.offset.commit.enabled"] = "true"
+	return topic
+}
+
+func opOf(r connect.SourceRecord) any { return r.Value.(*data.Struct).RawIndex(4) }
+
+// signalSender sends signals through one channel of a connector.
+type signalSender struct {
+	channel string
+	send    func(t *testing.T, id, typ, data string)
+}
+
+// signalChannel sets props up for channel ("kafka" or "source": a
+// signalling table created for the test) and returns its sender.
+func signalChannel(t *testing.T, db *client.Conn, props map[string]string, channel string) signalSender {
+	t.Helper()
+	prefix := props["topic.prefix"]
+	if channel == "kafka" {
+		topic := kafkaSignalProps(props)
+		return signalSender{channel, func(t *testing.T, id, typ, data string) {
+			sendSignals(t, topic, prefix, `{"id":"`+id+`","type":"`+typ+`","data":`+data+`}`)
+		}}
+	}
+	tb := fmt.Sprintf("gc_signal_%d", time.Now().UnixNano()%1e9)
+	exec(t, db, "CREATE TABLE "+tb+" (id VARCHAR(64) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tb) })
+	props["signal.data.collection"] = "demo." + tb
+	return signalSender{channel, func(t *testing.T, id, typ, data string) {
+		exec(t, db, "INSERT INTO "+tb+" VALUES ("+quoteLit(id)+", "+quoteLit(typ)+", "+quoteLit(data)+")")
+	}}
+}
+
+// TestLiveSignalLogAndBadSignals sends through each channel a signal
+// whose data is not JSON, one of an unknown type, a blocking snapshot of
+// no captured table, a log signal without message and one with; on the
+// Kafka channel also one with another connector's key, one whose value is
+// not JSON and one whose data is not an object. Each bad one is logged
+// and skipped, the log signal writes its message (the first "{}" replaced
+// by the offset), and streaming goes on.
+func TestLiveSignalLogAndBadSignals(t *testing.T) {
+	for _, channel := range []string{"kafka", "source"} {
+		t.Run(channel, func(t *testing.T) {
+			lb := captureLog(t)
+			db := liveDB(t)
+			tb := fmt.Sprintf("gc_sig_%s_%d", channel, time.Now().UnixNano()%1e9)
+			exec(t, db, "CREATE TABLE "+tb+" (id INT PRIMARY KEY, v VARCHAR(10))")
+			t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tb) })
+			prefix := fmt.Sprintf("sig%d", time.Now().UnixNano())
+			props := liveProps(prefix)
+			props["table.include.list"] = "demo." + tb
+			props["snapshot.mode"] = "no_data"
+			snd := signalChannel(t, db, props, channel)
+			want := []string{
+				"the type is not recognized",
+				"no captured table matches its data collections",
+				"the requested field 'message' is missing from data",
+			}
+			if channel == "kafka" {
+				topic := prefix + "-signal"
+				sendSignals(t, topic,
+					"other-connector", `{"type":"log","data":{"message":"not for us"}}`,
+					prefix, `{"type":"log",`,
+					prefix, `{"id":"d1","type":"log","data":"a string"}`)
+				want = append(want, "Signal key 'other-connector' doesn't match the connector's name '"+prefix+"'",
+					"skipped a signal that is not a JSON object", "skipped a signal whose data is not a JSON object")
+			}
+			task := startTask(t, props, nil)
+			time.Sleep(time.Second) // let it reach streaming (the source channel reads the binlog)
+			if channel == "source" {
+				snd.send(t, "j1", "log", `{"message":`)
+				want = append(want, "its data cannot be parsed")
+			}
+			snd.send(t, "u1", "no-such-signal", `{}`)
+			snd.send(t, "b1", "execute-snapshot", `{"type":"blocking","data-collections":["demo.no_such_table"]}`)
+			snd.send(t, "l0", "log", `{}`)
+			snd.send(t, "l1", "log", `{"message":"hello from `+channel+` at {}"}`)
+			waitLog(t, lb, "hello from "+channel+" at {", "file=mysql-bin.")
+			exec(t, db, "INSERT INTO "+tb+" VALUES (1, 'after')")
+			recs := pollUntil(t, task, "the insert after the signals", func(rs []connect.SourceRecord) bool { return len(dataRecs(rs, prefix+".demo."+tb)) >= 1 })
+			if r := dataRecs(recs, prefix+".demo."+tb)[0]; opOf(r) != "c" || afterID(r) != int32(1) {
+				t.Fatalf("record after the signals: %v", r.Value)
+			}
+			log := lb.String()
+			for _, w := range want {
+				if !strings.Contains(log, w) {
+					t.Errorf("log lacks %q", w)
+				}
+			}
+			if strings.Contains(log, "not for us") {
+				t.Errorf("a signal keyed for another connector was run:\n%s", log)
+			}
+		})
+	}
+}
+
+// TestLiveKafkaSignalOffsetsCommittedOnStop: with the default settings
+// the channel starts at the end of the topic when its group has no
+// committed offset, and commits the position it reached when the task
+// stops, so a signal sent while the task is stopped runs when it starts
+// again, and one sent before the first start does not (Debezium's
+// KafkaSignalChannel).
+func TestLiveKafkaSignalOffsetsCommittedOnStop(t *testing.T) {
+	lb := captureLog(t)
+	prefix := fmt.Sprintf("sigoff%d", time.Now().UnixNano())
+	props := liveProps(prefix)
+	props["snapshot.mode"] = "no_data"
+	topic := kafkaSignalProps(props)
+	delete(props, "signal.kafka.consumer.offset.commit.enabled")
+	sendSignals(t, topic, prefix, `{"type":"log","data":{"message":"sent before the first start"}}`)
+	task := startTask(t, props, nil)
+	waitLog(t, lb, "subscribed to the signal topic")
+	// The start offset is resolved on the first fetch: keep sending until
+	// one is read.
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(lb.String(), "while running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no signal read while running; log:\n%s", lb.String())
+		}
+		sendSignals(t, topic, prefix, `{"type":"log","data":{"message":"while running"}}`)
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err := task.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	sendSignals(t, topic, prefix, `{"type":"log","data":{"message":"sent while stopped"}}`)
+	startTask(t, props, nil)
+	waitLog(t, lb, "sent while stopped")
+	if strings.Contains(lb.String(), "sent before the first start") {
+		t.Fatal("a signal sent before the group had an offset was run")
+	}
+}
+
+// TestLiveBlockingSnapshotConcurrentWrites runs a blocking snapshot of
+// one of two streamed tables while writers update, insert and delete rows
+// of both. Every change is emitted exactly once; folding the records of
+// each key in order gives the table's final rows; the snapshot records
+// are marked as Debezium's (first ... last) and come as one block.
+func TestLiveBlockingSnapshotConcurrentWrites(t *testing.T) {
+	for _, channel := range []string{"kafka", "source"} {
+		t.Run(channel, func(t *testing.T) { blockingConcurrentWrites(t, channel) })
+	}
+}
+
+func blockingConcurrentWrites(t *testing.T, channel string) {
+	db := liveDB(t)
+	pfx := fmt.Sprintf("gcblk%d", time.Now().UnixNano()%1e9)
+	snapTables(t, db, pfx, map[string]int{"a": 3000, "b": 500})
+	prefix := fmt.Sprintf("blk%d", time.Now().UnixNano())
+	props := liveProps(prefix)
+	props["table.include.list"] = "demo." + pfx + "_.*"
+	props["snapshot.mode"] = "no_data"
+	snd := signalChannel(t, db, props, channel)
+	task := startTask(t, props, nil)
+	time.Sleep(time.Second) // let it reach streaming
+
+	// Writers: each operation writes a unique value, so that every change
+	// can be found exactly once.
+	var seq atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := client.Connect("127.0.0.1:3307", "debezium", "dbz", "demo")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				n := seq.Add(1)
+				id := 1 + (int(n)*7919+w)%3000
+				var q string
+				switch i % 4 {
+				case 0, 1:
+					q = fmt.Sprintf("UPDATE %s_a SET name = 's%d' WHERE id = %d", pfx, n, id)
+				case 2:
+					q = fmt.Sprintf("DELETE FROM %s_a WHERE id = %d", pfx, id)
+				default:
+					q = fmt.Sprintf("INSERT INTO %s_b VALUES (%d, 's%d')", pfx, 100000+n, n)
+				}
+				if _, err := c.Execute(q); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for seq.Load() < 200 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	snd.send(t, "blk-1", "execute-snapshot", `{"type":"blocking","data-collections":["demo.`+pfx+`_a"]}`)
+	recs := pollUntil(t, task, "the blocking snapshot's last record", func(rs []connect.SourceRecord) bool {
+		for _, r := range rs {
+			if r.Value != nil && opOf(r) == "r" && snapMarker(r) == "last" {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(300 * time.Millisecond) // writes after the snapshot too
+	close(stop)
+	wg.Wait()
+	// Drain: a marker row written last.
+	exec(t, db, fmt.Sprintf("INSERT INTO %s_b VALUES (99999, 'end')", pfx))
+	recs = append(recs, pollUntil(t, task, "the end marker", func(rs []connect.SourceRecord) bool {
+		for _, r := range rs {
+			if r.Value != nil && opOf(r) == "c" && r.Topic == prefix+".demo."+pfx+"_b" && recID(r) == 99999 {
+				return true
+			}
+		}
+		return false
+	})...)
+
+	// Exactly once: each written value appears in one change event.
+	vals := map[string]int{}
+	var markers []any
+	firstR, lastR, before, after := -1, -1, 0, 0
+	state := map[string]map[int32]string{"a": {}, "b": {}}
+	for i, r := range recs {
+		if r.Value == nil || !strings.HasPrefix(r.Topic, prefix+".demo."+pfx+"_") {
+			continue // a tombstone, or the signalling table
+		}
+		env := r.Value.(*data.Struct)
+		tb := r.Topic[strings.LastIndexByte(r.Topic, '_')+1:]
+		op := opOf(r)
+		if op == "r" {
+			if tb != "a" {
+				t.Fatalf("snapshot record of table %s", tb)
+			}
+			if lastR >= 0 && lastR != i-1 && lastR != i-2 {
+				t.Fatalf("snapshot records interleaved with changes at %d", i)
+			}
+			if firstR < 0 {
+				firstR = i
+			}
+			lastR = i
+			markers = append(markers, snapMarker(r))
+		} else if tb == "a" {
+			if firstR < 0 {
+				before++
+			} else {
+				after++
+			}
+		}
+		switch op {
+		case "r", "c", "u":
+			img := env.RawIndex(1).(*data.Struct)
+			name := img.RawIndex(1).(string)
+			state[tb][recID(r)] = name
+			if op != "r" && strings.HasPrefix(name, "s") {
+				vals[name]++
+			}
+		case "d":
+			delete(state[tb], recID(r))
+		}
+	}
+	written := seq.Load()
+	deletes := 0
+	for n := int64(1); n <= written; n++ {
+		v := fmt.Sprintf("s%d", n)
+		if vals[v] > 1 {
+			t.Fatalf("value %s emitted %d times", v, vals[v])
+		}
+		if vals[v] == 0 {
+			deletes++ // deletes and updates of deleted rows write no value
+		}
+	}
+	if deletes > int(written)/2+10 {
+		t.Fatalf("%d of %d written values missing from the change events", deletes, written)
+	}
+	t.Logf("writes %d; snapshot records %d; table a changes before %d, after %d", written, len(markers), before, after)
+	if before == 0 || after == 0 {
+		t.Fatalf("changes before (%d) and after (%d) the snapshot: the writers did not overlap it", before, after)
+	}
+	if markers[0] != "first" || markers[len(markers)-1] != "last" {
+		t.Fatalf("markers first %v last %v", markers[0], markers[len(markers)-1])
+	}
+	for _, m := range markers[1 : len(markers)-1] {
+		if m != "true" {
+			t.Fatalf("inner marker %v", m)
+		}
+	}
+	for _, tb := range []string{"a", "b"} {
+		r, err := db.Execute(fmt.Sprintf("SELECT id, name FROM %s_%s", pfx, tb))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[int32]string{}
+		for i := range r.RowNumber() {
+			id, _ := r.GetInt(i, 0)
+			name, _ := r.GetString(i, 1)
+			want[int32(id)] = name
+		}
+		r.Close()
+		if tb == "a" {
+			for id, name := range want {
+				if state["a"][id] != name {
+					t.Fatalf("table a id %d: records say %q, table has %q", id, state["a"][id], name)
+				}
+			}
+			if len(state["a"]) != len(want) {
+				t.Fatalf("table a: records give %d rows, table has %d", len(state["a"]), len(want))
+			}
+		} else {
+			for id, name := range state["b"] {
+				if want[id] != name {
+					t.Fatalf("table b id %d: records say %q, table has %q", id, name, want[id])
+				}
+			}
+		}
+	}
+}
+
+// TestLiveAddTableAndSnapshotIt: a connector capturing one table (schema
+// history keeping only captured tables' DDL) is restarted with a second
+// table added to table.include.list, then a blocking snapshot signal
+// names the new table: its rows come as snapshot records, the first
+// table's do not come again, both tables stream, and the history now
+// holds the new table's structure.
+func TestLiveAddTableAndSnapshotIt(t *testing.T) {
+	db := liveDB(t)
+	pfx := fmt.Sprintf("gcadd%d", time.Now().UnixNano()%1e9)
+	snapTables(t, db, pfx, map[string]int{"one": 20, "two": 30})
+	prefix := fmt.Sprintf("add%d", time.Now().UnixNano())
+	props := liveProps(prefix)
+	props["table.include.list"] = "demo." + pfx + "_one"
+	props["schema.history.internal.kafka.topic"] = prefix + "-history"
+	props["schema.history.internal.kafka.bootstrap.servers"] = liveKafka
+	props["schema.history.internal.store.only.captured.tables.ddl"] = "true"
+	topic := kafkaSignalProps(props)
+	task := startTask(t, props, nil)
+	recs := pollN(t, task, 20)
+	last := recs[len(recs)-1].SourceOffset
+	if err := task.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, db, fmt.Sprintf("INSERT INTO %s_two VALUES (31, 'while stopped')", pfx))
+
+	props["table.include.list"] = "demo." + pfx + "_one,demo." + pfx + "_two"
+	task = startTask(t, props, last)
+	one, two := prefix+".demo."+pfx+"_one", prefix+".demo."+pfx+"_two"
+	recs = pollUntil(t, task, "the insert made while stopped", func(rs []connect.SourceRecord) bool { return countTopic(rs, two) == 1 })
+	if r := dataRecs(recs, two)[0]; opOf(r) != "c" || recID(r) != 31 {
+		t.Fatalf("first record of the new table: %v", r.Value)
+	}
+	sendSignals(t, topic, prefix, `{"id":"add-1","type":"execute-snapshot","data":{"type":"blocking","data-collections":["demo.`+pfx+`_two"]}}`)
+	recs = pollUntil(t, task, "the new table's snapshot", func(rs []connect.SourceRecord) bool { return countTopic(rs, two) == 31 })
+	exec(t, db, fmt.Sprintf("INSERT INTO %s_one VALUES (100, 'x')", pfx), fmt.Sprintf("INSERT INTO %s_two VALUES (100, 'y')", pfx))
+	recs = append(recs, pollUntil(t, task, "changes of both tables", func(rs []connect.SourceRecord) bool {
+		return countTopic(rs, one) == 1 && countTopic(rs, two) == 1
+	})...)
+	for _, r := range dataRecs(recs, one) {
+		if opOf(r) != "c" || recID(r) != 100 {
+			t.Fatalf("first table: unexpected record %v (it must not be snapshotted again)", r.Value)
+		}
+	}
+	ids := map[int32]bool{}
+	for i, r := range dataRecs(recs, two) {
+		switch {
+		case i < 31:
+			if opOf(r) != "r" {
+				t.Fatalf("new table record %d: op %v", i, opOf(r))
+			}
+			ids[recID(r)] = true
+		case opOf(r) != "c" || recID(r) != 100:
+			t.Fatalf("new table record %d: %v", i, r.Value)
+		}
+	}
+	if len(ids) != 31 {
+		t.Fatalf("snapshot of the new table: %d distinct rows, want 31", len(ids))
+	}
+	hist := readHistoryUntil(t, prefix+"-history", func(h []map[string]any) bool {
+		for _, r := range h {
+			if strings.HasPrefix(r["ddl"].(string), "CREATE TABLE `"+pfx+"_two`") {
+				return true
+			}
+		}
+		return false
+	})
+	found := false
+	for _, r := range hist {
+		found = found || strings.HasPrefix(r["ddl"].(string), "CREATE TABLE `"+pfx+"_two`")
+	}
+	if !found {
+		t.Fatalf("the history lacks the new table's CREATE TABLE: %v", hist)
+	}
+}
