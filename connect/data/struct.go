@@ -18,6 +18,17 @@ func NewStruct(s *Schema) *Struct {
 	return &Struct{schema: s, values: make([]any, len(s.Fields))}
 }
 
+// Init makes st an empty struct of the STRUCT schema s holding its field
+// values in values (one per field), for hot paths that allocate several
+// structs, or their values, together.
+func (st *Struct) Init(s *Schema, values []any) {
+	if s == nil || s.Type != TypeStruct || len(values) != len(s.Fields) {
+		panic("data.Struct.Init needs a STRUCT schema and one value slot per field")
+	}
+	clear(values)
+	st.schema, st.values = s, values
+}
+
 // Schema returns the struct's schema.
 func (st *Struct) Schema() *Schema { return st.schema }
 

@@ -504,7 +504,12 @@ func (t *Task) sourceStruct(db, tableName string, tsNanos int64, serverID uint32
 // record wraps an envelope into a source record; offsets come later. key
 // is nil for tables without a key.
 func (t *Task) record(tb *table, op string, before, after, key, src *data.Struct, off map[string]any, now time.Time) connect.SourceRecord {
-	env := data.NewStruct(tb.envSchema)
+	return t.recordIn(data.NewStruct(tb.envSchema), tb, op, before, after, key, src, off, now)
+}
+
+// recordIn is record with the envelope struct given (empty, of
+// tb.envSchema), for callers that allocate it with the images.
+func (t *Task) recordIn(env *data.Struct, tb *table, op string, before, after, key, src *data.Struct, off map[string]any, now time.Time) connect.SourceRecord {
 	if before != nil {
 		env.PutIndex(0, before)
 	}

@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -142,10 +141,15 @@ func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, 
 		query = "SELECT * FROM " + quoteID(tb.db) + "." + quoteID(tb.name)
 	}
 	var (
-		n    int
-		prev []any
-		cols []int // result column → table column, for an overridden statement
-		srcs snapshotSources
+		n int
+		// prev is the image of the row read last, held back until the
+		// next row tells whether it is the table's last.
+		prev                      bool
+		prevAfter, prevKey, prevE *data.Struct
+		cols                      []int // result column → table column, for an overridden statement
+		// fields is a row in table column order, for an overridden statement.
+		fields []gomysql.FieldValue
+		srcs   snapshotSources
 		// pending are records handed to em together: one lock per batch,
 		// not per row, which several readers would hand back and forth.
 		pending = make([]connect.SourceRecord, 0, snapshotBatch)
@@ -162,14 +166,11 @@ func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, 
 		case n == 1:
 			marker = markFirstInColl
 		}
-		rec, err := t.snapshotRecord(tb, prev, marker, em, &srcs)
-		if err != nil {
-			return err
-		}
+		rec := t.snapshotRecord(tb, prevAfter, prevKey, prevE, marker, em, &srcs)
 		if pending = append(pending, rec); len(pending) < snapshotBatch && !lastRow {
 			return nil
 		}
-		err = em.add(ctx, pending)
+		err := em.add(ctx, pending)
 		pending = pending[:0]
 		return err
 	}
@@ -178,14 +179,28 @@ func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		vals := snapshotValues(row, cols, len(tb.cols))
-		if prev != nil {
+		if cols != nil {
+			// Columns the statement leaves out are null.
+			if fields == nil {
+				fields = make([]gomysql.FieldValue, len(tb.cols))
+			}
+			clear(fields)
+			for i, j := range cols {
+				fields[j] = row[i]
+			}
+			row = fields
+		}
+		after, key, env, err := tb.snapshotImageFields(row)
+		if err != nil {
+			return err
+		}
+		if prev {
 			if err := emitPrev(false); err != nil {
 				return err
 			}
 		}
 		n++
-		prev = vals
+		prev, prevAfter, prevKey, prevE = true, after, key, env
 		return nil
 	}, func(r *gomysql.Result) error {
 		if !overridden {
@@ -198,7 +213,7 @@ func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, 
 	if err != nil {
 		return fmt.Errorf("snapshot of %s: %w", id, err)
 	}
-	if prev != nil {
+	if prev {
 		if err := emitPrev(true); err != nil {
 			return err
 		}
@@ -232,30 +247,6 @@ func (tb *table) resultColumns(fields []*gomysql.Field) ([]int, error) {
 	return out, nil
 }
 
-// snapshotValues copies a streamed row (its buffer is reused for the
-// next one) into values in table column order; cols maps result columns
-// to table columns when the statement is not SELECT *.
-func snapshotValues(row []gomysql.FieldValue, cols []int, width int) []any {
-	if cols == nil {
-		width = len(row)
-	}
-	vals := make([]any, width)
-	for i := range row {
-		j := i
-		if cols != nil {
-			j = cols[i]
-		}
-		switch row[i].Type {
-		case gomysql.FieldValueTypeNull:
-		case gomysql.FieldValueTypeString:
-			vals[j] = bytes.Clone(row[i].AsString())
-		default:
-			vals[j] = row[i].Value()
-		}
-	}
-	return vals
-}
-
 // snapshotSources holds the source block of one table reader's last
 // record: the rows read in the same millisecond with the same marker
 // share it (records are read, never written, downstream; the one block
@@ -268,11 +259,7 @@ type snapshotSources struct {
 
 // snapshotRecord builds an 'r' event with its marker; its offset is set
 // when it is released.
-func (t *Task) snapshotRecord(tb *table, vals []any, marker any, em *snapshotEmitter, c *snapshotSources) (connect.SourceRecord, error) {
-	after, key, err := tb.snapshotImage(vals)
-	if err != nil {
-		return connect.SourceRecord{}, err
-	}
+func (t *Task) snapshotRecord(tb *table, after, key, env *data.Struct, marker any, em *snapshotEmitter, c *snapshotSources) connect.SourceRecord {
 	now := t.now()
 	if ms := now.UnixMilli(); c.src == nil || c.ms != ms || c.marker != marker {
 		s := data.NewStruct(t.src)
@@ -291,7 +278,7 @@ func (t *Task) snapshotRecord(tb *table, vals []any, marker any, em *snapshotEmi
 		s.PutIndex(14, int32(0))
 		c.ms, c.marker, c.src = ms, marker, s
 	}
-	return t.record(tb, "r", nil, after, key, c.src, nil, now), nil
+	return t.recordIn(env, tb, "r", nil, after, key, c.src, nil, now)
 }
 
 // snapshotEmitter hands snapshot records to Poll in the order the readers
