@@ -2,6 +2,7 @@ package jsonconverter
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -126,6 +127,24 @@ func (c *Converter) appendValue(b []byte, s *data.Schema, v any) ([]byte, error)
 			}
 			return append(b, d.String()...), nil
 		}
+		if d.Unscaled != nil && d.Unscaled.IsInt64() {
+			// The common case without big.Int's byte slices: the same
+			// bytes, minimal two's complement (BigInteger.toByteArray).
+			scale, err := data.DecimalScale(s)
+			if err != nil {
+				return b, err
+			}
+			if d.Scale != scale {
+				return b, fmt.Errorf("decimal %s has scale %d but the schema requires scale %d", d, d.Scale, scale)
+			}
+			var raw [8]byte
+			binary.BigEndian.PutUint64(raw[:], uint64(d.Unscaled.Int64()))
+			i := 0
+			for i < 7 && ((raw[i] == 0 && raw[i+1]&0x80 == 0) || (raw[i] == 0xff && raw[i+1]&0x80 != 0)) {
+				i++
+			}
+			return appendBase64(b, raw[i:]), nil
+		}
 		raw, err := data.DecimalToBytes(s, d)
 		if err != nil {
 			return b, err
@@ -220,12 +239,9 @@ func (c *Converter) appendValue(b []byte, s *data.Schema, v any) ([]byte, error)
 			return b, fmt.Errorf("mismatching schema")
 		}
 		b = append(b, '{')
+		keys := c.fieldKeys(s)
 		for i, f := range s.Fields {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, f.Name)
-			b = append(b, ':')
+			b = append(b, keys[i]...)
 			var err error
 			if b, err = c.appendValue(b, f.Schema, st.RawIndex(i)); err != nil {
 				return b, fmt.Errorf("field %s: %w", f.Name, err)
@@ -234,6 +250,39 @@ func (c *Converter) appendValue(b []byte, s *data.Schema, v any) ([]byte, error)
 		return append(b, '}'), nil
 	}
 	return b, typeError(s, v)
+}
+
+// maxFieldKeys bounds the field-name cache; it is cleared when full.
+const maxFieldKeys = 1024
+
+// fieldKeys returns, for a STRUCT schema, each field's name quoted with
+// its ':' (and the ',' before it, but for the first field), from a cache
+// by schema identity: a stream of records shares its schemas, so names
+// are escaped once, not per value.
+func (c *Converter) fieldKeys(s *data.Schema) [][]byte {
+	if keys, ok := c.keys[s]; ok {
+		return keys
+	}
+	n := 0
+	for _, f := range s.Fields {
+		n += len(f.Name) + 4
+	}
+	text := make([]byte, 0, n)
+	keys := make([][]byte, len(s.Fields))
+	for i, f := range s.Fields {
+		start := len(text)
+		if i > 0 {
+			text = append(text, ',')
+		}
+		text = appendString(text, f.Name)
+		text = append(text, ':')
+		keys[i] = text[start:len(text):len(text)]
+	}
+	if c.keys == nil || len(c.keys) >= maxFieldKeys {
+		c.keys = map[*data.Schema][][]byte{}
+	}
+	c.keys[s] = keys
+	return keys
 }
 
 func typeError(s *data.Schema, v any) error {
@@ -404,9 +453,7 @@ func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
 
 func appendBase64(b []byte, raw []byte) []byte {
 	b = append(b, '"')
-	n := base64.StdEncoding.EncodedLen(len(raw))
-	b = append(b, make([]byte, n)...)
-	base64.StdEncoding.Encode(b[len(b)-n:], raw)
+	b = base64.StdEncoding.AppendEncode(b, raw)
 	return append(b, '"')
 }
 

@@ -48,7 +48,12 @@ type Converter struct {
 	// hashing it again.
 	lastSchemaKey string
 	lastSchema    *data.Schema
-	buf           []byte
+	// keys caches the quoted field names of STRUCT schemas (fieldKeys).
+	keys map[*data.Schema][][]byte
+	// sizeHint is the capacity the next message's buffer starts with:
+	// a little more than the last one needed, so that most messages are
+	// written straight into the slice returned, with no copy.
+	sizeHint int
 }
 
 // New returns a converter with Connect's defaults (schemas enabled).
@@ -88,13 +93,13 @@ func (c *Converter) Configure(props map[string]string, _ bool) error {
 // ConfigureHeader implements connect.HeaderConverter.
 func (c *Converter) ConfigureHeader(props map[string]string) error { return c.Configure(props, false) }
 
-// FromConnectData implements connect.Converter. The returned slice is the
-// converter's own buffer only until the next call, so it is copied.
+// FromConnectData implements connect.Converter. Each message gets its own
+// slice (the caller keeps it, e.g. in the producer's buffer).
 func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Schema, v any) ([]byte, error) {
 	if s == nil && v == nil {
 		return nil, nil
 	}
-	b := c.buf[:0]
+	b := make([]byte, 0, max(c.sizeHint, 64))
 	var err error
 	if c.schemasEnabled {
 		b = append(b, `{"schema":`...)
@@ -111,10 +116,13 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	} else if b, err = c.appendValue(b, s, v); err != nil {
 		return nil, fmt.Errorf("converting value to JSON for topic %s: %w", topic, err)
 	}
-	c.buf = b
-	out := make([]byte, len(b))
-	copy(out, b)
-	return out, nil
+	c.sizeHint = len(b) + len(b)/16 + 16
+	if cap(b) > 2*len(b)+64 {
+		// Far smaller than the last message: do not keep the slack
+		// alive in the producer's buffer.
+		return append([]byte(nil), b...), nil
+	}
+	return b, nil
 }
 
 // FromConnectHeader implements connect.HeaderConverter.
