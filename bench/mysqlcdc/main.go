@@ -575,6 +575,10 @@ func (b *bench) snapshot() error {
 	if err != nil {
 		return err
 	}
+	prod, bareFirst, err := b.bareProduce(b.table, fmt.Sprintf("bbare%d", b.stamp), b.to)
+	if err != nil {
+		return fmt.Errorf("bare SELECT + producer: %w", err)
+	}
 	w, err := startWorker(b.bin, b.dir)
 	if err != nil {
 		return err
@@ -588,7 +592,34 @@ func (b *bench) snapshot() error {
 	hwm, cpu1 := w.stats()
 	fmt.Printf("SNAPSHOT %d-row table: goconnect %.0f rows/s from connector creation; bare streaming SELECT * %.0f rows/s (ratio %.2f); worker peak RSS %.0f MB, CPU %.2f s per 100k rows\n",
 		total, rate, sel, rate/sel, hwm, (cpu1-cpu0).Seconds()*100000/float64(total))
+	fmt.Printf("SNAPSHOT %d-row table: bare SELECT * + bare franz-go producer writing the same JSON %.0f rows/s; goconnect/that ratio %.2f\n",
+		total, prod, rate/prod)
+	ours, err := b.firstValue(fmt.Sprintf("bsnap%d.%s.%s", b.stamp, b.db, b.table))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("SNAPSHOT first value, goconnect (%d bytes): %s\nSNAPSHOT first value, bare producer (%d bytes): %s\n", len(ours), ours, len(bareFirst), bareFirst)
 	return nil
+}
+
+// firstValue reads the first record's value of a topic.
+func (b *bench) firstValue(topic string) ([]byte, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(*brokers), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		fs := cl.PollRecords(ctx, 1)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("no record on %s: %w", topic, err)
+		}
+		if recs := fs.Records(); len(recs) > 0 {
+			return recs[0].Value, nil
+		}
+	}
 }
 
 // parallel: the same rows split over -tables tables, snapshotted with
