@@ -68,7 +68,8 @@ func Handler(r *Registry) http.Handler {
 		case req.Method == http.MethodOptions:
 			jerseyroute.WriteOptions(w, req, allowed)
 		default:
-			w.Header().Set("Allow", strings.Join(allowed, ","))
+			// No Allow header: Confluent's exception mapper (rest-utils)
+			// rebuilds Jersey's 405 from its status, as Connect's does.
 			s.fail(w, &Error{405, 405, "HTTP 405 Method Not Allowed"})
 		}
 	})

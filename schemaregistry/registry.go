@@ -304,7 +304,11 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 		id = space.nextID
 	}
 	if ctx != DefaultContext && !r.contexts[ctx] {
-		if err := r.persist(contextKey(ctx), map[string]string{"tenant": "default", "context": ctx}); err != nil {
+		val := struct {
+			Tenant  string `json:"tenant"`
+			Context string `json:"context"`
+		}{"default", ctx}
+		if err := r.persist(contextKey(ctx), val); err != nil {
 			return nil, err
 		}
 		r.contexts[ctx] = true

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goconnect/goconnect/internal/jerseyroute"
 	"github.com/goconnect/goconnect/runtime/configprovider"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 )
@@ -182,10 +183,6 @@ func (s *Server) adminRoutes(m *http.ServeMux) {
 // credentials to send.
 var internalRoutes = map[string]bool{"POST /connectors/{name}/tasks": true}
 
-// methods are those a route may be registered for; used to tell a wrong
-// method (405) from an unknown path (404).
-var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
-
 // ServeHTTP routes a request, answering unknown paths and wrong methods
 // with Connect's JSON error body instead of net/http's plain text.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -199,6 +196,9 @@ func (s *Server) AdminHandler() http.Handler {
 
 func (s *Server) dispatch(mux *http.ServeMux, auth Authenticator, w http.ResponseWriter, r *http.Request) {
 	w = newIdleWriter(w, s.cfg.IdleTimeout)
+	// Jersey matches "/connectors/" and "/connectors/x/" like the paths
+	// without the slash; clients send both.
+	r = jerseyroute.TrimSlash(r)
 	if _, pattern := mux.Handler(r); pattern != "" {
 		// As Connect's filter, which runs once a resource matched: unknown
 		// paths answer 404 without credentials.
@@ -216,18 +216,22 @@ func (s *Server) dispatch(mux *http.ServeMux, auth Authenticator, w http.Respons
 		mux.ServeHTTP(bw, r)
 		return
 	}
-	for _, m := range methods {
-		if m == r.Method {
-			continue
-		}
-		probe := r.Clone(r.Context())
-		probe.Method = m
-		if _, pattern := mux.Handler(probe); pattern != "" {
-			writeError(w, newHTTPError(http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed"))
+	allowed := jerseyroute.Allowed(mux, r, "")
+	switch {
+	case allowed == nil:
+		writeError(w, newHTTPError(http.StatusNotFound, "HTTP 404 Not Found"))
+	case r.Method == http.MethodOptions:
+		// Jersey's generated OPTIONS resource, behind the same filter.
+		if auth != nil && !auth.Authenticate(r) {
+			auth.Unauthorized(w)
 			return
 		}
+		jerseyroute.WriteOptions(w, r, allowed)
+	default:
+		// Connect 4.1.1 answers a wrong method 405 without an Allow header:
+		// its exception mapper rebuilds Jersey's response from the status.
+		writeError(w, newHTTPError(http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed"))
 	}
-	writeError(w, newHTTPError(http.StatusNotFound, "HTTP 404 Not Found"))
 }
 
 // ListenAndServe serves on addr until ctx ends, then shuts down

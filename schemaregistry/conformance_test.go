@@ -1,0 +1,435 @@
+package schemaregistry
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The conformance tests drive the registry's HTTP API through a real
+// server, endpoint by endpoint, with the answers and error codes of
+// Confluent's API reference (docs.confluent.io, "Schema Registry API
+// Reference") and its sources (Errors.java, the resources' parameters).
+
+// records is a Journal that keeps what the registry writes.
+type records struct {
+	mu   sync.Mutex
+	list [][2]string // key, value ("" = tombstone)
+}
+
+func (j *records) Append(key, value []byte) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.list = append(j.list, [2]string{string(key), string(value)})
+	return nil
+}
+
+// since returns the records written after the first n.
+func (j *records) since(n int) [][2]string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([][2]string(nil), j.list[n:]...)
+}
+
+func (j *records) len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.list)
+}
+
+type api struct {
+	t   *testing.T
+	url string
+	reg *Registry
+	j   *records
+}
+
+func newAPI(t *testing.T) *api {
+	j := &records{}
+	reg := New(j)
+	srv := httptest.NewServer(Handler(reg))
+	t.Cleanup(srv.Close)
+	return &api{t: t, url: srv.URL, reg: reg, j: j}
+}
+
+// call sends a request and returns the status, the body (trailing newline
+// removed) and the headers.
+func (a *api) call(method, path, body string) (int, string, http.Header) {
+	a.t.Helper()
+	req, _ := http.NewRequest(method, a.url+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSuffix(string(raw), "\n"), resp.Header
+}
+
+// expect checks status and exact body.
+func (a *api) expect(method, path, body string, status int, want string) {
+	a.t.Helper()
+	st, got, _ := a.call(method, path, body)
+	if st != status || got != want {
+		a.t.Errorf("%s %s = %d %s\n  want %d %s", method, path, st, got, status, want)
+	}
+}
+
+// expectCode checks status and Confluent error code.
+func (a *api) expectCode(method, path, body string, status, code int) string {
+	a.t.Helper()
+	st, got, _ := a.call(method, path, body)
+	var e struct {
+		Code    int    `json:"error_code"`
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal([]byte(got), &e)
+	if st != status || e.Code != code {
+		a.t.Errorf("%s %s = %d %s\n  want %d error_code %d", method, path, st, got, status, code)
+	}
+	return e.Message
+}
+
+func body(schema string, extra ...string) string {
+	b, _ := json.Marshal(schema)
+	out := `{"schema":` + string(b)
+	for _, e := range extra {
+		out += "," + e
+	}
+	return out + "}"
+}
+
+const (
+	recA = `{"type":"record","name":"A","namespace":"t","fields":[{"name":"a","type":"int"}]}`
+	recB = `{"type":"record","name":"A","namespace":"t","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":""}]}`
+	recC = `{"type":"record","name":"A","namespace":"t","fields":[{"name":"a","type":"int"},{"name":"c","type":"string"}]}`
+)
+
+func TestAPISubjectsAndVersions(t *testing.T) {
+	a := newAPI(t)
+	a.expect("POST", "/subjects/s1/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s1/versions", body(recB), 200, `{"id":2}`)
+	a.expect("POST", "/subjects/s2/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/other/versions", body(`"string"`), 200, `{"id":3}`)
+	a.expect("GET", "/subjects", "", 200, `["other","s1","s2"]`)
+	a.expect("GET", "/subjects?subjectPrefix=s", "", 200, `["s1","s2"]`)
+	a.expect("GET", "/subjects?subjectPrefix=s&offset=1&limit=1", "", 200, `["s2"]`)
+	a.expect("GET", "/subjects/s1/versions", "", 200, `[1,2]`)
+	a.expect("GET", "/subjects/s1/versions/1", "", 200, `{"subject":"s1","version":1,"id":1,"schema":`+quote(recA)+`}`)
+	a.expect("GET", "/subjects/s1/versions/latest", "", 200, `{"subject":"s1","version":2,"id":2,"schema":`+quote(recB)+`}`)
+	a.expect("GET", "/subjects/s1/versions/-1", "", 200, `{"subject":"s1","version":2,"id":2,"schema":`+quote(recB)+`}`)
+	a.expect("GET", "/subjects/s1/versions/2/schema", "", 200, recB)
+	msg := a.expectCode("GET", "/subjects/s1/versions/0", "", 422, 42202)
+	if msg != `The specified version '0' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"` {
+		t.Errorf("42202 message %q", msg)
+	}
+	a.expectCode("GET", "/subjects/s1/versions/abc", "", 422, 42202)
+	a.expectCode("GET", "/subjects/s1/versions/3", "", 404, 40402)
+	if msg := a.expectCode("GET", "/subjects/nope/versions", "", 404, 40401); msg != "Subject 'nope' not found." {
+		t.Errorf("40401 message %q", msg)
+	}
+	a.expectCode("GET", "/subjects/nope/versions/1", "", 404, 40401)
+	// Lookup answers the version holding the schema.
+	a.expect("POST", "/subjects/s1", body(recB), 200, `{"subject":"s1","version":2,"id":2,"schema":`+quote(recB)+`}`)
+	a.expectCode("POST", "/subjects/s1", body(recC), 404, 40403)
+	a.expectCode("POST", "/subjects/nope", body(recA), 404, 40401)
+	// Incompatible (BACKWARD by default): 409; invalid: 42201.
+	a.expectCode("POST", "/subjects/s1/versions", body(recC), 409, 409)
+	a.expectCode("POST", "/subjects/s1/versions", body(`{"type":"record"}`), 422, 42201)
+	a.expectCode("POST", "/subjects/s1/versions", body(`"string"`, `"schemaType":"XML"`), 422, 42201)
+	a.expectCode("POST", "/subjects/s1/versions", `{"schema":`, 400, 400)
+	a.expect("GET", "/schemas/types", "", 200, `["AVRO"]`)
+	a.expect("GET", "/", "", 200, `{}`)
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func TestAPIDeletes(t *testing.T) {
+	a := newAPI(t)
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s/versions", body(recB), 200, `{"id":2}`)
+	a.expect("POST", "/subjects/s/versions", body(`{"type":"record","name":"A","namespace":"t","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":""},{"name":"d","type":"int","default":0}]}`), 200, `{"id":3}`)
+
+	// A live version cannot be deleted permanently: soft first.
+	if msg := a.expectCode("DELETE", "/subjects/s/versions/2?permanent=true", "", 404, 40407); msg != "Subject 's' Version 2 was not deleted first before being permanently deleted" {
+		t.Errorf("40407 message %q", msg)
+	}
+	a.expect("DELETE", "/subjects/s/versions/2", "", 200, `2`)
+	if msg := a.expectCode("DELETE", "/subjects/s/versions/2", "", 404, 40406); msg != "Subject 's' Version 2 was soft deleted.Set permanent=true to delete permanently" {
+		t.Errorf("40406 message %q", msg)
+	}
+	a.expectCode("GET", "/subjects/s/versions/2", "", 404, 40402)
+	a.expect("GET", "/subjects/s/versions/2?deleted=true", "", 200, `{"subject":"s","version":2,"id":2,"schema":`+quote(recB)+`}`)
+	a.expect("GET", "/subjects/s/versions", "", 200, `[1,3]`)
+	a.expect("GET", "/subjects/s/versions?deleted=true", "", 200, `[1,2,3]`)
+	a.expect("GET", "/subjects/s/versions?deletedOnly=true", "", 200, `[2]`)
+	a.expect("POST", "/subjects/s?deleted=true", body(recB), 200, `{"subject":"s","version":2,"id":2,"schema":`+quote(recB)+`}`)
+	a.expectCode("POST", "/subjects/s", body(recB), 404, 40403)
+	a.expect("DELETE", "/subjects/s/versions/2?permanent=true", "", 200, `2`)
+	a.expectCode("GET", "/subjects/s/versions/2?deleted=true", "", 404, 40402)
+	a.expectCode("DELETE", "/subjects/s/versions/2?permanent=true", "", 404, 40402)
+	// latest is the newest live version.
+	a.expect("DELETE", "/subjects/s/versions/latest", "", 200, `3`)
+	a.expect("GET", "/subjects/s/versions/latest", "", 200, `{"subject":"s","version":1,"id":1,"schema":`+quote(recA)+`}`)
+	a.expectCode("DELETE", "/subjects/s/versions/x", "", 422, 42202)
+	a.expectCode("DELETE", "/subjects/nope/versions/1", "", 404, 40401)
+
+	// Subjects: permanent on a live one is 40405, soft twice 40404.
+	if msg := a.expectCode("DELETE", "/subjects/s?permanent=true", "", 404, 40405); msg != "Subject 's' was not deleted first before being permanently deleted" {
+		t.Errorf("40405 message %q", msg)
+	}
+	a.expect("DELETE", "/subjects/s", "", 200, `[1]`)
+	if msg := a.expectCode("DELETE", "/subjects/s", "", 404, 40404); msg != "Subject 's' was soft deleted.Set permanent=true to delete permanently" {
+		t.Errorf("40404 message %q", msg)
+	}
+	a.expect("GET", "/subjects", "", 200, `[]`)
+	a.expect("GET", "/subjects?deleted=true", "", 200, `["s"]`)
+	a.expect("GET", "/subjects?deletedOnly=true", "", 200, `["s"]`)
+	a.expectCode("GET", "/subjects/s/versions", "", 404, 40401)
+	a.expect("GET", "/subjects/s/versions?deleted=true", "", 200, `[1,3]`)
+	a.expect("DELETE", "/subjects/s?permanent=true", "", 200, `[1,3]`)
+	a.expect("GET", "/subjects?deleted=true", "", 200, `[]`)
+	a.expectCode("DELETE", "/subjects/s", "", 404, 40401)
+	a.expectCode("GET", "/schemas/ids/1", "", 404, 40403)
+	// A new registration after a hard delete gets a new id: ids are not reused.
+	a.expect("POST", "/subjects/s/versions", body(`"int"`), 200, `{"id":4}`)
+	a.expect("GET", "/subjects/s/versions", "", 200, `[1]`)
+}
+
+func TestAPIConfig(t *testing.T) {
+	a := newAPI(t)
+	a.expect("GET", "/config", "", 200, `{"compatibilityLevel":"BACKWARD"}`)
+	if msg := a.expectCode("GET", "/config/s", "", 404, 40408); msg != "Subject 's' does not have subject-level compatibility configured" {
+		t.Errorf("40408 message %q", msg)
+	}
+	a.expect("GET", "/config/s?defaultToGlobal=true", "", 200, `{"compatibilityLevel":"BACKWARD"}`)
+	a.expect("PUT", "/config", `{"compatibility":"full"}`, 200, `{"compatibility":"FULL"}`)
+	a.expect("GET", "/config/s?defaultToGlobal=true", "", 200, `{"compatibilityLevel":"FULL"}`)
+	a.expect("PUT", "/config/s", `{"compatibility":"NONE","normalize":true}`, 200, `{"normalize":true,"compatibility":"NONE"}`)
+	a.expect("GET", "/config/s", "", 200, `{"normalize":true,"compatibilityLevel":"NONE"}`)
+	if msg := a.expectCode("PUT", "/config/s", `{"compatibility":"SIDEWAYS"}`, 422, 42203); !strings.HasPrefix(msg, "Invalid compatibility level") {
+		t.Errorf("42203 message %q", msg)
+	}
+	// The subject's level governs registration.
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s/versions", body(recC), 200, `{"id":2}`)
+	a.expect("DELETE", "/config/s", "", 200, `{"normalize":true,"compatibilityLevel":"NONE"}`)
+	a.expectCode("DELETE", "/config/s", "", 404, 40401)
+	a.expectCode("GET", "/config/s", "", 404, 40408)
+	a.expect("DELETE", "/config", "", 200, `{"compatibilityLevel":"FULL"}`)
+	a.expect("GET", "/config", "", 200, `{"compatibilityLevel":"BACKWARD"}`)
+	a.expectCode("PUT", "/config", `nope`, 400, 400)
+}
+
+func TestAPIMode(t *testing.T) {
+	a := newAPI(t)
+	a.expect("GET", "/mode", "", 200, `{"mode":"READWRITE"}`)
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	a.expect("PUT", "/mode/s", `{"mode":"READONLY"}`, 200, `{"mode":"READONLY"}`)
+	a.expect("GET", "/mode/s", "", 200, `{"mode":"READONLY"}`)
+	if msg := a.expectCode("POST", "/subjects/s/versions", body(recB), 422, 42205); msg != "Subject s in context . is in read-only mode" {
+		t.Errorf("42205 message %q", msg)
+	}
+	a.expectCode("DELETE", "/subjects/s/versions/1", "", 422, 42205)
+	a.expectCode("DELETE", "/subjects/s", "", 422, 42205)
+	// Reads still work.
+	a.expect("GET", "/subjects/s/versions", "", 200, `[1]`)
+	if msg := a.expectCode("GET", "/mode/t", "", 404, 40409); msg != "Subject 't' does not have subject-level mode configured" {
+		t.Errorf("40409 message %q", msg)
+	}
+	a.expect("GET", "/mode/t?defaultToGlobal=true", "", 200, `{"mode":"READWRITE"}`)
+	a.expect("PUT", "/mode/t", `{"mode":"READONLY_OVERRIDE"}`, 200, `{"mode":"READONLY_OVERRIDE"}`)
+	a.expectCode("POST", "/subjects/t/versions", body(recA), 422, 42205)
+	a.expect("DELETE", "/mode/t", "", 200, `{"mode":"READONLY_OVERRIDE"}`)
+	a.expectCode("DELETE", "/mode/t", "", 404, 40401)
+	a.expect("DELETE", "/mode/s", "", 200, `{"mode":"READONLY"}`)
+	a.expectCode("PUT", "/mode", `{"mode":"SIDEWAYS"}`, 422, 42204)
+
+	// IMPORT needs no live subject, unless forced.
+	if msg := a.expectCode("PUT", "/mode", `{"mode":"IMPORT"}`, 422, 42205); msg != "Cannot import since found existing subjects" {
+		t.Errorf("import message %q", msg)
+	}
+	// An explicit id outside IMPORT is refused.
+	if msg := a.expectCode("POST", "/subjects/s/versions", body(recB, `"id":7`), 422, 42205); msg != "Subject s in context . is not in import mode" {
+		t.Errorf("id outside import %q", msg)
+	}
+	a.expect("PUT", "/mode?force=true", `{"mode":"IMPORT"}`, 200, `{"mode":"IMPORT"}`)
+	a.expectCode("POST", "/subjects/u/versions", body(recA), 422, 42205) // no id: not read-write
+	// IMPORT keeps the given id and version, and skips compatibility.
+	a.expect("POST", "/subjects/u/versions", body(recA, `"id":100`, `"version":5`), 200, `{"id":100}`)
+	a.expect("POST", "/subjects/u/versions", body(recC, `"id":101`, `"version":9`), 200, `{"id":101}`)
+	a.expect("GET", "/subjects/u/versions", "", 200, `[5,9]`)
+	a.expect("GET", "/schemas/ids/100", "", 200, `{"schema":`+quote(recA)+`}`)
+	if msg := a.expectCode("POST", "/subjects/w/versions", body(recB, `"id":100`), 422, 42205); msg != "Overwrite new schema with id 100 in context . is not permitted." {
+		t.Errorf("overwrite message %q", msg)
+	}
+	a.expect("PUT", "/mode", `{"mode":"READWRITE"}`, 200, `{"mode":"READWRITE"}`)
+	// Ids continue after the imported ones.
+	a.expect("POST", "/subjects/v/versions", body(`"long"`), 200, `{"id":102}`)
+
+	// Entering IMPORT on a subject whose versions are all soft-deleted
+	// hard-deletes them.
+	b := newAPI(t)
+	b.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	b.expect("DELETE", "/subjects/s", "", 200, `[1]`)
+	b.expect("PUT", "/mode/s", `{"mode":"IMPORT"}`, 200, `{"mode":"IMPORT"}`)
+	b.expect("GET", "/subjects?deleted=true", "", 200, `[]`)
+}
+
+func TestAPISchemasByID(t *testing.T) {
+	a := newAPI(t)
+	a.expect("POST", "/subjects/s1/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s2/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s2/versions", body(recB), 200, `{"id":2}`)
+	a.expect("GET", "/schemas/ids/1", "", 200, `{"schema":`+quote(recA)+`}`)
+	a.expect("GET", "/schemas/ids/1?fetchMaxId=true", "", 200, `{"schema":`+quote(recA)+`,"maxId":2}`)
+	a.expect("GET", "/schemas/ids/1/schema", "", 200, recA)
+	a.expect("GET", "/schemas/ids/1/subjects", "", 200, `["s1","s2"]`)
+	a.expect("GET", "/schemas/ids/1/versions", "", 200, `[{"subject":"s1","version":1},{"subject":"s2","version":1}]`)
+	a.expect("DELETE", "/subjects/s1/versions/1", "", 200, `1`)
+	a.expect("GET", "/schemas/ids/1/subjects", "", 200, `["s2"]`)
+	a.expect("GET", "/schemas/ids/1/subjects?deleted=true", "", 200, `["s1","s2"]`)
+	a.expect("GET", "/schemas/ids/1/versions?deleted=true", "", 200, `[{"subject":"s1","version":1},{"subject":"s2","version":1}]`)
+	if msg := a.expectCode("GET", "/schemas/ids/99", "", 404, 40403); msg != "Schema 99 not found" {
+		t.Errorf("40403 message %q", msg)
+	}
+	a.expectCode("GET", "/schemas/ids/99/subjects", "", 404, 40403)
+	a.expectCode("GET", "/schemas/ids/99/versions", "", 404, 40403)
+	a.expectCode("GET", "/schemas/ids/99/schema", "", 404, 40403)
+	a.expect("GET", "/schemas", "", 200, `[{"subject":"s2","version":1,"id":1,"schema":`+quote(recA)+`},{"subject":"s2","version":2,"id":2,"schema":`+quote(recB)+`}]`)
+	a.expect("GET", "/schemas?latestOnly=true", "", 200, `[{"subject":"s2","version":2,"id":2,"schema":`+quote(recB)+`}]`)
+	a.expect("GET", "/schemas?subjectPrefix=s1&deleted=true", "", 200, `[{"subject":"s1","version":1,"id":1,"schema":`+quote(recA)+`}]`)
+}
+
+const (
+	address  = `{"type":"record","name":"Address","namespace":"t","fields":[{"name":"street","type":"string"}]}`
+	customer = `{"type":"record","name":"Customer","namespace":"t","fields":[{"name":"home","type":"t.Address"}]}`
+	refAddr  = `"references":[{"name":"t.Address","subject":"address","version":1}]`
+)
+
+func TestAPIReferencesMetadataAndRuleSet(t *testing.T) {
+	a := newAPI(t)
+	a.expect("POST", "/subjects/address/versions", body(address), 200, `{"id":1}`)
+	// Without its reference the named type is unknown.
+	a.expectCode("POST", "/subjects/customer/versions", body(customer), 422, 42201)
+	a.expectCode("POST", "/subjects/customer/versions", body(customer, `"references":[{"name":"t.Address","subject":"nope","version":1}]`), 422, 42201)
+	a.expect("POST", "/subjects/customer/versions", body(customer, refAddr), 200, `{"id":2}`)
+	a.expect("GET", "/subjects/customer/versions/1", "", 200, `{"subject":"customer","version":1,"id":2,"references":[{"name":"t.Address","subject":"address","version":1}],"schema":`+quote(customer)+`}`)
+	a.expect("POST", "/subjects/customer", body(customer, refAddr), 200, `{"subject":"customer","version":1,"id":2,"references":[{"name":"t.Address","subject":"address","version":1}],"schema":`+quote(customer)+`}`)
+	a.expect("GET", "/schemas/ids/2", "", 200, `{"schema":`+quote(customer)+`,"references":[{"name":"t.Address","subject":"address","version":1}]}`)
+	a.expect("GET", "/subjects/address/versions/1/referencedby", "", 200, `[2]`)
+	a.expect("GET", "/subjects/customer/versions/1/referencedby", "", 200, `[]`)
+	// A referenced version cannot be deleted.
+	if msg := a.expectCode("DELETE", "/subjects/address/versions/1", "", 422, 42206); !strings.HasPrefix(msg, "One or more references exist to the schema") {
+		t.Errorf("42206 message %q", msg)
+	}
+	a.expectCode("DELETE", "/subjects/address", "", 422, 42206)
+	// Compatibility of a referring schema resolves its references too.
+	a.expect("POST", "/compatibility/subjects/customer/versions/latest", body(customer, refAddr), 200, `{"is_compatible":true}`)
+
+	// metadata and ruleSet are stored and returned; they are part of the
+	// schema's identity.
+	md := `"metadata":{"properties":{"owner":"bob"}}`
+	rs := `"ruleSet":{"domainRules":[{"name":"r","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"true"}]}`
+	a.expect("POST", "/subjects/m/versions", body(recA, md, rs), 200, `{"id":3}`)
+	a.expect("GET", "/subjects/m/versions/1", "", 200, `{"subject":"m","version":1,"id":3,"metadata":{"properties":{"owner":"bob"}},"ruleSet":{"domainRules":[{"name":"r","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"true"}]},"schema":`+quote(recA)+`}`)
+	a.expect("GET", "/subjects/m/metadata?key=owner&value=bob", "", 200, `{"subject":"m","version":1,"id":3,"metadata":{"properties":{"owner":"bob"}},"ruleSet":{"domainRules":[{"name":"r","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"true"}]},"schema":`+quote(recA)+`}`)
+	a.expectCode("GET", "/subjects/m/metadata?key=owner&value=alice", "", 404, 40403)
+	a.expect("POST", "/subjects/m/versions", body(recA), 200, `{"id":4}`)
+}
+
+func TestAPICompatibility(t *testing.T) {
+	a := newAPI(t)
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s/versions", body(recB), 200, `{"id":2}`)
+	a.expect("POST", "/compatibility/subjects/s/versions/latest", body(recB), 200, `{"is_compatible":true}`)
+	a.expect("POST", "/compatibility/subjects/s/versions/latest?verbose=true", body(recB), 200, `{"is_compatible":true,"messages":[]}`)
+	st, got, _ := a.call("POST", "/compatibility/subjects/s/versions?verbose=true", body(recC))
+	if st != 200 || !strings.HasPrefix(got, `{"is_compatible":false,"messages":["new schema cannot read data written with an old one: /: reader field c has no default`) {
+		t.Errorf("all versions verbose: %d %s", st, got)
+	}
+	a.expect("POST", "/compatibility/subjects/s/versions", body(recC), 200, `{"is_compatible":false}`)
+	// Transitive levels check every version with the "all versions" route,
+	// the latest only against one version.
+	a.expect("PUT", "/config/s", `{"compatibility":"FORWARD_TRANSITIVE"}`, 200, `{"compatibility":"FORWARD_TRANSITIVE"}`)
+	dropA := `{"type":"record","name":"A","namespace":"t","fields":[{"name":"b","type":"string","default":""}]}`
+	a.expect("POST", "/compatibility/subjects/s/versions", body(dropA), 200, `{"is_compatible":false}`)
+	a.expect("POST", "/compatibility/subjects/s/versions/1", body(dropA), 200, `{"is_compatible":false}`)
+	a.expectCode("POST", "/compatibility/subjects/s/versions/7", body(recB), 404, 40402)
+	a.expectCode("POST", "/compatibility/subjects/nope/versions/latest", body(recB), 404, 40401)
+	a.expectCode("POST", "/compatibility/subjects/s/versions/zero", body(recB), 422, 42202)
+	a.expectCode("POST", "/compatibility/subjects/s/versions/latest", body(`{"type":"record"}`), 422, 42201)
+}
+
+func TestAPIContexts(t *testing.T) {
+	a := newAPI(t)
+	a.expect("GET", "/contexts", "", 200, `["."]`)
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s/versions", body(recB), 200, `{"id":2}`)
+	// Another context numbers its ids on its own.
+	a.expect("POST", "/subjects/:.ctx:s/versions", body(recB), 200, `{"id":1}`)
+	a.expect("GET", "/contexts", "", 200, `[".",".ctx"]`)
+	a.expect("GET", "/subjects", "", 200, `[":.ctx:s","s"]`)
+	a.expect("GET", "/subjects?subjectPrefix=:.ctx:", "", 200, `[":.ctx:s"]`)
+	a.expect("GET", "/subjects/:.ctx:s/versions/1", "", 200, `{"subject":":.ctx:s","version":1,"id":1,"schema":`+quote(recB)+`}`)
+	a.expect("GET", "/schemas/ids/1?subject=:.ctx:s", "", 200, `{"schema":`+quote(recB)+`}`)
+	a.expect("GET", "/schemas/ids/1", "", 200, `{"schema":`+quote(recA)+`}`)
+	a.expect("GET", "/schemas/ids/1/subjects?subject=:.ctx:", "", 200, `[":.ctx:s"]`)
+	// ":.:s" is the default context spelt out.
+	a.expect("GET", "/subjects/:.:s/versions", "", 200, `[1,2]`)
+	// Config and mode per context subject; a reference without a context
+	// resolves in the referring subject's.
+	a.expect("PUT", "/config/:.ctx:s", `{"compatibility":"NONE"}`, 200, `{"compatibility":"NONE"}`)
+	a.expect("GET", "/config/:.ctx:s", "", 200, `{"compatibilityLevel":"NONE"}`)
+	a.expectCode("GET", "/config/s", "", 404, 40408)
+	a.expect("POST", "/subjects/:.ctx:address/versions", body(address), 200, `{"id":2}`)
+	a.expect("POST", "/subjects/:.ctx:customer/versions", body(customer, refAddr), 200, `{"id":3}`)
+	a.expect("GET", "/subjects/:.ctx:address/versions/1/referencedby", "", 200, `[3]`)
+	a.expect("DELETE", "/subjects/:.ctx:s", "", 200, `[1]`)
+	a.expect("DELETE", "/subjects/:.ctx:s?permanent=true", "", 200, `[1]`)
+	a.expect("GET", "/subjects?subjectPrefix=:.ctx:", "", 200, `[":.ctx:address",":.ctx:customer"]`)
+}
+
+// Every route answers with a trailing "/"; OPTIONS lists the methods in
+// Jersey's order; a wrong method is 405 in Confluent's error body.
+func TestAPIRouting(t *testing.T) {
+	a := newAPI(t)
+	a.expect("POST", "/subjects/s/versions/", body(recA), 200, `{"id":1}`)
+	a.expect("GET", "/subjects/", "", 200, `["s"]`)
+	a.expect("GET", "/subjects/s/versions/", "", 200, `[1]`)
+	a.expect("GET", "/subjects/s/versions/1/", "", 200, `{"subject":"s","version":1,"id":1,"schema":`+quote(recA)+`}`)
+	a.expect("GET", "/config/", "", 200, `{"compatibilityLevel":"BACKWARD"}`)
+	a.expect("GET", "/schemas/ids/1/", "", 200, `{"schema":`+quote(recA)+`}`)
+	for _, c := range []struct{ path, allow string }{
+		{"/subjects", "HEAD,GET,OPTIONS"},
+		{"/subjects/s/versions", "HEAD,POST,GET,OPTIONS"},
+		{"/subjects/s/versions/1", "HEAD,DELETE,GET,OPTIONS"},
+		{"/subjects/s", "HEAD,DELETE,POST,OPTIONS"},
+		{"/config/s/", "HEAD,DELETE,GET,OPTIONS,PUT"},
+		{"/compatibility/subjects/s/versions/1", "POST,OPTIONS"},
+	} {
+		st, got, h := a.call("OPTIONS", c.path, "")
+		if c.path == "/subjects/s" {
+			c.allow = "DELETE,POST,OPTIONS"
+		}
+		if st != 200 || h.Get("Allow") != c.allow || got != strings.ReplaceAll(c.allow, ",", ", ") {
+			t.Errorf("OPTIONS %s = %d Allow %q %q, want %q", c.path, st, h.Get("Allow"), got, c.allow)
+		}
+	}
+	a.expect("OPTIONS", "/nope", "", 404, `{"error_code":404,"message":"HTTP 404 Not Found"}`)
+	st, got, h := a.call("PATCH", "/subjects", "")
+	if st != 405 || got != `{"error_code":405,"message":"HTTP 405 Method Not Allowed"}` || h.Get("Allow") != "" {
+		t.Errorf("PATCH /subjects = %d %s Allow %q", st, got, h.Get("Allow"))
+	}
+	a.expectCode("GET", "/schemas/ids/x", "", 404, 404)
+}
