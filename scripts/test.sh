@@ -53,6 +53,8 @@ unit_tests() {
 e2e_tests() {
 	step "services"
 	scripts/services.sh up
+	step "Python clients (pinned, into a venv in the cache)"
+	scripts/pyclients.sh
 	step "e2e suite"
 	go test -count=1 -p 1 -tags e2e -timeout 30m ./... # one package at a time: they share the services
 }
