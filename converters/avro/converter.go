@@ -75,6 +75,10 @@ type Converter struct {
 type writeSchema struct {
 	avro *avroschema.Schema
 	text string
+	// byTopic caches the schema id per topic (under the converter's mu):
+	// the subject depends only on the topic, so the hot path builds no
+	// subject string.
+	byTopic map[string]int
 }
 
 // readSchema is a registered schema read back.
@@ -216,7 +220,7 @@ func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
 	if err != nil {
 		return nil, err
 	}
-	ws := &writeSchema{avro: t, text: schemaText(t)}
+	ws := &writeSchema{avro: t, text: schemaText(t), byTopic: map[string]int{}}
 	if len(c.bySchema) >= c.cacheSize {
 		clear(c.bySchema)
 	}
@@ -286,9 +290,16 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if err != nil {
 		return nil, fmt.Errorf("converting Connect schema to Avro for topic %s: %w", topic, err)
 	}
-	id, err := c.schemaID(c.subject(topic, ws), ws)
-	if err != nil {
-		return nil, err
+	c.mu.Lock()
+	id, ok := ws.byTopic[topic]
+	c.mu.Unlock()
+	if !ok {
+		if id, err = c.schemaID(c.subject(topic, ws), ws); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		ws.byTopic[topic] = id
+		c.mu.Unlock()
 	}
 	b := make([]byte, 5, 64)
 	binary.BigEndian.PutUint32(b[1:], uint32(id))
