@@ -23,7 +23,10 @@ import (
 // read lock when the signal arrives; streaming goes on up to that position,
 // then the rows are read and emitted, then streaming resumes: every change
 // comes once, in the order the rows had them (before the snapshot record
-// when made before the read view, after it otherwise).
+// when made before the read view, after it otherwise). The records carry
+// the stream's offset, not Debezium's snapshot=true one: a restart in the
+// middle resumes streaming (the signal must be sent again) rather than
+// starting a snapshot that, with snapshot.mode=no_data, would skip changes.
 type blockingSnapshot struct {
 	id   string
 	conn *client.Conn
@@ -254,10 +257,11 @@ func (t *Task) blockingRead(ctx context.Context, s *streamState, b *blockingSnap
 		}
 		tables = append(tables, tb)
 	}
-	if err := t.blockingSchemas(ctx, b.conn, tables, s.file, s.restartPos, gtids); err != nil {
+	if err := t.blockingSchemas(ctx, b.conn, tables, s.file, s.restartPos, gtids, t.streamOffset(s)); err != nil {
 		return err
 	}
-	em := &snapshotEmitter{t: t, file: s.file, pos: int64(s.restartPos), gtids: gtids, fileV: s.file, posV: int64(s.restartPos), selects: b.selects}
+	em := &snapshotEmitter{t: t, file: s.file, pos: int64(s.restartPos), gtids: gtids, fileV: s.file, posV: int64(s.restartPos),
+		selects: b.selects, streamOff: t.streamOffset(s)}
 	for i, tb := range tables {
 		if err := t.snapshotTable(ctx, b.conn, tb, i == 0, i == len(tables)-1, em); err != nil {
 			return fmt.Errorf("blocking snapshot: %w", err)
@@ -276,7 +280,7 @@ func (t *Task) blockingRead(ctx context.Context, s *streamState, b *blockingSnap
 // blockingSchemas records the snapshotted tables' structures as Debezium's
 // blocking snapshot does: DROP TABLE IF EXISTS and CREATE TABLE of each (no
 // database statements), in the schema history and as schema change events.
-func (t *Task) blockingSchemas(ctx context.Context, conn *client.Conn, tables []*table, file string, pos uint32, gtids string) error {
+func (t *Task) blockingSchemas(ctx context.Context, conn *client.Conn, tables []*table, file string, pos uint32, gtids string, off map[string]any) error {
 	if t.history == nil && !t.st.schemaChanges {
 		return nil
 	}
@@ -305,10 +309,6 @@ func (t *Task) blockingSchemas(ctx context.Context, conn *client.Conn, tables []
 			if t.st.schemaChanges {
 				src := t.sourceStruct(tb.db, tb.name, t.now().UnixNano(), 0, file, int64(pos), 0, nil)
 				src.PutIndex(4, "true")
-				off := map[string]any{"file": file, "pos": int64(pos), "ts_sec": now.Unix(), "snapshot": true}
-				if gtids != "" {
-					off["gtids"] = gtids
-				}
 				if err := t.emit(ctx, t.schemaChangeRecord(rec, src, off)); err != nil {
 					return err
 				}

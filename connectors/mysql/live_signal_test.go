@@ -342,6 +342,9 @@ func blockingConcurrentWrites(t *testing.T, channel string) {
 			}
 			lastR = i
 			markers = append(markers, snapMarker(r))
+			if off := r.SourceOffset; off["snapshot"] != nil || off["file"] == nil || off["pos"] == nil {
+				t.Fatalf("snapshot record %d: offset %v, want the stream's (no snapshot flag)", i, off)
+			}
 		} else if tb == "a" {
 			if firstR < 0 {
 				before++

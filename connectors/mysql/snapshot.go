@@ -296,6 +296,9 @@ type snapshotEmitter struct {
 	// selects, when not nil, replace snapshot.select.statement.overrides
 	// (a blocking snapshot's additional-conditions).
 	selects map[string]string
+	// streamOff, when not nil, is every record's offset: a blocking
+	// snapshot's records carry the stream's, so a restart resumes streaming.
+	streamOff map[string]any
 
 	mu      sync.Mutex
 	held    connect.SourceRecord
@@ -349,11 +352,19 @@ func (e *snapshotEmitter) release(ctx context.Context, rec connect.SourceRecord,
 		}
 		last.PutIndex(4, markLast)
 		env.PutIndex(2, last)
+		if e.streamOff != nil {
+			rec.SourceOffset = e.streamOff
+			return e.t.emit(ctx, rec)
+		}
 		off := map[string]any{"file": e.file, "pos": e.pos, "ts_sec": sec}
 		if e.gtids != "" {
 			off["gtids"] = e.gtids
 		}
 		rec.SourceOffset = off
+		return e.t.emit(ctx, rec)
+	}
+	if e.streamOff != nil {
+		rec.SourceOffset = e.streamOff
 		return e.t.emit(ctx, rec)
 	}
 	if e.off == nil || e.offSec != sec {
