@@ -32,6 +32,7 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	fs := flag.NewFlagSet("distributed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", envOr("CONNECT_LOG4J_ROOT_LOGLEVEL", "INFO"), "log level: DEBUG, INFO, WARN, ERROR")
+	logLoggers := fs.String("log-loggers", envOr("CONNECT_LOG4J_LOGGERS", ""), loggersUsage)
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: goconnect distributed [flags] [-Djava.security.auth.login.config=jaas.conf] [worker.properties]\n\nWithout a file the worker is configured from CONNECT_* variables, as the cp-kafka-connect image is.\nThe JAAS file of basic authentication may also come from KAFKA_OPTS, as the image passes it.")
@@ -44,6 +45,10 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	rootLevel := new(slog.LevelVar)
 	rootLevel.Set(logging.ParseLevel(*logLevel))
 	log := newLogger(stderr, rootLevel, *logJSON)
+	loggers := rest.NewLoggers(rootLevel)
+	if err := loggers.Configure(*logLoggers); err != nil {
+		return fmt.Errorf("--log-loggers (CONNECT_LOG4J_LOGGERS): %w", err)
+	}
 
 	environ := os.Environ()
 	var props map[string]string
@@ -108,7 +113,7 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 		return err
 	}
 	scfg := rs.Config(h)
-	scfg.Loggers, scfg.Commit, scfg.Log = rest.NewLoggers(rootLevel), version, log
+	scfg.Loggers, scfg.Commit, scfg.Log = loggers, version, log
 	scfg.ConfigTransformer = cfg.ConfigTransformer
 	scfg.ClientOverridePolicy = cfg.ClientOverridePolicy
 	scfg.Converters = workerConverters(cfg.Props)

@@ -41,6 +41,10 @@ Usage:
 Run "goconnect <command> -h" for a command's flags.
 `
 
+// loggersUsage describes --log-loggers, which both worker modes take.
+const loggersUsage = "levels of named loggers, name=LEVEL,… (env CONNECT_LOG4J_LOGGERS); " +
+	"org.apache.kafka.connect.runtime.rest=WARN turns the REST request log off"
+
 // defaultGCPercent trades memory for throughput: records are short-lived
 // garbage, and at Go's default of 100 the collector costs a quarter of the
 // source path's time. GOGC in the environment still wins.

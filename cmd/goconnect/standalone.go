@@ -29,6 +29,7 @@ type standaloneFlags struct {
 	retention    int64
 	embeddedSR   string
 	logLevel     string
+	logLoggers   string
 	logJSON      bool
 }
 
@@ -42,6 +43,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	fs.Int64Var(&f.retention, "embedded-kafka-retention-bytes", embedded.DefaultRetentionBytes, "record bytes each partition of the embedded broker keeps; older records are dropped (-1: keep all, memory grows without bound)")
 	fs.StringVar(&f.embeddedSR, "embedded-schema-registry", "127.0.0.1:8081", "with the embedded broker, also serve a schema registry here (empty: none)")
 	fs.StringVar(&f.logLevel, "log-level", envOr("CONNECT_LOG4J_ROOT_LOGLEVEL", "INFO"), "log level: DEBUG, INFO, WARN, ERROR")
+	fs.StringVar(&f.logLoggers, "log-loggers", envOr("CONNECT_LOG4J_LOGGERS", ""), loggersUsage)
 	fs.BoolVar(&f.logJSON, "log-json", false, "write logs as JSON lines")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: goconnect standalone [flags] [-Djava.security.auth.login.config=jaas.conf] worker.properties [connector.json|connector.properties|folder ...]")
@@ -58,6 +60,10 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	rootLevel := new(slog.LevelVar)
 	rootLevel.Set(logging.ParseLevel(f.logLevel))
 	log := newLogger(stderr, rootLevel, f.logJSON)
+	loggers := rest.NewLoggers(rootLevel)
+	if err := loggers.Configure(f.logLoggers); err != nil {
+		return fmt.Errorf("--log-loggers (CONNECT_LOG4J_LOGGERS): %w", err)
+	}
 
 	props, err := readWorkerProps(fs.Arg(0))
 	if err != nil {
@@ -120,7 +126,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	// The REST API listens before connectors load, as in Connect: /health
 	// answers 503 "starting" until they are.
 	scfg := rs.Config(h)
-	scfg.Loggers, scfg.Commit, scfg.Log = rest.NewLoggers(rootLevel), version, log
+	scfg.Loggers, scfg.Commit, scfg.Log = loggers, version, log
 	scfg.ConfigTransformer = cfg.ConfigTransformer
 	scfg.ClientOverridePolicy = cfg.ClientOverridePolicy
 	scfg.Converters = workerConverters(cfg.Props)

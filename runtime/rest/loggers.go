@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -161,4 +162,33 @@ func (s *Server) setLogger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, affected)
+}
+
+// Configure sets the levels of named loggers at start, from the
+// "name=LEVEL,name=LEVEL" form of the container's CONNECT_LOG4J_LOGGERS.
+// They are listed by /admin/loggers with a null last_modified, as levels
+// from Connect's log4j configuration are.
+func (l *Loggers) Configure(spec string) error {
+	for _, entry := range strings.Split(spec, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		name, level, ok := strings.Cut(entry, "=")
+		name, level = strings.TrimSpace(name), strings.ToUpper(strings.TrimSpace(level))
+		lvl, known := log4jLevels[level]
+		if !ok || name == "" || !known {
+			return fmt.Errorf("logger level %q: want logger.name=LEVEL with LEVEL one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL", entry)
+		}
+		l.mu.Lock()
+		ll, exists := l.levels[name]
+		if !exists {
+			ll = &loggerLevel{name: name, v: new(slog.LevelVar)}
+			l.levels[name] = ll
+		}
+		ll.level = level
+		ll.v.Set(lvl)
+		l.mu.Unlock()
+	}
+	return nil
 }

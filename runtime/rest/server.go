@@ -267,10 +267,10 @@ func (s *Server) ServeListeners(ctx context.Context, main, admin []net.Listener)
 		go func() { done <- srv.Serve(ln) }()
 	}
 	for _, ln := range main {
-		serve(s, ln)
+		serve(s.accessLogged(s), ln)
 	}
 	for _, ln := range admin {
-		serve(s.AdminHandler(), ln)
+		serve(s.accessLogged(s.AdminHandler()), ln)
 	}
 	var first error
 	select {

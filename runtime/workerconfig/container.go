@@ -79,7 +79,8 @@ func ContainerDefaults(props map[string]string, environ []string) {
 
 // ignoredExact and ignoredPrefixes are settings that only mean something
 // to the Java worker or to the image's scripts. cub.kafka.timeout and
-// cub.kafka.min.brokers are not among them: goconnect honours them; nor is
+// cub.kafka.min.brokers are not among them: goconnect honours them; nor are
+// log4j.root.loglevel and log4j.loggers (the log levels); nor is
 // plugin.path, whose connect-file entries enable the file connectors.
 var (
 	ignoredExact = []string{
@@ -109,7 +110,9 @@ func IgnoredKeys(props map[string]string) []string {
 }
 
 func isIgnored(key string) bool {
-	if key == CubKafkaTimeout || key == CubKafkaMinBrokers {
+	// The root level and named loggers' levels are honoured (--log-level,
+	// --log-loggers take them from the environment).
+	if key == CubKafkaTimeout || key == CubKafkaMinBrokers || key == "log4j.root.loglevel" || key == "log4j.loggers" {
 		return false
 	}
 	if slices.Contains(ignoredExact, key) {

@@ -315,7 +315,7 @@ func TestIgnoredKeys(t *testing.T) {
 		"producer.client.id": "p", "log4jx": "not a log4j key",
 	}
 	want := []string{
-		"cub.other", "internal.key.converter", "internal.key.converter.schemas.enable", "log4j.loggers", "log4j.root.loglevel",
+		"cub.other", "internal.key.converter", "internal.key.converter.schemas.enable",
 		"metric.reporters", "producer.interceptor.classes", "zookeeper.connect",
 	}
 	if got := IgnoredKeys(props); !reflect.DeepEqual(got, want) {
@@ -381,7 +381,7 @@ func TestReferencePipelineEnvironment(t *testing.T) {
 		{"ConfigTopicConfigs", d.ConfigTopicConfigs, map[string]string{"cleanup.policy": "compact"}},
 		{"ExactlyOnceSource", d.ExactlyOnceSource, ExactlyOnceDisabled},
 		{"KafkaReadyTimeout", d.KafkaReadyTimeout, 40 * time.Second},
-		{"IgnoredKeys", IgnoredKeys(props), []string{"log4j.appender.stdout.layout.conversionpattern", "log4j.loggers", "log4j.root.loglevel"}},
+		{"IgnoredKeys", IgnoredKeys(props), []string{"log4j.appender.stdout.layout.conversionpattern"}},
 		{"PluginPath", d.PluginPath, []string{"/usr/share/java", "/usr/share/confluent-hub-components/", "/data/connect-jars"}},
 		{"TopicCreation", d.TopicCreation, true},
 	}
