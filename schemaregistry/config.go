@@ -141,6 +141,9 @@ func (r *Registry) SetConfig(subject string, u ConfigUpdate) error {
 	if level != "" && !validLevel(level) {
 		return &Error{422, 42203, "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive"}
 	}
+	if err := validSubject(subject, true); err != nil {
+		return err
+	}
 	key := scopeKey(subject)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -249,6 +252,9 @@ func (r *Registry) GetMode(subject string, defaultToGlobal bool) (string, error)
 // then hard-deleted, as Confluent does.
 func (r *Registry) SetMode(subject, mode string, force bool) error {
 	mode = strings.ToUpper(mode)
+	if err := validSubject(subject, true); err != nil {
+		return err
+	}
 	if !validMode(mode) {
 		return &Error{422, 42204, "Invalid mode. Valid values are READWRITE, READONLY, IMPORT and FORWARD."}
 	}

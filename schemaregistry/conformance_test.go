@@ -433,3 +433,24 @@ func TestAPIRouting(t *testing.T) {
 	}
 	a.expectCode("GET", "/schemas/ids/x", "", 404, 404)
 }
+
+func TestAPIInvalidSubjectsAndReRegistration(t *testing.T) {
+	a := newAPI(t)
+	if msg := a.expectCode("POST", "/subjects/__GLOBAL/versions", body(recA), 422, 42208); msg != "The specified subject '__GLOBAL' is not a valid." {
+		t.Errorf("42208 message %q", msg)
+	}
+	a.expectCode("POST", "/subjects/:.__GLOBAL:x/versions", body(recA), 422, 42208)
+	a.expectCode("POST", "/subjects/a%01b/versions", body(recA), 422, 42208)
+	a.expect("PUT", "/config/:.__GLOBAL:", `{"compatibility":"NONE"}`, 200, `{"compatibility":"NONE"}`)
+	// Registering again a schema whose version was soft-deleted gives a new
+	// version with the same id, and tombstones the deleted one.
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	a.expect("DELETE", "/subjects/s/versions/1", "", 200, `1`)
+	n := a.j.len()
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	recs := a.j.since(n)
+	if len(recs) != 2 || recs[0] != [2]string{`{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}`, ``} || !strings.HasPrefix(recs[1][0], `{"keytype":"SCHEMA","subject":"s","version":2,`) {
+		t.Errorf("records %q", recs)
+	}
+	a.expect("GET", "/subjects/s/versions?deleted=true", "", 200, `[2]`)
+}

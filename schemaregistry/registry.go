@@ -225,6 +225,9 @@ func (r *Registry) resolveLocked(parent string, refs []Reference, seen map[strin
 // when normalize, or when the subject's config says so) and returns the
 // version holding it, an existing one when the subject has it already.
 func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize bool) (*Version, error) {
+	if err := validSubject(subject, false); err != nil {
+		return nil, err
+	}
 	subject = normalizeSubject(subject)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -312,6 +315,16 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 			return nil, err
 		}
 		r.contexts[ctx] = true
+	}
+	// As Confluent: earlier soft-deleted versions of this subject holding
+	// the same id are tombstoned, unless something still refers to them.
+	for _, old := range append([]*Version(nil), r.subjects[subject]...) {
+		if old.Deleted && old.ID == id && old.Version < version && len(r.referrersLocked(subject, old.Version, true, "")) == 0 {
+			if err := r.persist(schemaKey(subject, old.Version), nil); err != nil {
+				return nil, err
+			}
+			r.drop(subject, old.Version)
+		}
 	}
 	v := &Version{Subject: subject, Version: version, ID: id, SchemaType: typ, References: refs,
 		Metadata: req.Metadata, RuleSet: req.RuleSet, Schema: text}

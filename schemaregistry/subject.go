@@ -1,6 +1,9 @@
 package schemaregistry
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // DefaultContext is the context of unqualified subjects.
 const DefaultContext = "."
@@ -47,4 +50,16 @@ func withParentContext(parent, ref string) string {
 		return normalizeSubject(ref)
 	}
 	return qualified{Context: contextOf(parent), Name: ref}.String()
+}
+
+// validSubject is Confluent's rule for a subject one registers under: no
+// control characters, not "__GLOBAL" or "__EMPTY", not in the
+// ".__GLOBAL" context (which only config and mode may name).
+func validSubject(s string, configOrMode bool) error {
+	bad := strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) })
+	q := parseSubject(s)
+	if bad || q.Name == "__GLOBAL" || q.Name == "__EMPTY" || (!configOrMode && q.Context == ".__GLOBAL") {
+		return &Error{422, 42208, fmt.Sprintf("The specified subject '%s' is not a valid.", s)}
+	}
+	return nil
 }
