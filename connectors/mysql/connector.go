@@ -119,6 +119,10 @@ type Task struct {
 	// goroutine (nil without that channel).
 	inbox *signalInbox
 
+	// incrDB reads incremental snapshot chunks and writes their
+	// watermarks (nil until needed).
+	incrDB *client.Conn
+
 	out    chan connect.SourceRecord
 	errMu  sync.Mutex
 	err    error
@@ -193,6 +197,8 @@ type position struct {
 	// inside a transaction.
 	txID     string
 	txCounts map[string]int64
+	// incr is the incremental snapshot that was running (nil: none).
+	incr *incrContext
 }
 
 // offsetMap is the position in offset form, for history comparisons.
@@ -221,6 +227,10 @@ func parseOffset(off map[string]any) (*position, error) {
 	p.snapshotting = offsetBool(off["snapshot"])
 	p.gtids, _ = off["gtids"].(string)
 	p.txID, _ = off["transaction_id"].(string)
+	var err error
+	if p.incr, err = loadIncrContext(off); err != nil {
+		return nil, err
+	}
 	for k, v := range off {
 		if name, ok := strings.CutPrefix(k, "transaction_data_collection_order_"); ok {
 			if n, ok := offsetInt(v); ok {
@@ -367,6 +377,11 @@ func (t *Task) run(ctx context.Context, start *position) error {
 		<-ctx.Done()
 		return nil
 	}
+	defer func() {
+		if t.incrDB != nil {
+			t.incrDB.Close()
+		}
+	}()
 	meta := conn
 	conn = nil // stream owns it now
 	sctx, stop := t.startSignals(ctx)

@@ -1,32 +1,865 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
 	"log/slog"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/goconnect/goconnect/connect/data"
 )
 
-// Incremental snapshots: landing in steps; until then the signals are
-// recognised and refused with a warning.
+// Incremental snapshots as Debezium's SignalBasedIncrementalSnapshot-
+// ChangeEventSource runs them (the DBLog watermark algorithm): a table is
+// read in chunks ordered by its key; each chunk is read between a
+// window-open and a window-close row inserted into the signalling table;
+// while the binlog is between the two, a change of a row of the chunk
+// drops that row from the buffered chunk, so a stale read never
+// overwrites a newer change; at the close row the rest of the chunk is
+// emitted as 'r' events with source.snapshot "incremental" and the next
+// chunk is read.
 
-func (t *Task) executeIncremental(_ context.Context, _ *streamState, _ signal, _ map[string]any, log *slog.Logger) error {
-	log.Warn("incremental snapshots are not implemented yet")
+// Offset keys of the incremental snapshot context, Debezium's
+// AbstractIncrementalSnapshotContext.
+const (
+	offIncrCollections = "incremental_snapshot_collections"
+	offIncrPrimaryKey  = "incremental_snapshot_primary_key"
+	offIncrMaximumKey  = "incremental_snapshot_maximum_key"
+	offIncrCorrelation = "incremental_snapshot_correlation_id"
+	incrCollID         = "incremental_snapshot_collections_id"
+	incrCollCondition  = "incremental_snapshot_collections_additional_condition"
+	incrCollSurrogate  = "incremental_snapshot_collections_surrogate_key"
+)
+
+// markIncremental is source.snapshot of incremental snapshot records
+// (SnapshotRecord.INCREMENTAL).
+var markIncremental any = "incremental"
+
+// incrCollection is a table still to be snapshotted. cond is the
+// additional condition as Debezium's DataCollection hands it out: wrapped
+// in parentheses, "" when none.
+type incrCollection struct {
+	id, cond, surrogate string
+}
+
+// incrContext is Debezium's incremental snapshot context; it lives in the
+// stream state and its part that resumes a snapshot goes into offsets.
+type incrContext struct {
+	colls       []incrCollection
+	correlation *string
+	// chunkEnd is the last key of the chunk read (chunkEndPosition);
+	// lastSent the key of the last event emitted; maxKey the table's
+	// largest key when its snapshot started.
+	chunkEnd, lastSent, maxKey []any
+	chunkID                    string
+	windowOpened, paused       bool
+	// collJSON, lastHex and maxHex are the offset values, kept up to date.
+	collJSON, lastHex, maxHex string
+	// window is the buffered chunk in key order; index finds a row by
+	// its record key.
+	window []incrRow
+	index  map[string]int
+	tb     *table // the table of the current chunk
+	openTS time.Time
+}
+
+type incrRow struct {
+	vals    []any
+	key     *data.Struct
+	javaKey []any
+	dropped bool
+}
+
+// javaNullHex is ObjectOutputStream's form of a null array, which
+// Debezium stores before any key is known.
+const javaNullHex = "aced000570"
+
+func (c *incrContext) running() bool { return c != nil && len(c.colls) > 0 }
+
+// store adds the context to an offset while a snapshot runs.
+func (c *incrContext) store(off map[string]any) {
+	if !c.running() {
+		return
+	}
+	off[offIncrPrimaryKey] = c.lastHex
+	off[offIncrMaximumKey] = c.maxHex
+	off[offIncrCollections] = c.collJSON
+	if c.correlation != nil {
+		off[offIncrCorrelation] = *c.correlation
+	} else {
+		off[offIncrCorrelation] = nil
+	}
+}
+
+func keyHex(k []any) string {
+	if k == nil {
+		return javaNullHex
+	}
+	s, err := javaSerializeKey(k)
+	if err != nil {
+		return javaNullHex // javaKey only builds values it can write
+	}
+	return s
+}
+
+func (c *incrContext) setLastSent(k []any) { c.lastSent, c.lastHex = k, keyHex(k) }
+func (c *incrContext) setMaxKey(k []any)   { c.maxKey, c.maxHex = k, keyHex(k) }
+
+// updateColls recomputes the collections' offset form: Jackson's
+// rendering of a list of maps, keys in insertion order.
+func (c *incrContext) updateColls() {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, dc := range c.colls {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"` + incrCollID + `":`)
+		writeJSONString(&b, dc.id)
+		b.WriteString(`,"` + incrCollCondition + `":`)
+		writeOptJSONString(&b, dc.cond)
+		b.WriteString(`,"` + incrCollSurrogate + `":`)
+		writeOptJSONString(&b, dc.surrogate)
+		b.WriteByte('}')
+	}
+	b.WriteByte(']')
+	c.collJSON = b.String()
+}
+
+func writeJSONString(b *bytes.Buffer, s string) {
+	enc, _ := json.Marshal(s)
+	b.Write(enc)
+}
+
+func writeOptJSONString(b *bytes.Buffer, s string) {
+	if s == "" {
+		b.WriteString("null")
+		return
+	}
+	writeJSONString(b, s)
+}
+
+// nextCollection moves to the next table (resetChunk + getNext).
+func (c *incrContext) nextCollection() {
+	c.lastSent, c.lastHex, c.chunkEnd, c.maxKey, c.maxHex, c.tb = nil, javaNullHex, nil, nil, javaNullHex, nil
+	if len(c.colls) > 0 {
+		c.colls = c.colls[1:]
+	}
+	c.updateColls()
+	if len(c.colls) == 0 {
+		c.correlation = nil
+	}
+}
+
+func (c *incrContext) clearWindow() { c.window, c.index = c.window[:0], map[string]int{} }
+
+// loadIncrContext restores the context from a stored offset, nil when no
+// snapshot was running. The stored last key is where the next chunk
+// starts (Debezium's init).
+func loadIncrContext(off map[string]any) (*incrContext, error) {
+	raw, _ := off[offIncrCollections].(string)
+	if raw == "" {
+		return nil, nil
+	}
+	var colls []map[string]*string
+	if err := json.Unmarshal([]byte(raw), &colls); err != nil {
+		return nil, fmt.Errorf("stored offset %s %q: %w", offIncrCollections, raw, err)
+	}
+	c := &incrContext{index: map[string]int{}, lastHex: javaNullHex}
+	for _, m := range colls {
+		dc := incrCollection{}
+		if v := m[incrCollID]; v != nil {
+			dc.id = *v
+		}
+		// Debezium wraps a stored condition once more when it reads it.
+		if v := m[incrCollCondition]; v != nil && *v != "" {
+			dc.cond = "(" + *v + ")"
+		}
+		if v := m[incrCollSurrogate]; v != nil {
+			dc.surrogate = *v
+		}
+		c.colls = append(c.colls, dc)
+	}
+	c.updateColls()
+	for _, k := range []struct {
+		key string
+		dst *[]any
+	}{{offIncrPrimaryKey, &c.chunkEnd}, {offIncrMaximumKey, &c.maxKey}} {
+		s, _ := off[k.key].(string)
+		if s == "" || s == javaNullHex {
+			continue
+		}
+		v, err := javaDeserializeKey(s)
+		if err != nil {
+			return nil, fmt.Errorf("stored offset %s %q: %w", k.key, s, err)
+		}
+		*k.dst = v
+	}
+	c.maxHex = keyHex(c.maxKey)
+	// Debezium resets the last key sent to null here, so offsets written
+	// before the next chunk is emitted lose the resume point; keeping it
+	// resumes from the same key after a second restart.
+	c.setLastSent(c.chunkEnd)
+	if v, ok := off[offIncrCorrelation].(string); ok {
+		c.correlation = &v
+	}
+	return c, nil
+}
+
+// incrQueryColumns are the columns chunks are ordered by: the surrogate
+// key when the signal names one, else the record key columns
+// (message.key.columns or the primary key).
+func incrQueryColumns(tb *table, surrogate string) ([]int, error) {
+	if surrogate != "" {
+		for i, c := range tb.cols {
+			if strings.EqualFold(c.name, surrogate) {
+				return []int{i}, nil
+			}
+		}
+		return nil, fmt.Errorf("Surrogate key %q doesn't exist in table %q", surrogate, tableID(tb.db, tb.name))
+	}
+	return tb.recKey, nil
+}
+
+// javaKeyValue is a key column's value as Debezium's JDBC row holds it
+// (Integer, Long, String): what its offsets serialise. Other types are
+// kept as their text, which MySQL compares to the column as well.
+func javaKeyValue(c *column, v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case int64:
+		switch c.dataType {
+		case "tinyint", "smallint", "mediumint", "year":
+			return int32(x)
+		case "int", "integer":
+			if !c.unsigned {
+				return int32(x)
+			}
+		}
+		return x
+	case uint64:
+		if x <= 1<<63-1 {
+			if c.dataType != "bigint" && x <= 1<<31-1 && !c.unsigned {
+				return int32(x)
+			}
+			return int64(x)
+		}
+		return strconv.FormatUint(x, 10)
+	case []byte:
+		switch c.dataType {
+		case "tinyint", "smallint", "mediumint", "int", "integer", "bigint":
+			if n, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+				return javaKeyValue(c, n)
+			}
+		}
+		return string(x)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func sqlLiteral(v any) string {
+	switch x := v.(type) {
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case string:
+		return quoteLit(x)
+	}
+	return "NULL"
+}
+
+// keyBound renders Debezium's lower bound "key > boundary" over several
+// columns, (k1 > ?) OR (k1 = ? AND k2 > ?) ..., with MySQL's NULLs first.
+func keyBound(tb *table, cols []int, boundary []any) string {
+	var b strings.Builder
+	if len(cols) > 1 {
+		b.WriteByte('(')
+	}
+	for i := range cols {
+		b.WriteByte('(')
+		for j := 0; j <= i; j++ {
+			last := i == j
+			name := quoteID(tb.cols[cols[j]].name)
+			var v any
+			if j < len(boundary) {
+				v = boundary[j]
+			}
+			switch {
+			case !tb.cols[cols[j]].nullable:
+				if last {
+					b.WriteString(name + " > " + sqlLiteral(v))
+				} else {
+					b.WriteString(name + " = " + sqlLiteral(v))
+				}
+			case v != nil:
+				if last {
+					b.WriteString("(" + name + " > " + sqlLiteral(v) + " AND " + name + " IS NOT NULL)")
+				} else {
+					b.WriteString(name + " = " + sqlLiteral(v))
+				}
+			default:
+				if last {
+					b.WriteString(name + " IS NOT NULL")
+				} else {
+					b.WriteString(name + " IS NULL")
+				}
+			}
+			if !last {
+				b.WriteString(" AND ")
+			}
+		}
+		b.WriteByte(')')
+		if i < len(cols)-1 {
+			b.WriteString(" OR ")
+		}
+	}
+	if len(cols) > 1 {
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// selectRows is MySQL's buildSelectWithRowLimits.
+func selectRows(tb *table, where []string, orderBy string, limit int) string {
+	q := "SELECT * FROM " + quoteID(tb.db) + "." + quoteID(tb.name)
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	return q + " ORDER BY " + orderBy + " LIMIT " + strconv.Itoa(limit)
+}
+
+// incrConn is the connection chunks are read and watermarks written on.
+func (t *Task) incrConn(ctx context.Context) (*client.Conn, error) {
+	if t.incrDB != nil {
+		if err := t.incrDB.Ping(); err == nil {
+			return t.incrDB, nil
+		}
+		t.incrDB.Close()
+		t.incrDB = nil
+	}
+	c, err := dial(ctx, t.st)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range snapshotSession {
+		if _, err := c.Execute(q); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("incremental snapshot: %s: %w", q, err)
+		}
+	}
+	t.incrDB = c
+	return c, nil
+}
+
+// randomUUID is a version 4 UUID, as Java's UUID.randomUUID.
+func randomUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// javaInstant renders a time as Java's Instant.toString.
+func javaInstant(ts time.Time) string {
+	ts = ts.UTC().Truncate(time.Microsecond)
+	s := ts.Format("2006-01-02T15:04:05")
+	switch ns := ts.Nanosecond(); {
+	case ns == 0:
+	case ns%int(time.Millisecond) == 0:
+		s += fmt.Sprintf(".%03d", ns/int(time.Millisecond))
+	default:
+		s += fmt.Sprintf(".%06d", ns/int(time.Microsecond))
+	}
+	return s + "Z"
+}
+
+func (t *Task) signalTableSQL() string {
+	db, name, _ := strings.Cut(t.st.signalTable, ".")
+	return quoteID(db) + "." + quoteID(name)
+}
+
+// insertWatermark writes a window row into the signalling table.
+func (t *Task) insertWatermark(conn *client.Conn, id, typ, meta string) error {
+	q := "INSERT INTO " + t.signalTableSQL() + " VALUES (" + quoteLit(id) + ", " + quoteLit(typ) + ", " + quoteLit(meta) + ")"
+	if _, err := conn.Execute(q); err != nil {
+		return fmt.Errorf("incremental snapshot watermark: %w", err)
+	}
 	return nil
 }
 
-func (t *Task) stopIncremental(_ context.Context, _ *streamState, _ map[string]any, log *slog.Logger) error {
-	log.Warn("incremental snapshots are not implemented yet")
+// readChunk opens a window and reads the next chunk into it, moving past
+// tables that are finished, unknown or without a key, then closes the
+// window (Debezium's readChunk). The chunk is emitted when the close row
+// comes back through the binlog.
+func (t *Task) readChunk(ctx context.Context, s *streamState) error {
+	c := s.incr
+	if !c.running() {
+		return nil
+	}
+	if c.paused {
+		t.log.Info("Incremental snapshot was paused.")
+		return nil
+	}
+	if t.st.signalTable == "" {
+		return fmt.Errorf("incremental snapshots need signal.data.collection for their watermarks")
+	}
+	conn, err := t.incrConn(ctx)
+	if err != nil {
+		return err
+	}
+	c.chunkID = randomUUID()
+	c.openTS = time.Now()
+	if err := t.insertWatermark(conn, c.chunkID+"-open", sigWindowOpen, fmt.Sprintf(`{"openWindowTimestamp": "%s"}`, javaInstant(c.openTS))); err != nil {
+		return err
+	}
+	for c.running() {
+		dc := c.colls[0]
+		db, name, _ := strings.Cut(dc.id, ".")
+		tb := t.tables[tableID(db, name)]
+		if tb == nil && t.st.filter.includeTable(db, name) {
+			if tb, err = t.loadTable(conn, db, name); err != nil {
+				return err
+			}
+			if tb != nil {
+				t.tables[tableID(db, name)] = tb
+			}
+		}
+		if tb == nil {
+			t.log.Warn("Schema not found for table: it is not captured or does not exist; skipped", "table", dc.id)
+			c.nextCollection()
+			continue
+		}
+		cols, err := incrQueryColumns(tb, dc.surrogate)
+		if err != nil {
+			t.log.Warn("incremental snapshot of table skipped", "table", dc.id, "error", err)
+			c.nextCollection()
+			continue
+		}
+		if len(cols) == 0 {
+			t.log.Warn("Incremental snapshot for table skipped because the table has no primary keys", "table", dc.id)
+			c.nextCollection()
+			continue
+		}
+		c.tb = tb
+		var orderDesc, orderAsc []string
+		for _, i := range cols {
+			orderAsc = append(orderAsc, quoteID(tb.cols[i].name))
+			orderDesc = append(orderDesc, quoteID(tb.cols[i].name)+" DESC")
+		}
+		var cond []string
+		if dc.cond != "" {
+			cond = []string{dc.cond}
+		}
+		if c.maxKey == nil {
+			var maxRow []any
+			err := t.selectChunk(conn, tb, selectRows(tb, cond, strings.Join(orderDesc, ", "), 1), func(vals []any) { maxRow = vals })
+			if err != nil {
+				t.log.Error("Failed to read maximum key for table", "table", dc.id, "error", err)
+				c.nextCollection()
+				continue
+			}
+			if maxRow == nil {
+				t.log.Info("No maximum key returned by the query, incremental snapshotting of table finished as it is empty", "table", dc.id)
+				c.nextCollection()
+				continue
+			}
+			c.setMaxKey(javaKey(tb, cols, maxRow))
+			t.log.Info("Incremental snapshot for table will end at position", "table", dc.id, "maximum_key", fmt.Sprint(c.maxKey))
+		}
+		where := cond
+		if c.chunkEnd != nil {
+			where = append([]string{keyBound(tb, cols, c.chunkEnd) + " AND NOT " + keyBound(tb, cols, c.maxKey)}, cond...)
+		}
+		c.clearWindow()
+		var lastVals []any
+		err = t.selectChunk(conn, tb, selectRows(tb, where, strings.Join(orderAsc, ", "), max(t.st.incrChunk, 1)), func(vals []any) {
+			lastVals = vals
+			c.window = append(c.window, incrRow{vals: vals})
+		})
+		if err != nil {
+			t.log.Error("Snapshotting of table failed. Skipping it", "table", dc.id, "error", err)
+			c.clearWindow()
+			c.nextCollection()
+			continue
+		}
+		for i := range c.window {
+			r := &c.window[i]
+			_, key, err := tb.snapshotImage(r.vals)
+			if err != nil {
+				return err
+			}
+			r.javaKey = javaKey(tb, cols, r.vals)
+			r.key = key
+			if key != nil {
+				c.index[key.String()] = i
+			}
+		}
+		if lastVals == nil {
+			t.log.Info("No data returned by the query, incremental snapshotting of table finished", "table", dc.id)
+			c.nextCollection()
+			continue
+		}
+		c.chunkEnd = javaKey(tb, cols, lastVals)
+		break
+	}
+	if t.st.insertDelete {
+		_, err = conn.Execute("DELETE FROM " + t.signalTableSQL() + " WHERE id = " + quoteLit(c.chunkID+"-open"))
+		if err != nil {
+			return fmt.Errorf("incremental snapshot watermark: %w", err)
+		}
+		return nil
+	}
+	return t.insertWatermark(conn, c.chunkID+"-close", sigWindowClose,
+		fmt.Sprintf(`{"openWindowTimestamp": "%s", "closeWindowTimestamp": "%s"}`, javaInstant(c.openTS), javaInstant(time.Now())))
+}
+
+func javaKey(tb *table, cols []int, vals []any) []any {
+	k := make([]any, len(cols))
+	for i, ci := range cols {
+		k[i] = javaKeyValue(tb.cols[ci], vals[ci])
+	}
+	return k
+}
+
+// selectChunk runs a chunk query, handing each row in table column order.
+func (t *Task) selectChunk(conn *client.Conn, tb *table, q string, row func([]any)) error {
+	var res gomysql.Result
+	return conn.ExecuteSelectStreaming(q, &res, func(r []gomysql.FieldValue) error {
+		if len(r) != len(tb.cols) {
+			return fmt.Errorf("table %s has %d columns, the query returned %d: its structure changed", tableID(tb.db, tb.name), len(tb.cols), len(r))
+		}
+		row(snapshotValues(r, nil, len(tb.cols)))
+		return nil
+	}, nil)
+}
+
+// incrDedupe drops a row changed in the binlog while its chunk's window
+// is open (Debezium's deduplicateWindow).
+func (s *streamState) incrDedupe(tb *table, keys ...*data.Struct) {
+	c := s.incr
+	if c == nil || !c.windowOpened || len(c.index) == 0 || c.tb == nil {
+		return
+	}
+	if c.tb != tb && (c.tb.name != tb.name || c.tb.db != tb.db) {
+		return
+	}
+	for _, k := range keys {
+		if k == nil {
+			continue
+		}
+		if i, ok := c.index[k.String()]; ok {
+			c.window[i].dropped = true
+			delete(c.index, k.String())
+		}
+	}
+}
+
+// incrEvent is the binlog event a window-close row came in, whose
+// position the chunk's records carry, as Debezium's offset context does.
+type incrEvent struct {
+	h          *replication.EventHeader
+	start      uint32
+	row, nrows int64
+}
+
+func (t *Task) windowOpen(s *streamState, id string) {
+	c := s.incr
+	if c == nil || c.chunkID == "" || !strings.HasPrefix(id, c.chunkID) {
+		t.log.Info("Received request to open window with unexpected id, request ignored", "id", id)
+		return
+	}
+	c.windowOpened = true
+}
+
+func (t *Task) windowClose(ctx context.Context, s *streamState, id string) error {
+	c := s.incr
+	if c == nil || c.chunkID == "" || !strings.HasPrefix(id, c.chunkID) {
+		t.log.Info("Received request to close window with unexpected id, request ignored", "id", id)
+		return nil
+	}
+	c.windowOpened = false
+	if err := t.sendWindow(ctx, s); err != nil {
+		return err
+	}
+	return t.readChunk(ctx, s)
+}
+
+// sendWindow emits the chunk's rows left after deduplication.
+func (t *Task) sendWindow(ctx context.Context, s *streamState) error {
+	c := s.incr
+	ev := s.incrEv
+	if len(c.window) == 0 || ev == nil || c.tb == nil {
+		c.clearWindow()
+		return nil
+	}
+	tb := c.tb
+	for i := range c.window {
+		r := &c.window[i]
+		if r.dropped {
+			continue
+		}
+		after, key, err := tb.snapshotImage(r.vals)
+		if err != nil {
+			return err
+		}
+		c.setLastSent(r.javaKey)
+		now := t.now()
+		src := t.rowSource(tb, s, ev.h, ev.start, int32(ev.row))
+		ms := now.UnixMilli()
+		src.PutIndex(3, ms)
+		src.PutIndex(4, markIncremental)
+		src.PutIndex(7, now.UnixMicro())
+		src.PutIndex(8, now.UnixNano())
+		off := s.offset(ev.h, ev.row+1, ev.nrows)
+		rec := t.record(tb, "r", nil, after, key, src, off, now)
+		if err := t.emit(ctx, rec); err != nil {
+			return err
+		}
+		r.vals = nil
+	}
+	c.clearWindow()
 	return nil
 }
 
-func (t *Task) pauseIncremental(_ *streamState, log *slog.Logger) {
-	log.Warn("incremental snapshots are not implemented yet")
-}
-
-func (t *Task) resumeIncremental(_ context.Context, _ *streamState, log *slog.Logger) error {
-	log.Warn("incremental snapshots are not implemented yet")
+// executeIncremental is the execute-snapshot action for an incremental
+// snapshot: the tables are added to the running snapshot, or one starts.
+func (t *Task) executeIncremental(ctx context.Context, s *streamState, sig signal, doc map[string]any, log *slog.Logger) error {
+	colls, ok := stringList(doc["data-collections"])
+	if !ok || len(colls) == 0 {
+		log.Warn("Execute snapshot signal has arrived but the requested field 'data-collections' is missing from data or is empty", "data", string(sig.Data))
+		return nil
+	}
+	if typ, _ := doc["type"].(string); typ != "" && !strings.EqualFold(typ, "incremental") {
+		log.Warn("execute-snapshot: unknown snapshot type", "type", typ)
+		return nil
+	}
+	type condition struct {
+		re     *regexp.Regexp
+		filter string
+	}
+	var conds []condition
+	if old, _ := doc["additional-condition"].(string); strings.TrimSpace(old) != "" {
+		conds = append(conds, condition{regexp.MustCompile(`(?is)^(?:.*)$`), old})
+	}
+	if list, ok := doc["additional-conditions"].([]any); ok && len(conds) == 0 {
+		for _, e := range list {
+			m, _ := e.(map[string]any)
+			dc, _ := m["data-collection"].(string)
+			f, _ := m["filter"].(string)
+			re, err := regexp.Compile(`(?i)^(?:` + dc + `)$`)
+			if err != nil {
+				log.Warn("execute-snapshot: additional condition with a bad data-collection pattern", "data-collection", dc, "error", err)
+				return nil
+			}
+			conds = append(conds, condition{re, f})
+		}
+	}
+	surrogate, _ := doc["surrogate-key"].(string)
+	surrogate = strings.TrimSpace(surrogate)
+	// Expand the patterns over the captured tables, keeping a name that
+	// matches none as it is (Debezium's expandAndDedupeDataCollectionIds).
+	known, err := t.knownTables(ctx)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, p := range colls {
+		re, err := regexp.Compile(`^(?:` + p + `)$`)
+		var matched []string
+		if err == nil {
+			for _, id := range known {
+				if re.MatchString(id) {
+					matched = append(matched, id)
+				}
+			}
+		}
+		if len(matched) == 0 {
+			matched = []string{p}
+		}
+		for _, id := range matched {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	log.Info("Requested 'INCREMENTAL' snapshot of data collections", "data-collections", ids, "surrogate-key", surrogate)
+	if s.incr == nil {
+		s.incr = &incrContext{index: map[string]int{}, lastHex: javaNullHex, maxHex: javaNullHex}
+	}
+	c := s.incr
+	start := !c.running()
+	for _, id := range ids {
+		if strings.Count(id, ".") != 1 {
+			log.Warn("Unable to parse table identifier. Skipping it.", "table", id)
+			continue
+		}
+		dc := incrCollection{id: id, surrogate: surrogate}
+		for _, cd := range conds {
+			if cd.re.MatchString(id) {
+				if cd.filter != "" {
+					dc.cond = "(" + cd.filter + ")"
+				}
+				break
+			}
+		}
+		c.colls = append(c.colls, dc)
+	}
+	corr := sig.ID
+	c.correlation = &corr
+	c.updateColls()
+	if !start {
+		return nil
+	}
+	if err := t.readChunk(ctx, s); err != nil {
+		log.Warn("Action execute-snapshot failed. The signal may not have been processed.", "error", err)
+	}
 	return nil
 }
 
-func (t *Task) windowOpen(*streamState, string) {}
+// knownTables are the captured tables' ids, for data-collections patterns.
+func (t *Task) knownTables(ctx context.Context) ([]string, error) {
+	conn, err := t.incrConn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := capturedTables(conn, t.st.filter)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = tableID(id[0], id[1])
+	}
+	return out, nil
+}
 
-func (t *Task) windowClose(context.Context, *streamState, string) error { return nil }
+func stringList(v any) ([]string, bool) {
+	l, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(l))
+	for _, e := range l {
+		s, ok := e.(string)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out, true
+}
+
+// stopIncremental is stop-snapshot: the whole snapshot, or the tables
+// its data-collections name.
+func (t *Task) stopIncremental(ctx context.Context, s *streamState, doc map[string]any, log *slog.Logger) error {
+	if typ, _ := doc["type"].(string); typ != "" && !strings.EqualFold(typ, "incremental") {
+		log.Warn("stop-snapshot: only incremental snapshots can be stopped", "type", typ)
+		return nil
+	}
+	c := s.incr
+	if !c.running() {
+		log.Warn("No active incremental snapshot, stop ignored")
+		return nil
+	}
+	colls, _ := stringList(doc["data-collections"])
+	if len(colls) == 0 {
+		log.Info("Stopping incremental snapshot.")
+		c.colls = c.colls[:min(1, len(c.colls))]
+		c.nextCollection()
+		c.clearWindow()
+		c.windowOpened = false
+		return nil
+	}
+	known, err := t.knownTables(ctx)
+	if err != nil {
+		return err
+	}
+	stopCurrent := false
+	for _, p := range colls {
+		re, err := regexp.Compile(`^(?:` + p + `)$`)
+		matched := []string{p}
+		if err == nil {
+			var m []string
+			for _, id := range known {
+				if re.MatchString(id) {
+					m = append(m, id)
+				}
+			}
+			if len(m) > 0 {
+				matched = m
+			}
+		}
+		for _, id := range matched {
+			if c.tb != nil && strings.EqualFold(id, tableID(c.tb.db, c.tb.name)) {
+				stopCurrent = true
+				continue
+			}
+			removed := false
+			for i := 0; i < len(c.colls); i++ {
+				if c.colls[i].id == id && (i > 0 || c.tb == nil) {
+					c.colls = append(c.colls[:i], c.colls[i+1:]...)
+					removed = true
+					i--
+				}
+			}
+			if removed {
+				log.Info("Removed collection from incremental snapshot collection list.", "table", id)
+			} else {
+				log.Warn("Could not remove collection, it is not part of the incremental snapshot.", "table", id)
+			}
+		}
+	}
+	c.updateColls()
+	if stopCurrent {
+		c.clearWindow()
+		log.Info("Removed the current collection from incremental snapshot collection list.")
+		c.nextCollection()
+	}
+	return nil
+}
+
+func (t *Task) pauseIncremental(s *streamState, log *slog.Logger) {
+	if c := s.incr; c.running() && !c.paused {
+		log.Info("Pausing incremental snapshot")
+		c.paused = true
+	}
+}
+
+func (t *Task) resumeIncremental(ctx context.Context, s *streamState, log *slog.Logger) error {
+	c := s.incr
+	if !c.running() || !c.paused {
+		return nil
+	}
+	log.Info("Resuming incremental snapshot")
+	c.paused = false
+	if err := t.readChunk(ctx, s); err != nil {
+		log.Warn("Action resume-snapshot failed. The signal may not have been processed.", "error", err)
+	}
+	return nil
+}
+
+// revert drops a chunk read but not emitted: the next one starts after
+// the last key emitted (Debezium's revertChunk).
+func (c *incrContext) revert() {
+	c.chunkEnd = c.lastSent
+	c.windowOpened = false
+	c.clearWindow()
+}

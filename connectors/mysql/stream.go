@@ -57,6 +57,14 @@ type streamState struct {
 	// byGTID: resume the dump by GTID set (an old offset with gtids).
 	byGTID bool
 
+	// incr is the incremental snapshot context (nil until one runs);
+	// incrEv the signalling-table event being handled.
+	incr   *incrContext
+	incrEv *incrEvent
+	// incrStarted: a chunk was read by this stream already, so a
+	// reconnect reverts to the last key emitted.
+	incrStarted bool
+
 	// lastRow is the row number of the last row emitted, which Debezium's
 	// source info keeps (also for the DDL after it) until the next file.
 	lastRow int32
@@ -92,6 +100,9 @@ func (s *streamState) offset(h *replication.EventHeader, rowsDone, nrows int64) 
 		if rowsDone != 0 && rowsDone < nrows {
 			off["row"] = int32(rowsDone)
 		}
+		if s.incr != nil {
+			s.incr.store(off)
+		}
 		return off
 	}
 	if s.eventsInTx != 0 {
@@ -102,6 +113,9 @@ func (s *streamState) offset(h *replication.EventHeader, rowsDone, nrows int64) 
 	}
 	if g := s.gtids.offsetValue(); g != "" {
 		off["gtids"] = s.bx.offGtids.get(g)
+	}
+	if s.incr != nil {
+		s.incr.store(off)
 	}
 	return off
 }
@@ -126,6 +140,7 @@ func (t *Task) stream(ctx context.Context, meta *client.Conn, start *position) e
 	}
 	s.skipPending = s.skipEvents > 0 || s.skipRow > 0
 	var err error
+	s.incr = start.incr
 	if s.gtids, err = newGtidState(t.mariaDB, start.gtids); err != nil {
 		return err
 	}
@@ -256,6 +271,18 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 			return purgedError(s.file, s.restartPos, s.gtids.offsetValue(), err)
 		}
 		return fmt.Errorf("starting binlog stream at %s:%d: %w", s.file, s.restartPos, err)
+	}
+	if s.incr.running() {
+		// A restart or reconnect mid incremental snapshot reads the next
+		// chunk from the last key emitted (Debezium's init).
+		if s.incrStarted {
+			s.incr.revert()
+		}
+		s.incrStarted = true
+		t.log.Info("Incremental snapshot in progress, need to read new chunk on start")
+		if err := t.readChunk(ctx, s); err != nil {
+			return err
+		}
 	}
 	t.log.Info("streaming binlog", "file", s.file, "pos", s.restartPos, "gtids", s.gtids.offsetValue(), "event", s.skipEvents, "row", s.skipRow)
 	rctx, stop := t.inbox.arm(ctx)
@@ -433,6 +460,7 @@ func (t *Task) maybeHeartbeat(ctx context.Context, s *streamState) error {
 	if s.serverID != 0 {
 		off["server_id"] = int64(s.serverID)
 	}
+	s.incr.store(off)
 	key := data.NewStruct(t.hbKey)
 	key.PutIndex(0, t.st.prefix)
 	val := data.NewStruct(t.hbValue)
@@ -564,9 +592,13 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 		if sigTable && (op == "c" || (op == "d" && t.st.insertDelete)) {
 			// Debezium's SourceSignalChannel: the signal runs before the
 			// row's own record, so that record's offset carries its effect.
+			s.incrEv = &incrEvent{h: h, start: start, row: i, nrows: nrows}
 			if err := t.sourceRow(ctx, s, op, before, after); err != nil {
 				return err
 			}
+		}
+		if s.incr != nil {
+			s.incrDedupe(tb, oldKey, newKey)
 		}
 		s.emittedEvents, s.emittedRow = s.eventsInTx, i+1
 		s.partRow = 0

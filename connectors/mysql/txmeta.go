@@ -95,6 +95,7 @@ func (t *Task) endTx(ctx context.Context, s *streamState, h *replication.EventHe
 			off["gtids"] = g
 		}
 	}
+	s.incr.store(off)
 	return t.emit(ctx, t.txRecord(off, "END", &s.tx, int64(h.Timestamp)*1000))
 }
 

@@ -1,0 +1,352 @@
+//go:build e2e
+
+package mysql
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// incrFixture is a table demo.<prefix>_t (id INT PRIMARY KEY, v INT,
+// name VARCHAR(20)) with ids 1..rows and a signalling table
+// demo.<prefix>_sig, both dropped after the test.
+type incrFixture struct {
+	db          *client.Conn
+	table, sig  string
+	rows        int
+	props       map[string]string
+	insertBatch int
+}
+
+func newIncrFixture(t *testing.T, rows int) *incrFixture {
+	t.Helper()
+	db := liveDB(t)
+	prefix := fmt.Sprintf("gcinc%d", time.Now().UnixNano()%1e9)
+	f := &incrFixture{db: db, table: prefix + "_t", sig: prefix + "_sig", rows: rows, insertBatch: 5000}
+	exec(t, db, "CREATE TABLE "+f.table+" (id INT PRIMARY KEY, v INT NOT NULL, name VARCHAR(20))",
+		"CREATE TABLE "+f.sig+" (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + f.table + ", " + f.sig) })
+	for from := 1; from <= rows; from += f.insertBatch {
+		var vals []string
+		for i := from; i < from+f.insertBatch && i <= rows; i++ {
+			vals = append(vals, fmt.Sprintf("(%d, 0, 'n%d')", i, i))
+		}
+		exec(t, db, "INSERT INTO "+f.table+" VALUES "+strings.Join(vals, ","))
+	}
+	f.props = liveProps(prefix)
+	f.props["table.include.list"] = "demo." + f.table
+	f.props["snapshot.mode"] = "no_data"
+	f.props["signal.data.collection"] = "demo." + f.sig
+	return f
+}
+
+func (f *incrFixture) signal(t *testing.T, id, typ, data string) {
+	t.Helper()
+	exec(t, f.db, fmt.Sprintf("INSERT INTO %s VALUES (%s, %s, %s)", f.sig, quoteLit(id), quoteLit(typ), quoteLit(data)))
+}
+
+// writer updates, deletes and re-inserts random rows until stopped.
+func (f *incrFixture) writer(t *testing.T, stop <-chan struct{}, wg *sync.WaitGroup, writes *atomic.Int64) {
+	defer wg.Done()
+	w, err := client.Connect("127.0.0.1:3307", "debezium", "dbz", "demo")
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer w.Close()
+	for n := 0; ; n++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		id := 1 + rand.IntN(f.rows)
+		var q string
+		switch rand.IntN(4) {
+		case 0:
+			q = fmt.Sprintf("DELETE FROM %s WHERE id = %d", f.table, id)
+		case 1:
+			q = fmt.Sprintf("INSERT IGNORE INTO %s VALUES (%d, %d, 'w')", f.table, id, n)
+		default:
+			q = fmt.Sprintf("UPDATE %s SET v = v + 1, name = 'u%d' WHERE id = %d", f.table, n, id)
+		}
+		if _, err := w.Execute(q); err != nil {
+			t.Error(err)
+			return
+		}
+		writes.Add(1)
+	}
+}
+
+// latest keeps the last record per id: its value row, or nil after a
+// delete or tombstone.
+type latest struct {
+	rows        map[int32]*data.Struct
+	incremental int
+	incrIDs     map[int32]bool
+	lastOffset  map[string]any
+}
+
+func newLatest() *latest { return &latest{rows: map[int32]*data.Struct{}, incrIDs: map[int32]bool{}} }
+
+func (l *latest) add(table string, recs []connect.SourceRecord) {
+	for _, r := range recs {
+		l.lastOffset = r.SourceOffset
+		if !strings.HasSuffix(r.Topic, "."+table) {
+			continue
+		}
+		id := r.Key.(*data.Struct).RawIndex(0).(int32)
+		if r.Value == nil {
+			l.rows[id] = nil
+			continue
+		}
+		env := r.Value.(*data.Struct)
+		after, _ := env.RawIndex(1).(*data.Struct)
+		l.rows[id] = after
+		if env.RawIndex(4) == "r" {
+			src := env.RawIndex(2).(*data.Struct)
+			if src.RawIndex(4) != "incremental" {
+				panic(fmt.Sprintf("an 'r' record marked %v", src.RawIndex(4)))
+			}
+			l.incremental++
+			l.incrIDs[id] = true
+		}
+	}
+}
+
+// pollUntilCond polls until done says so, failing after the deadline.
+func pollUntilCond(t *testing.T, task *Task, what string, timeout time.Duration, done func([]connect.SourceRecord) bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		recs, err := task.Poll(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done(recs) {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// drain inserts a marker row into the signalling table (a signal type
+// nothing acts on apart from a warning) and polls until its record
+// arrives; markers are repeated, since one written before streaming
+// began is never seen.
+func (f *incrFixture) drain(t *testing.T, task *Task, l *latest) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		marker := fmt.Sprintf("drain-%d", time.Now().UnixNano())
+		f.signal(t, marker, "drain-marker", "")
+		until := time.Now().Add(5 * time.Second)
+		for time.Now().Before(until) {
+			recs, err := task.Poll(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.add(f.table, recs)
+			for _, r := range recs {
+				if strings.HasSuffix(r.Topic, "."+f.sig) && r.Value != nil {
+					if after, _ := r.Value.(*data.Struct).RawIndex(1).(*data.Struct); after != nil && after.RawIndex(0) == marker {
+						return
+					}
+				}
+			}
+		}
+	}
+	t.Fatal("timed out waiting for a drain marker")
+}
+
+// check compares the latest record per key with the table.
+func (f *incrFixture) check(t *testing.T, l *latest) {
+	t.Helper()
+	res, err := f.db.Execute("SELECT id, v, name FROM " + f.table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTable := map[int32]bool{}
+	bad := 0
+	for i := 0; i < res.RowNumber(); i++ {
+		id, _ := res.GetInt(i, 0)
+		v, _ := res.GetInt(i, 1)
+		name, _ := res.GetString(i, 2)
+		inTable[int32(id)] = true
+		got := l.rows[int32(id)]
+		if got == nil || got.RawIndex(1) != int32(v) || got.RawIndex(2) != name {
+			if bad++; bad <= 5 {
+				t.Errorf("id %d: table has v=%d name=%q, last record %v", id, v, name, got)
+			}
+		}
+	}
+	for id, r := range l.rows {
+		if r != nil && !inTable[id] {
+			if bad++; bad <= 10 {
+				t.Errorf("id %d was deleted but its last record is %v", id, r)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%d keys differ (table %d rows)", bad, res.RowNumber())
+	}
+}
+
+func incrRunning(off map[string]any) bool {
+	_, ok := off[offIncrCollections]
+	return ok
+}
+
+// TestLiveIncrementalSnapshotUnderWrites snapshots a 200k-row table
+// incrementally while a writer updates, deletes and re-inserts random
+// rows: after the snapshot and the drain the last record of every key
+// is the table's row (deleted keys end deleted), none missing.
+func TestLiveIncrementalSnapshotUnderWrites(t *testing.T) {
+	f := newIncrFixture(t, 200000)
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	f.drain(t, task, l) // streaming
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var writes atomic.Int64
+	wg.Add(1)
+	go f.writer(t, stop, &wg, &writes)
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	}()
+	f.signal(t, "ad-hoc-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo\\.%s"], "type": "incremental"}`, f.table))
+	began := time.Now()
+	seenRunning := false
+	pollUntilCond(t, task, "the incremental snapshot's end", 5*time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		for _, r := range recs {
+			if incrRunning(r.SourceOffset) {
+				seenRunning = true
+			} else if seenRunning && strings.HasSuffix(r.Topic, "."+f.sig) {
+				return true // the last window's close row, after the snapshot
+			}
+		}
+		return false
+	})
+	took := time.Since(began)
+	close(stop)
+	wg.Wait()
+	f.drain(t, task, l)
+	t.Logf("incremental snapshot of %d rows: %v, %d incremental records, %d concurrent writes", f.rows, took, l.incremental, writes.Load())
+	if l.incremental < f.rows/2 {
+		t.Fatalf("only %d incremental records for %d rows", l.incremental, f.rows)
+	}
+	if writes.Load() < 100 {
+		t.Fatalf("only %d concurrent writes: the test did not exercise the windows", writes.Load())
+	}
+	f.check(t, l)
+}
+
+// TestLiveIncrementalSignals: pause stops new chunks, resume continues,
+// stop ends the snapshot; bad signals are warned about and streaming goes
+// on; offsets carry Debezium's context while a snapshot runs.
+func TestLiveIncrementalSignals(t *testing.T) {
+	f := newIncrFixture(t, 5000)
+	f.props["incremental.snapshot.chunk.size"] = "100"
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	f.drain(t, task, l)
+	// Bad signals: unknown type, bad JSON, unknown table, missing field.
+	f.signal(t, "bad-1", "no-such-signal", "{}")
+	f.signal(t, "bad-2", "execute-snapshot", "{not json")
+	f.signal(t, "bad-3", "execute-snapshot", `{"data-collections": ["demo.no_such_table"]}`)
+	f.signal(t, "bad-4", "execute-snapshot", `{"type": "incremental"}`)
+	f.drain(t, task, l)
+	if l.incremental != 0 {
+		t.Fatalf("bad signals produced %d snapshot records", l.incremental)
+	}
+	exec(t, f.db, fmt.Sprintf("UPDATE %s SET v = 7 WHERE id = 1", f.table))
+	f.drain(t, task, l)
+	if r := l.rows[1]; r == nil || r.RawIndex(1) != int32(7) {
+		t.Fatalf("streaming stopped after bad signals: %v", r)
+	}
+
+	f.signal(t, "snap-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo.%s"]}`, f.table))
+	var off map[string]any
+	pollUntilCond(t, task, "incremental records", time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		for _, r := range recs {
+			if incrRunning(r.SourceOffset) {
+				off = r.SourceOffset
+			}
+		}
+		return l.incremental >= 300
+	})
+	want := fmt.Sprintf(`[{"incremental_snapshot_collections_id":"demo.%s","incremental_snapshot_collections_additional_condition":null,"incremental_snapshot_collections_surrogate_key":null}]`, f.table)
+	if off[offIncrCollections] != want || off[offIncrCorrelation] != "snap-1" {
+		t.Fatalf("offset context %v", off)
+	}
+	if k, err := javaDeserializeKey(off[offIncrMaximumKey].(string)); err != nil || len(k) != 1 || k[0] != int32(f.rows) {
+		t.Fatalf("maximum key %v %v", k, err)
+	}
+	f.signal(t, "pause-1", "pause-snapshot", "")
+	// The chunk whose window was open when the pause arrived is still
+	// emitted (as Debezium does): its close row is in the binlog before
+	// the second marker.
+	f.drain(t, task, l)
+	f.drain(t, task, l)
+	paused := l.incremental
+	f.drain(t, task, l)
+	if l.incremental != paused {
+		t.Fatalf("records still coming while paused: %d then %d", paused, l.incremental)
+	}
+	if paused >= f.rows {
+		t.Fatalf("the snapshot finished before the pause took effect (%d)", paused)
+	}
+	f.signal(t, "resume-1", "resume-snapshot", "")
+	pollUntilCond(t, task, "records after resume", time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		return l.incremental >= paused+200
+	})
+	f.signal(t, "stop-1", "stop-snapshot", `{"type": "incremental"}`)
+	f.drain(t, task, l)
+	f.drain(t, task, l)
+	stopped := l.incremental
+	if incrRunning(l.lastOffset) {
+		t.Fatalf("offsets still carry the context after stop: %v", l.lastOffset)
+	}
+	f.drain(t, task, l)
+	if l.incremental != stopped || stopped >= f.rows {
+		t.Fatalf("records after stop: %d then %d of %d", stopped, l.incremental, f.rows)
+	}
+
+	// additional-conditions with a regex data-collection: only matching rows.
+	l2 := newLatest()
+	f.signal(t, "snap-2", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo\\.gcinc.*_t"], "additional-conditions": [{"data-collection": "demo.%s", "filter": "id <= 250"}]}`, f.table))
+	seen := false
+	pollUntilCond(t, task, "the filtered snapshot", time.Minute, func(recs []connect.SourceRecord) bool {
+		l2.add(f.table, recs)
+		for _, r := range recs {
+			if incrRunning(r.SourceOffset) {
+				seen = true
+			} else if seen {
+				return true
+			}
+		}
+		return false
+	})
+	f.drain(t, task, l2)
+	if l2.incremental != 250 || len(l2.incrIDs) != 250 {
+		t.Fatalf("filtered snapshot: %d records, %d ids, want 250", l2.incremental, len(l2.incrIDs))
+	}
+}
