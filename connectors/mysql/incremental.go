@@ -544,7 +544,7 @@ func (t *Task) selectChunk(conn *client.Conn, tb *table, q string, row func([]an
 		if len(r) != len(tb.cols) {
 			return fmt.Errorf("table %s has %d columns, the query returned %d: its structure changed", tableID(tb.db, tb.name), len(tb.cols), len(r))
 		}
-		row(snapshotValues(r, nil, len(tb.cols)))
+		row(incrValues(r))
 		return nil
 	}, nil)
 }
@@ -862,4 +862,21 @@ func (c *incrContext) revert() {
 	c.chunkEnd = c.lastSent
 	c.windowOpened = false
 	c.clearWindow()
+}
+
+// incrValues copies a streamed row (its buffers are reused for the next
+// one) into values in table column order: chunks are held until their
+// window closes.
+func incrValues(row []gomysql.FieldValue) []any {
+	vals := make([]any, len(row))
+	for i := range row {
+		switch row[i].Type {
+		case gomysql.FieldValueTypeNull:
+		case gomysql.FieldValueTypeString:
+			vals[i] = bytes.Clone(row[i].AsString())
+		default:
+			vals[i] = row[i].Value()
+		}
+	}
+	return vals
 }
