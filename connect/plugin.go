@@ -84,6 +84,29 @@ type SourceTaskContext interface {
 	Logger() *slog.Logger
 }
 
+// SnapshotProgress receives a source task's progress through a snapshot of
+// its database (what Debezium exposes as its snapshot metrics); the worker
+// publishes it in /metrics. Its methods may be called from several
+// goroutines.
+type SnapshotProgress interface {
+	// SnapshotStarted begins a snapshot of tables, with the database's
+	// estimate of each one's rows (-1: unknown).
+	SnapshotStarted(tables []string, estimates []int64)
+	// RowsScanned reports the rows read so far from table.
+	RowsScanned(table string, rows int64)
+	// TableCompleted reports that table has been read, with its rows.
+	TableCompleted(table string, rows int64)
+	// SnapshotCompleted ends the snapshot; aborted when it failed or was
+	// cut short.
+	SnapshotCompleted(aborted bool)
+}
+
+// SnapshotProgressReporter is implemented by source task contexts whose
+// worker collects snapshot progress; a task type-asserts its context.
+type SnapshotProgressReporter interface {
+	SnapshotProgress() SnapshotProgress
+}
+
 // SourceTask polls records from the external system.
 type SourceTask interface {
 	Start(ctx context.Context, tc SourceTaskContext, props map[string]string) error

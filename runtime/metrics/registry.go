@@ -19,10 +19,11 @@ const namespace = "kafka_connect"
 type Registry struct {
 	reg *prometheus.Registry
 
-	source sourceVecs
-	sink   sinkVecs
-	task   taskVecs
-	errs   errorVecs
+	source   sourceVecs
+	sink     sinkVecs
+	task     taskVecs
+	errs     errorVecs
+	snapshot snapshotVecs
 }
 
 // StatusSource lists the connectors and tasks a worker runs, for the status
@@ -47,6 +48,10 @@ func NewRegistry(status StatusSource) *Registry {
 	r.sink = newSinkVecs()
 	r.task = newTaskVecs()
 	r.errs = newErrorVecs()
+	r.snapshot = newSnapshotVecs()
+	for _, c := range r.snapshot.collectors() {
+		r.reg.MustRegister(c)
+	}
 	for _, c := range r.source.collectors() {
 		r.reg.MustRegister(c)
 	}

@@ -168,6 +168,7 @@ func (t *Task) Close() {
 	} {
 		v.DeleteLabelValues(l...)
 	}
+	r.snapshot.close(l)
 }
 
 // Committed records an offset commit and its duration.

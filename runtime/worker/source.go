@@ -54,14 +54,17 @@ type sourceRunner struct {
 }
 
 type sourceContext struct {
-	reader connect.OffsetReader
-	props  map[string]string
-	log    *slog.Logger
+	reader   connect.OffsetReader
+	props    map[string]string
+	log      *slog.Logger
+	progress *metrics.Snapshot
 }
 
 func (c sourceContext) Offsets() connect.OffsetReader { return c.reader }
 func (c sourceContext) TaskConfig() map[string]string { return c.props }
 func (c sourceContext) Logger() *slog.Logger          { return c.log }
+
+func (c sourceContext) SnapshotProgress() connect.SnapshotProgress { return c.progress }
 
 // connectorOffsets reads one connector's offsets from the store.
 type connectorOffsets struct {
@@ -79,7 +82,7 @@ func (r *sourceRunner) run(ctx context.Context) error {
 	defer r.producer.Close()
 	defer r.chain.close()
 	connector := r.h.id.Connector
-	if err := r.task.Start(ctx, sourceContext{reader: connectorOffsets{r.offsets, connector}, props: r.props, log: r.log}, r.props); err != nil {
+	if err := r.task.Start(ctx, sourceContext{reader: connectorOffsets{r.offsets, connector}, props: r.props, log: r.log, progress: r.tm.Snapshot()}, r.props); err != nil {
 		// As is: Connect's trace starts with the task's own exception.
 		return err
 	}
