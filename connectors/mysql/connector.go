@@ -118,6 +118,8 @@ type Task struct {
 	// inbox carries the Kafka channel's signals to the streaming
 	// goroutine (nil without that channel).
 	inbox *signalInbox
+	// progress receives the snapshot's progress when the worker collects it.
+	progress connect.SnapshotProgress
 
 	// incrDB reads incremental snapshot chunks and writes their
 	// watermarks (nil until needed).
@@ -143,6 +145,9 @@ func (t *Task) Start(ctx context.Context, tc connect.SourceTaskContext, props ma
 	t.hbKey = data.StructBuilder().Name("io.debezium.connector.common.ServerNameKey").Field("serverName", data.StringSchema).MustBuild()
 	t.hbValue = data.StructBuilder().Name("io.debezium.connector.common.Heartbeat").Field("ts_ms", data.Int64Schema).MustBuild()
 	t.log = tc.Logger().With("plugin", "MySqlConnector", "server", st.prefix)
+	if r, ok := tc.(connect.SnapshotProgressReporter); ok {
+		t.progress = r.SnapshotProgress()
+	}
 	t.now = time.Now
 	t.tables = map[string]*table{}
 	t.docs = map[string]*histTable{}
@@ -477,18 +482,24 @@ func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (
 		return nil, err
 	}
 	t.log.Info("snapshot started", "file", file, "pos", pos, "gtids", gtids, "tables", len(tables), "data", withData)
+	var prog *snapshotProgress
 	if withData {
-		if err := t.snapshotData(ctx, conns, dataTables, file, pos, gtids); err != nil {
+		prog = t.newSnapshotProgress(conn, dataTables)
+		if err := t.snapshotData(ctx, conns, dataTables, file, pos, gtids, prog); err != nil {
+			prog.finish(true)
 			_, _ = conn.Execute("ROLLBACK")
 			return nil, err
 		}
 	}
 	if _, err := conn.Execute("COMMIT"); err != nil {
+		prog.finish(true)
 		return nil, fmt.Errorf("snapshot: COMMIT: %w", err)
 	}
 	if err := unlock(); err != nil {
+		prog.finish(true)
 		return nil, err
 	}
+	prog.finish(false)
 	t.log.Info("snapshot completed", "file", file, "pos", pos)
 	return &position{file: file, pos: pos, gtids: gtids}, nil
 }

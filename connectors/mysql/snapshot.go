@@ -75,8 +75,8 @@ func (t *Task) snapshotConns(ctx context.Context, n int) ([]*client.Conn, error)
 // snapshotData reads the tables, each on one of conns (a table per
 // connection at a time, as Debezium's snapshot.max.threads), and emits
 // their rows as 'r' events.
-func (t *Task) snapshotData(ctx context.Context, conns []*client.Conn, tables []*table, file string, pos uint32, gtids string) error {
-	em := &snapshotEmitter{t: t, file: file, pos: int64(pos), gtids: gtids, fileV: file, posV: int64(pos)}
+func (t *Task) snapshotData(ctx context.Context, conns []*client.Conn, tables []*table, file string, pos uint32, gtids string, prog *snapshotProgress) error {
+	em := &snapshotEmitter{t: t, file: file, pos: int64(pos), gtids: gtids, fileV: file, posV: int64(pos), progress: prog}
 	if len(conns) <= 1 {
 		for i, tb := range tables {
 			if err := t.snapshotTable(ctx, conns[0], tb, i == 0, i == len(tables)-1, em); err != nil {
@@ -174,6 +174,7 @@ func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, 
 		pending = pending[:0]
 		return err
 	}
+	tp := em.progress.table(id)
 	var res gomysql.Result
 	err := conn.ExecuteSelectStreaming(query, &res, func(row []gomysql.FieldValue) error {
 		if err := ctx.Err(); err != nil {
@@ -200,6 +201,7 @@ func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, 
 			}
 		}
 		n++
+		tp.row()
 		prev, prevAfter, prevKey, prevE = true, after, key, env
 		return nil
 	}, func(r *gomysql.Result) error {
@@ -218,7 +220,11 @@ func (t *Task) snapshotTable(ctx context.Context, conn *client.Conn, tb *table, 
 			return err
 		}
 	}
-	t.log.Info("snapshot of table done", "table", id, "rows", n)
+	if tp != nil {
+		tp.done()
+	} else {
+		t.log.Info("snapshot of table done", "table", id, "rows", n)
+	}
 	return nil
 }
 
@@ -299,6 +305,8 @@ type snapshotEmitter struct {
 	// streamOff, when not nil, is every record's offset: a blocking
 	// snapshot's records carry the stream's, so a restart resumes streaming.
 	streamOff map[string]any
+	// progress follows the snapshot (nil: not followed).
+	progress *snapshotProgress
 
 	mu      sync.Mutex
 	held    connect.SourceRecord
