@@ -51,6 +51,10 @@ func (c *Config) level() string {
 
 func (c *Config) normalize() bool { return c != nil && c.Normalize != nil && *c.Normalize }
 
+func (c *Config) validateFields() bool {
+	return c != nil && c.ValidateFields != nil && *c.ValidateFields
+}
+
 // ConfigUpdate is the body of PUT /config (Confluent's ConfigUpdateRequest).
 type ConfigUpdate struct {
 	Alias              string          `json:"alias,omitempty"`
@@ -106,6 +110,9 @@ func (r *Registry) configInScopeLocked(subject string) *Config {
 		}
 		if out.Normalize == nil {
 			out.Normalize = c.Normalize
+		}
+		if out.ValidateFields == nil {
+			out.ValidateFields = c.ValidateFields
 		}
 	}
 	if out.CompatibilityLevel == "" {

@@ -354,9 +354,12 @@ func TestAPICompatibility(t *testing.T) {
 	a.expect("POST", "/subjects/s/versions", body(recB), 200, `{"id":2}`)
 	a.expect("POST", "/compatibility/subjects/s/versions/latest", body(recB), 200, `{"is_compatible":true}`)
 	a.expect("POST", "/compatibility/subjects/s/versions/latest?verbose=true", body(recB), 200, `{"is_compatible":true,"messages":[]}`)
-	st, got, _ := a.call("POST", "/compatibility/subjects/s/versions?verbose=true", body(recC))
-	if st != 200 || !strings.HasPrefix(got, `{"is_compatible":false,"messages":["new schema cannot read data written with an old one: /: reader field c has no default`) {
-		t.Errorf("all versions verbose: %d %s", st, got)
+	// Verbose messages as Confluent's validator lays them out: the type's
+	// reasons, the failing version and its text, then the level.
+	msgs := `["/: reader field c has no default and is missing from the writer","{oldSchemaVersion: 2}","{oldSchema: '` + strings.ReplaceAll(recB, `"`, `\"`) + `'}","{validateFields: 'false', compatibility: 'BACKWARD'}"]`
+	a.expect("POST", "/compatibility/subjects/s/versions?verbose=true", body(recC), 200, `{"is_compatible":false,"messages":`+msgs+`}`)
+	if msg := a.expectCode("POST", "/subjects/s/versions", body(recC), 409, 409); msg != `Schema being registered is incompatible with an earlier schema for subject "s", details: [/: reader field c has no default and is missing from the writer, {oldSchemaVersion: 2}, {oldSchema: '`+recB+`'}, {validateFields: 'false', compatibility: 'BACKWARD'}]` {
+		t.Errorf("409 message %q", msg)
 	}
 	a.expect("POST", "/compatibility/subjects/s/versions", body(recC), 200, `{"is_compatible":false}`)
 	// Transitive levels check every version with the "all versions" route,

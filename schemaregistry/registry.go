@@ -278,16 +278,14 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 		}
 	}
 	if mode != ModeImport {
-		var previous []ParsedSchema
-		for _, v := range live {
-			p, err := r.parseLocked(subject, v.typeName(), v.Schema, v.References)
-			if err != nil {
-				return nil, err
-			}
-			previous = append(previous, p)
+		prev, err := r.previousLocked(subject, live)
+		if err != nil {
+			return nil, err
 		}
-		if problems := compatible(r.configInScopeLocked(subject).level(), parsed, previous); len(problems) > 0 {
-			return nil, &Error{409, 409, fmt.Sprintf("Schema being registered is incompatible with an earlier schema for subject \"%s\", details: %v", subject, problems)}
+		cfg := r.configInScopeLocked(subject)
+		if problems := checkCompatibility(cfg.level(), typ, parsed, prev, cfg.validateFields()); len(problems) > 0 {
+			// Java's List.toString: "[a, b]".
+			return nil, &Error{409, 409, fmt.Sprintf("Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]", subject, strings.Join(problems, ", "))}
 		}
 	}
 	version := newVersion
@@ -962,8 +960,7 @@ func (r *Registry) Contexts() []string {
 }
 
 // Check tests a schema against one version (-1 latest) or, with version
-// 0, against every live version of the subject, under the subject's
-// level (a check against one version ignores the transitive setting).
+// 0, against the subject's live versions, under the subject's level.
 func (r *Registry) Check(subject string, version int, req RegisterRequest, normalize bool) (bool, []string, error) {
 	subject = normalizeSubject(subject)
 	r.mu.RLock()
@@ -972,7 +969,7 @@ func (r *Registry) Check(subject string, version int, req RegisterRequest, norma
 	if err != nil {
 		return false, nil, err
 	}
-	level := r.configInScopeLocked(subject).level()
+	cfg := r.configInScopeLocked(subject)
 	var against []*Version
 	if version == 0 {
 		for _, v := range r.subjects[subject] {
@@ -986,29 +983,24 @@ func (r *Registry) Check(subject string, version int, req RegisterRequest, norma
 			return false, nil, err
 		}
 		against = []*Version{v}
-		level = singleVersionLevel(level)
 	}
-	var previous []ParsedSchema
-	for _, v := range against {
-		p, err := r.parseLocked(subject, v.typeName(), v.Schema, v.References)
-		if err != nil {
-			return false, nil, err
-		}
-		previous = append(previous, p)
+	prev, err := r.previousLocked(subject, against)
+	if err != nil {
+		return false, nil, err
 	}
-	probs := compatible(level, parsed, previous)
+	probs := checkCompatibility(cfg.level(), req.typeName(), parsed, prev, cfg.validateFields())
 	return len(probs) == 0, probs, nil
 }
 
-// singleVersionLevel checks one version only, whatever the transitive setting.
-func singleVersionLevel(level string) string {
-	switch level {
-	case BackwardTransitive:
-		return Backward
-	case ForwardTransitive:
-		return Forward
-	case FullTransitive:
-		return Full
+// previousLocked parses versions for a compatibility check.
+func (r *Registry) previousLocked(subject string, vs []*Version) ([]previous, error) {
+	out := make([]previous, 0, len(vs))
+	for _, v := range vs {
+		p, err := r.parseLocked(subject, v.typeName(), v.Schema, v.References)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, previous{version: v.Version, typ: v.typeName(), text: v.Schema, schema: p})
 	}
-	return level
+	return out, nil
 }

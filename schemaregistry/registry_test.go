@@ -160,6 +160,20 @@ func TestRegistryAPIOverKafka(t *testing.T) {
 		t.Fatalf("invalid schema: %d %v", st, m)
 	}
 
+	// Deletes, modes and configs go through the topic too.
+	if st, _, raw := do(t, "DELETE", srv.URL+"/subjects/other-value", ""); st != 200 || raw != "[1]\n" {
+		t.Fatalf("soft delete: %d %s", st, raw)
+	}
+	if st, _, raw := do(t, "DELETE", srv.URL+"/subjects/other-value?permanent=true", ""); st != 200 || raw != "[1]\n" {
+		t.Fatalf("hard delete: %d %s", st, raw)
+	}
+	if st, _, raw := do(t, "DELETE", srv.URL+"/subjects/orders-value/versions/1", ""); st != 200 || raw != "1\n" {
+		t.Fatalf("version delete: %d %s", st, raw)
+	}
+	if st, m, _ = do(t, "PUT", srv.URL+"/mode/orders-value", `{"mode":"READONLY"}`); st != 200 {
+		t.Fatalf("mode: %d %v", st, m)
+	}
+
 	// A second registry replays the topic and answers the same.
 	reg2 := New(nil)
 	j2, err := OpenKafka(ctx, broker.Addrs(), Topic, reg2)
@@ -174,6 +188,18 @@ func TestRegistryAPIOverKafka(t *testing.T) {
 	}
 	if reg2.Level("orders-value") != None {
 		t.Fatal("replayed subject level lost")
+	}
+	if got := reg2.Subjects(); len(got) != 1 || got[0] != "orders-value" {
+		t.Fatalf("replayed subjects %v", got)
+	}
+	if got, _ := reg2.ListVersions("orders-value", WithDeleted); len(got) != 3 {
+		t.Fatalf("replayed versions %v", got)
+	}
+	if got, _ := reg2.Versions("orders-value"); len(got) != 2 || got[0] != 2 {
+		t.Fatalf("replayed live versions %v", got)
+	}
+	if m, _ := reg2.GetMode("orders-value", false); m != ModeReadOnly {
+		t.Fatalf("replayed mode %q", m)
 	}
 	if id, err := reg2.Register("fresh", `"string"`); err != nil || id != 4 {
 		t.Fatalf("next id after replay = %d %v, want 4", id, err)

@@ -31,6 +31,9 @@ type ParsedSchema interface {
 	// BackwardCompatible lists why data written with previous cannot be
 	// read with this schema, none when it can. FORWARD checks are this
 	// call with the two swapped, FULL both, as Confluent's checker does.
+	// A message may hold two "%s": they are filled with the reader's and
+	// the writer's role ("new", "old"), as Confluent's validator does; the
+	// registry appends the old version and the level (compat.go).
 	BackwardCompatible(previous ParsedSchema) []string
 }
 
