@@ -56,7 +56,7 @@ type ResolvedReference struct {
 // builtinTypes are the schema types every registry knows. A new type is
 // one more entry here.
 func builtinTypes() []SchemaType {
-	return []SchemaType{avroType{}}
+	return []SchemaType{avroType{}, jsonType{}}
 }
 
 // typeNames lists the registered type names, sorted.
