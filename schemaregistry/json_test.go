@@ -43,4 +43,3 @@ func TestAPIJSONSchemaType(t *testing.T) {
 	// AVRO and JSON versions of one subject do not mix.
 	a.expectCode("POST", "/subjects/j/versions", body(`"string"`), 409, 409)
 }
-
