@@ -601,6 +601,13 @@ listeners=http://127.0.0.1:0
 	})
 	for _, q := range rc.dml {
 		before := referenceCount(t, goPrefix)
+		if v, ok := strings.CutPrefix(q, kafkaSignalDML); ok {
+			// A signal to each side's Kafka signal topic, keyed by its prefix.
+			for _, p := range []string{javaPrefix, goPrefix} {
+				produceSignal(t, p+"-signal", p, substitute(v, repl))
+			}
+			continue
+		}
 		exec(q)
 		if rc.settle {
 			// Polled, not a sleep: done as soon as goconnect wrote

@@ -261,7 +261,7 @@ func (t *Task) blockingRead(ctx context.Context, s *streamState, b *blockingSnap
 		return err
 	}
 	em := &snapshotEmitter{t: t, file: s.file, pos: int64(s.restartPos), gtids: gtids, fileV: s.file, posV: int64(s.restartPos),
-		selects: b.selects, streamOff: t.streamOffset(s)}
+		selects: b.selects, streamOff: t.streamOffset(s), serverID: int64(s.serverID)}
 	for i, tb := range tables {
 		if err := t.snapshotTable(ctx, b.conn, tb, i == 0, i == len(tables)-1, em); err != nil {
 			return fmt.Errorf("blocking snapshot: %w", err)

@@ -278,7 +278,7 @@ func (t *Task) snapshotRecord(tb *table, after, key, env *data.Struct, marker an
 		s.PutIndex(7, ms*1000)
 		s.PutIndex(8, ms*int64(time.Millisecond))
 		s.PutIndex(9, tb.nameBox)
-		s.PutIndex(10, int64(0))
+		s.PutIndex(10, em.serverIDV())
 		s.PutIndex(12, em.fileV)
 		s.PutIndex(13, em.posV)
 		s.PutIndex(14, int32(0))
@@ -302,6 +302,9 @@ type snapshotEmitter struct {
 	// selects, when not nil, replace snapshot.select.statement.overrides
 	// (a blocking snapshot's additional-conditions).
 	selects map[string]string
+	// serverID, when not nil, is source.server_id (a blocking snapshot's:
+	// the stream's last event's, as Debezium's offset context has it).
+	serverID any
 	// streamOff, when not nil, is every record's offset: a blocking
 	// snapshot's records carry the stream's, so a restart resumes streaming.
 	streamOff map[string]any
@@ -315,6 +318,14 @@ type snapshotEmitter struct {
 	// ts_sec stays the same (offsets are read, never written, downstream).
 	off    map[string]any
 	offSec int64
+}
+
+// serverIDV is source.server_id of the records: 0 in the initial snapshot.
+func (e *snapshotEmitter) serverIDV() any {
+	if e.serverID != nil {
+		return e.serverID
+	}
+	return int64(0)
 }
 
 // add holds the last of recs back and releases the record held before
