@@ -1,0 +1,312 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestMySQLIncrementalSnapshotSIGKILL starts an incremental snapshot of a
+// 200k-row table by a signalling-table insert while a writer updates,
+// deletes and re-inserts random rows, kills the worker with SIGKILL mid
+// snapshot and restarts it: the snapshot resumes after the key of the
+// last committed offset (not from the first chunk), and once it is done
+// and the stream drained the last record of every key on Kafka is the
+// table's row, deleted keys ending deleted.
+func TestMySQLIncrementalSnapshotSIGKILL(t *testing.T) {
+	const rows, chunk = 200000, 128
+	db := mysqlAdmin(t)
+	suffix := time.Now().UnixNano()
+	tbl, sig := fmt.Sprintf("gc_ikill_%d", suffix), fmt.Sprintf("gc_ikill_sig_%d", suffix)
+	mysqlExec(t, db, "CREATE TABLE "+tbl+" (id INT PRIMARY KEY, v INT NOT NULL, name VARCHAR(20))")
+	mysqlExec(t, db, "CREATE TABLE "+sig+" (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tbl + ", " + sig) })
+	for lo := 1; lo <= rows; lo += 5000 {
+		var vals []string
+		for id := lo; id < lo+5000; id++ {
+			vals = append(vals, fmt.Sprintf("(%d,0,'n%d')", id, id))
+		}
+		mysqlExec(t, db, "INSERT INTO "+tbl+" VALUES "+strings.Join(vals, ","))
+	}
+
+	dir := t.TempDir()
+	prefix := fmt.Sprintf("ikill%d", suffix)
+	topic, sigTopic := prefix+".demo."+tbl, prefix+".demo."+sig
+	host, port, _ := strings.Cut(mariaDBAddr, ":")
+	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf(`bootstrap.servers=%s
+key.converter=org.apache.kafka.connect.json.JsonConverter
+key.converter.schemas.enable=false
+value.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter.schemas.enable=false
+offset.storage.file.filename=%s
+offset.flush.interval.ms=50
+listeners=http://127.0.0.1:0
+`, kafkaAddr, filepath.Join(dir, "connect.offsets")))
+	writeFile(t, filepath.Join(dir, "mysql.json"), fmt.Sprintf(`{"name":"ikill-mysql","config":{
+  "connector.class":"io.debezium.connector.mysql.MySqlConnector",
+  "database.hostname":%q,"database.port":%q,"database.user":"debezium","database.password":"dbz",
+  "database.server.id":"4253","topic.prefix":%q,"table.include.list":"demo.%s",
+  "schema.history.internal.kafka.bootstrap.servers":%q,"schema.history.internal.kafka.topic":"dbhistory.%s",
+  "include.schema.changes":"false","snapshot.mode":"no_data",
+  "signal.data.collection":"demo.%s","incremental.snapshot.chunk.size":"%d"}}`,
+		host, port, prefix, tbl, kafkaAddr, prefix, sig, chunk))
+	args := []string{"standalone", filepath.Join(dir, "worker.properties"), filepath.Join(dir, "mysql.json")}
+
+	type row struct {
+		V    int    `json:"v"`
+		Name string `json:"name"`
+	}
+	var (
+		mu         sync.Mutex
+		last       = map[int]*row{} // nil: deleted
+		incr       int
+		incrAfter  int // incremental records of the second worker
+		minAfter   = -1
+		restarted  bool
+		sigRecords = map[string]bool{}
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.ConsumeTopics(topic, sigTopic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	go func() {
+		for ctx.Err() == nil {
+			f := cl.PollFetches(ctx)
+			for _, r := range f.Records() {
+				if r.Topic == sigTopic {
+					var env struct {
+						After *struct{ ID string } `json:"after"`
+					}
+					if json.Unmarshal(r.Value, &env) == nil && env.After != nil {
+						mu.Lock()
+						sigRecords[env.After.ID] = true
+						mu.Unlock()
+					}
+					continue
+				}
+				var k struct{ ID int }
+				if err := json.Unmarshal(r.Key, &k); err != nil {
+					continue
+				}
+				mu.Lock()
+				if r.Value == nil {
+					last[k.ID] = nil
+					mu.Unlock()
+					continue
+				}
+				var env struct {
+					After  *row `json:"after"`
+					Op     string
+					Source struct{ Snapshot string }
+				}
+				if err := json.Unmarshal(r.Value, &env); err == nil {
+					last[k.ID] = env.After
+					if env.Op == "r" {
+						if env.Source.Snapshot != "incremental" {
+							t.Errorf("key %d: an 'r' record with source.snapshot %q", k.ID, env.Source.Snapshot)
+						}
+						incr++
+						if restarted {
+							incrAfter++
+							if minAfter < 0 || k.ID < minAfter {
+								minAfter = k.ID
+							}
+						}
+					}
+				}
+				mu.Unlock()
+			}
+		}
+	}()
+	locked := func(f func()) { mu.Lock(); defer mu.Unlock(); f() }
+	waitFor := func(what string, d time.Duration, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(d)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
+		}
+	}
+	signal := func(id, typ, data string) {
+		t.Helper()
+		mysqlExec(t, db, fmt.Sprintf("INSERT INTO %s VALUES ('%s', '%s', '%s')", sig, id, typ, data))
+	}
+	// drain repeats marker rows until one comes back through the stream.
+	drain := func() {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Minute)
+		for time.Now().Before(deadline) {
+			id := fmt.Sprintf("drain-%d", time.Now().UnixNano())
+			signal(id, "drain-marker", "")
+			until := time.Now().Add(5 * time.Second)
+			for time.Now().Before(until) {
+				var ok bool
+				locked(func() { ok = sigRecords[id] })
+				if ok {
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		t.Fatal("timed out waiting for a drain marker")
+	}
+
+	w := startWorker(t, args...)
+	rest := restURL(t, w)
+	drain() // streaming
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var writes atomic.Int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c, err := client.Connect(mariaDBAddr, "debezium", "dbz", "demo")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			id := 1 + rand.IntN(rows)
+			q := fmt.Sprintf("UPDATE %s SET v = v + 1, name = 'u%d' WHERE id = %d", tbl, n, id)
+			switch rand.IntN(4) {
+			case 0:
+				q = fmt.Sprintf("DELETE FROM %s WHERE id = %d", tbl, id)
+			case 1:
+				q = fmt.Sprintf("INSERT IGNORE INTO %s VALUES (%d, %d, 'w')", tbl, id, n)
+			}
+			if _, err := c.Execute(q); err != nil {
+				t.Error(err)
+				return
+			}
+			writes.Add(1)
+		}
+	}()
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	}()
+
+	signal("ikill-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo.%s"]}`, tbl))
+	// Kill once a committed offset carries the context past the first
+	// chunks.
+	var committedKey int
+	waitFor("a committed offset mid incremental snapshot", 2*time.Minute, func() bool {
+		code, body := httpDo("GET", rest+"/connectors/ikill-mysql/offsets", "")
+		if code != 200 {
+			return false
+		}
+		var offs struct {
+			Offsets []struct{ Offset map[string]any }
+		}
+		if json.Unmarshal(body, &offs) != nil || len(offs.Offsets) == 0 {
+			return false
+		}
+		k, _ := offs.Offsets[0].Offset["incremental_snapshot_primary_key"].(string)
+		committedKey = javaIntegerKey(k)
+		return committedKey > 20*chunk
+	})
+	if err := w.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-w.done
+	var atKill int
+	locked(func() { atKill, restarted = incr, true })
+	if atKill >= rows {
+		t.Fatalf("%d incremental records before the kill: the snapshot was over", atKill)
+	}
+	t.Logf("SIGKILL after %d incremental records, committed offset at key %d", atKill, committedKey)
+
+	w2 := startWorker(t, args...)
+	rest2 := restURL(t, w2)
+	waitFor("incremental records after the restart", 2*time.Minute, func() bool {
+		var n int
+		locked(func() { n = incrAfter })
+		return n > 0
+	})
+	// The snapshot is over once a committed offset no longer carries its
+	// context (the writer keeps offsets moving).
+	waitFor("the end of the incremental snapshot", 5*time.Minute, func() bool {
+		code, body := httpDo("GET", rest2+"/connectors/ikill-mysql/offsets", "")
+		return code == 200 && strings.Contains(string(body), `"pos"`) && !strings.Contains(string(body), "incremental_snapshot_collections")
+	})
+	close(stop)
+	wg.Wait()
+	drain()
+
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d incremental records (%d after the restart, from key %d), %d concurrent writes", incr, incrAfter, minAfter, writes.Load())
+	if minAfter <= chunk || minAfter <= committedKey {
+		t.Fatalf("after the restart the snapshot began at key %d, not after the committed key %d", minAfter, committedKey)
+	}
+	res, err := db.Execute("SELECT id, v, name FROM " + tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTable := map[int]bool{}
+	bad := 0
+	for i := 0; i < res.RowNumber(); i++ {
+		id, _ := res.GetInt(i, 0)
+		v, _ := res.GetInt(i, 1)
+		name, _ := res.GetString(i, 2)
+		inTable[int(id)] = true
+		got := last[int(id)]
+		if got == nil || got.V != int(v) || got.Name != name {
+			if bad++; bad <= 5 {
+				t.Errorf("id %d: table v=%d name=%q, last record %+v", id, v, name, got)
+			}
+		}
+	}
+	for id, r := range last {
+		if r != nil && !inTable[id] {
+			if bad++; bad <= 10 {
+				t.Errorf("id %d was deleted, last record %+v", id, r)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%d keys differ from the table (%d rows)", bad, res.RowNumber())
+	}
+}
+
+// javaIntegerKey reads a one-Integer key as Debezium serialises it in
+// offsets (a Java-serialised Object[], hex): its last four bytes; -1 when
+// it is not one.
+func javaIntegerKey(s string) int {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) < 8 || !strings.Contains(string(b), "java.lang.Integer") {
+		return -1
+	}
+	n := b[len(b)-4:]
+	return int(n[0])<<24 | int(n[1])<<16 | int(n[2])<<8 | int(n[3])
+}
