@@ -401,6 +401,19 @@ func TestAPIContexts(t *testing.T) {
 	a.expect("DELETE", "/subjects/:.ctx:s", "", 200, `[1]`)
 	a.expect("DELETE", "/subjects/:.ctx:s?permanent=true", "", 200, `[1]`)
 	a.expect("GET", "/subjects?subjectPrefix=:.ctx:", "", 200, `[":.ctx:address",":.ctx:customer"]`)
+	a.expect("GET", "/contexts?contextPrefix=.c", "", 200, `[".ctx"]`)
+	if msg := a.expectCode("DELETE", "/contexts/:.ctx:", "", 422, 42211); msg != "The specified context ':.ctx:' is not empty." {
+		t.Errorf("42211 message %q", msg)
+	}
+	a.expect("POST", "/subjects/:.empty:x/versions", body(`"int"`), 200, `{"id":1}`)
+	a.expect("DELETE", "/subjects/:.empty:x", "", 200, `[1]`)
+	a.expect("DELETE", "/subjects/:.empty:x?permanent=true", "", 200, `[1]`)
+	n := a.j.len()
+	a.expect("DELETE", "/contexts/:.empty:", "", 204, ``)
+	if recs := a.j.since(n); len(recs) != 1 || recs[0] != [2]string{`{"keytype":"CONTEXT","tenant":"default","context":".empty","magic":0}`, ``} {
+		t.Errorf("context delete records %q", recs)
+	}
+	a.expect("GET", "/contexts", "", 200, `[".",".ctx"]`)
 }
 
 // Every route answers with a trailing "/"; OPTIONS lists the methods in

@@ -52,6 +52,7 @@ func Handler(r *Registry) http.Handler {
 	mux.HandleFunc("PUT /mode/{subject}", s.putMode)
 	mux.HandleFunc("DELETE /mode/{subject}", s.deleteMode)
 	mux.HandleFunc("GET /contexts", s.listContexts)
+	mux.HandleFunc("DELETE /contexts/{context}", s.deleteContext)
 	mux.HandleFunc("POST /compatibility/subjects/{subject}/versions", s.check)
 	mux.HandleFunc("POST /compatibility/subjects/{subject}/versions/{version}", s.check)
 	mux.HandleFunc(catchAll, func(w http.ResponseWriter, _ *http.Request) { s.fail(w, &Error{404, 404, "HTTP 404 Not Found"}) })
@@ -220,13 +221,34 @@ func (s *server) pathVersion(w http.ResponseWriter, req *http.Request) *Version 
 
 func (s *server) getVersion(w http.ResponseWriter, req *http.Request) {
 	if got := s.pathVersion(w, req); got != nil {
-		s.write(w, 200, response(got))
+		s.writeFormatted(w, req, got)
+	}
+}
+
+// formatted answers a version's text in the request's ?format=; it has
+// answered the error when ok is false.
+func (s *server) formatted(w http.ResponseWriter, req *http.Request, v *Version) (string, bool) {
+	text, err := s.r.Formatted(v, req.URL.Query().Get("format"))
+	if err != nil {
+		s.fail(w, err)
+		return "", false
+	}
+	return text, true
+}
+
+func (s *server) writeFormatted(w http.ResponseWriter, req *http.Request, v *Version) {
+	if text, ok := s.formatted(w, req, v); ok {
+		out := response(v)
+		out.Schema = text
+		s.write(w, 200, out)
 	}
 }
 
 func (s *server) getVersionSchema(w http.ResponseWriter, req *http.Request) {
 	if got := s.pathVersion(w, req); got != nil {
-		s.writeRaw(w, got.Schema)
+		if text, ok := s.formatted(w, req, got); ok {
+			s.writeRaw(w, text)
+		}
 	}
 }
 
@@ -303,7 +325,7 @@ func (s *server) lookup(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	s.write(w, 200, response(v))
+	s.writeFormatted(w, req, v)
 }
 
 func (s *server) deleteSubject(w http.ResponseWriter, req *http.Request) {
@@ -369,8 +391,12 @@ func (s *server) byID(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	text, ok := s.formatted(w, req, v)
+	if !ok {
+		return
+	}
 	r := response(v)
-	out := schemaString{SchemaType: r.SchemaType, Schema: v.Schema, References: v.References, Metadata: v.Metadata, RuleSet: v.RuleSet}
+	out := schemaString{SchemaType: r.SchemaType, Schema: text, References: v.References, Metadata: v.Metadata, RuleSet: v.RuleSet}
 	if flag(req, "fetchMaxId") {
 		m := s.r.MaxID(subject)
 		out.MaxID = &m
@@ -388,7 +414,9 @@ func (s *server) byIDRaw(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	s.writeRaw(w, v.Schema)
+	if text, ok := s.formatted(w, req, v); ok {
+		s.writeRaw(w, text)
+	}
 }
 
 func (s *server) idVersionList(w http.ResponseWriter, req *http.Request) ([]SubjectVersion, bool) {
@@ -491,7 +519,22 @@ func (s *server) deleteMode(w http.ResponseWriter, req *http.Request) {
 }
 
 func (s *server) listContexts(w http.ResponseWriter, req *http.Request) {
-	s.write(w, 200, page(req, s.r.Contexts()))
+	out := []string{}
+	prefix := req.URL.Query().Get("contextPrefix")
+	for _, c := range s.r.Contexts() {
+		if strings.HasPrefix(c, prefix) {
+			out = append(out, c)
+		}
+	}
+	s.write(w, 200, page(req, out))
+}
+
+func (s *server) deleteContext(w http.ResponseWriter, req *http.Request) {
+	if err := s.r.DeleteContext(req.PathValue("context")); err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // check answers both compatibility routes: against one version, or (no

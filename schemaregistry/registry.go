@@ -523,7 +523,11 @@ func (r *Registry) Replay(key, value []byte) {
 		// Confluent clears deleted versions from its caches; a hard delete
 		// already arrived here as tombstones.
 	case "CONTEXT":
-		if value != nil && k.Context != "" && k.Context != DefaultContext {
+		switch {
+		case k.Context == "" || k.Context == DefaultContext:
+		case value == nil:
+			delete(r.contexts, k.Context)
+		default:
 			r.contexts[k.Context] = true
 		}
 	}
@@ -957,6 +961,46 @@ func (r *Registry) Contexts() []string {
 	}
 	sort.Strings(out[1:])
 	return out
+}
+
+// Formatted is a version's text in a format of ?format= ("" = as stored).
+func (r *Registry) Formatted(v *Version, format string) (string, error) {
+	if format == "" || format == "default" {
+		return v.Schema, nil
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	p, err := r.parseLocked(v.Subject, v.typeName(), v.Schema, v.References)
+	if err != nil {
+		return "", err
+	}
+	f, ok := p.(Formatter)
+	if !ok {
+		return v.Schema, nil
+	}
+	text, err := f.Formatted(format)
+	if err != nil {
+		return "", invalidSchema(err)
+	}
+	return text, nil
+}
+
+// DeleteContext removes an empty context (":.ctx:"), writing the CONTEXT
+// tombstone; a context holding subjects is 42211.
+func (r *Registry) DeleteContext(delimited string) error {
+	ctx := contextOf(normalizeSubject(delimited))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for s := range r.subjects {
+		if contextOf(s) == ctx {
+			return &Error{422, 42211, fmt.Sprintf("The specified context '%s' is not empty.", normalizeSubject(delimited))}
+		}
+	}
+	if err := r.persist(contextKey(ctx), nil); err != nil {
+		return err
+	}
+	delete(r.contexts, ctx)
+	return nil
 }
 
 // Check tests a schema against one version (-1 latest) or, with version

@@ -37,6 +37,14 @@ type ParsedSchema interface {
 	BackwardCompatible(previous ParsedSchema) []string
 }
 
+// Formatter is an optional capability of a ParsedSchema: the text in a
+// named format of ?format= (Confluent's formattedString, e.g. Protobuf's
+// "serialized"). A schema without it, or "" / "default", answers its
+// stored text. An error is answered 42201.
+type Formatter interface {
+	Formatted(format string) (string, error)
+}
+
 // Reference names a schema registered under another subject that a schema
 // uses, as Confluent's "references" field: name is what the referring
 // schema calls it (an Avro full name, a JSON Schema URL, a Protobuf

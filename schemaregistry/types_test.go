@@ -28,7 +28,14 @@ type lines struct {
 	words []string
 }
 
-func (l lines) Canonical() string  { return l.text }
+func (l lines) Canonical() string { return l.text }
+
+func (l lines) Formatted(format string) (string, error) {
+	if format != "upper" {
+		return "", fmt.Errorf("unknown format %s", format)
+	}
+	return strings.ToUpper(l.text), nil
+}
 func (l lines) Normalized() string { return strings.ToLower(l.text) }
 func (l lines) BackwardCompatible(prev ParsedSchema) []string {
 	var out []string
@@ -57,6 +64,11 @@ func TestSchemaTypePlugPoint(t *testing.T) {
 	a.expect("GET", "/subjects/s/versions/1", "", 200, `{"subject":"s","version":1,"id":2,"schemaType":"LINES","references":[{"name":"z","subject":"base","version":1}],"schema":"alpha beta"}`)
 	a.expect("GET", "/schemas/ids/2", "", 200, `{"schemaType":"LINES","schema":"alpha beta","references":[{"name":"z","subject":"base","version":1}]}`)
 	a.expectCode("POST", "/subjects/s/versions", body("a!", typ), 422, 42201)
+	// ?format= asks the type (Formatter) for another rendering.
+	a.expect("GET", "/subjects/s/versions/1/schema?format=upper", "", 200, `ALPHA BETA`)
+	a.expect("GET", "/schemas/ids/2?format=upper", "", 200, `{"schemaType":"LINES","schema":"ALPHA BETA","references":[{"name":"z","subject":"base","version":1}]}`)
+	a.expect("GET", "/subjects/s/versions/1?format=default", "", 200, `{"subject":"s","version":1,"id":2,"schemaType":"LINES","references":[{"name":"z","subject":"base","version":1}],"schema":"alpha beta"}`)
+	a.expectCode("GET", "/subjects/s/versions/1?format=nope", "", 422, 42201)
 	// normalize=true stores the type's normalised text.
 	a.expect("POST", "/subjects/n/versions?normalize=true", body("Hello World", typ), 200, `{"id":3}`)
 	a.expect("GET", "/subjects/n/versions/1/schema", "", 200, `hello world`)
