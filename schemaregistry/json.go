@@ -27,14 +27,14 @@ type jsonSchema struct{ s *jsontype.Schema }
 func (j jsonSchema) Canonical() string  { return j.s.Canonical() }
 func (j jsonSchema) Normalized() string { return j.s.Normalized() }
 
-// BackwardCompatible names this schema "new" and previous "old" in its
-// messages, as Confluent's BACKWARD check does.
+// BackwardCompatible leaves the reader's and writer's roles as "%s" for
+// the registry to fill, as Confluent's diff messages do.
 func (j jsonSchema) BackwardCompatible(previous ParsedSchema) []string {
 	p, ok := previous.(jsonSchema)
 	if !ok {
 		return []string{"Incompatible because of different schema type"}
 	}
-	msgs, err := jsontype.Incompatibilities(j.s, p.s, "new", "old")
+	msgs, err := jsontype.Incompatibilities(j.s, p.s, "%s", "%s")
 	if err != nil {
 		return []string{err.Error()}
 	}

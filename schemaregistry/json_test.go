@@ -25,10 +25,16 @@ func TestAPIJSONSchemaType(t *testing.T) {
 	open := `{"type":"object","properties":{"a":{"type":"string"}}}`
 	a.expect("POST", "/subjects/o/versions", body(open, js), 200, `{"id":3}`)
 	msg := a.expectCode("POST", "/subjects/o/versions", body(`{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}}}`, js), 409, 409)
-	if !strings.Contains(msg, "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL") {
+	if !strings.Contains(msg, "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL") || !strings.Contains(msg, "The new schema has an open content model") {
 		t.Errorf("409 message %q does not name the change", msg)
 	}
 	a.expect("POST", "/compatibility/subjects/o/versions/latest", body(`{"type":"object","properties":{}}`, js), 200, `{"is_compatible":true}`)
+	// FORWARD names the roles the other way round.
+	a.expect("PUT", "/config/o", `{"compatibility":"FORWARD"}`, 200, `{"compatibility":"FORWARD"}`)
+	msg = a.expectCode("POST", "/subjects/o/versions", body(`{"type":"object","properties":{}}`, js), 409, 409)
+	if !strings.Contains(msg, "The old schema has an open content model and has a property or item at path '#/properties/a' which is missing in the new schema") {
+		t.Errorf("FORWARD message %q", msg)
+	}
 	// normalize=true: members sorted.
 	a.expect("POST", "/subjects/n/versions?normalize=true", body(`{"type":"string","maxLength":3}`, js), 200, `{"id":4}`)
 	a.expect("GET", "/schemas/ids/4/schema", "", 200, `{"maxLength":3,"type":"string"}`)
