@@ -249,6 +249,10 @@ func parseOffset(off map[string]any) (*position, error) {
 	return p, nil
 }
 
+// pollLinger is how long a poll that waited for its first record waits
+// for more before returning it.
+const pollLinger = 5 * time.Millisecond
+
 // Poll implements connect.SourceTask: up to max.batch.size records,
 // waiting at most poll.interval.ms for the first.
 func (t *Task) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
@@ -272,6 +276,19 @@ func (t *Task) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
 		case <-ctx.Done():
 			return nil, nil
 		case <-t.done:
+		}
+		if recs != nil && len(t.out) < t.st.maxBatch {
+			// A change after a quiet spell: give the changes written
+			// with it pollLinger to join its batch (Debezium waits
+			// poll.interval.ms, 500 ms by default). Sleeping rather
+			// than receiving them one by one spares a wake-up, a poll
+			// and a produce request per live transaction.
+			timer.Reset(min(pollLinger, t.st.pollInterval))
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+			case <-t.done:
+			}
 		}
 	}
 	for len(recs) < t.st.maxBatch {

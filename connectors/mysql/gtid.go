@@ -1,7 +1,9 @@
 package mysql
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,13 +52,19 @@ func newGtidState(mariaDB bool, initial string) (*gtidState, error) {
 }
 
 func (g *gtidState) addMaria(gtid string) error {
-	p := strings.Split(gtid, "-")
-	if len(p) != 3 {
-		return fmt.Errorf("%q is not a MariaDB GTID (domain-server-sequence)", gtid)
-	}
 	var n [3]uint64
-	for i := range p {
-		v, err := strconv.ParseUint(p[i], 10, 64)
+	rest := gtid
+	for i := range n {
+		part := rest
+		if i < 2 {
+			var ok bool
+			if part, rest, ok = strings.Cut(rest, "-"); !ok {
+				return fmt.Errorf("%q is not a MariaDB GTID (domain-server-sequence)", gtid)
+			}
+		} else if strings.Contains(part, "-") {
+			return fmt.Errorf("%q is not a MariaDB GTID (domain-server-sequence)", gtid)
+		}
+		v, err := strconv.ParseUint(part, 10, 64)
 		if err != nil {
 			return fmt.Errorf("%q is not a MariaDB GTID: %w", gtid, err)
 		}
@@ -87,21 +95,30 @@ func (g *gtidState) commit() { g.restart = g.String() }
 // domain and server, MySQL's own uuid:interval notation.
 func (g *gtidState) String() string {
 	if g.mariaDB {
-		keys := make([][2]uint64, 0, len(g.maria))
+		// Written once per transaction: no fmt, and no sort for the
+		// usual single (domain, server).
+		var buf [4][2]uint64
+		keys := buf[:0]
 		for k := range g.maria {
 			keys = append(keys, k)
 		}
-		sort.Slice(keys, func(i, j int) bool {
-			if keys[i][0] != keys[j][0] {
-				return keys[i][0] < keys[j][0]
+		slices.SortFunc(keys, func(a, b [2]uint64) int {
+			if c := cmp.Compare(a[0], b[0]); c != 0 {
+				return c
 			}
-			return keys[i][1] < keys[j][1]
+			return cmp.Compare(a[1], b[1])
 		})
-		parts := make([]string, len(keys))
+		var text [64]byte
+		b := text[:0]
 		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%d-%d-%d", k[0], k[1], g.maria[k])
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendUint(b, k[0], 10)
+			b = strconv.AppendUint(append(b, '-'), k[1], 10)
+			b = strconv.AppendUint(append(b, '-'), g.maria[k], 10)
 		}
-		return strings.Join(parts, ",")
+		return string(b)
 	}
 	if g.mysql == nil {
 		return ""

@@ -93,8 +93,10 @@ func TestGtidState(t *testing.T) {
 	if err != nil || set.String() != "0-1-6,1-2-3" {
 		t.Fatalf("MariaDB resume set %v %v: want one GTID per domain, the highest sequence", set, err)
 	}
-	if _, err := newGtidState(true, "bogus"); err == nil {
-		t.Fatal("a malformed MariaDB GTID was accepted")
+	for _, bad := range []string{"bogus", "1-2", "1-2-3-4", "a-1-2", "1--2", "0-1-"} {
+		if _, err := newGtidState(true, bad); err == nil {
+			t.Fatalf("a malformed MariaDB GTID %q was accepted", bad)
+		}
 	}
 
 	m, err := newGtidState(false, "")

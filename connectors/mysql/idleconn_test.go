@@ -29,3 +29,47 @@ func TestIdleConn(t *testing.T) {
 		t.Fatalf("idle read failed after %s", waited)
 	}
 }
+
+// TestIdleConnCoalesces: after a read that drained the socket, the next
+// one waits first, so that data written meanwhile in several writes comes
+// in with one read.
+func TestIdleConnCoalesces(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	readFirst := make(chan struct{})
+	go func() {
+		s, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		_, _ = s.Write([]byte("a"))
+		<-readFirst
+		_, _ = s.Write([]byte("b"))
+		_, _ = s.Write([]byte("c"))
+		<-readFirst // held open until the test is done
+	}()
+	raw, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &idleConn{Conn: raw, idle: 10 * time.Second, coalesce: 300 * time.Millisecond}
+	defer c.Close()
+	defer close(readFirst)
+	buf := make([]byte, 16)
+	if n, err := c.Read(buf); err != nil || string(buf[:n]) != "a" {
+		t.Fatalf("first read %q %v", buf[:n], err)
+	}
+	readFirst <- struct{}{}
+	start := time.Now()
+	n, err := c.Read(buf)
+	if err != nil || string(buf[:n]) != "bc" {
+		t.Fatalf("second read %q %v, want both writes in one read", buf[:n], err)
+	}
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Fatalf("second read returned after %s, before the coalescing wait", waited)
+	}
+}

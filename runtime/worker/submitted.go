@@ -30,12 +30,19 @@ type batch struct {
 // ack is the produce promise; one method value serves all the batch's records.
 func (b *batch) ack(err error) {
 	if err != nil {
-		b.failed.CompareAndSwap(nil, &err)
-		if b.anyFailed != nil {
-			b.anyFailed.Store(true)
-		}
+		b.fail(err)
 	}
 	b.done(err == nil)
+}
+
+// fail records a batch's first failure. Apart from ack, so that the
+// error escapes to the heap only when there is one: taking the address
+// of ack's own parameter cost an allocation per record produced.
+func (b *batch) fail(err error) {
+	b.failed.CompareAndSwap(nil, &err)
+	if b.anyFailed != nil {
+		b.anyFailed.Store(true)
+	}
 }
 
 // done counts one record of the batch as settled: written to Kafka, or

@@ -105,3 +105,17 @@ func TestFirstErrorSeesAFailedBatch(t *testing.T) {
 		t.Fatalf("after a failed record: %v", err)
 	}
 }
+
+// TestBatchAckAllocates: acknowledging a record written without error
+// allocates nothing (it is called once per record produced).
+func TestBatchAckAllocates(t *testing.T) {
+	b := &batch{}
+	b.remaining.Store(1 << 40)
+	if n := testing.AllocsPerRun(1000, func() { b.ack(nil) }); n != 0 {
+		t.Fatalf("ack(nil) allocates %v times", n)
+	}
+	b.ack(errors.New("boom"))
+	if errp := b.failed.Load(); errp == nil || (*errp).Error() != "boom" {
+		t.Fatalf("failure not kept: %v", errp)
+	}
+}
