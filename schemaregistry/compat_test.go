@@ -21,7 +21,7 @@ func TestCompatibilityThroughNamedTypes(t *testing.T) {
 	}
 	// int → long is a promotion backward, not forward; the path names the field.
 	probs, err := compatibleText(Forward, list("long"), []string{list("int")})
-	if err != nil || len(probs) != 1 || !strings.Contains(probs[0], "/v: type long cannot be read as int") {
+	if err != nil || len(probs) != 4 || !strings.Contains(probs[0], "{errorType:'TYPE_MISMATCH', description:'The type (path '/fields/0/type') of a field in the old schema does not match with the new schema', additionalInfo:'reader type: INT not compatible with writer type: LONG'}") {
 		t.Fatalf("forward int→long: %v %v", probs, err)
 	}
 	if probs, _ := compatibleText(Backward, list("long"), []string{list("int")}); len(probs) != 0 {
@@ -30,7 +30,8 @@ func TestCompatibilityThroughNamedTypes(t *testing.T) {
 	// A symbol added to the enum referenced by its short name: old readers lack it.
 	wider := strings.Replace(list("int"), `["A","B"]`, `["A","B","D"]`, 1)
 	probs, _ = compatibleText(Forward, wider, []string{list("int")})
-	if len(probs) != 1 || !strings.Contains(probs[0], "/c: reader enum lacks symbol D") {
+	// c and c2 are one enum: Avro's memoised result counts it twice.
+	if len(probs) != 5 || probs[1] != probs[0] || probs[0] != "{errorType:'MISSING_ENUM_SYMBOLS', description:'The old schema is missing enum symbols '[D]' at path '/fields/2/type/symbols' in the new schema', additionalInfo:'[D]'}" {
 		t.Errorf("forward enum symbol: %v", probs)
 	}
 }
@@ -46,49 +47,21 @@ func TestRegisterInvalidSchemaNamesTheField(t *testing.T) {
 	}
 }
 
-// compatibleText checks Avro schema texts under a level.
+// compatibleText checks Avro schema texts under a level, the old ones
+// versions 1, 2, … in order.
 func compatibleText(level, n string, old []string) ([]string, error) {
 	parse := func(s string) (ParsedSchema, error) { return avroType{}.Parse(s, nil) }
 	np, err := parse(n)
 	if err != nil {
 		return nil, err
 	}
-	var prev []ParsedSchema
-	for _, o := range old {
+	var prev []previous
+	for i, o := range old {
 		p, err := parse(o)
 		if err != nil {
 			return nil, err
 		}
-		prev = append(prev, p)
+		prev = append(prev, previous{version: i + 1, typ: "AVRO", text: p.Canonical(), schema: p})
 	}
-	return compatible(level, np, prev), nil
-}
-
-// compatible checks a new schema against the existing versions (oldest
-// first) under a level: BACKWARD means the new schema can read data
-// written with the old one, FORWARD the other way round, FULL both; the
-// plain levels look at the latest version only, the transitive ones at
-// all of them.
-func compatible(level string, n ParsedSchema, existing []ParsedSchema) []string {
-	if level == None || len(existing) == 0 {
-		return nil
-	}
-	against := existing[len(existing)-1:]
-	if strings.HasSuffix(level, "_TRANSITIVE") {
-		against = existing
-	}
-	var problems []string
-	for _, o := range against {
-		if strings.HasPrefix(level, Backward) || strings.HasPrefix(level, Full) {
-			for _, msg := range n.BackwardCompatible(o) {
-				problems = append(problems, "new schema cannot read data written with an old one: "+msg)
-			}
-		}
-		if strings.HasPrefix(level, Forward) || strings.HasPrefix(level, Full) {
-			for _, msg := range o.BackwardCompatible(n) {
-				problems = append(problems, "an old schema cannot read data written with the new one: "+msg)
-			}
-		}
-	}
-	return problems
+	return checkCompatibility(level, "AVRO", np, prev, false), nil
 }

@@ -314,6 +314,9 @@ func TestAPISchemasByID(t *testing.T) {
 const (
 	address  = `{"type":"record","name":"Address","namespace":"t","fields":[{"name":"street","type":"string"}]}`
 	customer = `{"type":"record","name":"Customer","namespace":"t","fields":[{"name":"home","type":"t.Address"}]}`
+	// customerStored is customer as Confluent stores it (Avro-Java's text:
+	// a referenced type by its name relative to the namespace).
+	customerStored = `{"type":"record","name":"Customer","namespace":"t","fields":[{"name":"home","type":"Address"}]}`
 	refAddr  = `"references":[{"name":"t.Address","subject":"address","version":1}]`
 )
 
@@ -324,9 +327,9 @@ func TestAPIReferencesMetadataAndRuleSet(t *testing.T) {
 	a.expectCode("POST", "/subjects/customer/versions", body(customer), 422, 42201)
 	a.expectCode("POST", "/subjects/customer/versions", body(customer, `"references":[{"name":"t.Address","subject":"nope","version":1}]`), 422, 42201)
 	a.expect("POST", "/subjects/customer/versions", body(customer, refAddr), 200, `{"id":2}`)
-	a.expect("GET", "/subjects/customer/versions/1", "", 200, `{"subject":"customer","version":1,"id":2,"references":[{"name":"t.Address","subject":"address","version":1}],"schema":`+quote(customer)+`}`)
-	a.expect("POST", "/subjects/customer", body(customer, refAddr), 200, `{"subject":"customer","version":1,"id":2,"references":[{"name":"t.Address","subject":"address","version":1}],"schema":`+quote(customer)+`}`)
-	a.expect("GET", "/schemas/ids/2", "", 200, `{"schema":`+quote(customer)+`,"references":[{"name":"t.Address","subject":"address","version":1}]}`)
+	a.expect("GET", "/subjects/customer/versions/1", "", 200, `{"subject":"customer","version":1,"id":2,"references":[{"name":"t.Address","subject":"address","version":1}],"schema":`+quote(customerStored)+`}`)
+	a.expect("POST", "/subjects/customer", body(customer, refAddr), 200, `{"subject":"customer","version":1,"id":2,"references":[{"name":"t.Address","subject":"address","version":1}],"schema":`+quote(customerStored)+`}`)
+	a.expect("GET", "/schemas/ids/2", "", 200, `{"schema":`+quote(customerStored)+`,"references":[{"name":"t.Address","subject":"address","version":1}]}`)
 	a.expect("GET", "/subjects/address/versions/1/referencedby", "", 200, `[2]`)
 	a.expect("GET", "/subjects/customer/versions/1/referencedby", "", 200, `[]`)
 	// A referenced version cannot be deleted.
@@ -355,10 +358,12 @@ func TestAPICompatibility(t *testing.T) {
 	a.expect("POST", "/compatibility/subjects/s/versions/latest", body(recB), 200, `{"is_compatible":true}`)
 	a.expect("POST", "/compatibility/subjects/s/versions/latest?verbose=true", body(recB), 200, `{"is_compatible":true,"messages":[]}`)
 	// Verbose messages as Confluent's validator lays them out: the type's
-	// reasons, the failing version and its text, then the level.
-	msgs := `["/: reader field c has no default and is missing from the writer","{oldSchemaVersion: 2}","{oldSchema: '` + strings.ReplaceAll(recB, `"`, `\"`) + `'}","{validateFields: 'false', compatibility: 'BACKWARD'}"]`
+	// reasons (Avro's, as Confluent's Difference writes them), the failing
+	// version and its text, then the level.
+	reason := `{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'c' at path '/fields/1' in the new schema has no default value and is missing in the old schema', additionalInfo:'c'}`
+	msgs := `["` + reason + `","{oldSchemaVersion: 2}","{oldSchema: '` + strings.ReplaceAll(recB, `"`, `\"`) + `'}","{validateFields: 'false', compatibility: 'BACKWARD'}"]`
 	a.expect("POST", "/compatibility/subjects/s/versions?verbose=true", body(recC), 200, `{"is_compatible":false,"messages":`+msgs+`}`)
-	if msg := a.expectCode("POST", "/subjects/s/versions", body(recC), 409, 409); msg != `Schema being registered is incompatible with an earlier schema for subject "s", details: [/: reader field c has no default and is missing from the writer, {oldSchemaVersion: 2}, {oldSchema: '`+recB+`'}, {validateFields: 'false', compatibility: 'BACKWARD'}]` {
+	if msg := a.expectCode("POST", "/subjects/s/versions", body(recC), 409, 409); msg != `Schema being registered is incompatible with an earlier schema for subject "s", details: [`+reason+`, {oldSchemaVersion: 2}, {oldSchema: '`+recB+`'}, {validateFields: 'false', compatibility: 'BACKWARD'}]` {
 		t.Errorf("409 message %q", msg)
 	}
 	a.expect("POST", "/compatibility/subjects/s/versions", body(recC), 200, `{"is_compatible":false}`)

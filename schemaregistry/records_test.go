@@ -65,7 +65,7 @@ func TestSchemasTopicRecords(t *testing.T) {
 	step("POST", "/subjects/a/versions", body(address), 200,
 		`{"keytype":"SCHEMA","subject":"a","version":1,"magic":1}`, `{"subject":"a","version":1,"id":3,"schemaType":"AVRO","schema":`+quote(address)+`,"deleted":false}`)
 	step("POST", "/subjects/r/versions", body(customer, `"references":[{"name":"t.Address","subject":"a","version":1}]`, `"metadata":{"properties":{"k":"v"}}`), 200,
-		`{"keytype":"SCHEMA","subject":"r","version":1,"magic":1}`, `{"subject":"r","version":1,"id":4,"schemaType":"AVRO","references":[{"name":"t.Address","subject":"a","version":1}],"metadata":{"properties":{"k":"v"}},"schema":`+quote(customer)+`,"deleted":false}`)
+		`{"keytype":"SCHEMA","subject":"r","version":1,"magic":1}`, `{"subject":"r","version":1,"id":4,"schemaType":"AVRO","references":[{"name":"t.Address","subject":"a","version":1}],"metadata":{"properties":{"k":"v"}},"schema":`+quote(customerStored)+`,"deleted":false}`)
 	step("PUT", "/mode", `{"mode":"READONLY"}`, 200, `{"keytype":"MODE","magic":0}`, `{"mode":"READONLY"}`)
 	step("PUT", "/mode", `{"mode":"READWRITE"}`, 200, `{"keytype":"MODE","magic":0}`, `{"mode":"READWRITE"}`)
 	// Entering IMPORT hard-deletes what is soft-deleted, then clears.

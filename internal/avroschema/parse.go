@@ -1,9 +1,9 @@
 package avroschema
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -40,8 +40,9 @@ const (
 const objectOrder = "\xffobject order"
 
 // readNode reads one JSON value as encoding/json would into an any
-// (json.Number for numbers), recording the name order of objects inside
-// props.
+// (json.Number for numbers), recording the name order of every object
+// under objectOrder: Avro-Java keeps attributes, props and default values
+// in document order, and so does the canonical text.
 func readNode(d *json.Decoder, ctx nodeContext) (any, error) {
 	tok, err := d.Token()
 	if err != nil {
@@ -90,13 +91,17 @@ func readNode(d *json.Decoder, ctx nodeContext) (any, error) {
 			}
 			obj[k] = v
 		}
-		if ctx == inProp && len(order) > 0 {
-			obj[objectOrder] = order
-		}
+		obj[objectOrder] = order
 		_, err := d.Token()
 		return obj, err
 	}
 	return nil, fmt.Errorf("unexpected %v", delim)
+}
+
+// keysInOrder lists an object's names in document order.
+func keysInOrder(obj map[string]any) []string {
+	order, _ := obj[objectOrder].([]string)
+	return order
 }
 
 // marshalProp writes a prop's value back as JSON, objects in their
@@ -125,19 +130,33 @@ func marshalProp(v any) []byte {
 		}
 		return append(b, ']')
 	}
-	raw, _ := json.Marshal(v)
-	return raw
+	return marshalScalar(v)
+}
+
+// marshalScalar writes a JSON scalar as Jackson does: no HTML escaping.
+func marshalScalar(v any) []byte {
+	var b bytes.Buffer
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	_ = e.Encode(v)
+	return bytes.TrimRight(b.Bytes(), "\n")
 }
 
 // parser holds the named types defined so far, by full name.
 type parser struct{ named map[string]*Schema }
 
-// reserved are the attributes the specification gives a meaning; the
-// others are kept as props.
+// reserved are the attributes Avro-Java's parser gives a meaning; the
+// others, logicalType, precision and scale among them, are kept as props
+// (in document order). "default" is an enum's own attribute only.
 var reserved = map[string]bool{
 	"type": true, "name": true, "namespace": true, "doc": true, "aliases": true, "fields": true,
-	"symbols": true, "default": true, "items": true, "values": true, "size": true,
-	"logicalType": true, "precision": true, "scale": true,
+	"symbols": true, "items": true, "values": true, "size": true,
+}
+
+// fieldReserved are a record field's own attributes; the others are the
+// field's props.
+var fieldReserved = map[string]bool{
+	"name": true, "type": true, "doc": true, "default": true, "order": true, "aliases": true,
 }
 
 func (p *parser) parse(node any, space string) (*Schema, error) {
@@ -209,12 +228,11 @@ func (p *parser) parseObject(n map[string]any, space string) (*Schema, error) {
 			t.Precision, _ = intOf(n["precision"])
 		}
 	}
-	for k, v := range n {
-		if !reserved[k] {
-			t.Props = append(t.Props, Prop{k, marshalProp(v)})
+	for _, k := range keysInOrder(n) {
+		if !reserved[k] && (k != "default" || t.Kind != Enum) {
+			t.Props = append(t.Props, Prop{k, marshalProp(n[k])})
 		}
 	}
-	slices.SortFunc(t.Props, func(a, b Prop) int { return strings.Compare(a.Key, b.Key) })
 	if t.Kind.Named() {
 		name, _ := n["name"].(string)
 		if name == "" {
@@ -228,6 +246,12 @@ func (p *parser) parseObject(n map[string]any, space string) (*Schema, error) {
 		}
 		t.Name, t.Namespace = name, ns
 		t.Doc, _ = n["doc"].(string)
+		for _, a := range stringsOf(n["aliases"]) {
+			if !strings.Contains(a, ".") && ns != "" {
+				a = ns + "." + a
+			}
+			t.Aliases = append(t.Aliases, a)
+		}
 		p.named[t.FullName()] = t // before the fields: a record may refer to itself
 	}
 	switch t.Kind {
@@ -242,7 +266,7 @@ func (p *parser) parseObject(n map[string]any, space string) (*Schema, error) {
 			t.Symbols = append(t.Symbols, str)
 		}
 		if def, ok := n["default"]; ok {
-			t.Default, _ = json.Marshal(def)
+			t.Default = marshalProp(def)
 		}
 	case Fixed:
 		size, err := intOf(n["size"])
@@ -282,15 +306,33 @@ func (p *parser) fields(t *Schema, n map[string]any) error {
 		if err != nil {
 			return fmt.Errorf("field %s: %w", name, err)
 		}
-		f := &Field{Name: name, Type: ft}
+		f := &Field{Name: name, Type: ft, Aliases: stringsOf(fo["aliases"])}
 		f.Doc, _ = fo["doc"].(string)
+		f.Order, _ = fo["order"].(string)
 		if def, ok := fo["default"]; ok {
-			f.Default, _ = json.Marshal(def)
+			f.Default = marshalProp(def)
 			f.HasDefault = true
+		}
+		for _, k := range keysInOrder(fo) {
+			if !fieldReserved[k] {
+				f.Props = append(f.Props, Prop{k, marshalProp(fo[k])})
+			}
 		}
 		t.Fields = append(t.Fields, f)
 	}
 	return nil
+}
+
+// stringsOf reads a JSON array of strings (aliases), nil otherwise.
+func stringsOf(v any) []string {
+	arr, _ := v.([]any)
+	var out []string
+	for _, e := range arr {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func intOf(v any) (int, error) {

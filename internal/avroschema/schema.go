@@ -61,9 +61,8 @@ func primitiveKind(name string) (Kind, bool) {
 	return 0, false
 }
 
-// Prop is a custom schema attribute (connect.name, …). Generated schemas
-// keep props in insertion order, because Avro-Java writes them so and
-// registries compare schema text; parsed ones are sorted by key.
+// Prop is a custom schema attribute (connect.name, logicalType, …), kept
+// in document (or insertion) order, as Avro-Java keeps and writes them.
 type Prop struct {
 	Key   string
 	Value json.RawMessage
@@ -75,6 +74,7 @@ type Schema struct {
 	Kind            Kind
 	Name, Namespace string // record, enum, fixed
 	Doc             string
+	Aliases         []string // record, enum, fixed: full names
 	Fields          []*Field  // record
 	Items, Values   *Schema   // array, map
 	Branches        []*Schema // union
@@ -94,6 +94,9 @@ type Field struct {
 	Type       *Schema
 	Default    json.RawMessage // JSON as written, when HasDefault
 	HasDefault bool
+	Order      string   // "ascending", "descending", "ignore"; "" when not written
+	Aliases    []string // as written
+	Props      []Prop
 }
 
 // FullName is namespace.name, or the name alone without a namespace.
