@@ -317,7 +317,7 @@ const (
 	// customerStored is customer as Confluent stores it (Avro-Java's text:
 	// a referenced type by its name relative to the namespace).
 	customerStored = `{"type":"record","name":"Customer","namespace":"t","fields":[{"name":"home","type":"Address"}]}`
-	refAddr  = `"references":[{"name":"t.Address","subject":"address","version":1}]`
+	refAddr        = `"references":[{"name":"t.Address","subject":"address","version":1}]`
 )
 
 func TestAPIReferencesMetadataAndRuleSet(t *testing.T) {

@@ -74,7 +74,7 @@ type Schema struct {
 	Kind            Kind
 	Name, Namespace string // record, enum, fixed
 	Doc             string
-	Aliases         []string // record, enum, fixed: full names
+	Aliases         []string  // record, enum, fixed: full names
 	Fields          []*Field  // record
 	Items, Values   *Schema   // array, map
 	Branches        []*Schema // union
