@@ -1,0 +1,135 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goconnect/goconnect/schemaregistry"
+)
+
+// pyRegistryScript drives a registry with Confluent's own Python client
+// (confluent-kafka's SchemaRegistryClient): every call the client makes
+// must parse our answers, and every refusal must carry Confluent's error
+// code. It prints one line per step; a failed expectation raises.
+const pyRegistryScript = `
+import sys, json
+from confluent_kafka.schema_registry import SchemaRegistryClient, Schema, SchemaReference, Metadata, MetadataProperties
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+c = SchemaRegistryClient({"url": sys.argv[1]})
+p = sys.argv[2]
+
+def code(f):
+    try:
+        f()
+    except SchemaRegistryError as e:
+        return e.error_code
+    raise AssertionError("no error")
+
+def eq(what, got, want):
+    if got != want:
+        raise AssertionError("%s: got %r, want %r" % (what, got, want))
+    print(what, "ok")
+
+addr = Schema('{"type":"record","name":"Address","namespace":"e2e","fields":[{"name":"street","type":"string"}]}', "AVRO")
+aid = c.register_schema(p + "address", addr)
+cust = Schema('{"type":"record","name":"Customer","namespace":"e2e","fields":[{"name":"home","type":"e2e.Address"}]}', "AVRO",
+              [SchemaReference("e2e.Address", p + "address", 1)])
+cid = c.register_schema(p + "customer", cust)
+eq("reference resolved", c.get_schema(cid).references[0].subject, p + "address")
+eq("referencedby", c.get_referenced_by(p + "address", 1), [cid])
+eq("lookup with references", c.lookup_schema(p + "customer", cust).version, 1)
+eq("delete referenced", code(lambda: c.delete_version(p + "address", 1)), 42206)
+
+v1 = Schema('{"type":"record","name":"R","namespace":"e2e","fields":[{"name":"a","type":"int"}]}', "AVRO")
+v2 = Schema('{"type":"record","name":"R","namespace":"e2e","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":""}]}', "AVRO")
+bad = Schema('{"type":"record","name":"R","namespace":"e2e","fields":[{"name":"c","type":"string"}]}', "AVRO")
+s = p + "r"
+c.register_schema(s, v1)
+c.register_schema(s, v2)
+eq("versions", c.get_versions(s), [1, 2])
+eq("subject config unset", code(lambda: c.get_compatibility(s)), 40408)
+c.set_compatibility(s, "FULL")
+eq("subject config", c.get_compatibility(s), "FULL")
+c.delete_config(s)
+eq("subject config deleted", code(lambda: c.get_compatibility(s)), 40408)
+eq("compatible", c.test_compatibility(s, v2), True)
+eq("incompatible all versions", c.test_compatibility_all_versions(s, bad), False)
+eq("register incompatible", code(lambda: c.register_schema(s, bad)), 409)
+
+eq("permanent delete of a live version", code(lambda: c.delete_version(s, 2, permanent=True)), 40407)
+eq("soft delete latest", c.delete_version(s, "latest"), 2)
+eq("soft delete again", code(lambda: c.delete_version(s, 2)), 40406)
+eq("versions after delete", c.get_versions(s), [1])
+eq("deleted version read", c.get_version(s, 2, deleted=True).version, 2)
+eq("hard delete", c.delete_version(s, 2, permanent=True), 2)
+eq("permanent delete of a live subject", code(lambda: c.delete_subject(s, permanent=True)), 40405)
+eq("soft delete subject", c.delete_subject(s), [1])
+eq("soft delete subject again", code(lambda: c.delete_subject(s)), 40404)
+eq("hard delete subject", c.delete_subject(s, permanent=True), [1])
+eq("subject gone", code(lambda: c.get_versions(s)), 40401)
+
+m = p + "m"
+c.register_schema(m, v1)
+c.update_mode(m, "READONLY")
+eq("mode", c.get_mode(m), "READONLY")
+eq("register read-only", code(lambda: c.register_schema(m, v2)), 42205)
+c.delete_mode(m)
+eq("mode unset", code(lambda: c.get_mode(m)), 40409)
+eq("global mode", c.get_global_mode(), "READWRITE")
+eq("types", "AVRO" in c.get_schema_types(), True)
+eq("subjects by id", c.get_subjects_by_schema_id(aid), [p + "address"])
+eq("schema versions by id", [(v.subject, v.version) for v in c.get_schema_versions(aid)], [(p + "address", 1)])
+ctx = ":.e2ectx:" + p + "x"
+c.register_schema(ctx, v1)
+eq("contexts", ".e2ectx" in c.get_contexts(), True)
+md = Schema(v1.schema_str, "AVRO", metadata=Metadata(None, MetadataProperties({"owner": "e2e"}), None))
+c.register_schema(p + "md", md)
+eq("latest with metadata", c.get_latest_with_metadata(p + "md", {"owner": "e2e"}).version, 1)
+print("DONE")
+`
+
+// TestSchemaRegistryPythonClient runs goconnect's registry journaled to the
+// real Kafka and drives it with Confluent's Python client, then replays the
+// topic into a second registry, which must hold the same subjects.
+func TestSchemaRegistryPythonClient(t *testing.T) {
+	py := pythonClients(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	topic := uniqueName(t, "_schemas")
+	reg := schemaregistry.New(nil)
+	j, err := schemaregistry.OpenKafka(ctx, []string{kafkaAddr}, topic, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	reg.SetJournal(j)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+
+	prefix := uniqueName(t, "py") + "-"
+	out, err := exec.CommandContext(ctx, py, "-c", pyRegistryScript, srv.URL, prefix).CombinedOutput()
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "DONE") {
+		t.Fatalf("Python client against goconnect's registry: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+
+	again := schemaregistry.New(nil)
+	j2, err := schemaregistry.OpenKafka(ctx, []string{kafkaAddr}, topic, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.Close()
+	if got, want := strings.Join(again.Subjects(), ","), strings.Join(reg.Subjects(), ","); got != want || !strings.Contains(got, prefix+"customer") {
+		t.Errorf("replayed subjects %q, want %q", got, want)
+	}
+	if _, err := again.Versions(prefix + "r"); err == nil {
+		t.Errorf("the hard-deleted subject came back on replay")
+	}
+}
