@@ -1,0 +1,48 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"regexp"
+	"testing"
+)
+
+// TestReferenceIncrementalSnapshot: an incremental snapshot of the seed
+// table requested through the signalling table in chunks of 2 rows, paused
+// by the next signal of the same transaction, and a change after it,
+// against Debezium 2.7.3. Both connectors read the same binlog, so the
+// signalling table's topic (the two signals and both sides' window-open
+// and window-close rows) is the same on both; the table's topic has the
+// first chunk's two 'r' records with source.snapshot "incremental" and
+// the change. Paused, the stored offsets keep the incremental snapshot
+// context at rest: its collections JSON, the Java-serialised last and
+// maximum keys and the correlation id are compared.
+func TestReferenceIncrementalSnapshot(t *testing.T) {
+	runReference(t, referenceCase{
+		maybe: referenceOffsetsMaybe,
+		accepted: []referenceKnown{
+			{regexp.MustCompile(`^<prefix>\.demo\.ref_cust\d+ value \$\.payload\.source\.thread: java=\d+ goconnect=\d+$`),
+				"volatile: an incremental snapshot record carries the thread of the window-close insert, and each side inserts its own on its own connection"},
+			{regexp.MustCompile(`^<prefix>\.demo\.ref_cust\d+ value \$\.payload\.source\.row: java=\d+ goconnect=\d+$`),
+				"volatile: the row of the window-close insert event of each side's own window"},
+		},
+		config: map[string]string{
+			"signal.data.collection":          "demo.{t1}",
+			"incremental.snapshot.chunk.size": "2",
+		},
+		dml: []string{
+			referenceSignalTable,
+			`BEGIN`,
+			`INSERT INTO {t1} VALUES ('i1', 'execute-snapshot', '{"data-collections":["demo\\\\.{table}"],"type":"incremental"}')`,
+			`INSERT INTO {t1} VALUES ('p1', 'pause-snapshot', NULL)`,
+			`COMMIT`,
+			`SELECT SLEEP(5)`,
+			`UPDATE {table} SET first_name = 'after the chunk' WHERE id = 1`,
+			`SELECT SLEEP(2)`,
+		},
+		// 20 + 4 initial snapshot rows; 2 signal rows; 2 window rows of
+		// each side; the first chunk's 2 rows; 1 update.
+		wantJava:  20 + 4 + 2 + 4 + 2 + 1,
+		javaShows: []string{`"snapshot":"incremental"`, `"snapshot-window-open"`, `"snapshot-window-close"`},
+	})
+}
