@@ -410,6 +410,12 @@ func parse(props map[string]string) (*settings, error) {
 	s.incrChunk = int(v.Int(keyIncrChunkSize))
 	s.insertDelete = strings.EqualFold(v.String(keyIncrWatermark), "insert_delete")
 	s.readOnly = v.Bool(keyReadOnly)
+	if s.readOnly {
+		// Debezium's read-only incremental snapshots take GTID watermarks
+		// from SHOW MASTER STATUS, which MariaDB does not have for this
+		// connector; not implemented rather than writing watermarks anyway.
+		return nil, &config.Error{Key: keyReadOnly, Value: props[keyReadOnly], Message: "read.only=true (read-only incremental snapshots with GTID watermarks) is not supported by goconnect yet"}
+	}
 	if s.kafkaSignal, err = parseKafkaSignal(props, s.prefix, s.signalChannels); err != nil {
 		return nil, err
 	}

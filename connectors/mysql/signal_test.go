@@ -26,6 +26,9 @@ func TestSignalSettings(t *testing.T) {
 	if _, err := parse(with("incremental.snapshot.watermarking.strategy", "bogus")); err == nil || !strings.Contains(err.Error(), "incremental.snapshot.watermarking.strategy") {
 		t.Fatalf("a bad strategy must be refused naming the key: %v", err)
 	}
+	if _, err := parse(with("read.only", "true")); err == nil || !strings.Contains(err.Error(), "read.only") {
+		t.Fatalf("read.only=true is not implemented and must be refused naming the key: %v", err)
+	}
 	if _, err := parse(with("incremental.snapshot.allow.schema.changes", "true")); err == nil {
 		t.Fatal("allow.schema.changes=true is not implemented and must be refused")
 	}
