@@ -211,7 +211,7 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 5, 128)
+	b := make([]byte, 5, 256)
 	binary.BigEndian.PutUint32(b[1:], uint32(id))
 	if b, err = c.m.appendValue(b, s, v); err != nil {
 		return nil, fmt.Errorf("converting Kafka Connect data to byte[] failed due to serialization error of topic %s: %w", topic, err)
