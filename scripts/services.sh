@@ -22,7 +22,7 @@ done
 # Start order matters: Kafka before what needs it (the schema registry).
 ordered() {
 	local s
-	for s in kafka mariadb elasticsearch opensearch mongo schema-registry java-connect java-connect-4; do
+	for s in kafka mariadb elasticsearch opensearch mongo schema-registry java-connect java-connect-4 chromium; do
 		for a in "${ALL[@]}"; do [ "$a" = "${s//-/_}" ] || [ "$a" = "$s" ] && echo "$s"; done
 	done | awk '!seen[$0]++'
 }

@@ -304,3 +304,7 @@ func (e *Engine) ClusterID(ctx context.Context) (string, error) {
 // Responsive reports whether the engine can take a change within ctx: a
 // change that is stuck makes GET /health answer unhealthy.
 func (e *Engine) Responsive(ctx context.Context) bool { return Responsive(ctx, &e.ops) }
+
+// Admin returns the worker's admin client on its Kafka cluster, for
+// read-only views such as the console's sink lag.
+func (e *Engine) Admin() (*kadm.Client, error) { return e.cfg.Admin() }

@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/goconnect/goconnect/internal/jerseyroute"
+	"github.com/goconnect/goconnect/runtime/console"
 	"github.com/goconnect/goconnect/runtime/configprovider"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 )
@@ -92,6 +94,7 @@ type Server struct {
 	cfg      Config
 	mux      *http.ServeMux // the main listeners' routes
 	adminMux *http.ServeMux // the admin listeners' routes (AdminSeparate)
+	console  http.Handler   // /ui/ on the main listeners; nil without a herder
 	ready    atomic.Bool
 }
 
@@ -122,6 +125,9 @@ func New(cfg Config) *Server {
 		}
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), adminMux: http.NewServeMux()}
+	if cfg.Herder != nil {
+		s.console = console.New(console.Config{Cluster: cfg.Herder, Client: cfg.ForwardClient, Log: cfg.Log})
+	}
 	s.routes()
 	return s
 }
@@ -186,7 +192,25 @@ var internalRoutes = map[string]bool{"POST /connectors/{name}/tasks": true}
 // ServeHTTP routes a request, answering unknown paths and wrong methods
 // with Connect's JSON error body instead of net/http's plain text.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.console != nil && (r.URL.Path == "/ui" || strings.HasPrefix(r.URL.Path, console.Prefix)) {
+		s.serveConsole(w, r)
+		return
+	}
 	s.dispatch(s.mux, s.cfg.Auth, w, r)
+}
+
+// serveConsole serves the web console behind the REST API's
+// authentication; its pages call the REST API with the same credentials.
+func (s *Server) serveConsole(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Auth != nil && !s.cfg.Auth.Authenticate(r) {
+		s.cfg.Auth.Unauthorized(w)
+		return
+	}
+	if r.URL.Path == "/ui" {
+		http.Redirect(w, r, console.Prefix, http.StatusMovedPermanently)
+		return
+	}
+	s.console.ServeHTTP(w, r)
 }
 
 // AdminHandler serves the admin listeners (AdminSeparate).
