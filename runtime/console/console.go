@@ -66,8 +66,8 @@ type Handler struct {
 
 // asset is one embedded file, gzipped once at start.
 type asset struct {
-	ctype      string
-	etag       string
+	ctype     string
+	etag      string
 	plain, gz []byte
 }
 

@@ -31,7 +31,7 @@ type cluster struct {
 	adm      *kadm.Client
 }
 
-func (c *cluster) WorkerID() string            { return c.id }
+func (c *cluster) WorkerID() string           { return c.id }
 func (c *cluster) Metrics() *metrics.Registry { return c.reg }
 func (c *cluster) Connectors() []string {
 	var out []string

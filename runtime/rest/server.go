@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/goconnect/goconnect/internal/jerseyroute"
-	"github.com/goconnect/goconnect/runtime/console"
 	"github.com/goconnect/goconnect/runtime/configprovider"
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
+	"github.com/goconnect/goconnect/runtime/console"
 )
 
 // Config is what the server needs.
