@@ -14,6 +14,9 @@
 //
 //	go run ./bench/ratings -brokers 127.0.0.1:9092 -secure-brokers 127.0.0.1:9093 \
 //	    -security ~/.cache/goconnect/kafka-security/client-sasl-ssl-scram.properties
+//
+// With -consoles N it compares, in one run, a worker with no web console
+// open and one with N headless Chromium consoles open (consoles.go).
 package main
 
 import (
@@ -48,11 +51,15 @@ func main() {
 	bin := flag.String("goconnect", "", "goconnect binary (built from ./cmd/goconnect when empty)")
 	security := flag.String("security", "", "Java client properties (security.protocol, sasl.*, ssl.*) of the secured listener: compare PLAINTEXT, secured and a bare secured producer")
 	secureBrokers := flag.String("secure-brokers", "127.0.0.1:9093", "the secured listener, with -security")
+	consoles := flag.Int("consoles", 0, "compare the worker with no web console open and with this many headless Chromium consoles open (needs chromium)")
 	flag.Parse()
 	var err error
-	if *security != "" {
+	switch {
+	case *consoles > 0:
+		err = runConsoles(*brokers, *records, *rounds, *consoles, *bin)
+	case *security != "":
 		err = runSecurity(*brokers, *secureBrokers, *security, *records, *rounds, *bin)
-	} else {
+	default:
 		err = run(*brokers, *records, *rounds, *bin)
 	}
 	if err != nil {

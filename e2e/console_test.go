@@ -1,0 +1,304 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// browser starts headless Chromium (Debian's, installed by
+// scripts/services.sh up chromium) and returns a tab's context.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium is not installed (scripts/services.sh up chromium): %v", err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
+		chromedp.WindowSize(1400, 900), chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return ctx
+}
+
+// run runs browser actions with a deadline.
+func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, steps...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+}
+
+// waitJS polls a JavaScript expression in the page until it is true.
+func waitJS(t *testing.T, ctx context.Context, d time.Duration, what, expr string) {
+	t.Helper()
+	waitUntil(t, d, what, func() bool {
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		ok, err := chromedp.Run(c, chromedp.Evaluate[bool](expr))
+		return err == nil && ok
+	})
+}
+
+func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("browser: evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+// shotsDir is where the screenshots go: $GOCONNECT_E2E_SHOTS, else a
+// folder under the system's temp dir that outlives the test.
+func shotsDir(t *testing.T) string {
+	d := os.Getenv("GOCONNECT_E2E_SHOTS")
+	if d == "" {
+		d = filepath.Join(os.TempDir(), "goconnect-console-shots")
+	}
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(c, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	p := filepath.Join(shotsDir(t), name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", p)
+}
+
+// clickConfirmed clicks a button and then the page's confirmation.
+func clickConfirmed(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	run(t, ctx, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS("#confirm-yes")),
+		chromedp.Click(chromedp.CSS("#confirm-yes")))
+}
+
+func restState(t *testing.T, base, name string) string {
+	t.Helper()
+	code, b := httpDo("GET", base+"/connectors/"+name+"/status", "")
+	if code != 200 {
+		return fmt.Sprintf("HTTP %d %s", code, b)
+	}
+	var st struct {
+		Connector struct{ State string } `json:"connector"`
+	}
+	_ = json.Unmarshal(b, &st)
+	return st.Connector.State
+}
+
+func restOffsets(t *testing.T, base, name string) []any {
+	t.Helper()
+	code, b := httpDo("GET", base+"/connectors/"+name+"/offsets", "")
+	if code != 200 {
+		t.Fatalf("GET offsets of %s: %d %s", name, code, b)
+	}
+	var out struct{ Offsets []any }
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Offsets
+}
+
+func countLines(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	for s := bufio.NewScanner(f); s.Scan(); {
+		n++
+	}
+	return n
+}
+
+// topicEnd is the sum of a topic's log end offsets.
+func topicEnd(t *testing.T, topic string) int64 {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
+	return n
+}
+
+func createConnector(t *testing.T, base string, body map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	if code, resp := httpRetry(t, "POST", base+"/connectors", string(b)); code != 201 {
+		t.Fatalf("create %v: %d %s", body["name"], code, resp)
+	}
+}
+
+// TestConsoleInBrowser drives the web console in headless Chromium against
+// a distributed worker running datagen, a MySQL CDC source and a file sink.
+func TestConsoleInBrowser(t *testing.T) {
+	c := newCluster(t, "")
+	addr := c.start("")
+	base := "http://" + addr
+	id := uniqueName(t, "console")
+	dg, my, fs := "dg-"+id, "my-"+id, "fs-"+id
+	topic := id + "-ratings"
+	sinkFile := filepath.Join(t.TempDir(), "sink.txt")
+	host, port, _ := strings.Cut(mariaDBAddr, ":")
+	createConnector(t, base, map[string]any{"name": dg, "config": map[string]string{
+		"connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector", "kafka.topic": topic,
+		"quickstart": "ratings", "max.interval": "5", "tasks.max": "1"}})
+	createConnector(t, base, map[string]any{"name": my, "config": map[string]string{
+		"connector.class": "io.debezium.connector.mysql.MySqlConnector", "database.hostname": host, "database.port": port,
+		"database.user": "debezium", "database.password": "dbz", "database.server.id": fmt.Sprint(5000 + time.Now().UnixNano()%1000),
+		"topic.prefix": id, "table.include.list": "demo.CUSTOMERS",
+		"schema.history.internal.kafka.bootstrap.servers": kafkaAddr, "schema.history.internal.kafka.topic": "dbhistory." + id}})
+	createConnector(t, base, map[string]any{"name": fs, "config": map[string]string{
+		"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "topics": topic, "file": sinkFile}})
+
+	ctx := browser(t)
+	run(t, ctx, chromedp.Navigate(base+"/ui/"))
+
+	// The list shows the three RUNNING, with their tasks.
+	running := fmt.Sprintf(`[%q,%q,%q].every(n => { const r = document.querySelector('tr[data-connector="'+n+'"] td.cstate'); return r && r.dataset.state === 'RUNNING' })`, dg, my, fs)
+	waitJS(t, ctx, 90*time.Second, "the list shows the three connectors RUNNING", running)
+	waitJS(t, ctx, 30*time.Second, "the datagen row charts a non-zero rate",
+		fmt.Sprintf(`(() => { const r = document.querySelector('tr[data-connector=%q] .rate'); return !!r && parseFloat(r.textContent) > 0 })()`, dg))
+	screenshot(t, ctx, "console-list.png")
+
+	// The MySQL snapshot's progress reaches 100% on its page.
+	run(t, ctx, chromedp.Navigate(base+"/ui/#/c/"+my))
+	waitJS(t, ctx, 90*time.Second, "the snapshot's progress bar reaches 100%",
+		`(() => { const b = document.querySelector('.snapshot .bar'); return !!b && b.dataset.pct === '100' })()`)
+	if hidden := evalJS[bool](t, ctx, `[...document.querySelectorAll('#config tr')].some(tr => tr.textContent.includes('database.password') && tr.querySelector('[data-hidden]') && !tr.textContent.includes('dbz'))`); !hidden {
+		t.Error("the connector page shows database.password's value")
+	}
+	screenshot(t, ctx, "console-connector.png")
+
+	// Pausing from the page pauses the connector.
+	run(t, ctx, chromedp.Navigate(base+"/ui/#/c/"+dg), chromedp.WaitVisible(chromedp.CSS(`button[data-act="pause"]`)))
+	clickConfirmed(t, ctx, `button[data-act="pause"]`)
+	waitUntil(t, 30*time.Second, "REST reports the datagen connector PAUSED", func() bool { return restState(t, base, dg) == "PAUSED" })
+
+	// With the topic still, the sink catches up; its offsets page shows
+	// what GET /connectors/{name}/offsets returns.
+	end := topicEnd(t, topic)
+	if end == 0 {
+		t.Fatal("datagen wrote nothing")
+	}
+	waitUntil(t, 60*time.Second, "the sink wrote every record", func() bool { return int64(countLines(sinkFile)) >= end })
+	type sinkOff struct {
+		Partition struct {
+			Topic     string `json:"kafka_topic"`
+			Partition int    `json:"kafka_partition"`
+		} `json:"partition"`
+		Offset struct {
+			Offset int64 `json:"kafka_offset"`
+		} `json:"offset"`
+	}
+	var committed []sinkOff
+	waitUntil(t, 60*time.Second, "the sink committed the topic's end", func() bool {
+		b, _ := json.Marshal(restOffsets(t, base, fs))
+		committed = nil
+		_ = json.Unmarshal(b, &committed)
+		var sum int64
+		for _, o := range committed {
+			sum += o.Offset.Offset
+		}
+		return sum == end
+	})
+	run(t, ctx, chromedp.Navigate(base+"/ui/#/c/"+fs+"/offsets"), chromedp.WaitVisible(chromedp.CSS("#offsets")))
+	page := evalJS[map[string]float64](t, ctx, `Object.fromEntries([...document.querySelectorAll('#offsets tbody tr')].map(tr => [tr.dataset.topic+'/'+tr.dataset.partition, Number(tr.querySelector('.committed').textContent)]))`)
+	api := map[string]float64{}
+	for _, o := range committed {
+		api[fmt.Sprintf("%s/%d", o.Partition.Topic, o.Partition.Partition)] = float64(o.Offset.Offset)
+	}
+	if !reflect.DeepEqual(page, api) {
+		t.Fatalf("sink offsets page shows %v, the API %v", page, api)
+	}
+	screenshot(t, ctx, "console-offsets-sink.png")
+
+	// A reset through the page (stop → DELETE offsets → resume)
+	// re-delivers the topic to the sink.
+	clickConfirmed(t, ctx, "#reset")
+	waitJS(t, ctx, 90*time.Second, "the page's KIP-875 flow completes",
+		`(() => { const l = document.getElementById('flowlog'); return !!l && l.textContent.includes('done') })()`)
+	if failed := evalJS[string](t, ctx, `document.getElementById('flowlog').className`); strings.Contains(failed, "err") {
+		t.Fatalf("offset reset flow failed: %s", evalJS[string](t, ctx, `document.getElementById('flowlog').textContent`))
+	}
+	waitUntil(t, 60*time.Second, "REST reports the sink RUNNING again", func() bool { return restState(t, base, fs) == "RUNNING" })
+	waitUntil(t, 90*time.Second, "the sink re-delivered the topic", func() bool { return int64(countLines(sinkFile)) >= 2*end })
+
+	// The source offsets page shows the API's partitions and offsets; the
+	// MySQL one names its binlog position.
+	for _, name := range []string{dg, my} {
+		run(t, ctx, chromedp.Navigate(base+"/ui/#/c/"+name+"/offsets"), chromedp.WaitVisible(chromedp.CSS("#offsets")))
+		waitUntil(t, 30*time.Second, name+"'s offsets page matches the API", func() bool {
+			run(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#offsets")))
+			var shown []any
+			_ = json.Unmarshal([]byte(evalJS[string](t, ctx, `JSON.stringify([...document.querySelectorAll('#offsets tbody tr')].map(tr => ({partition: JSON.parse(tr.querySelector('.partition').textContent), offset: JSON.parse(tr.querySelector('.offset').textContent)})))`)), &shown)
+			return len(shown) > 0 && reflect.DeepEqual(shown, restOffsets(t, base, name))
+		})
+	}
+	if txt := evalJS[string](t, ctx, `document.getElementById('offsets').textContent`); !strings.Contains(txt, "binlog") || !strings.Contains(txt, "position") {
+		t.Errorf("the MySQL offsets page does not show the binlog position readably: %q", txt)
+	}
+	screenshot(t, ctx, "console-offsets-mysql.png")
+
+	// Create: validation's per-key errors appear next to the keys; a valid
+	// config creates the connector.
+	bad := fmt.Sprintf(`{"name": "new-%s", "config": {"connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector", "quickstart": "ratings", "max.interval": "-5"}}`, id)
+	run(t, ctx, chromedp.Navigate(base+"/ui/#/new"), chromedp.WaitVisible(chromedp.CSS("#newjson")),
+		chromedp.SetValue(chromedp.CSS("#newjson"), bad), chromedp.Click(chromedp.CSS("#validate")))
+	waitJS(t, ctx, 30*time.Second, "validation errors shown next to keys",
+		`[...document.querySelectorAll('#validation tr[data-key]')].some(tr => tr.querySelector('td.err').textContent.length > 0)`)
+	screenshot(t, ctx, "console-create.png")
+	if code, _ := httpDo("GET", base+"/connectors/new-"+id, ""); code != 404 {
+		t.Fatalf("validation alone created the connector (GET answered %d)", code)
+	}
+	good := fmt.Sprintf(`{"name": "new-%s", "config": {"connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector", "quickstart": "ratings", "kafka.topic": %q, "max.interval": "100"}}`, id, topic+"-new")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS("#newjson"), good), chromedp.Click(chromedp.CSS("#create")))
+	waitUntil(t, 30*time.Second, "the created connector exists", func() bool {
+		code, _ := httpDo("GET", base+"/connectors/new-"+id, "")
+		return code == 200
+	})
+	waitJS(t, ctx, 30*time.Second, "the page moves to the new connector", fmt.Sprintf(`location.hash === '#/c/new-%s'`, id))
+}
