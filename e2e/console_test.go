@@ -246,7 +246,9 @@ func TestConsoleInBrowser(t *testing.T) {
 		return sum == end
 	})
 	run(t, ctx, chromedp.Navigate(base+"/ui/#/c/"+fs+"/offsets"), chromedp.WaitVisible(chromedp.CSS("#offsets")))
-	page := evalJS[map[string]float64](t, ctx, `Object.fromEntries([...document.querySelectorAll('#offsets tbody tr')].map(tr => [tr.dataset.topic+'/'+tr.dataset.partition, Number(tr.querySelector('.committed').textContent)]))`)
+	// Partitions with nothing committed (empty ones) show "none" and are
+	// absent from the API's answer.
+	page := evalJS[map[string]float64](t, ctx, `Object.fromEntries([...document.querySelectorAll('#offsets tbody tr')].filter(tr => tr.querySelector('.committed').textContent !== 'none').map(tr => [tr.dataset.topic+'/'+tr.dataset.partition, Number(tr.querySelector('.committed').textContent)]))`)
 	api := map[string]float64{}
 	for _, o := range committed {
 		api[fmt.Sprintf("%s/%d", o.Partition.Topic, o.Partition.Partition)] = float64(o.Offset.Offset)
@@ -285,7 +287,7 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// Create: validation's per-key errors appear next to the keys; a valid
 	// config creates the connector.
-	bad := fmt.Sprintf(`{"name": "new-%s", "config": {"connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector", "quickstart": "ratings", "max.interval": "-5"}}`, id)
+	bad := fmt.Sprintf(`{"name": "new-%s", "config": {"connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector", "quickstart": "ratings", "max.interval": "soon"}}`, id)
 	run(t, ctx, chromedp.Navigate(base+"/ui/#/new"), chromedp.WaitVisible(chromedp.CSS("#newjson")),
 		chromedp.SetValue(chromedp.CSS("#newjson"), bad), chromedp.Click(chromedp.CSS("#validate")))
 	waitJS(t, ctx, 30*time.Second, "validation errors shown next to keys",
@@ -301,4 +303,60 @@ func TestConsoleInBrowser(t *testing.T) {
 		return code == 200
 	})
 	waitJS(t, ctx, 30*time.Second, "the page moves to the new connector", fmt.Sprintf(`location.hash === '#/c/new-%s'`, id))
+}
+
+// TestConsoleFigures measures the list page with 50 connectors in a fresh
+// browser: the time from navigation start to the first render of the
+// list, and the bytes transferred by then (page assets and API calls).
+func TestConsoleFigures(t *testing.T) {
+	c := newCluster(t, "")
+	addr := c.start("")
+	base := "http://" + addr
+	id := uniqueName(t, "figures")
+	const n = 50
+	for i := range n {
+		createConnector(t, base, map[string]any{"name": fmt.Sprintf("%s-%02d", id, i), "initial_state": "PAUSED",
+			"config": map[string]string{"connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector",
+				"kafka.topic": id, "quickstart": "ratings", "max.interval": "1000", "tasks.max": "1"}})
+	}
+	waitUntil(t, 120*time.Second, "50 connectors listed with their tasks", func() bool {
+		code, b := httpDo("GET", base+"/connectors?expand=status", "")
+		var all map[string]struct {
+			Status struct{ Tasks []any } `json:"status"`
+		}
+		if code != 200 || json.Unmarshal(b, &all) != nil || len(all) != n {
+			return false
+		}
+		for _, v := range all {
+			if len(v.Status.Tasks) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	ctx := browser(t)
+	run(t, ctx, chromedp.Navigate(base+"/ui/"))
+	waitJS(t, ctx, 30*time.Second, "the first render", `typeof window.consoleFirstRender === 'number'`)
+	rows := evalJS[int](t, ctx, `document.querySelectorAll('tr[data-connector]').length`)
+	if rows != n {
+		t.Fatalf("the first render shows %d connectors, want %d", rows, n)
+	}
+	type weight struct {
+		Render                  float64
+		Static, API, Requests int
+	}
+	w := evalJS[weight](t, ctx, `(() => {
+		const nav = performance.getEntriesByType('navigation')[0];
+		const res = performance.getEntriesByType('resource').filter(e => e.responseEnd <= window.consoleFirstRender);
+		const api = res.filter(e => e.initiatorType === 'fetch');
+		const sum = a => a.reduce((s, e) => s + e.transferSize, 0);
+		return {Render: window.consoleFirstRender, Static: nav.transferSize + sum(res.filter(e => e.initiatorType !== 'fetch')),
+			API: sum(api), Requests: res.length + 1};
+	})()`)
+	t.Logf("FIGURE list page, %d connectors: first render %.0f ms after navigation start; transferred %d B of page assets (document, CSS, JS) + %d B of API answers (%d requests in all)",
+		n, w.Render, w.Static, w.API, w.Requests)
+	if w.Static == 0 || w.Static > 20_000 {
+		t.Errorf("page assets transferred %d B, want between 1 B and 20 KB (gzipped)", w.Static)
+	}
+	screenshot(t, ctx, "console-list-50.png")
 }
