@@ -342,7 +342,7 @@ func TestConsoleFigures(t *testing.T) {
 		t.Fatalf("the first render shows %d connectors, want %d", rows, n)
 	}
 	type weight struct {
-		Render                  float64
+		Render                float64
 		Static, API, Requests int
 	}
 	w := evalJS[weight](t, ctx, `(() => {
