@@ -12,6 +12,11 @@
 //   - latency: p50/p99 from COMMIT (the INSERT returning) to the record
 //     being fetched from Kafka, for single-row transactions at a steady pace.
 //
+//   - incremental: rows/s of an incremental snapshot of the table (signal
+//     through the signalling table) against the initial snapshot of it on
+//     the same worker, and the COMMIT → record lag of a writer at
+//     -incr-rate single-row transactions/s while it runs.
+//
 //     scripts/services.sh up kafka mariadb
 //     go run ./bench/mysqlcdc -rows 1000000
 package main
@@ -53,7 +58,8 @@ var (
 	multi       = flag.Bool("multi-row", false, "load with 1000-row INSERTs instead of single-row ones")
 	samples     = flag.Int("latency-samples", 2000, "single-row transactions for the latency figure")
 	paceEvery   = flag.Duration("latency-pace", 2*time.Millisecond, "gap between latency transactions")
-	phases      = flag.String("phases", "stream,latency,snapshot,parallel,live", "figures to measure, comma-separated")
+	phases      = flag.String("phases", "stream,latency,snapshot,parallel,live,incremental", "figures to measure, comma-separated")
+	incrRate    = flag.Int("incr-rate", 1000, "single-row transactions per second written while the incremental snapshot runs")
 	tables      = flag.Int("tables", 4, "tables the rows are split over for the parallel snapshot figure")
 	liveTx      = flag.Int("live-tx", 100000, "single-row transactions of the live CPU figure")
 	liveConns   = flag.Int("live-conns", 8, "connections writing them")
@@ -373,6 +379,11 @@ func run() error {
 	}
 	if want["live"] {
 		if err := b.live(); err != nil {
+			return err
+		}
+	}
+	if want["incremental"] {
+		if err := b.incremental(); err != nil {
 			return err
 		}
 	}
