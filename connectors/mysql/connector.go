@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -124,6 +125,9 @@ type Task struct {
 	// incrDB reads incremental snapshot chunks and writes their
 	// watermarks (nil until needed).
 	incrDB *client.Conn
+	// incrDrops counts chunk rows left out because the binlog changed
+	// them inside their window.
+	incrDrops atomic.Int64
 
 	out    chan connect.SourceRecord
 	errMu  sync.Mutex

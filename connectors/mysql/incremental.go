@@ -551,7 +551,7 @@ func (t *Task) selectChunk(conn *client.Conn, tb *table, q string, row func([]an
 
 // incrDedupe drops a row changed in the binlog while its chunk's window
 // is open (Debezium's deduplicateWindow).
-func (s *streamState) incrDedupe(tb *table, keys ...*data.Struct) {
+func (t *Task) incrDedupe(s *streamState, tb *table, keys ...*data.Struct) {
 	c := s.incr
 	if c == nil || !c.windowOpened || len(c.index) == 0 || c.tb == nil {
 		return
@@ -566,6 +566,7 @@ func (s *streamState) incrDedupe(tb *table, keys ...*data.Struct) {
 		if i, ok := c.index[k.String()]; ok {
 			c.window[i].dropped = true
 			delete(c.index, k.String())
+			t.incrDrops.Add(1)
 		}
 	}
 }

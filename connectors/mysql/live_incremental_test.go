@@ -56,7 +56,9 @@ func (f *incrFixture) signal(t *testing.T, id, typ, data string) {
 }
 
 // writer updates, deletes and re-inserts random rows until stopped.
-func (f *incrFixture) writer(t *testing.T, stop <-chan struct{}, wg *sync.WaitGroup, writes *atomic.Int64) {
+// Half of its changes go to the rows just after frontier (the largest id
+// snapshotted so far, when set): the chunk being read.
+func (f *incrFixture) writer(t *testing.T, stop <-chan struct{}, wg *sync.WaitGroup, writes *atomic.Int64, frontier *atomic.Int64) {
 	defer wg.Done()
 	w, err := client.Connect("127.0.0.1:3307", "debezium", "dbz", "demo")
 	if err != nil {
@@ -71,6 +73,9 @@ func (f *incrFixture) writer(t *testing.T, stop <-chan struct{}, wg *sync.WaitGr
 		default:
 		}
 		id := 1 + rand.IntN(f.rows)
+		if fr := int(frontier.Load()); fr > 0 && rand.IntN(2) == 0 {
+			id = min(f.rows, fr+1+rand.IntN(2048))
+		}
 		var q string
 		switch rand.IntN(4) {
 		case 0:
@@ -94,6 +99,7 @@ type latest struct {
 	rows        map[int32]*data.Struct
 	incremental int
 	incrIDs     map[int32]bool
+	maxIncr     int32
 	lastOffset  map[string]any
 }
 
@@ -120,6 +126,7 @@ func (l *latest) add(table string, recs []connect.SourceRecord) {
 			}
 			l.incremental++
 			l.incrIDs[id] = true
+			l.maxIncr = max(l.maxIncr, id)
 		}
 	}
 }
@@ -218,9 +225,9 @@ func TestLiveIncrementalSnapshotUnderWrites(t *testing.T) {
 	f.drain(t, task, l) // streaming
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	var writes atomic.Int64
+	var writes, frontier atomic.Int64
 	wg.Add(1)
-	go f.writer(t, stop, &wg, &writes)
+	go f.writer(t, stop, &wg, &writes, &frontier)
 	defer func() {
 		select {
 		case <-stop:
@@ -234,6 +241,7 @@ func TestLiveIncrementalSnapshotUnderWrites(t *testing.T) {
 	seenRunning := false
 	pollUntilCond(t, task, "the incremental snapshot's end", 5*time.Minute, func(recs []connect.SourceRecord) bool {
 		l.add(f.table, recs)
+		frontier.Store(int64(l.maxIncr))
 		for _, r := range recs {
 			if incrRunning(r.SourceOffset) {
 				seenRunning = true
@@ -255,6 +263,14 @@ func TestLiveIncrementalSnapshotUnderWrites(t *testing.T) {
 		t.Fatalf("only %d concurrent writes: the test did not exercise the windows", writes.Load())
 	}
 	f.check(t, l)
+	// The writer also hammers the rows just ahead of the snapshot (see
+	// writer), so that some change lands inside an open window; without
+	// deduplication the check above fails (stale chunk rows win).
+	if d := task.incrDrops.Load(); d == 0 {
+		t.Fatal("no chunk row was changed inside its window: deduplication was not exercised")
+	} else {
+		t.Logf("%d chunk rows dropped for a change inside their window", d)
+	}
 }
 
 // TestLiveIncrementalSignals: pause stops new chunks, resume continues,

@@ -598,7 +598,7 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 			}
 		}
 		if s.incr != nil {
-			s.incrDedupe(tb, oldKey, newKey)
+			t.incrDedupe(s, tb, oldKey, newKey)
 		}
 		s.emittedEvents, s.emittedRow = s.eventsInTx, i+1
 		s.partRow = 0
