@@ -152,6 +152,11 @@ func (e encoder) encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) (
 		if !ok {
 			return b, typeErr(s, v)
 		}
+		if len(t.Fields) != len(s.Fields) {
+			// Fields are written by position, as Avro-Java's writer does
+			// (a use.latest.version schema must line up).
+			return b, fmt.Errorf("Avro record %s has %d fields, the Connect struct %d", t.FullName(), len(t.Fields), len(s.Fields))
+		}
 		var err error
 		for i, f := range s.Fields {
 			if b, err = e.encode(b, t.Fields[i].Type, f.Schema, st.RawIndex(i)); err != nil {

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,25 +61,36 @@ type Converter struct {
 	isKey     bool
 	autoReg   bool
 	useLatest bool
-	strategy  string
-	fc        fromConnect
-	tc        *toConnector // under mu: it numbers generalized unions
-	enc       encoder
-	cacheSize int
-	mu        sync.Mutex
-	bySchema  map[*data.Schema]*writeSchema
-	ids       map[string]int // subject + "\x00" + schema text → id
-	byID      map[int]*readSchema
+	// latestStrict is latest.compatibility.strict, normalize
+	// normalize.schemas.
+	latestStrict, normalize bool
+	strategy                string
+	fc                      fromConnect
+	tc                      *toConnector // under mu: it numbers generalized unions
+	enc                     encoder
+	cacheSize               int
+	mu                      sync.Mutex
+	bySchema                map[*data.Schema]*writeSchema
+	ids                     map[string]registered // subject + "\x00" + schema text
+	byID                    map[int]*readSchema
 }
 
 // writeSchema is a Connect schema with its Avro form.
 type writeSchema struct {
 	avro *avroschema.Schema
 	text string
-	// byTopic caches the schema id per topic (under the converter's mu):
-	// the subject depends only on the topic, so the hot path builds no
-	// subject string.
-	byTopic map[string]int
+	// byTopic caches, per topic, the registered schema to write with
+	// (under the converter's mu): the subject depends only on the topic,
+	// so the hot path builds no subject string.
+	byTopic map[string]registered
+}
+
+// registered is the schema records are written with: its id and its Avro
+// form (the converted schema, or the subject's latest with
+// use.latest.version).
+type registered struct {
+	id   int
+	avro *avroschema.Schema
 }
 
 // readSchema is a registered schema read back.
@@ -171,6 +183,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	}
 	c.client, c.isKey, c.strategy = client, isKey, strategy
 	c.autoReg, c.useLatest = v.Bool(keyAutoRegister), v.Bool(keyUseLatest)
+	c.latestStrict, c.normalize = v.Bool(keyLatestStrict), v.Bool(keyNormalize)
 	dc, err := readDataConfig(v)
 	if err != nil {
 		return err
@@ -178,7 +191,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.fc, c.tc, c.enc = fromConnect{cfg: dc}, newToConnector(dc), encoder{ignoreNullDef: dc.ignoreNullDef}
 	c.cacheSize = int(v.Int(keyCacheSize))
 	c.bySchema = map[*data.Schema]*writeSchema{}
-	c.ids = map[string]int{}
+	c.ids = map[string]registered{}
 	c.byID = map[int]*readSchema{}
 	return nil
 }
@@ -220,7 +233,7 @@ func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
 	if err != nil {
 		return nil, err
 	}
-	ws := &writeSchema{avro: t, text: schemaText(t), byTopic: map[string]int{}}
+	ws := &writeSchema{avro: t, text: schemaText(t), byTopic: map[string]registered{}}
 	if len(c.bySchema) >= c.cacheSize {
 		clear(c.bySchema)
 	}
@@ -228,38 +241,100 @@ func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
 	return ws, nil
 }
 
-// schemaID registers (or looks up) the schema under the subject, once.
-func (c *Converter) schemaID(subject string, ws *writeSchema) (int, error) {
+// schemaFor finds the schema to write with under the subject, once per
+// converted schema, as Confluent's serializer: auto.register.schemas
+// registers it, else use.latest.version takes the subject's latest
+// version (checked to read the converted schema's data unless
+// latest.compatibility.strict=false), else the schema is looked up.
+// normalize.schemas asks the registry to normalise first.
+func (c *Converter) schemaFor(subject string, ws *writeSchema) (registered, error) {
 	key := subject + "\x00" + ws.text
 	c.mu.Lock()
-	id, ok := c.ids[key]
+	reg, ok := c.ids[key]
 	c.mu.Unlock()
 	if ok {
-		return id, nil
+		return reg, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
+	if c.normalize {
+		ctx = sr.WithParams(ctx, sr.Normalize)
+	}
 	schema := sr.Schema{Schema: ws.text, Type: sr.TypeAvro}
+	reg.avro = ws.avro
 	var err error
 	switch {
-	case c.useLatest:
-		var ss sr.SubjectSchema
-		ss, err = c.client.SchemaByVersion(ctx, subject, -1)
-		id = ss.ID
 	case c.autoReg:
-		id, err = c.client.RegisterSchema(ctx, subject, schema, -1, -1)
+		reg.id, err = c.client.RegisterSchema(ctx, subject, schema, -1, -1)
+	case c.useLatest:
+		reg, err = c.latest(ctx, subject, ws)
 	default:
 		var ss sr.SubjectSchema
 		ss, err = c.client.LookupSchema(ctx, subject, schema)
-		id = ss.ID
+		reg.id = ss.ID
 	}
 	if err != nil {
-		return 0, fmt.Errorf("schema registry, subject %s: %w", subject, registryError(err))
+		return reg, fmt.Errorf("schema registry, subject %s: %w", subject, registryError(err))
 	}
 	c.mu.Lock()
-	c.ids[key] = id
+	c.ids[key] = reg
 	c.mu.Unlock()
-	return id, nil
+	return reg, nil
+}
+
+// latest reads the subject's latest version with its references.
+func (c *Converter) latest(ctx context.Context, subject string, ws *writeSchema) (registered, error) {
+	ss, err := c.client.SchemaByVersion(ctx, subject, -1)
+	if err != nil {
+		return registered{}, err
+	}
+	if ss.Type != sr.TypeAvro {
+		return registered{}, fmt.Errorf("the latest version of subject %s is %s, not Avro", subject, ss.Type)
+	}
+	t, err := c.parseRegistered(ctx, ss.Schema)
+	if err != nil {
+		return registered{}, fmt.Errorf("latest version %d: %w", ss.Version, err)
+	}
+	if c.latestStrict {
+		if inc := avroschema.CheckCompatibility(t, ws.avro); len(inc) > 0 {
+			return registered{}, fmt.Errorf("Incompatible schema of type 'AVRO'. Set latest.compatibility.strict=false to disable this check. "+
+				"The latest version (%d) cannot read the converted schema's data: %s at %s (%s)", ss.Version, inc[0].Type, inc[0].Pointer(), inc[0].Message)
+		}
+	}
+	return registered{id: ss.ID, avro: t}, nil
+}
+
+// parseRegistered parses a registered schema with the schemas its
+// references name, fetched by subject and version, dependencies first.
+func (c *Converter) parseRegistered(ctx context.Context, s sr.Schema) (*avroschema.Schema, error) {
+	var texts []string
+	seen := map[string]bool{}
+	var walk func(refs []sr.SchemaReference, depth int) error
+	walk = func(refs []sr.SchemaReference, depth int) error {
+		if depth > 32 {
+			return fmt.Errorf("references nested deeper than 32")
+		}
+		for _, r := range refs {
+			key := r.Subject + "\x00" + strconv.Itoa(r.Version)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			ss, err := c.client.SchemaByVersion(ctx, r.Subject, r.Version)
+			if err != nil {
+				return fmt.Errorf("reference %s (subject %s, version %d): %w", r.Name, r.Subject, r.Version, registryError(err))
+			}
+			if err := walk(ss.References, depth+1); err != nil {
+				return err
+			}
+			texts = append(texts, ss.Schema.Schema)
+		}
+		return nil
+	}
+	if err := walk(s.References, 0); err != nil {
+		return nil, err
+	}
+	return avroschema.ParseWithReferences(s.Schema, texts)
 }
 
 // registryError keeps the registry's own message and code.
@@ -291,19 +366,19 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 		return nil, fmt.Errorf("converting Connect schema to Avro for topic %s: %w", topic, err)
 	}
 	c.mu.Lock()
-	id, ok := ws.byTopic[topic]
+	reg, ok := ws.byTopic[topic]
 	c.mu.Unlock()
 	if !ok {
-		if id, err = c.schemaID(c.subject(topic, ws), ws); err != nil {
+		if reg, err = c.schemaFor(c.subject(topic, ws), ws); err != nil {
 			return nil, err
 		}
 		c.mu.Lock()
-		ws.byTopic[topic] = id
+		ws.byTopic[topic] = reg
 		c.mu.Unlock()
 	}
 	b := make([]byte, 5, 64)
-	binary.BigEndian.PutUint32(b[1:], uint32(id))
-	if b, err = c.enc.encode(b, ws.avro, s, v); err != nil {
+	binary.BigEndian.PutUint32(b[1:], uint32(reg.id))
+	if b, err = c.enc.encode(b, reg.avro, s, v); err != nil {
 		return nil, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
 	}
 	return b, nil
@@ -346,7 +421,7 @@ func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {
 	if s.Type != sr.TypeAvro {
 		return nil, fmt.Errorf("schema id %d is %s, not Avro", id, s.Type)
 	}
-	t, err := avroschema.Parse(s.Schema)
+	t, err := c.parseRegistered(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}

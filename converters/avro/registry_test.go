@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/schemaregistry"
@@ -110,5 +111,83 @@ func TestConverterConfigErrors(t *testing.T) {
 		if err := New().Configure(m, false); err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%q: %v", props, err)
 		}
+	}
+}
+
+// A registered schema that names a type of another subject (references)
+// is read with that subject's schema, fetched by subject and version.
+func TestConverterReadsSchemasWithReferences(t *testing.T) {
+	reg := schemaregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+	if _, err := reg.RegisterSchema("colour", schemaregistry.RegisterRequest{Schema: `{"type":"enum","name":"t.Colour","symbols":["RED","GREEN"]}`}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.RegisterSchema("address", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"Address","namespace":"t","fields":[{"name":"street","type":"string"},{"name":"c","type":"Colour"}]}`,
+		References: []schemaregistry.Reference{{Name: "t.Colour", Subject: "colour", Version: 1}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	v, err := reg.RegisterSchema("people-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"Customer","namespace":"t","fields":[{"name":"home","type":"t.Address"},{"name":"fav","type":"t.Colour"}]}`,
+		References: []schemaregistry.Reference{{Name: "t.Address", Subject: "address", Version: 1}, {Name: "t.Colour", Subject: "colour", Version: 1}}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := []byte{0, 0, 0, 0, byte(v.ID), 6, 'e', 'l', 'm', 2, 0}
+	s, val, err := newConverter(t, srv.URL, false, nil).ToConnectData("people", nil, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := s.Fields[0].Schema
+	if s.Name != "t.Customer" || home.Name != "t.Address" || home.Fields[1].Schema.Name != "t.Colour" || s.Fields[1].Schema.Param("io.confluent.connect.avro.Enum") != "t.Colour" {
+		t.Fatalf("schema %+v", s)
+	}
+	st := val.(*data.Struct)
+	h := st.GetIndex(0).(*data.Struct)
+	if h.GetIndex(0) != "elm" || h.GetIndex(1) != "GREEN" || st.GetIndex(1) != "RED" {
+		t.Fatalf("value %v", st)
+	}
+}
+
+// use.latest.version writes with the subject's latest schema, checked by
+// latest.compatibility.strict; normalize.schemas registers the normalised
+// text.
+func TestConverterLatestVersionAndNormalize(t *testing.T) {
+	reg := schemaregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+	latest, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"R","fields":[{"name":"c","type":{"type":"enum","name":"C","symbols":["A","B"]}},{"name":"o","type":["null","string"]}]}`}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := data.StructBuilder().Name("R").Field("c", data.StringSchema).Field("o", data.StringSchema).MustBuild()
+	v := data.NewStruct(s).MustPut("c", "B").MustPut("o", "x")
+	latestProps := map[string]string{"auto.register.schemas": "false", "use.latest.version": "true"}
+	// The latest (an enum) cannot read the converted schema's string.
+	if _, err := newConverter(t, srv.URL, false, latestProps).FromConnectData("t", nil, s, v); err == nil || !strings.Contains(err.Error(), "latest.compatibility.strict=false") {
+		t.Fatalf("strict check: %v", err)
+	}
+	latestProps["latest.compatibility.strict"] = "false"
+	b, err := newConverter(t, srv.URL, false, latestProps).FromConnectData("t", nil, s, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []byte{0, 0, 0, 0, byte(latest.ID), 2, 2, 2, 'x'}; string(b) != string(want) {
+		t.Fatalf("bytes %x, want %x", b, want)
+	}
+	// normalize.schemas: the registry stores the normalised text (props
+	// sorted, logicalType first).
+	ts := data.StructBuilder().Name("N").Field("at", data.TimestampBuilder().MustBuild()).MustBuild()
+	nb, err := newConverter(t, srv.URL, false, map[string]string{"normalize.schemas": "true"}).
+		FromConnectData("n", nil, ts, data.NewStruct(ts).MustPut("at", time.UnixMilli(5).UTC()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := reg.SchemaByID(int(binary.BigEndian.Uint32(nb[1:5])), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"type":"record","name":"N","fields":[{"name":"at","type":{"type":"long","logicalType":"timestamp-millis","connect.name":"org.apache.kafka.connect.data.Timestamp","connect.version":1}}],"connect.name":"N"}`
+	if got.Schema != want {
+		t.Fatalf("stored\n%s\nwant\n%s", got.Schema, want)
 	}
 }
