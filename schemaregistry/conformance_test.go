@@ -173,6 +173,7 @@ func TestAPIDeletes(t *testing.T) {
 	a.expect("GET", "/subjects/s/versions", "", 200, `[1,3]`)
 	a.expect("GET", "/subjects/s/versions?deleted=true", "", 200, `[1,2,3]`)
 	a.expect("GET", "/subjects/s/versions?deletedOnly=true", "", 200, `[2]`)
+	a.expect("GET", "/subjects/s/versions?deletedAsNegative=true", "", 200, `[1,-2,3]`)
 	a.expect("POST", "/subjects/s?deleted=true", body(recB), 200, `{"subject":"s","version":2,"id":2,"schema":`+quote(recB)+`}`)
 	a.expectCode("POST", "/subjects/s", body(recB), 404, 40403)
 	a.expect("DELETE", "/subjects/s/versions/2?permanent=true", "", 200, `2`)

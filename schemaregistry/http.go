@@ -183,7 +183,23 @@ func (s *server) listSubjects(w http.ResponseWriter, req *http.Request) {
 }
 
 func (s *server) versions(w http.ResponseWriter, req *http.Request) {
-	vs, err := s.r.ListVersions(req.PathValue("subject"), filterOf(req))
+	subject := req.PathValue("subject")
+	if flag(req, "deletedAsNegative") {
+		// Every version, the soft-deleted ones as negative numbers.
+		all, err := s.r.ListVersions(subject, WithDeleted)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		for i, n := range all {
+			if v, err := s.r.Get(subject, n, false); err != nil || v == nil {
+				all[i] = -n
+			}
+		}
+		s.write(w, 200, page(req, all))
+		return
+	}
+	vs, err := s.r.ListVersions(subject, filterOf(req))
 	if err != nil {
 		s.fail(w, err)
 		return
