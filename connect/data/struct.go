@@ -8,6 +8,8 @@ import (
 type Struct struct {
 	schema *Schema
 	values []any
+	// gen counts the changes of the struct's fields (Generation).
+	gen uint64
 }
 
 // NewStruct returns an empty struct of the given STRUCT schema.
@@ -27,6 +29,7 @@ func (st *Struct) Init(s *Schema, values []any) {
 	}
 	clear(values)
 	st.schema, st.values = s, values
+	st.gen++
 }
 
 // Schema returns the struct's schema.
@@ -42,6 +45,7 @@ func (st *Struct) Put(name string, v any) error {
 		return fmt.Errorf("invalid value for field %q: %w", name, err)
 	}
 	st.values[f.Index] = v
+	st.gen++
 	return nil
 }
 
@@ -55,7 +59,16 @@ func (st *Struct) MustPut(name string, v any) *Struct {
 
 // PutIndex sets a field by position without validation, for hot paths that
 // build values which already match the schema.
-func (st *Struct) PutIndex(i int, v any) { st.values[i] = v }
+func (st *Struct) PutIndex(i int, v any) {
+	st.values[i] = v
+	st.gen++
+}
+
+// Generation changes whenever a field of the struct is set: a struct
+// seen again with the same generation holds the same field values, so a
+// writer may reuse what it made of it (the JSON converter does, for the
+// source block records of one moment share).
+func (st *Struct) Generation() uint64 { return st.gen }
 
 // Get returns a field's value, or its schema default when unset.
 func (st *Struct) Get(name string) (any, error) {

@@ -125,7 +125,7 @@ func TestSnapshotFieldsAsValues(t *testing.T) {
 					t.Errorf("%v: %s = %#v, want %#v", props, f.Name, got, want)
 				}
 			}
-			if !reflect.DeepEqual(key, wantKey) {
+			if (key == nil) != (wantKey == nil) || (key != nil && !key.Equal(wantKey)) {
 				t.Errorf("%v: key %v, want %v", props, key, wantKey)
 			}
 			if env == nil || env.Schema() != tb.envSchema || env.RawIndex(0) != nil {

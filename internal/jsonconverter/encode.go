@@ -238,6 +238,12 @@ func (c *Converter) appendValue(b []byte, s *data.Schema, v any) ([]byte, error)
 		if !data.Equal(st.Schema(), s) {
 			return b, fmt.Errorf("mismatching schema")
 		}
+		e := c.seen.entry(s)
+		again := e.st == st && e.gen == st.Generation()
+		if again && e.text != nil {
+			return append(b, e.text...), nil
+		}
+		start := len(b)
 		b = append(b, '{')
 		keys := c.fieldKeys(s)
 		for i, f := range s.Fields {
@@ -247,9 +253,62 @@ func (c *Converter) appendValue(b []byte, s *data.Schema, v any) ([]byte, error)
 				return b, fmt.Errorf("field %s: %w", f.Name, err)
 			}
 		}
-		return append(b, '}'), nil
+		b = append(b, '}')
+		switch {
+		case !again:
+			e.st, e.gen, e.text = st, st.Generation(), nil
+		case scalarFields(st):
+			// The same struct, unchanged, a second time (records
+			// sharing a source block): its text is kept for the next.
+			e.text = append([]byte(nil), b[start:]...)
+		}
+		return b, nil
 	}
 	return b, typeError(s, v)
+}
+
+// seenStructs remembers, per STRUCT schema, the struct value written last
+// (by identity and generation) and, once the same one came again, its
+// text: records of one moment share their source block, whose text is
+// then written once. Only structs of immutable scalar fields are kept
+// (scalarFields): a nested value could change without the struct's
+// generation moving.
+type seenStructs struct {
+	entries [8]seenStruct
+	next    int
+}
+
+type seenStruct struct {
+	schema *data.Schema
+	st     *data.Struct
+	gen    uint64
+	text   []byte
+}
+
+// entry returns the schema's entry, taking over the oldest when it has none.
+func (c *seenStructs) entry(s *data.Schema) *seenStruct {
+	for i := range c.entries {
+		if c.entries[i].schema == s {
+			return &c.entries[i]
+		}
+	}
+	e := &c.entries[c.next]
+	c.next = (c.next + 1) % len(c.entries)
+	*e = seenStruct{schema: s}
+	return e
+}
+
+// scalarFields reports whether every field of st holds an immutable
+// value (nil, a string, a number or a boolean).
+func scalarFields(st *data.Struct) bool {
+	for i := range st.Schema().Fields {
+		switch st.RawIndex(i).(type) {
+		case nil, string, bool, int8, int16, int32, int64, float32, float64:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // maxFieldKeys bounds the field-name cache; it is cleared when full.

@@ -79,12 +79,20 @@ var mysqlRowGoValue = mysqlRowGo{
 
 // mysqlRowConnect is mysqlRowGoValue as the MySQL source builds it.
 func mysqlRowConnect() (*data.Schema, *data.Struct) {
+	rows := mysqlRowsConnect(1, 1)
+	return rows[0].Schema(), rows[0]
+}
+
+// mysqlRowsConnect is n distinct records of mysqlRowGoValue's content,
+// each group of share records sharing one source block (as snapshot
+// records of one millisecond do; 1: none shared, as streamed records).
+func mysqlRowsConnect(n, share int) []*data.Struct {
 	opt := func(s *data.Schema) *data.Schema { c := *s; c.Optional = true; return &c }
 	decimal := data.DecimalBuilder(2).Optional().Param("connect.decimal.precision", "10").MustBuild()
 	after := data.StructBuilder().Name("p.db.items.Value").Optional().
 		Field("id", data.Int32Schema).Field("name", data.OptionalString).Field("amount", decimal).
 		Field("ts", opt(data.NewBuilder(data.TypeInt64).Name("io.debezium.time.Timestamp").Version(1).MustBuild())).MustBuild()
-	src := data.StructBuilder().Name("io.debezium.connector.mysql.Source").
+	srcSchema := data.StructBuilder().Name("io.debezium.connector.mysql.Source").
 		Field("version", data.StringSchema).Field("connector", data.StringSchema).Field("name", data.StringSchema).
 		Field("ts_ms", data.Int64Schema).
 		Field("snapshot", data.NewBuilder(data.TypeString).Optional().Name("io.debezium.data.Enum").Version(1).
@@ -96,28 +104,35 @@ func mysqlRowConnect() (*data.Schema, *data.Struct) {
 	tx := data.StructBuilder().Name("event.block").Version(1).Optional().
 		Field("id", data.StringSchema).Field("total_order", data.Int64Schema).Field("data_collection_order", data.Int64Schema).MustBuild()
 	env := data.StructBuilder().Name("p.db.items.Envelope").Version(2).
-		Field("before", after).Field("after", after).Field("source", src).Field("transaction", tx).
+		Field("before", after).Field("after", after).Field("source", srcSchema).Field("transaction", tx).
 		Field("op", data.StringSchema).Field("ts_ms", data.OptionalInt64).Field("ts_us", data.OptionalInt64).
 		Field("ts_ns", data.OptionalInt64).MustBuild()
 	g := mysqlRowGoValue
-	a := data.NewStruct(after)
-	a.PutIndex(0, g.After.ID)
-	a.PutIndex(1, g.After.Name)
-	a.PutIndex(2, data.NewBigDecimal(12345713, 2))
-	a.PutIndex(3, g.After.Ts)
-	s := data.NewStruct(src)
-	for i, v := range []any{g.Source.Version, g.Source.Connector, g.Source.Name, g.Source.TsMs, g.Source.Snapshot, g.Source.DB,
-		nil, g.Source.TsUs, g.Source.TsNs, g.Source.Table, g.Source.ServerID, nil, g.Source.File, g.Source.Pos, g.Source.Row, nil, nil} {
-		s.PutIndex(i, v)
+	out := make([]*data.Struct, n)
+	var s *data.Struct
+	for r := range out {
+		a := data.NewStruct(after)
+		a.PutIndex(0, g.After.ID)
+		a.PutIndex(1, g.After.Name)
+		a.PutIndex(2, data.NewBigDecimal(12345713, 2))
+		a.PutIndex(3, g.After.Ts)
+		if r%share == 0 {
+			s = data.NewStruct(srcSchema)
+			for i, v := range []any{g.Source.Version, g.Source.Connector, g.Source.Name, g.Source.TsMs, g.Source.Snapshot, g.Source.DB,
+				nil, g.Source.TsUs, g.Source.TsNs, g.Source.Table, g.Source.ServerID, nil, g.Source.File, g.Source.Pos, g.Source.Row, nil, nil} {
+				s.PutIndex(i, v)
+			}
+		}
+		e := data.NewStruct(env)
+		e.PutIndex(1, a)
+		e.PutIndex(2, s)
+		e.PutIndex(4, g.Op)
+		e.PutIndex(5, g.TsMs)
+		e.PutIndex(6, g.TsUs)
+		e.PutIndex(7, g.TsNs)
+		out[r] = e
 	}
-	e := data.NewStruct(env)
-	e.PutIndex(1, a)
-	e.PutIndex(2, s)
-	e.PutIndex(4, g.Op)
-	e.PutIndex(5, g.TsMs)
-	e.PutIndex(6, g.TsUs)
-	e.PutIndex(7, g.TsNs)
-	return env, e
+	return out
 }
 
 func TestBenchDataSameJSON(t *testing.T) {
@@ -145,18 +160,27 @@ func TestBenchDataSameJSON(t *testing.T) {
 
 func BenchmarkJSONEncode(b *testing.B) {
 	rs, rv := ratingsStruct()
-	ms, mv := mysqlRowConnect()
 	for _, x := range []struct {
 		name    string
-		s       *data.Schema
-		v       *data.Struct
+		values  []*data.Struct
 		goValue any
-	}{{"ratings", rs, rv, ratingGoValue}, {"mysql-row", ms, mv, mysqlRowGoValue}} {
+	}{
+		{"ratings", []*data.Struct{rv}, ratingGoValue},
+		// Distinct records, as a stream has them (the converter keeps
+		// no text of a struct it does not see twice).
+		{"mysql-row", mysqlRowsConnect(1024, 1), mysqlRowGoValue},
+		// Records sharing their source block 128 at a time, as a
+		// snapshot's records of one millisecond do.
+		{"mysql-row-shared-source", mysqlRowsConnect(1024, 128), mysqlRowGoValue},
+	} {
 		b.Run(x.name+"/converter", func(b *testing.B) {
 			c := configured(b, map[string]string{"schemas.enable": "false"})
 			b.ReportAllocs()
+			i := 0
 			for b.Loop() {
-				out, err := c.FromConnectData("t", nil, x.s, x.v)
+				v := x.values[i%len(x.values)]
+				i++
+				out, err := c.FromConnectData("t", nil, v.Schema(), v)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -174,6 +198,7 @@ func BenchmarkJSONEncode(b *testing.B) {
 			}
 		})
 	}
+	_ = rs
 }
 
 // TestDecimalInt64Bytes: decimals whose unscaled value fits an int64 are
@@ -199,5 +224,42 @@ func TestDecimalInt64Bytes(t *testing.T) {
 	}
 	if _, err := c.FromConnectData("t", nil, s, data.NewBigDecimal(5, 3)); err == nil || !strings.Contains(err.Error(), "scale 3") {
 		t.Errorf("wrong scale: %v", err)
+	}
+}
+
+// TestSharedStructText: a struct value records share (a source block) is
+// written from the text kept of it only while it is unchanged: a field
+// set anew, or a mutable field value changed in place, shows.
+func TestSharedStructText(t *testing.T) {
+	inner := data.StructBuilder().Field("a", data.StringSchema).Field("n", data.OptionalInt64).MustBuild()
+	binner := data.StructBuilder().Field("b", data.BytesSchema).MustBuild()
+	outer := data.StructBuilder().Field("x", data.Int32Schema).Field("src", inner).Field("bin", binner).MustBuild()
+	src := data.NewStruct(inner).MustPut("a", "one")
+	raw := []byte{1}
+	bin := data.NewStruct(binner).MustPut("b", raw)
+	c := configured(t, map[string]string{"schemas.enable": "false"})
+	write := func(x int32) string {
+		t.Helper()
+		v := data.NewStruct(outer).MustPut("x", x).MustPut("src", src).MustPut("bin", bin)
+		got, err := c.FromConnectData("t", nil, outer, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(got)
+	}
+	for i, want := range []string{`{"x":1,"src":{"a":"one","n":null},"bin":{"b":"AQ=="}}`, `{"x":2,"src":{"a":"one","n":null},"bin":{"b":"AQ=="}}`,
+		`{"x":3,"src":{"a":"one","n":null},"bin":{"b":"AQ=="}}`} {
+		if got := write(int32(i + 1)); got != want {
+			t.Fatalf("write %d: %s, want %s", i, got, want)
+		}
+	}
+	src.PutIndex(1, int64(7))
+	raw[0] = 2
+	if got, want := write(4), `{"x":4,"src":{"a":"one","n":7},"bin":{"b":"Ag=="}}`; got != want {
+		t.Fatalf("after changes: %s, want %s", got, want)
+	}
+	src.MustPut("a", "two")
+	if got, want := write(5), `{"x":5,"src":{"a":"two","n":7},"bin":{"b":"Ag=="}}`; got != want {
+		t.Fatalf("after Put: %s, want %s", got, want)
 	}
 }

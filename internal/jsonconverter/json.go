@@ -50,6 +50,8 @@ type Converter struct {
 	lastSchema    *data.Schema
 	// keys caches the quoted field names of STRUCT schemas (fieldKeys).
 	keys map[*data.Schema][][]byte
+	// seen keeps the text of struct values records share (seenStructs).
+	seen seenStructs
 	// sizeHint is the capacity the next message's buffer starts with:
 	// a little more than the last one needed, so that most messages are
 	// written straight into the slice returned, with no copy.
