@@ -65,6 +65,7 @@ var (
 	liveConns   = flag.Int("live-conns", 8, "connections writing them")
 	debezium    = flag.String("debezium", "", "REST URL of a Java Connect worker with Debezium 2.7 (e.g. http://127.0.0.1:18083) to run the live figure against too")
 	debeziumPID = flag.Int("debezium-pid", 0, "process id of that Java worker, for its CPU time")
+	bareProd    = flag.Bool("bare-produce", true, "also measure the snapshot baseline 'bare SELECT + bare producer' (writes the table's JSON to Kafka once more: mind the disk with -rows 10000000)")
 	workerProps = flag.String("worker-props", "", "extra worker settings, k=v separated by commas (e.g. producer.buffer.memory=8388608)")
 )
 
@@ -366,21 +367,25 @@ func run() error {
 		if err := b.streaming(want["latency"]); err != nil {
 			return err
 		}
+		b.dropTopics()
 	}
 	if want["snapshot"] {
 		if err := b.snapshot(); err != nil {
 			return err
 		}
+		b.dropTopics()
 	}
 	if want["parallel"] {
 		if err := b.parallel(); err != nil {
 			return err
 		}
+		b.dropTopics()
 	}
 	if want["live"] {
 		if err := b.live(); err != nil {
 			return err
 		}
+		b.dropTopics()
 	}
 	if want["incremental"] {
 		if err := b.incremental(); err != nil {
@@ -400,6 +405,15 @@ type bench struct {
 	dir, bin  string
 	adm       *kadm.Client
 	topics    []string // created, deleted at the end
+}
+
+// dropTopics deletes the topics created so far: a phase's records take
+// ~0.5 KB each, GBs for -rows 10000000, on a disk the broker shares.
+func (b *bench) dropTopics() {
+	if len(b.topics) > 0 {
+		b.adm.DeleteTopics(context.Background(), b.topics...) //nolint:errcheck
+		b.topics = nil
+	}
 }
 
 func (b *bench) createTopics(topics ...string) error {
@@ -586,9 +600,12 @@ func (b *bench) snapshot() error {
 	if err != nil {
 		return err
 	}
-	prod, bareFirst, err := b.bareProduce(b.table, fmt.Sprintf("bbare%d", b.stamp), b.to)
-	if err != nil {
-		return fmt.Errorf("bare SELECT + producer: %w", err)
+	var prod float64
+	var bareFirst []byte
+	if *bareProd {
+		if prod, bareFirst, err = b.bareProduce(b.table, fmt.Sprintf("bbare%d", b.stamp), b.to); err != nil {
+			return fmt.Errorf("bare SELECT + producer: %w", err)
+		}
 	}
 	w, err := startWorker(b.bin, b.dir)
 	if err != nil {
@@ -603,6 +620,9 @@ func (b *bench) snapshot() error {
 	hwm, cpu1 := w.stats()
 	fmt.Printf("SNAPSHOT %d-row table: goconnect %.0f rows/s from connector creation; bare streaming SELECT * %.0f rows/s (ratio %.2f); worker peak RSS %.0f MB, CPU %.2f s per 100k rows\n",
 		total, rate, sel, rate/sel, hwm, (cpu1-cpu0).Seconds()*100000/float64(total))
+	if !*bareProd {
+		return nil
+	}
 	fmt.Printf("SNAPSHOT %d-row table: bare SELECT * + bare franz-go producer writing the same JSON %.0f rows/s; goconnect/that ratio %.2f\n",
 		total, prod, rate/prod)
 	ours, err := b.firstValue(fmt.Sprintf("bsnap%d.%s.%s", b.stamp, b.db, b.table))
