@@ -56,7 +56,7 @@ e2e_tests() {
 	step "Python clients (pinned, into a venv in the cache)"
 	scripts/pyclients.sh
 	step "e2e suite"
-	go test -count=1 -p 1 -tags e2e -timeout 30m ./... # one package at a time: they share the services
+	go test -count=1 -p 1 -tags e2e -timeout 60m ./... # one package at a time: they share the services; the e2e package alone runs ~20-30 min
 }
 
 case "$what" in
