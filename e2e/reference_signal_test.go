@@ -56,12 +56,37 @@ func keepSignalHistory(repl map[string]string, value []byte) bool {
 	return snap && !strings.Contains(v.DDL, "TABLE")
 }
 
+// keepSignalSchemaChanges keeps, on the schema change topic, the events
+// of the case's tables and the initial snapshot's database-level ones
+// (other sessions' tables in demo come and go between the two snapshots).
+func keepSignalSchemaChanges(repl map[string]string, topic string, value []byte) bool {
+	if topic != "<prefix>" {
+		return true
+	}
+	var v struct {
+		Payload struct {
+			Source struct {
+				Table    *string `json:"table"`
+				Snapshot string  `json:"snapshot"`
+			} `json:"source"`
+		} `json:"payload"`
+	}
+	if json.Unmarshal(value, &v) != nil {
+		return true
+	}
+	if tb := v.Payload.Source.Table; tb != nil {
+		return *tb == repl["{table}"] || *tb == repl["{types}"] || *tb == repl["{t1}"]
+	}
+	return v.Payload.Source.Snapshot == "true"
+}
+
 // TestReferenceBlockingSnapshot: a blocking snapshot of the type corpus
-// table, requested through the signalling table (the source channel) and
-// then through each side's Kafka signal topic, a log signal on both
+// table, requested through the signalling table (the source channel), then
+// one of both tables (the corpus filtered by additional-conditions) through
+// each side's Kafka signal topic, a log signal on both
 // channels, and changes after each snapshot: the records (the signalling
 // table's own, the snapshot's op "r" with their source.snapshot markers,
-// the changes after) and the schema history (Debezium's blocking snapshot
+// the changes after), the schema change events and the schema history (Debezium's blocking snapshot
 // records DROP TABLE and CREATE TABLE of the table) against Debezium
 // 2.7.3's. The waits let Debezium's asynchronous snapshot end before the
 // next change, which it would otherwise read and then stream again.
@@ -81,6 +106,7 @@ func TestReferenceBlockingSnapshot(t *testing.T) {
 			// interval lets its Kafka-requested snapshot end before the
 			// next change.
 			"signal.poll.interval.ms": "200",
+			"include.schema.changes":  "true",
 		},
 		dml: []string{
 			referenceSignalTable,
@@ -88,15 +114,20 @@ func TestReferenceBlockingSnapshot(t *testing.T) {
 			`SELECT SLEEP(5)`,
 			`INSERT INTO {table} (id, first_name) VALUES (401, 'after blocking')`,
 			`INSERT INTO {t1} VALUES ('l1', 'log', '{"message":"signal log at {}"}')`,
-			kafkaSignalDML + `{"id":"k1","type":"execute-snapshot","data":{"type":"blocking","data-collections":["demo.{types}"],"additional-conditions":[{"data-collection":"demo.{types}","filter":"SELECT * FROM demo.{types} WHERE id > 1"}]}}`,
+			kafkaSignalDML + `{"id":"k1","type":"execute-snapshot","data":{"type":"blocking","data-collections":["demo.{types}","demo.{table}"],"additional-conditions":[{"data-collection":"demo.{types}","filter":"SELECT * FROM demo.{types} WHERE id > 1"}]}}`,
 			`SELECT SLEEP(8)`,
 			`INSERT INTO {table} (id, first_name) VALUES (402, 'after the kafka one')`,
 			kafkaSignalDML + `{"id":"k2","type":"log","data":{"message":"kafka log at {}"}}`,
 			`SELECT SLEEP(2)`,
 		},
-		// 20 + 4 initial snapshot rows; 2 signal rows; 4 + 3 blocking
-		// snapshot rows; 2 inserts.
-		wantJava: 20 + 4 + 2 + 4 + 3 + 2,
+		// 20 + 4 initial snapshot rows; 2 signal rows; 4, then 21 + 3
+		// blocking snapshot rows (two tables: markers per table, first and
+		// last of all); 2 inserts.
+		// The schema change topic: the initial snapshot's 10 statements, the
+		// signalling table's CREATE, each blocking snapshot's DROP TABLE
+		// and CREATE TABLE per table (2 + 4).
+		wantJava: 20 + 4 + 2 + 4 + 21 + 3 + 2 + 10 + 1 + 6,
+		keep:     keepSignalSchemaChanges,
 		history:  true, keepHistory: keepSignalHistory,
 		javaShows: []string{`"op":"r"`, `"snapshot":"last"`},
 	})

@@ -289,6 +289,12 @@ func (t *Task) blockingSchemas(ctx context.Context, conn *client.Conn, tables []
 	if gtids != "" {
 		posMap["gtids"] = gtids
 	}
+	// Debezium's order: every DROP TABLE first, then the CREATE TABLEs.
+	var recs []*historyRecord
+	for _, tb := range tables {
+		recs = append(recs, &historyRecord{DDL: "DROP TABLE IF EXISTS " + backquote(tb.db) + "." + backquote(tb.name),
+			TableChanges: []histChange{{Type: "DROP", ID: quotedID(tb.db, tb.name)}}, DatabaseName: tb.db, table: tb.name})
+	}
 	for _, tb := range tables {
 		ddl, err := showCreate(conn, tb.db, tb.name)
 		if err != nil {
@@ -296,22 +302,21 @@ func (t *Task) blockingSchemas(ctx context.Context, conn *client.Conn, tables []
 		}
 		doc := histTableOf(tb)
 		t.docs[tableID(tb.db, tb.name)] = doc
-		for _, rec := range []*historyRecord{
-			{DDL: "DROP TABLE IF EXISTS " + backquote(tb.db) + "." + backquote(tb.name), TableChanges: []histChange{{Type: "DROP", ID: quotedID(tb.db, tb.name)}}},
-			{DDL: ddl, TableChanges: []histChange{{Type: "CREATE", ID: quotedID(tb.db, tb.name), Table: doc}}},
-		} {
-			rec.Source, rec.Position, rec.TsMs, rec.DatabaseName = map[string]any{"server": t.st.prefix}, posMap, now.UnixMilli(), tb.db
-			if t.history != nil {
-				if err := t.history.store(ctx, rec); err != nil {
-					return err
-				}
+		recs = append(recs, &historyRecord{DDL: ddl, TableChanges: []histChange{{Type: "CREATE", ID: quotedID(tb.db, tb.name), Table: doc}},
+			DatabaseName: tb.db, table: tb.name})
+	}
+	for _, rec := range recs {
+		rec.Source, rec.Position, rec.TsMs = map[string]any{"server": t.st.prefix}, posMap, now.UnixMilli()
+		if t.history != nil {
+			if err := t.history.store(ctx, rec); err != nil {
+				return err
 			}
-			if t.st.schemaChanges {
-				src := t.sourceStruct(tb.db, tb.name, t.now().UnixNano(), 0, file, int64(pos), 0, nil)
-				src.PutIndex(4, "true")
-				if err := t.emit(ctx, t.schemaChangeRecord(rec, src, off)); err != nil {
-					return err
-				}
+		}
+		if t.st.schemaChanges {
+			src := t.sourceStruct(rec.DatabaseName, rec.table, t.now().UnixNano(), 0, file, int64(pos), 0, nil)
+			src.PutIndex(4, "true")
+			if err := t.emit(ctx, t.schemaChangeRecord(rec, src, off)); err != nil {
+				return err
 			}
 		}
 	}
