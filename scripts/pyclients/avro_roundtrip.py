@@ -2,9 +2,11 @@
 goconnect's differential e2e test (e2e/avro_python_test.go).
 
 Reads a JSON document on stdin:
-  {"registry": URL, "cases": [{"name", "topic", "schema", "json", "bytes"}]}
+  {"registry": URL, "cases": [{"name", "topic", "schema", "json", "bytes", "references"}]}
 where "schema" is an Avro schema text, "json" a value in Avro's JSON
-encoding and "bytes" (base64, may be null) a record goconnect wrote.
+encoding, "bytes" (base64, may be null) a record goconnect wrote and
+"references" (may be absent) [{"name", "subject", "schema"}]: schemas the
+client registers first (version 1 each) and the schema names.
 For each case it writes, on stdout, {"name", "decoded", "bytes"}:
   decoded: goconnect's bytes read with AvroDeserializer (writer schema by
            id from the registry), rendered in Avro's JSON encoding;
@@ -17,7 +19,7 @@ import json
 import sys
 
 import fastavro
-from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
@@ -38,13 +40,20 @@ def main():
     deserializer = AvroDeserializer(client)
     results = []
     for case in req["cases"]:
-        parsed = fastavro.parse_schema(json.loads(case["schema"]))
+        named = {}
+        refs = []
+        for ref in case.get("references") or []:
+            client.register_schema(ref["subject"], Schema(ref["schema"], "AVRO"))
+            fastavro.parse_schema(json.loads(ref["schema"]), named_schemas=named)
+            refs.append(SchemaReference(ref["name"], ref["subject"], 1))
+        parsed = fastavro.parse_schema(json.loads(case["schema"]), named_schemas=named)
         ctx = SerializationContext(case["topic"], MessageField.VALUE)
         res = {"name": case["name"]}
         if case.get("bytes"):
             value = deserializer(base64.b64decode(case["bytes"]), ctx)
             res["decoded"] = to_json(parsed, value)
-        serializer = AvroSerializer(client, case["schema"])
+        schema = Schema(case["schema"], "AVRO", refs) if refs else case["schema"]
+        serializer = AvroSerializer(client, schema)
         res["bytes"] = base64.b64encode(serializer(from_json(parsed, case["json"]), ctx)).decode()
         results.append(res)
     json.dump(results, sys.stdout)
