@@ -99,6 +99,14 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Logf("screenshot %s", p)
 }
 
+// show opens a console page (a hash route) and waits until that page,
+// not the one before it, is drawn.
+func show(t *testing.T, ctx context.Context, base, hash, page string) {
+	t.Helper()
+	run(t, ctx, chromedp.Navigate(base+"/ui/"+hash))
+	waitJS(t, ctx, 30*time.Second, "page "+page+" drawn", fmt.Sprintf(`document.getElementById('main').dataset.page === %q`, page))
+}
+
 // clickConfirmed clicks a button and then the page's confirmation.
 func clickConfirmed(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
@@ -202,10 +210,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	waitJS(t, ctx, 90*time.Second, "the list shows the three connectors RUNNING", running)
 	waitJS(t, ctx, 30*time.Second, "the datagen row charts a non-zero rate",
 		fmt.Sprintf(`(() => { const r = document.querySelector('tr[data-connector=%q] .rate'); return !!r && parseFloat(r.textContent) > 0 })()`, dg))
+	waitJS(t, ctx, 30*time.Second, "the datagen row's chart draws a line of several samples",
+		fmt.Sprintf(`(() => { const p = document.querySelector('tr[data-connector=%q] .spark polyline'); return !!p && p.getAttribute('points').split(' ').length >= 4 })()`, dg))
 	screenshot(t, ctx, "console-list.png")
 
 	// The MySQL snapshot's progress reaches 100% on its page.
-	run(t, ctx, chromedp.Navigate(base+"/ui/#/c/"+my))
+	show(t, ctx, base, "#/c/"+my, "connector:"+my)
 	waitJS(t, ctx, 90*time.Second, "the snapshot's progress bar reaches 100%",
 		`(() => { const b = document.querySelector('.snapshot .bar'); return !!b && b.dataset.pct === '100' })()`)
 	if hidden := evalJS[bool](t, ctx, `[...document.querySelectorAll('#config tr')].some(tr => tr.textContent.includes('database.password') && tr.querySelector('[data-hidden]') && !tr.textContent.includes('dbz'))`); !hidden {
@@ -214,7 +224,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	screenshot(t, ctx, "console-connector.png")
 
 	// Pausing from the page pauses the connector.
-	run(t, ctx, chromedp.Navigate(base+"/ui/#/c/"+dg), chromedp.WaitVisible(chromedp.CSS(`button[data-act="pause"]`)))
+	show(t, ctx, base, "#/c/"+dg, "connector:"+dg)
 	clickConfirmed(t, ctx, `button[data-act="pause"]`)
 	waitUntil(t, 30*time.Second, "REST reports the datagen connector PAUSED", func() bool { return restState(t, base, dg) == "PAUSED" })
 
@@ -245,7 +255,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		return sum == end
 	})
-	run(t, ctx, chromedp.Navigate(base+"/ui/#/c/"+fs+"/offsets"), chromedp.WaitVisible(chromedp.CSS("#offsets")))
+	show(t, ctx, base, "#/c/"+fs+"/offsets", "offsets:"+fs)
 	// Partitions with nothing committed (empty ones) show "none" and are
 	// absent from the API's answer.
 	page := evalJS[map[string]float64](t, ctx, `Object.fromEntries([...document.querySelectorAll('#offsets tbody tr')].filter(tr => tr.querySelector('.committed').textContent !== 'none').map(tr => [tr.dataset.topic+'/'+tr.dataset.partition, Number(tr.querySelector('.committed').textContent)]))`)
@@ -272,9 +282,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	// The source offsets page shows the API's partitions and offsets; the
 	// MySQL one names its binlog position.
 	for _, name := range []string{dg, my} {
-		run(t, ctx, chromedp.Navigate(base+"/ui/#/c/"+name+"/offsets"), chromedp.WaitVisible(chromedp.CSS("#offsets")))
+		show(t, ctx, base, "#/c/"+name+"/offsets", "offsets:"+name)
 		waitUntil(t, 30*time.Second, name+"'s offsets page matches the API", func() bool {
-			run(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#offsets")))
+			run(t, ctx, chromedp.Reload())
+			waitJS(t, ctx, 30*time.Second, "offsets page drawn", fmt.Sprintf(`document.getElementById('main').dataset.page === %q`, "offsets:"+name))
 			var shown []any
 			_ = json.Unmarshal([]byte(evalJS[string](t, ctx, `JSON.stringify([...document.querySelectorAll('#offsets tbody tr')].map(tr => ({partition: JSON.parse(tr.querySelector('.partition').textContent), offset: JSON.parse(tr.querySelector('.offset').textContent)})))`)), &shown)
 			return len(shown) > 0 && reflect.DeepEqual(shown, restOffsets(t, base, name))
@@ -288,8 +299,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	// Create: validation's per-key errors appear next to the keys; a valid
 	// config creates the connector.
 	bad := fmt.Sprintf(`{"name": "new-%s", "config": {"connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector", "quickstart": "ratings", "max.interval": "soon"}}`, id)
-	run(t, ctx, chromedp.Navigate(base+"/ui/#/new"), chromedp.WaitVisible(chromedp.CSS("#newjson")),
-		chromedp.SetValue(chromedp.CSS("#newjson"), bad), chromedp.Click(chromedp.CSS("#validate")))
+	show(t, ctx, base, "#/new", "new")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS("#newjson"), bad), chromedp.Click(chromedp.CSS("#validate")))
 	waitJS(t, ctx, 30*time.Second, "validation errors shown next to keys",
 		`[...document.querySelectorAll('#validation tr[data-key]')].some(tr => tr.querySelector('td.err').textContent.length > 0)`)
 	screenshot(t, ctx, "console-create.png")

@@ -109,6 +109,7 @@ let renderSeq = 0;
 function route() {
   clearTimeout(timer);
   const seq = ++renderSeq;
+  delete main.dataset.page; // set again, as page:name, once the new page is drawn
   const h = location.hash.replace(/^#/, '') || '/';
   let m;
   let page;
@@ -163,6 +164,7 @@ async function listPage(seq) {
     if (first) {
       first = false;
       window.consoleFirstRender = performance.now(); // read by the e2e test's figures
+      main.dataset.page = 'list';
     }
   });
 }
@@ -203,6 +205,7 @@ async function connectorPage(name, seq) {
 <h2>Tasks</h2><div id="tasks"></div>
 <h2>Config</h2><table id="config"><tbody>${cfg}</tbody></table>`;
   for (const b of main.querySelectorAll('button[data-act]')) b.onclick = () => askAction(name, b.dataset.act);
+  main.dataset.page = 'connector:' + name;
   await poll(seq, async () => {
     const st = await api('GET', `/connectors/${enc(name)}/status`);
     if (seq !== renderSeq) return;
@@ -293,6 +296,7 @@ async function offsetsPage(name) {
   const info = await api('GET', `/connectors/${enc(name)}`);
   main.innerHTML = `<h1><a href="#/c/${enc(name)}">${esc(name)}</a> offsets</h1><div id="off"><p class="muted">Loading…</p></div>`;
   await renderOffsets(name, info.type);
+  main.dataset.page = 'offsets:' + name;
 }
 
 async function renderOffsets(name, type) {
@@ -374,6 +378,7 @@ function createPage() {
 <div id="result"></div><div id="keys"></div>`;
   document.getElementById('validate').onclick = () => validateNew(false);
   document.getElementById('create').onclick = () => validateNew(true);
+  main.dataset.page = 'new';
 }
 
 async function validateNew(create) {
