@@ -62,8 +62,9 @@ type Converter struct {
 	cacheSize int
 	mu        sync.Mutex
 	bySchema  map[*data.Schema]*writeSchema
-	ids       map[string]int // subject + "\x00" + schema text → id
-	byID      map[int]*readSchema
+	ids       map[idKey]int
+
+	byID map[int]*readSchema
 }
 
 // writeSchema is a Connect schema with its JSON Schema form.
@@ -71,6 +72,13 @@ type writeSchema struct {
 	text      string
 	title     string
 	validator *sjs.Schema // set when json.fail.invalid.schema
+}
+
+// idKey finds the id of a schema written to a topic without building the
+// subject name per record.
+type idKey struct {
+	topic string
+	ws    *writeSchema
 }
 
 // readSchema is a registered schema read back.
@@ -133,7 +141,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.validate = v.Bool(keyFailInvalid)
 	c.cacheSize = int(v.Int(srclient.KeyCacheSize))
 	c.bySchema = map[*data.Schema]*writeSchema{}
-	c.ids = map[string]int{}
+	c.ids = map[idKey]int{}
 	c.byID = map[int]*readSchema{}
 	return nil
 }
@@ -165,22 +173,30 @@ func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
 	return ws, nil
 }
 
-// schemaID registers (or looks up) the schema under the subject, once.
-func (c *Converter) schemaID(subject string, ws *writeSchema) (int, error) {
-	key := subject + "\x00" + ws.text
+// schemaID registers (or looks up) the schema under the topic's subject,
+// once per topic and schema.
+func (c *Converter) schemaID(topic string, ws *writeSchema) (int, error) {
+	key := idKey{topic, ws}
 	c.mu.Lock()
 	id, ok := c.ids[key]
 	c.mu.Unlock()
 	if ok {
 		return id, nil
 	}
+	subject, err := c.client.Subject(topic, ws.title)
+	if err != nil {
+		return 0, fmt.Errorf("topic %s: %w", topic, err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	id, err := c.client.WriterID(ctx, subject, sr.Schema{Schema: ws.text, Type: sr.TypeJSON})
+	id, err = c.client.WriterID(ctx, subject, sr.Schema{Schema: ws.text, Type: sr.TypeJSON})
 	if err != nil {
 		return 0, fmt.Errorf("schema registry, subject %s: %w", subject, err)
 	}
 	c.mu.Lock()
+	if len(c.ids) >= c.cacheSize {
+		clear(c.ids)
+	}
 	c.ids[key] = id
 	c.mu.Unlock()
 	return id, nil
@@ -203,11 +219,7 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if err != nil {
 		return nil, fmt.Errorf("converting Kafka Connect schema to JSON Schema for topic %s: %w", topic, err)
 	}
-	subject, err := c.client.Subject(topic, ws.title)
-	if err != nil {
-		return nil, fmt.Errorf("topic %s: %w", topic, err)
-	}
-	id, err := c.schemaID(subject, ws)
+	id, err := c.schemaID(topic, ws)
 	if err != nil {
 		return nil, err
 	}

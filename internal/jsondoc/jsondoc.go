@@ -10,7 +10,6 @@
 package jsondoc
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -79,57 +78,16 @@ func (o *Object) Len() int {
 // Parse reads one JSON document. A repeated member name keeps its first
 // position and its last value, as Jackson's tree does.
 func Parse(b []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	v, err := read(d)
+	p := &parser{b: b}
+	v, err := p.value()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.Token(); err == nil {
-		return nil, fmt.Errorf("trailing data after the JSON value")
+	p.ws()
+	if p.i != len(p.b) {
+		return nil, p.errorf("trailing data after the JSON value")
 	}
 	return v, nil
-}
-
-func read(d *json.Decoder) (any, error) {
-	t, err := d.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := t.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			o := &Object{}
-			for d.More() {
-				kt, err := d.Token()
-				if err != nil {
-					return nil, err
-				}
-				v, err := read(d)
-				if err != nil {
-					return nil, err
-				}
-				o.Set(kt.(string), v)
-			}
-			_, err := d.Token()
-			return o, err
-		case '[':
-			a := []any{}
-			for d.More() {
-				v, err := read(d)
-				if err != nil {
-					return nil, err
-				}
-				a = append(a, v)
-			}
-			_, err := d.Token()
-			return a, err
-		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	default:
-		return t, nil
-	}
 }
 
 // Append writes v compactly, as Jackson writes a tree: members in order
