@@ -142,21 +142,22 @@ func (r *Registry) GetConfig(subject string, defaultToGlobal bool) (*Config, err
 }
 
 // SetConfig answers PUT /config[/subject], merging the update into the
-// config of that level.
-func (r *Registry) SetConfig(subject string, u ConfigUpdate) error {
+// config of that level; it returns the merged config, which Confluent
+// answers (as a ConfigUpdateRequest).
+func (r *Registry) SetConfig(subject string, u ConfigUpdate) (*Config, error) {
 	level := strings.ToUpper(u.Compatibility)
 	if level != "" && !validLevel(level) {
-		return &Error{422, 42203, "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive"}
+		return nil, &Error{422, 42203, "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive"}
 	}
 	if err := validSubject(subject, true); err != nil {
-		return err
+		return nil, err
 	}
 	key := scopeKey(subject)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if key != "" {
 		if err := r.checkWritable(key); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	c := Config{}
@@ -185,11 +186,12 @@ func (r *Registry) SetConfig(subject string, u ConfigUpdate) error {
 		}
 	}
 	if err := r.persist(subjectKey("CONFIG", key), &c); err != nil {
-		return err
+		return nil, err
 	}
 	c.Subject = ""
 	r.configs[key] = &c
-	return nil
+	out := c
+	return &out, nil
 }
 
 // DeleteConfig answers DELETE /config[/subject] with the config removed;
@@ -226,7 +228,8 @@ func (r *Registry) Level(subject string) string {
 
 // SetLevel sets the global ("") or a subject's compatibility level.
 func (r *Registry) SetLevel(subject, level string) error {
-	return r.SetConfig(subject, ConfigUpdate{Compatibility: level})
+	_, err := r.SetConfig(subject, ConfigUpdate{Compatibility: level})
+	return err
 }
 
 // modeInScopeLocked is the mode in force for a subject.

@@ -218,13 +218,15 @@ func TestAPIConfig(t *testing.T) {
 	a.expect("GET", "/config/s?defaultToGlobal=true", "", 200, `{"compatibilityLevel":"FULL"}`)
 	a.expect("PUT", "/config/s", `{"compatibility":"NONE","normalize":true}`, 200, `{"normalize":true,"compatibility":"NONE"}`)
 	a.expect("GET", "/config/s", "", 200, `{"normalize":true,"compatibilityLevel":"NONE"}`)
+	// The answer is the merged config (Confluent's ConfigUpdateRequest of it).
+	a.expect("PUT", "/config/s", `{"validateFields":false}`, 200, `{"normalize":true,"validateFields":false,"compatibility":"NONE"}`)
 	if msg := a.expectCode("PUT", "/config/s", `{"compatibility":"SIDEWAYS"}`, 422, 42203); !strings.HasPrefix(msg, "Invalid compatibility level") {
 		t.Errorf("42203 message %q", msg)
 	}
 	// The subject's level governs registration.
 	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
 	a.expect("POST", "/subjects/s/versions", body(recC), 200, `{"id":2}`)
-	a.expect("DELETE", "/config/s", "", 200, `{"normalize":true,"compatibilityLevel":"NONE"}`)
+	a.expect("DELETE", "/config/s", "", 200, `{"normalize":true,"validateFields":false,"compatibilityLevel":"NONE"}`)
 	a.expectCode("DELETE", "/config/s", "", 404, 40401)
 	a.expectCode("GET", "/config/s", "", 404, 40408)
 	a.expect("DELETE", "/config", "", 200, `{"compatibilityLevel":"FULL"}`)

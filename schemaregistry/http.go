@@ -483,12 +483,15 @@ func (s *server) putConfig(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, &Error{400, 400, "Unrecognized request body: " + err.Error()})
 		return
 	}
-	if err := s.r.SetConfig(req.PathValue("subject"), body); err != nil {
+	c, err := s.r.SetConfig(req.PathValue("subject"), body)
+	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	body.Compatibility = strings.ToUpper(body.Compatibility)
-	s.write(w, 200, body)
+	s.write(w, 200, ConfigUpdate{Alias: c.Alias, Normalize: c.Normalize, ValidateFields: c.ValidateFields,
+		Compatibility: c.CompatibilityLevel, CompatibilityGroup: c.CompatibilityGroup,
+		DefaultMetadata: c.DefaultMetadata, OverrideMetadata: c.OverrideMetadata,
+		DefaultRuleSet: c.DefaultRuleSet, OverrideRuleSet: c.OverrideRuleSet})
 }
 
 func (s *server) deleteConfig(w http.ResponseWriter, req *http.Request) {
@@ -522,7 +525,8 @@ func (s *server) putMode(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	s.write(w, 200, map[string]string{"mode": strings.ToUpper(body.Mode)})
+	// Confluent answers the request as it came.
+	s.write(w, 200, map[string]string{"mode": body.Mode})
 }
 
 func (s *server) deleteMode(w http.ResponseWriter, req *http.Request) {
