@@ -116,16 +116,15 @@ func javaMap(m map[string]any) string {
 // no captured table is logged and ignored.
 func (t *Task) requestBlocking(ctx context.Context, s *streamState, sig signal, d *executeSnapshotData) error {
 	var pats []*regexp.Regexp
-	for _, c := range d.DataCollections {
-		if c = strings.TrimSpace(c); c == "" {
-			continue
+	for _, entry := range d.DataCollections {
+		for _, c := range splitRegexList(entry) {
+			re, err := regexp.Compile(`(?i)^(?:` + c + `)$`)
+			if err != nil {
+				t.log.Warn("signal ignored: a data collection is not a valid regular expression", "id", sig.ID, "channel", sig.Channel, "data-collection", c, "error", err)
+				return nil
+			}
+			pats = append(pats, re)
 		}
-		re, err := regexp.Compile(`(?i)^(?:` + c + `)$`)
-		if err != nil {
-			t.log.Warn("signal ignored: a data collection is not a valid regular expression", "id", sig.ID, "channel", sig.Channel, "data-collection", c, "error", err)
-			return nil
-		}
-		pats = append(pats, re)
 	}
 	if len(pats) == 0 {
 		t.log.Warn("Execute snapshot signal has arrived but the requested field 'data-collections' is missing from data or is empty", "id", sig.ID, "channel", sig.Channel, "data", string(sig.Data))
@@ -197,7 +196,8 @@ func (t *Task) prepareBlocking(b *blockingSnapshot, pats []*regexp.Regexp) error
 	}
 	for _, id := range ids {
 		key := tableID(id[0], id[1])
-		if !anyMatch(pats, key) {
+		// Debezium matches the table's id and its double-quoted form.
+		if !anyMatch(pats, key) && !anyMatch(pats, quotedID(id[0], id[1])) {
 			continue
 		}
 		if t.tables[key] == nil {
@@ -231,6 +231,30 @@ func (t *Task) runBlocking(ctx context.Context, s *streamState) error {
 		}
 	}
 	return nil
+}
+
+// splitRegexList splits an entry of data-collections as Debezium's
+// RegExSplitter: at commas not escaped by a backslash, each part trimmed,
+// "\," unescaped, empty parts dropped.
+func splitRegexList(s string) []string {
+	var out []string
+	add := func(p string) {
+		if p = strings.ReplaceAll(strings.TrimSpace(p), `\,`, ","); p != "" {
+			out = append(out, p)
+		}
+	}
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case ',':
+			add(s[start:i])
+			start = i + 1
+		}
+	}
+	add(s[start:])
+	return out
 }
 
 // pointAtOrAfter reports whether binlog position file:pos is at or after
