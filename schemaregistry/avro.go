@@ -11,8 +11,9 @@ import (
 // avroType is the AVRO schema type as Confluent's AvroSchema: the stored
 // text is Avro-Java's rendering of the schema (canonicalString), named
 // types of references are written as names, normalisation is Confluent's
-// (AvroSchemaUtils.toNormalizedString), and compatibility is Avro's
-// SchemaCompatibility with Confluent's messages.
+// (AvroSchemaUtils.toNormalizedString), names and field defaults are
+// checked as Avro-Java's strict parser checks new schemas, and
+// compatibility is Avro's SchemaCompatibility with Confluent's messages.
 type avroType struct{}
 
 func (avroType) Name() string { return "AVRO" }
@@ -27,6 +28,9 @@ func (avroType) Parse(text string, refs []ResolvedReference) (ParsedSchema, erro
 		texts[i] = r.Schema
 	}
 	s, known, err := avroschema.ParseReferenced(b.String(), texts)
+	if err == nil {
+		err = avroschema.Validate(s)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("Invalid schema: %w", err)
 	}

@@ -61,3 +61,30 @@ func TestJavaStringWithReferences(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// Validate refuses what Avro-Java's strict parser refuses for a new schema.
+func TestValidate(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":1},{"name":"u","type":["null","string"],"default":null},
+			{"name":"m","type":{"type":"map","values":"long"},"default":{"x":2}},{"name":"r","type":{"type":"record","name":"S","fields":[{"name":"z","type":"double"}]},"default":{"z":1}}]}`: "",
+		`{"type":"record","name":"1R","fields":[]}`:                                                    "Illegal initial character: 1R",
+		`{"type":"record","name":"R","fields":[{"name":"a-b","type":"int"}]}`:                          "Illegal character in: a-b",
+		`{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"a","type":"int"}]}`:  "Duplicate field a in record R",
+		`{"type":"enum","name":"E","symbols":["A","A"]}`:                                               "Duplicate enum symbol: A",
+		`{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}`:              `Invalid default for field a: "x" not a "int"`,
+		`{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":3000000000}]}`:       `Invalid default for field a: 3000000000 not a "int"`,
+		`{"type":"record","name":"R","fields":[{"name":"u","type":["string","null"],"default":null}]}`: `Invalid default for field u: null not a ["string","null"]`,
+	} {
+		s, err := Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if err := Validate(s); err != nil {
+			got = err.Error()
+		}
+		if got != want {
+			t.Errorf("Validate(%s) = %q, want %q", in, got, want)
+		}
+	}
+}
