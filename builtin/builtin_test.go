@@ -46,3 +46,16 @@ func TestFileConnectorsOnlyWithConnectFileOnPluginPath(t *testing.T) {
 		t.Errorf("FileStreamSource with connect-file on plugin.path: %v %v", d, err)
 	}
 }
+
+// Confluent's schema converters answer to their class names and the
+// aliases Connect derives from them.
+func TestSchemaConvertersByClassAndAlias(t *testing.T) {
+	r := Registry(nil)
+	for _, name := range []string{"io.confluent.connect.json.JsonSchemaConverter", "JsonSchemaConverter", "JsonSchema",
+		"io.confluent.connect.avro.AvroConverter", "AvroConverter"} {
+		d, err := r.Lookup(name, connect.TypeConverter)
+		if err != nil || !strings.HasPrefix(d.Class, "io.confluent.connect.") {
+			t.Errorf("%s: %v %v", name, d, err)
+		}
+	}
+}
