@@ -155,10 +155,8 @@ func (r *Registry) SetConfig(subject string, u ConfigUpdate) (*Config, error) {
 	key := scopeKey(subject)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if key != "" {
-		if err := r.checkWritable(key); err != nil {
-			return nil, err
-		}
+	if err := r.checkWritable(key); err != nil {
+		return nil, err
 	}
 	c := Config{}
 	if old := r.configs[key]; old != nil {
@@ -207,10 +205,8 @@ func (r *Registry) DeleteConfig(subject string) (*Config, error) {
 		}
 		return &Config{CompatibilityLevel: Backward}, nil
 	}
-	if key != "" {
-		if err := r.checkWritable(key); err != nil {
-			return nil, err
-		}
+	if err := r.checkWritable(key); err != nil {
+		return nil, err
 	}
 	if err := r.persist(subjectKey("CONFIG", key), nil); err != nil {
 		return nil, err

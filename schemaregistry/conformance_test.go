@@ -240,7 +240,7 @@ func TestAPIMode(t *testing.T) {
 	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
 	a.expect("PUT", "/mode/s", `{"mode":"READONLY"}`, 200, `{"mode":"READONLY"}`)
 	a.expect("GET", "/mode/s", "", 200, `{"mode":"READONLY"}`)
-	if msg := a.expectCode("POST", "/subjects/s/versions", body(recB), 422, 42205); msg != "Subject s in context . is in read-only mode" {
+	if msg := a.expectCode("POST", "/subjects/s/versions", body(recB), 422, 42205); msg != "Subject s in context  is in read-only mode" {
 		t.Errorf("42205 message %q", msg)
 	}
 	a.expectCode("DELETE", "/subjects/s/versions/1", "", 422, 42205)
@@ -251,6 +251,17 @@ func TestAPIMode(t *testing.T) {
 		t.Errorf("40409 message %q", msg)
 	}
 	a.expect("GET", "/mode/t?defaultToGlobal=true", "", 200, `{"mode":"READWRITE"}`)
+	// Confluent names the default context "" and a global change's subject "null".
+	a.expect("PUT", "/mode/:.c:", `{"mode":"READONLY"}`, 200, `{"mode":"READONLY"}`)
+	if msg := a.expectCode("POST", "/subjects/:.c:x/versions", body(recA), 422, 42205); msg != "Subject :.c:x in context :.c: is in read-only mode" {
+		t.Errorf("context read-only message %q", msg)
+	}
+	a.expect("DELETE", "/mode/:.c:", "", 200, `{"mode":"READONLY"}`)
+	a.expect("PUT", "/mode", `{"mode":"READONLY"}`, 200, `{"mode":"READONLY"}`)
+	if msg := a.expectCode("PUT", "/config", `{"compatibility":"NONE"}`, 422, 42205); msg != "Subject null in context  is in read-only mode" {
+		t.Errorf("global read-only message %q", msg)
+	}
+	a.expect("PUT", "/mode", `{"mode":"READWRITE"}`, 200, `{"mode":"READWRITE"}`)
 	a.expect("PUT", "/mode/t", `{"mode":"READONLY_OVERRIDE"}`, 200, `{"mode":"READONLY_OVERRIDE"}`)
 	a.expectCode("POST", "/subjects/t/versions", body(recA), 422, 42205)
 	a.expect("DELETE", "/mode/t", "", 200, `{"mode":"READONLY_OVERRIDE"}`)
@@ -263,7 +274,7 @@ func TestAPIMode(t *testing.T) {
 		t.Errorf("import message %q", msg)
 	}
 	// An explicit id outside IMPORT is refused.
-	if msg := a.expectCode("POST", "/subjects/s/versions", body(recB, `"id":7`), 422, 42205); msg != "Subject s in context . is not in import mode" {
+	if msg := a.expectCode("POST", "/subjects/s/versions", body(recB, `"id":7`), 422, 42205); msg != "Subject s in context  is not in import mode" {
 		t.Errorf("id outside import %q", msg)
 	}
 	a.expect("PUT", "/mode?force=true", `{"mode":"IMPORT"}`, 200, `{"mode":"IMPORT"}`)
@@ -273,7 +284,7 @@ func TestAPIMode(t *testing.T) {
 	a.expect("POST", "/subjects/u/versions", body(recC, `"id":101`, `"version":9`), 200, `{"id":101}`)
 	a.expect("GET", "/subjects/u/versions", "", 200, `[5,9]`)
 	a.expect("GET", "/schemas/ids/100", "", 200, `{"schema":`+quote(recA)+`}`)
-	if msg := a.expectCode("POST", "/subjects/w/versions", body(recB, `"id":100`), 422, 42205); msg != "Overwrite new schema with id 100 in context . is not permitted." {
+	if msg := a.expectCode("POST", "/subjects/w/versions", body(recB, `"id":100`), 422, 42205); msg != "Overwrite new schema with id 100 in context  is not permitted." {
 		t.Errorf("overwrite message %q", msg)
 	}
 	a.expect("PUT", "/mode", `{"mode":"READWRITE"}`, 200, `{"mode":"READWRITE"}`)

@@ -234,13 +234,13 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 	ctx := contextOf(subject)
 	mode := r.modeInScopeLocked(subject)
 	if mode == ModeReadOnly || mode == ModeReadOnlyOverride {
-		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is in read-only mode", subject, ctx))
+		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is in read-only mode", subject, qualifiedContext(ctx)))
 	}
 	if req.ID > 0 && mode != ModeImport {
-		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in import mode", subject, ctx))
+		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in import mode", subject, qualifiedContext(ctx)))
 	}
 	if req.ID <= 0 && mode != ModeReadWrite {
-		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in read-write mode", subject, ctx))
+		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in read-write mode", subject, qualifiedContext(ctx)))
 	}
 	typ := req.typeName()
 	parsed, err := r.parseLocked(subject, typ, req.Schema, req.References)
@@ -298,7 +298,7 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 	id, known := space.idOf[ident]
 	if req.ID > 0 {
 		if holder, ok := space.byID[req.ID]; ok && identity(holder.typeName(), holder.Schema, holder.References, holder.Metadata, holder.RuleSet) != ident {
-			return nil, errNotPermitted(fmt.Sprintf("Overwrite new schema with id %d in context %s is not permitted.", req.ID, ctx))
+			return nil, errNotPermitted(fmt.Sprintf("Overwrite new schema with id %d in context %s is not permitted.", req.ID, qualifiedContext(ctx)))
 		}
 		id = req.ID
 	} else if !known {
@@ -820,9 +820,15 @@ func (r *Registry) referrersLocked(subject string, version int, deleted bool, ex
 	return out
 }
 
+// checkWritable refuses changes under a read-only mode, in Confluent's
+// words (a global change names the subject "null").
 func (r *Registry) checkWritable(subject string) error {
 	if m := r.modeInScopeLocked(subject); m == ModeReadOnly || m == ModeReadOnlyOverride {
-		return errNotPermitted(fmt.Sprintf("Subject %s in context %s is in read-only mode", subject, contextOf(subject)))
+		name := subject
+		if name == "" {
+			name = "null"
+		}
+		return errNotPermitted(fmt.Sprintf("Subject %s in context %s is in read-only mode", name, qualifiedContext(contextOf(subject))))
 	}
 	return nil
 }

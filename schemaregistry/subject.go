@@ -63,3 +63,12 @@ func validSubject(s string, configOrMode bool) error {
 	}
 	return nil
 }
+
+// qualifiedContext is a context as Confluent's messages name it: "" for
+// the default context, ":.ctx:" for another.
+func qualifiedContext(ctx string) string {
+	if ctx == DefaultContext {
+		return ""
+	}
+	return ":" + ctx + ":"
+}
