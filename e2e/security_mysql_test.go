@@ -77,3 +77,62 @@ func TestSecurityMySQLCDCSchemaHistoryOverSASLSSL(t *testing.T) {
 	}
 	w.stop(t, 20*time.Second)
 }
+
+// The Kafka signal channel over SASL_SSL with signal.consumer.* (the
+// worker's settings are not inherited): a blocking snapshot signal read
+// from the secured listener snapshots CUSTOMERS again; with a wrong
+// password in signal.consumer.* the task fails naming the authentication
+// failure instead of streaming without its signals.
+func TestSecurityMySQLSignalsOverSASLSSL(t *testing.T) {
+	host, port, _ := strings.Cut(mariaDBAddr, ":")
+	settings := saslSSLSettings("SCRAM-SHA-512", jaasScram("scram-special", specialPassword))
+	for _, wrong := range []bool{false, true} {
+		prefix := fmt.Sprintf("secsig%d", time.Now().UnixNano())
+		topic := prefix + ".demo.CUSTOMERS"
+		cfg := map[string]string{
+			"connector.class":   "io.debezium.connector.mysql.MySqlConnector",
+			"database.hostname": host, "database.port": port, "database.user": "debezium", "database.password": "dbz",
+			"database.server.id": fmt.Sprint(5000 + time.Now().UnixNano()%1000), "topic.prefix": prefix,
+			"table.include.list": "demo.CUSTOMERS", "include.schema.changes": "false",
+			"signal.enabled.channels":                     "source,kafka",
+			"signal.kafka.bootstrap.servers":              saslSSLAddr,
+			"signal.kafka.consumer.offset.commit.enabled": "true",
+			"signal.kafka.groupId":                        prefix,
+		}
+		for _, s := range settings {
+			cfg["signal.consumer."+s.key] = s.value
+		}
+		if wrong {
+			cfg["signal.consumer.sasl.jaas.config"] = jaasScram("scram-special", "not-the-password")
+		}
+		body, err := json.Marshal(map[string]any{"name": "mysql-signals-sasl-ssl", "config": cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := standaloneWorkerIn(t, t.TempDir(), saslSSLAddr, scoped(settings), string(body))
+		rest := restURL(t, w)
+		if wrong {
+			waitTaskState(t, rest, "mysql-signals-sasl-ssl", "FAILED", 60*time.Second)
+			if _, trace := taskState(t, rest, "mysql-signals-sasl-ssl"); !strings.Contains(trace, "signal") || !strings.Contains(strings.ToLower(trace), "auth") {
+				t.Fatalf("the failed task's trace does not name the signal consumer's authentication failure: %s", trace)
+			}
+			w.stop(t, 20*time.Second)
+			continue
+		}
+		if snap := readTopic(t, topic, 20); len(snap) != 20 {
+			t.Fatalf("snapshot produced %d records, want the 20 CUSTOMERS rows", len(snap))
+		}
+		// Written on the plaintext listener of the same cluster.
+		produceSignal(t, prefix+"-signal", prefix, `{"id":"sec-1","type":"execute-snapshot","data":{"type":"blocking","data-collections":["demo.CUSTOMERS"]}}`)
+		all := readTopic(t, topic, 40)
+		if len(all) != 40 {
+			t.Fatalf("topic has %d records, want 20 more from the blocking snapshot", len(all))
+		}
+		for _, r := range all[20:] {
+			if !strings.Contains(string(r.Value), `"op":"r"`) {
+				t.Fatalf("not a snapshot record: %s", r.Value)
+			}
+		}
+		w.stop(t, 20*time.Second)
+	}
+}
