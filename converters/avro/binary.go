@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
@@ -352,7 +353,7 @@ func decode(r *reader, t *avroschema.Schema, s *data.Schema) (any, error) {
 			return nil, err
 		}
 		st := data.NewStruct(s)
-		st.PutIndex(field, v)
+		st.PutIndex(unionMember(s, field, br, v), v)
 		return st, nil
 	case avroschema.Boolean:
 		b, err := r.take(1)
@@ -483,6 +484,31 @@ func decode(r *reader, t *avroschema.Schema, s *data.Schema) (any, error) {
 		return out, err
 	}
 	return nil, fmt.Errorf("cannot decode Avro type %d", t.Kind)
+}
+
+// unionMember is the field a union value lands in. AvroData matches the
+// value's Java class against the fields in order, so bytes and fixed
+// values can land in an earlier field than their branch's: a fixed value
+// in a plain bytes field, a bytes value in a fixed field of its length.
+func unionMember(s *data.Schema, field int, br *avroschema.Schema, v any) int {
+	b, isBytes := v.([]byte)
+	if !isBytes || br.Logical != "" {
+		return field
+	}
+	for i, f := range s.Fields[:field] {
+		fs := f.Schema
+		if fs.Type != data.TypeBytes || fs.Name == data.DecimalName {
+			continue
+		}
+		fixed := isFixedSchema(fs)
+		if br.Kind == avroschema.Fixed && !fixed {
+			return i
+		}
+		if br.Kind == avroschema.Bytes && fixed && fs.Param(fixedSizeParam) == strconv.Itoa(len(b)) {
+			return i
+		}
+	}
+	return field
 }
 
 // blocks reads Avro's counted blocks of array or map items.

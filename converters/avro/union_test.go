@@ -257,3 +257,32 @@ func TestIgnoreDefaultForNullables(t *testing.T) {
 		t.Fatalf("default %x, ignored %x", withDefault, withoutDefault)
 	}
 }
+
+// A union value lands in the field AvroData's class matching picks: a
+// fixed in an earlier plain bytes field, bytes in an earlier fixed field
+// of their length.
+func TestUnionMemberByValueClass(t *testing.T) {
+	at := mustAvro(t, `["bytes",{"type":"fixed","name":"F","size":2}]`)
+	cs, err := toConnect(at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := decode(&reader{b: []byte{2, 7, 8}}, at, cs) // the fixed branch
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := v.(*data.Struct); st.RawIndex(0) == nil || st.RawIndex(1) != nil {
+		t.Errorf("fixed value in %v, want the bytes field", st)
+	}
+	at = mustAvro(t, `[{"type":"fixed","name":"F","size":2},"bytes"]`)
+	cs, _ = toConnect(at)
+	for in, field := range map[string]int{"\x02\x04\x07\x08": 0, "\x02\x02\x07": 1} {
+		v, err := decode(&reader{b: []byte(in)}, at, cs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := v.(*data.Struct); st.RawIndex(field) == nil {
+			t.Errorf("bytes %x: field %d empty in %v", in, field, st)
+		}
+	}
+}
