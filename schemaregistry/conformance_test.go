@@ -407,6 +407,11 @@ func TestAPIContexts(t *testing.T) {
 	a.expect("GET", "/schemas/ids/1?subject=:.ctx:s", "", 200, `{"schema":`+quote(recB)+`}`)
 	a.expect("GET", "/schemas/ids/1", "", 200, `{"schema":`+quote(recA)+`}`)
 	a.expect("GET", "/schemas/ids/1/subjects?subject=:.ctx:", "", 200, `[":.ctx:s"]`)
+	// An unqualified subject not holding the id here is looked for in the
+	// other contexts.
+	a.expect("POST", "/subjects/:.ctx:only/versions", body(`"float"`), 200, `{"id":2}`)
+	a.expect("GET", "/schemas/ids/2?subject=only", "", 200, `{"schema":"\"float\""}`)
+	a.expect("GET", "/schemas/ids/2", "", 200, `{"schema":`+quote(recB)+`}`)
 	// ":.:s" is the default context spelt out.
 	a.expect("GET", "/subjects/:.:s/versions", "", 200, `[1,2]`)
 	// Config and mode per context subject; a reference without a context
@@ -414,12 +419,12 @@ func TestAPIContexts(t *testing.T) {
 	a.expect("PUT", "/config/:.ctx:s", `{"compatibility":"NONE"}`, 200, `{"compatibility":"NONE"}`)
 	a.expect("GET", "/config/:.ctx:s", "", 200, `{"compatibilityLevel":"NONE"}`)
 	a.expectCode("GET", "/config/s", "", 404, 40408)
-	a.expect("POST", "/subjects/:.ctx:address/versions", body(address), 200, `{"id":2}`)
-	a.expect("POST", "/subjects/:.ctx:customer/versions", body(customer, refAddr), 200, `{"id":3}`)
-	a.expect("GET", "/subjects/:.ctx:address/versions/1/referencedby", "", 200, `[3]`)
+	a.expect("POST", "/subjects/:.ctx:address/versions", body(address), 200, `{"id":3}`)
+	a.expect("POST", "/subjects/:.ctx:customer/versions", body(customer, refAddr), 200, `{"id":4}`)
+	a.expect("GET", "/subjects/:.ctx:address/versions/1/referencedby", "", 200, `[4]`)
 	a.expect("DELETE", "/subjects/:.ctx:s", "", 200, `[1]`)
 	a.expect("DELETE", "/subjects/:.ctx:s?permanent=true", "", 200, `[1]`)
-	a.expect("GET", "/subjects?subjectPrefix=:.ctx:", "", 200, `[":.ctx:address",":.ctx:customer"]`)
+	a.expect("GET", "/subjects?subjectPrefix=:.ctx:", "", 200, `[":.ctx:address",":.ctx:customer",":.ctx:only"]`)
 	a.expect("GET", "/contexts?contextPrefix=.c", "", 200, `[".ctx"]`)
 	if msg := a.expectCode("DELETE", "/contexts/:.ctx:", "", 422, 42211); msg != "The specified context ':.ctx:' is not empty." {
 		t.Errorf("42211 message %q", msg)
@@ -488,4 +493,26 @@ func TestAPIInvalidSubjectsAndReRegistration(t *testing.T) {
 		t.Errorf("records %q", recs)
 	}
 	a.expect("GET", "/subjects/s/versions?deleted=true", "", 200, `[2]`)
+}
+
+// Reads and writes run concurrently (go test -race catches a read that
+// writes shared state).
+func TestAPIConcurrentReadsAndWrites(t *testing.T) {
+	a := newAPI(t)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ctx := ":.c" + string(rune('a'+i)) + ":"
+			for _, p := range []string{"/schemas/ids/1?subject=" + ctx, "/schemas/ids/1?fetchMaxId=true&subject=" + ctx + "x", "/schemas/ids/1/versions?subject=" + ctx, "/subjects", "/contexts"} {
+				a.call("GET", p, "")
+			}
+			if st, got, _ := a.call("POST", "/subjects/"+ctx+"s/versions", body(`"int"`)); st != 200 || got != `{"id":1}` {
+				t.Errorf("register in %s: %d %s", ctx, st, got)
+			}
+		}(i)
+	}
+	wg.Wait()
+	a.expect("GET", "/contexts", "", 200, `[".",".ca",".cb",".cc",".cd",".ce",".cf",".cg",".ch"]`)
 }

@@ -135,6 +135,16 @@ func (r *Registry) SetJournal(j Journal) {
 	r.mu.Unlock()
 }
 
+// spaceOf is a context's ids for reading (under the read lock: it
+// stores nothing).
+func (r *Registry) spaceOf(ctx string) *idSpace {
+	if s := r.ids[ctx]; s != nil {
+		return s
+	}
+	return &idSpace{nextID: 1}
+}
+
+// space is a context's ids for writing, created when missing.
 func (r *Registry) space(ctx string) *idSpace {
 	s := r.ids[ctx]
 	if s == nil {
@@ -627,10 +637,30 @@ func (r *Registry) hasSubjectLocked(subject string, f Filter) bool {
 
 // SchemaByID returns a version holding an id in the subject's context
 // ("" = the default context).
+// An unqualified subject not holding the id in the default context is
+// looked for in the other contexts, as Confluent does.
 func (r *Registry) SchemaByID(id int, subject string) (*Version, error) {
+	subject = normalizeSubject(subject)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	v, ok := r.space(contextOf(normalizeSubject(subject))).byID[id]
+	q := parseSubject(subject)
+	if q.Name != "" {
+		for _, v := range r.subjects[subject] {
+			if v.ID == id {
+				return v, nil
+			}
+		}
+		if q.Context == DefaultContext {
+			for ctx := range r.contexts {
+				for _, v := range r.subjects[qualified{Context: ctx, Name: q.Name}.String()] {
+					if v.ID == id {
+						return v, nil
+					}
+				}
+			}
+		}
+	}
+	v, ok := r.spaceOf(q.Context).byID[id]
 	if !ok {
 		return nil, errSchemaIDNotFound(id)
 	}
@@ -641,7 +671,7 @@ func (r *Registry) SchemaByID(id int, subject string) (*Version, error) {
 func (r *Registry) MaxID(subject string) int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.space(contextOf(normalizeSubject(subject))).nextID - 1
+	return r.spaceOf(contextOf(normalizeSubject(subject))).nextID - 1
 }
 
 // SubjectVersion names one version of a subject.
@@ -656,7 +686,7 @@ func (r *Registry) IDVersions(id int, subject string, deleted bool) ([]SubjectVe
 	q := parseSubject(subject)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	if _, ok := r.space(q.Context).byID[id]; !ok {
+	if _, ok := r.spaceOf(q.Context).byID[id]; !ok {
 		return nil, errSchemaIDNotFound(id)
 	}
 	f := Live
