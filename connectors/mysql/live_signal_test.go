@@ -602,3 +602,20 @@ func TestLiveBlockingSnapshotRestartMidway(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveKafkaSignalTopicCreatedLater: with the default settings the
+// channel starts at the end of the topic; a topic that does not exist yet
+// ends at its beginning, so the signal whose write creates it runs (the
+// Java consumer has such a topic auto-created, empty, when it starts).
+func TestLiveKafkaSignalTopicCreatedLater(t *testing.T) {
+	lb := captureLog(t)
+	prefix := fmt.Sprintf("siglate%d", time.Now().UnixNano())
+	props := liveProps(prefix)
+	props["snapshot.mode"] = "no_data"
+	topic := kafkaSignalProps(props)
+	delete(props, "signal.kafka.consumer.offset.commit.enabled")
+	startTask(t, props, nil)
+	waitLog(t, lb, "subscribed to the signal topic")
+	sendSignals(t, topic, prefix, `{"type":"log","data":{"message":"the first signal of a new topic"}}`)
+	waitLog(t, lb, "the first signal of a new topic")
+}

@@ -171,7 +171,7 @@ func (t *Task) kafkaSignals(ctx context.Context, k *kafkaSignalSettings, in *sig
 	}
 	defer adm.Close()
 	admin := kadm.NewClient(adm)
-	start := kgo.NewOffset().AtEnd()
+	start, committedAt := kgo.NewOffset().AtEnd(), false
 	if k.commit {
 		start = kgo.NewOffset().AtStart()
 	}
@@ -184,7 +184,7 @@ func (t *Task) kafkaSignals(ctx context.Context, k *kafkaSignalSettings, in *sig
 		}
 		if err == nil {
 			if o, ok := committed.Lookup(k.topic, 0); ok && o.Err == nil && o.At >= 0 {
-				start = kgo.NewOffset().At(o.At)
+				start, committedAt = kgo.NewOffset().At(o.At), true
 			}
 			break
 		}
@@ -199,6 +199,21 @@ func (t *Task) kafkaSignals(ctx context.Context, k *kafkaSignalSettings, in *sig
 		case <-ctx.Done():
 			return nil
 		case <-time.After(time.Second):
+		}
+	}
+	if !committedAt && !k.commit {
+		// "The end" is the end now: a topic that does not exist yet (the
+		// Java consumer would have it auto-created, empty) starts at its
+		// beginning once created, so its first signal is not skipped.
+		lctx, cancel := context.WithTimeout(dead, 10*time.Second)
+		ends, err := admin.ListEndOffsets(lctx, k.topic)
+		cancel()
+		if err == nil {
+			if e, ok := ends.Lookup(k.topic, 0); ok && e.Err == nil {
+				start = kgo.NewOffset().At(e.Offset)
+			} else if !ok || errors.Is(e.Err, kerr.UnknownTopicOrPartition) {
+				start = kgo.NewOffset().AtStart()
+			}
 		}
 	}
 	cl, err := kgo.NewClient(append(base, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{k.topic: {0: start}}))...)
