@@ -31,6 +31,23 @@ const (
 type fromConnect struct {
 	cfg     dataConfig
 	unnamed int
+	// records are the structs converted so far: AvroData reuses the Avro
+	// record of an equal struct (optional or not), so an unnamed struct
+	// used twice is one ConnectDefault record, written by name the
+	// second time.
+	records []convertedRecord
+}
+
+type convertedRecord struct {
+	connect *data.Schema
+	avro    *avroschema.Schema
+}
+
+// sameRecord is Connect schema equality with both taken as required.
+func sameRecord(a, b *data.Schema) bool {
+	ac, bc := *a, *b
+	ac.Optional, bc.Optional = false, false
+	return data.Equal(&ac, &bc)
 }
 
 func rawString(s string) json.RawMessage {
@@ -85,6 +102,23 @@ func isFixedSchema(s *data.Schema) bool {
 
 // nonOptional builds the type with its metadata props.
 func (c *fromConnect) nonOptional(s *data.Schema) (*avroschema.Schema, error) {
+	record := s.Type == data.TypeStruct && !isUnionSchema(s)
+	if record {
+		for _, r := range c.records {
+			if sameRecord(r.connect, s) {
+				return r.avro, nil
+			}
+		}
+	}
+	t, err := c.build(s)
+	if err == nil && record {
+		c.records = append(c.records, convertedRecord{connect: s, avro: t})
+	}
+	return t, err
+}
+
+// build converts a schema not converted before.
+func (c *fromConnect) build(s *data.Schema) (*avroschema.Schema, error) {
 	t := &avroschema.Schema{}
 	var connectType string
 	switch s.Type {

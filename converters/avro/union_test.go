@@ -286,3 +286,17 @@ func TestUnionMemberByValueClass(t *testing.T) {
 		}
 	}
 }
+
+// An equal struct used twice is one Avro record (AvroData's schema cache):
+// an unnamed one keeps its ConnectDefault name and is written by name.
+func TestEqualStructsShareOneRecord(t *testing.T) {
+	inner := data.StructBuilder().Field("x", data.Int32Schema).MustBuild()
+	s := data.StructBuilder().Field("a", inner).Field("b", data.StructBuilder().Field("x", data.Int32Schema).MustBuild()).
+		Field("c", data.FromSchema(inner).Optional().MustBuild()).MustBuild()
+	want := `{"type":"record","name":"ConnectDefault","namespace":"io.confluent.connect.avro","fields":[` +
+		`{"name":"a","type":{"type":"record","name":"ConnectDefault2","fields":[{"name":"x","type":"int"}]}},` +
+		`{"name":"b","type":"ConnectDefault2"},{"name":"c","type":["null","ConnectDefault2"],"default":null}]}`
+	if got := text(t, s); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
