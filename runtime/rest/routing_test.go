@@ -34,6 +34,13 @@ func TestTrailingSlashOptionsAnd405(t *testing.T) {
 		{"/connector-plugins", "HEAD,GET,OPTIONS"},
 		{"/connector-plugins/x/config/validate", "OPTIONS,PUT"},
 		{"/", "HEAD,GET,OPTIONS"},
+		{"/connectors/x/status", "HEAD,GET,OPTIONS"},
+		{"/connectors/x/tasks", "HEAD,POST,GET,OPTIONS"},
+		{"/connectors/x/pause", "OPTIONS,PUT"},
+		{"/connectors/x/topics/reset", "OPTIONS,PUT"},
+		{"/connector-plugins/x/config", "HEAD,GET,OPTIONS"},
+		{"/health", "HEAD,GET,OPTIONS"},
+		{"/admin/loggers/x", "HEAD,GET,OPTIONS,PUT"},
 	} {
 		r := e.do(http.MethodOptions, c.path, nil)
 		want := strings.ReplaceAll(c.allow, ",", ", ")
