@@ -145,7 +145,7 @@ func TestAPISubjectsAndVersions(t *testing.T) {
 	a.expectCode("POST", "/subjects/s1/versions", body(`{"type":"record"}`), 422, 42201)
 	a.expectCode("POST", "/subjects/s1/versions", body(`"string"`, `"schemaType":"XML"`), 422, 42201)
 	a.expectCode("POST", "/subjects/s1/versions", `{"schema":`, 400, 400)
-	a.expect("GET", "/schemas/types", "", 200, `["AVRO","JSON"]`)
+	a.expect("GET", "/schemas/types", "", 200, `["AVRO","JSON","PROTOBUF"]`)
 	a.expect("GET", "/", "", 200, `{}`)
 }
 

@@ -64,7 +64,7 @@ type ResolvedReference struct {
 // builtinTypes are the schema types every registry knows. A new type is
 // one more entry here.
 func builtinTypes() []SchemaType {
-	return []SchemaType{avroType{}, jsonType{}}
+	return []SchemaType{avroType{}, jsonType{}, protobufType{}}
 }
 
 // typeNames lists the registered type names, sorted.

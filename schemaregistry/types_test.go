@@ -57,7 +57,7 @@ func (l lines) BackwardCompatible(prev ParsedSchema) []string {
 func TestSchemaTypePlugPoint(t *testing.T) {
 	a := newAPI(t)
 	a.reg.AddType(lineType{})
-	a.expect("GET", "/schemas/types", "", 200, `["AVRO","JSON","LINES"]`)
+	a.expect("GET", "/schemas/types", "", 200, `["AVRO","JSON","LINES","PROTOBUF"]`)
 	typ := `"schemaType":"LINES"`
 	a.expect("POST", "/subjects/base/versions", body("zeta", typ), 200, `{"id":1}`)
 	a.expect("POST", "/subjects/s/versions", body("alpha  beta", typ, `"references":[{"name":"z","subject":"base","version":1}]`), 200, `{"id":2}`)
