@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -16,10 +18,13 @@ import (
 )
 
 // runConsoles (-consoles N) measures what open web consoles cost the record
-// path: each round runs the same ratings connector on a fresh worker twice,
-// once with no browser and once with N headless Chromium browsers showing
-// the console's connectors list (polling every 2 s), and reports the
-// throughput ratio, plus the worker's CPU while idle with and without them.
+// path: each round runs the same ratings connector on a fresh worker three
+// times: with no console, with N headless Chromium browsers showing the
+// console's connectors list (polling every 2 s) on the same machine, and
+// with N pollers replaying exactly the requests those pages send (the
+// worker's share of the cost, without the browsers' own CPU competing for
+// the machine). It reports the throughput ratios, the browsers' CPU, and
+// the worker's CPU while idle.
 func runConsoles(brokers string, n, rounds, consoles int, bin string) error {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -31,37 +36,44 @@ func runConsoles(brokers string, n, rounds, consoles int, bin string) error {
 	}
 	defer os.RemoveAll(dir)
 	stamp := time.Now().UnixNano()
-	var plain, watched, idlePlain, idleWatched []float64
+	modes := []struct {
+		name string
+		k    int
+		real bool
+	}{{"no console", 0, false}, {fmt.Sprintf("%d Chromium consoles", consoles), consoles, true}, {fmt.Sprintf("%d replayed consoles", consoles), consoles, false}}
+	rate := make([][]float64, len(modes))
+	idle := make([][]float64, len(modes))
 	for r := 0; r < rounds; r++ {
-		for _, k := range []int{0, consoles} {
-			res, err := consoleRun(bin, chromium, brokers, dir, fmt.Sprintf("bench-console%d-%d-%d", k, stamp, r), n, k)
+		for i, m := range modes {
+			res, err := consoleRun(bin, chromium, brokers, dir, fmt.Sprintf("bench-console%d-%d-%d", i, stamp, r), n, m.k, m.real)
 			if err != nil {
 				return err
 			}
-			fmt.Printf("round %d, %d consoles open: %.0f rec/s, %.2f CPU-µs/record, idle worker CPU %.2f%%\n",
-				r+1, k, res.rate, res.cpuPerRecord, res.idleCPU)
-			if k == 0 {
-				plain, idlePlain = append(plain, res.rate), append(idlePlain, res.idleCPU)
-			} else {
-				watched, idleWatched = append(watched, res.rate), append(idleWatched, res.idleCPU)
-			}
+			fmt.Printf("round %d, %s: %.0f rec/s, worker %.2f CPU-µs/record, browsers %.2f CPU-s during the run, idle worker CPU %.2f%%\n",
+				r+1, m.name, res.rate, res.cpuPerRecord, res.browserCPU, res.idleCPU)
+			rate[i], idle[i] = append(rate[i], res.rate), append(idle[i], res.idleCPU)
 		}
 	}
-	mp, mw := median(plain), median(watched)
-	fmt.Printf("\nthroughput (median of %d, %d records): no console %.0f rec/s, %d consoles open %.0f rec/s, ratio %.3f\n",
-		rounds, n, mp, consoles, mw, mw/mp)
-	fmt.Printf("idle worker CPU (median, 10 s): no console %.2f%%, %d consoles open %.2f%%\n", median(idlePlain), consoles, median(idleWatched))
+	fmt.Printf("\nthroughput (median of %d, %d records):", rounds, n)
+	for i, m := range modes {
+		fmt.Printf(" %s %.0f rec/s (ratio %.3f);", m.name, median(rate[i]), median(rate[i])/median(rate[0]))
+	}
+	fmt.Printf("\nidle worker CPU (median over 10 s):")
+	for i, m := range modes {
+		fmt.Printf(" %s %.2f%%;", m.name, median(idle[i]))
+	}
+	fmt.Println()
 	return nil
 }
 
 type consoleResult struct {
-	rate, cpuPerRecord, idleCPU float64
+	rate, cpuPerRecord, idleCPU, browserCPU float64
 }
 
 // consoleRun starts a worker with no connector, opens k consoles on it,
 // then creates the ratings connector and times it to n records; then it
 // samples the idle worker's CPU with the consoles still open.
-func consoleRun(bin, chromium, brokers, dir, name string, n, k int) (consoleResult, error) {
+func consoleRun(bin, chromium, brokers, dir, name string, n, k int, real bool) (consoleResult, error) {
 	var res consoleResult
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -92,15 +104,32 @@ listeners=http://%s
 	if err := waitHTTP(base+"/", 30*time.Second); err != nil {
 		return res, err
 	}
-	if k > 0 {
-		closeConsoles, err := openConsoles(chromium, base+"/ui/", k)
+	var browsers []int
+	switch {
+	case k > 0 && real:
+		closeConsoles, pids, err := openConsoles(chromium, base+"/ui/", k)
 		if err != nil {
 			return res, err
 		}
 		defer closeConsoles()
+		browsers = pids
+	case k > 0:
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		for range k {
+			go replayConsole(ctx, base)
+		}
+	}
+	browserCPU := func() time.Duration {
+		var sum time.Duration
+		for _, p := range browsers {
+			sum += treeCPU(p)
+		}
+		return sum
 	}
 	body := fmt.Sprintf(`{"name":%q,"config":{"connector.class":"DatagenConnector","kafka.topic":%q,"quickstart":"ratings","max.interval":"0","iterations":"%d","random.seed":"1"}}`, name, name, n)
 	cpu0, _ := procCPU(cmd.Process.Pid)
+	b0 := browserCPU()
 	start := time.Now()
 	resp, err := http.Post(base+"/connectors", "application/json", strings.NewReader(body))
 	if err != nil {
@@ -119,6 +148,7 @@ listeners=http://%s
 	}
 	elapsed := time.Since(start)
 	cpu1, _ := procCPU(cmd.Process.Pid)
+	res.browserCPU = (browserCPU() - b0).Seconds()
 	res.rate = float64(n) / elapsed.Seconds()
 	res.cpuPerRecord = float64((cpu1 - cpu0).Microseconds()) / float64(n)
 	// The connector is done (its iterations are spent): what remains is the
@@ -150,9 +180,11 @@ func waitHTTP(url string, d time.Duration) error {
 }
 
 // openConsoles starts k Chromium browsers showing url and waits until each
-// rendered the list; the returned func closes them.
-func openConsoles(chromium, url string, k int) (func(), error) {
+// rendered the list; the returned func closes them. pids are the
+// browsers' main processes.
+func openConsoles(chromium, url string, k int) (func(), []int, error) {
 	var cancels []context.CancelFunc
+	var pids []int
 	closeAll := func() {
 		for _, c := range cancels {
 			c()
@@ -165,7 +197,10 @@ func openConsoles(chromium, url string, k int) (func(), error) {
 		cancels = append(cancels, cancel, cancelAlloc)
 		if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 			closeAll()
-			return nil, fmt.Errorf("opening console %d: %w", i+1, err)
+			return nil, nil, fmt.Errorf("opening console %d: %w", i+1, err)
+		}
+		if p := chromedp.FromContext(ctx).Browser.Process(); p != nil {
+			pids = append(pids, p.Pid)
 		}
 		deadline := time.Now().Add(30 * time.Second)
 		for {
@@ -177,10 +212,68 @@ func openConsoles(chromium, url string, k int) (func(), error) {
 			}
 			if time.Now().After(deadline) {
 				closeAll()
-				return nil, fmt.Errorf("console %d did not render within 30 s (%v)", i+1, err)
+				return nil, nil, fmt.Errorf("console %d did not render within 30 s (%v)", i+1, err)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	return closeAll, nil
+	return closeAll, pids, nil
+}
+
+// replayConsole sends what an open connectors list page sends, every 2 s,
+// until ctx ends.
+func replayConsole(ctx context.Context, base string) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		for _, p := range []string{"/connectors?expand=status&expand=info", "/ui/api/metrics"} {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+p, nil)
+			if err != nil {
+				return
+			}
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// treeCPU is the CPU time of a process and all its descendants.
+func treeCPU(root int) time.Duration {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	parent := map[int]int{}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+		if pp, err := strconv.Atoi(f[1]); err == nil {
+			parent[pid] = pp
+		}
+	}
+	var sum time.Duration
+	for pid := range parent {
+		for p := pid; p > 1; p = parent[p] {
+			if p == root {
+				c, _ := procCPU(pid)
+				sum += c
+				break
+			}
+		}
+	}
+	return sum
 }

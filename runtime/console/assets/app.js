@@ -128,6 +128,10 @@ function showFatal(e) {
 // poll runs fn now and every POLL_MS while the page (seq) is shown.
 async function poll(seq, fn) {
   if (seq !== renderSeq) return;
+  if (document.hidden) { // a background tab costs the worker nothing
+    timer = setTimeout(() => poll(seq, fn), POLL_MS);
+    return;
+  }
   try {
     await Promise.all([pollMetrics(), fn()]);
   } catch (e) {
