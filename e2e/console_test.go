@@ -371,3 +371,40 @@ func TestConsoleFigures(t *testing.T) {
 	}
 	screenshot(t, ctx, "console-list-50.png")
 }
+
+// TestConsoleMetricsCoverTheCluster: any worker's console shows the tasks
+// every worker runs, with each worker's own counters.
+func TestConsoleMetricsCoverTheCluster(t *testing.T) {
+	c := newCluster(t, "")
+	a := c.start("")
+	b := c.start("")
+	id := uniqueName(t, "consolecl")
+	for i := range 4 {
+		createConnector(t, "http://"+a, map[string]any{"name": fmt.Sprintf("%s-%d", id, i), "config": map[string]string{
+			"connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector", "kafka.topic": id,
+			"quickstart": "ratings", "max.interval": "50", "tasks.max": "1"}})
+	}
+	type metrics struct {
+		Tasks []struct {
+			Connector, Worker string
+			Records           float64
+		}
+		Unreachable map[string]string
+	}
+	for _, from := range []string{a, b} {
+		waitUntil(t, 90*time.Second, "worker "+from+"'s console lists counting tasks of both workers", func() bool {
+			code, body := httpDo("GET", "http://"+from+"/ui/api/metrics", "")
+			var m metrics
+			if code != 200 || json.Unmarshal(body, &m) != nil || len(m.Unreachable) > 0 {
+				return false
+			}
+			seen := map[string]bool{}
+			for _, tm := range m.Tasks {
+				if strings.HasPrefix(tm.Connector, id) && tm.Records > 0 {
+					seen[tm.Worker] = true
+				}
+			}
+			return seen[a] && seen[b]
+		})
+	}
+}

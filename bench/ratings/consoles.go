@@ -43,6 +43,7 @@ func runConsoles(brokers string, n, rounds, consoles int, bin string) error {
 	}{{"no console", 0, false}, {fmt.Sprintf("%d Chromium consoles", consoles), consoles, true}, {fmt.Sprintf("%d replayed consoles", consoles), consoles, false}}
 	rate := make([][]float64, len(modes))
 	idle := make([][]float64, len(modes))
+	cpu := make([][]float64, len(modes))
 	for r := 0; r < rounds; r++ {
 		for i, m := range modes {
 			res, err := consoleRun(bin, chromium, brokers, dir, fmt.Sprintf("bench-console%d-%d-%d", i, stamp, r), n, m.k, m.real)
@@ -51,12 +52,18 @@ func runConsoles(brokers string, n, rounds, consoles int, bin string) error {
 			}
 			fmt.Printf("round %d, %s: %.0f rec/s, worker %.2f CPU-µs/record, browsers %.2f CPU-s during the run, idle worker CPU %.2f%%\n",
 				r+1, m.name, res.rate, res.cpuPerRecord, res.browserCPU, res.idleCPU)
-			rate[i], idle[i] = append(rate[i], res.rate), append(idle[i], res.idleCPU)
+			rate[i], idle[i], cpu[i] = append(rate[i], res.rate), append(idle[i], res.idleCPU), append(cpu[i], res.cpuPerRecord)
 		}
 	}
 	fmt.Printf("\nthroughput (median of %d, %d records):", rounds, n)
 	for i, m := range modes {
 		fmt.Printf(" %s %.0f rec/s (ratio %.3f);", m.name, median(rate[i]), median(rate[i])/median(rate[0]))
+	}
+	// On a shared machine the rates swing with the load; the worker's CPU
+	// per record is the steadier measure of what the consoles cost it.
+	fmt.Printf("\nworker CPU per record (median):")
+	for i, m := range modes {
+		fmt.Printf(" %s %.2f µs;", m.name, median(cpu[i]))
 	}
 	fmt.Printf("\nidle worker CPU (median over 10 s):")
 	for i, m := range modes {
