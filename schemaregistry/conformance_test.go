@@ -472,6 +472,12 @@ func TestAPIRouting(t *testing.T) {
 		t.Errorf("PATCH /subjects = %d %s Allow %q", st, got, h.Get("Allow"))
 	}
 	a.expectCode("GET", "/schemas/ids/x", "", 404, 404)
+	// A subject holding "/" travels escaped; an escaped trailing one is
+	// part of the name, not a trailing slash.
+	a.expect("POST", "/subjects/a%2Fb%2F/versions", body(`"int"`), 200, `{"id":2}`)
+	a.expect("GET", "/subjects/a%2Fb%2F/versions/", "", 200, `[1]`)
+	a.expect("POST", "/subjects/a%2Fb%2F", body(`"int"`), 200, `{"subject":"a/b/","version":1,"id":2,"schema":"\"int\""}`)
+	a.expectCode("POST", "/subjects/a%2Fb", body(`"int"`), 404, 40401)
 }
 
 func TestAPIInvalidSubjectsAndReRegistration(t *testing.T) {

@@ -21,9 +21,10 @@ var routable = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.Me
 
 // TrimSlash returns r with one trailing "/" removed from its path (the
 // root excepted), as Jersey matches "/connectors/" like "/connectors".
+// An escaped slash ("%2F", part of a name) is not a trailing "/".
 func TrimSlash(r *http.Request) *http.Request {
 	p := r.URL.Path
-	if len(p) <= 1 || !strings.HasSuffix(p, "/") {
+	if len(p) <= 1 || !strings.HasSuffix(r.URL.EscapedPath(), "/") {
 		return r
 	}
 	r2 := r.Clone(r.Context())
