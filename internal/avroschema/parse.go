@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+
+	"github.com/goconnect/goconnect/connect/data"
 )
 
 // Parse reads an Avro schema document (as registries store it). A name
@@ -133,8 +136,15 @@ func marshalProp(v any) []byte {
 	return marshalScalar(v)
 }
 
-// marshalScalar writes a JSON scalar as Jackson does: no HTML escaping.
+// marshalScalar writes a JSON scalar as Jackson does: no HTML escaping,
+// and a number with a fraction or exponent as a double (Java's
+// Double.toString: 1.50 is 1.5, 1e3 is 1000.0).
 func marshalScalar(v any) []byte {
+	if n, ok := v.(json.Number); ok && strings.ContainsAny(n.String(), ".eE") {
+		if f, err := n.Float64(); err == nil && !math.IsInf(f, 0) {
+			return []byte(data.JavaFloat(f, 64))
+		}
+	}
 	var b bytes.Buffer
 	e := json.NewEncoder(&b)
 	e.SetEscapeHTML(false)
