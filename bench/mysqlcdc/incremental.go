@@ -50,7 +50,8 @@ func (b *bench) incremental() error {
 	cfg := connectorConfig(prefix, b.db, b.table, "no_data")
 	cfg["table.include.list"] = b.db + "." + b.table + "," + b.db + ".lag"
 	cfg["signal.data.collection"] = b.db + ".sig"
-	cfg["database.server.id"] = "990003"
+	// Not 990001-990003: the other phases' (and their Debezium run's) ids.
+	cfg["database.server.id"] = "990013"
 	if err := w.call(http.MethodPost, "/connectors", map[string]any{"name": "bench-incr", "config": cfg}); err != nil {
 		return err
 	}
@@ -81,7 +82,9 @@ func (b *bench) incremental() error {
 	defer func() { stopWriter() }()
 	time.Sleep(time.Second) // the writer at its pace before the snapshot starts (load shape)
 	started := time.Now()
-	if _, err := admin.Execute(`INSERT INTO sig VALUES ('bench-incr', 'execute-snapshot', '{"data-collections": ["` + b.db + `\\.` + b.table + `"]}')`); err != nil {
+	// The collection as a regex, its dot unescaped (SQL and JSON would
+	// each want the backslash doubled).
+	if _, err := admin.Execute(`INSERT INTO sig VALUES ('bench-incr', 'execute-snapshot', '{"data-collections": ["` + b.db + `.` + b.table + `"]}')`); err != nil {
 		return err
 	}
 	_, done, err := waitTopic(b.adm, total, 30*time.Minute, topic)
