@@ -118,7 +118,9 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	} else if b, err = c.appendValue(b, s, v); err != nil {
 		return nil, fmt.Errorf("converting value to JSON for topic %s: %w", topic, err)
 	}
-	c.sizeHint = len(b) + len(b)/16 + 16
+	// A little slack only: the producer's buffer.memory counts lengths,
+	// the heap holds capacities (rounded up to Go's size classes).
+	c.sizeHint = len(b) + len(b)/64 + 8
 	if cap(b) > 2*len(b)+64 {
 		// Far smaller than the last message: do not keep the slack
 		// alive in the producer's buffer.
