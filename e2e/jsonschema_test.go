@@ -101,11 +101,19 @@ listeners=http://127.0.0.1:0
 }
 
 // TestMySQLSourceAsJSONSchema runs the Debezium MySQL pipeline (unwrap +
-// ExtractField$Key) with JsonSchemaConverter values against Apicurio: the
-// snapshot of demo.CUSTOMERS and a streamed insert and delete, read back
-// by a fresh converter; optional columns are oneOf null, the tombstone
-// stays a null value.
+// ExtractField$Key) with JsonSchemaConverter values against Apicurio and
+// goconnect's registry: the snapshot of demo.CUSTOMERS and a streamed
+// insert and delete, read back by a fresh converter; optional columns are
+// oneOf null, the tombstone stays a null value.
 func TestMySQLSourceAsJSONSchema(t *testing.T) {
+	own := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
+	defer own.Close()
+	for _, reg := range []struct{ name, url string }{{"apicurio", schemaRegistryURL}, {"goconnect", own.URL}} {
+		t.Run(reg.name, func(t *testing.T) { mysqlAsJSONSchema(t, reg.url) })
+	}
+}
+
+func mysqlAsJSONSchema(t *testing.T, url string) {
 	db := mysqlAdmin(t)
 	mysqlExec(t, db, "DELETE FROM CUSTOMERS WHERE id = 44")
 	t.Cleanup(func() { _, _ = db.Execute("DELETE FROM CUSTOMERS WHERE id = 44") })
@@ -120,7 +128,7 @@ value.converter.schema.registry.url=%s
 offset.storage.file.filename=%s
 offset.flush.interval.ms=500
 listeners=http://127.0.0.1:0
-`, kafkaAddr, schemaRegistryURL, filepath.Join(dir, "connect.offsets")))
+`, kafkaAddr, url, filepath.Join(dir, "connect.offsets")))
 	writeFile(t, filepath.Join(dir, "mysql.json"), fmt.Sprintf(`{"name":"source-debezium-mysql-jsonschema","config":{
   "connector.class":"io.debezium.connector.mysql.MySqlConnector",
   "database.hostname":%q,"database.port":%q,"database.user":"debezium","database.password":"dbz",
@@ -142,7 +150,7 @@ listeners=http://127.0.0.1:0
 		t.Fatalf("%d snapshot records, %d in all; want 20 and 22", len(snap), len(all))
 	}
 	reader := jsonschema.New()
-	if err := reader.Configure(map[string]string{"schema.registry.url": schemaRegistryURL}, false); err != nil {
+	if err := reader.Configure(map[string]string{"schema.registry.url": url}, false); err != nil {
 		t.Fatal(err)
 	}
 	get := func(st *data.Struct, name string) any { v, _ := st.Get(name); return v }
