@@ -138,14 +138,22 @@ func (t *Task) requestBlocking(ctx context.Context, s *streamState, sig signal, 
 			selects[id] = c.Filter
 		}
 	}
+	// A failure here fails the request, not the stream: it is logged and
+	// the signal ignored (a lock that cannot be had within Debezium's
+	// snapshot.lock.timeout.ms, a connection refused).
 	conn, err := dial(ctx, t.st)
 	if err != nil {
-		return fmt.Errorf("blocking snapshot: %w", err)
+		t.log.Error("blocking snapshot failed, signal ignored", "id", sig.ID, "channel", sig.Channel, "error", err)
+		return nil
 	}
 	b := &blockingSnapshot{id: sig.ID, conn: conn, selects: selects, loaded: map[string]*table{}}
 	if err := t.prepareBlocking(b, pats); err != nil {
 		conn.Close()
-		return err
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		t.log.Error("blocking snapshot failed, signal ignored", "id", sig.ID, "channel", sig.Channel, "error", err)
+		return nil
 	}
 	if len(b.tables) == 0 {
 		conn.Close()
@@ -164,7 +172,9 @@ func (t *Task) prepareBlocking(b *blockingSnapshot, pats []*regexp.Regexp) error
 	lock := t.st.lockingMode != "none"
 	qs := append([]string(nil), snapshotSession...)
 	if lock {
-		qs = append(qs, "FLUSH TABLES WITH READ LOCK")
+		// Debezium's snapshot.lock.timeout.ms default (10 s): the stream
+		// waits for the lock, so it must not wait long.
+		qs = append(qs, "SET SESSION lock_wait_timeout=10", "FLUSH TABLES WITH READ LOCK")
 	}
 	qs = append(qs, "START TRANSACTION WITH CONSISTENT SNAPSHOT")
 	for _, q := range qs {
@@ -226,8 +236,13 @@ func (t *Task) runBlocking(ctx context.Context, s *streamState) error {
 		s.blocking = s.blocking[1:]
 		err := t.blockingRead(ctx, s, b)
 		b.conn.Close()
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if err != nil {
-			return err
+			// The records emitted so far stay; streaming goes on (Debezium
+			// would stay paused).
+			t.log.Error("blocking snapshot failed, streaming resumes", "id", b.id, "error", err)
 		}
 	}
 	return nil

@@ -165,7 +165,7 @@ func TestLiveSignalLogAndBadSignals(t *testing.T) {
 					"skipped a signal that is not a JSON object", "skipped a signal whose data is not a JSON object")
 			}
 			task := startTask(t, props, nil)
-			time.Sleep(time.Second) // let it reach streaming (the source channel reads the binlog)
+			waitLog(t, lb, "streaming binlog") // signal rows before it could fall before its start
 			if channel == "source" {
 				snd.send(t, "j1", "log", `{"message":`)
 				want = append(want, "its data cannot be parsed")
@@ -242,6 +242,7 @@ func TestLiveBlockingSnapshotConcurrentWrites(t *testing.T) {
 }
 
 func blockingConcurrentWrites(t *testing.T, channel string) {
+	lb := captureLog(t)
 	db := liveDB(t)
 	pfx := fmt.Sprintf("gcblk%d", time.Now().UnixNano()%1e9)
 	snapTables(t, db, pfx, map[string]int{"a": 3000, "b": 500})
@@ -251,7 +252,7 @@ func blockingConcurrentWrites(t *testing.T, channel string) {
 	props["snapshot.mode"] = "no_data"
 	snd := signalChannel(t, db, props, channel)
 	task := startTask(t, props, nil)
-	time.Sleep(time.Second) // let it reach streaming
+	waitLog(t, lb, "streaming binlog")
 
 	// Writers: each operation writes a unique value, so that every change
 	// can be found exactly once.
@@ -304,7 +305,10 @@ func blockingConcurrentWrites(t *testing.T, channel string) {
 		}
 		return false
 	})
-	time.Sleep(300 * time.Millisecond) // writes after the snapshot too
+	// Writes after the snapshot too.
+	for after := seq.Load() + 200; seq.Load() < after; {
+		time.Sleep(5 * time.Millisecond)
+	}
 	close(stop)
 	wg.Wait()
 	// Drain: a marker row written last.
@@ -618,4 +622,33 @@ func TestLiveKafkaSignalTopicCreatedLater(t *testing.T) {
 	waitLog(t, lb, "subscribed to the signal topic")
 	sendSignals(t, topic, prefix, `{"type":"log","data":{"message":"the first signal of a new topic"}}`)
 	waitLog(t, lb, "the first signal of a new topic")
+}
+
+// TestLiveBlockingSnapshotLockTimeout: a blocking snapshot whose global
+// read lock cannot be had (another session holds a table write lock) gives
+// up after Debezium's 10 s lock timeout; the signal is logged as failed and
+// streaming goes on.
+func TestLiveBlockingSnapshotLockTimeout(t *testing.T) {
+	lb := captureLog(t)
+	db := liveDB(t)
+	tb := fmt.Sprintf("gc_lk%d", time.Now().UnixNano()%1e9)
+	exec(t, db, "CREATE TABLE "+tb+" (id INT PRIMARY KEY)")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tb) })
+	prefix := fmt.Sprintf("lk%d", time.Now().UnixNano())
+	props := liveProps(prefix)
+	props["table.include.list"] = "demo." + tb
+	props["snapshot.mode"] = "no_data"
+	topic := kafkaSignalProps(props)
+	task := startTask(t, props, nil)
+	waitLog(t, lb, "streaming binlog")
+	locker := liveDB(t)
+	exec(t, locker, "LOCK TABLES "+tb+" WRITE")
+	sendSignals(t, topic, prefix, `{"id":"lk-1","type":"execute-snapshot","data":{"type":"blocking","data-collections":["demo.`+tb+`"]}}`)
+	waitLog(t, lb, "blocking snapshot failed, signal ignored")
+	exec(t, locker, "UNLOCK TABLES")
+	exec(t, db, "INSERT INTO "+tb+" VALUES (1)")
+	recs := pollN(t, task, 1)
+	if opOf(recs[0]) != "c" {
+		t.Fatalf("after the failed blocking snapshot: %v", recs[0].Value)
+	}
 }
