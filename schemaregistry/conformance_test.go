@@ -422,6 +422,17 @@ func TestAPIContexts(t *testing.T) {
 	a.expect("POST", "/subjects/:.ctx:address/versions", body(address), 200, `{"id":3}`)
 	a.expect("POST", "/subjects/:.ctx:customer/versions", body(customer, refAddr), 200, `{"id":4}`)
 	a.expect("GET", "/subjects/:.ctx:address/versions/1/referencedby", "", 200, `[4]`)
+	// referenceFormat=qualified writes the references' context.
+	st, got, _ := a.call("GET", "/subjects/:.ctx:customer/versions/1?referenceFormat=qualified", "")
+	if st != 200 || !strings.Contains(got, `"references":[{"name":"t.Address","subject":":.ctx:address","version":1}]`) {
+		t.Errorf("referenceFormat=qualified: %d %s", st, got)
+	}
+	if _, got, _ = a.call("GET", "/schemas/ids/4?subject=:.ctx:&referenceFormat=qualified", ""); !strings.Contains(got, `"subject":":.ctx:address"`) {
+		t.Errorf("by id, qualified: %s", got)
+	}
+	if _, got, _ = a.call("GET", "/subjects/:.ctx:customer/versions/1", ""); !strings.Contains(got, `"subject":"address"`) {
+		t.Errorf("default reference format: %s", got)
+	}
 	a.expect("DELETE", "/subjects/:.ctx:s", "", 200, `[1]`)
 	a.expect("DELETE", "/subjects/:.ctx:s?permanent=true", "", 200, `[1]`)
 	a.expect("GET", "/subjects?subjectPrefix=:.ctx:", "", 200, `[":.ctx:address",":.ctx:customer",":.ctx:only"]`)

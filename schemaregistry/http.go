@@ -256,8 +256,24 @@ func (s *server) writeFormatted(w http.ResponseWriter, req *http.Request, v *Ver
 	if text, ok := s.formatted(w, req, v); ok {
 		out := response(v)
 		out.Schema = text
+		out.References = referenceFormat(req, v)
 		s.write(w, 200, out)
 	}
+}
+
+// referenceFormat gives a version's references as ?referenceFormat=
+// asks: "qualified" writes the subjects of a schema outside the default
+// context with that context, as Confluent does.
+func referenceFormat(req *http.Request, v *Version) []Reference {
+	if req.URL.Query().Get("referenceFormat") != "qualified" || contextOf(v.Subject) == DefaultContext || len(v.References) == 0 {
+		return v.References
+	}
+	out := make([]Reference, len(v.References))
+	for i, r := range v.References {
+		r.Subject = withParentContext(v.Subject, r.Subject)
+		out[i] = r
+	}
+	return out
 }
 
 func (s *server) getVersionSchema(w http.ResponseWriter, req *http.Request) {
@@ -412,7 +428,7 @@ func (s *server) byID(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r := response(v)
-	out := schemaString{SchemaType: r.SchemaType, Schema: text, References: v.References, Metadata: v.Metadata, RuleSet: v.RuleSet}
+	out := schemaString{SchemaType: r.SchemaType, Schema: text, References: referenceFormat(req, v), Metadata: v.Metadata, RuleSet: v.RuleSet}
 	if flag(req, "fetchMaxId") {
 		m := s.r.MaxID(subject)
 		out.MaxID = &m
