@@ -64,15 +64,19 @@ type Converter struct {
 	// latestStrict is latest.compatibility.strict, normalize
 	// normalize.schemas.
 	latestStrict, normalize bool
-	strategy                string
-	fc                      fromConnect
-	tc                      *toConnector // under mu: it numbers generalized unions
-	enc                     encoder
-	cacheSize               int
-	mu                      sync.Mutex
-	bySchema                map[*data.Schema]*writeSchema
-	ids                     map[string]registered // subject + "\x00" + schema text
-	byID                    map[int]*readSchema
+	// useSchemaID is use.schema.id (-1: not set), idStrict
+	// id.compatibility.strict.
+	useSchemaID int
+	idStrict    bool
+	strategy    string
+	fc          fromConnect
+	tc          *toConnector // under mu: it numbers generalized unions
+	enc         encoder
+	cacheSize   int
+	mu          sync.Mutex
+	bySchema    map[*data.Schema]*writeSchema
+	ids         map[string]registered // subject + "\x00" + schema text
+	byID        map[int]*readSchema
 }
 
 // writeSchema is a Connect schema with its Avro form.
@@ -184,6 +188,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.client, c.isKey, c.strategy = client, isKey, strategy
 	c.autoReg, c.useLatest = v.Bool(keyAutoRegister), v.Bool(keyUseLatest)
 	c.latestStrict, c.normalize = v.Bool(keyLatestStrict), v.Bool(keyNormalize)
+	c.useSchemaID, c.idStrict = int(v.Int(keyUseSchemaID)), v.Bool(keyIDStrict)
 	dc, err := readDataConfig(v)
 	if err != nil {
 		return err
@@ -243,7 +248,8 @@ func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
 
 // schemaFor finds the schema to write with under the subject, once per
 // converted schema, as Confluent's serializer: auto.register.schemas
-// registers it, else use.latest.version takes the subject's latest
+// registers it, else use.schema.id takes that schema (checked by
+// id.compatibility.strict), else use.latest.version takes the subject's latest
 // version (checked to read the converted schema's data unless
 // latest.compatibility.strict=false), else the schema is looked up.
 // normalize.schemas asks the registry to normalise first.
@@ -266,6 +272,8 @@ func (c *Converter) schemaFor(subject string, ws *writeSchema) (registered, erro
 	switch {
 	case c.autoReg:
 		reg.id, err = c.client.RegisterSchema(ctx, subject, schema, -1, -1)
+	case c.useSchemaID >= 0:
+		reg, err = c.schemaByUseID(ctx, ws)
 	case c.useLatest:
 		reg, err = c.latest(ctx, subject, ws)
 	default:
@@ -302,6 +310,29 @@ func (c *Converter) latest(ctx context.Context, subject string, ws *writeSchema)
 		}
 	}
 	return registered{id: ss.ID, avro: t}, nil
+}
+
+// schemaByUseID reads the schema of use.schema.id, checked by
+// id.compatibility.strict to read the converted schema's data.
+func (c *Converter) schemaByUseID(ctx context.Context, ws *writeSchema) (registered, error) {
+	s, err := c.client.SchemaByID(ctx, c.useSchemaID)
+	if err != nil {
+		return registered{}, err
+	}
+	if s.Type != sr.TypeAvro {
+		return registered{}, fmt.Errorf("schema id %d is %s, not Avro", c.useSchemaID, s.Type)
+	}
+	t, err := c.parseRegistered(ctx, s)
+	if err != nil {
+		return registered{}, fmt.Errorf("schema id %d: %w", c.useSchemaID, err)
+	}
+	if c.idStrict {
+		if inc := avroschema.CheckCompatibility(t, ws.avro); len(inc) > 0 {
+			return registered{}, fmt.Errorf("Incompatible schema %s of type AVRO for schema %s. Set id.compatibility.strict=false to disable this check (%s at %s)",
+				s.Schema, ws.text, inc[0].Type, inc[0].Pointer())
+		}
+	}
+	return registered{id: c.useSchemaID, avro: t}, nil
 }
 
 // parseRegistered parses a registered schema with the schemas its

@@ -22,6 +22,8 @@ const (
 	keyRemoveJavaProps   = "avro.remove.java.properties"
 	keyNormalize         = "normalize.schemas"
 	keyLatestStrict      = "latest.compatibility.strict"
+	keyUseSchemaID       = "use.schema.id"
+	keyIDStrict          = "id.compatibility.strict"
 )
 
 // dataConfig is what changes AvroData's mapping.
@@ -55,7 +57,10 @@ func defineDataKeys(d *config.Def) *config.Def {
 		Define(b(keyLogicalConverters, "false", config.Medium, "If true, use logical type converter in generic record")).
 		Define(b(keyRemoveJavaProps, "false", config.Medium, "Whether to remove Java properties from Avro schemas.")).
 		Define(b(keyNormalize, "false", config.Low, "Whether to normalize schemas, which generally ignores ordering when it is not significant")).
-		Define(b(keyLatestStrict, "true", config.Low, "If true, check that the latest schema is backward compatible with the schema of the object being serialized."))
+		Define(b(keyLatestStrict, "true", config.Low, "If true, check that the latest schema is backward compatible with the schema of the object being serialized.")).
+		Define(config.Key{Name: keyUseSchemaID, Type: config.TypeInt, Default: "-1", Importance: config.Low,
+			Doc: "Schema ID to use for serialization"}).
+		Define(b(keyIDStrict, "true", config.Low, "Whether to check for backward compatibility between the schema with the given ID and the schema of the object to be serialized"))
 }
 
 func readDataConfig(v *config.Values) (dataConfig, error) {

@@ -3,6 +3,7 @@ package avro
 import (
 	"encoding/binary"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +190,29 @@ func TestConverterLatestVersionAndNormalize(t *testing.T) {
 	want := `{"type":"record","name":"N","fields":[{"name":"at","type":{"type":"long","logicalType":"timestamp-millis","connect.name":"org.apache.kafka.connect.data.Timestamp","connect.version":1}}],"connect.name":"N"}`
 	if got.Schema != want {
 		t.Fatalf("stored\n%s\nwant\n%s", got.Schema, want)
+	}
+}
+
+// use.schema.id writes with that schema, checked by id.compatibility.strict.
+func TestConverterUseSchemaID(t *testing.T) {
+	reg := schemaregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+	v1, err := reg.RegisterSchema("other", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"R","fields":[{"name":"o","type":["null","string"]}]}`}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := data.StructBuilder().Name("R").Field("o", data.StringSchema).MustBuild()
+	props := map[string]string{"auto.register.schemas": "false", "use.schema.id": strconv.Itoa(v1.ID)}
+	b, err := newConverter(t, srv.URL, false, props).FromConnectData("t", nil, s, data.NewStruct(s).MustPut("o", "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []byte{0, 0, 0, 0, byte(v1.ID), 2, 2, 'x'}; string(b) != string(want) {
+		t.Fatalf("bytes %x, want %x", b, want)
+	}
+	bad := data.StructBuilder().Name("R").Field("o", data.Int32Schema).MustBuild()
+	if _, err := newConverter(t, srv.URL, false, props).FromConnectData("t", nil, bad, data.NewStruct(bad).MustPut("o", int32(1))); err == nil || !strings.Contains(err.Error(), "id.compatibility.strict=false") {
+		t.Fatalf("strict id check: %v", err)
 	}
 }
