@@ -172,6 +172,27 @@ func topicEnd(t *testing.T, topic string) int64 {
 	return n
 }
 
+// partitionEnd is one partition's log end offset.
+func partitionEnd(t *testing.T, topic string, p int32) int64 {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, ok := ends.Lookup(topic, p)
+	if !ok || o.Err != nil {
+		t.Fatalf("end offset of %s/%d: %v", topic, p, o.Err)
+	}
+	return o.Offset
+}
+
 func createConnector(t *testing.T, base string, body map[string]any) {
 	t.Helper()
 	b, _ := json.Marshal(body)
@@ -278,6 +299,36 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	waitUntil(t, 60*time.Second, "REST reports the sink RUNNING again", func() bool { return restState(t, base, fs) == "RUNNING" })
 	waitUntil(t, 90*time.Second, "the sink re-delivered the topic", func() bool { return int64(countLines(sinkFile)) >= 2*end })
+
+	// Altering through the page: an offset the API refuses (not a number)
+	// shows the API's error and leaves the connector STOPPED; a valid one (10 records
+	// before partition 0's end) re-delivers those 10.
+	p0 := partitionEnd(t, topic, 0)
+	if p0 < 10 {
+		t.Fatalf("partition 0 holds %d records, want at least 10", p0)
+	}
+	alter := func(offset string) {
+		t.Helper()
+		body := fmt.Sprintf(`{"offsets":[{"partition":{"kafka_topic":%q,"kafka_partition":0},"offset":{"kafka_offset":%s}}]}`, topic, offset)
+		show(t, ctx, base, "#/c/"+fs+"/offsets", "offsets:"+fs)
+		run(t, ctx, chromedp.SetValue(chromedp.CSS("#offedit"), body))
+		clickConfirmed(t, ctx, "#alter")
+		waitJS(t, ctx, 90*time.Second, "the page's alter flow ends",
+			`(() => { const l = document.getElementById('flowlog'); return !!l && /done|failed/.test(l.textContent) })()`)
+	}
+	alter(`"soon"`)
+	if log := evalJS[string](t, ctx, `document.getElementById('flowlog').textContent`); !strings.Contains(log, "failed") || !strings.Contains(log, "Offset values for sink connectors need to be integers") {
+		t.Fatalf("a non-numeric offset through the page: %q, want the API's refusal", log)
+	}
+	if st := restState(t, base, fs); st != "STOPPED" {
+		t.Fatalf("after a refused alter the sink is %s, want STOPPED", st)
+	}
+	lines := countLines(sinkFile)
+	alter(fmt.Sprint(p0 - 10))
+	if cls := evalJS[string](t, ctx, `document.getElementById('flowlog').className`); strings.Contains(cls, "err") {
+		t.Fatalf("alter flow failed: %s", evalJS[string](t, ctx, `document.getElementById('flowlog').textContent`))
+	}
+	waitUntil(t, 60*time.Second, "the sink re-delivered the last 10 records", func() bool { return countLines(sinkFile) >= lines+10 })
 
 	// The source offsets page shows the API's partitions and offsets; the
 	// MySQL one names its binlog position.
