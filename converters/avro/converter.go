@@ -273,7 +273,7 @@ func (c *Converter) schemaFor(subject string, ws *writeSchema) (registered, erro
 	case c.autoReg:
 		reg.id, err = c.client.RegisterSchema(ctx, subject, schema, -1, -1)
 	case c.useSchemaID >= 0:
-		reg, err = c.schemaByUseID(ctx, ws)
+		reg, err = c.schemaByUseID(sr.WithParams(ctx, sr.Subject(subject)), ws)
 	case c.useLatest:
 		reg, err = c.latest(ctx, subject, ws)
 	default:
