@@ -2,10 +2,7 @@
 
 package e2e
 
-import (
-	"regexp"
-	"testing"
-)
+import "testing"
 
 // TestReferenceIncrementalSnapshot: an incremental snapshot of the seed
 // table requested through the signalling table in chunks of 2 rows, paused
@@ -16,16 +13,12 @@ import (
 // first chunk's two 'r' records with source.snapshot "incremental" and
 // the change. Paused, the stored offsets keep the incremental snapshot
 // context at rest: its collections JSON, the Java-serialised last and
-// maximum keys and the correlation id are compared.
+// maximum keys and the correlation id are compared. Nothing is accepted:
+// the incremental records' source block (thread, row of the close row's
+// event) came out the same (33 of 33 records identical).
 func TestReferenceIncrementalSnapshot(t *testing.T) {
 	runReference(t, referenceCase{
 		maybe: referenceOffsetsMaybe,
-		accepted: []referenceKnown{
-			{regexp.MustCompile(`^<prefix>\.demo\.ref_cust\d+ value \$\.payload\.source\.thread: java=\d+ goconnect=\d+$`),
-				"volatile: an incremental snapshot record carries the thread of the window-close insert, and each side inserts its own on its own connection"},
-			{regexp.MustCompile(`^<prefix>\.demo\.ref_cust\d+ value \$\.payload\.source\.row: java=\d+ goconnect=\d+$`),
-				"volatile: the row of the window-close insert event of each side's own window"},
-		},
 		config: map[string]string{
 			"signal.data.collection":          "demo.{t1}",
 			"incremental.snapshot.chunk.size": "2",
