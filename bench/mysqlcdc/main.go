@@ -391,6 +391,7 @@ func run() error {
 		if err := b.incremental(); err != nil {
 			return err
 		}
+		b.dropTopics()
 	}
 	return nil
 }
