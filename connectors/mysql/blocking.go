@@ -204,7 +204,7 @@ func (t *Task) prepareBlocking(b *blockingSnapshot, pats []*regexp.Regexp) error
 	if err != nil {
 		return fmt.Errorf("blocking snapshot: %w", err)
 	}
-	for _, id := range ids {
+	for _, id := range includeOrder(ids, t.st.filter) {
 		key := tableID(id[0], id[1])
 		// Debezium matches the table's id and its double-quoted form.
 		if !anyMatch(pats, key) && !anyMatch(pats, quotedID(id[0], id[1])) {
@@ -246,6 +246,32 @@ func (t *Task) runBlocking(ctx context.Context, s *streamState) error {
 		}
 	}
 	return nil
+}
+
+// includeOrder orders captured tables (sorted) as Debezium's
+// addSignalingCollectionAndSort: by the first table.include.list pattern
+// each matches, in the list's order (all of them when there is no list),
+// then the signalling table; sorted within a pattern.
+func includeOrder(ids [][2]string, f *filter) [][2]string {
+	if len(f.tableInclude) == 0 {
+		return ids
+	}
+	out := make([][2]string, 0, len(ids))
+	done := make([]bool, len(ids))
+	take := func(match func(string) bool) {
+		for i, id := range ids {
+			if !done[i] && match(tableID(id[0], id[1])) {
+				done[i] = true
+				out = append(out, id)
+			}
+		}
+	}
+	for _, re := range f.tableInclude {
+		take(re.MatchString)
+	}
+	take(func(id string) bool { return f.signal != "" && strings.EqualFold(id, f.signal) })
+	take(func(string) bool { return true }) // none left in practice
+	return out
 }
 
 // splitRegexList splits an entry of data-collections as Debezium's

@@ -26,3 +26,21 @@ func TestJavaMap(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestIncludeOrder(t *testing.T) {
+	f, err := newFilter(nil, nil, []string{"inv.zeta", "inv.a.*"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.signal = "inv.sig"
+	ids := [][2]string{{"inv", "alpha"}, {"inv", "beta"}, {"inv", "sig"}, {"inv", "zeta"}}
+	got := includeOrder(ids, f)
+	want := [][2]string{{"inv", "zeta"}, {"inv", "alpha"}, {"inv", "sig"}, {"inv", "beta"}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("%v, want %v", got, want)
+	}
+	f.tableInclude = nil
+	if got := includeOrder(ids, f); !slices.Equal(got, ids) {
+		t.Fatalf("without a list: %v", got)
+	}
+}
