@@ -459,3 +459,29 @@ func TestConsoleMetricsCoverTheCluster(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleFailedTaskAndDelete: a FAILED task's trace is readable on the
+// connector page, and Delete (confirmed) deletes the connector.
+func TestConsoleFailedTaskAndDelete(t *testing.T) {
+	c := newCluster(t, "")
+	addr := c.start("")
+	base := "http://" + addr
+	name := uniqueName(t, "consolefail")
+	createConnector(t, base, map[string]any{"name": name, "config": map[string]string{
+		"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "topics": name,
+		"file": "/nonexistent-dir/for/goconnect/sink.txt"}})
+	waitUntil(t, 60*time.Second, "the task FAILED", func() bool {
+		code, b := httpDo("GET", base+"/connectors/"+name+"/tasks/0/status", "")
+		return code == 200 && strings.Contains(string(b), `"FAILED"`)
+	})
+	ctx := browser(t)
+	show(t, ctx, base, "#/c/"+name, "connector:"+name)
+	waitJS(t, ctx, 30*time.Second, "the FAILED task's trace shown", `[...document.querySelectorAll('pre.trace')].some(p => p.textContent.includes('nonexistent-dir'))`)
+	screenshot(t, ctx, "console-failed.png")
+	clickConfirmed(t, ctx, `button[data-act="delete"]`)
+	waitUntil(t, 30*time.Second, "REST no longer knows the connector", func() bool {
+		code, _ := httpDo("GET", base+"/connectors/"+name, "")
+		return code == 404
+	})
+	waitJS(t, ctx, 30*time.Second, "the page returns to the list", `location.hash === '#/'`)
+}
