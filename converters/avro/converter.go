@@ -8,10 +8,8 @@ package avro
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -21,7 +19,7 @@ import (
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/avroschema"
-	"github.com/goconnect/goconnect/internal/tlsconfig"
+	"github.com/goconnect/goconnect/internal/srclient"
 )
 
 // Class is the Java class name users configure.
@@ -33,25 +31,9 @@ func Desc() connect.PluginDesc {
 }
 
 const (
-	keyURL             = "schema.registry.url"
-	keyAutoRegister    = "auto.register.schemas"
-	keyUseLatest       = "use.latest.version"
-	keyKeyStrategy     = "key.subject.name.strategy"
-	keyValueStrategy   = "value.subject.name.strategy"
-	keyAuthSource      = "basic.auth.credentials.source"
-	keyAuthUserInfo    = "basic.auth.user.info"
 	keyConnectMetaData = "connect.meta.data"
-	keyCacheSize       = "schemas.cache.config"
-
-	strategyTopic       = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
-	strategyRecord      = "io.confluent.kafka.serializers.subject.RecordNameStrategy"
-	strategyTopicRecord = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
 
 	requestTimeout = 30 * time.Second
-
-	// sslPrefix carries Kafka's client SSL settings for the registry
-	// client (Confluent's SchemaRegistryClientConfig.CLIENT_NAMESPACE).
-	sslPrefix = "schema.registry."
 )
 
 // Converter is an AvroConverter. Its caches are shared safely between
@@ -108,25 +90,9 @@ func New() *Converter { return &Converter{} }
 
 // ConfigDef declares the converter's keys.
 func (*Converter) ConfigDef() *config.Def {
-	d := tlsconfig.DefineClient(config.NewDef(), sslPrefix, "Schema Registry SSL").
-		Define(config.Key{Name: keyURL, Type: config.TypeList, Required: true, Importance: config.High,
-			Doc: "Comma-separated list of URLs for Schema Registry instances that can be used to register or look up schemas."}).
-		Define(config.Key{Name: keyAutoRegister, Type: config.TypeBoolean, Default: "true", Importance: config.Medium,
-			Doc: "Specify if the Serializer should attempt to register the Schema with Schema Registry."}).
-		Define(config.Key{Name: keyUseLatest, Type: config.TypeBoolean, Default: "false", Importance: config.Low,
-			Doc: "Specify if the Serializer should use the latest subject version for serialization."}).
-		Define(config.Key{Name: keyKeyStrategy, Type: config.TypeString, Default: strategyTopic, Importance: config.Medium,
-			Doc: "Determines how to construct the subject name under which the key schema is registered."}).
-		Define(config.Key{Name: keyValueStrategy, Type: config.TypeString, Default: strategyTopic, Importance: config.Medium,
-			Doc: "Determines how to construct the subject name under which the value schema is registered."}).
-		Define(config.Key{Name: keyAuthSource, Type: config.TypeString, Default: "URL", Validator: config.OneOf("URL", "USER_INFO", "SASL_INHERIT"), Importance: config.Medium,
-			Doc: "Specify how to pick the credentials for the Basic Auth header."}).
-		Define(config.Key{Name: keyAuthUserInfo, Type: config.TypePassword, Importance: config.Medium,
-			Doc: "Specify the user info for the Basic Auth in the form of {username}:{password}."}).
+	d := srclient.Define(config.NewDef()).
 		Define(config.Key{Name: keyConnectMetaData, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
-			Doc: "Toggle for enabling/disabling connect converter to add its meta data to the output schema or not."}).
-		Define(config.Key{Name: keyCacheSize, Type: config.TypeInt, Default: "1000", Validator: config.AtLeast(1), Importance: config.Low,
-			Doc: "Size of the converted schemas cache."})
+			Doc: "Toggle for enabling/disabling connect converter to add its meta data to the output schema or not."})
 	return defineDataKeys(d)
 }
 
@@ -136,65 +102,20 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	if err != nil {
 		return fmt.Errorf("AvroConverter: %w", err)
 	}
-	urls := v.List(keyURL)
-	if len(urls) == 0 {
-		return &config.Error{Key: keyURL, Message: "Missing Schema registry url!"}
-	}
-	opts := []sr.ClientOpt{sr.URLs(urls...)}
-	switch strings.ToUpper(v.String(keyAuthSource)) {
-	case "USER_INFO":
-		user, pass, ok := strings.Cut(v.Password(keyAuthUserInfo).Value(), ":")
-		if !ok {
-			return &config.Error{Key: keyAuthUserInfo, Message: "must be {username}:{password}"}
-		}
-		opts = append(opts, sr.BasicAuth(user, pass))
-	case "URL":
-		// user:pass@host in the URL, as Confluent's client reads it.
-		for i, u := range urls {
-			scheme, rest, ok := strings.Cut(u, "://")
-			at := strings.LastIndex(rest, "@")
-			if !ok || at < 0 {
-				continue
-			}
-			user, pass, _ := strings.Cut(rest[:at], ":")
-			urls[i] = scheme + "://" + rest[at+1:]
-			opts = []sr.ClientOpt{sr.URLs(urls...), sr.BasicAuth(user, pass)}
-		}
-	}
-	tc, err := registryTLS(props, urls)
+	cl, err := srclient.New(v, props, isKey)
 	if err != nil {
-		return err
+		return fmt.Errorf("AvroConverter: %w", err)
 	}
-	if tc != nil {
-		opts = append(opts, sr.DialTLSConfig(tc))
-	}
-	client, err := sr.NewClient(opts...)
-	if err != nil {
-		return fmt.Errorf("AvroConverter: schema registry client: %w", err)
-	}
-	strategy := v.String(keyValueStrategy)
-	if isKey {
-		strategy = v.String(keyKeyStrategy)
-	}
-	switch strategy {
-	case strategyTopic, strategyRecord, strategyTopicRecord:
-	default:
-		k := keyValueStrategy
-		if isKey {
-			k = keyKeyStrategy
-		}
-		return &config.Error{Key: k, Value: strategy, Message: "unknown subject name strategy"}
-	}
-	c.client, c.isKey, c.strategy = client, isKey, strategy
-	c.autoReg, c.useLatest = v.Bool(keyAutoRegister), v.Bool(keyUseLatest)
-	c.latestStrict, c.normalize = v.Bool(keyLatestStrict), v.Bool(keyNormalize)
+	c.client, c.isKey, c.strategy = cl.Client, isKey, cl.Strategy
+	c.autoReg, c.useLatest = cl.AutoReg, cl.UseLatest
+	c.latestStrict, c.normalize = v.Bool(keyLatestStrict), cl.Normalize
 	c.useSchemaID, c.idStrict = int(v.Int(keyUseSchemaID)), v.Bool(keyIDStrict)
 	dc, err := readDataConfig(v)
 	if err != nil {
 		return err
 	}
 	c.fc, c.tc, c.enc = fromConnect{cfg: dc}, newToConnector(dc), encoder{ignoreNullDef: dc.ignoreNullDef}
-	c.cacheSize = int(v.Int(keyCacheSize))
+	c.cacheSize = int(v.Int(srclient.KeyCacheSize))
 	c.bySchema = map[*data.Schema]*writeSchema{}
 	c.ids = map[string]registered{}
 	c.byID = map[int]*readSchema{}
@@ -207,7 +128,7 @@ func (c *Converter) subject(topic string, ws *writeSchema) string {
 		suffix = "-key"
 	}
 	switch c.strategy {
-	case strategyRecord, strategyTopicRecord:
+	case srclient.StrategyRecord, srclient.StrategyTopicName:
 		name := ws.avro.FullName()
 		if ws.avro.Kind == avroschema.Union {
 			for _, b := range ws.avro.Branches {
@@ -219,7 +140,7 @@ func (c *Converter) subject(topic string, ws *writeSchema) string {
 		if name == "" && ws.avro.Kind.Primitive() {
 			name = ws.avro.Kind.String()
 		}
-		if c.strategy == strategyRecord {
+		if c.strategy == srclient.StrategyRecord {
 			return name
 		}
 		return topic + "-" + name
@@ -282,7 +203,7 @@ func (c *Converter) schemaFor(subject string, ws *writeSchema) (registered, erro
 		reg.id = ss.ID
 	}
 	if err != nil {
-		return reg, fmt.Errorf("schema registry, subject %s: %w", subject, registryError(err))
+		return reg, fmt.Errorf("schema registry, subject %s: %w", subject, srclient.Explain(err))
 	}
 	c.mu.Lock()
 	c.ids[key] = reg
@@ -353,7 +274,7 @@ func (c *Converter) parseRegistered(ctx context.Context, s sr.Schema) (*avrosche
 			seen[key] = true
 			ss, err := c.client.SchemaByVersion(ctx, r.Subject, r.Version)
 			if err != nil {
-				return fmt.Errorf("reference %s (subject %s, version %d): %w", r.Name, r.Subject, r.Version, registryError(err))
+				return fmt.Errorf("reference %s (subject %s, version %d): %w", r.Name, r.Subject, r.Version, srclient.Explain(err))
 			}
 			if err := walk(ss.References, depth+1); err != nil {
 				return err
@@ -366,22 +287,6 @@ func (c *Converter) parseRegistered(ctx context.Context, s sr.Schema) (*avrosche
 		return nil, err
 	}
 	return avroschema.ParseWithReferences(s.Schema, texts)
-}
-
-// registryError keeps the registry's own message and code.
-func registryError(err error) error {
-	var re *sr.ResponseError
-	if errors.As(err, &re) {
-		return fmt.Errorf("%s (HTTP %d, error code %d)", re.Message, re.StatusCode, re.ErrorCode)
-	}
-	if tlsconfig.ServerCertRejected(err) {
-		return fmt.Errorf("the registry's TLS certificate was rejected, checked against schema.registry.ssl.truststore.* "+
-			"(the system roots without one); host names are checked unless schema.registry.ssl.endpoint.identification.algorithm is empty: %w", err)
-	}
-	if tlsconfig.ClientCertRejected(err) {
-		return fmt.Errorf("the registry refused the TLS client certificate (schema.registry.ssl.keystore.*): %w", err)
-	}
-	return err
 }
 
 // FromConnectData implements connect.Converter.
@@ -447,7 +352,7 @@ func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {
 	defer cancel()
 	s, err := c.client.SchemaByID(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("error retrieving Avro schema for id %d: %w", id, registryError(err))
+		return nil, fmt.Errorf("error retrieving Avro schema for id %d: %w", id, srclient.Explain(err))
 	}
 	if s.Type != sr.TypeAvro {
 		return nil, fmt.Errorf("schema id %d is %s, not Avro", id, s.Type)

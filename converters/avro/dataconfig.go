@@ -20,7 +20,6 @@ const (
 	// Serializer settings that reach the converter.
 	keyLogicalConverters = "avro.use.logical.type.converters"
 	keyRemoveJavaProps   = "avro.remove.java.properties"
-	keyNormalize         = "normalize.schemas"
 	keyLatestStrict      = "latest.compatibility.strict"
 	keyUseSchemaID       = "use.schema.id"
 	keyIDStrict          = "id.compatibility.strict"
@@ -56,7 +55,6 @@ func defineDataKeys(d *config.Def) *config.Def {
 		Define(b(keyIgnoreNullDef, "false", config.Medium, "Whether to ignore default values of nullable fields.")).
 		Define(b(keyLogicalConverters, "false", config.Medium, "If true, use logical type converter in generic record")).
 		Define(b(keyRemoveJavaProps, "false", config.Medium, "Whether to remove Java properties from Avro schemas.")).
-		Define(b(keyNormalize, "false", config.Low, "Whether to normalize schemas, which generally ignores ordering when it is not significant")).
 		Define(b(keyLatestStrict, "true", config.Low, "If true, check that the latest schema is backward compatible with the schema of the object being serialized.")).
 		Define(config.Key{Name: keyUseSchemaID, Type: config.TypeInt, Default: "-1", Importance: config.Low,
 			Doc: "Schema ID to use for serialization"}).
