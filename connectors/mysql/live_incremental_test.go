@@ -366,3 +366,32 @@ func TestLiveIncrementalSignals(t *testing.T) {
 		t.Fatalf("filtered snapshot: %d records, %d ids, want 250", l2.incremental, len(l2.incrIDs))
 	}
 }
+
+// TestLiveIncrementalInsertDelete: with the insert_delete watermarking
+// strategy the window closes when the open row is deleted; every row is
+// snapshotted and no window row is left in the signalling table.
+func TestLiveIncrementalInsertDelete(t *testing.T) {
+	f := newIncrFixture(t, 3000)
+	f.props["incremental.snapshot.chunk.size"] = "500"
+	f.props["incremental.snapshot.watermarking.strategy"] = "insert_delete"
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	f.drain(t, task, l)
+	f.signal(t, "snap-d", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo.%s"]}`, f.table))
+	pollUntilCond(t, task, "all rows snapshotted", time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		return len(l.incrIDs) == f.rows
+	})
+	f.drain(t, task, l)
+	if l.incremental != f.rows {
+		t.Fatalf("%d incremental records for %d rows", l.incremental, f.rows)
+	}
+	res, err := f.db.Execute("SELECT COUNT(*) FROM " + f.sig + " WHERE type LIKE 'snapshot-window-%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.GetInt(0, 0); n != 0 {
+		t.Fatalf("%d window rows left in the signalling table", n)
+	}
+	f.check(t, l)
+}
