@@ -30,6 +30,9 @@ import (
 type blockingSnapshot struct {
 	id   string
 	conn *client.Conn
+	// extra are snapshot.max.threads-1 more connections, their read views
+	// opened under the same lock.
+	extra []*client.Conn
 	// file and pos are the binlog position of the read view; gtids the
 	// executed set there (MySQL).
 	file  string
@@ -147,8 +150,8 @@ func (t *Task) requestBlocking(ctx context.Context, s *streamState, sig signal, 
 		return nil
 	}
 	b := &blockingSnapshot{id: sig.ID, conn: conn, selects: selects, loaded: map[string]*table{}}
-	if err := t.prepareBlocking(b, pats); err != nil {
-		conn.Close()
+	if err := t.prepareBlocking(ctx, b, pats); err != nil {
+		b.close()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -156,7 +159,7 @@ func (t *Task) requestBlocking(ctx context.Context, s *streamState, sig signal, 
 		return nil
 	}
 	if len(b.tables) == 0 {
-		conn.Close()
+		b.close()
 		t.log.Warn("blocking snapshot signal ignored: no captured table matches its data collections", "id", sig.ID, "channel", sig.Channel, "data-collections", d.DataCollections)
 		return nil
 	}
@@ -168,7 +171,7 @@ func (t *Task) requestBlocking(ctx context.Context, s *streamState, sig signal, 
 
 // prepareBlocking opens b's read view under the global read lock (unless
 // snapshot.locking.mode is none) and reads its position and the tables.
-func (t *Task) prepareBlocking(b *blockingSnapshot, pats []*regexp.Regexp) error {
+func (t *Task) prepareBlocking(ctx context.Context, b *blockingSnapshot, pats []*regexp.Regexp) error {
 	lock := t.st.lockingMode != "none"
 	qs := append([]string(nil), snapshotSession...)
 	if lock {
@@ -222,7 +225,20 @@ func (t *Task) prepareBlocking(b *blockingSnapshot, pats []*regexp.Regexp) error
 		}
 		b.tables = append(b.tables, key)
 	}
+	// snapshot.max.threads: the other threads' read views, opened while the
+	// lock still holds writes back, see the same state as b.conn's.
+	if b.extra, err = t.snapshotConns(ctx, min(t.st.snapshotThreads, len(b.tables))-1); err != nil {
+		return err
+	}
 	return unlock()
+}
+
+// close closes b's connections.
+func (b *blockingSnapshot) close() {
+	b.conn.Close()
+	for _, c := range b.extra {
+		c.Close()
+	}
 }
 
 // runBlocking runs the blocking snapshots whose position the stream has
@@ -235,7 +251,7 @@ func (t *Task) runBlocking(ctx context.Context, s *streamState) error {
 		}
 		s.blocking = s.blocking[1:]
 		err := t.blockingRead(ctx, s, b)
-		b.conn.Close()
+		b.close()
 		if err != nil && ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -327,16 +343,13 @@ func (t *Task) blockingRead(ctx context.Context, s *streamState, b *blockingSnap
 	}
 	em := &snapshotEmitter{t: t, file: s.file, pos: int64(s.restartPos), gtids: gtids, fileV: s.file, posV: int64(s.restartPos),
 		selects: b.selects, streamOff: t.streamOffset(s), serverID: int64(s.serverID)}
-	for i, tb := range tables {
-		if err := t.snapshotTable(ctx, b.conn, tb, i == 0, i == len(tables)-1, em); err != nil {
-			return fmt.Errorf("blocking snapshot: %w", err)
+	if err := t.readTables(ctx, append([]*client.Conn{b.conn}, b.extra...), tables, em); err != nil {
+		return fmt.Errorf("blocking snapshot: %w", err)
+	}
+	for _, c := range append([]*client.Conn{b.conn}, b.extra...) {
+		if _, err := c.Execute("COMMIT"); err != nil {
+			return fmt.Errorf("blocking snapshot: COMMIT: %w", err)
 		}
-	}
-	if err := em.finish(ctx); err != nil {
-		return err
-	}
-	if _, err := b.conn.Execute("COMMIT"); err != nil {
-		return fmt.Errorf("blocking snapshot: COMMIT: %w", err)
 	}
 	t.log.Info("blocking snapshot completed, streaming resumes", "id", b.id, "file", s.file, "pos", s.restartPos)
 	return nil

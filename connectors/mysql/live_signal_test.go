@@ -235,13 +235,19 @@ func TestLiveKafkaSignalOffsetsCommittedOnStop(t *testing.T) {
 // of both. Every change is emitted exactly once; folding the records of
 // each key in order gives the table's final rows; the snapshot records
 // are marked as Debezium's (first ... last) and come as one block.
+//
+// threads2: snapshot.max.threads=2 and both tables snapshotted, each on
+// its own connection with the same read view: per-table markers
+// (first_in_data_collection … last_in_data_collection), the very last
+// record "last", and both tables' records folded equal their rows.
 func TestLiveBlockingSnapshotConcurrentWrites(t *testing.T) {
 	for _, channel := range []string{"kafka", "source"} {
-		t.Run(channel, func(t *testing.T) { blockingConcurrentWrites(t, channel) })
+		t.Run(channel, func(t *testing.T) { blockingConcurrentWrites(t, channel, 1) })
 	}
+	t.Run("threads2", func(t *testing.T) { blockingConcurrentWrites(t, "kafka", 2) })
 }
 
-func blockingConcurrentWrites(t *testing.T, channel string) {
+func blockingConcurrentWrites(t *testing.T, channel string, threads int) {
 	lb := captureLog(t)
 	db := liveDB(t)
 	pfx := fmt.Sprintf("gcblk%d", time.Now().UnixNano()%1e9)
@@ -250,9 +256,11 @@ func blockingConcurrentWrites(t *testing.T, channel string) {
 	props := liveProps(prefix)
 	props["table.include.list"] = "demo." + pfx + "_.*"
 	props["snapshot.mode"] = "no_data"
+	props["snapshot.max.threads"] = fmt.Sprint(threads)
 	snd := signalChannel(t, db, props, channel)
 	task := startTask(t, props, nil)
 	waitLog(t, lb, "streaming binlog")
+	snapped := map[string]bool{"a": true, "b": threads > 1}
 
 	// Writers: each operation writes a unique value, so that every change
 	// can be found exactly once.
@@ -296,7 +304,11 @@ func blockingConcurrentWrites(t *testing.T, channel string) {
 	for seq.Load() < 200 {
 		time.Sleep(5 * time.Millisecond)
 	}
-	snd.send(t, "blk-1", "execute-snapshot", `{"type":"blocking","data-collections":["demo.`+pfx+`_a"]}`)
+	collections := `"demo.` + pfx + `_a"`
+	if threads > 1 {
+		collections += `,"demo.` + pfx + `_b"`
+	}
+	snd.send(t, "blk-1", "execute-snapshot", `{"type":"blocking","data-collections":[`+collections+`]}`)
 	recs := pollUntil(t, task, "the blocking snapshot's last record", func(rs []connect.SourceRecord) bool {
 		for _, r := range rs {
 			if r.Value != nil && opOf(r) == "r" && snapMarker(r) == "last" {
@@ -325,6 +337,7 @@ func blockingConcurrentWrites(t *testing.T, channel string) {
 	// Exactly once: each written value appears in one change event.
 	vals := map[string]int{}
 	var markers []any
+	perTable := map[string][]any{}
 	firstR, lastR, before, after := -1, -1, 0, 0
 	state := map[string]map[int32]string{"a": {}, "b": {}}
 	for i, r := range recs {
@@ -335,9 +348,10 @@ func blockingConcurrentWrites(t *testing.T, channel string) {
 		tb := r.Topic[strings.LastIndexByte(r.Topic, '_')+1:]
 		op := opOf(r)
 		if op == "r" {
-			if tb != "a" {
+			if !snapped[tb] {
 				t.Fatalf("snapshot record of table %s", tb)
 			}
+			perTable[tb] = append(perTable[tb], snapMarker(r))
 			if lastR >= 0 && lastR != i-1 && lastR != i-2 {
 				t.Fatalf("snapshot records interleaved with changes at %d", i)
 			}
@@ -386,12 +400,27 @@ func blockingConcurrentWrites(t *testing.T, channel string) {
 	if before == 0 || after == 0 {
 		t.Fatalf("changes before (%d) and after (%d) the snapshot: the writers did not overlap it", before, after)
 	}
-	if markers[0] != "first" || markers[len(markers)-1] != "last" {
-		t.Fatalf("markers first %v last %v", markers[0], markers[len(markers)-1])
-	}
-	for _, m := range markers[1 : len(markers)-1] {
-		if m != "true" {
-			t.Fatalf("inner marker %v", m)
+	if threads == 1 {
+		if markers[0] != "first" || markers[len(markers)-1] != "last" {
+			t.Fatalf("markers first %v last %v", markers[0], markers[len(markers)-1])
+		}
+		for _, m := range markers[1 : len(markers)-1] {
+			if m != "true" {
+				t.Fatalf("inner marker %v", m)
+			}
+		}
+	} else {
+		if markers[len(markers)-1] != "last" {
+			t.Fatalf("last marker %v", markers[len(markers)-1])
+		}
+		for tb, ms := range perTable {
+			end := ms[len(ms)-1]
+			if ms[0] != "first_in_data_collection" || (end != "last_in_data_collection" && end != "last") {
+				t.Fatalf("table %s markers %v … %v", tb, ms[0], end)
+			}
+		}
+		if len(perTable) != 2 {
+			t.Fatalf("tables snapshotted: %d", len(perTable))
 		}
 	}
 	for _, tb := range []string{"a", "b"} {
@@ -406,14 +435,14 @@ func blockingConcurrentWrites(t *testing.T, channel string) {
 			want[int32(id)] = name
 		}
 		r.Close()
-		if tb == "a" {
+		if snapped[tb] {
 			for id, name := range want {
-				if state["a"][id] != name {
-					t.Fatalf("table a id %d: records say %q, table has %q", id, state["a"][id], name)
+				if state[tb][id] != name {
+					t.Fatalf("table %s id %d: records say %q, table has %q", tb, id, state[tb][id], name)
 				}
 			}
-			if len(state["a"]) != len(want) {
-				t.Fatalf("table a: records give %d rows, table has %d", len(state["a"]), len(want))
+			if len(state[tb]) != len(want) {
+				t.Fatalf("table %s: records give %d rows, table has %d", tb, len(state[tb]), len(want))
 			}
 		} else {
 			for id, name := range state["b"] {

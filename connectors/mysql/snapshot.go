@@ -77,6 +77,12 @@ func (t *Task) snapshotConns(ctx context.Context, n int) ([]*client.Conn, error)
 // their rows as 'r' events.
 func (t *Task) snapshotData(ctx context.Context, conns []*client.Conn, tables []*table, file string, pos uint32, gtids string, prog *snapshotProgress) error {
 	em := &snapshotEmitter{t: t, file: file, pos: int64(pos), gtids: gtids, fileV: file, posV: int64(pos), progress: prog}
+	return t.readTables(ctx, conns, tables, em)
+}
+
+// readTables reads tables on conns (one table per connection at a time)
+// through em, and finishes em.
+func (t *Task) readTables(ctx context.Context, conns []*client.Conn, tables []*table, em *snapshotEmitter) error {
 	if len(conns) <= 1 {
 		for i, tb := range tables {
 			if err := t.snapshotTable(ctx, conns[0], tb, i == 0, i == len(tables)-1, em); err != nil {

@@ -157,7 +157,7 @@ func (t *Task) stream(ctx context.Context, meta *client.Conn, start *position) e
 			meta.Close()
 		}
 		for _, b := range s.blocking {
-			b.conn.Close()
+			b.close()
 		}
 	}()
 	backoff := time.Second
