@@ -461,7 +461,8 @@ func TestConsoleMetricsCoverTheCluster(t *testing.T) {
 }
 
 // TestConsoleFailedTaskAndDelete: a FAILED task's trace is readable on the
-// connector page, and Delete (confirmed) deletes the connector.
+// connector page; Restart (includeTasks, onlyFailed), Stop, Resume and
+// Delete, each confirmed, reach the REST API.
 func TestConsoleFailedTaskAndDelete(t *testing.T) {
 	c := newCluster(t, "")
 	addr := c.start("")
@@ -478,6 +479,15 @@ func TestConsoleFailedTaskAndDelete(t *testing.T) {
 	show(t, ctx, base, "#/c/"+name, "connector:"+name)
 	waitJS(t, ctx, 30*time.Second, "the FAILED task's trace shown", `[...document.querySelectorAll('pre.trace')].some(p => p.textContent.includes('nonexistent-dir'))`)
 	screenshot(t, ctx, "console-failed.png")
+	// Restart with includeTasks and onlyFailed: Connect answers 202 with
+	// the failed task RESTARTING (it then fails again: the file cannot be made).
+	run(t, ctx, chromedp.Click(chromedp.CSS("#includeTasks")), chromedp.Click(chromedp.CSS("#onlyFailed")))
+	clickConfirmed(t, ctx, `button[data-act="restart"]`)
+	waitJS(t, ctx, 30*time.Second, "the restart's answer shown", `(() => { const r = document.getElementById('result'); return !!r && r.textContent.includes('restart: accepted') })()`)
+	clickConfirmed(t, ctx, `button[data-act="stop"]`)
+	waitUntil(t, 30*time.Second, "REST reports the connector STOPPED", func() bool { return restState(t, base, name) == "STOPPED" })
+	clickConfirmed(t, ctx, `button[data-act="resume"]`)
+	waitUntil(t, 30*time.Second, "REST reports the connector RUNNING", func() bool { return restState(t, base, name) == "RUNNING" })
 	clickConfirmed(t, ctx, `button[data-act="delete"]`)
 	waitUntil(t, 30*time.Second, "REST no longer knows the connector", func() bool {
 		code, _ := httpDo("GET", base+"/connectors/"+name, "")
