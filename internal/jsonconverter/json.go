@@ -52,10 +52,7 @@ type Converter struct {
 	keys map[*data.Schema][][]byte
 	// seen keeps the text of struct values records share (seenStructs).
 	seen seenStructs
-	// sizeHint is the capacity the next message's buffer starts with:
-	// a little more than the last one needed, so that most messages are
-	// written straight into the slice returned, with no copy.
-	sizeHint int
+	buf  []byte
 }
 
 // New returns a converter with Connect's defaults (schemas enabled).
@@ -95,13 +92,16 @@ func (c *Converter) Configure(props map[string]string, _ bool) error {
 // ConfigureHeader implements connect.HeaderConverter.
 func (c *Converter) ConfigureHeader(props map[string]string) error { return c.Configure(props, false) }
 
-// FromConnectData implements connect.Converter. Each message gets its own
-// slice (the caller keeps it, e.g. in the producer's buffer).
+// FromConnectData implements connect.Converter. The message is written
+// into the converter's own buffer and copied out at its exact size (the
+// caller keeps it, e.g. in the producer's buffer): writing straight into
+// a slice sized from the last message grew it several times over when
+// records of very different sizes alternate (tables of one connector).
 func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Schema, v any) ([]byte, error) {
 	if s == nil && v == nil {
 		return nil, nil
 	}
-	b := make([]byte, 0, max(c.sizeHint, 64))
+	b := c.buf[:0]
 	var err error
 	if c.schemasEnabled {
 		b = append(b, `{"schema":`...)
@@ -118,15 +118,8 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	} else if b, err = c.appendValue(b, s, v); err != nil {
 		return nil, fmt.Errorf("converting value to JSON for topic %s: %w", topic, err)
 	}
-	// A little slack only: the producer's buffer.memory counts lengths,
-	// the heap holds capacities (rounded up to Go's size classes).
-	c.sizeHint = len(b) + len(b)/64 + 8
-	if cap(b) > 2*len(b)+64 {
-		// Far smaller than the last message: do not keep the slack
-		// alive in the producer's buffer.
-		return append([]byte(nil), b...), nil
-	}
-	return b, nil
+	c.buf = b
+	return append([]byte(nil), b...), nil
 }
 
 // FromConnectHeader implements connect.HeaderConverter.
