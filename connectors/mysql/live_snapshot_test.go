@@ -338,3 +338,21 @@ func benchSnapshot(b *testing.B, withJSON bool) {
 	b.ReportMetric(float64(b.N)/bare.Seconds(), "select-rows/s")
 	b.ReportMetric(bare.Seconds()/took.Seconds(), "select-ratio")
 }
+
+// TestLiveSnapshotIncludeListOrder: the snapshot reads tables in the order
+// of table.include.list's patterns, as Debezium does, not by name.
+func TestLiveSnapshotIncludeListOrder(t *testing.T) {
+	db := liveDB(t)
+	prefix := fmt.Sprintf("gcord%d", time.Now().UnixNano()%1e9)
+	snapTables(t, db, prefix, map[string]int{"a": 2, "m": 1, "z": 2})
+	props := liveProps(fmt.Sprintf("ord%d", time.Now().UnixNano()))
+	props["table.include.list"] = "demo." + prefix + "_z,demo." + prefix + "_[am]"
+	task := startTask(t, props, nil)
+	var order []string
+	for _, r := range pollN(t, task, 5) {
+		order = append(order, strings.TrimPrefix(r.Topic[strings.LastIndex(r.Topic, ".")+1:], prefix+"_"))
+	}
+	if got := strings.Join(order, ","); got != "z,z,a,a,m" {
+		t.Fatalf("snapshot read the tables in the order %s, want z,z,a,a,m (include-list order, then by name)", got)
+	}
+}

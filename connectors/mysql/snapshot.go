@@ -36,15 +36,28 @@ var (
 // snapshot.include.collection.list narrows the captured tables (the
 // others get their schema only), as Debezium's
 // determineDataCollectionsToBeSnapshotted.
+//
+// They are read in Debezium's order (addSignalingCollectionAndSort): by
+// the first table.include.list pattern each matches, then the signalling
+// table, where the schemas (tables) are sorted by name.
 func (t *Task) snapshotDataTables(tables []*table) []*table {
-	if len(t.st.snapshotInclude) == 0 {
-		return tables
-	}
 	var out []*table
 	for _, tb := range tables {
-		if anyMatch(t.st.snapshotInclude, tableID(tb.db, tb.name)) {
+		if len(t.st.snapshotInclude) == 0 || anyMatch(t.st.snapshotInclude, tableID(tb.db, tb.name)) {
 			out = append(out, tb)
 		}
+	}
+	if t.st.filter == nil {
+		return out
+	}
+	ids := make([][2]string, len(out))
+	byID := make(map[[2]string]*table, len(out))
+	for i, tb := range out {
+		ids[i] = [2]string{tb.db, tb.name}
+		byID[ids[i]] = tb
+	}
+	for i, id := range includeOrder(ids, t.st.filter) {
+		out[i] = byID[id]
 	}
 	return out
 }
