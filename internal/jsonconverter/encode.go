@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/jsondoc"
 )
 
 // appendSchema writes a schema as JsonConverter.asJsonSchema does: type,
@@ -20,7 +20,7 @@ import (
 // parameters and default.
 func (c *Converter) appendSchema(b []byte, s *data.Schema) ([]byte, error) {
 	b = append(b, `{"type":`...)
-	b = appendString(b, jsonTypeName(s.Type))
+	b = jsondoc.AppendString(b, jsonTypeName(s.Type))
 	var err error
 	switch s.Type {
 	case data.TypeArray:
@@ -48,7 +48,7 @@ func (c *Converter) appendSchema(b []byte, s *data.Schema) ([]byte, error) {
 			}
 			// The field name goes last, inside the field's schema object.
 			b = append(b[:len(b)-1], `,"field":`...)
-			b = appendString(b, f.Name)
+			b = jsondoc.AppendString(b, f.Name)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -57,7 +57,7 @@ func (c *Converter) appendSchema(b []byte, s *data.Schema) ([]byte, error) {
 	b = strconv.AppendBool(b, s.Optional)
 	if s.Name != "" {
 		b = append(b, `,"name":`...)
-		b = appendString(b, s.Name)
+		b = jsondoc.AppendString(b, s.Name)
 	}
 	if s.Version != nil {
 		b = append(b, `,"version":`...)
@@ -65,7 +65,7 @@ func (c *Converter) appendSchema(b []byte, s *data.Schema) ([]byte, error) {
 	}
 	if s.Doc != "" {
 		b = append(b, `,"doc":`...)
-		b = appendString(b, s.Doc)
+		b = jsondoc.AppendString(b, s.Doc)
 	}
 	if len(s.Parameters) > 0 {
 		b = append(b, `,"parameters":{`...)
@@ -73,9 +73,9 @@ func (c *Converter) appendSchema(b []byte, s *data.Schema) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = jsondoc.AppendString(b, k)
 			b = append(b, ':')
-			b = appendString(b, s.Parameters[k])
+			b = jsondoc.AppendString(b, s.Parameters[k])
 		}
 		b = append(b, '}')
 	}
@@ -208,7 +208,7 @@ func (c *Converter) appendValue(b []byte, s *data.Schema, v any) ([]byte, error)
 		}
 	case data.TypeString:
 		if x, ok := v.(string); ok {
-			return appendString(b, x), nil
+			return jsondoc.AppendString(b, x), nil
 		}
 	case data.TypeBytes:
 		if x, ok := v.([]byte); ok {
@@ -333,7 +333,7 @@ func (c *Converter) fieldKeys(s *data.Schema) [][]byte {
 		if i > 0 {
 			text = append(text, ',')
 		}
-		text = appendString(text, f.Name)
+		text = jsondoc.AppendString(text, f.Name)
 		text = append(text, ':')
 		keys[i] = text[start:len(text):len(text)]
 	}
@@ -375,7 +375,7 @@ func (c *Converter) appendMap(b []byte, s *data.Schema, v any) ([]byte, error) {
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = appendString(b, ks)
+				b = jsondoc.AppendString(b, ks)
 				b = append(b, ':')
 				if b, err = c.appendValue(b, valueSchema(s), m[k]); err != nil {
 					return b, err
@@ -424,7 +424,7 @@ func (c *Converter) appendStringMap(b []byte, vs *data.Schema, m map[string]any)
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, e.k)
+		b = jsondoc.AppendString(b, e.k)
 		b = append(b, ':')
 		if b, err = c.appendValue(b, vs, e.v); err != nil {
 			return b, err
@@ -460,7 +460,7 @@ func (c *Converter) appendSchemaless(b []byte, v any) ([]byte, error) {
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case string:
-		return appendString(b, x), nil
+		return jsondoc.AppendString(b, x), nil
 	case []byte:
 		return appendBase64(b, x), nil
 	case []any:
@@ -505,7 +505,7 @@ func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		// Jackson's default QUOTE_NON_NUMERIC_NUMBERS writes these as
 		// strings ("NaN", "Infinity"), which also keeps the JSON valid.
-		return appendString(b, data.JavaFloat(f, bits)), nil
+		return jsondoc.AppendString(b, data.JavaFloat(f, bits)), nil
 	}
 	return append(b, data.JavaFloat(f, bits)...), nil
 }
@@ -513,57 +513,5 @@ func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
 func appendBase64(b []byte, raw []byte) []byte {
 	b = append(b, '"')
 	b = base64.StdEncoding.AppendEncode(b, raw)
-	return append(b, '"')
-}
-
-const hexDigits = "0123456789ABCDEF"
-
-// appendString quotes a string as Jackson does: it escapes quote,
-// backslash and control characters only; '/', '<', '&' and non-ASCII stay
-// as they are.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			if c < utf8.RuneSelf {
-				i++
-				continue
-			}
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b = append(b, s[start:i]...)
-				b = append(b, "\uFFFD"...)
-				i++
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"':
-			b = append(b, '\\', '"')
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\b':
-			b = append(b, '\\', 'b')
-		case '\f':
-			b = append(b, '\\', 'f')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-		}
-		i++
-		start = i
-	}
-	b = append(b, s[start:]...)
 	return append(b, '"')
 }
