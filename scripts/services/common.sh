@@ -1,4 +1,8 @@
 # Shared helpers for scripts/services.sh. Sourced, not run.
+#
+# Servers start as "setsid nohup …": in their own session and process
+# group, so that the end of whatever ran "services.sh up" (a test run, a
+# terminal, a job killed as a group) does not take the servers with it.
 GOCONNECT_CACHE=${GOCONNECT_CACHE:-$HOME/.cache/goconnect}
 GOCONNECT_RUN=${GOCONNECT_RUN:-$GOCONNECT_CACHE/run}
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

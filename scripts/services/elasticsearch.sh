@@ -67,7 +67,7 @@ PROPS
 			port_open "$p" && fail elasticsearch "port $p is taken by another process"
 		done
 		# shellcheck disable=SC2086
-		nohup java $ES_HEAP -XX:+UseG1GC -Djava.io.tmpdir="$ES_DIR/tmp" -Dlog4j2.formatMsgNoLookups=true \
+		setsid nohup java $ES_HEAP -XX:+UseG1GC -Djava.io.tmpdir="$ES_DIR/tmp" -Dlog4j2.formatMsgNoLookups=true \
 			-cp "$ES_HOME/libs/*:$ES_HOME/classes" EsNode "$ES_DIR" "$ES_PORT" "$ES_TRANSPORT_PORT" \
 			>"$ES_DIR/elasticsearch.log" 2>&1 &
 		echo $! >"$ES_DIR/es.pid"

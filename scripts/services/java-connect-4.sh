@@ -99,7 +99,7 @@ java_connect_4_up() {
 	java_connect_4_config
 	if ! pid_alive "$JC4_DIR/connect.pid"; then
 		port_open "$JC4_PORT" && fail java-connect-4 "port $JC4_PORT is taken by another process"
-		nohup java -Xms128m -Xmx512m -Dlog4j2.configurationFile="$JC4_DIR/log4j2.properties" \
+		setsid nohup java -Xms128m -Xmx512m -Dlog4j2.configurationFile="$JC4_DIR/log4j2.properties" \
 			-cp "$JC4_HOME/libs/*" org.apache.kafka.connect.cli.ConnectDistributed "$JC4_DIR/worker.properties" \
 			>"$JC4_DIR/connect.log" 2>&1 &
 		echo $! >"$JC4_DIR/connect.pid"

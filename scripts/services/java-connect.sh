@@ -92,7 +92,7 @@ java_connect_up() {
 	java_connect_config
 	if ! pid_alive "$JC_DIR/connect.pid"; then
 		port_open "$JC_PORT" && fail java-connect "port $JC_PORT is taken by another process"
-		nohup java -Xms128m -Xmx512m -Dlog4j.configuration="file:$JC_DIR/log4j.properties" \
+		setsid nohup java -Xms128m -Xmx512m -Dlog4j.configuration="file:$JC_DIR/log4j.properties" \
 			-cp "$JC_HOME/libs/*" org.apache.kafka.connect.cli.ConnectDistributed "$JC_DIR/worker.properties" \
 			>"$JC_DIR/connect.log" 2>&1 &
 		echo $! >"$JC_DIR/connect.pid"

@@ -127,7 +127,7 @@ kafka_up() {
 		for p in $ports; do
 			port_open "$p" && fail kafka "port $p is taken by another process"
 		done
-		nohup java -Xms256m -Xmx768m -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" "${opts[@]}" \
+		setsid nohup java -Xms256m -Xmx768m -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" "${opts[@]}" \
 			-cp "$KAFKA_HOME/libs/*" kafka.Kafka "$dir/server.properties" >"$dir/kafka.log" 2>&1 &
 		echo $! >"$dir/kafka.pid"
 	done

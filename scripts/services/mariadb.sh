@@ -68,7 +68,7 @@ mariadb_up() {
 	# that was killed would make the readiness checks below pass or give
 	# up too early.
 	rm -f "$MARIADB_DIR/mysqld.sock" "$MARIADB_DIR/mysqld.pid"
-	nohup mariadbd --no-defaults --user=root --datadir="$MARIADB_DIR/data" \
+	setsid nohup mariadbd --no-defaults --user=root --datadir="$MARIADB_DIR/data" \
 		--socket="$MARIADB_DIR/mysqld.sock" --pid-file="$MARIADB_DIR/mysqld.pid" \
 		--port="$MARIADB_PORT" --bind-address=127.0.0.1 \
 		--server-id=223344 --log-bin=mysql-bin --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL \

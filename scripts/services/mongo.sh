@@ -170,7 +170,7 @@ mongo_up() {
 		port_open "$MONGO_PORT" && fail mongo "port $MONGO_PORT is taken by another process"
 		port_open "$MONGO_TLS_PORT" && fail mongo "port $MONGO_TLS_PORT is taken by another process"
 		mkdir -p "$MONGO_DIR/state"
-		nohup "$FERRETDB_BIN" --telemetry=disable --listen-addr="127.0.0.1:$MONGO_PORT" \
+		setsid nohup "$FERRETDB_BIN" --telemetry=disable --listen-addr="127.0.0.1:$MONGO_PORT" \
 			--listen-tls="127.0.0.1:$MONGO_TLS_PORT" --listen-tls-cert-file="$MONGO_TLS_DIR/server.pem" \
 			--listen-tls-key-file="$MONGO_TLS_DIR/server-key.pem" --listen-tls-ca-file="$MONGO_TLS_DIR/ca.pem" \
 			--handler=postgresql --postgresql-url="postgres://postgres@127.0.0.1:$MONGO_PG_PORT/ferretdb" \

@@ -65,7 +65,7 @@ PROPS
 			port_open "$p" && fail opensearch "port $p is taken by another process"
 		done
 		# shellcheck disable=SC2086
-		nohup java $OS_HEAP -XX:+UseG1GC -Djava.io.tmpdir="$OS_DIR/tmp" -Dlog4j2.formatMsgNoLookups=true \
+		setsid nohup java $OS_HEAP -XX:+UseG1GC -Djava.io.tmpdir="$OS_DIR/tmp" -Dlog4j2.formatMsgNoLookups=true \
 			-cp "$OS_HOME/libs/*:$OS_HOME/classes" OsNode "$OS_DIR" "$OS_PORT" "$OS_TRANSPORT_PORT" \
 			>"$OS_DIR/opensearch.log" 2>&1 &
 		echo $! >"$OS_DIR/os.pid"

@@ -141,7 +141,7 @@ schema_registry_up() {
 	# Small heap, C1 only and the serial GC: a test registry on 2 shared
 	# cores starts faster that way. Management (health, metrics) stays on
 	# loopback. Deleting subjects is allowed, as in Confluent.
-	nohup "$java" -Xms64m -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+	setsid nohup "$java" -Xms64m -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
 		-Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$SCHEMA_REGISTRY_BACKEND_PORT" \
 		-Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port=$(( SCHEMA_REGISTRY_BACKEND_PORT + 1000 )) \
 		-Dapicurio.storage.kind=kafkasql -Dapicurio.kafkasql.bootstrap.servers="$bootstrap" \
@@ -152,7 +152,7 @@ schema_registry_up() {
 		-Dapicurio.rest.deletion.group.enabled=true \
 		-jar "$jar" >"$SCHEMA_REGISTRY_DIR/registry.log" 2>&1 &
 	echo $! >"$SCHEMA_REGISTRY_DIR/registry.pid"
-	nohup "$SCHEMA_REGISTRY_PROXY" -listen "127.0.0.1:$SCHEMA_REGISTRY_PORT" \
+	setsid nohup "$SCHEMA_REGISTRY_PROXY" -listen "127.0.0.1:$SCHEMA_REGISTRY_PORT" \
 		-upstream "http://127.0.0.1:$SCHEMA_REGISTRY_BACKEND_PORT" >"$SCHEMA_REGISTRY_DIR/proxy.log" 2>&1 &
 	echo $! >"$SCHEMA_REGISTRY_DIR/proxy.pid"
 	echo "Apicurio Registry $APICURIO_VERSION" >"$SCHEMA_REGISTRY_DIR/engine"
