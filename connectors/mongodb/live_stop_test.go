@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -191,6 +192,7 @@ type reporterContext struct {
 }
 
 func (c reporterContext) ErrantRecordReporter() connect.ErrantRecordReporter { return c.r }
+func (c reporterContext) Logger() *slog.Logger                               { return slog.New(slog.DiscardHandler) }
 
 // TestLivePermanentErrors: values FerretDB refuses fail the write for
 // good (MongoDB's connector goes FAILED), or go to the DLQ with
