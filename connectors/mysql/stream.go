@@ -302,6 +302,13 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 			if isPurged(err) {
 				return purgedError(s.file, s.restartPos, s.gtids.offsetValue(), err)
 			}
+			if s.flat && s.seekTo == 0 && strings.Contains(err.Error(), "no corresponding table map event") {
+				// A flat offset (MariaDB) may end between two rows events
+				// of one transaction, after its table map: the next
+				// connection reads the file from its start to the offset,
+				// so the parser knows the transaction's tables.
+				s.seekTo, s.seekRow = s.restartPos, 0
+			}
 			return fmt.Errorf("reading binlog: %w", err)
 		}
 		if err := t.handleEvent(ctx, meta, s, ev); err != nil {
@@ -436,6 +443,9 @@ func (t *Task) seek(ctx context.Context, meta *client.Conn, s *streamState, ev *
 	}
 	if err := t.tableFor(meta, e.Table.Schema, e.Table.Table, int(e.Table.ColumnCount), e.Table.ColumnName); err != nil {
 		return err
+	}
+	if s.seekRow == 0 {
+		return nil // the event ending at the offset was emitted whole
 	}
 	s.skipping, s.skipEvents, s.skipRow = true, s.eventsInTx, s.seekRow
 	return t.handleRows(ctx, s, h, start, e)
