@@ -536,8 +536,10 @@ func TestLiveAddTableAndSnapshotIt(t *testing.T) {
 // shows the one before it ran (the channel runs them in order).
 func TestLiveIncrementalSignalsKafka(t *testing.T) {
 	lb := captureLog(t)
-	f := newIncrFixture(t, 5000)
-	f.props["incremental.snapshot.chunk.size"] = "100"
+	// 50,000 rows in chunks of 10: the snapshot cannot finish between the
+	// resume and the stop, however fast the machine.
+	f := newIncrFixture(t, 50000)
+	f.props["incremental.snapshot.chunk.size"] = "10"
 	topic := kafkaSignalProps(f.props)
 	f.props["signal.enabled.channels"] = "source,kafka"
 	prefix := f.props["topic.prefix"]
