@@ -277,8 +277,10 @@ func TestLiveIncrementalSnapshotUnderWrites(t *testing.T) {
 // stop ends the snapshot; bad signals are warned about and streaming goes
 // on; offsets carry Debezium's context while a snapshot runs.
 func TestLiveIncrementalSignals(t *testing.T) {
-	f := newIncrFixture(t, 5000)
-	f.props["incremental.snapshot.chunk.size"] = "100"
+	// 50,000 rows in chunks of 10: the snapshot cannot finish before the
+	// pause or between the resume and the stop, however fast the machine.
+	f := newIncrFixture(t, 50000)
+	f.props["incremental.snapshot.chunk.size"] = "10"
 	task := startTask(t, f.props, nil)
 	l := newLatest()
 	f.drain(t, task, l)
