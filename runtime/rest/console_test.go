@@ -53,3 +53,39 @@ func TestConsoleBehindAuthWithSinkLag(t *testing.T) {
 		t.Fatalf("lag: %d %s %v", w.Code, w.Body, err)
 	}
 }
+
+// rest.console.enable=false: every console path is an unknown path, with
+// the REST API's 404 body, and the REST API itself is unchanged.
+func TestConsoleOff(t *testing.T) {
+	e := newEnvLog(t, nil, nil, testSinkDesc())
+	srv := rest.New(rest.Config{Herder: e.herder, NoConsole: true})
+	get := func(path string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		return w
+	}
+	unknown := get("/no-such-path")
+	if unknown.Code != http.StatusNotFound {
+		t.Fatalf("unknown path: %d", unknown.Code)
+	}
+	for _, p := range []string{"/ui", "/ui/", "/ui/app.js", "/ui/api/metrics", "/ui/api/connectors/x/lag"} {
+		w := get(p)
+		var body struct {
+			ErrorCode int    `json:"error_code"`
+			Message   string `json:"message"`
+		}
+		if w.Code != http.StatusNotFound || json.Unmarshal(w.Body.Bytes(), &body) != nil || body.ErrorCode != 404 || body.Message != "HTTP 404 Not Found" {
+			t.Errorf("GET %s with the console off: %d %s", p, w.Code, w.Body)
+		}
+	}
+	if w := get("/connectors"); w.Code != http.StatusOK {
+		t.Errorf("GET /connectors with the console off: %d", w.Code)
+	}
+	// And on (the default), the same server serves it.
+	on := rest.New(rest.Config{Herder: e.herder})
+	w := httptest.NewRecorder()
+	on.ServeHTTP(w, httptest.NewRequest("GET", "/ui/", nil))
+	if w.Code != http.StatusOK {
+		t.Fatalf("console on: %d", w.Code)
+	}
+}

@@ -24,11 +24,13 @@ type Setup struct {
 	// the leader) with the https listeners' TLS settings, as Connect's
 	// RestClient does.
 	Client *http.Client
+	// Console is rest.console.enable.
+	Console bool
 }
 
 // Config returns the server config for h with these listeners' settings.
 func (s *Setup) Config(h Herder) Config {
-	return Config{Herder: h, Admin: s.Placement, Auth: s.Auth, ForwardClient: s.Client}
+	return Config{Herder: h, Admin: s.Placement, Auth: s.Auth, ForwardClient: s.Client, NoConsole: !s.Console}
 }
 
 // Close releases the listeners when the worker does not start.
@@ -44,7 +46,7 @@ func (s *Setup) Close() {
 // id's). sysProps are JVM-style -D flags given to goconnect.
 func Listen(w *workerconfig.Worker, adopt func(port int), sysProps []string, log *slog.Logger) (*Setup, error) {
 	rs := w.Rest
-	s := &Setup{}
+	s := &Setup{Console: rs.Console}
 	switch {
 	case rs.AdminDisabled:
 		s.Placement = AdminOff

@@ -60,6 +60,9 @@ type Config struct {
 	// validation reports them (and their versions) as the connector's
 	// defaults. Missing entries are reported with a null default.
 	Converters map[string]string
+	// NoConsole leaves the web console unserved (rest.console.enable=false):
+	// /ui/ is then an unknown path like any other.
+	NoConsole bool
 }
 
 // AdminPlacement tells where the /admin endpoints are served.
@@ -125,7 +128,7 @@ func New(cfg Config) *Server {
 		}
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), adminMux: http.NewServeMux()}
-	if cfg.Herder != nil {
+	if cfg.Herder != nil && !cfg.NoConsole {
 		s.console = console.New(console.Config{Cluster: cfg.Herder, Client: cfg.ForwardClient, Log: cfg.Log})
 	}
 	s.routes()

@@ -15,6 +15,9 @@ import (
 const (
 	AdminListeners       = "admin.listeners"
 	RestExtensionClasses = "rest.extension.classes"
+	// RestConsoleEnable is goconnect's own key (Connect has no console):
+	// false leaves /ui/ unserved, answered 404 as any unknown path.
+	RestConsoleEnable = "rest.console.enable"
 
 	// ListenersHTTPSPrefix and AdminListenersHTTPSPrefix scope ssl.* keys
 	// to the https listeners and the admin https listeners.
@@ -57,6 +60,8 @@ type RestServer struct {
 	TLS, AdminTLS map[string]string
 	// BasicAuth is rest.extension.classes naming BasicAuthSecurityRestExtension.
 	BasicAuth bool
+	// Console is rest.console.enable: the web console at /ui/.
+	Console bool
 }
 
 // listenerPattern is RestServer's LISTENER_PATTERN.
@@ -114,6 +119,7 @@ func parseRestServer(w *Worker, props map[string]string, v *config.Values) error
 		}
 		rs.BasicAuth = true
 	}
+	rs.Console = v.Bool(RestConsoleEnable)
 	rs.TLS = allOrNothing(props, ListenersHTTPSPrefix)
 	rs.AdminTLS = allOrNothing(props, AdminListenersHTTPSPrefix)
 

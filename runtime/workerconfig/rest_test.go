@@ -98,3 +98,25 @@ func equalListeners(a, b []RestListener) bool {
 	}
 	return true
 }
+
+func TestRestConsoleEnable(t *testing.T) {
+	base := map[string]string{KeyConverter: "x", ValueConverter: "y", OffsetStorageFile: "/tmp/o"}
+	w, err := ParseStandalone(base)
+	if err != nil || !w.Rest.Console {
+		t.Fatalf("default: console %v, %v", w != nil && w.Rest.Console, err)
+	}
+	// The container's variable names the key by the image's rule.
+	env := FromEnv([]string{"CONNECT_REST_CONSOLE_ENABLE=false"})
+	if env[RestConsoleEnable] != "false" {
+		t.Fatalf("CONNECT_REST_CONSOLE_ENABLE → %v", env)
+	}
+	props := maps.Clone(base)
+	maps.Copy(props, env)
+	if w, err = ParseStandalone(props); err != nil || w.Rest.Console {
+		t.Fatalf("rest.console.enable=false: console %v, %v", w != nil && w.Rest.Console, err)
+	}
+	props[RestConsoleEnable] = "off"
+	if _, err = ParseStandalone(props); err == nil || !strings.Contains(err.Error(), RestConsoleEnable) {
+		t.Fatalf("a value that is no boolean: %v", err)
+	}
+}

@@ -63,6 +63,8 @@ func Def() *config.Def {
 		Doc: "Listeners of the /admin endpoints; unset: the main listeners; empty: no /admin endpoints."})
 	d.Define(config.Key{Name: RestExtensionClasses, Type: config.TypeList, Default: "", Importance: config.Low,
 		Doc: "REST extensions; only " + BasicAuthExtension + " is available."})
+	d.Define(config.Key{Name: RestConsoleEnable, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
+		Doc: "Serve the web console at /ui/ on the REST listeners (goconnect only); false answers /ui/ with 404."})
 	d.Define(config.Key{Name: RestAdvertisedPort, Type: config.TypeInt, Importance: config.Low, Doc: "Port in worker ids."})
 	d.Define(config.Key{Name: TopicCreationEnable, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
 		Doc: "Allow source connectors to create topics (KIP-158)."})
