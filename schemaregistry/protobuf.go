@@ -5,8 +5,8 @@ import "github.com/goconnect/goconnect/schemaregistry/prototype"
 // protobufType is the PROTOBUF schema type, implemented by
 // schemaregistry/prototype: .proto text compiled by protocompile,
 // references are imports named by their reference name, compatibility is
-// Confluent's Protobuf diff. The canonical text is the registered text
-// trimmed (Confluent prints its parsed form instead).
+// Confluent's Protobuf diff, the canonical text is Confluent's printed
+// form of the parsed file (ProtobufSchema.canonicalString).
 type protobufType struct{}
 
 func (protobufType) Name() string { return prototype.Type }
@@ -26,7 +26,9 @@ func (protobufType) Parse(text string, refs []ResolvedReference) (ParsedSchema, 
 type protobufSchema struct{ s *prototype.Schema }
 
 func (p protobufSchema) Canonical() string  { return p.s.Canonical() }
-func (p protobufSchema) Normalized() string { return p.s.Canonical() }
+func (p protobufSchema) Normalized() string { return p.s.Normalized() }
+
+func (p protobufSchema) Formatted(format string) (string, error) { return p.s.Formatted(format) }
 
 func (p protobufSchema) BackwardCompatible(previous ParsedSchema) []string {
 	o, ok := previous.(protobufSchema)

@@ -6,13 +6,17 @@ package prototype
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/bufbuild/protocompile"
+	"github.com/bufbuild/protocompile/linker"
 	"github.com/bufbuild/protocompile/reporter"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
 )
 
 // Type is the schemaType the registry API uses.
@@ -23,20 +27,28 @@ const rootName = "goconnect.registry.schema.proto"
 
 // Schema is a parsed and linked .proto file.
 type Schema struct {
-	text string
-	file protoreflect.FileDescriptor
+	res       linker.Result
+	file      protoreflect.FileDescriptor
+	canonical string
 }
 
 // Parse compiles a .proto text; refs maps import paths to the texts of
-// the referenced schemas.
+// the referenced schemas. Google's well-known types and the files
+// Confluent's registry knows without a reference (confluent/meta.proto,
+// confluent/type/*.proto, google/type/*.proto) are built in.
 func Parse(text string, refs map[string]string) (*Schema, error) {
-	files := map[string]string{rootName: text}
+	files := map[string]string{}
+	for name, body := range builtinFiles {
+		files[name] = body
+	}
 	for name, r := range refs {
 		files[name] = r
 	}
+	files[rootName] = text
 	var errs []string
 	comp := protocompile.Compiler{
-		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(files)}),
+		Resolver:   protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(files)}),
+		RetainASTs: true,
 		Reporter: reporter.NewReporter(func(err reporter.ErrorWithPos) error {
 			errs = append(errs, err.Error())
 			return nil
@@ -49,12 +61,46 @@ func Parse(text string, refs map[string]string) (*Schema, error) {
 		}
 		return nil, fmt.Errorf("Invalid schema: %w", err)
 	}
-	return &Schema{text: strings.TrimSpace(text), file: fds[0]}, nil
+	res, ok := fds[0].(linker.Result)
+	if !ok || res.AST() == nil {
+		return nil, fmt.Errorf("Invalid schema: no syntax tree for %s", rootName)
+	}
+	s := &Schema{res: res, file: fds[0]}
+	s.canonical = newPrinter(res, false, false).print()
+	return s, nil
 }
 
-// Canonical is the text as registered, trimmed. (Confluent prints its
-// parsed form; see the README's limits.)
-func (s *Schema) Canonical() string { return s.text }
+// Canonical is the text Confluent's ProtobufSchema.canonicalString
+// prints: the registry stores and compares it, so one schema written
+// differently (spacing, comments, declaration layout) gets one id.
+func (s *Schema) Canonical() string { return s.canonical }
+
+// Normalized is ProtobufSchema.normalize's text (normalize=true): types
+// fully qualified, fields, enum constants, oneofs, reserved ranges,
+// imports and options sorted, numbers rewritten.
+func (s *Schema) Normalized() string { return newPrinter(s.res, true, false).print() }
+
+// Formatted is the text of ?format=: "serialized" is the base64
+// FileDescriptorProto (named "default", as Confluent's DynamicSchema),
+// "ignore_extensions" the canonical text without custom options but
+// Confluent's, extension ranges and extend blocks; any other format is the
+// canonical text (Confluent ignores unknown formats).
+func (s *Schema) Formatted(format string) (string, error) {
+	switch format {
+	case "serialized":
+		fdp := proto.Clone(s.res.FileDescriptorProto()).(*descriptorpb.FileDescriptorProto)
+		fdp.Name = proto.String("default")
+		fdp.SourceCodeInfo = nil
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(fdp)
+		if err != nil {
+			return "", fmt.Errorf("serialize descriptor: %w", err)
+		}
+		return base64.StdEncoding.EncodeToString(b), nil
+	case "ignore_extensions":
+		return newPrinter(s.res, false, true).print(), nil
+	}
+	return s.canonical, nil
+}
 
 // File is the linked descriptor.
 func (s *Schema) File() protoreflect.FileDescriptor { return s.file }

@@ -1,0 +1,205 @@
+package prototype
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
+)
+
+// goldens are schema texts with the canonical and normalized texts
+// Confluent's ProtobufSchemaTest expects for them (protobuf-provider
+// test sources; testdata/confluent_protobufschematest.json).
+func goldens(t *testing.T) map[string]map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/confluent_protobufschematest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]map[string]string
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestCanonicalAndNormalizedAsConfluent(t *testing.T) {
+	g := goldens(t)
+	// Wire (and so Confluent) also accepts what a linker refuses: values in
+	// reserved ranges, proto3 enums not starting at 0, jstype on an int32, options of
+	// confluent/meta.proto without its import, extend blocks in proto3 of
+	// other messages than options (ProtobufSchemaTest.testComplexEnum, left
+	// out). Those numbers are moved, the import added, in the input and,
+	// where they show, in the expected texts.
+	er := g["enumReserved"]
+	for k, v := range er {
+		er[k] = strings.ReplaceAll(v, "reserved 1 to 3;", "reserved 5 to 7;")
+	}
+	no := g["normalization"]
+	no["schemaString"] = strings.NewReplacer("reserved 14, 15, 9 to 11;", "reserved 14, 15, 17 to 19;",
+		"reserved 1, 20, 29 to 31;", "reserved 8, 20, 29 to 31;",
+		"      TWO = 2;\n      ONE = 1;\n      ZERO = 0 [deprecated = true];\n", "      ZERO = 0 [deprecated = true];\n      TWO = 2;\n      ONE = 1;\n",
+		"  INACTIVE = 1;\n  ACTIVE = 0;\n", "  ACTIVE = 0;\n  INACTIVE = 1;\n",
+		"import \"confluent/type/decimal.proto\";\n", "import \"confluent/type/decimal.proto\";\nimport \"confluent/meta.proto\";\n").Replace(no["schemaString"])
+	no["schemaString"] = strings.Replace(no["schemaString"], "int32 other_id2", "int64 other_id2", 1)
+	no["normalized"] = strings.Replace(no["normalized"], "int32 other_id2", "int64 other_id2", 1)
+	no["normalized"] = strings.Replace(no["normalized"], "import \"confluent/type/decimal.proto\";\n", "import \"confluent/meta.proto\";\nimport \"confluent/type/decimal.proto\";\n", 1)
+	no["normalized"] = strings.Replace(no["normalized"], "    reserved 1;\n    reserved 9 to 11;\n    reserved 14;\n    reserved 15;\n",
+		"    reserved 8;\n    reserved 14;\n    reserved 15;\n    reserved 17 to 19;\n", 1)
+	for _, c := range []struct{ name, in, canonical, normalized string }{
+		{"enumReserved", er["schemaString"], er["schemaString"], er["normalizedSchemaString"]},
+		{"ranges", g["ranges"]["schemaString"], g["ranges"]["canonicalString"], g["ranges"]["normalized"]},
+		{"normalization", no["schemaString"], no["schemaString"], no["normalized"]},
+		{"enumAfterMessage", g["enumBeforeAfter"]["schemaString"], g["enumBeforeAfter"]["canonicalString"], ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := mustParse(t, c.in, nil)
+			if got := s.Canonical(); got != c.canonical {
+				t.Errorf("canonical:\n%s\nwant:\n%s", got, c.canonical)
+			}
+			if again := mustParse(t, s.Canonical(), nil).Canonical(); again != s.Canonical() {
+				t.Errorf("canonical text not stable:\n%s", again)
+			}
+			if c.normalized == "" {
+				return
+			}
+			if got := s.Normalized(); got != c.normalized {
+				t.Errorf("normalized:\n%s\nwant:\n%s", got, c.normalized)
+			}
+			if again := mustParse(t, c.normalized, nil).Normalized(); again != c.normalized {
+				t.Errorf("normalizing the normalized text changed it:\n%s", again)
+			}
+		})
+	}
+}
+
+// One schema written differently (spacing, comments, separators, one
+// declaration per line or not) prints one canonical text.
+func TestCanonicalIgnoresLayout(t *testing.T) {
+	a := mustParse(t, `syntax = "proto3";
+package shop;
+// an order
+message Order {
+  int64 id = 1; // the id
+  repeated string tags = 2 [packed = false, deprecated = true];
+  map<string,int32> counts = 3;
+  oneof pick { string a = 4; int32 b = 5; }
+  enum State { NEW = 0; DONE = 1; }
+}`, nil)
+	b := mustParse(t, `syntax="proto3";package shop;message Order{int64 id=1;repeated string tags=2[packed=false,deprecated=true];
+map < string , int32 > counts = 3 ; oneof pick{string a=4;int32 b=5;}enum State{NEW=0;DONE=1;};}`, nil)
+	want := `syntax = "proto3";
+package shop;
+
+message Order {
+  int64 id = 1;
+  repeated string tags = 2 [
+    packed = false,
+    deprecated = true
+  ];
+  map<string, int32> counts = 3;
+
+  oneof pick {
+    string a = 4;
+    int32 b = 5;
+  }
+
+  enum State {
+    NEW = 0;
+    DONE = 1;
+  }
+}
+`
+	if a.Canonical() != want || b.Canonical() != want {
+		t.Errorf("canonical:\n%s\n%s\nwant:\n%s", a.Canonical(), b.Canonical(), want)
+	}
+}
+
+// Default and json_name come last among a field's options; string
+// options are escaped as Confluent's escapeChars; ignore_extensions drops
+// custom options (not Confluent's) and extension declarations.
+func TestOptionsAndFormats(t *testing.T) {
+	s := mustParse(t, `syntax = "proto2";
+package p;
+import "google/protobuf/descriptor.proto";
+import "confluent/meta.proto";
+extend google.protobuf.FieldOptions { optional string label = 50000; }
+message M {
+  optional string s = 1 [json_name = "S", default = "a\"b\n", (label) = "x", deprecated = true];
+  optional int32 n = 2 [(confluent.field_meta) = { doc: "n" params: { key: "k" value: "v" } }];
+  extensions 100 to max;
+}`, nil)
+	want := `syntax = "proto2";
+package p;
+
+import "google/protobuf/descriptor.proto";
+import "confluent/meta.proto";
+
+message M {
+  optional string s = 1 [
+    (label) = "x",
+    deprecated = true,
+    default = "a\"b\n",
+    json_name = "S"
+  ];
+  optional int32 n = 2 [(confluent.field_meta) = {
+    doc: "n",
+    params: {
+      key: "k",
+      value: "v"
+    }
+  }];
+
+  extensions 100 to max;
+}
+
+extend google.protobuf.FieldOptions {
+  optional string label = 50000;
+}
+`
+	if s.Canonical() != want {
+		t.Errorf("canonical:\n%s\nwant:\n%s", s.Canonical(), want)
+	}
+	ign, err := s.Formatted("ignore_extensions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(ign, "(label)") || strings.Contains(ign, "extend ") || strings.Contains(ign, "extensions ") || !strings.Contains(ign, "(confluent.field_meta)") {
+		t.Errorf("ignore_extensions:\n%s", ign)
+	}
+	ser, err := s.Formatted("serialized")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(ser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fdp descriptorpb.FileDescriptorProto
+	if err := proto.Unmarshal(raw, &fdp); err != nil {
+		t.Fatal(err)
+	}
+	if fdp.GetName() != "default" || fdp.GetPackage() != "p" || fdp.GetMessageType()[0].GetName() != "M" ||
+		strings.Join(fdp.Dependency, ",") != "google/protobuf/descriptor.proto,confluent/meta.proto" || fdp.SourceCodeInfo != nil {
+		t.Errorf("serialized descriptor %v", &fdp)
+	}
+	if got, _ := s.Formatted("nonsense"); got != s.Canonical() {
+		t.Errorf("unknown format gave %q", got)
+	}
+}
+
+func TestFormatNumber(t *testing.T) {
+	// Confluent's ProtobufSchemaTest.testNumberFormats.
+	for in, want := range map[string]string{"123": "123", "0123": "83", "0x123": "291", "0123.0": "123", "123.": "123",
+		"123.0": "123", "123.00": "123", "123e1": "1230", "123E1": "1230", "123E+1": "1230", "123E-1": "12.3",
+		".123E+3": "123", "1.23E+3": "1230", "12.3E+3": "12300", "123.E+3": "123000", "123.4E+3": "123400",
+		"123.45E+3": "123450", "123.456E+3": "123456", "123.4567E+2": "12345.67"} {
+		if got, ok := formatNumber(in); !ok || got != want {
+			t.Errorf("%s: %q %v, want %q", in, got, ok, want)
+		}
+	}
+}
