@@ -101,6 +101,30 @@ type SnapshotProgress interface {
 	SnapshotCompleted(aborted bool)
 }
 
+// IncrementalSnapshotProgress is optionally implemented by a
+// SnapshotProgress whose worker also follows incremental snapshots (read in
+// chunks while streaming, as Debezium's incremental snapshot metrics
+// report them); a task type-asserts it. The SnapshotProgress methods keep
+// their meaning: RowsScanned counts the rows of the chunks read so far,
+// TableCompleted ends a table, SnapshotCompleted the snapshot.
+type IncrementalSnapshotProgress interface {
+	SnapshotProgress
+	// IncrementalSnapshotStarted begins an incremental snapshot of tables,
+	// as SnapshotStarted does a snapshot.
+	IncrementalSnapshotStarted(tables []string, estimates []int64)
+	// TablesAdded adds tables to the running snapshot's queue.
+	TablesAdded(tables []string, estimates []int64)
+	// CurrentChunk reports the chunk being read from table: its id, its
+	// first and last keys, and the table's last key when its snapshot
+	// started (Debezium's ChunkId, ChunkFrom, ChunkTo, TableTo). An empty
+	// id means no chunk is being read.
+	CurrentChunk(table, id string, from, to, tableTo []any)
+	// SnapshotPaused and SnapshotResumed follow the pause-snapshot and
+	// resume-snapshot signals.
+	SnapshotPaused()
+	SnapshotResumed()
+}
+
 // SnapshotProgressReporter is implemented by source task contexts whose
 // worker collects snapshot progress; a task type-asserts its context.
 type SnapshotProgressReporter interface {

@@ -341,16 +341,22 @@ func (t *Task) blockingRead(ctx context.Context, s *streamState, b *blockingSnap
 	if err := t.blockingSchemas(ctx, b.conn, tables, s.file, s.restartPos, gtids, t.streamOffset(s)); err != nil {
 		return err
 	}
+	// Progress as the initial snapshot's: Debezium's blocking snapshot
+	// reports through the same snapshot metrics.
+	prog := t.newSnapshotProgress(b.conn, tables)
 	em := &snapshotEmitter{t: t, file: s.file, pos: int64(s.restartPos), gtids: gtids, fileV: s.file, posV: int64(s.restartPos),
-		selects: b.selects, streamOff: t.streamOffset(s), serverID: int64(s.serverID)}
+		selects: b.selects, streamOff: t.streamOffset(s), serverID: int64(s.serverID), progress: prog}
 	if err := t.readTables(ctx, append([]*client.Conn{b.conn}, b.extra...), tables, em); err != nil {
+		prog.finish(true)
 		return fmt.Errorf("blocking snapshot: %w", err)
 	}
 	for _, c := range append([]*client.Conn{b.conn}, b.extra...) {
 		if _, err := c.Execute("COMMIT"); err != nil {
+			prog.finish(true)
 			return fmt.Errorf("blocking snapshot: COMMIT: %w", err)
 		}
 	}
+	prog.finish(false)
 	t.log.Info("blocking snapshot completed, streaming resumes", "id", b.id, "file", s.file, "pos", s.restartPos)
 	return nil
 }

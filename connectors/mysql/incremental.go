@@ -71,6 +71,7 @@ type incrContext struct {
 	index  map[string]int
 	tb     *table // the table of the current chunk
 	openTS time.Time
+	prog   *incrProgress // reports the snapshot's progress (progress.go)
 }
 
 type incrRow struct {
@@ -412,6 +413,7 @@ func (t *Task) readChunk(ctx context.Context, s *streamState) error {
 	if !c.running() {
 		return nil
 	}
+	defer t.reportIncremental(ctx, s, false)
 	if c.paused {
 		t.log.Info("Incremental snapshot was paused.")
 		return nil
@@ -727,6 +729,7 @@ func (t *Task) executeIncremental(ctx context.Context, s *streamState, sig signa
 	c.correlation = &corr
 	c.updateColls()
 	if !start {
+		t.reportIncremental(ctx, s, false)
 		return nil
 	}
 	if err := t.readChunk(ctx, s); err != nil {
@@ -787,6 +790,7 @@ func (t *Task) stopIncremental(ctx context.Context, s *streamState, doc map[stri
 		c.nextCollection()
 		c.clearWindow()
 		c.windowOpened = false
+		t.reportIncremental(ctx, s, true)
 		return nil
 	}
 	known, err := t.knownTables(ctx)
@@ -834,6 +838,7 @@ func (t *Task) stopIncremental(ctx context.Context, s *streamState, doc map[stri
 		log.Info("Removed the current collection from incremental snapshot collection list.")
 		c.nextCollection()
 	}
+	t.reportIncremental(ctx, s, true)
 	return nil
 }
 
@@ -841,6 +846,7 @@ func (t *Task) pauseIncremental(s *streamState, log *slog.Logger) {
 	if c := s.incr; c.running() && !c.paused {
 		log.Info("Pausing incremental snapshot")
 		c.paused = true
+		t.reportIncremental(context.Background(), s, false) // no new table: no query
 	}
 }
 
@@ -851,6 +857,7 @@ func (t *Task) resumeIncremental(ctx context.Context, s *streamState, log *slog.
 	}
 	log.Info("Resuming incremental snapshot")
 	c.paused = false
+	t.reportIncremental(ctx, s, false)
 	if err := t.readChunk(ctx, s); err != nil {
 		log.Warn("Action resume-snapshot failed. The signal may not have been processed.", "error", err)
 	}

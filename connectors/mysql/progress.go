@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -37,7 +38,11 @@ type snapshotProgress struct {
 // server's row estimates (information_schema.TABLES.TABLE_ROWS, what SHOW
 // TABLE STATUS reports and Debezium logs as the estimated row count).
 func (t *Task) newSnapshotProgress(conn *client.Conn, tables []*table) *snapshotProgress {
-	p := &snapshotProgress{sink: t.progress, log: t.log, estimates: rowEstimates(conn, tables), total: len(tables), start: time.Now(),
+	names := make([][2]string, len(tables))
+	for i, tb := range tables {
+		names[i] = [2]string{tb.db, tb.name}
+	}
+	p := &snapshotProgress{sink: t.progress, log: t.log, estimates: rowEstimates(conn, names), total: len(tables), start: time.Now(),
 		logEvery: progressLogInterval}
 	ids := make([]string, len(tables))
 	est := make([]int64, len(tables))
@@ -52,13 +57,14 @@ func (t *Task) newSnapshotProgress(conn *client.Conn, tables []*table) *snapshot
 	return p
 }
 
-// rowEstimates reads the estimates of tables' rows; a table the query
-// does not answer for is unknown (-1). An error only costs the estimates.
-func rowEstimates(conn *client.Conn, tables []*table) map[string]int64 {
+// rowEstimates reads the estimates of tables' rows (database, name); a
+// table the query does not answer for is unknown (-1). An error only costs
+// the estimates.
+func rowEstimates(conn *client.Conn, tables [][2]string) map[string]int64 {
 	out := map[string]int64{}
 	byDB := map[string][]string{}
 	for _, tb := range tables {
-		byDB[tb.db] = append(byDB[tb.db], tb.name)
+		byDB[tb[0]] = append(byDB[tb[0]], tb[1])
 	}
 	for db, names := range byDB {
 		quoted := make([]string, len(names))
@@ -147,4 +153,154 @@ func (tp *tableProgress) done() {
 	took := time.Since(tp.start)
 	tp.p.log.Info("snapshot of table done", "table", tp.id, "rows", tp.rows, "tables_done", n, "tables", tp.p.total,
 		"rows_per_s", int64(float64(tp.rows)/max(took.Seconds(), 1e-3)), "elapsed", took.Round(time.Millisecond).String())
+}
+
+// incrProgress follows an incremental snapshot for the worker's metrics
+// (connect.IncrementalSnapshotProgress, when the worker collects them) and
+// INFO lines. It is told the snapshot context's state after each change
+// (reportIncremental) and works out what changed, so the snapshot code
+// itself carries one call per action.
+type incrProgress struct {
+	sink     connect.IncrementalSnapshotProgress // nil: the worker collects none
+	running  bool
+	paused   bool
+	known    map[string]bool // tables reported, queued or read
+	queued   []string
+	rows     map[string]int64
+	est      map[string]int64
+	chunkID  string
+	table    string
+	tableAt  time.Time // when the current table's first chunk was read
+	lastLog  time.Time
+	start    time.Time
+	logEvery time.Duration
+}
+
+// reportIncremental reports the incremental snapshot's state after a
+// change: started, tables added, a chunk read, tables finished, paused or
+// resumed, ended (aborted: by a stop-snapshot signal).
+func (t *Task) reportIncremental(ctx context.Context, s *streamState, aborted bool) {
+	c := s.incr
+	if c == nil {
+		return
+	}
+	p := c.prog
+	if p == nil {
+		p = &incrProgress{logEvery: progressLogInterval}
+		p.sink, _ = t.progress.(connect.IncrementalSnapshotProgress)
+		c.prog = p
+	}
+	queued := make([]string, 0, len(c.colls))
+	inQueue := map[string]bool{}
+	for _, dc := range c.colls {
+		if !inQueue[dc.id] {
+			inQueue[dc.id] = true
+			queued = append(queued, dc.id)
+		}
+	}
+	// Tables that left the queue are done (read, skipped or stopped).
+	for _, id := range p.queued {
+		if !inQueue[id] {
+			if p.sink != nil {
+				p.sink.TableCompleted(id, p.rows[id])
+			}
+			t.log.Info("incremental snapshot of table done", "table", id, "rows", p.rows[id])
+		}
+	}
+	var added []string
+	for _, id := range queued {
+		if !p.known[id] {
+			added = append(added, id)
+		}
+	}
+	p.queued = queued
+	if len(added) > 0 || !p.running && len(queued) > 0 {
+		est := t.incrEstimates(ctx, added)
+		if !p.running {
+			p.running, p.paused, p.start = true, false, time.Now()
+			p.known, p.rows, p.est, p.chunkID, p.table = map[string]bool{}, map[string]int64{}, map[string]int64{}, "", ""
+			if p.sink != nil {
+				p.sink.IncrementalSnapshotStarted(added, est)
+			}
+			t.log.Info("incremental snapshot started", "tables", added, "estimated_rows", est)
+		} else {
+			if p.sink != nil {
+				p.sink.TablesAdded(added, est)
+			}
+			t.log.Info("tables added to the incremental snapshot", "tables", added, "estimated_rows", est)
+		}
+		for i, id := range added {
+			p.known[id], p.est[id] = true, est[i]
+		}
+	}
+	if !p.running {
+		return
+	}
+	if c.chunkID != p.chunkID && c.tb != nil && len(c.window) > 0 {
+		p.chunkID = c.chunkID
+		id := tableID(c.tb.db, c.tb.name)
+		now := time.Now()
+		if id != p.table {
+			p.table, p.tableAt, p.lastLog = id, now, now
+		}
+		p.rows[id] += int64(len(c.window))
+		if p.sink != nil {
+			p.sink.RowsScanned(id, p.rows[id])
+			p.sink.CurrentChunk(id, c.chunkID, c.window[0].javaKey, c.chunkEnd, c.maxKey)
+		}
+		if now.Sub(p.lastLog) >= p.logEvery {
+			p.lastLog = now
+			took := now.Sub(p.tableAt)
+			t.log.Info("incremental snapshot progress", "table", id, "rows", p.rows[id], "estimated", p.est[id],
+				"rows_per_s", int64(float64(p.rows[id])/max(took.Seconds(), 1e-3)), "elapsed", took.Round(time.Millisecond).String(),
+				"chunk", c.chunkID, "tables_remaining", len(queued))
+		}
+	}
+	if c.paused != p.paused && c.running() {
+		p.paused = c.paused
+		if p.sink != nil {
+			if p.paused {
+				p.sink.SnapshotPaused()
+			} else {
+				p.sink.SnapshotResumed()
+			}
+		}
+	}
+	if !c.running() {
+		p.running, p.paused = false, false
+		if p.sink != nil {
+			p.sink.CurrentChunk("", "", nil, nil, nil)
+			p.sink.SnapshotCompleted(aborted)
+		}
+		t.log.Info("incremental snapshot ended", "aborted", aborted, "tables", len(p.known),
+			"elapsed", time.Since(p.start).Round(time.Millisecond).String())
+	}
+}
+
+// incrEstimates are the row estimates of tables ("db.name"); -1 where
+// unknown.
+func (t *Task) incrEstimates(ctx context.Context, ids []string) []int64 {
+	est := make([]int64, len(ids))
+	for i := range est {
+		est[i] = -1
+	}
+	if len(ids) == 0 || ctx.Err() != nil {
+		return est
+	}
+	conn, err := t.incrConn(ctx)
+	if err != nil {
+		return est
+	}
+	names := make([][2]string, len(ids))
+	for i, id := range ids {
+		db, name, _ := strings.Cut(id, ".")
+		names[i] = [2]string{db, name}
+	}
+	got := rowEstimates(conn, names)
+	for i, id := range ids {
+		if e, ok := got[id]; ok {
+			est[i] = e
+		}
+	}
+	return est
 }

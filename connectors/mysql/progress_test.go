@@ -2,6 +2,8 @@ package mysql
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -56,4 +58,87 @@ func TestTableProgress(t *testing.T) {
 	var nilProgress *snapshotProgress
 	nilProgress.table("x").row() // a snapshot not followed: no-ops
 	nilProgress.finish(true)
+}
+
+// incrRecorder is a connect.IncrementalSnapshotProgress that writes its
+// calls down, one line each.
+type incrRecorder struct{ calls []string }
+
+func (r *incrRecorder) add(f string, a ...any) { r.calls = append(r.calls, fmt.Sprintf(f, a...)) }
+func (r *incrRecorder) SnapshotStarted(tb []string, est []int64) {
+	r.add("started %v %v", tb, est)
+}
+func (r *incrRecorder) RowsScanned(tb string, n int64)    { r.add("rows %s %d", tb, n) }
+func (r *incrRecorder) TableCompleted(tb string, n int64) { r.add("done %s %d", tb, n) }
+func (r *incrRecorder) SnapshotCompleted(aborted bool)    { r.add("completed aborted=%v", aborted) }
+func (r *incrRecorder) IncrementalSnapshotStarted(tb []string, est []int64) {
+	r.add("incremental %v %v", tb, est)
+}
+func (r *incrRecorder) TablesAdded(tb []string, est []int64) { r.add("added %v %v", tb, est) }
+func (r *incrRecorder) CurrentChunk(tb, id string, from, to, tableTo []any) {
+	r.add("chunk %s %s %v %v %v", tb, id, from, to, tableTo)
+}
+func (r *incrRecorder) SnapshotPaused()  { r.add("paused") }
+func (r *incrRecorder) SnapshotResumed() { r.add("resumed") }
+
+// TestIncrementalProgress drives reportIncremental through an incremental
+// snapshot's states as the snapshot code leaves them, and checks what the
+// worker is told and that progress lines are logged.
+func TestIncrementalProgress(t *testing.T) {
+	var logs bytes.Buffer
+	rec := &incrRecorder{}
+	// A cancelled context: the estimates query cannot run, estimates are -1.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tk := &Task{st: &settings{host: "127.0.0.1", port: 1}, log: slog.New(slog.NewTextHandler(&logs, nil)), progress: rec}
+	c := &incrContext{colls: []incrCollection{{id: "db.a"}, {id: "db.b"}}, index: map[string]int{}}
+	s := &streamState{incr: c}
+	tk.reportIncremental(ctx, s, false)
+	c.prog.logEvery = 0
+	c.chunkID, c.tb = "c1", &table{db: "db", name: "a"}
+	c.window = []incrRow{{javaKey: []any{int64(1)}}, {javaKey: []any{int64(2)}}, {javaKey: []any{int64(3)}}}
+	c.chunkEnd, c.maxKey = []any{int64(3)}, []any{int64(10)}
+	tk.reportIncremental(ctx, s, false)
+	tk.reportIncremental(ctx, s, false) // nothing new: nothing reported
+	c.paused = true
+	tk.reportIncremental(ctx, s, false)
+	c.paused = false
+	c.colls = append(c.colls, incrCollection{id: "db.c"})
+	tk.reportIncremental(ctx, s, false)
+	c.nextCollection()
+	c.clearWindow()
+	tk.reportIncremental(ctx, s, false)
+	c.colls = nil
+	tk.reportIncremental(ctx, s, false)
+	want := []string{
+		"incremental [db.a db.b] [-1 -1]",
+		"rows db.a 3",
+		"chunk db.a c1 [1] [3] [10]",
+		"paused",
+		"added [db.c] [-1]",
+		"resumed",
+		"done db.a 3",
+		"done db.b 0",
+		"done db.c 0",
+		"chunk   [] [] []",
+		"completed aborted=false",
+	}
+	if strings.Join(rec.calls, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("reported:\n%s\nwant:\n%s", strings.Join(rec.calls, "\n"), strings.Join(want, "\n"))
+	}
+	for _, line := range []string{"incremental snapshot started", "incremental snapshot progress", "table=db.a rows=3",
+		"incremental snapshot of table done", "incremental snapshot ended"} {
+		if !strings.Contains(logs.String(), line) {
+			t.Errorf("no %q in the log:\n%s", line, logs.String())
+		}
+	}
+	// A stop-snapshot ends it aborted.
+	rec.calls = nil
+	c.colls = []incrCollection{{id: "db.d"}}
+	tk.reportIncremental(ctx, s, false)
+	c.colls = nil
+	tk.reportIncremental(ctx, s, true)
+	if got := rec.calls[len(rec.calls)-1]; got != "completed aborted=true" {
+		t.Fatalf("stopped: %v", rec.calls)
+	}
 }

@@ -212,3 +212,24 @@ func TestSinkLagPerPartition(t *testing.T) {
 		t.Errorf("unknown connector lag: %d %s", w.Code, w.Body)
 	}
 }
+
+// An incremental snapshot's kind, pause and current chunk reach the page.
+func TestIncrementalSnapshotMetrics(t *testing.T) {
+	reg := metrics.NewRegistry(nil)
+	snap := reg.Task("cdc", 0, true).Snapshot()
+	snap.IncrementalSnapshotStarted([]string{"db.a"}, []int64{100})
+	snap.CurrentChunk("db.a", "c1", []any{int64(1)}, []any{int64(10)}, []any{int64(100)})
+	snap.RowsScanned("db.a", 10)
+	snap.SnapshotPaused()
+	h := New(Config{Cluster: &cluster{id: "w1:8083", reg: reg}})
+	w := get(t, h, "/ui/api/metrics", nil)
+	var m Metrics
+	if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil || len(m.Snapshots) != 1 {
+		t.Fatalf("%d %s %v", w.Code, w.Body, err)
+	}
+	s := m.Snapshots[0]
+	want := Chunk{Table: "db.a", ID: "c1", From: "[1]", To: "[10]", TableFrom: "[1]", TableTo: "[100]"}
+	if !s.Incremental || !s.Paused || s.Running || s.Chunk == nil || *s.Chunk != want || s.Rows["db.a"] != 10 {
+		t.Fatalf("snapshot %+v chunk %+v", s, s.Chunk)
+	}
+}

@@ -41,6 +41,23 @@ type SnapshotMetrics struct {
 	Duration  float64            `json:"duration_seconds"`
 	Rows      map[string]float64 `json:"rows"`
 	Estimated map[string]float64 `json:"estimated"`
+	// Incremental marks an incremental snapshot (chunks read while
+	// streaming); Paused one paused by a signal; Chunk is the chunk being
+	// read, nil when none.
+	Incremental bool   `json:"incremental"`
+	Paused      bool   `json:"paused"`
+	Chunk       *Chunk `json:"chunk,omitempty"`
+}
+
+// Chunk is an incremental snapshot's current chunk, with Debezium's
+// attribute names (keys as Java's Arrays.toString writes them).
+type Chunk struct {
+	Table     string `json:"table"`
+	ID        string `json:"chunk_id"`
+	From      string `json:"chunk_from"`
+	To        string `json:"chunk_to"`
+	TableFrom string `json:"table_from"`
+	TableTo   string `json:"table_to"`
 }
 
 // Metrics is the answer of GET /ui/api/metrics.
@@ -71,6 +88,9 @@ const (
 	famSnapDur     = ns + "snapshot_duration_seconds"
 	famSnapRows    = ns + "snapshot_rows_scanned"
 	famSnapEst     = ns + "snapshot_rows_estimated"
+	famSnapIncr    = ns + "snapshot_incremental"
+	famSnapPaused  = ns + "snapshot_paused"
+	famSnapChunk   = ns + "snapshot_chunk_info"
 )
 
 // metricsCache gathers the registry at most once a second, so any number
@@ -160,6 +180,27 @@ func gather(g prometheus.Gatherer, worker string, now time.Time) (Metrics, error
 				snap(k).Rows[table] = v
 			case famSnapEst:
 				snap(k).Estimated[table] = v
+			case famSnapIncr:
+				snap(k).Incremental = v == 1
+			case famSnapPaused:
+				snap(k).Paused = v == 1
+			case famSnapChunk:
+				ch := &Chunk{Table: table}
+				for _, l := range m.GetLabel() {
+					switch l.GetName() {
+					case "chunk_id":
+						ch.ID = l.GetValue()
+					case "chunk_from":
+						ch.From = l.GetValue()
+					case "chunk_to":
+						ch.To = l.GetValue()
+					case "table_from":
+						ch.TableFrom = l.GetValue()
+					case "table_to":
+						ch.TableTo = l.GetValue()
+					}
+				}
+				snap(k).Chunk = ch
 			}
 		}
 	}

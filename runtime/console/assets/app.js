@@ -92,9 +92,13 @@ function snapshotsOf(name) { return lastMetrics.snapshots.filter(s => s.connecto
 function snapshotBar(name) {
   const ss = snapshotsOf(name);
   if (!ss.length) return '';
-  let total = 0, remaining = 0, running = false, aborted = false;
-  for (const s of ss) { total += s.tables; remaining += s.remaining; running = running || s.running; aborted = aborted || s.aborted; }
-  const what = aborted ? 'snapshot aborted' : running ? 'snapshot' : 'snapshot done';
+  let total = 0, remaining = 0, running = false, aborted = false, paused = false, incr = false;
+  for (const s of ss) {
+    total += s.tables; remaining += s.remaining; running = running || s.running; aborted = aborted || s.aborted;
+    paused = paused || s.paused; incr = incr || s.incremental;
+  }
+  const kind = incr ? 'incremental snapshot' : 'snapshot';
+  const what = aborted ? kind + ' aborted' : paused ? kind + ' paused' : running ? kind : kind + ' done';
   return bar(total - remaining, total, `${what}: ${total - remaining}/${total} tables`);
 }
 
@@ -231,9 +235,13 @@ function snapshotDetail(name) {
   let html = '<h2>Snapshot</h2>';
   for (const s of ss) {
     const done = s.tables - s.remaining;
-    const state = s.aborted ? 'aborted' : s.running ? 'running' : s.completed ? 'completed' : '';
-    html += `<p>task ${s.task} on ${esc(s.worker)}: ${state}, ${done}/${s.tables} tables, ${s.duration_seconds.toFixed(0)} s</p>` +
-      `<div class="snapshot" data-task="${s.task}">${bar(done, s.tables, `${done}/${s.tables} tables`)}</div>`;
+    const state = s.aborted ? 'aborted' : s.paused ? 'paused' : s.running ? 'running' : s.completed ? 'completed' : '';
+    html += `<p>task ${s.task} on ${esc(s.worker)}: ${s.incremental ? 'incremental snapshot ' : ''}${state}, ${done}/${s.tables} tables, ${s.duration_seconds.toFixed(0)} s</p>` +
+      `<div class="snapshot" data-task="${s.task}" data-kind="${s.incremental ? 'incremental' : 'initial'}">${bar(done, s.tables, `${done}/${s.tables} tables`)}</div>`;
+    if (s.chunk) { // Debezium's ChunkId, ChunkFrom, ChunkTo, TableFrom, TableTo
+      const c = s.chunk;
+      html += `<p class="chunk muted" data-chunk="${esc(c.chunk_id)}">chunk <code>${esc(c.chunk_id)}</code> of <code>${esc(c.table)}</code>: keys <code>${esc(c.chunk_from)}</code> to <code>${esc(c.chunk_to)}</code>; table keys <code>${esc(c.table_from)}</code> to <code>${esc(c.table_to)}</code></p>`;
+    }
     const tables = Object.keys(s.rows).sort();
     if (tables.length) {
       html += '<table><thead><tr><th>Table</th><th>Rows scanned / estimated</th></tr></thead><tbody>' + tables.map(t => {
