@@ -59,6 +59,27 @@ func OrderCopied(copied, added []string) []string {
 	return order(append(append(make([]string, 0, len(copied)+len(added)), copied...), added...), size)
 }
 
+// OrderSet returns the iteration order of a HashSet built as
+// new HashSet<>(c), c iterating the keys copied, then given the keys added
+// (addAll): that constructor sizes the table for c's size but at least 16.
+func OrderSet(copied, added []string) []string {
+	t := int(float32(len(copied))/0.75) + 1
+	size := 16
+	for size < t {
+		size *= 2
+	}
+	all := append(append(make([]string, 0, len(copied)+len(added)), copied...), added...)
+	seen := make(map[string]bool, len(all))
+	unique := all[:0]
+	for _, k := range all {
+		if !seen[k] {
+			seen[k] = true
+			unique = append(unique, k)
+		}
+	}
+	return order(unique, size)
+}
+
 // order sorts keys (in insertion order) by bucket of a table of the given
 // initial size, doubled as HashMap does while it is more than 3/4 full.
 func order(keys []string, size int) []string {

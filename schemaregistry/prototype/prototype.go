@@ -14,6 +14,7 @@ import (
 	"github.com/bufbuild/protocompile"
 	"github.com/bufbuild/protocompile/linker"
 	"github.com/bufbuild/protocompile/reporter"
+	"github.com/goconnect/goconnect/internal/hashorder"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
@@ -121,7 +122,9 @@ var compatible = map[string]bool{
 type ctx struct {
 	path  []string
 	diffs []Difference
-	seen  map[[2]protoreflect.FullName]bool
+	// seen holds the original messages being compared on the way down
+	// (Confluent's SchemaScope): a recursive type compares its fields once.
+	seen map[protoreflect.FullName]bool
 }
 
 func (c *ctx) add(t string) {
@@ -140,7 +143,7 @@ func (c *ctx) ok() bool {
 
 // Diff lists the changes from original to update.
 func Diff(original, update *Schema) []Difference {
-	c := &ctx{seen: map[[2]protoreflect.FullName]bool{}}
+	c := &ctx{seen: map[protoreflect.FullName]bool{}}
 	if original.file.Package() != update.file.Package() {
 		c.add("PACKAGE_CHANGED")
 	}
@@ -173,25 +176,45 @@ func byName(ms messages) (map[string]protoreflect.MessageDescriptor, map[string]
 	return out, idx
 }
 
-func sortedKeys[V any](a, b map[string]V) []string {
-	seen := map[string]bool{}
+// sortedNames lists the names of two maps sorted (a TreeSet).
+func sortedNames[V any](a, b map[string]V) []string {
 	var out []string
-	for _, m := range []map[string]V{a, b} {
-		for k := range m {
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, k)
-			}
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
 		}
 	}
 	sort.Strings(out)
 	return out
 }
 
+// names lists the names of two maps as Confluent's diff iterates them:
+// a HashSet of the first map's names (itself a HashMap), then the second's
+// added.
+func names[V any](a, b map[string]V) []string {
+	first := make([]string, 0, len(a))
+	for k := range a {
+		first = append(first, k)
+	}
+	sort.Strings(first)
+	first = hashorder.Order(first)
+	var second []string
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			second = append(second, k)
+		}
+	}
+	sort.Strings(second)
+	return hashorder.OrderSet(first, hashorder.Order(second))
+}
+
 func compareTypes(c *ctx, om messages, oe enums, um messages, ue enums) {
 	oms, oidx := byName(om)
 	ums, uidx := byName(um)
-	for _, name := range sortedKeys(oms, ums) {
+	for _, name := range names(oms, ums) {
 		c.enter(name)
 		o, u := oms[name], ums[name]
 		switch {
@@ -214,7 +237,7 @@ func compareTypes(c *ctx, om messages, oe enums, um messages, ue enums) {
 	for i := 0; i < ue.Len(); i++ {
 		ues[string(ue.Get(i).Name())] = ue.Get(i)
 	}
-	for _, name := range sortedKeys(oes, ues) {
+	for _, name := range names(oes, ues) {
 		c.enter(name)
 		o, u := oes[name], ues[name]
 		switch {
@@ -278,10 +301,13 @@ func realOneof(f protoreflect.FieldDescriptor) string {
 }
 
 func compareMessages(c *ctx, o, u protoreflect.MessageDescriptor) {
-	key := [2]protoreflect.FullName{o.FullName(), u.FullName()}
+	key := o.FullName()
 	if !c.seen[key] {
 		c.seen[key] = true
 		compareFields(c, o, u)
+		compareTypes(c, o.Messages(), o.Enums(), u.Messages(), u.Enums())
+		delete(c.seen, key)
+		return
 	}
 	compareTypes(c, o.Messages(), o.Enums(), u.Messages(), u.Enums())
 }
@@ -346,7 +372,7 @@ func compareFields(c *ctx, o, u protoreflect.MessageDescriptor) {
 		}
 		c.leave()
 	}
-	for _, name := range sortedKeys(oo, uo) {
+	for _, name := range sortedNames(oo, uo) {
 		c.enter(name)
 		if uo[name] == nil {
 			c.add("ONEOF_REMOVED")
@@ -498,7 +524,13 @@ func compareLabelsAndTypes(c *ctx, ol, ul string, o, u protoreflect.FieldDescrip
 			c.add("FIELD_NAMED_TYPE_CHANGED")
 			return
 		}
-		sub := &ctx{path: append([]string(nil), c.path...), seen: c.seen}
+		// Confluent compares the type in a subcontext whose path is the
+		// type's name within its package.
+		seen := make(map[protoreflect.FullName]bool, len(c.seen))
+		for k := range c.seen {
+			seen[k] = true
+		}
+		sub := &ctx{path: strings.Split(localName(om), "."), seen: seen}
 		compareMessages(sub, om, um)
 		c.diffs = append(c.diffs, sub.diffs...)
 		if !sub.ok() {
