@@ -21,7 +21,7 @@ require (
 	github.com/twmb/franz-go/pkg/sr v1.5.0
 	github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78
 	go.mongodb.org/mongo-driver/v2 v2.10.0
-	google.golang.org/protobuf v1.36.5
+	google.golang.org/protobuf v1.36.12
 	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 

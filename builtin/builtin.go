@@ -18,6 +18,7 @@ import (
 	"github.com/goconnect/goconnect/converters/bytearray"
 	jsonconv "github.com/goconnect/goconnect/converters/json"
 	"github.com/goconnect/goconnect/converters/jsonschema"
+	"github.com/goconnect/goconnect/converters/protobuf"
 	"github.com/goconnect/goconnect/converters/simpleheader"
 	"github.com/goconnect/goconnect/converters/stringconv"
 	"github.com/goconnect/goconnect/runtime/plugins"
@@ -79,6 +80,7 @@ func All() []connect.PluginDesc {
 		debezium.Desc(),
 		avro.Desc(),
 		jsonschema.Desc(),
+		protobuf.Desc(),
 	}
 	descs = append(descs, apache.Descs()...)
 	descs = append(descs, predicates.Descs()...)

@@ -52,7 +52,8 @@ func TestFileConnectorsOnlyWithConnectFileOnPluginPath(t *testing.T) {
 func TestSchemaConvertersByClassAndAlias(t *testing.T) {
 	r := Registry(nil)
 	for _, name := range []string{"io.confluent.connect.json.JsonSchemaConverter", "JsonSchemaConverter", "JsonSchema",
-		"io.confluent.connect.avro.AvroConverter", "AvroConverter"} {
+		"io.confluent.connect.avro.AvroConverter", "AvroConverter",
+		"io.confluent.connect.protobuf.ProtobufConverter", "ProtobufConverter", "Protobuf"} {
 		d, err := r.Lookup(name, connect.TypeConverter)
 		if err != nil || !strings.HasPrefix(d.Class, "io.confluent.connect.") {
 			t.Errorf("%s: %v %v", name, d, err)

@@ -1,0 +1,449 @@
+// Package protobuf is Confluent's ProtobufConverter
+// (io.confluent.connect.protobuf.ProtobufConverter): Connect data as
+// Protobuf in Confluent's wire format (magic byte 0, 4-byte schema id,
+// the message-index array, the message), with the .proto schema kept in a
+// Schema Registry and mapped to and from Connect schemas as Confluent's
+// ProtobufData maps them.
+//
+// The schema text is printed as Confluent's registry client prints the
+// descriptor ProtobufData builds, so a Java worker and goconnect register
+// the same text. Messages are encoded with google.golang.org/protobuf's
+// dynamicpb; schemas read back are compiled by bufbuild/protocompile.
+package protobuf
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/bufbuild/protocompile"
+	"github.com/twmb/franz-go/pkg/sr"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/protoknown"
+	"github.com/goconnect/goconnect/internal/srclient"
+)
+
+// Class is the Java class name users configure.
+const Class = "io.confluent.connect.protobuf.ProtobufConverter"
+
+// Desc registers the converter.
+func Desc() connect.PluginDesc {
+	return connect.PluginDesc{Class: Class, Type: connect.TypeConverter, Version: "7.9.0-goconnect", New: func() any { return New() }}
+}
+
+// ProtobufDataConfig's and the Protobuf serde's keys.
+const (
+	keyEnhanced          = "enhanced.protobuf.schema.support"
+	keyScrub             = "scrub.invalid.names"
+	keyIntForEnums       = "int.for.enums"
+	keyOptionalNullables = "optional.for.nullables"
+	keyOptionalProto2    = "optional.for.proto2"
+	keyWrapperNullables  = "wrapper.for.nullables"
+	keyWrapperRaw        = "wrapper.for.raw.primitives"
+	keyStructForNulls    = "generate.struct.for.nulls"
+	keyIndexForUnions    = "generate.index.for.unions"
+	keyFlattenUnions     = "flatten.unions"
+	keyGeneralized       = "generalized.sum.type.support"
+	keyIgnoreDefault     = "ignore.default.for.nullables"
+	keySkipKnownTypes    = "skip.known.types"
+	keyRefStrategy       = "reference.subject.name.strategy"
+
+	defaultRefStrategy = "io.confluent.kafka.serializers.subject.DefaultReferenceSubjectNameStrategy"
+	requestTimeout     = 30 * time.Second
+)
+
+// Converter is a ProtobufConverter. Its caches are shared safely between
+// goroutines.
+type Converter struct {
+	client    *srclient.Client
+	m         mapping
+	known     *protoregistry.Files
+	cacheSize int
+
+	mu       sync.Mutex
+	bySchema map[*data.Schema]*writeSchema
+	ids      map[idKey]int
+	byID     map[readKey]*readSchema
+	files    map[int]protoreflect.FileDescriptor
+}
+
+// writeSchema is a Connect schema with its .proto form.
+type writeSchema struct {
+	text     string
+	fullName string
+	md       protoreflect.MessageDescriptor
+}
+
+type idKey struct {
+	topic string
+	ws    *writeSchema
+}
+
+type readKey struct {
+	id      int
+	indexes string
+}
+
+type readSchema struct {
+	connect *data.Schema
+	md      protoreflect.MessageDescriptor
+}
+
+// New returns an unconfigured converter.
+func New() *Converter { return &Converter{} }
+
+// ConfigDef declares the converter's keys.
+func (*Converter) ConfigDef() *config.Def {
+	b := func(def *config.Def, name, dflt string, imp config.Importance, doc string) *config.Def {
+		return def.Define(config.Key{Name: name, Type: config.TypeBoolean, Default: dflt, Importance: imp, Doc: doc})
+	}
+	def := srclient.Define(config.NewDef())
+	def = b(def, keyEnhanced, "false", config.Medium, "Toggle for enabling/disabling enhanced protobuf schema support: package name preservation")
+	def = b(def, keyScrub, "false", config.Medium, "Whether to scrub invalid names by replacing invalid characters with valid characters")
+	def = b(def, keyIntForEnums, "false", config.Medium, "Whether to represent enums as integers")
+	def = b(def, keyOptionalNullables, "false", config.Medium, "Whether nullable fields should be specified with an optional label")
+	def = b(def, keyOptionalProto2, "true", config.Low, "Whether proto2 optionals are supported")
+	def = b(def, keyWrapperNullables, "false", config.Medium, "Whether nullable fields should use primitive wrapper messages")
+	def = b(def, keyWrapperRaw, "true", config.Medium, "Whether a wrapper message should be interpreted as a raw primitive at root level")
+	def = b(def, keyStructForNulls, "false", config.Medium, "Whether to generate a default struct for null messages")
+	def = b(def, keyIndexForUnions, "true", config.Medium, "Whether to suffix union names with an underscore followed by an index")
+	def = b(def, keyFlattenUnions, "false", config.Medium, "Whether to flatten unions (oneofs)")
+	def = b(def, keyGeneralized, "false", config.Medium, "Toggle for enabling/disabling generalized sum type support: interoperability of enum/union with other schema formats")
+	def = b(def, keyIgnoreDefault, "false", config.Low, "Whether to ignore the default for nullable fields when the value is null")
+	def = b(def, keySkipKnownTypes, "true", config.Low, "Whether to skip known types when resolving schema dependencies. goconnect supports only true.")
+	return def.Define(config.Key{Name: keyRefStrategy, Type: config.TypeString, Default: defaultRefStrategy, Importance: config.Low,
+		Doc: "Determines how to construct the subject name for referenced schemas. goconnect supports only the default."})
+}
+
+// Configure implements connect.Converter.
+func (c *Converter) Configure(props map[string]string, isKey bool) error {
+	v, err := c.ConfigDef().Parse(props)
+	if err != nil {
+		return fmt.Errorf("ProtobufConverter: %w", err)
+	}
+	if !v.Bool(keySkipKnownTypes) {
+		return &config.Error{Key: keySkipKnownTypes, Value: "false", Message: "not supported by goconnect (known types are never registered as references)"}
+	}
+	if s := v.String(keyRefStrategy); s != defaultRefStrategy {
+		return &config.Error{Key: keyRefStrategy, Value: s, Message: "not supported by goconnect: only " + defaultRefStrategy}
+	}
+	cl, err := srclient.New(v, props, isKey)
+	if err != nil {
+		return err
+	}
+	known, err := protoknown.Registry()
+	if err != nil {
+		return err
+	}
+	c.client = cl
+	c.known = known
+	c.m = mapping{
+		scrubNames:           v.Bool(keyScrub),
+		optionalForNullables: v.Bool(keyOptionalNullables),
+		wrapperForNullables:  v.Bool(keyWrapperNullables),
+		wrapperForRaw:        v.Bool(keyWrapperRaw),
+		generalized:          v.Bool(keyGeneralized),
+		ignoreDefault:        v.Bool(keyIgnoreDefault),
+		enhanced:             v.Bool(keyEnhanced),
+		intForEnums:          v.Bool(keyIntForEnums),
+		structForNulls:       v.Bool(keyStructForNulls),
+		indexForUnions:       v.Bool(keyIndexForUnions),
+		flattenUnions:        v.Bool(keyFlattenUnions),
+		optionalForProto2:    v.Bool(keyOptionalProto2),
+	}
+	c.cacheSize = int(v.Int(srclient.KeyCacheSize))
+	c.bySchema = map[*data.Schema]*writeSchema{}
+	c.ids = map[idKey]int{}
+	c.byID = map[readKey]*readSchema{}
+	c.files = map[int]protoreflect.FileDescriptor{}
+	return nil
+}
+
+// generate builds the .proto form of a Connect schema: the text
+// registered and the descriptor the values are encoded with.
+func (c *Converter) generate(s *data.Schema) (*writeSchema, error) {
+	f, err := c.m.fromConnectSchema(s)
+	if err != nil {
+		return nil, err
+	}
+	fdp := f.descriptor("goconnect/" + f.fullName() + ".proto")
+	fd, err := protodesc.NewFile(fdp, c.known)
+	if err != nil {
+		return nil, fmt.Errorf("Invalid protobuf schema definition: %w", err)
+	}
+	md := fd.Messages().Get(0)
+	return &writeSchema{text: f.text(), fullName: f.fullName(), md: md}, nil
+}
+
+func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
+	c.mu.Lock()
+	ws, ok := c.bySchema[s]
+	c.mu.Unlock()
+	if ok {
+		return ws, nil
+	}
+	ws, err := c.generate(s)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.bySchema) >= c.cacheSize {
+		clear(c.bySchema)
+	}
+	c.bySchema[s] = ws
+	c.mu.Unlock()
+	return ws, nil
+}
+
+func (c *Converter) schemaID(topic string, ws *writeSchema) (int, error) {
+	key := idKey{topic, ws}
+	c.mu.Lock()
+	id, ok := c.ids[key]
+	c.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	subject, err := c.client.Subject(topic, ws.fullName)
+	if err != nil {
+		return 0, fmt.Errorf("topic %s: %w", topic, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	id, err = c.client.WriterID(ctx, subject, sr.Schema{Schema: ws.text, Type: sr.TypeProtobuf})
+	if err != nil {
+		return 0, fmt.Errorf("schema registry, subject %s: %w", subject, err)
+	}
+	c.mu.Lock()
+	if len(c.ids) >= c.cacheSize {
+		clear(c.ids)
+	}
+	c.ids[key] = id
+	c.mu.Unlock()
+	return id, nil
+}
+
+// FromConnectData implements connect.Converter.
+func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Schema, v any) ([]byte, error) {
+	if s == nil && v == nil {
+		return nil, nil
+	}
+	if s == nil {
+		return nil, fmt.Errorf("ProtobufConverter needs a schema; topic %s has a schemaless value", topic)
+	}
+	if v == nil && s.Default != nil && !c.m.ignoreDefault {
+		v = s.Default
+	}
+	if v == nil {
+		return nil, nil
+	}
+	ws, err := c.writeSchemaFor(s)
+	if err != nil {
+		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
+	}
+	st, ok := v.(*data.Struct)
+	if !ok {
+		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: a STRUCT schema with a %T value", topic, v)
+	}
+	msg, err := c.m.message(ws.md, s, st)
+	if err != nil {
+		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
+	}
+	id, err := c.schemaID(topic, ws)
+	if err != nil {
+		return nil, err
+	}
+	// Magic byte, id, and the message-index array of the first message:
+	// the single 0 shortcut.
+	b := make([]byte, 5, 6+proto.Size(msg))
+	binary.BigEndian.PutUint32(b[1:], uint32(id))
+	b = appendIndexes(b, []int{0})
+	b, err = proto.MarshalOptions{Deterministic: true}.MarshalAppend(b, msg)
+	if err != nil {
+		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
+	}
+	return b, nil
+}
+
+// ToConnectData implements connect.Converter.
+func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*data.Schema, any, error) {
+	if b == nil {
+		return nil, nil, nil
+	}
+	fail := func(err error) (*data.Schema, any, error) {
+		return nil, nil, fmt.Errorf("Failed to deserialize data for topic %s to Protobuf: %w", topic, err)
+	}
+	if len(b) < 5 || b[0] != 0 {
+		return fail(fmt.Errorf("Unknown magic byte!"))
+	}
+	id := int(binary.BigEndian.Uint32(b[1:5]))
+	indexes, n, err := readIndexes(b[5:])
+	if err != nil {
+		return fail(err)
+	}
+	rs, err := c.readSchema(topic, id, indexes, string(b[5:5+n]))
+	if err != nil {
+		return fail(err)
+	}
+	msg := dynamicpb.NewMessage(rs.md)
+	if err := proto.Unmarshal(b[5+n:], msg); err != nil {
+		return fail(err)
+	}
+	v, err := c.m.toConnectValue(rs.connect, msg)
+	if err != nil {
+		return fail(err)
+	}
+	return rs.connect, v, nil
+}
+
+func (c *Converter) readSchema(topic string, id int, indexes []int, rawIndexes string) (*readSchema, error) {
+	key := readKey{id, rawIndexes}
+	c.mu.Lock()
+	rs, ok := c.byID[key]
+	c.mu.Unlock()
+	if ok {
+		return rs, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	s, err := c.client.SchemaByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("Error retrieving Protobuf schema for id %d: %w", id, srclient.Explain(err))
+	}
+	if s.Type != sr.TypeProtobuf {
+		return nil, fmt.Errorf("schema id %d is %s, not PROTOBUF", id, s.Type)
+	}
+	fd, err := c.compile(ctx, s)
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	md, err := messageByIndexes(fd, indexes)
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	// As the Java deserializer, the subject version is the Connect
+	// schema's version.
+	version := 0
+	if subject, err := c.client.Subject(topic, string(md.FullName())); err == nil {
+		if ss, err := c.client.LookupSchema(ctx, subject, s); err == nil {
+			version = ss.Version
+		}
+	}
+	cs, err := c.m.toConnectSchema(md, version)
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	rs = &readSchema{connect: cs, md: md}
+	c.mu.Lock()
+	c.byID[key] = rs
+	c.mu.Unlock()
+	return rs, nil
+}
+
+// compile parses a registered schema with its references.
+func (c *Converter) compile(ctx context.Context, s sr.Schema) (protoreflect.FileDescriptor, error) {
+	refs := map[string]string{}
+	if err := c.references(ctx, s.References, refs); err != nil {
+		return nil, err
+	}
+	return compileText(ctx, s.Schema, refs)
+}
+
+// rootFile is the name the schema compiles under.
+const rootFile = "goconnect/registered.proto"
+
+func compileText(ctx context.Context, text string, refs map[string]string) (protoreflect.FileDescriptor, error) {
+	files := map[string]string{rootFile: protoknown.WithMetaImport(text)}
+	for k, v := range refs {
+		files[k] = v
+	}
+	comp := protocompile.Compiler{Resolver: protoknown.Resolver(files)}
+	fds, err := comp.Compile(ctx, rootFile)
+	if err != nil {
+		return nil, fmt.Errorf("invalid Protobuf schema: %w", err)
+	}
+	return fds[0], nil
+}
+
+func (c *Converter) references(ctx context.Context, refs []sr.SchemaReference, out map[string]string) error {
+	for _, r := range refs {
+		if _, ok := out[r.Name]; ok {
+			continue
+		}
+		ss, err := c.client.SchemaByVersion(ctx, r.Subject, r.Version)
+		if err != nil {
+			return fmt.Errorf("reference %s (subject %s version %d): %w", r.Name, r.Subject, r.Version, srclient.Explain(err))
+		}
+		out[r.Name] = ss.Schema.Schema
+		if err := c.references(ctx, ss.Schema.References, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readIndexes reads the message-index array: a zigzag varint count, then
+// the indexes; a count of 0 means [0].
+func readIndexes(b []byte) ([]int, int, error) {
+	count, n := binary.Varint(b)
+	if n <= 0 {
+		return nil, 0, fmt.Errorf("invalid message indexes")
+	}
+	if count == 0 {
+		return []int{0}, n, nil
+	}
+	if count < 0 || count > 100 {
+		return nil, 0, fmt.Errorf("invalid message index count %d", count)
+	}
+	out := make([]int, count)
+	for i := range out {
+		v, m := binary.Varint(b[n:])
+		if m <= 0 || v < 0 {
+			return nil, 0, fmt.Errorf("invalid message indexes")
+		}
+		out[i] = int(v)
+		n += m
+	}
+	return out, n, nil
+}
+
+// appendIndexes writes the message-index array as Confluent's
+// MessageIndexes.toByteArray.
+func appendIndexes(b []byte, indexes []int) []byte {
+	if len(indexes) == 1 && indexes[0] == 0 {
+		return append(b, 0)
+	}
+	b = binary.AppendVarint(b, int64(len(indexes)))
+	for _, i := range indexes {
+		b = binary.AppendVarint(b, int64(i))
+	}
+	return b
+}
+
+// messageByIndexes finds a message by its index path (top-level message
+// index, then nested message indexes), as Confluent counts them: map
+// entry messages included.
+func messageByIndexes(fd protoreflect.FileDescriptor, indexes []int) (protoreflect.MessageDescriptor, error) {
+	msgs := fd.Messages()
+	var md protoreflect.MessageDescriptor
+	for _, i := range indexes {
+		if i >= msgs.Len() {
+			return nil, fmt.Errorf("message index %v not in the schema", indexes)
+		}
+		md = msgs.Get(i)
+		msgs = md.Messages()
+	}
+	if md == nil {
+		return nil, fmt.Errorf("the schema has no message")
+	}
+	return md, nil
+}
