@@ -45,6 +45,17 @@ type avroSchema struct {
 func (s *avroSchema) Canonical() string  { return avroschema.JavaString(s.tree, s.known) }
 func (s *avroSchema) Normalized() string { return avroschema.NormalizedString(s.tree, s.known) }
 
+// Formatted is AvroSchema.formattedString: "resolved" is Avro-Java's
+// Schema.toString, the types of references written out in full where
+// first used; any other format is the canonical text (Confluent ignores
+// unknown formats).
+func (s *avroSchema) Formatted(format string) (string, error) {
+	if format == "resolved" {
+		return avroschema.JavaString(s.tree, nil), nil
+	}
+	return s.Canonical(), nil
+}
+
 // BackwardCompatible lists Avro's incompatibilities of reading data
 // written with previous using this schema, each as Confluent's Difference
 // renders it; the two %s are the reader's and the writer's role.

@@ -346,6 +346,12 @@ func TestAPIReferencesMetadataAndRuleSet(t *testing.T) {
 	a.expect("GET", "/schemas/ids/2", "", 200, `{"schema":`+quote(customerStored)+`,"references":[{"name":"t.Address","subject":"address","version":1}]}`)
 	a.expect("GET", "/subjects/address/versions/1/referencedby", "", 200, `[2]`)
 	a.expect("GET", "/subjects/customer/versions/1/referencedby", "", 200, `[]`)
+	// format=resolved: Avro-Java's Schema.toString, the referenced type
+	// written in full where first used (AvroSchema.formattedString).
+	resolved := `{"type":"record","name":"Customer","namespace":"t","fields":[{"name":"home","type":{"type":"record","name":"Address","fields":[{"name":"street","type":"string"}]}}]}`
+	a.expect("GET", "/schemas/ids/2?format=resolved", "", 200, `{"schema":`+quote(resolved)+`,"references":[{"name":"t.Address","subject":"address","version":1}]}`)
+	a.expect("GET", "/subjects/customer/versions/1/schema?format=resolved", "", 200, resolved)
+	a.expect("GET", "/schemas/ids/2?format=nonsense", "", 200, `{"schema":`+quote(customerStored)+`,"references":[{"name":"t.Address","subject":"address","version":1}]}`)
 	// A referenced version cannot be deleted.
 	if msg := a.expectCode("DELETE", "/subjects/address/versions/1", "", 422, 42206); !strings.HasPrefix(msg, "One or more references exist to the schema") {
 		t.Errorf("42206 message %q", msg)
