@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -39,7 +38,7 @@ const (
 // Converter is an AvroConverter. Its caches are shared safely between
 // goroutines.
 type Converter struct {
-	client    *sr.Client
+	client    *srclient.Client
 	isKey     bool
 	autoReg   bool
 	useLatest bool
@@ -58,7 +57,7 @@ type Converter struct {
 	mu          sync.Mutex
 	bySchema    map[*data.Schema]*writeSchema
 	ids         map[string]registered // subject + "\x00" + schema text
-	byID        map[int]*readSchema
+	byID        *srclient.ReadCache[*readSchema]
 }
 
 // writeSchema is a Connect schema with its Avro form.
@@ -106,7 +105,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	if err != nil {
 		return fmt.Errorf("AvroConverter: %w", err)
 	}
-	c.client, c.isKey, c.strategy = cl.Client, isKey, cl.Strategy
+	c.client, c.isKey, c.strategy = cl, isKey, cl.Strategy
 	c.autoReg, c.useLatest = cl.AutoReg, cl.UseLatest
 	c.latestStrict, c.normalize = v.Bool(keyLatestStrict), cl.Normalize
 	c.useSchemaID, c.idStrict = int(v.Int(keyUseSchemaID)), v.Bool(keyIDStrict)
@@ -118,7 +117,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.cacheSize = int(v.Int(srclient.KeyCacheSize))
 	c.bySchema = map[*data.Schema]*writeSchema{}
 	c.ids = map[string]registered{}
-	c.byID = map[int]*readSchema{}
+	c.byID = new(srclient.ReadCache[*readSchema])
 	return nil
 }
 
@@ -259,32 +258,23 @@ func (c *Converter) schemaByUseID(ctx context.Context, ws *writeSchema) (registe
 // parseRegistered parses a registered schema with the schemas its
 // references name, fetched by subject and version, dependencies first.
 func (c *Converter) parseRegistered(ctx context.Context, s sr.Schema) (*avroschema.Schema, error) {
+	refs, err := c.client.References(ctx, s.References)
+	if err != nil {
+		return nil, err
+	}
+	return parseWithReferences(s, refs)
+}
+
+// parseWithReferences parses a schema with its references' texts, each
+// text once (two names may reference one subject version).
+func parseWithReferences(s sr.Schema, refs []srclient.Reference) (*avroschema.Schema, error) {
 	var texts []string
 	seen := map[string]bool{}
-	var walk func(refs []sr.SchemaReference, depth int) error
-	walk = func(refs []sr.SchemaReference, depth int) error {
-		if depth > 32 {
-			return fmt.Errorf("references nested deeper than 32")
+	for _, r := range refs {
+		if t := r.Schema.Schema.Schema; !seen[t] {
+			seen[t] = true
+			texts = append(texts, t)
 		}
-		for _, r := range refs {
-			key := r.Subject + "\x00" + strconv.Itoa(r.Version)
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			ss, err := c.client.SchemaByVersion(ctx, r.Subject, r.Version)
-			if err != nil {
-				return fmt.Errorf("reference %s (subject %s, version %d): %w", r.Name, r.Subject, r.Version, srclient.Explain(err))
-			}
-			if err := walk(ss.References, depth+1); err != nil {
-				return err
-			}
-			texts = append(texts, ss.Schema.Schema)
-		}
-		return nil
-	}
-	if err := walk(s.References, 0); err != nil {
-		return nil, err
 	}
 	return avroschema.ParseWithReferences(s.Schema, texts)
 }
@@ -342,22 +332,18 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 }
 
 func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {
-	c.mu.Lock()
-	rs, ok := c.byID[id]
-	c.mu.Unlock()
-	if ok {
-		return rs, nil
-	}
+	return c.byID.Get(id, func() (*readSchema, error) { return c.loadSchema(topic, id) })
+}
+
+// loadSchema reads schema id from the registry and maps it to Connect.
+func (c *Converter) loadSchema(topic string, id int) (*readSchema, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	s, err := c.client.SchemaByID(ctx, id)
+	s, refs, err := c.client.Fetch(ctx, id, sr.TypeAvro)
 	if err != nil {
-		return nil, fmt.Errorf("error retrieving Avro schema for id %d: %w", id, srclient.Explain(err))
+		return nil, err
 	}
-	if s.Type != sr.TypeAvro {
-		return nil, fmt.Errorf("schema id %d is %s, not Avro", id, s.Type)
-	}
-	t, err := c.parseRegistered(ctx, s)
+	t, err := parseWithReferences(s, refs)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
@@ -378,9 +364,5 @@ func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {
 			cs = &withVersion
 		}
 	}
-	rs = &readSchema{avro: t, connect: cs}
-	c.mu.Lock()
-	c.byID[id] = rs
-	c.mu.Unlock()
-	return rs, nil
+	return &readSchema{avro: t, connect: cs}, nil
 }

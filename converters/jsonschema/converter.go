@@ -64,7 +64,7 @@ type Converter struct {
 	bySchema  map[*data.Schema]*writeSchema
 	ids       map[idKey]int
 
-	byID map[int]*readSchema
+	byID *srclient.ReadCache[*readSchema]
 }
 
 // writeSchema is a Connect schema with its JSON Schema form.
@@ -142,7 +142,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.cacheSize = int(v.Int(srclient.KeyCacheSize))
 	c.bySchema = map[*data.Schema]*writeSchema{}
 	c.ids = map[idKey]int{}
-	c.byID = map[int]*readSchema{}
+	c.byID = new(srclient.ReadCache[*readSchema])
 	return nil
 }
 
@@ -270,26 +270,22 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 }
 
 func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {
-	c.mu.Lock()
-	rs, ok := c.byID[id]
-	c.mu.Unlock()
-	if ok {
-		return rs, nil
-	}
+	return c.byID.Get(id, func() (*readSchema, error) { return c.loadSchema(topic, id) })
+}
+
+// loadSchema reads schema id from the registry and maps it to Connect.
+func (c *Converter) loadSchema(topic string, id int) (*readSchema, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	s, err := c.client.SchemaByID(ctx, id)
+	s, fetched, err := c.client.Fetch(ctx, id, sr.TypeJSON)
 	if err != nil {
-		return nil, fmt.Errorf("error retrieving JSON schema for id %d: %w", id, srclient.Explain(err))
-	}
-	if s.Type != sr.TypeJSON {
-		return nil, fmt.Errorf("schema id %d is %s, not JSON", id, s.Type)
+		return nil, err
 	}
 	doc, err := jsondoc.Parse([]byte(s.Schema))
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: invalid JSON Schema: %w", id, err)
 	}
-	refs, err := c.references(ctx, s.References, map[string]bool{})
+	refs, err := referenceDocs(fetched)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
@@ -309,33 +305,20 @@ func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
-	rs = &readSchema{connect: cs}
+	rs := &readSchema{connect: cs}
 	if c.validate {
 		if rs.validator, err = compile(doc, refs); err != nil {
 			return nil, fmt.Errorf("schema id %d: %w", id, err)
 		}
 	}
-	c.mu.Lock()
-	c.byID[id] = rs
-	c.mu.Unlock()
 	return rs, nil
 }
 
-// references fetches the schemas a schema references, by reference name,
-// with the references of those (names are global to one resolution, as in
-// Confluent's client).
-func (c *Converter) references(ctx context.Context, refs []sr.SchemaReference, seen map[string]bool) (map[string]*jsondoc.Object, error) {
-	out := map[string]*jsondoc.Object{}
+// referenceDocs parses the referenced schemas, by reference name.
+func referenceDocs(refs []srclient.Reference) (map[string]*jsondoc.Object, error) {
+	out := make(map[string]*jsondoc.Object, len(refs))
 	for _, r := range refs {
-		if seen[r.Name] {
-			continue
-		}
-		seen[r.Name] = true
-		ss, err := c.client.SchemaByVersion(ctx, r.Subject, r.Version)
-		if err != nil {
-			return nil, fmt.Errorf("reference %s (subject %s version %d): %w", r.Name, r.Subject, r.Version, srclient.Explain(err))
-		}
-		doc, err := jsondoc.Parse([]byte(ss.Schema.Schema))
+		doc, err := jsondoc.Parse([]byte(r.Schema.Schema.Schema))
 		if err != nil {
 			return nil, fmt.Errorf("reference %s: %w", r.Name, err)
 		}
@@ -344,13 +327,6 @@ func (c *Converter) references(ctx context.Context, refs []sr.SchemaReference, s
 			return nil, fmt.Errorf("reference %s is not a JSON Schema object", r.Name)
 		}
 		out[r.Name] = o
-		inner, err := c.references(ctx, ss.Schema.References, seen)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range inner {
-			out[k] = v
-		}
 	}
 	return out, nil
 }

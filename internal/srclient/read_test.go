@@ -1,0 +1,84 @@
+package srclient
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/goconnect/goconnect/schemaregistry"
+)
+
+// A registry over HTTP (goconnect's own, in memory) with a schema that
+// references another that references a third.
+func registryWithReferences(t *testing.T) (*Client, int) {
+	t.Helper()
+	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
+	t.Cleanup(srv.Close)
+	cl, err := sr.NewClient(sr.URLs(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := cl.RegisterSchema(ctx, "c", sr.Schema{Schema: `{"type":"record","name":"C","namespace":"t","fields":[{"name":"c","type":"int"}]}`}, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.RegisterSchema(ctx, "b", sr.Schema{Schema: `{"type":"record","name":"B","namespace":"t","fields":[{"name":"c","type":"t.C"}]}`,
+		References: []sr.SchemaReference{{Name: "t.C", Subject: "c", Version: 1}}}, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	id, err := cl.RegisterSchema(ctx, "a", sr.Schema{Schema: `{"type":"record","name":"A","namespace":"t","fields":[{"name":"b","type":"t.B"},{"name":"c","type":"t.C"}]}`,
+		References: []sr.SchemaReference{{Name: "t.B", Subject: "b", Version: 1}, {Name: "t.C", Subject: "c", Version: 1}}}, -1, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Client{Client: cl}, id
+}
+
+func TestFetchResolvesReferencesDependenciesFirst(t *testing.T) {
+	c, id := registryWithReferences(t)
+	s, refs, err := c.Fetch(context.Background(), id, sr.TypeAvro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range refs {
+		names = append(names, r.Name+"="+r.Schema.Subject)
+	}
+	if !strings.Contains(s.Schema, `"name":"A"`) || strings.Join(names, ",") != "t.C=c,t.B=b" {
+		t.Errorf("schema %s, references %v", s.Schema, names)
+	}
+	if _, _, err := c.Fetch(context.Background(), id, sr.TypeJSON); err == nil || err.Error() != "schema id 3 is AVRO, not JSON" {
+		t.Errorf("wrong type: %v", err)
+	}
+	if _, _, err := c.Fetch(context.Background(), 99, sr.TypeProtobuf); err == nil || !strings.HasPrefix(err.Error(), "error retrieving Protobuf schema for id 99: ") {
+		t.Errorf("unknown id: %v", err)
+	}
+}
+
+func TestReadCacheLoadsOncePerID(t *testing.T) {
+	var rc ReadCache[string]
+	var loads atomic.Int32
+	load := func(v string) func() (string, error) {
+		return func() (string, error) { loads.Add(1); return v, nil }
+	}
+	for i := 0; i < 3; i++ {
+		if v, err := rc.Get(1, load("one")); err != nil || v != "one" {
+			t.Fatal(v, err)
+		}
+	}
+	if v, _ := rc.Get(2, load("two")); v != "two" || loads.Load() != 2 {
+		t.Errorf("got %q after %d loads", v, loads.Load())
+	}
+	// A failed load is not kept: the next call loads again.
+	if _, err := rc.Get(3, func() (string, error) { return "", errors.New("down") }); err == nil {
+		t.Fatal("error lost")
+	}
+	if v, _ := rc.Get(3, load("three")); v != "three" {
+		t.Errorf("after a failure: %q", v)
+	}
+}
