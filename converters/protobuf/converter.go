@@ -13,8 +13,10 @@ package protobuf
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +26,7 @@ import (
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/goconnect/goconnect/connect"
@@ -82,6 +85,7 @@ type writeSchema struct {
 	text     string
 	fullName string
 	md       protoreflect.MessageDescriptor
+	plan     *plan
 }
 
 type idKey struct {
@@ -182,7 +186,11 @@ func (c *Converter) generate(s *data.Schema) (*writeSchema, error) {
 		return nil, fmt.Errorf("Invalid protobuf schema definition: %w", err)
 	}
 	md := fd.Messages().Get(0)
-	return &writeSchema{text: f.text(), fullName: f.fullName(), md: md}, nil
+	p, err := c.m.newPlan(md, s)
+	if err != nil {
+		return nil, err
+	}
+	return &writeSchema{text: f.text(), fullName: f.fullName(), md: md, plan: p}, nil
 }
 
 func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
@@ -254,9 +262,8 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if !ok {
 		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: a STRUCT schema with a %T value", topic, v)
 	}
-	msg, err := c.m.message(ws.md, s, st)
-	if err != nil {
-		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
+	if !data.Equal(st.Schema(), s) {
+		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: Mismatching struct schema", topic)
 	}
 	id, err := c.schemaID(topic, ws)
 	if err != nil {
@@ -264,11 +271,10 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	}
 	// Magic byte, id, and the message-index array of the first message:
 	// the single 0 shortcut.
-	b := make([]byte, 5, 6+proto.Size(msg))
+	b := make([]byte, 5, 256)
 	binary.BigEndian.PutUint32(b[1:], uint32(id))
 	b = appendIndexes(b, []int{0})
-	b, err = proto.MarshalOptions{Deterministic: true}.MarshalAppend(b, msg)
-	if err != nil {
+	if b, err = c.m.appendStruct(b, ws.plan, st); err != nil {
 		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 	}
 	return b, nil
@@ -369,9 +375,42 @@ func compileText(ctx context.Context, text string, refs map[string]string) (prot
 	comp := protocompile.Compiler{Resolver: protoknown.Resolver(files)}
 	fds, err := comp.Compile(ctx, rootFile)
 	if err != nil {
+		// Confluent's clients also accept a schema given as a base64
+		// FileDescriptorProto (what its Python and Go serializers
+		// register); a registry may keep it that way.
+		if fd, derr := fromSerialized(ctx, text, refs); derr == nil {
+			return fd, nil
+		}
 		return nil, fmt.Errorf("invalid Protobuf schema: %w", err)
 	}
 	return fds[0], nil
+}
+
+// fromSerialized builds a file from a base64 FileDescriptorProto, its
+// imports compiled from the references and the known files.
+func fromSerialized(ctx context.Context, text string, refs map[string]string) (protoreflect.FileDescriptor, error) {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(text))
+	if err != nil {
+		return nil, err
+	}
+	fdp := &descriptorpb.FileDescriptorProto{}
+	if err := proto.Unmarshal(raw, fdp); err != nil {
+		return nil, err
+	}
+	reg := &protoregistry.Files{}
+	if deps := fdp.GetDependency(); len(deps) > 0 {
+		comp := protocompile.Compiler{Resolver: protoknown.Resolver(refs)}
+		fds, err := comp.Compile(ctx, deps...)
+		if err != nil {
+			return nil, err
+		}
+		for _, fd := range fds {
+			if err := protoknown.RegisterWithDeps(reg, fd); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return protodesc.NewFile(fdp, reg)
 }
 
 func (c *Converter) references(ctx context.Context, refs []sr.SchemaReference, out map[string]string) error {

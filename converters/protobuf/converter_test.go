@@ -2,9 +2,11 @@ package protobuf
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/sr"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/goconnect/goconnect/connect/config"
@@ -216,6 +219,26 @@ func TestEveryTypeRoundTrip(t *testing.T) {
 			b, err := proto.MarshalOptions{Deterministic: true}.Marshal(msg)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// The hot path writes what dynamicpb writes, byte for byte,
+			// also for zero values (not written without presence, written
+			// with optional.for.nullables or as wrappers).
+			fast, err := c.m.appendStruct(nil, ws.plan, v)
+			if err != nil || string(fast) != string(b) {
+				t.Fatalf("hot path %x %v\ndynamicpb %x", fast, err, b)
+			}
+			zeros := data.NewStruct(s).MustPut("i8", int8(0)).MustPut("i16", int16(0)).MustPut("i32", int32(0)).MustPut("i64", int64(0)).
+				MustPut("f32", float32(0)).MustPut("f64", math.Copysign(0, -1)).MustPut("flag", false).MustPut("text", "").MustPut("raw", []byte{}).
+				MustPut("maybe", "").MustPut("maybe_int", int64(0)).MustPut("list", []any{}).MustPut("points", []any{}).MustPut("tags", map[string]any{"": int32(0)}).
+				MustPut("inner", v.GetIndex(14)).MustPut("amount", data.NewBigDecimal(0, 0)).MustPut("day", time.Unix(0, 0).UTC()).
+				MustPut("at", time.Unix(0, 0).UTC()).MustPut("ts", time.UnixMilli(-1).UTC())
+			zmsg, err := c.m.message(ws.md, s, zeros)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zb, _ := proto.MarshalOptions{Deterministic: true}.Marshal(zmsg)
+			if zfast, err := c.m.appendStruct(nil, ws.plan, zeros); err != nil || string(zfast) != string(zb) {
+				t.Fatalf("zeros: hot path %x %v\ndynamicpb %x", zfast, err, zb)
 			}
 			fd, err := compileText(context.Background(), ws.text, nil)
 			if err != nil {
@@ -506,6 +529,20 @@ func TestReadsForeignSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Java writes fields in number order (the oneof member between
+	// fields 4 and 7); dynamicpb puts oneofs last: same message.
+	ws, err := c.writeSchemaFor(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := c.m.message(ws.md, rs, rv.(*data.Struct))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded := dynamicpb.NewMessage(ws.md)
+	if err := proto.Unmarshal(back[6:], decoded); err != nil || !proto.Equal(decoded, ref) {
+		t.Fatalf("hot path and dynamicpb disagree: %v %v / %v", err, decoded, ref)
+	}
 	if want := strings.Replace(plain(rv), "note=null", "note=string()", 1); plain(rv3) != want {
 		t.Fatalf("round trip\n%s\nwant\n%s", plain(rv3), want)
 	}
@@ -554,5 +591,28 @@ func TestConfigErrors(t *testing.T) {
 	c := newConverter(t, srv.URL, true, nil)
 	if _, err := c.FromConnectData("t", nil, data.NewBuilder(data.TypeString).MustBuild(), "k"); err == nil || !strings.Contains(err.Error(), "top-level STRING") {
 		t.Fatalf("top-level string: %v", err)
+	}
+}
+
+// A schema kept as a base64 FileDescriptorProto (as Confluent's Python
+// and Go serializers register it) compiles to the same messages.
+func TestReadsSerializedSchema(t *testing.T) {
+	fd, err := compileText(context.Background(), foreignProto, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := proto.Marshal(protodesc.ToFileDescriptorProto(fd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := compileText(context.Background(), base64.StdEncoding.EncodeToString(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Messages().Len() != 2 || back.Messages().Get(1).Fields().Len() != 9 || back.Messages().Get(1).FullName() != "acme.Order" {
+		t.Fatalf("serialized schema read as %v", back.Messages())
+	}
+	if _, err := compileText(context.Background(), "not a schema", nil); err == nil {
+		t.Fatal("garbage compiled")
 	}
 }

@@ -104,21 +104,21 @@ func Registry() (*protoregistry.Files, error) {
 	}
 	reg := &protoregistry.Files{}
 	for _, fd := range fds {
-		if err := registerWithDeps(reg, fd); err != nil {
+		if err := RegisterWithDeps(reg, fd); err != nil {
 			return nil, err
 		}
 	}
 	return reg, nil
 }
 
-// registerWithDeps adds fd and its imports to reg, imports first.
-func registerWithDeps(reg *protoregistry.Files, fd protoreflect.FileDescriptor) error {
+// RegisterWithDeps adds fd and its imports to reg, imports first.
+func RegisterWithDeps(reg *protoregistry.Files, fd protoreflect.FileDescriptor) error {
 	if _, err := reg.FindFileByPath(fd.Path()); err == nil {
 		return nil
 	}
 	imps := fd.Imports()
 	for i := 0; i < imps.Len(); i++ {
-		if err := registerWithDeps(reg, imps.Get(i).FileDescriptor); err != nil {
+		if err := RegisterWithDeps(reg, imps.Get(i).FileDescriptor); err != nil {
 			return err
 		}
 	}
