@@ -38,6 +38,7 @@ type printer struct {
 	extendees  map[ast.Node]string
 	extensions map[string]bool // extension full name → repeated
 	scope      []string        // package and enclosing message names
+	skipImport string          // an import the compiler was given, not the schema
 }
 
 func newPrinter(res linker.Result, normalize, ignoreExt bool) *printer {
@@ -215,6 +216,9 @@ func (p *printer) print() string {
 		case *ast.PackageNode:
 			sb.WriteString("package " + string(d.Name.AsIdentifier()) + ";\n")
 		case *ast.ImportNode:
+			if d.Name.AsString() == p.skipImport {
+				continue
+			}
 			if d.Public != nil {
 				public = append(public, d.Name.AsString())
 			} else {

@@ -30,11 +30,11 @@ func goldens(t *testing.T) map[string]map[string]string {
 func TestCanonicalAndNormalizedAsConfluent(t *testing.T) {
 	g := goldens(t)
 	// Wire (and so Confluent) also accepts what a linker refuses: values in
-	// reserved ranges, proto3 enums not starting at 0, jstype on an int32, options of
-	// confluent/meta.proto without its import, extend blocks in proto3 of
-	// other messages than options (ProtobufSchemaTest.testComplexEnum, left
-	// out). Those numbers are moved, the import added, in the input and,
-	// where they show, in the expected texts.
+	// reserved ranges, proto3 enums not starting at 0, jstype on an int32,
+	// extend blocks in proto3 of other messages than options
+	// (ProtobufSchemaTest.testComplexEnum, left out). Those numbers and
+	// types are changed in the input and, where they show, in the expected
+	// texts.
 	er := g["enumReserved"]
 	for k, v := range er {
 		er[k] = strings.ReplaceAll(v, "reserved 1 to 3;", "reserved 5 to 7;")
@@ -43,11 +43,9 @@ func TestCanonicalAndNormalizedAsConfluent(t *testing.T) {
 	no["schemaString"] = strings.NewReplacer("reserved 14, 15, 9 to 11;", "reserved 14, 15, 17 to 19;",
 		"reserved 1, 20, 29 to 31;", "reserved 8, 20, 29 to 31;",
 		"      TWO = 2;\n      ONE = 1;\n      ZERO = 0 [deprecated = true];\n", "      ZERO = 0 [deprecated = true];\n      TWO = 2;\n      ONE = 1;\n",
-		"  INACTIVE = 1;\n  ACTIVE = 0;\n", "  ACTIVE = 0;\n  INACTIVE = 1;\n",
-		"import \"confluent/type/decimal.proto\";\n", "import \"confluent/type/decimal.proto\";\nimport \"confluent/meta.proto\";\n").Replace(no["schemaString"])
+		"  INACTIVE = 1;\n  ACTIVE = 0;\n", "  ACTIVE = 0;\n  INACTIVE = 1;\n").Replace(no["schemaString"])
 	no["schemaString"] = strings.Replace(no["schemaString"], "int32 other_id2", "int64 other_id2", 1)
 	no["normalized"] = strings.Replace(no["normalized"], "int32 other_id2", "int64 other_id2", 1)
-	no["normalized"] = strings.Replace(no["normalized"], "import \"confluent/type/decimal.proto\";\n", "import \"confluent/meta.proto\";\nimport \"confluent/type/decimal.proto\";\n", 1)
 	no["normalized"] = strings.Replace(no["normalized"], "    reserved 1;\n    reserved 9 to 11;\n    reserved 14;\n    reserved 15;\n",
 		"    reserved 8;\n    reserved 14;\n    reserved 15;\n    reserved 17 to 19;\n", 1)
 	for _, c := range []struct{ name, in, canonical, normalized string }{
@@ -201,5 +199,20 @@ func TestFormatNumber(t *testing.T) {
 		if got, ok := formatNumber(in); !ok || got != want {
 			t.Errorf("%s: %q %v, want %q", in, got, ok, want)
 		}
+	}
+}
+
+// A (confluent.*_meta) option without the import of confluent/meta.proto
+// is accepted, as Confluent's parser knows the file, and printed without
+// the import.
+func TestMetaOptionWithoutImport(t *testing.T) {
+	s := mustParse(t, `syntax = "proto3";
+message M { int32 a = 1 [(confluent.field_meta) = { doc: "x" }]; }`, nil)
+	want := "syntax = \"proto3\";\n\nmessage M {\n  int32 a = 1 [(confluent.field_meta) = {\n    doc: \"x\"\n  }];\n}\n"
+	if s.Canonical() != want {
+		t.Errorf("canonical:\n%s\nwant:\n%s", s.Canonical(), want)
+	}
+	if n := s.Normalized(); strings.Contains(n, "import") {
+		t.Errorf("normalized:\n%s", n)
 	}
 }

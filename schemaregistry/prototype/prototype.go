@@ -15,6 +15,7 @@ import (
 	"github.com/bufbuild/protocompile/linker"
 	"github.com/bufbuild/protocompile/reporter"
 	"github.com/goconnect/goconnect/internal/hashorder"
+	"github.com/goconnect/goconnect/internal/protoknown"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
@@ -31,6 +32,15 @@ type Schema struct {
 	res       linker.Result
 	file      protoreflect.FileDescriptor
 	canonical string
+	addedMeta bool // the meta import was added for the compiler
+}
+
+func (s *Schema) printer(normalize, ignoreExt bool) *printer {
+	p := newPrinter(s.res, normalize, ignoreExt)
+	if s.addedMeta {
+		p.skipImport = protoknown.MetaLocation
+	}
+	return p
 }
 
 // Parse compiles a .proto text; refs maps import paths to the texts of
@@ -38,17 +48,17 @@ type Schema struct {
 // Confluent's registry knows without a reference (confluent/meta.proto,
 // confluent/type/*.proto, google/type/*.proto) are built in.
 func Parse(text string, refs map[string]string) (*Schema, error) {
-	files := map[string]string{}
-	for name, body := range builtinFiles {
-		files[name] = body
-	}
+	// Confluent's parser knows confluent/meta.proto's options without the
+	// import (ProtobufData writes them so): the import is added for the
+	// compiler and left out of the printed text.
+	compiled := protoknown.WithMetaImport(text)
+	files := map[string]string{rootName: compiled}
 	for name, r := range refs {
 		files[name] = r
 	}
-	files[rootName] = text
 	var errs []string
 	comp := protocompile.Compiler{
-		Resolver:   protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(files)}),
+		Resolver:   protoknown.Resolver(files),
 		RetainASTs: true,
 		Reporter: reporter.NewReporter(func(err reporter.ErrorWithPos) error {
 			errs = append(errs, err.Error())
@@ -66,8 +76,8 @@ func Parse(text string, refs map[string]string) (*Schema, error) {
 	if !ok || res.AST() == nil {
 		return nil, fmt.Errorf("Invalid schema: no syntax tree for %s", rootName)
 	}
-	s := &Schema{res: res, file: fds[0]}
-	s.canonical = newPrinter(res, false, false).print()
+	s := &Schema{res: res, file: fds[0], addedMeta: compiled != text}
+	s.canonical = s.printer(false, false).print()
 	return s, nil
 }
 
@@ -79,7 +89,7 @@ func (s *Schema) Canonical() string { return s.canonical }
 // Normalized is ProtobufSchema.normalize's text (normalize=true): types
 // fully qualified, fields, enum constants, oneofs, reserved ranges,
 // imports and options sorted, numbers rewritten.
-func (s *Schema) Normalized() string { return newPrinter(s.res, true, false).print() }
+func (s *Schema) Normalized() string { return s.printer(true, false).print() }
 
 // Formatted is the text of ?format=: "serialized" is the base64
 // FileDescriptorProto (named "default", as Confluent's DynamicSchema),
@@ -98,7 +108,7 @@ func (s *Schema) Formatted(format string) (string, error) {
 		}
 		return base64.StdEncoding.EncodeToString(b), nil
 	case "ignore_extensions":
-		return newPrinter(s.res, false, true).print(), nil
+		return s.printer(false, true).print(), nil
 	}
 	return s.canonical, nil
 }
