@@ -54,14 +54,19 @@ type Config struct {
 	// REST API's forwarding client, with its TLS settings).
 	Client *http.Client
 	Log    *slog.Logger
+	// Connectors renders the REST API's GET
+	// /connectors?expand=status&expand=info answer, for the overview; nil
+	// leaves /ui/api/overview unserved.
+	Connectors func() ([]byte, error)
 }
 
 // Handler serves the console.
 type Handler struct {
 	cfg     Config
 	mux     *http.ServeMux
-	files   map[string]asset
-	metrics *metricsCache
+	files    map[string]asset
+	metrics  *metricsCache
+	overview *overviewCache
 }
 
 // asset is one embedded file, gzipped once at start.
@@ -80,7 +85,8 @@ func New(cfg Config) *Handler {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), files: loadAssets(),
-		metrics: &metricsCache{reg: cfg.Cluster.Metrics()}}
+		metrics: &metricsCache{reg: cfg.Cluster.Metrics()}, overview: &overviewCache{every: overviewEvery}}
+	h.mux.HandleFunc("GET /ui/api/overview", h.serveOverview)
 	h.mux.HandleFunc("GET /ui/api/metrics", h.serveMetrics)
 	h.mux.HandleFunc("GET /ui/api/connectors/{name}/lag", h.serveLag)
 	h.mux.HandleFunc("GET /ui/", h.serveAsset)

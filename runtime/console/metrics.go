@@ -211,7 +211,21 @@ func gather(g prometheus.Gatherer, worker string, now time.Time) (Metrics, error
 	for _, s := range snaps {
 		out.Snapshots = append(out.Snapshots, *s)
 	}
+	sortMetrics(&out)
 	return out, nil
+}
+
+// sortMetrics orders tasks and snapshots by worker, connector and task, so
+// an unchanged sample encodes to the same bytes (the overview's ETag).
+func sortMetrics(m *Metrics) {
+	sort.Slice(m.Tasks, func(i, j int) bool {
+		a, b := m.Tasks[i], m.Tasks[j]
+		return a.Worker < b.Worker || a.Worker == b.Worker && (a.Connector < b.Connector || a.Connector == b.Connector && a.Task < b.Task)
+	})
+	sort.Slice(m.Snapshots, func(i, j int) bool {
+		a, b := m.Snapshots[i], m.Snapshots[j]
+		return a.Worker < b.Worker || a.Worker == b.Worker && (a.Connector < b.Connector || a.Connector == b.Connector && a.Task < b.Task)
+	})
 }
 
 func labels(m *dto.Metric) (k taskKey, table string, ok bool) {
@@ -246,24 +260,40 @@ func value(m *dto.Metric) float64 {
 // serveMetrics answers this worker's metrics with ?local, else the whole
 // cluster's: every other worker named in a status is asked for its own.
 func (h *Handler) serveMetrics(w http.ResponseWriter, r *http.Request) {
-	self := h.cfg.Cluster.WorkerID()
-	local, err := h.metrics.get(self)
+	if r.URL.Query().Has("local") {
+		local, err := h.metrics.get(h.cfg.Cluster.WorkerID())
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, local)
+		return
+	}
+	local, err := h.metrics.get(h.cfg.Cluster.WorkerID())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	if r.URL.Query().Has("local") {
-		writeJSON(w, http.StatusOK, local)
+	out, err := h.clusterMetrics(r, local)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// clusterMetrics adds to this worker's metrics (local) every other
+// worker's (named in a status), asked for with r's credentials over r's
+// scheme.
+func (h *Handler) clusterMetrics(r *http.Request, local Metrics) (Metrics, error) {
+	self := h.cfg.Cluster.WorkerID()
 	out := local
 	// Copies: the cached sample is shared by concurrent requests.
 	out.Tasks = append(make([]TaskMetrics, 0, len(local.Tasks)), local.Tasks...)
 	out.Snapshots = append(make([]SnapshotMetrics, 0, len(local.Snapshots)), local.Snapshots...)
 	peers := h.peers(self)
 	if len(peers) == 0 {
-		writeJSON(w, http.StatusOK, out)
-		return
+		return out, nil
 	}
 	ctx, cancel := withTimeout(r)
 	defer cancel()
@@ -318,7 +348,8 @@ func (h *Handler) serveMetrics(w http.ResponseWriter, r *http.Request) {
 		out.Tasks = append(out.Tasks, a.m.Tasks...)
 		out.Snapshots = append(out.Snapshots, a.m.Snapshots...)
 	}
-	writeJSON(w, http.StatusOK, out)
+	sortMetrics(&out)
+	return out, nil
 }
 
 // peers are the other workers running a connector or task, by worker id

@@ -37,6 +37,12 @@ func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, names)
 		return
 	}
+	writeJSON(w, http.StatusOK, s.expanded(names, withStatus, withInfo))
+}
+
+// expanded is GET /connectors?expand=… for names.
+func (s *Server) expanded(names []string, withStatus, withInfo bool) expandedMap {
+	h := s.cfg.Herder
 	out := expandedMap{values: make(map[string]expanded, len(names))}
 	for _, n := range names {
 		var e expanded
@@ -59,7 +65,13 @@ func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
 		out.names = append(out.names, n)
 		out.values[n] = e
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out
+}
+
+// expandedConnectorsJSON is the answer of GET
+// /connectors?expand=status&expand=info, for the console's overview.
+func (s *Server) expandedConnectorsJSON() ([]byte, error) {
+	return encode(s.expanded(hashOrderedNames(s.cfg.Herder.Connectors()), true, true))
 }
 
 func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {

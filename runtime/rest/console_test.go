@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/goconnect/goconnect/runtime/console"
@@ -87,5 +88,30 @@ func TestConsoleOff(t *testing.T) {
 	on.ServeHTTP(w, httptest.NewRequest("GET", "/ui/", nil))
 	if w.Code != http.StatusOK {
 		t.Fatalf("console on: %d", w.Code)
+	}
+}
+
+// The console's overview carries the REST API's own expanded connectors
+// list, so a page needs one request per refresh.
+func TestConsoleOverviewIsTheExpandedList(t *testing.T) {
+	e := newEnvLog(t, nil, nil, testSinkDesc())
+	if r := e.do("POST", "/connectors", map[string]any{"name": "snk", "config": map[string]string{
+		"connector.class": "test.TestSinkConnector", "topics": "console-in", "file": e.dir + "/out"}}); r.code != 201 {
+		t.Fatalf("create: %d %s", r.code, r.body)
+	}
+	srv := rest.New(rest.Config{Herder: e.herder})
+	get := func(path string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		return w
+	}
+	list := get("/connectors?expand=status&expand=info")
+	w := get("/ui/api/overview")
+	var ov console.Overview
+	if err := json.Unmarshal(w.Body.Bytes(), &ov); err != nil || w.Code != 200 {
+		t.Fatalf("overview: %d %s %v", w.Code, w.Body, err)
+	}
+	if got, want := string(ov.Connectors), strings.TrimSpace(list.Body.String()); got != want {
+		t.Fatalf("overview's connectors\n%s\nGET /connectors?expand=status&expand=info\n%s", got, want)
 	}
 }

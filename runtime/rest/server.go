@@ -129,7 +129,8 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), adminMux: http.NewServeMux()}
 	if cfg.Herder != nil && !cfg.NoConsole {
-		s.console = console.New(console.Config{Cluster: cfg.Herder, Client: cfg.ForwardClient, Log: cfg.Log})
+		s.console = console.New(console.Config{Cluster: cfg.Herder, Client: cfg.ForwardClient, Log: cfg.Log,
+			Connectors: s.expandedConnectorsJSON})
 	}
 	s.routes()
 	return s
