@@ -62,8 +62,8 @@ type Config struct {
 
 // Handler serves the console.
 type Handler struct {
-	cfg     Config
-	mux     *http.ServeMux
+	cfg      Config
+	mux      *http.ServeMux
 	files    map[string]asset
 	metrics  *metricsCache
 	overview *overviewCache
