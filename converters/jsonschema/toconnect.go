@@ -2,9 +2,7 @@ package jsonschema
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/jsondoc"
@@ -22,52 +20,14 @@ type resolver struct {
 }
 
 func (r *resolver) resolve(ref string, doc *jsondoc.Object) (*jsondoc.Object, *jsondoc.Object, error) {
-	base, frag, _ := strings.Cut(ref, "#")
-	target := doc
-	if base != "" {
-		t, ok := r.refs[base]
-		if !ok {
-			// Also match on the last path element (a reference named
-			// "other.json" used as "https://example.com/other.json").
-			if u, err := url.Parse(base); err == nil {
-				for name, s := range r.refs {
-					if strings.HasSuffix(u.Path, "/"+name) {
-						t, ok = s, true
-						break
-					}
-				}
-			}
-		}
-		if !ok {
-			return nil, nil, fmt.Errorf("$ref %q names no schema reference", ref)
-		}
-		target = t
+	node, t, step, ok := jsondoc.ResolveRef(ref, doc, r.refs)
+	switch {
+	case !ok && step == "":
+		return nil, nil, fmt.Errorf("$ref %q names no schema reference", ref)
+	case !ok:
+		return nil, nil, fmt.Errorf("$ref %q: no %q", ref, step)
 	}
-	node := any(target)
-	if frag != "" && frag != "/" {
-		for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
-			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-			if t, err := url.PathUnescape(tok); err == nil {
-				tok = t
-			}
-			switch n := node.(type) {
-			case *jsondoc.Object:
-				v, ok := n.Get(tok)
-				if !ok {
-					return nil, nil, fmt.Errorf("$ref %q: no %q", ref, tok)
-				}
-				node = v
-			case []any:
-				i, err := strconv.Atoi(tok)
-				if err != nil || i < 0 || i >= len(n) {
-					return nil, nil, fmt.Errorf("$ref %q: no %q", ref, tok)
-				}
-				node = n[i]
-			default:
-				return nil, nil, fmt.Errorf("$ref %q: no %q", ref, tok)
-			}
-		}
-	}
+	target, _ := t.(*jsondoc.Object)
 	o, ok := node.(*jsondoc.Object)
 	if !ok {
 		if b, isBool := node.(bool); isBool && b {

@@ -499,14 +499,7 @@ func compareObject(c *ctx, o, u *node) {
 			if openContent(u) {
 				c.add("PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL")
 			} else if p := partialSchema(u, k); p != nil {
-				s := c.sub()
-				compare(s, os, p)
-				c.addAll(s.diffs)
-				if s.compatible() {
-					c.add("PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-				} else {
-					c.add("PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-				}
+				compareCovered(c, os, p, "PROPERTY_REMOVED")
 			} else if os.kind == kFalse {
 				c.add("PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL")
 			} else {
@@ -527,14 +520,7 @@ func compareObject(c *ctx, o, u *node) {
 				}
 			} else {
 				if p := partialSchema(o, k); p != nil {
-					s := c.sub()
-					compare(s, p, us)
-					c.addAll(s.diffs)
-					if s.compatible() {
-						c.add("PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-					} else {
-						c.add("PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-					}
+					compareCovered(c, p, us, "PROPERTY_ADDED")
 				}
 				switch {
 				case u.required[k] && us.hasDef:
@@ -591,26 +577,47 @@ func compareObject(c *ctx, o, u *node) {
 	}
 	c.leave()
 
-	c.enter("additionalProperties")
-	switch {
-	case o.addlAllowed != u.addlAllowed:
-		if u.addlAllowed {
-			c.add("ADDITIONAL_PROPERTIES_ADDED")
-		} else {
-			c.add("ADDITIONAL_PROPERTIES_REMOVED")
-		}
-	case o.addl == nil && u.addl != nil:
-		c.add("ADDITIONAL_PROPERTIES_NARROWED")
-	case u.addl == nil && o.addl != nil:
-		c.add("ADDITIONAL_PROPERTIES_EXTENDED")
-	case o.addl != nil:
-		compare(c, get(o.addl), get(u.addl))
-	}
-	c.leave()
+	compareAdditional(c, "additionalProperties", "ADDITIONAL_PROPERTIES", o.addlAllowed, u.addlAllowed, o.addl, u.addl)
 
 	compareUneval(c, "unevaluatedProperties", o.uneval, u.uneval, "UNEVALUATED_PROPERTIES")
 	compareInt(c, "maxProperties", o.maxProps, u.maxProps, "MAX_PROPERTIES")
 	compareInt(c, "minProperties", o.minProps, u.minProps, "MIN_PROPERTIES")
+}
+
+// compareCovered compares what a change adds or removes (o to u) with the
+// partially open content model's schema standing for it, and says whether
+// that schema covers it: change is "PROPERTY_ADDED", "ITEM_REMOVED"...
+func compareCovered(c *ctx, o, u *node, change string) {
+	s := c.sub()
+	compare(s, o, u)
+	c.addAll(s.diffs)
+	if s.compatible() {
+		c.add(change + "_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
+	} else {
+		c.add(change + "_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
+	}
+}
+
+// compareAdditional compares additionalProperties or additionalItems
+// (attr): allowed or not, then the schema they must match (nil: any);
+// name is the change types' prefix.
+func compareAdditional(c *ctx, attr, name string, oAllowed, uAllowed bool, o, u *lazy) {
+	c.enter(attr)
+	defer c.leave()
+	switch {
+	case oAllowed != uAllowed:
+		if uAllowed {
+			c.add(name + "_ADDED")
+		} else {
+			c.add(name + "_REMOVED")
+		}
+	case o == nil && u != nil:
+		c.add(name + "_NARROWED")
+	case u == nil && o != nil:
+		c.add(name + "_EXTENDED")
+	case o != nil:
+		compare(c, get(o), get(u))
+	}
 }
 
 func unionKeys[V any](a, b map[string]V) []string {
@@ -696,14 +703,7 @@ func compareArray(c *ctx, o, u *node) {
 		if openItems(u) {
 			c.add("ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL")
 		} else if p := partialItems(u); p != nil {
-			s := c.sub()
-			compare(s, os, p)
-			c.addAll(s.diffs)
-			if s.compatible() {
-				c.add("ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-			} else {
-				c.add("ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-			}
+			compareCovered(c, os, p, "ITEM_REMOVED")
 		} else if os.kind == kFalse {
 			c.add("ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL")
 		} else {
@@ -721,36 +721,14 @@ func compareArray(c *ctx, o, u *node) {
 				c.add("ITEM_ADDED_TO_OPEN_CONTENT_MODEL")
 			}
 		} else if p := partialItems(o); p != nil {
-			s := c.sub()
-			compare(s, p, us)
-			c.addAll(s.diffs)
-			if s.compatible() {
-				c.add("ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-			} else {
-				c.add("ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-			}
+			compareCovered(c, p, us, "ITEM_ADDED")
 		} else {
 			c.add("ITEM_ADDED_TO_CLOSED_CONTENT_MODEL")
 		}
 		c.leave()
 	}
 
-	c.enter("additionalItems")
-	switch {
-	case o.addlItemsAllowed != u.addlItemsAllowed:
-		if o.addlItemsAllowed {
-			c.add("ADDITIONAL_ITEMS_REMOVED")
-		} else {
-			c.add("ADDITIONAL_ITEMS_ADDED")
-		}
-	case o.addlItems == nil && u.addlItems != nil:
-		c.add("ADDITIONAL_ITEMS_NARROWED")
-	case u.addlItems == nil && o.addlItems != nil:
-		c.add("ADDITIONAL_ITEMS_EXTENDED")
-	case o.addlItems != nil:
-		compare(c, get(o.addlItems), get(u.addlItems))
-	}
-	c.leave()
+	compareAdditional(c, "additionalItems", "ADDITIONAL_ITEMS", o.addlItemsAllowed, u.addlItemsAllowed, o.addlItems, u.addlItems)
 
 	compareUneval(c, "unevaluatedItems", o.unevalItems, u.unevalItems, "UNEVALUATED_ITEMS")
 	compareInt(c, "maxItems", o.maxItems, u.maxItems, "MAX_ITEMS")

@@ -3,10 +3,8 @@ package jsontype
 import (
 	"fmt"
 	"math/big"
-	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/goconnect/goconnect/internal/jsondoc"
 )
@@ -153,49 +151,9 @@ func load(s *Schema, doc, value any) (*node, error) {
 }
 
 func (s *Schema) resolve(ref string, doc any) (any, any, error) {
-	baseRef, frag, _ := strings.Cut(ref, "#")
-	target := doc
-	if baseRef != "" {
-		t, ok := s.refs[baseRef]
-		if !ok {
-			if u, err := url.Parse(baseRef); err == nil {
-				for name, r := range s.refs {
-					if strings.HasSuffix(u.Path, "/"+name) {
-						t, ok = r, true
-						break
-					}
-				}
-			}
-		}
-		if !ok {
-			return nil, nil, fmt.Errorf("unresolved $ref '%s'", ref)
-		}
-		target = t
-	}
-	node := target
-	if frag != "" && frag != "/" {
-		for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
-			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-			if t, err := url.PathUnescape(tok); err == nil {
-				tok = t
-			}
-			switch n := node.(type) {
-			case *jsondoc.Object:
-				v, ok := n.Get(tok)
-				if !ok {
-					return nil, nil, fmt.Errorf("unresolved $ref '%s'", ref)
-				}
-				node = v
-			case []any:
-				i, err := strconv.Atoi(tok)
-				if err != nil || i < 0 || i >= len(n) {
-					return nil, nil, fmt.Errorf("unresolved $ref '%s'", ref)
-				}
-				node = n[i]
-			default:
-				return nil, nil, fmt.Errorf("unresolved $ref '%s'", ref)
-			}
-		}
+	node, target, _, ok := jsondoc.ResolveRef(ref, doc, s.refs)
+	if !ok {
+		return nil, nil, fmt.Errorf("unresolved $ref '%s'", ref)
 	}
 	return node, target, nil
 }
