@@ -7,7 +7,6 @@ package avro
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"sync"
 	"time"
@@ -302,8 +301,7 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 		ws.byTopic[topic] = reg
 		c.mu.Unlock()
 	}
-	b := make([]byte, 5, 64)
-	binary.BigEndian.PutUint32(b[1:], uint32(reg.id))
+	b := srclient.AppendHeader(make([]byte, 0, 64), reg.id)
 	if b, err = c.enc.encode(b, reg.avro, s, v); err != nil {
 		return nil, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
 	}
@@ -315,15 +313,15 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	if b == nil {
 		return nil, nil, nil
 	}
-	if len(b) < 5 || b[0] != 0 {
-		return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: Unknown magic byte!", topic)
+	id, payload, err := srclient.SplitHeader(topic, b)
+	if err != nil {
+		return nil, nil, err
 	}
-	id := int(binary.BigEndian.Uint32(b[1:5]))
 	rs, err := c.readSchemaByID(topic, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
 	}
-	r := &reader{b: b[5:]}
+	r := &reader{b: payload}
 	v, err := decode(r, rs.avro, rs.connect)
 	if err != nil {
 		return nil, nil, fmt.Errorf("decoding Avro data with schema id %d of topic %s: %w", id, topic, err)

@@ -13,7 +13,6 @@ package jsonschema
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"strings"
 	"sync"
@@ -223,8 +222,7 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 5, 256)
-	binary.BigEndian.PutUint32(b[1:], uint32(id))
+	b := srclient.AppendHeader(make([]byte, 0, 256), id)
 	if b, err = c.m.appendValue(b, s, v); err != nil {
 		return nil, fmt.Errorf("converting Kafka Connect data to byte[] failed due to serialization error of topic %s: %w", topic, err)
 	}
@@ -241,20 +239,20 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	if b == nil {
 		return nil, nil, nil
 	}
-	if len(b) < 5 || b[0] != 0 {
-		return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: Unknown magic byte!", topic)
+	id, payload, err := srclient.SplitHeader(topic, b)
+	if err != nil {
+		return nil, nil, err
 	}
-	id := int(binary.BigEndian.Uint32(b[1:5]))
 	rs, err := c.readSchemaByID(topic, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
 	}
-	doc, err := jsondoc.Parse(b[5:])
+	doc, err := jsondoc.Parse(payload)
 	if err != nil {
 		return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: %w", topic, err)
 	}
 	if rs.validator != nil {
-		if err := validate(rs.validator, b[5:]); err != nil {
+		if err := validate(rs.validator, payload); err != nil {
 			return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: %w", topic, err)
 		}
 	}
