@@ -86,6 +86,7 @@ type writeSchema struct {
 	fullName string
 	md       protoreflect.MessageDescriptor
 	plan     *plan
+	indexes  []int // set for a top-level wrapper
 }
 
 type idKey struct {
@@ -176,6 +177,9 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 // generate builds the .proto form of a Connect schema: the text
 // registered and the descriptor the values are encoded with.
 func (c *Converter) generate(s *data.Schema) (*writeSchema, error) {
+	if s.Type != data.TypeStruct {
+		return c.wrapperSchema(s)
+	}
 	f, err := c.m.fromConnectSchema(s)
 	if err != nil {
 		return nil, err
@@ -257,6 +261,18 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	ws, err := c.writeSchemaFor(s)
 	if err != nil {
 		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
+	}
+	if ws.indexes != nil {
+		id, err := c.schemaID(topic, ws)
+		if err != nil {
+			return nil, err
+		}
+		b := binary.BigEndian.AppendUint32([]byte{0}, uint32(id))
+		b = appendIndexes(b, ws.indexes)
+		if b, err = c.m.appendSingle(b, ws.md.Fields().Get(0), s, v, false, nil); err != nil {
+			return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
+		}
+		return b, nil
 	}
 	st, ok := v.(*data.Struct)
 	if !ok {

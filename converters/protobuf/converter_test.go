@@ -585,12 +585,45 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%v: %v, want an error naming %s", c.props, err, c.key)
 		}
 	}
-	// A top-level primitive is refused with a clear error.
+}
+
+// A top-level primitive is a google.protobuf wrapper, as ProtobufData
+// writes it: the schema registered is wrappers.proto, the message index
+// the wrapper's; read back as the primitive (wrapper.for.raw.primitives).
+func TestTopLevelPrimitive(t *testing.T) {
 	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
 	defer srv.Close()
 	c := newConverter(t, srv.URL, true, nil)
-	if _, err := c.FromConnectData("t", nil, data.NewBuilder(data.TypeString).MustBuild(), "k"); err == nil || !strings.Contains(err.Error(), "top-level STRING") {
-		t.Fatalf("top-level string: %v", err)
+	b, err := c.FromConnectData("t", nil, data.NewBuilder(data.TypeString).MustBuild(), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []byte{0, 0, 0, 0, 1, 2, 14, 0x0a, 1, 'k'}; string(b) != string(want) {
+		t.Fatalf("bytes %x, want %x", b, want)
+	}
+	cl, _ := sr.NewClient(sr.URLs(srv.URL))
+	ss, err := cl.SchemaByVersion(context.Background(), "t-key", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "wrappers.proto", ss.Schema.Schema)
+	r := newConverter(t, srv.URL, true, nil)
+	rs, rv, err := r.ToConnectData("t", nil, b)
+	if err != nil || rs.Type != data.TypeString || rv != "k" {
+		t.Fatalf("read %v %v %v", rs, rv, err)
+	}
+	// Without wrapper.for.raw.primitives the wrapper is a struct.
+	r2 := newConverter(t, srv.URL, true, map[string]string{keyWrapperRaw: "false"})
+	if rs, rv, err := r2.ToConnectData("t", nil, b); err != nil || rs.Name != "StringValue" || plain(rv) != "{value=string(k)}" {
+		t.Fatalf("read as struct %v %v %v", rs, plain(rv), err)
+	}
+	b, err = c.FromConnectData("t", nil, data.NewBuilder(data.TypeInt64).MustBuild(), int64(0))
+	// Same file, same id; Int64Value is message 2; a zero value writes nothing.
+	if want := []byte{0, 0, 0, 0, 1, 2, 4}; err != nil || string(b) != string(want) {
+		t.Fatalf("zero long: %x %v, want %x", b, err, want)
+	}
+	if _, err := c.FromConnectData("t", nil, data.ArrayOf(data.NewBuilder(data.TypeInt64).MustBuild()).MustBuild(), []any{}); err == nil || !strings.Contains(err.Error(), "Unsupported root schema of type ARRAY") {
+		t.Fatalf("top-level array: %v", err)
 	}
 }
 
