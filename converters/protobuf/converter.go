@@ -267,8 +267,7 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 		if err != nil {
 			return nil, err
 		}
-		b := binary.BigEndian.AppendUint32([]byte{0}, uint32(id))
-		b = appendIndexes(b, ws.indexes)
+		b := appendIndexes(srclient.AppendHeader(make([]byte, 0, 32), id), ws.indexes)
 		if b, err = c.m.appendSingle(b, ws.md.Fields().Get(0), s, v, false, nil); err != nil {
 			return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 		}
@@ -287,9 +286,7 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	}
 	// Magic byte, id, and the message-index array of the first message:
 	// the single 0 shortcut.
-	b := make([]byte, 5, 256)
-	binary.BigEndian.PutUint32(b[1:], uint32(id))
-	b = appendIndexes(b, []int{0})
+	b := appendIndexes(srclient.AppendHeader(make([]byte, 0, 256), id), []int{0})
 	if b, err = c.m.appendStruct(b, ws.plan, st); err != nil {
 		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 	}
@@ -304,20 +301,20 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	fail := func(err error) (*data.Schema, any, error) {
 		return nil, nil, fmt.Errorf("Failed to deserialize data for topic %s to Protobuf: %w", topic, err)
 	}
-	if len(b) < 5 || b[0] != 0 {
-		return fail(fmt.Errorf("Unknown magic byte!"))
+	id, rest, err := srclient.SplitHeader(topic, b)
+	if err != nil {
+		return nil, nil, err
 	}
-	id := int(binary.BigEndian.Uint32(b[1:5]))
-	indexes, n, err := readIndexes(b[5:])
+	indexes, n, err := readIndexes(rest)
 	if err != nil {
 		return fail(err)
 	}
-	rs, err := c.readSchema(topic, id, indexes, string(b[5:5+n]))
+	rs, err := c.readSchema(topic, id, indexes, string(rest[:n]))
 	if err != nil {
 		return fail(err)
 	}
 	msg := dynamicpb.NewMessage(rs.md)
-	if err := proto.Unmarshal(b[5+n:], msg); err != nil {
+	if err := proto.Unmarshal(rest[n:], msg); err != nil {
 		return fail(err)
 	}
 	v, err := c.m.toConnectValue(rs.connect, msg)
