@@ -102,6 +102,7 @@ type readKey struct {
 type readSchema struct {
 	connect *data.Schema
 	md      protoreflect.MessageDescriptor
+	plan    *readPlan // nil for a top-level wrapper
 }
 
 // New returns an unconfigured converter.
@@ -313,6 +314,13 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	if err != nil {
 		return fail(err)
 	}
+	if rs.plan != nil {
+		st, err := c.m.decodeStruct(rs.plan, rest[n:])
+		if err != nil {
+			return fail(err)
+		}
+		return rs.connect, st, nil
+	}
 	msg := dynamicpb.NewMessage(rs.md)
 	if err := proto.Unmarshal(rest[n:], msg); err != nil {
 		return fail(err)
@@ -362,6 +370,11 @@ func (c *Converter) readSchema(topic string, id int, indexes []int, rawIndexes s
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
 	rs = &readSchema{connect: cs, md: md}
+	if cs.Type == data.TypeStruct {
+		if rs.plan, err = c.m.newReadPlan(cs, md); err != nil {
+			return nil, fmt.Errorf("schema id %d: %w", id, err)
+		}
+	}
 	c.mu.Lock()
 	c.byID[key] = rs
 	c.mu.Unlock()

@@ -257,6 +257,25 @@ func TestEveryTypeRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The wire-driven read path gives what dynamicpb's does.
+			rp, err := c.m.newReadPlan(rs, md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, raw := range [][]byte{b, zb} {
+				ref := dynamicpb.NewMessage(md)
+				if err := proto.Unmarshal(raw, ref); err != nil {
+					t.Fatal(err)
+				}
+				want, err := c.m.toConnectValue(rs, ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := c.m.decodeStruct(rp, raw)
+				if err != nil || plain(got) != plain(want) {
+					t.Fatalf("read path %s %v\ndynamicpb %s", plain(got), err, plain(want))
+				}
+			}
 			want := plain(v)
 			if name == "default" {
 				// Without optional.for.nullables or wrappers a null
@@ -507,6 +526,29 @@ func TestReadsForeignSchema(t *testing.T) {
 	u, _ := rs.Field("payment_0")
 	if u.Schema.Name != unionPrefix+"payment" {
 		t.Fatalf("union name %q", u.Schema.Name)
+	}
+	// The wire-driven read path agrees with dynamicpb's under each
+	// reading setting.
+	for _, props := range []map[string]string{nil, {keyWrapperNullables: "true", keyIndexForUnions: "false", keyIntForEnums: "true"},
+		{keyFlattenUnions: "true"}, {keyStructForNulls: "true"}, {keyOptionalNullables: "true", keyEnhanced: "true"}} {
+		cc := newConverter(t, srv.URL, false, props)
+		s, got, err := cc.ToConnectData("orders", nil, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := dynamicpb.NewMessage(md)
+		if err := proto.Unmarshal(payload, ref); err != nil {
+			t.Fatal(err)
+		}
+		want, err := cc.m.toConnectValue(s, ref)
+		if err != nil || plain(got) != plain(want) {
+			t.Fatalf("%v: read path %s\ndynamicpb %s %v", props, plain(got), plain(want), err)
+		}
+		// With wrapper.for.nullables ProtobufData makes a proto3 optional
+		// field required yet leaves it null when unset (so does Java).
+		if err := data.Validate(s, got); err != nil && props[keyWrapperNullables] == "" {
+			t.Fatalf("%v: %v", props, err)
+		}
 	}
 	// wrapper.for.nullables reads the wrapper as its scalar; without
 	// generate.index.for.unions the oneof keeps its name; int.for.enums.
