@@ -78,9 +78,17 @@ func TestAPIProtobufCanonicalText(t *testing.T) {
 		t.Errorf("serialized: %v %v", err, &fdp)
 	}
 
+	// The serialized form registers back (as Confluent's Python serializer
+	// registers schemas): stored as Confluent prints a descriptor's
+	// elements, types fully qualified.
+	a.expect("POST", "/subjects/from-descriptor/versions", body(resp.Schema, pb), 200, `{"id":4}`)
+	if _, text, _ := a.call("GET", "/subjects/from-descriptor/versions/1/schema", ""); !strings.Contains(text, "  .google.protobuf.Timestamp at = 2") {
+		t.Errorf("descriptor registered as:\n%s", text)
+	}
+
 	// confluent/meta.proto and confluent/type/decimal.proto resolve without
 	// a reference, as in Confluent's registry.
 	meta := `syntax = "proto3"; package p; import "confluent/meta.proto"; import "confluent/type/decimal.proto"; import "google/type/date.proto";
 message M { confluent.type.Decimal amount = 1 [(confluent.field_meta) = { params: [{key: "precision" value: "8"}] }]; google.type.Date day = 2; }`
-	a.expect("POST", "/subjects/meta/versions", body(meta, pb), 200, `{"id":4}`)
+	a.expect("POST", "/subjects/meta/versions", body(meta, pb), 200, `{"id":5}`)
 }

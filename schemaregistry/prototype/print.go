@@ -39,10 +39,13 @@ type printer struct {
 	extensions map[string]bool // extension full name → repeated
 	scope      []string        // package and enclosing message names
 	skipImport string          // an import the compiler was given, not the schema
+	// entries are explicit map entry messages by full name (normalize
+	// prints their fields as map<K, V>, as Confluent's normalisation).
+	entries map[string][2]string
 }
 
-func newPrinter(res linker.Result, normalize, ignoreExt bool) *printer {
-	p := &printer{file: res.AST(), normalize: normalize, ignoreExt: ignoreExt,
+func newPrinter(res linker.Result, tree *ast.FileNode, normalize, ignoreExt bool) *printer {
+	p := &printer{file: tree, normalize: normalize, ignoreExt: ignoreExt,
 		types: map[ast.Node]string{}, mapValues: map[ast.Node]string{}, rpcs: map[ast.Node][2]string{},
 		extendees: map[ast.Node]string{}, extensions: map[string]bool{}}
 	if pkg := res.Package(); pkg != "" {
@@ -50,8 +53,46 @@ func newPrinter(res linker.Result, normalize, ignoreExt bool) *printer {
 	}
 	if normalize {
 		p.resolveTypes(res)
+		p.entries = map[string][2]string{}
+		var walk func(prefix string, decls []ast.MessageElement)
+		walk = func(prefix string, decls []ast.MessageElement) {
+			for _, d := range decls {
+				if m, ok := d.(*ast.MessageNode); ok {
+					full := prefix + "." + string(m.Name.AsIdentifier())
+					if k, v, ok := explicitMapEntry(m); ok {
+						p.entries[full[1:]] = [2]string{k, v}
+					}
+					walk(full, m.Decls)
+				}
+			}
+		}
+		prefix := ""
+		if pkg := res.Package(); pkg != "" {
+			prefix = "." + string(pkg)
+		}
+		for _, d := range tree.Decls {
+			if m, ok := d.(*ast.MessageNode); ok {
+				full := prefix + "." + string(m.Name.AsIdentifier())
+				walk(full, m.Decls)
+			}
+		}
 	}
 	return p
+}
+
+// entryOf finds the explicit map entry message a field type names.
+func (p *printer) entryOf(typ string) ([2]string, bool) {
+	if strings.HasPrefix(typ, ".") {
+		kv, ok := p.entries[typ[1:]]
+		return kv, ok
+	}
+	for i := len(p.scope); i >= 0; i-- {
+		cand := strings.Join(append(append([]string(nil), p.scope[:i]...), typ), ".")
+		if kv, ok := p.entries[cand]; ok {
+			return kv, true
+		}
+	}
+	return [2]string{}, false
 }
 
 // resolveTypes maps the AST's fields and rpcs to the types the linker
@@ -282,6 +323,9 @@ func (p *printer) types2(sb *strings.Builder, types []ast.Node, indent bool) {
 	}
 	for _, t := range types {
 		if m, ok := t.(*ast.MessageNode); ok {
+			if _, _, entry := explicitMapEntry(m); entry && p.normalize {
+				continue // printed as the map field's type
+			}
 			emit(p.message(m))
 		}
 	}
@@ -700,7 +744,13 @@ func (p *printer) field(n ast.Node) string {
 		}
 		typ = string(f.FldType.AsIdentifier())
 		if p.normalize && !scalarTypes[typ] {
-			if r, ok := p.types[n]; ok {
+			if kv, ok := p.entryOf(typ); ok && f.Label.Repeated {
+				value := kv[1]
+				if !scalarTypes[value] && !strings.HasPrefix(value, ".") {
+					value = "." + value
+				}
+				label, typ = "", "map<"+kv[0]+", "+value+">"
+			} else if r, ok := p.types[n]; ok {
 				typ = r
 			}
 		}

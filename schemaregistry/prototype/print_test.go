@@ -216,3 +216,84 @@ message M { int32 a = 1 [(confluent.field_meta) = { doc: "x" }]; }`, nil)
 		t.Errorf("normalized:\n%s", n)
 	}
 }
+
+// A schema registered as a base64 FileDescriptorProto (Confluent's Python
+// serializer registers so) is printed as Confluent prints the elements it
+// makes of one: fully qualified types, map fields as their entry message,
+// proto3 fields unlabelled; the printed text parses again to itself, and
+// normalize=true folds the map entry back into map<K, V>.
+func TestDescriptorRegistration(t *testing.T) {
+	src := mustParse(t, `syntax = "proto3";
+package p;
+message M {
+  string user_id = 1 [json_name = "uid"];
+  map<string, int32> counts = 2;
+  optional int64 n = 3;
+  E e = 4;
+  enum E { A = 0; B = 1; }
+}`, nil)
+	fdp := proto.Clone(src.res.FileDescriptorProto()).(*descriptorpb.FileDescriptorProto)
+	fdp.SourceCodeInfo = nil
+	for _, f := range fdp.MessageType[0].Field {
+		if f.GetName() != "user_id" {
+			f.JsonName = nil
+		}
+	}
+	for _, f := range fdp.MessageType[0].NestedType[0].Field {
+		f.JsonName = nil
+	}
+	b, err := proto.Marshal(fdp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mustParse(t, base64.StdEncoding.EncodeToString(b), nil)
+	want := `syntax = "proto3";
+package p;
+
+message M {
+  string user_id = 1 [json_name = "uid"];
+  repeated .p.M.CountsEntry counts = 2;
+  optional int64 n = 3;
+  .p.M.E e = 4;
+
+  message CountsEntry {
+    option map_entry = true;
+  
+    string key = 1;
+    int32 value = 2;
+  }
+  enum E {
+    A = 0;
+    B = 1;
+  }
+}
+`
+	if s.Canonical() != want {
+		t.Errorf("canonical:\n%s\nwant:\n%s", s.Canonical(), want)
+	}
+	again := mustParse(t, s.Canonical(), nil)
+	if again.Canonical() != want {
+		t.Errorf("stored text parsed again:\n%s", again.Canonical())
+	}
+	normalized := `syntax = "proto3";
+package p;
+
+message M {
+  string user_id = 1 [json_name = "uid"];
+  map<string, int32> counts = 2;
+  optional int64 n = 3;
+  .p.M.E e = 4;
+
+  enum E {
+    A = 0;
+    B = 1;
+  }
+}
+`
+	if got := again.Normalized(); got != normalized {
+		t.Errorf("normalized:\n%s\nwant:\n%s", got, normalized)
+	}
+	if d := Diff(src, again); len(d) != 0 {
+		t.Errorf("the descriptor form differs from the source: %v", d)
+	}
+}

@@ -12,7 +12,9 @@ import (
 	"strings"
 
 	"github.com/bufbuild/protocompile"
+	"github.com/bufbuild/protocompile/ast"
 	"github.com/bufbuild/protocompile/linker"
+	"github.com/bufbuild/protocompile/parser"
 	"github.com/bufbuild/protocompile/reporter"
 	"github.com/goconnect/goconnect/internal/hashorder"
 	"github.com/goconnect/goconnect/internal/protoknown"
@@ -29,29 +31,52 @@ const rootName = "goconnect.registry.schema.proto"
 
 // Schema is a parsed and linked .proto file.
 type Schema struct {
-	res       linker.Result
-	file      protoreflect.FileDescriptor
+	res  linker.Result
+	file protoreflect.FileDescriptor
+	// tree is the syntax tree printed: res's, or the registered text's
+	// when the compiler was given a rewritten text (folded map entries).
+	tree      *ast.FileNode
 	canonical string
 	addedMeta bool // the meta import was added for the compiler
 }
 
 func (s *Schema) printer(normalize, ignoreExt bool) *printer {
-	p := newPrinter(s.res, normalize, ignoreExt)
+	p := newPrinter(s.res, s.tree, normalize, ignoreExt)
 	if s.addedMeta {
 		p.skipImport = protoknown.MetaLocation
 	}
 	return p
 }
 
-// Parse compiles a .proto text; refs maps import paths to the texts of
-// the referenced schemas. Google's well-known types and the files
-// Confluent's registry knows without a reference (confluent/meta.proto,
+// Parse compiles a .proto text, or a base64 FileDescriptorProto as
+// Confluent also accepts; refs maps import paths to the texts of the
+// referenced schemas. Google's well-known types and the files Confluent's
+// registry knows without a reference (confluent/meta.proto,
 // confluent/type/*.proto, google/type/*.proto) are built in.
 func Parse(text string, refs map[string]string) (*Schema, error) {
+	if fdp, ok := decodeDescriptor(text); ok {
+		text = descriptorText(fdp)
+	}
+	s, err := compile(text, text, refs)
+	if err != nil {
+		// Explicit map entry messages (the descriptor form of map fields,
+		// which Confluent's parser reads) are compiled as map fields.
+		if folded, ok := foldMapEntries(text); ok {
+			if s, ferr := compile(text, folded, refs); ferr == nil {
+				return s, nil
+			}
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// compile links source (text, or a rewriting of it) and prints text.
+func compile(text, source string, refs map[string]string) (*Schema, error) {
 	// Confluent's parser knows confluent/meta.proto's options without the
 	// import (ProtobufData writes them so): the import is added for the
 	// compiler and left out of the printed text.
-	compiled := protoknown.WithMetaImport(text)
+	compiled := protoknown.WithMetaImport(source)
 	files := map[string]string{rootName: compiled}
 	for name, r := range refs {
 		files[name] = r
@@ -76,7 +101,12 @@ func Parse(text string, refs map[string]string) (*Schema, error) {
 	if !ok || res.AST() == nil {
 		return nil, fmt.Errorf("Invalid schema: no syntax tree for %s", rootName)
 	}
-	s := &Schema{res: res, file: fds[0], addedMeta: compiled != text}
+	s := &Schema{res: res, file: fds[0], tree: res.AST(), addedMeta: compiled != source}
+	if source != text {
+		if s.tree, err = parser.Parse(rootName, strings.NewReader(text), reporter.NewHandler(nil)); err != nil {
+			return nil, fmt.Errorf("Invalid schema: %w", err)
+		}
+	}
 	s.canonical = s.printer(false, false).print()
 	return s, nil
 }
