@@ -143,7 +143,8 @@ func fileOptions(o *descriptorpb.FileOptions) []string {
 	str("java_package", o.JavaPackage)
 	str("java_outer_classname", o.JavaOuterClassname)
 	boolean("java_multiple_files", o.JavaMultipleFiles)
-	boolean("java_generate_equals_and_hash", o.JavaGenerateEqualsAndHash) //nolint:staticcheck // Confluent copies it
+	//lint:ignore SA1019 deprecated in descriptor.proto, still copied by Confluent
+	boolean("java_generate_equals_and_hash", o.JavaGenerateEqualsAndHash)
 	boolean("java_string_check_utf8", o.JavaStringCheckUtf8)
 	if o.OptimizeFor != nil {
 		out = append(out, "optimize_for = "+o.GetOptimizeFor().String())
