@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -690,4 +691,44 @@ func TestReadsSerializedSchema(t *testing.T) {
 	if _, err := compileText(context.Background(), "not a schema", nil); err == nil {
 		t.Fatal("garbage compiled")
 	}
+}
+
+// The text ksqlDB's tests expect from Confluent's ProtobufData and
+// ProtobufSchema for an unnamed struct of every kind of field
+// (JsonStreamedRowResponseWriterTest): counters, nested entry messages,
+// imports in field order, decimal params value-first, the two-space
+// blank lines of indented nested messages.
+func TestSchemaTextAsKsqlDBExpects(t *testing.T) {
+	opt := func(t data.Type) *data.Schema { return data.NewBuilder(t).Optional().MustBuild() }
+	str := opt(data.TypeString)
+	i32 := opt(data.TypeInt32)
+	st := func(fields ...any) *data.Schema {
+		b := data.StructBuilder().Optional()
+		for i := 0; i < len(fields); i += 2 {
+			b.Field(fields[i].(string), fields[i+1].(*data.Schema))
+		}
+		return b.MustBuild()
+	}
+	arr := func(e *data.Schema) *data.Schema { return data.ArrayOf(e).Optional().MustBuild() }
+	mp := func(k, v *data.Schema) *data.Schema { return data.MapOf(k, v).Optional().MustBuild() }
+	dec := func(p, s int32) *data.Schema {
+		return data.DecimalBuilder(s).Param(connectPrecision, strconv.Itoa(int(p))).Optional().MustBuild()
+	}
+	s := data.StructBuilder().
+		Field("K", st("F1", arr(str))).
+		Field("STR", str).Field("LONG", opt(data.TypeInt64)).Field("DEC", dec(4, 2)).Field("BYTES_", opt(data.TypeBytes)).
+		Field("ARRAY", arr(str)).Field("MAP", mp(str, str)).Field("STRUCT", st("F1", i32)).
+		Field("COMPLEX", st("DECIMAL", dec(2, 1), "STRUCT", st("F1", str, "F2", i32), "ARRAY_STRUCT", arr(st("F1", str)),
+			"ARRAY_MAP", arr(mp(str, i32)), "MAP_ARRAY", mp(str, arr(str)), "MAP_MAP", mp(str, mp(str, i32)),
+			"MAP_STRUCT", mp(str, st("F1", str)))).
+		Field("TIMESTAMP", data.TimestampBuilder().Optional().MustBuild()).
+		Field("DATE", data.DateBuilder().Optional().MustBuild()).
+		Field("TIME", data.TimeBuilder().Optional().MustBuild()).
+		Field("HEAD", opt(data.TypeBytes)).MustBuild()
+	m := mapping{}
+	f, err := m.fromConnectSchema(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "ksqldb.proto", f.text())
 }
