@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/bufbuild/protocompile"
+	"github.com/bufbuild/protocompile/parser"
+	"github.com/bufbuild/protocompile/reporter"
 	"github.com/twmb/franz-go/pkg/sr"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
@@ -394,11 +396,15 @@ func (c *Converter) compile(ctx context.Context, s sr.Schema) (protoreflect.File
 const rootFile = "goconnect/registered.proto"
 
 func compileText(ctx context.Context, text string, refs map[string]string) (protoreflect.FileDescriptor, error) {
-	files := map[string]string{rootFile: protoknown.WithMetaImport(text)}
-	for k, v := range refs {
-		files[k] = v
-	}
-	comp := protocompile.Compiler{Resolver: protoknown.Resolver(files)}
+	base := protoknown.Resolver(refs)
+	root := protoknown.WithMetaImport(text)
+	resolve := protocompile.ResolverFunc(func(path string) (protocompile.SearchResult, error) {
+		if path != rootFile {
+			return base.FindFileByPath(path)
+		}
+		return parseLenient(root)
+	})
+	comp := protocompile.Compiler{Resolver: resolve}
 	fds, err := comp.Compile(ctx, rootFile)
 	if err != nil {
 		// Confluent's clients also accept a schema given as a base64
@@ -511,4 +517,40 @@ func messageByIndexes(fd protoreflect.FileDescriptor, indexes []int) (protorefle
 		return nil, fmt.Errorf("the schema has no message")
 	}
 	return md, nil
+}
+
+// parseLenient parses the schema text and drops explicit map_entry
+// options: Confluent prints a descriptor's map entry messages as nested
+// XxxEntry messages with "option map_entry = true;", which protoc and
+// protocompile refuse in source. Without the option they are plain
+// repeated key/value messages, the same bytes, and ProtobufData reads
+// such messages as maps.
+func parseLenient(text string) (protocompile.SearchResult, error) {
+	handler := reporter.NewHandler(nil)
+	file, err := parser.Parse(rootFile, strings.NewReader(text), handler)
+	if err != nil {
+		return protocompile.SearchResult{}, err
+	}
+	res, err := parser.ResultFromAST(file, false, handler)
+	if err != nil {
+		return protocompile.SearchResult{}, err
+	}
+	var strip func(msgs []*descriptorpb.DescriptorProto)
+	strip = func(msgs []*descriptorpb.DescriptorProto) {
+		for _, md := range msgs {
+			if opts := md.GetOptions(); opts != nil {
+				kept := opts.UninterpretedOption[:0]
+				for _, o := range opts.UninterpretedOption {
+					if len(o.Name) == 1 && o.Name[0].GetNamePart() == "map_entry" && !o.Name[0].GetIsExtension() {
+						continue
+					}
+					kept = append(kept, o)
+				}
+				opts.UninterpretedOption = kept
+			}
+			strip(md.NestedType)
+		}
+	}
+	strip(res.FileDescriptorProto().MessageType)
+	return protocompile.SearchResult{ParseResult: res}, nil
 }

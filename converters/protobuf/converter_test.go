@@ -732,3 +732,45 @@ func TestSchemaTextAsKsqlDBExpects(t *testing.T) {
 	}
 	golden(t, "ksqldb.proto", f.text())
 }
+
+// Confluent prints a protoc map as its entry message with an explicit
+// map_entry option (its canonical text), which protoc refuses in source;
+// goconnect reads such text, the entries as a map.
+func TestReadsExplicitMapEntry(t *testing.T) {
+	const text = `syntax = "proto3";
+package acme;
+
+message Order {
+  repeated CountsEntry counts = 1;
+
+  message CountsEntry {
+    option map_entry = true;
+  
+    string key = 1;
+    int64 value = 2;
+  }
+}
+`
+	fd, err := compileText(context.Background(), text, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := fd.Messages().Get(0)
+	m := &mapping{indexForUnions: true}
+	s, err := m.toConnectSchema(md, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := s.Field("counts"); f.Schema.Type != data.TypeMap || f.Schema.Name != "counts" {
+		t.Fatalf("counts read as %+v", f.Schema)
+	}
+	payload := []byte{0x0a, 5, 0x0a, 1, 'x', 0x10, 5}
+	p, err := m.newReadPlan(s, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := m.decodeStruct(p, payload)
+	if err != nil || plain(v) != "{counts=map[x:int64(5)]}" {
+		t.Fatalf("read %s %v", plain(v), err)
+	}
+}
