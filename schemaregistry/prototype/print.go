@@ -515,21 +515,8 @@ func (p *printer) message(m *ast.MessageNode) string {
 			appendIndented(&sb, l)
 		}
 	}
-	if o := p.options(opts, nil); len(o) > 0 {
-		sb.WriteByte('\n')
-		for _, o := range o {
-			appendIndented(&sb, "option "+p.optionString(o)+";\n")
-		}
-	}
-	if len(fields) > 0 {
-		sb.WriteByte('\n')
-		if p.normalize {
-			sort.SliceStable(fields, func(i, j int) bool { return fieldTag(fields[i]) < fieldTag(fields[j]) })
-		}
-		for _, f := range fields {
-			appendIndented(&sb, p.field(f))
-		}
-	}
+	p.optionBlock(&sb, opts)
+	p.fieldBlock(&sb, fields)
 	if p.normalize {
 		kept := oneofs[:0:0]
 		for _, o := range oneofs {
@@ -577,6 +564,33 @@ func (p *printer) message(m *ast.MessageNode) string {
 	return sb.String()
 }
 
+// optionBlock writes "option …;" lines after a blank line, if any.
+func (p *printer) optionBlock(sb *strings.Builder, decls []*ast.OptionNode) {
+	opts := p.options(decls, nil)
+	if len(opts) == 0 {
+		return
+	}
+	sb.WriteByte('\n')
+	for _, o := range opts {
+		appendIndented(sb, "option "+p.optionString(o)+";\n")
+	}
+}
+
+// fieldBlock writes fields after a blank line, if any, by number when
+// normalizing.
+func (p *printer) fieldBlock(sb *strings.Builder, fields []ast.Node) {
+	if len(fields) == 0 {
+		return
+	}
+	sb.WriteByte('\n')
+	if p.normalize {
+		sort.SliceStable(fields, func(i, j int) bool { return fieldTag(fields[i]) < fieldTag(fields[j]) })
+	}
+	for _, f := range fields {
+		appendIndented(sb, p.field(f))
+	}
+}
+
 func fieldTag(n ast.Node) uint64 {
 	switch f := n.(type) {
 	case *ast.FieldNode:
@@ -622,22 +636,9 @@ func (p *printer) oneof(o *ast.OneofNode) string {
 			groups = append(groups, d)
 		}
 	}
-	if o := p.options(opts, nil); len(o) > 0 {
-		sb.WriteByte('\n')
-		for _, o := range o {
-			appendIndented(&sb, "option "+p.optionString(o)+";\n")
-		}
-	}
+	p.optionBlock(&sb, opts)
 	fields := oneofFields(o)
-	if len(fields) > 0 {
-		sb.WriteByte('\n')
-		if p.normalize {
-			sort.SliceStable(fields, func(i, j int) bool { return fieldTag(fields[i]) < fieldTag(fields[j]) })
-		}
-		for _, f := range fields {
-			appendIndented(&sb, p.field(f))
-		}
-	}
+	p.fieldBlock(&sb, fields)
 	if len(groups) > 0 {
 		sb.WriteByte('\n')
 		for _, g := range groups {
@@ -665,15 +666,7 @@ func (p *printer) group(g *ast.GroupNode) string {
 			fields = append(fields, d)
 		}
 	}
-	if len(fields) > 0 {
-		sb.WriteByte('\n')
-		if p.normalize {
-			sort.SliceStable(fields, func(i, j int) bool { return fieldTag(fields[i]) < fieldTag(fields[j]) })
-		}
-		for _, f := range fields {
-			appendIndented(&sb, p.field(f))
-		}
-	}
+	p.fieldBlock(&sb, fields)
 	sb.WriteString("}\n")
 	return sb.String()
 }
@@ -712,15 +705,7 @@ func (p *printer) extendBlocks(extends []*ast.ExtendNode) []string {
 	for _, b := range blocks {
 		var sb strings.Builder
 		sb.WriteString("extend " + b.name + " {")
-		if len(b.fields) > 0 {
-			sb.WriteByte('\n')
-			if p.normalize {
-				sort.SliceStable(b.fields, func(i, j int) bool { return fieldTag(b.fields[i]) < fieldTag(b.fields[j]) })
-			}
-			for _, f := range b.fields {
-				appendIndented(&sb, p.field(f))
-			}
-		}
+		p.fieldBlock(&sb, b.fields)
 		sb.WriteString("}\n")
 		out = append(out, sb.String())
 	}
@@ -854,12 +839,7 @@ func (p *printer) service(s *ast.ServiceNode) string {
 			rpcs = append(rpcs, d)
 		}
 	}
-	if o := p.options(opts, nil); len(o) > 0 {
-		sb.WriteByte('\n')
-		for _, o := range o {
-			appendIndented(&sb, "option "+p.optionString(o)+";\n")
-		}
-	}
+	p.optionBlock(&sb, opts)
 	if len(rpcs) > 0 {
 		sb.WriteByte('\n')
 		for _, r := range rpcs {
