@@ -231,30 +231,35 @@ func sortedNames[V any](a, b map[string]V) []string {
 	return out
 }
 
-// names lists the names of two maps as Confluent's diff iterates them:
-// a HashSet of the first map's names (itself a HashMap), then the second's
-// added.
-func names[V any](a, b map[string]V) []string {
-	first := make([]string, 0, len(a))
-	for k := range a {
-		first = append(first, k)
-	}
-	sort.Strings(first)
-	first = hashorder.Order(first)
-	var second []string
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			second = append(second, k)
+// hashSetOrder lists the names of two declaration-ordered lists as
+// Confluent's diff iterates them: a HashSet copied from the first list's
+// HashMap, then the second's HashMap's names added.
+func hashSetOrder(first, second []string) []string {
+	return hashorder.OrderSet(hashorder.Order(first), hashorder.Order(second))
+}
+
+func messageNames(ms messages) []string {
+	var out []string
+	for i := 0; i < ms.Len(); i++ {
+		if !ms.Get(i).IsMapEntry() {
+			out = append(out, string(ms.Get(i).Name()))
 		}
 	}
-	sort.Strings(second)
-	return hashorder.OrderSet(first, hashorder.Order(second))
+	return out
+}
+
+func enumNames(es enums) []string {
+	out := make([]string, es.Len())
+	for i := range out {
+		out[i] = string(es.Get(i).Name())
+	}
+	return out
 }
 
 func compareTypes(c *ctx, om messages, oe enums, um messages, ue enums) {
 	oms, oidx := byName(om)
 	ums, uidx := byName(um)
-	for _, name := range names(oms, ums) {
+	for _, name := range hashSetOrder(messageNames(om), messageNames(um)) {
 		c.enter(name)
 		o, u := oms[name], ums[name]
 		switch {
@@ -277,7 +282,7 @@ func compareTypes(c *ctx, om messages, oe enums, um messages, ue enums) {
 	for i := 0; i < ue.Len(); i++ {
 		ues[string(ue.Get(i).Name())] = ue.Get(i)
 	}
-	for _, name := range names(oes, ues) {
+	for _, name := range hashSetOrder(enumNames(oe), enumNames(ue)) {
 		c.enter(name)
 		o, u := oes[name], ues[name]
 		switch {
