@@ -77,7 +77,7 @@ type Converter struct {
 
 	mu       sync.Mutex
 	bySchema map[*data.Schema]*writeSchema
-	ids      map[idKey]int
+	ids      map[idKey]writerRef
 	byID     map[readKey]*readSchema
 	files    map[int]protoreflect.FileDescriptor
 }
@@ -89,6 +89,13 @@ type writeSchema struct {
 	md       protoreflect.MessageDescriptor
 	plan     *plan
 	indexes  []int // set for a top-level wrapper
+}
+
+// writerRef is the schema id and message indexes a record is written
+// with.
+type writerRef struct {
+	id      int
+	indexes []int
 }
 
 type idKey struct {
@@ -171,7 +178,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	}
 	c.cacheSize = int(v.Int(srclient.KeyCacheSize))
 	c.bySchema = map[*data.Schema]*writeSchema{}
-	c.ids = map[idKey]int{}
+	c.ids = map[idKey]writerRef{}
 	c.byID = map[readKey]*readSchema{}
 	c.files = map[int]protoreflect.FileDescriptor{}
 	return nil
@@ -220,31 +227,85 @@ func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
 	return ws, nil
 }
 
-func (c *Converter) schemaID(topic string, ws *writeSchema) (int, error) {
+// schemaID finds the id (and message indexes) a record is written with,
+// once per topic and schema, in the Protobuf serializer's order:
+// auto.register.schemas, else use.latest.version (the latest version's
+// id, the message found in it by name), else a lookup.
+func (c *Converter) schemaID(topic string, ws *writeSchema) (writerRef, error) {
 	key := idKey{topic, ws}
 	c.mu.Lock()
-	id, ok := c.ids[key]
+	ref, ok := c.ids[key]
 	c.mu.Unlock()
 	if ok {
-		return id, nil
+		return ref, nil
 	}
 	subject, err := c.client.Subject(topic, ws.fullName)
 	if err != nil {
-		return 0, fmt.Errorf("topic %s: %w", topic, err)
+		return ref, fmt.Errorf("topic %s: %w", topic, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	id, err = c.client.WriterID(ctx, subject, sr.Schema{Schema: ws.text, Type: sr.TypeProtobuf})
+	if c.client.Normalize {
+		ctx = sr.WithParams(ctx, sr.Normalize)
+	}
+	schema := sr.Schema{Schema: ws.text, Type: sr.TypeProtobuf}
+	ref.indexes = ws.indexes
+	if ref.indexes == nil {
+		ref.indexes = []int{0}
+	}
+	switch {
+	case c.client.AutoReg:
+		ref.id, err = c.client.RegisterSchema(ctx, subject, schema, -1, -1)
+		err = srclient.Explain(err)
+	case c.client.UseLatest:
+		var ss sr.SubjectSchema
+		if ss, err = c.client.SchemaByVersion(ctx, subject, -1); err != nil {
+			err = srclient.Explain(err)
+			break
+		}
+		var fd protoreflect.FileDescriptor
+		if fd, err = c.compile(ctx, ss.Schema); err != nil {
+			break
+		}
+		ref.id = ss.ID
+		if ref.indexes = indexesOf(fd, protoreflect.FullName(ws.fullName)); ref.indexes == nil {
+			err = fmt.Errorf("message %s is not in the latest schema (id %d)", ws.fullName, ss.ID)
+		}
+	default:
+		var ss sr.SubjectSchema
+		ss, err = c.client.LookupSchema(ctx, subject, schema)
+		ref.id, err = ss.ID, srclient.Explain(err)
+	}
 	if err != nil {
-		return 0, fmt.Errorf("schema registry, subject %s: %w", subject, err)
+		return ref, fmt.Errorf("schema registry, subject %s: %w", subject, err)
 	}
 	c.mu.Lock()
 	if len(c.ids) >= c.cacheSize {
 		clear(c.ids)
 	}
-	c.ids[key] = id
+	c.ids[key] = ref
 	c.mu.Unlock()
-	return id, nil
+	return ref, nil
+}
+
+// indexesOf is ProtobufSchema.toMessageIndexes: the path of message
+// indexes to a message by full name; nil when absent.
+func indexesOf(fd protoreflect.FileDescriptor, name protoreflect.FullName) []int {
+	var find func(msgs protoreflect.MessageDescriptors, path []int) []int
+	find = func(msgs protoreflect.MessageDescriptors, path []int) []int {
+		for i := 0; i < msgs.Len(); i++ {
+			md := msgs.Get(i)
+			p := append(append([]int(nil), path...), i)
+			if md.FullName() == name {
+				return p
+			}
+			if found := find(md.Messages(), p); found != nil {
+				return found
+			}
+		}
+		return nil
+	}
+	return find(fd.Messages(), nil)
 }
 
 // FromConnectData implements connect.Converter.
@@ -266,11 +327,11 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 	}
 	if ws.indexes != nil {
-		id, err := c.schemaID(topic, ws)
+		ref, err := c.schemaID(topic, ws)
 		if err != nil {
 			return nil, err
 		}
-		b := appendIndexes(srclient.AppendHeader(make([]byte, 0, 32), id), ws.indexes)
+		b := appendIndexes(srclient.AppendHeader(make([]byte, 0, 32), ref.id), ref.indexes)
 		if b, err = c.m.appendSingle(b, ws.md.Fields().Get(0), s, v, false, nil); err != nil {
 			return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 		}
@@ -283,13 +344,13 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if !data.Equal(st.Schema(), s) {
 		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: Mismatching struct schema", topic)
 	}
-	id, err := c.schemaID(topic, ws)
+	ref, err := c.schemaID(topic, ws)
 	if err != nil {
 		return nil, err
 	}
-	// Magic byte, id, and the message-index array of the first message:
-	// the single 0 shortcut.
-	b := appendIndexes(srclient.AppendHeader(make([]byte, 0, 256), id), []int{0})
+	// Magic byte, id, and the message-index array (the single 0 for the
+	// first message).
+	b := appendIndexes(srclient.AppendHeader(make([]byte, 0, 256), ref.id), ref.indexes)
 	if b, err = c.m.appendStruct(b, ws.plan, st); err != nil {
 		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 	}

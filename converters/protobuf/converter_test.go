@@ -774,3 +774,38 @@ message Order {
 		t.Fatalf("read %s %v", plain(v), err)
 	}
 }
+
+// use.latest.version (auto.register.schemas=false): the latest version's
+// id, and the index of the message found in it by name.
+func TestUseLatestVersion(t *testing.T) {
+	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
+	defer srv.Close()
+	cl, _ := sr.NewClient(sr.URLs(srv.URL))
+	latest := "syntax = \"proto3\";\npackage ksql;\n\nmessage Other {\n  string x = 1;\n}\nmessage ratings {\n  int64 rating_id = 1;\n  int32 user_id = 2;\n" +
+		"  int32 stars = 3;\n  int32 route_id = 4;\n  int64 rating_time = 5;\n  string channel = 6;\n  string message = 7;\n  string extra = 8;\n}\n"
+	ss, err := cl.CreateSchema(context.Background(), "ratings-value", sr.Schema{Schema: latest, Type: sr.TypeProtobuf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := ratingsSchema()
+	c := newConverter(t, srv.URL, false, map[string]string{"auto.register.schemas": "false", "use.latest.version": "true"})
+	b, err := c.FromConnectData("ratings", nil, s, ratingsValue(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := binary.BigEndian.Uint32(b[1:5]); id != uint32(ss.ID) || b[5] != 2 || b[6] != 2 {
+		t.Fatalf("header %x: want id %d and message indexes [1]", b[:7], ss.ID)
+	}
+	r := newConverter(t, srv.URL, false, nil)
+	rs, rv, err := r.ToConnectData("ratings", nil, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plain(rv); rs.Name != "ratings" || !strings.Contains(got, "channel=string(web)") || !strings.Contains(got, "extra=string()") {
+		t.Fatalf("read %s %s", rs.Name, got)
+	}
+	other := data.StructBuilder().Name("ksql.Missing").Field("a", data.NewBuilder(data.TypeString).MustBuild()).MustBuild()
+	if _, err := c.FromConnectData("ratings", nil, other, data.NewStruct(other).MustPut("a", "x")); err == nil || !strings.Contains(err.Error(), "not in the latest schema") {
+		t.Fatalf("a message missing from the latest schema: %v", err)
+	}
+}
