@@ -18,7 +18,7 @@ import (
 // must parse our answers, and every refusal must carry Confluent's error
 // code. It prints one line per step; a failed expectation raises.
 const pyRegistryScript = `
-import sys, json
+import sys, json, base64
 from confluent_kafka.schema_registry import SchemaRegistryClient, Schema, SchemaReference, Metadata, MetadataProperties
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
@@ -46,6 +46,20 @@ eq("reference resolved", c.get_schema(cid).references[0].subject, p + "address")
 eq("referencedby", c.get_referenced_by(p + "address", 1), [cid])
 eq("lookup with references", c.lookup_schema(p + "customer", cust).version, 1)
 eq("delete referenced", code(lambda: c.delete_version(p + "address", 1)), 42206)
+
+# PROTOBUF: stored as Confluent prints it, so text written differently is
+# one id; ?format=serialized is a base64 FileDescriptorProto, which
+# registers too (Confluent's Python serializer registers that form).
+pa = Schema('syntax = "proto3";\n// an order\npackage e2e;\nmessage Order { int64 id = 1; string note = 2; }', "PROTOBUF")
+pb = Schema('syntax="proto3";package e2e;message Order{int64 id=1;string note=2;}', "PROTOBUF")
+pid = c.register_schema(p + "orders", pa)
+eq("protobuf written differently, one id", c.register_schema(p + "orders", pb), pid)
+fresh = SchemaRegistryClient({"url": sys.argv[1]})
+ser = fresh.get_schema(pid, fmt="serialized").schema_str
+eq("protobuf serialized", base64.b64decode(ser)[:9], b"\n\x07default")
+eq("protobuf printed form", c.get_schema(pid).schema_str, 'syntax = "proto3";\npackage e2e;\n\nmessage Order {\n  int64 id = 1;\n  string note = 2;\n}\n')
+eq("protobuf descriptor registers", c.register_schema(p + "orders-fdp", Schema(ser, "PROTOBUF")) > pid, True)
+eq("protobuf incompatible", code(lambda: c.register_schema(p + "orders", Schema('syntax = "proto3"; package e2e; message Order { string id = 1; }', "PROTOBUF"))), 409)
 
 v1 = Schema('{"type":"record","name":"R","namespace":"e2e","fields":[{"name":"a","type":"int"}]}', "AVRO")
 v2 = Schema('{"type":"record","name":"R","namespace":"e2e","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":""}]}', "AVRO")
