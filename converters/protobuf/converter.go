@@ -62,6 +62,8 @@ const (
 	keyIgnoreDefault     = "ignore.default.for.nullables"
 	keySkipKnownTypes    = "skip.known.types"
 	keyRefStrategy       = "reference.subject.name.strategy"
+	keyLatestStrict      = "latest.compatibility.strict"
+	keyUseSchemaID       = "use.schema.id"
 
 	defaultRefStrategy = "io.confluent.kafka.serializers.subject.DefaultReferenceSubjectNameStrategy"
 	requestTimeout     = 30 * time.Second
@@ -74,6 +76,8 @@ type Converter struct {
 	m         mapping
 	known     *protoregistry.Files
 	cacheSize int
+	// latestStrict is latest.compatibility.strict.
+	latestStrict bool
 
 	mu       sync.Mutex
 	bySchema map[*data.Schema]*writeSchema
@@ -136,6 +140,9 @@ func (*Converter) ConfigDef() *config.Def {
 	def = b(def, keyGeneralized, "false", config.Medium, "Toggle for enabling/disabling generalized sum type support: interoperability of enum/union with other schema formats")
 	def = b(def, keyIgnoreDefault, "false", config.Low, "Whether to ignore the default for nullable fields when the value is null")
 	def = b(def, keySkipKnownTypes, "true", config.Low, "Whether to skip known types when resolving schema dependencies. goconnect supports only true.")
+	def = b(def, keyLatestStrict, "true", config.Low, "Whether to check that the latest schema is backward compatible with the schema of the object when use.latest.version is set")
+	def = def.Define(config.Key{Name: keyUseSchemaID, Type: config.TypeInt, Default: "-1", Importance: config.Low,
+		Doc: "Schema ID to use for serialization. goconnect supports only -1 (unset)."})
 	return def.Define(config.Key{Name: keyRefStrategy, Type: config.TypeString, Default: defaultRefStrategy, Importance: config.Low,
 		Doc: "Determines how to construct the subject name for referenced schemas. goconnect supports only the default."})
 }
@@ -148,6 +155,9 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	}
 	if !v.Bool(keySkipKnownTypes) {
 		return &config.Error{Key: keySkipKnownTypes, Value: "false", Message: "not supported by goconnect (known types are never registered as references)"}
+	}
+	if id := v.Int(keyUseSchemaID); id != -1 {
+		return &config.Error{Key: keyUseSchemaID, Value: fmt.Sprint(id), Message: "not supported by goconnect's ProtobufConverter"}
 	}
 	if s := v.String(keyRefStrategy); s != defaultRefStrategy {
 		return &config.Error{Key: keyRefStrategy, Value: s, Message: "not supported by goconnect: only " + defaultRefStrategy}
@@ -177,6 +187,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 		optionalForProto2:    v.Bool(keyOptionalProto2),
 	}
 	c.cacheSize = int(v.Int(srclient.KeyCacheSize))
+	c.latestStrict = v.Bool(keyLatestStrict)
 	c.bySchema = map[*data.Schema]*writeSchema{}
 	c.ids = map[idKey]writerRef{}
 	c.byID = map[readKey]*readSchema{}
@@ -270,6 +281,14 @@ func (c *Converter) schemaID(topic string, ws *writeSchema) (writerRef, error) {
 		ref.id = ss.ID
 		if ref.indexes = indexesOf(fd, protoreflect.FullName(ws.fullName)); ref.indexes == nil {
 			err = fmt.Errorf("message %s is not in the latest schema (id %d)", ws.fullName, ss.ID)
+			break
+		}
+		if c.latestStrict {
+			latest, _ := messageByIndexes(fd, ref.indexes)
+			if why := readable(latest, ws.md, map[[2]protoreflect.FullName]bool{}); why != "" {
+				err = fmt.Errorf("Incompatible schema of type 'PROTOBUF': the latest schema (id %d) cannot read %s: %s. "+
+					"Set latest.compatibility.strict=false to disable this check", ss.ID, ws.fullName, why)
+			}
 		}
 	default:
 		var ss sr.SubjectSchema
@@ -614,4 +633,53 @@ func parseLenient(text string) (protocompile.SearchResult, error) {
 	}
 	strip(res.FileDescriptorProto().MessageType)
 	return protocompile.SearchResult{ParseResult: res}, nil
+}
+
+// readable tells why a reader message cannot read what a writer message
+// writes, field by field number: the same wire encoding and cardinality
+// (Confluent runs its full Protobuf compatibility check here; this is its
+// part that decides whether the bytes decode).
+func readable(reader, writer protoreflect.MessageDescriptor, seen map[[2]protoreflect.FullName]bool) string {
+	key := [2]protoreflect.FullName{reader.FullName(), writer.FullName()}
+	if seen[key] {
+		return ""
+	}
+	seen[key] = true
+	wf := writer.Fields()
+	for i := 0; i < wf.Len(); i++ {
+		w := wf.Get(i)
+		r := reader.Fields().ByNumber(w.Number())
+		if r == nil {
+			continue // unknown to the reader: skipped
+		}
+		if kindClass(r.Kind()) != kindClass(w.Kind()) || r.IsList() != w.IsList() && !(r.IsMap() || w.IsMap()) {
+			return fmt.Sprintf("field %d (%s) is %s %s there, %s %s here", w.Number(), w.Name(), r.Cardinality(), r.Kind(), w.Cardinality(), w.Kind())
+		}
+		if w.Message() != nil && r.Message() != nil {
+			if why := readable(r.Message(), w.Message(), seen); why != "" {
+				return string(w.Name()) + "." + why
+			}
+		}
+	}
+	return ""
+}
+
+// kindClass groups the kinds whose values decode as one another.
+func kindClass(k protoreflect.Kind) int {
+	switch k {
+	case protoreflect.Int32Kind, protoreflect.Int64Kind, protoreflect.Uint32Kind, protoreflect.Uint64Kind,
+		protoreflect.BoolKind, protoreflect.EnumKind:
+		return 1
+	case protoreflect.Sint32Kind, protoreflect.Sint64Kind:
+		return 2
+	case protoreflect.StringKind, protoreflect.BytesKind:
+		return 3
+	case protoreflect.Fixed32Kind, protoreflect.Sfixed32Kind:
+		return 4
+	case protoreflect.Fixed64Kind, protoreflect.Sfixed64Kind:
+		return 5
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		return 6
+	}
+	return int(k) + 100
 }

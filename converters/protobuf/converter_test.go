@@ -616,6 +616,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{map[string]string{keySkipKnownTypes: "false"}, keySkipKnownTypes},
 		{map[string]string{keyRefStrategy: "x.Y"}, keyRefStrategy},
+		{map[string]string{keyUseSchemaID: "3"}, keyUseSchemaID},
 		{map[string]string{"value.subject.name.strategy": "Nope"}, "value.subject.name.strategy"},
 	} {
 		props := map[string]string{"schema.registry.url": "http://127.0.0.1:1"}
@@ -803,6 +804,19 @@ func TestUseLatestVersion(t *testing.T) {
 	}
 	if got := plain(rv); rs.Name != "ratings" || !strings.Contains(got, "channel=string(web)") || !strings.Contains(got, "extra=string()") {
 		t.Fatalf("read %s %s", rs.Name, got)
+	}
+	// latest.compatibility.strict: a latest schema whose field 2 is a
+	// string cannot read ours (an int32 there).
+	clash := strings.Replace(latest, "int32 user_id = 2;", "string user_id = 2;", 1)
+	if _, err := cl.CreateSchema(context.Background(), "strict-value", sr.Schema{Schema: clash, Type: sr.TypeProtobuf}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FromConnectData("strict", nil, s, ratingsValue(s)); err == nil || !strings.Contains(err.Error(), "latest.compatibility.strict=false") {
+		t.Fatalf("incompatible latest: %v", err)
+	}
+	lax := newConverter(t, srv.URL, false, map[string]string{"auto.register.schemas": "false", "use.latest.version": "true", keyLatestStrict: "false"})
+	if _, err := lax.FromConnectData("strict", nil, s, ratingsValue(s)); err != nil {
+		t.Fatalf("latest.compatibility.strict=false: %v", err)
 	}
 	other := data.StructBuilder().Name("ksql.Missing").Field("a", data.NewBuilder(data.TypeString).MustBuild()).MustBuild()
 	if _, err := c.FromConnectData("ratings", nil, other, data.NewStruct(other).MustPut("a", "x")); err == nil || !strings.Contains(err.Error(), "not in the latest schema") {
