@@ -46,6 +46,8 @@ eq("reference resolved", c.get_schema(cid).references[0].subject, p + "address")
 eq("referencedby", c.get_referenced_by(p + "address", 1), [cid])
 eq("lookup with references", c.lookup_schema(p + "customer", cust).version, 1)
 eq("delete referenced", code(lambda: c.delete_version(p + "address", 1)), 42206)
+eq("avro format=resolved", json.loads(SchemaRegistryClient({"url": sys.argv[1]}).get_schema(cid, fmt="resolved").schema_str)["fields"][0]["type"],
+   {"type": "record", "name": "Address", "fields": [{"name": "street", "type": "string"}]})
 
 # PROTOBUF: stored as Confluent prints it, so text written differently is
 # one id; ?format=serialized is a base64 FileDescriptorProto, which
