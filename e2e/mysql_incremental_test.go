@@ -26,14 +26,45 @@ import (
 // last committed offset (not from the first chunk), and once it is done
 // and the stream drained the last record of every key on Kafka is the
 // table's row, deleted keys ending deleted.
-func TestMySQLIncrementalSnapshotSIGKILL(t *testing.T) {
+func TestMySQLIncrementalSnapshotSIGKILL(t *testing.T) { incrementalSIGKILL(t, false) }
+
+// TestMySQLReadOnlyIncrementalSnapshotSIGKILL is the same with
+// read.only=true: GTID watermarks, signals through the Kafka topic, the
+// connector logged in as a user without any write grant (SELECT, RELOAD,
+// SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT). Also: the
+// signalling table gets no row; committed offsets carry the Kafka offset
+// of the execute-snapshot signal (incremental_snapshot_signal_offset), and
+// the restarted worker reads the signal topic after it (a log signal sent
+// while the worker was dead is read although no group offset was
+// committed: without the seek it would start at the topic's end).
+func TestMySQLReadOnlyIncrementalSnapshotSIGKILL(t *testing.T) { incrementalSIGKILL(t, true) }
+
+func incrementalSIGKILL(t *testing.T, readOnly bool) {
 	const rows, chunk = 200000, 128
 	db := mysqlAdmin(t)
 	suffix := time.Now().UnixNano()
 	tbl, sig := fmt.Sprintf("gc_ikill_%d", suffix), fmt.Sprintf("gc_ikill_sig_%d", suffix)
+	mk := fmt.Sprintf("gc_ikill_m_%d", suffix)
 	mysqlExec(t, db, "CREATE TABLE "+tbl+" (id INT PRIMARY KEY, v INT NOT NULL, name VARCHAR(20))")
 	mysqlExec(t, db, "CREATE TABLE "+sig+" (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
-	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tbl + ", " + sig) })
+	mysqlExec(t, db, "CREATE TABLE "+mk+" (id VARCHAR(42) PRIMARY KEY)")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tbl + ", " + sig + ", " + mk) })
+	user, password := "debezium", "dbz"
+	if readOnly {
+		user, password = fmt.Sprintf("gc_ro_%d", suffix%1e9), "ro-pw"
+		mysqlExec(t, db, fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY '%s'", user, password))
+		mysqlExec(t, db, fmt.Sprintf("GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '%s'@'%%'", user))
+		t.Cleanup(func() { _, _ = db.Execute(fmt.Sprintf("DROP USER '%s'@'%%'", user)) })
+		ro, err := client.Connect(mariaDBAddr, user, password, "demo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ro.Execute("INSERT INTO " + sig + " VALUES ('x', 'log', '{}')")
+		ro.Close()
+		if err == nil || !strings.Contains(err.Error(), "denied") {
+			t.Fatalf("the read-only user could write: %v", err)
+		}
+	}
 	for lo := 1; lo <= rows; lo += 5000 {
 		var vals []string
 		for id := lo; id < lo+5000; id++ {
@@ -44,7 +75,11 @@ func TestMySQLIncrementalSnapshotSIGKILL(t *testing.T) {
 
 	dir := t.TempDir()
 	prefix := fmt.Sprintf("ikill%d", suffix)
-	topic, sigTopic := prefix+".demo."+tbl, prefix+".demo."+sig
+	topic, sigTopic, mkTopic, signalTopic := prefix+".demo."+tbl, prefix+".demo."+sig, prefix+".demo."+mk, prefix+"-signal"
+	extra := ""
+	if readOnly {
+		extra = fmt.Sprintf(`,"read.only":"true","signal.enabled.channels":"kafka","signal.kafka.bootstrap.servers":%q`, kafkaAddr)
+	}
 	host, port, _ := strings.Cut(mariaDBAddr, ":")
 	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf(`bootstrap.servers=%s
 key.converter=org.apache.kafka.connect.json.JsonConverter
@@ -57,12 +92,12 @@ listeners=http://127.0.0.1:0
 `, kafkaAddr, filepath.Join(dir, "connect.offsets")))
 	writeFile(t, filepath.Join(dir, "mysql.json"), fmt.Sprintf(`{"name":"ikill-mysql","config":{
   "connector.class":"io.debezium.connector.mysql.MySqlConnector",
-  "database.hostname":%q,"database.port":%q,"database.user":"debezium","database.password":"dbz",
-  "database.server.id":"4253","topic.prefix":%q,"table.include.list":"demo.%s",
+  "database.hostname":%q,"database.port":%q,"database.user":%q,"database.password":%q,
+  "database.server.id":"4253","topic.prefix":%q,"table.include.list":"demo.%s,demo.%s",
   "schema.history.internal.kafka.bootstrap.servers":%q,"schema.history.internal.kafka.topic":"dbhistory.%s",
   "include.schema.changes":"false","snapshot.mode":"no_data",
-  "signal.data.collection":"demo.%s","incremental.snapshot.chunk.size":"%d"}}`,
-		host, port, prefix, tbl, kafkaAddr, prefix, sig, chunk))
+  "signal.data.collection":"demo.%s","incremental.snapshot.chunk.size":"%d"%s}}`,
+		host, port, user, password, prefix, tbl, mk, kafkaAddr, prefix, sig, chunk, extra))
 	args := []string{"standalone", filepath.Join(dir, "worker.properties"), filepath.Join(dir, "mysql.json")}
 
 	type row struct {
@@ -80,7 +115,7 @@ listeners=http://127.0.0.1:0
 	)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.ConsumeTopics(topic, sigTopic),
+	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.ConsumeTopics(topic, sigTopic, mkTopic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.AllowAutoTopicCreation())
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +125,7 @@ listeners=http://127.0.0.1:0
 		for ctx.Err() == nil {
 			f := cl.PollFetches(ctx)
 			for _, r := range f.Records() {
-				if r.Topic == sigTopic {
+				if r.Topic == sigTopic || r.Topic == mkTopic {
 					var env struct {
 						After *struct{ ID string } `json:"after"`
 					}
@@ -148,7 +183,21 @@ listeners=http://127.0.0.1:0
 	}
 	signal := func(id, typ, data string) {
 		t.Helper()
-		mysqlExec(t, db, fmt.Sprintf("INSERT INTO %s VALUES ('%s', '%s', '%s')", sig, id, typ, data))
+		if !readOnly {
+			mysqlExec(t, db, fmt.Sprintf("INSERT INTO %s VALUES ('%s', '%s', '%s')", sig, id, typ, data))
+			return
+		}
+		p, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.DefaultProduceTopic(signalTopic), kgo.AllowAutoTopicCreation())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		v := fmt.Sprintf(`{"id":%q,"type":%q,"data":%s}`, id, typ, data)
+		if err := p.ProduceSync(pctx, &kgo.Record{Key: []byte(prefix), Value: []byte(v), Partition: 0}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// drain repeats marker rows until one comes back through the stream.
 	drain := func() {
@@ -156,7 +205,7 @@ listeners=http://127.0.0.1:0
 		deadline := time.Now().Add(3 * time.Minute)
 		for time.Now().Before(deadline) {
 			id := fmt.Sprintf("drain-%d", time.Now().UnixNano())
-			signal(id, "drain-marker", "")
+			mysqlExec(t, db, fmt.Sprintf("INSERT INTO %s VALUES ('%s')", mk, id))
 			until := time.Now().Add(5 * time.Second)
 			for time.Now().Before(until) {
 				var ok bool
@@ -233,6 +282,12 @@ listeners=http://127.0.0.1:0
 		}
 		k, _ := offs.Offsets[0].Offset["incremental_snapshot_primary_key"].(string)
 		committedKey = javaIntegerKey(k)
+		if readOnly && committedKey > 20*chunk {
+			// The execute-snapshot signal is the topic's first record.
+			if so, ok := offs.Offsets[0].Offset["incremental_snapshot_signal_offset"]; !ok || so != float64(0) {
+				t.Fatalf("committed offset %v: want incremental_snapshot_signal_offset 0", offs.Offsets[0].Offset)
+			}
+		}
 		return committedKey > 20*chunk
 	})
 	if err := w.cmd.Process.Kill(); err != nil {
@@ -245,6 +300,9 @@ listeners=http://127.0.0.1:0
 		t.Fatalf("%d incremental records before the kill: the snapshot was over", atKill)
 	}
 	t.Logf("SIGKILL after %d incremental records, committed offset at key %d", atKill, committedKey)
+	if readOnly {
+		signal("seek-check", "log", `{"message":"read while the worker was down"}`)
+	}
 
 	w2 := startWorker(t, args...)
 	rest2 := restURL(t, w2)
@@ -262,6 +320,19 @@ listeners=http://127.0.0.1:0
 	close(stop)
 	wg.Wait()
 	drain()
+	if readOnly {
+		out := w2.output()
+		if !strings.Contains(out, "Resetting Kafka Signal offset to 0") || !strings.Contains(out, "read while the worker was down") {
+			t.Fatalf("the restarted worker did not read the signal topic after the stored offset 0:\n%s", out)
+		}
+		res, err := db.Execute("SELECT COUNT(*) FROM " + sig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := res.GetInt(0, 0); n != 0 {
+			t.Fatalf("%d rows in the signalling table of a read-only connector", n)
+		}
+	}
 
 	mu.Lock()
 	defer mu.Unlock()

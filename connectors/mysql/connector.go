@@ -410,7 +410,7 @@ func (t *Task) run(ctx context.Context, start *position) error {
 	}()
 	meta := conn
 	conn = nil // stream owns it now
-	sctx, stop := t.startSignals(ctx)
+	sctx, stop := t.startSignals(ctx, roSignalSeek(t.st, start))
 	defer stop()
 	err = t.stream(sctx, meta, start)
 	if c := context.Cause(sctx); ctx.Err() == nil && c != nil {

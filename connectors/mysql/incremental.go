@@ -72,6 +72,15 @@ type incrContext struct {
 	tb     *table // the table of the current chunk
 	openTS time.Time
 	prog   *incrProgress // reports the snapshot's progress (progress.go)
+
+	// readOnly: read.only=true, whose offsets always carry sigOffset, the
+	// Kafka signal offset of the last execute/stop-snapshot signal (nil
+	// when none); ro is the window of a read-only chunk (readonly.go) and
+	// rereads counts a chunk's re-reads.
+	readOnly  bool
+	sigOffset *int64
+	ro        *roWindow
+	rereads   int
 }
 
 type incrRow struct {
@@ -89,6 +98,14 @@ func (c *incrContext) running() bool { return c != nil && len(c.colls) > 0 }
 
 // store adds the context to an offset while a snapshot runs.
 func (c *incrContext) store(off map[string]any) {
+	if c != nil && c.readOnly {
+		// Debezium puts it whether a snapshot runs or not, null when unset.
+		if c.sigOffset != nil {
+			off[offIncrSignalOffset] = *c.sigOffset
+		} else {
+			off[offIncrSignalOffset] = nil
+		}
+	}
 	if !c.running() {
 		return
 	}
@@ -169,14 +186,21 @@ func (c *incrContext) clearWindow() { c.window, c.index = c.window[:0], map[stri
 // starts (Debezium's init).
 func loadIncrContext(off map[string]any) (*incrContext, error) {
 	raw, _ := off[offIncrCollections].(string)
-	if raw == "" {
+	sigOff, hasSig := offsetInt(off[offIncrSignalOffset])
+	if raw == "" && !hasSig {
 		return nil, nil
+	}
+	c := &incrContext{index: map[string]int{}, lastHex: javaNullHex, maxHex: javaNullHex}
+	if hasSig {
+		c.sigOffset = &sigOff
+	}
+	if raw == "" {
+		return c, nil // a read-only connector's offset between snapshots
 	}
 	var colls []map[string]*string
 	if err := json.Unmarshal([]byte(raw), &colls); err != nil {
 		return nil, fmt.Errorf("stored offset %s %q: %w", offIncrCollections, raw, err)
 	}
-	c := &incrContext{index: map[string]int{}, lastHex: javaNullHex}
 	for _, m := range colls {
 		dc := incrCollection{}
 		if v := m[incrCollID]; v != nil {
@@ -418,7 +442,7 @@ func (t *Task) readChunk(ctx context.Context, s *streamState) error {
 		t.log.Info("Incremental snapshot was paused.")
 		return nil
 	}
-	if t.st.signalTable == "" {
+	if t.st.signalTable == "" && !t.st.readOnly {
 		return fmt.Errorf("incremental snapshots need signal.data.collection for their watermarks")
 	}
 	conn, err := t.incrConn(ctx)
@@ -427,7 +451,11 @@ func (t *Task) readChunk(ctx context.Context, s *streamState) error {
 	}
 	c.chunkID = randomUUID()
 	c.openTS = time.Now()
-	if err := t.insertWatermark(conn, c.chunkID+"-open", sigWindowOpen, fmt.Sprintf(`{"openWindowTimestamp": "%s"}`, javaInstant(c.openTS))); err != nil {
+	if t.st.readOnly {
+		if err := t.roOpen(c, conn); err != nil {
+			return err
+		}
+	} else if err := t.insertWatermark(conn, c.chunkID+"-open", sigWindowOpen, fmt.Sprintf(`{"openWindowTimestamp": "%s"}`, javaInstant(c.openTS))); err != nil {
 		return err
 	}
 	for c.running() {
@@ -519,6 +547,25 @@ func (t *Task) readChunk(ctx context.Context, s *streamState) error {
 		}
 		c.chunkEnd = javaKey(tb, cols, lastVals)
 		break
+	}
+	if t.st.readOnly {
+		if !c.running() {
+			c.ro = nil
+			return nil
+		}
+		reread, err := t.roCloseRead(c, conn)
+		if err != nil {
+			return err
+		}
+		if reread && c.rereads < roRereads {
+			c.rereads++
+			t.log.Info("transactions of more than one server while the chunk was read: reading it again", "streams", c.ro.roStreams())
+			c.revert()
+			c.ro = nil
+			return t.readChunk(ctx, s)
+		}
+		c.rereads = 0
+		return nil
 	}
 	if t.st.insertDelete {
 		_, err = conn.Execute("DELETE FROM " + t.signalTableSQL() + " WHERE id = " + quoteLit(c.chunkID+"-open"))
@@ -629,7 +676,11 @@ func (t *Task) sendWindow(ctx context.Context, s *streamState) error {
 		src.PutIndex(4, markIncremental)
 		src.PutIndex(7, now.UnixMicro())
 		src.PutIndex(8, now.UnixNano())
-		off := s.offset(ev.h, ev.row+1, ev.nrows)
+		rowsDone := ev.row + 1
+		if ev.nrows == 0 {
+			rowsDone = 0 // a read-only window closed between transactions
+		}
+		off := s.offset(ev.h, rowsDone, ev.nrows)
 		rec := t.record(tb, "r", nil, after, key, src, off, now)
 		if err := t.emit(ctx, rec); err != nil {
 			return err
@@ -727,6 +778,7 @@ func (t *Task) executeIncremental(ctx context.Context, s *streamState, sig signa
 	}
 	corr := sig.ID
 	c.correlation = &corr
+	c.sigOffset = sig.Offset
 	c.updateColls()
 	if !start {
 		t.reportIncremental(ctx, s, false)
@@ -773,12 +825,15 @@ func stringList(v any) ([]string, bool) {
 
 // stopIncremental is stop-snapshot: the whole snapshot, or the tables
 // its data-collections name.
-func (t *Task) stopIncremental(ctx context.Context, s *streamState, doc map[string]any, log *slog.Logger) error {
+func (t *Task) stopIncremental(ctx context.Context, s *streamState, sig signal, doc map[string]any, log *slog.Logger) error {
 	if typ, _ := doc["type"].(string); typ != "" && !strings.EqualFold(typ, "incremental") {
 		log.Warn("stop-snapshot: only incremental snapshots can be stopped", "type", typ)
 		return nil
 	}
 	c := s.incr
+	if c != nil && c.readOnly {
+		c.sigOffset = sig.Offset
+	}
 	if !c.running() {
 		log.Warn("No active incremental snapshot, stop ignored")
 		return nil
@@ -789,7 +844,7 @@ func (t *Task) stopIncremental(ctx context.Context, s *streamState, doc map[stri
 		c.colls = c.colls[:min(1, len(c.colls))]
 		c.nextCollection()
 		c.clearWindow()
-		c.windowOpened = false
+		c.windowOpened, c.ro = false, nil
 		t.reportIncremental(ctx, s, true)
 		return nil
 	}
@@ -868,7 +923,7 @@ func (t *Task) resumeIncremental(ctx context.Context, s *streamState, log *slog.
 // the last key emitted (Debezium's revertChunk).
 func (c *incrContext) revert() {
 	c.chunkEnd = c.lastSent
-	c.windowOpened = false
+	c.windowOpened, c.ro = false, nil
 	c.clearWindow()
 }
 

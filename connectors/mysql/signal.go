@@ -15,6 +15,9 @@ type signal struct {
 	// SignalProcessor reads a null or empty data as an empty document).
 	Data    json.RawMessage
 	Channel string // "source" or "kafka"
+	// Offset is the Kafka channel's record offset (Debezium's
+	// channelOffset), nil for the source channel.
+	Offset *int64
 }
 
 // Signal types, Debezium's action names.
@@ -54,7 +57,7 @@ func (t *Task) dispatchSignal(ctx context.Context, s *streamState, sig signal) e
 		}
 		return t.executeIncremental(ctx, s, sig, doc, log)
 	case sigStopSnapshot:
-		return t.stopIncremental(ctx, s, doc, log)
+		return t.stopIncremental(ctx, s, sig, doc, log)
 	case sigPauseSnapshot:
 		t.pauseIncremental(s, log)
 		return nil
@@ -63,7 +66,7 @@ func (t *Task) dispatchSignal(ctx context.Context, s *streamState, sig signal) e
 	case sigWindowOpen, sigWindowClose:
 		// Watermarks only mean something when read back from the
 		// signalling table, in binlog order.
-		if sig.Channel != "source" {
+		if sig.Channel != "source" || t.st.readOnly {
 			log.Warn("a snapshot window signal outside the signalling table is ignored")
 			return nil
 		}

@@ -157,7 +157,11 @@ func (in *signalInbox) take() []signal {
 // from the end (from the beginning with offset commits enabled); the
 // position reached is committed when it stops (and after each batch with
 // commits enabled). Records whose key is not topic.prefix are skipped.
-func (t *Task) kafkaSignals(ctx context.Context, k *kafkaSignalSettings, in *signalInbox) error {
+//
+// seek, when set, is the offset of the last snapshot signal a read-only
+// connector stored in its offsets: reading starts after it, whatever the
+// group committed (Debezium's BinlogSourceTask.resetOffset).
+func (t *Task) kafkaSignals(ctx context.Context, k *kafkaSignalSettings, in *signalInbox, seek *int64) error {
 	dead, kill := context.WithCancelCause(ctx)
 	defer kill(nil)
 	opts, err := kafkaclient.Options(k.consumer, func(err error) { kill(fmt.Errorf("signal consumer: %w", err)) })
@@ -215,6 +219,10 @@ func (t *Task) kafkaSignals(ctx context.Context, k *kafkaSignalSettings, in *sig
 				start = kgo.NewOffset().AtStart()
 			}
 		}
+	}
+	if seek != nil {
+		t.log.Info(fmt.Sprintf("Resetting Kafka Signal offset to %d", *seek))
+		start = kgo.NewOffset().At(*seek + 1)
 	}
 	cl, err := kgo.NewClient(append(base, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{k.topic: {0: start}}))...)
 	if err != nil {
@@ -290,7 +298,8 @@ func (t *Task) kafkaSignal(r *kgo.Record) (signal, bool) {
 		t.log.Error("signal channel: skipped a signal that is not a JSON object", "offset", r.Offset, "value", string(r.Value), "error", err)
 		return signal{}, false
 	}
-	sig := signal{Channel: channelKafka}
+	off := r.Offset
+	sig := signal{Channel: channelKafka, Offset: &off}
 	if doc.ID != nil {
 		sig.ID = *doc.ID
 	}
@@ -322,7 +331,7 @@ func (t *Task) inboxSignals(ctx context.Context, s *streamState) error {
 // enabled. The returned context ends, with the reader's error as its
 // cause, when the reader fails (rejected credentials): the task then
 // fails with that error.
-func (t *Task) startSignals(ctx context.Context) (context.Context, func()) {
+func (t *Task) startSignals(ctx context.Context, seek *int64) (context.Context, func()) {
 	if t.st.kafkaSignal == nil {
 		return ctx, func() {}
 	}
@@ -331,7 +340,7 @@ func (t *Task) startSignals(ctx context.Context) (context.Context, func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := t.kafkaSignals(ctx, t.st.kafkaSignal, t.inbox); err != nil {
+		if err := t.kafkaSignals(ctx, t.st.kafkaSignal, t.inbox, seek); err != nil {
 			cancel(fmt.Errorf("signal channel kafka: %w", err))
 		}
 	}()

@@ -81,7 +81,7 @@ func TestKafkaSignalChannelSecure(t *testing.T) {
 	in := newSignalInbox()
 	rctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- tk.kafkaSignals(rctx, k, in) }()
+	go func() { done <- tk.kafkaSignals(rctx, k, in, nil) }()
 	var got []signal
 	for len(got) < 2 {
 		select {
@@ -119,7 +119,7 @@ func TestKafkaSignalChannelSecure(t *testing.T) {
 	bad["sasl.jaas.config"] = testkit.JAASConfig("SCRAM-SHA-512", "connect", "wrong")
 	k.consumer = bad
 	start := time.Now()
-	err = tk.kafkaSignals(ctx, k, newSignalInbox())
+	err = tk.kafkaSignals(ctx, k, newSignalInbox(), nil)
 	if !errors.Is(err, kafkaclient.ErrAuthentication) || time.Since(start) > 20*time.Second {
 		t.Fatalf("wrong password: %v after %v", err, time.Since(start))
 	}

@@ -3,10 +3,12 @@ package mysql
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
 
+	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/connect/data"
 )
 
@@ -26,8 +28,23 @@ func TestSignalSettings(t *testing.T) {
 	if _, err := parse(with("incremental.snapshot.watermarking.strategy", "bogus")); err == nil || !strings.Contains(err.Error(), "incremental.snapshot.watermarking.strategy") {
 		t.Fatalf("a bad strategy must be refused naming the key: %v", err)
 	}
-	if _, err := parse(with("read.only", "true")); err == nil || !strings.Contains(err.Error(), "read.only") {
-		t.Fatalf("read.only=true is not implemented and must be refused naming the key: %v", err)
+	// Read-only: signals only through Kafka; the signalling table alone is
+	// refused naming signal.enabled.channels.
+	for _, ch := range []string{"", "source"} {
+		props := with("read.only", "true")
+		if ch != "" {
+			props["signal.enabled.channels"] = ch
+		}
+		var cerr *config.Error
+		if _, err := parse(props); !errors.As(err, &cerr) || cerr.Key != "signal.enabled.channels" || !strings.Contains(err.Error(), "read.only") {
+			t.Fatalf("read.only=true with channels %q must be refused naming signal.enabled.channels: %v", ch, err)
+		}
+	}
+	for _, ch := range []string{"kafka", "source,kafka"} {
+		ro, err := parse(with("read.only", "true", "signal.enabled.channels", ch, "signal.kafka.bootstrap.servers", "localhost:9092"))
+		if err != nil || !ro.readOnly || ro.kafkaSignal == nil {
+			t.Fatalf("read.only=true with channels %q: %v", ch, err)
+		}
 	}
 	if _, err := parse(with("incremental.snapshot.allow.schema.changes", "true")); err == nil {
 		t.Fatal("allow.schema.changes=true is not implemented and must be refused")

@@ -141,6 +141,9 @@ func (t *Task) stream(ctx context.Context, meta *client.Conn, start *position) e
 	s.skipPending = s.skipEvents > 0 || s.skipRow > 0
 	var err error
 	s.incr = start.incr
+	if t.st.readOnly {
+		s.incr = roContext(s.incr)
+	}
 	if s.gtids, err = newGtidState(t.mariaDB, start.gtids); err != nil {
 		return err
 	}
@@ -288,7 +291,7 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 	rctx, stop := t.inbox.arm(ctx)
 	defer func() { stop() }()
 	for {
-		ev, err := streamer.GetEvent(rctx)
+		ev, err := t.nextEvent(ctx, rctx, streamer, s)
 		if err != nil && ctx.Err() == nil && rctx.Err() != nil {
 			// A Kafka signal woke the read: the streamer stays usable.
 			stop()
@@ -330,6 +333,11 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 	}
 	if s.seekTo != 0 {
 		return t.seek(ctx, meta, s, ev, start)
+	}
+	if s.incr.roWaiting() {
+		if err := t.roBeforeEvent(ctx, s, ev, start); err != nil {
+			return err
+		}
 	}
 	// Outside a transaction every event moves the restart position past
 	// itself, as Debezium's setEventPosition does.
@@ -410,6 +418,11 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 	}
 	if h.Timestamp != 0 {
 		s.tsSec, s.serverID = int64(h.Timestamp), h.ServerID
+	}
+	if s.incr.roWaiting() {
+		if err := t.roAfterEvent(ctx, s, h, start); err != nil {
+			return err
+		}
 	}
 	return t.maybeHeartbeat(ctx, s)
 }

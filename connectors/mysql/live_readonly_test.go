@@ -1,0 +1,256 @@
+//go:build e2e
+
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/data"
+)
+
+// roFixture is an incrFixture run read-only: the connector logs in as a
+// user with only SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE and
+// REPLICATION CLIENT, signals go through the Kafka topic, and the test's
+// drain markers go into a table of their own (the signalling table must
+// stay empty).
+type roFixture struct {
+	*incrFixture
+	marker, topic string
+}
+
+func newROFixture(t *testing.T, rows int) *roFixture {
+	t.Helper()
+	f := &roFixture{incrFixture: newIncrFixture(t, rows)}
+	f.marker = strings.TrimSuffix(f.table, "_t") + "_m"
+	exec(t, f.db, "CREATE TABLE "+f.marker+" (id VARCHAR(42) PRIMARY KEY)")
+	t.Cleanup(func() { _, _ = f.db.Execute("DROP TABLE IF EXISTS " + f.marker) })
+	f.props["table.include.list"] = "demo." + f.table + ",demo." + f.marker
+	f.topic = kafkaSignalProps(f.props)
+	f.props["read.only"] = "true"
+
+	root, err := client.Connect("127.0.0.1:3307", "root", "goconnect", "")
+	if err != nil {
+		t.Fatalf("root login to create a read-only user: %v", err)
+	}
+	defer root.Close()
+	user := "gc_ro_" + strings.TrimPrefix(strings.TrimSuffix(f.table, "_t"), "gcinc")
+	exec(t, root, "CREATE USER '"+user+"'@'%' IDENTIFIED BY 'ro-pw'",
+		"GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '"+user+"'@'%'")
+	t.Cleanup(func() {
+		if c, err := client.Connect("127.0.0.1:3307", "root", "goconnect", ""); err == nil {
+			_, _ = c.Execute("DROP USER '" + user + "'@'%'")
+			c.Close()
+		}
+	})
+	f.props["database.user"], f.props["database.password"] = user, "ro-pw"
+	// The user really cannot write.
+	ro, err := client.Connect("127.0.0.1:3307", user, "ro-pw", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.Execute("INSERT INTO " + f.sig + " VALUES ('x', 'log', '{}')"); err == nil || !strings.Contains(err.Error(), "denied") {
+		t.Fatalf("the read-only user could write: %v", err)
+	}
+	return f
+}
+
+func (f *roFixture) send(t *testing.T, id, typ, data string) {
+	t.Helper()
+	prefix := f.props["topic.prefix"]
+	sendSignals(t, f.topic, prefix, `{"id":"`+id+`","type":"`+typ+`","data":`+data+`}`)
+}
+
+// drain inserts marker rows until one comes back through the stream.
+func (f *roFixture) drain(t *testing.T, task *Task, l *latest) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		marker := fmt.Sprintf("drain-%d", time.Now().UnixNano())
+		exec(t, f.db, "INSERT INTO "+f.marker+" VALUES ("+quoteLit(marker)+")")
+		until := time.Now().Add(5 * time.Second)
+		for time.Now().Before(until) {
+			recs, err := task.Poll(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.add(f.table, recs)
+			for _, r := range recs {
+				if strings.HasSuffix(r.Topic, "."+f.marker) && r.Value != nil {
+					if after, _ := r.Value.(*data.Struct).RawIndex(1).(*data.Struct); after != nil && after.RawIndex(0) == marker {
+						return
+					}
+				}
+			}
+		}
+	}
+	t.Fatal("timed out waiting for a drain marker")
+}
+
+func (f *roFixture) sigRows(t *testing.T) int64 {
+	t.Helper()
+	res, err := f.db.Execute("SELECT COUNT(*) FROM " + f.sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := res.GetInt(0, 0)
+	return n
+}
+
+// TestLiveReadOnlyIncrementalUnderWrites: a read-only incremental
+// snapshot of a 100k-row table while a writer updates, deletes and
+// re-inserts random rows (half of them just ahead of the snapshot): the
+// last record of every key equals the table's row, deleted keys end
+// deleted, none missing; chunk rows changed inside their GTID window were
+// dropped; nothing was written to the signalling table; offsets carry the
+// Kafka offset of the execute-snapshot signal.
+func TestLiveReadOnlyIncrementalUnderWrites(t *testing.T) {
+	f := newROFixture(t, 100000)
+	f.props["incremental.snapshot.chunk.size"] = "512"
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	f.drain(t, task, l)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var writes, frontier atomic.Int64
+	wg.Add(1)
+	go f.writer(t, stop, &wg, &writes, &frontier)
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	}()
+	f.send(t, "ro-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo\\.%s"], "type": "incremental"}`, f.table))
+	began := time.Now()
+	seenRunning := false
+	var during map[string]any
+	pollUntilCond(t, task, "the read-only incremental snapshot's end", 5*time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		frontier.Store(int64(l.maxIncr))
+		for _, r := range recs {
+			if incrRunning(r.SourceOffset) {
+				seenRunning, during = true, r.SourceOffset
+			} else if seenRunning {
+				return true // a change streamed after the snapshot
+			}
+		}
+		return false
+	})
+	took := time.Since(began)
+	close(stop)
+	wg.Wait()
+	f.drain(t, task, l)
+	t.Logf("read-only incremental snapshot of %d rows: %v, %d incremental records, %d concurrent writes, %d chunk rows dropped in windows",
+		f.rows, took, l.incremental, writes.Load(), task.incrDrops.Load())
+	if l.incremental < f.rows/2 {
+		t.Fatalf("only %d incremental records for %d rows", l.incremental, f.rows)
+	}
+	if writes.Load() < 100 {
+		t.Fatalf("only %d concurrent writes: the windows were not exercised", writes.Load())
+	}
+	f.check(t, l)
+	if task.incrDrops.Load() == 0 {
+		t.Fatal("no chunk row was changed inside its window: deduplication was not exercised")
+	}
+	if n := f.sigRows(t); n != 0 {
+		t.Fatalf("%d rows in the signalling table", n)
+	}
+	if v, ok := during[offIncrSignalOffset]; !ok || v != int64(0) {
+		t.Fatalf("offset during the snapshot %v: want %s 0 (the signal's Kafka offset)", during, offIncrSignalOffset)
+	}
+	if v, ok := l.lastOffset[offIncrSignalOffset]; !ok || v != int64(0) {
+		t.Fatalf("offset after the snapshot %v: %s stays", l.lastOffset, offIncrSignalOffset)
+	}
+}
+
+// TestLiveReadOnlyIncrementalRestart stops a read-only snapshot of an
+// idle table midway and restarts from the last offset handed over, after
+// resetting the signal group's committed offset to 0: the stored signal
+// offset makes the channel read after the execute-snapshot signal (it is
+// not run twice), and the snapshot resumes after the last key emitted.
+// With no binlog traffic the windows are closed by the idle check.
+func TestLiveReadOnlyIncrementalRestart(t *testing.T) {
+	lb := captureLog(t)
+	f := newROFixture(t, 20000)
+	f.props["incremental.snapshot.chunk.size"] = "50"
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	f.drain(t, task, l)
+	f.send(t, "ro-r1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo.%s"]}`, f.table))
+	var last map[string]any
+	pollUntilCond(t, task, "2000 incremental records", time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		for _, r := range recs {
+			if incrRunning(r.SourceOffset) {
+				last = r.SourceOffset
+			}
+		}
+		return l.incremental >= 2000
+	})
+	if err := task.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	key, err := javaDeserializeKey(last[offIncrPrimaryKey].(string))
+	if err != nil || len(key) != 1 {
+		t.Fatalf("stored key %v: %v", last[offIncrPrimaryKey], err)
+	}
+	if last[offIncrSignalOffset] != int64(0) {
+		t.Fatalf("stored offset %v: want %s 0", last, offIncrSignalOffset)
+	}
+	if l.incremental >= f.rows {
+		t.Fatal("the snapshot finished before the stop")
+	}
+	// Without the seek the channel would resume at the group's offset, 0,
+	// and run the execute-snapshot signal again.
+	adm, err := kgo.NewClient(kgo.SeedBrokers(liveKafka))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adm.Close()
+	off := kadm.Offsets{}
+	off.Add(kadm.Offset{Topic: f.topic, Partition: 0, At: 0, LeaderEpoch: -1})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := kadm.NewClient(adm).CommitOffsets(ctx, f.props["signal.kafka.groupId"], off); err != nil {
+		t.Fatal(err)
+	}
+	before := strings.Count(lb.String(), "Requested 'INCREMENTAL' snapshot")
+	began := time.Now()
+	stored := key[0].(int32)
+	task2 := startTask(t, f.props, last)
+	l2 := newLatest()
+	pollUntilCond(t, task2, "the rest of the table", 2*time.Minute, func(recs []connect.SourceRecord) bool {
+		l2.add(f.table, recs)
+		return int(l2.maxIncr) >= f.rows
+	})
+	f.drain(t, task2, l2)
+	t.Logf("stopped at key %d; after the restart %d incremental records in %v", stored, l2.incremental, time.Since(began))
+	waitLog(t, lb, "Resetting Kafka Signal offset to 0")
+	if n := strings.Count(lb.String(), "Requested 'INCREMENTAL' snapshot"); n != before {
+		t.Fatalf("the execute-snapshot signal ran again after the restart (%d requests, %d before)", n, before)
+	}
+	minID := int32(f.rows + 1)
+	for id := range l2.incrIDs {
+		minID = min(minID, id)
+	}
+	if minID != stored+1 || l2.incremental != f.rows-int(stored) {
+		t.Fatalf("after the restart: first key %d, %d records; want from %d, %d records", minID, l2.incremental, stored+1, f.rows-int(stored))
+	}
+	if n := f.sigRows(t); n != 0 {
+		t.Fatalf("%d rows in the signalling table", n)
+	}
+}
