@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -257,37 +259,53 @@ func incrQueryColumns(tb *table, surrogate string) ([]int, error) {
 }
 
 // javaKeyValue is a key column's value as Debezium's JDBC row holds it
-// (Integer, Long, String): what its offsets serialise. Other types are
-// kept as their text, which MySQL compares to the column as well.
+// (what Connector/J's getObject, or Debezium's field reader, returns):
+// Integer for TINYINT–MEDIUMINT and INT, Long for INT UNSIGNED and
+// BIGINT, BigInteger for BIGINT UNSIGNED, BigDecimal for DECIMAL, byte[]
+// for BINARY/VARBINARY, String for text. Other types (temporal, float)
+// are kept as their text, which MySQL compares to the column as well.
 func javaKeyValue(c *column, v any) any {
-	switch x := v.(type) {
-	case nil:
+	if v == nil {
 		return nil
-	case int64:
-		switch c.dataType {
-		case "tinyint", "smallint", "mediumint", "year":
-			return int32(x)
-		case "int", "integer":
-			if !c.unsigned {
-				return int32(x)
+	}
+	switch c.dataType {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year":
+		var n big.Int
+		ok := true
+		switch x := v.(type) {
+		case int64:
+			n.SetInt64(x)
+		case uint64:
+			n.SetUint64(x)
+		case []byte:
+			_, ok = n.SetString(string(x), 10)
+		default:
+			ok = false
+		}
+		if !ok {
+			break
+		}
+		switch {
+		case c.dataType == "bigint" && c.unsigned:
+			return javaBigInt{&n}
+		case c.dataType == "bigint", c.unsigned && (c.dataType == "int" || c.dataType == "integer"):
+			return n.Int64()
+		default:
+			return int32(n.Int64())
+		}
+	case "decimal":
+		if b, ok := v.([]byte); ok {
+			if _, _, ok := decimalParts(string(b)); ok {
+				return javaDecimal(b)
 			}
 		}
-		return x
-	case uint64:
-		if x <= 1<<63-1 {
-			if c.dataType != "bigint" && x <= 1<<31-1 && !c.unsigned {
-				return int32(x)
-			}
-			return int64(x)
+	case "binary", "varbinary":
+		if b, ok := v.([]byte); ok {
+			return bytes.Clone(b)
 		}
-		return strconv.FormatUint(x, 10)
+	}
+	switch x := v.(type) {
 	case []byte:
-		switch c.dataType {
-		case "tinyint", "smallint", "mediumint", "int", "integer", "bigint":
-			if n, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-				return javaKeyValue(c, n)
-			}
-		}
 		return string(x)
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64)
@@ -304,6 +322,15 @@ func sqlLiteral(v any) string {
 		return strconv.FormatInt(x, 10)
 	case string:
 		return quoteLit(x)
+	case javaBigInt:
+		return x.String()
+	case javaDecimal:
+		if _, _, ok := decimalParts(string(x)); ok {
+			return strings.TrimSpace(string(x))
+		}
+		return quoteLit(string(x))
+	case []byte:
+		return "X'" + hex.EncodeToString(x) + "'"
 	}
 	return "NULL"
 }

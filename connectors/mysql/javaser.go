@@ -1,18 +1,29 @@
 package mysql
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
+	"strings"
 )
 
 // Debezium stores the incremental snapshot's chunk keys in offsets as a
 // Java-serialised Object[] (ObjectOutputStream), hex encoded. These write
-// and read that form for the values keys hold here: Integer (int32), Long
-// (int64), String and null, so that offsets pass between Debezium and
-// goconnect in both directions.
+// and read that form for the values keys hold here, the classes
+// Connector/J hands Debezium: Integer (int32), Long (int64), String,
+// BigDecimal (javaDecimal), BigInteger (javaBigInt), byte[] and null, so
+// that offsets pass between Debezium and goconnect in both directions.
+
+// javaDecimal is a DECIMAL key as java.math.BigDecimal: its text as the
+// server sends it ("12.50": unscaled 1250, scale 2).
+type javaDecimal string
+
+// javaBigInt is a BIGINT UNSIGNED key as java.math.BigInteger.
+type javaBigInt struct{ *big.Int }
 
 const (
 	jsNull       = 0x70
@@ -22,7 +33,11 @@ const (
 	jsString     = 0x74
 	jsArray      = 0x75
 	jsEndBlock   = 0x78
+	jsBlockData  = 0x77
 	jsBaseHandle = 0x7e0000
+
+	scWriteMethod  = 0x01
+	scSerializable = 0x02
 )
 
 // javaClass is a serialisable class's descriptor as ObjectOutputStream
@@ -30,26 +45,37 @@ const (
 type javaClass struct {
 	name   string
 	suid   uint64
-	fields []javaField // primitive fields only
+	flags  byte // SC_*; 0 stands for SC_SERIALIZABLE
+	fields []javaField
 	super  *javaClass
 }
 
 type javaField struct {
-	typ  byte // 'I', 'J', ...
+	typ  byte // 'I', 'J', ..., 'L' or '[' for objects
 	name string
+	sig  string // an object field's type signature
 }
 
 var (
 	javaNumber  = &javaClass{name: "java.lang.Number", suid: 0x86ac951d0b94e08b}
-	javaInteger = &javaClass{name: "java.lang.Integer", suid: 0x12e2a0a4f7818738, fields: []javaField{{'I', "value"}}, super: javaNumber}
-	javaLong    = &javaClass{name: "java.lang.Long", suid: 0x3b8be490cc8f23df, fields: []javaField{{'J', "value"}}, super: javaNumber}
+	javaInteger = &javaClass{name: "java.lang.Integer", suid: 0x12e2a0a4f7818738, fields: []javaField{{'I', "value", ""}}, super: javaNumber}
+	javaLong    = &javaClass{name: "java.lang.Long", suid: 0x3b8be490cc8f23df, fields: []javaField{{'J', "value", ""}}, super: javaNumber}
 	javaObjArr  = &javaClass{name: "[Ljava.lang.Object;", suid: 0x90ce589f1073296c}
+	javaByteArr = &javaClass{name: "[B", suid: 0xacf317f8060854e0}
+	// BigInteger's writeObject writes its fields (legacy ones as -1/-2)
+	// and ends with a block end; BigDecimal's writes scale and intVal.
+	javaBigInteger = &javaClass{name: "java.math.BigInteger", suid: 0x8cfc9f1fa93bfb1d, flags: scWriteMethod | scSerializable,
+		fields: []javaField{{'I', "bitCount", ""}, {'I', "bitLength", ""}, {'I', "firstNonzeroByteNum", ""}, {'I', "lowestSetBit", ""}, {'I', "signum", ""}, {'[', "magnitude", "[B"}},
+		super:  javaNumber}
+	javaBigDecimal = &javaClass{name: "java.math.BigDecimal", suid: 0x54c71557f981284f, flags: scWriteMethod | scSerializable,
+		fields: []javaField{{'I', "scale", ""}, {'L', "intVal", "Ljava/math/BigInteger;"}}, super: javaNumber}
 )
 
 type javaWriter struct {
 	b       []byte
 	next    uint32
 	handles map[*javaClass]uint32
+	strs    map[string]uint32 // type signatures written
 }
 
 func (w *javaWriter) u16(v int)    { w.b = binary.BigEndian.AppendUint16(w.b, uint16(v)) }
@@ -75,11 +101,26 @@ func (w *javaWriter) class(c *javaClass) {
 	w.utf(c.name)
 	w.b = binary.BigEndian.AppendUint64(w.b, c.suid)
 	w.handles[c] = w.handle()
-	w.b = append(w.b, 0x02) // SC_SERIALIZABLE
+	flags := c.flags
+	if flags == 0 {
+		flags = scSerializable
+	}
+	w.b = append(w.b, flags)
 	w.u16(len(c.fields))
 	for _, f := range c.fields {
 		w.b = append(w.b, f.typ)
 		w.utf(f.name)
+		if f.sig == "" {
+			continue
+		}
+		if h, ok := w.strs[f.sig]; ok {
+			w.b = append(w.b, jsReference)
+			w.u32(h)
+			continue
+		}
+		w.b = append(w.b, jsString)
+		w.strs[f.sig] = w.handle()
+		w.utf(f.sig)
 	}
 	w.b = append(w.b, jsEndBlock)
 	w.class(c.super)
@@ -87,7 +128,7 @@ func (w *javaWriter) class(c *javaClass) {
 
 // javaSerializeKey writes key as Debezium's arrayToSerializedString does.
 func javaSerializeKey(key []any) (string, error) {
-	w := &javaWriter{b: []byte{0xac, 0xed, 0x00, 0x05}, handles: map[*javaClass]uint32{}}
+	w := &javaWriter{b: []byte{0xac, 0xed, 0x00, 0x05}, handles: map[*javaClass]uint32{}, strs: map[string]uint32{}}
 	w.b = append(w.b, jsArray)
 	w.class(javaObjArr)
 	w.handle() // the array
@@ -113,11 +154,78 @@ func javaSerializeKey(key []any) (string, error) {
 			w.b = append(w.b, jsString)
 			w.handle()
 			w.utf(javaModifiedUTF8(x))
+		case []byte:
+			w.bytes(x)
+		case javaBigInt:
+			w.bigInteger(x.Int)
+		case javaDecimal:
+			unscaled, scale, ok := decimalParts(string(x))
+			if !ok {
+				return "", fmt.Errorf("key value %q is not a decimal", string(x))
+			}
+			w.b = append(w.b, jsObject)
+			w.class(javaBigDecimal)
+			w.handle()
+			w.u32(uint32(scale))
+			w.bigInteger(unscaled)
+			w.b = append(w.b, jsEndBlock)
 		default:
 			return "", fmt.Errorf("key value %v of type %T cannot be stored", v, v)
 		}
 	}
 	return hex.EncodeToString(w.b), nil
+}
+
+func (w *javaWriter) bytes(b []byte) {
+	w.b = append(w.b, jsArray)
+	w.class(javaByteArr)
+	w.handle()
+	w.u32(uint32(len(b)))
+	w.b = append(w.b, b...)
+}
+
+// bigInteger writes a BigInteger as its writeObject does: the legacy
+// fields bitCount, bitLength (-1), firstNonzeroByteNum, lowestSetBit (-2),
+// signum, the magnitude big-endian, then the block end.
+func (w *javaWriter) bigInteger(n *big.Int) {
+	w.b = append(w.b, jsObject)
+	w.class(javaBigInteger)
+	w.handle()
+	for _, v := range []int32{-1, -1, -2, -2, int32(n.Sign())} {
+		w.u32(uint32(v))
+	}
+	w.bytes(new(big.Int).Abs(n).Bytes())
+	w.b = append(w.b, jsEndBlock)
+}
+
+// decimalParts splits a decimal's text into BigDecimal's unscaled value
+// and scale, as new BigDecimal(text) does.
+func decimalParts(s string) (*big.Int, int32, bool) {
+	s = strings.TrimSpace(s)
+	intPart, frac, _ := strings.Cut(s, ".")
+	n, ok := new(big.Int).SetString(intPart+frac, 10)
+	if !ok || strings.ContainsAny(s, "eE") {
+		return nil, 0, false
+	}
+	return n, int32(len(frac)), true
+}
+
+// decimalText is BigDecimal's toPlainString of unscaled × 10^-scale.
+func decimalText(unscaled *big.Int, scale int32) string {
+	neg := unscaled.Sign() < 0
+	digits := new(big.Int).Abs(unscaled).String()
+	if scale <= 0 {
+		digits += strings.Repeat("0", int(-scale))
+	} else {
+		if len(digits) <= int(scale) {
+			digits = strings.Repeat("0", int(scale)-len(digits)+1) + digits
+		}
+		digits = digits[:len(digits)-int(scale)] + "." + digits[len(digits)-int(scale):]
+	}
+	if neg {
+		return "-" + digits
+	}
+	return digits
 }
 
 // javaModifiedUTF8 is s in Java's modified UTF-8: NUL as two bytes and
@@ -184,6 +292,18 @@ func (r *javaReader) utf() (string, error) {
 	return string(s), err
 }
 
+func (r *javaReader) ref() (any, error) {
+	h, err := r.n(4)
+	if err != nil {
+		return nil, err
+	}
+	i := int(binary.BigEndian.Uint32(h)) - jsBaseHandle
+	if i < 0 || i >= len(r.handles) {
+		return nil, fmt.Errorf("bad handle %d", i)
+	}
+	return r.handles[i], nil
+}
+
 func (r *javaReader) classDesc() (*javaClass, error) {
 	tc, err := r.byte1()
 	if err != nil {
@@ -193,17 +313,13 @@ func (r *javaReader) classDesc() (*javaClass, error) {
 	case jsNull:
 		return nil, nil
 	case jsReference:
-		h, err := r.n(4)
+		v, err := r.ref()
 		if err != nil {
 			return nil, err
 		}
-		i := int(binary.BigEndian.Uint32(h)) - jsBaseHandle
-		if i < 0 || i >= len(r.handles) {
-			return nil, fmt.Errorf("bad handle %d", i)
-		}
-		c, ok := r.handles[i].(*javaClass)
+		c, ok := v.(*javaClass)
 		if !ok {
-			return nil, fmt.Errorf("handle %d is no class", i)
+			return nil, errors.New("a handle that is no class")
 		}
 		return c, nil
 	case jsClassDesc:
@@ -218,12 +334,11 @@ func (r *javaReader) classDesc() (*javaClass, error) {
 		return nil, err
 	}
 	r.handles = append(r.handles, c)
-	flags, err := r.byte1()
-	if err != nil {
+	if c.flags, err = r.byte1(); err != nil {
 		return nil, err
 	}
-	if flags != 0x02 {
-		return nil, fmt.Errorf("class %s is not plainly serialisable (flags %#x)", c.name, flags)
+	if c.flags&scSerializable == 0 || c.flags&^(scSerializable|scWriteMethod) != 0 {
+		return nil, fmt.Errorf("class %s is not plainly serialisable (flags %#x)", c.name, c.flags)
 	}
 	nf, err := r.n(2)
 	if err != nil {
@@ -238,10 +353,17 @@ func (r *javaReader) classDesc() (*javaClass, error) {
 		if err != nil {
 			return nil, err
 		}
+		f := javaField{typ: t, name: name}
 		if t == 'L' || t == '[' {
-			return nil, fmt.Errorf("class %s has an object field", c.name)
+			sig, err := r.object()
+			if err != nil {
+				return nil, err
+			}
+			if f.sig, _ = sig.(string); f.sig == "" {
+				return nil, fmt.Errorf("class %s: field %s has no type", c.name, name)
+			}
 		}
-		c.fields = append(c.fields, javaField{t, name})
+		c.fields = append(c.fields, f)
 	}
 	if end, err := r.byte1(); err != nil || end != jsEndBlock {
 		return nil, fmt.Errorf("class %s: annotations are not supported", c.name)
@@ -252,6 +374,7 @@ func (r *javaReader) classDesc() (*javaClass, error) {
 	return c, nil
 }
 
+// object reads one object: the values keys hold (see javaSerializeKey).
 func (r *javaReader) object() (any, error) {
 	tc, err := r.byte1()
 	if err != nil {
@@ -265,15 +388,28 @@ func (r *javaReader) object() (any, error) {
 		r.handles = append(r.handles, s)
 		return s, err
 	case jsReference:
-		h, err := r.n(4)
+		return r.ref()
+	case jsArray:
+		c, err := r.classDesc()
 		if err != nil {
 			return nil, err
 		}
-		i := int(binary.BigEndian.Uint32(h)) - jsBaseHandle
-		if i < 0 || i >= len(r.handles) {
-			return nil, fmt.Errorf("bad handle %d", i)
+		if c == nil || c.name != "[B" {
+			return nil, errors.New("only byte[] arrays are supported in a chunk key")
 		}
-		return r.handles[i], nil
+		slot := len(r.handles)
+		r.handles = append(r.handles, nil)
+		nb, err := r.n(4)
+		if err != nil {
+			return nil, err
+		}
+		b, err := r.n(int(binary.BigEndian.Uint32(nb)))
+		if err != nil {
+			return nil, err
+		}
+		v := bytes.Clone(b)
+		r.handles[slot] = v
+		return v, nil
 	case jsObject:
 	default:
 		return nil, fmt.Errorf("unsupported type code %#x", tc)
@@ -282,15 +418,26 @@ func (r *javaReader) object() (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c == nil {
+		return nil, errors.New("an object without a class")
+	}
 	slot := len(r.handles)
 	r.handles = append(r.handles, nil)
 	var chain []*javaClass
 	for k := c; k != nil; k = k.super {
 		chain = append([]*javaClass{k}, chain...)
 	}
-	var val any
+	fields := map[string]any{}
 	for _, k := range chain {
 		for _, f := range k.fields {
+			if f.typ == 'L' || f.typ == '[' {
+				v, err := r.object()
+				if err != nil {
+					return nil, err
+				}
+				fields[f.name] = v
+				continue
+			}
 			size := map[byte]int{'B': 1, 'Z': 1, 'C': 2, 'S': 2, 'I': 4, 'F': 4, 'J': 8, 'D': 8}[f.typ]
 			b, err := r.n(size)
 			if err != nil {
@@ -298,25 +445,59 @@ func (r *javaReader) object() (any, error) {
 			}
 			switch f.typ {
 			case 'B':
-				val = int32(int8(b[0]))
+				fields[f.name] = int32(int8(b[0]))
 			case 'S':
-				val = int32(int16(binary.BigEndian.Uint16(b)))
+				fields[f.name] = int32(int16(binary.BigEndian.Uint16(b)))
 			case 'I':
-				val = int32(binary.BigEndian.Uint32(b))
+				fields[f.name] = int32(binary.BigEndian.Uint32(b))
 			case 'J':
-				val = int64(binary.BigEndian.Uint64(b))
+				fields[f.name] = int64(binary.BigEndian.Uint64(b))
 			default:
 				return nil, fmt.Errorf("class %s: field type %c is not supported", k.name, f.typ)
 			}
 		}
+		if k.flags&scWriteMethod != 0 {
+			// What a writeObject wrote after the fields: nothing here.
+			if end, err := r.byte1(); err != nil || end != jsEndBlock {
+				return nil, fmt.Errorf("class %s: extra data after its fields is not supported", k.name)
+			}
+		}
 	}
+	var val any
 	switch c.name {
 	case "java.lang.Integer", "java.lang.Long", "java.lang.Short", "java.lang.Byte":
+		val = fields["value"] // Short and Byte as Integer, as Debezium reads them
+	case "java.math.BigInteger":
+		n, err := bigFromFields(fields)
+		if err != nil {
+			return nil, err
+		}
+		val = javaBigInt{n}
+	case "java.math.BigDecimal":
+		bi, ok := fields["intVal"].(javaBigInt)
+		scale, ok2 := fields["scale"].(int32)
+		if !ok || !ok2 {
+			return nil, errors.New("a BigDecimal without intVal or scale")
+		}
+		val = javaDecimal(decimalText(bi.Int, scale))
 	default:
 		return nil, fmt.Errorf("class %s is not supported in a chunk key", c.name)
 	}
 	r.handles[slot] = val
 	return val, nil
+}
+
+func bigFromFields(f map[string]any) (*big.Int, error) {
+	sign, ok := f["signum"].(int32)
+	mag, ok2 := f["magnitude"].([]byte)
+	if !ok || !ok2 {
+		return nil, errors.New("a BigInteger without signum or magnitude")
+	}
+	n := new(big.Int).SetBytes(mag)
+	if sign < 0 {
+		n.Neg(n)
+	}
+	return n, nil
 }
 
 // javaDeserializeKey reads a key javaSerializeKey (or Debezium) wrote.
