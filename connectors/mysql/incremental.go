@@ -303,6 +303,12 @@ func javaKeyValue(c *column, v any) any {
 		if b, ok := v.([]byte); ok {
 			return bytes.Clone(b)
 		}
+	case "date", "time", "datetime", "timestamp":
+		if b, ok := v.([]byte); ok {
+			if tv, ok := javaTemporal(c.dataType, string(b)); ok {
+				return tv
+			}
+		}
 	}
 	switch x := v.(type) {
 	case []byte:
@@ -331,8 +337,73 @@ func sqlLiteral(v any) string {
 		return quoteLit(string(x))
 	case []byte:
 		return "X'" + hex.EncodeToString(x) + "'"
+	case javaLocalDate:
+		return fmt.Sprintf("'%04d-%02d-%02d'", x.year, x.month, x.day)
+	case javaDuration:
+		ns := x.sec*1e9 + int64(x.nanos)
+		sign := ""
+		if ns < 0 {
+			sign, ns = "-", -ns
+		}
+		sec := ns / 1e9
+		return fmt.Sprintf("'%s%d:%02d:%02d.%06d'", sign, sec/3600, sec/60%60, sec%60, ns%1e9/1000)
+	case javaTimestamp:
+		return "'" + time.Unix(x.millis/1000, int64(x.nanos)).UTC().Format("2006-01-02 15:04:05.000000") + "'"
 	}
 	return "NULL"
+}
+
+// javaTemporal reads a temporal key's text (the server's, in UTC for
+// TIMESTAMP on these sessions) as the class Debezium holds it: DATE as
+// LocalDate, TIME as Duration, DATETIME and TIMESTAMP as Timestamp. Zero
+// dates and anything unparsable stay text.
+func javaTemporal(dataType, s string) (any, bool) {
+	switch dataType {
+	case "date":
+		d, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			return nil, false
+		}
+		return javaLocalDate{int32(d.Year()), uint8(d.Month()), uint8(d.Day())}, true
+	case "time":
+		neg := strings.HasPrefix(s, "-")
+		hms, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+		p := strings.Split(hms, ":")
+		if len(p) != 3 || len(frac) > 9 {
+			return nil, false
+		}
+		var n [3]int64
+		for i, f := range p {
+			v, err := strconv.ParseInt(f, 10, 64)
+			if err != nil || v < 0 {
+				return nil, false
+			}
+			n[i] = v
+		}
+		var nanos int64
+		if frac != "" {
+			v, err := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+			if err != nil {
+				return nil, false
+			}
+			nanos = v
+		}
+		total := (n[0]*3600+n[1]*60+n[2])*1e9 + nanos
+		if neg {
+			total = -total
+		}
+		sec, ns := total/1e9, total%1e9
+		if ns < 0 {
+			sec, ns = sec-1, ns+1e9
+		}
+		return javaDuration{sec, int32(ns)}, true
+	default:
+		ts, err := time.Parse("2006-01-02 15:04:05.999999999", s)
+		if err != nil {
+			return nil, false
+		}
+		return javaTimestamp{ts.Unix() * 1000, int32(ts.Nanosecond())}, true
+	}
 }
 
 // keyBound renders Debezium's lower bound "key > boundary" over several

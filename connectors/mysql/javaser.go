@@ -25,6 +25,28 @@ type javaDecimal string
 // javaBigInt is a BIGINT UNSIGNED key as java.math.BigInteger.
 type javaBigInt struct{ *big.Int }
 
+// javaLocalDate is a DATE key as java.time.LocalDate (Debezium's field
+// reader parses DATE text into one).
+type javaLocalDate struct {
+	year       int32
+	month, day uint8
+}
+
+// javaDuration is a TIME key as java.time.Duration: seconds (floored)
+// and nanoseconds of the second.
+type javaDuration struct {
+	sec   int64
+	nanos int32
+}
+
+// javaTimestamp is a DATETIME or TIMESTAMP key as java.sql.Timestamp:
+// milliseconds of the whole second since the epoch and nanoseconds of the
+// second, the text read as UTC (Debezium's JVM time zone in its images).
+type javaTimestamp struct {
+	millis int64
+	nanos  int32
+}
+
 const (
 	jsNull       = 0x70
 	jsReference  = 0x71
@@ -36,8 +58,10 @@ const (
 	jsBlockData  = 0x77
 	jsBaseHandle = 0x7e0000
 
-	scWriteMethod  = 0x01
-	scSerializable = 0x02
+	scWriteMethod    = 0x01
+	scSerializable   = 0x02
+	scExternalizable = 0x04
+	scBlockData      = 0x08
 )
 
 // javaClass is a serialisable class's descriptor as ObjectOutputStream
@@ -67,6 +91,11 @@ var (
 	javaBigInteger = &javaClass{name: "java.math.BigInteger", suid: 0x8cfc9f1fa93bfb1d, flags: scWriteMethod | scSerializable,
 		fields: []javaField{{'I', "bitCount", ""}, {'I', "bitLength", ""}, {'I', "firstNonzeroByteNum", ""}, {'I', "lowestSetBit", ""}, {'I', "signum", ""}, {'[', "magnitude", "[B"}},
 		super:  javaNumber}
+	// java.time's classes serialise through java.time.Ser, externalizable.
+	javaTimeSer      = &javaClass{name: "java.time.Ser", suid: 0x955d84ba1b2248b2, flags: scBlockData | scExternalizable}
+	javaUtilDate     = &javaClass{name: "java.util.Date", suid: 0x686a81014b597419, flags: scWriteMethod | scSerializable}
+	javaSQLTimestamp = &javaClass{name: "java.sql.Timestamp", suid: 0x2618d5c80153bf65,
+		fields: []javaField{{'I', "nanos", ""}}, super: javaUtilDate}
 	javaBigDecimal = &javaClass{name: "java.math.BigDecimal", suid: 0x54c71557f981284f, flags: scWriteMethod | scSerializable,
 		fields: []javaField{{'I', "scale", ""}, {'L', "intVal", "Ljava/math/BigInteger;"}}, super: javaNumber}
 )
@@ -158,6 +187,20 @@ func javaSerializeKey(key []any) (string, error) {
 			w.bytes(x)
 		case javaBigInt:
 			w.bigInteger(x.Int)
+		case javaLocalDate:
+			w.timeSer(3, binary.BigEndian.AppendUint32(nil, uint32(x.year)), []byte{x.month, x.day})
+		case javaDuration:
+			w.timeSer(1, binary.BigEndian.AppendUint64(nil, uint64(x.sec)), binary.BigEndian.AppendUint32(nil, uint32(x.nanos)))
+		case javaTimestamp:
+			// Date's writeObject writes the time in block data; then
+			// Timestamp's own field.
+			w.b = append(w.b, jsObject)
+			w.class(javaSQLTimestamp)
+			w.handle()
+			w.b = append(w.b, jsBlockData, 8)
+			w.b = binary.BigEndian.AppendUint64(w.b, uint64(x.millis))
+			w.b = append(w.b, jsEndBlock)
+			w.u32(uint32(x.nanos))
 		case javaDecimal:
 			unscaled, scale, ok := decimalParts(string(x))
 			if !ok {
@@ -174,6 +217,23 @@ func javaSerializeKey(key []any) (string, error) {
 		}
 	}
 	return hex.EncodeToString(w.b), nil
+}
+
+// timeSer writes a java.time value as its java.time.Ser: a type byte and
+// the value's fields in one block.
+func (w *javaWriter) timeSer(typ byte, parts ...[]byte) {
+	w.b = append(w.b, jsObject)
+	w.class(javaTimeSer)
+	w.handle()
+	n := 1
+	for _, p := range parts {
+		n += len(p)
+	}
+	w.b = append(w.b, jsBlockData, byte(n), typ)
+	for _, p := range parts {
+		w.b = append(w.b, p...)
+	}
+	w.b = append(w.b, jsEndBlock)
 }
 
 func (w *javaWriter) bytes(b []byte) {
@@ -337,7 +397,7 @@ func (r *javaReader) classDesc() (*javaClass, error) {
 	if c.flags, err = r.byte1(); err != nil {
 		return nil, err
 	}
-	if c.flags&scSerializable == 0 || c.flags&^(scSerializable|scWriteMethod) != 0 {
+	if c.flags != scBlockData|scExternalizable && (c.flags&scSerializable == 0 || c.flags&^(scSerializable|scWriteMethod) != 0) {
 		return nil, fmt.Errorf("class %s is not plainly serialisable (flags %#x)", c.name, c.flags)
 	}
 	nf, err := r.n(2)
@@ -423,6 +483,14 @@ func (r *javaReader) object() (any, error) {
 	}
 	slot := len(r.handles)
 	r.handles = append(r.handles, nil)
+	if c.flags&scExternalizable != 0 {
+		if c.name != "java.time.Ser" {
+			return nil, fmt.Errorf("class %s is not supported in a chunk key", c.name)
+		}
+		v, err := r.timeSer()
+		r.handles[slot] = v
+		return v, err
+	}
 	var chain []*javaClass
 	for k := c; k != nil; k = k.super {
 		chain = append([]*javaClass{k}, chain...)
@@ -456,7 +524,14 @@ func (r *javaReader) object() (any, error) {
 				return nil, fmt.Errorf("class %s: field type %c is not supported", k.name, f.typ)
 			}
 		}
-		if k.flags&scWriteMethod != 0 {
+		if k.name == "java.util.Date" {
+			// Its writeObject writes the time as block data.
+			b, err := r.n(11)
+			if err != nil || b[0] != jsBlockData || b[1] != 8 || b[10] != jsEndBlock {
+				return nil, errors.New("a java.util.Date without its time")
+			}
+			fields["time"] = int64(binary.BigEndian.Uint64(b[2:10]))
+		} else if k.flags&scWriteMethod != 0 {
 			// What a writeObject wrote after the fields: nothing here.
 			if end, err := r.byte1(); err != nil || end != jsEndBlock {
 				return nil, fmt.Errorf("class %s: extra data after its fields is not supported", k.name)
@@ -473,6 +548,13 @@ func (r *javaReader) object() (any, error) {
 			return nil, err
 		}
 		val = javaBigInt{n}
+	case "java.sql.Timestamp":
+		ms, ok := fields["time"].(int64)
+		ns, ok2 := fields["nanos"].(int32)
+		if !ok || !ok2 {
+			return nil, errors.New("a Timestamp without time or nanos")
+		}
+		val = javaTimestamp{ms, ns}
 	case "java.math.BigDecimal":
 		bi, ok := fields["intVal"].(javaBigInt)
 		scale, ok2 := fields["scale"].(int32)
@@ -485,6 +567,31 @@ func (r *javaReader) object() (any, error) {
 	}
 	r.handles[slot] = val
 	return val, nil
+}
+
+// timeSer reads java.time.Ser's block: LocalDate (3) and Duration (1).
+func (r *javaReader) timeSer() (any, error) {
+	hd, err := r.n(3)
+	if err != nil {
+		return nil, err
+	}
+	if hd[0] != jsBlockData {
+		return nil, errors.New("java.time.Ser without block data")
+	}
+	b, err := r.n(int(hd[1]) - 1)
+	if err != nil {
+		return nil, err
+	}
+	if end, err := r.byte1(); err != nil || end != jsEndBlock {
+		return nil, errors.New("java.time.Ser: unterminated block")
+	}
+	switch {
+	case hd[2] == 3 && len(b) == 6:
+		return javaLocalDate{int32(binary.BigEndian.Uint32(b)), b[4], b[5]}, nil
+	case hd[2] == 1 && len(b) == 12:
+		return javaDuration{int64(binary.BigEndian.Uint64(b)), int32(binary.BigEndian.Uint32(b[8:]))}, nil
+	}
+	return nil, fmt.Errorf("java.time value of type %d is not supported in a chunk key", hd[2])
 }
 
 func bigFromFields(f map[string]any) (*big.Int, error) {

@@ -256,10 +256,12 @@ func TestLiveReadOnlyIncrementalRestart(t *testing.T) {
 	}
 }
 
-// TestLiveIncrementalTypedKeys: tables keyed by DECIMAL, VARBINARY and
-// BIGINT UNSIGNED (values above 2^63) are snapshotted in chunks of 3:
-// every row exactly once, and the offsets' keys are Debezium's Java
-// classes (BigDecimal, byte[], BigInteger).
+// TestLiveIncrementalTypedKeys: tables keyed by DECIMAL, VARBINARY,
+// BIGINT UNSIGNED (values above 2^63), DATE, TIME, DATETIME and TIMESTAMP
+// are snapshotted in chunks of 3: every row exactly once (the chunk
+// bounds go back into the queries as literals of those types), and the
+// offsets' keys are Debezium's Java classes (BigDecimal, byte[],
+// BigInteger, LocalDate, Duration, Timestamp).
 func TestLiveIncrementalTypedKeys(t *testing.T) {
 	db := liveDB(t)
 	p := fmt.Sprintf("gctk%d", time.Now().UnixNano()%1e9)
@@ -272,7 +274,12 @@ func TestLiveIncrementalTypedKeys(t *testing.T) {
 		p + "_dec": {"k DECIMAL(10,2) PRIMARY KEY", []string{"-5.25", "0.00", "1.10", "1.20", "12.50", "99999999.99", "3.00"}, javaDecimal("99999999.99")},
 		p + "_bin": {"k VARBINARY(8) PRIMARY KEY", []string{"X'00'", "X'0001'", "X'01'", "X'7f'", "X'80'", "X'ff'", "X'ff00'"}, []byte{0xff, 0}},
 		p + "_u64": {"k BIGINT UNSIGNED PRIMARY KEY", []string{"0", "1", "9223372036854775807", "9223372036854775808", "18446744073709551614", "18446744073709551615", "5"}, javaBigInt{bigU64(18446744073709551615)}},
+		p + "_dat": {"k DATE PRIMARY KEY", []string{"'1000-01-01'", "'1970-01-01'", "'2024-01-02'", "'2024-01-03'", "'2024-02-29'", "'9999-12-31'", "'2000-06-15'"}, javaLocalDate{9999, 12, 31}},
+		p + "_tim": {"k TIME(6) PRIMARY KEY", []string{"'-01:00:00'", "'00:00:00'", "'00:00:00.5'", "'01:02:03.000001'", "'12:00:00'", "'838:59:59'", "'100:00:00'"}, javaDuration{3020399, 0}},
+		p + "_dtm": {"k DATETIME(6) PRIMARY KEY", []string{"'1000-01-01 00:00:00'", "'2024-01-02 03:04:05'", "'2024-01-02 03:04:05.000001'", "'2024-01-02 03:04:05.5'", "'2038-01-19 03:14:08'", "'9999-12-31 23:59:59.999999'", "'1970-01-01 00:00:00'"}, javaTimestamp{253402300799000, 999999000}},
+		p + "_tsp": {"k TIMESTAMP(3) NOT NULL PRIMARY KEY", []string{"'1970-01-01 00:00:01'", "'2000-01-01 00:00:00.1'", "'2024-01-02 03:04:05.123'", "'2024-01-02 03:04:05.124'", "'2030-05-05 05:05:05'", "'2038-01-19 03:14:07.999'", "'2010-10-10 10:10:10'"}, javaTimestamp{2147483647000, 999000000}},
 	}
+	exec(t, db, "SET time_zone = '+00:00'")
 	exec(t, db, "CREATE TABLE "+sig+" (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
 	var names []string
 	for name, tb := range tables {
@@ -334,7 +341,7 @@ func TestLiveIncrementalTypedKeys(t *testing.T) {
 		for _, n := range counts {
 			total += n
 		}
-		return total >= 21
+		return total >= 7*len(tables)
 	})
 	for name, tb := range tables {
 		if counts[name] != len(tb.vals) {
