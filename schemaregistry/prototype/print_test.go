@@ -32,7 +32,11 @@ func TestCanonicalAndNormalizedAsConfluent(t *testing.T) {
 	// Wire (and so Confluent) also accepts what a linker refuses: values in
 	// reserved ranges, proto3 enums not starting at 0, jstype on an int32,
 	// extend blocks in proto3 of other messages than options
-	// (ProtobufSchemaTest.testComplexEnum, left out). Those numbers and
+	// (ProtobufSchemaTest.testComplexEnum, left out; so are its
+	// testComplexCustomOptions 1-3, testNormalizationWithExtensions2,
+	// ...WithComplexCustomOptions and ...WithRepeatedNestedCustomOptions:
+	// float suffixes like 10f, an integer default for bytes, assignments
+	// into a repeated option field, unresolvable option paths). Those numbers and
 	// types are changed in the input and, where they show, in the expected
 	// texts.
 	er := g["enumReserved"]
@@ -53,10 +57,17 @@ func TestCanonicalAndNormalizedAsConfluent(t *testing.T) {
 		{"ranges", g["ranges"]["schemaString"], g["ranges"]["canonicalString"], g["ranges"]["normalized"]},
 		{"normalization", no["schemaString"], no["schemaString"], no["normalized"]},
 		{"enumAfterMessage", g["enumBeforeAfter"]["schemaString"], g["enumBeforeAfter"]["canonicalString"], ""},
+		{"normalizationWithExtensions", g["testNormalizationWithExtensions"]["schemaString"], g["testNormalizationWithExtensions"]["canonical"],
+			g["testNormalizationWithExtensions"]["normalized"]},
+		{"nestedCustomOptions", g["testNestedCustomOptions"]["schemaString"], g["testNestedCustomOptions"]["canonicalString"], g["testNestedCustomOptions"]["normalized"]},
+		// These two assert only the normalized text in Confluent's test.
+		{"normalizationWithNestedComplexCustomOptions", g["testNormalizationWithNestedComplexCustomOptions"]["schemaString"], "",
+			g["testNormalizationWithNestedComplexCustomOptions"]["normalized"]},
+		{"normalizationWithPackagePrefix", g["testNormalizationWithPackagePrefix"]["schemaString"], "", g["testNormalizationWithPackagePrefix"]["normalized"]},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := mustParse(t, c.in, nil)
-			if got := s.Canonical(); got != c.canonical {
+			if got := s.Canonical(); c.canonical != "" && got != c.canonical {
 				t.Errorf("canonical:\n%s\nwant:\n%s", got, c.canonical)
 			}
 			if again := mustParse(t, s.Canonical(), nil).Canonical(); again != s.Canonical() {
@@ -70,6 +81,14 @@ func TestCanonicalAndNormalizedAsConfluent(t *testing.T) {
 			}
 			if again := mustParse(t, c.normalized, nil).Normalized(); again != c.normalized {
 				t.Errorf("normalizing the normalized text changed it:\n%s", again)
+			}
+			if c.name == "normalizationWithExtensions" {
+				// Confluent's test also prints the normalized schema
+				// with format ignore_extensions.
+				got, _ := mustParse(t, c.normalized, nil).Formatted("ignore_extensions")
+				if want := g["testNormalizationWithExtensions"]["expected"]; got != want {
+					t.Errorf("ignore_extensions:\n%s\nwant:\n%s", got, want)
+				}
 			}
 		})
 	}
