@@ -36,14 +36,44 @@ async function api(method, path, body) {
 
 const samples = []; // {t, rec: {connector: records}}
 let lastMetrics = {tasks: [], snapshots: []};
+let lastConnectors = {}; // GET /connectors?expand=status&expand=info, from the overview
+let lastETag = null, lastPolled = 0, unchanged = 0;
 
-async function pollMetrics() {
-  const m = await api('GET', '/ui/api/metrics');
+// pollOverview fetches /ui/api/overview, the one request a page polls: the
+// worker builds it once a second for every open page and answers 304 while
+// it is unchanged (the browser revalidates its stored copy: cache
+// 'no-cache'). It reports whether the content changed.
+async function pollOverview() {
+  const r = await fetch(ROOT + 'ui/api/overview', {headers: {Accept: 'application/json'}, cache: 'no-cache'});
+  if (!r.ok) {
+    let msg = r.status + ' ' + r.statusText;
+    try { msg = (await r.json()).message || msg; } catch (e) { /* not JSON */ }
+    throw new Error(msg);
+  }
+  const now = Date.now();
+  const etag = r.headers.get('ETag');
+  if (etag && etag === lastETag) {
+    // Unchanged: no counter moved since the last sample, a zero rate.
+    const last = samples[samples.length - 1];
+    if (last) pushSample(last.t + (now - lastPolled), last.rec);
+    lastPolled = now;
+    unchanged++;
+    return false;
+  }
+  const ov = await r.json();
+  lastETag = etag; lastPolled = now; unchanged = 0;
+  const m = ov.metrics || {};
+  lastConnectors = ov.connectors || {};
   lastMetrics = {tasks: m.tasks || [], snapshots: m.snapshots || []};
   const rec = {};
   for (const t of lastMetrics.tasks) rec[t.connector] = (rec[t.connector] || 0) + t.records;
-  samples.push({t: m.time, rec});
-  while (samples.length > 2 && samples[0].t < m.time - KEEP_MS) samples.shift();
+  pushSample(m.time, rec);
+  return true;
+}
+
+function pushSample(t, rec) {
+  samples.push({t, rec});
+  while (samples.length > 2 && samples[0].t < t - KEEP_MS) samples.shift();
 }
 
 function rates(name) {
@@ -112,6 +142,7 @@ let renderSeq = 0;
 
 function route() {
   clearTimeout(timer);
+  timer = null;
   const seq = ++renderSeq;
   delete main.dataset.page; // set again, as page:name, once the new page is drawn
   const h = location.hash.replace(/^#/, '') || '/';
@@ -129,21 +160,40 @@ function showFatal(e) {
   main.innerHTML = `<div class="msg err">${esc(e.message)}</div>`;
 }
 
-// poll runs fn now and every POLL_MS while the page (seq) is shown.
-async function poll(seq, fn) {
+// poll refreshes the overview now and every POLL_MS while the page (seq)
+// is shown, and calls draw when there is something new to show: the
+// content changed, or the charts' rates just dropped to zero. A page left
+// open on an idle worker thus costs a 304 every 2 s and no drawing.
+async function poll(seq, draw) {
   if (seq !== renderSeq) return;
   if (document.hidden) { // a background tab costs the worker nothing
-    timer = setTimeout(() => poll(seq, fn), POLL_MS);
+    schedule(seq, draw);
     return;
   }
   try {
-    await Promise.all([pollMetrics(), fn()]);
+    const changed = await pollOverview();
+    if (seq === renderSeq && (changed || unchanged <= 1 || drawnSeq !== seq)) {
+      drawnSeq = seq;
+      await draw();
+    }
   } catch (e) {
     const box = document.getElementById('pollerr');
     if (box) box.textContent = 'refresh failed: ' + e.message;
   }
-  if (seq === renderSeq) timer = setTimeout(() => poll(seq, fn), POLL_MS);
+  if (seq === renderSeq) schedule(seq, draw);
 }
+let drawnSeq = 0;
+let nextPoll = null; // what timer will run; timer is null while a poll runs
+
+function schedule(seq, draw) {
+  nextPoll = () => { timer = null; poll(seq, draw); };
+  timer = setTimeout(nextPoll, POLL_MS);
+}
+
+// A tab shown again refreshes at once instead of at its next tick.
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && timer !== null) { clearTimeout(timer); nextPoll(); }
+});
 
 // --- connectors list ---
 
@@ -151,8 +201,7 @@ async function listPage(seq) {
   main.innerHTML = '<h1>Connectors</h1><div id="pollerr" class="bad"></div><div id="list"><p class="muted">Loading…</p></div>';
   let first = true;
   await poll(seq, async () => {
-    const all = await api('GET', '/connectors?expand=status&expand=info');
-    if (seq !== renderSeq) return;
+    const all = lastConnectors;
     const names = Object.keys(all).sort();
     const rows = names.map(n => {
       const st = all[n].status || {}, info = all[n].info || {};
@@ -215,8 +264,8 @@ async function connectorPage(name, seq) {
   for (const b of main.querySelectorAll('button[data-act]')) b.onclick = () => askAction(name, b.dataset.act);
   main.dataset.page = 'connector:' + name;
   await poll(seq, async () => {
-    const st = await api('GET', `/connectors/${enc(name)}/status`);
-    if (seq !== renderSeq) return;
+    const st = (lastConnectors[name] || {}).status;
+    if (!st) throw new Error(`connector ${name} not found`);
     const c = st.connector;
     document.getElementById('cstate').innerHTML = stateBadge(c.state);
     document.getElementById('cstate').dataset.state = c.state;
