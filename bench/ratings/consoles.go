@@ -18,13 +18,18 @@ import (
 )
 
 // runConsoles (-consoles N) measures what open web consoles cost the record
-// path: each round runs the same ratings connector on a fresh worker three
-// times: with no console, with N headless Chromium browsers showing the
-// console's connectors list (polling every 2 s) on the same machine, and
-// with N pollers replaying exactly the requests those pages send (the
-// worker's share of the cost, without the browsers' own CPU competing for
-// the machine). It reports the throughput ratios, the browsers' CPU, and
-// the worker's CPU while idle.
+// path: each round runs the same ratings connector on a fresh worker (at
+// the default INFO level, so the request log writes its line per request)
+// once per mode: with no console; with N headless Chromium browsers showing
+// the console's connectors list (polling every 2 s) at the lowest CPU
+// priority (nice 19), standing for browsers on the users' own machines; the
+// same at normal priority, competing with the worker for this machine's
+// cores; and N pollers replaying exactly the requests those pages send (the
+// worker's share of the cost, without any browser). The modes' order
+// rotates from round to round, so a drift of the machine's load does not
+// favour one. It reports every run, the throughput ratios of the medians,
+// the worker's CPU per record (steadier than rates on a shared machine),
+// the browsers' CPU, and the worker's CPU while idle with the consoles open.
 func runConsoles(brokers string, n, rounds, consoles int, bin string) error {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -40,18 +45,26 @@ func runConsoles(brokers string, n, rounds, consoles int, bin string) error {
 		name string
 		k    int
 		real bool
-	}{{"no console", 0, false}, {fmt.Sprintf("%d Chromium consoles", consoles), consoles, true}, {fmt.Sprintf("%d replayed consoles", consoles), consoles, false}}
+		nice int
+	}{
+		{"no console", 0, false, 0},
+		{fmt.Sprintf("%d Chromium consoles (nice 19)", consoles), consoles, true, 19},
+		{fmt.Sprintf("%d Chromium consoles", consoles), consoles, true, 0},
+		{fmt.Sprintf("%d replayed consoles", consoles), consoles, false, 0},
+	}
 	rate := make([][]float64, len(modes))
 	idle := make([][]float64, len(modes))
 	cpu := make([][]float64, len(modes))
 	for r := 0; r < rounds; r++ {
-		for i, m := range modes {
-			res, err := consoleRun(bin, chromium, brokers, dir, fmt.Sprintf("bench-console%d-%d-%d", i, stamp, r), n, m.k, m.real)
+		for j := range modes {
+			i := (j + r) % len(modes)
+			m := modes[i]
+			res, err := consoleRun(bin, chromium, brokers, dir, fmt.Sprintf("bench-console%d-%d-%d", i, stamp, r), n, m.k, m.real, m.nice)
 			if err != nil {
 				return err
 			}
-			fmt.Printf("round %d, %s: %.0f rec/s, worker %.2f CPU-µs/record, browsers %.2f CPU-s during the run, idle worker CPU %.2f%%\n",
-				r+1, m.name, res.rate, res.cpuPerRecord, res.browserCPU, res.idleCPU)
+			fmt.Printf("round %d, %s: %.0f rec/s, worker %.2f CPU-µs/record, browsers %.2f CPU-s during the run, idle worker CPU %.2f%%, load average %s\n",
+				r+1, m.name, res.rate, res.cpuPerRecord, res.browserCPU, res.idleCPU, loadAvg())
 			rate[i], idle[i], cpu[i] = append(rate[i], res.rate), append(idle[i], res.idleCPU), append(cpu[i], res.cpuPerRecord)
 		}
 	}
@@ -63,7 +76,7 @@ func runConsoles(brokers string, n, rounds, consoles int, bin string) error {
 	// per record is the steadier measure of what the consoles cost it.
 	fmt.Printf("\nworker CPU per record (median):")
 	for i, m := range modes {
-		fmt.Printf(" %s %.2f µs;", m.name, median(cpu[i]))
+		fmt.Printf(" %s %.2f µs (ratio %.3f);", m.name, median(cpu[i]), median(cpu[0])/median(cpu[i]))
 	}
 	fmt.Printf("\nidle worker CPU (median over 10 s):")
 	for i, m := range modes {
@@ -73,6 +86,15 @@ func runConsoles(brokers string, n, rounds, consoles int, bin string) error {
 	return nil
 }
 
+// loadAvg is the machine's 1-minute load average, for reading the figures.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
+}
+
 type consoleResult struct {
 	rate, cpuPerRecord, idleCPU, browserCPU float64
 }
@@ -80,7 +102,7 @@ type consoleResult struct {
 // consoleRun starts a worker with no connector, opens k consoles on it,
 // then creates the ratings connector and times it to n records; then it
 // samples the idle worker's CPU with the consoles still open.
-func consoleRun(bin, chromium, brokers, dir, name string, n, k int, real bool) (consoleResult, error) {
+func consoleRun(bin, chromium, brokers, dir, name string, n, k int, real bool, nice int) (consoleResult, error) {
 	var res consoleResult
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -101,8 +123,14 @@ listeners=http://%s
 	if err != nil {
 		return res, err
 	}
-	cmd := exec.Command(bin, "standalone", "--log-level", "WARN", props)
-	cmd.Stderr = os.Stderr
+	// INFO, the default: the request log is part of what a console costs.
+	logFile, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		return res, err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(bin, "standalone", "--log-level", "INFO", props)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return res, err
 	}
@@ -114,7 +142,7 @@ listeners=http://%s
 	var browsers []int
 	switch {
 	case k > 0 && real:
-		closeConsoles, pids, err := openConsoles(chromium, base+"/ui/", k)
+		closeConsoles, pids, err := openConsoles(chromium, base+"/ui/", k, nice)
 		if err != nil {
 			return res, err
 		}
@@ -186,10 +214,17 @@ func waitHTTP(url string, d time.Duration) error {
 	}
 }
 
-// openConsoles starts k Chromium browsers showing url and waits until each
-// rendered the list; the returned func closes them. pids are the
-// browsers' main processes.
-func openConsoles(chromium, url string, k int) (func(), []int, error) {
+// openConsoles starts k Chromium browsers showing url (under nice -n
+// nice when nice > 0) and waits until each rendered the list; the returned
+// func closes them. pids are the browsers' main processes.
+func openConsoles(chromium, url string, k, nice int) (func(), []int, error) {
+	niceBin := ""
+	if nice > 0 {
+		var err error
+		if niceBin, err = exec.LookPath("nice"); err != nil {
+			return nil, nil, err
+		}
+	}
 	var cancels []context.CancelFunc
 	var pids []int
 	closeAll := func() {
@@ -198,8 +233,15 @@ func openConsoles(chromium, url string, k int) (func(), []int, error) {
 		}
 	}
 	for i := 0; i < k; i++ {
-		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-			append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox)...)
+		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox)
+		if niceBin != "" {
+			// The browser and every process it forks run at that priority.
+			opts = append(opts, chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+				cmd.Args = append([]string{niceBin, "-n", strconv.Itoa(nice)}, cmd.Args...)
+				cmd.Path = niceBin
+			}))
+		}
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 		ctx, cancel := chromedp.NewContext(actx)
 		cancels = append(cancels, cancel, cancelAlloc)
 		if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
@@ -228,19 +270,28 @@ func openConsoles(chromium, url string, k int) (func(), []int, error) {
 }
 
 // replayConsole sends what an open connectors list page sends, every 2 s,
-// until ctx ends.
+// until ctx ends: GET /ui/api/overview, revalidating its last answer
+// (If-None-Match) and accepting gzip, as the browser does.
 func replayConsole(ctx context.Context, base string) {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
+	// A transport of its own, keeping the gzip body as the browser gets it.
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	etag := ""
 	for {
-		for _, p := range []string{"/connectors?expand=status&expand=info", "/ui/api/metrics"} {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+p, nil)
-			if err != nil {
-				return
-			}
-			if resp, err := http.DefaultClient.Do(req); err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/ui/api/overview", nil)
+		if err != nil {
+			return
+		}
+		req.Header.Set("Accept-Encoding", "gzip")
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		if resp, err := client.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				etag = resp.Header.Get("ETag")
 			}
 		}
 		select {

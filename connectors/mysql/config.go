@@ -262,6 +262,8 @@ type settings struct {
 	// kafkaSignal configures the Kafka signal channel; nil when
 	// signal.enabled.channels does not have it.
 	kafkaSignal *kafkaSignalSettings
+	// notifyLog is notification.enabled.channels having log (notify.go).
+	notifyLog bool
 }
 
 var prefixRe = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
@@ -417,6 +419,9 @@ func parse(props map[string]string) (*settings, error) {
 		return nil, &config.Error{Key: keySignalChannels, Value: props[keySignalChannels], Message: "read.only=true needs the kafka signal channel in signal.enabled.channels: a read-only connector writes no watermarks and takes its signals from the Kafka signal topic"}
 	}
 	if s.kafkaSignal, err = parseKafkaSignal(props, s.prefix, s.signalChannels); err != nil {
+		return nil, err
+	}
+	if s.notifyLog, err = parseNotifyChannels(props); err != nil {
 		return nil, err
 	}
 	if err := s.filter.setColumns(list(keyColumnInclude, keyColumnWhitelist), list(keyColumnExclude, keyColumnBlacklist)); err != nil {

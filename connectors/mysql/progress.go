@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -174,6 +175,7 @@ type incrProgress struct {
 	lastLog  time.Time
 	start    time.Time
 	logEvery time.Duration
+	corr     string // the last signal id seen, for notifications
 }
 
 // reportIncremental reports the incremental snapshot's state after a
@@ -190,6 +192,9 @@ func (t *Task) reportIncremental(ctx context.Context, s *streamState, aborted bo
 		p.sink, _ = t.progress.(connect.IncrementalSnapshotProgress)
 		c.prog = p
 	}
+	if c.correlation != nil {
+		p.corr = *c.correlation
+	}
 	queued := make([]string, 0, len(c.colls))
 	inQueue := map[string]bool{}
 	for _, dc := range c.colls {
@@ -199,13 +204,31 @@ func (t *Task) reportIncremental(ctx context.Context, s *streamState, aborted bo
 		}
 	}
 	// Tables that left the queue are done (read, skipped or stopped).
+	var stopped []string
 	for _, id := range p.queued {
 		if !inQueue[id] {
 			if p.sink != nil {
 				p.sink.TableCompleted(id, p.rows[id])
 			}
 			t.log.Info("incremental snapshot of table done", "table", id, "rows", p.rows[id])
+			if aborted {
+				stopped = append(stopped, id)
+				continue
+			}
+			// Debezium tells apart an empty table, one without a key, an
+			// unknown one and a failed read; here any table left without a
+			// row read is EMPTY.
+			status := "SUCCEEDED"
+			if p.rows[id] == 0 {
+				status = "EMPTY"
+			}
+			t.notifyIncremental(c, "TABLE_SCAN_COMPLETED", [2]string{"data_collections", strings.Join(p.queued, ",")},
+				[2]string{"scanned_collection", id}, [2]string{"total_rows_scanned", strconv.FormatInt(p.rows[id], 10)},
+				[2]string{"status", status})
 		}
+	}
+	if len(stopped) > 0 && c.running() {
+		t.notifyIncremental(c, "ABORTED", [2]string{"data_collections", strings.Join(stopped, ",")})
 	}
 	var added []string
 	for _, id := range queued {
@@ -223,6 +246,7 @@ func (t *Task) reportIncremental(ctx context.Context, s *streamState, aborted bo
 				p.sink.IncrementalSnapshotStarted(added, est)
 			}
 			t.log.Info("incremental snapshot started", "tables", added, "estimated_rows", est)
+			t.notifyIncremental(c, "STARTED", [2]string{"data_collections", strings.Join(queued, ",")})
 		} else {
 			if p.sink != nil {
 				p.sink.TablesAdded(added, est)
@@ -248,6 +272,15 @@ func (t *Task) reportIncremental(ctx context.Context, s *streamState, aborted bo
 			p.sink.RowsScanned(id, p.rows[id])
 			p.sink.CurrentChunk(id, c.chunkID, c.window[0].javaKey, c.chunkEnd, c.maxKey)
 		}
+		first := func(k []any) string {
+			if len(k) == 0 || k[0] == nil {
+				return "<null>"
+			}
+			return fmt.Sprint(k[0])
+		}
+		t.notifyIncremental(c, "IN_PROGRESS", [2]string{"data_collections", strings.Join(queued, ",")},
+			[2]string{"current_collection_in_progress", id}, [2]string{"maximum_key", first(c.maxKey)},
+			[2]string{"last_processed_key", first(c.chunkEnd)})
 		if now.Sub(p.lastLog) >= p.logEvery {
 			p.lastLog = now
 			took := now.Sub(p.tableAt)
@@ -265,12 +298,22 @@ func (t *Task) reportIncremental(ctx context.Context, s *streamState, aborted bo
 				p.sink.SnapshotResumed()
 			}
 		}
+		typ := "RESUMED"
+		if p.paused {
+			typ = "PAUSED"
+		}
+		t.notifyIncremental(c, typ, [2]string{"data_collections", strings.Join(queued, ",")})
 	}
 	if !c.running() {
 		p.running, p.paused = false, false
 		if p.sink != nil {
 			p.sink.CurrentChunk("", "", nil, nil, nil)
 			p.sink.SnapshotCompleted(aborted)
+		}
+		if aborted {
+			t.notifyIncremental(c, "ABORTED")
+		} else {
+			t.notifyIncremental(c, "COMPLETED")
 		}
 		t.log.Info("incremental snapshot ended", "aborted", aborted, "tables", len(p.known),
 			"elapsed", time.Since(p.start).Round(time.Millisecond).String())

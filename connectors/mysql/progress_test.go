@@ -142,3 +142,64 @@ func TestIncrementalProgress(t *testing.T) {
 		t.Fatalf("stopped: %v", rec.calls)
 	}
 }
+
+// TestIncrementalNotifications checks the log channel's lines against
+// what Debezium's Notification.toString prints (additional data in the
+// order of the HashMap it builds, checked with Java 17).
+func TestIncrementalNotifications(t *testing.T) {
+	for _, c := range []struct {
+		data [][2]string
+		want string
+	}{
+		{nil, "{connector_name=srv}"},
+		{[][2]string{{"data_collections", "demo.a,demo.b"}}, "{connector_name=srv, data_collections=demo.a,demo.b}"},
+		{[][2]string{{"data_collections", "demo.a"}, {"current_collection_in_progress", "demo.a"}, {"maximum_key", "100"}, {"last_processed_key", "10"}},
+			"{current_collection_in_progress=demo.a, connector_name=srv, maximum_key=100, data_collections=demo.a, last_processed_key=10}"},
+		{[][2]string{{"data_collections", "demo.a"}, {"scanned_collection", "demo.a"}, {"total_rows_scanned", "100"}, {"status", "SUCCEEDED"}},
+			"{scanned_collection=demo.a, connector_name=srv, total_rows_scanned=100, data_collections=demo.a, status=SUCCEEDED}"},
+	} {
+		if got := javaHashMapString(append(c.data, [2]string{"connector_name", "srv"})); got != c.want {
+			t.Errorf("got %s\nwant %s", got, c.want)
+		}
+	}
+	if on, err := parseNotifyChannels(map[string]string{keyNotifyChannels: " log "}); !on || err != nil {
+		t.Fatalf("log: %v %v", on, err)
+	}
+	if _, err := parseNotifyChannels(map[string]string{keyNotifyChannels: "log,sink"}); err == nil || !strings.Contains(err.Error(), keyNotifyChannels) {
+		t.Fatalf("sink is refused naming the key: %v", err)
+	}
+
+	var logs bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tk := &Task{st: &settings{host: "127.0.0.1", port: 1, prefix: "srv", notifyLog: true}, log: slog.New(slog.NewTextHandler(&logs, nil))}
+	corr := "sig-1"
+	c := &incrContext{colls: []incrCollection{{id: "db.a"}}, index: map[string]int{}, correlation: &corr}
+	s := &streamState{incr: c}
+	c.chunkID, c.tb = "c1", &table{db: "db", name: "a"}
+	c.window = []incrRow{{javaKey: []any{int64(1)}}, {javaKey: []any{int64(2)}}}
+	c.chunkEnd, c.maxKey = []any{int64(2)}, []any{int64(2)}
+	tk.reportIncremental(ctx, s, false)
+	c.paused = true
+	tk.reportIncremental(ctx, s, false)
+	c.paused = false
+	tk.reportIncremental(ctx, s, false)
+	c.colls, c.correlation = nil, nil
+	c.clearWindow()
+	tk.reportIncremental(ctx, s, false)
+	var types []string
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if !strings.Contains(l, `msg="[Notification Service]  {id='sig-1', aggregateType='Incremental Snapshot', type='`) {
+			continue
+		}
+		typ := l[strings.Index(l, "type='")+6:]
+		types = append(types, typ[:strings.Index(typ, "'")])
+		if typ[:strings.Index(typ, "'")] == "IN_PROGRESS" &&
+			!strings.Contains(l, "additionalData={current_collection_in_progress=db.a, connector_name=srv, maximum_key=2, data_collections=db.a, last_processed_key=2}") {
+			t.Errorf("IN_PROGRESS line: %s", l)
+		}
+	}
+	if got := strings.Join(types, ","); got != "STARTED,IN_PROGRESS,PAUSED,RESUMED,TABLE_SCAN_COMPLETED,COMPLETED" {
+		t.Fatalf("notifications %s\n%s", got, logs.String())
+	}
+}
