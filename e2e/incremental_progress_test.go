@@ -79,11 +79,13 @@ listeners=%s
 	show(t, ctx, base, "#/c/"+name, "connector:"+name)
 	signal("iprog-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["%s"], "type": "incremental"}`, table))
 
+	// Paused past 2,000 rows (over 3% of the bar: the page shows whole
+	// percents), well before the end.
 	var seen float64
 	waitUntil(t, 90*time.Second, "rows scanned by the incremental snapshot in /metrics", func() bool {
 		v, ok := metric(scrape(), "rows_scanned", `,table="`+table+`"`)
 		seen = v
-		return ok && v > 0
+		return ok && v >= 2000
 	})
 	if seen >= rows {
 		t.Fatalf("the snapshot was done (%v rows) before an intermediate value was seen", seen)
@@ -143,6 +145,11 @@ listeners=%s
 	if strings.Contains(body, `kafka_connect_snapshot_chunk_info{`) && strings.Contains(body, name) {
 		t.Errorf("a chunk series after completion:\n%s", grepLines(body, "chunk_info"))
 	}
+	defer func() {
+		if t.Failed() {
+			t.Logf("snapshot section: %s", evalJS[string](t, ctx, `document.getElementById('snap').innerHTML`))
+		}
+	}()
 	waitJS(t, ctx, 30*time.Second, "100% on the connector page",
 		`(() => { const b = `+tableBar+`; const s = document.querySelector('#snap .snapshot .bar'); return !!b && b.dataset.pct === '100' && !!s && s.dataset.pct === '100' && !document.querySelector('#snap .chunk'); })()`)
 	screenshot(t, ctx, "console-incremental-done.png")

@@ -295,7 +295,9 @@ function snapshotDetail(name) {
     if (tables.length) {
       html += '<table><thead><tr><th>Table</th><th>Rows scanned / estimated</th></tr></thead><tbody>' + tables.map(t => {
         const rows = s.rows[t], est = s.estimated[t];
-        const b = est > 0 ? bar(rows, Math.max(est, rows), `${fmt(rows)} / ~${fmt(est)}`) : `${fmt(rows)} rows`;
+        // A completed snapshot read every row, whatever the estimate was.
+        const b = s.completed ? bar(1, 1, `${fmt(rows)} rows`) :
+          est > 0 ? bar(rows, Math.max(est, rows), `${fmt(rows)} / ~${fmt(est)}`) : `${fmt(rows)} rows`;
         return `<tr><td><code>${esc(t)}</code></td><td>${b}</td></tr>`;
       }).join('') + '</tbody></table>';
     }
