@@ -3,8 +3,8 @@ package mysql
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
