@@ -41,28 +41,21 @@ func TestProtobufDifferentialPython(t *testing.T) {
 	py := pythonClients(t)
 	own := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
 	defer own.Close()
-	for _, reg := range []struct {
-		name, url string
-		full      bool
-	}{{"apicurio", schemaRegistryURL, true}, {"goconnect", own.URL, false}} {
-		t.Run(reg.name, func(t *testing.T) { protobufDifferential(t, py, reg.url, reg.full) })
+	for _, reg := range []struct{ name, url string }{{"apicurio", schemaRegistryURL}, {"goconnect", own.URL}} {
+		t.Run(reg.name, func(t *testing.T) { protobufDifferential(t, py, reg.url) })
 	}
 }
 
-// protobufCorpus has every Connect type; without full, only those
-// goconnect's registry takes today (no confluent.field_meta, Decimal, Date
-// or Time: it lacks Confluent's known .proto files).
-func protobufCorpus(full bool) (*data.Schema, *data.Struct, string) {
+// protobufCorpus has every Connect type and logical type.
+func protobufCorpus() (*data.Schema, *data.Struct, string) {
 	inner := data.StructBuilder().Name("inner").
 		Field("a", data.NewBuilder(data.TypeString).Optional().MustBuild()).
 		Field("n", data.NewBuilder(data.TypeInt32).MustBuild()).MustBuild()
 	point := data.StructBuilder().Field("x", data.NewBuilder(data.TypeFloat64).MustBuild()).MustBuild()
-	b := data.StructBuilder().Name("e2e.pb.Everything")
-	if full {
-		b.Field("i8", data.NewBuilder(data.TypeInt8).MustBuild()).
-			Field("i16", data.NewBuilder(data.TypeInt16).MustBuild())
-	}
-	b.Field("i32", data.NewBuilder(data.TypeInt32).MustBuild()).
+	b := data.StructBuilder().Name("e2e.pb.Everything").
+		Field("i8", data.NewBuilder(data.TypeInt8).MustBuild()).
+		Field("i16", data.NewBuilder(data.TypeInt16).MustBuild()).
+		Field("i32", data.NewBuilder(data.TypeInt32).MustBuild()).
 		Field("i64", data.NewBuilder(data.TypeInt64).MustBuild()).
 		Field("f32", data.NewBuilder(data.TypeFloat32).MustBuild()).
 		Field("f64", data.NewBuilder(data.TypeFloat64).MustBuild()).
@@ -74,13 +67,11 @@ func protobufCorpus(full bool) (*data.Schema, *data.Struct, string) {
 		Field("list", data.ArrayOf(data.NewBuilder(data.TypeInt64).MustBuild()).MustBuild()).
 		Field("points", data.ArrayOf(point).MustBuild()).
 		Field("tags", data.MapOf(data.NewBuilder(data.TypeString).MustBuild(), data.NewBuilder(data.TypeInt32).MustBuild()).MustBuild()).
-		Field("inner", inner)
-	if full {
-		b.Field("amount", data.DecimalBuilder(2).Param("connect.decimal.precision", "10").MustBuild()).
-			Field("day", data.DateBuilder().MustBuild()).
-			Field("at", data.TimeBuilder().MustBuild())
-	}
-	b.Field("ts", data.TimestampBuilder().Optional().MustBuild())
+		Field("inner", inner).
+		Field("amount", data.DecimalBuilder(2).Param("connect.decimal.precision", "10").MustBuild()).
+		Field("day", data.DateBuilder().MustBuild()).
+		Field("at", data.TimeBuilder().MustBuild()).
+		Field("ts", data.TimestampBuilder().Optional().MustBuild())
 	s := b.MustBuild()
 	v := data.NewStruct(s).MustPut("i32", int32(-32)).MustPut("i64", int64(1)<<40).MustPut("f32", float32(1.5)).
 		MustPut("f64", -2.25).MustPut("flag", true).MustPut("text", "héllo").MustPut("raw", []byte{0, 1, 0xff}).
@@ -95,13 +86,11 @@ func protobufCorpus(full bool) (*data.Schema, *data.Struct, string) {
 	want := `"i32":-32,"i64":"1099511627776","f32":1.5,"f64":-2.25,"flag":true,"text":"héllo","raw":"AAH/","maybe":"here",` +
 		`"list":["1","-2"],"points":[{"x":0.5},{"x":-1}],"tags":[{"key":"a","value":1},{"key":"b","value":2}],` +
 		`"inner":{"a":"in","n":7},"ts":"2024-12-04T08:13:20.123Z"`
-	if full {
-		v.MustPut("i8", int8(-8)).MustPut("i16", int16(1600)).MustPut("amount", data.NewBigDecimal(-12345, 2)).
-			MustPut("day", time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)).
-			MustPut("at", time.UnixMilli(13*3600000+5*60000+7*1000+250).UTC())
-		want += `,"i8":-8,"i16":1600,"amount":{"value":"z8c=","precision":5,"scale":2},"day":{"year":2024,"month":2,"day":29},` +
-			`"at":{"hours":13,"minutes":5,"seconds":7,"nanos":250000000}`
-	}
+	v.MustPut("i8", int8(-8)).MustPut("i16", int16(1600)).MustPut("amount", data.NewBigDecimal(-12345, 2)).
+		MustPut("day", time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)).
+		MustPut("at", time.UnixMilli(13*3600000+5*60000+7*1000+250).UTC())
+	want += `,"i8":-8,"i16":1600,"amount":{"value":"z8c=","precision":5,"scale":2},"day":{"year":2024,"month":2,"day":29},` +
+		`"at":{"hours":13,"minutes":5,"seconds":7,"nanos":250000000}`
 	return s, v, "{" + want + "}"
 }
 
@@ -217,7 +206,7 @@ func pbPlain(v any) string {
 	return fmt.Sprintf("%T(%v)", v, v)
 }
 
-func protobufDifferential(t *testing.T, py, url string, full bool) {
+func protobufDifferential(t *testing.T, py, url string) {
 	converter := func(extra ...string) *protobuf.Converter {
 		props := map[string]string{"schema.registry.url": url}
 		for i := 0; i+1 < len(extra); i += 2 {
@@ -229,7 +218,7 @@ func protobufDifferential(t *testing.T, py, url string, full bool) {
 		}
 		return c
 	}
-	all, value, want := protobufCorpus(full)
+	all, value, want := protobufCorpus()
 	optS := data.StructBuilder().Name("e2e.pb.Opt").
 		Field("maybe", data.NewBuilder(data.TypeString).Optional().MustBuild()).
 		Field("zero", data.NewBuilder(data.TypeInt64).Optional().MustBuild()).
