@@ -303,6 +303,27 @@ func javaKeyValue(c *column, v any) any {
 		if b, ok := v.([]byte); ok {
 			return bytes.Clone(b)
 		}
+	case "float", "double":
+		var f float64
+		switch x := v.(type) {
+		case float64:
+			f = x
+		case []byte:
+			var err error
+			if f, err = strconv.ParseFloat(string(x), 64); err != nil {
+				return string(x)
+			}
+		default:
+			return fmt.Sprint(x)
+		}
+		if c.dataType == "float" {
+			return float32(f)
+		}
+		return f
+	case "bit":
+		if b, ok := v.([]byte); ok && c.length == 1 && len(b) == 1 {
+			return b[0] != 0 // BIT(1) is a Boolean to Connector/J
+		}
 	case "date", "time", "datetime", "timestamp":
 		if b, ok := v.([]byte); ok {
 			if tv, ok := javaTemporal(c.dataType, string(b)); ok {
@@ -330,6 +351,17 @@ func sqlLiteral(v any) string {
 		return quoteLit(x)
 	case javaBigInt:
 		return x.String()
+	case float32:
+		// The column's own value as a double, so that the bound compares
+		// equal to the row it came from.
+		return strconv.FormatFloat(float64(x), 'g', -1, 64)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case bool:
+		if x {
+			return "1"
+		}
+		return "0"
 	case javaDecimal:
 		if _, _, ok := decimalParts(string(x)); ok {
 			return strings.TrimSpace(string(x))

@@ -84,6 +84,9 @@ var (
 	javaNumber  = &javaClass{name: "java.lang.Number", suid: 0x86ac951d0b94e08b}
 	javaInteger = &javaClass{name: "java.lang.Integer", suid: 0x12e2a0a4f7818738, fields: []javaField{{'I', "value", ""}}, super: javaNumber}
 	javaLong    = &javaClass{name: "java.lang.Long", suid: 0x3b8be490cc8f23df, fields: []javaField{{'J', "value", ""}}, super: javaNumber}
+	javaFloat   = &javaClass{name: "java.lang.Float", suid: 0xdaedc9a2db3cf0ec, fields: []javaField{{'F', "value", ""}}, super: javaNumber}
+	javaDouble  = &javaClass{name: "java.lang.Double", suid: 0x80b3c24a296bfb04, fields: []javaField{{'D', "value", ""}}, super: javaNumber}
+	javaBoolean = &javaClass{name: "java.lang.Boolean", suid: 0xcd207280d59cfaee, fields: []javaField{{'Z', "value", ""}}}
 	javaObjArr  = &javaClass{name: "[Ljava.lang.Object;", suid: 0x90ce589f1073296c}
 	javaByteArr = &javaClass{name: "[B", suid: 0xacf317f8060854e0}
 	// BigInteger's writeObject writes its fields (legacy ones as -1/-2)
@@ -183,6 +186,25 @@ func javaSerializeKey(key []any) (string, error) {
 			w.b = append(w.b, jsString)
 			w.handle()
 			w.utf(javaModifiedUTF8(x))
+		case float32:
+			w.b = append(w.b, jsObject)
+			w.class(javaFloat)
+			w.handle()
+			w.u32(math.Float32bits(x))
+		case float64:
+			w.b = append(w.b, jsObject)
+			w.class(javaDouble)
+			w.handle()
+			w.b = binary.BigEndian.AppendUint64(w.b, math.Float64bits(x))
+		case bool:
+			w.b = append(w.b, jsObject)
+			w.class(javaBoolean)
+			w.handle()
+			if x {
+				w.b = append(w.b, 1)
+			} else {
+				w.b = append(w.b, 0)
+			}
 		case []byte:
 			w.bytes(x)
 		case javaBigInt:
@@ -520,6 +542,12 @@ func (r *javaReader) object() (any, error) {
 				fields[f.name] = int32(binary.BigEndian.Uint32(b))
 			case 'J':
 				fields[f.name] = int64(binary.BigEndian.Uint64(b))
+			case 'F':
+				fields[f.name] = math.Float32frombits(binary.BigEndian.Uint32(b))
+			case 'D':
+				fields[f.name] = math.Float64frombits(binary.BigEndian.Uint64(b))
+			case 'Z':
+				fields[f.name] = b[0] != 0
 			default:
 				return nil, fmt.Errorf("class %s: field type %c is not supported", k.name, f.typ)
 			}
@@ -540,7 +568,7 @@ func (r *javaReader) object() (any, error) {
 	}
 	var val any
 	switch c.name {
-	case "java.lang.Integer", "java.lang.Long", "java.lang.Short", "java.lang.Byte":
+	case "java.lang.Integer", "java.lang.Long", "java.lang.Short", "java.lang.Byte", "java.lang.Float", "java.lang.Double", "java.lang.Boolean":
 		val = fields["value"] // Short and Byte as Integer, as Debezium reads them
 	case "java.math.BigInteger":
 		n, err := bigFromFields(fields)

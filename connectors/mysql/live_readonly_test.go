@@ -279,6 +279,21 @@ func TestLiveIncrementalTypedKeys(t *testing.T) {
 		p + "_dtm": {"k DATETIME(6) PRIMARY KEY", []string{"'1000-01-01 00:00:00'", "'2024-01-02 03:04:05'", "'2024-01-02 03:04:05.000001'", "'2024-01-02 03:04:05.5'", "'2038-01-19 03:14:08'", "'9999-12-31 23:59:59.999999'", "'1970-01-01 00:00:00'"}, javaTimestamp{253402300799000, 999999000}},
 		p + "_tsp": {"k TIMESTAMP(3) NOT NULL PRIMARY KEY", []string{"'1970-01-01 00:00:01'", "'2000-01-01 00:00:00.1'", "'2024-01-02 03:04:05.123'", "'2024-01-02 03:04:05.124'", "'2030-05-05 05:05:05'", "'2038-01-19 03:14:07.999'", "'2010-10-10 10:10:10'"}, javaTimestamp{2147483647000, 999000000}},
 	}
+	tables[p+"_flt"] = struct {
+		ddl  string
+		vals []string
+		max  any
+	}{"k FLOAT PRIMARY KEY", []string{"1.1", "-2.5", "0", "3.3", "1e10", "1.2", "7.7"}, float32(1e10)}
+	tables[p+"_dbl"] = struct {
+		ddl  string
+		vals []string
+		max  any
+	}{"k DOUBLE PRIMARY KEY", []string{"0.1", "-0.2", "0.3", "1e300", "2.5", "0.30000000000000004", "-1e-300"}, 1e300}
+	tables[p+"_bit"] = struct {
+		ddl  string
+		vals []string
+		max  any
+	}{"k BIT(1) PRIMARY KEY", []string{"b'0'", "b'1'"}, true}
 	exec(t, db, "SET time_zone = '+00:00'")
 	exec(t, db, "CREATE TABLE "+sig+" (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
 	var names []string
@@ -319,7 +334,7 @@ func TestLiveIncrementalTypedKeys(t *testing.T) {
 	if !streaming {
 		t.Fatal("no marker came back")
 	}
-	exec(t, db, "INSERT INTO "+sig+" VALUES ('tk-1', 'execute-snapshot', "+quoteLit(`{"data-collections": ["demo\\.`+p+`_(dec|bin|u64|dat|tim|dtm|tsp)"]}`)+")")
+	exec(t, db, "INSERT INTO "+sig+" VALUES ('tk-1', 'execute-snapshot', "+quoteLit(`{"data-collections": ["demo\\.`+p+`_(dec|bin|u64|dat|tim|dtm|tsp|flt|dbl|bit)"]}`)+")")
 	counts := map[string]int{}
 	maxKeys := map[string]any{}
 	pollUntilCond(t, task, "all typed-key rows", time.Minute, func(recs []connect.SourceRecord) bool {
@@ -341,7 +356,11 @@ func TestLiveIncrementalTypedKeys(t *testing.T) {
 		for _, n := range counts {
 			total += n
 		}
-		return total >= 7*len(tables)
+		want := 0
+		for _, tb := range tables {
+			want += len(tb.vals)
+		}
+		return total >= want
 	})
 	for name, tb := range tables {
 		if counts[name] != len(tb.vals) {
