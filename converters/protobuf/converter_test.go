@@ -23,20 +23,13 @@ import (
 
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/schemaregistry"
 )
 
 func newConverter(t testing.TB, url string, isKey bool, extra map[string]string) *Converter {
 	t.Helper()
-	props := map[string]string{"schema.registry.url": url}
-	for k, v := range extra {
-		props[k] = v
-	}
-	c := New()
-	if err := c.Configure(props, isKey); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testkit.RegistryConverter(t, New(), url, isKey, extra)
 }
 
 func ratingsSchema() *data.Schema {
