@@ -4,9 +4,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -36,49 +33,6 @@ func produceSignal(t *testing.T, topic, key, value string) {
 // structure), created once both snapshots are done: the connectors learn
 // it from the binlog.
 const referenceSignalTable = `CREATE TABLE {t1} (id VARCHAR(64) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)`
-
-// keepSignalHistory keeps the history records of the case's tables and
-// the snapshot's database-level statements.
-func keepSignalHistory(repl map[string]string, value []byte) bool {
-	var v struct {
-		DDL      string         `json:"ddl"`
-		Position map[string]any `json:"position"`
-	}
-	if json.Unmarshal(value, &v) != nil {
-		return true
-	}
-	for _, k := range []string{"{table}", "{types}", "{t1}"} {
-		if regexp.MustCompile("[`. ]" + repl[k] + "([` (]|$)").MatchString(v.DDL) {
-			return true
-		}
-	}
-	snap, _ := v.Position["snapshot"].(bool)
-	return snap && !strings.Contains(v.DDL, "TABLE")
-}
-
-// keepSignalSchemaChanges keeps, on the schema change topic, the events
-// of the case's tables and the initial snapshot's database-level ones
-// (other sessions' tables in demo come and go between the two snapshots).
-func keepSignalSchemaChanges(repl map[string]string, topic string, value []byte) bool {
-	if topic != "<prefix>" {
-		return true
-	}
-	var v struct {
-		Payload struct {
-			Source struct {
-				Table    *string `json:"table"`
-				Snapshot string  `json:"snapshot"`
-			} `json:"source"`
-		} `json:"payload"`
-	}
-	if json.Unmarshal(value, &v) != nil {
-		return true
-	}
-	if tb := v.Payload.Source.Table; tb != nil {
-		return *tb == repl["{table}"] || *tb == repl["{types}"] || *tb == repl["{t1}"]
-	}
-	return v.Payload.Source.Snapshot == "true"
-}
 
 // TestReferenceBlockingSnapshot: a blocking snapshot of the type corpus
 // table, requested through the signalling table (the source channel), then
@@ -127,8 +81,8 @@ func TestReferenceBlockingSnapshot(t *testing.T) {
 		// signalling table's CREATE, each blocking snapshot's DROP TABLE
 		// and CREATE TABLE per table (2 + 4).
 		wantJava: 20 + 4 + 2 + 4 + 21 + 3 + 2 + 10 + 1 + 6,
-		keep:     keepSignalSchemaChanges,
-		history:  true, keepHistory: keepSignalHistory,
+		keep:     keepCaseSchemaChanges("{table}", "{types}", "{t1}"),
+		history:  true, keepHistory: keepCaseHistory("{table}", "{types}", "{t1}"),
 		javaShows: []string{`"op":"r"`, `"snapshot":"last"`},
 	})
 }

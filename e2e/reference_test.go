@@ -904,46 +904,65 @@ func TestReferenceSchemaChanges(t *testing.T) {
 		// Compared: the records of this case's tables and the snapshot's
 		// database-level DDL (SET, DROP/CREATE DATABASE, USE); other
 		// sessions' tables in demo come and go between the two snapshots.
-		keep: func(repl map[string]string, topic string, value []byte) bool {
-			if topic != "<prefix>" {
-				return true
-			}
-			var v struct {
-				Payload struct {
-					Source struct {
-						Table    *string `json:"table"`
-						Snapshot string  `json:"snapshot"`
-					} `json:"source"`
-				} `json:"payload"`
-			}
-			if json.Unmarshal(value, &v) != nil {
-				return true
-			}
-			if tb := v.Payload.Source.Table; tb != nil {
-				return *tb == repl["{table}"] || *tb == repl["{types}"] || *tb == repl["{other}"]
-			}
-			return v.Payload.Source.Snapshot == "true"
-		},
+		keep: keepCaseSchemaChanges("{table}", "{types}", "{other}"),
 		// The schema history: the same records (this case's tables and
 		// the snapshot's database-level statements).
-		history: true,
-		keepHistory: func(repl map[string]string, value []byte) bool {
-			var v struct {
-				DDL      string         `json:"ddl"`
-				Position map[string]any `json:"position"`
-			}
-			if json.Unmarshal(value, &v) != nil {
-				return true
-			}
-			for _, k := range []string{"{table}", "{types}", "{other}"} {
-				if regexp.MustCompile("[`. ]" + repl[k] + "([` (]|$)").MatchString(v.DDL) {
+		history:     true,
+		keepHistory: keepCaseHistory("{table}", "{types}", "{other}"),
+	})
+}
+
+// keepCaseSchemaChanges keeps, on the schema change topic, the events of
+// the case's tables (their placeholders) and the initial snapshot's
+// database-level ones: other sessions' tables in demo come and go between
+// the two connectors' snapshots.
+func keepCaseSchemaChanges(tables ...string) func(repl map[string]string, topic string, value []byte) bool {
+	return func(repl map[string]string, topic string, value []byte) bool {
+		if topic != "<prefix>" {
+			return true
+		}
+		var v struct {
+			Payload struct {
+				Source struct {
+					Table    *string `json:"table"`
+					Snapshot string  `json:"snapshot"`
+				} `json:"source"`
+			} `json:"payload"`
+		}
+		if json.Unmarshal(value, &v) != nil {
+			return true
+		}
+		if tb := v.Payload.Source.Table; tb != nil {
+			for _, k := range tables {
+				if *tb == repl[k] {
 					return true
 				}
 			}
-			snap, _ := v.Position["snapshot"].(bool)
-			return snap && !strings.Contains(v.DDL, "TABLE")
-		},
-	})
+			return false
+		}
+		return v.Payload.Source.Snapshot == "true"
+	}
+}
+
+// keepCaseHistory keeps the schema history records of the case's tables
+// (their placeholders) and the snapshot's database-level statements.
+func keepCaseHistory(tables ...string) func(repl map[string]string, value []byte) bool {
+	return func(repl map[string]string, value []byte) bool {
+		var v struct {
+			DDL      string         `json:"ddl"`
+			Position map[string]any `json:"position"`
+		}
+		if json.Unmarshal(value, &v) != nil {
+			return true
+		}
+		for _, k := range tables {
+			if regexp.MustCompile("[`. ]" + repl[k] + "([` (]|$)").MatchString(v.DDL) {
+				return true
+			}
+		}
+		snap, _ := v.Position["snapshot"].(bool)
+		return snap && !strings.Contains(v.DDL, "TABLE")
+	}
 }
 
 // compareReferenceOffsets compares the connectors' stored offsets (GET
