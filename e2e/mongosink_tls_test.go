@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/internal/testpki"
 )
 
@@ -23,15 +23,7 @@ var mongoTLSAddr = envOr("GOCONNECT_E2E_MONGO_TLS", "localhost:27018")
 // connection.ssl.* stores: the one trusting its CA writes every record, the
 // one with a foreign CA goes FAILED with the reason in its trace.
 func TestMongoSinkTLS(t *testing.T) {
-	cache := os.Getenv("GOCONNECT_CACHE")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache", "goconnect")
-	}
-	dir := filepath.Join(cache, "mongo-tls")
-	if _, err := os.Stat(filepath.Join(dir, "ca.pem")); err != nil {
-		t.Fatalf("FerretDB's CA is missing (run scripts/services.sh up mongo): %v", err)
-	}
+	dir := testkit.ServiceTLSDir(t, "mongo-tls", "mongo")
 	trust := testpki.TrustStoreFromPEM(t, filepath.Join(dir, "ca.pem"), "PKCS12", "changeit")
 	keys := testpki.KeyStoreFromPEM(t, filepath.Join(dir, "client.pem"), filepath.Join(dir, "client-key.pem"), "PKCS12", "kspass")
 	foreign := testpki.NewCA(t, "not FerretDB's CA").TrustStore("JKS", "changeit")

@@ -7,31 +7,19 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/internal/testpki"
 )
 
 // mariaDBTLSDir is where scripts/services/mariadb.sh keeps its CA.
 func mariaDBTLSDir(t *testing.T) string {
 	t.Helper()
-	cache := os.Getenv("GOCONNECT_CACHE")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(home, ".cache", "goconnect")
-	}
-	dir := filepath.Join(cache, "mariadb-tls")
-	if _, err := os.Stat(filepath.Join(dir, "ca.pem")); err != nil {
-		t.Fatalf("MariaDB's CA is missing (run scripts/services.sh up mariadb): %v", err)
-	}
-	return dir
+	return testkit.ServiceTLSDir(t, "mariadb-tls", "mariadb")
 }
 
 // TestMySQLSourceTLS runs the CDC source in a worker over TLS as a user

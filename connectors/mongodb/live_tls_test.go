@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/internal/testpki"
 )
 
@@ -24,19 +24,7 @@ import (
 // the client certificate its TLS listener (127.0.0.1:27018) requires.
 func mongoTLSDir(t *testing.T) string {
 	t.Helper()
-	cache := os.Getenv("GOCONNECT_CACHE")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(home, ".cache", "goconnect")
-	}
-	dir := filepath.Join(cache, "mongo-tls")
-	if _, err := os.Stat(filepath.Join(dir, "ca.pem")); err != nil {
-		t.Fatalf("FerretDB's CA is missing (run scripts/services.sh up mongo): %v", err)
-	}
-	return dir
+	return testkit.ServiceTLSDir(t, "mongo-tls", "mongo")
 }
 
 // TestLiveTLS writes through FerretDB's TLS listener with the URI's TLS

@@ -5,13 +5,13 @@ package mysql
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/internal/testpki"
 )
 
@@ -19,19 +19,7 @@ import (
 // client certificate.
 func mariadbTLSDir(t *testing.T) string {
 	t.Helper()
-	cache := os.Getenv("GOCONNECT_CACHE")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(home, ".cache", "goconnect")
-	}
-	dir := filepath.Join(cache, "mariadb-tls")
-	if _, err := os.Stat(filepath.Join(dir, "ca.pem")); err != nil {
-		t.Fatalf("MariaDB's CA is missing (run scripts/services.sh up mariadb): %v", err)
-	}
-	return dir
+	return testkit.ServiceTLSDir(t, "mariadb-tls", "mariadb")
 }
 
 // tlsLiveProps connects as debezium_tls, a user the server only lets in
