@@ -34,6 +34,11 @@ type dataConfig struct {
 	flatten         bool
 	generalized     bool
 	ignoreNullDef   bool
+	// discardDocDef is discard.type.doc.default: AvroData's older mapping,
+	// where Avro docs travel as Connect docs and connect.record.doc /
+	// connect.enum.doc parameters, and Avro type defaults (enum default
+	// symbols, the field-default flag) are not kept.
+	discardDocDef bool
 }
 
 // defaultDataConfig is AvroData's defaults.
@@ -62,11 +67,6 @@ func defineDataKeys(d *config.Def) *config.Def {
 }
 
 func readDataConfig(v *config.Values) (dataConfig, error) {
-	if v.Bool(keyDiscardDocDef) {
-		// A deprecated mode that moves docs and defaults elsewhere; refused
-		// rather than mapped differently from Confluent.
-		return dataConfig{}, &config.Error{Key: keyDiscardDocDef, Value: "true", Message: "discard.type.doc.default=true is not supported by goconnect's AvroConverter"}
-	}
 	return dataConfig{
 		metaData:        v.Bool(keyConnectMetaData),
 		enhanced:        v.Bool(keyEnhanced),
@@ -75,6 +75,7 @@ func readDataConfig(v *config.Values) (dataConfig, error) {
 		flatten:         v.Bool(keyFlattenSingleton),
 		generalized:     v.Bool(keyGeneralized),
 		ignoreNullDef:   v.Bool(keyIgnoreNullDef),
+		discardDocDef:   v.Bool(keyDiscardDocDef),
 	}, nil
 }
 

@@ -25,6 +25,9 @@ const (
 	propConnectParams = "connect.parameters"
 	propConnectDef    = "connect.default"
 	propConnectType   = "connect.type"
+	// Parameters of the discard.type.doc.default mapping.
+	recordDocConnectParam = "connect.record.doc"
+	enumDocConnectParam   = "connect.enum.doc"
 )
 
 // fromConnect maps Connect schemas to Avro as Confluent's AvroData does.
@@ -150,9 +153,13 @@ func (c *fromConnect) build(s *data.Schema) (*avroschema.Schema, error) {
 			_, short := c.names(s.Name)
 			t.Kind = avroschema.Enum
 			t.Namespace, t.Name = avroschema.SplitName(full)
-			t.Doc = s.Param(enumDocPrefix + short)
-			if d, ok := s.Parameters[enumDefaultPrefix+short]; ok {
-				t.Default = rawString(d)
+			if c.cfg.discardDocDef {
+				t.Doc = s.Param(enumDocConnectParam)
+			} else {
+				t.Doc = s.Param(enumDocPrefix + short)
+				if d, ok := s.Parameters[enumDefaultPrefix+short]; ok {
+					t.Default = rawString(d)
+				}
 			}
 			for _, k := range s.ParamKeys() {
 				if sym, ok := strings.CutPrefix(k, param+"."); ok {
@@ -219,7 +226,11 @@ func (c *fromConnect) build(s *data.Schema) (*avroschema.Schema, error) {
 		}
 		t.Kind = avroschema.Record
 		t.Namespace, t.Name = c.names(s.Name)
-		t.Doc = s.Param(recordDocParam)
+		if c.cfg.discardDocDef {
+			t.Doc = s.Param(recordDocConnectParam)
+		} else {
+			t.Doc = s.Param(recordDocParam)
+		}
 		for _, f := range s.Fields {
 			af, err := c.field(c.cfg.scrubField(f.Name), f.Schema, s.Param(fieldDocPrefix+f.Name))
 			if err != nil {
@@ -237,10 +248,10 @@ func (c *fromConnect) build(s *data.Schema) (*avroschema.Schema, error) {
 		if s.Version != nil {
 			t.Props = append(t.Props, avroschema.Prop{Key: propConnectVer, Value: json.RawMessage(strconv.Itoa(int(*s.Version)))})
 		}
-		if params := paramsJSON(s); params != nil {
+		if params := paramsJSON(s, c.cfg.discardDocDef); params != nil {
 			t.Props = append(t.Props, avroschema.Prop{Key: propConnectParams, Value: params})
 		}
-		if _, flagged := s.Parameters[fieldDefaultFlag]; s.Default != nil && !flagged {
+		if _, flagged := s.Parameters[fieldDefaultFlag]; s.Default != nil && (!flagged || c.cfg.discardDocDef) {
 			def, err := defaultJSON(s, s.Default)
 			if err != nil {
 				return nil, fmt.Errorf("default value: %w", err)
@@ -291,8 +302,13 @@ func (c *fromConnect) build(s *data.Schema) (*avroschema.Schema, error) {
 }
 
 // field builds a record field as AvroData's addAvroRecordField: a default
-// from the Connect default, null for an optional field.
+// from the Connect default, null for an optional field; the doc is the
+// record's field-doc parameter, or with discard.type.doc.default the field
+// schema's own doc.
 func (c *fromConnect) field(name string, fs *data.Schema, doc string) (*avroschema.Field, error) {
+	if c.cfg.discardDocDef {
+		doc = fs.Doc
+	}
 	ft, err := c.schema(fs)
 	if err != nil {
 		return nil, err
@@ -312,12 +328,13 @@ func (c *fromConnect) field(name string, fs *data.Schema, doc string) (*avrosche
 }
 
 // paramsJSON is connect.parameters: the parameters in their order, less
-// AvroData's own field-default flag; nil when none are left.
-func paramsJSON(s *data.Schema) json.RawMessage {
+// AvroData's own field-default flag (kept with discard.type.doc.default);
+// nil when none are left.
+func paramsJSON(s *data.Schema, keepFlag bool) json.RawMessage {
 	params := []byte{'{'}
 	n := 0
 	for _, k := range s.ParamKeys() {
-		if k == fieldDefaultFlag {
+		if k == fieldDefaultFlag && !keepFlag {
 			continue
 		}
 		if n > 0 {

@@ -86,18 +86,24 @@ func (c *toConnector) memberName(t *avroschema.Schema, i int) string {
 // schema converts t; optional forces an optional schema, fieldDefault is a
 // record field's default (JSON), which wins over connect.default.
 func (c *toConnector) schema(t *avroschema.Schema, optional bool, fieldDefault json.RawMessage) (*data.Schema, error) {
+	return c.schemaWithDoc(t, optional, fieldDefault, "")
+}
+
+// schemaWithDoc is schema with a record field's doc, which becomes the
+// Connect doc under discard.type.doc.default.
+func (c *toConnector) schemaWithDoc(t *avroschema.Schema, optional bool, fieldDefault json.RawMessage, fieldDoc string) (*data.Schema, error) {
 	var b *data.Builder
 	switch t.Kind {
 	case avroschema.Union:
 		switch {
 		case len(t.Branches) == 1 && c.cfg.flatten:
-			return c.schema(t.Branches[0], false, nil)
+			return c.schemaWithDoc(t.Branches[0], false, nil, fieldDoc)
 		case len(t.Branches) == 2 && (t.Branches[0].Kind == avroschema.Null) != (t.Branches[1].Kind == avroschema.Null):
 			member := t.Branches[0]
 			if member.Kind == avroschema.Null {
 				member = t.Branches[1]
 			}
-			return c.schema(member, true, nil)
+			return c.schemaWithDoc(member, true, nil, fieldDoc)
 		}
 		name := unionName
 		if c.cfg.generalized {
@@ -153,10 +159,13 @@ func (c *toConnector) schema(t *avroschema.Schema, optional bool, fieldDefault j
 	case avroschema.Enum:
 		b = data.NewBuilder(data.TypeString)
 		if c.cfg.metaData {
-			if t.Doc != "" {
+			switch {
+			case t.Doc != "" && c.cfg.discardDocDef:
+				b.Param(enumDocConnectParam, t.Doc)
+			case t.Doc != "":
 				b.Param(enumDocPrefix+t.Name, t.Doc)
 			}
-			if t.Default != nil {
+			if t.Default != nil && !c.cfg.discardDocDef {
 				var sym string
 				if json.Unmarshal(t.Default, &sym) == nil {
 					b.Param(enumDefaultPrefix+t.Name, sym)
@@ -215,18 +224,19 @@ func (c *toConnector) schema(t *avroschema.Schema, optional bool, fieldDefault j
 		b = data.MapOf(data.StringSchema, values)
 	case avroschema.Record:
 		b = data.StructBuilder()
-		if c.cfg.metaData && t.Doc != "" {
+		keepDocs := c.cfg.metaData && !c.cfg.discardDocDef
+		if keepDocs && t.Doc != "" {
 			b.Param(recordDocParam, t.Doc)
 		}
 		for _, f := range t.Fields {
-			if c.cfg.metaData && f.Doc != "" {
+			if keepDocs && f.Doc != "" {
 				b.Param(fieldDocPrefix+f.Name, f.Doc)
 			}
 			var def json.RawMessage
 			if f.HasDefault {
 				def = f.Default
 			}
-			fs, err := c.schema(f.Type, false, def)
+			fs, err := c.schemaWithDoc(f.Type, false, def, f.Doc)
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.Name, err)
 			}
@@ -249,7 +259,24 @@ func (c *toConnector) schema(t *avroschema.Schema, optional bool, fieldDefault j
 			b.Name(data.TimestampName).Version(1)
 		}
 	}
-	if c.cfg.metaData {
+	switch {
+	case c.cfg.discardDocDef:
+		// The field's doc, else the type's, else connect.doc; the type's
+		// doc is also kept as a parameter.
+		doc := fieldDoc
+		if doc == "" {
+			doc = t.Doc
+		}
+		if doc == "" {
+			doc = t.PropString(propConnectDoc)
+		}
+		if doc != "" {
+			b.Doc(doc)
+		}
+		if c.cfg.metaData && t.Doc != "" {
+			b.Param(recordDocConnectParam, t.Doc)
+		}
+	case c.cfg.metaData:
 		if d := t.PropString(propConnectDoc); d != "" {
 			b.Doc(d)
 		}
@@ -283,7 +310,7 @@ func (c *toConnector) schema(t *avroschema.Schema, optional bool, fieldDefault j
 	def := fieldDefault
 	if def == nil && hasConnectDef {
 		def = connectDef
-	} else if def != nil && !hasConnectDef && c.cfg.metaData {
+	} else if def != nil && !hasConnectDef && c.cfg.metaData && !c.cfg.discardDocDef {
 		b.Param(fieldDefaultFlag, "true")
 	}
 	if n := t.PropString(propConnectName); n != "" {
