@@ -83,7 +83,8 @@ type Converter struct {
 	bySchema map[*data.Schema]*writeSchema
 	ids      map[idKey]writerRef
 	byID     map[readKey]*readSchema
-	files    map[int]protoreflect.FileDescriptor
+	// files holds each registered schema read back, compiled, by id.
+	files *srclient.ReadCache[*readFile]
 }
 
 // writeSchema is a Connect schema with its .proto form.
@@ -110,6 +111,12 @@ type idKey struct {
 type readKey struct {
 	id      int
 	indexes string
+}
+
+// readFile is a registered schema read back by id, compiled.
+type readFile struct {
+	schema sr.Schema
+	fd     protoreflect.FileDescriptor
 }
 
 type readSchema struct {
@@ -191,7 +198,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.bySchema = map[*data.Schema]*writeSchema{}
 	c.ids = map[idKey]writerRef{}
 	c.byID = map[readKey]*readSchema{}
-	c.files = map[int]protoreflect.FileDescriptor{}
+	c.files = new(srclient.ReadCache[*readFile])
 	return nil
 }
 
@@ -422,20 +429,11 @@ func (c *Converter) readSchema(topic string, id int, indexes []int, rawIndexes s
 	if ok {
 		return rs, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-	defer cancel()
-	s, err := c.client.SchemaByID(ctx, id)
+	f, err := c.files.Get(id, func() (*readFile, error) { return c.loadFile(id) })
 	if err != nil {
-		return nil, fmt.Errorf("Error retrieving Protobuf schema for id %d: %w", id, srclient.Explain(err))
+		return nil, err
 	}
-	if s.Type != sr.TypeProtobuf {
-		return nil, fmt.Errorf("schema id %d is %s, not PROTOBUF", id, s.Type)
-	}
-	fd, err := c.compile(ctx, s)
-	if err != nil {
-		return nil, fmt.Errorf("schema id %d: %w", id, err)
-	}
-	md, err := messageByIndexes(fd, indexes)
+	md, err := messageByIndexes(f.fd, indexes)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
@@ -443,7 +441,9 @@ func (c *Converter) readSchema(topic string, id int, indexes []int, rawIndexes s
 	// schema's version.
 	version := 0
 	if subject, err := c.client.Subject(topic, string(md.FullName())); err == nil {
-		if ss, err := c.client.LookupSchema(ctx, subject, s); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		defer cancel()
+		if ss, err := c.client.LookupSchema(ctx, subject, f.schema); err == nil {
 			version = ss.Version
 		}
 	}
@@ -463,13 +463,39 @@ func (c *Converter) readSchema(topic string, id int, indexes []int, rawIndexes s
 	return rs, nil
 }
 
-// compile parses a registered schema with its references.
-func (c *Converter) compile(ctx context.Context, s sr.Schema) (protoreflect.FileDescriptor, error) {
-	refs := map[string]string{}
-	if err := c.references(ctx, s.References, refs); err != nil {
+// loadFile reads schema id from the registry with its references and
+// compiles it.
+func (c *Converter) loadFile(id int) (*readFile, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	s, refs, err := c.client.Fetch(ctx, id, sr.TypeProtobuf)
+	if err != nil {
 		return nil, err
 	}
-	return compileText(ctx, s.Schema, refs)
+	fd, err := compileText(ctx, s.Schema, referenceTexts(refs))
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	return &readFile{schema: s, fd: fd}, nil
+}
+
+// compile parses a registered schema with its references.
+func (c *Converter) compile(ctx context.Context, s sr.Schema) (protoreflect.FileDescriptor, error) {
+	refs, err := c.client.References(ctx, s.References)
+	if err != nil {
+		return nil, err
+	}
+	return compileText(ctx, s.Schema, referenceTexts(refs))
+}
+
+// referenceTexts is the references' texts by the import names they are
+// referenced with.
+func referenceTexts(refs []srclient.Reference) map[string]string {
+	out := make(map[string]string, len(refs))
+	for _, r := range refs {
+		out[r.Name] = r.Schema.Schema.Schema
+	}
+	return out
 }
 
 // rootFile is the name the schema compiles under.
@@ -523,23 +549,6 @@ func fromSerialized(ctx context.Context, text string, refs map[string]string) (p
 		}
 	}
 	return protodesc.NewFile(fdp, reg)
-}
-
-func (c *Converter) references(ctx context.Context, refs []sr.SchemaReference, out map[string]string) error {
-	for _, r := range refs {
-		if _, ok := out[r.Name]; ok {
-			continue
-		}
-		ss, err := c.client.SchemaByVersion(ctx, r.Subject, r.Version)
-		if err != nil {
-			return fmt.Errorf("reference %s (subject %s version %d): %w", r.Name, r.Subject, r.Version, srclient.Explain(err))
-		}
-		out[r.Name] = ss.Schema.Schema
-		if err := c.references(ctx, ss.Schema.References, out); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // readIndexes reads the message-index array: a zigzag varint count, then
