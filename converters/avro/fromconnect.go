@@ -39,6 +39,10 @@ type fromConnect struct {
 	// used twice is one ConnectDefault record, written by name the
 	// second time.
 	records []convertedRecord
+	// seenNames are the Connect names of record fields' schemas met so far
+	// (AvroData's seenNamedTypes): a named Avro type met again is written
+	// by name, so the field itself carries its connect.parameters.
+	seenNames map[string]bool
 }
 
 type convertedRecord struct {
@@ -309,11 +313,24 @@ func (c *fromConnect) field(name string, fs *data.Schema, doc string) (*avrosche
 	if c.cfg.discardDocDef {
 		doc = fs.Doc
 	}
+	seenName := c.cfg.scrubFullName(fs.Name)
+	alreadySeen := seenName != "" && c.seenNames[seenName]
+	if seenName != "" {
+		if c.seenNames == nil {
+			c.seenNames = map[string]bool{}
+		}
+		c.seenNames[seenName] = true
+	}
 	ft, err := c.schema(fs)
 	if err != nil {
 		return nil, err
 	}
 	af := &avroschema.Field{Name: name, Type: ft, Doc: doc}
+	if c.cfg.metaData && alreadySeen && namedAvro(ft) {
+		if params := paramsJSON(fs, c.cfg.discardDocDef); params != nil {
+			af.Props = append(af.Props, avroschema.Prop{Key: propConnectParams, Value: params})
+		}
+	}
 	switch {
 	case fs.Default != nil:
 		def, err := defaultJSON(fs, fs.Default)
@@ -325,6 +342,19 @@ func (c *fromConnect) field(name string, fs *data.Schema, doc string) (*avrosche
 		af.Default, af.HasDefault = json.RawMessage("null"), true
 	}
 	return af, nil
+}
+
+// namedAvro is a record, enum or fixed, or a union with one of them.
+func namedAvro(t *avroschema.Schema) bool {
+	if t.Kind == avroschema.Union {
+		for _, b := range t.Branches {
+			if b.Kind.Named() {
+				return true
+			}
+		}
+		return false
+	}
+	return t.Kind.Named()
 }
 
 // paramsJSON is connect.parameters: the parameters in their order, less

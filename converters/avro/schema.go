@@ -92,6 +92,12 @@ func (w *writer) write(t *avroschema.Schema) {
 				w.b = append(w.b, `,"default":`...)
 				w.b = append(w.b, f.Default...)
 			}
+			for _, p := range f.Props {
+				w.b = append(w.b, ',')
+				w.str(p.Key)
+				w.b = append(w.b, ':')
+				w.b = append(w.b, p.Value...)
+			}
 			w.b = append(w.b, '}')
 		}
 		w.b = append(w.b, ']')

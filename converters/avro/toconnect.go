@@ -240,6 +240,9 @@ func (c *toConnector) schemaWithDoc(t *avroschema.Schema, optional bool, fieldDe
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.Name, err)
 			}
+			if c.cfg.metaData {
+				fs = withFieldParams(fs, f)
+			}
 			b.Field(f.Name, fs)
 		}
 	default:
@@ -440,4 +443,44 @@ func orderedParams(raw json.RawMessage) ([][2]string, bool) {
 		return nil, false
 	}
 	return out, true
+}
+
+// withFieldParams applies a record field's own connect.parameters (written
+// by AvroData where the field's named type is a reference to an earlier
+// definition): kept as is when they match the type's parameters, else a
+// copy with them set over the type's. A prop that is not an object of
+// strings is ignored.
+func withFieldParams(s *data.Schema, f *avroschema.Field) *data.Schema {
+	var raw json.RawMessage
+	for _, p := range f.Props {
+		if p.Key == propConnectParams {
+			raw = p.Value
+		}
+	}
+	if raw == nil {
+		return s
+	}
+	params, ok := orderedParams(raw)
+	if !ok {
+		return s
+	}
+	same := true
+	for _, kv := range params {
+		if v, ok := s.Parameters[kv[0]]; !ok || v != kv[1] {
+			same = false
+			break
+		}
+	}
+	if same {
+		return s
+	}
+	b := data.FromSchema(s)
+	for _, kv := range params {
+		b.Param(kv[0], kv[1])
+	}
+	out, err := b.Build()
+	if err != nil {
+		return s
+	}
+	return out
 }
