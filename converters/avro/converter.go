@@ -48,15 +48,21 @@ type Converter struct {
 	// id.compatibility.strict.
 	useSchemaID int
 	idStrict    bool
-	strategy    string
-	fc          fromConnect
-	tc          *toConnector // under mu: it numbers generalized unions
-	enc         encoder
-	cacheSize   int
-	mu          sync.Mutex
-	bySchema    map[*data.Schema]*writeSchema
-	ids         map[string]registered // subject + "\x00" + schema text
-	byID        *srclient.ReadCache[*readSchema]
+	// latestTTL is latest.cache.ttl.sec: how long a latest version found
+	// by use.latest.version is written with before it is read again
+	// (negative: for the converter's life); now is the clock it is
+	// measured with.
+	latestTTL time.Duration
+	now       func() time.Time
+	strategy  string
+	fc        fromConnect
+	tc        *toConnector // under mu: it numbers generalized unions
+	enc       encoder
+	cacheSize int
+	mu        sync.Mutex
+	bySchema  map[*data.Schema]*writeSchema
+	ids       map[string]registered // subject + "\x00" + schema text
+	byID      *srclient.ReadCache[*readSchema]
 }
 
 // writeSchema is a Connect schema with its Avro form.
@@ -75,6 +81,14 @@ type writeSchema struct {
 type registered struct {
 	id   int
 	avro *avroschema.Schema
+	// expires is when a latest version is read again (latest.cache.ttl.sec);
+	// zero for never.
+	expires time.Time
+}
+
+// stale is whether reg must be looked up again.
+func (c *Converter) stale(reg registered) bool {
+	return !reg.expires.IsZero() && !c.now().Before(reg.expires)
 }
 
 // readSchema is a registered schema read back.
@@ -108,6 +122,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.autoReg, c.useLatest = cl.AutoReg, cl.UseLatest
 	c.latestStrict, c.normalize = v.Bool(keyLatestStrict), cl.Normalize
 	c.useSchemaID, c.idStrict = int(v.Int(keyUseSchemaID)), v.Bool(keyIDStrict)
+	c.latestTTL, c.now = time.Duration(v.Int(keyLatestTTL))*time.Second, time.Now
 	dc, err := readDataConfig(v)
 	if err != nil {
 		return err
@@ -177,7 +192,7 @@ func (c *Converter) schemaFor(subject string, ws *writeSchema) (registered, erro
 	c.mu.Lock()
 	reg, ok := c.ids[key]
 	c.mu.Unlock()
-	if ok {
+	if ok && !c.stale(reg) {
 		return reg, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
@@ -195,6 +210,9 @@ func (c *Converter) schemaFor(subject string, ws *writeSchema) (registered, erro
 		reg, err = c.schemaByUseID(sr.WithParams(ctx, sr.Subject(subject)), ws)
 	case c.useLatest:
 		reg, err = c.latest(ctx, subject, ws)
+		if c.latestTTL >= 0 {
+			reg.expires = c.now().Add(c.latestTTL)
+		}
 	default:
 		var ss sr.SubjectSchema
 		ss, err = c.client.LookupSchema(ctx, subject, schema)
@@ -293,7 +311,7 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	c.mu.Lock()
 	reg, ok := ws.byTopic[topic]
 	c.mu.Unlock()
-	if !ok {
+	if !ok || c.stale(reg) {
 		if reg, err = c.schemaFor(c.subject(topic, ws), ws); err != nil {
 			return nil, err
 		}

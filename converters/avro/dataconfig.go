@@ -23,6 +23,7 @@ const (
 	keyLatestStrict      = "latest.compatibility.strict"
 	keyUseSchemaID       = "use.schema.id"
 	keyIDStrict          = "id.compatibility.strict"
+	keyLatestTTL         = "latest.cache.ttl.sec"
 )
 
 // dataConfig is what changes AvroData's mapping.
@@ -63,7 +64,9 @@ func defineDataKeys(d *config.Def) *config.Def {
 		Define(b(keyLatestStrict, "true", config.Low, "If true, check that the latest schema is backward compatible with the schema of the object being serialized.")).
 		Define(config.Key{Name: keyUseSchemaID, Type: config.TypeInt, Default: "-1", Importance: config.Low,
 			Doc: "Schema ID to use for serialization"}).
-		Define(b(keyIDStrict, "true", config.Low, "Whether to check for backward compatibility between the schema with the given ID and the schema of the object to be serialized"))
+		Define(b(keyIDStrict, "true", config.Low, "Whether to check for backward compatibility between the schema with the given ID and the schema of the object to be serialized")).
+		Define(config.Key{Name: keyLatestTTL, Type: config.TypeInt, Default: "-1", Validator: config.AtLeast(-1), Importance: config.Low,
+			Doc: "The TTL for caches holding latest schemas, or -1 for no TTL"})
 }
 
 func readDataConfig(v *config.Values) (dataConfig, error) {
