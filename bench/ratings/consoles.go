@@ -72,6 +72,16 @@ func runConsoles(brokers string, n, rounds, consoles int, bin string) error {
 	for i, m := range modes {
 		fmt.Printf(" %s %.0f rec/s (ratio %.3f);", m.name, median(rate[i]), median(rate[i])/median(rate[0]))
 	}
+	// Each mode against the no-console run of the same round (minutes
+	// apart at most): less exposed to the machine's load drifting.
+	fmt.Printf("\nper-round ratio to no console (median):")
+	for i, m := range modes[1:] {
+		var rs []float64
+		for r := range rate[0] {
+			rs = append(rs, rate[i+1][r]/rate[0][r])
+		}
+		fmt.Printf(" %s %.3f;", m.name, median(rs))
+	}
 	// On a shared machine the rates swing with the load; the worker's CPU
 	// per record is the steadier measure of what the consoles cost it.
 	fmt.Printf("\nworker CPU per record (median):")
