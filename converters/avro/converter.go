@@ -62,7 +62,7 @@ type Converter struct {
 	mu        sync.Mutex
 	bySchema  map[*data.Schema]*writeSchema
 	ids       map[string]registered // subject + "\x00" + schema text
-	byID      *srclient.ReadCache[*readSchema]
+	byID      *srclient.ReadCache[int, *readSchema]
 }
 
 // writeSchema is a Connect schema with its Avro form.
@@ -131,7 +131,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.cacheSize = int(v.Int(srclient.KeyCacheSize))
 	c.bySchema = map[*data.Schema]*writeSchema{}
 	c.ids = map[string]registered{}
-	c.byID = new(srclient.ReadCache[*readSchema])
+	c.byID = new(srclient.ReadCache[int, *readSchema])
 	return nil
 }
 

@@ -15,7 +15,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	sjs "github.com/santhosh-tekuri/jsonschema/v6"
@@ -55,15 +54,12 @@ const (
 // Converter is a JsonSchemaConverter. Its caches are shared safely
 // between goroutines.
 type Converter struct {
-	client    *srclient.Client
-	m         mapping
-	validate  bool
-	cacheSize int
-	mu        sync.Mutex
-	bySchema  map[*data.Schema]*writeSchema
-	ids       map[idKey]int
-
-	byID *srclient.ReadCache[*readSchema]
+	client   *srclient.Client
+	m        mapping
+	validate bool
+	bySchema *srclient.WriteCache[*data.Schema, *writeSchema]
+	ids      *srclient.WriteCache[idKey, int]
+	byID     *srclient.ReadCache[int, *readSchema]
 }
 
 // writeSchema is a Connect schema with its JSON Schema form.
@@ -138,66 +134,51 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 		flattenSingle:   v.Bool(keyFlattenSingle),
 	}
 	c.validate = v.Bool(keyFailInvalid)
-	c.cacheSize = int(v.Int(srclient.KeyCacheSize))
-	c.bySchema = map[*data.Schema]*writeSchema{}
-	c.ids = map[idKey]int{}
-	c.byID = new(srclient.ReadCache[*readSchema])
+	size := int(v.Int(srclient.KeyCacheSize))
+	c.bySchema = srclient.NewWriteCache[*data.Schema, *writeSchema](size)
+	c.ids = srclient.NewWriteCache[idKey, int](size)
+	c.byID = new(srclient.ReadCache[int, *readSchema])
 	return nil
 }
 
 func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
-	c.mu.Lock()
-	ws, ok := c.bySchema[s]
-	c.mu.Unlock()
-	if ok {
-		return ws, nil
-	}
+	return c.bySchema.Get(s, func() (*writeSchema, error) { return c.generate(s) })
+}
+
+// generate builds the JSON Schema form of a Connect schema.
+func (c *Converter) generate(s *data.Schema) (*writeSchema, error) {
 	doc, err := c.m.fromConnectSchema(s)
 	if err != nil {
 		return nil, err
 	}
-	ws = &writeSchema{text: string(jsondoc.Append(nil, doc, false))}
+	ws := &writeSchema{text: string(jsondoc.Append(nil, doc, false))}
 	ws.title, _ = doc.String("title")
 	if c.validate {
 		if ws.validator, err = compile(doc, nil); err != nil {
 			return nil, err
 		}
 	}
-	c.mu.Lock()
-	if len(c.bySchema) >= c.cacheSize {
-		clear(c.bySchema)
-	}
-	c.bySchema[s] = ws
-	c.mu.Unlock()
 	return ws, nil
 }
 
 // schemaID registers (or looks up) the schema under the topic's subject,
 // once per topic and schema.
 func (c *Converter) schemaID(topic string, ws *writeSchema) (int, error) {
-	key := idKey{topic, ws}
-	c.mu.Lock()
-	id, ok := c.ids[key]
-	c.mu.Unlock()
-	if ok {
-		return id, nil
-	}
+	return c.ids.Get(idKey{topic, ws}, func() (int, error) { return c.register(topic, ws) })
+}
+
+// register registers (or looks up) the schema under the topic's subject.
+func (c *Converter) register(topic string, ws *writeSchema) (int, error) {
 	subject, err := c.client.Subject(topic, ws.title)
 	if err != nil {
 		return 0, fmt.Errorf("topic %s: %w", topic, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	id, err = c.client.WriterID(ctx, subject, sr.Schema{Schema: ws.text, Type: sr.TypeJSON})
+	id, err := c.client.WriterID(ctx, subject, sr.Schema{Schema: ws.text, Type: sr.TypeJSON})
 	if err != nil {
 		return 0, fmt.Errorf("schema registry, subject %s: %w", subject, err)
 	}
-	c.mu.Lock()
-	if len(c.ids) >= c.cacheSize {
-		clear(c.ids)
-	}
-	c.ids[key] = id
-	c.mu.Unlock()
 	return id, nil
 }
 

@@ -17,7 +17,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bufbuild/protocompile"
@@ -72,19 +71,17 @@ const (
 // Converter is a ProtobufConverter. Its caches are shared safely between
 // goroutines.
 type Converter struct {
-	client    *srclient.Client
-	m         mapping
-	known     *protoregistry.Files
-	cacheSize int
+	client *srclient.Client
+	m      mapping
+	known  *protoregistry.Files
 	// latestStrict is latest.compatibility.strict.
 	latestStrict bool
 
-	mu       sync.Mutex
-	bySchema map[*data.Schema]*writeSchema
-	ids      map[idKey]writerRef
-	byID     map[readKey]*readSchema
+	bySchema *srclient.WriteCache[*data.Schema, *writeSchema]
+	ids      *srclient.WriteCache[idKey, writerRef]
+	byID     *srclient.ReadCache[readKey, *readSchema]
 	// files holds each registered schema read back, compiled, by id.
-	files *srclient.ReadCache[*readFile]
+	files *srclient.ReadCache[int, *readFile]
 }
 
 // writeSchema is a Connect schema with its .proto form.
@@ -193,12 +190,12 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 		flattenUnions:        v.Bool(keyFlattenUnions),
 		optionalForProto2:    v.Bool(keyOptionalProto2),
 	}
-	c.cacheSize = int(v.Int(srclient.KeyCacheSize))
+	size := int(v.Int(srclient.KeyCacheSize))
 	c.latestStrict = v.Bool(keyLatestStrict)
-	c.bySchema = map[*data.Schema]*writeSchema{}
-	c.ids = map[idKey]writerRef{}
-	c.byID = map[readKey]*readSchema{}
-	c.files = new(srclient.ReadCache[*readFile])
+	c.bySchema = srclient.NewWriteCache[*data.Schema, *writeSchema](size)
+	c.ids = srclient.NewWriteCache[idKey, writerRef](size)
+	c.byID = new(srclient.ReadCache[readKey, *readSchema])
+	c.files = new(srclient.ReadCache[int, *readFile])
 	return nil
 }
 
@@ -226,23 +223,7 @@ func (c *Converter) generate(s *data.Schema) (*writeSchema, error) {
 }
 
 func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
-	c.mu.Lock()
-	ws, ok := c.bySchema[s]
-	c.mu.Unlock()
-	if ok {
-		return ws, nil
-	}
-	ws, err := c.generate(s)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if len(c.bySchema) >= c.cacheSize {
-		clear(c.bySchema)
-	}
-	c.bySchema[s] = ws
-	c.mu.Unlock()
-	return ws, nil
+	return c.bySchema.Get(s, func() (*writeSchema, error) { return c.generate(s) })
 }
 
 // schemaID finds the id (and message indexes) a record is written with,
@@ -250,13 +231,11 @@ func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
 // auto.register.schemas, else use.latest.version (the latest version's
 // id, the message found in it by name), else a lookup.
 func (c *Converter) schemaID(topic string, ws *writeSchema) (writerRef, error) {
-	key := idKey{topic, ws}
-	c.mu.Lock()
-	ref, ok := c.ids[key]
-	c.mu.Unlock()
-	if ok {
-		return ref, nil
-	}
+	return c.ids.Get(idKey{topic, ws}, func() (writerRef, error) { return c.writerRef(topic, ws) })
+}
+
+func (c *Converter) writerRef(topic string, ws *writeSchema) (writerRef, error) {
+	var ref writerRef
 	subject, err := c.client.Subject(topic, ws.fullName)
 	if err != nil {
 		return ref, fmt.Errorf("topic %s: %w", topic, err)
@@ -305,12 +284,6 @@ func (c *Converter) schemaID(topic string, ws *writeSchema) (writerRef, error) {
 	if err != nil {
 		return ref, fmt.Errorf("schema registry, subject %s: %w", subject, err)
 	}
-	c.mu.Lock()
-	if len(c.ids) >= c.cacheSize {
-		clear(c.ids)
-	}
-	c.ids[key] = ref
-	c.mu.Unlock()
 	return ref, nil
 }
 
@@ -422,13 +395,11 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 }
 
 func (c *Converter) readSchema(topic string, id int, indexes []int, rawIndexes string) (*readSchema, error) {
-	key := readKey{id, rawIndexes}
-	c.mu.Lock()
-	rs, ok := c.byID[key]
-	c.mu.Unlock()
-	if ok {
-		return rs, nil
-	}
+	return c.byID.Get(readKey{id, rawIndexes}, func() (*readSchema, error) { return c.loadSchema(topic, id, indexes) })
+}
+
+// loadSchema maps the message at indexes of schema id to Connect.
+func (c *Converter) loadSchema(topic string, id int, indexes []int) (*readSchema, error) {
 	f, err := c.files.Get(id, func() (*readFile, error) { return c.loadFile(id) })
 	if err != nil {
 		return nil, err
@@ -451,15 +422,12 @@ func (c *Converter) readSchema(topic string, id int, indexes []int, rawIndexes s
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
-	rs = &readSchema{connect: cs, md: md}
+	rs := &readSchema{connect: cs, md: md}
 	if cs.Type == data.TypeStruct {
 		if rs.plan, err = c.m.newReadPlan(cs, md); err != nil {
 			return nil, fmt.Errorf("schema id %d: %w", id, err)
 		}
 	}
-	c.mu.Lock()
-	c.byID[key] = rs
-	c.mu.Unlock()
 	return rs, nil
 }
 

@@ -83,18 +83,20 @@ func (c *Client) Fetch(ctx context.Context, id int, want sr.SchemaType) (sr.Sche
 	return s, refs, nil
 }
 
-// ReadCache holds what a reader built from each schema id it met, so the
-// registry is asked once per id. Safe for concurrent use; the zero value
-// is empty and ready.
-type ReadCache[T any] struct {
+// ReadCache holds what a reader built from each schema id it met (or
+// each id and what else picks the value, such as Protobuf's message
+// indexes), so the registry is asked once per key. Unbounded, as the ids
+// a topic carries are few. Safe for concurrent use; the zero value is
+// empty and ready.
+type ReadCache[K comparable, T any] struct {
 	mu   sync.Mutex
-	byID map[int]T
+	byID map[K]T
 }
 
 // Get answers the value of id, built by load the first time (two
 // goroutines meeting a new id at once may both load it; one value is
 // kept).
-func (rc *ReadCache[T]) Get(id int, load func() (T, error)) (T, error) {
+func (rc *ReadCache[K, T]) Get(id K, load func() (T, error)) (T, error) {
 	rc.mu.Lock()
 	v, ok := rc.byID[id]
 	rc.mu.Unlock()
@@ -111,8 +113,44 @@ func (rc *ReadCache[T]) Get(id int, load func() (T, error)) (T, error) {
 		return kept, nil
 	}
 	if rc.byID == nil {
-		rc.byID = map[int]T{}
+		rc.byID = map[K]T{}
 	}
 	rc.byID[id] = v
+	return v, nil
+}
+
+// WriteCache holds what a writer built per key (a Connect schema, a
+// topic and schema), at most size entries: when full it is emptied, as
+// Confluent's bounded caches forget. Safe for concurrent use.
+type WriteCache[K comparable, V any] struct {
+	mu   sync.Mutex
+	size int
+	m    map[K]V
+}
+
+// NewWriteCache returns an empty cache of at most size entries.
+func NewWriteCache[K comparable, V any](size int) *WriteCache[K, V] {
+	return &WriteCache[K, V]{size: size, m: map[K]V{}}
+}
+
+// Get answers the value of k, built by build when absent (not under the
+// lock: build may ask the registry).
+func (wc *WriteCache[K, V]) Get(k K, build func() (V, error)) (V, error) {
+	wc.mu.Lock()
+	v, ok := wc.m[k]
+	wc.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := build()
+	if err != nil {
+		return v, err
+	}
+	wc.mu.Lock()
+	if len(wc.m) >= wc.size {
+		clear(wc.m)
+	}
+	wc.m[k] = v
+	wc.mu.Unlock()
 	return v, nil
 }

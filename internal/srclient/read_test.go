@@ -61,7 +61,7 @@ func TestFetchResolvesReferencesDependenciesFirst(t *testing.T) {
 }
 
 func TestReadCacheLoadsOncePerID(t *testing.T) {
-	var rc ReadCache[string]
+	var rc ReadCache[int, string]
 	var loads atomic.Int32
 	load := func(v string) func() (string, error) {
 		return func() (string, error) { loads.Add(1); return v, nil }
@@ -80,5 +80,31 @@ func TestReadCacheLoadsOncePerID(t *testing.T) {
 	}
 	if v, _ := rc.Get(3, load("three")); v != "three" {
 		t.Errorf("after a failure: %q", v)
+	}
+}
+
+func TestWriteCacheEmptiesWhenFull(t *testing.T) {
+	wc := NewWriteCache[string, int](2)
+	builds := 0
+	build := func(v int) func() (int, error) { return func() (int, error) { builds++; return v, nil } }
+	for _, k := range []string{"a", "b", "a", "b"} {
+		if _, err := wc.Get(k, build(len(k))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if builds != 2 {
+		t.Fatalf("a and b built %d times, want 2", builds)
+	}
+	// A third key empties the full cache: a and b are built again.
+	wc.Get("c", build(3))
+	wc.Get("a", build(1))
+	if builds != 4 {
+		t.Errorf("after a third key: %d builds, want 4", builds)
+	}
+	if _, err := wc.Get("d", func() (int, error) { return 0, errors.New("down") }); err == nil {
+		t.Error("error lost")
+	}
+	if v, _ := wc.Get("d", build(7)); v != 7 {
+		t.Errorf("after a failure: %d", v)
 	}
 }
