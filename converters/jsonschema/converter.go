@@ -47,6 +47,7 @@ const (
 	keyFailInvalid     = "json.fail.invalid.schema"
 	keyFailUnknown     = "json.fail.unknown.properties"
 	keyPreserveExtra   = "preserve.additional.properties"
+	keyLatestTTL       = "latest.cache.ttl.sec"
 
 	requestTimeout = 30 * time.Second
 )
@@ -58,8 +59,20 @@ type Converter struct {
 	m        mapping
 	validate bool
 	bySchema *srclient.WriteCache[*data.Schema, *writeSchema]
-	ids      *srclient.WriteCache[idKey, int]
+	ids      *srclient.WriteCache[idKey, writerID]
 	byID     *srclient.ReadCache[int, *readSchema]
+	// latestTTL is latest.cache.ttl.sec: how long an id found by
+	// use.latest.version is used before the latest version is read again
+	// (negative: for the converter's life), measured on now.
+	latestTTL time.Duration
+	now       func() time.Time
+}
+
+// writerID is a cached writer id; expires (zero: never) is when a latest
+// version is read again.
+type writerID struct {
+	id      int
+	expires time.Time
 }
 
 // writeSchema is a Connect schema with its JSON Schema form.
@@ -108,7 +121,9 @@ func (*Converter) ConfigDef() *config.Def {
 		Define(config.Key{Name: keyFailUnknown, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
 			Doc: "Whether to fail serialization if unknown JSON properties are encountered"}).
 		Define(config.Key{Name: keyPreserveExtra, Type: config.TypeBoolean, Default: "false", Importance: config.Low,
-			Doc: "When true, this converter preserves undeclared JSON properties permitted by the schema. Not supported by goconnect: true is refused."})
+			Doc: "When true, this converter preserves undeclared JSON properties permitted by the schema. Not supported by goconnect: true is refused."}).
+		Define(config.Key{Name: keyLatestTTL, Type: config.TypeInt, Default: "-1", Validator: config.AtLeast(-1), Importance: config.Low,
+			Doc: "The TTL for caches holding latest schemas, or -1 for no TTL"})
 }
 
 // Configure implements connect.Converter.
@@ -136,7 +151,8 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.validate = v.Bool(keyFailInvalid)
 	size := int(v.Int(srclient.KeyCacheSize))
 	c.bySchema = srclient.NewWriteCache[*data.Schema, *writeSchema](size)
-	c.ids = srclient.NewWriteCache[idKey, int](size)
+	c.ids = srclient.NewWriteCache[idKey, writerID](size)
+	c.latestTTL, c.now = time.Duration(v.Int(keyLatestTTL))*time.Second, time.Now
 	c.byID = new(srclient.ReadCache[int, *readSchema])
 	return nil
 }
@@ -164,7 +180,21 @@ func (c *Converter) generate(s *data.Schema) (*writeSchema, error) {
 // schemaID registers (or looks up) the schema under the topic's subject,
 // once per topic and schema.
 func (c *Converter) schemaID(topic string, ws *writeSchema) (int, error) {
-	return c.ids.Get(idKey{topic, ws}, func() (int, error) { return c.register(topic, ws) })
+	key := idKey{topic, ws}
+	build := func() (writerID, error) {
+		id, err := c.register(topic, ws)
+		w := writerID{id: id}
+		if c.client.UseLatest && c.latestTTL >= 0 {
+			w.expires = c.now().Add(c.latestTTL)
+		}
+		return w, err
+	}
+	w, err := c.ids.Get(key, build)
+	if err == nil && !w.expires.IsZero() && !c.now().Before(w.expires) {
+		c.ids.Forget(key)
+		w, err = c.ids.Get(key, build)
+	}
+	return w.id, err
 }
 
 // register registers (or looks up) the schema under the topic's subject.

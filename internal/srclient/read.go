@@ -133,6 +133,13 @@ func NewWriteCache[K comparable, V any](size int) *WriteCache[K, V] {
 	return &WriteCache[K, V]{size: size, m: map[K]V{}}
 }
 
+// Forget drops k, so the next Get builds it again (an expired entry).
+func (wc *WriteCache[K, V]) Forget(k K) {
+	wc.mu.Lock()
+	delete(wc.m, k)
+	wc.mu.Unlock()
+}
+
 // Get answers the value of k, built by build when absent (not under the
 // lock: build may ask the registry).
 func (wc *WriteCache[K, V]) Get(k K, build func() (V, error)) (V, error) {

@@ -108,3 +108,18 @@ func TestWriteCacheEmptiesWhenFull(t *testing.T) {
 		t.Errorf("after a failure: %d", v)
 	}
 }
+
+func TestWriteCacheForget(t *testing.T) {
+	wc := NewWriteCache[string, int](10)
+	builds := 0
+	build := func() (int, error) { builds++; return builds, nil }
+	for _, want := range []int{1, 1} {
+		if v, _ := wc.Get("k", build); v != want {
+			t.Fatalf("got %d, want %d", v, want)
+		}
+	}
+	wc.Forget("k")
+	if v, _ := wc.Get("k", build); v != 2 {
+		t.Fatalf("after Forget got %d, want a rebuilt 2", v)
+	}
+}

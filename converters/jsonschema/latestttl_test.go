@@ -1,0 +1,72 @@
+package jsonschema
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/schemaregistry"
+)
+
+// latest.cache.ttl.sec: with use.latest.version the latest version is read
+// again once the TTL has passed on the converter's clock; -1 never.
+func TestLatestCacheTTL(t *testing.T) {
+	for _, c := range []struct {
+		ttl        string
+		wantReread bool
+	}{{"10", true}, {"-1", false}} {
+		t.Run(c.ttl, func(t *testing.T) {
+			reg := schemaregistry.New(nil)
+			var latestReads atomic.Int32
+			h := schemaregistry.Handler(reg)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/versions/") {
+					latestReads.Add(1)
+				}
+				h.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			register := func(text string) int {
+				t.Helper()
+				s, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: text, SchemaType: "JSON"}, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s.ID
+			}
+			v1 := register(`{"type":"object","properties":{"o":{"type":"string"}}}`)
+			conv := newConverter(t, srv.URL, false, map[string]string{"auto.register.schemas": "false", "use.latest.version": "true", keyLatestTTL: c.ttl})
+			now := time.Unix(1000, 0)
+			conv.now = func() time.Time { return now }
+			s := data.StructBuilder().Name("R").Field("o", data.StringSchema).MustBuild()
+			write := func() int {
+				t.Helper()
+				b, err := conv.FromConnectData("t", nil, s, data.NewStruct(s).MustPut("o", "x"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return int(b[4])
+			}
+			if id := write(); id != v1 || latestReads.Load() != 1 {
+				t.Fatalf("first write: id %d, %d latest reads", id, latestReads.Load())
+			}
+			v2 := register(`{"type":"object","description":"v2","properties":{"o":{"type":"string"}}}`)
+			now = now.Add(9 * time.Second)
+			if id := write(); id != v1 || latestReads.Load() != 1 {
+				t.Fatalf("before the TTL: id %d, %d latest reads", id, latestReads.Load())
+			}
+			now = now.Add(time.Second)
+			id, reads := write(), latestReads.Load()
+			if c.wantReread && (id != v2 || reads != 2) || !c.wantReread && (id != v1 || reads != 1) {
+				t.Fatalf("at 10 s: id %d, %d latest reads (v1 %d, v2 %d)", id, reads, v1, v2)
+			}
+		})
+	}
+	if err := New().Configure(map[string]string{"schema.registry.url": "http://127.0.0.1:1", keyLatestTTL: "-2"}, false); err == nil || !strings.Contains(err.Error(), keyLatestTTL) {
+		t.Fatalf("ttl -2: %v", err)
+	}
+}
