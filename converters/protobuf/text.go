@@ -6,6 +6,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/goconnect/goconnect/internal/protoprint"
 )
 
 // text prints the file as Confluent's ProtobufSchema.canonicalString
@@ -40,7 +42,7 @@ func (m *protoMsg) text() string {
 	if len(plain) > 0 {
 		sb.WriteByte('\n')
 		for _, f := range plain {
-			appendIndented(&sb, f.text(true))
+			protoprint.AppendIndented(&sb, f.text(true))
 		}
 	}
 	oneofs := false
@@ -57,7 +59,7 @@ func (m *protoMsg) text() string {
 					o.WriteByte('\n')
 				}
 				n++
-				appendIndented(&o, f.text(false))
+				protoprint.AppendIndented(&o, f.text(false))
 			}
 		}
 		if n == 0 {
@@ -68,15 +70,15 @@ func (m *protoMsg) text() string {
 			sb.WriteByte('\n')
 			oneofs = true
 		}
-		appendIndented(&sb, o.String())
+		protoprint.AppendIndented(&sb, o.String())
 	}
 	if len(m.nested)+len(m.enums) > 0 {
 		sb.WriteByte('\n')
 		for _, n := range m.nested {
-			appendIndented(&sb, n.text())
+			protoprint.AppendIndented(&sb, n.text())
 		}
 		for _, e := range m.enums {
-			appendIndented(&sb, e.text())
+			protoprint.AppendIndented(&sb, e.text())
 		}
 	}
 	sb.WriteString("}\n")
@@ -90,7 +92,7 @@ func (e *protoEnum) text() string {
 		sb.WriteByte('\n')
 	}
 	for _, v := range e.values {
-		appendIndented(&sb, v.name+" = "+strconv.Itoa(int(v.number))+";\n")
+		protoprint.AppendIndented(&sb, v.name+" = "+strconv.Itoa(int(v.number))+";\n")
 	}
 	sb.WriteString("}\n")
 	return sb.String()
@@ -115,74 +117,29 @@ func (f *protoField) text(withLabel bool) string {
 		for i, kv := range f.params {
 			var entry strings.Builder
 			entry.WriteString("{\n")
-			k := "key: \"" + escape(kv[0]) + "\""
-			v := "value: \"" + escape(kv[1]) + "\""
+			k := "key: \"" + protoprint.Escape(kv[0]) + "\""
+			v := "value: \"" + protoprint.Escape(kv[1]) + "\""
 			if kv[0] == metaPrecision || kv[0] == metaScale {
-				appendIndented(&entry, v+",")
-				appendIndented(&entry, k)
+				protoprint.AppendIndented(&entry, v+",")
+				protoprint.AppendIndented(&entry, k)
 			} else {
-				appendIndented(&entry, k+",")
-				appendIndented(&entry, v)
+				protoprint.AppendIndented(&entry, k+",")
+				protoprint.AppendIndented(&entry, v)
 			}
 			entry.WriteString("}")
 			if i < len(f.params)-1 {
 				entry.WriteString(",")
 			}
-			appendIndented(&list, entry.String())
+			protoprint.AppendIndented(&list, entry.String())
 		}
 		list.WriteString("]")
 		var opt strings.Builder
 		opt.WriteString("(" + fieldMetaOption + ") = {\n")
-		appendIndented(&opt, "params: "+list.String())
+		protoprint.AppendIndented(&opt, "params: "+list.String())
 		opt.WriteString("}")
 		sb.WriteString(" [" + opt.String() + "]")
 	}
 	sb.WriteString(";\n")
-	return sb.String()
-}
-
-// appendIndented is ProtobufSchemaUtils.appendIndented: every line
-// (inner empty ones too, as Java's split keeps them) indented by two
-// spaces; trailing empty lines dropped.
-func appendIndented(sb *strings.Builder, s string) {
-	lines := strings.Split(s, "\n")
-	for len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	for _, l := range lines {
-		sb.WriteString("  " + l + "\n")
-	}
-}
-
-// escape is ProtobufSchemaUtils.escapeChars.
-func escape(s string) string {
-	var sb strings.Builder
-	for _, r := range s {
-		switch r {
-		case 7:
-			sb.WriteString(`\a`)
-		case '\b':
-			sb.WriteString(`\b`)
-		case '\f':
-			sb.WriteString(`\f`)
-		case '\n':
-			sb.WriteString(`\n`)
-		case '\r':
-			sb.WriteString(`\r`)
-		case '\t':
-			sb.WriteString(`\t`)
-		case '\v':
-			sb.WriteString(`\v`)
-		case '\\':
-			sb.WriteString(`\\`)
-		case '\'':
-			sb.WriteString(`\'`)
-		case '"':
-			sb.WriteString(`\"`)
-		default:
-			sb.WriteRune(r)
-		}
-	}
 	return sb.String()
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/protoknown"
+	"github.com/goconnect/goconnect/internal/protoprint"
 )
 
 // A top-level primitive is written, as ProtobufData writes it, as a
@@ -48,7 +49,7 @@ func fileText(fd protoreflect.FileDescriptor) string {
 	if o, ok := fd.Options().(*descriptorpb.FileOptions); ok && o != nil {
 		str := func(name string, has bool, v string) {
 			if has {
-				opts = append(opts, "option "+name+" = \""+escape(v)+"\";\n")
+				opts = append(opts, "option "+name+" = \""+protoprint.Escape(v)+"\";\n")
 			}
 		}
 		boolean := func(name string, has bool, v bool) {

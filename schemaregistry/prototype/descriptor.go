@@ -12,6 +12,8 @@ import (
 	"github.com/bufbuild/protocompile/reporter"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/goconnect/goconnect/internal/protoprint"
 )
 
 // Clients may register a schema as a base64 FileDescriptorProto
@@ -51,7 +53,7 @@ func (w *textWriter) line(indent int, s string) {
 	w.b.WriteString(strings.Repeat("  ", indent) + s + "\n")
 }
 
-func quote(s string) string { return "\"" + escapeChars(s) + "\"" }
+func quote(s string) string { return "\"" + protoprint.Escape(s) + "\"" }
 
 func descriptorText(f *descriptorpb.FileDescriptorProto) string {
 	w := &textWriter{proto3: f.GetSyntax() == "proto3"}

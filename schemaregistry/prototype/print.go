@@ -10,6 +10,8 @@ import (
 	"github.com/bufbuild/protocompile/linker"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/goconnect/goconnect/internal/protoprint"
 )
 
 // This file prints a parsed .proto file as Confluent's ProtobufSchemaUtils
@@ -316,7 +318,7 @@ func (p *printer) print() string {
 func (p *printer) types2(sb *strings.Builder, types []ast.Node, indent bool) {
 	emit := func(s string) {
 		if indent {
-			appendIndented(sb, s)
+			protoprint.AppendIndented(sb, s)
 		} else {
 			sb.WriteString(s)
 		}
@@ -347,18 +349,6 @@ func sortedUnique(in []string) []string {
 		}
 	}
 	return out[:j]
-}
-
-// appendIndented indents every line of value by two spaces, as
-// ProtobufSchemaUtils.appendIndented (blank lines become "  ").
-func appendIndented(sb *strings.Builder, value string) {
-	lines := strings.Split(value, "\n")
-	for len(lines) > 0 && lines[len(lines)-1] == "" { // Java's split drops trailing empties
-		lines = lines[:len(lines)-1]
-	}
-	for _, l := range lines {
-		sb.WriteString("  " + l + "\n")
-	}
 }
 
 // rangeItem is one reserved/extensions value: a number, a range or a name.
@@ -512,7 +502,7 @@ func (p *printer) message(m *ast.MessageNode) string {
 	if len(reserved) > 0 {
 		sb.WriteByte('\n')
 		for _, l := range p.rangeLines("reserved", reserved, nil) {
-			appendIndented(&sb, l)
+			protoprint.AppendIndented(&sb, l)
 		}
 	}
 	p.optionBlock(&sb, opts)
@@ -532,7 +522,7 @@ func (p *printer) message(m *ast.MessageNode) string {
 	if len(oneofs) > 0 {
 		sb.WriteByte('\n')
 		for _, o := range oneofs {
-			appendIndented(&sb, p.oneof(o))
+			protoprint.AppendIndented(&sb, p.oneof(o))
 		}
 	}
 	if len(groups) > 0 {
@@ -541,19 +531,19 @@ func (p *printer) message(m *ast.MessageNode) string {
 			sort.SliceStable(groups, func(i, j int) bool { return groups[i].Tag.Val < groups[j].Tag.Val })
 		}
 		for _, g := range groups {
-			appendIndented(&sb, p.group(g))
+			protoprint.AppendIndented(&sb, p.group(g))
 		}
 	}
 	if !p.ignoreExt && len(extRanges) > 0 {
 		sb.WriteByte('\n')
 		for _, l := range p.rangeLines("extensions", extRanges, extOpts) {
-			appendIndented(&sb, l)
+			protoprint.AppendIndented(&sb, l)
 		}
 	}
 	if !p.ignoreExt && len(extends) > 0 {
 		sb.WriteByte('\n')
 		for _, e := range p.extendBlocks(extends) {
-			appendIndented(&sb, e)
+			protoprint.AppendIndented(&sb, e)
 		}
 	}
 	if len(types) > 0 {
@@ -572,7 +562,7 @@ func (p *printer) optionBlock(sb *strings.Builder, decls []*ast.OptionNode) {
 	}
 	sb.WriteByte('\n')
 	for _, o := range opts {
-		appendIndented(sb, "option "+p.optionString(o)+";\n")
+		protoprint.AppendIndented(sb, "option "+p.optionString(o)+";\n")
 	}
 }
 
@@ -587,7 +577,7 @@ func (p *printer) fieldBlock(sb *strings.Builder, fields []ast.Node) {
 		sort.SliceStable(fields, func(i, j int) bool { return fieldTag(fields[i]) < fieldTag(fields[j]) })
 	}
 	for _, f := range fields {
-		appendIndented(sb, p.field(f))
+		protoprint.AppendIndented(sb, p.field(f))
 	}
 }
 
@@ -642,7 +632,7 @@ func (p *printer) oneof(o *ast.OneofNode) string {
 	if len(groups) > 0 {
 		sb.WriteByte('\n')
 		for _, g := range groups {
-			appendIndented(&sb, p.group(g))
+			protoprint.AppendIndented(&sb, p.group(g))
 		}
 	}
 	sb.WriteString("}\n")
@@ -798,13 +788,13 @@ func (p *printer) enum(e *ast.EnumNode) string {
 	if len(reserved) > 0 {
 		sb.WriteByte('\n')
 		for _, l := range p.rangeLines("reserved", reserved, nil) {
-			appendIndented(&sb, l)
+			protoprint.AppendIndented(&sb, l)
 		}
 	} else if len(opts) > 0 || len(values) > 0 {
 		sb.WriteByte('\n')
 	}
 	for _, o := range p.options(opts, nil) {
-		appendIndented(&sb, "option "+p.optionString(o)+";\n")
+		protoprint.AppendIndented(&sb, "option "+p.optionString(o)+";\n")
 	}
 	if p.normalize {
 		sort.SliceStable(values, func(i, j int) bool {
@@ -820,7 +810,7 @@ func (p *printer) enum(e *ast.EnumNode) string {
 		if o := p.options(compactOptions(v.Options), nil); len(o) > 0 {
 			s += " " + p.appendOptions(o)
 		}
-		appendIndented(&sb, s+";\n")
+		protoprint.AppendIndented(&sb, s+";\n")
 	}
 	sb.WriteString("}\n")
 	return sb.String()
@@ -843,7 +833,7 @@ func (p *printer) service(s *ast.ServiceNode) string {
 	if len(rpcs) > 0 {
 		sb.WriteByte('\n')
 		for _, r := range rpcs {
-			appendIndented(&sb, p.rpc(r))
+			protoprint.AppendIndented(&sb, p.rpc(r))
 		}
 	}
 	sb.WriteString("}\n")
@@ -876,7 +866,7 @@ func (p *printer) rpc(r *ast.RPCNode) string {
 	if o := p.options(opts, nil); len(o) > 0 {
 		sb.WriteString(" {\n")
 		for _, o := range o {
-			appendIndented(&sb, "option "+p.optionString(o)+";\n")
+			protoprint.AppendIndented(&sb, "option "+p.optionString(o)+";\n")
 		}
 		sb.WriteByte('}')
 	}
@@ -1111,7 +1101,7 @@ func (p *printer) optionString(o *option) string {
 	}
 	switch o.val.kind {
 	case oString:
-		sb.WriteString(" = \"" + escapeChars(o.val.text) + "\"")
+		sb.WriteString(" = \"" + protoprint.Escape(o.val.text) + "\"")
 	case oBool, oEnum:
 		sb.WriteString(" = " + o.val.text)
 	case oNumber:
@@ -1159,14 +1149,14 @@ func (p *printer) formatMap(sb *strings.Builder, m []mapEntry) {
 		if i == len(m)-1 {
 			end = ""
 		}
-		appendIndented(sb, e.key+": "+p.valueString(e.val)+end)
+		protoprint.AppendIndented(sb, e.key+": "+p.valueString(e.val)+end)
 	}
 }
 
 func (p *printer) valueString(v optValue) string {
 	switch v.kind {
 	case oString:
-		return "\"" + escapeChars(v.text) + "\""
+		return "\"" + protoprint.Escape(v.text) + "\""
 	case oMap:
 		var sb strings.Builder
 		sb.WriteString("{\n")
@@ -1184,7 +1174,7 @@ func (p *printer) valueString(v optValue) string {
 			if i == len(v.list)-1 {
 				end = ""
 			}
-			appendIndented(&sb, p.valueString(e)+end)
+			protoprint.AppendIndented(&sb, p.valueString(e)+end)
 		}
 		sb.WriteByte(']')
 		return sb.String()
@@ -1217,7 +1207,7 @@ func appendItems(items []string) string {
 		if i == len(items)-1 {
 			end = ""
 		}
-		appendIndented(&sb, it+end)
+		protoprint.AppendIndented(&sb, it+end)
 	}
 	sb.WriteByte(']')
 	return sb.String()
@@ -1249,36 +1239,4 @@ func formatNumber(text string) (string, bool) {
 	s = strings.TrimRight(s, "0")
 	s = strings.TrimSuffix(s, ".")
 	return s, true
-}
-
-// escapeChars is ProtobufSchemaUtils.escapeChars.
-func escapeChars(s string) string {
-	var sb strings.Builder
-	for _, r := range s {
-		switch r {
-		case 7:
-			sb.WriteString(`\a`)
-		case '\b':
-			sb.WriteString(`\b`)
-		case '\f':
-			sb.WriteString(`\f`)
-		case '\n':
-			sb.WriteString(`\n`)
-		case '\r':
-			sb.WriteString(`\r`)
-		case '\t':
-			sb.WriteString(`\t`)
-		case '\v':
-			sb.WriteString(`\v`)
-		case '\\':
-			sb.WriteString(`\\`)
-		case '\'':
-			sb.WriteString(`\'`)
-		case '"':
-			sb.WriteString(`\"`)
-		default:
-			sb.WriteRune(r)
-		}
-	}
-	return sb.String()
 }
