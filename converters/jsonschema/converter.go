@@ -184,7 +184,7 @@ func (c *Converter) schemaID(topic string, ws *writeSchema) (int, error) {
 	build := func() (writerID, error) {
 		id, err := c.register(topic, ws)
 		w := writerID{id: id}
-		if c.client.UseLatest && c.latestTTL >= 0 {
+		if c.client.UseLatest && !c.client.AutoReg && c.latestTTL >= 0 {
 			w.expires = c.now().Add(c.latestTTL)
 		}
 		return w, err

@@ -70,3 +70,28 @@ func TestLatestCacheTTL(t *testing.T) {
 		t.Fatalf("ttl -2: %v", err)
 	}
 }
+
+// auto.register.schemas (default true) wins over use.latest.version, as in
+// Confluent's serializer: the converted schema is registered, not the
+// latest version taken.
+func TestAutoRegisterBeforeUseLatest(t *testing.T) {
+	reg := schemaregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+	old, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: `{"type":"object","description":"old","properties":{"o":{"type":"string"}}}`, SchemaType: "JSON"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true"})
+	s := data.StructBuilder().Name("R").Field("o", data.StringSchema).MustBuild()
+	b, err := conv.FromConnectData("t", nil, s, data.NewStruct(s).MustPut("o", "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := int(b[4]); id == old.ID {
+		t.Fatalf("wrote with the latest version %d instead of registering the converted schema", id)
+	}
+	if vs, err := reg.Versions("t-value"); err != nil || len(vs) != 2 {
+		t.Fatalf("versions %v %v, want the converted schema registered as version 2", vs, err)
+	}
+}

@@ -143,20 +143,20 @@ func (c *Client) Subject(topic, record string) (string, error) {
 	return topic + "-value", nil
 }
 
-// WriterID answers the id a writer puts before its bytes, as Confluent's
-// serializers find it: the latest version (use.latest.version), a
-// registration (auto.register.schemas) or a lookup.
+// WriterID answers the id a writer puts before its bytes, in the order
+// Confluent's serializers try: a registration (auto.register.schemas), the
+// latest version (use.latest.version), else a lookup.
 func (c *Client) WriterID(ctx context.Context, subject string, s sr.Schema) (int, error) {
 	if c.Normalize {
 		ctx = sr.WithParams(ctx, sr.Normalize)
 	}
 	switch {
-	case c.UseLatest:
-		ss, err := c.SchemaByVersion(ctx, subject, -1)
-		return ss.ID, Explain(err)
 	case c.AutoReg:
 		id, err := c.RegisterSchema(ctx, subject, s, -1, -1)
 		return id, Explain(err)
+	case c.UseLatest:
+		ss, err := c.SchemaByVersion(ctx, subject, -1)
+		return ss.ID, Explain(err)
 	}
 	ss, err := c.LookupSchema(ctx, subject, s)
 	return ss.ID, Explain(err)
