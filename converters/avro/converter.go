@@ -167,8 +167,15 @@ func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
 	if ws, ok := c.bySchema[s]; ok {
 		return ws, nil
 	}
-	fc := c.fc
-	t, err := fc.schema(s)
+	var t *avroschema.Schema
+	var err error
+	if s == nil {
+		// A schemaless value: AvroData's ANYTHING_SCHEMA.
+		t, err = anythingSchema()
+	} else {
+		fc := c.fc
+		t, err = fc.schema(s)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -301,9 +308,6 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if v == nil && (s == nil || s.Default == nil) {
 		return nil, nil
 	}
-	if s == nil {
-		return nil, fmt.Errorf("AvroConverter needs a schema; topic %s has a schemaless value", topic)
-	}
 	ws, err := c.writeSchemaFor(s)
 	if err != nil {
 		return nil, fmt.Errorf("converting Connect schema to Avro for topic %s: %w", topic, err)
@@ -320,6 +324,16 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 		c.mu.Unlock()
 	}
 	b := srclient.AppendHeader(make([]byte, 0, 64), reg.id)
+	if s == nil {
+		// AvroData writes a schemaless value as an Anything record.
+		if !isAnything(reg.avro) {
+			return nil, fmt.Errorf("topic %s has a schemaless value, and the schema to write with is %s, not %s.Anything", topic, reg.avro.FullName(), avroNamespace)
+		}
+		if b, err = appendAnything(b, v); err != nil {
+			return nil, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
+		}
+		return b, nil
+	}
 	if b, err = c.enc.encode(b, reg.avro, s, v); err != nil {
 		return nil, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
 	}

@@ -26,9 +26,14 @@ type toConnector struct {
 	// unionIndex numbers unions under generalized.sum.type.support; like
 	// AvroData's it counts over the converter's life, not per schema.
 	unionIndex *int
+	// open are the records being converted: one met again inside itself
+	// is a recursive schema, which Connect schemas here cannot hold.
+	open map[*avroschema.Schema]bool
 }
 
-func newToConnector(cfg dataConfig) *toConnector { return &toConnector{cfg: cfg, unionIndex: new(int)} }
+func newToConnector(cfg dataConfig) *toConnector {
+	return &toConnector{cfg: cfg, unionIndex: new(int), open: map[*avroschema.Schema]bool{}}
+}
 
 // isMapEntry is a record AvroData wrote for a map with non-string keys.
 func isMapEntry(t *avroschema.Schema) bool {
@@ -223,6 +228,11 @@ func (c *toConnector) schemaWithDoc(t *avroschema.Schema, optional bool, fieldDe
 		}
 		b = data.MapOf(data.StringSchema, values)
 	case avroschema.Record:
+		if c.open[t] {
+			return nil, fmt.Errorf("recursive Avro schema: record %s contains itself; not supported by goconnect's AvroConverter", t.FullName())
+		}
+		c.open[t] = true
+		defer delete(c.open, t)
 		b = data.StructBuilder()
 		keepDocs := c.cfg.metaData && !c.cfg.discardDocDef
 		if keepDocs && t.Doc != "" {
