@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -24,7 +22,6 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/internal/avroschema"
-	"github.com/goconnect/goconnect/schemaregistry"
 )
 
 // pythonClients is the venv scripts/pyclients.sh installs Confluent's
@@ -156,11 +153,7 @@ func avroCorpus() []avroCase {
 // use.latest.version writes what the Python client reads and writes.
 func TestAvroDifferentialPython(t *testing.T) {
 	py := pythonClients(t)
-	own := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer own.Close()
-	for _, reg := range []struct{ name, url string }{{"apicurio", schemaRegistryURL}, {"goconnect", own.URL}} {
-		t.Run(reg.name, func(t *testing.T) { avroDifferential(t, py, reg.url) })
-	}
+	eachRegistry(t, func(t *testing.T, url string) { avroDifferential(t, py, url) })
 }
 
 func avroDifferential(t *testing.T, py, url string) {
@@ -225,25 +218,7 @@ func avroDifferential(t *testing.T, py, url string) {
 		ours[c.name] = b
 		cases = append(cases, pyCase{Name: c.name, Topic: topic, Schema: text, JSON: j, Bytes: base64.StdEncoding.EncodeToString(b)})
 	}
-	in, _ := json.Marshal(map[string]any{"registry": url, "cases": cases})
-	cmd := exec.Command(py, "../scripts/pyclients/avro_roundtrip.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("Python client: %v\n%s", err, stderr.String())
-	}
-	var results []struct {
-		Name    string `json:"name"`
-		Decoded any    `json:"decoded"`
-		Bytes   string `json:"bytes"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.UseNumber() // longs beyond 2^53
-	if err := dec.Decode(&results); err != nil || len(results) != len(cases) {
-		t.Fatalf("Python client answered %d results for %d cases (%v): %s", len(results), len(cases), err, out)
-	}
+	results := runPyRoundtrip(t, py, "avro_roundtrip.py", url, cases)
 	for i, r := range results {
 		c := cases[i]
 		theirs, _ := base64.StdEncoding.DecodeString(r.Bytes)

@@ -7,14 +7,11 @@ import (
 	"encoding/base64"
 	binenc "encoding/binary"
 	"encoding/json"
-	"net/http/httptest"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/jsonschema"
-	"github.com/goconnect/goconnect/schemaregistry"
 )
 
 // jsonSchemaCorpus is every Connect type and logical type through
@@ -74,11 +71,7 @@ func jsonSchemaCorpus() (all *data.Schema, value *data.Struct, want string) {
 // keywords.
 func TestJSONSchemaDifferentialPython(t *testing.T) {
 	py := pythonClients(t)
-	own := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer own.Close()
-	for _, reg := range []struct{ name, url string }{{"apicurio", schemaRegistryURL}, {"goconnect", own.URL}} {
-		t.Run(reg.name, func(t *testing.T) { jsonSchemaDifferential(t, py, reg.url) })
-	}
+	eachRegistry(t, func(t *testing.T, url string) { jsonSchemaDifferential(t, py, url) })
 }
 
 type jsonPyCase struct {
@@ -147,25 +140,7 @@ func jsonSchemaDifferential(t *testing.T, py, url string) {
 	personJSON := `{"name":"Ann","age":null,"score":2.5,"ok":false,"tags":["x","y"],"home":{"city":"Lyon"},"kind":"b","u":"s"}`
 	cases = append(cases, jsonPyCase{Name: "py-person", Topic: uniqueName(t, "py-person"), Schema: person, JSON: exactJSON(t, personJSON)})
 
-	in, _ := json.Marshal(map[string]any{"registry": url, "cases": cases})
-	cmd := exec.Command(py, "../scripts/pyclients/json_roundtrip.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("Python client: %v\n%s", err, stderr.String())
-	}
-	var results []struct {
-		Name    string `json:"name"`
-		Decoded any    `json:"decoded"`
-		Bytes   string `json:"bytes"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.UseNumber()
-	if err := dec.Decode(&results); err != nil || len(results) != len(cases) {
-		t.Fatalf("Python client answered %d results for %d cases (%v): %s", len(results), len(cases), err, out)
-	}
+	results := runPyRoundtrip(t, py, "json_roundtrip.py", url, cases)
 	for i, w := range writes {
 		if got := results[i].Decoded; !sameJSON(got, exactJSON(t, w.wants)) {
 			t.Errorf("%s: the Python client decodes goconnect's record to\n%s\nwant\n%s", w.name, jsonText(got), w.wants)

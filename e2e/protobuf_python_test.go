@@ -3,14 +3,10 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	binenc "encoding/binary"
-	"encoding/json"
 	"fmt"
-	"net/http/httptest"
-	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -25,7 +21,6 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/protobuf"
 	"github.com/goconnect/goconnect/internal/protoknown"
-	"github.com/goconnect/goconnect/schemaregistry"
 )
 
 // TestProtobufDifferentialPython checks ProtobufConverter against
@@ -39,11 +34,7 @@ import (
 // optional, wrapper, second message of the file).
 func TestProtobufDifferentialPython(t *testing.T) {
 	py := pythonClients(t)
-	own := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer own.Close()
-	for _, reg := range []struct{ name, url string }{{"apicurio", schemaRegistryURL}, {"goconnect", own.URL}} {
-		t.Run(reg.name, func(t *testing.T) { protobufDifferential(t, py, reg.url) })
-	}
+	eachRegistry(t, func(t *testing.T, url string) { protobufDifferential(t, py, url) })
 }
 
 // protobufCorpus has every Connect type and logical type.
@@ -254,25 +245,7 @@ func protobufDifferential(t *testing.T, py, url string) {
 		`"comment":"fragile","big":"9223372036854775808"}`
 	cases = append(cases, pbPyCase{Name: "py-order", Topic: uniqueName(t, "py-order"), FDS: descriptorSet(t, pyOrderProto), Message: "e2e.acme.Order", JSON: exactJSON(t, orderJSON)})
 
-	in, _ := json.Marshal(map[string]any{"registry": url, "cases": cases})
-	cmd := exec.Command(py, "../scripts/pyclients/protobuf_roundtrip.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("Python client: %v\n%s", err, stderr.String())
-	}
-	var results []struct {
-		Name    string `json:"name"`
-		Decoded any    `json:"decoded"`
-		Bytes   string `json:"bytes"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.UseNumber()
-	if err := dec.Decode(&results); err != nil || len(results) != len(cases) {
-		t.Fatalf("Python client answered %d results for %d cases (%v): %s", len(results), len(cases), err, out)
-	}
+	results := runPyRoundtrip(t, py, "protobuf_roundtrip.py", url, cases)
 	for i, w := range writes {
 		if got := results[i].Decoded; !sameJSON(got, exactJSON(t, w.wants)) {
 			t.Errorf("%s: the Python client decodes goconnect's record to\n%s\nwant\n%s", w.name, jsonText(got), w.wants)
