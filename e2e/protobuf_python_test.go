@@ -118,11 +118,14 @@ message Order {
 }
 `
 
-// pbPyCase is one record for the Python client. UseRegistry makes its
-// deserializer fetch the writer schema as a serialized descriptor
-// (?format=serialized): neither Apicurio 3 nor goconnect's registry serves
-// that form, so the tests build the message class from the registered
-// text's descriptor instead and leave it false.
+// pbPyCase is one record for the Python client. Its message class (the
+// generated class a Python application would pass) is built from the
+// registered text's descriptor. UseRegistry gives its deserializer the
+// registry client, as an application does: it then fetches the writer
+// schema as a serialized descriptor (?format=serialized) and finds the
+// message by the record's indexes in it. goconnect's registry serves that
+// form; Apicurio 3 answers the text instead, which the client cannot
+// parse ("Wire format was corrupt"), so against Apicurio it stays false.
 type pbPyCase struct {
 	Name        string `json:"name"`
 	Topic       string `json:"topic"`
@@ -236,7 +239,7 @@ func protobufDifferential(t *testing.T, py, url string) {
 		}
 		text := registrySchema(t, url, binenc.BigEndian.Uint32(b[1:5]))
 		cases = append(cases, pbPyCase{Name: w.name, Topic: topic, FDS: descriptorSet(t, text), Message: w.s.Name,
-			Bytes: base64.StdEncoding.EncodeToString(b)})
+			Bytes: base64.StdEncoding.EncodeToString(b), UseRegistry: url != schemaRegistryURL})
 	}
 	// The Python client writes the corpus under the schema goconnect
 	// registered, and a record of a schema it did not write.
