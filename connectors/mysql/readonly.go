@@ -349,25 +349,6 @@ func roIdleHeader(s *streamState) *replication.EventHeader {
 	return &replication.EventHeader{Timestamp: uint32(s.tsSec), ServerID: s.serverID, LogPos: s.restartPos}
 }
 
-// nextEvent reads the next binlog event. While a read-only window waits it
-// wakes every roIdle to check whether the stream has read the whole window
-// (the server's own heartbeats come every 30 s).
-func (t *Task) nextEvent(ctx, rctx context.Context, st *replication.BinlogStreamer, s *streamState) (*replication.BinlogEvent, error) {
-	for s.incr.roWaiting() {
-		ictx, cancel := context.WithTimeout(rctx, roIdle)
-		ev, err := st.GetEvent(ictx)
-		idle := err != nil && rctx.Err() == nil && errors.Is(ictx.Err(), context.DeadlineExceeded)
-		cancel()
-		if !idle {
-			return ev, err
-		}
-		if err := t.roAfterEvent(ctx, s, roIdleHeader(s), s.restartPos); err != nil {
-			return nil, err
-		}
-	}
-	return st.GetEvent(rctx)
-}
-
 // roOpen reads the low watermark before a chunk.
 func (t *Task) roOpen(c *incrContext, conn *client.Conn) error {
 	low, err := t.readGtidMark(conn)

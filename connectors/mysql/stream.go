@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -230,6 +232,8 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 	if t.mariaDB {
 		flavor = gomysql.MariaDBFlavor
 	}
+	hctx, cancelHandler := context.WithCancel(ctx)
+	h := &eventHandler{t: t, ctx: hctx, meta: meta, s: s}
 	syncer := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{
 		ServerID: t.st.serverID, Flavor: flavor,
 		Host: t.st.host, Port: uint16(t.st.port), User: t.st.user, Password: t.st.password,
@@ -244,16 +248,39 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 		Dialer: idleDialer(90 * time.Second),
 		// Reconnecting is done here, from Debezium's restart offset.
 		DisableRetrySync: true,
-		// Decoded events read ahead of the connector. go-mysql's default
-		// (10240) holds ~10240 × 8 KB row events, decoded, during a
-		// catch-up of multi-row statements (GBs); 256 bound it to a few MB
-		// and still keep the reader ahead of the connector.
-		EventCacheCount: 256,
+		// No event goes through go-mysql's channel (the handler below
+		// takes them), so it holds no decoded events ahead either.
+		EventCacheCount: 1,
 		// go-mysql logs every (re)connect at INFO; only its warnings matter
 		// next to ours.
 		Logger: slog.New(minLevel{h: t.log.Handler(), min: slog.LevelWarn}),
+		// Offsets track GTIDs themselves (gtid.go); go-mysql would clone
+		// its GTID set into every XID and query event.
+		DiscardGTIDSet: true,
+		// Events are handled on go-mysql's reader goroutine as they are
+		// parsed, not handed to this one through a channel: a hand-off and
+		// a goroutine wake-up fewer per event (five per live transaction).
+		SynchronousEventHandler: h,
 	})
+	// On return, in this order: the handler's context ends (a handler
+	// blocked handing a record to Poll returns), the handler is told to
+	// leave s alone from now on, and Close waits for the reader.
 	defer syncer.Close()
+	locked := false
+	defer func() {
+		if !locked {
+			h.mu.Lock()
+		}
+		if h.err == nil {
+			h.err = errStreamStopped
+		}
+		h.mu.Unlock()
+	}()
+	defer cancelHandler()
+	// The handler starts with the dump; it waits for what follows here
+	// (an incremental snapshot's chunk) to be done with s.
+	h.mu.Lock()
+	locked = true
 	gset, err := s.gtids.startSet()
 	if err != nil {
 		return fatalError{fmt.Errorf("stored gtids: %w", err)}
@@ -288,41 +315,126 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 		}
 	}
 	t.log.Info("streaming binlog", "file", s.file, "pos", s.restartPos, "gtids", s.gtids.offsetValue(), "event", s.skipEvents, "row", s.skipRow)
+	h.mu.Unlock()
+	locked = false
 	rctx, stop := t.inbox.arm(ctx)
 	defer func() { stop() }()
 	for {
-		ev, err := t.nextEvent(ctx, rctx, streamer, s)
-		if err != nil && ctx.Err() == nil && rctx.Err() != nil {
-			// A Kafka signal woke the read: the streamer stays usable.
-			stop()
-			rctx, stop = t.inbox.arm(ctx)
-			if err := t.inboxSignals(ctx, s); err != nil {
+		// No event arrives here (the handler has them): GetEvent returns
+		// when the stream fails, a Kafka signal wakes it, or (read.only)
+		// after roIdle.
+		err := t.waitStream(rctx, streamer)
+		if errors.Is(err, errIdle) {
+			// A read-only window waiting is checked while the binlog is
+			// idle too, not only after events (the server's heartbeats
+			// come every 30 s).
+			h.mu.Lock()
+			if s.incr.roWaiting() {
+				err = t.roAfterEvent(ctx, s, roIdleHeader(s), s.restartPos)
+			} else {
+				err = nil
+			}
+			h.mu.Unlock()
+			if err != nil {
 				return err
 			}
 			continue
 		}
-		if err != nil {
-			if isPurged(err) {
-				return purgedError(s.file, s.restartPos, s.gtids.offsetValue(), err)
-			}
-			if s.flat && s.seekTo == 0 && strings.Contains(err.Error(), "no corresponding table map event") {
-				// A flat offset (MariaDB) may end between two rows events
-				// of one transaction, after its table map: the next
-				// connection reads the file from its start to the offset,
-				// so the parser knows the transaction's tables.
-				s.seekTo, s.seekRow = s.restartPos, 0
-			}
-			return fmt.Errorf("reading binlog: %w", err)
-		}
-		if err := t.handleEvent(ctx, meta, s, ev); err != nil {
-			return err
-		}
-		if len(s.blocking) > 0 {
-			if err := t.runBlocking(ctx, s); err != nil {
+		if err != nil && ctx.Err() == nil && rctx.Err() != nil {
+			// A Kafka signal woke the wait: the streamer stays usable.
+			stop()
+			rctx, stop = t.inbox.arm(ctx)
+			h.mu.Lock()
+			err := t.inboxSignals(ctx, s)
+			h.mu.Unlock()
+			if err != nil {
 				return err
 			}
+			continue
 		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// The reader has stopped: s is this goroutine's again.
+		h.mu.Lock()
+		locked = true
+		if h.err != nil {
+			return h.err
+		}
+		if err == nil {
+			return errors.New("reading binlog: the stream ended")
+		}
+		if isPurged(err) {
+			return purgedError(s.file, s.restartPos, s.gtids.offsetValue(), err)
+		}
+		if s.flat && s.seekTo == 0 && strings.Contains(err.Error(), "no corresponding table map event") {
+			// A flat offset (MariaDB) may end between two rows events
+			// of one transaction, after its table map: the next
+			// connection reads the file from its start to the offset,
+			// so the parser knows the transaction's tables.
+			s.seekTo, s.seekRow = s.restartPos, 0
+		}
+		return fmt.Errorf("reading binlog: %w", err)
 	}
+}
+
+// errIdle: waitStream's wait ended without news.
+var errIdle = errors.New("binlog idle")
+
+// waitStream waits for the stream to end or rctx to; for a read-only
+// connector at most roIdle (errIdle), so a read-only incremental
+// snapshot's window can be checked while no event comes.
+func (t *Task) waitStream(rctx context.Context, st *replication.BinlogStreamer) error {
+	if !t.st.readOnly {
+		_, err := st.GetEvent(rctx)
+		return err
+	}
+	ictx, cancel := context.WithTimeout(rctx, roIdle)
+	defer cancel()
+	_, err := st.GetEvent(ictx)
+	if err != nil && rctx.Err() == nil && errors.Is(ictx.Err(), context.DeadlineExceeded) {
+		return errIdle
+	}
+	return err
+}
+
+// eventHandler handles the binlog events on go-mysql's reader goroutine
+// (BinlogSyncerConfig.SynchronousEventHandler). mu hands the stream state
+// between it and the streaming goroutine, which dispatches Kafka signals.
+type eventHandler struct {
+	t    *Task
+	ctx  context.Context
+	meta *client.Conn
+	s    *streamState
+	mu   sync.Mutex
+	err  error // the first error of the handler, which ends the stream
+}
+
+// errStreamStopped ends the reader of a stream this task has left.
+var errStreamStopped = errors.New("binlog stream stopped")
+
+func (h *eventHandler) HandleEvent(ev *replication.BinlogEvent) (err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.err != nil {
+		return h.err
+	}
+	defer func() {
+		// go-mysql would turn a panic into a broken stream, reconnected
+		// forever; the task fails with it instead.
+		if r := recover(); r != nil {
+			err = fatalError{fmt.Errorf("handling binlog event %v at %s:%d: panic: %v\n%s", ev.Header.EventType, h.s.file, ev.Header.LogPos, r, debug.Stack())}
+			h.err = err
+		}
+	}()
+	err = h.t.handleEvent(h.ctx, h.meta, h.s, ev)
+	if err == nil && len(h.s.blocking) > 0 {
+		err = h.t.runBlocking(h.ctx, h.s)
+	}
+	if err != nil {
+		h.err = err
+	}
+	return err
 }
 
 func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamState, ev *replication.BinlogEvent) error {
