@@ -371,6 +371,39 @@ func TestAPIReferencesMetadataAndRuleSet(t *testing.T) {
 	a.expect("POST", "/subjects/m/versions", body(recA), 200, `{"id":4}`)
 }
 
+// GET /subjects/{s}/metadata as Confluent's SubjectsResource and
+// getLatestWithMetadata answer it: the newest version holding every pair
+// (keys and values paired by position, a key without a value dropped), a
+// version without metadata never matching, soft-deleted versions only
+// with deleted=true, format= applied, 40401 for an unknown subject and
+// 40403 when nothing matches.
+func TestAPILatestWithMetadata(t *testing.T) {
+	a := newAPI(t)
+	a.expect("PUT", "/config/m", `{"compatibility":"NONE"}`, 200, `{"compatibility":"NONE"}`)
+	a.expect("POST", "/subjects/address/versions", body(address), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/m/versions", body(customer, refAddr, `"metadata":{"properties":{"app":"1","team":"t"}}`), 200, `{"id":2}`)
+	a.expect("POST", "/subjects/m/versions", body(recA, `"metadata":{"properties":{"app":"2","team":"t"}}`), 200, `{"id":3}`)
+	a.expect("POST", "/subjects/m/versions", body(recB), 200, `{"id":4}`)
+	v1 := `{"subject":"m","version":1,"id":2,"references":[{"name":"t.Address","subject":"address","version":1}],"metadata":{"properties":{"app":"1","team":"t"}},"schema":`
+	v2 := `{"subject":"m","version":2,"id":3,"metadata":{"properties":{"app":"2","team":"t"}},"schema":` + quote(recA) + `}`
+	a.expect("GET", "/subjects/m/metadata?key=team&value=t", "", 200, v2)
+	a.expect("GET", "/subjects/m/metadata?key=team&value=t&key=app&value=1", "", 200, v1+quote(customerStored)+`}`)
+	// The unpaired key is dropped: only team=t is asked.
+	a.expect("GET", "/subjects/m/metadata?key=team&value=t&key=app", "", 200, v2)
+	// No pairs at all: the newest version with metadata, not version 3.
+	a.expect("GET", "/subjects/m/metadata", "", 200, v2)
+	resolved := `{"type":"record","name":"Customer","namespace":"t","fields":[{"name":"home","type":{"type":"record","name":"Address","fields":[{"name":"street","type":"string"}]}}]}`
+	a.expect("GET", "/subjects/m/metadata?key=app&value=1&format=resolved", "", 200, v1+quote(resolved)+`}`)
+	a.expectCode("GET", "/subjects/m/metadata?key=app&value=3", "", 404, 40403)
+	a.expectCode("GET", "/subjects/nope/metadata?key=app&value=1", "", 404, 40401)
+	a.expect("DELETE", "/subjects/m/versions/2", "", 200, `2`)
+	a.expectCode("GET", "/subjects/m/metadata?key=app&value=2", "", 404, 40403)
+	a.expect("GET", "/subjects/m/metadata?key=app&value=2&deleted=true", "", 200, v2)
+	a.expect("DELETE", "/subjects/m", "", 200, `[1,3]`)
+	a.expectCode("GET", "/subjects/m/metadata?key=app&value=1", "", 404, 40401)
+	a.expect("GET", "/subjects/m/metadata?key=app&value=1&deleted=true", "", 200, v1+quote(customerStored)+`}`)
+}
+
 func TestAPICompatibility(t *testing.T) {
 	a := newAPI(t)
 	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)

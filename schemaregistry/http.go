@@ -313,11 +313,18 @@ func (s *server) deleteVersion(w http.ResponseWriter, req *http.Request) {
 }
 
 // latestWithMetadata answers GET /subjects/{s}/metadata?key=k&value=v:
-// the latest version whose metadata properties hold every pair.
+// the latest version whose metadata properties hold every pair, as
+// Confluent decides it: keys and values paired by position (a key without
+// a value is dropped, a repeated key keeps its last value), a version
+// without metadata properties never matches, format= applies.
 func (s *server) latestWithMetadata(w http.ResponseWriter, req *http.Request) {
 	subject := req.PathValue("subject")
 	q := req.URL.Query()
 	keys, values := q["key"], q["value"]
+	want := map[string]string{}
+	for i := 0; i < min(len(keys), len(values)); i++ {
+		want[keys[i]] = values[i]
+	}
 	vs, err := s.r.ListVersions(subject, filterOf(req))
 	if err != nil {
 		s.fail(w, err)
@@ -331,15 +338,17 @@ func (s *server) latestWithMetadata(w http.ResponseWriter, req *http.Request) {
 		var md struct {
 			Properties map[string]string `json:"properties"`
 		}
-		_ = json.Unmarshal(v.Metadata, &md)
+		if json.Unmarshal(v.Metadata, &md) != nil || md.Properties == nil {
+			continue
+		}
 		ok := true
-		for j, k := range keys {
-			if j >= len(values) || md.Properties[k] != values[j] {
+		for k, val := range want {
+			if got, has := md.Properties[k]; !has || got != val {
 				ok = false
 			}
 		}
 		if ok {
-			s.write(w, 200, response(v))
+			s.writeFormatted(w, req, v)
 			return
 		}
 	}

@@ -49,7 +49,7 @@ type Converter struct {
 	useSchemaID int
 	idStrict    bool
 	// latestTTL is latest.cache.ttl.sec: how long a latest version found
-	// by use.latest.version is written with before it is read again
+	// by use.latest.version or use.latest.with.metadata is written with before it is read again
 	// (negative: for the converter's life); now is the clock it is
 	// measured with.
 	latestTTL time.Duration
@@ -122,7 +122,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.autoReg, c.useLatest = cl.AutoReg, cl.UseLatest
 	c.latestStrict, c.normalize = v.Bool(keyLatestStrict), cl.Normalize
 	c.useSchemaID, c.idStrict = int(v.Int(keyUseSchemaID)), v.Bool(keyIDStrict)
-	c.latestTTL, c.now = time.Duration(v.Int(keyLatestTTL))*time.Second, time.Now
+	c.latestTTL, c.now = cl.LatestTTL, time.Now
 	dc, err := readDataConfig(v)
 	if err != nil {
 		return err
@@ -190,8 +190,9 @@ func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
 // schemaFor finds the schema to write with under the subject, once per
 // converted schema, as Confluent's serializer: auto.register.schemas
 // registers it, else use.schema.id takes that schema (checked by
-// id.compatibility.strict), else use.latest.version takes the subject's latest
-// version (checked to read the converted schema's data unless
+// id.compatibility.strict), else use.latest.with.metadata takes the
+// subject's latest version with that metadata (unchecked), else
+// use.latest.version takes the subject's latest version (checked to read the converted schema's data unless
 // latest.compatibility.strict=false), else the schema is looked up.
 // normalize.schemas asks the registry to normalise first.
 func (c *Converter) schemaFor(subject string, ws *writeSchema) (registered, error) {
@@ -215,6 +216,11 @@ func (c *Converter) schemaFor(subject string, ws *writeSchema) (registered, erro
 		reg.id, err = c.client.RegisterSchema(ctx, subject, schema, -1, -1)
 	case c.useSchemaID >= 0:
 		reg, err = c.schemaByUseID(sr.WithParams(ctx, sr.Subject(subject)), ws)
+	case c.client.LatestMeta != nil:
+		reg, err = c.latestWithMetadata(ctx, subject)
+		if c.latestTTL >= 0 {
+			reg.expires = c.now().Add(c.latestTTL)
+		}
 	case c.useLatest:
 		reg, err = c.latest(ctx, subject, ws)
 		if c.latestTTL >= 0 {
@@ -252,6 +258,20 @@ func (c *Converter) latest(ctx context.Context, subject string, ws *writeSchema)
 			return registered{}, fmt.Errorf("Incompatible schema of type 'AVRO'. Set latest.compatibility.strict=false to disable this check. "+
 				"The latest version (%d) cannot read the converted schema's data: %s at %s (%s)", ss.Version, inc[0].Type, inc[0].Pointer(), inc[0].Message)
 		}
+	}
+	return registered{id: ss.ID, avro: t}, nil
+}
+
+// latestWithMetadata reads the subject's latest version carrying
+// use.latest.with.metadata; Confluent checks no compatibility here.
+func (c *Converter) latestWithMetadata(ctx context.Context, subject string) (registered, error) {
+	ss, err := c.client.LatestWithMetadata(ctx, subject, sr.TypeAvro)
+	if err != nil {
+		return registered{}, err
+	}
+	t, err := c.parseRegistered(ctx, ss.Schema)
+	if err != nil {
+		return registered{}, fmt.Errorf("version %d with metadata: %w", ss.Version, err)
 	}
 	return registered{id: ss.ID, avro: t}, nil
 }

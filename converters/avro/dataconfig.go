@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/internal/srclient"
 )
 
 // AvroData's settings (AvroDataConfig and AbstractDataConfig), with the
@@ -23,7 +24,7 @@ const (
 	keyLatestStrict      = "latest.compatibility.strict"
 	keyUseSchemaID       = "use.schema.id"
 	keyIDStrict          = "id.compatibility.strict"
-	keyLatestTTL         = "latest.cache.ttl.sec"
+	keyLatestTTL         = srclient.KeyLatestTTL // defined by srclient.Define
 )
 
 // dataConfig is what changes AvroData's mapping.
@@ -64,9 +65,7 @@ func defineDataKeys(d *config.Def) *config.Def {
 		Define(b(keyLatestStrict, "true", config.Low, "If true, check that the latest schema is backward compatible with the schema of the object being serialized.")).
 		Define(config.Key{Name: keyUseSchemaID, Type: config.TypeInt, Default: "-1", Importance: config.Low,
 			Doc: "Schema ID to use for serialization"}).
-		Define(b(keyIDStrict, "true", config.Low, "Whether to check for backward compatibility between the schema with the given ID and the schema of the object to be serialized")).
-		Define(config.Key{Name: keyLatestTTL, Type: config.TypeInt, Default: "-1", Validator: config.AtLeast(-1), Importance: config.Low,
-			Doc: "The TTL for caches holding latest schemas, or -1 for no TTL"})
+		Define(b(keyIDStrict, "true", config.Low, "Whether to check for backward compatibility between the schema with the given ID and the schema of the object to be serialized"))
 }
 
 func readDataConfig(v *config.Values) (dataConfig, error) {

@@ -47,7 +47,7 @@ const (
 	keyFailInvalid     = "json.fail.invalid.schema"
 	keyFailUnknown     = "json.fail.unknown.properties"
 	keyPreserveExtra   = "preserve.additional.properties"
-	keyLatestTTL       = "latest.cache.ttl.sec"
+	keyLatestTTL       = srclient.KeyLatestTTL // defined by srclient.Define
 
 	requestTimeout = 30 * time.Second
 )
@@ -62,7 +62,7 @@ type Converter struct {
 	ids      *srclient.WriteCache[idKey, writerID]
 	byID     *srclient.ReadCache[int, *readSchema]
 	// latestTTL is latest.cache.ttl.sec: how long an id found by
-	// use.latest.version is used before the latest version is read again
+	// use.latest.version or use.latest.with.metadata is used before the latest version is read again
 	// (negative: for the converter's life), measured on now.
 	latestTTL time.Duration
 	now       func() time.Time
@@ -121,9 +121,7 @@ func (*Converter) ConfigDef() *config.Def {
 		Define(config.Key{Name: keyFailUnknown, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
 			Doc: "Whether to fail serialization if unknown JSON properties are encountered"}).
 		Define(config.Key{Name: keyPreserveExtra, Type: config.TypeBoolean, Default: "false", Importance: config.Low,
-			Doc: "When true, this converter preserves undeclared JSON properties permitted by the schema. Not supported by goconnect: true is refused."}).
-		Define(config.Key{Name: keyLatestTTL, Type: config.TypeInt, Default: "-1", Validator: config.AtLeast(-1), Importance: config.Low,
-			Doc: "The TTL for caches holding latest schemas, or -1 for no TTL"})
+			Doc: "When true, this converter preserves undeclared JSON properties permitted by the schema. Not supported by goconnect: true is refused."})
 }
 
 // Configure implements connect.Converter.
@@ -152,7 +150,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	size := int(v.Int(srclient.KeyCacheSize))
 	c.bySchema = srclient.NewWriteCache[*data.Schema, *writeSchema](size)
 	c.ids = srclient.NewWriteCache[idKey, writerID](size)
-	c.latestTTL, c.now = time.Duration(v.Int(keyLatestTTL))*time.Second, time.Now
+	c.latestTTL, c.now = cl.LatestTTL, time.Now
 	c.byID = new(srclient.ReadCache[int, *readSchema])
 	return nil
 }
@@ -184,7 +182,7 @@ func (c *Converter) schemaID(topic string, ws *writeSchema) (int, error) {
 	build := func() (writerID, error) {
 		id, err := c.register(topic, ws)
 		w := writerID{id: id}
-		if c.client.UseLatest && !c.client.AutoReg && c.latestTTL >= 0 {
+		if c.client.WritesLatest() && c.latestTTL >= 0 {
 			w.expires = c.now().Add(c.latestTTL)
 		}
 		return w, err

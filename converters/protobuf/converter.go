@@ -82,6 +82,8 @@ type Converter struct {
 	byID     *srclient.ReadCache[readKey, *readSchema]
 	// files holds each registered schema read back, compiled, by id.
 	files *srclient.ReadCache[int, *readFile]
+	// now is the clock latest.cache.ttl.sec is measured on.
+	now func() time.Time
 }
 
 // writeSchema is a Connect schema with its .proto form.
@@ -98,6 +100,9 @@ type writeSchema struct {
 type writerRef struct {
 	id      int
 	indexes []int
+	// expires (zero: never) is when a latest version is read again
+	// (latest.cache.ttl.sec).
+	expires time.Time
 }
 
 type idKey struct {
@@ -196,6 +201,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.ids = srclient.NewWriteCache[idKey, writerRef](size)
 	c.byID = new(srclient.ReadCache[readKey, *readSchema])
 	c.files = new(srclient.ReadCache[int, *readFile])
+	c.now = time.Now
 	return nil
 }
 
@@ -228,10 +234,47 @@ func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
 
 // schemaID finds the id (and message indexes) a record is written with,
 // once per topic and schema, in the Protobuf serializer's order:
-// auto.register.schemas, else use.latest.version (the latest version's
-// id, the message found in it by name), else a lookup.
+// auto.register.schemas, else use.latest.with.metadata (the latest
+// version with that metadata, the message found in it by name), else
+// use.latest.version (likewise with the latest version), else a lookup.
+// A latest version is read again after latest.cache.ttl.sec.
 func (c *Converter) schemaID(topic string, ws *writeSchema) (writerRef, error) {
-	return c.ids.Get(idKey{topic, ws}, func() (writerRef, error) { return c.writerRef(topic, ws) })
+	key := idKey{topic, ws}
+	build := func() (writerRef, error) {
+		ref, err := c.writerRef(topic, ws)
+		if c.client.WritesLatest() && c.client.LatestTTL >= 0 {
+			ref.expires = c.now().Add(c.client.LatestTTL)
+		}
+		return ref, err
+	}
+	ref, err := c.ids.Get(key, build)
+	if err == nil && !ref.expires.IsZero() && !c.now().Before(ref.expires) {
+		c.ids.Forget(key)
+		ref, err = c.ids.Get(key, build)
+	}
+	return ref, err
+}
+
+// latestRef is the id and message indexes of ws's message in a latest
+// version ss; strict checks that it reads ws's bytes
+// (latest.compatibility.strict; use.latest.with.metadata checks nothing).
+func (c *Converter) latestRef(ctx context.Context, ss sr.SubjectSchema, ws *writeSchema, strict bool) (writerRef, error) {
+	fd, err := c.compile(ctx, ss.Schema)
+	if err != nil {
+		return writerRef{}, err
+	}
+	ref := writerRef{id: ss.ID, indexes: indexesOf(fd, protoreflect.FullName(ws.fullName))}
+	if ref.indexes == nil {
+		return ref, fmt.Errorf("message %s is not in the latest schema (version %d, id %d)", ws.fullName, ss.Version, ss.ID)
+	}
+	if strict {
+		latest, _ := messageByIndexes(fd, ref.indexes)
+		if why := readable(latest, ws.md, map[[2]protoreflect.FullName]bool{}); why != "" {
+			return ref, fmt.Errorf("Incompatible schema of type 'PROTOBUF': the latest schema (id %d) cannot read %s: %s. "+
+				"Set latest.compatibility.strict=false to disable this check", ss.ID, ws.fullName, why)
+		}
+	}
+	return ref, nil
 }
 
 func (c *Converter) writerRef(topic string, ws *writeSchema) (writerRef, error) {
@@ -254,28 +297,18 @@ func (c *Converter) writerRef(topic string, ws *writeSchema) (writerRef, error) 
 	case c.client.AutoReg:
 		ref.id, err = c.client.RegisterSchema(ctx, subject, schema, -1, -1)
 		err = srclient.Explain(err)
+	case c.client.LatestMeta != nil:
+		var ss sr.SubjectSchema
+		if ss, err = c.client.LatestWithMetadata(ctx, subject, sr.TypeProtobuf); err == nil {
+			ref, err = c.latestRef(ctx, ss, ws, false)
+		}
 	case c.client.UseLatest:
 		var ss sr.SubjectSchema
 		if ss, err = c.client.SchemaByVersion(ctx, subject, -1); err != nil {
 			err = srclient.Explain(err)
 			break
 		}
-		var fd protoreflect.FileDescriptor
-		if fd, err = c.compile(ctx, ss.Schema); err != nil {
-			break
-		}
-		ref.id = ss.ID
-		if ref.indexes = indexesOf(fd, protoreflect.FullName(ws.fullName)); ref.indexes == nil {
-			err = fmt.Errorf("message %s is not in the latest schema (id %d)", ws.fullName, ss.ID)
-			break
-		}
-		if c.latestStrict {
-			latest, _ := messageByIndexes(fd, ref.indexes)
-			if why := readable(latest, ws.md, map[[2]protoreflect.FullName]bool{}); why != "" {
-				err = fmt.Errorf("Incompatible schema of type 'PROTOBUF': the latest schema (id %d) cannot read %s: %s. "+
-					"Set latest.compatibility.strict=false to disable this check", ss.ID, ws.fullName, why)
-			}
-		}
+		ref, err = c.latestRef(ctx, ss, ws, c.latestStrict)
 	default:
 		var ss sr.SubjectSchema
 		ss, err = c.client.LookupSchema(ctx, subject, schema)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/sr"
 
@@ -28,6 +29,8 @@ const (
 	KeyAuthSource     = "basic.auth.credentials.source"
 	KeyAuthUserInfo   = "basic.auth.user.info"
 	KeyCacheSize      = "schemas.cache.config"
+	KeyLatestMeta     = "use.latest.with.metadata"
+	KeyLatestTTL      = "latest.cache.ttl.sec"
 	StrategyTopic     = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
 	StrategyRecord    = "io.confluent.kafka.serializers.subject.RecordNameStrategy"
 	StrategyTopicName = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
@@ -57,7 +60,11 @@ func Define(def *config.Def) *config.Def {
 		Define(config.Key{Name: KeyAuthUserInfo, Type: config.TypePassword, Importance: config.Medium,
 			Doc: "Specify the user info for the Basic Auth in the form of {username}:{password}."}).
 		Define(config.Key{Name: KeyCacheSize, Type: config.TypeInt, Default: "1000", Validator: config.AtLeast(1), Importance: config.Low,
-			Doc: "Size of the converted schemas cache."})
+			Doc: "Size of the converted schemas cache."}).
+		Define(config.Key{Name: KeyLatestMeta, Type: config.TypeString, Importance: config.Low,
+			Doc: "Specify if the Serializer should use the latest subject version with the given metadata property and value, for example, 'application.version=v1'"}).
+		Define(config.Key{Name: KeyLatestTTL, Type: config.TypeInt, Default: "-1", Validator: config.AtLeast(-1), Importance: config.Low,
+			Doc: "The TTL for caches holding latest schemas, or -1 for no TTL"})
 }
 
 // Client is a configured registry client with the writer's settings.
@@ -68,6 +75,13 @@ type Client struct {
 	UseLatest bool
 	Normalize bool
 	Strategy  string
+	// LatestMeta is use.latest.with.metadata (nil when unset): the
+	// writer takes the subject's latest version carrying these pairs.
+	LatestMeta []MetadataPair
+	// LatestTTL is latest.cache.ttl.sec: how long a latest version
+	// found by use.latest.version or use.latest.with.metadata is written
+	// with before it is read again (negative: for the converter's life).
+	LatestTTL time.Duration
 }
 
 // New builds the client from parsed values (of a Def that went through
@@ -119,8 +133,16 @@ func New(v *config.Values, props map[string]string, isKey bool) (*Client, error)
 	default:
 		return nil, &config.Error{Key: key, Value: strategy, Message: "unknown subject name strategy"}
 	}
-	return &Client{Client: cl, IsKey: isKey, AutoReg: v.Bool(KeyAutoRegister), UseLatest: v.Bool(KeyUseLatest),
-		Normalize: v.Bool(KeyNormalize), Strategy: strategy}, nil
+	c := &Client{Client: cl, IsKey: isKey, AutoReg: v.Bool(KeyAutoRegister), UseLatest: v.Bool(KeyUseLatest),
+		Normalize: v.Bool(KeyNormalize), Strategy: strategy, LatestTTL: time.Duration(v.Int(KeyLatestTTL)) * time.Second}
+	// Unset (Confluent's null) and empty both mean no metadata: Confluent
+	// skips an empty map too.
+	if spec := v.String(KeyLatestMeta); spec != "" {
+		if c.LatestMeta, err = parseMetadataSpec(spec); err != nil {
+			return nil, &config.Error{Key: KeyLatestMeta, Value: spec, Message: err.Error()}
+		}
+	}
+	return c, nil
 }
 
 // Subject names the subject of a topic's key or value under the
@@ -145,7 +167,8 @@ func (c *Client) Subject(topic, record string) (string, error) {
 
 // WriterID answers the id a writer puts before its bytes, in the order
 // Confluent's serializers try: a registration (auto.register.schemas), the
-// latest version (use.latest.version), else a lookup.
+// latest version with metadata (use.latest.with.metadata), the latest
+// version (use.latest.version), else a lookup.
 func (c *Client) WriterID(ctx context.Context, subject string, s sr.Schema) (int, error) {
 	if c.Normalize {
 		ctx = sr.WithParams(ctx, sr.Normalize)
@@ -154,6 +177,9 @@ func (c *Client) WriterID(ctx context.Context, subject string, s sr.Schema) (int
 	case c.AutoReg:
 		id, err := c.RegisterSchema(ctx, subject, s, -1, -1)
 		return id, Explain(err)
+	case c.LatestMeta != nil:
+		ss, err := c.LatestWithMetadata(ctx, subject, s.Type)
+		return ss.ID, err
 	case c.UseLatest:
 		ss, err := c.SchemaByVersion(ctx, subject, -1)
 		return ss.ID, Explain(err)

@@ -1,0 +1,102 @@
+package protobuf
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/goconnect/goconnect/internal/srclient"
+	"github.com/goconnect/goconnect/schemaregistry"
+)
+
+// use.latest.with.metadata (auto.register.schemas=false): the id is the
+// subject's latest version whose metadata holds the pairs, the message
+// indexes found in it by name; it comes before use.latest.version and,
+// as in Confluent's serializer, is not checked by
+// latest.compatibility.strict; latest.cache.ttl.sec expires it.
+func TestUseLatestWithMetadata(t *testing.T) {
+	reg := schemaregistry.New(nil)
+	var metaReads atomic.Int32
+	h := schemaregistry.Handler(reg)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/metadata") {
+			metaReads.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	if err := reg.SetLevel("ratings-value", "NONE"); err != nil {
+		t.Fatal(err)
+	}
+	register := func(text, md string) int {
+		t.Helper()
+		req := schemaregistry.RegisterRequest{Schema: text, SchemaType: "PROTOBUF"}
+		if md != "" {
+			req.Metadata = json.RawMessage(md)
+		}
+		v, err := reg.RegisterSchema("ratings-value", req, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.ID
+	}
+	fields := "  int64 rating_id = 1;\n  int32 user_id = 2;\n  int32 stars = 3;\n  int32 route_id = 4;\n  int64 rating_time = 5;\n  string channel = 6;\n  string message = 7;\n}\n"
+	// v1: ratings second (indexes [1]); v2: ratings first, user_id a
+	// string (unreadable for strict checks); v3: the latest, ratings third.
+	v1 := register("syntax = \"proto3\";\npackage ksql;\n\nmessage Other {\n  string x = 1;\n}\nmessage ratings {\n"+fields, `{"properties":{"app":"1"}}`)
+	v2 := register("syntax = \"proto3\";\npackage ksql;\n\nmessage ratings {\n"+strings.Replace(fields, "int32 user_id", "string user_id", 1), `{"properties":{"app":"2"}}`)
+	v3 := register("syntax = \"proto3\";\npackage ksql;\n\nmessage A {\n  string x = 1;\n}\nmessage B {\n  string x = 1;\n}\nmessage ratings {\n"+fields, "")
+	s := ratingsSchema()
+	header := func(c *Converter) (id uint32, rest []byte, err error) {
+		b, err := c.FromConnectData("ratings", nil, s, ratingsValue(s))
+		if err != nil {
+			return 0, nil, err
+		}
+		return binary.BigEndian.Uint32(b[1:5]), b[5:], nil
+	}
+	props := func(kv ...string) map[string]string {
+		m := map[string]string{"auto.register.schemas": "false"}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name    string
+		props   map[string]string
+		id      int
+		indexes []byte // zigzag varints, count then indexes: [1] is 02 02, [2] 02 04; [0] the single 00
+	}{
+		{"app=1", props(srclient.KeyLatestMeta, "app=1", "use.latest.version", "true"), v1, []byte{2, 2}},
+		{"app=2 unchecked", props(srclient.KeyLatestMeta, "app=2"), v2, []byte{0}},
+		{"use.latest.version alone", props("use.latest.version", "true"), v3, []byte{2, 4}},
+	} {
+		id, idx, err := header(newConverter(t, srv.URL, false, c.props))
+		if err != nil || id != uint32(c.id) || !bytes.HasPrefix(idx, c.indexes) {
+			t.Errorf("%s: id %d, indexes %x, %v; want %d, %x", c.name, id, idx, err, c.id, c.indexes)
+		}
+	}
+	if _, _, err := header(newConverter(t, srv.URL, false, props(srclient.KeyLatestMeta, "app=3"))); err == nil ||
+		!strings.Contains(err.Error(), "error retrieving latest with metadata '{app=3}'") {
+		t.Errorf("no match: %v", err)
+	}
+	c := newConverter(t, srv.URL, false, props(srclient.KeyLatestMeta, "app=1", srclient.KeyLatestTTL, "10"))
+	now := time.Unix(1000, 0)
+	c.now = func() time.Time { return now }
+	before := metaReads.Load()
+	for i, step := range []time.Duration{0, 9 * time.Second, time.Second} {
+		now = now.Add(step)
+		if id, _, err := header(c); err != nil || id != uint32(v1) {
+			t.Fatalf("write %d: id %d, %v", i, id, err)
+		}
+	}
+	if n := metaReads.Load() - before; n != 2 {
+		t.Fatalf("%d metadata reads over 10 s with a 10 s TTL, want 2", n)
+	}
+}
