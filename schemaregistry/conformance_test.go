@@ -368,7 +368,15 @@ func TestAPIReferencesMetadataAndRuleSet(t *testing.T) {
 	a.expect("GET", "/subjects/m/versions/1", "", 200, `{"subject":"m","version":1,"id":3,"metadata":{"properties":{"owner":"bob"}},"ruleSet":{"domainRules":[{"name":"r","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"true"}]},"schema":`+quote(recA)+`}`)
 	a.expect("GET", "/subjects/m/metadata?key=owner&value=bob", "", 200, `{"subject":"m","version":1,"id":3,"metadata":{"properties":{"owner":"bob"}},"ruleSet":{"domainRules":[{"name":"r","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"true"}]},"schema":`+quote(recA)+`}`)
 	a.expectCode("GET", "/subjects/m/metadata?key=owner&value=alice", "", 404, 40403)
-	a.expect("POST", "/subjects/m/versions", body(recA), 200, `{"id":4}`)
+	// Registered without metadata or rule set, a schema takes the latest
+	// live version's (Confluent's maybePopulateFromPrevious): recA again
+	// is version 1, recB a version 2 with version 1's metadata and rules.
+	a.expect("POST", "/subjects/m/versions", body(recA), 200, `{"id":3}`)
+	a.expect("POST", "/subjects/m/versions", body(recB), 200, `{"id":4}`)
+	a.expect("GET", "/subjects/m/versions/2", "", 200, `{"subject":"m","version":2,"id":4,"metadata":{"properties":{"owner":"bob"}},"ruleSet":{"domainRules":[{"name":"r","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"true"}]},"schema":`+quote(recB)+`}`)
+	// Given ones replace them.
+	a.expect("POST", "/subjects/m/versions", body(recA, `"metadata":{"properties":{"owner":"eve"}}`), 200, `{"id":5}`)
+	a.expect("GET", "/subjects/m/versions/3", "", 200, `{"subject":"m","version":3,"id":5,"metadata":{"properties":{"owner":"eve"}},"ruleSet":{"domainRules":[{"name":"r","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"true"}]},"schema":`+quote(recA)+`}`)
 }
 
 // GET /subjects/{s}/metadata as Confluent's SubjectsResource and
@@ -383,7 +391,9 @@ func TestAPILatestWithMetadata(t *testing.T) {
 	a.expect("POST", "/subjects/address/versions", body(address), 200, `{"id":1}`)
 	a.expect("POST", "/subjects/m/versions", body(customer, refAddr, `"metadata":{"properties":{"app":"1","team":"t"}}`), 200, `{"id":2}`)
 	a.expect("POST", "/subjects/m/versions", body(recA, `"metadata":{"properties":{"app":"2","team":"t"}}`), 200, `{"id":3}`)
-	a.expect("POST", "/subjects/m/versions", body(recB), 200, `{"id":4}`)
+	// An empty metadata object: no properties, so never a match (and
+	// not version 2's metadata inherited).
+	a.expect("POST", "/subjects/m/versions", body(recB, `"metadata":{}`), 200, `{"id":4}`)
 	v1 := `{"subject":"m","version":1,"id":2,"references":[{"name":"t.Address","subject":"address","version":1}],"metadata":{"properties":{"app":"1","team":"t"}},"schema":`
 	v2 := `{"subject":"m","version":2,"id":3,"metadata":{"properties":{"app":"2","team":"t"}},"schema":` + quote(recA) + `}`
 	a.expect("GET", "/subjects/m/metadata?key=team&value=t", "", 200, v2)

@@ -7,6 +7,7 @@
 package schemaregistry
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -268,7 +269,6 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 	if len(refs) == 0 {
 		refs = nil
 	}
-	ident := identity(typ, text, refs, req.Metadata, req.RuleSet)
 	space := r.space(ctx)
 
 	var live []*Version
@@ -280,6 +280,25 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 		}
 		live = append(live, v)
 	}
+	if mode != ModeImport && len(live) > 0 {
+		// As Confluent's maybePopulateFromPrevious: a schema registered
+		// without metadata or a rule set takes the latest live version's,
+		// so a re-registration lands on that version and a new one keeps
+		// its metadata (what use.latest.with.metadata selects on).
+		latest := live[0]
+		for _, v := range live {
+			if v.Version > latest.Version {
+				latest = v
+			}
+		}
+		if absentJSON(req.Metadata) {
+			req.Metadata = latest.Metadata
+		}
+		if absentJSON(req.RuleSet) {
+			req.RuleSet = latest.RuleSet
+		}
+	}
+	ident := identity(typ, text, refs, req.Metadata, req.RuleSet)
 	if req.Version == 0 {
 		for _, v := range live {
 			if identity(v.typeName(), v.Schema, v.References, v.Metadata, v.RuleSet) == ident && (req.ID <= 0 || req.ID == v.ID) {
@@ -1083,4 +1102,10 @@ func (r *Registry) previousLocked(subject string, vs []*Version) ([]previous, er
 		out = append(out, previous{version: v.Version, typ: v.typeName(), text: v.Schema, schema: p})
 	}
 	return out, nil
+}
+
+// absentJSON is whether an optional JSON member was left out (or null).
+func absentJSON(m json.RawMessage) bool {
+	t := bytes.TrimSpace(m)
+	return len(t) == 0 || string(t) == "null"
 }

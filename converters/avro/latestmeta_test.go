@@ -47,7 +47,7 @@ func TestUseLatestWithMetadata(t *testing.T) {
 	nullable := `{"type":"record","name":"R","fields":[{"name":"o","type":["null","string"],"default":null}]}`
 	v1 := register(plain, `{"properties":{"app":"1","team":"a b"}}`)
 	v2 := register(nullable, `{"properties":{"app":"2"}}`)
-	v3 := register(`{"type":"record","name":"R","doc":"v3","fields":[{"name":"o","type":["null","string"],"default":null}]}`, "")
+	v3 := register(`{"type":"record","name":"R","doc":"v3","fields":[{"name":"o","type":["null","string"],"default":null}]}`, `{"properties":{"app":"3"}}`)
 	s := data.StructBuilder().Name("R").Field("o", data.StringSchema).MustBuild()
 	value := data.NewStruct(s).MustPut("o", "x")
 	write := func(c *Converter) ([]byte, error) {

@@ -42,7 +42,7 @@ func TestUseLatestWithMetadata(t *testing.T) {
 		return v.ID
 	}
 	v1 := register("t-value", "JSON", `{"type":"object","properties":{"o":{"type":"string"}}}`, `{"properties":{"app":"1"}}`)
-	v2 := register("t-value", "JSON", `{"type":"object","description":"v2","properties":{"o":{"type":"string"}}}`, "")
+	v2 := register("t-value", "JSON", `{"type":"object","description":"v2","properties":{"o":{"type":"string"}}}`, `{"properties":{"app":"2"}}`)
 	register("a-value", "AVRO", `"string"`, `{"properties":{"app":"1"}}`)
 	s := data.StructBuilder().Name("R").Field("o", data.StringSchema).MustBuild()
 	write := func(c *Converter, topic string) (int, error) {
@@ -69,8 +69,8 @@ func TestUseLatestWithMetadata(t *testing.T) {
 	if id, err := write(newConverter(t, srv.URL, false, map[string]string{srclient.KeyLatestMeta: "app=1"}), "u"); err != nil || id <= v2 {
 		t.Fatalf("auto.register.schemas: id %d, %v; want a new registration", id, err)
 	}
-	if _, err := write(newConverter(t, srv.URL, false, props(srclient.KeyLatestMeta, "app=2")), "t"); err == nil ||
-		!strings.Contains(err.Error(), "error retrieving latest with metadata '{app=2}'") {
+	if _, err := write(newConverter(t, srv.URL, false, props(srclient.KeyLatestMeta, "app=9")), "t"); err == nil ||
+		!strings.Contains(err.Error(), "error retrieving latest with metadata '{app=9}'") {
 		t.Fatalf("no match: %v", err)
 	}
 	if _, err := write(newConverter(t, srv.URL, false, props(srclient.KeyLatestMeta, "app=1")), "a"); err == nil ||

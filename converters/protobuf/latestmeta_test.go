@@ -51,7 +51,7 @@ func TestUseLatestWithMetadata(t *testing.T) {
 	// string (unreadable for strict checks); v3: the latest, ratings third.
 	v1 := register("syntax = \"proto3\";\npackage ksql;\n\nmessage Other {\n  string x = 1;\n}\nmessage ratings {\n"+fields, `{"properties":{"app":"1"}}`)
 	v2 := register("syntax = \"proto3\";\npackage ksql;\n\nmessage ratings {\n"+strings.Replace(fields, "int32 user_id", "string user_id", 1), `{"properties":{"app":"2"}}`)
-	v3 := register("syntax = \"proto3\";\npackage ksql;\n\nmessage A {\n  string x = 1;\n}\nmessage B {\n  string x = 1;\n}\nmessage ratings {\n"+fields, "")
+	v3 := register("syntax = \"proto3\";\npackage ksql;\n\nmessage A {\n  string x = 1;\n}\nmessage B {\n  string x = 1;\n}\nmessage ratings {\n"+fields, `{"properties":{"app":"3"}}`)
 	s := ratingsSchema()
 	header := func(c *Converter) (id uint32, rest []byte, err error) {
 		b, err := c.FromConnectData("ratings", nil, s, ratingsValue(s))
@@ -82,8 +82,8 @@ func TestUseLatestWithMetadata(t *testing.T) {
 			t.Errorf("%s: id %d, indexes %x, %v; want %d, %x", c.name, id, idx, err, c.id, c.indexes)
 		}
 	}
-	if _, _, err := header(newConverter(t, srv.URL, false, props(srclient.KeyLatestMeta, "app=3"))); err == nil ||
-		!strings.Contains(err.Error(), "error retrieving latest with metadata '{app=3}'") {
+	if _, _, err := header(newConverter(t, srv.URL, false, props(srclient.KeyLatestMeta, "app=9"))); err == nil ||
+		!strings.Contains(err.Error(), "error retrieving latest with metadata '{app=9}'") {
 		t.Errorf("no match: %v", err)
 	}
 	c := newConverter(t, srv.URL, false, props(srclient.KeyLatestMeta, "app=1", srclient.KeyLatestTTL, "10"))
