@@ -28,7 +28,7 @@ import (
 // runDistributed is connect-distributed: with a file, its properties
 // (CONNECT_* variables override them); without, the container's
 // environment alone, checked as cp-kafka-connect checks it.
-func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) error {
+func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("distributed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", envOr("CONNECT_LOG4J_ROOT_LOGLEVEL", "INFO"), "log level: DEBUG, INFO, WARN, ERROR")
@@ -44,7 +44,9 @@ func runDistributed(ctx context.Context, args []string, _, stderr io.Writer) err
 	}
 	rootLevel := new(slog.LevelVar)
 	rootLevel.Set(logging.ParseLevel(*logLevel))
-	log := newLogger(stderr, rootLevel, *logJSON)
+	log, restoreLog := workerLogger(stderr, rootLevel, *logJSON)
+	defer restoreLog()
+	defer func() { err = reportFatal(log, *logJSON, err) }()
 	loggers := rest.NewLoggers(rootLevel)
 	if err := loggers.Configure(*logLoggers); err != nil {
 		return fmt.Errorf("--log-loggers (CONNECT_LOG4J_LOGGERS): %w", err)

@@ -126,6 +126,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		if errors.As(err, new(reported)) {
+			return 1
+		}
 		fmt.Fprintln(stderr, "goconnect:", mask.Text(err.Error()))
 		return 1
 	}

@@ -33,7 +33,7 @@ type standaloneFlags struct {
 	logJSON      bool
 }
 
-func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) error {
+func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("standalone", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var f standaloneFlags
@@ -59,7 +59,9 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) erro
 	}
 	rootLevel := new(slog.LevelVar)
 	rootLevel.Set(logging.ParseLevel(f.logLevel))
-	log := newLogger(stderr, rootLevel, f.logJSON)
+	log, restoreLog := workerLogger(stderr, rootLevel, f.logJSON)
+	defer restoreLog()
+	defer func() { err = reportFatal(log, f.logJSON, err) }()
 	loggers := rest.NewLoggers(rootLevel)
 	if err := loggers.Configure(f.logLoggers); err != nil {
 		return fmt.Errorf("--log-loggers (CONNECT_LOG4J_LOGGERS): %w", err)
