@@ -90,9 +90,23 @@ func TestSecuredStandaloneCLI(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("offsets get without credentials: %v", err)
 	}
+	// The connectors CLI: with credentials and TLS options as flags the
+	// list is the table; without credentials, 401.
+	out.Reset()
+	if err := runConnectors(ctx, append([]string{"list", "--url", base}, good...), &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "NAME") {
+		t.Fatalf("connectors list with credentials and TLS options: %v %q", err, out.String())
+	}
+	if err := runConnectors(ctx, append([]string{"status", "--url", base, "nope"}, tlsFlags...), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("connectors status without credentials: %v", err)
+	}
 	t.Setenv("GOCONNECT_REST_USER", "admin:adm1n")
 	err = runOffsets(ctx, []string{"get", "--url", base, "nope"}, &out, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("offsets get with env credentials: %v", err)
+	}
+	// Credentials and TLS both from the environment, -o json.
+	out.Reset()
+	if err := runConnectors(ctx, []string{"list", "--url", base, "-o", "json"}, &out, io.Discard); err != nil || strings.TrimSpace(out.String()) != "{}" {
+		t.Fatalf("connectors list -o json with env credentials and TLS: %v %q", err, out.String())
 	}
 }
