@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -231,5 +232,29 @@ func TestIncrementalSnapshotMetrics(t *testing.T) {
 	want := Chunk{Table: "db.a", ID: "c1", From: "[1]", To: "[10]", TableFrom: "[1]", TableTo: "[100]"}
 	if !s.Incremental || !s.Paused || s.Running || s.Chunk == nil || *s.Chunk != want || s.Rows["db.a"] != 10 {
 		t.Fatalf("snapshot %+v chunk %+v", s, s.Chunk)
+	}
+}
+
+// No CDN: every file the pages load is embedded, and no asset names
+// anything on another origin (an absolute or protocol-relative URL in a
+// src, href, url() or import), which the CSP would refuse anyway.
+func TestAssetsLoadNothingFromElsewhere(t *testing.T) {
+	h := New(Config{Cluster: &cluster{reg: metrics.NewRegistry(nil)}})
+	external := regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?\s*(https?:)?//|url\(\s*["']?(https?:)?//|import\s*(\(|[^;]*from)\s*["'](https?:)?//|@import`)
+	local := regexp.MustCompile(`(?i)(?:src|href)\s*=\s*["']([^"'#]+)["']`)
+	for name, a := range h.files {
+		if m := external.Find(a.plain); m != nil {
+			t.Errorf("%s loads from another origin: %q", name, m)
+		}
+	}
+	// What index.html loads is served from the embedded files.
+	for _, m := range local.FindAllSubmatch(h.files["index.html"].plain, -1) {
+		if _, ok := h.files[string(m[1])]; !ok {
+			t.Errorf("index.html loads %s, which is not embedded", m[1])
+		}
+	}
+	csp := get(t, h, "/ui/", nil).Header().Get("Content-Security-Policy")
+	if !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "script-src 'self'") {
+		t.Errorf("CSP %q does not restrict the page to its own origin", csp)
 	}
 }
