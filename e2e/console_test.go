@@ -287,6 +287,24 @@ func TestConsoleInBrowser(t *testing.T) {
 	if !reflect.DeepEqual(page, api) {
 		t.Fatalf("sink offsets page shows %v, the API %v", page, api)
 	}
+	// Each partition's log end offset is Kafka's, and its lag the end less
+	// the committed offset (the whole partition when nothing is committed).
+	type row struct {
+		Topic               string
+		Partition           int32
+		Committed, End, Lag int64
+	}
+	rows := evalJS[[]row](t, ctx, `[...document.querySelectorAll('#offsets tbody tr')].map(tr => { const c = tr.querySelector('.committed').textContent;
+		return {Topic: tr.dataset.topic, Partition: Number(tr.dataset.partition), Committed: c === 'none' ? -1 : Number(c),
+			End: Number(tr.querySelector('.end').textContent), Lag: Number(tr.querySelector('.lag').textContent)} })`)
+	if len(rows) == 0 {
+		t.Fatal("the sink offsets page lists no partition")
+	}
+	for _, r := range rows {
+		if end := partitionEnd(t, r.Topic, r.Partition); r.End != end || r.Lag != end-max(r.Committed, 0) {
+			t.Errorf("sink offsets page %s/%d: committed %d, log end %d, lag %d; Kafka's end is %d", r.Topic, r.Partition, r.Committed, r.End, r.Lag, end)
+		}
+	}
 	screenshot(t, ctx, "console-offsets-sink.png")
 
 	// A reset through the page (stop → DELETE offsets → resume)
@@ -354,6 +372,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	run(t, ctx, chromedp.SetValue(chromedp.CSS("#newjson"), bad), chromedp.Click(chromedp.CSS("#validate")))
 	waitJS(t, ctx, 30*time.Second, "validation errors shown next to keys",
 		`[...document.querySelectorAll('#validation tr[data-key]')].some(tr => tr.querySelector('td.err').textContent.length > 0)`)
+	// The error is on the key the validate endpoint names, the one given a
+	// bad value.
+	if msg := evalJS[string](t, ctx, `(document.querySelector('#validation tr[data-key="max.interval"] td.err') || {}).textContent || ''`); !strings.Contains(msg, "soon") {
+		t.Errorf("max.interval's row shows error %q, want the validation's refusal of \"soon\"", msg)
+	}
 	screenshot(t, ctx, "console-create.png")
 	if code, _ := httpDo("GET", base+"/connectors/new-"+id, ""); code != 404 {
 		t.Fatalf("validation alone created the connector (GET answered %d)", code)
@@ -457,7 +480,63 @@ func TestConsoleMetricsCoverTheCluster(t *testing.T) {
 			}
 			return seen[a] && seen[b]
 		})
+		// What the page polls: the cluster's connectors (all four, created
+		// through the other worker too) with their tasks' workers, and the
+		// same cluster-wide metrics.
+		if code, body := httpDo("GET", "http://"+from+"/ui/", ""); code != 200 || !strings.Contains(string(body), `<script src="app.js">`) {
+			t.Fatalf("GET %s/ui/: %d %s", from, code, body)
+		}
+		waitUntil(t, 30*time.Second, "worker "+from+"'s overview lists the four connectors and both workers' tasks", func() bool {
+			code, body := httpDo("GET", "http://"+from+"/ui/api/overview", "")
+			var ov struct {
+				Connectors map[string]struct {
+					Status struct {
+						Tasks []struct {
+							WorkerID string `json:"worker_id"`
+						} `json:"tasks"`
+					} `json:"status"`
+				} `json:"connectors"`
+				Metrics metrics `json:"metrics"`
+			}
+			if code != 200 || json.Unmarshal(body, &ov) != nil || len(ov.Metrics.Unreachable) > 0 {
+				return false
+			}
+			listed, taskWorkers, counted := 0, map[string]bool{}, map[string]bool{}
+			for n, c := range ov.Connectors {
+				if strings.HasPrefix(n, id) {
+					listed++
+					for _, tk := range c.Status.Tasks {
+						taskWorkers[tk.WorkerID] = true
+					}
+				}
+			}
+			for _, tm := range ov.Metrics.Tasks {
+				if strings.HasPrefix(tm.Connector, id) && tm.Records > 0 {
+					counted[tm.Worker] = true
+				}
+			}
+			return listed == 4 && taskWorkers[a] && taskWorkers[b] && counted[a] && counted[b]
+		})
 	}
+
+	// A worker gone: until its tasks move, the page names it as missing
+	// from the metrics (its tasks' rates are unknown, not zero); once
+	// they moved, the note goes.
+	ctx := browser(t)
+	show(t, ctx, "http://"+a, "", "list")
+	down := fmt.Sprintf(`!!document.querySelector('#unreachable .worker-down[data-worker=%q]')`, b)
+	_ = c.workers[b].cmd.Process.Kill()
+	<-c.workers[b].done
+	waitJS(t, ctx, 30*time.Second, "the list names worker "+b+" as unreachable", down)
+	screenshot(t, ctx, "console-worker-down.png")
+	waitJS(t, ctx, 90*time.Second, "the note goes once the tasks moved to "+a, "!"+down)
+	// The page's own refresh failing (its worker gone) is shown, and
+	// cleared once the worker answers again.
+	_ = c.workers[a].cmd.Process.Kill()
+	<-c.workers[a].done
+	waitJS(t, ctx, 30*time.Second, "the list shows its refresh failing", `document.getElementById('pollerr').textContent.includes('refresh failed')`)
+	c.start(a)
+	waitJS(t, ctx, 60*time.Second, "the refresh error cleared once the worker is back", `document.getElementById('pollerr').textContent === ''`)
 }
 
 // TestConsoleFailedTaskAndDelete: a FAILED task's trace is readable on the
@@ -479,11 +558,25 @@ func TestConsoleFailedTaskAndDelete(t *testing.T) {
 	show(t, ctx, base, "#/c/"+name, "connector:"+name)
 	waitJS(t, ctx, 30*time.Second, "the FAILED task's trace shown", `[...document.querySelectorAll('pre.trace')].some(p => p.textContent.includes('nonexistent-dir'))`)
 	screenshot(t, ctx, "console-failed.png")
+	// Cancel on a confirmation sends nothing.
+	run(t, ctx, chromedp.Click(chromedp.CSS(`button[data-act="delete"]`)), chromedp.WaitVisible(chromedp.CSS("#confirm-no")),
+		chromedp.Click(chromedp.CSS("#confirm-no")))
+	if n := evalJS[int](t, ctx, `document.querySelectorAll('#confirm-yes').length`); n != 0 {
+		t.Fatal("the confirmation stays after Cancel")
+	}
+	if code, _ := httpDo("GET", base+"/connectors/"+name, ""); code != 200 {
+		t.Fatalf("after a cancelled delete GET answers %d", code)
+	}
 	// Restart with includeTasks and onlyFailed: Connect answers 202 with
-	// the failed task RESTARTING (it then fails again: the file cannot be made).
+	// the failed task RESTARTING and the connector, not failed, left
+	// RUNNING (without the two flags it answers 204 and restarts the
+	// connector only). The task then fails again: the file cannot be made.
 	run(t, ctx, chromedp.Click(chromedp.CSS("#includeTasks")), chromedp.Click(chromedp.CSS("#onlyFailed")))
 	clickConfirmed(t, ctx, `button[data-act="restart"]`)
 	waitJS(t, ctx, 30*time.Second, "the restart's answer shown", `(() => { const r = document.getElementById('result'); return !!r && r.textContent.includes('restart: accepted') })()`)
+	if got := evalJS[string](t, ctx, `document.getElementById('result').textContent`); !strings.Contains(got, "connector RUNNING, task 0 RESTARTING") {
+		t.Fatalf("restart (includeTasks, onlyFailed) answered %q, want the failed task RESTARTING and the connector RUNNING", got)
+	}
 	clickConfirmed(t, ctx, `button[data-act="stop"]`)
 	waitUntil(t, 30*time.Second, "REST reports the connector STOPPED", func() bool { return restState(t, base, name) == "STOPPED" })
 	clickConfirmed(t, ctx, `button[data-act="resume"]`)
@@ -494,4 +587,47 @@ func TestConsoleFailedTaskAndDelete(t *testing.T) {
 		return code == 404
 	})
 	waitJS(t, ctx, 30*time.Second, "the page returns to the list", `location.hash === '#/'`)
+}
+
+// TestConsoleMySQLOffsetsReadable: a MySQL source's offset with a GTID set
+// (MariaDB's offsets carry none, as Debezium's on MariaDB, so one is
+// written through the API's KIP-875 alter to a STOPPED connector) reads on
+// the offsets page as binlog file, position, row, event, time and one GTID
+// range per line.
+func TestConsoleMySQLOffsetsReadable(t *testing.T) {
+	c := newCluster(t, "")
+	addr := c.start("")
+	base := "http://" + addr
+	name := uniqueName(t, "consolegtid")
+	host, port, _ := strings.Cut(mariaDBAddr, ":")
+	createConnector(t, base, map[string]any{"name": name, "initial_state": "STOPPED", "config": map[string]string{
+		"connector.class": "io.debezium.connector.mysql.MySqlConnector", "database.hostname": host, "database.port": port,
+		"database.user": "debezium", "database.password": "dbz", "database.server.id": "5999",
+		"topic.prefix": name, "table.include.list": "demo.CUSTOMERS",
+		"schema.history.internal.kafka.bootstrap.servers": kafkaAddr, "schema.history.internal.kafka.topic": "dbhistory." + name}})
+	waitUntil(t, 60*time.Second, "the connector STOPPED", func() bool { return restState(t, base, name) == "STOPPED" })
+	gtids := []string{"3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5", "4e11fa47-71ca-11e1-9e33-c80aa9429562:1-3:7-9"}
+	const tsSec = 1764892800 // 2025-12-05T00:00:00Z
+	body := fmt.Sprintf(`{"offsets":[{"partition":{"server":%q},"offset":{"file":"mysql-bin.000003","pos":4567,"row":2,"event":3,"ts_sec":%d,"gtids":%q}}]}`,
+		name, tsSec, strings.Join(gtids, ","))
+	if code, resp := httpDo("PATCH", base+"/connectors/"+name+"/offsets", body); code != 200 {
+		t.Fatalf("PATCH offsets: %d %s", code, resp)
+	}
+	ctx := browser(t)
+	show(t, ctx, base, "#/c/"+name+"/offsets", "offsets:"+name)
+	type readable struct {
+		Text  string
+		Codes []string
+	}
+	got := evalJS[readable](t, ctx, `(() => { const td = document.querySelector('#offsets tbody tr td:nth-child(3)');
+		return {Text: td ? td.textContent : '', Codes: td ? [...td.querySelectorAll('code')].map(c => c.textContent) : []} })()`)
+	for _, want := range []string{"binlog mysql-bin.000003 position 4567", "row 2", "event 3", "at 2025-12-05T00:00:00.000Z", "GTIDs:"} {
+		if !strings.Contains(got.Text, want) {
+			t.Errorf("the offset reads %q, missing %q", got.Text, want)
+		}
+	}
+	if !reflect.DeepEqual(got.Codes, gtids) {
+		t.Errorf("GTID ranges shown %q, want one line each of %q", got.Codes, gtids)
+	}
+	screenshot(t, ctx, "console-offsets-mysql-gtids.png")
 }

@@ -5,6 +5,7 @@ package e2e
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -151,6 +152,53 @@ func TestContainerSecuredRESTTwoWorkers(t *testing.T) {
 			return true
 		})
 	}
+	// The web console: behind the same TLS and authentication, and each
+	// worker's overview carries the tasks of both, the other worker's
+	// metrics fetched over https with the caller's credentials.
+	for _, u := range urls {
+		if code, body := call("GET", u+"/ui/", "", false); code != 401 {
+			t.Fatalf("GET %s/ui/ without credentials: %d %s", u, code, body)
+		}
+		if code, body := call("GET", u+"/ui/", "", true); code != 200 || !strings.Contains(body, `<script src="app.js">`) {
+			t.Fatalf("GET %s/ui/: %d %s", u, code, body)
+		}
+		if code, body := call("GET", u+"/ui/api/overview", "", false); code != 401 {
+			t.Fatalf("GET %s/ui/api/overview without credentials: %d %s", u, code, body)
+		}
+		var ov struct {
+			Connectors map[string]any `json:"connectors"`
+			Metrics    struct {
+				Tasks []struct {
+					Connector, Worker string
+					Records           float64
+				} `json:"tasks"`
+				Unreachable map[string]string `json:"unreachable"`
+			} `json:"metrics"`
+		}
+		var workers map[string]bool
+		var last string
+		defer func() {
+			if t.Failed() {
+				t.Logf("last overview from %s: %.2000s", u, last)
+			}
+		}()
+		waitUntil(t, 60*time.Second, "the console of "+u+" shows both connectors and both workers' counting tasks", func() bool {
+			code, body := call("GET", u+"/ui/api/overview", "", true)
+			last = body
+			ov.Connectors, ov.Metrics.Tasks, ov.Metrics.Unreachable = nil, nil, nil
+			if code != 200 || json.Unmarshal([]byte(body), &ov) != nil {
+				return false
+			}
+			workers = map[string]bool{}
+			for _, tm := range ov.Metrics.Tasks {
+				if strings.HasPrefix(tm.Connector, name) && tm.Records > 0 {
+					workers[tm.Worker] = true
+				}
+			}
+			return len(ov.Connectors) >= 2 && len(workers) == 2 && len(ov.Metrics.Unreachable) == 0
+		})
+	}
+
 	// Internal requests: no basic credentials needed, but a signature is.
 	for _, u := range urls {
 		code, body := call("POST", u+"/connectors/"+name+"-0/tasks", `[]`, false)

@@ -35,7 +35,7 @@ async function api(method, path, body) {
 // --- metrics history: records/s per connector, computed from counters ---
 
 const samples = []; // {t, rec: {connector: records}}
-let lastMetrics = {tasks: [], snapshots: []};
+let lastMetrics = {tasks: [], snapshots: [], unreachable: {}};
 let lastConnectors = {}; // GET /connectors?expand=status&expand=info, from the overview
 let lastETag = null, lastPolled = 0, unchanged = 0;
 
@@ -64,7 +64,7 @@ async function pollOverview() {
   lastETag = etag; lastPolled = now; unchanged = 0;
   const m = ov.metrics || {};
   lastConnectors = ov.connectors || {};
-  lastMetrics = {tasks: m.tasks || [], snapshots: m.snapshots || []};
+  lastMetrics = {tasks: m.tasks || [], snapshots: m.snapshots || [], unreachable: m.unreachable || {}};
   const rec = {};
   for (const t of lastMetrics.tasks) rec[t.connector] = (rec[t.connector] || 0) + t.records;
   pushSample(m.time, rec);
@@ -109,6 +109,17 @@ function errorsOf(name) {
     e.failures += t.failures; e.skipped += t.skipped; e.dlq += t.dlq; e.dlqFail += t.dlq_failures;
   }
   return e;
+}
+
+// drawUnreachable names the workers whose metrics the overview lacks (down,
+// or refusing this worker's request): their tasks' rates and counts are
+// missing from the page, not zero.
+function drawUnreachable() {
+  const box = document.getElementById('unreachable');
+  if (!box) return;
+  const u = lastMetrics.unreachable;
+  box.innerHTML = Object.keys(u).sort().map(w =>
+    `<div class="worker-down" data-worker="${esc(w)}">metrics of worker ${esc(w)} unavailable: ${esc(u[w])}</div>`).join('');
 }
 
 function bar(done, total, label) {
@@ -172,6 +183,8 @@ async function poll(seq, draw) {
   }
   try {
     const changed = await pollOverview();
+    const box = document.getElementById('pollerr');
+    if (box && box.textContent) box.textContent = ''; // refreshed again
     if (seq === renderSeq && (changed || unchanged <= 1 || drawnSeq !== seq)) {
       drawnSeq = seq;
       await draw();
@@ -198,9 +211,10 @@ document.addEventListener('visibilitychange', () => {
 // --- connectors list ---
 
 async function listPage(seq) {
-  main.innerHTML = '<h1>Connectors</h1><div id="pollerr" class="bad"></div><div id="list"><p class="muted">Loading…</p></div>';
+  main.innerHTML = '<h1>Connectors</h1><div id="pollerr" class="bad"></div><div id="unreachable" class="bad"></div><div id="list"><p class="muted">Loading…</p></div>';
   let first = true;
   await poll(seq, async () => {
+    drawUnreachable();
     const all = lastConnectors;
     const names = Object.keys(all).sort();
     const rows = names.map(n => {
@@ -256,7 +270,7 @@ async function connectorPage(name, seq) {
 <button data-act="delete" class="danger">Delete</button>
 <a href="#/c/${enc(name)}/offsets">Offsets</a>
 </div>
-<div id="confirm"></div><div id="result"></div><div id="pollerr" class="bad"></div>
+<div id="confirm"></div><div id="result"></div><div id="pollerr" class="bad"></div><div id="unreachable" class="bad"></div>
 <h2>Throughput</h2><div id="tp"></div>
 <div id="snap"></div>
 <h2>Tasks</h2><div id="tasks"></div>
@@ -266,6 +280,7 @@ async function connectorPage(name, seq) {
   await poll(seq, async () => {
     const st = (lastConnectors[name] || {}).status;
     if (!st) throw new Error(`connector ${name} not found`);
+    drawUnreachable();
     const c = st.connector;
     document.getElementById('cstate').innerHTML = stateBadge(c.state);
     document.getElementById('cstate').dataset.state = c.state;
@@ -325,11 +340,18 @@ function askAction(name, act) {
       } else {
         await api('PUT', `/connectors/${enc(name)}/${act}`);
       }
-      res.innerHTML = `<div class="msg">${esc(act)}: accepted${out ? ' — ' + esc(JSON.stringify(out.connector ? out.connector.state : out)) : ''}</div>`;
+      res.innerHTML = `<div class="msg">${esc(act)}: accepted${out ? ' — ' + esc(restartAnswer(out)) : ''}</div>`;
     } catch (e) {
       res.innerHTML = `<div class="msg err">${esc(act)}: ${esc(e.message)}</div>`;
     }
   });
+}
+
+// restartAnswer words POST …/restart's 202 answer (includeTasks or
+// onlyFailed set): the states Connect set, RESTARTING for what it restarts.
+function restartAnswer(out) {
+  if (!out.connector) return JSON.stringify(out);
+  return [`connector ${out.connector.state}`].concat((out.tasks || []).map(t => `task ${t.id} ${t.state}`)).join(', ');
 }
 
 function confirmBox(html, onYes) {
@@ -368,7 +390,7 @@ async function renderOffsets(name, type) {
   if (type === 'sink') {
     const lag = await api('GET', `/ui/api/connectors/${enc(name)}/lag`);
     html += `<p class="muted">Consumer group <code>${esc(lag.group)}</code></p><table id="offsets"><thead><tr><th>Topic</th><th>Partition</th><th>Committed</th><th>Log end</th><th>Lag</th></tr></thead><tbody>` +
-      lag.partitions.map(p => `<tr data-topic="${esc(p.topic)}" data-partition="${p.partition}"><td>${esc(p.topic)}</td><td>${p.partition}</td><td class="committed">${p.committed < 0 ? '<span class="muted">none</span>' : p.committed}</td><td>${p.log_end_offset}</td><td>${p.lag}</td></tr>`).join('') +
+      lag.partitions.map(p => `<tr data-topic="${esc(p.topic)}" data-partition="${p.partition}"><td>${esc(p.topic)}</td><td>${p.partition}</td><td class="committed">${p.committed < 0 ? '<span class="muted">none</span>' : p.committed}</td><td class="end">${p.log_end_offset}</td><td class="lag">${p.lag}</td></tr>`).join('') +
       '</tbody></table>';
   } else {
     html += `<table id="offsets"><thead><tr><th>Partition</th><th>Offset</th><th></th></tr></thead><tbody>` +
