@@ -120,8 +120,8 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	}
 	c.client, c.isKey, c.strategy = cl, isKey, cl.Strategy
 	c.autoReg, c.useLatest = cl.AutoReg, cl.UseLatest
-	c.latestStrict, c.normalize = v.Bool(keyLatestStrict), cl.Normalize
-	c.useSchemaID, c.idStrict = int(v.Int(keyUseSchemaID)), v.Bool(keyIDStrict)
+	c.latestStrict, c.normalize = cl.LatestStrict, cl.Normalize
+	c.useSchemaID, c.idStrict = cl.UseSchemaID, cl.IDStrict
 	c.latestTTL, c.now = cl.LatestTTL, time.Now
 	dc, err := readDataConfig(v)
 	if err != nil {

@@ -21,10 +21,10 @@ const (
 	// Serializer settings that reach the converter.
 	keyLogicalConverters = "avro.use.logical.type.converters"
 	keyRemoveJavaProps   = "avro.remove.java.properties"
-	keyLatestStrict      = "latest.compatibility.strict"
-	keyUseSchemaID       = "use.schema.id"
-	keyIDStrict          = "id.compatibility.strict"
-	keyLatestTTL         = srclient.KeyLatestTTL // defined by srclient.Define
+	keyLatestStrict      = srclient.KeyLatestStrict // these four defined by srclient.Define
+	keyUseSchemaID       = srclient.KeyUseSchemaID
+	keyIDStrict          = srclient.KeyIDStrict
+	keyLatestTTL         = srclient.KeyLatestTTL
 )
 
 // dataConfig is what changes AvroData's mapping.
@@ -61,11 +61,7 @@ func defineDataKeys(d *config.Def) *config.Def {
 		Define(b(keyGeneralized, "false", config.Medium, "Whether to use generalized sum types (unions and enums).")).
 		Define(b(keyIgnoreNullDef, "false", config.Medium, "Whether to ignore default values of nullable fields.")).
 		Define(b(keyLogicalConverters, "false", config.Medium, "If true, use logical type converter in generic record")).
-		Define(b(keyRemoveJavaProps, "false", config.Medium, "Whether to remove Java properties from Avro schemas.")).
-		Define(b(keyLatestStrict, "true", config.Low, "If true, check that the latest schema is backward compatible with the schema of the object being serialized.")).
-		Define(config.Key{Name: keyUseSchemaID, Type: config.TypeInt, Default: "-1", Importance: config.Low,
-			Doc: "Schema ID to use for serialization"}).
-		Define(b(keyIDStrict, "true", config.Low, "Whether to check for backward compatibility between the schema with the given ID and the schema of the object to be serialized"))
+		Define(b(keyRemoveJavaProps, "false", config.Medium, "Whether to remove Java properties from Avro schemas."))
 }
 
 func readDataConfig(v *config.Values) (dataConfig, error) {

@@ -13,6 +13,7 @@ package jsonschema
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/jsondoc"
 	"github.com/goconnect/goconnect/internal/srclient"
+	"github.com/goconnect/goconnect/schemaregistry/jsontype"
 )
 
 // Class is the Java class name users configure.
@@ -203,11 +205,44 @@ func (c *Converter) register(topic string, ws *writeSchema) (int, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	id, err := c.client.WriterID(ctx, subject, sr.Schema{Schema: ws.text, Type: sr.TypeJSON})
+	id, err := c.client.WriterID(ctx, subject, sr.Schema{Schema: ws.text, Type: sr.TypeJSON}, c.readable(ws))
 	if err != nil {
 		return 0, fmt.Errorf("schema registry, subject %s: %w", subject, err)
 	}
 	return id, nil
+}
+
+// readable checks for use.schema.id and use.latest.version that a
+// registered schema reads what ws describes: Confluent's
+// JsonSchema.isBackwardCompatible (STRICT policy), the registered schema
+// as the new one.
+func (c *Converter) readable(ws *writeSchema) srclient.Readable {
+	return func(ctx context.Context, registered sr.Schema) error {
+		refs, err := c.client.References(ctx, registered.References)
+		if err != nil {
+			return err
+		}
+		texts := map[string]string{}
+		for _, r := range refs {
+			texts[r.Name] = r.Schema.Schema.Schema
+		}
+		reader, err := jsontype.Parse(registered.Schema, texts)
+		if err != nil {
+			return err
+		}
+		writer, err := jsontype.Parse(ws.text, nil)
+		if err != nil {
+			return err
+		}
+		inc, err := jsontype.Incompatibilities(reader, writer, "new", "old")
+		if err != nil {
+			return err
+		}
+		if len(inc) > 0 {
+			return errors.New(strings.Join(inc, ", "))
+		}
+		return nil
+	}
 }
 
 // FromConnectData implements connect.Converter.

@@ -61,8 +61,7 @@ const (
 	keyIgnoreDefault     = "ignore.default.for.nullables"
 	keySkipKnownTypes    = "skip.known.types"
 	keyRefStrategy       = "reference.subject.name.strategy"
-	keyLatestStrict      = "latest.compatibility.strict"
-	keyUseSchemaID       = "use.schema.id"
+	keyLatestStrict      = srclient.KeyLatestStrict // defined by srclient.Define
 
 	defaultRefStrategy = "io.confluent.kafka.serializers.subject.DefaultReferenceSubjectNameStrategy"
 	requestTimeout     = 30 * time.Second
@@ -71,12 +70,9 @@ const (
 // Converter is a ProtobufConverter. Its caches are shared safely between
 // goroutines.
 type Converter struct {
-	client *srclient.Client
-	m      mapping
-	known  *protoregistry.Files
-	// latestStrict is latest.compatibility.strict.
-	latestStrict bool
-
+	client   *srclient.Client
+	m        mapping
+	known    *protoregistry.Files
 	bySchema *srclient.WriteCache[*data.Schema, *writeSchema]
 	ids      *srclient.WriteCache[idKey, writerRef]
 	byID     *srclient.ReadCache[readKey, *readSchema]
@@ -149,9 +145,6 @@ func (*Converter) ConfigDef() *config.Def {
 	def = b(def, keyGeneralized, "false", config.Medium, "Toggle for enabling/disabling generalized sum type support: interoperability of enum/union with other schema formats")
 	def = b(def, keyIgnoreDefault, "false", config.Low, "Whether to ignore the default for nullable fields when the value is null")
 	def = b(def, keySkipKnownTypes, "true", config.Low, "Whether to skip known types when resolving schema dependencies. goconnect supports only true.")
-	def = b(def, keyLatestStrict, "true", config.Low, "Whether to check that the latest schema is backward compatible with the schema of the object when use.latest.version is set")
-	def = def.Define(config.Key{Name: keyUseSchemaID, Type: config.TypeInt, Default: "-1", Importance: config.Low,
-		Doc: "Schema ID to use for serialization. goconnect supports only -1 (unset)."})
 	return def.Define(config.Key{Name: keyRefStrategy, Type: config.TypeString, Default: defaultRefStrategy, Importance: config.Low,
 		Doc: "Determines how to construct the subject name for referenced schemas. goconnect supports only the default."})
 }
@@ -164,9 +157,6 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	}
 	if !v.Bool(keySkipKnownTypes) {
 		return &config.Error{Key: keySkipKnownTypes, Value: "false", Message: "not supported by goconnect (known types are never registered as references)"}
-	}
-	if id := v.Int(keyUseSchemaID); id != -1 {
-		return &config.Error{Key: keyUseSchemaID, Value: fmt.Sprint(id), Message: "not supported by goconnect's ProtobufConverter"}
 	}
 	if s := v.String(keyRefStrategy); s != defaultRefStrategy {
 		return &config.Error{Key: keyRefStrategy, Value: s, Message: "not supported by goconnect: only " + defaultRefStrategy}
@@ -196,7 +186,6 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 		optionalForProto2:    v.Bool(keyOptionalProto2),
 	}
 	size := int(v.Int(srclient.KeyCacheSize))
-	c.latestStrict = v.Bool(keyLatestStrict)
 	c.bySchema = srclient.NewWriteCache[*data.Schema, *writeSchema](size)
 	c.ids = srclient.NewWriteCache[idKey, writerRef](size)
 	c.byID = new(srclient.ReadCache[readKey, *readSchema])
@@ -234,7 +223,9 @@ func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
 
 // schemaID finds the id (and message indexes) a record is written with,
 // once per topic and schema, in the Protobuf serializer's order:
-// auto.register.schemas, else use.latest.with.metadata (the latest
+// auto.register.schemas, else use.schema.id (that schema, the message
+// found in it by name, checked unless id.compatibility.strict=false),
+// else use.latest.with.metadata (the latest
 // version with that metadata, the message found in it by name), else
 // use.latest.version (likewise with the latest version), else a lookup.
 // A latest version is read again after latest.cache.ttl.sec.
@@ -255,23 +246,25 @@ func (c *Converter) schemaID(topic string, ws *writeSchema) (writerRef, error) {
 	return ref, err
 }
 
-// latestRef is the id and message indexes of ws's message in a latest
-// version ss; strict checks that it reads ws's bytes
-// (latest.compatibility.strict; use.latest.with.metadata checks nothing).
-func (c *Converter) latestRef(ctx context.Context, ss sr.SubjectSchema, ws *writeSchema, strict bool) (writerRef, error) {
-	fd, err := c.compile(ctx, ss.Schema)
+// registeredRef is the id and message indexes of ws's message in a
+// registered schema (what names it in messages); strictKey, when set, is
+// the setting under which it must read ws's bytes
+// (latest.compatibility.strict, id.compatibility.strict;
+// use.latest.with.metadata checks nothing).
+func (c *Converter) registeredRef(ctx context.Context, s sr.Schema, id int, what string, ws *writeSchema, strictKey string) (writerRef, error) {
+	fd, err := c.compile(ctx, s)
 	if err != nil {
 		return writerRef{}, err
 	}
-	ref := writerRef{id: ss.ID, indexes: indexesOf(fd, protoreflect.FullName(ws.fullName))}
+	ref := writerRef{id: id, indexes: indexesOf(fd, protoreflect.FullName(ws.fullName))}
 	if ref.indexes == nil {
-		return ref, fmt.Errorf("message %s is not in the latest schema (version %d, id %d)", ws.fullName, ss.Version, ss.ID)
+		return ref, fmt.Errorf("message %s is not in the %s (id %d)", ws.fullName, what, id)
 	}
-	if strict {
-		latest, _ := messageByIndexes(fd, ref.indexes)
-		if why := readable(latest, ws.md, map[[2]protoreflect.FullName]bool{}); why != "" {
-			return ref, fmt.Errorf("Incompatible schema of type 'PROTOBUF': the latest schema (id %d) cannot read %s: %s. "+
-				"Set latest.compatibility.strict=false to disable this check", ss.ID, ws.fullName, why)
+	if strictKey != "" {
+		msg, _ := messageByIndexes(fd, ref.indexes)
+		if why := readable(msg, ws.md, map[[2]protoreflect.FullName]bool{}); why != "" {
+			return ref, fmt.Errorf("Incompatible schema of type 'PROTOBUF': the %s (id %d) cannot read %s: %s. "+
+				"Set %s=false to disable this check", what, id, ws.fullName, why, strictKey)
 		}
 	}
 	return ref, nil
@@ -297,10 +290,26 @@ func (c *Converter) writerRef(topic string, ws *writeSchema) (writerRef, error) 
 	case c.client.AutoReg:
 		ref.id, err = c.client.RegisterSchema(ctx, subject, schema, -1, -1)
 		err = srclient.Explain(err)
+	case c.client.UseSchemaID >= 0:
+		id := c.client.UseSchemaID
+		var got sr.Schema
+		if got, err = c.client.SchemaByID(sr.WithParams(ctx, sr.Subject(subject)), id); err != nil {
+			err = fmt.Errorf("error retrieving schema ID %d: %w", id, srclient.Explain(err))
+			break
+		}
+		if got.Type != sr.TypeProtobuf {
+			err = fmt.Errorf("schema id %d is %s, not Protobuf", id, got.Type)
+			break
+		}
+		strict := ""
+		if c.client.IDStrict {
+			strict = srclient.KeyIDStrict
+		}
+		ref, err = c.registeredRef(ctx, got, id, "schema of use.schema.id", ws, strict)
 	case c.client.LatestMeta != nil:
 		var ss sr.SubjectSchema
 		if ss, err = c.client.LatestWithMetadata(ctx, subject, sr.TypeProtobuf); err == nil {
-			ref, err = c.latestRef(ctx, ss, ws, false)
+			ref, err = c.registeredRef(ctx, ss.Schema, ss.ID, fmt.Sprintf("latest schema with metadata (version %d)", ss.Version), ws, "")
 		}
 	case c.client.UseLatest:
 		var ss sr.SubjectSchema
@@ -308,7 +317,11 @@ func (c *Converter) writerRef(topic string, ws *writeSchema) (writerRef, error) 
 			err = srclient.Explain(err)
 			break
 		}
-		ref, err = c.latestRef(ctx, ss, ws, c.latestStrict)
+		strict := ""
+		if c.client.LatestStrict {
+			strict = keyLatestStrict
+		}
+		ref, err = c.registeredRef(ctx, ss.Schema, ss.ID, "latest schema", ws, strict)
 	default:
 		var ss sr.SubjectSchema
 		ss, err = c.client.LookupSchema(ctx, subject, schema)

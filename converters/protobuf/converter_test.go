@@ -609,7 +609,6 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{map[string]string{keySkipKnownTypes: "false"}, keySkipKnownTypes},
 		{map[string]string{keyRefStrategy: "x.Y"}, keyRefStrategy},
-		{map[string]string{keyUseSchemaID: "3"}, keyUseSchemaID},
 		{map[string]string{"value.subject.name.strategy": "Nope"}, "value.subject.name.strategy"},
 	} {
 		props := map[string]string{"schema.registry.url": "http://127.0.0.1:1"}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -98,5 +99,57 @@ func TestUseLatestWithMetadata(t *testing.T) {
 	}
 	if n := metaReads.Load() - before; n != 2 {
 		t.Fatalf("%d metadata reads over 10 s with a 10 s TTL, want 2", n)
+	}
+}
+
+// use.schema.id: that id, the message's indexes found in its schema by
+// name, checked by id.compatibility.strict (the schema must read ours);
+// after auto.register.schemas, before use.latest.with.metadata.
+func TestUseSchemaID(t *testing.T) {
+	reg := schemaregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+	register := func(subject, text string) int {
+		t.Helper()
+		v, err := reg.RegisterSchema(subject, schemaregistry.RegisterRequest{Schema: text, SchemaType: "PROTOBUF"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.ID
+	}
+	fields := "  int64 rating_id = 1;\n  int32 user_id = 2;\n  int32 stars = 3;\n  int32 route_id = 4;\n  int64 rating_time = 5;\n  string channel = 6;\n  string message = 7;\n}\n"
+	good := register("a", "syntax = \"proto3\";\npackage ksql;\n\nmessage Other {\n  string x = 1;\n}\nmessage ratings {\n"+fields)
+	clash := register("b", "syntax = \"proto3\";\npackage ksql;\n\nmessage ratings {\n"+strings.Replace(fields, "int32 user_id", "string user_id", 1))
+	other := register("c", "syntax = \"proto3\";\npackage ksql;\n\nmessage Other {\n  string x = 1;\n}\n")
+	s := ratingsSchema()
+	write := func(kv ...string) (uint32, []byte, error) {
+		props := map[string]string{"auto.register.schemas": "false"}
+		for i := 0; i < len(kv); i += 2 {
+			props[kv[i]] = kv[i+1]
+		}
+		b, err := newConverter(t, srv.URL, false, props).FromConnectData("ratings", nil, s, ratingsValue(s))
+		if err != nil {
+			return 0, nil, err
+		}
+		return binary.BigEndian.Uint32(b[1:5]), b[5:], nil
+	}
+	id := func(n int) string { return strconv.Itoa(n) }
+	if got, rest, err := write(srclient.KeyUseSchemaID, id(good), srclient.KeyLatestMeta, "app=1"); err != nil || got != uint32(good) || !bytes.HasPrefix(rest, []byte{2, 2}) {
+		t.Errorf("use.schema.id %d: id %d, %x, %v; want indexes [1]", good, got, rest, err)
+	}
+	if _, _, err := write(srclient.KeyUseSchemaID, id(clash)); err == nil || !strings.Contains(err.Error(), "Set id.compatibility.strict=false") {
+		t.Errorf("an unreadable schema: %v", err)
+	}
+	if got, rest, err := write(srclient.KeyUseSchemaID, id(clash), srclient.KeyIDStrict, "false"); err != nil || got != uint32(clash) || rest[0] != 0 {
+		t.Errorf("id.compatibility.strict=false: id %d, %x, %v", got, rest, err)
+	}
+	if _, _, err := write(srclient.KeyUseSchemaID, id(other)); err == nil || !strings.Contains(err.Error(), "message ksql.ratings is not in the schema of use.schema.id") {
+		t.Errorf("a schema without the message: %v", err)
+	}
+	if _, _, err := write(srclient.KeyUseSchemaID, "99"); err == nil || !strings.Contains(err.Error(), "error retrieving schema ID 99") {
+		t.Errorf("an unknown id: %v", err)
+	}
+	if got, _, err := write("auto.register.schemas", "true", srclient.KeyUseSchemaID, id(clash)); err != nil || got == uint32(clash) {
+		t.Errorf("auto.register.schemas first: id %d, %v", got, err)
 	}
 }

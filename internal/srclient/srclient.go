@@ -31,6 +31,9 @@ const (
 	KeyCacheSize      = "schemas.cache.config"
 	KeyLatestMeta     = "use.latest.with.metadata"
 	KeyLatestTTL      = "latest.cache.ttl.sec"
+	KeyLatestStrict   = "latest.compatibility.strict"
+	KeyUseSchemaID    = "use.schema.id"
+	KeyIDStrict       = "id.compatibility.strict"
 	StrategyTopic     = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
 	StrategyRecord    = "io.confluent.kafka.serializers.subject.RecordNameStrategy"
 	StrategyTopicName = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
@@ -64,7 +67,13 @@ func Define(def *config.Def) *config.Def {
 		Define(config.Key{Name: KeyLatestMeta, Type: config.TypeString, Importance: config.Low,
 			Doc: "Specify if the Serializer should use the latest subject version with the given metadata property and value, for example, 'application.version=v1'"}).
 		Define(config.Key{Name: KeyLatestTTL, Type: config.TypeInt, Default: "-1", Validator: config.AtLeast(-1), Importance: config.Low,
-			Doc: "The TTL for caches holding latest schemas, or -1 for no TTL"})
+			Doc: "The TTL for caches holding latest schemas, or -1 for no TTL"}).
+		Define(config.Key{Name: KeyLatestStrict, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
+			Doc: "If true, check that the latest schema is backward compatible with the schema of the object being serialized."}).
+		Define(config.Key{Name: KeyUseSchemaID, Type: config.TypeInt, Default: "-1", Importance: config.Low,
+			Doc: "Schema ID to use for serialization"}).
+		Define(config.Key{Name: KeyIDStrict, Type: config.TypeBoolean, Default: "true", Importance: config.Low,
+			Doc: "Whether to check for backward compatibility between the schema with the given ID and the schema of the object to be serialized"})
 }
 
 // Client is a configured registry client with the writer's settings.
@@ -82,6 +91,10 @@ type Client struct {
 	// found by use.latest.version or use.latest.with.metadata is written
 	// with before it is read again (negative: for the converter's life).
 	LatestTTL time.Duration
+	// LatestStrict is latest.compatibility.strict, IDStrict
+	// id.compatibility.strict; UseSchemaID is use.schema.id (-1: unset).
+	LatestStrict, IDStrict bool
+	UseSchemaID            int
 }
 
 // New builds the client from parsed values (of a Def that went through
@@ -134,7 +147,8 @@ func New(v *config.Values, props map[string]string, isKey bool) (*Client, error)
 		return nil, &config.Error{Key: key, Value: strategy, Message: "unknown subject name strategy"}
 	}
 	c := &Client{Client: cl, IsKey: isKey, AutoReg: v.Bool(KeyAutoRegister), UseLatest: v.Bool(KeyUseLatest),
-		Normalize: v.Bool(KeyNormalize), Strategy: strategy, LatestTTL: time.Duration(v.Int(KeyLatestTTL)) * time.Second}
+		Normalize: v.Bool(KeyNormalize), Strategy: strategy, LatestTTL: time.Duration(v.Int(KeyLatestTTL)) * time.Second,
+		LatestStrict: v.Bool(KeyLatestStrict), IDStrict: v.Bool(KeyIDStrict), UseSchemaID: int(v.Int(KeyUseSchemaID))}
 	// Unset (Confluent's null) and empty both mean no metadata: Confluent
 	// skips an empty map too.
 	if spec := v.String(KeyLatestMeta); spec != "" {
@@ -165,11 +179,19 @@ func (c *Client) Subject(topic, record string) (string, error) {
 	return topic + "-value", nil
 }
 
+// Readable answers why a registered schema cannot read what the writer
+// writes with its own schema (Confluent's isBackwardCompatible, the
+// registered schema as the reader): nil when it can.
+type Readable func(ctx context.Context, registered sr.Schema) error
+
 // WriterID answers the id a writer puts before its bytes, in the order
 // Confluent's serializers try: a registration (auto.register.schemas), the
-// latest version with metadata (use.latest.with.metadata), the latest
-// version (use.latest.version), else a lookup.
-func (c *Client) WriterID(ctx context.Context, subject string, s sr.Schema) (int, error) {
+// given id (use.schema.id, checked by readable unless
+// id.compatibility.strict=false), the latest version with metadata
+// (use.latest.with.metadata, unchecked), the latest version
+// (use.latest.version, checked unless latest.compatibility.strict=false),
+// else a lookup.
+func (c *Client) WriterID(ctx context.Context, subject string, s sr.Schema, readable Readable) (int, error) {
 	if c.Normalize {
 		ctx = sr.WithParams(ctx, sr.Normalize)
 	}
@@ -177,12 +199,38 @@ func (c *Client) WriterID(ctx context.Context, subject string, s sr.Schema) (int
 	case c.AutoReg:
 		id, err := c.RegisterSchema(ctx, subject, s, -1, -1)
 		return id, Explain(err)
+	case c.UseSchemaID >= 0:
+		got, err := c.SchemaByID(sr.WithParams(ctx, sr.Subject(subject)), c.UseSchemaID)
+		if err != nil {
+			return 0, fmt.Errorf("error retrieving schema ID %d: %w", c.UseSchemaID, Explain(err))
+		}
+		if got.Type != s.Type {
+			return 0, fmt.Errorf("schema id %d is %s, not %s", c.UseSchemaID, got.Type, typeLabel(s.Type))
+		}
+		if c.IDStrict && readable != nil {
+			if err := readable(ctx, got); err != nil {
+				return 0, fmt.Errorf("Incompatible schema of type '%s' (id %d). Set id.compatibility.strict=false to disable this check: %w", got.Type, c.UseSchemaID, err)
+			}
+		}
+		return c.UseSchemaID, nil
 	case c.LatestMeta != nil:
 		ss, err := c.LatestWithMetadata(ctx, subject, s.Type)
 		return ss.ID, err
 	case c.UseLatest:
 		ss, err := c.SchemaByVersion(ctx, subject, -1)
-		return ss.ID, Explain(err)
+		if err != nil {
+			return 0, Explain(err)
+		}
+		if ss.Type != s.Type {
+			return 0, fmt.Errorf("the latest version of subject %s (id %d) is %s, not %s", subject, ss.ID, ss.Type, typeLabel(s.Type))
+		}
+		if c.LatestStrict && readable != nil {
+			if err := readable(ctx, ss.Schema); err != nil {
+				return 0, fmt.Errorf("Incompatible schema of type '%s': the latest version (%d, id %d) cannot read the converted schema's data. "+
+					"Set latest.compatibility.strict=false to disable this check: %w", ss.Type, ss.Version, ss.ID, err)
+			}
+		}
+		return ss.ID, nil
 	}
 	ss, err := c.LookupSchema(ctx, subject, s)
 	return ss.ID, Explain(err)
