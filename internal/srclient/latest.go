@@ -68,10 +68,11 @@ func metadataString(pairs []MetadataPair) string {
 }
 
 // WritesLatest is whether the writer's id is a subject's latest version
-// (use.latest.with.metadata or use.latest.version, auto.register.schemas
-// off), which latest.cache.ttl.sec expires.
+// (use.latest.with.metadata or use.latest.version, neither
+// auto.register.schemas nor use.schema.id before them), which
+// latest.cache.ttl.sec expires.
 func (c *Client) WritesLatest() bool {
-	return !c.AutoReg && (c.LatestMeta != nil || c.UseLatest)
+	return !c.AutoReg && c.UseSchemaID < 0 && (c.LatestMeta != nil || c.UseLatest)
 }
 
 // LatestWithMetadata reads the subject's latest version whose metadata
