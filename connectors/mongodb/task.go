@@ -82,6 +82,7 @@ func (t *SinkTask) Start(_ context.Context, tc connect.SinkTaskContext, props ma
 	if err != nil {
 		return err
 	}
+	opts.SetLoggerOptions(options.Logger().SetSink(driverLog{t.log.With("logger", "mongo-driver")}))
 	cl, err := mongo.Connect(opts.SetAppName("goconnect-mongo-sink"))
 	if err != nil {
 		return fmt.Errorf("connecting to MongoDB: %w", err)
