@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -630,4 +631,59 @@ func TestConsoleMySQLOffsetsReadable(t *testing.T) {
 		t.Errorf("GTID ranges shown %q, want one line each of %q", got.Codes, gtids)
 	}
 	screenshot(t, ctx, "console-offsets-mysql-gtids.png")
+}
+
+// TestConsoleErrorCounts: a sink tolerating errors (errors.tolerance=all,
+// a dead letter queue) whose converter refuses every record: the list's
+// failures / skipped / DLQ column counts them as the worker's /metrics does.
+func TestConsoleErrorCounts(t *testing.T) {
+	c := newCluster(t, "")
+	addr := c.start("")
+	base := "http://" + addr
+	id := uniqueName(t, "consoleerr")
+	topic := id + "-ratings"
+	createConnector(t, base, map[string]any{"name": "dg-" + id, "config": map[string]string{
+		"connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector", "kafka.topic": topic,
+		"quickstart": "ratings", "max.interval": "20", "tasks.max": "1"}})
+	// Datagen's values are schemaless JSON: a JsonConverter expecting
+	// schemas refuses each of them.
+	sink := "snk-" + id
+	createConnector(t, base, map[string]any{"name": sink, "config": map[string]string{
+		"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "topics": topic,
+		"file": filepath.Join(t.TempDir(), "sink.txt"), "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable": "true", "errors.tolerance": "all",
+		"errors.deadletterqueue.topic.name": id + "-dlq", "errors.deadletterqueue.topic.replication.factor": "1"}})
+	ctx := browser(t)
+	show(t, ctx, base, "", "list")
+	cell := fmt.Sprintf(`(document.querySelector('tr[data-connector=%q] td:last-child') || {}).textContent || ''`, sink)
+	var shown []int
+	waitUntil(t, 60*time.Second, "the sink's row counts failures, skipped records and DLQ records", func() bool {
+		run(t, ctx, chromedp.Reload())
+		waitJS(t, ctx, 30*time.Second, "the list drawn", `document.getElementById('main').dataset.page === 'list'`)
+		txt := evalJS[string](t, ctx, cell)
+		shown = nil
+		for _, f := range strings.Split(txt, "/") {
+			var n int
+			if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err == nil {
+				shown = append(shown, n)
+			}
+		}
+		return len(shown) == 3 && shown[0] > 0 && shown[1] > 0 && shown[2] > 0
+	})
+	screenshot(t, ctx, "console-error-counts.png")
+	// The page's figures are the worker's own counters, read at most a few
+	// seconds apart (the datagen keeps feeding failures): none is ahead of
+	// /metrics read afterwards.
+	_, body := httpDo("GET", base+"/metrics", "")
+	for i, fam := range []string{"task_error_total_record_failures", "task_error_total_records_skipped", "task_error_deadletterqueue_produce_requests"} {
+		m := regexp.MustCompile(`(?m)^kafka_connect_` + fam + `\{connector="` + sink + `",task="0"\} (\S+)$`).FindStringSubmatch(string(body))
+		if m == nil {
+			t.Fatalf("no %s for %s in /metrics", fam, sink)
+		}
+		var v float64
+		fmt.Sscan(m[1], &v)
+		if float64(shown[i]) > v {
+			t.Errorf("the page shows %s %d, /metrics then %v", fam, shown[i], v)
+		}
+	}
 }
