@@ -240,6 +240,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	show(t, ctx, base, "#/c/"+my, "connector:"+my)
 	waitJS(t, ctx, 90*time.Second, "the snapshot's progress bar reaches 100%",
 		`(() => { const b = document.querySelector('.snapshot .bar'); return !!b && b.dataset.pct === '100' })()`)
+	// Rows scanned per table: the seed's 20 customers, the table's bar full.
+	waitJS(t, ctx, 30*time.Second, "demo.CUSTOMERS's row shows its 20 rows read, its bar at 100%",
+		`[...document.querySelectorAll('#snap table tbody tr')].some(tr => tr.textContent.includes('demo.CUSTOMERS') && tr.textContent.includes('20 rows') && tr.querySelector('.bar') && tr.querySelector('.bar').dataset.pct === '100')`)
 	if hidden := evalJS[bool](t, ctx, `[...document.querySelectorAll('#config tr')].some(tr => tr.textContent.includes('database.password') && tr.querySelector('[data-hidden]') && !tr.textContent.includes('dbz'))`); !hidden {
 		t.Error("the connector page shows database.password's value")
 	}
