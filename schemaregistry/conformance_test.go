@@ -391,8 +391,8 @@ func TestAPILatestWithMetadata(t *testing.T) {
 	a.expect("POST", "/subjects/address/versions", body(address), 200, `{"id":1}`)
 	a.expect("POST", "/subjects/m/versions", body(customer, refAddr, `"metadata":{"properties":{"app":"1","team":"t"}}`), 200, `{"id":2}`)
 	a.expect("POST", "/subjects/m/versions", body(recA, `"metadata":{"properties":{"app":"2","team":"t"}}`), 200, `{"id":3}`)
-	// An empty metadata object: no properties, so never a match (and
-	// not version 2's metadata inherited).
+	// An empty metadata object: no properties, so no match for a pair
+	// (and not version 2's metadata inherited).
 	a.expect("POST", "/subjects/m/versions", body(recB, `"metadata":{}`), 200, `{"id":4}`)
 	v1 := `{"subject":"m","version":1,"id":2,"references":[{"name":"t.Address","subject":"address","version":1}],"metadata":{"properties":{"app":"1","team":"t"}},"schema":`
 	v2 := `{"subject":"m","version":2,"id":3,"metadata":{"properties":{"app":"2","team":"t"}},"schema":` + quote(recA) + `}`
@@ -400,8 +400,16 @@ func TestAPILatestWithMetadata(t *testing.T) {
 	a.expect("GET", "/subjects/m/metadata?key=team&value=t&key=app&value=1", "", 200, v1+quote(customerStored)+`}`)
 	// The unpaired key is dropped: only team=t is asked.
 	a.expect("GET", "/subjects/m/metadata?key=team&value=t&key=app", "", 200, v2)
-	// No pairs at all: the newest version with metadata, not version 3.
-	a.expect("GET", "/subjects/m/metadata", "", 200, v2)
+	// No pairs at all: the newest version with metadata, empty included.
+	a.expect("GET", "/subjects/m/metadata", "", 200, `{"subject":"m","version":3,"id":4,"metadata":{},"schema":`+quote(recB)+`}`)
+	// A version without metadata never matches.
+	a.expect("POST", "/subjects/p/versions", body(recA), 200, `{"id":5}`)
+	a.expectCode("GET", "/subjects/p/metadata", "", 404, 40403)
+	// Stored as Confluent's Metadata entity writes it: members in its
+	// order, keys sorted, sets sorted without duplicates, empty and unknown
+	// members dropped.
+	a.expect("POST", "/subjects/q/versions", body(recA, `"metadata":{"sensitive":["b","a","b"],"x":1,"properties":{"z":"1","a":"2"},"tags":{"t":["y","x"],"e":[]}}`), 200, `{"id":6}`)
+	a.expect("GET", "/subjects/q/versions/1", "", 200, `{"subject":"q","version":1,"id":6,"metadata":{"tags":{"e":[],"t":["x","y"]},"properties":{"a":"2","z":"1"},"sensitive":["a","b"]},"schema":`+quote(recA)+`}`)
 	resolved := `{"type":"record","name":"Customer","namespace":"t","fields":[{"name":"home","type":{"type":"record","name":"Address","fields":[{"name":"street","type":"string"}]}}]}`
 	a.expect("GET", "/subjects/m/metadata?key=app&value=1&format=resolved", "", 200, v1+quote(resolved)+`}`)
 	a.expectCode("GET", "/subjects/m/metadata?key=app&value=3", "", 404, 40403)

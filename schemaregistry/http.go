@@ -316,7 +316,8 @@ func (s *server) deleteVersion(w http.ResponseWriter, req *http.Request) {
 // the latest version whose metadata properties hold every pair, as
 // Confluent decides it: keys and values paired by position (a key without
 // a value is dropped, a repeated key keeps its last value), a version
-// without metadata properties never matches, format= applies.
+// without metadata never matches (one with empty metadata matches no
+// pairs), format= applies.
 func (s *server) latestWithMetadata(w http.ResponseWriter, req *http.Request) {
 	subject := req.PathValue("subject")
 	q := req.URL.Query()
@@ -338,7 +339,7 @@ func (s *server) latestWithMetadata(w http.ResponseWriter, req *http.Request) {
 		var md struct {
 			Properties map[string]string `json:"properties"`
 		}
-		if json.Unmarshal(v.Metadata, &md) != nil || md.Properties == nil {
+		if absentJSON(v.Metadata) || json.Unmarshal(v.Metadata, &md) != nil {
 			continue
 		}
 		ok := true

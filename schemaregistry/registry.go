@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -297,6 +298,9 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 		if absentJSON(req.RuleSet) {
 			req.RuleSet = latest.RuleSet
 		}
+	}
+	if !absentJSON(req.Metadata) {
+		req.Metadata = canonicalMetadata(req.Metadata)
 	}
 	ident := identity(typ, text, refs, req.Metadata, req.RuleSet)
 	if req.Version == 0 {
@@ -1108,4 +1112,36 @@ func (r *Registry) previousLocked(subject string, vs []*Version) ([]previous, er
 func absentJSON(m json.RawMessage) bool {
 	t := bytes.TrimSpace(m)
 	return len(t) == 0 || string(t) == "null"
+}
+
+// canonicalMetadata writes a schema's metadata as Confluent's Metadata
+// entity stores and answers it: tags, properties, sensitive in that order,
+// keys sorted, tag values and sensitive names sorted without duplicates,
+// empty and unknown members left out. Metadata of another shape is kept
+// as given.
+func canonicalMetadata(raw json.RawMessage) json.RawMessage {
+	var md struct {
+		Tags       map[string][]string `json:"tags"`
+		Properties map[string]string   `json:"properties"`
+		Sensitive  []string            `json:"sensitive"`
+	}
+	if json.Unmarshal(raw, &md) != nil {
+		return raw
+	}
+	set := func(vs []string) []string {
+		sort.Strings(vs)
+		return slices.Compact(vs)
+	}
+	for k, vs := range md.Tags {
+		md.Tags[k] = set(vs)
+	}
+	out, err := json.Marshal(struct {
+		Tags       map[string][]string `json:"tags,omitempty"`
+		Properties map[string]string   `json:"properties,omitempty"`
+		Sensitive  []string            `json:"sensitive,omitempty"`
+	}{md.Tags, md.Properties, set(md.Sensitive)})
+	if err != nil {
+		return raw
+	}
+	return out
 }
