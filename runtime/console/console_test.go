@@ -206,6 +206,22 @@ func TestSinkLagPerPartition(t *testing.T) {
 	if lag.Group != "connect-snk" || len(lag.Partitions) != 2 || lag.Partitions[0] != want[0] || lag.Partitions[1] != want[1] {
 		t.Fatalf("lag %+v, want %+v", lag, want)
 	}
+	// topics.regex: the existing topics it matches whole ("in", not
+	// "input"), nothing committed for them.
+	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "input"); err != nil {
+		t.Fatal(err)
+	}
+	c.statuses["rx"] = herder.ConnectorStatus{Type: connect.TypeSink}
+	c.configs["rx"] = map[string]string{"topics.regex": "i[n]"}
+	w = get(t, h, "/ui/api/connectors/rx/lag", nil)
+	lag = Lag{}
+	if err := json.Unmarshal(w.Body.Bytes(), &lag); err != nil || w.Code != 200 {
+		t.Fatalf("%d %s %v", w.Code, w.Body, err)
+	}
+	want = []PartitionLag{{Topic: "in", Partition: 0, Committed: -1, End: 3, Lag: 3}, {Topic: "in", Partition: 1, Committed: -1, End: 2, Lag: 2}}
+	if len(lag.Partitions) != 2 || lag.Partitions[0] != want[0] || lag.Partitions[1] != want[1] {
+		t.Fatalf("topics.regex lag %+v, want %+v", lag, want)
+	}
 	if w := get(t, h, "/ui/api/connectors/src/lag", nil); w.Code != 400 {
 		t.Errorf("source connector lag: %d %s", w.Code, w.Body)
 	}

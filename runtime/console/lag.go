@@ -1,8 +1,11 @@
 package console
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -68,7 +71,12 @@ func (h *Handler) serveLag(w http.ResponseWriter, r *http.Request) {
 			topics[o.Topic] = true
 		}
 	})
-	for _, t := range h.sinkTopics(name) {
+	named, err := h.sinkTopics(ctx, adm, name)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	for _, t := range named {
 		topics[t] = true
 	}
 	if len(topics) == 0 {
@@ -105,18 +113,20 @@ func (h *Handler) serveLag(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// sinkTopics are the topics a sink's config names (topics=, not a
-// regex), so partitions with nothing committed yet show their full lag.
-func (h *Handler) sinkTopics(name string) []string {
+// sinkTopics are the topics a sink's config names: its topics list, or
+// the existing topics its topics.regex matches whole (as Java's
+// Pattern.matches, which the consumer's subscription uses), so partitions
+// with nothing committed yet show their full lag.
+func (h *Handler) sinkTopics(ctx context.Context, adm *kadm.Client, name string) ([]string, error) {
 	cs, ok := h.cfg.Cluster.(interface {
 		Config(name string) (map[string]string, error)
 	})
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	cfg, err := cs.Config(name)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	var out []string
 	for _, t := range strings.Split(cfg["topics"], ",") {
@@ -124,5 +134,22 @@ func (h *Handler) sinkTopics(name string) []string {
 			out = append(out, t)
 		}
 	}
-	return out
+	re := strings.TrimSpace(cfg["topics.regex"])
+	if re == "" {
+		return out, nil
+	}
+	m, err := regexp.Compile(`^(?:` + re + `)$`)
+	if err != nil {
+		return nil, fmt.Errorf("topics.regex %q: %w", re, err)
+	}
+	listed, err := adm.ListTopics(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing topics for topics.regex: %w", err)
+	}
+	for _, t := range listed.Names() {
+		if m.MatchString(t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
