@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,8 +44,36 @@ const (
 	sslPrefix = "schema.registry."
 )
 
+// unsupported are Confluent serde keys that change what is written or
+// read and that goconnect does not implement, with the values it honours
+// (the first is Confluent's default): another value is refused, not
+// ignored.
+var unsupported = []struct {
+	key, doc string
+	ok       []string
+}{
+	{"context.name.strategy", "A class used to determine the schema registry context.",
+		[]string{"io.confluent.kafka.serializers.context.NullContextNameStrategy"}},
+	{"key.schema.id.serializer", "Determines how to serialize the ID for the key schema.",
+		[]string{"io.confluent.kafka.serializers.schema.id.PrefixSchemaIdSerializer"}},
+	{"value.schema.id.serializer", "Determines how to serialize the ID for the value schema.",
+		[]string{"io.confluent.kafka.serializers.schema.id.PrefixSchemaIdSerializer"}},
+	// goconnect reads the id from the payload's prefix, as both do when
+	// the record carries no schema id header.
+	{"key.schema.id.deserializer", "Determines how to deserialize the ID for the key schema.",
+		[]string{"io.confluent.kafka.serializers.schema.id.DualSchemaIdDeserializer", "io.confluent.kafka.serializers.schema.id.PrefixSchemaIdDeserializer"}},
+	{"value.schema.id.deserializer", "Determines how to deserialize the ID for the value schema.",
+		[]string{"io.confluent.kafka.serializers.schema.id.DualSchemaIdDeserializer", "io.confluent.kafka.serializers.schema.id.PrefixSchemaIdDeserializer"}},
+	{"use.schema.guid", "Schema GUID to use for serialization", []string{""}},
+	{"schema.format", "Specify the format to use when registering the schema", []string{""}},
+}
+
 // Define adds the shared keys to def.
 func Define(def *config.Def) *config.Def {
+	for _, u := range unsupported {
+		def = def.Define(config.Key{Name: u.key, Type: config.TypeString, Default: u.ok[0], Importance: config.Low,
+			Doc: u.doc + " goconnect supports only " + strings.Join(u.ok, " or ") + "."})
+	}
 	return tlsconfig.DefineClient(def, sslPrefix, "Schema Registry SSL").
 		Define(config.Key{Name: KeyURL, Type: config.TypeList, Required: true, Importance: config.High,
 			Doc: "Comma-separated list of URLs for Schema Registry instances that can be used to register or look up schemas."}).
@@ -100,6 +129,11 @@ type Client struct {
 // New builds the client from parsed values (of a Def that went through
 // Define) and the raw props (for the SSL keys).
 func New(v *config.Values, props map[string]string, isKey bool) (*Client, error) {
+	for _, u := range unsupported {
+		if got := strings.TrimSpace(v.String(u.key)); !slices.Contains(u.ok, got) {
+			return nil, &config.Error{Key: u.key, Value: got, Message: "not supported by goconnect"}
+		}
+	}
 	urls := v.List(KeyURL)
 	if len(urls) == 0 {
 		return nil, &config.Error{Key: KeyURL, Message: "Missing Schema registry url!"}

@@ -63,3 +63,42 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		}
 	}
 }
+
+// Confluent serde settings that change the bytes or the subject and that
+// goconnect does not implement are refused, naming the key, rather than
+// ignored; their defaults (and the prefix-only deserializer) are accepted.
+func TestUnsupportedSerdeSettingsRefused(t *testing.T) {
+	url := map[string]string{KeyURL: "http://127.0.0.1:1"}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{k: v}
+		for a, b := range url {
+			m[a] = b
+		}
+		return m
+	}
+	for k, v := range map[string]string{
+		"context.name.strategy":        "io.confluent.kafka.serializers.context.strategy.TopicContextNameStrategy",
+		"value.schema.id.serializer":   "io.confluent.kafka.serializers.schema.id.HeaderSchemaIdSerializer",
+		"key.schema.id.serializer":     "io.confluent.kafka.serializers.schema.id.HeaderSchemaIdSerializer",
+		"value.schema.id.deserializer": "x.Custom",
+		"use.schema.guid":              "a1b2",
+		"schema.format":                "serialized",
+	} {
+		_, err := client(t, false, with(k, v))
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Key != k || !strings.Contains(err.Error(), "not supported by goconnect") {
+			t.Errorf("%s=%s: %v", k, v, err)
+		}
+	}
+	for k, v := range map[string]string{
+		"context.name.strategy":        "io.confluent.kafka.serializers.context.NullContextNameStrategy",
+		"value.schema.id.serializer":   "io.confluent.kafka.serializers.schema.id.PrefixSchemaIdSerializer",
+		"value.schema.id.deserializer": "io.confluent.kafka.serializers.schema.id.PrefixSchemaIdDeserializer",
+		"key.schema.id.deserializer":   "io.confluent.kafka.serializers.schema.id.DualSchemaIdDeserializer",
+		"use.schema.guid":              "",
+	} {
+		if _, err := client(t, true, with(k, v)); err != nil {
+			t.Errorf("%s=%s refused: %v", k, v, err)
+		}
+	}
+}
