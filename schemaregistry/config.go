@@ -114,6 +114,12 @@ func (r *Registry) configInScopeLocked(subject string) *Config {
 		if out.ValidateFields == nil {
 			out.ValidateFields = c.ValidateFields
 		}
+		for _, f := range []struct{ to, from *json.RawMessage }{{&out.DefaultMetadata, &c.DefaultMetadata}, {&out.OverrideMetadata, &c.OverrideMetadata},
+			{&out.DefaultRuleSet, &c.DefaultRuleSet}, {&out.OverrideRuleSet, &c.OverrideRuleSet}} {
+			if absentJSON(*f.to) {
+				*f.to = *f.from
+			}
+		}
 	}
 	if out.CompatibilityLevel == "" {
 		out.CompatibilityLevel = Backward

@@ -422,6 +422,31 @@ func TestAPILatestWithMetadata(t *testing.T) {
 	a.expect("GET", "/subjects/m/metadata?key=app&value=1&deleted=true", "", 200, v1+quote(customerStored)+`}`)
 }
 
+// A registration's metadata and rule set sit between the config's
+// defaults and overrides (Confluent's maybeSetMetadataRuleSet: override
+// properties win, default ones fill in, rules of one name replaced), and
+// confluent:version, once in the metadata, follows the version number;
+// registering the same schema again finds its version whatever that
+// property says.
+func TestAPIConfigMetadataAndRuleSetDefaults(t *testing.T) {
+	a := newAPI(t)
+	r1 := `{"name":"r1","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"a"}`
+	r1b := `{"name":"r1","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"b"}`
+	r2 := `{"name":"r2","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"c"}`
+	a.call("PUT", "/config/d", `{"compatibility":"NONE","defaultMetadata":{"properties":{"owner":"x","app":"0"}},"overrideMetadata":{"properties":{"app":"9"}},"defaultRuleSet":{"domainRules":[`+r1+`,`+r2+`]}}`)
+	a.expect("POST", "/subjects/d/versions", body(recA, `"metadata":{"properties":{"app":"1","team":"t"}}`, `"ruleSet":{"domainRules":[`+r1b+`]}`), 200, `{"id":1}`)
+	a.expect("GET", "/subjects/d/versions/1", "", 200, `{"subject":"d","version":1,"id":1,"metadata":{"properties":{"app":"9","owner":"x","team":"t"}},"ruleSet":{"domainRules":[`+r2+`,`+r1b+`]},"schema":`+quote(recA)+`}`)
+	a.expect("POST", "/subjects/d/versions", body(recB, `"metadata":{"properties":{"confluent:version":"1"}}`), 200, `{"id":2}`)
+	a.expect("GET", "/subjects/d/versions/2", "", 200, `{"subject":"d","version":2,"id":2,"metadata":{"properties":{"app":"9","confluent:version":"2","owner":"x"}},"ruleSet":{"domainRules":[`+r2+`,`+r1b+`]},"schema":`+quote(recB)+`}`)
+	// Again without metadata: version 2's inherited, confluent:version
+	// would be 3, and version 2 is found all the same.
+	a.expect("POST", "/subjects/d/versions", body(recB), 200, `{"id":2}`)
+	a.expect("GET", "/subjects/d/versions", "", 200, `[1,2]`)
+	// Elsewhere nothing is added.
+	a.expect("POST", "/subjects/e/versions", body(recA), 200, `{"id":3}`)
+	a.expect("GET", "/subjects/e/versions/1", "", 200, `{"subject":"e","version":1,"id":3,"schema":`+quote(recA)+`}`)
+}
+
 func TestAPICompatibility(t *testing.T) {
 	a := newAPI(t)
 	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)

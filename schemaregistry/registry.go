@@ -7,10 +7,8 @@
 package schemaregistry
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -299,13 +297,19 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 			req.RuleSet = latest.RuleSet
 		}
 	}
+	if mode != ModeImport {
+		applyConfigMetadata(r.configInScopeLocked(subject), &req, newVersion)
+	}
 	if !absentJSON(req.Metadata) {
 		req.Metadata = canonicalMetadata(req.Metadata)
 	}
 	ident := identity(typ, text, refs, req.Metadata, req.RuleSet)
 	if req.Version == 0 {
+		// As Confluent's canLookup: an existing version is found whatever
+		// its confluent:version says.
+		loose := identity(typ, text, refs, withoutConfluentVersion(req.Metadata), req.RuleSet)
 		for _, v := range live {
-			if identity(v.typeName(), v.Schema, v.References, v.Metadata, v.RuleSet) == ident && (req.ID <= 0 || req.ID == v.ID) {
+			if identity(v.typeName(), v.Schema, v.References, withoutConfluentVersion(v.Metadata), v.RuleSet) == loose && (req.ID <= 0 || req.ID == v.ID) {
 				return v, nil
 			}
 		}
@@ -1106,42 +1110,4 @@ func (r *Registry) previousLocked(subject string, vs []*Version) ([]previous, er
 		out = append(out, previous{version: v.Version, typ: v.typeName(), text: v.Schema, schema: p})
 	}
 	return out, nil
-}
-
-// absentJSON is whether an optional JSON member was left out (or null).
-func absentJSON(m json.RawMessage) bool {
-	t := bytes.TrimSpace(m)
-	return len(t) == 0 || string(t) == "null"
-}
-
-// canonicalMetadata writes a schema's metadata as Confluent's Metadata
-// entity stores and answers it: tags, properties, sensitive in that order,
-// keys sorted, tag values and sensitive names sorted without duplicates,
-// empty and unknown members left out. Metadata of another shape is kept
-// as given.
-func canonicalMetadata(raw json.RawMessage) json.RawMessage {
-	var md struct {
-		Tags       map[string][]string `json:"tags"`
-		Properties map[string]string   `json:"properties"`
-		Sensitive  []string            `json:"sensitive"`
-	}
-	if json.Unmarshal(raw, &md) != nil {
-		return raw
-	}
-	set := func(vs []string) []string {
-		sort.Strings(vs)
-		return slices.Compact(vs)
-	}
-	for k, vs := range md.Tags {
-		md.Tags[k] = set(vs)
-	}
-	out, err := json.Marshal(struct {
-		Tags       map[string][]string `json:"tags,omitempty"`
-		Properties map[string]string   `json:"properties,omitempty"`
-		Sensitive  []string            `json:"sensitive,omitempty"`
-	}{md.Tags, md.Properties, set(md.Sensitive)})
-	if err != nil {
-		return raw
-	}
-	return out
 }
