@@ -82,12 +82,18 @@ func TestConsoleOff(t *testing.T) {
 	if w := get("/connectors"); w.Code != http.StatusOK {
 		t.Errorf("GET /connectors with the console off: %d", w.Code)
 	}
-	// And on (the default), the same server serves it.
-	on := rest.New(rest.Config{Herder: e.herder})
+	// And on (the default), the same server serves it, on the main
+	// listeners only: separate admin listeners (admin.listeners) do not.
+	on := rest.New(rest.Config{Herder: e.herder, Admin: rest.AdminSeparate})
 	w := httptest.NewRecorder()
 	on.ServeHTTP(w, httptest.NewRequest("GET", "/ui/", nil))
 	if w.Code != http.StatusOK {
 		t.Fatalf("console on: %d", w.Code)
+	}
+	w = httptest.NewRecorder()
+	on.AdminHandler().ServeHTTP(w, httptest.NewRequest("GET", "/ui/", nil))
+	if w.Code != http.StatusNotFound {
+		t.Fatalf("console on the admin listeners: %d", w.Code)
 	}
 }
 
