@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -29,6 +30,10 @@ const (
 	KeyValueStrategy  = "value.subject.name.strategy"
 	KeyAuthSource     = "basic.auth.credentials.source"
 	KeyAuthUserInfo   = "basic.auth.user.info"
+	KeyBearerSource   = "bearer.auth.credentials.source"
+	KeyBearerToken    = "bearer.auth.token"
+	KeyBearerCluster  = "bearer.auth.logical.cluster"
+	KeyBearerPool     = "bearer.auth.identity.pool.id"
 	KeyCacheSize      = "schemas.cache.config"
 	KeyLatestMeta     = "use.latest.with.metadata"
 	KeyLatestTTL      = "latest.cache.ttl.sec"
@@ -91,6 +96,14 @@ func Define(def *config.Def) *config.Def {
 			Doc: "Specify how to pick the credentials for the Basic Auth header."}).
 		Define(config.Key{Name: KeyAuthUserInfo, Type: config.TypePassword, Importance: config.Medium,
 			Doc: "Specify the user info for the Basic Auth in the form of {username}:{password}."}).
+		Define(config.Key{Name: KeyBearerSource, Type: config.TypeString, Importance: config.Medium,
+			Doc: "Specify how to pick the credentials for the Bearer Auth header. goconnect supports STATIC_TOKEN."}).
+		Define(config.Key{Name: KeyBearerToken, Type: config.TypePassword, Importance: config.Medium,
+			Doc: "The Bearer token (STATIC_TOKEN)."}).
+		Define(config.Key{Name: KeyBearerCluster, Type: config.TypeString, Importance: config.Low,
+			Doc: "The logical schema registry cluster, sent as the target-sr-cluster header with a Bearer token."}).
+		Define(config.Key{Name: KeyBearerPool, Type: config.TypeString, Importance: config.Low,
+			Doc: "The identity pool, sent as the Confluent-Identity-Pool-Id header with a Bearer token."}).
 		Define(config.Key{Name: KeyCacheSize, Type: config.TypeInt, Default: "1000", Validator: config.AtLeast(1), Importance: config.Low,
 			Doc: "Size of the converted schemas cache."}).
 		Define(config.Key{Name: KeyLatestMeta, Type: config.TypeString, Importance: config.Low,
@@ -139,7 +152,21 @@ func New(v *config.Values, props map[string]string, isKey bool) (*Client, error)
 		return nil, &config.Error{Key: KeyURL, Message: "Missing Schema registry url!"}
 	}
 	opts := []sr.ClientOpt{sr.URLs(urls...)}
-	switch strings.ToUpper(v.String(KeyAuthSource)) {
+	// As Confluent's RestService: the sources the user set (not their
+	// defaults) decide, and only one kind may be set.
+	basicSource := strings.ToUpper(v.String(KeyAuthSource))
+	if bearer := strings.TrimSpace(props[KeyBearerSource]); bearer != "" {
+		if strings.TrimSpace(props[KeyAuthSource]) != "" {
+			return nil, &config.Error{Key: KeyBearerSource, Value: bearer,
+				Message: fmt.Sprintf("Only one of '%s' and '%s' may be specified", KeyAuthSource, KeyBearerSource)}
+		}
+		o, err := bearerAuth(v, bearer)
+		if err != nil {
+			return nil, err
+		}
+		opts, basicSource = append(opts, o...), ""
+	}
+	switch basicSource {
 	case "USER_INFO":
 		user, pass, ok := strings.Cut(v.Password(KeyAuthUserInfo).Value(), ":")
 		if !ok {
@@ -191,6 +218,33 @@ func New(v *config.Values, props map[string]string, isKey bool) (*Client, error)
 		}
 	}
 	return c, nil
+}
+
+// bearerAuth is the STATIC_TOKEN bearer provider: the token on every
+// request, with the logical cluster and identity pool headers when set.
+func bearerAuth(v *config.Values, source string) ([]sr.ClientOpt, error) {
+	if !strings.EqualFold(source, "STATIC_TOKEN") {
+		return nil, &config.Error{Key: KeyBearerSource, Value: source, Message: "not supported by goconnect (only STATIC_TOKEN)"}
+	}
+	token := v.Password(KeyBearerToken).Value()
+	if token == "" {
+		return nil, &config.Error{Key: KeyBearerToken,
+			Message: fmt.Sprintf("Token must be provided via %s config when %s is set to STATIC_TOKEN", KeyBearerToken, KeyBearerSource)}
+	}
+	opts := []sr.ClientOpt{sr.BearerToken(token)}
+	cluster, pool := strings.TrimSpace(v.String(KeyBearerCluster)), strings.TrimSpace(v.String(KeyBearerPool))
+	if cluster != "" || pool != "" {
+		opts = append(opts, sr.PreReq(func(req *http.Request) error {
+			if cluster != "" {
+				req.Header.Set("target-sr-cluster", cluster)
+			}
+			if pool != "" {
+				req.Header.Set("Confluent-Identity-Pool-Id", pool)
+			}
+			return nil
+		}))
+	}
+	return opts, nil
 }
 
 // Subject names the subject of a topic's key or value under the

@@ -1,7 +1,10 @@
 package srclient
 
 import (
+	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -99,6 +102,46 @@ func TestUnsupportedSerdeSettingsRefused(t *testing.T) {
 	} {
 		if _, err := client(t, true, with(k, v)); err != nil {
 			t.Errorf("%s=%s refused: %v", k, v, err)
+		}
+	}
+}
+
+// bearer.auth.credentials.source=STATIC_TOKEN sends bearer.auth.token (and
+// the logical cluster and identity pool headers) as Confluent's
+// StaticTokenCredentialProvider does; setting both basic and bearer
+// sources, a missing token, or another bearer source is an error.
+func TestBearerAuth(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"schema":"\"string\""}`))
+	}))
+	defer srv.Close()
+	c, err := client(t, false, map[string]string{KeyURL: srv.URL, KeyBearerSource: "STATIC_TOKEN", KeyBearerToken: "tok",
+		KeyBearerCluster: "lsrc-1", KeyBearerPool: "pool-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SchemaByID(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("Authorization") != "Bearer tok" || got.Get("target-sr-cluster") != "lsrc-1" || got.Get("Confluent-Identity-Pool-Id") != "pool-2" {
+		t.Errorf("headers %v", got)
+	}
+	for _, c := range []struct {
+		props map[string]string
+		key   string
+	}{
+		{map[string]string{KeyBearerSource: "STATIC_TOKEN", KeyBearerToken: "t", KeyAuthSource: "USER_INFO"}, KeyBearerSource},
+		{map[string]string{KeyBearerSource: "STATIC_TOKEN"}, KeyBearerToken},
+		{map[string]string{KeyBearerSource: "OAUTHBEARER"}, KeyBearerSource},
+	} {
+		c.props[KeyURL] = srv.URL
+		_, err := client(t, false, c.props)
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Key != c.key {
+			t.Errorf("%v: %v, want an error on %s", c.props, err, c.key)
 		}
 	}
 }
