@@ -17,32 +17,37 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/goconnect/goconnect/connect/config"
+	"github.com/goconnect/goconnect/internal/jaas"
 	"github.com/goconnect/goconnect/internal/tlsconfig"
 )
 
 // The keys Confluent's serde config defines.
 const (
-	KeyURL            = "schema.registry.url"
-	KeyAutoRegister   = "auto.register.schemas"
-	KeyUseLatest      = "use.latest.version"
-	KeyNormalize      = "normalize.schemas"
-	KeyKeyStrategy    = "key.subject.name.strategy"
-	KeyValueStrategy  = "value.subject.name.strategy"
-	KeyAuthSource     = "basic.auth.credentials.source"
-	KeyAuthUserInfo   = "basic.auth.user.info"
-	KeyBearerSource   = "bearer.auth.credentials.source"
-	KeyBearerToken    = "bearer.auth.token"
-	KeyBearerCluster  = "bearer.auth.logical.cluster"
-	KeyBearerPool     = "bearer.auth.identity.pool.id"
-	KeyCacheSize      = "schemas.cache.config"
-	KeyLatestMeta     = "use.latest.with.metadata"
-	KeyLatestTTL      = "latest.cache.ttl.sec"
-	KeyLatestStrict   = "latest.compatibility.strict"
-	KeyUseSchemaID    = "use.schema.id"
-	KeyIDStrict       = "id.compatibility.strict"
-	StrategyTopic     = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
-	StrategyRecord    = "io.confluent.kafka.serializers.subject.RecordNameStrategy"
-	StrategyTopicName = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
+	KeyURL           = "schema.registry.url"
+	KeyAutoRegister  = "auto.register.schemas"
+	KeyUseLatest     = "use.latest.version"
+	KeyNormalize     = "normalize.schemas"
+	KeyKeyStrategy   = "key.subject.name.strategy"
+	KeyValueStrategy = "value.subject.name.strategy"
+	KeyAuthSource    = "basic.auth.credentials.source"
+	KeyAuthUserInfo  = "basic.auth.user.info"
+	KeyBearerSource  = "bearer.auth.credentials.source"
+	// keyDeprecatedUserInfo is the older name Confluent's client still
+	// reads first; keySASLJAAS the JAAS line SASL_INHERIT takes.
+	keyDeprecatedUserInfo = "schema.registry.basic.auth.user.info"
+	keySASLJAAS           = "sasl.jaas.config"
+	KeyBearerToken        = "bearer.auth.token"
+	KeyBearerCluster      = "bearer.auth.logical.cluster"
+	KeyBearerPool         = "bearer.auth.identity.pool.id"
+	KeyCacheSize          = "schemas.cache.config"
+	KeyLatestMeta         = "use.latest.with.metadata"
+	KeyLatestTTL          = "latest.cache.ttl.sec"
+	KeyLatestStrict       = "latest.compatibility.strict"
+	KeyUseSchemaID        = "use.schema.id"
+	KeyIDStrict           = "id.compatibility.strict"
+	StrategyTopic         = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
+	StrategyRecord        = "io.confluent.kafka.serializers.subject.RecordNameStrategy"
+	StrategyTopicName     = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
 
 	// sslPrefix carries Kafka's client SSL settings for the registry
 	// client (Confluent's SchemaRegistryClientConfig.CLIENT_NAMESPACE).
@@ -168,11 +173,33 @@ func New(v *config.Values, props map[string]string, isKey bool) (*Client, error)
 	}
 	switch basicSource {
 	case "USER_INFO":
-		user, pass, ok := strings.Cut(v.Password(KeyAuthUserInfo).Value(), ":")
+		// The deprecated schema.registry.basic.auth.user.info first, as
+		// Confluent's UserInfoCredentialProvider reads them.
+		key, info := keyDeprecatedUserInfo, strings.TrimSpace(props[keyDeprecatedUserInfo])
+		if info == "" {
+			key, info = KeyAuthUserInfo, v.Password(KeyAuthUserInfo).Value()
+		}
+		if info == "" {
+			return nil, &config.Error{Key: KeyAuthUserInfo, Message: "UserInfo must be provided when basic.auth.credentials.source is set to USER_INFO"}
+		}
+		user, pass, ok := strings.Cut(info, ":")
 		if !ok {
-			return nil, &config.Error{Key: KeyAuthUserInfo, Message: "must be {username}:{password}"}
+			return nil, &config.Error{Key: key, Message: "must be {username}:{password}"}
 		}
 		opts = append(opts, sr.BasicAuth(user, pass))
+	case "SASL_INHERIT":
+		// The first login module of the converter's sasl.jaas.config, as
+		// Confluent's SaslBasicAuthCredentialProvider (goconnect reads no
+		// JVM-wide JAAS file).
+		mods, err := jaas.ParseConfig(props[keySASLJAAS])
+		if err != nil || len(mods) == 0 || mods[0].Options["username"] == "" {
+			msg := "Provided SASL Login module doesn't provide username and password options and can't be inherited"
+			if err != nil {
+				msg += ": " + err.Error()
+			}
+			return nil, &config.Error{Key: keySASLJAAS, Message: msg}
+		}
+		opts = append(opts, sr.BasicAuth(mods[0].Options["username"], mods[0].Options["password"]))
 	case "URL":
 		// user:pass@host in the URL, as Confluent's client reads it.
 		for i, u := range urls {

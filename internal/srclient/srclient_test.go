@@ -145,3 +145,44 @@ func TestBearerAuth(t *testing.T) {
 		}
 	}
 }
+
+// USER_INFO reads the deprecated schema.registry.basic.auth.user.info
+// first, then basic.auth.user.info; SASL_INHERIT takes the username and
+// password of sasl.jaas.config's login module (Confluent's credential
+// providers); without credentials both are errors.
+func TestBasicAuthSources(t *testing.T) {
+	var user, pass string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ = r.BasicAuth()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"schema":"\"string\""}`))
+	}))
+	defer srv.Close()
+	for _, c := range []struct {
+		props      map[string]string
+		user, pass string
+	}{
+		{map[string]string{KeyAuthSource: "USER_INFO", KeyAuthUserInfo: "new:1", keyDeprecatedUserInfo: "old:2"}, "old", "2"},
+		{map[string]string{KeyAuthSource: "USER_INFO", KeyAuthUserInfo: "new:1"}, "new", "1"},
+		{map[string]string{KeyAuthSource: "SASL_INHERIT", keySASLJAAS: `org.apache.kafka.common.security.plain.PlainLoginModule required username="sa" password="p w";`}, "sa", "p w"},
+	} {
+		c.props[KeyURL] = srv.URL
+		cl, err := client(t, false, c.props)
+		if err != nil {
+			t.Fatalf("%v: %v", c.props, err)
+		}
+		if _, err := cl.SchemaByID(context.Background(), 1); err != nil || user != c.user || pass != c.pass {
+			t.Errorf("%v: sent %q:%q (%v), want %q:%q", c.props, user, pass, err, c.user, c.pass)
+		}
+	}
+	for _, props := range []map[string]string{
+		{KeyAuthSource: "USER_INFO"},
+		{KeyAuthSource: "SASL_INHERIT"},
+		{KeyAuthSource: "SASL_INHERIT", keySASLJAAS: `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;`},
+	} {
+		props[KeyURL] = srv.URL
+		if _, err := client(t, false, props); err == nil {
+			t.Errorf("%v: no error", props)
+		}
+	}
+}
