@@ -447,6 +447,24 @@ func TestAPIConfigMetadataAndRuleSetDefaults(t *testing.T) {
 	a.expect("GET", "/subjects/e/versions/1", "", 200, `{"subject":"e","version":1,"id":3,"schema":`+quote(recA)+`}`)
 }
 
+// "version" in a registration (the first steps of Confluent's
+// RestApiTest version scenario): -1 names no version, an explicit next
+// version registers the same schema again with confluent:version set, and
+// a registration without metadata then lands on that version.
+func TestAPIRegisterWithVersion(t *testing.T) {
+	a := newAPI(t)
+	s := `{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"}]}`
+	a.expect("POST", "/subjects/s/versions", body(s), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s/versions", body(s, `"version":-1`), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s/versions", body(s, `"version":2`), 200, `{"id":2}`)
+	a.expect("POST", "/subjects/s/versions", body(s, `"version":-1`), 200, `{"id":2}`)
+	a.expect("GET", "/subjects/s/versions/latest", "", 200, `{"subject":"s","version":2,"id":2,"metadata":{"properties":{"confluent:version":"2"}},"schema":`+quote(s)+`}`)
+	a.expect("POST", "/subjects/s/versions", body(s), 200, `{"id":2}`)
+	a.expectCode("POST", "/subjects/s/versions", body(s, `"version":2`), 422, 42201)
+	a.expect("POST", "/subjects/s/versions", body(s, `"version":3`), 200, `{"id":3}`)
+	a.expect("GET", "/subjects/s/versions", "", 200, `[1,2,3]`)
+}
+
 func TestAPICompatibility(t *testing.T) {
 	a := newAPI(t)
 	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)

@@ -252,6 +252,10 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 	if req.ID <= 0 && mode != ModeReadWrite {
 		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in read-write mode", subject, qualifiedContext(ctx)))
 	}
+	if req.Version < 0 {
+		// -1 names no version (Confluent registers it as if absent).
+		req.Version = 0
+	}
 	typ := req.typeName()
 	parsed, err := r.parseLocked(subject, typ, req.Schema, req.References)
 	if err != nil {
