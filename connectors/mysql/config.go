@@ -80,6 +80,7 @@ const (
 	keyIncrChunkSize  = "incremental.snapshot.chunk.size"
 	keyIncrWatermark  = "incremental.snapshot.watermarking.strategy"
 	keyReadOnly       = "read.only"
+	keyIncrAllowDDL   = "incremental.snapshot.allow.schema.changes"
 )
 
 // unsupported lists keys that change Debezium's output and are not
@@ -99,7 +100,6 @@ var unsupported = []struct{ key, ok string }{
 	{"gtid.source.excludes", ""},
 	{"table.ignore.builtin", "true"},
 	{"snapshot.tables.order.by.row.count", "disabled"},
-	{"incremental.snapshot.allow.schema.changes", "false"},
 }
 
 // unsupportedPattern matches Debezium's per-column masking and truncation
@@ -176,6 +176,7 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keySignalChannels, Type: config.TypeList, Default: "source", Importance: config.Medium, Doc: "List of channels names that are enabled. Source channel is enabled by default"}).
 		Define(config.Key{Name: keyIncrChunkSize, Type: config.TypeInt, Default: "1024", Validator: config.AtLeast(0), Importance: config.Medium, Doc: "The maximum size of chunk (number of documents/rows) for incremental snapshotting"}).
 		Define(config.Key{Name: keyIncrWatermark, Type: config.TypeString, Default: "insert_insert", Validator: oneOf("insert_insert", "insert_delete"), Importance: config.Low, Doc: "Specify the strategy used for watermarking during an incremental snapshot: 'insert_insert' both open and close signal is written into signal data collection (default); 'insert_delete' only open signal is written on signal data collection, the close will delete the relative open signal;"}).
+		Define(config.Key{Name: keyIncrAllowDDL, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Detect schema change during an incremental snapshot and re-select a current chunk to avoid locking DDLs."}).
 		Define(config.Key{Name: keyReadOnly, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Switched connector to use alternative methods to deliver signals to Debezium instead of writing to signaling table"}).
 		Define(config.Key{Name: keyConnectTimeoutMs, Type: config.TypeLong, Default: "30000", Validator: config.AtLeast(1), Importance: config.Low, Doc: "Maximum time to wait after trying to connect to the database before timing out, in milliseconds."})
 }
@@ -259,6 +260,10 @@ type settings struct {
 	incrChunk    int
 	insertDelete bool
 	readOnly     bool
+	// incrAllowSchema is incremental.snapshot.allow.schema.changes: a
+	// chunk is read only once the table's structure is known to be the
+	// stream's (incremental.go verifySchema).
+	incrAllowSchema bool
 	// kafkaSignal configures the Kafka signal channel; nil when
 	// signal.enabled.channels does not have it.
 	kafkaSignal *kafkaSignalSettings
@@ -412,6 +417,7 @@ func parse(props map[string]string) (*settings, error) {
 	s.incrChunk = int(v.Int(keyIncrChunkSize))
 	s.insertDelete = strings.EqualFold(v.String(keyIncrWatermark), "insert_delete")
 	s.readOnly = v.Bool(keyReadOnly)
+	s.incrAllowSchema = v.Bool(keyIncrAllowDDL)
 	if s.readOnly && !s.signalChannels[channelKafka] {
 		// Read-only incremental snapshots write nothing, so their signals
 		// cannot come from the signalling table (Debezium's documented

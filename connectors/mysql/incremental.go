@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -83,6 +84,15 @@ type incrContext struct {
 	sigOffset *int64
 	ro        *roWindow
 	rereads   int
+
+	// With incremental.snapshot.allow.schema.changes: schema is the
+	// current table's result-set structure as last read (Debezium keeps a
+	// Table built from the ResultSetMetaData), schemaOK that it was read
+	// the same in two windows in a row, so the stream has applied any DDL
+	// before it; schemaWaits counts windows closed empty waiting for that.
+	schema      string
+	schemaOK    bool
+	schemaWaits int
 }
 
 type incrRow struct {
@@ -172,6 +182,7 @@ func writeOptJSONString(b *bytes.Buffer, s string) {
 // nextCollection moves to the next table (resetChunk + getNext).
 func (c *incrContext) nextCollection() {
 	c.lastSent, c.lastHex, c.chunkEnd, c.maxKey, c.maxHex, c.tb = nil, javaNullHex, nil, nil, javaNullHex, nil
+	c.schema, c.schemaOK, c.schemaWaits = "", false, 0
 	if len(c.colls) > 0 {
 		c.colls = c.colls[1:]
 	}
@@ -626,9 +637,24 @@ func (t *Task) readChunk(ctx context.Context, s *streamState) error {
 		if dc.cond != "" {
 			cond = []string{dc.cond}
 		}
+		if t.st.incrAllowSchema && !c.schemaOK {
+			ok, err := t.verifySchema(conn, c, tb, strings.Join(orderAsc, ", "))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				// Close this window empty and check again in the next one,
+				// after the stream has read what was written until now.
+				c.clearWindow()
+				break
+			}
+		}
 		if c.maxKey == nil {
 			var maxRow []any
-			err := t.selectChunk(conn, tb, selectRows(tb, cond, strings.Join(orderDesc, ", "), 1), func(vals []any) { maxRow = vals })
+			fp, err := t.selectChunk(conn, tb, selectRows(tb, cond, strings.Join(orderDesc, ", "), 1), func(vals []any) { maxRow = vals })
+			if t.incrSchemaChanged(c, fp, err) {
+				break
+			}
 			if err != nil {
 				t.log.Error("Failed to read maximum key for table", "table", dc.id, "error", err)
 				c.nextCollection()
@@ -648,10 +674,13 @@ func (t *Task) readChunk(ctx context.Context, s *streamState) error {
 		}
 		c.clearWindow()
 		var lastVals []any
-		err = t.selectChunk(conn, tb, selectRows(tb, where, strings.Join(orderAsc, ", "), max(t.st.incrChunk, 1)), func(vals []any) {
+		fp, err := t.selectChunk(conn, tb, selectRows(tb, where, strings.Join(orderAsc, ", "), max(t.st.incrChunk, 1)), func(vals []any) {
 			lastVals = vals
 			c.window = append(c.window, incrRow{vals: vals})
 		})
+		if t.incrSchemaChanged(c, fp, err) {
+			break
+		}
 		if err != nil {
 			t.log.Error("Snapshotting of table failed. Skipping it", "table", dc.id, "error", err)
 			c.clearWindow()
@@ -716,16 +745,141 @@ func javaKey(tb *table, cols []int, vals []any) []any {
 	return k
 }
 
+// errStructureChanged: a chunk query returned columns other than the
+// table's as the connector holds it.
+var errStructureChanged = errors.New("its structure changed")
+
 // selectChunk runs a chunk query, handing each row in table column order.
-func (t *Task) selectChunk(conn *client.Conn, tb *table, q string, row func([]any)) error {
+// It returns the result's structure (resultSchema). When the result's
+// columns are not the table's, no row is handed and the error wraps
+// errStructureChanged; the rows are still read, so the connection stays
+// usable.
+func (t *Task) selectChunk(conn *client.Conn, tb *table, q string, row func([]any)) (string, error) {
 	var res gomysql.Result
-	return conn.ExecuteSelectStreaming(q, &res, func(r []gomysql.FieldValue) error {
-		if len(r) != len(tb.cols) {
-			return fmt.Errorf("table %s has %d columns, the query returned %d: its structure changed", tableID(tb.db, tb.name), len(tb.cols), len(r))
+	var fp string
+	changed := false
+	err := conn.ExecuteSelectStreaming(q, &res, func(r []gomysql.FieldValue) error {
+		if !changed && row != nil {
+			row(incrValues(r))
 		}
-		row(incrValues(r))
 		return nil
-	}, nil)
+	}, func(res *gomysql.Result) error {
+		fp = resultSchema(res.Fields)
+		changed = !sameColumns(tb, res.Fields)
+		return nil
+	})
+	if err != nil {
+		return fp, err
+	}
+	if changed {
+		return fp, fmt.Errorf("table %s has %d columns %v, the query returned %d: %w", tableID(tb.db, tb.name), len(tb.cols), columnNames(tb), len(res.Fields), errStructureChanged)
+	}
+	return fp, nil
+}
+
+// sameColumns: a result has the table's columns, in its order.
+func sameColumns(tb *table, fields []*gomysql.Field) bool {
+	if len(fields) != len(tb.cols) {
+		return false
+	}
+	for i, f := range fields {
+		if !strings.EqualFold(string(f.Name), tb.cols[i].name) {
+			return false
+		}
+	}
+	return true
+}
+
+func columnNames(tb *table) []string {
+	out := make([]string, len(tb.cols))
+	for i, c := range tb.cols {
+		out[i] = c.name
+	}
+	return out
+}
+
+// resultSchema renders a result's column definitions (name, type, flags
+// such as NOT NULL and UNSIGNED, length, decimals, charset), what
+// Debezium compares of a chunk's ResultSetMetaData to see a schema change.
+func resultSchema(fields []*gomysql.Field) string {
+	var b strings.Builder
+	for _, f := range fields {
+		fmt.Fprintf(&b, "%s %d %d %d %d %d;", f.Name, f.Type, f.Flag, f.ColumnLength, f.Decimal, f.Charset)
+	}
+	return b.String()
+}
+
+// schemaWaitLimit bounds the windows closed empty while the table's
+// structure on the server and in the connector disagree.
+const schemaWaitLimit = 50
+
+// verifySchema is Debezium's schemaHistoryIsUpToDate: the table's
+// structure is read (a query without rows) and passes when it is the one
+// read in the previous window and the connector's table has its columns.
+// Two windows are needed because the window's close comes through the
+// binlog after any DDL visible to the first read, so the stream has
+// applied it by then.
+func (t *Task) verifySchema(conn *client.Conn, c *incrContext, tb *table, orderBy string) (bool, error) {
+	fp, err := t.selectChunk(conn, tb, selectRows(tb, nil, orderBy, 0), nil)
+	if err != nil && !errors.Is(err, errStructureChanged) {
+		return false, fmt.Errorf("incremental snapshot: reading the structure of %s: %w", tableID(tb.db, tb.name), err)
+	}
+	ok := err == nil && c.schema != "" && fp == c.schema
+	c.schema = fp
+	if ok {
+		c.schemaOK, c.schemaWaits = true, 0
+		return true, nil
+	}
+	c.schemaWaits++
+	if c.schemaWaits > schemaWaitLimit {
+		// Not expected: the stream applies every DDL it reads. Go on and
+		// let the chunk query report the mismatch.
+		t.log.Error("incremental snapshot: the table's structure as the connector holds it still differs from the server's", "table", tableID(tb.db, tb.name), "windows", c.schemaWaits, "error", err)
+		c.schemaOK = true
+		return true, nil
+	}
+	t.log.Info("Incremental snapshot's schema verification", "table", tableID(tb.db, tb.name), "passed", false)
+	return false, nil
+}
+
+// incrSchemaChanged handles a chunk or maximum-key query whose result's
+// structure is not the one verified (Debezium's checkSchemaChanges): with
+// incremental.snapshot.allow.schema.changes the chunk is reverted (the
+// next one starts after the last key emitted) and the window closed
+// empty, to be verified again. Without the setting, or with any other
+// error, it reports false and the caller handles the error.
+func (t *Task) incrSchemaChanged(c *incrContext, fp string, err error) bool {
+	if !t.st.incrAllowSchema || c.schemaWaits > schemaWaitLimit {
+		return false
+	}
+	if err != nil && !errors.Is(err, errStructureChanged) {
+		return false
+	}
+	if err == nil && fp == c.schema {
+		return false
+	}
+	t.log.Info("Schema has changed during the incremental snapshot", "table", tableID(c.tb.db, c.tb.name))
+	c.schema, c.schemaOK = fp, false
+	c.chunkEnd = c.lastSent
+	c.clearWindow()
+	return true
+}
+
+// incrAfterDDL runs after the stream applied a DDL statement: when it
+// changed the structure of the table whose chunk waits in an open window,
+// the chunk, read with the old structure, is read again (Debezium's
+// processSchemaChange and rereadChunk, whatever the setting).
+func (t *Task) incrAfterDDL(ctx context.Context, s *streamState) error {
+	c := s.incr
+	if !c.running() || !c.windowOpened || len(c.window) == 0 || c.tb == nil {
+		return nil
+	}
+	if t.tables[tableID(c.tb.db, c.tb.name)] == c.tb {
+		return nil
+	}
+	t.log.Info("The structure of the table being snapshotted changed: reading its chunk again", "table", tableID(c.tb.db, c.tb.name))
+	c.revert()
+	return t.readChunk(ctx, s)
 }
 
 // incrDedupe drops a row changed in the binlog while its chunk's window

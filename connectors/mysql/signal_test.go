@@ -46,8 +46,19 @@ func TestSignalSettings(t *testing.T) {
 			t.Fatalf("read.only=true with channels %q: %v", ch, err)
 		}
 	}
-	if _, err := parse(with("incremental.snapshot.allow.schema.changes", "true")); err == nil {
-		t.Fatal("allow.schema.changes=true is not implemented and must be refused")
+	for v, want := range map[string]bool{"": false, "false": false, "true": true, "TRUE": true} {
+		props := with()
+		if v != "" {
+			props["incremental.snapshot.allow.schema.changes"] = v
+		}
+		st, err := parse(props)
+		if err != nil || st.incrAllowSchema != want {
+			t.Fatalf("incremental.snapshot.allow.schema.changes=%q: want %v, got %+v, %v", v, want, st, err)
+		}
+	}
+	var cerr *config.Error
+	if _, err := parse(with("incremental.snapshot.allow.schema.changes", "maybe")); !errors.As(err, &cerr) || cerr.Key != "incremental.snapshot.allow.schema.changes" {
+		t.Fatalf("a value that is not a boolean must be refused naming the key: %v", err)
 	}
 }
 

@@ -509,6 +509,11 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 			if err := t.handleDDL(ctx, meta, s, h, start, e); err != nil {
 				return err
 			}
+			if s.incr != nil {
+				if err := t.incrAfterDDL(ctx, s); err != nil {
+					return err
+				}
+			}
 		}
 	case *replication.XIDEvent:
 		if err := t.endTx(ctx, s, h); err != nil {

@@ -1,0 +1,354 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestMySQLIncrementalSnapshotSchemaChange runs an incremental snapshot
+// with incremental.snapshot.allow.schema.changes=true of a table that gets
+// three ALTER TABLE … ADD COLUMN while it runs, with a writer updating,
+// deleting and inserting random rows (and, once a column exists, writing
+// it). After the snapshot and the stream drained: the last record of every
+// key on Kafka is the table's row (every column the record has equal to
+// the table's, a new column missing only from records of rows untouched
+// since it was added), deleted keys end deleted, no key is missing, and
+// every record whose binlog position is past an ALTER has its column (a
+// chunk read with the structure before it and emitted after it would
+// not). Without the setting, a chunk read after the ALTER committed but
+// before the stream read it fails the table's snapshot (its remaining keys
+// are missing): GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES=false runs the test so.
+func TestMySQLIncrementalSnapshotSchemaChange(t *testing.T) {
+	const rows, chunk, alters = 60000, 64, 3
+	allow := os.Getenv("GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES") != "false"
+	db := mysqlAdmin(t)
+	suffix := time.Now().UnixNano()
+	tbl, sig := fmt.Sprintf("gc_iddl_%d", suffix), fmt.Sprintf("gc_iddl_sig_%d", suffix)
+	mk := fmt.Sprintf("gc_iddl_m_%d", suffix)
+	mysqlExec(t, db, "CREATE TABLE "+tbl+" (id INT PRIMARY KEY, v INT NOT NULL, name VARCHAR(20))")
+	mysqlExec(t, db, "CREATE TABLE "+sig+" (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
+	mysqlExec(t, db, "CREATE TABLE "+mk+" (id VARCHAR(42) PRIMARY KEY)")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tbl + ", " + sig + ", " + mk) })
+	for lo := 1; lo <= rows; lo += 5000 {
+		var vals []string
+		for id := lo; id < lo+5000; id++ {
+			vals = append(vals, fmt.Sprintf("(%d,0,'n%d')", id, id))
+		}
+		mysqlExec(t, db, "INSERT INTO "+tbl+" VALUES "+strings.Join(vals, ","))
+	}
+
+	dir := t.TempDir()
+	prefix := fmt.Sprintf("iddl%d", suffix)
+	topic, mkTopic := prefix+".demo."+tbl, prefix+".demo."+mk
+	host, port, _ := strings.Cut(mariaDBAddr, ":")
+	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf(`bootstrap.servers=%s
+key.converter=org.apache.kafka.connect.json.JsonConverter
+key.converter.schemas.enable=false
+value.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter.schemas.enable=false
+offset.storage.file.filename=%s
+offset.flush.interval.ms=50
+listeners=http://127.0.0.1:0
+`, kafkaAddr, filepath.Join(dir, "connect.offsets")))
+	writeFile(t, filepath.Join(dir, "mysql.json"), fmt.Sprintf(`{"name":"iddl-mysql","config":{
+  "connector.class":"io.debezium.connector.mysql.MySqlConnector",
+  "database.hostname":%q,"database.port":%q,"database.user":"debezium","database.password":"dbz",
+  "database.server.id":"4254","topic.prefix":%q,"table.include.list":"demo.%s,demo.%s",
+  "schema.history.internal.kafka.bootstrap.servers":%q,"schema.history.internal.kafka.topic":"dbhistory.%s",
+  "include.schema.changes":"false","snapshot.mode":"no_data",
+  "signal.data.collection":"demo.%s","incremental.snapshot.chunk.size":"%d",
+  "incremental.snapshot.allow.schema.changes":"%t"}}`,
+		host, port, prefix, tbl, mk, kafkaAddr, prefix, sig, chunk, allow))
+
+	// binlogPos orders binlog coordinates (file names of one server sort
+	// as their numbers).
+	type binlogPos struct {
+		file string
+		pos  int64
+	}
+	before := func(a, b binlogPos) bool { return a.file < b.file || a.file == b.file && a.pos < b.pos }
+	type rec struct {
+		after map[string]any // nil: deleted
+		op    string
+		at    binlogPos
+	}
+	var (
+		mu       sync.Mutex
+		last     = map[int]*rec{}
+		all      []*rec // every change and read record, for the position check
+		incr     int
+		maxIncr  int
+		drainIDs = map[string]bool{}
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.ConsumeTopics(topic, mkTopic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	go func() {
+		for ctx.Err() == nil {
+			f := cl.PollFetches(ctx)
+			for _, r := range f.Records() {
+				if r.Topic == mkTopic {
+					var env struct {
+						After *struct{ ID string } `json:"after"`
+					}
+					if json.Unmarshal(r.Value, &env) == nil && env.After != nil {
+						mu.Lock()
+						drainIDs[env.After.ID] = true
+						mu.Unlock()
+					}
+					continue
+				}
+				var k struct{ ID int }
+				if err := json.Unmarshal(r.Key, &k); err != nil {
+					continue
+				}
+				if r.Value == nil {
+					mu.Lock()
+					last[k.ID] = &rec{op: "tombstone"}
+					mu.Unlock()
+					continue
+				}
+				var env struct {
+					After  map[string]any `json:"after"`
+					Op     string
+					Source struct {
+						Snapshot string
+						File     string
+						Pos      int64
+					}
+				}
+				if err := json.Unmarshal(r.Value, &env); err != nil {
+					continue
+				}
+				x := &rec{after: env.After, op: env.Op, at: binlogPos{env.Source.File, env.Source.Pos}}
+				mu.Lock()
+				last[k.ID] = x
+				all = append(all, x)
+				if env.Op == "r" {
+					if env.Source.Snapshot != "incremental" {
+						t.Errorf("key %d: an 'r' record with source.snapshot %q", k.ID, env.Source.Snapshot)
+					}
+					incr++
+					maxIncr = max(maxIncr, k.ID)
+				}
+				mu.Unlock()
+			}
+		}
+	}()
+	locked := func(f func()) { mu.Lock(); defer mu.Unlock(); f() }
+	waitFor := func(what string, d time.Duration, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(d)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(10 * time.Millisecond) // polling interval, not synchronisation
+		}
+	}
+	// drain repeats marker rows until one comes back through the stream.
+	drain := func() {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Minute)
+		for time.Now().Before(deadline) {
+			id := fmt.Sprintf("drain-%d", time.Now().UnixNano())
+			mysqlExec(t, db, fmt.Sprintf("INSERT INTO %s VALUES ('%s')", mk, id))
+			until := time.Now().Add(5 * time.Second)
+			for time.Now().Before(until) {
+				var ok bool
+				locked(func() { ok = drainIDs[id] })
+				if ok {
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		t.Fatal("timed out waiting for a drain marker")
+	}
+	masterPos := func() binlogPos {
+		t.Helper()
+		res, err := db.Execute("SHOW MASTER STATUS")
+		if err != nil || res.RowNumber() == 0 {
+			t.Fatalf("SHOW MASTER STATUS: %v", err)
+		}
+		f, _ := res.GetString(0, 0)
+		p, _ := res.GetInt(0, 1)
+		return binlogPos{f, p}
+	}
+
+	w := startWorker(t, filepath.Join(dir, "worker.properties"), filepath.Join(dir, "mysql.json"))
+	rest := restURL(t, w)
+	drain() // streaming
+
+	var added atomic.Int32 // columns c1..cN added so far
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var writes atomic.Int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c, err := client.Connect(mariaDBAddr, "debezium", "dbz", "demo")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			id := 1 + rand.IntN(rows)
+			k := int(added.Load())
+			set := fmt.Sprintf("v = v + 1, name = 'u%d'", n)
+			cols, vals := "id, v, name", fmt.Sprintf("%d, %d, 'w'", id, n)
+			for i := 1; i <= k; i++ {
+				set += fmt.Sprintf(", c%d = 'x%d'", i, n)
+				cols += fmt.Sprintf(", c%d", i)
+				vals += fmt.Sprintf(", 'i%d'", n)
+			}
+			q := fmt.Sprintf("UPDATE %s SET %s WHERE id = %d", tbl, set, id)
+			switch rand.IntN(4) {
+			case 0:
+				q = fmt.Sprintf("DELETE FROM %s WHERE id = %d", tbl, id)
+			case 1:
+				q = fmt.Sprintf("INSERT IGNORE INTO %s (%s) VALUES (%s)", tbl, cols, vals)
+			}
+			if _, err := c.Execute(q); err != nil {
+				t.Error(err)
+				return
+			}
+			writes.Add(1)
+		}
+	}()
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	}()
+
+	mysqlExec(t, db, fmt.Sprintf(`INSERT INTO %s VALUES ('iddl-1', 'execute-snapshot', '{"data-collections": ["demo.%s"]}')`, sig, tbl))
+	// The ALTERs at a quarter, half and three quarters of the table, each
+	// with the binlog position after it.
+	var altered [alters]binlogPos
+	for i := 1; i <= alters; i++ {
+		waitFor(fmt.Sprintf("incremental records past key %d", i*rows/(alters+1)), 3*time.Minute, func() bool {
+			var n int
+			locked(func() { n = maxIncr })
+			return n >= i*rows/(alters+1)
+		})
+		mysqlExec(t, db, fmt.Sprintf("ALTER TABLE %s ADD COLUMN c%d VARCHAR(20) NOT NULL DEFAULT 'd%d'", tbl, i, i))
+		altered[i-1] = masterPos()
+		added.Store(int32(i))
+	}
+	// The snapshot is over once a committed offset no longer carries its
+	// context (the writer keeps offsets moving).
+	waitFor("the end of the incremental snapshot", 5*time.Minute, func() bool {
+		code, body := httpDo("GET", rest+"/connectors/iddl-mysql/offsets", "")
+		return code == 200 && strings.Contains(string(body), `"pos"`) && !strings.Contains(string(body), "incremental_snapshot_collections")
+	})
+	close(stop)
+	wg.Wait()
+	drain()
+
+	out := w.output()
+	if allow && strings.Count(out, "Schema has changed during the incremental snapshot") < alters {
+		t.Errorf("want a schema change seen by the snapshot for each of the %d ALTERs, the log has %d", alters, strings.Count(out, "Schema has changed during the incremental snapshot"))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d incremental records, %d concurrent writes, %d re-reads after a DDL, %d schema changes seen", incr, writes.Load(),
+		strings.Count(out, "reading its chunk again"), strings.Count(out, "Schema has changed during the incremental snapshot"))
+	bad := 0
+	fail := func(format string, a ...any) {
+		if bad++; bad <= 10 {
+			t.Errorf(format, a...)
+		}
+	}
+	// Records past an ALTER in the binlog have its column.
+	for _, r := range all {
+		if r.after == nil {
+			continue
+		}
+		for i, p := range altered {
+			if _, ok := r.after[fmt.Sprintf("c%d", i+1)]; !ok && !before(r.at, p) {
+				fail("an %q record at %s:%d, past ALTER %d (%s:%d), has no column c%d: %v", r.op, r.at.file, r.at.pos, i+1, p.file, p.pos, i+1, r.after)
+			}
+		}
+	}
+	res, err := db.Execute("SELECT id, v, name, c1, c2, c3 FROM " + tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTable := map[int]bool{}
+	for i := 0; i < res.RowNumber(); i++ {
+		id64, _ := res.GetInt(i, 0)
+		id := int(id64)
+		inTable[id] = true
+		want := map[string]string{}
+		for j, col := range []string{"id", "v", "name", "c1", "c2", "c3"} {
+			s, _ := res.GetString(i, j)
+			if j < 2 {
+				n, _ := res.GetInt(i, j)
+				s = strconv.FormatInt(n, 10)
+			}
+			want[col] = s
+		}
+		got := last[id]
+		if got == nil || got.after == nil {
+			fail("id %d: table %v, last record %+v", id, want, got)
+			continue
+		}
+		for col, v := range want {
+			g, ok := got.after[col]
+			if !ok {
+				// A column added after the record: fine while the row
+				// still has the column's default.
+				if strings.HasPrefix(col, "c") && v == "d"+col[1:] {
+					continue
+				}
+				fail("id %d: column %s missing from the last record %v (table %v)", id, col, got.after, want)
+				continue
+			}
+			gs := fmt.Sprint(g)
+			if f, isNum := g.(float64); isNum {
+				gs = strconv.FormatInt(int64(f), 10)
+			}
+			if gs != v {
+				fail("id %d: column %s: table %q, last record %v (%s)", id, col, v, got.after, got.op)
+			}
+		}
+	}
+	for id, r := range last {
+		if r.after != nil && !inTable[id] {
+			fail("id %d was deleted, last record %+v", id, r)
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%d differences from the table (%d rows)", bad, res.RowNumber())
+	}
+}
