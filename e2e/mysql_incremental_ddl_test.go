@@ -28,14 +28,29 @@ import (
 // key on Kafka is the table's row (every column the record has equal to
 // the table's, a new column missing only from records of rows untouched
 // since it was added), deleted keys end deleted, no key is missing, and
-// every record whose binlog position is past an ALTER has its column (a
-// chunk read with the structure before it and emitted after it would
-// not). Without the setting, a chunk read after the ALTER committed but
-// before the stream read it fails the table's snapshot (its remaining keys
-// are missing): GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES=false runs the test so.
+// every record whose binlog position is past an ALTER has its column.
+// Without the setting, a chunk read after the ALTER committed but before
+// the stream read it fails the table's snapshot (its remaining keys are
+// missing): GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES=false runs the test so.
 func TestMySQLIncrementalSnapshotSchemaChange(t *testing.T) {
+	incrementalDDL(t, os.Getenv("GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES") != "false", false)
+}
+
+// TestMySQLIncrementalSnapshotDDLInsideWindow commits each ALTER between a
+// chunk's read and its window's close row (the test holds a gap lock on
+// the signalling table until the connector's close-row INSERT waits on
+// it), so in the binlog the DDL comes inside the window: the chunk, read
+// with the old structure, is read again when the stream applies the DDL
+// (Debezium's rereadChunk, whatever the setting), instead of going out
+// past the ALTER without the new column. Same checks as above, with the
+// default setting and with allow.schema.changes=true.
+func TestMySQLIncrementalSnapshotDDLInsideWindow(t *testing.T) {
+	t.Run("default", func(t *testing.T) { incrementalDDL(t, false, true) })
+	t.Run("allow", func(t *testing.T) { incrementalDDL(t, true, true) })
+}
+
+func incrementalDDL(t *testing.T, allow, inWindow bool) {
 	const rows, chunk, alters = 60000, 64, 3
-	allow := os.Getenv("GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES") != "false"
 	db := mysqlAdmin(t)
 	suffix := time.Now().UnixNano()
 	tbl, sig := fmt.Sprintf("gc_iddl_%d", suffix), fmt.Sprintf("gc_iddl_sig_%d", suffix)
@@ -196,7 +211,7 @@ listeners=http://127.0.0.1:0
 		return binlogPos{f, p}
 	}
 
-	w := startWorker(t, filepath.Join(dir, "worker.properties"), filepath.Join(dir, "mysql.json"))
+	w := startWorker(t, "standalone", filepath.Join(dir, "worker.properties"), filepath.Join(dir, "mysql.json"))
 	rest := restURL(t, w)
 	drain() // streaming
 
@@ -254,23 +269,78 @@ listeners=http://127.0.0.1:0
 	mysqlExec(t, db, fmt.Sprintf(`INSERT INTO %s VALUES ('iddl-1', 'execute-snapshot', '{"data-collections": ["demo.%s"]}')`, sig, tbl))
 	// The ALTERs at a quarter, half and three quarters of the table, each
 	// with the binlog position after it.
+	// The snapshot is over once a committed offset no longer carries its
+	// context after one did (the writer keeps offsets moving).
+	running := false
+	over := func() bool {
+		code, body := httpDo("GET", rest+"/connectors/iddl-mysql/offsets", "")
+		if code != 200 || !strings.Contains(string(body), `"pos"`) {
+			return false
+		}
+		if strings.Contains(string(body), "incremental_snapshot_collections") {
+			running = true
+			return false
+		}
+		return running
+	}
+	waitFor("a committed offset of the running incremental snapshot", time.Minute, func() bool {
+		over()
+		return running
+	})
+	// alterInWindow holds a gap lock over the signalling table (an open
+	// transaction's SELECT … FOR UPDATE blocks every insert) until the
+	// connector's INSERT of a close row waits on it, then commits the
+	// ALTER and lets the close row in after it.
+	locker := mysqlAdmin(t)
+	alterInWindow := func(i int) {
+		t.Helper()
+		for attempt := 0; attempt < 100; attempt++ {
+			mysqlExec(t, locker, "BEGIN")
+			mysqlExec(t, locker, "SELECT id FROM "+sig+" FOR UPDATE")
+			var blocked string
+			deadline := time.Now().Add(5 * time.Second)
+			for blocked == "" && time.Now().Before(deadline) {
+				res, err := db.Execute("SELECT info FROM information_schema.processlist WHERE info LIKE 'INSERT INTO %" + sig + "%'")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.RowNumber() > 0 {
+					blocked, _ = res.GetString(0, 0)
+				} else {
+					time.Sleep(time.Millisecond) // polling interval
+				}
+			}
+			if strings.Contains(blocked, "-close'") {
+				mysqlExec(t, db, fmt.Sprintf("ALTER TABLE %s ADD COLUMN c%d VARCHAR(20) NOT NULL DEFAULT 'd%d'", tbl, i, i))
+				mysqlExec(t, locker, "COMMIT")
+				return
+			}
+			mysqlExec(t, locker, "COMMIT")
+			if blocked == "" && over() {
+				t.Fatalf("the incremental snapshot ended before ALTER %d", i)
+			}
+		}
+		t.Fatalf("ALTER %d: no close-row INSERT caught waiting in 100 attempts", i)
+	}
 	var altered [alters]binlogPos
 	for i := 1; i <= alters; i++ {
+		// All columns are added, also when the snapshot ended early (as
+		// it does without the setting): the checks below then find the
+		// keys it did not read.
 		waitFor(fmt.Sprintf("incremental records past key %d", i*rows/(alters+1)), 3*time.Minute, func() bool {
 			var n int
 			locked(func() { n = maxIncr })
-			return n >= i*rows/(alters+1)
+			return n >= i*rows/(alters+1) || over()
 		})
-		mysqlExec(t, db, fmt.Sprintf("ALTER TABLE %s ADD COLUMN c%d VARCHAR(20) NOT NULL DEFAULT 'd%d'", tbl, i, i))
+		if inWindow {
+			alterInWindow(i)
+		} else {
+			mysqlExec(t, db, fmt.Sprintf("ALTER TABLE %s ADD COLUMN c%d VARCHAR(20) NOT NULL DEFAULT 'd%d'", tbl, i, i))
+		}
 		altered[i-1] = masterPos()
 		added.Store(int32(i))
 	}
-	// The snapshot is over once a committed offset no longer carries its
-	// context (the writer keeps offsets moving).
-	waitFor("the end of the incremental snapshot", 5*time.Minute, func() bool {
-		code, body := httpDo("GET", rest+"/connectors/iddl-mysql/offsets", "")
-		return code == 200 && strings.Contains(string(body), `"pos"`) && !strings.Contains(string(body), "incremental_snapshot_collections")
-	})
+	waitFor("the end of the incremental snapshot", 5*time.Minute, over)
 	close(stop)
 	wg.Wait()
 	drain()
@@ -278,6 +348,9 @@ listeners=http://127.0.0.1:0
 	out := w.output()
 	if allow && strings.Count(out, "Schema has changed during the incremental snapshot") < alters {
 		t.Errorf("want a schema change seen by the snapshot for each of the %d ALTERs, the log has %d", alters, strings.Count(out, "Schema has changed during the incremental snapshot"))
+	}
+	if inWindow && strings.Count(out, "reading its chunk again") < alters {
+		t.Errorf("want a chunk read again for each of the %d ALTERs inside a window, the log has %d", alters, strings.Count(out, "reading its chunk again"))
 	}
 	mu.Lock()
 	defer mu.Unlock()
