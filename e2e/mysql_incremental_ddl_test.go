@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,17 +22,18 @@ import (
 )
 
 // TestMySQLIncrementalSnapshotSchemaChange runs an incremental snapshot
-// with incremental.snapshot.allow.schema.changes=true of a table that gets
-// three ALTER TABLE … ADD COLUMN while it runs, with a writer updating,
-// deleting and inserting random rows (and, once a column exists, writing
-// it). After the snapshot and the stream drained: the last record of every
-// key on Kafka is the table's row (every column the record has equal to
-// the table's, a new column missing only from records of rows untouched
-// since it was added), deleted keys end deleted, no key is missing, and
-// every record whose binlog position is past an ALTER has its column.
-// Without the setting, a chunk read after the ALTER committed but before
-// the stream read it fails the table's snapshot (its remaining keys are
-// missing): GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES=false runs the test so.
+// with incremental.snapshot.allow.schema.changes=true of a 60k-row table
+// that gets three ALTERs while it runs (ADD COLUMN c1, ADD COLUMN c2, DROP
+// COLUMN c1, at a quarter, half and three quarters), with a writer
+// updating, deleting and inserting random rows (and writing the added
+// columns). After the snapshot and the stream drained: every record has
+// the columns the table had at its binlog position; the last record of
+// every key is the table's row (a column added after the record is
+// missing only while the row has its default), deleted keys end deleted,
+// no key is missing. Without the setting a chunk read after the DROP
+// committed but before the stream read it fails the table's snapshot (its
+// remaining keys are missing): GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES=false
+// runs the test so.
 func TestMySQLIncrementalSnapshotSchemaChange(t *testing.T) {
 	incrementalDDL(t, os.Getenv("GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES") != "false", false)
 }
@@ -42,7 +44,7 @@ func TestMySQLIncrementalSnapshotSchemaChange(t *testing.T) {
 // it), so in the binlog the DDL comes inside the window: the chunk, read
 // with the old structure, is read again when the stream applies the DDL
 // (Debezium's rereadChunk, whatever the setting), instead of going out
-// past the ALTER without the new column. Same checks as above, with the
+// past the ALTER with the old columns. Same checks as above, with the
 // default setting and with allow.schema.changes=true.
 func TestMySQLIncrementalSnapshotDDLInsideWindow(t *testing.T) {
 	t.Run("default", func(t *testing.T) { incrementalDDL(t, false, true) })
@@ -50,11 +52,33 @@ func TestMySQLIncrementalSnapshotDDLInsideWindow(t *testing.T) {
 }
 
 func incrementalDDL(t *testing.T, allow, inWindow bool) {
-	const rows, chunk, alters = 60000, 64, 3
+	const rows, chunk = 60000, 64
+	// The ALTERs, at a quarter, half and three quarters of the table:
+	// two columns added, then the first one dropped.
+	plan := []struct{ add, drop string }{{add: "c1"}, {add: "c2"}, {drop: "c1"}}
+	alters := len(plan)
+	// columnsAfter is the table's columns once the first n ALTERs ran.
+	columnsAfter := func(n int) []string {
+		cols := []string{"id", "v", "name"}
+		for _, p := range plan[:n] {
+			if p.add != "" {
+				cols = append(cols, p.add)
+			} else {
+				cols = slices.DeleteFunc(cols, func(c string) bool { return c == p.drop })
+			}
+		}
+		return cols
+	}
 	db := mysqlAdmin(t)
 	suffix := time.Now().UnixNano()
 	tbl, sig := fmt.Sprintf("gc_iddl_%d", suffix), fmt.Sprintf("gc_iddl_sig_%d", suffix)
 	mk := fmt.Sprintf("gc_iddl_m_%d", suffix)
+	ddl := func(i int) string {
+		if c := plan[i].add; c != "" {
+			return fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s VARCHAR(20) NOT NULL DEFAULT 'd%s'", tbl, c, c)
+		}
+		return fmt.Sprintf("ALTER TABLE %s DROP COLUMN %s", tbl, plan[i].drop)
+	}
 	mysqlExec(t, db, "CREATE TABLE "+tbl+" (id INT PRIMARY KEY, v INT NOT NULL, name VARCHAR(20))")
 	mysqlExec(t, db, "CREATE TABLE "+sig+" (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
 	mysqlExec(t, db, "CREATE TABLE "+mk+" (id VARCHAR(42) PRIMARY KEY)")
@@ -215,7 +239,7 @@ listeners=http://127.0.0.1:0
 	rest := restURL(t, w)
 	drain() // streaming
 
-	var added atomic.Int32 // columns c1..cN added so far
+	var done atomic.Int32 // ALTERs run so far
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var writes atomic.Int64
@@ -235,12 +259,11 @@ listeners=http://127.0.0.1:0
 			default:
 			}
 			id := 1 + rand.IntN(rows)
-			k := int(added.Load())
 			set := fmt.Sprintf("v = v + 1, name = 'u%d'", n)
 			cols, vals := "id, v, name", fmt.Sprintf("%d, %d, 'w'", id, n)
-			for i := 1; i <= k; i++ {
-				set += fmt.Sprintf(", c%d = 'x%d'", i, n)
-				cols += fmt.Sprintf(", c%d", i)
+			for _, c := range columnsAfter(int(done.Load()))[3:] {
+				set += fmt.Sprintf(", %s = 'x%d'", c, n)
+				cols += ", " + c
 				vals += fmt.Sprintf(", 'i%d'", n)
 			}
 			q := fmt.Sprintf("UPDATE %s SET %s WHERE id = %d", tbl, set, id)
@@ -251,6 +274,9 @@ listeners=http://127.0.0.1:0
 				q = fmt.Sprintf("INSERT IGNORE INTO %s (%s) VALUES (%s)", tbl, cols, vals)
 			}
 			if _, err := c.Execute(q); err != nil {
+				if strings.Contains(err.Error(), "Unknown column") {
+					continue // a column dropped since the query was built
+				}
 				t.Error(err)
 				return
 			}
@@ -292,7 +318,7 @@ listeners=http://127.0.0.1:0
 	// connector's INSERT of a close row waits on it, then commits the
 	// ALTER and lets the close row in after it.
 	locker := mysqlAdmin(t)
-	alterInWindow := func(i int) {
+	alterInWindow := func(i int, pre *binlogPos) {
 		t.Helper()
 		for attempt := 0; attempt < 100; attempt++ {
 			mysqlExec(t, locker, "BEGIN")
@@ -311,7 +337,8 @@ listeners=http://127.0.0.1:0
 				}
 			}
 			if strings.Contains(blocked, "-close'") {
-				mysqlExec(t, db, fmt.Sprintf("ALTER TABLE %s ADD COLUMN c%d VARCHAR(20) NOT NULL DEFAULT 'd%d'", tbl, i, i))
+				*pre = masterPos()
+				mysqlExec(t, db, ddl(i-1))
 				mysqlExec(t, locker, "COMMIT")
 				return
 			}
@@ -322,23 +349,24 @@ listeners=http://127.0.0.1:0
 		}
 		t.Fatalf("ALTER %d: no close-row INSERT caught waiting in 100 attempts", i)
 	}
-	var altered [alters]binlogPos
+	preAlter, altered := make([]binlogPos, alters), make([]binlogPos, alters)
 	for i := 1; i <= alters; i++ {
-		// All columns are added, also when the snapshot ended early (as
-		// it does without the setting): the checks below then find the
-		// keys it did not read.
+		// All ALTERs run, also when the snapshot ended early (as it does
+		// without the setting on a DROP COLUMN): the checks below then
+		// find the keys it did not read.
 		waitFor(fmt.Sprintf("incremental records past key %d", i*rows/(alters+1)), 3*time.Minute, func() bool {
 			var n int
 			locked(func() { n = maxIncr })
 			return n >= i*rows/(alters+1) || over()
 		})
 		if inWindow {
-			alterInWindow(i)
+			alterInWindow(i, &preAlter[i-1])
 		} else {
-			mysqlExec(t, db, fmt.Sprintf("ALTER TABLE %s ADD COLUMN c%d VARCHAR(20) NOT NULL DEFAULT 'd%d'", tbl, i, i))
+			preAlter[i-1] = masterPos()
+			mysqlExec(t, db, ddl(i-1))
 		}
 		altered[i-1] = masterPos()
-		added.Store(int32(i))
+		done.Store(int32(i))
 	}
 	waitFor("the end of the incremental snapshot", 5*time.Minute, over)
 	close(stop)
@@ -362,18 +390,39 @@ listeners=http://127.0.0.1:0
 			t.Errorf(format, a...)
 		}
 	}
-	// Records past an ALTER in the binlog have its column.
+	// Every record has the columns of the table at its binlog position
+	// (either structure between the positions just before and just after
+	// an ALTER, which the writer's changes share with the DDL).
+	sameCols := func(after map[string]any, cols []string) bool {
+		if len(after) != len(cols) {
+			return false
+		}
+		for _, c := range cols {
+			if _, ok := after[c]; !ok {
+				return false
+			}
+		}
+		return true
+	}
 	for _, r := range all {
 		if r.after == nil {
 			continue
 		}
-		for i, p := range altered {
-			if _, ok := r.after[fmt.Sprintf("c%d", i+1)]; !ok && !before(r.at, p) {
-				fail("an %q record at %s:%d, past ALTER %d (%s:%d), has no column c%d: %v", r.op, r.at.file, r.at.pos, i+1, p.file, p.pos, i+1, r.after)
+		sure, maybe := 0, 0
+		for i := range altered {
+			if !before(r.at, altered[i]) {
+				sure = i + 1
+			}
+			if !before(r.at, preAlter[i]) {
+				maybe = i + 1
 			}
 		}
+		if !sameCols(r.after, columnsAfter(sure)) && !sameCols(r.after, columnsAfter(maybe)) {
+			fail("an %q record at %s:%d, past %d ALTERs, has %v: want the columns %v", r.op, r.at.file, r.at.pos, sure, r.after, columnsAfter(sure))
+		}
 	}
-	res, err := db.Execute("SELECT id, v, name, c1, c2, c3 FROM " + tbl)
+	final := columnsAfter(alters)
+	res, err := db.Execute("SELECT " + strings.Join(final, ", ") + " FROM " + tbl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +432,7 @@ listeners=http://127.0.0.1:0
 		id := int(id64)
 		inTable[id] = true
 		want := map[string]string{}
-		for j, col := range []string{"id", "v", "name", "c1", "c2", "c3"} {
+		for j, col := range final {
 			s, _ := res.GetString(i, j)
 			if j < 2 {
 				n, _ := res.GetInt(i, j)
@@ -401,7 +450,7 @@ listeners=http://127.0.0.1:0
 			if !ok {
 				// A column added after the record: fine while the row
 				// still has the column's default.
-				if strings.HasPrefix(col, "c") && v == "d"+col[1:] {
+				if v == "d"+col {
 					continue
 				}
 				fail("id %d: column %s missing from the last record %v (table %v)", id, col, got.after, want)

@@ -173,11 +173,11 @@ func (t *Task) requestBlocking(ctx context.Context, s *streamState, sig signal, 
 // snapshot.locking.mode is none) and reads its position and the tables.
 func (t *Task) prepareBlocking(ctx context.Context, b *blockingSnapshot, pats []*regexp.Regexp) error {
 	lock := t.st.lockingMode != "none"
-	qs := append([]string(nil), snapshotSession...)
+	qs := append(append([]string(nil), snapshotSession...), t.lockWaitSession()...)
 	if lock {
-		// Debezium's snapshot.lock.timeout.ms default (10 s): the stream
-		// waits for the lock, so it must not wait long.
-		qs = append(qs, "SET SESSION lock_wait_timeout=10", "FLUSH TABLES WITH READ LOCK")
+		// snapshot.lock.timeout.ms bounds the wait (the stream waits for
+		// the lock too).
+		qs = append(qs, "FLUSH TABLES WITH READ LOCK")
 	}
 	qs = append(qs, "START TRANSACTION WITH CONSISTENT SNAPSHOT")
 	for _, q := range qs {

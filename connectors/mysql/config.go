@@ -48,6 +48,7 @@ const (
 	keyNameAdjustment   = "schema.name.adjustment.mode"
 	keyConnectTimeoutMs = "connect.timeout.ms"
 	keyLockingMode      = "snapshot.locking.mode"
+	keyLockTimeoutMs    = "snapshot.lock.timeout.ms"
 	keySkippedOps       = "skipped.operations"
 	keyHeartbeatMs      = "heartbeat.interval.ms"
 	keyHeartbeatPrefix  = "topic.heartbeat.prefix"
@@ -178,6 +179,7 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keyIncrWatermark, Type: config.TypeString, Default: "insert_insert", Validator: oneOf("insert_insert", "insert_delete"), Importance: config.Low, Doc: "Specify the strategy used for watermarking during an incremental snapshot: 'insert_insert' both open and close signal is written into signal data collection (default); 'insert_delete' only open signal is written on signal data collection, the close will delete the relative open signal;"}).
 		Define(config.Key{Name: keyIncrAllowDDL, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Detect schema change during an incremental snapshot and re-select a current chunk to avoid locking DDLs."}).
 		Define(config.Key{Name: keyReadOnly, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Switched connector to use alternative methods to deliver signals to Debezium instead of writing to signaling table"}).
+		Define(config.Key{Name: keyLockTimeoutMs, Type: config.TypeLong, Default: "10000", Importance: config.Medium, Doc: "The maximum number of millis to wait for table locks at the beginning of a snapshot. If locks cannot be acquired in this time frame, the snapshot will be aborted. Defaults to 10 seconds"}).
 		Define(config.Key{Name: keyConnectTimeoutMs, Type: config.TypeLong, Default: "30000", Validator: config.AtLeast(1), Importance: config.Low, Doc: "Maximum time to wait after trying to connect to the database before timing out, in milliseconds."})
 }
 
@@ -230,11 +232,15 @@ type settings struct {
 	nameAdjust        string
 	connectTimeout    time.Duration
 	lockingMode       string
-	skipped           map[string]bool
-	heartbeat         time.Duration
-	heartbeatTopic    string
-	historyTopic      string   // empty: no schema history
-	historyServers    []string // bootstrap servers of the history topic
+	// lockTimeoutSec is snapshot.lock.timeout.ms in whole seconds, the
+	// session's lock_wait_timeout while a snapshot takes its locks (as
+	// Debezium sets it).
+	lockTimeoutSec int64
+	skipped        map[string]bool
+	heartbeat      time.Duration
+	heartbeatTopic string
+	historyTopic   string   // empty: no schema history
+	historyServers []string // bootstrap servers of the history topic
 	// historyProducer and historyConsumer are the history clients' own
 	// Kafka settings (security included): schema.history.internal.producer.*
 	// and .consumer.*, or Debezium 1.x's database.history.producer.* and
@@ -310,6 +316,7 @@ func parse(props map[string]string) (*settings, error) {
 		delimiter:    v.String(keyTopicDelimiter), nameAdjust: strings.ToLower(v.String(keyNameAdjustment)),
 		connectTimeout: time.Duration(v.Long(keyConnectTimeoutMs)) * time.Millisecond,
 		lockingMode:    strings.ToLower(v.String(keyLockingMode)),
+		lockTimeoutSec: max(v.Long(keyLockTimeoutMs)/1000, 0),
 	}
 	if strings.EqualFold(v.String(keyTimePrecision), "adaptive") {
 		return nil, &config.Error{Key: keyTimePrecision, Value: v.String(keyTimePrecision),

@@ -429,7 +429,7 @@ func (t *Task) snapshot(ctx context.Context, conn *client.Conn, withData bool) (
 	lock := t.st.lockingMode != "none"
 	// Results in UTC and in each column's own charset, as the binlog has
 	// them, so both paths convert the same bytes.
-	qs := append([]string(nil), snapshotSession...)
+	qs := append(append([]string(nil), snapshotSession...), t.lockWaitSession()...)
 	if lock {
 		qs = append(qs, "FLUSH TABLES WITH READ LOCK")
 	}

@@ -751,21 +751,41 @@ var errStructureChanged = errors.New("its structure changed")
 
 // selectChunk runs a chunk query, handing each row in table column order.
 // It returns the result's structure (resultSchema). When the result's
-// columns are not the table's, no row is handed and the error wraps
-// errStructureChanged; the rows are still read, so the connection stays
-// usable.
+// columns are not the table's: without incremental.snapshot.allow.schema.
+// changes, a result that has every column of the table and more (a column
+// added since the stream last read the table's DDL) is handed without the
+// extra columns, as Debezium maps a result to its table by name; otherwise
+// no row is handed and the error wraps errStructureChanged. The rows are
+// read to the end in every case, so the connection stays usable.
 func (t *Task) selectChunk(conn *client.Conn, tb *table, q string, row func([]any)) (string, error) {
 	var res gomysql.Result
 	var fp string
+	var pick []int // result column → table column (-1: none)
 	changed := false
 	err := conn.ExecuteSelectStreaming(q, &res, func(r []gomysql.FieldValue) error {
-		if !changed && row != nil {
+		switch {
+		case row == nil || changed:
+		case pick != nil:
+			all, vals := incrValues(r), make([]any, len(tb.cols))
+			for i, j := range pick {
+				if j >= 0 {
+					vals[j] = all[i]
+				}
+			}
+			row(vals)
+		default:
 			row(incrValues(r))
 		}
 		return nil
 	}, func(res *gomysql.Result) error {
 		fp = resultSchema(res.Fields)
-		changed = !sameColumns(tb, res.Fields)
+		if sameColumns(tb, res.Fields) {
+			return nil
+		}
+		if !t.st.incrAllowSchema {
+			pick = pickColumns(tb, res.Fields)
+		}
+		changed = pick == nil
 		return nil
 	})
 	if err != nil {
@@ -774,7 +794,33 @@ func (t *Task) selectChunk(conn *client.Conn, tb *table, q string, row func([]an
 	if changed {
 		return fp, fmt.Errorf("table %s has %d columns %v, the query returned %d: %w", tableID(tb.db, tb.name), len(tb.cols), columnNames(tb), len(res.Fields), errStructureChanged)
 	}
+	if pick != nil && row != nil {
+		t.log.Warn("incremental snapshot: the table has columns the connector does not know yet (a DDL the stream has not read); the chunk's records leave them out (incremental.snapshot.allow.schema.changes=true waits for the DDL instead)",
+			"table", tableID(tb.db, tb.name), "columns", len(res.Fields), "known", len(tb.cols))
+	}
 	return fp, nil
+}
+
+// pickColumns maps a result's columns to the table's by name when every
+// column of the table is in the result once; nil otherwise.
+func pickColumns(tb *table, fields []*gomysql.Field) []int {
+	pick := make([]int, len(fields))
+	seen := make([]bool, len(tb.cols))
+	for i, f := range fields {
+		pick[i] = -1
+		for j, c := range tb.cols {
+			if !seen[j] && strings.EqualFold(string(f.Name), c.name) {
+				pick[i], seen[j] = j, true
+				break
+			}
+		}
+	}
+	for _, ok := range seen {
+		if !ok {
+			return nil
+		}
+	}
+	return pick
 }
 
 // sameColumns: a result has the table's columns, in its order.
@@ -866,12 +912,15 @@ func (t *Task) incrSchemaChanged(c *incrContext, fp string, err error) bool {
 }
 
 // incrAfterDDL runs after the stream applied a DDL statement: when it
-// changed the structure of the table whose chunk waits in an open window,
-// the chunk, read with the old structure, is read again (Debezium's
-// processSchemaChange and rereadChunk, whatever the setting).
+// changed the structure of the table whose chunk waits to be emitted, the
+// chunk, read with the structure the connector held before, is read again
+// (Debezium's processSchemaChange and rereadChunk, whatever the setting).
+// Debezium does so only once the window is open; a chunk read after the
+// DDL committed but before the stream reached it (its open row comes
+// after the DDL in the binlog) was read with the old structure too.
 func (t *Task) incrAfterDDL(ctx context.Context, s *streamState) error {
 	c := s.incr
-	if !c.running() || !c.windowOpened || len(c.window) == 0 || c.tb == nil {
+	if !c.running() || len(c.window) == 0 || c.tb == nil {
 		return nil
 	}
 	if t.tables[tableID(c.tb.db, c.tb.name)] == c.tb {

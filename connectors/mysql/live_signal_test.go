@@ -657,8 +657,8 @@ func TestLiveKafkaSignalTopicCreatedLater(t *testing.T) {
 
 // TestLiveBlockingSnapshotLockTimeout: a blocking snapshot whose global
 // read lock cannot be had (another session holds a table write lock) gives
-// up after Debezium's 10 s lock timeout; the signal is logged as failed and
-// streaming goes on.
+// up after snapshot.lock.timeout.ms (2 s here; Debezium's default is 10 s);
+// the signal is logged as failed and streaming goes on.
 func TestLiveBlockingSnapshotLockTimeout(t *testing.T) {
 	lb := captureLog(t)
 	db := liveDB(t)
@@ -669,17 +669,56 @@ func TestLiveBlockingSnapshotLockTimeout(t *testing.T) {
 	props := liveProps(prefix)
 	props["table.include.list"] = "demo." + tb
 	props["snapshot.mode"] = "no_data"
+	props["snapshot.lock.timeout.ms"] = "2000"
 	topic := kafkaSignalProps(props)
 	task := startTask(t, props, nil)
 	waitLog(t, lb, "streaming binlog")
 	locker := liveDB(t)
 	exec(t, locker, "LOCK TABLES "+tb+" WRITE")
+	sent := time.Now()
 	sendSignals(t, topic, prefix, `{"id":"lk-1","type":"execute-snapshot","data":{"type":"blocking","data-collections":["demo.`+tb+`"]}}`)
 	waitLog(t, lb, "blocking snapshot failed, signal ignored")
+	if d := time.Since(sent); d > 8*time.Second {
+		t.Fatalf("the blocking snapshot gave up after %v: snapshot.lock.timeout.ms=2000 not applied", d)
+	}
 	exec(t, locker, "UNLOCK TABLES")
 	exec(t, db, "INSERT INTO "+tb+" VALUES (1)")
 	recs := pollN(t, task, 1)
 	if opOf(recs[0]) != "c" {
 		t.Fatalf("after the failed blocking snapshot: %v", recs[0].Value)
+	}
+}
+
+// TestLiveSnapshotLockTimeout: an initial snapshot whose global read lock
+// cannot be had (another session holds a table write lock) fails the task
+// after snapshot.lock.timeout.ms, as Debezium's lock_wait_timeout makes it,
+// instead of waiting for the server's default (a day on MariaDB).
+func TestLiveSnapshotLockTimeout(t *testing.T) {
+	db := liveDB(t)
+	tb := fmt.Sprintf("gc_slk%d", time.Now().UnixNano()%1e9)
+	exec(t, db, "CREATE TABLE "+tb+" (id INT PRIMARY KEY)")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tb) })
+	locker := liveDB(t)
+	exec(t, locker, "LOCK TABLES "+tb+" WRITE")
+	t.Cleanup(func() { _, _ = locker.Execute("UNLOCK TABLES") })
+	props := liveProps(fmt.Sprintf("slk%d", time.Now().UnixNano()))
+	props["table.include.list"] = "demo." + tb
+	props["snapshot.lock.timeout.ms"] = "2000"
+	start := time.Now()
+	task := startTask(t, props, nil)
+	for {
+		_, err := task.Poll(context.Background())
+		if err != nil {
+			if !strings.Contains(err.Error(), "Lock wait timeout") {
+				t.Fatalf("want the lock wait timeout, got %v", err)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Fatalf("the snapshot gave up after %v with snapshot.lock.timeout.ms=2000", d)
+			}
+			return
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatal("the snapshot still waits for the global read lock after 20 s with snapshot.lock.timeout.ms=2000")
+		}
 	}
 }

@@ -20,6 +20,15 @@ import (
 var snapshotSession = []string{"SET SESSION time_zone = '+00:00'", "SET SESSION character_set_results = NULL",
 	"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"}
 
+// lockWaitSession bounds a snapshot connection's waits for the global
+// read lock and row locks by snapshot.lock.timeout.ms, as Debezium's
+// lockTablesForSchemaSnapshot does (without it the server's default is
+// a day or a year).
+func (t *Task) lockWaitSession() []string {
+	return []string{fmt.Sprintf("SET SESSION lock_wait_timeout=%d", t.st.lockTimeoutSec),
+		fmt.Sprintf("SET SESSION innodb_lock_wait_timeout=%d", max(t.st.lockTimeoutSec, 1))}
+}
+
 // snapshotBatch is how many records a table reader hands over at once.
 const snapshotBatch = 256
 
