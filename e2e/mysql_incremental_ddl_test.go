@@ -35,7 +35,13 @@ import (
 // remaining keys are missing): GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES=false
 // runs the test so.
 func TestMySQLIncrementalSnapshotSchemaChange(t *testing.T) {
-	incrementalDDL(t, os.Getenv("GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES") != "false", false)
+	incrementalDDL(t, os.Getenv("GOCONNECT_E2E_ALLOW_SCHEMA_CHANGES") != "false", false, false)
+}
+
+// TestMySQLReadOnlyIncrementalSnapshotSchemaChange is the same with
+// read.only=true (GTID watermarks, the signal through the Kafka topic).
+func TestMySQLReadOnlyIncrementalSnapshotSchemaChange(t *testing.T) {
+	incrementalDDL(t, true, false, true)
 }
 
 // TestMySQLIncrementalSnapshotDDLInsideWindow commits each ALTER between a
@@ -47,11 +53,11 @@ func TestMySQLIncrementalSnapshotSchemaChange(t *testing.T) {
 // past the ALTER with the old columns. Same checks as above, with the
 // default setting and with allow.schema.changes=true.
 func TestMySQLIncrementalSnapshotDDLInsideWindow(t *testing.T) {
-	t.Run("default", func(t *testing.T) { incrementalDDL(t, false, true) })
-	t.Run("allow", func(t *testing.T) { incrementalDDL(t, true, true) })
+	t.Run("default", func(t *testing.T) { incrementalDDL(t, false, true, false) })
+	t.Run("allow", func(t *testing.T) { incrementalDDL(t, true, true, false) })
 }
 
-func incrementalDDL(t *testing.T, allow, inWindow bool) {
+func incrementalDDL(t *testing.T, allow, inWindow, readOnly bool) {
 	const rows, chunk = 60000, 64
 	// The ALTERs, at a quarter, half and three quarters of the table:
 	// two columns added, then the first one dropped.
@@ -104,6 +110,10 @@ offset.storage.file.filename=%s
 offset.flush.interval.ms=50
 listeners=http://127.0.0.1:0
 `, kafkaAddr, filepath.Join(dir, "connect.offsets")))
+	extra := ""
+	if readOnly {
+		extra = fmt.Sprintf(`,"read.only":"true","signal.enabled.channels":"kafka","signal.kafka.bootstrap.servers":%q`, kafkaAddr)
+	}
 	writeFile(t, filepath.Join(dir, "mysql.json"), fmt.Sprintf(`{"name":"iddl-mysql","config":{
   "connector.class":"io.debezium.connector.mysql.MySqlConnector",
   "database.hostname":%q,"database.port":%q,"database.user":"debezium","database.password":"dbz",
@@ -111,8 +121,8 @@ listeners=http://127.0.0.1:0
   "schema.history.internal.kafka.bootstrap.servers":%q,"schema.history.internal.kafka.topic":"dbhistory.%s",
   "include.schema.changes":"false","snapshot.mode":"no_data",
   "signal.data.collection":"demo.%s","incremental.snapshot.chunk.size":"%d",
-  "incremental.snapshot.allow.schema.changes":"%t"}}`,
-		host, port, prefix, tbl, mk, kafkaAddr, prefix, sig, chunk, allow))
+  "incremental.snapshot.allow.schema.changes":"%t"%s}}`,
+		host, port, prefix, tbl, mk, kafkaAddr, prefix, sig, chunk, allow, extra))
 
 	// binlogPos orders binlog coordinates (file names of one server sort
 	// as their numbers).
@@ -292,7 +302,22 @@ listeners=http://127.0.0.1:0
 		wg.Wait()
 	}()
 
-	mysqlExec(t, db, fmt.Sprintf(`INSERT INTO %s VALUES ('iddl-1', 'execute-snapshot', '{"data-collections": ["demo.%s"]}')`, sig, tbl))
+	if readOnly {
+		p, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.DefaultProduceTopic(prefix+"-signal"), kgo.AllowAutoTopicCreation())
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := fmt.Sprintf(`{"id":"iddl-1","type":"execute-snapshot","data":{"data-collections":["demo.%s"]}}`, tbl)
+		pctx, pcancel := context.WithTimeout(ctx, 30*time.Second)
+		err = p.ProduceSync(pctx, &kgo.Record{Key: []byte(prefix), Value: []byte(v), Partition: 0}).FirstErr()
+		pcancel()
+		p.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		mysqlExec(t, db, fmt.Sprintf(`INSERT INTO %s VALUES ('iddl-1', 'execute-snapshot', '{"data-collections": ["demo.%s"]}')`, sig, tbl))
+	}
 	// The ALTERs at a quarter, half and three quarters of the table, each
 	// with the binlog position after it.
 	// The snapshot is over once a committed offset no longer carries its
