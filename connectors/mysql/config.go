@@ -49,6 +49,8 @@ const (
 	keyConnectTimeoutMs = "connect.timeout.ms"
 	keyLockingMode      = "snapshot.locking.mode"
 	keyLockTimeoutMs    = "snapshot.lock.timeout.ms"
+	keySnapshotDelayMs  = "snapshot.delay.ms"
+	keyStreamingDelayMs = "streaming.delay.ms"
 	keySkippedOps       = "skipped.operations"
 	keyHeartbeatMs      = "heartbeat.interval.ms"
 	keyHeartbeatPrefix  = "topic.heartbeat.prefix"
@@ -180,6 +182,8 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keyIncrAllowDDL, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Detect schema change during an incremental snapshot and re-select a current chunk to avoid locking DDLs."}).
 		Define(config.Key{Name: keyReadOnly, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Switched connector to use alternative methods to deliver signals to Debezium instead of writing to signaling table"}).
 		Define(config.Key{Name: keyLockTimeoutMs, Type: config.TypeLong, Default: "10000", Importance: config.Medium, Doc: "The maximum number of millis to wait for table locks at the beginning of a snapshot. If locks cannot be acquired in this time frame, the snapshot will be aborted. Defaults to 10 seconds"}).
+		Define(config.Key{Name: keySnapshotDelayMs, Type: config.TypeLong, Default: "0", Validator: config.AtLeast(0), Importance: config.Low, Doc: "A delay period before a snapshot will begin, given in milliseconds. Defaults to 0 ms."}).
+		Define(config.Key{Name: keyStreamingDelayMs, Type: config.TypeLong, Default: "0", Validator: config.AtLeast(0), Importance: config.Low, Doc: "A delay period after the snapshot is completed and the streaming begins, given in milliseconds. Defaults to 0 ms."}).
 		Define(config.Key{Name: keyConnectTimeoutMs, Type: config.TypeLong, Default: "30000", Validator: config.AtLeast(1), Importance: config.Low, Doc: "Maximum time to wait after trying to connect to the database before timing out, in milliseconds."})
 }
 
@@ -236,6 +240,9 @@ type settings struct {
 	// session's lock_wait_timeout while a snapshot takes its locks (as
 	// Debezium sets it).
 	lockTimeoutSec int64
+	// snapshotDelay (snapshot.delay.ms) is waited before a snapshot,
+	// streamingDelay (streaming.delay.ms) after one, before streaming.
+	snapshotDelay, streamingDelay time.Duration
 	skipped        map[string]bool
 	heartbeat      time.Duration
 	heartbeatTopic string
@@ -317,6 +324,8 @@ func parse(props map[string]string) (*settings, error) {
 		connectTimeout: time.Duration(v.Long(keyConnectTimeoutMs)) * time.Millisecond,
 		lockingMode:    strings.ToLower(v.String(keyLockingMode)),
 		lockTimeoutSec: max(v.Long(keyLockTimeoutMs)/1000, 0),
+		snapshotDelay:  time.Duration(v.Long(keySnapshotDelayMs)) * time.Millisecond,
+		streamingDelay: time.Duration(v.Long(keyStreamingDelayMs)) * time.Millisecond,
 	}
 	if strings.EqualFold(v.String(keyTimePrecision), "adaptive") {
 		return nil, &config.Error{Key: keyTimePrecision, Value: v.String(keyTimePrecision),

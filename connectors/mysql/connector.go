@@ -374,6 +374,9 @@ func (t *Task) run(ctx context.Context, start *position) error {
 		needSnapshot = !ok
 	}
 	if needSnapshot {
+		if conn, err = t.delay(ctx, conn, t.st.snapshotDelay, "The connector will wait for %ds before proceeding"); err != nil {
+			return err
+		}
 		if start, err = t.snapshot(ctx, conn, mode != snapNoData); err != nil {
 			return err
 		}
@@ -403,6 +406,11 @@ func (t *Task) run(ctx context.Context, start *position) error {
 		<-ctx.Done()
 		return nil
 	}
+	if needSnapshot {
+		if conn, err = t.delay(ctx, conn, t.st.streamingDelay, "The connector will wait for %ds before initiating streaming"); err != nil {
+			return err
+		}
+	}
 	defer func() {
 		if t.incrDB != nil {
 			t.incrDB.Close()
@@ -417,6 +425,25 @@ func (t *Task) run(ctx context.Context, start *position) error {
 		return c // the signal channel failed
 	}
 	return err
+}
+
+// delay waits snapshot.delay.ms or streaming.delay.ms (Debezium's
+// delaySnapshotIfNeeded and delayStreamingIfNeeded), then hands back a
+// connection that did not sit idle through the wait.
+func (t *Task) delay(ctx context.Context, conn *client.Conn, d time.Duration, msg string) (*client.Conn, error) {
+	if d <= 0 {
+		return conn, nil
+	}
+	t.log.Info(fmt.Sprintf(msg, int64(d/time.Second))) // whole seconds, as Debezium prints them
+	conn.Close()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timer.C:
+	}
+	return dial(ctx, t.st)
 }
 
 // snapshot reads the captured tables consistently and emits them as 'r'

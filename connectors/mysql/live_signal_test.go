@@ -722,3 +722,31 @@ func TestLiveSnapshotLockTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveSnapshotAndStreamingDelay: snapshot.delay.ms holds the snapshot
+// back and streaming.delay.ms the stream after it (Debezium's
+// delaySnapshotIfNeeded and delayStreamingIfNeeded), each logged.
+func TestLiveSnapshotAndStreamingDelay(t *testing.T) {
+	lb := captureLog(t)
+	db := liveDB(t)
+	tb := fmt.Sprintf("gc_dly%d", time.Now().UnixNano()%1e9)
+	exec(t, db, "CREATE TABLE "+tb+" (id INT PRIMARY KEY)", "INSERT INTO "+tb+" VALUES (1)")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tb) })
+	props := liveProps(fmt.Sprintf("dly%d", time.Now().UnixNano()))
+	props["table.include.list"] = "demo." + tb
+	props["snapshot.delay.ms"] = "1500"
+	props["streaming.delay.ms"] = "2000"
+	start := time.Now()
+	task := startTask(t, props, nil)
+	recs := pollN(t, task, 1)
+	if d := time.Since(start); opOf(recs[0]) != "r" || d < 1500*time.Millisecond {
+		t.Fatalf("snapshot record %v after %v: want op r after snapshot.delay.ms (1.5 s)", recs[0].Value, d)
+	}
+	snapped := time.Now()
+	exec(t, db, "INSERT INTO "+tb+" VALUES (2)")
+	recs = pollN(t, task, 1)
+	if d := time.Since(snapped); opOf(recs[0]) != "c" || d < 1500*time.Millisecond {
+		t.Fatalf("first change %v %v after the snapshot: want op c after streaming.delay.ms (2 s)", recs[0].Value, d)
+	}
+	waitLog(t, lb, "The connector will wait for 1s before proceeding", "The connector will wait for 2s before initiating streaming")
+}
