@@ -243,11 +243,11 @@ type settings struct {
 	// snapshotDelay (snapshot.delay.ms) is waited before a snapshot,
 	// streamingDelay (streaming.delay.ms) after one, before streaming.
 	snapshotDelay, streamingDelay time.Duration
-	skipped        map[string]bool
-	heartbeat      time.Duration
-	heartbeatTopic string
-	historyTopic   string   // empty: no schema history
-	historyServers []string // bootstrap servers of the history topic
+	skipped                       map[string]bool
+	heartbeat                     time.Duration
+	heartbeatTopic                string
+	historyTopic                  string   // empty: no schema history
+	historyServers                []string // bootstrap servers of the history topic
 	// historyProducer and historyConsumer are the history clients' own
 	// Kafka settings (security included): schema.history.internal.producer.*
 	// and .consumer.*, or Debezium 1.x's database.history.producer.* and
