@@ -465,6 +465,32 @@ func TestAPIRegisterWithVersion(t *testing.T) {
 	a.expect("GET", "/subjects/s/versions", "", 200, `[1,2,3]`)
 }
 
+// POST /subjects/{s} (lookup) by metadata, as Confluent's
+// lookUpSchemaUnderSubject: the version with exactly the given metadata,
+// else one equal but for confluent:version, else the match after taking
+// the latest version's metadata as a registration would; other metadata
+// is 40403.
+func TestAPILookupByMetadata(t *testing.T) {
+	a := newAPI(t)
+	s := `{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"}]}`
+	a.expect("POST", "/subjects/s/versions", body(s), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s/versions", body(s, `"version":2`), 200, `{"id":2}`)
+	v1 := `{"subject":"s","version":1,"id":1,"schema":` + quote(s) + `}`
+	v2 := `{"subject":"s","version":2,"id":2,"metadata":{"properties":{"confluent:version":"2"}},"schema":` + quote(s) + `}`
+	a.expect("POST", "/subjects/s", body(s), 200, v1)
+	a.expect("POST", "/subjects/s", body(s, `"metadata":{"properties":{"confluent:version":"1"}}`), 200, v1)
+	a.expect("POST", "/subjects/s", body(s, `"metadata":{"properties":{"confluent:version":"2"}}`), 200, v2)
+	a.expect("DELETE", "/subjects/s/versions/1", "", 200, `1`)
+	a.expect("POST", "/subjects/s", body(s), 200, v2)
+
+	a.expect("POST", "/subjects/m/versions", body(recA, `"metadata":{"properties":{"owner":"bob"}}`), 200, `{"id":3}`)
+	a.expect("POST", "/subjects/m", body(recA), 200, `{"subject":"m","version":1,"id":3,"metadata":{"properties":{"owner":"bob"}},"schema":`+quote(recA)+`}`)
+	a.expect("POST", "/subjects/m/versions", body(recA, `"metadata":{"properties":{"owner":"eve"}}`), 200, `{"id":4}`)
+	a.expect("POST", "/subjects/m", body(recA), 200, `{"subject":"m","version":2,"id":4,"metadata":{"properties":{"owner":"eve"}},"schema":`+quote(recA)+`}`)
+	a.expect("POST", "/subjects/m", body(recA, `"metadata":{"properties":{"owner":"bob"}}`), 200, `{"subject":"m","version":1,"id":3,"metadata":{"properties":{"owner":"bob"}},"schema":`+quote(recA)+`}`)
+	a.expectCode("POST", "/subjects/m", body(recA, `"metadata":{"properties":{"owner":"zed"}}`), 404, 40403)
+}
+
 func TestAPICompatibility(t *testing.T) {
 	a := newAPI(t)
 	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)

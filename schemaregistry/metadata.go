@@ -148,7 +148,8 @@ func ruleName(raw json.RawMessage) string {
 // registration outside IMPORT mode: the schema's metadata and rule set
 // (already the previous version's when it gave none) between the scope's
 // default and override ones, and confluent:version set to the new
-// version when the request names a version or the metadata carries it.
+// version when the request names a version or the metadata carries it
+// (newVersion 0: a lookup, which sets none).
 // Shapes it cannot read are kept as given.
 func applyConfigMetadata(cfg *Config, req *RegisterRequest, newVersion int) {
 	md, ok1 := parseMetadata(req.Metadata)
@@ -156,12 +157,16 @@ func applyConfigMetadata(cfg *Config, req *RegisterRequest, newVersion int) {
 	over, ok3 := parseMetadata(cfg.OverrideMetadata)
 	if ok1 && ok2 && ok3 {
 		merged := mergeMetadata(mergeMetadata(def, md), over)
-		if _, has := merged.propertiesOf()[confluentVersion]; merged != nil && (req.Version != 0 || has) {
+		_, has := merged.propertiesOf()[confluentVersion]
+		switch {
+		case newVersion <= 0:
+			// A lookup: no version to record.
+		case merged != nil && (req.Version != 0 || has):
 			if merged.Properties == nil {
 				merged.Properties = map[string]string{}
 			}
 			merged.Properties[confluentVersion] = strconv.Itoa(newVersion)
-		} else if merged == nil && req.Version != 0 {
+		case merged == nil && req.Version != 0:
 			merged = &metadata{Properties: map[string]string{confluentVersion: strconv.Itoa(newVersion)}}
 		}
 		if merged != nil {
@@ -202,4 +207,51 @@ func withoutConfluentVersion(raw json.RawMessage) json.RawMessage {
 	}
 	delete(md.Properties, confluentVersion)
 	return md.encode()
+}
+
+// confluentVersionOf is the confluent:version property of metadata ("":
+// none).
+func confluentVersionOf(raw json.RawMessage) string {
+	md, ok := parseMetadata(raw)
+	if !ok || md == nil {
+		return ""
+	}
+	return md.Properties[confluentVersion]
+}
+
+// lookupByMetadata picks among versions of one schema (oldest first) the
+// one a lookup with metadata md and rule set rs finds, as Confluent does:
+// exactly equal ones first, else the newest equal but for a
+// confluent:version one side lacks (a given confluent:version must then
+// be the version's number).
+func lookupByMetadata(same []*Version, md, rs json.RawMessage) *Version {
+	for _, v := range same {
+		if compactJSON(v.Metadata) == compactJSON(md) && compactJSON(v.RuleSet) == compactJSON(rs) {
+			return v
+		}
+	}
+	orEmpty := func(raw json.RawMessage) json.RawMessage {
+		if absentJSON(raw) {
+			return json.RawMessage(`{}`)
+		}
+		return raw
+	}
+	for i := len(same) - 1; i >= 0; i-- {
+		v := same[i]
+		if compactJSON(v.RuleSet) != compactJSON(rs) {
+			continue
+		}
+		mine, theirs := confluentVersionOf(md), confluentVersionOf(v.Metadata)
+		switch {
+		case mine == "" && theirs != "":
+			if compactJSON(orEmpty(md)) == compactJSON(withoutConfluentVersion(v.Metadata)) {
+				return v
+			}
+		case mine != "" && theirs == "":
+			if mine == strconv.Itoa(v.Version) && compactJSON(withoutConfluentVersion(md)) == compactJSON(orEmpty(v.Metadata)) {
+				return v
+			}
+		}
+	}
+	return nil
 }

@@ -624,6 +624,7 @@ func (r *Registry) Lookup(subject string, req RegisterRequest, normalize, delete
 	if len(refs) == 0 {
 		refs = nil
 	}
+	var same []*Version // the versions holding the schema, oldest first
 	for _, v := range r.subjects[subject] {
 		if !f.keep(v) || v.typeName() != typ {
 			continue
@@ -638,11 +639,52 @@ func (r *Registry) Lookup(subject string, req RegisterRequest, normalize, delete
 				}
 			}
 			if v.Schema == candidate && refsEqual(v.References, refs) {
+				same = append(same, v)
+				break
+			}
+		}
+	}
+	// Then by metadata and rule set, as Confluent's lookUpSchemaUnderSubject:
+	// the version with exactly the asked ones, else the newest one they
+	// match but for confluent:version, else the same after taking the
+	// latest version's and the config's as a registration would.
+	md, rs := req.Metadata, req.RuleSet
+	if !absentJSON(md) {
+		md = canonicalMetadata(md)
+	}
+	if v := lookupByMetadata(same, md, rs); v != nil {
+		return v, nil
+	}
+	if latest := r.latestLiveLocked(subject); latest != nil {
+		next := RegisterRequest{Metadata: md, RuleSet: rs}
+		if absentJSON(next.Metadata) {
+			next.Metadata = latest.Metadata
+		}
+		if absentJSON(next.RuleSet) {
+			next.RuleSet = latest.RuleSet
+		}
+		applyConfigMetadata(r.configInScopeLocked(subject), &next, 0)
+		if !absentJSON(next.Metadata) {
+			next.Metadata = canonicalMetadata(next.Metadata)
+		}
+		if compactJSON(next.Metadata) != compactJSON(md) || compactJSON(next.RuleSet) != compactJSON(rs) {
+			if v := lookupByMetadata(same, next.Metadata, next.RuleSet); v != nil {
 				return v, nil
 			}
 		}
 	}
 	return nil, errSchemaNotFound()
+}
+
+// latestLiveLocked is the subject's newest live version (nil: none).
+func (r *Registry) latestLiveLocked(subject string) *Version {
+	var latest *Version
+	for _, v := range r.subjects[subject] {
+		if !v.Deleted && (latest == nil || v.Version > latest.Version) {
+			latest = v
+		}
+	}
+	return latest
 }
 
 func refsEqual(a, b []Reference) bool {
