@@ -397,3 +397,98 @@ func TestLiveIncrementalInsertDelete(t *testing.T) {
 	}
 	f.check(t, l)
 }
+
+// TestLiveIncrementalSurrogateKey: execute-snapshot with surrogate-key
+// reads the table in chunks ordered by that column (a unique permutation
+// of the ids here), not by the primary key, while a writer updates random
+// rows: the incremental records come in increasing surrogate order, the
+// offsets carry the surrogate key in the collections' JSON (Debezium's
+// incremental_snapshot_collections_surrogate_key), records keep the
+// primary key as key, and every key's last record is the table's row.
+func TestLiveIncrementalSurrogateKey(t *testing.T) {
+	const rows = 20000
+	f := newIncrFixture(t, rows)
+	// seq = id*7919 mod rows: unique, in an order unrelated to the ids.
+	exec(t, f.db, "ALTER TABLE "+f.table+" ADD COLUMN seq INT NULL",
+		fmt.Sprintf("UPDATE %s SET seq = (id * 7919) %% %d", f.table, rows),
+		"ALTER TABLE "+f.table+" MODIFY seq INT NOT NULL, ADD UNIQUE KEY (seq)")
+	f.props["incremental.snapshot.chunk.size"] = "100"
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	f.drain(t, task, l) // streaming
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var writes atomic.Int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		w, err := client.Connect("127.0.0.1:3307", "debezium", "dbz", "demo")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer w.Close()
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := w.Execute(fmt.Sprintf("UPDATE %s SET v = v + 1, name = 'u%d' WHERE id = %d", f.table, n, 1+rand.IntN(rows))); err != nil {
+				t.Error(err)
+				return
+			}
+			writes.Add(1)
+		}
+	}()
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	}()
+	f.signal(t, "sk-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo\\.%s"], "surrogate-key": "seq"}`, f.table))
+	var seqs []int32
+	seenRunning, sawSurrogate := false, false
+	pollUntilCond(t, task, "the incremental snapshot's end", 3*time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		for _, r := range recs {
+			if strings.HasSuffix(r.Topic, "."+f.table) && r.Value != nil {
+				env := r.Value.(*data.Struct)
+				if env.RawIndex(4) == "r" {
+					seqs = append(seqs, env.RawIndex(1).(*data.Struct).RawIndex(3).(int32))
+					if r.Key.(*data.Struct).Schema().Fields[0].Name != "id" {
+						t.Fatalf("an incremental record keyed %v, not by the primary key", r.Key)
+					}
+				}
+			}
+			if incrRunning(r.SourceOffset) {
+				seenRunning = true
+				if c, _ := r.SourceOffset[offIncrCollections].(string); strings.Contains(c, `"incremental_snapshot_collections_surrogate_key":"seq"`) {
+					sawSurrogate = true
+				}
+			} else if seenRunning && strings.HasSuffix(r.Topic, "."+f.sig) {
+				return true
+			}
+		}
+		return false
+	})
+	close(stop)
+	wg.Wait()
+	f.drain(t, task, l)
+	t.Logf("%d incremental records, %d concurrent updates", len(seqs), writes.Load())
+	if !sawSurrogate {
+		t.Fatal("no offset carried the surrogate key in incremental_snapshot_collections")
+	}
+	if len(seqs) < rows/2 {
+		t.Fatalf("only %d incremental records for %d rows", len(seqs), rows)
+	}
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] <= seqs[i-1] {
+			t.Fatalf("incremental record %d has seq %d after %d: chunks not ordered by the surrogate key", i, seqs[i], seqs[i-1])
+		}
+	}
+	f.check(t, l)
+}
