@@ -129,11 +129,14 @@ type Task struct {
 	// them inside their window.
 	incrDrops atomic.Int64
 
-	out    chan connect.SourceRecord
-	errMu  sync.Mutex
-	err    error
-	cancel context.CancelFunc
-	done   chan struct{}
+	out chan connect.SourceRecord
+	// handled is signalled when the binlog reader has handled what it
+	// read and records wait in out: a lingering poll takes them then.
+	handled chan struct{}
+	errMu   sync.Mutex
+	err     error
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
 // Start implements connect.SourceTask.
@@ -181,6 +184,7 @@ func (t *Task) Start(ctx context.Context, tc connect.SourceTaskContext, props ma
 	}
 	t.out = make(chan connect.SourceRecord, st.maxQueue) // max.queue.size, as Debezium's ChangeEventQueue
 	t.done = make(chan struct{})
+	t.handled = make(chan struct{}, 1)
 	// The task outlives Start's context; Stop cancels it.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	t.cancel = cancel
@@ -254,8 +258,21 @@ func parseOffset(off map[string]any) (*position, error) {
 }
 
 // pollLinger is how long a poll that waited for its first record waits
-// for more before returning it.
+// at most for more before returning it; it returns as soon as the binlog
+// reader has handled what it read (readsHandled).
 const pollLinger = 5 * time.Millisecond
+
+// readsHandled is called by the binlog reader before each read: the
+// events read so far are handled, their records queued. A poll lingering
+// for the rest of a burst of changes may return.
+func (t *Task) readsHandled() {
+	if len(t.out) > 0 {
+		select {
+		case t.handled <- struct{}{}:
+		default:
+		}
+	}
+}
 
 // Poll implements connect.SourceTask: up to max.batch.size records,
 // waiting at most poll.interval.ms for the first.
@@ -283,13 +300,17 @@ func (t *Task) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
 		}
 		if recs != nil && len(t.out) < t.st.maxBatch {
 			// A change after a quiet spell: give the changes written
-			// with it pollLinger to join its batch (Debezium waits
-			// poll.interval.ms, 500 ms by default). Sleeping rather
-			// than receiving them one by one spares a wake-up, a poll
-			// and a produce request per live transaction.
+			// with it up to pollLinger to join its batch (Debezium
+			// waits poll.interval.ms, 500 ms by default), or until the
+			// binlog reader has handled all it read (the binlog
+			// connection coalesces the reads of a live stream).
+			// Waiting rather than receiving them one by one spares a
+			// wake-up, a poll and a produce request per live
+			// transaction.
 			timer.Reset(min(pollLinger, t.st.pollInterval))
 			select {
 			case <-timer.C:
+			case <-t.handled:
 			case <-ctx.Done():
 			case <-t.done:
 			}
@@ -303,6 +324,12 @@ func (t *Task) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
 		default:
 		}
 		break
+	}
+	// What the reader signalled is taken (or will be, by the next poll
+	// without lingering): a stale signal would cut the next linger short.
+	select {
+	case <-t.handled:
+	default:
 	}
 	if len(recs) == 0 {
 		select {

@@ -10,14 +10,16 @@ import (
 // data, as go-mysql's ReadTimeout does, but move their read deadline at
 // most once a second: go-mysql sets it twice per packet, a timer update
 // that cost ~6% of the CPU of streaming single-row transactions.
-func idleDialer(idle time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+// beforeRead, when not nil, is called before every read: the events of the
+// data read before have all been handled by then.
+func idleDialer(idle time.Duration, beforeRead func()) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	var d net.Dialer
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := d.DialContext(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
-		return &idleConn{Conn: c, idle: idle, coalesce: readCoalesce}, nil
+		return &idleConn{Conn: c, idle: idle, coalesce: readCoalesce, beforeRead: beforeRead}, nil
 	}
 }
 
@@ -29,7 +31,7 @@ func idleDialer(idle time.Duration) func(ctx context.Context, network, addr stri
 // this much latency; an idle stream is not delayed (the wait happens
 // before the read that then blocks), nor is a catch-up (its reads fill
 // the buffer).
-const readCoalesce = time.Millisecond
+const readCoalesce = 5 * time.Millisecond
 
 // idleConn is read by one goroutine (the binlog reader).
 type idleConn struct {
@@ -38,9 +40,15 @@ type idleConn struct {
 	set      time.Time // when the deadline was last moved
 	coalesce time.Duration
 	drained  bool // the last read returned less than asked
+	// beforeRead tells the task that what was read has been handled
+	// (Task.readsHandled), so a poll need not linger for more.
+	beforeRead func()
 }
 
 func (c *idleConn) Read(p []byte) (int, error) {
+	if c.beforeRead != nil {
+		c.beforeRead()
+	}
 	if c.drained && c.coalesce > 0 {
 		time.Sleep(c.coalesce)
 	}

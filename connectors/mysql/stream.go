@@ -245,7 +245,7 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 		// A dead connection is noticed after 90 s without data (heartbeats
 		// come every 30 s) by the dialer's conn rather than go-mysql's
 		// ReadTimeout, which moves the deadline twice per packet.
-		Dialer: idleDialer(90 * time.Second),
+		Dialer: idleDialer(90*time.Second, t.readsHandled),
 		// Reconnecting is done here, from Debezium's restart offset.
 		DisableRetrySync: true,
 		// No event goes through go-mysql's channel (the handler below
