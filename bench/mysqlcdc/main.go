@@ -456,6 +456,27 @@ func procStats(pid int) (hwmMB float64, cpu time.Duration) {
 
 func (w *worker) stats() (float64, time.Duration) { return procStats(w.cmd.Process.Pid) }
 
+// ctxSwitches is the context switches of all of pid's threads alive now:
+// a thread is switched out when it blocks (waits for a wake-up), so this
+// counts the wake-ups a pipeline costs.
+func ctxSwitches(pid int) int64 {
+	dirs, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var n int64
+	for _, d := range dirs {
+		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, d.Name()))
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(st), "\n") {
+			if _, v, ok := strings.Cut(l, "ctxt_switches:"); ok {
+				c, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				n += c
+			}
+		}
+	}
+	return n
+}
+
 // streaming: the connector is created stopped, its offset set to the start
 // of the load, then resumed: it catches up on exactly the range the bare
 // syncer read.
@@ -769,6 +790,7 @@ func (b *bench) liveRun(w *worker, name, prefix, serverID string, extra map[stri
 		ends.Each(func(o kadm.ListedOffset) { warm += o.Offset })
 	}
 	_, cpu0 := procStats(pid)
+	cs0 := ctxSwitches(pid)
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, *liveConns)
@@ -803,7 +825,7 @@ func (b *bench) liveRun(w *worker, name, prefix, serverID string, extra map[stri
 		return liveResult{}, err
 	}
 	_, cpu1 := procStats(pid)
-	return liveResult{n: n, written: written, lag: done.Sub(start.Add(written)), cpu: cpu1 - cpu0, took: done.Sub(start)}, nil
+	return liveResult{n: n, written: written, lag: done.Sub(start.Add(written)), cpu: cpu1 - cpu0, took: done.Sub(start), switches: ctxSwitches(pid) - cs0}, nil
 }
 
 // liveResult is one live run: n transactions written in written, all
@@ -811,14 +833,15 @@ func (b *bench) liveRun(w *worker, name, prefix, serverID string, extra map[stri
 type liveResult struct {
 	n                       int
 	written, lag, cpu, took time.Duration
+	switches                int64 // context switches of the process's threads
 }
 
 func (r liveResult) per100k(cpu time.Duration) float64 { return cpu.Seconds() * 100000 / float64(r.n) }
 
 func (r liveResult) String() string {
-	return fmt.Sprintf("%d single-row transactions by %d connections in %s (%.0f tx/s), all on Kafka %s after the last COMMIT: CPU %.2f s per 100k transactions (%.2f s over %s)",
+	return fmt.Sprintf("%d single-row transactions by %d connections in %s (%.0f tx/s), all on Kafka %s after the last COMMIT: CPU %.2f s per 100k transactions (%.2f s over %s), %.2f context switches per transaction",
 		r.n, *liveConns, r.written.Round(time.Millisecond), float64(r.n)/r.written.Seconds(), r.lag.Round(time.Millisecond),
-		r.per100k(r.cpu), r.cpu.Seconds(), r.took.Round(time.Millisecond))
+		r.per100k(r.cpu), r.cpu.Seconds(), r.took.Round(time.Millisecond), float64(r.switches)/float64(r.n))
 }
 
 func latency(adm *kadm.Client, topic, db, table string) ([]time.Duration, error) {

@@ -39,3 +39,45 @@ func TestEventHandlerStopped(t *testing.T) {
 		t.Errorf("stopped handler moved the stream to %s", s.file)
 	}
 }
+
+// The handler's own optional metadata decoder finds the column names
+// go-mysql's decoder finds, and hands them to the table map it belongs to.
+func TestEventHandlerTableMapNames(t *testing.T) {
+	// A table map of db.tb (INT UNSIGNED, VARCHAR(20)) without its table
+	// id (go-mysql reads none when the id size is unset), then the
+	// optional metadata: signedness, column names.
+	body := []byte{0, 0, 2, 'd', 'b', 0, 2, 't', 'b', 0, 2, 3, 15, 2, 20, 0, 0}
+	opt := []byte{1, 1, 0x80, 4, 8, 2, 'i', 'd', 4, 'n', 'a', 'm', 'e'}
+	theirs := &replication.TableMapEvent{}
+	if err := theirs.Decode(append(append([]byte{}, body...), opt...)); err != nil {
+		t.Fatal(err)
+	}
+	h := &eventHandler{t: &Task{}, ctx: context.Background(), s: &streamState{}, err: errStreamStopped}
+	if err := h.optionalMeta(opt); err != nil {
+		t.Fatal(err)
+	}
+	ours := &replication.TableMapEvent{}
+	_ = h.HandleEvent(&replication.BinlogEvent{Header: &replication.EventHeader{EventType: replication.TABLE_MAP_EVENT}, Event: ours})
+	if len(theirs.ColumnName) != 2 || len(ours.ColumnName) != 2 {
+		t.Fatalf("names: go-mysql %q, ours %q", theirs.ColumnName, ours.ColumnName)
+	}
+	for i := range theirs.ColumnName {
+		if string(ours.ColumnName[i]) != string(theirs.ColumnName[i]) {
+			t.Errorf("name %d: %q, go-mysql %q", i, ours.ColumnName[i], theirs.ColumnName[i])
+		}
+	}
+	// Two table maps decoded before one is handled: whose names they are
+	// is unknown, so none are given.
+	_ = h.optionalMeta(opt)
+	_ = h.optionalMeta(opt)
+	other := &replication.TableMapEvent{}
+	_ = h.HandleEvent(&replication.BinlogEvent{Header: &replication.EventHeader{EventType: replication.TABLE_MAP_EVENT}, Event: other})
+	if other.ColumnName != nil {
+		t.Errorf("names %q after two decodes, want none", other.ColumnName)
+	}
+	for _, bad := range [][]byte{{4, 9, 2, 'i', 'd'}, {4, 3, 5, 'i', 'd'}} {
+		if err := h.optionalMeta(bad); err == nil {
+			t.Errorf("truncated metadata %v decoded without an error", bad)
+		}
+	}
+}

@@ -257,6 +257,11 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 		// Offsets track GTIDs themselves (gtid.go); go-mysql would clone
 		// its GTID set into every XID and query event.
 		DiscardGTIDSet: true,
+		// Of a table map's optional metadata only the column names are
+		// used (tableFor); decoded by go-mysql, the signedness bitmap made
+		// every row image build a map of the unsigned columns (schema.go
+		// reads unsigned values from signed ones as without that metadata).
+		TableMapOptionalMetaDecodeFunc: h.optionalMeta,
 		// Events are handled on go-mysql's reader goroutine as they are
 		// parsed, not handed to this one through a channel: a hand-off and
 		// a goroutine wake-up fewer per event (five per live transaction).
@@ -408,12 +413,54 @@ type eventHandler struct {
 	s    *streamState
 	mu   sync.Mutex
 	err  error // the first error of the handler, which ends the stream
+	// names are the column names of the table map decoded last, decoded
+	// how many table maps were decoded since the last event handled:
+	// both are the reader goroutine's.
+	names   [][]byte
+	decoded int
+}
+
+// optionalMeta decodes the column names from a table map event's
+// optional metadata (type, packed length, value fields; names are
+// length-prefixed), what go-mysql's own decoder would store in ColumnName.
+func (h *eventHandler) optionalMeta(b []byte) error {
+	h.decoded++
+	h.names = nil
+	for len(b) > 0 {
+		typ := b[0]
+		l, _, n := gomysql.LengthEncodedInt(b[1:])
+		if n == 0 || uint64(len(b)-1-n) < l {
+			return fmt.Errorf("table map optional metadata field %d: %d bytes, only %d left", typ, l, len(b)-1-n)
+		}
+		v := b[1+n : 1+n+int(l)]
+		b = b[1+n+int(l):]
+		if typ != replication.TABLE_MAP_OPT_META_COLUMN_NAME {
+			continue
+		}
+		names := make([][]byte, 0, 8)
+		for len(v) > 0 {
+			k := int(v[0])
+			if len(v)-1 < k {
+				return fmt.Errorf("table map column names: a name of %d bytes, only %d left", k, len(v)-1)
+			}
+			names = append(names, v[1:1+k])
+			v = v[1+k:]
+		}
+		h.names = names
+	}
+	return nil
 }
 
 // errStreamStopped ends the reader of a stream this task has left.
 var errStreamStopped = errors.New("binlog stream stopped")
 
 func (h *eventHandler) HandleEvent(ev *replication.BinlogEvent) (err error) {
+	if tm, ok := ev.Event.(*replication.TableMapEvent); ok && tm.ColumnName == nil && h.decoded == 1 {
+		// The names optionalMeta decoded are this event's (one table map
+		// decoded since the last event).
+		tm.ColumnName = h.names
+	}
+	h.names, h.decoded = nil, 0
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.err != nil {
