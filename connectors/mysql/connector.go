@@ -277,28 +277,23 @@ func (t *Task) readsHandled() {
 // Poll implements connect.SourceTask: up to max.batch.size records,
 // waiting at most poll.interval.ms for the first.
 func (t *Task) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
-	var recs []connect.SourceRecord
-	first := func(r connect.SourceRecord) {
-		// Sized once for what is queued: growing it by appends cost a
-		// copy of every record several times over a full batch.
-		recs = make([]connect.SourceRecord, 1, min(1+len(t.out), t.st.maxBatch))
-		recs[0] = r
-	}
+	var first connect.SourceRecord
+	got := false
 	select {
-	case r := <-t.out: // queued already: no timer needed
-		first(r)
+	case first = <-t.out: // queued already: no timer needed
+		got = true
 	default:
 		timer := time.NewTimer(t.st.pollInterval)
 		defer timer.Stop()
 		select {
-		case r := <-t.out:
-			first(r)
+		case first = <-t.out:
+			got = true
 		case <-timer.C:
 		case <-ctx.Done():
 			return nil, nil
 		case <-t.done:
 		}
-		if recs != nil && len(t.out) < t.st.maxBatch {
+		if got && len(t.out) < t.st.maxBatch {
 			// A change after a quiet spell: give the changes written
 			// with it up to pollLinger to join its batch (Debezium
 			// waits poll.interval.ms, 500 ms by default), or until the
@@ -315,6 +310,14 @@ func (t *Task) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
 			case <-t.done:
 			}
 		}
+	}
+	var recs []connect.SourceRecord
+	if got {
+		// Sized once for what is queued (after the linger): growing it
+		// by appends cost a copy of every record several times over a
+		// full batch.
+		recs = make([]connect.SourceRecord, 1, min(1+len(t.out), t.st.maxBatch))
+		recs[0] = first
 	}
 	for len(recs) < t.st.maxBatch {
 		select {

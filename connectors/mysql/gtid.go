@@ -88,6 +88,16 @@ func (g *gtidState) begin(gtid string) {
 	}
 }
 
+// beginMaria is begin for a MariaDB GTID whose parts are known, without
+// parsing them from gtid again.
+func (g *gtidState) beginMaria(gtid string, domain, server, seq uint64) {
+	g.current = gtid
+	k := [2]uint64{domain, server}
+	if seq > g.maria[k] {
+		g.maria[k] = seq
+	}
+}
+
 // commit makes the current transaction part of the restart set.
 func (g *gtidState) commit() { g.restart = g.String() }
 

@@ -84,7 +84,12 @@ func TestGtidState(t *testing.T) {
 		t.Fatalf("inside the transaction: %q %q", g.offsetValue(), g.current)
 	}
 	g.commit()
-	g.begin("0-7-2")
+	g.beginMaria("0-7-2", 0, 7, 2)
+	if g.current != "0-7-2" {
+		t.Fatalf("current %q after beginMaria", g.current)
+	}
+	g.commit()
+	g.beginMaria("0-7-1", 0, 7, 1) // lower sequence: the set keeps 2
 	g.commit()
 	if g.offsetValue() != "0-1-6,0-7-2,1-2-3" {
 		t.Fatalf("after commits: %q", g.offsetValue())

@@ -523,7 +523,11 @@ func (t *Task) handleEvent(ctx context.Context, meta *client.Conn, s *streamStat
 		g = strconv.AppendUint(append(g, '-'), uint64(h.ServerID), 10)
 		g = strconv.AppendUint(append(g, '-'), e.GTID.SequenceNumber, 10)
 		s.gtidBuf = g
-		s.gtids.begin(string(g))
+		if s.gtids.mariaDB {
+			s.gtids.beginMaria(string(g), uint64(e.GTID.DomainID), uint64(h.ServerID), e.GTID.SequenceNumber)
+		} else {
+			s.gtids.begin(string(g))
+		}
 		if e.Flags&replication.BINLOG_MARIADB_FL_STANDALONE == 0 {
 			t.beginTx(s, start, nil)
 		}
