@@ -63,6 +63,11 @@ type Converter struct {
 	bySchema  map[*data.Schema]*writeSchema
 	ids       map[string]registered // subject + "\x00" + schema text
 	byID      *srclient.ReadCache[int, *readSchema]
+	// readLatest (per subject) and readInto (per writer id and reader
+	// id) cache, under mu, the reader schemas of use.latest.version and
+	// use.latest.with.metadata on read.
+	readLatest map[string]registered
+	readInto   map[[2]int]*readSchema
 }
 
 // writeSchema is a Connect schema with its Avro form.
@@ -81,6 +86,8 @@ type writeSchema struct {
 type registered struct {
 	id   int
 	avro *avroschema.Schema
+	// version is the subject version of a latest version (0 otherwise).
+	version int
 	// expires is when a latest version is read again (latest.cache.ttl.sec);
 	// zero for never.
 	expires time.Time
@@ -95,6 +102,9 @@ func (c *Converter) stale(reg registered) bool {
 type readSchema struct {
 	avro    *avroschema.Schema
 	connect *data.Schema
+	// version is its version under the record's subject, 0 when unknown
+	// or not a record.
+	version int32
 }
 
 // New returns an unconfigured converter.
@@ -132,6 +142,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.bySchema = map[*data.Schema]*writeSchema{}
 	c.ids = map[string]registered{}
 	c.byID = new(srclient.ReadCache[int, *readSchema])
+	c.readLatest, c.readInto = map[string]registered{}, map[[2]int]*readSchema{}
 	return nil
 }
 
@@ -253,13 +264,13 @@ func (c *Converter) latest(ctx context.Context, subject string, ws *writeSchema)
 	if err != nil {
 		return registered{}, fmt.Errorf("latest version %d: %w", ss.Version, err)
 	}
-	if c.latestStrict {
+	if c.latestStrict && ws != nil {
 		if inc := avroschema.CheckCompatibility(t, ws.avro); len(inc) > 0 {
 			return registered{}, fmt.Errorf("Incompatible schema of type 'AVRO'. Set latest.compatibility.strict=false to disable this check. "+
 				"The latest version (%d) cannot read the converted schema's data: %s at %s (%s)", ss.Version, inc[0].Type, inc[0].Pointer(), inc[0].Message)
 		}
 	}
-	return registered{id: ss.ID, avro: t}, nil
+	return registered{id: ss.ID, avro: t, version: ss.Version}, nil
 }
 
 // latestWithMetadata reads the subject's latest version carrying
@@ -273,7 +284,7 @@ func (c *Converter) latestWithMetadata(ctx context.Context, subject string) (reg
 	if err != nil {
 		return registered{}, fmt.Errorf("version %d with metadata: %w", ss.Version, err)
 	}
-	return registered{id: ss.ID, avro: t}, nil
+	return registered{id: ss.ID, avro: t, version: ss.Version}, nil
 }
 
 // schemaByUseID reads the schema of use.schema.id, checked by
@@ -374,6 +385,22 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 		return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
 	}
 	r := &reader{b: payload}
+	// A top-level bytes value is the payload itself, read without
+	// resolution, as in Confluent's deserializer.
+	if (c.useLatest || c.client.LatestMeta != nil) && rs.avro.Kind != avroschema.Bytes {
+		into, reg, subject, err := c.readerSchema(topic, id, rs)
+		if err != nil {
+			return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
+		}
+		if into != nil {
+			out, err := resolveInto(make([]byte, 0, len(payload)+16), r, rs.avro, into.avro)
+			if err != nil {
+				return nil, nil, fmt.Errorf("topic %s: reading Avro data written with schema id %d as version %d (id %d) of subject %s: %w",
+					topic, id, reg.version, reg.id, subject, err)
+			}
+			rs, r = into, &reader{b: out}
+		}
+	}
 	v, err := decode(r, rs.avro, rs.connect)
 	if err != nil {
 		return nil, nil, fmt.Errorf("decoding Avro data with schema id %d of topic %s: %w", id, topic, err)
@@ -412,7 +439,67 @@ func (c *Converter) loadSchema(topic string, id int) (*readSchema, error) {
 			withVersion := *cs
 			withVersion.Version = &v
 			cs = &withVersion
+			return &readSchema{avro: t, connect: cs, version: v}, nil
 		}
 	}
 	return &readSchema{avro: t, connect: cs}, nil
+}
+
+// readerSchema is, with use.latest.with.metadata or use.latest.version,
+// the schema Confluent's deserializer reads a record as: the subject's
+// latest version (with that metadata), found for the record's topic and
+// writer schema by the subject name strategy, unchecked (a record it
+// cannot read fails alone), kept for latest.cache.ttl.sec. It is nil when
+// that version is the writer's schema. Like AvroData given the writer's
+// version, the Connect schema carries the writer's subject version unless
+// the reader schema has its own connect.version.
+func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*readSchema, registered, string, error) {
+	subject := c.subject(topic, &writeSchema{avro: writer.avro})
+	c.mu.Lock()
+	reg, ok := c.readLatest[subject]
+	c.mu.Unlock()
+	if !ok || c.stale(reg) {
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		defer cancel()
+		var err error
+		if c.client.LatestMeta != nil {
+			reg, err = c.latestWithMetadata(ctx, subject)
+		} else {
+			reg, err = c.latest(ctx, subject, nil)
+		}
+		if err != nil {
+			return nil, reg, subject, fmt.Errorf("reading with the latest version of subject %s: %w", subject, srclient.Explain(err))
+		}
+		if c.latestTTL >= 0 {
+			reg.expires = c.now().Add(c.latestTTL)
+		}
+		c.mu.Lock()
+		c.readLatest[subject] = reg
+		c.mu.Unlock()
+	}
+	if reg.id == id {
+		return nil, reg, subject, nil
+	}
+	key := [2]int{id, reg.id}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rs, ok := c.readInto[key]; ok && rs.avro == reg.avro {
+		return rs, reg, subject, nil
+	}
+	cs, err := c.tc.schema(reg.avro, false, nil)
+	if err != nil {
+		return nil, reg, subject, fmt.Errorf("version %d (id %d) of subject %s: %w", reg.version, reg.id, subject, err)
+	}
+	if cs.Version == nil && reg.avro.Kind == avroschema.Record && writer.version > 0 {
+		v := writer.version
+		withVersion := *cs
+		withVersion.Version = &v
+		cs = &withVersion
+	}
+	rs := &readSchema{avro: reg.avro, connect: cs}
+	if len(c.readInto) >= c.cacheSize {
+		clear(c.readInto)
+	}
+	c.readInto[key] = rs
+	return rs, reg, subject, nil
 }

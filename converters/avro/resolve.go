@@ -1,0 +1,460 @@
+package avro
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/goconnect/goconnect/internal/avroschema"
+)
+
+// Avro schema resolution (the specification's "Schema Resolution"
+// section): data written with one schema is read as another. It is
+// written as a transcoder, writer-schema binary in, reader-schema binary
+// out, so the converter's ordinary decoder then reads the result with the
+// reader schema; the converter resolves only when Confluent's deserializer
+// does (use.latest.version, use.latest.with.metadata), so the usual read
+// path keeps its single pass.
+//
+// As in Java's resolving reader, a mismatch is reported when data meets
+// it: a writer union branch or enum symbol the reader cannot take fails
+// only the records that carry it.
+
+// resolveInto appends to out the reader-schema binary of the datum that
+// in holds in writer-schema binary.
+func resolveInto(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error) {
+	if w.Kind == avroschema.Union {
+		i, err := in.varint()
+		if err != nil {
+			return nil, err
+		}
+		if i < 0 || int(i) >= len(w.Branches) {
+			return nil, fmt.Errorf("union branch %d out of range", i)
+		}
+		return resolveInto(out, in, w.Branches[i], r)
+	}
+	if r.Kind == avroschema.Union {
+		i := readerBranch(w, r)
+		if i < 0 {
+			return nil, fmt.Errorf("the reader's union %s has no branch for the writer's %s", describe(r), describe(w))
+		}
+		out = binary.AppendVarint(out, int64(i))
+		return resolveInto(out, in, w, r.Branches[i])
+	}
+	switch {
+	case w.Kind == r.Kind:
+		return resolveSame(out, in, w, r)
+	case w.Kind == avroschema.Int && r.Kind == avroschema.Long:
+		// Zig-zag varints are the same bytes for int and long.
+		n, err := in.varint()
+		return binary.AppendVarint(out, n), err
+	case (w.Kind == avroschema.Int || w.Kind == avroschema.Long) && r.Kind == avroschema.Float:
+		n, err := in.varint()
+		return binary.LittleEndian.AppendUint32(out, math.Float32bits(float32(n))), err
+	case (w.Kind == avroschema.Int || w.Kind == avroschema.Long) && r.Kind == avroschema.Double:
+		n, err := in.varint()
+		return binary.LittleEndian.AppendUint64(out, math.Float64bits(float64(n))), err
+	case w.Kind == avroschema.Float && r.Kind == avroschema.Double:
+		b, err := in.take(4)
+		if err != nil {
+			return nil, err
+		}
+		f := math.Float32frombits(binary.LittleEndian.Uint32(b))
+		return binary.LittleEndian.AppendUint64(out, math.Float64bits(float64(f))), nil
+	case (w.Kind == avroschema.String && r.Kind == avroschema.Bytes) || (w.Kind == avroschema.Bytes && r.Kind == avroschema.String):
+		return copyCounted(out, in)
+	}
+	return nil, fmt.Errorf("the writer's %s cannot be read as the reader's %s", describe(w), describe(r))
+}
+
+// resolveSame resolves two schemas of one kind.
+func resolveSame(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error) {
+	switch w.Kind {
+	case avroschema.Null:
+		return out, nil
+	case avroschema.Boolean:
+		b, err := in.take(1)
+		return append(out, b...), err
+	case avroschema.Int, avroschema.Long:
+		n, err := in.varint()
+		return binary.AppendVarint(out, n), err
+	case avroschema.Float:
+		b, err := in.take(4)
+		return append(out, b...), err
+	case avroschema.Double:
+		b, err := in.take(8)
+		return append(out, b...), err
+	case avroschema.String, avroschema.Bytes:
+		return copyCounted(out, in)
+	case avroschema.Fixed:
+		if !namesMatch(w, r) {
+			return nil, fmt.Errorf("the writer's fixed %s is not the reader's %s", w.FullName(), r.FullName())
+		}
+		if w.Size != r.Size {
+			return nil, fmt.Errorf("fixed %s has size %d in the writer's schema and %d in the reader's", r.FullName(), w.Size, r.Size)
+		}
+		b, err := in.take(int64(w.Size))
+		return append(out, b...), err
+	case avroschema.Enum:
+		if !namesMatch(w, r) {
+			return nil, fmt.Errorf("the writer's enum %s is not the reader's %s", w.FullName(), r.FullName())
+		}
+		i, err := in.varint()
+		if err != nil {
+			return nil, err
+		}
+		if i < 0 || int(i) >= len(w.Symbols) {
+			return nil, fmt.Errorf("enum index %d out of range", i)
+		}
+		j := indexOf(r.Symbols, w.Symbols[i])
+		if j < 0 {
+			var def string
+			if r.Default == nil || json.Unmarshal(r.Default, &def) != nil || indexOf(r.Symbols, def) < 0 {
+				return nil, fmt.Errorf("enum %s: symbol %s is not in the reader's symbols, which have no default", r.FullName(), w.Symbols[i])
+			}
+			j = indexOf(r.Symbols, def)
+		}
+		return binary.AppendVarint(out, int64(j)), nil
+	case avroschema.Array:
+		return resolveBlocks(out, in, func(out []byte) ([]byte, error) {
+			return resolveInto(out, in, w.Items, r.Items)
+		})
+	case avroschema.Map:
+		return resolveBlocks(out, in, func(out []byte) ([]byte, error) {
+			out, err := copyCounted(out, in)
+			if err != nil {
+				return nil, err
+			}
+			return resolveInto(out, in, w.Values, r.Values)
+		})
+	case avroschema.Record:
+		return resolveRecord(out, in, w, r)
+	}
+	return nil, fmt.Errorf("cannot resolve Avro type %s", w.Kind)
+}
+
+// resolveRecord reads the writer's fields in its order, keeps those the
+// reader has (matched by name or by the reader field's aliases), skips
+// the others, and writes the reader's fields in the reader's order, with
+// their defaults where the writer has no such field.
+func resolveRecord(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error) {
+	if !namesMatch(w, r) {
+		return nil, fmt.Errorf("the writer's record %s is not the reader's %s", w.FullName(), r.FullName())
+	}
+	parts := make([][]byte, len(r.Fields))
+	found := make([]bool, len(r.Fields))
+	for _, wf := range w.Fields {
+		j := readerField(r, wf.Name)
+		if j < 0 {
+			if _, err := resolveInto(nil, in, wf.Type, wf.Type); err != nil {
+				return nil, fmt.Errorf("field %s: %w", wf.Name, err)
+			}
+			continue
+		}
+		b, err := resolveInto(nil, in, wf.Type, r.Fields[j].Type)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", r.Fields[j].Name, err)
+		}
+		parts[j], found[j] = b, true
+	}
+	for j, rf := range r.Fields {
+		if found[j] {
+			out = append(out, parts[j]...)
+			continue
+		}
+		if !rf.HasDefault {
+			return nil, fmt.Errorf("field %s: the writer's record %s has no such field and the reader's field has no default", rf.Name, w.FullName())
+		}
+		var err error
+		if out, err = appendDefault(out, rf.Type, rf.Default); err != nil {
+			return nil, fmt.Errorf("field %s: default: %w", rf.Name, err)
+		}
+	}
+	return out, nil
+}
+
+// readerField is the index of the reader's field for a writer field.
+func readerField(r *avroschema.Schema, name string) int {
+	for j, f := range r.Fields {
+		if f.Name == name {
+			return j
+		}
+	}
+	for j, f := range r.Fields {
+		if indexOf(f.Aliases, name) >= 0 {
+			return j
+		}
+	}
+	return -1
+}
+
+// namesMatch is the specification's rule for named types: the same
+// unqualified name, or a reader alias naming the writer's type.
+func namesMatch(w, r *avroschema.Schema) bool {
+	if w.Name == r.Name {
+		return true
+	}
+	for _, a := range r.Aliases {
+		if a == w.FullName() || a == w.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// readerBranch picks the reader union's branch for a non-union writer
+// schema: the first of the same type (and name, for named types), else
+// the first the writer's type is promoted to.
+func readerBranch(w, r *avroschema.Schema) int {
+	for i, b := range r.Branches {
+		if b.Kind == w.Kind && (!w.Kind.Named() || namesMatch(w, b)) {
+			return i
+		}
+	}
+	for i, b := range r.Branches {
+		if promotes(w.Kind, b.Kind) {
+			return i
+		}
+	}
+	return -1
+}
+
+// promotes is whether the specification promotes writer kind w to reader
+// kind r.
+func promotes(w, r avroschema.Kind) bool {
+	switch w {
+	case avroschema.Int:
+		return r == avroschema.Long || r == avroschema.Float || r == avroschema.Double
+	case avroschema.Long:
+		return r == avroschema.Float || r == avroschema.Double
+	case avroschema.Float:
+		return r == avroschema.Double
+	case avroschema.String:
+		return r == avroschema.Bytes
+	case avroschema.Bytes:
+		return r == avroschema.String
+	}
+	return false
+}
+
+func describe(s *avroschema.Schema) string {
+	switch {
+	case s.Kind.Named():
+		return s.Kind.String() + " " + s.FullName()
+	case s.Kind == avroschema.Union:
+		names := make([]string, len(s.Branches))
+		for i, b := range s.Branches {
+			names[i] = describe(b)
+		}
+		return fmt.Sprint(names)
+	}
+	return s.Kind.String()
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// copyCounted copies a length-prefixed string or bytes value.
+func copyCounted(out []byte, in *reader) ([]byte, error) {
+	n, err := in.varint()
+	if err != nil {
+		return nil, err
+	}
+	b, err := in.take(n)
+	if err != nil {
+		return nil, err
+	}
+	return append(binary.AppendVarint(out, n), b...), nil
+}
+
+// resolveBlocks re-writes array or map blocks, item by item, as plain
+// counted blocks (the byte sizes of negative counts change with the
+// items).
+func resolveBlocks(out []byte, in *reader, item func([]byte) ([]byte, error)) ([]byte, error) {
+	for {
+		n, err := in.varint()
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return append(out, 0), nil
+		}
+		if n < 0 {
+			n = -n
+			if _, err := in.varint(); err != nil {
+				return nil, err
+			}
+		}
+		if n > int64(len(in.b)-in.pos) {
+			return nil, errShort
+		}
+		out = binary.AppendVarint(out, n)
+		for ; n > 0; n-- {
+			if out, err = item(out); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// appendDefault appends the binary of a field default given as JSON.
+func appendDefault(out []byte, t *avroschema.Schema, raw json.RawMessage) ([]byte, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var node any
+	if err := d.Decode(&node); err != nil {
+		return nil, err
+	}
+	return appendJSON(out, t, node)
+}
+
+// appendJSON encodes a default value's JSON form as the specification
+// reads it: bytes and fixed as strings of code points 0-255, a union's
+// default in its first branch (any branch it fits, as Java accepts).
+func appendJSON(out []byte, t *avroschema.Schema, node any) ([]byte, error) {
+	bad := func() ([]byte, error) {
+		return nil, fmt.Errorf("%v is not a default for %s", node, describe(t))
+	}
+	switch t.Kind {
+	case avroschema.Null:
+		if node != nil {
+			return bad()
+		}
+		return out, nil
+	case avroschema.Boolean:
+		b, ok := node.(bool)
+		if !ok {
+			return bad()
+		}
+		if b {
+			return append(out, 1), nil
+		}
+		return append(out, 0), nil
+	case avroschema.Int, avroschema.Long:
+		n, ok := node.(json.Number)
+		if !ok {
+			return bad()
+		}
+		i, err := n.Int64()
+		if err != nil || (t.Kind == avroschema.Int && (i < math.MinInt32 || i > math.MaxInt32)) {
+			return bad()
+		}
+		return binary.AppendVarint(out, i), nil
+	case avroschema.Float, avroschema.Double:
+		n, ok := node.(json.Number)
+		if !ok {
+			return bad()
+		}
+		f, err := n.Float64()
+		if err != nil {
+			return bad()
+		}
+		if t.Kind == avroschema.Float {
+			return binary.LittleEndian.AppendUint32(out, math.Float32bits(float32(f))), nil
+		}
+		return binary.LittleEndian.AppendUint64(out, math.Float64bits(f)), nil
+	case avroschema.String:
+		s, ok := node.(string)
+		if !ok {
+			return bad()
+		}
+		return append(binary.AppendVarint(out, int64(len(s))), s...), nil
+	case avroschema.Bytes, avroschema.Fixed:
+		s, ok := node.(string)
+		if !ok {
+			return bad()
+		}
+		b := make([]byte, 0, len(s))
+		for _, c := range s {
+			if c > 0xff {
+				return bad()
+			}
+			b = append(b, byte(c))
+		}
+		if t.Kind == avroschema.Fixed {
+			if len(b) != t.Size {
+				return bad()
+			}
+			return append(out, b...), nil
+		}
+		return append(binary.AppendVarint(out, int64(len(b))), b...), nil
+	case avroschema.Enum:
+		s, ok := node.(string)
+		if !ok || indexOf(t.Symbols, s) < 0 {
+			return bad()
+		}
+		return binary.AppendVarint(out, int64(indexOf(t.Symbols, s))), nil
+	case avroschema.Array:
+		items, ok := node.([]any)
+		if !ok {
+			return bad()
+		}
+		if len(items) > 0 {
+			out = binary.AppendVarint(out, int64(len(items)))
+			for _, it := range items {
+				var err error
+				if out, err = appendJSON(out, t.Items, it); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return append(out, 0), nil
+	case avroschema.Map:
+		m, ok := node.(map[string]any)
+		if !ok {
+			return bad()
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if len(keys) > 0 {
+			out = binary.AppendVarint(out, int64(len(keys)))
+			for _, k := range keys {
+				out = append(binary.AppendVarint(out, int64(len(k))), k...)
+				var err error
+				if out, err = appendJSON(out, t.Values, m[k]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return append(out, 0), nil
+	case avroschema.Record:
+		m, ok := node.(map[string]any)
+		if !ok {
+			return bad()
+		}
+		for _, f := range t.Fields {
+			var err error
+			if v, ok := m[f.Name]; ok {
+				out, err = appendJSON(out, f.Type, v)
+			} else if f.HasDefault {
+				out, err = appendDefault(out, f.Type, f.Default)
+			} else {
+				err = fmt.Errorf("field %s missing", f.Name)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("record %s: %w", t.FullName(), err)
+			}
+		}
+		return out, nil
+	case avroschema.Union:
+		for i, b := range t.Branches {
+			if enc, err := appendJSON(binary.AppendVarint(nil, int64(i)), b, node); err == nil {
+				return append(out, enc...), nil
+			}
+		}
+		return bad()
+	}
+	return bad()
+}
