@@ -95,6 +95,8 @@ type idKey struct {
 type readSchema struct {
 	connect   *data.Schema
 	validator *sjs.Schema
+	// title names the subject under the record name strategies.
+	title string
 }
 
 // New returns an unconfigured converter.
@@ -291,6 +293,11 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	if err != nil {
 		return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
 	}
+	if c.client.ReadsLatest() {
+		if rs, err = c.readerSchema(topic, id, rs); err != nil {
+			return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
+		}
+	}
 	doc, err := jsondoc.Parse(payload)
 	if err != nil {
 		return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: %w", topic, err)
@@ -347,11 +354,38 @@ func (c *Converter) loadSchema(topic string, id int) (*readSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
-	rs := &readSchema{connect: cs}
+	rs := &readSchema{connect: cs, title: title}
 	if c.validate {
 		if rs.validator, err = compile(doc, refs); err != nil {
 			return nil, fmt.Errorf("schema id %d: %w", id, err)
 		}
+	}
+	return rs, nil
+}
+
+// readerSchema is, with use.latest.with.metadata or use.latest.version,
+// the schema Confluent's JSON Schema deserializer reads a record as: the
+// subject's latest version (with that metadata) for the record's topic
+// and the writer schema's title, unchecked. The record's JSON is then
+// mapped with it (properties it lacks dropped, missing ones null or
+// their default) and json.fail.invalid.schema validates against it.
+func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*readSchema, error) {
+	subject, err := c.client.Subject(topic, writer.title)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	ss, err := c.client.ReaderVersion(ctx, subject, sr.TypeJSON)
+	if err != nil {
+		return nil, fmt.Errorf("reading with the latest version of subject %s: %w", subject, err)
+	}
+	if ss.ID == id {
+		return writer, nil
+	}
+	rs, err := c.readSchemaByID(topic, ss.ID)
+	if err != nil {
+		return nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
 	}
 	return rs, nil
 }

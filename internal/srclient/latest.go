@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/sr"
 )
@@ -97,4 +99,76 @@ func (c *Client) LatestWithMetadata(ctx context.Context, subject string, want sr
 			subject, metadataString(c.LatestMeta), ss.Version, ss.ID, ss.Type, typeLabel(want))
 	}
 	return ss, nil
+}
+
+// ReadsLatest is whether records are read as a subject's latest version
+// rather than as their writer's schema: Confluent's deserializers do so
+// with use.latest.with.metadata or use.latest.version, whatever the
+// writer settings (auto.register.schemas, use.schema.id).
+func (c *Client) ReadsLatest() bool { return c.LatestMeta != nil || c.UseLatest }
+
+// readerCache keeps reader versions per subject.
+type readerCache struct {
+	mu sync.Mutex
+	m  map[string]readerEntry
+	// now is the clock latest.cache.ttl.sec is measured on (tests set
+	// it); nil is time.Now.
+	now func() time.Time
+}
+
+type readerEntry struct {
+	ss      sr.SubjectSchema
+	expires time.Time // zero: never
+}
+
+// ReaderVersion is the version of subject a record is read as when
+// ReadsLatest: the latest version with use.latest.with.metadata's
+// metadata, else the latest version, as Confluent's deserializers take
+// it (lookupLatestVersion without the compatibility check, so a record
+// the version cannot read fails alone). Answers are kept for
+// latest.cache.ttl.sec (negative: for the converter's life). want is the
+// converter's schema type: another type is an error.
+func (c *Client) ReaderVersion(ctx context.Context, subject string, want sr.SchemaType) (sr.SubjectSchema, error) {
+	now := time.Now
+	c.readers.mu.Lock()
+	if c.readers.now != nil {
+		now = c.readers.now
+	}
+	e, ok := c.readers.m[subject]
+	c.readers.mu.Unlock()
+	if ok && (e.expires.IsZero() || now().Before(e.expires)) {
+		return e.ss, nil
+	}
+	var ss sr.SubjectSchema
+	var err error
+	if c.LatestMeta != nil {
+		if ss, err = c.LatestWithMetadata(ctx, subject, want); err != nil {
+			return ss, err
+		}
+	} else {
+		if ss, err = c.SchemaByVersion(ctx, subject, -1); err != nil {
+			return ss, fmt.Errorf("error retrieving the latest version of subject %s: %w", subject, Explain(err))
+		}
+		if ss.Type != want {
+			return ss, fmt.Errorf("the latest version of subject %s (version %d, id %d) is %s, not %s", subject, ss.Version, ss.ID, ss.Type, typeLabel(want))
+		}
+	}
+	e = readerEntry{ss: ss}
+	if c.LatestTTL >= 0 {
+		e.expires = now().Add(c.LatestTTL)
+	}
+	c.readers.mu.Lock()
+	if c.readers.m == nil {
+		c.readers.m = map[string]readerEntry{}
+	}
+	c.readers.m[subject] = e
+	c.readers.mu.Unlock()
+	return ss, nil
+}
+
+// SetReaderClock sets the clock ReaderVersion's cache is measured on.
+func (c *Client) SetReaderClock(now func() time.Time) {
+	c.readers.mu.Lock()
+	c.readers.now = now
+	c.readers.mu.Unlock()
 }

@@ -142,6 +142,8 @@ type Client struct {
 	// id.compatibility.strict; UseSchemaID is use.schema.id (-1: unset).
 	LatestStrict, IDStrict bool
 	UseSchemaID            int
+	// readers caches ReaderVersion's answers per subject.
+	readers readerCache
 }
 
 // New builds the client from parsed values (of a Def that went through
