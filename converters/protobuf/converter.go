@@ -422,6 +422,11 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	if err != nil {
 		return fail(err)
 	}
+	if c.client.ReadsLatest() {
+		if rs, err = c.readerSchema(topic, id, rs); err != nil {
+			return fail(err)
+		}
+	}
 	if rs.plan != nil {
 		st, err := c.m.decodeStruct(rs.plan, rest[n:])
 		if err != nil {
@@ -442,6 +447,44 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 
 func (c *Converter) readSchema(topic string, id int, indexes []int, rawIndexes string) (*readSchema, error) {
 	return c.byID.Get(readKey{id, rawIndexes}, func() (*readSchema, error) { return c.loadSchema(topic, id, indexes) })
+}
+
+// readerSchema is, with use.latest.with.metadata or use.latest.version,
+// the message Confluent's Protobuf deserializer parses a record's bytes
+// as: in the subject's latest version (with that metadata), found for the
+// record's topic and the writer's message name, unchecked, the message of
+// the writer's name, else the version's first message. Protobuf's wire
+// format does the rest: fields the reader lacks are dropped, fields the
+// writer lacks read as their defaults. The Connect schema is that
+// message's, with that version's number.
+func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*readSchema, error) {
+	name := writer.md.FullName()
+	subject, err := c.client.Subject(topic, string(name))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	ss, err := c.client.ReaderVersion(ctx, subject, sr.TypeProtobuf)
+	if err != nil {
+		return nil, fmt.Errorf("reading with the latest version of subject %s: %w", subject, err)
+	}
+	if ss.ID == id {
+		return writer, nil
+	}
+	f, err := c.files.Get(ss.ID, func() (*readFile, error) { return c.loadFile(ss.ID) })
+	if err != nil {
+		return nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
+	}
+	indexes := indexesOf(f.fd, name)
+	if indexes == nil {
+		indexes = []int{0}
+	}
+	rs, err := c.readSchema(topic, ss.ID, indexes, string(appendIndexes(nil, indexes)))
+	if err != nil {
+		return nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
+	}
+	return rs, nil
 }
 
 // loadSchema maps the message at indexes of schema id to Connect.

@@ -150,6 +150,18 @@ func (m *mapping) decodeStruct(p *readPlan, b []byte) (*data.Struct, error) {
 			continue
 		}
 		f := &p.fields[i]
+		if !wireMatches(f.fd, typ) {
+			// As protobuf's parsers (Java's DynamicMessage, Go's
+			// proto.Unmarshal): an unknown field. It happens when a later
+			// schema version, read with use.latest.version, reuses the
+			// field's number for another type.
+			n = protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				return nil, protowire.ParseError(n)
+			}
+			b = b[n:]
+			continue
+		}
 		var err error
 		if b, err = m.decodeField(st, f, typ, b); err != nil {
 			return nil, fmt.Errorf("field %s: %w", f.fd.Name(), err)
@@ -177,6 +189,18 @@ func (m *mapping) decodeStruct(p *readPlan, b []byte) (*data.Struct, error) {
 		}
 	}
 	return st, nil
+}
+
+// wireMatches is whether a field's wire type fits its descriptor: its
+// kind's, or packed for a repeated scalar.
+func wireMatches(fd protoreflect.FieldDescriptor, typ protowire.Type) bool {
+	switch fd.Kind() {
+	case protoreflect.MessageKind:
+		return typ == protowire.BytesType
+	case protoreflect.GroupKind:
+		return typ == protowire.StartGroupType
+	}
+	return typ == wireType(fd.Kind()) || fd.IsList() && typ == protowire.BytesType && packable(fd.Kind())
 }
 
 func (m *mapping) decodeField(st *data.Struct, f *readField, typ protowire.Type, b []byte) ([]byte, error) {
