@@ -6,13 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/goconnect/goconnect/internal/avroschema"
 )
 
 // Avro schema resolution (the specification's "Schema Resolution"
-// section): data written with one schema is read as another. It is
+// section, with the liberties of Java's org.apache.avro.Resolver, which
+// Confluent's deserializer runs: record names are not compared, enums and
+// fixed compare full names or reader aliases, a reader union takes Java's
+// "soft match" branch): data written with one schema is read as another.
+// It is
 // written as a transcoder, writer-schema binary in, reader-schema binary
 // out, so the converter's ordinary decoder then reads the result with the
 // reader schema; the converter resolves only when Confluent's deserializer
@@ -33,6 +38,11 @@ func resolveInto(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error
 		}
 		if i < 0 || int(i) >= len(w.Branches) {
 			return nil, fmt.Errorf("union branch %d out of range", i)
+		}
+		if equivalent(w, r, map[[2]*avroschema.Schema]bool{}) {
+			// Java's WriterUnion with unionEquiv: branch to branch.
+			out = binary.AppendVarint(out, i)
+			return resolveInto(out, in, w.Branches[i], r.Branches[i])
 		}
 		return resolveInto(out, in, w.Branches[i], r)
 	}
@@ -141,9 +151,6 @@ func resolveSame(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error
 // the others, and writes the reader's fields in the reader's order, with
 // their defaults where the writer has no such field.
 func resolveRecord(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error) {
-	if !namesMatch(w, r) {
-		return nil, fmt.Errorf("the writer's record %s is not the reader's %s", w.FullName(), r.FullName())
-	}
 	parts := make([][]byte, len(r.Fields))
 	found := make([]bool, len(r.Fields))
 	for _, wf := range w.Fields {
@@ -191,28 +198,43 @@ func readerField(r *avroschema.Schema, name string) int {
 	return -1
 }
 
-// namesMatch is the specification's rule for named types: the same
-// unqualified name, or a reader alias naming the writer's type.
+// readerFieldFor is whether reader field rf takes the writer field name
+// (its name or one of its aliases).
+func readerFieldFor(rf *avroschema.Field, name string) bool {
+	return rf.Name == name || indexOf(rf.Aliases, name) >= 0
+}
+
+// namesMatch is Java's rule for enums and fixed (Avro's Resolver after
+// Schema.applyAliases): the same full name, or a reader alias naming the
+// writer's type. Records are not compared by name, as in Java.
 func namesMatch(w, r *avroschema.Schema) bool {
-	if w.Name == r.Name {
-		return true
-	}
-	for _, a := range r.Aliases {
-		if a == w.FullName() || a == w.Name {
-			return true
-		}
-	}
-	return false
+	return w.FullName() == r.FullName() || indexOf(r.Aliases, w.FullName()) >= 0
 }
 
 // readerBranch picks the reader union's branch for a non-union writer
-// schema: the first of the same type (and name, for named types), else
-// the first the writer's type is promoted to.
+// schema as Java's Resolver does (its "soft match", kept from Avro 1.8):
+// the first branch of the same type, for enums and fixed only of the same
+// name; for records the first of the same full name, else the last
+// readable one of the same short name, else the first readable one; then
+// the first branch the writer's type is promoted to.
 func readerBranch(w, r *avroschema.Schema) int {
+	structural := -1
 	for i, b := range r.Branches {
-		if b.Kind == w.Kind && (!w.Kind.Named() || namesMatch(w, b)) {
+		if b.Kind != w.Kind {
+			continue
+		}
+		if !w.Kind.Named() {
 			return i
 		}
+		if namesMatch(w, b) {
+			return i
+		}
+		if w.Kind == avroschema.Record && !recordMismatch(w, b) && (structural < 0 || w.Name == b.Name) {
+			structural = i
+		}
+	}
+	if structural >= 0 {
+		return structural
 	}
 	for i, b := range r.Branches {
 		if promotes(w.Kind, b.Kind) {
@@ -220,6 +242,107 @@ func readerBranch(w, r *avroschema.Schema) int {
 		}
 	}
 	return -1
+}
+
+// equivalent is Java's unionEquiv: the same structure, named types
+// compared by short name, record fields by name in order.
+func equivalent(w, r *avroschema.Schema, seen map[[2]*avroschema.Schema]bool) bool {
+	if w.Kind != r.Kind || w.Kind.Named() && w.Name != r.Name {
+		return false
+	}
+	switch w.Kind {
+	case avroschema.Array:
+		return equivalent(w.Items, r.Items, seen)
+	case avroschema.Map:
+		return equivalent(w.Values, r.Values, seen)
+	case avroschema.Fixed:
+		return w.Size == r.Size
+	case avroschema.Enum:
+		return slices.Equal(w.Symbols, r.Symbols)
+	case avroschema.Union:
+		if len(w.Branches) != len(r.Branches) {
+			return false
+		}
+		for i := range w.Branches {
+			if !equivalent(w.Branches[i], r.Branches[i], seen) {
+				return false
+			}
+		}
+	case avroschema.Record:
+		key := [2]*avroschema.Schema{w, r}
+		if v, ok := seen[key]; ok {
+			return v
+		}
+		seen[key] = true
+		if len(w.Fields) != len(r.Fields) {
+			seen[key] = false
+			return false
+		}
+		for i, f := range w.Fields {
+			if f.Name != r.Fields[i].Name || !equivalent(f.Type, r.Fields[i].Type, seen) {
+				seen[key] = false
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// mismatch is whether resolving w into r fails before any data is read
+// (Java's ErrorAction at the top of the resolution).
+func mismatch(w, r *avroschema.Schema) bool {
+	switch {
+	case w.Kind == avroschema.Union:
+		return false
+	case w.Kind == r.Kind:
+		switch w.Kind {
+		case avroschema.Fixed:
+			return !namesMatch(w, r) || w.Size != r.Size
+		case avroschema.Enum:
+			return !namesMatch(w, r)
+		case avroschema.Record:
+			return missingField(w, r)
+		}
+		return false
+	case r.Kind == avroschema.Union:
+		return readerBranch(w, r) < 0
+	}
+	return !promotes(w.Kind, r.Kind)
+}
+
+// missingField is whether the reader has a field without a default that
+// the writer lacks.
+func missingField(w, r *avroschema.Schema) bool {
+	for _, rf := range r.Fields {
+		if rf.HasDefault {
+			continue
+		}
+		found := false
+		for _, wf := range w.Fields {
+			if readerFieldFor(rf, wf.Name) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return true
+		}
+	}
+	return false
+}
+
+// recordMismatch is Java's hasMatchError for a record branch: a missing
+// field, or a shared field whose types mismatch.
+func recordMismatch(w, r *avroschema.Schema) bool {
+	if missingField(w, r) {
+		return true
+	}
+	for _, wf := range w.Fields {
+		if j := readerField(r, wf.Name); j >= 0 && mismatch(wf.Type, r.Fields[j].Type) {
+			return true
+		}
+	}
+	return false
 }
 
 // promotes is whether the specification promotes writer kind w to reader

@@ -62,9 +62,41 @@ func TestResolveIntoReaderSchema(t *testing.T) {
 			datum:  map[string]any{"f": int32(1)}, want: map[string]any{"f": int32(1)},
 		},
 		{
+			// Java's Resolver does not compare record names.
 			name:   "record name differs",
-			writer: `{"type":"record","name":"A","fields":[]}`, reader: `{"type":"record","name":"B","fields":[]}`,
-			datum: map[string]any{}, err: "the writer's record A is not the reader's B",
+			writer: `{"type":"record","name":"A","fields":[{"name":"f","type":"int"}]}`, reader: `{"type":"record","name":"B","fields":[{"name":"f","type":"long"}]}`,
+			datum: map[string]any{"f": int32(2)}, want: map[string]any{"f": int64(2)},
+		},
+		{
+			name:   "enum full names differ",
+			writer: `{"type":"enum","name":"E","namespace":"a","symbols":["X"]}`, reader: `{"type":"enum","name":"E","namespace":"b","symbols":["X"]}`,
+			datum: "X", err: "the writer's enum a.E is not the reader's b.E",
+		},
+		{
+			name:   "enum renamed by a reader alias",
+			writer: `{"type":"enum","name":"E","namespace":"a","symbols":["X"]}`, reader: `{"type":"enum","name":"F","namespace":"b","aliases":["a.E"],"symbols":["X"]}`,
+			datum: "X", want: "X",
+		},
+		{
+			// No branch of the same full name: the readable record of the
+			// same short name wins over the first readable one.
+			name:   "record into a reader union by structure",
+			writer: `{"type":"record","name":"R","namespace":"w","fields":[{"name":"x","type":"int"}]}`,
+			reader: `["null",{"type":"record","name":"S","fields":[{"name":"x","type":"int"}]},{"type":"record","name":"R","namespace":"r","fields":[{"name":"x","type":"long"}]},{"type":"record","name":"T","fields":[{"name":"y","type":"int"}]}]`,
+			datum:  map[string]any{"x": int32(4)}, want: map[string]any{"r.R": map[string]any{"x": int64(4)}},
+		},
+		{
+			// Java's unionEquiv: equivalent unions map branch to branch.
+			name:   "equivalent unions",
+			writer: `["null",{"type":"record","name":"R","namespace":"a","fields":[{"name":"x","type":"int"}]}]`,
+			reader: `["null",{"type":"record","name":"R","namespace":"b","fields":[{"name":"x","type":"int"}]}]`,
+			datum:  map[string]any{"a.R": map[string]any{"x": int32(1)}}, want: map[string]any{"b.R": map[string]any{"x": int32(1)}},
+		},
+		{
+			name:   "record into a reader union, no readable branch",
+			writer: `{"type":"record","name":"R","fields":[{"name":"x","type":"string"}]}`,
+			reader: `["null",{"type":"record","name":"R","namespace":"o","fields":[{"name":"x","type":"int"}]}]`,
+			datum:  map[string]any{"x": "s"}, err: "has no branch for the writer's record R",
 		},
 		{
 			name:   "reader field without default missing in the writer",
