@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linkedin/goavro/v2"
 
@@ -123,6 +124,14 @@ func TestReadWithLatestVersion(t *testing.T) {
 		}
 	})
 
+	// latest.cache.ttl.sec: a converter keeps the version it read with.
+	cached := newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true", "latest.cache.ttl.sec": "10"})
+	now := time.Unix(1000, 0)
+	cached.now = func() time.Time { return now }
+	if _, _, err := cached.ToConnectData("t", nil, written); err != nil {
+		t.Fatal(err)
+	}
+
 	// v3 adds a field without a default: v1's records cannot be read as
 	// it. As in Confluent the latest is not checked up front; the record
 	// fails with the reason.
@@ -131,6 +140,14 @@ func TestReadWithLatestVersion(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "as version 3") || !strings.Contains(err.Error(), "subject t-value") ||
 		!strings.Contains(err.Error(), "field req: the writer's record n.R has no such field and the reader's field has no default") {
 		t.Fatalf("incompatible latest: %v", err)
+	}
+	now = now.Add(9 * time.Second)
+	if _, _, err := cached.ToConnectData("t", nil, written); err != nil {
+		t.Fatalf("within the TTL: %v", err)
+	}
+	now = now.Add(time.Second)
+	if _, _, err := cached.ToConnectData("t", nil, written); err == nil || !strings.Contains(err.Error(), "as version 3") {
+		t.Fatalf("after the TTL: %v", err)
 	}
 	// use.latest.with.metadata still picks v2, before use.latest.version.
 	s, _, err := read(map[string]string{srclient.KeyLatestMeta: "app=2", "use.latest.version": "true"}, written)
