@@ -73,3 +73,28 @@ func TestIdleConnCoalesces(t *testing.T) {
 		t.Fatalf("second read returned after %s, before the coalescing wait", waited)
 	}
 }
+
+// TestIdleConnBusyWait: a read that brought at least busyBytesPerMs per
+// millisecond waited makes the next wait the busy one; less, the short one.
+func TestIdleConnBusyWait(t *testing.T) {
+	c := &idleConn{coalesce: 2 * time.Millisecond, coalesceBusy: 10 * time.Millisecond}
+	for _, tc := range []struct {
+		n      int
+		waited time.Duration
+		want   time.Duration
+	}{
+		{300, 2 * time.Millisecond, 2 * time.Millisecond},                   // one transaction in 2 ms
+		{2 * busyBytesPerMs, 2 * time.Millisecond, 10 * time.Millisecond},   // busy at the short wait
+		{10 * busyBytesPerMs, 10 * time.Millisecond, 10 * time.Millisecond}, // still busy at the long one
+		{4 * busyBytesPerMs, 10 * time.Millisecond, 2 * time.Millisecond},   // slowed down
+		{4096, 0, 10 * time.Millisecond},                                    // the end of a catch-up
+		{100, 0, 2 * time.Millisecond},
+	} {
+		if got := c.nextWait(tc.n, tc.waited); got != tc.want {
+			t.Errorf("nextWait(%d, %s) = %s, want %s", tc.n, tc.waited, got, tc.want)
+		}
+	}
+	if got := (&idleConn{coalesce: time.Millisecond}).nextWait(1<<20, time.Millisecond); got != time.Millisecond {
+		t.Errorf("without a busy wait: %s", got)
+	}
+}
