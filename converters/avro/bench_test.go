@@ -1,11 +1,14 @@
 package avro
 
 import (
+	"context"
 	"encoding/binary"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/linkedin/goavro/v2"
+	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/schemaregistry"
@@ -79,4 +82,50 @@ func BenchmarkRatingsConverter(b *testing.B) {
 		}
 		perSecond(b)
 	})
+}
+
+// BenchmarkReadWithLatest is the cost of use.latest.version on read: a
+// ratings record written with v1, read as itself and resolved into v2 (a
+// field added with a default), in the same run.
+func BenchmarkReadWithLatest(b *testing.B) {
+	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
+	defer srv.Close()
+	writer := New()
+	if err := writer.Configure(map[string]string{"schema.registry.url": srv.URL}, false); err != nil {
+		b.Fatal(err)
+	}
+	s := ratingsSchema()
+	v := data.NewStruct(s).MustPut("rating_id", int64(1)).MustPut("user_id", int32(7)).MustPut("stars", int32(3)).
+		MustPut("route_id", int32(4262)).MustPut("rating_time", int64(1733300000123)).MustPut("channel", "android").
+		MustPut("message", "more peanuts please")
+	rec, err := writer.FromConnectData("ratings", nil, s, v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ws, _ := writer.writeSchemaFor(s)
+	v2 := strings.Replace(ws.text, `"fields":[`, `"fields":[{"name":"extra","type":"string","default":"x"},`, 1)
+	if _, err := writer.client.RegisterSchema(context.Background(), "ratings-value", sr.Schema{Schema: v2}, -1, -1); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		props map[string]string
+	}{
+		{"writer-schema", map[string]string{"schema.registry.url": srv.URL}},
+		{"use.latest.version", map[string]string{"schema.registry.url": srv.URL, "use.latest.version": "true"}},
+	} {
+		conv := New()
+		if err := conv.Configure(c.props, false); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := conv.ToConnectData("ratings", nil, rec); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
 }

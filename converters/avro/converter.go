@@ -63,10 +63,11 @@ type Converter struct {
 	bySchema  map[*data.Schema]*writeSchema
 	ids       map[string]registered // subject + "\x00" + schema text
 	byID      *srclient.ReadCache[int, *readSchema]
-	// readLatest (per subject) and readInto (per writer id and reader
+	// readLatest (per topic and writer id, as Confluent keys its cache
+	// by subject and writer schema) and readInto (per writer id and reader
 	// id) cache, under mu, the reader schemas of use.latest.version and
 	// use.latest.with.metadata on read.
-	readLatest map[string]registered
+	readLatest map[topicID]latestRead
 	readInto   map[[2]int]*readSchema
 }
 
@@ -98,6 +99,18 @@ func (c *Converter) stale(reg registered) bool {
 	return !reg.expires.IsZero() && !c.now().Before(reg.expires)
 }
 
+// topicID keys what depends on a record's topic and writer schema id.
+type topicID struct {
+	topic string
+	id    int
+}
+
+// latestRead is a reader version with the subject it was found under.
+type latestRead struct {
+	reg     registered
+	subject string
+}
+
 // readSchema is a registered schema read back.
 type readSchema struct {
 	avro    *avroschema.Schema
@@ -105,6 +118,9 @@ type readSchema struct {
 	// version is its version under the record's subject, 0 when unknown
 	// or not a record.
 	version int32
+	// res resolves the writer's data into this schema (a reader schema
+	// of use.latest.version or use.latest.with.metadata).
+	res *resolver
 }
 
 // New returns an unconfigured converter.
@@ -142,7 +158,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.bySchema = map[*data.Schema]*writeSchema{}
 	c.ids = map[string]registered{}
 	c.byID = new(srclient.ReadCache[int, *readSchema])
-	c.readLatest, c.readInto = map[string]registered{}, map[[2]int]*readSchema{}
+	c.readLatest, c.readInto = map[topicID]latestRead{}, map[[2]int]*readSchema{}
 	return nil
 }
 
@@ -393,7 +409,7 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 			return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
 		}
 		if into != nil {
-			out, err := resolveInto(make([]byte, 0, len(payload)+16), r, rs.avro, into.avro)
+			out, err := into.res.resolve(make([]byte, 0, len(payload)+16), r, rs.avro, into.avro)
 			if err != nil {
 				return nil, nil, fmt.Errorf("topic %s: reading Avro data written with schema id %d as version %d (id %d) of subject %s: %w",
 					topic, id, reg.version, reg.id, subject, err)
@@ -454,11 +470,13 @@ func (c *Converter) loadSchema(topic string, id int) (*readSchema, error) {
 // version, the Connect schema carries the writer's subject version unless
 // the reader schema has its own connect.version.
 func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*readSchema, registered, string, error) {
-	subject := c.subject(topic, &writeSchema{avro: writer.avro})
+	key := topicID{topic, id}
 	c.mu.Lock()
-	reg, ok := c.readLatest[subject]
+	lr, ok := c.readLatest[key]
 	c.mu.Unlock()
+	reg, subject := lr.reg, lr.subject
 	if !ok || c.stale(reg) {
+		subject = c.subject(topic, &writeSchema{avro: writer.avro})
 		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 		defer cancel()
 		var err error
@@ -474,16 +492,19 @@ func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*rea
 			reg.expires = c.now().Add(c.latestTTL)
 		}
 		c.mu.Lock()
-		c.readLatest[subject] = reg
+		if len(c.readLatest) >= c.cacheSize {
+			clear(c.readLatest)
+		}
+		c.readLatest[key] = latestRead{reg, subject}
 		c.mu.Unlock()
 	}
 	if reg.id == id {
 		return nil, reg, subject, nil
 	}
-	key := [2]int{id, reg.id}
+	pair := [2]int{id, reg.id}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if rs, ok := c.readInto[key]; ok && rs.avro == reg.avro {
+	if rs, ok := c.readInto[pair]; ok && rs.avro == reg.avro {
 		return rs, reg, subject, nil
 	}
 	cs, err := c.tc.schema(reg.avro, false, nil)
@@ -496,10 +517,10 @@ func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*rea
 		withVersion.Version = &v
 		cs = &withVersion
 	}
-	rs := &readSchema{avro: reg.avro, connect: cs}
+	rs := &readSchema{avro: reg.avro, connect: cs, res: new(resolver)}
 	if len(c.readInto) >= c.cacheSize {
 		clear(c.readInto)
 	}
-	c.readInto[key] = rs
+	c.readInto[pair] = rs
 	return rs, reg, subject, nil
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/goconnect/goconnect/internal/avroschema"
 )
@@ -28,9 +29,38 @@ import (
 // it: a writer union branch or enum symbol the reader cannot take fails
 // only the records that carry it.
 
+// resolver resolves one writer schema into one reader schema, keeping
+// what it works out per pair of types (record field plans, encoded
+// defaults, union equivalence) so that records after the first cost
+// little more than a copy. It is safe for concurrent use.
+type resolver struct {
+	records  sync.Map // [2]*avroschema.Schema -> *recordPlan
+	defaults sync.Map // *avroschema.Field -> defaultBytes
+	unions   sync.Map // [2]*avroschema.Schema -> bool (equivalent)
+}
+
+// recordPlan maps a writer record's fields to a reader record's.
+type recordPlan struct {
+	// target is, per writer field, the reader field's index, -1 to skip.
+	target []int
+	// inOrder is whether the kept writer fields come in the reader's
+	// order, so that the reader's binary is written as the writer's is
+	// read, defaults in between.
+	inOrder bool
+}
+
+type defaultBytes struct {
+	b   []byte
+	err error
+}
+
 // resolveInto appends to out the reader-schema binary of the datum that
 // in holds in writer-schema binary.
 func resolveInto(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error) {
+	return new(resolver).resolve(out, in, w, r)
+}
+
+func (rv *resolver) resolve(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error) {
 	if w.Kind == avroschema.Union {
 		i, err := in.varint()
 		if err != nil {
@@ -39,12 +69,12 @@ func resolveInto(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error
 		if i < 0 || int(i) >= len(w.Branches) {
 			return nil, fmt.Errorf("union branch %d out of range", i)
 		}
-		if equivalent(w, r, map[[2]*avroschema.Schema]bool{}) {
+		if rv.equivalentUnions(w, r) {
 			// Java's WriterUnion with unionEquiv: branch to branch.
 			out = binary.AppendVarint(out, i)
-			return resolveInto(out, in, w.Branches[i], r.Branches[i])
+			return rv.resolve(out, in, w.Branches[i], r.Branches[i])
 		}
-		return resolveInto(out, in, w.Branches[i], r)
+		return rv.resolve(out, in, w.Branches[i], r)
 	}
 	if r.Kind == avroschema.Union {
 		i := readerBranch(w, r)
@@ -52,11 +82,11 @@ func resolveInto(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error
 			return nil, fmt.Errorf("the reader's union %s has no branch for the writer's %s", describe(r), describe(w))
 		}
 		out = binary.AppendVarint(out, int64(i))
-		return resolveInto(out, in, w, r.Branches[i])
+		return rv.resolve(out, in, w, r.Branches[i])
 	}
 	switch {
 	case w.Kind == r.Kind:
-		return resolveSame(out, in, w, r)
+		return rv.resolveSame(out, in, w, r)
 	case w.Kind == avroschema.Int && r.Kind == avroschema.Long:
 		// Zig-zag varints are the same bytes for int and long.
 		n, err := in.varint()
@@ -81,7 +111,7 @@ func resolveInto(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error
 }
 
 // resolveSame resolves two schemas of one kind.
-func resolveSame(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error) {
+func (rv *resolver) resolveSame(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error) {
 	switch w.Kind {
 	case avroschema.Null:
 		return out, nil
@@ -130,7 +160,7 @@ func resolveSame(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error
 		return binary.AppendVarint(out, int64(j)), nil
 	case avroschema.Array:
 		return resolveBlocks(out, in, func(out []byte) ([]byte, error) {
-			return resolveInto(out, in, w.Items, r.Items)
+			return rv.resolve(out, in, w.Items, r.Items)
 		})
 	case avroschema.Map:
 		return resolveBlocks(out, in, func(out []byte) ([]byte, error) {
@@ -138,10 +168,10 @@ func resolveSame(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error
 			if err != nil {
 				return nil, err
 			}
-			return resolveInto(out, in, w.Values, r.Values)
+			return rv.resolve(out, in, w.Values, r.Values)
 		})
 	case avroschema.Record:
-		return resolveRecord(out, in, w, r)
+		return rv.resolveRecord(out, in, w, r)
 	}
 	return nil, fmt.Errorf("cannot resolve Avro type %s", w.Kind)
 }
@@ -150,18 +180,56 @@ func resolveSame(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error
 // reader has (matched by name or by the reader field's aliases), skips
 // the others, and writes the reader's fields in the reader's order, with
 // their defaults where the writer has no such field.
-func resolveRecord(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error) {
-	parts := make([][]byte, len(r.Fields))
-	found := make([]bool, len(r.Fields))
-	for _, wf := range w.Fields {
-		j := readerField(r, wf.Name)
+func (rv *resolver) resolveRecord(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, error) {
+	plan := rv.recordPlan(w, r)
+	if !plan.inOrder {
+		return rv.resolveRecordBuffered(out, in, w, r, plan)
+	}
+	next := 0 // the reader field to write next
+	fill := func(out []byte, upTo int) ([]byte, error) {
+		for ; next < upTo; next++ {
+			b, err := rv.fieldDefault(w, r.Fields[next])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b...)
+		}
+		return out, nil
+	}
+	var err error
+	for i, wf := range w.Fields {
+		j := plan.target[i]
 		if j < 0 {
-			if _, err := resolveInto(nil, in, wf.Type, wf.Type); err != nil {
+			if _, err := rv.resolve(nil, in, wf.Type, wf.Type); err != nil {
 				return nil, fmt.Errorf("field %s: %w", wf.Name, err)
 			}
 			continue
 		}
-		b, err := resolveInto(nil, in, wf.Type, r.Fields[j].Type)
+		if out, err = fill(out, j); err != nil {
+			return nil, err
+		}
+		if out, err = rv.resolve(out, in, wf.Type, r.Fields[j].Type); err != nil {
+			return nil, fmt.Errorf("field %s: %w", r.Fields[j].Name, err)
+		}
+		next = j + 1
+	}
+	return fill(out, len(r.Fields))
+}
+
+// resolveRecordBuffered is resolveRecord for reordered fields: each kept
+// field is resolved apart, then all are written in the reader's order.
+func (rv *resolver) resolveRecordBuffered(out []byte, in *reader, w, r *avroschema.Schema, plan *recordPlan) ([]byte, error) {
+	parts := make([][]byte, len(r.Fields))
+	found := make([]bool, len(r.Fields))
+	for i, wf := range w.Fields {
+		j := plan.target[i]
+		if j < 0 {
+			if _, err := rv.resolve(nil, in, wf.Type, wf.Type); err != nil {
+				return nil, fmt.Errorf("field %s: %w", wf.Name, err)
+			}
+			continue
+		}
+		b, err := rv.resolve(nil, in, wf.Type, r.Fields[j].Type)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", r.Fields[j].Name, err)
 		}
@@ -172,15 +240,62 @@ func resolveRecord(out []byte, in *reader, w, r *avroschema.Schema) ([]byte, err
 			out = append(out, parts[j]...)
 			continue
 		}
-		if !rf.HasDefault {
-			return nil, fmt.Errorf("field %s: the writer's record %s has no such field and the reader's field has no default", rf.Name, w.FullName())
+		b, err := rv.fieldDefault(w, rf)
+		if err != nil {
+			return nil, err
 		}
-		var err error
-		if out, err = appendDefault(out, rf.Type, rf.Default); err != nil {
-			return nil, fmt.Errorf("field %s: default: %w", rf.Name, err)
-		}
+		out = append(out, b...)
 	}
 	return out, nil
+}
+
+// recordPlan is the (cached) field plan of a writer and reader record.
+func (rv *resolver) recordPlan(w, r *avroschema.Schema) *recordPlan {
+	key := [2]*avroschema.Schema{w, r}
+	if p, ok := rv.records.Load(key); ok {
+		return p.(*recordPlan)
+	}
+	p := &recordPlan{target: make([]int, len(w.Fields)), inOrder: true}
+	last := -1
+	for i, wf := range w.Fields {
+		j := readerField(r, wf.Name)
+		p.target[i] = j
+		if j >= 0 {
+			if j < last {
+				p.inOrder = false
+			}
+			last = j
+		}
+	}
+	rv.records.Store(key, p)
+	return p
+}
+
+// fieldDefault is the (cached) binary of a reader field's default, for
+// a field the writer's record lacks.
+func (rv *resolver) fieldDefault(w *avroschema.Schema, rf *avroschema.Field) ([]byte, error) {
+	if d, ok := rv.defaults.Load(rf); ok {
+		return d.(defaultBytes).b, d.(defaultBytes).err
+	}
+	var d defaultBytes
+	if !rf.HasDefault {
+		d.err = fmt.Errorf("field %s: the writer's record %s has no such field and the reader's field has no default", rf.Name, w.FullName())
+	} else if d.b, d.err = appendDefault(nil, rf.Type, rf.Default); d.err != nil {
+		d.err = fmt.Errorf("field %s: default: %w", rf.Name, d.err)
+	}
+	rv.defaults.Store(rf, d)
+	return d.b, d.err
+}
+
+// equivalentUnions is the (cached) equivalent for two unions.
+func (rv *resolver) equivalentUnions(w, r *avroschema.Schema) bool {
+	key := [2]*avroschema.Schema{w, r}
+	if v, ok := rv.unions.Load(key); ok {
+		return v.(bool)
+	}
+	v := equivalent(w, r, map[[2]*avroschema.Schema]bool{})
+	rv.unions.Store(key, v)
+	return v
 }
 
 // readerField is the index of the reader's field for a writer field.

@@ -1,6 +1,7 @@
 package avro
 
 import (
+	"bytes"
 	"reflect"
 	"strings"
 	"testing"
@@ -163,7 +164,14 @@ func TestResolveIntoReaderSchema(t *testing.T) {
 				t.Fatal(err)
 			}
 			in := &reader{b: bin}
-			out, err := resolveInto(nil, in, w, r)
+			rv := new(resolver)
+			out, err := rv.resolve(nil, in, w, r)
+			// A second record through the same resolver (its plans and
+			// defaults cached) comes out the same.
+			again, err2 := rv.resolve(nil, &reader{b: bin}, w, r)
+			if !bytes.Equal(out, again) || (err == nil) != (err2 == nil) {
+				t.Fatalf("second pass %x, %v; first %x, %v", again, err2, out, err)
+			}
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want one containing %q", err, tc.err)
