@@ -446,15 +446,18 @@ func (c *Converter) loadSchema(topic string, id int) (*readSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
-	if cs.Version == nil && t.Kind == avroschema.Record {
-		// Like AvroData, take the version from the registry when the
-		// schema carries no connect.version.
+	// Like AvroData, take the version from the registry when the schema
+	// carries no connect.version; reading as the latest version also
+	// needs it otherwise, for a reader schema without connect.version.
+	if t.Kind == avroschema.Record && (cs.Version == nil || c.client.ReadsLatest()) {
 		subject := c.subject(topic, &writeSchema{avro: t})
 		if ss, err := c.client.LookupSchema(ctx, subject, s); err == nil && ss.Version > 0 {
 			v := int32(ss.Version)
-			withVersion := *cs
-			withVersion.Version = &v
-			cs = &withVersion
+			if cs.Version == nil {
+				withVersion := *cs
+				withVersion.Version = &v
+				cs = &withVersion
+			}
 			return &readSchema{avro: t, connect: cs, version: v}, nil
 		}
 	}

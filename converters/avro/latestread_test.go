@@ -179,3 +179,58 @@ func sameValues(a, b *data.Struct) bool {
 	}
 	return true
 }
+
+// The Connect schema's version on a resolved read is the writer's subject
+// version even when the writer schema carries its own connect.version
+// (AvroData is handed the writer's version and the reader has none); a
+// reader connect.version wins.
+func TestReadWithLatestVersionConnectVersion(t *testing.T) {
+	reg := schemaregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+	var ids []int
+	for _, text := range []string{
+		`{"type":"record","name":"R","fields":[{"name":"a","type":"int"}],"connect.version":7}`,
+		`{"type":"record","name":"R","fields":[{"name":"a","type":"long"}]}`,
+		`{"type":"record","name":"R","fields":[{"name":"a","type":"long"}],"connect.version":9}`,
+	} {
+		v, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: text}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, v.ID)
+	}
+	rec := append(srclient.AppendHeader(nil, ids[0]), 10)
+	if err := reg.SetLevel("t-value", "NONE"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.DeleteVersion("t-value", 3, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		props map[string]string
+		want  int32
+	}{
+		{nil, 7},
+		// v3 is soft-deleted: the latest is v2, without connect.version.
+		{map[string]string{"use.latest.version": "true"}, 1},
+	} {
+		s, v, err := newConverter(t, srv.URL, false, c.props).ToConnectData("t", nil, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *s.Version != c.want {
+			t.Fatalf("%v: version %d, want %d", c.props, *s.Version, c.want)
+		}
+		if a, _ := v.(*data.Struct).Get("a"); c.props != nil && a != int64(5) {
+			t.Fatalf("a = %#v", a)
+		}
+	}
+	if _, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"R","fields":[{"name":"a","type":"long"}],"connect.version":9,"doc":"v4"}`}, false); err != nil {
+		t.Fatal(err)
+	}
+	s, _, err := newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true"}).ToConnectData("t", nil, rec)
+	if err != nil || *s.Version != 9 {
+		t.Fatalf("reader connect.version: %v, %v", s, err)
+	}
+}
