@@ -61,7 +61,7 @@ ser = fresh.get_schema(pid, fmt="serialized").schema_str
 eq("protobuf serialized", base64.b64decode(ser)[:9], b"\n\x07default")
 eq("protobuf printed form", c.get_schema(pid).schema_str, 'syntax = "proto3";\npackage e2e;\n\nmessage Order {\n  int64 id = 1;\n  string note = 2;\n}\n')
 eq("protobuf descriptor registers", c.register_schema(p + "orders-fdp", Schema(ser, "PROTOBUF")) > pid, True)
-eq("protobuf incompatible", code(lambda: c.register_schema(p + "orders", Schema('syntax = "proto3"; package e2e; message Order { string id = 1; }', "PROTOBUF"))), 409)
+eq("protobuf incompatible", code(lambda: c.register_schema(p + "orders", Schema('syntax = "proto3"; package e2e; message Order { string id = 1; }', "PROTOBUF"))), 40901)
 
 v1 = Schema('{"type":"record","name":"R","namespace":"e2e","fields":[{"name":"a","type":"int"}]}', "AVRO")
 v2 = Schema('{"type":"record","name":"R","namespace":"e2e","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":""}]}', "AVRO")
@@ -77,7 +77,7 @@ c.delete_config(s)
 eq("subject config deleted", code(lambda: c.get_compatibility(s)), 40408)
 eq("compatible", c.test_compatibility(s, v2), True)
 eq("incompatible all versions", c.test_compatibility_all_versions(s, bad), False)
-eq("register incompatible", code(lambda: c.register_schema(s, bad)), 409)
+eq("register incompatible", code(lambda: c.register_schema(s, bad)), 40901)
 
 eq("permanent delete of a live version", code(lambda: c.delete_version(s, 2, permanent=True)), 40407)
 eq("soft delete latest", c.delete_version(s, "latest"), 2)

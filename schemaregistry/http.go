@@ -218,7 +218,27 @@ func (s *server) register(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	s.write(w, 200, map[string]int{"id": v.ID})
+	s.write(w, 200, registerResponse(v))
+}
+
+// registerAnswer is a registration's answer as Confluent 8 writes its
+// RegisterSchemaResponse: the version registered or found, its GUID, type
+// (AVRO too), references, metadata, rule set and stored text. Confluent 7
+// answered {"id":N}; clients read id and ignore the rest.
+type registerAnswer struct {
+	ID         int             `json:"id"`
+	Version    int             `json:"version,omitempty"`
+	GUID       string          `json:"guid"`
+	SchemaType string          `json:"schemaType"`
+	References []Reference     `json:"references,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
+	Schema     string          `json:"schema"`
+}
+
+func registerResponse(v *Version) registerAnswer {
+	return registerAnswer{ID: v.ID, Version: v.Version, GUID: v.guid(), SchemaType: v.typeName(),
+		References: v.References, Metadata: v.Metadata, RuleSet: v.RuleSet, Schema: v.Schema}
 }
 
 // pathVersion finds the subject version a path names; it has answered
@@ -414,6 +434,7 @@ func (s *server) pathID(w http.ResponseWriter, req *http.Request) (int, bool) {
 
 // schemaString is GET /schemas/ids/{id}'s answer (Confluent's SchemaString).
 type schemaString struct {
+	GUID       string          `json:"guid,omitempty"`
 	SchemaType string          `json:"schemaType,omitempty"`
 	Schema     string          `json:"schema"`
 	References []Reference     `json:"references,omitempty"`
@@ -438,7 +459,7 @@ func (s *server) byID(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r := response(v)
-	out := schemaString{SchemaType: r.SchemaType, Schema: text, References: referenceFormat(req, v), Metadata: v.Metadata, RuleSet: v.RuleSet}
+	out := schemaString{GUID: v.guid(), SchemaType: r.SchemaType, Schema: text, References: referenceFormat(req, v), Metadata: v.Metadata, RuleSet: v.RuleSet}
 	if flag(req, "fetchMaxId") {
 		m := s.r.MaxID(subject)
 		out.MaxID = &m

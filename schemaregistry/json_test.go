@@ -24,14 +24,14 @@ func TestAPIJSONSchemaType(t *testing.T) {
 	a.expect("POST", "/subjects/j/versions", body(closedPlus, js), 200, `{"id":2}`)
 	open := `{"type":"object","properties":{"a":{"type":"string"}}}`
 	a.expect("POST", "/subjects/o/versions", body(open, js), 200, `{"id":3}`)
-	msg := a.expectCode("POST", "/subjects/o/versions", body(`{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}}}`, js), 409, 409)
+	msg := a.expectCode("POST", "/subjects/o/versions", body(`{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}}}`, js), 409, 40901)
 	if !strings.Contains(msg, "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL") || !strings.Contains(msg, "The new schema has an open content model") {
 		t.Errorf("409 message %q does not name the change", msg)
 	}
 	a.expect("POST", "/compatibility/subjects/o/versions/latest", body(`{"type":"object","properties":{}}`, js), 200, `{"is_compatible":true}`)
 	// FORWARD names the roles the other way round.
 	a.expect("PUT", "/config/o", `{"compatibility":"FORWARD"}`, 200, `{"compatibility":"FORWARD"}`)
-	msg = a.expectCode("POST", "/subjects/o/versions", body(`{"type":"object","properties":{}}`, js), 409, 409)
+	msg = a.expectCode("POST", "/subjects/o/versions", body(`{"type":"object","properties":{}}`, js), 409, 40901)
 	if !strings.Contains(msg, "The old schema has an open content model and has a property or item at path '#/properties/a' which is missing in the new schema") {
 		t.Errorf("FORWARD message %q", msg)
 	}
@@ -47,5 +47,5 @@ func TestAPIJSONSchemaType(t *testing.T) {
 	a.expectCode("POST", "/subjects/bad/versions", body(`{"type":7}`, js), 422, 42201)
 	a.expectCode("POST", "/subjects/bad/versions", body(`{"type":"object"`, js), 422, 42201)
 	// AVRO and JSON versions of one subject do not mix.
-	a.expectCode("POST", "/subjects/j/versions", body(`"string"`), 409, 409)
+	a.expectCode("POST", "/subjects/j/versions", body(`"string"`), 409, 40901)
 }

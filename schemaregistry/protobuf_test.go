@@ -26,7 +26,7 @@ func TestAPIProtobufSchemaType(t *testing.T) {
 	added := `syntax = "proto3"; package shop; import "addr.proto"; message Order { int64 id = 1; Address ship_to = 2; string note = 3; }`
 	a.expect("POST", "/subjects/orders-value/versions", body(added, pb, ref), 200, `{"id":3}`)
 	changed := `syntax = "proto3"; package shop; import "addr.proto"; message Order { string id = 1; Address ship_to = 2; string note = 3; }`
-	msg := a.expectCode("POST", "/subjects/orders-value/versions", body(changed, pb, ref), 409, 409)
+	msg := a.expectCode("POST", "/subjects/orders-value/versions", body(changed, pb, ref), 409, 40901)
 	if !strings.Contains(msg, "FIELD_SCALAR_KIND_CHANGED") || !strings.Contains(msg, "in the new schema does not match its kind in the old schema") {
 		t.Errorf("409 message %q", msg)
 	}

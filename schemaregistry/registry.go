@@ -326,7 +326,7 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 		cfg := r.configInScopeLocked(subject)
 		if problems := checkCompatibility(cfg.level(), typ, parsed, prev, cfg.validateFields()); len(problems) > 0 {
 			// Java's List.toString: "[a, b]".
-			return nil, &Error{409, 409, fmt.Sprintf("Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]", subject, strings.Join(problems, ", "))}
+			return nil, &Error{409, 40901, fmt.Sprintf("Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]", subject, strings.Join(problems, ", "))}
 		}
 	}
 	version := newVersion

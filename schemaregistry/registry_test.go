@@ -125,7 +125,7 @@ func TestRegistryAPIOverKafka(t *testing.T) {
 		t.Fatalf("register v2: %d %v", st, m)
 	}
 	st, m, _ = do(t, "POST", srv.URL+"/subjects/orders-value/versions", schemaBody(v3))
-	if st != 409 || m["error_code"] != 409.0 {
+	if st != 409 || m["error_code"] != 40901.0 {
 		t.Fatalf("incompatible: %d %v", st, m)
 	}
 	st, m, _ = do(t, "POST", srv.URL+"/subjects/orders-value", schemaBody(v2))

@@ -62,11 +62,11 @@ func TestSchemaTypePlugPoint(t *testing.T) {
 	a.expect("POST", "/subjects/base/versions", body("zeta", typ), 200, `{"id":1}`)
 	a.expect("POST", "/subjects/s/versions", body("alpha  beta", typ, `"references":[{"name":"z","subject":"base","version":1}]`), 200, `{"id":2}`)
 	a.expect("GET", "/subjects/s/versions/1", "", 200, `{"subject":"s","version":1,"id":2,"schemaType":"LINES","references":[{"name":"z","subject":"base","version":1}],"schema":"alpha beta"}`)
-	a.expect("GET", "/schemas/ids/2", "", 200, `{"schemaType":"LINES","schema":"alpha beta","references":[{"name":"z","subject":"base","version":1}]}`)
+	a.expect("GET", "/schemas/ids/2", "", 200, `{"guid":"580c9043-3eaa-a49d-d48a-79a0ca0cd8c0","schemaType":"LINES","schema":"alpha beta","references":[{"name":"z","subject":"base","version":1}]}`)
 	a.expectCode("POST", "/subjects/s/versions", body("a!", typ), 422, 42201)
 	// ?format= asks the type (Formatter) for another rendering.
 	a.expect("GET", "/subjects/s/versions/1/schema?format=upper", "", 200, `ALPHA BETA`)
-	a.expect("GET", "/schemas/ids/2?format=upper", "", 200, `{"schemaType":"LINES","schema":"ALPHA BETA","references":[{"name":"z","subject":"base","version":1}]}`)
+	a.expect("GET", "/schemas/ids/2?format=upper", "", 200, `{"guid":"580c9043-3eaa-a49d-d48a-79a0ca0cd8c0","schemaType":"LINES","schema":"ALPHA BETA","references":[{"name":"z","subject":"base","version":1}]}`)
 	a.expect("GET", "/subjects/s/versions/1?format=default", "", 200, `{"subject":"s","version":1,"id":2,"schemaType":"LINES","references":[{"name":"z","subject":"base","version":1}],"schema":"alpha beta"}`)
 	a.expectCode("GET", "/subjects/s/versions/1?format=nope", "", 422, 42201)
 	// normalize=true stores the type's normalised text.
