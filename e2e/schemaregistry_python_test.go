@@ -43,6 +43,11 @@ cust = Schema('{"type":"record","name":"Customer","namespace":"e2e","fields":[{"
               [SchemaReference("e2e.Address", p + "address", 1)])
 cid = c.register_schema(p + "customer", cust)
 eq("reference resolved", c.get_schema(cid).references[0].subject, p + "address")
+import hashlib, uuid
+full = SchemaRegistryClient({"url": sys.argv[1]}).register_schema_full_response(p + "address", addr)
+eq("registration answer (Confluent 8)", (full.schema_id, full.version, full.guid),
+   (aid, 1, str(uuid.UUID(bytes=hashlib.md5(addr.schema_str.encode()).digest()))))
+eq("schema by guid", SchemaRegistryClient({"url": sys.argv[1]}).get_schema_by_guid(full.guid).schema_str, addr.schema_str)
 eq("referencedby", c.get_referenced_by(p + "address", 1), [cid])
 eq("lookup with references", c.lookup_schema(p + "customer", cust).version, 1)
 eq("delete referenced", code(lambda: c.delete_version(p + "address", 1)), 42206)

@@ -733,3 +733,33 @@ func TestAPIRegisterAnswer(t *testing.T) {
 		t.Errorf("40901 message %q", msg)
 	}
 }
+
+// TestAPIGUIDs: GET /schemas/guids/{guid} answers the schema of a GUID
+// (default context first, then the others), without subject or version;
+// /ids lists its id per context as Confluent's ContextId; an unknown GUID
+// is 40403 "Schema <guid> not found" and has no ids.
+func TestAPIGUIDs(t *testing.T) {
+	a := newAPI(t)
+	const guidA = "616c9f37-e00c-6ce6-cf16-bee14d524062" // MD5 of recA's text
+	const guidFloat = "50a6b9db-85da-367a-6d2d-f400a41758a6"
+	a.expect("POST", "/subjects/int/versions", body(`"int"`), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":2}`)
+	a.expect("POST", "/subjects/:.ctx:s/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/:.ctx:f/versions", body(`"float"`), 200, `{"id":2}`)
+	a.expect("GET", "/schemas/guids/"+guidA, "", 200, `{"guid":"`+guidA+`","schema":`+quote(recA)+`}`)
+	a.expect("GET", "/schemas/guids/"+guidA+"/ids", "", 200, `[{"context":".","id":2},{"context":".ctx","id":1}]`)
+	a.expect("GET", "/schemas/guids/"+guidFloat, "", 200, `{"guid":"`+guidFloat+`","schema":"\"float\""}`)
+	a.expect("GET", "/schemas/guids/"+guidFloat+"/ids", "", 200, `[{"context":".ctx","id":2}]`)
+	if msg := a.expectCode("GET", "/schemas/guids/nope", "", 404, 40403); msg != "Schema nope not found" {
+		t.Errorf("40403 message %q", msg)
+	}
+	a.expect("GET", "/schemas/guids/nope/ids", "", 200, `[]`)
+	// Read as Confluent's MD5.fromString: upper case, or the bare 32 hex digits.
+	a.expect("GET", "/schemas/guids/"+strings.ToUpper(guidFloat)+"/ids", "", 200, `[{"context":".ctx","id":2}]`)
+	a.expect("GET", "/schemas/guids/"+strings.ReplaceAll(guidFloat, "-", ""), "", 200, `{"guid":"`+guidFloat+`","schema":"\"float\""}`)
+	// A soft-deleted version keeps its GUID readable, as its id is.
+	a.expect("DELETE", "/subjects/s/versions/1", "", 200, `1`)
+	a.expect("GET", "/schemas/guids/"+guidA+"/ids", "", 200, `[{"context":".","id":2},{"context":".ctx","id":1}]`)
+	// format= applies (Avro's resolved form of a plain record is itself).
+	a.expect("GET", "/schemas/guids/"+guidA+"?format=resolved", "", 200, `{"guid":"`+guidA+`","schema":`+quote(recA)+`}`)
+}

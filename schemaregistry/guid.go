@@ -3,10 +3,12 @@ package schemaregistry
 import (
 	"crypto/md5"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash"
 	"sort"
+	"strings"
 )
 
 // guidOf is a schema's GUID as Confluent 8 derives it (Schema.getGuid,
@@ -143,3 +145,77 @@ func hashRuleSet(h hash.Hash, raw json.RawMessage) {
 
 // guid is the version's GUID.
 func (v *Version) guid() string { return guidOf(v.Schema, v.References, v.Metadata, v.RuleSet) }
+
+// ContextID is an id in a context (Confluent's ContextId), "." being
+// the default context.
+type ContextID struct {
+	Context string `json:"context"`
+	ID      int    `json:"id"`
+}
+
+// GUIDIDs lists the ids a GUID has, one per context holding it (the
+// lowest when several), sorted by context then id as Confluent sorts
+// them; nil when no schema has it.
+func (r *Registry) GUIDIDs(guid string) []ContextID {
+	guid, ok := canonicalGUID(guid)
+	if !ok {
+		return nil
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []ContextID
+	ctxs := []string{DefaultContext}
+	for c := range r.contexts {
+		ctxs = append(ctxs, c)
+	}
+	for _, ctx := range ctxs {
+		best := 0
+		for id, v := range r.spaceOf(ctx).byID {
+			if (best == 0 || id < best) && v.guid() == guid {
+				best = id
+			}
+		}
+		if best > 0 {
+			out = append(out, ContextID{Context: ctx, ID: best})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Context != out[j].Context {
+			return out[i].Context < out[j].Context
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// SchemaByGUID is the schema of a GUID, looked for in the default
+// context first, then in the others (Confluent's getIdUsingContexts);
+// 40403 "Schema <guid> not found" when none has it.
+func (r *Registry) SchemaByGUID(guid string) (*Version, error) {
+	ids := r.GUIDIDs(guid)
+	if len(ids) == 0 {
+		return nil, &Error{404, 40403, "Schema " + guid + " not found"}
+	}
+	// "." sorts before every ":.ctx" name, so the default context is first.
+	at := ids[0]
+	subject := ""
+	if at.Context != DefaultContext {
+		subject = qualified{Context: at.Context}.String()
+	}
+	return r.SchemaByID(at.ID, subject)
+}
+
+// canonicalGUID reads a GUID as Confluent's MD5.fromString does: a UUID
+// (any case) or the 32 hex digits of the MD5; it answers the lower-case
+// UUID form.
+func canonicalGUID(s string) (string, bool) {
+	hexDigits := strings.ReplaceAll(s, "-", "")
+	if len(s) == 36 && (s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') || len(s) != 36 && len(s) != 32 {
+		return "", false
+	}
+	b, err := hex.DecodeString(hexDigits)
+	if err != nil || len(b) != 16 {
+		return "", false
+	}
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), true
+}

@@ -38,6 +38,8 @@ func Handler(r *Registry) http.Handler {
 	mux.HandleFunc("GET /schemas/ids/{id}/schema", s.byIDRaw)
 	mux.HandleFunc("GET /schemas/ids/{id}/subjects", s.idSubjects)
 	mux.HandleFunc("GET /schemas/ids/{id}/versions", s.idVersions)
+	mux.HandleFunc("GET /schemas/guids/{guid}", s.byGUID)
+	mux.HandleFunc("GET /schemas/guids/{guid}/ids", s.guidIDs)
 	mux.HandleFunc("GET /schemas/types", func(w http.ResponseWriter, _ *http.Request) { s.write(w, 200, r.Types()) })
 	mux.HandleFunc("GET /config", s.getConfig)
 	mux.HandleFunc("PUT /config", s.putConfig)
@@ -465,6 +467,34 @@ func (s *server) byID(w http.ResponseWriter, req *http.Request) {
 		out.MaxID = &m
 	}
 	s.write(w, 200, out)
+}
+
+// byGUID answers GET /schemas/guids/{guid} as Confluent's getSchemaByGuid:
+// the SchemaString of the id holding it, without subject and version;
+// format= applies.
+func (s *server) byGUID(w http.ResponseWriter, req *http.Request) {
+	v, err := s.r.SchemaByGUID(req.PathValue("guid"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	text, ok := s.formatted(w, req, v)
+	if !ok {
+		return
+	}
+	r := response(v)
+	s.write(w, 200, schemaString{GUID: v.guid(), SchemaType: r.SchemaType, Schema: text, References: v.References,
+		Metadata: v.Metadata, RuleSet: v.RuleSet})
+}
+
+// guidIDs answers GET /schemas/guids/{guid}/ids: the GUID's id in each
+// context holding it ([] when none, as Confluent answers).
+func (s *server) guidIDs(w http.ResponseWriter, req *http.Request) {
+	ids := s.r.GUIDIDs(req.PathValue("guid"))
+	if ids == nil {
+		ids = []ContextID{}
+	}
+	s.write(w, 200, ids)
 }
 
 func (s *server) byIDRaw(w http.ResponseWriter, req *http.Request) {
