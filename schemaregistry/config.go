@@ -12,11 +12,16 @@ const (
 	ModeReadOnly         = "READONLY"
 	ModeReadOnlyOverride = "READONLY_OVERRIDE"
 	ModeImport           = "IMPORT"
+	// ModeForward is Confluent 8's FORWARD: registrations carry their id as
+	// in IMPORT (no compatibility check, no metadata inherited, any version
+	// number), but it is set only on the global context (":.__GLOBAL:") and
+	// entering it neither needs nor clears empty subjects.
+	ModeForward = "FORWARD"
 )
 
 func validMode(m string) bool {
 	switch m {
-	case ModeReadWrite, ModeReadOnly, ModeReadOnlyOverride, ModeImport:
+	case ModeReadWrite, ModeReadOnly, ModeReadOnlyOverride, ModeImport, ModeForward:
 		return true
 	}
 	return false
@@ -263,6 +268,7 @@ func (r *Registry) GetMode(subject string, defaultToGlobal bool) (string, error)
 // have no live subject (42205) unless force; its soft-deleted versions are
 // then hard-deleted, as Confluent does.
 func (r *Registry) SetMode(subject, mode string, force bool) error {
+	requested := mode
 	mode = strings.ToUpper(mode)
 	if err := validSubject(subject, true); err != nil {
 		return err
@@ -271,6 +277,11 @@ func (r *Registry) SetMode(subject, mode string, force bool) error {
 		return &Error{422, 42204, "Invalid mode. Valid values are READWRITE, READONLY, IMPORT and FORWARD."}
 	}
 	key := scopeKey(subject)
+	// Confluent's ModeResource compares the mode as sent (upper case)
+	// before upper-casing it to store it.
+	if requested == ModeForward && key != globalScope {
+		return &Error{422, 42204, "Forward mode only supported on global level"}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if mode == ModeImport && r.modeInScopeLocked(subject) != ModeImport && !force {

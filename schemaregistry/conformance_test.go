@@ -763,3 +763,51 @@ func TestAPIGUIDs(t *testing.T) {
 	// format= applies (Avro's resolved form of a plain record is itself).
 	a.expect("GET", "/schemas/guids/"+guidA+"?format=resolved", "", 200, `{"guid":"`+guidA+`","schema":`+quote(recA)+`}`)
 }
+
+// TestAPIForwardMode: Confluent 8's FORWARD mode (Mode.FORWARD,
+// isImportOrForwardMode): set only on the global context ":.__GLOBAL:"
+// (elsewhere 42204 "Forward mode only supported on global level"), with
+// no empty-subjects requirement and nothing deleted on entry; while in
+// force a registration must carry its id (else 42205, not read-write) and
+// keeps it and any version number, without compatibility check or
+// inherited metadata, as in IMPORT.
+func TestAPIForwardMode(t *testing.T) {
+	a := newAPI(t)
+	md := `"metadata":{"properties":{"owner":"bob"}}`
+	a.expect("POST", "/subjects/s/versions", body(recA, md), 200, `{"id":1}`)
+	for _, path := range []string{"/mode", "/mode/s", "/mode/:.ctx:"} {
+		if msg := a.expectCode("PUT", path, `{"mode":"FORWARD"}`, 422, 42204); msg != "Forward mode only supported on global level" {
+			t.Errorf("PUT %s FORWARD: message %q", path, msg)
+		}
+	}
+	n := a.j.len()
+	a.expect("PUT", "/mode/:.__GLOBAL:", `{"mode":"FORWARD"}`, 200, `{"mode":"FORWARD"}`)
+	// One MODE record, as Confluent's ModeKey/ModeValue for that context.
+	if got := a.j.since(n); len(got) != 1 || got[0] != [2]string{`{"keytype":"MODE","subject":":.__GLOBAL:","magic":0}`, `{"subject":":.__GLOBAL:","mode":"FORWARD"}`} {
+		t.Errorf("FORWARD records %q", got)
+	}
+	// Replayed, the mode is back in force.
+	b := New(nil)
+	b.Replay([]byte(`{"keytype":"MODE","subject":":.__GLOBAL:","magic":0}`), []byte(`{"subject":":.__GLOBAL:","mode":"FORWARD"}`))
+	if m, err := b.GetMode("s", true); err != nil || m != ModeForward {
+		t.Errorf("replayed FORWARD: %q %v", m, err)
+	}
+	a.expect("GET", "/mode/:.__GLOBAL:", "", 200, `{"mode":"FORWARD"}`)
+	a.expect("GET", "/mode/s?defaultToGlobal=true", "", 200, `{"mode":"FORWARD"}`)
+	a.expect("GET", "/subjects/s/versions", "", 200, `[1]`) // nothing cleared
+	if msg := a.expectCode("POST", "/subjects/s/versions", body(recB), 422, 42205); msg != "Subject s in context  is not in read-write mode" {
+		t.Errorf("no id in FORWARD: %q", msg)
+	}
+	// recC is not BACKWARD compatible with recA, and 7 is not the next
+	// version: both fine in FORWARD; no metadata is inherited.
+	a.expect("POST", "/subjects/s/versions", body(recC, `"id":40`, `"version":7`), 200,
+		`{"id":40,"version":7,"guid":"`+guidOf(recC, nil, nil, nil)+`","schemaType":"AVRO","schema":`+quote(recC)+`}`)
+	a.expect("GET", "/subjects/s/versions", "", 200, `[1,7]`)
+	a.expect("DELETE", "/mode/:.__GLOBAL:", "", 200, `{"mode":"FORWARD"}`)
+	a.expect("POST", "/subjects/t/versions", body(`"long"`), 200, `{"id":41}`)
+	// As Confluent's ModeResource, the global-only check compares the mode
+	// as sent, before it is upper-cased: "forward" passes it.
+	a.expect("PUT", "/mode/s", `{"mode":"forward"}`, 200, `{"mode":"forward"}`)
+	a.expect("GET", "/mode/s", "", 200, `{"mode":"FORWARD"}`)
+	a.expect("POST", "/subjects/s/versions", body(recB, `"id":50`), 200, `{"id":50}`)
+}

@@ -243,10 +243,12 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 	defer r.mu.Unlock()
 	ctx := contextOf(subject)
 	mode := r.modeInScopeLocked(subject)
+	// IMPORT and FORWARD register alike (Confluent's isImportOrForwardMode).
+	importing := mode == ModeImport || mode == ModeForward
 	if mode == ModeReadOnly || mode == ModeReadOnlyOverride {
 		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is in read-only mode", subject, qualifiedContext(ctx)))
 	}
-	if req.ID > 0 && mode != ModeImport {
+	if req.ID > 0 && !importing {
 		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in import mode", subject, qualifiedContext(ctx)))
 	}
 	if req.ID <= 0 && mode != ModeReadWrite {
@@ -283,7 +285,7 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 		}
 		live = append(live, v)
 	}
-	if mode != ModeImport && len(live) > 0 {
+	if !importing && len(live) > 0 {
 		// As Confluent's maybePopulateFromPrevious: a schema registered
 		// without metadata or a rule set takes the latest live version's,
 		// so a re-registration lands on that version and a new one keeps
@@ -301,7 +303,7 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 			req.RuleSet = latest.RuleSet
 		}
 	}
-	if mode != ModeImport {
+	if !importing {
 		applyConfigMetadata(r.configInScopeLocked(subject), &req, newVersion)
 	}
 	if !absentJSON(req.Metadata) {
@@ -318,7 +320,7 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 			}
 		}
 	}
-	if mode != ModeImport {
+	if !importing {
 		prev, err := r.previousLocked(subject, live)
 		if err != nil {
 			return nil, err
@@ -331,7 +333,7 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 	}
 	version := newVersion
 	if req.Version > 0 {
-		if req.Version != newVersion && mode != ModeImport {
+		if req.Version != newVersion && !importing {
 			return nil, &Error{422, 42201, "Version is not one more than previous version"}
 		}
 		version = req.Version
