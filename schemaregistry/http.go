@@ -158,26 +158,26 @@ func parseVersion(raw string) (int, error) {
 	return int(v), nil
 }
 
-// schemaResponse is a version as the API answers it (Confluent's Schema
-// entity: no schemaType for AVRO, no deleted flag).
+// schemaResponse is a version as the API answers it: Confluent 8's
+// Schema entity (its GUID, schemaType AVRO too, deleted; Confluent 7 left
+// out AVRO and had neither guid nor deleted). Confluent's "ts", the
+// record's Kafka timestamp, is not kept.
 type schemaResponse struct {
 	Subject    string          `json:"subject"`
 	Version    int             `json:"version"`
 	ID         int             `json:"id"`
-	SchemaType string          `json:"schemaType,omitempty"`
+	GUID       string          `json:"guid"`
+	SchemaType string          `json:"schemaType"`
 	References []Reference     `json:"references,omitempty"`
 	Metadata   json.RawMessage `json:"metadata,omitempty"`
 	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
 	Schema     string          `json:"schema"`
+	Deleted    bool            `json:"deleted"`
 }
 
 func response(v *Version) schemaResponse {
-	out := schemaResponse{Subject: v.Subject, Version: v.Version, ID: v.ID, References: v.References,
-		Metadata: v.Metadata, RuleSet: v.RuleSet, Schema: v.Schema}
-	if t := v.typeName(); t != "AVRO" {
-		out.SchemaType = t
-	}
-	return out
+	return schemaResponse{Subject: v.Subject, Version: v.Version, ID: v.ID, GUID: v.guid(), SchemaType: v.typeName(),
+		References: v.References, Metadata: v.Metadata, RuleSet: v.RuleSet, Schema: v.Schema, Deleted: v.Deleted}
 }
 
 func (s *server) listSubjects(w http.ResponseWriter, req *http.Request) {
