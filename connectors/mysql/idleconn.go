@@ -2,7 +2,9 @@ package mysql
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"syscall"
 	"time"
 )
 
@@ -19,7 +21,7 @@ func idleDialer(idle time.Duration, beforeRead func()) func(ctx context.Context,
 		if err != nil {
 			return nil, err
 		}
-		return &idleConn{Conn: c, idle: idle, coalesce: readCoalesce, coalesceBusy: readCoalesceBusy, beforeRead: beforeRead}, nil
+		return &idleConn{Conn: c, idle: idle, coalesce: readCoalesce, coalesceBusy: readCoalesceBusy, beforeRead: beforeRead, raw: rawConn(c)}, nil
 	}
 }
 
@@ -41,6 +43,11 @@ const (
 	readCoalesce     = 2 * time.Millisecond
 	readCoalesceBusy = 10 * time.Millisecond
 	busyBytesPerMs   = 512
+	// waitLowat is the socket's receive low-water mark during a wait:
+	// the binlog's segments keep arriving, and each would wake the
+	// runtime's network poller (an idle thread in epoll_wait) for a
+	// reader that sleeps anyway.
+	waitLowat = 64 << 10
 )
 
 // idleConn is read by one goroutine (the binlog reader).
@@ -56,6 +63,9 @@ type idleConn struct {
 	// beforeRead tells the task that what was read has been handled
 	// (Task.readsHandled), so a poll need not linger for more.
 	beforeRead func()
+	// raw is the TCP socket whose low-water mark is raised during waits
+	// (nil: not a TCP connection, or the option failed once).
+	raw syscall.RawConn
 }
 
 func (c *idleConn) Read(p []byte) (int, error) {
@@ -64,8 +74,18 @@ func (c *idleConn) Read(p []byte) (int, error) {
 	}
 	waited := time.Duration(0)
 	if c.drained && c.wait > 0 {
+		raised := c.raw != nil && setRcvLowat(c.raw, waitLowat) == nil
 		time.Sleep(c.wait)
 		waited = c.wait
+		if raised {
+			// Back to one byte before reading: an idle stream's next
+			// event must wake the read.
+			if err := setRcvLowat(c.raw, 1); err != nil {
+				return 0, fmt.Errorf("resetting the binlog socket's receive low-water mark: %w", err)
+			}
+		} else {
+			c.raw = nil
+		}
 	}
 	if now := time.Now(); now.Sub(c.set) >= time.Second {
 		if err := c.Conn.SetReadDeadline(now.Add(c.idle)); err != nil {

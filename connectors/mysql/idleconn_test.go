@@ -50,13 +50,17 @@ func TestIdleConnCoalesces(t *testing.T) {
 		<-readFirst
 		_, _ = s.Write([]byte("b"))
 		_, _ = s.Write([]byte("c"))
+		<-readFirst
+		// After the reader's wait, while its read is parked.
+		time.Sleep(700 * time.Millisecond)
+		_, _ = s.Write([]byte("d"))
 		<-readFirst // held open until the test is done
 	}()
 	raw, err := net.Dial("tcp", l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &idleConn{Conn: raw, idle: 10 * time.Second, coalesce: 300 * time.Millisecond}
+	c := &idleConn{Conn: raw, idle: 10 * time.Second, coalesce: 300 * time.Millisecond, raw: rawConn(raw)}
 	defer c.Close()
 	defer close(readFirst)
 	buf := make([]byte, 16)
@@ -71,6 +75,20 @@ func TestIdleConnCoalesces(t *testing.T) {
 	}
 	if waited := time.Since(start); waited < 300*time.Millisecond {
 		t.Fatalf("second read returned after %s, before the coalescing wait", waited)
+	}
+	// The low-water mark raised during the wait is back at one byte: a
+	// single byte written after it wakes the parked read (the idle
+	// deadline, 10 s, would end it otherwise).
+	if c.raw == nil {
+		t.Fatal("no socket to raise the low-water mark of")
+	}
+	readFirst <- struct{}{}
+	start = time.Now()
+	if n, err := c.Read(buf); err != nil || string(buf[:n]) != "d" {
+		t.Fatalf("third read %q %v", buf[:n], err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("a byte after the wait was read after %s", waited)
 	}
 }
 
