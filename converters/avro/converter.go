@@ -18,6 +18,7 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/avroschema"
 	"github.com/goconnect/goconnect/internal/srclient"
+	"github.com/goconnect/goconnect/internal/srrules"
 )
 
 // Class is the Java class name users configure.
@@ -69,6 +70,8 @@ type Converter struct {
 	// use.latest.with.metadata on read.
 	readLatest map[topicID]latestRead
 	readInto   map[[2]int]*readSchema
+	// rules executes the domain rules of the schemas written and read with.
+	rules *srrules.Engine
 }
 
 // writeSchema is a Connect schema with its Avro form.
@@ -92,6 +95,8 @@ type registered struct {
 	// expires is when a latest version is read again (latest.cache.ttl.sec);
 	// zero for never.
 	expires time.Time
+	// rules is the registered version's rule set, run before encoding.
+	rules *srrules.Set
 }
 
 // stale is whether reg must be looked up again.
@@ -121,6 +126,8 @@ type readSchema struct {
 	// res resolves the writer's data into this schema (a reader schema
 	// of use.latest.version or use.latest.with.metadata).
 	res *resolver
+	// rules is its rule set, run after decoding.
+	rules *srrules.Set
 }
 
 // New returns an unconfigured converter.
@@ -159,6 +166,9 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.ids = map[string]registered{}
 	c.byID = new(srclient.ReadCache[int, *readSchema])
 	c.readLatest, c.readInto = map[topicID]latestRead{}, map[[2]int]*readSchema{}
+	if c.rules, err = srrules.NewEngine(props); err != nil {
+		return fmt.Errorf("AvroConverter: %w", err)
+	}
 	return nil
 }
 
@@ -241,6 +251,14 @@ func (c *Converter) schemaFor(subject string, ws *writeSchema) (registered, erro
 	switch {
 	case c.autoReg:
 		reg.id, err = c.client.RegisterSchema(ctx, subject, schema, -1, -1)
+		if err == nil {
+			// Confluent's serializer runs the rules of the version the
+			// registration lands on (inherited or configured rule sets).
+			var ss sr.SubjectSchema
+			if ss, err = c.client.LookupSchema(ctx, subject, schema); err == nil {
+				reg.rules = c.rules.Compile(ss.Schema, avroTags(ws.avro))
+			}
+		}
 	case c.useSchemaID >= 0:
 		reg, err = c.schemaByUseID(sr.WithParams(ctx, sr.Subject(subject)), ws)
 	case c.client.LatestMeta != nil:
@@ -286,7 +304,7 @@ func (c *Converter) latest(ctx context.Context, subject string, ws *writeSchema)
 				"The latest version (%d) cannot read the converted schema's data: %s at %s (%s)", ss.Version, inc[0].Type, inc[0].Pointer(), inc[0].Message)
 		}
 	}
-	return registered{id: ss.ID, avro: t, version: ss.Version}, nil
+	return registered{id: ss.ID, avro: t, version: ss.Version, rules: c.rules.Compile(ss.Schema, avroTags(t))}, nil
 }
 
 // latestWithMetadata reads the subject's latest version carrying
@@ -300,7 +318,7 @@ func (c *Converter) latestWithMetadata(ctx context.Context, subject string) (reg
 	if err != nil {
 		return registered{}, fmt.Errorf("version %d with metadata: %w", ss.Version, err)
 	}
-	return registered{id: ss.ID, avro: t, version: ss.Version}, nil
+	return registered{id: ss.ID, avro: t, version: ss.Version, rules: c.rules.Compile(ss.Schema, avroTags(t))}, nil
 }
 
 // schemaByUseID reads the schema of use.schema.id, checked by
@@ -323,7 +341,7 @@ func (c *Converter) schemaByUseID(ctx context.Context, ws *writeSchema) (registe
 				s.Schema, ws.text, inc[0].Type, inc[0].Pointer())
 		}
 	}
-	return registered{id: c.useSchemaID, avro: t}, nil
+	return registered{id: c.useSchemaID, avro: t, rules: c.rules.Compile(s, avroTags(t))}, nil
 }
 
 // parseRegistered parses a registered schema with the schemas its
@@ -381,6 +399,15 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 		}
 		return b, nil
 	}
+	if reg.rules != nil {
+		// As Confluent's serializer: the domain rules of the schema written
+		// with, before encoding.
+		out, err := reg.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s})
+		if err != nil {
+			return nil, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)
+		}
+		v = out.Value
+	}
 	if b, err = c.enc.encode(b, reg.avro, s, v); err != nil {
 		return nil, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
 	}
@@ -414,12 +441,25 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 				return nil, nil, fmt.Errorf("topic %s: reading Avro data written with schema id %d as version %d (id %d) of subject %s: %w",
 					topic, id, reg.version, reg.id, subject, err)
 			}
+			if into.rules.HasMigrationRules() || rs.rules.HasMigrationRules() {
+				return nil, nil, fmt.Errorf("topic %s: reading Avro data written with schema id %d as version %d (id %d) of subject %s: %w",
+					topic, id, reg.version, reg.id, subject, srrules.MigrationError(into.rules, rs.rules))
+			}
 			rs, r = into, &reader{b: out}
 		}
 	}
 	v, err := decode(r, rs.avro, rs.connect)
 	if err != nil {
 		return nil, nil, fmt.Errorf("decoding Avro data with schema id %d of topic %s: %w", id, topic, err)
+	}
+	if rs.rules != nil {
+		// As Confluent's deserializer: the reader schema's domain rules,
+		// after decoding.
+		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect})
+		if err != nil {
+			return nil, nil, fmt.Errorf("Failed to deserialize data for topic %s to Avro: Error deserializing Avro message for id %d: %w", topic, id, err)
+		}
+		v = out.Value
 	}
 	return rs.connect, v, nil
 }
@@ -458,10 +498,10 @@ func (c *Converter) loadSchema(topic string, id int) (*readSchema, error) {
 				withVersion.Version = &v
 				cs = &withVersion
 			}
-			return &readSchema{avro: t, connect: cs, version: v}, nil
+			return &readSchema{avro: t, connect: cs, version: v, rules: c.rules.Compile(s, avroTags(t))}, nil
 		}
 	}
-	return &readSchema{avro: t, connect: cs}, nil
+	return &readSchema{avro: t, connect: cs, rules: c.rules.Compile(s, avroTags(t))}, nil
 }
 
 // readerSchema is, with use.latest.with.metadata or use.latest.version,
@@ -520,7 +560,7 @@ func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*rea
 		withVersion.Version = &v
 		cs = &withVersion
 	}
-	rs := &readSchema{avro: reg.avro, connect: cs, res: new(resolver)}
+	rs := &readSchema{avro: reg.avro, connect: cs, res: new(resolver), rules: reg.rules}
 	if len(c.readInto) >= c.cacheSize {
 		clear(c.readInto)
 	}
