@@ -26,6 +26,7 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/jsondoc"
 	"github.com/goconnect/goconnect/internal/srclient"
+	"github.com/goconnect/goconnect/internal/srrules"
 	"github.com/goconnect/goconnect/schemaregistry/jsontype"
 )
 
@@ -68,6 +69,8 @@ type Converter struct {
 	// (negative: for the converter's life), measured on now.
 	latestTTL time.Duration
 	now       func() time.Time
+	// rules executes the domain rules of the schemas written and read with.
+	rules *srrules.Engine
 }
 
 // writerID is a cached writer id; expires (zero: never) is when a latest
@@ -75,6 +78,8 @@ type Converter struct {
 type writerID struct {
 	id      int
 	expires time.Time
+	// rules is the rule set of the registered schema written with.
+	rules *srrules.Set
 }
 
 // writeSchema is a Connect schema with its JSON Schema form.
@@ -97,6 +102,8 @@ type readSchema struct {
 	validator *sjs.Schema
 	// title names the subject under the record name strategies.
 	title string
+	// rules is its rule set, run after decoding.
+	rules *srrules.Set
 }
 
 // New returns an unconfigured converter.
@@ -156,6 +163,9 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.ids = srclient.NewWriteCache[idKey, writerID](size)
 	c.latestTTL, c.now = cl.LatestTTL, time.Now
 	c.byID = new(srclient.ReadCache[int, *readSchema])
+	if c.rules, err = srrules.NewEngine(props); err != nil {
+		return fmt.Errorf("JsonSchemaConverter: %w", err)
+	}
 	return nil
 }
 
@@ -181,11 +191,11 @@ func (c *Converter) generate(s *data.Schema) (*writeSchema, error) {
 
 // schemaID registers (or looks up) the schema under the topic's subject,
 // once per topic and schema.
-func (c *Converter) schemaID(topic string, ws *writeSchema) (int, error) {
+func (c *Converter) schemaID(topic string, ws *writeSchema) (writerID, error) {
 	key := idKey{topic, ws}
 	build := func() (writerID, error) {
-		id, err := c.register(topic, ws)
-		w := writerID{id: id}
+		id, rules, err := c.register(topic, ws)
+		w := writerID{id: id, rules: rules}
 		if c.client.WritesLatest() && c.latestTTL >= 0 {
 			w.expires = c.now().Add(c.latestTTL)
 		}
@@ -196,22 +206,25 @@ func (c *Converter) schemaID(topic string, ws *writeSchema) (int, error) {
 		c.ids.Forget(key)
 		w, err = c.ids.Get(key, build)
 	}
-	return w.id, err
+	return w, err
 }
 
 // register registers (or looks up) the schema under the topic's subject.
-func (c *Converter) register(topic string, ws *writeSchema) (int, error) {
+func (c *Converter) register(topic string, ws *writeSchema) (int, *srrules.Set, error) {
 	subject, err := c.client.Subject(topic, ws.title)
 	if err != nil {
-		return 0, fmt.Errorf("topic %s: %w", topic, err)
+		return 0, nil, fmt.Errorf("topic %s: %w", topic, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	id, err := c.client.WriterID(ctx, subject, sr.Schema{Schema: ws.text, Type: sr.TypeJSON}, c.readable(ws))
+	id, got, err := c.client.WriterSchema(ctx, subject, sr.Schema{Schema: ws.text, Type: sr.TypeJSON}, c.readable(ws))
 	if err != nil {
-		return 0, fmt.Errorf("schema registry, subject %s: %w", subject, err)
+		return 0, nil, fmt.Errorf("schema registry, subject %s: %w", subject, err)
 	}
-	return id, nil
+	if got == nil {
+		return id, nil, nil
+	}
+	return id, c.rules.Compile(*got, jsonTags(got.Schema)), nil
 }
 
 // readable checks for use.schema.id and use.latest.version that a
@@ -264,11 +277,20 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if err != nil {
 		return nil, fmt.Errorf("converting Kafka Connect schema to JSON Schema for topic %s: %w", topic, err)
 	}
-	id, err := c.schemaID(topic, ws)
+	w, err := c.schemaID(topic, ws)
 	if err != nil {
 		return nil, err
 	}
-	b := srclient.AppendHeader(make([]byte, 0, 256), id)
+	if w.rules != nil {
+		// As Confluent's serializer: the domain rules of the schema written
+		// with, before encoding.
+		out, err := w.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s})
+		if err != nil {
+			return nil, fmt.Errorf("converting Kafka Connect data to byte[] failed due to serialization error of topic %s: %w", topic, err)
+		}
+		v = out.Value
+	}
+	b := srclient.AppendHeader(make([]byte, 0, 256), w.id)
 	if b, err = c.m.appendValue(b, s, v); err != nil {
 		return nil, fmt.Errorf("converting Kafka Connect data to byte[] failed due to serialization error of topic %s: %w", topic, err)
 	}
@@ -315,6 +337,15 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	if err != nil {
 		return nil, nil, fmt.Errorf("decoding JSON with schema id %d of topic %s: %w", id, topic, err)
 	}
+	if rs.rules != nil {
+		// As Confluent's deserializer: the reader schema's domain rules,
+		// after decoding.
+		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect})
+		if err != nil {
+			return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: %w", topic, err)
+		}
+		v = out.Value
+	}
 	return rs.connect, v, nil
 }
 
@@ -354,7 +385,7 @@ func (c *Converter) loadSchema(topic string, id int) (*readSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
-	rs := &readSchema{connect: cs, title: title}
+	rs := &readSchema{connect: cs, title: title, rules: c.rules.Compile(s, jsonTags(s.Schema))}
 	if c.validate {
 		if rs.validator, err = compile(doc, refs); err != nil {
 			return nil, fmt.Errorf("schema id %d: %w", id, err)
@@ -386,6 +417,9 @@ func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*rea
 	rs, err := c.readSchemaByID(topic, ss.ID)
 	if err != nil {
 		return nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
+	}
+	if rs.rules.HasMigrationRules() || writer.rules.HasMigrationRules() {
+		return nil, fmt.Errorf("reading schema id %d as version %d of subject %s: %w", id, ss.Version, subject, srrules.MigrationError(rs.rules, writer.rules))
 	}
 	return rs, nil
 }

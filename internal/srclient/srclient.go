@@ -309,48 +309,68 @@ type Readable func(ctx context.Context, registered sr.Schema) error
 // (use.latest.version, checked unless latest.compatibility.strict=false),
 // else a lookup.
 func (c *Client) WriterID(ctx context.Context, subject string, s sr.Schema, readable Readable) (int, error) {
+	id, _, err := c.WriterSchema(ctx, subject, s, readable)
+	return id, err
+}
+
+// WriterSchema is WriterID with the registered schema Confluent's
+// serializer then holds, whose rule set it executes: the version
+// registered (as the registration answers it), the schema of the id, the
+// latest version; nil after a plain lookup, where the serializer keeps
+// the converted schema, which has no rules.
+func (c *Client) WriterSchema(ctx context.Context, subject string, s sr.Schema, readable Readable) (int, *sr.Schema, error) {
 	if c.Normalize {
 		ctx = sr.WithParams(ctx, sr.Normalize)
 	}
 	switch {
 	case c.AutoReg:
 		id, err := c.RegisterSchema(ctx, subject, s, -1, -1)
-		return id, Explain(err)
+		if err != nil {
+			return 0, nil, Explain(err)
+		}
+		ss, err := c.LookupSchema(ctx, subject, s)
+		if err != nil {
+			return 0, nil, fmt.Errorf("looking up the version registered: %w", Explain(err))
+		}
+		return id, &ss.Schema, nil
 	case c.UseSchemaID >= 0:
 		got, err := c.SchemaByID(sr.WithParams(ctx, sr.Subject(subject)), c.UseSchemaID)
 		if err != nil {
-			return 0, fmt.Errorf("error retrieving schema ID %d: %w", c.UseSchemaID, Explain(err))
+			return 0, nil, fmt.Errorf("error retrieving schema ID %d: %w", c.UseSchemaID, Explain(err))
 		}
 		if got.Type != s.Type {
-			return 0, fmt.Errorf("schema id %d is %s, not %s", c.UseSchemaID, got.Type, typeLabel(s.Type))
+			return 0, nil, fmt.Errorf("schema id %d is %s, not %s", c.UseSchemaID, got.Type, typeLabel(s.Type))
 		}
 		if c.IDStrict && readable != nil {
 			if err := readable(ctx, got); err != nil {
-				return 0, fmt.Errorf("Incompatible schema of type '%s' (id %d). Set id.compatibility.strict=false to disable this check: %w", got.Type, c.UseSchemaID, err)
+				return 0, nil, fmt.Errorf("Incompatible schema of type '%s' (id %d). Set id.compatibility.strict=false to disable this check: %w", got.Type, c.UseSchemaID, err)
 			}
 		}
-		return c.UseSchemaID, nil
+		return c.UseSchemaID, &got, nil
 	case c.LatestMeta != nil:
 		ss, err := c.LatestWithMetadata(ctx, subject, s.Type)
-		return ss.ID, err
+		if err != nil {
+			return 0, nil, err
+		}
+		return ss.ID, &ss.Schema, nil
 	case c.UseLatest:
 		ss, err := c.SchemaByVersion(ctx, subject, -1)
 		if err != nil {
-			return 0, Explain(err)
+			return 0, nil, Explain(err)
 		}
 		if ss.Type != s.Type {
-			return 0, fmt.Errorf("the latest version of subject %s (id %d) is %s, not %s", subject, ss.ID, ss.Type, typeLabel(s.Type))
+			return 0, nil, fmt.Errorf("the latest version of subject %s (id %d) is %s, not %s", subject, ss.ID, ss.Type, typeLabel(s.Type))
 		}
 		if c.LatestStrict && readable != nil {
 			if err := readable(ctx, ss.Schema); err != nil {
-				return 0, fmt.Errorf("Incompatible schema of type '%s': the latest version (%d, id %d) cannot read the converted schema's data. "+
+				return 0, nil, fmt.Errorf("Incompatible schema of type '%s': the latest version (%d, id %d) cannot read the converted schema's data. "+
 					"Set latest.compatibility.strict=false to disable this check: %w", ss.Type, ss.Version, ss.ID, err)
 			}
 		}
-		return ss.ID, nil
+		return ss.ID, &ss.Schema, nil
 	}
 	ss, err := c.LookupSchema(ctx, subject, s)
-	return ss.ID, Explain(err)
+	return ss.ID, nil, Explain(err)
 }
 
 // Explain keeps the registry's own message and code, and says which
