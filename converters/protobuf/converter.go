@@ -35,6 +35,7 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/protoknown"
 	"github.com/goconnect/goconnect/internal/srclient"
+	"github.com/goconnect/goconnect/internal/srrules"
 )
 
 // Class is the Java class name users configure.
@@ -80,6 +81,8 @@ type Converter struct {
 	files *srclient.ReadCache[int, *readFile]
 	// now is the clock latest.cache.ttl.sec is measured on.
 	now func() time.Time
+	// rules executes the domain rules of the schemas written and read with.
+	rules *srrules.Engine
 }
 
 // writeSchema is a Connect schema with its .proto form.
@@ -99,6 +102,8 @@ type writerRef struct {
 	// expires (zero: never) is when a latest version is read again
 	// (latest.cache.ttl.sec).
 	expires time.Time
+	// rules is the rule set of the registered schema written with.
+	rules *srrules.Set
 }
 
 type idKey struct {
@@ -121,6 +126,8 @@ type readSchema struct {
 	connect *data.Schema
 	md      protoreflect.MessageDescriptor
 	plan    *readPlan // nil for a top-level wrapper
+	// rules is the schema's rule set, run after decoding.
+	rules *srrules.Set
 }
 
 // New returns an unconfigured converter.
@@ -191,6 +198,9 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.byID = new(srclient.ReadCache[readKey, *readSchema])
 	c.files = new(srclient.ReadCache[int, *readFile])
 	c.now = time.Now
+	if c.rules, err = srrules.NewEngine(props); err != nil {
+		return fmt.Errorf("ProtobufConverter: %w", err)
+	}
 	return nil
 }
 
@@ -256,7 +266,7 @@ func (c *Converter) registeredRef(ctx context.Context, s sr.Schema, id int, what
 	if err != nil {
 		return writerRef{}, err
 	}
-	ref := writerRef{id: id, indexes: indexesOf(fd, protoreflect.FullName(ws.fullName))}
+	ref := writerRef{id: id, indexes: indexesOf(fd, protoreflect.FullName(ws.fullName)), rules: c.rules.Compile(s, protoTags(fd))}
 	if ref.indexes == nil {
 		return ref, fmt.Errorf("message %s is not in the %s (id %d)", ws.fullName, what, id)
 	}
@@ -290,6 +300,15 @@ func (c *Converter) writerRef(topic string, ws *writeSchema) (writerRef, error) 
 	case c.client.AutoReg:
 		ref.id, err = c.client.RegisterSchema(ctx, subject, schema, -1, -1)
 		err = srclient.Explain(err)
+		if err == nil {
+			// Confluent's serializer runs the rules of the version the
+			// registration lands on (inherited or configured rule sets).
+			var ss sr.SubjectSchema
+			if ss, err = c.client.LookupSchema(ctx, subject, schema); err == nil {
+				ref.rules = c.rules.Compile(ss.Schema, protoTags(ws.md.ParentFile()))
+			}
+			err = srclient.Explain(err)
+		}
 	case c.client.UseSchemaID >= 0:
 		id := c.client.UseSchemaID
 		var got sr.Schema
@@ -376,6 +395,13 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 		if err != nil {
 			return nil, err
 		}
+		if ref.rules != nil {
+			out, err := ref.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s})
+			if err != nil {
+				return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
+			}
+			v = out.Value
+		}
 		b := appendIndexes(srclient.AppendHeader(make([]byte, 0, 32), ref.id), ref.indexes)
 		if b, err = c.m.appendSingle(b, ws.md.Fields().Get(0), s, v, false, nil); err != nil {
 			return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
@@ -392,6 +418,17 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	ref, err := c.schemaID(topic, ws)
 	if err != nil {
 		return nil, err
+	}
+	if ref.rules != nil {
+		// As Confluent's serializer: the domain rules of the schema written
+		// with, before encoding.
+		out, err := ref.rules.Execute(srrules.Write, srrules.Message{Value: st, Schema: s})
+		if err != nil {
+			return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
+		}
+		if st, ok = out.Value.(*data.Struct); !ok {
+			return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: a rule's transform gave a %T", topic, out.Value)
+		}
 	}
 	// Magic byte, id, and the message-index array (the single 0 for the
 	// first message).
@@ -427,20 +464,30 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 			return fail(err)
 		}
 	}
+	var v any
 	if rs.plan != nil {
 		st, err := c.m.decodeStruct(rs.plan, rest[n:])
 		if err != nil {
 			return fail(err)
 		}
-		return rs.connect, st, nil
+		v = st
+	} else {
+		msg := dynamicpb.NewMessage(rs.md)
+		if err := proto.Unmarshal(rest[n:], msg); err != nil {
+			return fail(err)
+		}
+		if v, err = c.m.toConnectValue(rs.connect, msg); err != nil {
+			return fail(err)
+		}
 	}
-	msg := dynamicpb.NewMessage(rs.md)
-	if err := proto.Unmarshal(rest[n:], msg); err != nil {
-		return fail(err)
-	}
-	v, err := c.m.toConnectValue(rs.connect, msg)
-	if err != nil {
-		return fail(err)
+	if rs.rules != nil {
+		// As Confluent's deserializer: the reader schema's domain rules,
+		// after decoding.
+		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect})
+		if err != nil {
+			return fail(err)
+		}
+		v = out.Value
 	}
 	return rs.connect, v, nil
 }
@@ -484,6 +531,9 @@ func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*rea
 	if err != nil {
 		return nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
 	}
+	if rs.rules.HasMigrationRules() || writer.rules.HasMigrationRules() {
+		return nil, fmt.Errorf("reading schema id %d as version %d of subject %s: %w", id, ss.Version, subject, srrules.MigrationError(rs.rules, writer.rules))
+	}
 	return rs, nil
 }
 
@@ -511,7 +561,7 @@ func (c *Converter) loadSchema(topic string, id int, indexes []int) (*readSchema
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
-	rs := &readSchema{connect: cs, md: md}
+	rs := &readSchema{connect: cs, md: md, rules: c.rules.Compile(f.schema, protoTags(f.fd))}
 	if cs.Type == data.TypeStruct {
 		if rs.plan, err = c.m.newReadPlan(cs, md); err != nil {
 			return nil, fmt.Errorf("schema id %d: %w", id, err)
