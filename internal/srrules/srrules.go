@@ -103,8 +103,13 @@ type Set struct {
 	domain    []sr.SchemaRule
 	migration []sr.SchemaRule
 	tags      TagFunc
-	// metaTags are the schema metadata's tags: field path pattern -> tags.
-	metaTags map[string][]string
+	// metaTags are the schema metadata's tags by field path pattern.
+	metaTags []metaTag
+}
+
+type metaTag struct {
+	pattern *regexp.Regexp
+	tags    []string
 }
 
 // TagFunc returns the inline tags (confluent:tags) of a field of a Connect
@@ -120,7 +125,11 @@ func (e *Engine) Compile(s sr.Schema, tags TagFunc) *Set {
 	}
 	set := &Set{e: e, domain: rs.DomainRules, migration: rs.MigrationRules, tags: tags}
 	if s.SchemaMetadata != nil {
-		set.metaTags = s.SchemaMetadata.Tags
+		for p, tags := range s.SchemaMetadata.Tags {
+			if re, err := wildcard(p); err == nil {
+				set.metaTags = append(set.metaTags, metaTag{re, tags})
+			}
+		}
 	}
 	return set
 }
@@ -132,17 +141,17 @@ func (s *Set) fieldTags(record *data.Schema, field, fullName string) []string {
 	if s.tags != nil {
 		tags = append(tags, s.tags(record, field)...)
 	}
-	for pattern, ts := range s.metaTags {
-		if wildcardMatch(fullName, pattern) {
-			tags = append(tags, ts...)
+	for _, m := range s.metaTags {
+		if m.pattern.MatchString(fullName) {
+			tags = append(tags, m.tags...)
 		}
 	}
 	return tags
 }
 
-// wildcardMatch is Confluent's WildcardMatcher: ** any characters, * any
-// but '.', ? one character but '.'.
-func wildcardMatch(s, pattern string) bool {
+// wildcard is Confluent's WildcardMatcher: ** any characters, * any but
+// '.', ? one character but '.'.
+func wildcard(pattern string) (*regexp.Regexp, error) {
 	var b strings.Builder
 	b.WriteString("^")
 	for i := 0; i < len(pattern); i++ {
@@ -161,8 +170,7 @@ func wildcardMatch(s, pattern string) bool {
 		}
 	}
 	b.WriteString("$")
-	re, err := regexp.Compile(b.String())
-	return err == nil && re.MatchString(s)
+	return regexp.Compile(b.String())
 }
 
 // HasMigrationRules is whether the schema carries migration rules, which
