@@ -18,8 +18,9 @@ const catchAll = "/"
 
 // Handler serves Confluent's REST API for the registry. Every route also
 // answers with a trailing "/", OPTIONS lists a path's methods, and a
-// wrong method is 405, as Confluent's Jersey server does.
-func Handler(r *Registry) http.Handler {
+// wrong method is 405, as Confluent's Jersey server does. extra adds
+// routes served alike (the DEK registry's).
+func Handler(r *Registry, extra ...func(*http.ServeMux)) http.Handler {
 	s := &server{r: r}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) { s.write(w, 200, map[string]any{}) })
@@ -57,6 +58,9 @@ func Handler(r *Registry) http.Handler {
 	mux.HandleFunc("DELETE /contexts/{context}", s.deleteContext)
 	mux.HandleFunc("POST /compatibility/subjects/{subject}/versions", s.check)
 	mux.HandleFunc("POST /compatibility/subjects/{subject}/versions/{version}", s.check)
+	for _, add := range extra {
+		add(mux)
+	}
 	mux.HandleFunc(catchAll, func(w http.ResponseWriter, _ *http.Request) { s.fail(w, &Error{404, 404, "HTTP 404 Not Found"}) })
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		req = jerseyroute.TrimSlash(req)

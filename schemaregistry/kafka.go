@@ -19,10 +19,16 @@ type KafkaJournal struct {
 	topic string
 }
 
+// Replayer takes the records of a topic read back (the schema registry,
+// the DEK registry).
+type Replayer interface {
+	Replay(key, value []byte)
+}
+
 // OpenKafka creates the topic if needed (one partition, compacted, as
 // Confluent's registry does), replays it into r and returns the journal
 // for later writes. opts add client settings, such as security.
-func OpenKafka(ctx context.Context, brokers []string, topic string, r *Registry, opts ...kgo.Opt) (*KafkaJournal, error) {
+func OpenKafka(ctx context.Context, brokers []string, topic string, r Replayer, opts ...kgo.Opt) (*KafkaJournal, error) {
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.ProducerBatchCompression(kgo.NoCompression())}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("schema registry: kafka client: %w", err)
@@ -48,7 +54,7 @@ func OpenKafka(ctx context.Context, brokers []string, topic string, r *Registry,
 func ptr(s string) *string { return &s }
 
 // replay reads the topic up to its current end.
-func replay(ctx context.Context, adm *kadm.Client, brokers []string, topic string, r *Registry, opts []kgo.Opt) error {
+func replay(ctx context.Context, adm *kadm.Client, brokers []string, topic string, r Replayer, opts []kgo.Opt) error {
 	ends, err := adm.ListEndOffsets(ctx, topic)
 	if err != nil {
 		return fmt.Errorf("schema registry: reading the end of %s: %w", topic, err)

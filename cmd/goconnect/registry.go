@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/dekregistry"
 )
 
 func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
@@ -59,12 +60,22 @@ func startRegistry(ctx context.Context, brokers []string, topic string, ln net.L
 		return nil, err
 	}
 	reg.SetJournal(j)
-	srv := &http.Server{Handler: schemaregistry.Handler(reg), ReadHeaderTimeout: 10 * time.Second}
+	// The DEK registry (client-side field-level encryption's KEKs and
+	// DEKs) in its own compacted topic, as Confluent keeps it.
+	dek := dekregistry.New(nil)
+	dj, err := schemaregistry.OpenKafka(octx, brokers, dekregistry.Topic, dek, opts...)
+	if err != nil {
+		j.Close()
+		return nil, err
+	}
+	dek.SetJournal(dj)
+	srv := &http.Server{Handler: schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, dek) }), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			slog.Error("schema registry server stopped", "error", err)
 		}
 		j.Close()
+		dj.Close()
 	}()
 	return srv, nil
 }
