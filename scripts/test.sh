@@ -55,6 +55,7 @@ e2e_tests() {
 	scripts/services.sh up
 	step "Python clients (pinned, into a venv in the cache)"
 	scripts/pyclients.sh
+	scripts/pycel.sh # cel-python beside it, for TestDomainRulesPython
 	step "e2e suite"
 	go test -count=1 -p 1 -tags e2e -timeout 60m ./... # one package at a time: they share the services; the e2e package alone runs ~20-30 min
 }
