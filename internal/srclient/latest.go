@@ -90,7 +90,7 @@ func (c *Client) LatestWithMetadata(ctx context.Context, subject string, want sr
 	}
 	q.Set("deleted", "true")
 	var ss sr.SubjectSchema
-	err := c.Do(sr.WithParams(ctx, sr.RawParams(q)), http.MethodGet, "/subjects/"+url.PathEscape(subject)+"/metadata", nil, &ss)
+	err := c.doKeepingEncoding(sr.WithParams(ctx, sr.RawParams(q)), http.MethodGet, "/subjects/"+url.PathEscape(subject)+"/metadata", nil, &ss, &ss.Schema)
 	if err != nil {
 		return ss, fmt.Errorf("error retrieving latest with metadata '%s': %w", metadataString(c.LatestMeta), Explain(err))
 	}

@@ -48,6 +48,10 @@ const (
 	actionDLQ    = "DLQ"
 )
 
+// encodingRuleParam marks the rule set's encodingRules, which srclient
+// keeps among the domain rules (srclient.EncodingRuleParam).
+const encodingRuleParam = "goconnect.encoding.rule"
+
 // unavailable are Confluent rule types whose executors goconnect lacks. They
 // fail a record whatever its onFailure action says: ignoring an encryption
 // or migration rule would write or hand on data the contract forbids.
@@ -267,6 +271,9 @@ func (s *Set) Execute(mode Mode, msg Message) (Message, error) {
 // run executes rule i of rules; an error is the rule's failure.
 func (s *Set) run(mode Mode, msg Message, rules []sr.SchemaRule, i int) (Message, error) {
 	r := &rules[i]
+	if r.Params[encodingRuleParam] != "" {
+		return msg, &fatal{fmt.Errorf("encoding rule of type %s: rules on the serialized payload (encodingRules) are not supported by goconnect", r.Type)}
+	}
 	if why, ok := unavailable[strings.ToUpper(r.Type)]; ok {
 		return msg, &fatal{fmt.Errorf("rule type %s (%s) is not supported by goconnect", r.Type, why)}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/srclient"
 	"github.com/twmb/franz-go/pkg/sr"
 )
 
@@ -105,5 +106,12 @@ func TestNewEngineRefusesClasses(t *testing.T) {
 	}
 	if _, err := NewEngine(map[string]string{"rule.service.loader.enable": "maybe"}); err == nil {
 		t.Fatal("bad boolean accepted")
+	}
+}
+
+// srclient marks encoding rules with the parameter the engine refuses.
+func TestEncodingRuleParam(t *testing.T) {
+	if encodingRuleParam != srclient.EncodingRuleParam {
+		t.Fatalf("%q != %q", encodingRuleParam, srclient.EncodingRuleParam)
 	}
 }
