@@ -1,9 +1,9 @@
 package schemaregistry
 
-import "github.com/goconnect/goconnect/schemaregistry/jsontype"
+import "github.com/goconnect/goconnect/internal/jsontype"
 
 // jsonType is the JSON schema type (JSON Schema), implemented by
-// schemaregistry/jsontype: the canonical text keeps member order,
+// internal/jsontype: the canonical text keeps member order,
 // normalisation sorts members, references are $ref targets named by
 // their reference name, compatibility is Confluent's JSON Schema diff.
 type jsonType struct{}

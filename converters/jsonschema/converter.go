@@ -25,9 +25,9 @@ import (
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/jsondoc"
+	"github.com/goconnect/goconnect/internal/jsontype"
 	"github.com/goconnect/goconnect/internal/srclient"
 	"github.com/goconnect/goconnect/internal/srrules"
-	"github.com/goconnect/goconnect/schemaregistry/jsontype"
 )
 
 // Class is the Java class name users configure.
