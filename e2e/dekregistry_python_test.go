@@ -57,6 +57,25 @@ kek = d.get_kek(p + "kek")
 eq("kek", (kek.kms_type, kek.kms_key_id, kek.shared), ("local-kms", "mykey", False))
 dek = d.get_dek(p + "kek", subject)
 eq("dek", (dek.version, str(dek.algorithm), dek.encrypted_key_material is not None), (1, "AES256_GCM", True))
+
+# A shared local-kms KEK: goconnect's DEK registry (given the secret, as a
+# Confluent server) makes the DEK; the client, without the secret, uses the
+# key material the registry answers.
+import base64
+from tink import aead
+from confluent_kafka.schema_registry.rules.encryption.localkms.local_client import LocalKmsClient
+d.register_kek(p + "skek", "local-kms", "mykey", shared=True)
+srule = Rule("encryptPII", None, RuleKind.TRANSFORM, RuleMode.WRITEREAD, "ENCRYPT", ["PII"],
+             RuleParams({"encrypt.kek.name": p + "skek"}), None, None, "ERROR,NONE", False)
+ssubject = p + "s-value"
+c.register_schema(ssubject, Schema(schema, "AVRO", [], None, RuleSet(None, [srule])))
+sctx = SerializationContext(p + "s", MessageField.VALUE)
+sb = AvroSerializer(c, None, conf={"auto.register.schemas": False, "use.latest.version": True})({"id": 8, "ssn": "987-65-4321"}, sctx)
+eq("shared: ssn not in clear", b"987-65-4321" in sb, False)
+eq("shared: decrypted", AvroDeserializer(SchemaRegistryClient({"url": url}))(sb, sctx), {"id": 8, "ssn": "987-65-4321"})
+sdek = DekRegistryClient({"url": url}).get_dek(p + "skek", ssubject)
+raw = LocalKmsClient("mysecret").get_aead("local-kms://mykey").decrypt(base64.b64decode(sdek.encrypted_key_material), b"")
+eq("shared: the registry's local-kms encryption", base64.b64encode(raw).decode(), sdek.key_material)
 print("DONE")
 `
 
@@ -64,7 +83,8 @@ print("DONE")
 // journaled to the real Kafka (_schemas and _dek_registry_keys topics),
 // drives Confluent's Python client through field-level encryption, then
 // replays the DEK topic into a second DEK registry, which must hold the
-// same KEK and DEK.
+// same KEK and DEK; then the same with a shared local-kms KEK, whose DEK
+// goconnect's registry makes (it has the secret, the client has not).
 func TestCSFLEPython(t *testing.T) {
 	py := pythonClients(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -78,6 +98,9 @@ func TestCSFLEPython(t *testing.T) {
 	}
 	defer j.Close()
 	dek.SetJournal(j)
+	if err := dek.SetLocalSecret("mysecret"); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, dek) }))
 	defer srv.Close()
 

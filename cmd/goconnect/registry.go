@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -69,6 +70,15 @@ func startRegistry(ctx context.Context, brokers []string, topic string, ln net.L
 		return nil, err
 	}
 	dek.SetJournal(dj)
+	// As Confluent's LocalKmsDriver on the server: local-kms's secret from
+	// LOCAL_SECRET lets shared local-kms KEKs generate their DEKs here.
+	if secret := os.Getenv("LOCAL_SECRET"); secret != "" {
+		if err := dek.SetLocalSecret(secret); err != nil {
+			j.Close()
+			dj.Close()
+			return nil, err
+		}
+	}
 	srv := &http.Server{Handler: schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, dek) }), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

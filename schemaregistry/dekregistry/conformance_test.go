@@ -1,6 +1,7 @@
 package dekregistry
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -275,5 +276,84 @@ func TestDEKs(t *testing.T) {
 	}
 	if _, err := b.GetDEK("kek1", "s-value", 1, "", true); err == nil {
 		t.Errorf("replayed: a permanently deleted DEK is back")
+	}
+}
+
+// TestSharedLocalKMS: given local-kms's secret (as a Confluent server
+// with `secret`/LOCAL_SECRET), shared local-kms KEKs work: the server
+// makes a DEK's key material (Tink's serialized AesGcmKey), encrypts it
+// with local-kms, stores only the encrypted form and answers both; other
+// KMSs stay refused. The local-kms vector was written by Confluent's
+// Python LocalKmsClient with the secret "mysecret".
+func TestSharedLocalKMS(t *testing.T) {
+	k, err := newLocalKMS("mysecret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, _ := base64.StdEncoding.DecodeString("rUfH7/rCRKesIpNuSakKRWUcR6HwftSRJdlVeqNl05YSU+Lk5nydHhs=")
+	if plain, err := k.decrypt(ct); err != nil || string(plain) != "goconnect dek" {
+		t.Fatalf("local-kms vector: %q %v", plain, err)
+	}
+
+	j := &records{}
+	reg := New(j)
+	if err := reg.SetLocalSecret("mysecret"); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	Routes(mux, reg)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	a := &api{t: t, url: srv.URL + Prefix, j: j}
+	if st, _ := a.call("POST", "", `{"name":"aws","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:x","shared":true}`); st != 422 {
+		t.Errorf("shared aws-kms KEK: %d, want 422", st)
+	}
+	a.expect("POST", "", `{"name":"k","kmsType":"local-kms","kmsKeyId":"mykey","shared":true}`, 200,
+		`{"name":"k","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{},"shared":true,"deleted":false}`)
+	n := a.n()
+	st, got := a.call("POST", "/k/deks/s", `{}`)
+	var d DEK
+	if err := json.Unmarshal([]byte(got), &d); st != 200 || err != nil {
+		t.Fatalf("DEK under a shared KEK: %d %s", st, got)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(d.KeyMaterial)
+	enc, _ := base64.StdEncoding.DecodeString(d.EncryptedKeyMaterial)
+	if len(raw) != 34 || raw[0] != 0x1a || raw[1] != 0x20 {
+		t.Errorf("key material %x, want a serialized 32-byte AesGcmKey", raw)
+	}
+	if plain, err := k.decrypt(enc); err != nil || string(plain) != string(raw) {
+		t.Errorf("encrypted key material does not decrypt to the key material: %v", err)
+	}
+	a.j.mu.Lock()
+	rec := a.j.list[n][1]
+	a.j.mu.Unlock()
+	if strings.Contains(rec, "keyMaterial\"") || !strings.Contains(rec, `"encryptedKeyMaterial":"`+d.EncryptedKeyMaterial+`"`) {
+		t.Errorf("record %s: want the encrypted key material only", rec)
+	}
+	a.expect("GET", "/k/deks/s", "", 200, got)
+	// rewrap encrypts the same key material again.
+	st, again := a.call("POST", "/k/deks/s?rewrap=true", `{}`)
+	var d2 DEK
+	_ = json.Unmarshal([]byte(again), &d2)
+	if st != 200 || d2.KeyMaterial != d.KeyMaterial || d2.EncryptedKeyMaterial == d.EncryptedKeyMaterial {
+		t.Errorf("rewrap: %d %s", st, again)
+	}
+	a.expectCode("POST", "/k/deks/s", `{"encryptedKeyMaterial":"AAAA"}`, 409, 40971, "Key 's' already exists; use a different value")
+	// AES256_SIV: a serialized 64-byte AesSivKey.
+	st, got = a.call("POST", "/k/deks/s", `{"algorithm":"AES256_SIV"}`)
+	_ = json.Unmarshal([]byte(got), &d)
+	raw, _ = base64.StdEncoding.DecodeString(d.KeyMaterial)
+	if st != 200 || len(raw) != 66 || raw[0] != 0x12 || raw[1] != 0x40 {
+		t.Errorf("AES256_SIV DEK: %d %s", st, got)
+	}
+	// Without the secret, the same records cannot be decrypted: 50070.
+	b := New(nil)
+	a.j.mu.Lock()
+	for _, r := range a.j.list {
+		b.Replay([]byte(r[0]), []byte(r[1]))
+	}
+	a.j.mu.Unlock()
+	if _, err := b.GetDEK("k", "s", 1, "", false); err == nil || !strings.Contains(err.Error(), "Could not generate raw dek for s") {
+		t.Errorf("without the secret: %v", err)
 	}
 }

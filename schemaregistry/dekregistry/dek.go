@@ -3,13 +3,15 @@
 // served under /dek-registry/v1/keks and kept in the compacted topic
 // `_dek_registry_keys` in Confluent's record format.
 //
-// Only KEKs that are not `shared` are served: their DEKs carry key
-// material the client encrypted with its own KMS. A shared KEK makes
-// Confluent's server call the KMS to generate and decrypt DEKs; no KMS is
-// reachable here, so shared KEKs are refused with a clear error.
+// KEKs that are not `shared` are served for any KMS: their DEKs carry key
+// material the client encrypted with its own KMS. A shared KEK makes the
+// server generate and decrypt DEKs with the KMS itself: goconnect does so
+// for Confluent's local-kms when given its secret, and refuses shared
+// KEKs of other KMSs (none is reachable here) with a clear error.
 package dekregistry
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -68,7 +70,10 @@ type DEK struct {
 	Version              int    `json:"version"`
 	Algorithm            string `json:"algorithm"`
 	EncryptedKeyMaterial string `json:"encryptedKeyMaterial,omitempty"`
-	Deleted              bool   `json:"deleted"`
+	// KeyMaterial is the raw DEK (base64), answered under a shared KEK only
+	// and never stored.
+	KeyMaterial string `json:"keyMaterial,omitempty"`
+	Deleted     bool   `json:"deleted"`
 }
 
 func (d *DEK) less(o *DEK) bool {
@@ -116,9 +121,13 @@ func errReferenced(name string) *Error {
 // errShared refuses what needs a KMS on the server side.
 func errShared(name string) *Error {
 	return &Error{422, 42271, fmt.Sprintf("Invalid or missing value for field 'shared' of key: KEK '%s' cannot be shared: "+
-		"goconnect's DEK registry reaches no KMS, so it cannot generate or decrypt key material; use shared=false and "+
-		"register DEKs with their encryptedKeyMaterial", name)}
+		"goconnect's DEK registry reaches no KMS, so it cannot generate or decrypt key material (only local-kms, "+
+		"when the registry is given its secret in LOCAL_SECRET); use shared=false and register DEKs with their "+
+		"encryptedKeyMaterial", name)}
 }
+
+// errGeneration is Confluent's 50070 (DekGenerationException).
+func errGeneration(msg string) *Error { return &Error{500, 50070, msg} }
 
 // Journal receives the records to keep (value nil = tombstone).
 type Journal interface {
@@ -131,6 +140,47 @@ type Registry struct {
 	journal Journal
 	keks    map[string]*KEK
 	deks    map[dekID]*DEK
+	local   *localKMS // local-kms with the server's secret, or nil
+}
+
+// SetLocalSecret gives the registry local-kms's secret, so shared KEKs
+// of kmsType local-kms work as on a Confluent server given it.
+func (r *Registry) SetLocalSecret(secret string) error {
+	k, err := newLocalKMS(secret)
+	if err != nil {
+		return fmt.Errorf("dek registry: local-kms: %w", err)
+	}
+	r.mu.Lock()
+	r.local = k
+	r.mu.Unlock()
+	return nil
+}
+
+// canShare: a shared KEK needs the server's own KMS.
+func (r *Registry) canShare(k *KEK) bool {
+	return k.KmsType == LocalKMSType && r.local != nil
+}
+
+// withKeyMaterial is a DEK of a shared KEK with its raw key material
+// (Confluent's maybeGenerateRawDek); others as they are.
+func (r *Registry) withKeyMaterial(d *DEK) (*DEK, error) {
+	k := r.keks[d.KekName]
+	if k == nil || !k.Shared {
+		return d, nil
+	}
+	if !r.canShare(k) {
+		return nil, errGeneration("Could not generate raw dek for " + d.Subject + ": no KMS for " + k.KmsType)
+	}
+	enc, err := base64.StdEncoding.DecodeString(d.EncryptedKeyMaterial)
+	if err == nil {
+		var raw []byte
+		if raw, err = r.local.decrypt(enc); err == nil {
+			out := *d
+			out.KeyMaterial = base64.StdEncoding.EncodeToString(raw)
+			return &out, nil
+		}
+	}
+	return nil, errGeneration("Could not generate raw dek for " + d.Subject + ": " + err.Error())
 }
 
 type dekID struct {
@@ -419,9 +469,6 @@ func (r *Registry) CreateKEK(req CreateKEKRequest) (*KEK, error) {
 			return nil, errInvalid("kmsKeyId")
 		}
 	}
-	if req.Shared {
-		return nil, errShared(req.Name)
-	}
 	props := map[string]string{}
 	for k, v := range req.KmsProps {
 		props[k] = v
@@ -430,6 +477,9 @@ func (r *Registry) CreateKEK(req CreateKEKRequest) (*KEK, error) {
 		Doc: req.Doc, Shared: req.Shared, Deleted: req.Deleted}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if k.Shared && !r.canShare(k) {
+		return nil, errShared(req.Name)
+	}
 	if old := r.keks[req.Name]; old != nil && (old.Deleted == req.Deleted || !old.equivalent(k)) {
 		return nil, errExists(req.Name)
 	}
@@ -473,7 +523,7 @@ func (r *Registry) UpdateKEK(name string, req UpdateKEKRequest) (*KEK, error) {
 	if req.Shared != nil {
 		n.Shared = *req.Shared
 	}
-	if n.Shared {
+	if n.Shared && !r.canShare(&n) {
 		return nil, errShared(name)
 	}
 	if n.equivalent(old) {
@@ -602,7 +652,7 @@ func (r *Registry) GetDEK(kek, subject string, version int, algorithm string, de
 	}
 	if version == -1 {
 		if all := r.deksOf(kek, subject, algorithm, deleted); len(all) > 0 {
-			return all[len(all)-1], nil
+			return r.withKeyMaterial(all[len(all)-1])
 		}
 		return nil, errNotFound(subject)
 	}
@@ -610,7 +660,7 @@ func (r *Registry) GetDEK(kek, subject string, version int, algorithm string, de
 	if d == nil || (d.Deleted && !deleted) {
 		return nil, errNotFound(subject)
 	}
-	return d, nil
+	return r.withKeyMaterial(d)
 }
 
 // CreateDEKRequest is Confluent's CreateDekRequest.
@@ -653,16 +703,36 @@ func (r *Registry) CreateDEK(kek string, rewrap bool, req CreateDEKRequest) (*DE
 	if !rewrap && old != nil && (old.Deleted == req.Deleted || !old.equivalent(d)) {
 		return nil, errExists(req.Subject)
 	}
-	if d.EncryptedKeyMaterial == "" {
-		if k.Shared {
+	switch {
+	case d.EncryptedKeyMaterial != "":
+		if k.Shared && old != nil {
+			return nil, errExists(req.Subject)
+		}
+	case k.Shared:
+		// As Confluent's createDek: the server makes the key material
+		// (keeping an existing version's on rewrap) and encrypts it with
+		// the KEK.
+		if !r.canShare(k) {
 			return nil, errShared(kek)
 		}
+		raw := newRawDEK(algorithm)
+		if old != nil {
+			withRaw, err := r.withKeyMaterial(old)
+			if err != nil {
+				return nil, err
+			}
+			if raw, err = base64.StdEncoding.DecodeString(withRaw.KeyMaterial); err != nil {
+				return nil, errGeneration("Could not generate encrypted dek for " + req.Subject + ": " + err.Error())
+			}
+		}
+		d.EncryptedKeyMaterial = base64.StdEncoding.EncodeToString(r.local.encrypt(raw))
+	default:
 		return nil, errInvalid("encryptedKeyMaterial")
 	}
 	if err := r.putDEK(d); err != nil {
 		return nil, err
 	}
-	return d, nil
+	return r.withKeyMaterial(d)
 }
 
 func (d *DEK) equivalent(o *DEK) bool {
