@@ -441,9 +441,9 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 				return nil, nil, fmt.Errorf("topic %s: reading Avro data written with schema id %d as version %d (id %d) of subject %s: %w",
 					topic, id, reg.version, reg.id, subject, err)
 			}
-			if into.rules.HasMigrationRules() || rs.rules.HasMigrationRules() {
+			if err := c.checkMigrations(subject, int(rs.version), reg.version, into.rules, rs.rules); err != nil {
 				return nil, nil, fmt.Errorf("topic %s: reading Avro data written with schema id %d as version %d (id %d) of subject %s: %w",
-					topic, id, reg.version, reg.id, subject, srrules.MigrationError(into.rules, rs.rules))
+					topic, id, reg.version, reg.id, subject, err)
 			}
 			rs, r = into, &reader{b: out}
 		}
@@ -462,6 +462,14 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 		v = out.Value
 	}
 	return rs.connect, v, nil
+}
+
+// checkMigrations refuses a read Confluent's deserializer would migrate
+// with rules (goconnect runs none).
+func (c *Converter) checkMigrations(subject string, writerVersion, readerVersion int, reader, writer *srrules.Set) error {
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	return c.rules.CheckMigrations(ctx, c.client, subject, writerVersion, readerVersion, reader, writer)
 }
 
 func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {

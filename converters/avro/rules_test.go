@@ -182,3 +182,51 @@ func TestDomainRulesAutoRegister(t *testing.T) {
 		t.Fatalf("lookup write runs no rules: %v", err)
 	}
 }
+
+// Reading as a later version with use.latest.version: Confluent's
+// deserializer would run the UPGRADE migration rules of the versions after
+// the writer's up to the reader's; goconnect refuses such a read (naming
+// the rules) and reads when none is enabled.
+func TestMigrationRulesRefused(t *testing.T) {
+	reg := schemaregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+	register := func(subject, doc, rules string) int {
+		t.Helper()
+		req := schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"R","doc":"` + doc + `","fields":[{"name":"age","type":"int"}]}`}
+		if rules != "" {
+			req.RuleSet = json.RawMessage(rules)
+		}
+		v, err := reg.RegisterSchema(subject, req, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.ID
+	}
+	upgrade := `{"migrationRules":[{"name":"up","kind":"TRANSFORM","mode":"UPGRADE","type":"JSONATA","expr":"$"DISABLED}]}`
+	for _, c := range []struct {
+		name, rules, wantErr string
+	}{
+		{"enabled", strings.Replace(upgrade, "DISABLED", "", 1), "migration rules up (type JSONATA, mode UPGRADE): goconnect does not execute migration rules"},
+		{"disabled", strings.Replace(upgrade, "DISABLED", `,"disabled":true`, 1), ""},
+		{"DOWNGRADE only", `{"migrationRules":[{"name":"down","kind":"TRANSFORM","mode":"DOWNGRADE","type":"JSONATA","expr":"$"}]}`, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			subject := strings.ReplaceAll(c.name, " ", "_") + "-value"
+			v1 := register(subject, "1", "")
+			register(subject, "2", c.rules) // the rules are on the version in between
+			register(subject, "3", `{"domainRules":[]}`)
+			conv := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{"use.latest.version": "true"})
+			_, v, err := conv.ToConnectData(strings.TrimSuffix(subject, "-value"), nil, append(srclient.AppendHeader(nil, v1), 40))
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("read: %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || v.(*data.Struct).GetIndex(0) != int32(20) {
+				t.Fatalf("read %v, %v", v, err)
+			}
+		})
+	}
+}

@@ -104,6 +104,8 @@ type readSchema struct {
 	title string
 	// rules is its rule set, run after decoding.
 	rules *srrules.Set
+	// version is its version under the record's subject, 0 when unknown.
+	version int
 }
 
 // New returns an unconfigured converter.
@@ -385,7 +387,7 @@ func (c *Converter) loadSchema(topic string, id int) (*readSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
-	rs := &readSchema{connect: cs, title: title, rules: c.rules.Compile(s, jsonTags(s.Schema))}
+	rs := &readSchema{connect: cs, title: title, rules: c.rules.Compile(s, jsonTags(s.Schema)), version: version}
 	if c.validate {
 		if rs.validator, err = compile(doc, refs); err != nil {
 			return nil, fmt.Errorf("schema id %d: %w", id, err)
@@ -418,8 +420,8 @@ func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*rea
 	if err != nil {
 		return nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
 	}
-	if rs.rules.HasMigrationRules() || writer.rules.HasMigrationRules() {
-		return nil, fmt.Errorf("reading schema id %d as version %d of subject %s: %w", id, ss.Version, subject, srrules.MigrationError(rs.rules, writer.rules))
+	if err := c.rules.CheckMigrations(ctx, c.client, subject, writer.version, ss.Version, rs.rules, writer.rules); err != nil {
+		return nil, fmt.Errorf("reading schema id %d as version %d of subject %s: %w", id, ss.Version, subject, err)
 	}
 	return rs, nil
 }

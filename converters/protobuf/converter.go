@@ -128,6 +128,8 @@ type readSchema struct {
 	plan    *readPlan // nil for a top-level wrapper
 	// rules is the schema's rule set, run after decoding.
 	rules *srrules.Set
+	// version is its version under the record's subject, 0 when unknown.
+	version int
 }
 
 // New returns an unconfigured converter.
@@ -531,8 +533,8 @@ func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*rea
 	if err != nil {
 		return nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
 	}
-	if rs.rules.HasMigrationRules() || writer.rules.HasMigrationRules() {
-		return nil, fmt.Errorf("reading schema id %d as version %d of subject %s: %w", id, ss.Version, subject, srrules.MigrationError(rs.rules, writer.rules))
+	if err := c.rules.CheckMigrations(ctx, c.client, subject, writer.version, ss.Version, rs.rules, writer.rules); err != nil {
+		return nil, fmt.Errorf("reading schema id %d as version %d of subject %s: %w", id, ss.Version, subject, err)
 	}
 	return rs, nil
 }
@@ -561,7 +563,7 @@ func (c *Converter) loadSchema(topic string, id int, indexes []int) (*readSchema
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
-	rs := &readSchema{connect: cs, md: md, rules: c.rules.Compile(f.schema, protoTags(f.fd))}
+	rs := &readSchema{connect: cs, md: md, rules: c.rules.Compile(f.schema, protoTags(f.fd)), version: version}
 	if cs.Type == data.TypeStruct {
 		if rs.plan, err = c.m.newReadPlan(cs, md); err != nil {
 			return nil, fmt.Errorf("schema id %d: %w", id, err)

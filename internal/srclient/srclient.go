@@ -144,6 +144,8 @@ type Client struct {
 	UseSchemaID            int
 	// readers caches ReaderVersion's answers per subject.
 	readers readerCache
+	// migrations caches MigrationRules' answers.
+	migrations migrationCache
 }
 
 // New builds the client from parsed values (of a Def that went through

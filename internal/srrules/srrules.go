@@ -10,6 +10,7 @@
 package srrules
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -185,14 +186,35 @@ func (s *Set) HasMigrationRules() bool { return s != nil && len(s.migration) > 0
 // version would need migration rules (JSONata, UPGRADE/DOWNGRADE), which
 // goconnect does not execute; sets are the reader's and the writer's.
 func MigrationError(sets ...*Set) error {
-	var names []string
+	var rules []sr.SchemaRule
 	for _, s := range sets {
-		if s == nil {
-			continue
+		if s != nil {
+			rules = append(rules, s.migration...)
 		}
-		for _, r := range s.migration {
-			names = append(names, fmt.Sprintf("%s (type %s, mode %s)", r.Name, r.Type, r.Mode))
+	}
+	return migrationError(rules)
+}
+
+// RefuseMigrations is the error for a read that Confluent's deserializer
+// would migrate with rules (srclient.MigrationRules): nil when none of
+// them is enabled.
+func (e *Engine) RefuseMigrations(rules []sr.SchemaRule) error {
+	var enabled []sr.SchemaRule
+	for i := range rules {
+		if !e.disabled(&rules[i]) {
+			enabled = append(enabled, rules[i])
 		}
+	}
+	if len(enabled) == 0 {
+		return nil
+	}
+	return migrationError(enabled)
+}
+
+func migrationError(rules []sr.SchemaRule) error {
+	names := make([]string, 0, len(rules))
+	for _, r := range rules {
+		names = append(names, fmt.Sprintf("%s (type %s, mode %s)", r.Name, r.Type, r.Mode))
 	}
 	return fmt.Errorf("migration rules %s: goconnect does not execute migration rules", strings.Join(names, ", "))
 }
@@ -463,4 +485,28 @@ func conditionFailed(r *sr.SchemaRule) error {
 	default:
 		return fmt.Errorf("Condition failed: '%s'", r.Name)
 	}
+}
+
+// MigrationSource finds the migration rules between two versions of a
+// subject (srclient.Client.MigrationRules).
+type MigrationSource interface {
+	MigrationRules(ctx context.Context, subject string, writer, reader int) ([]sr.SchemaRule, error)
+}
+
+// CheckMigrations refuses reading subject version writerVersion as
+// readerVersion when Confluent's deserializer would migrate it with
+// enabled rules. When a version is unknown (0), any migration rule of the
+// reader's or the writer's schema refuses it.
+func (e *Engine) CheckMigrations(ctx context.Context, src MigrationSource, subject string, writerVersion, readerVersion int, reader, writer *Set) error {
+	if writerVersion <= 0 || readerVersion <= 0 {
+		if reader.HasMigrationRules() || writer.HasMigrationRules() {
+			return MigrationError(reader, writer)
+		}
+		return nil
+	}
+	rules, err := src.MigrationRules(ctx, subject, writerVersion, readerVersion)
+	if err != nil {
+		return err
+	}
+	return e.RefuseMigrations(rules)
 }
