@@ -436,10 +436,10 @@ func (e *Engine) disabled(r *sr.SchemaRule) bool {
 }
 
 // celEnv is the CEL environment: every variable dynamically typed (the
-// message is a map), plus the string and encoder extensions.
+// message is a map), cel-go's extensions and Confluent's string checks.
 func (e *Engine) celEnv() (*cel.Env, error) {
 	e.envOnce.Do(func() {
-		e.env, e.envErr = cel.NewEnv(
+		opts := []cel.EnvOption{
 			cel.Variable("message", cel.DynType),
 			cel.Variable("value", cel.DynType),
 			cel.Variable("fullName", cel.StringType),
@@ -448,7 +448,8 @@ func (e *Engine) celEnv() (*cel.Env, error) {
 			cel.Variable("tags", cel.ListType(cel.StringType)),
 			cel.Variable("now", cel.TimestampType),
 			ext.Strings(), ext.Encoders(), ext.Math(), ext.Lists(), ext.Sets(),
-		)
+		}
+		e.env, e.envErr = cel.NewEnv(append(opts, builtins()...)...)
 	})
 	return e.env, e.envErr
 }

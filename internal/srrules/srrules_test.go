@@ -115,3 +115,30 @@ func TestEncodingRuleParam(t *testing.T) {
 		t.Fatalf("%q != %q", encodingRuleParam, srclient.EncodingRuleParam)
 	}
 }
+
+// Confluent's string checks, as member functions on message fields.
+func TestBuiltins(t *testing.T) {
+	e, err := NewEngine(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := data.StructBuilder().Name("R").Field("v", data.StringSchema).MustBuild()
+	for _, c := range []struct {
+		fn, v string
+		want  bool
+	}{
+		{"isEmail", "bob@example.com", true}, {"isEmail", "bob", false}, {"isEmail", "Bob <bob@example.com>", false},
+		{"isHostname", "example.com", true}, {"isHostname", "ex_ample.com", false}, {"isHostname", "-a.com", false},
+		{"isIpv4", "10.0.0.1", true}, {"isIpv4", "10.0.0.256", false}, {"isIpv4", "::1", false},
+		{"isIpv6", "::1", true}, {"isIpv6", "10.0.0.1", false},
+		{"isUri", "https://example.com/a?b", true}, {"isUri", "/a/b", false}, {"isUri", "http://a b", false},
+		{"isUriRef", "/a/b", true}, {"isUriRef", "a b", false},
+		{"isUuid", "123e4567-e89b-12d3-a456-426614174000", true}, {"isUuid", "123e4567", false},
+	} {
+		set := compile(t, e, `{"domainRules":[{"name":"c","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"message.v.`+c.fn+`()"}]}`, `{}`)
+		_, err := set.Execute(Write, Message{Value: data.NewStruct(s).MustPut("v", c.v), Schema: s})
+		if got := err == nil; got != c.want {
+			t.Errorf("%q.%s(): %v (%v)", c.v, c.fn, got, err)
+		}
+	}
+}
