@@ -112,6 +112,8 @@ func TestDomainRulesPython(t *testing.T) {
 		{name: "field transform untagged other", rules: `{"domainRules":[{"name":"inc","kind":"TRANSFORM","mode":"WRITE","type":"CEL_FIELD","expr":"typeName == 'INT' ? value + 1 : value"}]}`, age: 20},
 		{name: "field condition", rules: `{"domainRules":[{"name":"short","kind":"CONDITION","mode":"WRITE","type":"CEL_FIELD","tags":["PII"],"expr":"size(value) < 3"}]}`, age: 20, fails: "short", expr: "size(value) < 3"},
 		{name: "guard", rules: `{"domainRules":[{"name":"g","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"message.name == 'x'; false"}]}`, age: 20},
+		{name: "builtin check", rules: `{"domainRules":[{"name":"mail","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"message.name.isEmail()"}]}`, age: 20, fails: "mail", expr: "message.name.isEmail()"},
+		{name: "builtin check passes", rules: `{"domainRules":[{"name":"host","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"message.name.isHostname() && !message.name.isUuid()"}]}`, age: 20},
 		{name: "READ transform", rules: mask("READ", "'***'"), age: 20, readAge: 20},
 	} {
 		t.Run(c.name, func(t *testing.T) {
