@@ -254,9 +254,9 @@ func (c *Converter) schemaFor(subject string, ws *writeSchema) (registered, erro
 		if err == nil {
 			// Confluent's serializer runs the rules of the version the
 			// registration lands on (inherited or configured rule sets).
-			var ss sr.SubjectSchema
-			if ss, err = c.client.LookupSchema(ctx, subject, schema); err == nil {
-				reg.rules = c.rules.Compile(ss.Schema, avroTags(ws.avro))
+			var got sr.Schema
+			if got, err = c.client.RegisteredSchema(ctx, subject, schema, reg.id); err == nil {
+				reg.rules = c.rules.Compile(got, avroTags(ws.avro))
 			}
 		}
 	case c.useSchemaID >= 0:

@@ -305,11 +305,10 @@ func (c *Converter) writerRef(topic string, ws *writeSchema) (writerRef, error) 
 		if err == nil {
 			// Confluent's serializer runs the rules of the version the
 			// registration lands on (inherited or configured rule sets).
-			var ss sr.SubjectSchema
-			if ss, err = c.client.LookupSchema(ctx, subject, schema); err == nil {
-				ref.rules = c.rules.Compile(ss.Schema, protoTags(ws.md.ParentFile()))
+			var got sr.Schema
+			if got, err = c.client.RegisteredSchema(ctx, subject, schema, ref.id); err == nil {
+				ref.rules = c.rules.Compile(got, protoTags(ws.md.ParentFile()))
 			}
-			err = srclient.Explain(err)
 		}
 	case c.client.UseSchemaID >= 0:
 		id := c.client.UseSchemaID

@@ -330,11 +330,11 @@ func (c *Client) WriterSchema(ctx context.Context, subject string, s sr.Schema, 
 		if err != nil {
 			return 0, nil, Explain(err)
 		}
-		ss, err := c.LookupSchema(ctx, subject, s)
+		got, err := c.RegisteredSchema(ctx, subject, s, id)
 		if err != nil {
-			return 0, nil, fmt.Errorf("looking up the version registered: %w", Explain(err))
+			return 0, nil, err
 		}
-		return id, &ss.Schema, nil
+		return id, &got, nil
 	case c.UseSchemaID >= 0:
 		got, err := c.SchemaByID(sr.WithParams(ctx, sr.Subject(subject)), c.UseSchemaID)
 		if err != nil {
@@ -373,6 +373,22 @@ func (c *Client) WriterSchema(ctx context.Context, subject string, s sr.Schema, 
 	}
 	ss, err := c.LookupSchema(ctx, subject, s)
 	return ss.ID, nil, Explain(err)
+}
+
+// RegisteredSchema is the registered form of s just registered under
+// subject as id, with the rule set and metadata the version carries
+// (inherited or from the config), which Confluent's serializer reads from
+// the registration's answer: the version a lookup finds, else the schema
+// of the id.
+func (c *Client) RegisteredSchema(ctx context.Context, subject string, s sr.Schema, id int) (sr.Schema, error) {
+	if ss, err := c.LookupSchema(ctx, subject, s); err == nil && ss.ID == id {
+		return ss.Schema, nil
+	}
+	got, err := c.SchemaByID(sr.WithParams(ctx, sr.Subject(subject)), id)
+	if err != nil {
+		return got, fmt.Errorf("reading schema id %d just registered: %w", id, Explain(err))
+	}
+	return got, nil
 }
 
 // Explain keeps the registry's own message and code, and says which
