@@ -118,8 +118,9 @@ func TestCSFLEPython(t *testing.T) {
 	}
 	defer j2.Close()
 	k, err := again.GetKEK(prefix+"kek", false)
-	if err != nil || k.KmsType != "local-kms" || k.Shared {
-		t.Errorf("replayed KEK %+v %v", k, err)
+	orig, _ := dek.GetKEK(prefix+"kek", false)
+	if err != nil || orig == nil || k.KmsType != "local-kms" || k.Shared || k.TS <= 0 || k.TS != orig.TS {
+		t.Errorf("replayed KEK %+v %v, want %+v (same ts)", k, err, orig)
 	}
 	d, err := again.GetDEK(prefix+"kek", prefix+"t-value", 1, "", false)
 	want, _ := dek.GetDEK(prefix+"kek", prefix+"t-value", 1, "", false)

@@ -150,6 +150,12 @@ func TestSchemaRegistryPythonClient(t *testing.T) {
 	if got, want := strings.Join(again.Subjects(), ","), strings.Join(reg.Subjects(), ","); got != want || !strings.Contains(got, prefix+"customer") {
 		t.Errorf("replayed subjects %q, want %q", got, want)
 	}
+	// ts is the record's Kafka timestamp, the same after a replay.
+	if v, err := reg.Get(prefix+"customer", 1, false); err != nil || v.TS <= 0 {
+		t.Errorf("ts of the registered version: %+v %v", v, err)
+	} else if w, err := again.Get(prefix+"customer", 1, false); err != nil || w.TS != v.TS {
+		t.Errorf("replayed ts %+v %v, want %d", w, err, v.TS)
+	}
 	if _, err := again.Versions(prefix + "r"); err == nil {
 		t.Errorf("the hard-deleted subject came back on replay")
 	}

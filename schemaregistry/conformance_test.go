@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The conformance tests drive the registry's HTTP API through a real
@@ -114,11 +115,12 @@ var (
 	guidMember    = regexp.MustCompile(`"guid":"[0-9a-f-]{36}",`)
 	avroMember    = regexp.MustCompile(`"schemaType":"AVRO",`)
 	deletedMember = regexp.MustCompile(`,"deleted":(true|false)}`)
+	tsMember      = regexp.MustCompile(`,"ts":[0-9]+`)
 )
 
 // confluent7Shape lets a test written for Confluent 7's version answers
 // check Confluent 8's: each answer's guid is checked against its content
-// (unless format= rewrote the text), then guid, AVRO's schemaType and
+// (unless format= rewrote the text), then guid, AVRO's schemaType, ts and
 // deleted are dropped where want does not name them.
 // TestAPIVersionAnswer checks the whole answer.
 func confluent7Shape(t *testing.T, path, got, want string) string {
@@ -151,6 +153,9 @@ func confluent7Shape(t *testing.T, path, got, want string) string {
 	}
 	if !strings.Contains(want, `"deleted":`) {
 		got = deletedMember.ReplaceAllString(got, "}")
+	}
+	if !strings.Contains(want, `"ts":`) {
+		got = tsMember.ReplaceAllString(got, "")
 	}
 	return got
 }
@@ -867,16 +872,26 @@ func TestAPIForwardMode(t *testing.T) {
 // (guid, schemaType, schema…).
 func TestAPIVersionAnswer(t *testing.T) {
 	a := newAPI(t)
+	clock := time.UnixMilli(1764900000123)
+	a.reg.now = func() time.Time { return clock }
 	const guidA = "616c9f37-e00c-6ce6-cf16-bee14d524062"
 	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
 	v1 := `{"subject":"s","version":1,"id":1,"guid":"` + guidA + `","schemaType":"AVRO","schema":` + quote(recA)
-	a.expect("GET", "/subjects/s/versions/1", "", 200, v1+`,"deleted":false}`)
-	a.expect("POST", "/subjects/s", body(recA), 200, v1+`,"deleted":false}`)
-	a.expect("GET", "/schemas", "", 200, `[`+v1+`,"deleted":false}]`)
+	a.expect("GET", "/subjects/s/versions/1", "", 200, v1+`,"ts":1764900000123,"deleted":false}`)
+	a.expect("POST", "/subjects/s", body(recA), 200, v1+`,"ts":1764900000123,"deleted":false}`)
+	a.expect("GET", "/schemas", "", 200, `[`+v1+`,"ts":1764900000123,"deleted":false}]`)
 	a.expect("GET", "/schemas/ids/1", "", 200, `{"guid":"`+guidA+`","schemaType":"AVRO","schema":`+quote(recA)+`}`)
+	// A soft delete rewrites the record: its time is the new ts.
+	clock = clock.Add(time.Second)
 	a.expect("DELETE", "/subjects/s/versions/1", "", 200, `1`)
-	a.expect("GET", "/subjects/s/versions/1?deleted=true", "", 200, v1+`,"deleted":true}`)
-	a.expect("POST", "/subjects/s?deleted=true", body(recA), 200, v1+`,"deleted":true}`)
+	a.expect("GET", "/subjects/s/versions/1?deleted=true", "", 200, v1+`,"ts":1764900001123,"deleted":true}`)
+	a.expect("POST", "/subjects/s?deleted=true", body(recA), 200, v1+`,"ts":1764900001123,"deleted":true}`)
+	// A replay takes ts from the records' Kafka timestamps.
+	b := New(nil)
+	b.ReplayAt([]byte(`{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}`), []byte(`{"subject":"s","version":1,"id":1,"schema":"\"int\"","deleted":false}`), time.UnixMilli(42))
+	if v, err := b.Get("s", 1, false); err != nil || v.TS != 42 {
+		t.Errorf("replayed ts: %+v %v", v, err)
+	}
 
 	js := `{"type":"object","properties":{"a":{"type":"string"}}}`
 	md := `"metadata":{"properties":{"owner":"bob"},"tags":{"$.a":["PII","A"]},"sensitive":["s"]}`
@@ -884,7 +899,7 @@ func TestAPIVersionAnswer(t *testing.T) {
 	a.expect("POST", "/subjects/j/versions", body(js, `"schemaType":"JSON"`, md, rs), 200, `{"id":2}`)
 	st, got, _ := a.call("GET", "/subjects/j/versions/latest", "")
 	if st != 200 || !strings.HasPrefix(got, `{"subject":"j","version":1,"id":2,"guid":"82aea38e-2e84-c301-9c77-80d6d399fe4c","schemaType":"JSON","metadata":{`) ||
-		!strings.HasSuffix(got, `,"schema":`+quote(js)+`,"deleted":false}`) {
+		!strings.HasSuffix(got, `,"schema":`+quote(js)+`,"ts":1764900001123,"deleted":false}`) {
 		t.Errorf("JSON version answer: %d %s", st, got)
 	}
 }

@@ -164,8 +164,8 @@ func parseVersion(raw string) (int, error) {
 
 // schemaResponse is a version as the API answers it: Confluent 8's
 // Schema entity (its GUID, schemaType AVRO too, deleted; Confluent 7 left
-// out AVRO and had neither guid nor deleted). Confluent's "ts", the
-// record's Kafka timestamp, is not kept.
+// out AVRO and had neither guid, ts nor deleted); ts is the record's
+// Kafka timestamp in ms.
 type schemaResponse struct {
 	Subject    string          `json:"subject"`
 	Version    int             `json:"version"`
@@ -176,12 +176,13 @@ type schemaResponse struct {
 	Metadata   json.RawMessage `json:"metadata,omitempty"`
 	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
 	Schema     string          `json:"schema"`
+	TS         int64           `json:"ts,omitempty"`
 	Deleted    bool            `json:"deleted"`
 }
 
 func response(v *Version) schemaResponse {
 	return schemaResponse{Subject: v.Subject, Version: v.Version, ID: v.ID, GUID: v.guid(), SchemaType: v.typeName(),
-		References: v.References, Metadata: v.Metadata, RuleSet: v.RuleSet, Schema: v.Schema, Deleted: v.Deleted}
+		References: v.References, Metadata: v.Metadata, RuleSet: v.RuleSet, Schema: v.Schema, TS: v.TS, Deleted: v.Deleted}
 }
 
 func (s *server) listSubjects(w http.ResponseWriter, req *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -80,7 +81,13 @@ func replay(ctx context.Context, adm *kadm.Client, brokers []string, topic strin
 		}
 		done := false
 		fetches.EachRecord(func(rec *kgo.Record) {
-			r.Replay(rec.Key, rec.Value)
+			if tr, ok := r.(interface {
+				ReplayAt(key, value []byte, ts time.Time)
+			}); ok {
+				tr.ReplayAt(rec.Key, rec.Value, rec.Timestamp)
+			} else {
+				r.Replay(rec.Key, rec.Value)
+			}
 			if rec.Offset >= end.Offset-1 {
 				done = true
 			}
@@ -93,7 +100,12 @@ func replay(ctx context.Context, adm *kadm.Client, brokers []string, topic strin
 
 // Append implements Journal.
 func (j *KafkaJournal) Append(key, value []byte) error {
-	return j.cl.ProduceSync(context.Background(), &kgo.Record{Topic: j.topic, Key: key, Value: value}).FirstErr()
+	return j.AppendAt(key, value, time.Time{})
+}
+
+// AppendAt writes a record with that timestamp (zero: the client's time).
+func (j *KafkaJournal) AppendAt(key, value []byte, ts time.Time) error {
+	return j.cl.ProduceSync(context.Background(), &kgo.Record{Topic: j.topic, Key: key, Value: value, Timestamp: ts}).FirstErr()
 }
 
 // Close releases the client.

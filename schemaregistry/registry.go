@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Version is one registered version of a subject, as the _schemas topic
@@ -27,6 +28,9 @@ type Version struct {
 	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
 	Schema     string          `json:"schema"`
 	Deleted    bool            `json:"deleted"`
+	// TS is the record's Kafka timestamp in ms (Confluent's "ts"), not a
+	// member of the record.
+	TS int64 `json:"-"`
 }
 
 // typeName is the version's schema type, AVRO when the record has none
@@ -101,13 +105,14 @@ type Registry struct {
 	configs  map[string]*Config    // "" global, subject, or ":.ctx:" for a context
 	modes    map[string]string     // same keys
 	contexts map[string]bool       // contexts seen besides the default one
+	now      func() time.Time      // the clock stamping written records
 }
 
 // New returns an empty registry writing to j (nil keeps it in memory),
 // knowing the built-in schema types.
 func New(j Journal) *Registry {
 	r := &Registry{journal: j, types: map[string]SchemaType{}, subjects: map[string][]*Version{},
-		ids: map[string]*idSpace{}, configs: map[string]*Config{}, modes: map[string]string{}, contexts: map[string]bool{}}
+		ids: map[string]*idSpace{}, configs: map[string]*Config{}, modes: map[string]string{}, contexts: map[string]bool{}, now: time.Now}
 	for _, t := range builtinTypes() {
 		r.types[t.Name()] = t
 	}
@@ -367,9 +372,10 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 			r.drop(subject, old.Version)
 		}
 	}
+	now := r.now()
 	v := &Version{Subject: subject, Version: version, ID: id, SchemaType: typ, References: refs,
-		Metadata: req.Metadata, RuleSet: req.RuleSet, Schema: text}
-	if err := r.persist(schemaKey(subject, version), v); err != nil {
+		Metadata: req.Metadata, RuleSet: req.RuleSet, Schema: text, TS: now.UnixMilli()}
+	if err := r.persistAt(schemaKey(subject, version), v, now); err != nil {
 		return nil, err
 	}
 	r.apply(v)
@@ -409,7 +415,18 @@ func contextKey(ctx string) []byte {
 	return b
 }
 
+// TimedJournal is a Journal that writes records with the given
+// timestamp (the Kafka journal), so a replay reads back the ts answered.
+type TimedJournal interface {
+	AppendAt(key, value []byte, ts time.Time) error
+}
+
 func (r *Registry) persist(key []byte, value any) error {
+	return r.persistAt(key, value, time.Time{})
+}
+
+// persistAt writes a record stamped ts (zero: the journal's time).
+func (r *Registry) persistAt(key []byte, value any, ts time.Time) error {
 	if r.journal == nil {
 		return nil
 	}
@@ -417,7 +434,13 @@ func (r *Registry) persist(key []byte, value any) error {
 	if value != nil {
 		val, _ = json.Marshal(value)
 	}
-	if err := r.journal.Append(key, val); err != nil {
+	var err error
+	if tj, ok := r.journal.(TimedJournal); ok && !ts.IsZero() {
+		err = tj.AppendAt(key, val, ts)
+	} else {
+		err = r.journal.Append(key, val)
+	}
+	if err != nil {
 		return &Error{500, 50001, "Error while storing the schema: " + err.Error()}
 	}
 	return nil
@@ -499,7 +522,10 @@ func (r *Registry) forgetID(ctx string, gone *Version) {
 
 // Replay applies one record read back from the journal, as Confluent's
 // KafkaStoreMessageHandler does; unknown key types are skipped.
-func (r *Registry) Replay(key, value []byte) {
+func (r *Registry) Replay(key, value []byte) { r.ReplayAt(key, value, time.Time{}) }
+
+// ReplayAt is Replay of a record with its Kafka timestamp (a version's ts).
+func (r *Registry) ReplayAt(key, value []byte, ts time.Time) {
 	var k struct {
 		KeyType string  `json:"keytype"`
 		Subject *string `json:"subject"`
@@ -524,6 +550,9 @@ func (r *Registry) Replay(key, value []byte) {
 		var v Version
 		if json.Unmarshal(value, &v) != nil {
 			return
+		}
+		if !ts.IsZero() {
+			v.TS = ts.UnixMilli()
 		}
 		r.apply(&v)
 	case "CONFIG":
@@ -964,10 +993,12 @@ func (r *Registry) DeleteVersion(subject string, version int, permanent bool) (i
 	if !permanent {
 		d := *v
 		d.Deleted = true
-		if err := r.persist(schemaKey(subject, v.Version), &d); err != nil {
+		now := r.now()
+		if err := r.persistAt(schemaKey(subject, v.Version), &d, now); err != nil {
 			return 0, err
 		}
 		v.Deleted = true
+		v.TS = now.UnixMilli()
 		return v.Version, nil
 	}
 	if !v.Deleted {

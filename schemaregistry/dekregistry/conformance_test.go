@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The conformance tests drive the DEK registry's API through a real HTTP
@@ -36,8 +37,11 @@ type api struct {
 
 func newAPI(t *testing.T) *api {
 	j := &records{}
+	reg := New(j)
+	// A fixed clock: ts is answered.
+	reg.now = func() time.Time { return time.UnixMilli(1000) }
 	mux := http.NewServeMux()
-	Routes(mux, New(j))
+	Routes(mux, reg)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &api{t: t, url: srv.URL + Prefix, j: j}
@@ -101,13 +105,13 @@ func (a *api) n() int {
 
 const (
 	kek1     = `{"name":"kek1","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{"b":"2","a":"1"},"doc":"d"}`
-	kek1Ans  = `{"name":"kek1","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{"a":"1","b":"2"},"doc":"d","shared":false,"deleted":false}`
+	kek1Ans  = `{"name":"kek1","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{"a":"1","b":"2"},"doc":"d","shared":false,"ts":1000,"deleted":false}`
 	kek1Key  = `{"tenant":"default","name":"kek1","type":"KEK"}`
 	kek1Rec  = `{"name":"kek1","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{"a":"1","b":"2"},"doc":"d","shared":false,"deleted":false,"type":"KEK"}`
 	dek1Key  = `{"tenant":"default","kekName":"kek1","subject":"s-value","algorithm":"AES256_GCM","version":1,"type":"DEK"}`
 	dek1Rec  = `{"kekName":"kek1","subject":"s-value","algorithm":"AES256_GCM","version":1,"encryptedKeyMaterial":"AAAA","deleted":false,"type":"DEK"}`
-	dek1Ans  = `{"kekName":"kek1","subject":"s-value","version":1,"algorithm":"AES256_GCM","encryptedKeyMaterial":"AAAA","deleted":false}`
-	dek2Ans  = `{"kekName":"kek1","subject":"s-value","version":2,"algorithm":"AES256_GCM","encryptedKeyMaterial":"BBBB","deleted":false}`
+	dek1Ans  = `{"kekName":"kek1","subject":"s-value","version":1,"algorithm":"AES256_GCM","encryptedKeyMaterial":"AAAA","ts":1000,"deleted":false}`
+	dek2Ans  = `{"kekName":"kek1","subject":"s-value","version":2,"algorithm":"AES256_GCM","encryptedKeyMaterial":"BBBB","ts":1000,"deleted":false}`
 	invalidF = "Invalid or missing value for field '%s' of key"
 )
 
@@ -135,7 +139,7 @@ func TestKEKs(t *testing.T) {
 	a.expectCode("POST", "", kek1, 409, 40971, "Key 'kek1' already exists; use a different value")
 	// kmsType is normalised: aws*, azure*, gcp* in any case.
 	a.expect("POST", "", `{"name":"kek2","kmsType":"AWS","kmsKeyId":"arn:aws:kms:us-east-1:1:key/x"}`, 200,
-		`{"name":"kek2","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:us-east-1:1:key/x","kmsProps":{},"shared":false,"deleted":false}`)
+		`{"name":"kek2","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:us-east-1:1:key/x","kmsProps":{},"shared":false,"ts":1000,"deleted":false}`)
 	a.expect("GET", "", "", 200, `["kek1","kek2"]`)
 	a.expect("GET", "?offset=1&limit=1", "", 200, `["kek2"]`)
 	a.expect("GET", "/kek1", "", 200, kek1Ans)
@@ -157,14 +161,14 @@ func TestKEKs(t *testing.T) {
 	a.expect("GET", "", "", 200, `["kek1"]`)
 	a.expect("GET", "?deleted=true", "", 200, `["kek1","kek2"]`)
 	a.expectCode("GET", "/kek2", "", 404, 40470, "Key 'kek2' not found")
-	a.expect("GET", "/kek2?deleted=true", "", 200, `{"name":"kek2","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:us-east-1:1:key/x","kmsProps":{},"shared":false,"deleted":true}`)
+	a.expect("GET", "/kek2?deleted=true", "", 200, `{"name":"kek2","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:us-east-1:1:key/x","kmsProps":{},"shared":false,"ts":1000,"deleted":true}`)
 	a.expectCode("PUT", "/kek2", `{"doc":"x"}`, 404, 40470, "Key 'kek2' not found")
 	a.expectCode("POST", "", `{"name":"kek2","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:us-east-1:1:key/y"}`, 409, 40971, "")
 	a.expect("POST", "", `{"name":"kek2","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:us-east-1:1:key/x"}`, 200,
-		`{"name":"kek2","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:us-east-1:1:key/x","kmsProps":{},"shared":false,"deleted":false}`)
+		`{"name":"kek2","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:us-east-1:1:key/x","kmsProps":{},"shared":false,"ts":1000,"deleted":false}`)
 	a.expect("DELETE", "/kek2", "", 204, "")
 	a.expect("POST", "/kek2/undelete", "", 204, "")
-	a.expect("GET", "/kek2", "", 200, `{"name":"kek2","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:us-east-1:1:key/x","kmsProps":{},"shared":false,"deleted":false}`)
+	a.expect("GET", "/kek2", "", 200, `{"name":"kek2","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:us-east-1:1:key/x","kmsProps":{},"shared":false,"ts":1000,"deleted":false}`)
 	a.expect("DELETE", "/kek2", "", 204, "")
 	n = a.n()
 	a.expect("DELETE", "/kek2?permanent=true", "", 204, "")
@@ -191,7 +195,7 @@ func TestDEKs(t *testing.T) {
 	// The path's subject wins over the body's.
 	a.expect("POST", "/kek1/deks/s-value", `{"subject":"other","version":2,"encryptedKeyMaterial":"BBBB"}`, 200, dek2Ans)
 	a.expect("POST", "/kek1/deks/t-value", `{"algorithm":"AES256_SIV","encryptedKeyMaterial":"CCCC"}`, 200,
-		`{"kekName":"kek1","subject":"t-value","version":1,"algorithm":"AES256_SIV","encryptedKeyMaterial":"CCCC","deleted":false}`)
+		`{"kekName":"kek1","subject":"t-value","version":1,"algorithm":"AES256_SIV","encryptedKeyMaterial":"CCCC","ts":1000,"deleted":false}`)
 
 	a.expect("GET", "/kek1/deks", "", 200, `["s-value","t-value"]`)
 	a.expect("GET", "/kek1/deks?offset=1", "", 200, `["t-value"]`)
@@ -277,6 +281,11 @@ func TestDEKs(t *testing.T) {
 	if _, err := b.GetDEK("kek1", "s-value", 1, "", true); err == nil {
 		t.Errorf("replayed: a permanently deleted DEK is back")
 	}
+	// ts comes from the records' Kafka timestamps.
+	b.ReplayAt([]byte(kek1Key), []byte(kek1Rec), time.UnixMilli(77))
+	if k, err := b.GetKEK("kek1", false); err != nil || k.TS != 77 {
+		t.Errorf("replayed ts: %+v %v", k, err)
+	}
 }
 
 // TestSharedLocalKMS: given local-kms's secret (as a Confluent server
@@ -297,6 +306,7 @@ func TestSharedLocalKMS(t *testing.T) {
 
 	j := &records{}
 	reg := New(j)
+	reg.now = func() time.Time { return time.UnixMilli(1000) }
 	if err := reg.SetLocalSecret("mysecret"); err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +319,7 @@ func TestSharedLocalKMS(t *testing.T) {
 		t.Errorf("shared aws-kms KEK: %d, want 422", st)
 	}
 	a.expect("POST", "", `{"name":"k","kmsType":"local-kms","kmsKeyId":"mykey","shared":true}`, 200,
-		`{"name":"k","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{},"shared":true,"deleted":false}`)
+		`{"name":"k","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{},"shared":true,"ts":1000,"deleted":false}`)
 	n := a.n()
 	st, got := a.call("POST", "/k/deks/s", `{}`)
 	var d DEK

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 )
 
@@ -47,6 +48,7 @@ type KEK struct {
 	KmsProps map[string]string `json:"kmsProps"`
 	Doc      string            `json:"doc,omitempty"`
 	Shared   bool              `json:"shared"`
+	TS       int64             `json:"ts,omitempty"` // the record's Kafka timestamp (ms)
 	Deleted  bool              `json:"deleted"`
 }
 
@@ -73,6 +75,7 @@ type DEK struct {
 	// KeyMaterial is the raw DEK (base64), answered under a shared KEK only
 	// and never stored.
 	KeyMaterial string `json:"keyMaterial,omitempty"`
+	TS          int64  `json:"ts,omitempty"` // the record's Kafka timestamp (ms)
 	Deleted     bool   `json:"deleted"`
 }
 
@@ -134,13 +137,20 @@ type Journal interface {
 	Append(key, value []byte) error
 }
 
+// TimedJournal writes records with the given timestamp (the Kafka
+// journal), so a replay reads back the ts answered.
+type TimedJournal interface {
+	AppendAt(key, value []byte, ts time.Time) error
+}
+
 // Registry holds the KEKs and DEKs.
 type Registry struct {
 	mu      sync.RWMutex
 	journal Journal
 	keks    map[string]*KEK
 	deks    map[dekID]*DEK
-	local   *localKMS // local-kms with the server's secret, or nil
+	local   *localKMS        // local-kms with the server's secret, or nil
+	now     func() time.Time // the clock stamping written records
 }
 
 // SetLocalSecret gives the registry local-kms's secret, so shared KEKs
@@ -190,7 +200,7 @@ type dekID struct {
 
 // New returns an empty DEK registry writing to j (nil: memory only).
 func New(j Journal) *Registry {
-	return &Registry{journal: j, keks: map[string]*KEK{}, deks: map[dekID]*DEK{}}
+	return &Registry{journal: j, keks: map[string]*KEK{}, deks: map[dekID]*DEK{}, now: time.Now}
 }
 
 // SetJournal sets where later changes are written (after a replay).
@@ -288,36 +298,55 @@ func dekValue(d *DEK) []byte {
 	return b
 }
 
-func (r *Registry) persist(key, value []byte) error {
+func (r *Registry) persist(key, value []byte) error { return r.persistAt(key, value, time.Time{}) }
+
+func (r *Registry) persistAt(key, value []byte, ts time.Time) error {
 	if r.journal == nil {
 		return nil
 	}
-	if err := r.journal.Append(key, value); err != nil {
+	var err error
+	if tj, ok := r.journal.(TimedJournal); ok && !ts.IsZero() {
+		err = tj.AppendAt(key, value, ts)
+	} else {
+		err = r.journal.Append(key, value)
+	}
+	if err != nil {
 		return &Error{500, 50001, "Error while writing to the Kafka store: " + err.Error()}
 	}
 	return nil
 }
 
 func (r *Registry) putKEK(k *KEK) error {
-	if err := r.persist(kekKey(k.Name), kekValue(k)); err != nil {
+	now := r.now()
+	if err := r.persistAt(kekKey(k.Name), kekValue(k), now); err != nil {
 		return err
 	}
+	k.TS = now.UnixMilli()
 	r.keks[k.Name] = k
 	return nil
 }
 
 func (r *Registry) putDEK(d *DEK) error {
 	id := dekID{d.KekName, d.Subject, d.Algorithm, d.Version}
-	if err := r.persist(dekKey(id), dekValue(d)); err != nil {
+	now := r.now()
+	if err := r.persistAt(dekKey(id), dekValue(d), now); err != nil {
 		return err
 	}
+	d.TS = now.UnixMilli()
 	r.deks[id] = d
 	return nil
 }
 
 // Replay applies one record of the topic (other tenants' are kept apart
 // by Confluent; goconnect reads the default tenant's and skips others).
-func (r *Registry) Replay(key, value []byte) {
+func (r *Registry) Replay(key, value []byte) { r.ReplayAt(key, value, time.Time{}) }
+
+// ReplayAt is Replay of a record with its Kafka timestamp (the key's ts).
+func (r *Registry) ReplayAt(key, value []byte, ts time.Time) {
+	var stamp int64
+	if !ts.IsZero() {
+		stamp = ts.UnixMilli()
+	}
 	var k struct {
 		Tenant    string `json:"tenant"`
 		Type      string `json:"type"`
@@ -340,6 +369,7 @@ func (r *Registry) Replay(key, value []byte) {
 		}
 		var v KEK
 		if json.Unmarshal(value, &v) == nil {
+			v.TS = stamp
 			r.keks[k.Name] = &v
 		}
 	case "DEK":
@@ -350,6 +380,7 @@ func (r *Registry) Replay(key, value []byte) {
 		}
 		var v DEK
 		if json.Unmarshal(value, &v) == nil {
+			v.TS, v.KeyMaterial = stamp, ""
 			r.deks[id] = &v
 		}
 	}
