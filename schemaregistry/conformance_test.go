@@ -608,13 +608,13 @@ func TestAPIContexts(t *testing.T) {
 	a.expect("GET", "/subjects", "", 200, `[":.ctx:s","s"]`)
 	a.expect("GET", "/subjects?subjectPrefix=:.ctx:", "", 200, `[":.ctx:s"]`)
 	a.expect("GET", "/subjects/:.ctx:s/versions/1", "", 200, `{"subject":":.ctx:s","version":1,"id":1,"schema":`+quote(recB)+`}`)
-	a.expect("GET", "/schemas/ids/1?subject=:.ctx:s", "", 200, `{"guid":"5b2e0f9b-9925-9f50-0c33-ce77bc5ba779","schema":`+quote(recB)+`}`)
+	a.expect("GET", "/schemas/ids/1?subject=:.ctx:s", "", 200, `{"subject":":.ctx:s","version":1,"guid":"5b2e0f9b-9925-9f50-0c33-ce77bc5ba779","schema":`+quote(recB)+`}`)
 	a.expect("GET", "/schemas/ids/1", "", 200, `{"guid":"616c9f37-e00c-6ce6-cf16-bee14d524062","schema":`+quote(recA)+`}`)
 	a.expect("GET", "/schemas/ids/1/subjects?subject=:.ctx:", "", 200, `[":.ctx:s"]`)
 	// An unqualified subject not holding the id here is looked for in the
 	// other contexts.
 	a.expect("POST", "/subjects/:.ctx:only/versions", body(`"float"`), 200, `{"id":2}`)
-	a.expect("GET", "/schemas/ids/2?subject=only", "", 200, `{"guid":"50a6b9db-85da-367a-6d2d-f400a41758a6","schema":"\"float\""}`)
+	a.expect("GET", "/schemas/ids/2?subject=only", "", 200, `{"subject":":.ctx:only","version":1,"guid":"50a6b9db-85da-367a-6d2d-f400a41758a6","schema":"\"float\""}`)
 	a.expect("GET", "/schemas/ids/2", "", 200, `{"guid":"5b2e0f9b-9925-9f50-0c33-ce77bc5ba779","schema":`+quote(recB)+`}`)
 	// ":.:s" is the default context spelt out.
 	a.expect("GET", "/subjects/:.:s/versions", "", 200, `[1,2]`)
@@ -880,7 +880,7 @@ func TestAPIVersionAnswer(t *testing.T) {
 	a.expect("GET", "/subjects/s/versions/1", "", 200, v1+`,"ts":1764900000123,"deleted":false}`)
 	a.expect("POST", "/subjects/s", body(recA), 200, v1+`,"ts":1764900000123,"deleted":false}`)
 	a.expect("GET", "/schemas", "", 200, `[`+v1+`,"ts":1764900000123,"deleted":false}]`)
-	a.expect("GET", "/schemas/ids/1", "", 200, `{"guid":"`+guidA+`","schemaType":"AVRO","schema":`+quote(recA)+`}`)
+	a.expect("GET", "/schemas/ids/1", "", 200, `{"guid":"`+guidA+`","schemaType":"AVRO","schema":`+quote(recA)+`,"ts":1764900000123,"deleted":false}`)
 	// A soft delete rewrites the record: its time is the new ts.
 	clock = clock.Add(time.Second)
 	a.expect("DELETE", "/subjects/s/versions/1", "", 200, `1`)
@@ -902,4 +902,37 @@ func TestAPIVersionAnswer(t *testing.T) {
 		!strings.HasSuffix(got, `,"schema":`+quote(js)+`,"ts":1764900001123,"deleted":false}`) {
 		t.Errorf("JSON version answer: %d %s", st, got)
 	}
+}
+
+// TestAPISchemaStringAnswer: GET /schemas/ids/{id} and /schemas/guids/{guid}
+// answer Confluent 8's SchemaString (KafkaSchemaRegistry.get: built from the
+// stored version's Schema entity, so ts and deleted are there; subject and
+// version only when the request names a subject, even an empty one;
+// getByGuid clears subject and version). Field order is SchemaString's
+// declaration order: subject, version, guid, schemaType, schema,
+// references, metadata, ruleSet, schemaTags, maxId, ts, deleted.
+func TestAPISchemaStringAnswer(t *testing.T) {
+	a := newAPI(t)
+	clock := time.UnixMilli(1764900000123)
+	a.reg.now = func() time.Time { return clock }
+	const guidA = "616c9f37-e00c-6ce6-cf16-bee14d524062"
+	const guidFloat = "50a6b9db-85da-367a-6d2d-f400a41758a6"
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	clock = clock.Add(time.Second)
+	a.expect("POST", "/subjects/t/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/f/versions", body(`"float"`), 200, `{"id":2}`)
+	tail := `"guid":"` + guidA + `","schemaType":"AVRO","schema":` + quote(recA)
+	ftail := `"guid":"` + guidFloat + `","schemaType":"AVRO","schema":"\"float\""`
+	a.expect("GET", "/schemas/ids/2", "", 200, `{`+ftail+`,"ts":1764900001123,"deleted":false}`)
+	a.expect("GET", "/schemas/ids/2?fetchMaxId=true", "", 200, `{`+ftail+`,"maxId":2,"ts":1764900001123,"deleted":false}`)
+	a.expect("GET", "/schemas/ids/2?subject=", "", 200, `{"subject":"f","version":1,`+ftail+`,"ts":1764900001123,"deleted":false}`)
+	a.expect("GET", "/schemas/guids/"+guidFloat, "", 200, `{`+ftail+`,"ts":1764900001123,"deleted":false}`)
+	// The subject named picks the version answered, and its ts.
+	a.expect("GET", "/schemas/ids/1?subject=s", "", 200, `{"subject":"s","version":1,`+tail+`,"ts":1764900000123,"deleted":false}`)
+	a.expect("GET", "/schemas/ids/1?subject=t", "", 200, `{"subject":"t","version":1,`+tail+`,"ts":1764900001123,"deleted":false}`)
+	// A soft-deleted version stays readable by id and GUID, flagged.
+	clock = clock.Add(time.Second)
+	a.expect("DELETE", "/subjects/f/versions/1", "", 200, `1`)
+	a.expect("GET", "/schemas/ids/2?subject=f", "", 200, `{"subject":"f","version":1,`+ftail+`,"ts":1764900002123,"deleted":true}`)
+	a.expect("GET", "/schemas/guids/"+guidFloat, "", 200, `{`+ftail+`,"ts":1764900002123,"deleted":true}`)
 }

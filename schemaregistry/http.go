@@ -441,6 +441,8 @@ func (s *server) pathID(w http.ResponseWriter, req *http.Request) (int, bool) {
 
 // schemaString is GET /schemas/ids/{id}'s answer (Confluent's SchemaString).
 type schemaString struct {
+	Subject    string          `json:"subject,omitempty"`
+	Version    int             `json:"version,omitempty"`
 	GUID       string          `json:"guid,omitempty"`
 	SchemaType string          `json:"schemaType,omitempty"`
 	Schema     string          `json:"schema"`
@@ -448,6 +450,10 @@ type schemaString struct {
 	Metadata   json.RawMessage `json:"metadata,omitempty"`
 	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
 	MaxID      *int            `json:"maxId,omitempty"`
+	TS         int64           `json:"ts,omitempty"`
+	// Deleted is the found version's flag: a Boolean, which Jackson's
+	// NON_EMPTY keeps when false.
+	Deleted bool `json:"deleted"`
 }
 
 func (s *server) byID(w http.ResponseWriter, req *http.Request) {
@@ -466,7 +472,13 @@ func (s *server) byID(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r := response(v)
-	out := schemaString{GUID: v.guid(), SchemaType: r.SchemaType, Schema: text, References: referenceFormat(req, v), Metadata: v.Metadata, RuleSet: v.RuleSet}
+	out := schemaString{GUID: v.guid(), SchemaType: r.SchemaType, Schema: text, References: referenceFormat(req, v),
+		Metadata: v.Metadata, RuleSet: v.RuleSet, TS: v.TS, Deleted: v.Deleted}
+	if req.URL.Query().Has("subject") {
+		// Confluent names the found version's subject and version only
+		// when the request names a subject (even an empty one).
+		out.Subject, out.Version = v.Subject, v.Version
+	}
 	if flag(req, "fetchMaxId") {
 		m := s.r.MaxID(subject)
 		out.MaxID = &m
@@ -489,7 +501,7 @@ func (s *server) byGUID(w http.ResponseWriter, req *http.Request) {
 	}
 	r := response(v)
 	s.write(w, 200, schemaString{GUID: v.guid(), SchemaType: r.SchemaType, Schema: text, References: v.References,
-		Metadata: v.Metadata, RuleSet: v.RuleSet})
+		Metadata: v.Metadata, RuleSet: v.RuleSet, TS: v.TS, Deleted: v.Deleted})
 }
 
 // guidIDs answers GET /schemas/guids/{guid}/ids: the GUID's id in each
