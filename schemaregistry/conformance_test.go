@@ -936,3 +936,60 @@ func TestAPISchemaStringAnswer(t *testing.T) {
 	a.expect("GET", "/schemas/ids/2?subject=f", "", 200, `{"subject":"f","version":1,`+ftail+`,"ts":1764900002123,"deleted":true}`)
 	a.expect("GET", "/schemas/guids/"+guidFloat, "", 200, `{`+ftail+`,"ts":1764900002123,"deleted":true}`)
 }
+
+// TestAPIRegisterFoundAnswer: what Confluent 8 answers when the schema is
+// already in the subject. registerOrForward looks it up first (without
+// config defaults or overrides, on the request as sent): found by its
+// hash, the answer is the request's copy (no ts, no deleted), like a new
+// registration; found only by canLookup (stored confluent:version the
+// request lacks) or, for version -1, as the latest version, the answer is
+// the stored entity (RegisterSchemaResponse(Schema) carries its ts and
+// deleted=false). Version -1 not matching the latest registers a new
+// version (register() gives any version <= 0 the next number).
+func TestAPIRegisterFoundAnswer(t *testing.T) {
+	a := newAPI(t)
+	clock := time.UnixMilli(1764900000123)
+	a.reg.now = func() time.Time { return clock }
+	raw := func(path, reqBody, want string) {
+		t.Helper()
+		if st, got, _ := a.call("POST", path, reqBody); st != 200 || got != want {
+			t.Errorf("POST %s %s = %d %s\n want 200 %s", path, reqBody, st, got, want)
+		}
+	}
+	const guidA = "616c9f37-e00c-6ce6-cf16-bee14d524062"
+	newA := `{"id":1,"version":1,"guid":"` + guidA + `","schemaType":"AVRO","schema":` + quote(recA)
+	raw("/subjects/s/versions", body(recA), newA+`}`)
+	clock = clock.Add(time.Second)
+	// Same content: found by hash, answered as the request's copy.
+	raw("/subjects/s/versions", body(recA), newA+`}`)
+	// Version -1: the latest, answered as stored.
+	raw("/subjects/s/versions", body(recA, `"version":-1`), newA+`,"ts":1764900000123,"deleted":false}`)
+
+	// An explicit version stores confluent:version; the same schema sent
+	// without it is found by canLookup only: the stored entity.
+	st, got, _ := a.call("POST", "/subjects/s/versions", body(recB, `"version":2`))
+	if st != 200 || strings.Contains(got, `"ts"`) || strings.Contains(got, `"deleted"`) || !strings.Contains(got, `"confluent:version":"2"`) {
+		t.Errorf("register version 2: %d %s", st, got)
+	}
+	clock = clock.Add(time.Second)
+	st, got, _ = a.call("POST", "/subjects/s/versions", body(recB))
+	if want := `,"metadata":{"properties":{"confluent:version":"2"}},"schema":` + quote(recB) + `,"ts":1764900001123,"deleted":false}`; st != 200 ||
+		!strings.HasPrefix(got, `{"id":2,"version":2,"guid":"`) || !strings.HasSuffix(got, want) {
+		t.Errorf("re-register without confluent:version: %d %s\n want suffix %s", st, got, want)
+	}
+	// Sent with its confluent:version: the hash finds it, no ts.
+	st, got, _ = a.call("POST", "/subjects/s/versions", body(recB, `"metadata":{"properties":{"confluent:version":"2"}}`))
+	if st != 200 || !strings.HasPrefix(got, `{"id":2,"version":2,`) || strings.Contains(got, `"ts"`) || strings.Contains(got, `"deleted"`) {
+		t.Errorf("re-register with confluent:version: %d %s", st, got)
+	}
+	// Version -1 with a schema that is not the latest: a new version,
+	// whose inherited confluent:version becomes 3 (new content, new id).
+	st, got, _ = a.call("POST", "/subjects/s/versions", body(recA, `"version":-1`))
+	if st != 200 || !strings.HasPrefix(got, `{"id":3,"version":3,`) || !strings.Contains(got, `"confluent:version":"3"`) || strings.Contains(got, `"ts"`) {
+		t.Errorf("version -1, not the latest: %d %s", st, got)
+	}
+	a.expect("GET", "/subjects/s/versions", "", 200, `[1,2,3]`)
+	// The version found for -1 is the latest only: recA's v1 is not.
+	raw("/subjects/s/versions", body(recA, `"version":-1`, `"metadata":{"properties":{"confluent:version":"3"}}`),
+		`{"id":3,"version":3,"guid":"04e0c86f-a1ff-a40a-882d-2f572e23bb22","schemaType":"AVRO","metadata":{"properties":{"confluent:version":"3"}},"schema":`+quote(recA)+`,"ts":1764900002123,"deleted":false}`)
+}

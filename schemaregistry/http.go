@@ -220,12 +220,17 @@ func (s *server) register(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	v, err := s.r.RegisterSchema(req.PathValue("subject"), *sr, flag(req, "normalize"))
+	v, stored, err := s.r.registerSchema(req.PathValue("subject"), *sr, flag(req, "normalize"))
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	s.write(w, 200, registerResponse(v))
+	out := registerResponse(v)
+	if stored {
+		deleted := v.Deleted
+		out.TS, out.Deleted = v.TS, &deleted
+	}
+	s.write(w, 200, out)
 }
 
 // registerAnswer is a registration's answer as Confluent 8 writes its
@@ -241,6 +246,10 @@ type registerAnswer struct {
 	Metadata   json.RawMessage `json:"metadata,omitempty"`
 	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
 	Schema     string          `json:"schema"`
+	// TS and Deleted are there only when the answer is the stored
+	// version (see registerSchema).
+	TS      int64 `json:"ts,omitempty"`
+	Deleted *bool `json:"deleted,omitempty"`
 }
 
 func registerResponse(v *Version) registerAnswer {

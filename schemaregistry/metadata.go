@@ -209,6 +209,16 @@ func withoutConfluentVersion(raw json.RawMessage) json.RawMessage {
 	return md.encode()
 }
 
+// lookupMetadata is metadata as Confluent's canLookupIgnoringVersion
+// compares it: without confluent:version, none and empty alike.
+func lookupMetadata(raw json.RawMessage) json.RawMessage {
+	m := withoutConfluentVersion(raw)
+	if compactJSON(m) == "{}" {
+		return nil
+	}
+	return m
+}
+
 // confluentVersionOf is the confluent:version property of metadata ("":
 // none).
 func confluentVersionOf(raw json.RawMessage) string {

@@ -240,8 +240,17 @@ func (r *Registry) resolveLocked(parent string, refs []Reference, seen map[strin
 // when normalize, or when the subject's config says so) and returns the
 // version holding it, an existing one when the subject has it already.
 func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize bool) (*Version, error) {
+	v, _, err := r.registerSchema(subject, req, normalize)
+	return v, err
+}
+
+// registerSchema is RegisterSchema also telling whether the version was
+// found by Confluent's look-up ahead of registration (registerOrForward's
+// lookUpSchemaUnderSubject), whose answer is the stored entity with ts
+// and deleted, rather than the request's copy (no ts, no deleted).
+func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize bool) (*Version, bool, error) {
 	if err := validSubject(subject, false); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	subject = normalizeSubject(subject)
 	r.mu.Lock()
@@ -251,22 +260,28 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 	// IMPORT and FORWARD register alike (Confluent's isImportOrForwardMode).
 	importing := mode == ModeImport || mode == ModeForward
 	if mode == ModeReadOnly || mode == ModeReadOnlyOverride {
-		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is in read-only mode", subject, qualifiedContext(ctx)))
+		return nil, false, errNotPermitted(fmt.Sprintf("Subject %s in context %s is in read-only mode", subject, qualifiedContext(ctx)))
 	}
 	if req.ID > 0 && !importing {
-		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in import mode", subject, qualifiedContext(ctx)))
+		return nil, false, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in import mode", subject, qualifiedContext(ctx)))
 	}
 	if req.ID <= 0 && mode != ModeReadWrite {
-		return nil, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in read-write mode", subject, qualifiedContext(ctx)))
+		return nil, false, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in read-write mode", subject, qualifiedContext(ctx)))
 	}
+	// Version -1 asks for the latest: Confluent looks the schema up in
+	// the latest version only and otherwise registers a new version.
+	latestOnly := req.Version == -1
 	if req.Version < 0 {
-		// -1 names no version (Confluent registers it as if absent).
 		req.Version = 0
+	}
+	sentMetadata, sentRuleSet := req.Metadata, req.RuleSet
+	if !absentJSON(sentMetadata) {
+		sentMetadata = canonicalMetadata(sentMetadata)
 	}
 	typ := req.typeName()
 	parsed, err := r.parseLocked(subject, typ, req.Schema, req.References)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !normalize {
 		normalize = r.configInScopeLocked(subject).normalize()
@@ -319,34 +334,63 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 		// As Confluent's canLookup: an existing version is found whatever
 		// its confluent:version says.
 		loose := identity(typ, text, refs, withoutConfluentVersion(req.Metadata), req.RuleSet)
+		cfg := r.configInScopeLocked(subject)
+		// Confluent's look-up ahead of registration runs without config
+		// defaults or overrides, on the request as sent: found there by
+		// hash (same content) it answers the request's copy; found only by
+		// canLookup (confluent:version differs) or as the latest for
+		// version -1, the stored entity.
+		early := absentJSON(cfg.DefaultMetadata) && absentJSON(cfg.OverrideMetadata) &&
+			absentJSON(cfg.DefaultRuleSet) && absentJSON(cfg.OverrideRuleSet)
+		sent := identity(typ, text, refs, sentMetadata, sentRuleSet)
+		sentLoose := identity(typ, text, refs, lookupMetadata(sentMetadata), sentRuleSet)
+		var latest *Version
 		for _, v := range live {
-			if identity(v.typeName(), v.Schema, v.References, withoutConfluentVersion(v.Metadata), v.RuleSet) == loose && (req.ID <= 0 || req.ID == v.ID) {
-				return v, nil
+			if latest == nil || v.Version > latest.Version {
+				latest = v
+			}
+		}
+		for _, v := range live {
+			storedLoose := identity(v.typeName(), v.Schema, v.References, lookupMetadata(v.Metadata), v.RuleSet)
+			if req.ID > 0 && req.ID != v.ID {
+				continue
+			}
+			if latestOnly {
+				// Only the early look-up finds the latest; past it
+				// Confluent registers -1 as a new version.
+				if v == latest && early && storedLoose == sentLoose {
+					return v, true, nil
+				}
+				continue
+			}
+			if identity(v.typeName(), v.Schema, v.References, withoutConfluentVersion(v.Metadata), v.RuleSet) == loose {
+				stored := identity(v.typeName(), v.Schema, v.References, v.Metadata, v.RuleSet)
+				return v, early && stored != sent && storedLoose == sentLoose, nil
 			}
 		}
 	}
 	if !importing {
 		prev, err := r.previousLocked(subject, live)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		cfg := r.configInScopeLocked(subject)
 		if problems := checkCompatibility(cfg.level(), typ, parsed, prev, cfg.validateFields()); len(problems) > 0 {
 			// Java's List.toString: "[a, b]".
-			return nil, &Error{409, 40901, fmt.Sprintf("Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]", subject, strings.Join(problems, ", "))}
+			return nil, false, &Error{409, 40901, fmt.Sprintf("Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]", subject, strings.Join(problems, ", "))}
 		}
 	}
 	version := newVersion
 	if req.Version > 0 {
 		if req.Version != newVersion && !importing {
-			return nil, &Error{422, 42201, "Version is not one more than previous version"}
+			return nil, false, &Error{422, 42201, "Version is not one more than previous version"}
 		}
 		version = req.Version
 	}
 	id, known := space.idOf[ident]
 	if req.ID > 0 {
 		if holder, ok := space.byID[req.ID]; ok && identity(holder.typeName(), holder.Schema, holder.References, holder.Metadata, holder.RuleSet) != ident {
-			return nil, errNotPermitted(fmt.Sprintf("Overwrite new schema with id %d in context %s is not permitted.", req.ID, qualifiedContext(ctx)))
+			return nil, false, errNotPermitted(fmt.Sprintf("Overwrite new schema with id %d in context %s is not permitted.", req.ID, qualifiedContext(ctx)))
 		}
 		id = req.ID
 	} else if !known {
@@ -358,7 +402,7 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 			Context string `json:"context"`
 		}{"default", ctx}
 		if err := r.persist(contextKey(ctx), val); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		r.contexts[ctx] = true
 	}
@@ -367,7 +411,7 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 	for _, old := range append([]*Version(nil), r.subjects[subject]...) {
 		if old.Deleted && old.ID == id && old.Version < version && len(r.referrersLocked(subject, old.Version, true, "")) == 0 {
 			if err := r.persist(schemaKey(subject, old.Version), nil); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			r.drop(subject, old.Version)
 		}
@@ -376,10 +420,10 @@ func (r *Registry) RegisterSchema(subject string, req RegisterRequest, normalize
 	v := &Version{Subject: subject, Version: version, ID: id, SchemaType: typ, References: refs,
 		Metadata: req.Metadata, RuleSet: req.RuleSet, Schema: text, TS: now.UnixMilli()}
 	if err := r.persistAt(schemaKey(subject, version), v, now); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	r.apply(v)
-	return v, nil
+	return v, false, nil
 }
 
 // Record keys, in Confluent's field order (its @JsonPropertyOrder) and
