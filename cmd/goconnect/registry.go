@@ -25,6 +25,7 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 	brokers := fs.String("bootstrap-server", "127.0.0.1:9092", "Kafka brokers holding the schemas topic")
 	listen := fs.String("listen", "127.0.0.1:8081", "address to serve the registry API on")
 	topic := fs.String("topic", schemaregistry.Topic, "compacted topic holding the schemas")
+	maxKeys := fs.Int("dek-max-keys", dekregistry.MaxKeysDefault, "the DEK registry's limit of KEKs and of DEKs (Confluent's dek.registry.max.keys): creating more is 409/40972")
 	commandConfigFile := fs.String("command-config", "", "properties file with the Kafka client's security settings (security.protocol, sasl.*, ssl.*; Confluent's kafkastore. prefix accepted)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -40,7 +41,7 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("schema registry: %w", err)
 	}
-	srv, err := startRegistry(sctx, strings.Split(*brokers, ","), *topic, ln, sec...)
+	srv, err := startRegistry(sctx, strings.Split(*brokers, ","), *topic, ln, *maxKeys, sec...)
 	if err != nil {
 		return authCause(sctx, err)
 	}
@@ -52,7 +53,7 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 // startRegistry replays the schemas topic and serves the registry on ln.
-func startRegistry(ctx context.Context, brokers []string, topic string, ln net.Listener, opts ...kgo.Opt) (*http.Server, error) {
+func startRegistry(ctx context.Context, brokers []string, topic string, ln net.Listener, maxKeys int, opts ...kgo.Opt) (*http.Server, error) {
 	reg := schemaregistry.New(nil)
 	octx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -70,6 +71,7 @@ func startRegistry(ctx context.Context, brokers []string, topic string, ln net.L
 		return nil, err
 	}
 	dek.SetJournal(dj)
+	dek.SetMaxKeys(maxKeys)
 	// As Confluent's LocalKmsDriver on the server: local-kms's secret from
 	// LOCAL_SECRET lets shared local-kms KEKs generate their DEKs here.
 	if secret := os.Getenv("LOCAL_SECRET"); secret != "" {

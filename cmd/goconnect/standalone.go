@@ -20,6 +20,7 @@ import (
 	"github.com/goconnect/goconnect/runtime/standalone"
 	"github.com/goconnect/goconnect/runtime/workerconfig"
 	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/dekregistry"
 )
 
 type standaloneFlags struct {
@@ -104,7 +105,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) (err
 			// reported, not fatal.
 			if ln, err := net.Listen("tcp", f.embeddedSR); err != nil {
 				log.Warn("embedded schema registry not started", "error", err)
-			} else if srv, err := startRegistry(ctx, broker.Addrs(), schemaregistry.Topic, ln); err != nil {
+			} else if srv, err := startRegistry(ctx, broker.Addrs(), schemaregistry.Topic, ln, dekregistry.MaxKeysDefault); err != nil {
 				ln.Close()
 				log.Warn("embedded schema registry not started", "error", err)
 			} else {

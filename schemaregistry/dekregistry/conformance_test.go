@@ -367,3 +367,89 @@ func TestSharedLocalKMS(t *testing.T) {
 		t.Errorf("without the secret: %v", err)
 	}
 }
+
+// TestKEKTestAndSharing: Confluent's POST /keks/{name}/test (testKek: a
+// shared live KEK generates a test DEK and answers the stored
+// KeyEncryptionKey; not shared is 42271 field "shared"; unknown 40470)
+// and ?testSharing=true of POST /keks and PUT /keks/{name} (a shared KEK
+// tested before it is kept: local-kms works with the secret, other KMSs
+// keep goconnect's 42271 refusal).
+func TestKEKTestAndSharing(t *testing.T) {
+	a := newAPI(t)
+	a.expect("POST", "", kek1, 200, kek1Ans)
+	a.expectCode("POST", "/kek1/test", "", 422, 42271, invalid("shared"))
+	a.expectCode("POST", "/nope/test", "", 404, 40470, "Key 'nope' not found")
+	a.expectCode("POST", "/1bad/test", "", 422, 42271, invalid("name"))
+	// No secret: a shared local-kms KEK cannot be tested or kept.
+	a.expectCode("POST", "?testSharing=true", `{"name":"k","kmsType":"local-kms","kmsKeyId":"mykey","shared":true}`, 422, 42271, "")
+	a.expectCode("PUT", "/kek1?testSharing=true", `{"shared":true}`, 422, 42271, "")
+	// testSharing leaves a KEK that is not shared alone.
+	a.expect("PUT", "/kek1?testSharing=true", `{"doc":"e"}`, 200, strings.Replace(kek1Ans, `"doc":"d"`, `"doc":"e"`, 1))
+
+	j := &records{}
+	reg := New(j)
+	reg.now = func() time.Time { return time.UnixMilli(1000) }
+	if err := reg.SetLocalSecret("mysecret"); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	Routes(mux, reg)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	b := &api{t: t, url: srv.URL + Prefix, j: j}
+	b.expect("POST", "?testSharing=true", `{"name":"k","kmsType":"local-kms","kmsKeyId":"mykey","shared":true}`, 200,
+		`{"name":"k","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{},"shared":true,"ts":1000,"deleted":false}`)
+	b.expectCode("POST", "?testSharing=true", `{"name":"aws","kmsType":"aws-kms","kmsKeyId":"arn:aws:kms:x","shared":true}`, 422, 42271, "")
+	// The answer is the KeyEncryptionKey as stored: record members, type, ts.
+	n := b.n()
+	b.expect("POST", "/k/test", "", 200,
+		`{"name":"k","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{},"shared":true,"deleted":false,"type":"KEK","ts":1000}`)
+	b.records(n) // a test writes nothing
+	b.expect("POST", "", `{"name":"p","kmsType":"local-kms","kmsKeyId":"mykey"}`, 200,
+		`{"name":"p","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{},"shared":false,"ts":1000,"deleted":false}`)
+	b.expect("PUT", "/p?testSharing=true", `{"shared":true}`, 200,
+		`{"name":"p","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{},"shared":true,"ts":1000,"deleted":false}`)
+	// A soft-deleted KEK is not found by the test.
+	b.expect("DELETE", "/p", "", 204, "")
+	b.expectCode("POST", "/p/test", "", 404, 40470, "Key 'p' not found")
+}
+
+// TestMaxKeys: Confluent's dek.registry.max.keys (default 20000): a KEK or
+// DEK is refused with 409/40972 "A maximum of N keys already exist" when
+// more than N of its type are kept (the check is "count > max", so N+1
+// exist); soft-deleted keys count, a permanent delete frees one.
+func TestMaxKeys(t *testing.T) {
+	if New(nil).maxKeys != 20000 {
+		t.Errorf("default max keys %d", New(nil).maxKeys)
+	}
+	j := &records{}
+	reg := New(j)
+	reg.now = func() time.Time { return time.UnixMilli(1000) }
+	reg.SetMaxKeys(1)
+	mux := http.NewServeMux()
+	Routes(mux, reg)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	a := &api{t: t, url: srv.URL + Prefix, j: j}
+	kek := func(name string) string {
+		return `{"name":"` + name + `","kmsType":"local-kms","kmsKeyId":"mykey"}`
+	}
+	for _, name := range []string{"a", "b"} {
+		if st, got := a.call("POST", "", kek(name)); st != 200 {
+			t.Fatalf("KEK %s: %d %s", name, st, got)
+		}
+	}
+	a.expectCode("POST", "", kek("c"), 409, 40972, "A maximum of 1 keys already exist")
+	a.expect("DELETE", "/b", "", 204, "")
+	a.expectCode("POST", "", kek("c"), 409, 40972, "A maximum of 1 keys already exist")
+	a.expect("DELETE", "/b?permanent=true", "", 204, "")
+	if st, got := a.call("POST", "", kek("c")); st != 200 {
+		t.Errorf("KEK c after a permanent delete: %d %s", st, got)
+	}
+	for _, v := range []string{"1", "2"} {
+		if st, got := a.call("POST", "/a/deks/s", `{"version":`+v+`,"encryptedKeyMaterial":"AAAA"}`); st != 200 {
+			t.Fatalf("DEK v%s: %d %s", v, st, got)
+		}
+	}
+	a.expectCode("POST", "/a/deks/s", `{"version":3,"encryptedKeyMaterial":"AAAA"}`, 409, 40972, "A maximum of 1 keys already exist")
+}

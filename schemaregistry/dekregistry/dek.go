@@ -151,6 +151,91 @@ type Registry struct {
 	deks    map[dekID]*DEK
 	local   *localKMS        // local-kms with the server's secret, or nil
 	now     func() time.Time // the clock stamping written records
+	maxKeys int              // dek.registry.max.keys, per key type
+}
+
+// MaxKeysDefault is Confluent's dek.registry.max.keys default.
+const MaxKeysDefault = 20000
+
+// SetMaxKeys sets dek.registry.max.keys: creating a KEK (or DEK) is
+// refused with 40972 once more than that many are kept.
+func (r *Registry) SetMaxKeys(n int) {
+	r.mu.Lock()
+	r.maxKeys = n
+	r.mu.Unlock()
+}
+
+// tooMany is Confluent's key-count check: the keys of the type in the
+// store (soft-deleted ones too, a permanent delete frees one) compared
+// with ">" to the limit, so the limit plus one can be created.
+func (r *Registry) tooMany(count int) error {
+	if count > r.maxKeys {
+		return &Error{409, 40972, fmt.Sprintf("A maximum of %d keys already exist", r.maxKeys)}
+	}
+	return nil
+}
+
+// testShared is Confluent's testKek for a shared KEK: a DEK (AES256_GCM)
+// generated and encrypted with the KEK's KMS; goconnect also decrypts it
+// back. A KMS it cannot reach is 50070, as a failed generation.
+func (r *Registry) testShared(k *KEK) error {
+	if !r.canShare(k) {
+		return errGeneration("Could not generate dek for " + k.Name + ": no KMS for " + k.KmsType)
+	}
+	raw := newRawDEK("AES256_GCM")
+	back, err := r.local.decrypt(r.local.encrypt(raw))
+	if err != nil || string(back) != string(raw) {
+		return errGeneration(fmt.Sprintf("Could not generate dek for %s: local-kms round trip failed: %v", k.Name, err))
+	}
+	return nil
+}
+
+// TestKEK answers POST /keks/{name}/test: the live KEK as Confluent's
+// stored KeyEncryptionKey (its record members, then type and ts) once a
+// DEK could be generated with it; a KEK that is not shared is 42271
+// (field "shared").
+func (r *Registry) TestKEK(name string) ([]byte, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	k := r.kek(name, false)
+	if k == nil {
+		return nil, errNotFound(name)
+	}
+	if !k.Shared {
+		return nil, errInvalid("shared")
+	}
+	if err := r.testShared(k); err != nil {
+		return nil, err
+	}
+	return storedKEK(k), nil
+}
+
+// TestSharing is ?testSharing=true of POST /keks and PUT /keks/{name}:
+// the KEK that would be kept, if shared, is tested first. The KEK of a
+// PUT is the existing one with the request's kmsProps and shared.
+func (r *Registry) TestSharing(name string, kmsType *string, update *UpdateKEKRequest) error {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	k := &KEK{Name: name, Shared: true}
+	if update != nil {
+		old := r.kek(name, false)
+		if old == nil {
+			return errNotFound(name)
+		}
+		if (update.Shared == nil && !old.Shared) || (update.Shared != nil && !*update.Shared) {
+			return nil
+		}
+		k.KmsType = old.KmsType
+	} else if kmsType != nil {
+		k.KmsType = normalizeKmsType(*kmsType)
+	}
+	if !r.canShare(k) {
+		return errShared(name)
+	}
+	return r.testShared(k)
 }
 
 // SetLocalSecret gives the registry local-kms's secret, so shared KEKs
@@ -200,7 +285,7 @@ type dekID struct {
 
 // New returns an empty DEK registry writing to j (nil: memory only).
 func New(j Journal) *Registry {
-	return &Registry{journal: j, keks: map[string]*KEK{}, deks: map[dekID]*DEK{}, now: time.Now}
+	return &Registry{journal: j, keks: map[string]*KEK{}, deks: map[dekID]*DEK{}, now: time.Now, maxKeys: MaxKeysDefault}
 }
 
 // SetJournal sets where later changes are written (after a replay).
@@ -265,6 +350,17 @@ func dekKey(id dekID) []byte {
 		Type      string `json:"type"`
 	}{Tenant, id.kek, id.subject, id.algorithm, id.version, "DEK"})
 	return b
+}
+
+// storedKEK is the KEK as Confluent's cache holds it (KeyEncryptionKey):
+// its record members, then ts. Confluent also has the record's offset,
+// which goconnect does not keep.
+func storedKEK(k *KEK) []byte {
+	v := kekValue(k)
+	if k.TS == 0 {
+		return v
+	}
+	return append(v[:len(v)-1], fmt.Sprintf(`,"ts":%d}`, k.TS)...)
 }
 
 func kekValue(k *KEK) []byte {
@@ -482,6 +578,12 @@ func normalizeKmsType(t string) string {
 // CreateKEK answers POST /keks. Creating a soft-deleted KEK again with the
 // same settings and deleted=false undeletes it, as in Confluent.
 func (r *Registry) CreateKEK(req CreateKEKRequest) (*KEK, error) {
+	return r.CreateKEKTesting(req, false)
+}
+
+// CreateKEKTesting is CreateKEK with ?testSharing: a shared KEK is tested
+// (TestSharing) after the request's checks, before it is kept.
+func (r *Registry) CreateKEKTesting(req CreateKEKRequest, testSharing bool) (*KEK, error) {
 	if err := checkName(req.Name); err != nil {
 		return nil, err
 	}
@@ -506,8 +608,16 @@ func (r *Registry) CreateKEK(req CreateKEKRequest) (*KEK, error) {
 	}
 	k := &KEK{Name: req.Name, KmsType: normalizeKmsType(*req.KmsType), KmsKeyID: req.KmsKeyID, KmsProps: props,
 		Doc: req.Doc, Shared: req.Shared, Deleted: req.Deleted}
+	if testSharing && req.Shared {
+		if err := r.TestSharing(req.Name, req.KmsType, nil); err != nil {
+			return nil, err
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := r.tooMany(len(r.keks)); err != nil {
+		return nil, err
+	}
 	if k.Shared && !r.canShare(k) {
 		return nil, errShared(req.Name)
 	}
@@ -530,8 +640,18 @@ type UpdateKEKRequest struct {
 
 // UpdateKEK answers PUT /keks/{name}.
 func (r *Registry) UpdateKEK(name string, req UpdateKEKRequest) (*KEK, error) {
+	return r.UpdateKEKTesting(name, req, false)
+}
+
+// UpdateKEKTesting is UpdateKEK with ?testSharing (see TestSharing).
+func (r *Registry) UpdateKEKTesting(name string, req UpdateKEKRequest, testSharing bool) (*KEK, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
+	}
+	if testSharing {
+		if err := r.TestSharing(name, nil, &req); err != nil {
+			return nil, err
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -724,6 +844,9 @@ func (r *Registry) CreateDEK(kek string, rewrap bool, req CreateDEKRequest) (*DE
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := r.tooMany(len(r.deks)); err != nil {
+		return nil, err
+	}
 	k := r.kek(kek, req.Deleted)
 	if k == nil {
 		return nil, errNotFound(kek)

@@ -24,6 +24,7 @@ func Routes(mux *http.ServeMux, r *Registry) {
 	mux.HandleFunc("PUT "+Prefix+"/{name}", s.putKEK)
 	mux.HandleFunc("DELETE "+Prefix+"/{name}", s.deleteKEK)
 	mux.HandleFunc("POST "+Prefix+"/{name}/undelete", s.undeleteKEK)
+	mux.HandleFunc("POST "+Prefix+"/{name}/test", s.testKEK)
 	mux.HandleFunc("GET "+Prefix+"/{name}/deks", s.listDEKs)
 	mux.HandleFunc("POST "+Prefix+"/{name}/deks", s.createDEK)
 	mux.HandleFunc("POST "+Prefix+"/{name}/deks/{subject}", s.createDEK)
@@ -119,7 +120,7 @@ func (s *server) createKEK(w http.ResponseWriter, req *http.Request) {
 		fail(w, err)
 		return
 	}
-	k, err := s.r.CreateKEK(body)
+	k, err := s.r.CreateKEKTesting(body, flag(req, "testSharing"))
 	if err != nil {
 		fail(w, err)
 		return
@@ -133,12 +134,23 @@ func (s *server) putKEK(w http.ResponseWriter, req *http.Request) {
 		fail(w, err)
 		return
 	}
-	k, err := s.r.UpdateKEK(req.PathValue("name"), body)
+	k, err := s.r.UpdateKEKTesting(req.PathValue("name"), body, flag(req, "testSharing"))
 	if err != nil {
 		fail(w, err)
 		return
 	}
 	write(w, 200, k)
+}
+
+func (s *server) testKEK(w http.ResponseWriter, req *http.Request) {
+	b, err := s.r.TestKEK(req.PathValue("name"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(200)
+	_, _ = w.Write(b)
 }
 
 func (s *server) deleteKEK(w http.ResponseWriter, req *http.Request) {
