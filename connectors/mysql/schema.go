@@ -479,6 +479,10 @@ func toStr(v any) (string, error) {
 		return strconv.FormatFloat(float64(x), 'f', -1, 32), nil
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	case time.Time:
+		// A binlog DATETIME or TIMESTAMP (ParseTime) in a column not held
+		// as one: the text go-mysql would have made, in UTC.
+		return x.UTC().Format("2006-01-02 15:04:05.999999"), nil
 	case fmt.Stringer:
 		return x.String(), nil
 	}
@@ -697,11 +701,35 @@ func (c *column) convert(v any) (any, error) {
 		}
 		return strings.Join(labels, ","), nil
 	}
+	if t, ok := v.(time.Time); ok {
+		if r, ok := c.convertTime(t); ok {
+			return r, nil
+		}
+	}
 	s, err := toStr(v)
 	if err != nil {
 		return nil, err
 	}
 	return c.convertTemporal(s)
+}
+
+// convertTime converts a DATETIME or TIMESTAMP that go-mysql decoded as a
+// time.Time (ParseTime: a valid date from 1970 on; zero and zero-part
+// dates and earlier DATETIMEs still come as text), which skips go-mysql's
+// fmt.Sprintf and the parse back in convertTemporal. Its instant is the
+// text's: the fraction is stored to the column's precision only.
+func (c *column) convertTime(t time.Time) (any, bool) {
+	switch c.kind {
+	case kTimestampMs:
+		return t.UnixMilli(), true
+	case kTimestampMicro:
+		return t.UnixMicro(), true
+	case kConnectTimestamp:
+		return t.UTC().Truncate(time.Millisecond), true
+	case kZoned:
+		return formatZoned(t, c.fsp), true
+	}
+	return nil, false
 }
 
 func (c *column) zeroValue() (any, error) {
