@@ -402,7 +402,11 @@ listeners=http://127.0.0.1:0
 	if allow && strings.Count(out, "Schema has changed during the incremental snapshot") < alters {
 		t.Errorf("want a schema change seen by the snapshot for each of the %d ALTERs, the log has %d", alters, strings.Count(out, "Schema has changed during the incremental snapshot"))
 	}
-	if inWindow && strings.Count(out, "reading its chunk again") < alters {
+	// With the setting, a DDL the stream applies before the chunk is
+	// buffered is caught by the chunk's result-structure check instead (the
+	// chunk is dropped and read in the next window), so only the default
+	// mode, where the re-read is the one path, counts re-reads.
+	if inWindow && !allow && strings.Count(out, "reading its chunk again") < alters {
 		t.Errorf("want a chunk read again for each of the %d ALTERs inside a window, the log has %d", alters, strings.Count(out, "reading its chunk again"))
 	}
 	mu.Lock()
