@@ -318,6 +318,18 @@ func checkSubject(s string) error {
 }
 
 // checkAlgorithm reads ?algorithm= ("" = AES256_GCM, as Confluent).
+// checkDEKRef checks the KEK name, subject and algorithm naming a DEK, and
+// answers the algorithm with its default applied.
+func checkDEKRef(kek, subject, algorithm string) (string, error) {
+	if err := checkName(kek); err != nil {
+		return "", err
+	}
+	if err := checkSubject(subject); err != nil {
+		return "", err
+	}
+	return checkAlgorithm(algorithm)
+}
+
 func checkAlgorithm(a string) (string, error) {
 	if a == "" {
 		return "AES256_GCM", nil
@@ -760,13 +772,7 @@ func (r *Registry) DEKSubjects(kek string, deleted bool) ([]string, error) {
 
 // DEKVersions answers GET /keks/{name}/deks/{subject}/versions.
 func (r *Registry) DEKVersions(kek, subject, algorithm string, deleted bool) ([]int, error) {
-	if err := checkName(kek); err != nil {
-		return nil, err
-	}
-	if err := checkSubject(subject); err != nil {
-		return nil, err
-	}
-	algorithm, err := checkAlgorithm(algorithm)
+	algorithm, err := checkDEKRef(kek, subject, algorithm)
 	if err != nil {
 		return nil, err
 	}
@@ -786,13 +792,7 @@ func (r *Registry) DEKVersions(kek, subject, algorithm string, deleted bool) ([]
 // -1 is the latest; Confluent's route without a version answers
 // version 1.
 func (r *Registry) GetDEK(kek, subject string, version int, algorithm string, deleted bool) (*DEK, error) {
-	if err := checkName(kek); err != nil {
-		return nil, err
-	}
-	if err := checkSubject(subject); err != nil {
-		return nil, err
-	}
-	algorithm, err := checkAlgorithm(algorithm)
+	algorithm, err := checkDEKRef(kek, subject, algorithm)
 	if err != nil {
 		return nil, err
 	}
@@ -897,13 +897,7 @@ func (d *DEK) equivalent(o *DEK) bool {
 // DeleteDEK answers DELETE /keks/{name}/deks/{subject}[/versions/{v}]
 // (version 0 = every version, -1 = latest): soft first, then permanent.
 func (r *Registry) DeleteDEK(kek, subject string, version int, algorithm string, permanent bool) error {
-	if err := checkName(kek); err != nil {
-		return err
-	}
-	if err := checkSubject(subject); err != nil {
-		return err
-	}
-	algorithm, err := checkAlgorithm(algorithm)
+	algorithm, err := checkDEKRef(kek, subject, algorithm)
 	if err != nil {
 		return err
 	}
@@ -962,13 +956,7 @@ func (r *Registry) DeleteDEK(kek, subject string, version int, algorithm string,
 // UndeleteDEK answers POST /keks/{name}/deks/{subject}[/versions/{v}]/undelete
 // (version 0 = every version); the KEK must not be soft-deleted (40472).
 func (r *Registry) UndeleteDEK(kek, subject string, version int, algorithm string) error {
-	if err := checkName(kek); err != nil {
-		return err
-	}
-	if err := checkSubject(subject); err != nil {
-		return err
-	}
-	algorithm, err := checkAlgorithm(algorithm)
+	algorithm, err := checkDEKRef(kek, subject, algorithm)
 	if err != nil {
 		return err
 	}
