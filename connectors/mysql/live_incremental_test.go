@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,42 +54,24 @@ func (f *incrFixture) signal(t *testing.T, id, typ, data string) {
 	exec(t, f.db, fmt.Sprintf("INSERT INTO %s VALUES (%s, %s, %s)", f.sig, quoteLit(id), quoteLit(typ), quoteLit(data)))
 }
 
-// writer updates, deletes and re-inserts random rows until stopped.
-// Half of its changes go to the rows just after frontier (the largest id
-// snapshotted so far, when set): the chunk being read.
-func (f *incrFixture) writer(t *testing.T, stop <-chan struct{}, wg *sync.WaitGroup, writes *atomic.Int64, frontier *atomic.Int64) {
-	defer wg.Done()
-	w, err := client.Connect("127.0.0.1:3307", "debezium", "dbz", "demo")
-	if err != nil {
-		t.Error(err)
-		return
-	}
-	defer w.Close()
-	for n := 0; ; n++ {
-		select {
-		case <-stop:
-			return
-		default:
-		}
+// startWriter updates, deletes and re-inserts random rows until the
+// returned stop is called; writes counts its changes. Half of them go to
+// the rows just after frontier (the largest id snapshotted so far, when
+// set): the chunk being read.
+func (f *incrFixture) startWriter(t *testing.T, writes, frontier *atomic.Int64) (stop func()) {
+	return startWriters(t, 1, writes, func(_, n int) []string {
 		id := 1 + rand.IntN(f.rows)
 		if fr := int(frontier.Load()); fr > 0 && rand.IntN(2) == 0 {
 			id = min(f.rows, fr+1+rand.IntN(2048))
 		}
-		var q string
 		switch rand.IntN(4) {
 		case 0:
-			q = fmt.Sprintf("DELETE FROM %s WHERE id = %d", f.table, id)
+			return []string{fmt.Sprintf("DELETE FROM %s WHERE id = %d", f.table, id)}
 		case 1:
-			q = fmt.Sprintf("INSERT IGNORE INTO %s VALUES (%d, %d, 'w')", f.table, id, n)
-		default:
-			q = fmt.Sprintf("UPDATE %s SET v = v + 1, name = 'u%d' WHERE id = %d", f.table, n, id)
+			return []string{fmt.Sprintf("INSERT IGNORE INTO %s VALUES (%d, %d, 'w')", f.table, id, n)}
 		}
-		if _, err := w.Execute(q); err != nil {
-			t.Error(err)
-			return
-		}
-		writes.Add(1)
-	}
+		return []string{fmt.Sprintf("UPDATE %s SET v = v + 1, name = 'u%d' WHERE id = %d", f.table, n, id)}
+	})
 }
 
 // latest keeps the last record per id: its value row, or nil after a
@@ -149,14 +130,21 @@ func pollUntilCond(t *testing.T, task *Task, what string, timeout time.Duration,
 
 // drain inserts a marker row into the signalling table (a signal type
 // nothing acts on apart from a warning) and polls until its record
-// arrives; markers are repeated, since one written before streaming
-// began is never seen.
+// arrives.
 func (f *incrFixture) drain(t *testing.T, task *Task, l *latest) {
+	t.Helper()
+	f.drainThrough(t, task, l, f.sig, func(marker string) { f.signal(t, marker, "drain-marker", "") })
+}
+
+// drainThrough inserts marker rows (by insert) into markerTable and polls,
+// adding what comes to l, until one's record arrives; markers are
+// repeated, since one written before streaming began is never seen.
+func (f *incrFixture) drainThrough(t *testing.T, task *Task, l *latest, markerTable string, insert func(marker string)) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		marker := fmt.Sprintf("drain-%d", time.Now().UnixNano())
-		f.signal(t, marker, "drain-marker", "")
+		insert(marker)
 		until := time.Now().Add(5 * time.Second)
 		for time.Now().Before(until) {
 			recs, err := task.Poll(t.Context())
@@ -165,7 +153,7 @@ func (f *incrFixture) drain(t *testing.T, task *Task, l *latest) {
 			}
 			l.add(f.table, recs)
 			for _, r := range recs {
-				if strings.HasSuffix(r.Topic, "."+f.sig) && r.Value != nil {
+				if strings.HasSuffix(r.Topic, "."+markerTable) && r.Value != nil {
 					if after, _ := r.Value.(*data.Struct).RawIndex(1).(*data.Struct); after != nil && after.RawIndex(0) == marker {
 						return
 					}
@@ -223,19 +211,8 @@ func TestLiveIncrementalSnapshotUnderWrites(t *testing.T) {
 	task := startTask(t, f.props, nil)
 	l := newLatest()
 	f.drain(t, task, l) // streaming
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	var writes, frontier atomic.Int64
-	wg.Add(1)
-	go f.writer(t, stop, &wg, &writes, &frontier)
-	defer func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		wg.Wait()
-	}()
+	stop := f.startWriter(t, &writes, &frontier)
 	f.signal(t, "ad-hoc-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo\\.%s"], "type": "incremental"}`, f.table))
 	began := time.Now()
 	seenRunning := false
@@ -252,8 +229,7 @@ func TestLiveIncrementalSnapshotUnderWrites(t *testing.T) {
 		return false
 	})
 	took := time.Since(began)
-	close(stop)
-	wg.Wait()
+	stop()
 	f.drain(t, task, l)
 	t.Logf("incremental snapshot of %d rows: %v, %d incremental records, %d concurrent writes", f.rows, took, l.incremental, writes.Load())
 	if l.incremental < f.rows/2 {
@@ -416,39 +392,10 @@ func TestLiveIncrementalSurrogateKey(t *testing.T) {
 	task := startTask(t, f.props, nil)
 	l := newLatest()
 	f.drain(t, task, l) // streaming
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	var writes atomic.Int64
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		w, err := client.Connect("127.0.0.1:3307", "debezium", "dbz", "demo")
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer w.Close()
-		for n := 0; ; n++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if _, err := w.Execute(fmt.Sprintf("UPDATE %s SET v = v + 1, name = 'u%d' WHERE id = %d", f.table, n, 1+rand.IntN(rows))); err != nil {
-				t.Error(err)
-				return
-			}
-			writes.Add(1)
-		}
-	}()
-	defer func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		wg.Wait()
-	}()
+	stop := startWriters(t, 1, &writes, func(_, n int) []string {
+		return []string{fmt.Sprintf("UPDATE %s SET v = v + 1, name = 'u%d' WHERE id = %d", f.table, n, 1+rand.IntN(rows))}
+	})
 	f.signal(t, "sk-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo\\.%s"], "surrogate-key": "seq"}`, f.table))
 	var seqs []int32
 	seenRunning, sawSurrogate := false, false
@@ -475,8 +422,7 @@ func TestLiveIncrementalSurrogateKey(t *testing.T) {
 		}
 		return false
 	})
-	close(stop)
-	wg.Wait()
+	stop()
 	f.drain(t, task, l)
 	t.Logf("%d incremental records, %d concurrent updates", len(seqs), writes.Load())
 	if !sawSurrogate {

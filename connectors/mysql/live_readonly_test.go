@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect"
-	"github.com/goconnect/goconnect/connect/data"
 )
 
 // roFixture is an incrFixture run read-only: the connector logs in as a
@@ -73,30 +71,13 @@ func (f *roFixture) send(t *testing.T, id, typ, data string) {
 	sendSignals(t, f.topic, prefix, `{"id":"`+id+`","type":"`+typ+`","data":`+data+`}`)
 }
 
-// drain inserts marker rows until one comes back through the stream.
+// drain inserts marker rows into the marker table until one comes back
+// through the stream.
 func (f *roFixture) drain(t *testing.T, task *Task, l *latest) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		marker := fmt.Sprintf("drain-%d", time.Now().UnixNano())
+	f.drainThrough(t, task, l, f.marker, func(marker string) {
 		exec(t, f.db, "INSERT INTO "+f.marker+" VALUES ("+quoteLit(marker)+")")
-		until := time.Now().Add(5 * time.Second)
-		for time.Now().Before(until) {
-			recs, err := task.Poll(t.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
-			l.add(f.table, recs)
-			for _, r := range recs {
-				if strings.HasSuffix(r.Topic, "."+f.marker) && r.Value != nil {
-					if after, _ := r.Value.(*data.Struct).RawIndex(1).(*data.Struct); after != nil && after.RawIndex(0) == marker {
-						return
-					}
-				}
-			}
-		}
-	}
-	t.Fatal("timed out waiting for a drain marker")
+	})
 }
 
 func (f *roFixture) sigRows(t *testing.T) int64 {
@@ -122,19 +103,8 @@ func TestLiveReadOnlyIncrementalUnderWrites(t *testing.T) {
 	task := startTask(t, f.props, nil)
 	l := newLatest()
 	f.drain(t, task, l)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	var writes, frontier atomic.Int64
-	wg.Add(1)
-	go f.writer(t, stop, &wg, &writes, &frontier)
-	defer func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		wg.Wait()
-	}()
+	stop := f.startWriter(t, &writes, &frontier)
 	f.send(t, "ro-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo\\.%s"], "type": "incremental"}`, f.table))
 	began := time.Now()
 	seenRunning := false
@@ -152,8 +122,7 @@ func TestLiveReadOnlyIncrementalUnderWrites(t *testing.T) {
 		return false
 	})
 	took := time.Since(began)
-	close(stop)
-	wg.Wait()
+	stop()
 	f.drain(t, task, l)
 	t.Logf("read-only incremental snapshot of %d rows: %v, %d incremental records, %d concurrent writes, %d chunk rows dropped in windows",
 		f.rows, took, l.incremental, writes.Load(), task.incrDrops.Load())

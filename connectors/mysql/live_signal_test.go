@@ -264,43 +264,18 @@ func blockingConcurrentWrites(t *testing.T, channel string, threads int) {
 
 	// Writers: each operation writes a unique value, so that every change
 	// can be found exactly once.
-	var seq atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := client.Connect("127.0.0.1:3307", "debezium", "dbz", "demo")
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer c.Close()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				n := seq.Add(1)
-				id := 1 + (int(n)*7919+w)%3000
-				var q string
-				switch i % 4 {
-				case 0, 1:
-					q = fmt.Sprintf("UPDATE %s_a SET name = 's%d' WHERE id = %d", pfx, n, id)
-				case 2:
-					q = fmt.Sprintf("DELETE FROM %s_a WHERE id = %d", pfx, id)
-				default:
-					q = fmt.Sprintf("INSERT INTO %s_b VALUES (%d, 's%d')", pfx, 100000+n, n)
-				}
-				if _, err := c.Execute(q); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
+	var seq, steps atomic.Int64
+	stop := startWriters(t, 3, &steps, func(w, i int) []string {
+		n := seq.Add(1)
+		id := 1 + (int(n)*7919+w)%3000
+		switch i % 4 {
+		case 0, 1:
+			return []string{fmt.Sprintf("UPDATE %s_a SET name = 's%d' WHERE id = %d", pfx, n, id)}
+		case 2:
+			return []string{fmt.Sprintf("DELETE FROM %s_a WHERE id = %d", pfx, id)}
+		}
+		return []string{fmt.Sprintf("INSERT INTO %s_b VALUES (%d, 's%d')", pfx, 100000+n, n)}
+	})
 	for seq.Load() < 200 {
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -321,8 +296,7 @@ func blockingConcurrentWrites(t *testing.T, channel string, threads int) {
 	for after := seq.Load() + 200; seq.Load() < after; {
 		time.Sleep(5 * time.Millisecond)
 	}
-	close(stop)
-	wg.Wait()
+	stop()
 	// Drain: a marker row written last.
 	exec(t, db, fmt.Sprintf("INSERT INTO %s_b VALUES (99999, 'end')", pfx))
 	recs = append(recs, pollUntil(t, task, "the end marker", func(rs []connect.SourceRecord) bool {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -67,38 +66,14 @@ func TestLiveSnapshotParallelConsistent(t *testing.T) {
 	// several at once so that commits are waiting whenever a lock lifts.
 	var next atomic.Int32
 	next.Store(100000)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	writer := func() {
-		defer wg.Done()
-		w, err := client.Connect("127.0.0.1:3307", "debezium", "dbz", "demo")
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer w.Close()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			id := next.Add(1)
-			for _, q := range []string{"BEGIN",
-				fmt.Sprintf("INSERT INTO %s_a VALUES (%d, 'w')", prefix, id),
-				fmt.Sprintf("INSERT INTO %s_b VALUES (%d, 'w')", prefix, id),
-				fmt.Sprintf("INSERT INTO %s_c VALUES (%d, 'w')", prefix, id), "COMMIT"} {
-				if _, err := w.Execute(q); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}
-	}
-	for range 4 {
-		wg.Add(1)
-		go writer()
-	}
+	var txs atomic.Int64
+	stop := startWriters(t, 4, &txs, func(_, _ int) []string {
+		id := next.Add(1)
+		return []string{"BEGIN",
+			fmt.Sprintf("INSERT INTO %s_a VALUES (%d, 'w')", prefix, id),
+			fmt.Sprintf("INSERT INTO %s_b VALUES (%d, 'w')", prefix, id),
+			fmt.Sprintf("INSERT INTO %s_c VALUES (%d, 'w')", prefix, id), "COMMIT"}
+	})
 	// Let the writers run before and during the snapshot.
 	for next.Load() < 100020 {
 		time.Sleep(5 * time.Millisecond)
@@ -117,8 +92,7 @@ func TestLiveSnapshotParallelConsistent(t *testing.T) {
 		}
 		return false
 	})
-	close(stop)
-	wg.Wait()
+	stop()
 	last := next.Load()
 	want := 3000 + 2000 + 1000 + 3*int(last-100000)
 	recs = append(recs, pollN(t, task, want-len(recs))...)
