@@ -6,18 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/go-mysql-org/go-mysql/client"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -75,54 +71,16 @@ func incrementalDDL(t *testing.T, allow, inWindow, readOnly bool) {
 		}
 		return cols
 	}
-	db := mysqlAdmin(t)
-	suffix := time.Now().UnixNano()
-	tbl, sig := fmt.Sprintf("gc_iddl_%d", suffix), fmt.Sprintf("gc_iddl_sig_%d", suffix)
-	mk := fmt.Sprintf("gc_iddl_m_%d", suffix)
+	r := newIncrRig(t, "iddl", rows, readOnly)
+	db, tbl, sig := r.db, r.tbl, r.sig
 	ddl := func(i int) string {
 		if c := plan[i].add; c != "" {
 			return fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s VARCHAR(20) NOT NULL DEFAULT 'd%s'", tbl, c, c)
 		}
 		return fmt.Sprintf("ALTER TABLE %s DROP COLUMN %s", tbl, plan[i].drop)
 	}
-	mysqlExec(t, db, "CREATE TABLE "+tbl+" (id INT PRIMARY KEY, v INT NOT NULL, name VARCHAR(20))")
-	mysqlExec(t, db, "CREATE TABLE "+sig+" (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
-	mysqlExec(t, db, "CREATE TABLE "+mk+" (id VARCHAR(42) PRIMARY KEY)")
-	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tbl + ", " + sig + ", " + mk) })
-	for lo := 1; lo <= rows; lo += 5000 {
-		var vals []string
-		for id := lo; id < lo+5000; id++ {
-			vals = append(vals, fmt.Sprintf("(%d,0,'n%d')", id, id))
-		}
-		mysqlExec(t, db, "INSERT INTO "+tbl+" VALUES "+strings.Join(vals, ","))
-	}
-
-	dir := t.TempDir()
-	prefix := fmt.Sprintf("iddl%d", suffix)
-	topic, mkTopic := prefix+".demo."+tbl, prefix+".demo."+mk
-	host, port, _ := strings.Cut(mariaDBAddr, ":")
-	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf(`bootstrap.servers=%s
-key.converter=org.apache.kafka.connect.json.JsonConverter
-key.converter.schemas.enable=false
-value.converter=org.apache.kafka.connect.json.JsonConverter
-value.converter.schemas.enable=false
-offset.storage.file.filename=%s
-offset.flush.interval.ms=50
-listeners=http://127.0.0.1:0
-`, kafkaAddr, filepath.Join(dir, "connect.offsets")))
-	extra := ""
-	if readOnly {
-		extra = fmt.Sprintf(`,"read.only":"true","signal.enabled.channels":"kafka","signal.kafka.bootstrap.servers":%q`, kafkaAddr)
-	}
-	writeFile(t, filepath.Join(dir, "mysql.json"), fmt.Sprintf(`{"name":"iddl-mysql","config":{
-  "connector.class":"io.debezium.connector.mysql.MySqlConnector",
-  "database.hostname":%q,"database.port":%q,"database.user":"debezium","database.password":"dbz",
-  "database.server.id":"4254","topic.prefix":%q,"table.include.list":"demo.%s,demo.%s",
-  "schema.history.internal.kafka.bootstrap.servers":%q,"schema.history.internal.kafka.topic":"dbhistory.%s",
-  "include.schema.changes":"false","snapshot.mode":"no_data",
-  "signal.data.collection":"demo.%s","incremental.snapshot.chunk.size":"%d",
-  "incremental.snapshot.allow.schema.changes":"%t"%s}}`,
-		host, port, prefix, tbl, mk, kafkaAddr, prefix, sig, chunk, allow, extra))
+	args := r.workerArgs("iddl-mysql", "debezium", "dbz", "4254", chunk,
+		fmt.Sprintf(`,"incremental.snapshot.allow.schema.changes":"%t"`, allow))
 
 	// binlogPos orders binlog coordinates (file names of one server sort
 	// as their numbers).
@@ -137,103 +95,46 @@ listeners=http://127.0.0.1:0
 		at    binlogPos
 	}
 	var (
-		mu       sync.Mutex
-		last     = map[int]*rec{}
-		all      []*rec // every change and read record, for the position check
-		incr     int
-		maxIncr  int
-		drainIDs = map[string]bool{}
+		last    = map[int]*rec{}
+		all     []*rec // every change and read record, for the position check
+		incr    int
+		maxIncr int
 	)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.ConsumeTopics(topic, mkTopic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.AllowAutoTopicCreation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	go func() {
-		for ctx.Err() == nil {
-			f := cl.PollFetches(ctx)
-			for _, r := range f.Records() {
-				if r.Topic == mkTopic {
-					var env struct {
-						After *struct{ ID string } `json:"after"`
-					}
-					if json.Unmarshal(r.Value, &env) == nil && env.After != nil {
-						mu.Lock()
-						drainIDs[env.After.ID] = true
-						mu.Unlock()
-					}
-					continue
-				}
-				var k struct{ ID int }
-				if err := json.Unmarshal(r.Key, &k); err != nil {
-					continue
-				}
-				if r.Value == nil {
-					mu.Lock()
-					last[k.ID] = &rec{op: "tombstone"}
-					mu.Unlock()
-					continue
-				}
-				var env struct {
-					After  map[string]any `json:"after"`
-					Op     string
-					Source struct {
-						Snapshot string
-						File     string
-						Pos      int64
-					}
-				}
-				if err := json.Unmarshal(r.Value, &env); err != nil {
-					continue
-				}
-				x := &rec{after: env.After, op: env.Op, at: binlogPos{env.Source.File, env.Source.Pos}}
-				mu.Lock()
-				last[k.ID] = x
-				all = append(all, x)
-				if env.Op == "r" {
-					if env.Source.Snapshot != "incremental" {
-						t.Errorf("key %d: an 'r' record with source.snapshot %q", k.ID, env.Source.Snapshot)
-					}
-					incr++
-					maxIncr = max(maxIncr, k.ID)
-				}
-				mu.Unlock()
+	r.consume(ctx, func(kr *kgo.Record) {
+		var k struct{ ID int }
+		if err := json.Unmarshal(kr.Key, &k); err != nil {
+			return
+		}
+		if kr.Value == nil {
+			last[k.ID] = &rec{op: "tombstone"}
+			return
+		}
+		var env struct {
+			After  map[string]any `json:"after"`
+			Op     string
+			Source struct {
+				Snapshot string
+				File     string
+				Pos      int64
 			}
 		}
-	}()
-	locked := func(f func()) { mu.Lock(); defer mu.Unlock(); f() }
-	waitFor := func(what string, d time.Duration, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(d)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(10 * time.Millisecond) // polling interval, not synchronisation
+		if err := json.Unmarshal(kr.Value, &env); err != nil {
+			return
 		}
-	}
-	// drain repeats marker rows until one comes back through the stream.
-	drain := func() {
-		t.Helper()
-		deadline := time.Now().Add(3 * time.Minute)
-		for time.Now().Before(deadline) {
-			id := fmt.Sprintf("drain-%d", time.Now().UnixNano())
-			mysqlExec(t, db, fmt.Sprintf("INSERT INTO %s VALUES ('%s')", mk, id))
-			until := time.Now().Add(5 * time.Second)
-			for time.Now().Before(until) {
-				var ok bool
-				locked(func() { ok = drainIDs[id] })
-				if ok {
-					return
-				}
-				time.Sleep(20 * time.Millisecond)
+		x := &rec{after: env.After, op: env.Op, at: binlogPos{env.Source.File, env.Source.Pos}}
+		last[k.ID] = x
+		all = append(all, x)
+		if env.Op == "r" {
+			if env.Source.Snapshot != "incremental" {
+				t.Errorf("key %d: an 'r' record with source.snapshot %q", k.ID, env.Source.Snapshot)
 			}
+			incr++
+			maxIncr = max(maxIncr, k.ID)
 		}
-		t.Fatal("timed out waiting for a drain marker")
-	}
+	})
+	locked, waitFor := r.locked, r.waitFor
 	masterPos := func() binlogPos {
 		t.Helper()
 		res, err := db.Execute("SHOW MASTER STATUS")
@@ -245,79 +146,13 @@ listeners=http://127.0.0.1:0
 		return binlogPos{f, p}
 	}
 
-	w := startWorker(t, "standalone", filepath.Join(dir, "worker.properties"), filepath.Join(dir, "mysql.json"))
+	w := startWorker(t, args...)
 	rest := restURL(t, w)
-	drain() // streaming
+	r.drain() // streaming
 
 	var done atomic.Int32 // ALTERs run so far
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var writes atomic.Int64
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		c, err := client.Connect(mariaDBAddr, "debezium", "dbz", "demo")
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer c.Close()
-		for n := 0; ; n++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			id := 1 + rand.IntN(rows)
-			set := fmt.Sprintf("v = v + 1, name = 'u%d'", n)
-			cols, vals := "id, v, name", fmt.Sprintf("%d, %d, 'w'", id, n)
-			for _, c := range columnsAfter(int(done.Load()))[3:] {
-				set += fmt.Sprintf(", %s = 'x%d'", c, n)
-				cols += ", " + c
-				vals += fmt.Sprintf(", 'i%d'", n)
-			}
-			q := fmt.Sprintf("UPDATE %s SET %s WHERE id = %d", tbl, set, id)
-			switch rand.IntN(4) {
-			case 0:
-				q = fmt.Sprintf("DELETE FROM %s WHERE id = %d", tbl, id)
-			case 1:
-				q = fmt.Sprintf("INSERT IGNORE INTO %s (%s) VALUES (%s)", tbl, cols, vals)
-			}
-			if _, err := c.Execute(q); err != nil {
-				if strings.Contains(err.Error(), "Unknown column") {
-					continue // a column dropped since the query was built
-				}
-				t.Error(err)
-				return
-			}
-			writes.Add(1)
-		}
-	}()
-	defer func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		wg.Wait()
-	}()
-
-	if readOnly {
-		p, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.DefaultProduceTopic(prefix+"-signal"), kgo.AllowAutoTopicCreation())
-		if err != nil {
-			t.Fatal(err)
-		}
-		v := fmt.Sprintf(`{"id":"iddl-1","type":"execute-snapshot","data":{"data-collections":["demo.%s"]}}`, tbl)
-		pctx, pcancel := context.WithTimeout(ctx, 30*time.Second)
-		err = p.ProduceSync(pctx, &kgo.Record{Key: []byte(prefix), Value: []byte(v), Partition: 0}).FirstErr()
-		pcancel()
-		p.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		mysqlExec(t, db, fmt.Sprintf(`INSERT INTO %s VALUES ('iddl-1', 'execute-snapshot', '{"data-collections": ["demo.%s"]}')`, sig, tbl))
-	}
+	stop := r.startWriter(func() []string { return columnsAfter(int(done.Load()))[3:] })
+	r.signal("iddl-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo.%s"]}`, tbl))
 	// The ALTERs at a quarter, half and three quarters of the table, each
 	// with the binlog position after it.
 	// The snapshot is over once a committed offset no longer carries its
@@ -394,9 +229,8 @@ listeners=http://127.0.0.1:0
 		done.Store(int32(i))
 	}
 	waitFor("the end of the incremental snapshot", 5*time.Minute, over)
-	close(stop)
-	wg.Wait()
-	drain()
+	stop()
+	r.drain()
 
 	out := w.output()
 	if allow && strings.Count(out, "Schema has changed during the incremental snapshot") < alters {
@@ -409,9 +243,9 @@ listeners=http://127.0.0.1:0
 	if inWindow && !allow && strings.Count(out, "reading its chunk again") < alters {
 		t.Errorf("want a chunk read again for each of the %d ALTERs inside a window, the log has %d", alters, strings.Count(out, "reading its chunk again"))
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	t.Logf("%d incremental records, %d concurrent writes, %d re-reads after a DDL, %d schema changes seen", incr, writes.Load(),
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t.Logf("%d incremental records, %d concurrent writes, %d re-reads after a DDL, %d schema changes seen", incr, r.writes.Load(),
 		strings.Count(out, "reading its chunk again"), strings.Count(out, "Schema has changed during the incremental snapshot"))
 	bad := 0
 	fail := func(format string, a ...any) {

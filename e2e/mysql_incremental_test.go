@@ -7,11 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,17 +37,11 @@ func TestMySQLReadOnlyIncrementalSnapshotSIGKILL(t *testing.T) { incrementalSIGK
 
 func incrementalSIGKILL(t *testing.T, readOnly bool) {
 	const rows, chunk = 200000, 128
-	db := mysqlAdmin(t)
-	suffix := time.Now().UnixNano()
-	tbl, sig := fmt.Sprintf("gc_ikill_%d", suffix), fmt.Sprintf("gc_ikill_sig_%d", suffix)
-	mk := fmt.Sprintf("gc_ikill_m_%d", suffix)
-	mysqlExec(t, db, "CREATE TABLE "+tbl+" (id INT PRIMARY KEY, v INT NOT NULL, name VARCHAR(20))")
-	mysqlExec(t, db, "CREATE TABLE "+sig+" (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
-	mysqlExec(t, db, "CREATE TABLE "+mk+" (id VARCHAR(42) PRIMARY KEY)")
-	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tbl + ", " + sig + ", " + mk) })
+	r := newIncrRig(t, "ikill", rows, readOnly)
+	db, tbl, sig := r.db, r.tbl, r.sig
 	user, password := "debezium", "dbz"
 	if readOnly {
-		user, password = fmt.Sprintf("gc_ro_%d", suffix%1e9), "ro-pw"
+		user, password = fmt.Sprintf("gc_ro_%d", time.Now().UnixNano()%1e9), "ro-pw"
 		mysqlExec(t, db, fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY '%s'", user, password))
 		mysqlExec(t, db, fmt.Sprintf("GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '%s'@'%%'", user))
 		t.Cleanup(func() { _, _ = db.Execute(fmt.Sprintf("DROP USER '%s'@'%%'", user)) })
@@ -65,205 +55,58 @@ func incrementalSIGKILL(t *testing.T, readOnly bool) {
 			t.Fatalf("the read-only user could write: %v", err)
 		}
 	}
-	for lo := 1; lo <= rows; lo += 5000 {
-		var vals []string
-		for id := lo; id < lo+5000; id++ {
-			vals = append(vals, fmt.Sprintf("(%d,0,'n%d')", id, id))
-		}
-		mysqlExec(t, db, "INSERT INTO "+tbl+" VALUES "+strings.Join(vals, ","))
-	}
-
-	dir := t.TempDir()
-	prefix := fmt.Sprintf("ikill%d", suffix)
-	topic, sigTopic, mkTopic, signalTopic := prefix+".demo."+tbl, prefix+".demo."+sig, prefix+".demo."+mk, prefix+"-signal"
-	extra := ""
-	if readOnly {
-		extra = fmt.Sprintf(`,"read.only":"true","signal.enabled.channels":"kafka","signal.kafka.bootstrap.servers":%q`, kafkaAddr)
-	}
-	host, port, _ := strings.Cut(mariaDBAddr, ":")
-	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf(`bootstrap.servers=%s
-key.converter=org.apache.kafka.connect.json.JsonConverter
-key.converter.schemas.enable=false
-value.converter=org.apache.kafka.connect.json.JsonConverter
-value.converter.schemas.enable=false
-offset.storage.file.filename=%s
-offset.flush.interval.ms=50
-listeners=http://127.0.0.1:0
-`, kafkaAddr, filepath.Join(dir, "connect.offsets")))
-	writeFile(t, filepath.Join(dir, "mysql.json"), fmt.Sprintf(`{"name":"ikill-mysql","config":{
-  "connector.class":"io.debezium.connector.mysql.MySqlConnector",
-  "database.hostname":%q,"database.port":%q,"database.user":%q,"database.password":%q,
-  "database.server.id":"4253","topic.prefix":%q,"table.include.list":"demo.%s,demo.%s",
-  "schema.history.internal.kafka.bootstrap.servers":%q,"schema.history.internal.kafka.topic":"dbhistory.%s",
-  "include.schema.changes":"false","snapshot.mode":"no_data",
-  "signal.data.collection":"demo.%s","incremental.snapshot.chunk.size":"%d"%s}}`,
-		host, port, user, password, prefix, tbl, mk, kafkaAddr, prefix, sig, chunk, extra))
-	args := []string{"standalone", filepath.Join(dir, "worker.properties"), filepath.Join(dir, "mysql.json")}
+	args := r.workerArgs("ikill-mysql", user, password, "4253", chunk, "")
 
 	type row struct {
 		V    int    `json:"v"`
 		Name string `json:"name"`
 	}
 	var (
-		mu         sync.Mutex
-		last       = map[int]*row{} // nil: deleted
-		incr       int
-		incrAfter  int // incremental records of the second worker
-		minAfter   = -1
-		restarted  bool
-		sigRecords = map[string]bool{}
+		last      = map[int]*row{} // nil: deleted
+		incr      int
+		incrAfter int // incremental records of the second worker
+		minAfter  = -1
+		restarted bool
 	)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.ConsumeTopics(topic, sigTopic, mkTopic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.AllowAutoTopicCreation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	go func() {
-		for ctx.Err() == nil {
-			f := cl.PollFetches(ctx)
-			for _, r := range f.Records() {
-				if r.Topic == sigTopic || r.Topic == mkTopic {
-					var env struct {
-						After *struct{ ID string } `json:"after"`
-					}
-					if json.Unmarshal(r.Value, &env) == nil && env.After != nil {
-						mu.Lock()
-						sigRecords[env.After.ID] = true
-						mu.Unlock()
-					}
-					continue
-				}
-				var k struct{ ID int }
-				if err := json.Unmarshal(r.Key, &k); err != nil {
-					continue
-				}
-				mu.Lock()
-				if r.Value == nil {
-					last[k.ID] = nil
-					mu.Unlock()
-					continue
-				}
-				var env struct {
-					After  *row `json:"after"`
-					Op     string
-					Source struct{ Snapshot string }
-				}
-				if err := json.Unmarshal(r.Value, &env); err == nil {
-					last[k.ID] = env.After
-					if env.Op == "r" {
-						if env.Source.Snapshot != "incremental" {
-							t.Errorf("key %d: an 'r' record with source.snapshot %q", k.ID, env.Source.Snapshot)
-						}
-						incr++
-						if restarted {
-							incrAfter++
-							if minAfter < 0 || k.ID < minAfter {
-								minAfter = k.ID
-							}
-						}
-					}
-				}
-				mu.Unlock()
-			}
-		}
-	}()
-	locked := func(f func()) { mu.Lock(); defer mu.Unlock(); f() }
-	waitFor := func(what string, d time.Duration, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(d)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
-		}
-	}
-	signal := func(id, typ, data string) {
-		t.Helper()
-		if !readOnly {
-			mysqlExec(t, db, fmt.Sprintf("INSERT INTO %s VALUES ('%s', '%s', '%s')", sig, id, typ, data))
+	r.consume(ctx, func(rec *kgo.Record) {
+		var k struct{ ID int }
+		if err := json.Unmarshal(rec.Key, &k); err != nil {
 			return
 		}
-		p, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.DefaultProduceTopic(signalTopic), kgo.AllowAutoTopicCreation())
-		if err != nil {
-			t.Fatal(err)
+		if rec.Value == nil {
+			last[k.ID] = nil
+			return
 		}
-		defer p.Close()
-		pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		v := fmt.Sprintf(`{"id":%q,"type":%q,"data":%s}`, id, typ, data)
-		if err := p.ProduceSync(pctx, &kgo.Record{Key: []byte(prefix), Value: []byte(v), Partition: 0}).FirstErr(); err != nil {
-			t.Fatal(err)
+		var env struct {
+			After  *row `json:"after"`
+			Op     string
+			Source struct{ Snapshot string }
 		}
-	}
-	// drain repeats marker rows until one comes back through the stream.
-	drain := func() {
-		t.Helper()
-		deadline := time.Now().Add(3 * time.Minute)
-		for time.Now().Before(deadline) {
-			id := fmt.Sprintf("drain-%d", time.Now().UnixNano())
-			mysqlExec(t, db, fmt.Sprintf("INSERT INTO %s VALUES ('%s')", mk, id))
-			until := time.Now().Add(5 * time.Second)
-			for time.Now().Before(until) {
-				var ok bool
-				locked(func() { ok = sigRecords[id] })
-				if ok {
-					return
+		if err := json.Unmarshal(rec.Value, &env); err != nil {
+			return
+		}
+		last[k.ID] = env.After
+		if env.Op == "r" {
+			if env.Source.Snapshot != "incremental" {
+				t.Errorf("key %d: an 'r' record with source.snapshot %q", k.ID, env.Source.Snapshot)
+			}
+			incr++
+			if restarted {
+				incrAfter++
+				if minAfter < 0 || k.ID < minAfter {
+					minAfter = k.ID
 				}
-				time.Sleep(20 * time.Millisecond)
 			}
 		}
-		t.Fatal("timed out waiting for a drain marker")
-	}
+	})
+	locked, waitFor, signal := r.locked, r.waitFor, r.signal
 
 	w := startWorker(t, args...)
 	rest := restURL(t, w)
-	drain() // streaming
-
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var writes atomic.Int64
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		c, err := client.Connect(mariaDBAddr, "debezium", "dbz", "demo")
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer c.Close()
-		for n := 0; ; n++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			id := 1 + rand.IntN(rows)
-			q := fmt.Sprintf("UPDATE %s SET v = v + 1, name = 'u%d' WHERE id = %d", tbl, n, id)
-			switch rand.IntN(4) {
-			case 0:
-				q = fmt.Sprintf("DELETE FROM %s WHERE id = %d", tbl, id)
-			case 1:
-				q = fmt.Sprintf("INSERT IGNORE INTO %s VALUES (%d, %d, 'w')", tbl, id, n)
-			}
-			if _, err := c.Execute(q); err != nil {
-				t.Error(err)
-				return
-			}
-			writes.Add(1)
-		}
-	}()
-	defer func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		wg.Wait()
-	}()
+	r.drain() // streaming
+	stop := r.startWriter(nil)
 
 	signal("ikill-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo.%s"]}`, tbl))
 	// Kill once a committed offset carries the context past the first
@@ -317,9 +160,8 @@ listeners=http://127.0.0.1:0
 		code, body := httpDo("GET", rest2+"/connectors/ikill-mysql/offsets", "")
 		return code == 200 && strings.Contains(string(body), `"pos"`) && !strings.Contains(string(body), "incremental_snapshot_collections")
 	})
-	close(stop)
-	wg.Wait()
-	drain()
+	stop()
+	r.drain()
 	if readOnly {
 		out := w2.output()
 		if !strings.Contains(out, "Resetting Kafka Signal offset to 0") || !strings.Contains(out, "read while the worker was down") {
@@ -334,9 +176,9 @@ listeners=http://127.0.0.1:0
 		}
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	t.Logf("%d incremental records (%d after the restart, from key %d), %d concurrent writes", incr, incrAfter, minAfter, writes.Load())
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t.Logf("%d incremental records (%d after the restart, from key %d), %d concurrent writes", incr, incrAfter, minAfter, r.writes.Load())
 	if minAfter <= chunk || minAfter <= committedKey {
 		t.Fatalf("after the restart the snapshot began at key %d, not after the committed key %d", minAfter, committedKey)
 	}
