@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	binenc "encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/schemaregistry"
 )
 
@@ -148,4 +151,77 @@ func runPyRoundtrip[C any](t *testing.T, py, script, url string, cases []C) []py
 		t.Fatalf("Python client answered %d results for %d cases (%v): %s", len(results), len(cases), err, out)
 	}
 	return results
+}
+
+// decodeRatings reads ratingsThrough's records back with reader (configured
+// for the registry that got them): each carries schema id id and reads as
+// the struct schemaName at version 1 with rating_id i+1 (the record's
+// key) and stars 1 to 5. It answers the structs.
+func decodeRatings(t *testing.T, reader connect.Converter, topic string, recs []*kgo.Record, id uint32, schemaName string) []*data.Struct {
+	t.Helper()
+	var out []*data.Struct
+	for i, r := range recs {
+		if got := binenc.BigEndian.Uint32(r.Value[1:5]); got != id {
+			t.Fatalf("record %d has schema id %d, want %d", i, got, id)
+		}
+		s, v, err := reader.ToConnectData(topic, nil, r.Value)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if s.Name != schemaName || s.Version == nil || *s.Version != 1 {
+			t.Fatalf("schema %q version %v", s.Name, s.Version)
+		}
+		st := v.(*data.Struct)
+		if rid, _ := st.Get("rating_id"); rid != int64(i+1) || string(r.Key) != fmt.Sprint(i+1) {
+			t.Fatalf("record %d: rating_id %v key %s", i, rid, r.Key)
+		}
+		if stars, _ := st.Get("stars"); stars.(int32) < 1 || stars.(int32) > 5 {
+			t.Fatalf("record %d: stars %v", i, stars)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// decodeCustomers reads customersThrough's 21 records before the tombstone
+// back with reader: each reads as the struct schemaName with an optional
+// string email and the id of its key (1 to 20, then rowID); the first row
+// is Rica's, the inserted one Rick's without an email. It answers the
+// records' schemas.
+func decodeCustomers(t *testing.T, reader connect.Converter, topic string, all []*kgo.Record, schemaName string, rowID int32) []*data.Schema {
+	t.Helper()
+	get := func(st *data.Struct, name string) any { v, _ := st.Get(name); return v }
+	var schemas []*data.Schema
+	for i, r := range all[:21] {
+		s, v, err := reader.ToConnectData(topic, nil, r.Value)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if s.Name != schemaName {
+			t.Fatalf("record %d: schema name %q", i, s.Name)
+		}
+		if f, _ := s.Field("email"); !f.Schema.Optional || f.Schema.Type != data.TypeString {
+			t.Fatalf("email mapped to %+v", f.Schema)
+		}
+		st := v.(*data.Struct)
+		wantID := int32(i + 1)
+		if i == 20 {
+			wantID = rowID
+		}
+		if get(st, "id") != wantID || string(r.Key) != fmt.Sprint(wantID) {
+			t.Fatalf("record %d: id %v key %s", i, get(st, "id"), r.Key)
+		}
+		switch i {
+		case 0:
+			if get(st, "first_name") != "Rica" || get(st, "email") != "rblaisdell0@rambler.ru" {
+				t.Fatalf("first row %v", st)
+			}
+		case 20:
+			if get(st, "first_name") != "Rick" || get(st, "email") != nil {
+				t.Fatalf("inserted row %v", st)
+			}
+		}
+		schemas = append(schemas, s)
+	}
+	return schemas
 }
