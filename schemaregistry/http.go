@@ -31,6 +31,7 @@ func Handler(r *Registry, extra ...func(*http.ServeMux)) http.Handler {
 	mux.HandleFunc("DELETE /subjects/{subject}/versions/{version}", s.deleteVersion)
 	mux.HandleFunc("GET /subjects/{subject}/versions/{version}/schema", s.getVersionSchema)
 	mux.HandleFunc("GET /subjects/{subject}/versions/{version}/referencedby", s.referencedBy)
+	mux.HandleFunc("POST /subjects/{subject}/versions/{version}/tags", s.modifyTags)
 	mux.HandleFunc("GET /subjects/{subject}/metadata", s.latestWithMetadata)
 	mux.HandleFunc("POST /subjects/{subject}", s.lookup)
 	mux.HandleFunc("DELETE /subjects/{subject}", s.deleteSubject)
@@ -176,6 +177,7 @@ type schemaResponse struct {
 	Metadata   json.RawMessage `json:"metadata,omitempty"`
 	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
 	Schema     string          `json:"schema"`
+	SchemaTags []SchemaTags    `json:"schemaTags,omitempty"`
 	TS         int64           `json:"ts,omitempty"`
 	Deleted    bool            `json:"deleted"`
 }
@@ -272,9 +274,71 @@ func (s *server) pathVersion(w http.ResponseWriter, req *http.Request) *Version 
 }
 
 func (s *server) getVersion(w http.ResponseWriter, req *http.Request) {
-	if got := s.pathVersion(w, req); got != nil {
-		s.writeFormatted(w, req, got)
+	got := s.pathVersion(w, req)
+	if got == nil {
+		return
 	}
+	tags, ok := s.findTags(w, req, got)
+	if !ok {
+		return
+	}
+	if text, ok := s.formatted(w, req, got); ok {
+		out := response(got)
+		out.Schema = text
+		out.References = referenceFormat(req, got)
+		out.SchemaTags = tags
+		s.write(w, 200, out)
+	}
+}
+
+// findTags answers ?findTags= (repeated, "*" for all): the version's
+// tagged entities; it has answered the error when ok is false.
+func (s *server) findTags(w http.ResponseWriter, req *http.Request, v *Version) ([]SchemaTags, bool) {
+	find := req.URL.Query()["findTags"]
+	if len(find) == 0 {
+		return nil, true
+	}
+	tags, err := s.r.SchemaTagsOf(v, find)
+	if err != nil {
+		s.fail(w, err)
+		return nil, false
+	}
+	return tags, true
+}
+
+// modifyTags answers POST /subjects/{s}/versions/{v}/tags as a
+// registration.
+func (s *server) modifyTags(w http.ResponseWriter, req *http.Request) {
+	if err := validSubject(req.PathValue("subject"), false); err != nil {
+		s.fail(w, err)
+		return
+	}
+	version, err := parseVersion(req.PathValue("version"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(req.Body, 16<<20))
+	if err != nil {
+		s.fail(w, &Error{400, 400, "cannot read the request body"})
+		return
+	}
+	var body TagSchemaRequest
+	if err := json.Unmarshal(b, &body); err != nil {
+		s.fail(w, &Error{400, 400, "Unrecognized request body: " + err.Error()})
+		return
+	}
+	v, stored, err := s.r.ModifySchemaTags(req.PathValue("subject"), version, body)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := registerResponse(v)
+	if stored {
+		deleted := v.Deleted
+		out.TS, out.Deleted = v.TS, &deleted
+	}
+	s.write(w, 200, out)
 }
 
 // formatted answers a version's text in the request's ?format=; it has
@@ -458,6 +522,7 @@ type schemaString struct {
 	References []Reference     `json:"references,omitempty"`
 	Metadata   json.RawMessage `json:"metadata,omitempty"`
 	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
+	SchemaTags []SchemaTags    `json:"schemaTags,omitempty"`
 	MaxID      *int            `json:"maxId,omitempty"`
 	TS         int64           `json:"ts,omitempty"`
 	// Deleted is the found version's flag: a Boolean, which Jackson's
@@ -476,13 +541,17 @@ func (s *server) byID(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	tags, ok := s.findTags(w, req, v)
+	if !ok {
+		return
+	}
 	text, ok := s.formatted(w, req, v)
 	if !ok {
 		return
 	}
 	r := response(v)
 	out := schemaString{GUID: v.guid(), SchemaType: r.SchemaType, Schema: text, References: referenceFormat(req, v),
-		Metadata: v.Metadata, RuleSet: v.RuleSet, TS: v.TS, Deleted: v.Deleted}
+		Metadata: v.Metadata, RuleSet: v.RuleSet, SchemaTags: tags, TS: v.TS, Deleted: v.Deleted}
 	if req.URL.Query().Has("subject") {
 		// Confluent names the found version's subject and version only
 		// when the request names a subject (even an empty one).

@@ -151,7 +151,7 @@ func ruleName(raw json.RawMessage) string {
 // version when the request names a version or the metadata carries it
 // (newVersion 0: a lookup, which sets none).
 // Shapes it cannot read are kept as given.
-func applyConfigMetadata(cfg *Config, req *RegisterRequest, newVersion int) {
+func applyConfigMetadata(cfg *Config, req *RegisterRequest, newVersion int, versioned bool) {
 	md, ok1 := parseMetadata(req.Metadata)
 	def, ok2 := parseMetadata(cfg.DefaultMetadata)
 	over, ok3 := parseMetadata(cfg.OverrideMetadata)
@@ -161,12 +161,12 @@ func applyConfigMetadata(cfg *Config, req *RegisterRequest, newVersion int) {
 		switch {
 		case newVersion <= 0:
 			// A lookup: no version to record.
-		case merged != nil && (req.Version != 0 || has):
+		case merged != nil && (versioned || has):
 			if merged.Properties == nil {
 				merged.Properties = map[string]string{}
 			}
 			merged.Properties[confluentVersion] = strconv.Itoa(newVersion)
-		case merged == nil && req.Version != 0:
+		case merged == nil && versioned:
 			merged = &metadata{Properties: map[string]string{confluentVersion: strconv.Itoa(newVersion)}}
 		}
 		if merged != nil {

@@ -169,6 +169,99 @@ type RegisterRequest struct {
 	// ID and Version are honoured in IMPORT mode only (0 = assign).
 	ID      int `json:"id,omitempty"`
 	Version int `json:"version,omitempty"`
+	// SchemaTagsToAdd and SchemaTagsToRemove change the schema's inline
+	// tags before it is registered, looked up or checked (Confluent's
+	// toSchemaWithTags); PropagateSchemaTags copies the previous
+	// version's inline tags into a registration.
+	SchemaTagsToAdd     []SchemaTags `json:"schemaTagsToAdd,omitempty"`
+	SchemaTagsToRemove  []SchemaTags `json:"schemaTagsToRemove,omitempty"`
+	PropagateSchemaTags *bool        `json:"propagateSchemaTags,omitempty"`
+
+	// noEarly skips the look-up ahead of registration, as Confluent skips
+	// it for requests changing tags (and its modifySchemaTags registers
+	// past it).
+	noEarly bool
+}
+
+func (req *RegisterRequest) hasTagOps() bool {
+	return len(req.SchemaTagsToAdd) > 0 || len(req.SchemaTagsToRemove) > 0
+}
+
+func (req *RegisterRequest) propagate() bool {
+	return req.PropagateSchemaTags != nil && *req.PropagateSchemaTags
+}
+
+// propagateTagsLocked is Confluent's maybePropagateSchemaTags: the
+// latest live version's inline tags added to the schema registered.
+func (r *Registry) propagateTagsLocked(subject, typ string, parsed ParsedSchema, refs []Reference) (ParsedSchema, error) {
+	var latest *Version
+	for _, v := range r.subjects[subject] {
+		if !v.Deleted && (latest == nil || v.Version > latest.Version) {
+			latest = v
+		}
+	}
+	if latest == nil {
+		return parsed, nil
+	}
+	prev, err := r.parseLocked(subject, latest.typeName(), latest.Schema, latest.References)
+	if err != nil {
+		return nil, err
+	}
+	var tagged []SchemaTags
+	switch p := prev.(type) {
+	case *avroSchema:
+		tagged = avroTaggedEntities(p.tree)
+	default:
+		if strings.Contains(latest.Schema, tagsKey) {
+			return nil, &Error{422, 42201, fmt.Sprintf("propagateSchemaTags from %s schemas is not supported by goconnect's registry (AVRO is)", latest.typeName())}
+		}
+	}
+	if len(tagged) == 0 {
+		return parsed, nil
+	}
+	add, err := tagMap(tagged)
+	if err != nil {
+		return nil, err
+	}
+	text, err := modifyTags(typ, parsed.Canonical(), add, nil)
+	if err != nil {
+		return nil, err
+	}
+	return r.parseLocked(subject, typ, text, refs)
+}
+
+// withTagsLocked is Confluent's toSchemaWithTags: the request's schema
+// with its tag operations applied (the canonical text changed as the
+// type's copy(tagsToAdd, tagsToRemove) does); a request without them
+// is returned as it is. Without a version, the result is registered as
+// version -1 (so confluent:version is recorded), as Confluent does.
+func (r *Registry) withTagsLocked(subject string, req RegisterRequest) (RegisterRequest, error) {
+	if !req.hasTagOps() {
+		return req, nil
+	}
+	add, err := tagMap(req.SchemaTagsToAdd)
+	if err != nil {
+		return req, err
+	}
+	remove, err := tagMap(req.SchemaTagsToRemove)
+	if err != nil {
+		return req, err
+	}
+	parsed, err := r.parseLocked(subject, req.typeName(), req.Schema, req.References)
+	if err != nil {
+		return req, err
+	}
+	text, err := modifyTags(req.typeName(), parsed.Canonical(), add, remove)
+	if err != nil {
+		return req, err
+	}
+	req.Schema = text
+	req.SchemaTagsToAdd, req.SchemaTagsToRemove = nil, nil
+	req.noEarly = true
+	if req.Version == 0 {
+		req.Version = -1
+	}
+	return req, nil
 }
 
 func (req *RegisterRequest) typeName() string {
@@ -256,6 +349,13 @@ func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ctx := contextOf(subject)
+	if req.propagate() {
+		req.noEarly = true
+	}
+	req, err := r.withTagsLocked(subject, req)
+	if err != nil {
+		return nil, false, err
+	}
 	mode := r.modeInScopeLocked(subject)
 	// IMPORT and FORWARD register alike (Confluent's isImportOrForwardMode).
 	importing := mode == ModeImport || mode == ModeForward
@@ -271,6 +371,8 @@ func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize
 	// Version -1 asks for the latest: Confluent looks the schema up in
 	// the latest version only and otherwise registers a new version.
 	latestOnly := req.Version == -1
+	// Confluent records confluent:version for any version but 0 (-1 too).
+	versionMeta := req.Version != 0
 	if req.Version < 0 {
 		req.Version = 0
 	}
@@ -282,6 +384,11 @@ func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize
 	parsed, err := r.parseLocked(subject, typ, req.Schema, req.References)
 	if err != nil {
 		return nil, false, err
+	}
+	if req.propagate() && !importing {
+		if parsed, err = r.propagateTagsLocked(subject, typ, parsed, req.References); err != nil {
+			return nil, false, err
+		}
 	}
 	if !normalize {
 		normalize = r.configInScopeLocked(subject).normalize()
@@ -324,7 +431,7 @@ func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize
 		}
 	}
 	if !importing {
-		applyConfigMetadata(r.configInScopeLocked(subject), &req, newVersion)
+		applyConfigMetadata(r.configInScopeLocked(subject), &req, newVersion, versionMeta)
 	}
 	if !absentJSON(req.Metadata) {
 		req.Metadata = canonicalMetadata(req.Metadata)
@@ -340,7 +447,7 @@ func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize
 		// hash (same content) it answers the request's copy; found only by
 		// canLookup (confluent:version differs) or as the latest for
 		// version -1, the stored entity.
-		early := absentJSON(cfg.DefaultMetadata) && absentJSON(cfg.OverrideMetadata) &&
+		early := !req.noEarly && absentJSON(cfg.DefaultMetadata) && absentJSON(cfg.OverrideMetadata) &&
 			absentJSON(cfg.DefaultRuleSet) && absentJSON(cfg.OverrideRuleSet)
 		sent := identity(typ, text, refs, sentMetadata, sentRuleSet)
 		sentLoose := identity(typ, text, refs, lookupMetadata(sentMetadata), sentRuleSet)
@@ -738,7 +845,7 @@ func (r *Registry) Lookup(subject string, req RegisterRequest, normalize, delete
 		if absentJSON(next.RuleSet) {
 			next.RuleSet = latest.RuleSet
 		}
-		applyConfigMetadata(r.configInScopeLocked(subject), &next, 0)
+		applyConfigMetadata(r.configInScopeLocked(subject), &next, 0, next.Version != 0)
 		if !absentJSON(next.Metadata) {
 			next.Metadata = canonicalMetadata(next.Metadata)
 		}
