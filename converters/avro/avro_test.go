@@ -10,18 +10,12 @@ import (
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/avroschema"
+	"github.com/goconnect/goconnect/internal/ratingsdata"
 )
 
 // Expected schema texts follow Confluent's AvroData mapping as documented
 // in the runtime spec §6.3, written the way Avro-Java's Schema.toString
 // orders attributes.
-
-func ratingsSchema() *data.Schema {
-	return data.StructBuilder().Name("ksql.ratings").
-		Field("rating_id", data.Int64Schema).Field("user_id", data.Int32Schema).Field("stars", data.Int32Schema).
-		Field("route_id", data.Int32Schema).Field("rating_time", data.Int64Schema).
-		Field("channel", data.StringSchema).Field("message", data.StringSchema).MustBuild()
-}
 
 func text(t *testing.T, s *data.Schema) string {
 	t.Helper()
@@ -42,7 +36,7 @@ func TestRatingsSchemaText(t *testing.T) {
 		`{"name":"rating_id","type":"long"},{"name":"user_id","type":"int"},{"name":"stars","type":"int"},` +
 		`{"name":"route_id","type":"int"},{"name":"rating_time","type":"long"},` +
 		`{"name":"channel","type":"string"},{"name":"message","type":"string"}],"connect.name":"ksql.ratings"}`
-	if got := text(t, ratingsSchema()); got != want {
+	if got := text(t, ratingsdata.Schema()); got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
@@ -157,7 +151,7 @@ func TestBinaryMatchesGoavro(t *testing.T) {
 }
 
 func TestRatingsWireBytes(t *testing.T) {
-	s := ratingsSchema()
+	s := ratingsdata.Schema()
 	v := data.NewStruct(s).MustPut("rating_id", int64(1)).MustPut("user_id", int32(7)).MustPut("stars", int32(3)).
 		MustPut("route_id", int32(4262)).MustPut("rating_time", int64(1)).MustPut("channel", "android").MustPut("message", "meh")
 	fc := fromConnect{cfg: defaultDataConfig()}
@@ -208,7 +202,7 @@ func FuzzDecode(f *testing.F) {
 }
 
 func BenchmarkRatings(b *testing.B) {
-	s := ratingsSchema()
+	s := ratingsdata.Schema()
 	v := data.NewStruct(s).MustPut("rating_id", int64(1)).MustPut("user_id", int32(7)).MustPut("stars", int32(3)).
 		MustPut("route_id", int32(4262)).MustPut("rating_time", int64(1)).MustPut("channel", "android").MustPut("message", "meh")
 	fc := fromConnect{cfg: defaultDataConfig()}

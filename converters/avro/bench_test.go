@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/ratingsdata"
 	"github.com/goconnect/goconnect/schemaregistry"
 )
 
@@ -26,7 +27,7 @@ func BenchmarkRatingsConverter(b *testing.B) {
 	if err := conv.Configure(map[string]string{"schema.registry.url": srv.URL}, false); err != nil {
 		b.Fatal(err)
 	}
-	s := ratingsSchema()
+	s := ratingsdata.Schema()
 	v := data.NewStruct(s).MustPut("rating_id", int64(1)).MustPut("user_id", int32(7)).MustPut("stars", int32(3)).
 		MustPut("route_id", int32(4262)).MustPut("rating_time", int64(1733300000123)).MustPut("channel", "android").
 		MustPut("message", "more peanuts please")
@@ -94,7 +95,7 @@ func BenchmarkReadWithLatest(b *testing.B) {
 	if err := writer.Configure(map[string]string{"schema.registry.url": srv.URL}, false); err != nil {
 		b.Fatal(err)
 	}
-	s := ratingsSchema()
+	s := ratingsdata.Schema()
 	v := data.NewStruct(s).MustPut("rating_id", int64(1)).MustPut("user_id", int32(7)).MustPut("stars", int32(3)).
 		MustPut("route_id", int32(4262)).MustPut("rating_time", int64(1733300000123)).MustPut("channel", "android").
 		MustPut("message", "more peanuts please")

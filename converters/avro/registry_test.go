@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/ratingsdata"
 	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/schemaregistry"
 )
@@ -23,7 +24,7 @@ func TestConverterThroughRegistry(t *testing.T) {
 	srv := httptest.NewServer(schemaregistry.Handler(reg))
 	defer srv.Close()
 
-	s := ratingsSchema()
+	s := ratingsdata.Schema()
 	v := data.NewStruct(s).MustPut("rating_id", int64(9)).MustPut("user_id", int32(-1)).MustPut("stars", int32(4)).
 		MustPut("route_id", int32(12)).MustPut("rating_time", int64(97)).MustPut("channel", "web").MustPut("message", "meh")
 	w := newConverter(t, srv.URL, false, nil)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/ratingsdata"
 	"github.com/goconnect/goconnect/internal/testpki"
 	"github.com/goconnect/goconnect/schemaregistry"
 )
@@ -34,7 +35,7 @@ func tlsRegistry(t *testing.T, ca *testpki.CA, clientAuth tls.ClientAuthType, us
 // roundTrip writes a record through one converter and reads it with
 // another, both configured with props.
 func roundTrip(props map[string]string) error {
-	s := ratingsSchema()
+	s := ratingsdata.Schema()
 	v := data.NewStruct(s).MustPut("rating_id", int64(1)).MustPut("user_id", int32(2)).MustPut("stars", int32(3)).
 		MustPut("route_id", int32(4)).MustPut("rating_time", int64(5)).MustPut("channel", "ios").MustPut("message", "tls")
 	w, r := New(), New()

@@ -18,50 +18,16 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/goconnect/goconnect/connect"
-	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/avro"
 	jsonconv "github.com/goconnect/goconnect/converters/json"
 	"github.com/goconnect/goconnect/converters/jsonschema"
 	"github.com/goconnect/goconnect/converters/protobuf"
 	"github.com/goconnect/goconnect/internal/protoknown"
+	"github.com/goconnect/goconnect/internal/ratingsdata"
 	"github.com/goconnect/goconnect/schemaregistry"
 )
 
-type rating struct {
-	RatingID   int64  `json:"rating_id"`
-	UserID     int32  `json:"user_id"`
-	Stars      int32  `json:"stars"`
-	RouteID    int32  `json:"route_id"`
-	RatingTime int64  `json:"rating_time"`
-	Channel    string `json:"channel"`
-	Message    string `json:"message"`
-}
-
 const n = 1024
-
-func ratings() (*data.Schema, []*data.Struct, []rating) {
-	s := data.StructBuilder().Name("ksql.ratings").
-		Field("rating_id", data.NewBuilder(data.TypeInt64).MustBuild()).
-		Field("user_id", data.NewBuilder(data.TypeInt32).MustBuild()).
-		Field("stars", data.NewBuilder(data.TypeInt32).MustBuild()).
-		Field("route_id", data.NewBuilder(data.TypeInt32).MustBuild()).
-		Field("rating_time", data.NewBuilder(data.TypeInt64).MustBuild()).
-		Field("channel", data.NewBuilder(data.TypeString).MustBuild()).
-		Field("message", data.NewBuilder(data.TypeString).MustBuild()).
-		MustBuild()
-	channels := []string{"iOS", "android", "web", "ios-test"}
-	messages := []string{"thank you for the most friendly, helpful experience today at your new lounge",
-		"more peanuts please", "why is it so difficult to keep the bathrooms clean ?", "(expletive deleted)"}
-	structs := make([]*data.Struct, n)
-	plain := make([]rating, n)
-	for i := range structs {
-		r := rating{int64(i + 1), int32(i % 100), int32(i%5 + 1), int32(i % 9000), 1733300000000 + int64(i), channels[i%4], messages[i%4]}
-		plain[i] = r
-		structs[i] = data.NewStruct(s).MustPut("rating_id", r.RatingID).MustPut("user_id", r.UserID).MustPut("stars", r.Stars).
-			MustPut("route_id", r.RouteID).MustPut("rating_time", r.RatingTime).MustPut("channel", r.Channel).MustPut("message", r.Message)
-	}
-	return s, structs, plain
-}
 
 // ratingsProto is the message ProtobufConverter registers for ratings.
 const ratingsProto = `syntax = "proto3";
@@ -80,12 +46,11 @@ const ratingsAvro = `{"type":"record","name":"ratings","namespace":"ksql","field
 	`{"name":"user_id","type":"int"},{"name":"stars","type":"int"},{"name":"route_id","type":"int"},` +
 	`{"name":"rating_time","type":"long"},{"name":"channel","type":"string"},{"name":"message","type":"string"}]}`
 
-func perRecord(b *testing.B) { b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s") }
-
 func BenchmarkRatings(b *testing.B) {
 	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
 	defer srv.Close()
-	s, structs, plain := ratings()
+	s := ratingsdata.Schema()
+	structs, plain := ratingsdata.Records(s, n)
 	reg := map[string]string{"schema.registry.url": srv.URL}
 	jc := jsonconv.New()
 	convs := []struct {
@@ -128,7 +93,7 @@ func BenchmarkRatings(b *testing.B) {
 	for i := range fs {
 		fs[i] = md.Fields().Get(i)
 	}
-	pbMarshal := func(r *rating) ([]byte, error) {
+	pbMarshal := func(r *ratingsdata.Rating) ([]byte, error) {
 		m := dynamicpb.NewMessage(md)
 		m.Set(fs[0], protoreflect.ValueOfInt64(r.RatingID))
 		m.Set(fs[1], protoreflect.ValueOfInt32(r.UserID))
@@ -156,7 +121,7 @@ func BenchmarkRatings(b *testing.B) {
 		{"goavro", func(i int) error { _, err := codec.BinaryFromNative(make([]byte, 0, 128), natives[i]); return err },
 			func(i int) error { _, _, err := codec.NativeFromBinary(encoded[0][i][5:]); return err }},
 		{"encoding-json", func(i int) error { _, err := json.Marshal(&plain[i]); return err },
-			func(i int) error { var r rating; return json.Unmarshal(encoded[3][i], &r) }},
+			func(i int) error { var r ratingsdata.Rating; return json.Unmarshal(encoded[3][i], &r) }},
 		{"protobuf-dynamicpb", func(i int) error { _, err := pbMarshal(&plain[i]); return err },
 			func(i int) error { return proto.Unmarshal(encoded[2][i][6:], dynamicpb.NewMessage(md)) }},
 	}
@@ -168,7 +133,7 @@ func BenchmarkRatings(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			perRecord(b)
+			ratingsdata.ReportRate(b)
 		})
 		b.Run("decode/"+c.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -177,7 +142,7 @@ func BenchmarkRatings(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			perRecord(b)
+			ratingsdata.ReportRate(b)
 		})
 	}
 	for _, l := range bare {
@@ -188,7 +153,7 @@ func BenchmarkRatings(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			perRecord(b)
+			ratingsdata.ReportRate(b)
 		})
 		b.Run("decode/"+l.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -197,7 +162,7 @@ func BenchmarkRatings(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			perRecord(b)
+			ratingsdata.ReportRate(b)
 		})
 	}
 }

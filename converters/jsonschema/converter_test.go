@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/ratingsdata"
 	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/schemaregistry"
 )
@@ -29,7 +30,7 @@ func TestConverterThroughRegistry(t *testing.T) {
 	srv := httptest.NewServer(schemaregistry.Handler(reg))
 	defer srv.Close()
 
-	s := ratingsSchema()
+	s := ratingsdata.Schema()
 	v := ratingsValue(s)
 	w := newConverter(t, srv.URL, false, nil)
 	b, err := w.FromConnectData("ratings", nil, s, v)

@@ -8,17 +8,11 @@ import (
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/jsondoc"
+	"github.com/goconnect/goconnect/internal/ratingsdata"
 )
 
 func defaults() mapping {
 	return mapping{additionalProps: true, decimalFormat: decimalBase64, flattenSingle: true}
-}
-
-func ratingsSchema() *data.Schema {
-	return data.StructBuilder().Name("ksql.ratings").
-		Field("rating_id", data.Int64Schema).Field("user_id", data.Int32Schema).Field("stars", data.Int32Schema).
-		Field("route_id", data.Int32Schema).Field("rating_time", data.Int64Schema).
-		Field("channel", data.StringSchema).Field("message", data.StringSchema).MustBuild()
 }
 
 func schemaText(t *testing.T, m mapping, s *data.Schema) string {
@@ -42,13 +36,13 @@ func TestRatingsSchemaText(t *testing.T) {
 		`"channel":{"type":"string","connect.index":5},` +
 		`"stars":{"type":"integer","connect.index":2,"connect.type":"int32"},` +
 		`"message":{"type":"string","connect.index":6}}}`
-	got := schemaText(t, defaults(), ratingsSchema())
+	got := schemaText(t, defaults(), ratingsdata.Schema())
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 	closed := defaults()
 	closed.additionalProps = false
-	if got := schemaText(t, closed, ratingsSchema()); !strings.HasSuffix(got, `}},"additionalProperties":false}`) {
+	if got := schemaText(t, closed, ratingsdata.Schema()); !strings.HasSuffix(got, `}},"additionalProperties":false}`) {
 		t.Fatalf("object.additional.properties=false: %s", got)
 	}
 }

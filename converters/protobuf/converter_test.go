@@ -23,6 +23,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect/config"
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/ratingsdata"
 	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/schemaregistry"
 )
@@ -30,18 +31,6 @@ import (
 func newConverter(t testing.TB, url string, isKey bool, extra map[string]string) *Converter {
 	t.Helper()
 	return testkit.RegistryConverter(t, New(), url, isKey, extra)
-}
-
-func ratingsSchema() *data.Schema {
-	return data.StructBuilder().Name("ksql.ratings").
-		Field("rating_id", data.NewBuilder(data.TypeInt64).MustBuild()).
-		Field("user_id", data.NewBuilder(data.TypeInt32).MustBuild()).
-		Field("stars", data.NewBuilder(data.TypeInt32).MustBuild()).
-		Field("route_id", data.NewBuilder(data.TypeInt32).MustBuild()).
-		Field("rating_time", data.NewBuilder(data.TypeInt64).MustBuild()).
-		Field("channel", data.NewBuilder(data.TypeString).MustBuild()).
-		Field("message", data.NewBuilder(data.TypeString).MustBuild()).
-		MustBuild()
 }
 
 func ratingsValue(s *data.Schema) *data.Struct {
@@ -325,7 +314,7 @@ func knownRegistryForTest() (*registryFiles, error) { return protoknownRegistry(
 func TestPayloadBytes(t *testing.T) {
 	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
 	defer srv.Close()
-	s := ratingsSchema()
+	s := ratingsdata.Schema()
 	c := newConverter(t, srv.URL, false, nil)
 	b, err := c.FromConnectData("ratings", nil, s, ratingsValue(s))
 	if err != nil {
@@ -780,7 +769,7 @@ func TestUseLatestVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := ratingsSchema()
+	s := ratingsdata.Schema()
 	c := newConverter(t, srv.URL, false, map[string]string{"auto.register.schemas": "false", "use.latest.version": "true"})
 	b, err := c.FromConnectData("ratings", nil, s, ratingsValue(s))
 	if err != nil {

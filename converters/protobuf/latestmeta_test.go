@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goconnect/goconnect/internal/ratingsdata"
 	"github.com/goconnect/goconnect/internal/srclient"
 	"github.com/goconnect/goconnect/schemaregistry"
 )
@@ -53,7 +54,7 @@ func TestUseLatestWithMetadata(t *testing.T) {
 	v1 := register("syntax = \"proto3\";\npackage ksql;\n\nmessage Other {\n  string x = 1;\n}\nmessage ratings {\n"+fields, `{"properties":{"app":"1"}}`)
 	v2 := register("syntax = \"proto3\";\npackage ksql;\n\nmessage ratings {\n"+strings.Replace(fields, "int32 user_id", "string user_id", 1), `{"properties":{"app":"2"}}`)
 	v3 := register("syntax = \"proto3\";\npackage ksql;\n\nmessage A {\n  string x = 1;\n}\nmessage B {\n  string x = 1;\n}\nmessage ratings {\n"+fields, `{"properties":{"app":"3"}}`)
-	s := ratingsSchema()
+	s := ratingsdata.Schema()
 	header := func(c *Converter) (id uint32, rest []byte, err error) {
 		b, err := c.FromConnectData("ratings", nil, s, ratingsValue(s))
 		if err != nil {
@@ -121,7 +122,7 @@ func TestUseSchemaID(t *testing.T) {
 	good := register("a", "syntax = \"proto3\";\npackage ksql;\n\nmessage Other {\n  string x = 1;\n}\nmessage ratings {\n"+fields)
 	clash := register("b", "syntax = \"proto3\";\npackage ksql;\n\nmessage ratings {\n"+strings.Replace(fields, "int32 user_id", "string user_id", 1))
 	other := register("c", "syntax = \"proto3\";\npackage ksql;\n\nmessage Other {\n  string x = 1;\n}\n")
-	s := ratingsSchema()
+	s := ratingsdata.Schema()
 	write := func(kv ...string) (uint32, []byte, error) {
 		props := map[string]string{"auto.register.schemas": "false"}
 		for i := 0; i < len(kv); i += 2 {
