@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/goconnect/goconnect/internal/csfle"
 )
 
 // The conformance tests drive the DEK registry's API through a real HTTP
@@ -295,12 +297,12 @@ func TestDEKs(t *testing.T) {
 // KMSs stay refused. The local-kms vector was written by Confluent's
 // Python LocalKmsClient with the secret "mysecret".
 func TestSharedLocalKMS(t *testing.T) {
-	k, err := newLocalKMS("mysecret")
+	k, err := csfle.NewLocalKMS("mysecret")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ct, _ := base64.StdEncoding.DecodeString("rUfH7/rCRKesIpNuSakKRWUcR6HwftSRJdlVeqNl05YSU+Lk5nydHhs=")
-	if plain, err := k.decrypt(ct); err != nil || string(plain) != "goconnect dek" {
+	if plain, err := k.Decrypt(ct); err != nil || string(plain) != "goconnect dek" {
 		t.Fatalf("local-kms vector: %q %v", plain, err)
 	}
 
@@ -331,7 +333,7 @@ func TestSharedLocalKMS(t *testing.T) {
 	if len(raw) != 34 || raw[0] != 0x1a || raw[1] != 0x20 {
 		t.Errorf("key material %x, want a serialized 32-byte AesGcmKey", raw)
 	}
-	if plain, err := k.decrypt(enc); err != nil || string(plain) != string(raw) {
+	if plain, err := k.Decrypt(enc); err != nil || string(plain) != string(raw) {
 		t.Errorf("encrypted key material does not decrypt to the key material: %v", err)
 	}
 	a.j.mu.Lock()

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/goconnect/goconnect/internal/csfle"
 )
 
 // Topic is Confluent's default dek.registry.topic.
@@ -149,7 +151,7 @@ type Registry struct {
 	journal Journal
 	keks    map[string]*KEK
 	deks    map[dekID]*DEK
-	local   *localKMS        // local-kms with the server's secret, or nil
+	local   *csfle.LocalKMS  // local-kms with the server's secret, or nil
 	now     func() time.Time // the clock stamping written records
 	maxKeys int              // dek.registry.max.keys, per key type
 }
@@ -183,7 +185,7 @@ func (r *Registry) testShared(k *KEK) error {
 		return errGeneration("Could not generate dek for " + k.Name + ": no KMS for " + k.KmsType)
 	}
 	raw := newRawDEK("AES256_GCM")
-	back, err := r.local.decrypt(r.local.encrypt(raw))
+	back, err := r.local.Decrypt(r.local.Encrypt(raw))
 	if err != nil || string(back) != string(raw) {
 		return errGeneration(fmt.Sprintf("Could not generate dek for %s: local-kms round trip failed: %v", k.Name, err))
 	}
@@ -241,7 +243,7 @@ func (r *Registry) TestSharing(name string, kmsType *string, update *UpdateKEKRe
 // SetLocalSecret gives the registry local-kms's secret, so shared KEKs
 // of kmsType local-kms work as on a Confluent server given it.
 func (r *Registry) SetLocalSecret(secret string) error {
-	k, err := newLocalKMS(secret)
+	k, err := csfle.NewLocalKMS(secret)
 	if err != nil {
 		return fmt.Errorf("dek registry: local-kms: %w", err)
 	}
@@ -269,7 +271,7 @@ func (r *Registry) withKeyMaterial(d *DEK) (*DEK, error) {
 	enc, err := base64.StdEncoding.DecodeString(d.EncryptedKeyMaterial)
 	if err == nil {
 		var raw []byte
-		if raw, err = r.local.decrypt(enc); err == nil {
+		if raw, err = r.local.Decrypt(enc); err == nil {
 			out := *d
 			out.KeyMaterial = base64.StdEncoding.EncodeToString(raw)
 			return &out, nil
@@ -879,7 +881,7 @@ func (r *Registry) CreateDEK(kek string, rewrap bool, req CreateDEKRequest) (*DE
 				return nil, errGeneration("Could not generate encrypted dek for " + req.Subject + ": " + err.Error())
 			}
 		}
-		d.EncryptedKeyMaterial = base64.StdEncoding.EncodeToString(r.local.encrypt(raw))
+		d.EncryptedKeyMaterial = base64.StdEncoding.EncodeToString(r.local.Encrypt(raw))
 	default:
 		return nil, errInvalid("encryptedKeyMaterial")
 	}
