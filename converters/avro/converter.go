@@ -169,6 +169,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	if c.rules, err = srrules.NewEngine(props); err != nil {
 		return fmt.Errorf("AvroConverter: %w", err)
 	}
+	c.rules.SetDEKRegistry(cl)
 	return nil
 }
 
@@ -402,7 +403,7 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if reg.rules != nil {
 		// As Confluent's serializer: the domain rules of the schema written
 		// with, before encoding.
-		out, err := reg.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s})
+		out, err := reg.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s, Subject: c.subject(topic, ws)})
 		if err != nil {
 			return nil, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)
 		}
@@ -455,7 +456,7 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	if rs.rules != nil {
 		// As Confluent's deserializer: the reader schema's domain rules,
 		// after decoding.
-		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect})
+		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect, Subject: c.subject(topic, &writeSchema{avro: rs.avro})})
 		if err != nil {
 			return nil, nil, fmt.Errorf("Failed to deserialize data for topic %s to Avro: Error deserializing Avro message for id %d: %w", topic, id, err)
 		}

@@ -168,6 +168,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	if c.rules, err = srrules.NewEngine(props); err != nil {
 		return fmt.Errorf("JsonSchemaConverter: %w", err)
 	}
+	c.rules.SetDEKRegistry(cl)
 	return nil
 }
 
@@ -286,7 +287,8 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if w.rules != nil {
 		// As Confluent's serializer: the domain rules of the schema written
 		// with, before encoding.
-		out, err := w.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s})
+		subject, _ := c.client.Subject(topic, ws.title)
+		out, err := w.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s, Subject: subject, BytesAsText: true})
 		if err != nil {
 			return nil, fmt.Errorf("converting Kafka Connect data to byte[] failed due to serialization error of topic %s: %w", topic, err)
 		}
@@ -342,7 +344,8 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	if rs.rules != nil {
 		// As Confluent's deserializer: the reader schema's domain rules,
 		// after decoding.
-		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect})
+		subject, _ := c.client.Subject(topic, rs.title)
+		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect, Subject: subject, BytesAsText: true})
 		if err != nil {
 			return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: %w", topic, err)
 		}

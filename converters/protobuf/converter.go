@@ -203,6 +203,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	if c.rules, err = srrules.NewEngine(props); err != nil {
 		return fmt.Errorf("ProtobufConverter: %w", err)
 	}
+	c.rules.SetDEKRegistry(c.client)
 	return nil
 }
 
@@ -397,7 +398,8 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 			return nil, err
 		}
 		if ref.rules != nil {
-			out, err := ref.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s})
+			subject, _ := c.client.Subject(topic, ws.fullName)
+			out, err := ref.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s, Subject: subject})
 			if err != nil {
 				return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 			}
@@ -423,7 +425,8 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if ref.rules != nil {
 		// As Confluent's serializer: the domain rules of the schema written
 		// with, before encoding.
-		out, err := ref.rules.Execute(srrules.Write, srrules.Message{Value: st, Schema: s})
+		subject, _ := c.client.Subject(topic, ws.fullName)
+		out, err := ref.rules.Execute(srrules.Write, srrules.Message{Value: st, Schema: s, Subject: subject})
 		if err != nil {
 			return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 		}
@@ -484,7 +487,8 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	if rs.rules != nil {
 		// As Confluent's deserializer: the reader schema's domain rules,
 		// after decoding.
-		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect})
+		subject, _ := c.client.Subject(topic, string(rs.md.FullName()))
+		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect, Subject: subject})
 		if err != nil {
 			return fail(err)
 		}

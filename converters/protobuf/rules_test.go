@@ -56,7 +56,7 @@ func TestDomainRules(t *testing.T) {
 		{name: "tagged field transform", rules: mask("WRITE"), value: record("bob", 20), want: body("Xbob", 20)},
 		{name: "READ transform", rules: mask("READ"), value: record("bob", 20), want: body("bob", 20), read: body("bob", 10), readName: "Xbob"},
 		{name: "encryption", rules: `{"domainRules":[{"name":"enc","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"]}]}`,
-			value: record("bob", 20), wantErr: "rule type ENCRYPT"},
+			value: record("bob", 20), wantErr: "Rule failed: enc: No kek name found"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			topic := strings.ReplaceAll(c.name, " ", "_")

@@ -85,13 +85,15 @@ func (s *Set) runMessage(r *sr.SchemaRule, msg Message) (Message, error) {
 // runFields is Confluent's CelFieldExecutor over each primitive field (of
 // nested structs, array elements and map values too) whose tags meet the
 // rule's (all fields when the rule has none).
-func (s *Set) runFields(r *sr.SchemaRule, msg Message) (Message, error) {
+// fn, when set, transforms each field instead of the rule's CEL
+// expression (ENCRYPT).
+func (s *Set) runFields(r *sr.SchemaRule, msg Message, fn func(*data.Schema, any) (any, error)) (Message, error) {
 	v := msg.Value
 	if r.Kind == sr.SchemaRuleKindTransform {
 		// The record may be the task's own: change a copy.
 		v = deepCopy(msg.Schema, v)
 	}
-	w := fieldWalker{s: s, r: r, now: time.Now()}
+	w := fieldWalker{s: s, r: r, now: time.Now(), fn: fn}
 	nv, err := w.walk(msg.Schema, v, nil)
 	if err != nil {
 		return msg, err
@@ -106,6 +108,8 @@ type fieldWalker struct {
 	now time.Time
 	// field is the field being walked into.
 	field *fieldCtx
+	// fn replaces the CEL expression (runFields).
+	fn func(*data.Schema, any) (any, error)
 }
 
 type fieldCtx struct {
@@ -178,6 +182,13 @@ func (w *fieldWalker) walk(s *data.Schema, v any, _ []string) (any, error) {
 	}
 	if len(w.r.Tags) > 0 && !meets(w.field.tags, w.r.Tags) {
 		return v, nil
+	}
+	if w.fn != nil {
+		nv, err := w.fn(s, v)
+		if err != nil {
+			return v, fmt.Errorf("field %s: %w", fullName(w.field.container, w.field.name), err)
+		}
+		return nv, nil
 	}
 	return w.apply(s, v)
 }

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -57,7 +58,6 @@ const encodingRuleParam = "goconnect.encoding.rule"
 // fail a record whatever its onFailure action says: ignoring an encryption
 // or migration rule would write or hand on data the contract forbids.
 var unavailable = map[string]string{
-	"ENCRYPT":         "field encryption (needs a KMS and the DEK registry)",
 	"ENCRYPT_PAYLOAD": "payload encryption (needs a KMS and the DEK registry)",
 	"JSONATA":         "JSONata transforms",
 }
@@ -71,6 +71,13 @@ type Engine struct {
 	// no executor, so every rule fails with "Could not find rule executor".
 	noLoader bool
 
+	// props are the converter's settings (executor configs derive from
+	// them), getenv reads the environment (LOCAL_SECRET).
+	props  map[string]string
+	getenv func(string) string
+	// crypt runs ENCRYPT rules; nil until SetDEKRegistry.
+	crypt *crypt
+
 	envOnce  sync.Once
 	env      *cel.Env
 	envErr   error
@@ -81,7 +88,7 @@ type Engine struct {
 // rule.executors and rule.actions name Java classes to load, which goconnect
 // cannot; they are refused rather than ignored.
 func NewEngine(props map[string]string) (*Engine, error) {
-	e := &Engine{overrides: map[string]string{}}
+	e := &Engine{overrides: map[string]string{}, props: props, getenv: os.Getenv}
 	for _, k := range []string{"rule.executors", "rule.actions"} {
 		if v := strings.TrimSpace(props[k]); v != "" {
 			return nil, fmt.Errorf("%s=%s: goconnect cannot load rule executor or action classes; it runs the CEL and CEL_FIELD rules itself", k, v)
@@ -110,6 +117,9 @@ type Set struct {
 	tags      TagFunc
 	// metaTags are the schema metadata's tags by field path pattern.
 	metaTags []metaTag
+	// props are the schema metadata's properties (rule parameters fall
+	// back to them).
+	props map[string]string
 }
 
 type metaTag struct {
@@ -130,6 +140,7 @@ func (e *Engine) Compile(s sr.Schema, tags TagFunc) *Set {
 	}
 	set := &Set{e: e, domain: rs.DomainRules, migration: rs.MigrationRules, tags: tags}
 	if s.SchemaMetadata != nil {
+		set.props = s.SchemaMetadata.Properties
 		for p, tags := range s.SchemaMetadata.Tags {
 			if re, err := wildcard(p); err == nil {
 				set.metaTags = append(set.metaTags, metaTag{re, tags})
@@ -241,6 +252,12 @@ type Message struct {
 	// Connect schema.
 	Value  any
 	Schema *data.Schema
+	// Subject is the record's subject (by the converter's subject name
+	// strategy), which names the DEKs of ENCRYPT rules.
+	Subject string
+	// BytesAsText is JSON Schema's view of bytes fields: Confluent's
+	// serializer sees their base64 text, a string, and encrypts that.
+	BytesAsText bool
 }
 
 // Execute runs the domain rules of s for mode over msg and returns the
@@ -300,7 +317,7 @@ func (s *Set) run(mode Mode, msg Message, rules []sr.SchemaRule, i int) (Message
 		return msg, &fatal{fmt.Errorf("rule type %s (%s) is not supported by goconnect", r.Type, why)}
 	}
 	typ := strings.ToUpper(r.Type)
-	if s.e.noLoader || typ != TypeCEL && typ != TypeCELField {
+	if s.e.noLoader || typ != TypeCEL && typ != TypeCELField && typ != TypeEncrypt {
 		return msg, fmt.Errorf("Could not find rule executor of type %s", r.Type)
 	}
 	if r.Kind != sr.SchemaRuleKindCondition && r.Kind != sr.SchemaRuleKindTransform {
@@ -312,7 +329,14 @@ func (s *Set) run(mode Mode, msg Message, rules []sr.SchemaRule, i int) (Message
 	if r.Kind == sr.SchemaRuleKindTransform && shadowed(mode, rules, i) {
 		return msg, nil
 	}
-	return s.runFields(r, msg)
+	if typ == TypeEncrypt {
+		enc, err := s.newEncryptor(mode, r, msg)
+		if err != nil {
+			return msg, err
+		}
+		return s.runFields(r, msg, enc.field)
+	}
+	return s.runFields(r, msg, nil)
 }
 
 // shadowed is FieldRuleExecutor's rule that of two field transforms with the
