@@ -1,0 +1,250 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goconnect/goconnect/connect"
+	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/converters/avro"
+	"github.com/goconnect/goconnect/converters/jsonschema"
+	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/dekregistry"
+)
+
+// pyCSFLEConv writes or reads one record with Confluent's Python
+// serializers and an ENCRYPT rule (local-kms, the secret given), reading
+// the schema to write with as the subject's latest version; bytes are
+// printed as hex, records as JSON (bytes base64).
+const pyCSFLEConv = `
+import sys, json, base64
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroSerializer, AvroDeserializer
+from confluent_kafka.schema_registry.json_schema import JSONSerializer, JSONDeserializer
+from confluent_kafka.schema_registry.rules.encryption.encrypt_executor import FieldEncryptionExecutor
+from confluent_kafka.schema_registry.rules.encryption.localkms.local_driver import LocalKmsDriver
+from confluent_kafka.serialization import SerializationContext, MessageField
+
+FieldEncryptionExecutor.register()
+LocalKmsDriver.register()
+a = json.loads(sys.argv[1])
+c = SchemaRegistryClient({"url": a["url"]})
+ctx = SerializationContext(a["topic"], MessageField.VALUE)
+rc = {"secret": a["secret"]}
+if a["op"] == "write":
+    rec = a["record"]
+    if a["type"] == "AVRO":
+        if rec.get("raw") is not None:
+            rec["raw"] = base64.b64decode(rec["raw"])
+        ser = AvroSerializer(c, None, conf={"auto.register.schemas": False, "use.latest.version": True}, rule_conf=rc)
+    else:
+        ser = JSONSerializer(None, c, conf={"auto.register.schemas": False, "use.latest.version": True}, rule_conf=rc)
+    print(ser(rec, ctx).hex())
+else:
+    if a["type"] == "AVRO":
+        de = AvroDeserializer(c, rule_conf=rc)
+    else:
+        de = JSONDeserializer(None, schema_registry_client=c, rule_conf=rc)
+    rec = de(bytes.fromhex(a["hex"]), ctx)
+    print(json.dumps(rec, sort_keys=True, default=lambda b: base64.b64encode(b).decode()))
+`
+
+// TestCSFLEConvertersPython is a differential test of field-level
+// encryption between Confluent's Python client and goconnect's AvroConverter
+// and JsonSchemaConverter, on goconnect's registry and DEK registry: the
+// schema's ENCRYPT rule (local-kms) makes whichever side writes first
+// create the KEK and DEK; records the client writes are read by the
+// converter as the plain values, records the converter writes are read by
+// the client as the plain values, and on the wire the tagged fields are
+// ciphertext. With AES256_SIV (deterministic) both sides write the same
+// bytes; with encrypt.dek.expiry.days the ciphertexts carry the DEK
+// version.
+func TestCSFLEConvertersPython(t *testing.T) {
+	py := pythonClients(t)
+	reg := schemaregistry.New(nil)
+	deks := dekregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, deks) }))
+	defer srv.Close()
+	prefix := strings.NewReplacer("_", "", "-", "").Replace(uniqueName(t, "csfle"))
+	const secret = "mysecret"
+
+	python := func(t *testing.T, args map[string]any) string {
+		t.Helper()
+		args["url"], args["secret"] = srv.URL, secret
+		in, _ := json.Marshal(args)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, py, "-c", pyCSFLEConv, string(in))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("Python client %v: %v\n%s", args, err, stderr.String())
+		}
+		return strings.TrimSpace(string(out))
+	}
+	rule := func(kek, extra string) string {
+		return `{"domainRules":[{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],` +
+			`"params":{"encrypt.kek.name":"` + kek + `","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"` + extra + `},"onFailure":"ERROR,ERROR"}]}`
+	}
+
+	const avroText = `{"type":"record","name":"Person","fields":[{"name":"id","type":"int"},` +
+		`{"name":"ssn","type":"string","confluent:tags":["PII"]},{"name":"raw","type":"bytes","confluent:tags":["PII"]},` +
+		`{"name":"note","type":["null","string"],"default":null,"confluent:tags":["PII"]}]}`
+	avroSchema := data.StructBuilder().Name("Person").Field("id", data.Int32Schema).Field("ssn", data.StringSchema).
+		Field("raw", data.BytesSchema).Field("note", data.OptionalString).MustBuild()
+	const jsonText = `{"type":"object","title":"Person","properties":{"id":{"type":"integer","connect.index":0,"connect.type":"int32"},` +
+		`"ssn":{"type":"string","connect.index":1,"confluent:tags":["PII"]},` +
+		`"raw":{"type":"string","connect.index":2,"connect.type":"bytes","confluent:tags":["PII"]}},"required":["id","ssn","raw"]}`
+	jsonSchema := data.StructBuilder().Name("Person").Field("id", data.Int32Schema).Field("ssn", data.StringSchema).
+		Field("raw", data.BytesSchema).MustBuild()
+
+	for _, c := range []struct {
+		name, typ, text, extra string
+		schema                 *data.Schema
+		conv                   func() connect.Converter
+		// goFirst: goconnect writes first (creates the KEK and DEK).
+		goFirst, deterministic, versioned bool
+	}{
+		{name: "avro, Python first", typ: "AVRO", text: avroText, schema: avroSchema, conv: func() connect.Converter { return avro.New() }},
+		{name: "avro, goconnect first, SIV, expiry", typ: "AVRO", text: avroText, schema: avroSchema, conv: func() connect.Converter { return avro.New() },
+			extra: `,"encrypt.dek.algorithm":"AES256_SIV","encrypt.dek.expiry.days":"30"`, goFirst: true, deterministic: true, versioned: true},
+		{name: "json, Python first", typ: "JSON", text: jsonText, schema: jsonSchema, conv: func() connect.Converter { return jsonschema.New() }},
+		{name: "json, goconnect first, SIV", typ: "JSON", text: jsonText, schema: jsonSchema, conv: func() connect.Converter { return jsonschema.New() },
+			extra: `,"encrypt.dek.algorithm":"AES256_SIV"`, goFirst: true, deterministic: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n := strings.ReplaceAll(c.name, " ", "")
+			n = strings.NewReplacer(",", "", "-", "").Replace(n)
+			topic, kek := prefix+n, prefix+n+"kek"
+			if _, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: c.text, SchemaType: c.typ,
+				RuleSet: json.RawMessage(rule(kek, c.extra))}, false); err != nil {
+				t.Fatal(err)
+			}
+			conv := c.conv()
+			if err := conv.Configure(map[string]string{"schema.registry.url": srv.URL, "auto.register.schemas": "false",
+				"use.latest.version": "true", "latest.compatibility.strict": "false", "rule.executors._default_.param.secret": secret}, false); err != nil {
+				t.Fatal(err)
+			}
+			value := data.NewStruct(c.schema).MustPut("id", int32(7)).MustPut("ssn", "123-45-6789").MustPut("raw", []byte("\x01raw\x02"))
+			record := map[string]any{"id": 7, "ssn": "123-45-6789", "raw": base64.StdEncoding.EncodeToString([]byte("\x01raw\x02"))}
+			if c.typ == "AVRO" {
+				value.MustPut("note", "a note")
+				record["note"] = "a note"
+			}
+			plainOnWire := func(b []byte) {
+				t.Helper()
+				for _, p := range []string{"123-45-6789", "\x01raw\x02", "AXJhdwI=", "a note"} {
+					if bytes.Contains(b, []byte(p)) {
+						t.Fatalf("%q in clear on the wire: %q", p, b)
+					}
+				}
+			}
+			goWrite := func() []byte {
+				t.Helper()
+				b, err := conv.FromConnectData(topic, nil, c.schema, value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				plainOnWire(b)
+				return b
+			}
+			var ours []byte
+			if c.goFirst {
+				ours = goWrite()
+			}
+			theirs, err := hex.DecodeString(python(t, map[string]any{"op": "write", "type": c.typ, "topic": topic, "record": record}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plainOnWire(theirs)
+			if !c.goFirst {
+				ours = goWrite()
+			}
+			// goconnect reads the client's record as the plain values.
+			_, got, err := conv.ToConnectData(topic, nil, theirs)
+			if err != nil {
+				t.Fatalf("goconnect reading the Python client's record: %v", err)
+			}
+			if !got.(*data.Struct).Equal(value) {
+				t.Fatalf("goconnect read %v, want %v", got, value)
+			}
+			// The client reads goconnect's record as the plain values.
+			want, _ := json.Marshal(record)
+			var wantMap, gotMap map[string]any
+			_ = json.Unmarshal(want, &wantMap)
+			out := python(t, map[string]any{"op": "read", "type": c.typ, "topic": topic, "hex": hex.EncodeToString(ours)})
+			if err := json.Unmarshal([]byte(out), &gotMap); err != nil {
+				t.Fatalf("Python read %s: %v", out, err)
+			}
+			if g, w := canonJSON(gotMap), canonJSON(wantMap); g != w {
+				t.Fatalf("Python read goconnect's record as %s, want %s", g, w)
+			}
+			if c.deterministic && !sameRecord(c.typ, ours, theirs) {
+				t.Fatalf("AES256_SIV: goconnect wrote %q, the Python client %q", ours, theirs)
+			}
+			if !c.deterministic && bytes.Equal(ours, theirs) {
+				t.Fatalf("AES256_GCM wrote the same bytes twice: %x", ours)
+			}
+			if c.versioned {
+				// With expiry the ciphertext starts with 0 and the DEK
+				// version (1), big-endian.
+				raw := c.conv()
+				if err := raw.Configure(map[string]string{"schema.registry.url": srv.URL, "rule.executors.encryptPII.disabled": "true"}, false); err != nil {
+					t.Fatal(err)
+				}
+				_, v, err := raw.ToConnectData(topic, nil, theirs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ct, err := base64.StdEncoding.DecodeString(v.(*data.Struct).GetIndex(1).(string))
+				if err != nil || !bytes.HasPrefix(ct, []byte{0, 0, 0, 0, 1}) {
+					t.Fatalf("ssn ciphertext %x (%v), want the DEK version prefix 00 00000001", ct, err)
+				}
+			}
+			// Both used the one DEK of the subject (version 1).
+			d, err := deks.GetDEK(kek, topic+"-value", 1, "", false)
+			alg := "AES256_GCM"
+			if c.deterministic {
+				alg = "AES256_SIV"
+				d, err = deks.GetDEK(kek, topic+"-value", 1, alg, false)
+			}
+			if err != nil || d.EncryptedKeyMaterial == "" || d.Algorithm != alg {
+				t.Fatalf("DEK %+v %v", d, err)
+			}
+			if _, err := deks.GetDEK(kek, topic+"-value", 2, alg, false); err == nil {
+				t.Fatal("a second DEK version was created")
+			}
+			t.Logf("goconnect %x\nPython    %x", ours, theirs)
+		})
+	}
+}
+
+// sameRecord compares two records on the wire: bytes, or for JSON the
+// header and the documents (the client writes its dict's key order).
+func sameRecord(typ string, a, b []byte) bool {
+	if typ != "JSON" {
+		return bytes.Equal(a, b)
+	}
+	if len(a) < 5 || len(b) < 5 || !bytes.Equal(a[:5], b[:5]) {
+		return false
+	}
+	var x, y any
+	return json.Unmarshal(a[5:], &x) == nil && json.Unmarshal(b[5:], &y) == nil && canonJSON(x) == canonJSON(y)
+}
+
+func canonJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
