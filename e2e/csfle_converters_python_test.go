@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/converters/jsonschema"
+	"github.com/goconnect/goconnect/converters/protobuf"
 	"github.com/goconnect/goconnect/schemaregistry"
 	"github.com/goconnect/goconnect/schemaregistry/dekregistry"
 )
@@ -32,6 +34,9 @@ import sys, json, base64
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer, AvroDeserializer
 from confluent_kafka.schema_registry.json_schema import JSONSerializer, JSONDeserializer
+from confluent_kafka.schema_registry.protobuf import ProtobufSerializer, ProtobufDeserializer
+from google.protobuf import descriptor_pb2, descriptor_pool, json_format
+from google.protobuf.message_factory import GetMessageClass
 from confluent_kafka.schema_registry.rules.encryption.encrypt_executor import FieldEncryptionExecutor
 from confluent_kafka.schema_registry.rules.encryption.localkms.local_driver import LocalKmsDriver
 from confluent_kafka.serialization import SerializationContext, MessageField
@@ -42,21 +47,36 @@ a = json.loads(sys.argv[1])
 c = SchemaRegistryClient({"url": a["url"]})
 ctx = SerializationContext(a["topic"], MessageField.VALUE)
 rc = {"secret": a["secret"]}
+cls = None
+if a["type"] == "PROTOBUF":
+    fds = descriptor_pb2.FileDescriptorSet()
+    fds.ParseFromString(base64.b64decode(a["fds"]))
+    pool = descriptor_pool.DescriptorPool()
+    for fdp in fds.file:  # imports first
+        pool.Add(fdp)
+    cls = GetMessageClass(pool.FindMessageTypeByName(a["message"]))
 if a["op"] == "write":
     rec = a["record"]
     if a["type"] == "AVRO":
         if rec.get("raw") is not None:
             rec["raw"] = base64.b64decode(rec["raw"])
         ser = AvroSerializer(c, None, conf={"auto.register.schemas": False, "use.latest.version": True}, rule_conf=rc)
+    elif cls is not None:
+        ser = ProtobufSerializer(cls, c, conf={"auto.register.schemas": False, "use.latest.version": True, "use.deprecated.format": False}, rule_conf=rc)
+        rec = json_format.ParseDict(rec, cls())
     else:
         ser = JSONSerializer(None, c, conf={"auto.register.schemas": False, "use.latest.version": True}, rule_conf=rc)
     print(ser(rec, ctx).hex())
 else:
     if a["type"] == "AVRO":
         de = AvroDeserializer(c, rule_conf=rc)
+    elif cls is not None:
+        de = ProtobufDeserializer(cls, {"use.deprecated.format": False}, schema_registry_client=c, rule_conf=rc)
     else:
         de = JSONDeserializer(None, schema_registry_client=c, rule_conf=rc)
     rec = de(bytes.fromhex(a["hex"]), ctx)
+    if cls is not None:
+        rec = json_format.MessageToDict(rec, preserving_proto_field_name=True)
     print(json.dumps(rec, sort_keys=True, default=lambda b: base64.b64encode(b).decode()))
 `
 
@@ -107,6 +127,10 @@ func TestCSFLEConvertersPython(t *testing.T) {
 	const jsonText = `{"type":"object","title":"Person","properties":{"id":{"type":"integer","connect.index":0,"connect.type":"int32"},` +
 		`"ssn":{"type":"string","connect.index":1,"confluent:tags":["PII"]},` +
 		`"raw":{"type":"string","connect.index":2,"connect.type":"bytes","confluent:tags":["PII"]}},"required":["id","ssn","raw"]}`
+	const protoText = "syntax = \"proto3\";\npackage e2e.csfle;\n\nimport \"confluent/meta.proto\";\n\nmessage Person {\n" +
+		"  int32 id = 1;\n  string ssn = 2 [(confluent.field_meta) = { tags: \"PII\" }];\n  bytes raw = 3 [(confluent.field_meta) = { tags: \"PII\" }];\n}\n"
+	protoSchema := data.StructBuilder().Name("e2e.csfle.Person").Field("id", data.OptionalInt32).Field("ssn", data.OptionalString).
+		Field("raw", data.OptionalBytes).MustBuild()
 	jsonSchema := data.StructBuilder().Name("Person").Field("id", data.Int32Schema).Field("ssn", data.StringSchema).
 		Field("raw", data.BytesSchema).MustBuild()
 
@@ -123,6 +147,9 @@ func TestCSFLEConvertersPython(t *testing.T) {
 		{name: "json, Python first", typ: "JSON", text: jsonText, schema: jsonSchema, conv: func() connect.Converter { return jsonschema.New() }},
 		{name: "json, goconnect first, SIV", typ: "JSON", text: jsonText, schema: jsonSchema, conv: func() connect.Converter { return jsonschema.New() },
 			extra: `,"encrypt.dek.algorithm":"AES256_SIV"`, goFirst: true, deterministic: true},
+		{name: "protobuf, Python first", typ: "PROTOBUF", text: protoText, schema: protoSchema, conv: func() connect.Converter { return protobuf.New() }},
+		{name: "protobuf, goconnect first, SIV, expiry", typ: "PROTOBUF", text: protoText, schema: protoSchema, conv: func() connect.Converter { return protobuf.New() },
+			extra: `,"encrypt.dek.algorithm":"AES256_SIV","encrypt.dek.expiry.days":"30"`, goFirst: true, deterministic: true, versioned: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			n := strings.ReplaceAll(c.name, " ", "")
@@ -164,7 +191,14 @@ func TestCSFLEConvertersPython(t *testing.T) {
 			if c.goFirst {
 				ours = goWrite()
 			}
-			theirs, err := hex.DecodeString(python(t, map[string]any{"op": "write", "type": c.typ, "topic": topic, "record": record}))
+			pyArgs := func(m map[string]any) map[string]any {
+				m["type"], m["topic"] = c.typ, topic
+				if c.typ == "PROTOBUF" {
+					m["fds"], m["message"] = descriptorSet(t, c.text), "e2e.csfle.Person"
+				}
+				return m
+			}
+			theirs, err := hex.DecodeString(python(t, pyArgs(map[string]any{"op": "write", "record": record})))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,14 +211,17 @@ func TestCSFLEConvertersPython(t *testing.T) {
 			if err != nil {
 				t.Fatalf("goconnect reading the Python client's record: %v", err)
 			}
-			if !got.(*data.Struct).Equal(value) {
-				t.Fatalf("goconnect read %v, want %v", got, value)
+			for _, f := range c.schema.Fields {
+				g, _ := got.(*data.Struct).Get(f.Name)
+				if w := value.GetIndex(f.Index); !reflect.DeepEqual(g, w) {
+					t.Fatalf("goconnect read %s=%#v, want %#v (record %v)", f.Name, g, w, got)
+				}
 			}
 			// The client reads goconnect's record as the plain values.
 			want, _ := json.Marshal(record)
 			var wantMap, gotMap map[string]any
 			_ = json.Unmarshal(want, &wantMap)
-			out := python(t, map[string]any{"op": "read", "type": c.typ, "topic": topic, "hex": hex.EncodeToString(ours)})
+			out := python(t, pyArgs(map[string]any{"op": "read", "hex": hex.EncodeToString(ours)}))
 			if err := json.Unmarshal([]byte(out), &gotMap); err != nil {
 				t.Fatalf("Python read %s: %v", out, err)
 			}
