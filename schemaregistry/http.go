@@ -222,7 +222,15 @@ func (s *server) register(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	sr.lookupOnly = isLookupOnly(req.Context())
 	v, stored, err := s.r.registerSchema(req.PathValue("subject"), *sr, flag(req, "normalize"))
+	if err != nil && sr.lookupOnly {
+		// Not found here: the leader registers it (or answers the error
+		// on its own state).
+		w.Header().Set(needsLeaderHeader, "1")
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	if err != nil {
 		s.fail(w, err)
 		return

@@ -181,6 +181,10 @@ type RegisterRequest struct {
 	// it for requests changing tags (and its modifySchemaTags registers
 	// past it).
 	noEarly bool
+	// lookupOnly answers only a schema the subject already holds (a
+	// follower, as Confluent's registerOrForward looks up before it
+	// forwards): anything else is errNeedsLeader, written nothing.
+	lookupOnly bool
 }
 
 func (req *RegisterRequest) hasTagOps() bool {
@@ -476,6 +480,9 @@ func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize
 			}
 		}
 	}
+	if req.lookupOnly {
+		return nil, false, errNeedsLeader
+	}
 	if !importing {
 		prev, err := r.previousLocked(subject, live)
 		if err != nil {
@@ -676,7 +683,13 @@ func (r *Registry) forgetID(ctx string, gone *Version) {
 func (r *Registry) Replay(key, value []byte) { r.ReplayAt(key, value, time.Time{}) }
 
 // ReplayAt is Replay of a record with its Kafka timestamp (a version's ts).
-func (r *Registry) ReplayAt(key, value []byte, ts time.Time) {
+func (r *Registry) ReplayAt(key, value []byte, ts time.Time) { r.ReplayGuarded(key, value, ts, nil) }
+
+// ReplayGuarded is ReplayAt that first asks skip, under the registry's
+// lock: a record this instance wrote (and applied) itself is skipped
+// when the journal reads it back, and the writer holds the lock from
+// before the write, so skip sees what the writer noted.
+func (r *Registry) ReplayGuarded(key, value []byte, ts time.Time, skip func() bool) {
 	var k struct {
 		KeyType string  `json:"keytype"`
 		Subject *string `json:"subject"`
@@ -692,6 +705,9 @@ func (r *Registry) ReplayAt(key, value []byte, ts time.Time) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if skip != nil && skip() {
+		return
+	}
 	switch k.KeyType {
 	case "SCHEMA":
 		if value == nil {

@@ -452,7 +452,13 @@ func (r *Registry) putDEK(d *DEK) error {
 func (r *Registry) Replay(key, value []byte) { r.ReplayAt(key, value, time.Time{}) }
 
 // ReplayAt is Replay of a record with its Kafka timestamp (the key's ts).
-func (r *Registry) ReplayAt(key, value []byte, ts time.Time) {
+func (r *Registry) ReplayAt(key, value []byte, ts time.Time) { r.ReplayGuarded(key, value, ts, nil) }
+
+// ReplayGuarded is ReplayAt that first asks skip, under the registry's
+// lock: a record this instance wrote (and applied) itself is skipped
+// when the journal reads it back, and the writer holds the lock from
+// before the write, so skip sees what the writer noted.
+func (r *Registry) ReplayGuarded(key, value []byte, ts time.Time, skip func() bool) {
 	var stamp int64
 	if !ts.IsZero() {
 		stamp = ts.UnixMilli()
@@ -471,6 +477,9 @@ func (r *Registry) ReplayAt(key, value []byte, ts time.Time) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if skip != nil && skip() {
+		return
+	}
 	switch k.Type {
 	case "KEK":
 		if value == nil {

@@ -1,0 +1,380 @@
+package schemaregistry
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"github.com/goconnect/goconnect/internal/jerseyroute"
+	"github.com/goconnect/goconnect/schemaregistry/dekregistry"
+	"github.com/goconnect/goconnect/schemaregistry/election"
+)
+
+// Syncer is a store a new leader reads to its end before it writes, and
+// a follower after a write it forwarded (KafkaJournal).
+type Syncer interface {
+	Sync(ctx context.Context) error
+}
+
+// ClusterConfig is how an instance takes part in a registry cluster.
+type ClusterConfig struct {
+	// GroupID is schema.registry.group.id (/v1/metadata/id answers it).
+	GroupID string
+	// Self is this instance's identity: the leader is this instance when
+	// its URL is Self's.
+	Self election.Identity
+	// Stores are read to their end by a new leader before it writes.
+	Stores []Syncer
+	// Client forwards writes to the leader (its TLS settings).
+	Client *http.Client
+	// Headers are request headers forwarded besides Content-Type, Accept
+	// and Authorization (inter.instance.headers.whitelist).
+	Headers []string
+	// ClusterID returns the Kafka cluster's id.
+	ClusterID func(ctx context.Context) (string, error)
+	// LeaderWait is how long a write waits for a leader to be known, or
+	// for this new leader to have read its stores (default 10 s).
+	LeaderWait time.Duration
+	Log        *slog.Logger
+}
+
+// Cluster routes writes to the leader: the leader serves them, the others
+// forward them with the caller's credentials (Confluent's
+// *OrForward methods). It is the election's Listener.
+type Cluster struct {
+	cfg ClusterConfig
+
+	mu      sync.Mutex
+	leader  *election.Identity
+	self    bool
+	ready   bool // this leader has read its stores to their end
+	epoch   uint64
+	changed chan struct{} // closed and replaced on every change
+}
+
+// NewCluster returns a cluster view with no leader known yet.
+func NewCluster(cfg ClusterConfig) *Cluster {
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 60 * time.Second}
+	}
+	if cfg.LeaderWait <= 0 {
+		cfg.LeaderWait = 10 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.GroupID == "" {
+		cfg.GroupID = election.DefaultGroupID
+	}
+	if cfg.Self.Scheme == "" {
+		cfg.Self.Scheme = "http"
+	}
+	return &Cluster{cfg: cfg, changed: make(chan struct{})}
+}
+
+// SetLeader takes the election's result (nil: none known). Becoming the
+// leader, this instance first reads its stores to their end (what the
+// previous leader wrote), then serves writes.
+func (c *Cluster) SetLeader(id *election.Identity) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	self := id != nil && id.URL() == c.cfg.Self.URL()
+	if sameLeader(c.leader, id) {
+		return
+	}
+	c.epoch++
+	c.leader, c.self, c.ready = id, self, false
+	close(c.changed)
+	c.changed = make(chan struct{})
+	switch {
+	case id == nil:
+		c.cfg.Log.Info("schema registry leader unknown")
+	case self:
+		c.cfg.Log.Info("this schema registry instance is the leader", "url", id.URL())
+		go c.catchUp(c.epoch)
+	default:
+		c.cfg.Log.Info("schema registry leader", "url", id.URL())
+	}
+}
+
+func sameLeader(a, b *election.Identity) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.URL() == b.URL()
+}
+
+// catchUp reads the stores to their end, then lets the leader write,
+// unless the leader changed meanwhile.
+func (c *Cluster) catchUp(epoch uint64) {
+	for {
+		if !c.current(epoch) {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := c.syncStores(ctx)
+		cancel()
+		if err == nil {
+			break
+		}
+		c.cfg.Log.Warn("the new schema registry leader could not read its store to the end, retrying", "error", err)
+		time.Sleep(time.Second)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch == epoch {
+		c.ready = true
+		close(c.changed)
+		c.changed = make(chan struct{})
+	}
+}
+
+func (c *Cluster) current(epoch uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch == epoch
+}
+
+func (c *Cluster) syncStores(ctx context.Context) error {
+	for _, s := range c.cfg.Stores {
+		if err := s.Sync(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Leader returns the leader known (nil: none) and whether it is this
+// instance, ready to write.
+func (c *Cluster) Leader() (leader *election.Identity, selfReady bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.leader, c.self && c.ready
+}
+
+func (c *Cluster) state() (*election.Identity, bool, bool, <-chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.leader, c.self, c.ready, c.changed
+}
+
+// forwardedHeader marks a forwarded request: an instance that is not the
+// leader either (the leader moved meanwhile) refuses it rather than
+// forward it again.
+const forwardedHeader = "X-Goconnect-Forwarded"
+
+// needsLeaderHeader is the registration handler's answer, to Wrap only,
+// when a follower's look-up did not find the schema.
+const needsLeaderHeader = "X-Goconnect-Needs-Leader"
+
+// errNeedsLeader is a follower's look-up that found nothing: the leader
+// registers.
+var errNeedsLeader = &Error{500, 50004, "Leader not known."}
+
+type lookupOnlyKey struct{}
+
+func isLookupOnly(ctx context.Context) bool { b, _ := ctx.Value(lookupOnlyKey{}).(bool); return b }
+
+// writeOp is a write's errors, as Confluent's resources answer them.
+type writeOp struct {
+	register bool
+	// unknown is the answer when no leader is known; failed when the
+	// leader could not be reached.
+	unknown, failed Error
+}
+
+func leaderOps() (*http.ServeMux, map[string]writeOp) {
+	ops := map[string]writeOp{}
+	add := func(unknown, failed Error, patterns ...string) {
+		for _, p := range patterns {
+			ops[p] = writeOp{unknown: unknown, failed: failed}
+		}
+	}
+	unknown := func(msg string) Error { return Error{500, 50004, msg} }
+	failed := func(msg string) Error { return Error{500, 50003, msg} }
+	generic := func(msg string) Error { return Error{500, 50001, msg} }
+	ops["POST /subjects/{subject}/versions"] = writeOp{register: true, unknown: unknown("Leader not known."),
+		failed: failed("Error while forwarding register schema request to the leader")}
+	add(unknown("Leader not known."), failed("Error while forwarding delete schema version request to the leader"), "DELETE /subjects/{subject}/versions/{version}")
+	// Confluent answers these two with its generic error whatever failed.
+	add(generic("Error while deleting the subject"), generic("Error while deleting the subject"), "DELETE /subjects/{subject}")
+	add(generic("Error while deleting context"), generic("Error while deleting context"), "DELETE /contexts/{context}")
+	add(unknown("Failed to update compatibility level"), failed("Error while forwarding update config request to the leader"), "PUT /config", "PUT /config/{subject}")
+	add(unknown("Failed to delete compatibility level"), failed("Error while forwarding delete config request to the leader"), "DELETE /config", "DELETE /config/{subject}")
+	add(unknown("Failed to update mode"), failed("Error while forwarding update mode request to the leader"), "PUT /mode", "PUT /mode/{subject}")
+	add(unknown("Failed to delete mode"), failed("Error while forwarding delete mode request to the leader"), "DELETE /mode", "DELETE /mode/{subject}")
+	// The DEK registry's writes: Confluent wraps the leader errors in its
+	// generic 50001 ("Error while creating key: Request failed since
+	// leader is unknown").
+	p := dekregistry.Prefix
+	dek := func(what string, patterns ...string) {
+		add(generic("Error while "+what+": Request failed since leader is unknown"),
+			generic("Error while "+what+": Unexpected error while forwarding the request to the leader"), patterns...)
+	}
+	dek("creating key", "POST "+p, "POST "+p+"/{name}/deks", "POST "+p+"/{name}/deks/{subject}")
+	dek("updating key", "PUT "+p+"/{name}")
+	dek("deleting key", "DELETE "+p+"/{name}", "DELETE "+p+"/{name}/deks/{subject}", "DELETE "+p+"/{name}/deks/{subject}/versions/{version}")
+	dek("undeleting key", "POST "+p+"/{name}/undelete", "POST "+p+"/{name}/deks/{subject}/undelete", "POST "+p+"/{name}/deks/{subject}/versions/{version}/undelete")
+	mux := http.NewServeMux()
+	for pattern := range ops {
+		mux.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
+	}
+	return mux, ops
+}
+
+// Wrap serves next with writes routed to the leader, and
+// GET /v1/metadata/id (Confluent's ServerMetadataResource).
+func (c *Cluster) Wrap(next http.Handler) http.Handler {
+	mux, ops := leaderOps()
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		trimmed := jerseyroute.TrimSlash(req)
+		if req.Method == http.MethodGet && trimmed.URL.Path == "/v1/metadata/id" {
+			c.metadataID(w, req)
+			return
+		}
+		_, pattern := mux.Handler(trimmed)
+		op, ok := ops[pattern]
+		if !ok {
+			next.ServeHTTP(w, req)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(req.Body, 16<<20))
+		if err != nil {
+			writeError(w, &Error{400, 400, "cannot read the request body"})
+			return
+		}
+		c.write(w, req, op, body, next)
+	})
+}
+
+func (c *Cluster) write(w http.ResponseWriter, req *http.Request, op writeOp, body []byte, next http.Handler) {
+	wait := time.NewTimer(c.cfg.LeaderWait)
+	defer wait.Stop()
+	looked := false
+	for {
+		leader, self, ready, changed := c.state()
+		switch {
+		case self && ready:
+			req.Body = io.NopCloser(bytes.NewReader(body))
+			next.ServeHTTP(w, req)
+			return
+		case !self && op.register && !looked:
+			// As Confluent's registerOrForward: a schema the subject
+			// holds already is answered here, leader or not.
+			looked = true
+			rec := httptest.NewRecorder()
+			lreq := req.Clone(context.WithValue(req.Context(), lookupOnlyKey{}, true))
+			lreq.Body = io.NopCloser(bytes.NewReader(body))
+			next.ServeHTTP(rec, lreq)
+			if rec.Header().Get(needsLeaderHeader) == "" {
+				copyResponse(w, rec.Result())
+				return
+			}
+			continue
+		case leader != nil && !self:
+			if req.Header.Get(forwardedHeader) != "" {
+				// Forwarded by an instance that took this one for the
+				// leader: the leader moved; the caller retries.
+				writeError(w, &Error{500, op.failed.Code, op.failed.Message})
+				return
+			}
+			c.forward(w, req, op, body, leader)
+			return
+		}
+		// No leader known yet, or this new leader is still reading its
+		// stores: wait a little, as a rebalance is usually short.
+		select {
+		case <-changed:
+		case <-wait.C:
+			if self && op.register {
+				writeError(w, &Error{500, 50002, "Register operation timed out"})
+			} else if self {
+				writeError(w, &Error{500, 50002, "Operation timed out: the new leader is still reading the store"})
+			} else {
+				writeError(w, &Error{500, op.unknown.Code, op.unknown.Message})
+			}
+			return
+		case <-req.Context().Done():
+			return
+		}
+	}
+}
+
+// forward sends the request to the leader with the caller's credentials
+// and answers what the leader answered.
+func (c *Cluster) forward(w http.ResponseWriter, req *http.Request, op writeOp, body []byte, leader *election.Identity) {
+	url := leader.URL() + req.URL.RequestURI()
+	freq, err := http.NewRequestWithContext(req.Context(), req.Method, url, bytes.NewReader(body))
+	if err != nil {
+		writeError(w, &Error{500, op.failed.Code, op.failed.Message})
+		return
+	}
+	for _, h := range append([]string{"Content-Type", "Accept", "Authorization"}, c.cfg.Headers...) {
+		if v := req.Header.Values(h); len(v) > 0 {
+			freq.Header[http.CanonicalHeaderKey(h)] = v
+		}
+	}
+	freq.Header.Set(forwardedHeader, "1")
+	resp, err := c.cfg.Client.Do(freq)
+	if err != nil {
+		c.cfg.Log.Warn("forwarding a write to the schema registry leader failed", "leader", leader.URL(), "error", err)
+		writeError(w, &Error{500, op.failed.Code, op.failed.Message})
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 == 2 {
+		// Read the leader's write before answering, so the caller's next
+		// read here sees it (bounded: the answer stands either way).
+		ctx, cancel := context.WithTimeout(req.Context(), 10*time.Second)
+		if err := c.syncStores(ctx); err != nil {
+			c.cfg.Log.Warn("reading the leader's write back failed", "error", err)
+		}
+		cancel()
+	}
+	copyResponse(w, resp)
+}
+
+func copyResponse(w http.ResponseWriter, resp *http.Response) {
+	for _, h := range []string{"Content-Type", "Content-Length", "Www-Authenticate"} {
+		if v := resp.Header.Values(h); len(v) > 0 {
+			w.Header()[h] = v
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(e.Status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error_code": e.Code, "message": e.Message})
+}
+
+// metadataID answers Confluent's ServerClusterId: the Kafka cluster's id
+// and schema.registry.group.id, keys in the order Java's HashMap writes
+// them.
+func (c *Cluster) metadataID(w http.ResponseWriter, req *http.Request) {
+	kafkaID := ""
+	if c.cfg.ClusterID != nil {
+		id, err := c.cfg.ClusterID(req.Context())
+		if err != nil {
+			writeError(w, &Error{500, 50001, fmt.Sprintf("Error while reading the Kafka cluster id: %v", err)})
+			return
+		}
+		kafkaID = id
+	}
+	w.Header().Set("Content-Type", contentType)
+	fmt.Fprintf(w, `{"scope":{"path":[],"clusters":{"kafka-cluster":%s,"schema-registry-cluster":%s}}}`, jsonString(kafkaID), jsonString(c.cfg.GroupID))
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
