@@ -9,55 +9,220 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/goconnect/goconnect/internal/properties"
 	"github.com/goconnect/goconnect/schemaregistry"
 	"github.com/goconnect/goconnect/schemaregistry/dekregistry"
+	"github.com/goconnect/goconnect/schemaregistry/election"
 )
+
+// registrySettings is what one registry instance runs with: flags, and
+// Confluent's schema-registry.properties keys in --config.
+type registrySettings struct {
+	brokers []string
+	topic   string
+	listen  string
+	maxKeys int
+	// election: nil serves writes here without a group (the embedded
+	// registry, one instance by construction).
+	election *electionSettings
+}
+
+type electionSettings struct {
+	groupID  string
+	identity election.Identity
+	headers  []string
+}
 
 func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("schema-registry", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	brokers := fs.String("bootstrap-server", "127.0.0.1:9092", "Kafka brokers holding the schemas topic")
-	listen := fs.String("listen", "127.0.0.1:8081", "address to serve the registry API on")
-	topic := fs.String("topic", schemaregistry.Topic, "compacted topic holding the schemas")
+	brokers := fs.String("bootstrap-server", "127.0.0.1:9092", "Kafka brokers holding the schemas topic (kafkastore.bootstrap.servers)")
+	listen := fs.String("listen", "127.0.0.1:8081", "address to serve the registry API on (listeners)")
+	topic := fs.String("topic", schemaregistry.Topic, "compacted topic holding the schemas (kafkastore.topic)")
 	maxKeys := fs.Int("dek-max-keys", dekregistry.MaxKeysDefault, "the DEK registry's limit of KEKs and of DEKs (Confluent's dek.registry.max.keys): creating more is 409/40972")
 	commandConfigFile := fs.String("command-config", "", "properties file with the Kafka client's security settings (security.protocol, sasl.*, ssl.*; Confluent's kafkastore. prefix accepted)")
+	configFile := fs.String("config", "", "Confluent's schema-registry.properties: listeners, host.name, schema.registry.group.id, leader.eligibility, inter.instance.protocol, inter.instance.headers.whitelist, kafkastore.bootstrap.servers, kafkastore.topic, kafkastore.* security")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	set := registrySettings{brokers: strings.Split(*brokers, ","), topic: *topic, listen: *listen, maxKeys: *maxKeys}
+	secFile := *commandConfigFile
+	if *configFile != "" {
+		if secFile == "" {
+			// Its kafkastore.* keys are the store's client settings.
+			secFile = *configFile
+		}
+		if err := set.readConfig(*configFile); err != nil {
+			return err
+		}
+	}
 	sctx, failed := context.WithCancelCause(ctx)
 	defer failed(nil)
-	sec, err := commandConfig(*commandConfigFile, failed)
+	sec, err := commandConfig(secFile, failed)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", set.listen)
 	if err != nil {
 		return fmt.Errorf("schema registry: %w", err)
 	}
-	srv, err := startRegistry(sctx, strings.Split(*brokers, ","), *topic, ln, *maxKeys, sec...)
+	if set.election == nil {
+		set.election = &electionSettings{groupID: election.DefaultGroupID, identity: election.Identity{LeaderEligibility: true, Scheme: "http"}}
+	}
+	if err := set.election.complete(ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
+	srv, err := startRegistry(sctx, set, ln, log, sec...)
 	if err != nil {
 		return authCause(sctx, err)
 	}
-	log.Info("schema registry started", "listen", ln.Addr().String(), "topic", *topic)
+	log.Info("schema registry started", "listen", ln.Addr().String(), "topic", set.topic, "group", set.election.groupID,
+		"url", set.election.identity.URL(), "leader.eligibility", set.election.identity.LeaderEligibility)
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
 }
 
+// readConfig reads Confluent's registry properties (the keys goconnect
+// serves; others are ignored, as a shared file holds them).
+func (s *registrySettings) readConfig(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("--config: %w", err)
+	}
+	defer f.Close()
+	props, err := properties.Parse(f)
+	if err != nil {
+		return fmt.Errorf("--config %s: %w", path, err)
+	}
+	e := &electionSettings{groupID: election.DefaultGroupID, identity: election.Identity{LeaderEligibility: true, Scheme: "http"}}
+	if v := props["schema.registry.group.id"]; v != "" {
+		e.groupID = v
+	}
+	eligible := props["leader.eligibility"]
+	if eligible == "" {
+		eligible = props["master.eligibility"] // Confluent's deprecated name
+	}
+	if eligible != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(eligible))
+		if err != nil {
+			return fmt.Errorf("--config %s: leader.eligibility: %q is not a boolean", path, eligible)
+		}
+		e.identity.LeaderEligibility = b
+	}
+	e.identity.Host = strings.TrimSpace(props["host.name"])
+	proto := strings.ToLower(strings.TrimSpace(props["inter.instance.protocol"]))
+	if v := props["schema.registry.inter.instance.protocol"]; v != "" {
+		proto = strings.ToLower(strings.TrimSpace(v))
+	}
+	if proto != "" && proto != "http" {
+		return fmt.Errorf("--config %s: inter.instance.protocol %q: goconnect's registry serves http only", path, proto)
+	}
+	for _, h := range strings.Split(props["inter.instance.headers.whitelist"], ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			e.headers = append(e.headers, h)
+		}
+	}
+	if v := props["listeners"]; v != "" {
+		first := strings.TrimSpace(strings.Split(v, ",")[0])
+		u, err := url.Parse(first)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("--config %s: listeners: %q is not a URL such as http://0.0.0.0:8081", path, first)
+		}
+		if !strings.EqualFold(u.Scheme, "http") {
+			return fmt.Errorf("--config %s: listeners: %q: goconnect's registry serves http only", path, first)
+		}
+		s.listen = u.Host
+	}
+	if v := props["kafkastore.bootstrap.servers"]; v != "" {
+		s.brokers = nil
+		for _, b := range strings.Split(v, ",") {
+			b = strings.TrimSpace(b)
+			if i := strings.Index(b, "://"); i >= 0 {
+				b = b[i+3:] // PLAINTEXT://host:port, as Confluent accepts
+			}
+			if b != "" {
+				s.brokers = append(s.brokers, b)
+			}
+		}
+	}
+	if v := props["kafkastore.topic"]; v != "" {
+		s.topic = v
+	}
+	if v := props["dek.registry.max.keys"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("--config %s: dek.registry.max.keys: %q is not a positive number", path, v)
+		}
+		s.maxKeys = n
+	}
+	s.election = e
+	return nil
+}
+
+// complete fills the identity's host (Confluent's default: this
+// machine's name) and port (the listener's).
+func (e *electionSettings) complete(addr net.Addr) error {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return fmt.Errorf("schema registry: listener %s is not TCP", addr)
+	}
+	e.identity.Port = tcp.Port
+	if e.identity.Host == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("schema registry: host.name is not set and the host name is unknown: %w", err)
+		}
+		e.identity.Host = h
+	}
+	return nil
+}
+
+// registryServer is a running registry: its API, its stores and its
+// group membership.
+type registryServer struct {
+	srv     *http.Server
+	stop    context.CancelFunc
+	members sync.WaitGroup
+	closeJ  func()
+}
+
+// Shutdown leaves the group, stops serving and closes the stores.
+func (s *registryServer) Shutdown(ctx context.Context) error {
+	s.stop()
+	s.members.Wait()
+	err := s.srv.Shutdown(ctx)
+	s.closeJ()
+	return err
+}
+
+// Close stops at once (the embedded registry).
+func (s *registryServer) Close() error {
+	s.stop()
+	s.members.Wait()
+	err := s.srv.Close()
+	s.closeJ()
+	return err
+}
+
 // startRegistry replays the schemas topic and serves the registry on ln.
-func startRegistry(ctx context.Context, brokers []string, topic string, ln net.Listener, maxKeys int, opts ...kgo.Opt) (*http.Server, error) {
+func startRegistry(ctx context.Context, set registrySettings, ln net.Listener, log *slog.Logger, opts ...kgo.Opt) (*registryServer, error) {
 	reg := schemaregistry.New(nil)
 	octx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	j, err := schemaregistry.OpenKafka(octx, brokers, topic, reg, opts...)
+	j, err := schemaregistry.OpenKafka(octx, set.brokers, set.topic, reg, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -65,29 +230,69 @@ func startRegistry(ctx context.Context, brokers []string, topic string, ln net.L
 	// The DEK registry (client-side field-level encryption's KEKs and
 	// DEKs) in its own compacted topic, as Confluent keeps it.
 	dek := dekregistry.New(nil)
-	dj, err := schemaregistry.OpenKafka(octx, brokers, dekregistry.Topic, dek, opts...)
+	dj, err := schemaregistry.OpenKafka(octx, set.brokers, dekregistry.Topic, dek, opts...)
 	if err != nil {
 		j.Close()
 		return nil, err
 	}
+	var once sync.Once
+	closeJ := func() { once.Do(func() { j.Close(); dj.Close() }) }
 	dek.SetJournal(dj)
-	dek.SetMaxKeys(maxKeys)
+	dek.SetMaxKeys(set.maxKeys)
 	// As Confluent's LocalKmsDriver on the server: local-kms's secret from
 	// LOCAL_SECRET lets shared local-kms KEKs generate their DEKs here.
 	if secret := os.Getenv("LOCAL_SECRET"); secret != "" {
 		if err := dek.SetLocalSecret(secret); err != nil {
-			j.Close()
-			dj.Close()
+			closeJ()
 			return nil, err
 		}
 	}
-	srv := &http.Server{Handler: schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, dek) }), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("schema registry server stopped", "error", err)
+	e := set.election
+	embedded := e == nil
+	if embedded {
+		e = &electionSettings{groupID: election.DefaultGroupID, identity: election.Identity{LeaderEligibility: true, Scheme: "http"}}
+		if err := e.complete(ln.Addr()); err != nil {
+			closeJ()
+			return nil, err
 		}
-		j.Close()
-		dj.Close()
+	}
+	cluster := schemaregistry.NewCluster(schemaregistry.ClusterConfig{GroupID: e.groupID, Self: e.identity,
+		Stores: []schemaregistry.Syncer{j, dj}, Headers: e.headers, ClusterID: j.ClusterID, Log: log})
+	mctx, stop := context.WithCancel(context.Background())
+	rs := &registryServer{stop: stop, closeJ: closeJ}
+	if embedded {
+		// One instance by construction: it leads without a group.
+		self := e.identity
+		cluster.SetLeader(&self)
+	} else {
+		gcl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(set.brokers...)}, opts...)...)
+		if err != nil {
+			stop()
+			closeJ()
+			return nil, fmt.Errorf("schema registry: kafka client: %w", err)
+		}
+		m := election.New(gcl, election.Config{GroupID: e.groupID, Identity: e.identity}, cluster, log)
+		rs.members.Add(1)
+		go func() {
+			defer rs.members.Done()
+			defer gcl.Close()
+			m.Run(mctx)
+		}()
+		// As Confluent's init: serve once the first election is over.
+		select {
+		case <-m.Joined():
+		case <-octx.Done():
+			stop()
+			rs.members.Wait()
+			closeJ()
+			return nil, fmt.Errorf("schema registry: timed out joining the group %s: %w", e.groupID, octx.Err())
+		}
+	}
+	rs.srv = &http.Server{Handler: cluster.Wrap(schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, dek) })), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := rs.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("schema registry server stopped", "error", err)
+		}
 	}()
-	return srv, nil
+	return rs, nil
 }

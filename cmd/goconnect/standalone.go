@@ -105,7 +105,7 @@ func runStandalone(ctx context.Context, args []string, _, stderr io.Writer) (err
 			// reported, not fatal.
 			if ln, err := net.Listen("tcp", f.embeddedSR); err != nil {
 				log.Warn("embedded schema registry not started", "error", err)
-			} else if srv, err := startRegistry(ctx, broker.Addrs(), schemaregistry.Topic, ln, dekregistry.MaxKeysDefault); err != nil {
+			} else if srv, err := startRegistry(ctx, registrySettings{brokers: broker.Addrs(), topic: schemaregistry.Topic, maxKeys: dekregistry.MaxKeysDefault}, ln, log); err != nil {
 				ln.Close()
 				log.Warn("embedded schema registry not started", "error", err)
 			} else {
