@@ -35,6 +35,11 @@ func commandConfig(path string, onFatal func(error)) ([]kgo.Opt, error) {
 	}
 	for k, v := range props {
 		if rest, ok := strings.CutPrefix(k, "kafkastore."); ok {
+			if rest == kafkaclient.BootstrapServers {
+				// Confluent's registry takes listener-style addresses
+				// (PLAINTEXT://host:port).
+				v = stripSchemes(v)
+			}
 			props[rest] = v
 		}
 	}
@@ -72,4 +77,19 @@ func kafkaClientJAAS(sysProps []string) ([]jaas.LoginModule, error) {
 		return nil, fmt.Errorf("%s %s: %w", basicauth.LoginConfigProperty, path, err)
 	}
 	return entries["KafkaClient"], nil
+}
+
+// stripSchemes turns "PLAINTEXT://a:9092,SSL://b:9093" into "a:9092,b:9093".
+func stripSchemes(list string) string {
+	var out []string
+	for _, b := range strings.Split(list, ",") {
+		b = strings.TrimSpace(b)
+		if i := strings.Index(b, "://"); i >= 0 {
+			b = b[i+3:]
+		}
+		if b != "" {
+			out = append(out, b)
+		}
+	}
+	return strings.Join(out, ",")
 }

@@ -31,6 +31,7 @@ type registrySettings struct {
 	topic   string
 	listen  string
 	maxKeys int
+	auth    *registryAuth
 	// election: nil serves writes here without a group (the embedded
 	// registry, one instance by construction).
 	election *electionSettings
@@ -146,17 +147,8 @@ func (s *registrySettings) readConfig(path string) error {
 		}
 		s.listen = u.Host
 	}
-	if v := props["kafkastore.bootstrap.servers"]; v != "" {
-		s.brokers = nil
-		for _, b := range strings.Split(v, ",") {
-			b = strings.TrimSpace(b)
-			if i := strings.Index(b, "://"); i >= 0 {
-				b = b[i+3:] // PLAINTEXT://host:port, as Confluent accepts
-			}
-			if b != "" {
-				s.brokers = append(s.brokers, b)
-			}
-		}
+	if v := stripSchemes(props["kafkastore.bootstrap.servers"]); v != "" {
+		s.brokers = strings.Split(v, ",")
 	}
 	if v := props["kafkastore.topic"]; v != "" {
 		s.topic = v
@@ -167,6 +159,9 @@ func (s *registrySettings) readConfig(path string) error {
 			return fmt.Errorf("--config %s: dek.registry.max.keys: %q is not a positive number", path, v)
 		}
 		s.maxKeys = n
+	}
+	if s.auth, err = loadRegistryAuth(props); err != nil {
+		return fmt.Errorf("--config %s: %w", path, err)
 	}
 	s.election = e
 	return nil
@@ -288,7 +283,11 @@ func startRegistry(ctx context.Context, set registrySettings, ln net.Listener, l
 			return nil, fmt.Errorf("schema registry: timed out joining the group %s: %w", e.groupID, octx.Err())
 		}
 	}
-	rs.srv = &http.Server{Handler: cluster.Wrap(schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, dek) })), ReadHeaderTimeout: 10 * time.Second}
+	handler := cluster.Wrap(schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, dek) }))
+	if set.auth != nil {
+		handler = set.auth.wrap(handler)
+	}
+	rs.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := rs.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("schema registry server stopped", "error", err)

@@ -164,7 +164,11 @@ func (m *Member) Run(ctx context.Context) {
 				break
 			}
 			m.l.SetLeader(nil)
-			m.log.Warn("joining the schema registry group failed, retrying", "group", m.cfg.GroupID, "error", err, "backoff", backoff)
+			level := slog.LevelWarn
+			if errors.Is(err, kerr.RebalanceInProgress) {
+				level = slog.LevelInfo // another member joined meanwhile: the usual retry
+			}
+			m.log.Log(ctx, level, "joining the schema registry group failed, retrying", "group", m.cfg.GroupID, "error", err, "backoff", backoff)
 			sleep(ctx, backoff)
 			backoff = min(backoff*2, 5*time.Second)
 			continue
