@@ -1,0 +1,355 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// srNode is one `goconnect schema-registry` process of a registry cluster.
+type srNode struct {
+	name string
+	url  string
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	log  bytes.Buffer
+	user string // basic credentials "user:pass", if any
+}
+
+func (n *srNode) Write(p []byte) (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.log.Write(p)
+}
+
+func (n *srNode) logText() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.log.String()
+}
+
+// startSRNode starts an instance with the given schema-registry.properties
+// lines (listeners and host.name added) and waits until it serves.
+func startSRNode(t *testing.T, name, props string, env ...string) *srNode {
+	t.Helper()
+	port := freePort(t)
+	n := &srNode{name: name, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	file := filepath.Join(t.TempDir(), name+".properties")
+	props = fmt.Sprintf("listeners=%s\nhost.name=127.0.0.1\nkafkastore.bootstrap.servers=PLAINTEXT://%s\n%s", n.url, kafkaAddr, props)
+	if err := os.WriteFile(file, []byte(props), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n.cmd = exec.Command(binary, "schema-registry", "--config", file)
+	n.cmd.Stdout, n.cmd.Stderr = n, n
+	n.cmd.Env = append(os.Environ(), env...)
+	if err := n.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = n.cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = n.cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("%s (%s) log:\n%s", n.name, n.url, n.logText())
+		}
+	})
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(n.url + "/schemas/types")
+		if err == nil {
+			resp.Body.Close()
+			return n
+		}
+		select {
+		case <-exited:
+			t.Fatalf("%s exited: %s", name, n.logText())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not serving within 90 s: %v\n%s", name, err, n.logText())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// kill stops the process without leaving the group, as a crash does.
+func (n *srNode) kill(t *testing.T) {
+	t.Helper()
+	if err := n.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (n *srNode) call(t *testing.T, method, path, body string) srResponse {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, n.url+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", srContentType)
+	}
+	if user, pass, ok := strings.Cut(n.user, ":"); ok {
+		req.SetBasicAuth(user, pass)
+	}
+	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
+	if err != nil {
+		return srResponse{status: 0, body: []byte(err.Error())}
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return srResponse{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+const leaderLine = "this schema registry instance is the leader"
+
+func recordSchema(name string) string {
+	s, _ := json.Marshal(map[string]string{"schema": fmt.Sprintf(`{"type":"record","name":%q,"fields":[{"name":"f","type":"string"}]}`, name)})
+	return string(s)
+}
+
+func registeredID(t *testing.T, r srResponse, what string) int {
+	t.Helper()
+	var out struct {
+		ID int `json:"id"`
+	}
+	if r.status != 200 || json.Unmarshal(r.body, &out) != nil || out.ID <= 0 {
+		t.Fatalf("%s: %s", what, r)
+	}
+	return out.ID
+}
+
+// Three instances on one _schemas topic: writes sent to any of them land
+// once (the leader allocates ids and versions), reads agree everywhere,
+// an instance with leader.eligibility=false forwards and never leads, and
+// when the leader dies the other eligible instance takes over.
+func TestSchemaRegistryLeaderElection(t *testing.T) {
+	topic := uniqueName(t, "_schemas")
+	group := uniqueName(t, "sr")
+	common := fmt.Sprintf("kafkastore.topic=%s\nschema.registry.group.id=%s\n", topic, group)
+	a := startSRNode(t, "a", common)
+	b := startSRNode(t, "b", common)
+	c := startSRNode(t, "c", common+"leader.eligibility=false\n")
+	nodes := []*srNode{a, b, c}
+	// Confluent's rule: the eligible member with the smallest URL leads.
+	leader, other := a, b
+	if b.url < a.url {
+		leader, other = b, a
+	}
+	waitUntil(t, 60*time.Second, "the expected leader to lead", func() bool { return strings.Contains(leader.logText(), leaderLine) })
+
+	// /v1/metadata/id names the group.
+	var meta struct {
+		Scope struct {
+			Clusters map[string]string `json:"clusters"`
+		} `json:"scope"`
+	}
+	if r := c.call(t, "GET", "/v1/metadata/id", ""); r.status != 200 || json.Unmarshal(r.body, &meta) != nil ||
+		meta.Scope.Clusters["schema-registry-cluster"] != group || meta.Scope.Clusters["kafka-cluster"] == "" {
+		t.Fatalf("/v1/metadata/id: %s", r)
+	}
+
+	// A config write through the ineligible instance is forwarded.
+	waitUntil(t, 30*time.Second, "a config write through c", func() bool {
+		return c.call(t, "PUT", "/config/shared", `{"compatibility":"NONE"}`).status == 200
+	})
+	for _, n := range nodes {
+		waitUntil(t, 30*time.Second, "the config on "+n.name, func() bool {
+			return strings.Contains(string(n.call(t, "GET", "/config/shared", "").body), `"NONE"`)
+		})
+	}
+
+	// Twelve schemas into one subject, each sent at once to two instances.
+	const count = 12
+	ids := make([][2]int, count)
+	var wg sync.WaitGroup
+	var failMu sync.Mutex
+	var fails []string
+	for i := 0; i < count; i++ {
+		for k := 0; k < 2; k++ {
+			wg.Add(1)
+			go func(i, k int) {
+				defer wg.Done()
+				n := nodes[(i+k)%3]
+				r := n.call(t, "POST", "/subjects/shared/versions", recordSchema(fmt.Sprintf("r%d", i)))
+				var out struct {
+					ID int `json:"id"`
+				}
+				if r.status != 200 || json.Unmarshal(r.body, &out) != nil {
+					failMu.Lock()
+					fails = append(fails, fmt.Sprintf("schema %d via %s: %s", i, n.name, r))
+					failMu.Unlock()
+					return
+				}
+				ids[i][k] = out.ID
+			}(i, k)
+		}
+	}
+	wg.Wait()
+	if len(fails) > 0 {
+		t.Fatalf("registrations failed:\n%s", strings.Join(fails, "\n"))
+	}
+	seen := map[int]int{}
+	for i, pair := range ids {
+		if pair[0] != pair[1] {
+			t.Errorf("schema %d got ids %d and %d", i, pair[0], pair[1])
+		}
+		if j, dup := seen[pair[0]]; dup {
+			t.Errorf("schemas %d and %d share id %d", j, i, pair[0])
+		}
+		seen[pair[0]] = i
+	}
+
+	// Every instance holds versions 1..12, the same id and text for each.
+	want := make([]int, count)
+	for i := range want {
+		want[i] = i + 1
+	}
+	var reference []string
+	for _, n := range nodes {
+		waitUntil(t, 30*time.Second, "12 versions on "+n.name, func() bool {
+			var vs []int
+			r := n.call(t, "GET", "/subjects/shared/versions", "")
+			return r.status == 200 && json.Unmarshal(r.body, &vs) == nil && fmt.Sprint(vs) == fmt.Sprint(want)
+		})
+		var got []string
+		for v := 1; v <= count; v++ {
+			var out struct {
+				ID     int    `json:"id"`
+				Schema string `json:"schema"`
+			}
+			r := n.call(t, "GET", fmt.Sprintf("/subjects/shared/versions/%d", v), "")
+			if r.status != 200 || json.Unmarshal(r.body, &out) != nil {
+				t.Fatalf("%s version %d: %s", n.name, v, r)
+			}
+			got = append(got, fmt.Sprintf("%d %s", out.ID, out.Schema))
+		}
+		if reference == nil {
+			reference = got
+		} else if fmt.Sprint(got) != fmt.Sprint(reference) {
+			t.Errorf("%s's versions differ from a's:\n%v\n%v", n.name, got, reference)
+		}
+	}
+
+	// A follower reads its own forwarded write at once (it reads the
+	// store up to the leader's write before answering).
+	id := registeredID(t, c.call(t, "POST", "/subjects/mine/versions", recordSchema("mine")), "register through c")
+	if r := c.call(t, "GET", "/subjects/mine/versions/latest", ""); r.status != 200 || !strings.Contains(string(r.body), fmt.Sprintf(`"id":%d`, id)) {
+		t.Fatalf("read after a forwarded write on c: %s", r)
+	}
+	seen[id] = -1
+
+	// The leader dies: the other eligible instance takes over (after the
+	// group's session timeout) and writes work again, through both.
+	leader.kill(t)
+	waitUntil(t, 90*time.Second, "the other eligible instance to lead", func() bool { return strings.Contains(other.logText(), leaderLine) })
+	var afterC, afterOther int
+	waitUntil(t, 60*time.Second, "a write through c after the failover", func() bool {
+		r := c.call(t, "POST", "/subjects/after-c/versions", recordSchema("afterC"))
+		if r.status == 200 {
+			afterC = registeredID(t, r, "after via c")
+		}
+		return r.status == 200
+	})
+	afterOther = registeredID(t, other.call(t, "POST", "/subjects/after-other/versions", recordSchema("afterOther")), "after via the new leader")
+	for _, id := range []int{afterC, afterOther} {
+		if _, dup := seen[id]; dup {
+			t.Errorf("id %d after the failover was already taken", id)
+		}
+		seen[id] = -2
+	}
+	if afterC == afterOther {
+		t.Errorf("two schemas after the failover share id %d", afterC)
+	}
+	for _, n := range []*srNode{other, c} {
+		waitUntil(t, 30*time.Second, "the subjects written after the failover on "+n.name, func() bool {
+			return strings.TrimSpace(string(n.call(t, "GET", "/subjects/after-c/versions", "").body)) == "[1]" &&
+				strings.TrimSpace(string(n.call(t, "GET", "/subjects/after-other/versions", "").body)) == "[1]"
+		})
+	}
+	if strings.Contains(c.logText(), leaderLine) {
+		t.Errorf("c (leader.eligibility=false) led")
+	}
+	all := make([]int, 0, len(seen))
+	for id := range seen {
+		all = append(all, id)
+	}
+	sort.Ints(all)
+	t.Logf("ids: %v", all)
+}
+
+// Writes forwarded by a follower keep the caller's basic credentials:
+// both instances require them, so the leader's 200 needs the forwarded
+// Authorization header. No eligible leader: 50004.
+func TestSchemaRegistryForwardingBasicAuth(t *testing.T) {
+	dir := t.TempDir()
+	users := filepath.Join(dir, "users.properties")
+	jaasFile := filepath.Join(dir, "jaas.conf")
+	if err := os.WriteFile(users, []byte("alice: secret,admin\nbob: MD5:5ebe2294ecd0e0f08eab7690d2a6ee69,reader\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(jaasFile, []byte(fmt.Sprintf("SchemaRegistry-Props {\n  org.eclipse.jetty.jaas.spi.PropertyFileLoginModule required\n  file=%q\n  debug=\"false\";\n};\n", users)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := "SCHEMA_REGISTRY_OPTS=-Djava.security.auth.login.config=" + jaasFile
+	topic := uniqueName(t, "_schemas")
+	group := uniqueName(t, "sr")
+	props := fmt.Sprintf("kafkastore.topic=%s\nschema.registry.group.id=%s\nauthentication.method=BASIC\nauthentication.realm=SchemaRegistry-Props\nauthentication.roles=admin\n", topic, group)
+	a := startSRNode(t, "a", props, env)
+	b := startSRNode(t, "b", props, env)
+	leader, follower := a, b
+	if b.url < a.url {
+		leader, follower = b, a
+	}
+	waitUntil(t, 60*time.Second, "a leader", func() bool { return strings.Contains(leader.logText(), leaderLine) })
+
+	if r := follower.call(t, "POST", "/subjects/s/versions", recordSchema("x")); r.status != 401 || r.header.Get("WWW-Authenticate") != `Basic realm="SchemaRegistry-Props"` {
+		t.Fatalf("without credentials: %s %v", r, r.header)
+	}
+	follower.user = "bob:secret" // right password (MD5 in the file), role not admin
+	if r := follower.call(t, "GET", "/subjects", ""); r.status != 401 {
+		t.Fatalf("bob lacks the admin role: %s", r)
+	}
+	follower.user, leader.user = "alice:secret", "alice:secret"
+	id := registeredID(t, follower.call(t, "POST", "/subjects/s/versions", recordSchema("x")), "register through the follower with credentials")
+	known := registeredID(t, follower.call(t, "POST", "/subjects/known/versions", recordSchema("known")), "register 'known' through the follower")
+	if r := follower.call(t, "PUT", "/mode/s", `{"mode":"READONLY"}`); r.status != 200 {
+		t.Fatalf("mode through the follower: %s", r)
+	}
+	waitUntil(t, 30*time.Second, "the leader to hold the schema and the mode", func() bool {
+		return strings.Contains(string(leader.call(t, "GET", "/subjects/s/versions/1", "").body), fmt.Sprintf(`"id":%d`, id)) &&
+			strings.Contains(string(leader.call(t, "GET", "/mode/s", "").body), "READONLY")
+	})
+
+	// An instance that may not lead, alone in its group: reads work,
+	// writes answer Confluent's 50004 once the wait for a leader is over.
+	lone := startSRNode(t, "lone", fmt.Sprintf("kafkastore.topic=%s\nschema.registry.group.id=%s\nleader.eligibility=false\n", topic, uniqueName(t, "lone")))
+	waitUntil(t, 30*time.Second, "the lone instance to read the topic", func() bool {
+		return strings.Contains(string(lone.call(t, "GET", "/subjects", "").body), `"known"`)
+	})
+	r := lone.call(t, "POST", "/subjects/s2/versions", recordSchema("y"))
+	if r.status != 500 || !strings.Contains(string(r.body), `"error_code":50004`) || !strings.Contains(string(r.body), "Leader not known.") {
+		t.Fatalf("write with no leader: %s", r)
+	}
+	// A schema the subject holds is answered by a look-up, leader or not.
+	if r := lone.call(t, "POST", "/subjects/known/versions", recordSchema("known")); r.status != 200 || !strings.Contains(string(r.body), fmt.Sprintf(`"id":%d`, known)) {
+		t.Fatalf("re-registering a known schema with no leader: %s", r)
+	}
+}
