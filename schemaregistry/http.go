@@ -222,7 +222,14 @@ func (s *server) register(w http.ResponseWriter, req *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	// As Confluent's registerOrForward, a request changing or
+	// propagating tags is not looked up first.
 	sr.lookupOnly = isLookupOnly(req.Context())
+	if sr.lookupOnly && (sr.hasTagOps() || sr.propagate()) {
+		w.Header().Set(needsLeaderHeader, "1")
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	v, stored, err := s.r.registerSchema(req.PathValue("subject"), *sr, flag(req, "normalize"))
 	if err != nil && sr.lookupOnly {
 		// Not found here: the leader registers it (or answers the error

@@ -122,16 +122,20 @@ func TestClusterForwards(t *testing.T) {
 		{"PUT", "/mode/s", `{"mode":"READONLY"}`},
 		{"DELETE", "/mode/s", ""},
 		{"DELETE", "/config", ""},
+		{"POST", "/subjects/s/versions/1/tags", `{"newVersion":2,"tagsToAdd":[{"entityType":"SR_FIELD","entityPath":"x","tags":["PII"]}]}`},
 	} {
-		if status, body = call(t, w.method, follower.URL+w.path, w.body); status != 200 {
+		status, body = call(t, w.method, follower.URL+w.path, w.body)
+		// The tag change reaches the leader, which refuses it ("int" has
+		// no field x): its answer is the follower's.
+		if (w.method == "POST" && (status != 422 || !strings.Contains(body, "42201"))) || (w.method != "POST" && status != 200) {
 			t.Fatalf("%s %s forwarded: %d %s", w.method, w.path, status, body)
 		}
 	}
 	mu.Lock()
 	n := len(seen)
 	mu.Unlock()
-	if n != 5 {
-		t.Fatalf("%d requests reached the leader, want 5", n)
+	if n != 6 {
+		t.Fatalf("%d requests reached the leader, want 6", n)
 	}
 	// A request forwarded to an instance that does not lead is refused,
 	// not forwarded again.
