@@ -37,11 +37,12 @@ from confluent_kafka.schema_registry.json_schema import JSONSerializer, JSONDese
 from confluent_kafka.schema_registry.protobuf import ProtobufSerializer, ProtobufDeserializer
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format
 from google.protobuf.message_factory import GetMessageClass
-from confluent_kafka.schema_registry.rules.encryption.encrypt_executor import FieldEncryptionExecutor
+from confluent_kafka.schema_registry.rules.encryption.encrypt_executor import FieldEncryptionExecutor, EncryptionExecutor
 from confluent_kafka.schema_registry.rules.encryption.localkms.local_driver import LocalKmsDriver
 from confluent_kafka.serialization import SerializationContext, MessageField
 
 FieldEncryptionExecutor.register()
+EncryptionExecutor.register()
 LocalKmsDriver.register()
 a = json.loads(sys.argv[1])
 c = SchemaRegistryClient({"url": a["url"]})
@@ -82,12 +83,13 @@ else:
 
 // TestCSFLEConvertersPython is a differential test of field-level
 // encryption between Confluent's Python client and goconnect's AvroConverter
-// and JsonSchemaConverter, on goconnect's registry and DEK registry: the
-// schema's ENCRYPT rule (local-kms) makes whichever side writes first
-// create the KEK and DEK; records the client writes are read by the
+// JsonSchemaConverter and ProtobufConverter, on goconnect's registry and
+// DEK registry: the schema's ENCRYPT rule (or ENCRYPT_PAYLOAD encoding
+// rule; local-kms) makes whichever side writes first create the KEK and
+// DEK; records the client writes are read by the
 // converter as the plain values, records the converter writes are read by
 // the client as the plain values, and on the wire the tagged fields are
-// ciphertext. With AES256_SIV (deterministic) both sides write the same
+// ciphertext (the payload after the header, for ENCRYPT_PAYLOAD). With AES256_SIV (deterministic) both sides write the same
 // bytes; with encrypt.dek.expiry.days the ciphertexts carry the DEK
 // version.
 func TestCSFLEConvertersPython(t *testing.T) {
@@ -114,9 +116,12 @@ func TestCSFLEConvertersPython(t *testing.T) {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	rule := func(kek, extra string) string {
-		return `{"domainRules":[{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],` +
-			`"params":{"encrypt.kek.name":"` + kek + `","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"` + extra + `},"onFailure":"ERROR,ERROR"}]}`
+	rule := func(kek, extra string, payload bool) string {
+		params := `"params":{"encrypt.kek.name":"` + kek + `","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"` + extra + `},"onFailure":"ERROR,ERROR"`
+		if payload {
+			return `{"encodingRules":[{"name":"encryptPayload","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT_PAYLOAD",` + params + `}]}`
+		}
+		return `{"domainRules":[{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],` + params + `}]}`
 	}
 
 	const avroText = `{"type":"record","name":"Person","fields":[{"name":"id","type":"int"},` +
@@ -140,6 +145,8 @@ func TestCSFLEConvertersPython(t *testing.T) {
 		conv                   func() connect.Converter
 		// goFirst: goconnect writes first (creates the KEK and DEK).
 		goFirst, deterministic, versioned bool
+		// payload: ENCRYPT_PAYLOAD in encodingRules instead of ENCRYPT.
+		payload bool
 	}{
 		{name: "avro, Python first", typ: "AVRO", text: avroText, schema: avroSchema, conv: func() connect.Converter { return avro.New() }},
 		{name: "avro, goconnect first, SIV, expiry", typ: "AVRO", text: avroText, schema: avroSchema, conv: func() connect.Converter { return avro.New() },
@@ -150,13 +157,21 @@ func TestCSFLEConvertersPython(t *testing.T) {
 		{name: "protobuf, Python first", typ: "PROTOBUF", text: protoText, schema: protoSchema, conv: func() connect.Converter { return protobuf.New() }},
 		{name: "protobuf, goconnect first, SIV, expiry", typ: "PROTOBUF", text: protoText, schema: protoSchema, conv: func() connect.Converter { return protobuf.New() },
 			extra: `,"encrypt.dek.algorithm":"AES256_SIV","encrypt.dek.expiry.days":"30"`, goFirst: true, deterministic: true, versioned: true},
+		{name: "avro payload, Python first, SIV", typ: "AVRO", text: avroText, schema: avroSchema, conv: func() connect.Converter { return avro.New() },
+			extra: `,"encrypt.dek.algorithm":"AES256_SIV"`, deterministic: true, payload: true},
+		{name: "avro payload, goconnect first, expiry", typ: "AVRO", text: avroText, schema: avroSchema, conv: func() connect.Converter { return avro.New() },
+			extra: `,"encrypt.dek.expiry.days":"30"`, goFirst: true, versioned: true, payload: true},
+		{name: "json payload, goconnect first", typ: "JSON", text: jsonText, schema: jsonSchema, conv: func() connect.Converter { return jsonschema.New() },
+			goFirst: true, payload: true},
+		{name: "protobuf payload, Python first, SIV, expiry", typ: "PROTOBUF", text: protoText, schema: protoSchema, conv: func() connect.Converter { return protobuf.New() },
+			extra: `,"encrypt.dek.algorithm":"AES256_SIV","encrypt.dek.expiry.days":"30"`, deterministic: true, versioned: true, payload: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			n := strings.ReplaceAll(c.name, " ", "")
 			n = strings.NewReplacer(",", "", "-", "").Replace(n)
 			topic, kek := prefix+n, prefix+n+"kek"
 			if _, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: c.text, SchemaType: c.typ,
-				RuleSet: json.RawMessage(rule(kek, c.extra))}, false); err != nil {
+				RuleSet: json.RawMessage(rule(kek, c.extra, c.payload))}, false); err != nil {
 				t.Fatal(err)
 			}
 			conv := c.conv()
@@ -228,13 +243,36 @@ func TestCSFLEConvertersPython(t *testing.T) {
 			if g, w := canonJSON(gotMap), canonJSON(wantMap); g != w {
 				t.Fatalf("Python read goconnect's record as %s, want %s", g, w)
 			}
-			if c.deterministic && !sameRecord(c.typ, ours, theirs) {
+			if c.deterministic && !sameRecord(c.typ, c.payload, ours, theirs) {
 				t.Fatalf("AES256_SIV: goconnect wrote %q, the Python client %q", ours, theirs)
 			}
 			if !c.deterministic && bytes.Equal(ours, theirs) {
 				t.Fatalf("AES256_GCM wrote the same bytes twice: %x", ours)
 			}
-			if c.versioned {
+			if c.payload {
+				// Encrypted payload: the header (and Protobuf's message
+				// index 0) stay, the rest is no longer the plain encoding.
+				head := 5
+				if c.typ == "PROTOBUF" {
+					head = 6
+				}
+				plainConv := c.conv()
+				if err := plainConv.Configure(map[string]string{"schema.registry.url": srv.URL, "auto.register.schemas": "false",
+					"use.latest.version": "true", "latest.compatibility.strict": "false", "rule.executors.encryptPayload.disabled": "true"}, false); err != nil {
+					t.Fatal(err)
+				}
+				plain, err := plainConv.FromConnectData(topic, nil, c.schema, value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(ours[:head], plain[:head]) || bytes.Equal(ours[head:], plain[head:]) || len(ours) < len(plain)+16 {
+					t.Fatalf("payload encryption wrote %x; plain %x", ours, plain)
+				}
+				if c.versioned && !bytes.HasPrefix(ours[head:], []byte{0, 0, 0, 0, 1}) {
+					t.Fatalf("payload %x: want the DEK version prefix 00 00000001", ours[head:])
+				}
+			}
+			if c.versioned && !c.payload {
 				// With expiry the ciphertext starts with 0 and the DEK
 				// version (1), big-endian.
 				raw := c.conv()
@@ -270,8 +308,8 @@ func TestCSFLEConvertersPython(t *testing.T) {
 
 // sameRecord compares two records on the wire: bytes, or for JSON the
 // header and the documents (the client writes its dict's key order).
-func sameRecord(typ string, a, b []byte) bool {
-	if typ != "JSON" {
+func sameRecord(typ string, payload bool, a, b []byte) bool {
+	if typ != "JSON" || payload {
 		return bytes.Equal(a, b)
 	}
 	if len(a) < 5 || len(b) < 5 || !bytes.Equal(a[:5], b[:5]) {

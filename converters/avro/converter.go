@@ -412,6 +412,14 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if b, err = c.enc.encode(b, reg.avro, s, v); err != nil {
 		return nil, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
 	}
+	if reg.rules.HasEncodingRules() {
+		// Confluent 8: the encodingRules, on the payload after the header.
+		out, err := reg.rules.ExecuteEncoding(srrules.Write, b[5:], c.subject(topic, ws))
+		if err != nil {
+			return nil, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)
+		}
+		b = append(b[:5:5], out...)
+	}
 	return b, nil
 }
 
@@ -427,6 +435,12 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	rs, err := c.readSchemaByID(topic, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
+	}
+	if rs.rules.HasEncodingRules() {
+		// The writer schema's encodingRules, before decoding.
+		if payload, err = rs.rules.ExecuteEncoding(srrules.Read, payload, c.subject(topic, &writeSchema{avro: rs.avro})); err != nil {
+			return nil, nil, fmt.Errorf("Failed to deserialize data for topic %s to Avro: Error deserializing Avro message for id %d: %w", topic, id, err)
+		}
 	}
 	r := &reader{b: payload}
 	// A top-level bytes value is the payload itself, read without

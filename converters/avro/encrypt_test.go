@@ -222,6 +222,59 @@ func TestEncryptRule(t *testing.T) {
 		}
 	})
 
+	t.Run("payload encryption (encodingRules)", func(t *testing.T) {
+		for _, c := range []struct{ topic, params string }{
+			{"p1", `"encrypt.kek.name":"kp","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"`},
+			{"p2", `"encrypt.kek.name":"kp","encrypt.dek.expiry.days":"3"`},
+		} {
+			_, err := reg.RegisterSchema(c.topic+"-value", schemaregistry.RegisterRequest{Schema: text,
+				RuleSet: json.RawMessage(`{"encodingRules":[{"name":"encryptPayload","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT_PAYLOAD","params":{` + c.params + `}}]}`)}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := converter("rule.executors._ENCRYPT_PAYLOAD_.param.secret", "ps")
+			b, err := w.FromConnectData(c.topic, nil, s, value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The header stays; the payload is the AES-GCM ciphertext of the
+			// Avro record (with expiry: 0, DEK version 1, ciphertext).
+			plain := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{"rule.executors.encryptPayload.disabled": "true", "use.latest.version": "true", "auto.register.schemas": "false"})
+			want, err := plain.FromConnectData(c.topic, nil, s, value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ct := b[5:]
+			if c.topic == "p2" {
+				if !bytes.HasPrefix(ct, []byte{0, 0, 0, 0, 1}) {
+					t.Fatalf("payload % x: want the DEK version prefix", ct)
+				}
+				ct = ct[5:]
+			}
+			if !bytes.Equal(b[:5], want[:5]) || bytes.Contains(b, []byte("123-45-6789")) || len(ct) != 12+len(want)-5+16 {
+				t.Fatalf("wrote % x; plain record % x", b, want)
+			}
+			d, err := deks.GetDEK("kp", c.topic+"-value", 1, "", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kms, _ := csfle.NewLocalKMS("ps")
+			encKey, _ := base64.StdEncoding.DecodeString(d.EncryptedKeyMaterial)
+			raw, err := kms.Decrypt(encKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cph, _ := csfle.NewCipher(csfle.AES256GCM, raw)
+			if p, err := cph.Decrypt(ct); err != nil || !bytes.Equal(p, want[5:]) {
+				t.Fatalf("payload decrypts to % x (%v), want % x", p, err, want[5:])
+			}
+			_, got, err := converter(secret, "ps").ToConnectData(c.topic, nil, b)
+			if err != nil || !got.(*data.Struct).Equal(value) {
+				t.Fatalf("read %v %v", got, err)
+			}
+		}
+	})
+
 	t.Run("metadata tags and properties", func(t *testing.T) {
 		// No inline tag: the metadata tags M.ssn as PII, and the kek
 		// name comes from the metadata properties.

@@ -303,6 +303,15 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 			return nil, fmt.Errorf("converting Kafka Connect data to byte[] failed due to serialization error of topic %s: %w", topic, err)
 		}
 	}
+	if w.rules.HasEncodingRules() {
+		// Confluent 8: the encodingRules, on the payload after the header.
+		subject, _ := c.client.Subject(topic, ws.title)
+		out, err := w.rules.ExecuteEncoding(srrules.Write, b[5:], subject)
+		if err != nil {
+			return nil, fmt.Errorf("converting Kafka Connect data to byte[] failed due to serialization error of topic %s: %w", topic, err)
+		}
+		b = append(b[:5:5], out...)
+	}
 	return b, nil
 }
 
@@ -318,6 +327,13 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	rs, err := c.readSchemaByID(topic, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
+	}
+	if rs.rules.HasEncodingRules() {
+		// The writer schema's encodingRules, before decoding.
+		subject, _ := c.client.Subject(topic, rs.title)
+		if payload, err = rs.rules.ExecuteEncoding(srrules.Read, payload, subject); err != nil {
+			return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: %w", topic, err)
+		}
 	}
 	if c.client.ReadsLatest() {
 		if rs, err = c.readerSchema(topic, id, rs); err != nil {

@@ -406,10 +406,11 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 			v = out.Value
 		}
 		b := appendIndexes(srclient.AppendHeader(make([]byte, 0, 32), ref.id), ref.indexes)
+		start := len(b)
 		if b, err = c.m.appendSingle(b, ws.md.Fields().Get(0), s, v, false, nil); err != nil {
 			return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 		}
-		return b, nil
+		return c.encodingRules(topic, ws, ref, b, start)
 	}
 	st, ok := v.(*data.Struct)
 	if !ok {
@@ -437,10 +438,25 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	// Magic byte, id, and the message-index array (the single 0 for the
 	// first message).
 	b := appendIndexes(srclient.AppendHeader(make([]byte, 0, 256), ref.id), ref.indexes)
+	start := len(b)
 	if b, err = c.m.appendStruct(b, ws.plan, st); err != nil {
 		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 	}
-	return b, nil
+	return c.encodingRules(topic, ws, ref, b, start)
+}
+
+// encodingRules runs Confluent 8's encodingRules of the schema written
+// with on the payload b[start:], after the header and message indexes.
+func (c *Converter) encodingRules(topic string, ws *writeSchema, ref writerRef, b []byte, start int) ([]byte, error) {
+	if !ref.rules.HasEncodingRules() {
+		return b, nil
+	}
+	subject, _ := c.client.Subject(topic, ws.fullName)
+	out, err := ref.rules.ExecuteEncoding(srrules.Write, b[start:], subject)
+	if err != nil {
+		return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
+	}
+	return append(b[:start:start], out...), nil
 }
 
 // ToConnectData implements connect.Converter.
@@ -462,6 +478,15 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	rs, err := c.readSchema(topic, id, indexes, string(rest[:n]))
 	if err != nil {
 		return fail(err)
+	}
+	if rs.rules.HasEncodingRules() {
+		// The writer schema's encodingRules, before decoding.
+		subject, _ := c.client.Subject(topic, string(rs.md.FullName()))
+		payload, err := rs.rules.ExecuteEncoding(srrules.Read, rest[n:], subject)
+		if err != nil {
+			return fail(err)
+		}
+		rest, n = payload, 0
 	}
 	if c.client.ReadsLatest() {
 		if rs, err = c.readerSchema(topic, id, rs); err != nil {

@@ -25,8 +25,10 @@ const (
 	paramKmsKeyID   = "encrypt.kms.key.id"
 	paramAlgorithm  = "encrypt.dek.algorithm"
 	paramExpiryDays = "encrypt.dek.expiry.days"
-	// TypeEncrypt is Confluent's FieldEncryptionExecutor.
-	TypeEncrypt = "ENCRYPT"
+	// TypeEncrypt is Confluent's FieldEncryptionExecutor, TypeEncryptPayload
+	// its EncryptionExecutor (the whole payload).
+	TypeEncrypt        = "ENCRYPT"
+	TypeEncryptPayload = "ENCRYPT_PAYLOAD"
 	// secretKey is LocalKmsDriver's setting, localSecretEnv its fallback.
 	secretKey      = "secret"
 	localSecretEnv = "LOCAL_SECRET"
@@ -125,13 +127,13 @@ type encryptor struct {
 
 // newEncryptor reads the rule's parameters and gets (on write, creates)
 // its KEK, before any field is visited, as Confluent's transform init.
-func (s *Set) newEncryptor(mode Mode, r *sr.SchemaRule, msg Message) (*encryptor, error) {
+func (s *Set) newEncryptor(mode Mode, r *sr.SchemaRule, msg Message, typ string) (*encryptor, error) {
 	subject := msg.Subject
 	c := s.e.crypt
 	if c == nil {
 		return nil, errors.New("no DEK registry configured")
 	}
-	enc := &encryptor{c: c, config: s.e.executorConfig(TypeEncrypt), mode: mode, subject: subject, algorithm: csfle.AES256GCM, bytesAsText: msg.BytesAsText}
+	enc := &encryptor{c: c, config: s.e.executorConfig(typ), mode: mode, subject: subject, algorithm: csfle.AES256GCM, bytesAsText: msg.BytesAsText}
 	if a := s.param(r, paramAlgorithm); a != "" {
 		if _, err := csfle.NewDEK(a); err != nil {
 			return nil, fmt.Errorf("%s: %w", paramAlgorithm, err)

@@ -58,7 +58,7 @@ const encodingRuleParam = "goconnect.encoding.rule"
 // fail a record whatever its onFailure action says: ignoring an encryption
 // or migration rule would write or hand on data the contract forbids.
 var unavailable = map[string]string{
-	"ENCRYPT_PAYLOAD": "payload encryption (needs a KMS and the DEK registry)",
+	"ENCRYPT_PAYLOAD": "payload encryption runs from the rule set's encodingRules, not its domainRules",
 	"JSONATA":         "JSONata transforms",
 }
 
@@ -114,7 +114,10 @@ type Set struct {
 	e         *Engine
 	domain    []sr.SchemaRule
 	migration []sr.SchemaRule
-	tags      TagFunc
+	// encoding are the rule set's encodingRules (srclient keeps them
+	// among the domain rules, marked).
+	encoding []sr.SchemaRule
+	tags     TagFunc
 	// metaTags are the schema metadata's tags by field path pattern.
 	metaTags []metaTag
 	// props are the schema metadata's properties (rule parameters fall
@@ -138,7 +141,14 @@ func (e *Engine) Compile(s sr.Schema, tags TagFunc) *Set {
 	if e == nil || rs == nil || len(rs.DomainRules) == 0 && len(rs.MigrationRules) == 0 {
 		return nil
 	}
-	set := &Set{e: e, domain: rs.DomainRules, migration: rs.MigrationRules, tags: tags}
+	set := &Set{e: e, migration: rs.MigrationRules, tags: tags}
+	for _, r := range rs.DomainRules {
+		if r.Params[encodingRuleParam] != "" {
+			set.encoding = append(set.encoding, r)
+		} else {
+			set.domain = append(set.domain, r)
+		}
+	}
 	if s.SchemaMetadata != nil {
 		set.props = s.SchemaMetadata.Properties
 		for p, tags := range s.SchemaMetadata.Tags {
@@ -266,11 +276,45 @@ func (s *Set) Execute(mode Mode, msg Message) (Message, error) {
 	if s == nil || msg.Value == nil {
 		return msg, nil
 	}
-	rules := s.domain
+	err := s.each(mode, s.domain, func(rules []sr.SchemaRule, i int) error {
+		out, err := s.run(mode, msg, rules, i)
+		if err == nil {
+			msg = out
+		}
+		return err
+	})
+	return msg, err
+}
+
+// HasEncodingRules is whether the schema carries encodingRules.
+func (s *Set) HasEncodingRules() bool { return s != nil && len(s.encoding) > 0 }
+
+// ExecuteEncoding runs the encodingRules of s (Confluent 8's rules on the
+// serialized payload: after encoding on write, before decoding on read,
+// those of the writer's schema) over payload, the record's bytes after
+// the wire format's header (and Protobuf's message indexes).
+func (s *Set) ExecuteEncoding(mode Mode, payload []byte, subject string) ([]byte, error) {
+	if s == nil || len(s.encoding) == 0 {
+		return payload, nil
+	}
+	err := s.each(mode, s.encoding, func(rules []sr.SchemaRule, i int) error {
+		out, err := s.runEncoding(mode, &rules[i], payload, subject)
+		if err == nil {
+			payload = out
+		}
+		return err
+	})
+	return payload, err
+}
+
+// each runs step for the rules of all that apply to mode (reversed on
+// read, as Confluent for symmetry), each with its onSuccess/onFailure
+// action.
+func (s *Set) each(mode Mode, all []sr.SchemaRule, step func(rules []sr.SchemaRule, i int) error) error {
+	rules := all
 	if mode == Read {
-		// Confluent runs read rules in reverse order, for symmetry.
-		rules = make([]sr.SchemaRule, len(s.domain))
-		for i, r := range s.domain {
+		rules = make([]sr.SchemaRule, len(all))
+		for i, r := range all {
 			rules[len(rules)-1-i] = r
 		}
 	}
@@ -292,27 +336,44 @@ func (s *Set) Execute(mode Mode, msg Message) (Message, error) {
 		default: // UPGRADE, DOWNGRADE, UPDOWN: migration modes
 			continue
 		}
-		out, err := s.run(mode, msg, rules, i)
-		if err != nil {
+		if err := step(rules, i); err != nil {
 			if aerr := s.e.action(r, mode, s.e.onFailure(r), actionError, err); aerr != nil {
-				return msg, aerr
+				return aerr
 			}
 			continue
 		}
-		msg = out
 		if aerr := s.e.action(r, mode, s.e.onSuccess(r), "", nil); aerr != nil {
-			return msg, aerr
+			return aerr
 		}
 	}
-	return msg, nil
+	return nil
+}
+
+// runEncoding executes one encoding rule over the payload. goconnect runs
+// Confluent's payload encryption there; other rule types on the bytes are
+// refused.
+func (s *Set) runEncoding(mode Mode, r *sr.SchemaRule, payload []byte, subject string) ([]byte, error) {
+	typ := strings.ToUpper(r.Type)
+	if typ != TypeEncryptPayload {
+		return payload, &fatal{fmt.Errorf("encoding rule of type %s: of the rules on the serialized payload (encodingRules) goconnect runs %s only", r.Type, TypeEncryptPayload)}
+	}
+	if s.e.noLoader {
+		return payload, fmt.Errorf("Could not find rule executor of type %s", r.Type)
+	}
+	enc, err := s.newEncryptor(mode, r, Message{Subject: subject}, TypeEncryptPayload)
+	if err != nil {
+		return payload, err
+	}
+	out, err := enc.field(data.BytesSchema, payload)
+	if err != nil {
+		return payload, err
+	}
+	return out.([]byte), nil
 }
 
 // run executes rule i of rules; an error is the rule's failure.
 func (s *Set) run(mode Mode, msg Message, rules []sr.SchemaRule, i int) (Message, error) {
 	r := &rules[i]
-	if r.Params[encodingRuleParam] != "" {
-		return msg, &fatal{fmt.Errorf("encoding rule of type %s: rules on the serialized payload (encodingRules) are not supported by goconnect", r.Type)}
-	}
 	if why, ok := unavailable[strings.ToUpper(r.Type)]; ok {
 		return msg, &fatal{fmt.Errorf("rule type %s (%s) is not supported by goconnect", r.Type, why)}
 	}
@@ -330,7 +391,7 @@ func (s *Set) run(mode Mode, msg Message, rules []sr.SchemaRule, i int) (Message
 		return msg, nil
 	}
 	if typ == TypeEncrypt {
-		enc, err := s.newEncryptor(mode, r, msg)
+		enc, err := s.newEncryptor(mode, r, msg, TypeEncrypt)
 		if err != nil {
 			return msg, err
 		}
