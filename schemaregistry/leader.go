@@ -27,6 +27,10 @@ type Syncer interface {
 type ClusterConfig struct {
 	// GroupID is schema.registry.group.id (/v1/metadata/id answers it).
 	GroupID string
+	// Topic is the store topic: a forwarded write names it, and a leader
+	// keeping another topic refuses it (instances on different topics
+	// sharing a group id would otherwise write to each other's topic).
+	Topic string
 	// Self is this instance's identity: the leader is this instance when
 	// its URL is Self's.
 	Self election.Identity
@@ -170,6 +174,9 @@ func (c *Cluster) state() (*election.Identity, bool, bool, <-chan struct{}) {
 // forward it again.
 const forwardedHeader = "X-Goconnect-Forwarded"
 
+// topicHeader names the forwarding instance's store topic.
+const topicHeader = "X-Goconnect-Topic"
+
 // needsLeaderHeader is the registration handler's answer, to Wrap only,
 // when a follower's look-up did not find the schema.
 const needsLeaderHeader = "X-Goconnect-Needs-Leader"
@@ -245,6 +252,11 @@ func (c *Cluster) Wrap(next http.Handler) http.Handler {
 		op, ok := ops[pattern]
 		if !ok {
 			next.ServeHTTP(w, req)
+			return
+		}
+		if topic := req.Header.Get(topicHeader); topic != "" && c.cfg.Topic != "" && topic != c.cfg.Topic {
+			c.cfg.Log.Error("refused a write forwarded by an instance on another topic: give registries on different topics different schema.registry.group.id values", "their topic", topic, "topic", c.cfg.Topic)
+			writeError(w, &Error{500, op.failed.Code, fmt.Sprintf("%s: the leader keeps topic %s, the forwarding instance %s; registries on different topics need different schema.registry.group.id values", op.failed.Message, c.cfg.Topic, topic)})
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(req.Body, 16<<20))
@@ -324,6 +336,9 @@ func (c *Cluster) forward(w http.ResponseWriter, req *http.Request, op writeOp, 
 		}
 	}
 	freq.Header.Set(forwardedHeader, "1")
+	if c.cfg.Topic != "" {
+		freq.Header.Set(topicHeader, c.cfg.Topic)
+	}
 	resp, err := c.cfg.Client.Do(freq)
 	if err != nil {
 		c.cfg.Log.Warn("forwarding a write to the schema registry leader failed", "leader", leader.URL(), "error", err)

@@ -137,6 +137,15 @@ func TestClusterForwards(t *testing.T) {
 	if n != 6 {
 		t.Fatalf("%d requests reached the leader, want 6", n)
 	}
+	// A write forwarded by an instance on another topic is refused.
+	ownTopic := NewCluster(ClusterConfig{Topic: "_schemas", Self: leader})
+	ownTopic.SetLeader(&leader)
+	topicSrv := httptest.NewServer(ownTopic.Wrap(Handler(New(nil))))
+	defer topicSrv.Close()
+	status, body = call(t, "PUT", topicSrv.URL+"/config", `{"compatibility":"NONE"}`, topicHeader, "_other", forwardedHeader, "1")
+	if status != 500 || !strings.Contains(body, `"error_code":50003`) || !strings.Contains(body, "the leader keeps topic _schemas, the forwarding instance _other") {
+		t.Fatalf("a write from another topic's instance: %d %s", status, body)
+	}
 	// A request forwarded to an instance that does not lead is refused,
 	// not forwarded again.
 	status, body = call(t, "PUT", follower.URL+"/config/s", `{"compatibility":"FULL"}`, forwardedHeader, "1")

@@ -251,7 +251,7 @@ func startRegistry(ctx context.Context, set registrySettings, ln net.Listener, l
 			return nil, err
 		}
 	}
-	cluster := schemaregistry.NewCluster(schemaregistry.ClusterConfig{GroupID: e.groupID, Self: e.identity,
+	cluster := schemaregistry.NewCluster(schemaregistry.ClusterConfig{GroupID: e.groupID, Topic: set.topic, Self: e.identity,
 		Stores: []schemaregistry.Syncer{j, dj}, Headers: e.headers, ClusterID: j.ClusterID, Log: log})
 	mctx, stop := context.WithCancel(context.Background())
 	rs := &registryServer{stop: stop, closeJ: closeJ}
