@@ -27,7 +27,14 @@ func (st *Struct) Init(s *Schema, values []any) {
 	if s == nil || s.Type != TypeStruct || len(values) != len(s.Fields) {
 		panic("data.Struct.Init needs a STRUCT schema and one value slot per field")
 	}
-	clear(values)
+	for _, v := range values {
+		if v != nil {
+			// Only then: clearing a fresh (all nil) slice costs a write
+			// barrier per slot while the GC marks.
+			clear(values)
+			break
+		}
+	}
 	st.schema, st.values = s, values
 	st.gen++
 }

@@ -336,7 +336,7 @@ func BenchmarkRowConvert(b *testing.B) {
 		b.Fatal(err)
 	}
 	task.prefixBox = st.prefix
-	row := []any{int32(1), "Rica", "Blaisdell", "12.50", "2024-01-15 10:30:00", "2024-01-15 10:30:00"}
+	rows := [][]any{{int32(1), "Rica", "Blaisdell", "12.50", "2024-01-15 10:30:00", "2024-01-15 10:30:00"}}
 	now := time.Now()
 	gt, _ := newGtidState(true, "")
 	s := &streamState{file: "mysql-bin.000001", restartPos: 4, gtids: gt}
@@ -345,13 +345,14 @@ func BenchmarkRowConvert(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		// What handleRows does per inserted row.
-		after, key, err := tb.rowImage(row, true)
+		blk, err := tb.rowChange(task.src, "c", rows, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
+		before, after, oldKey, key := blk.images()
 		s.eventsInTx++
 		off := s.offset(h, 1, 1)
-		src := task.rowSource(tb, s, h, 950, 0)
-		buf = task.changeRecords(buf[:0], tb, "c", nil, after, nil, key, src, off, now)
+		task.rowSourceIn(&blk.src, tb, s, h, 950, 0)
+		buf = task.changeRecordsIn(buf[:0], &blk.env, tb, "c", before, after, oldKey, key, &blk.src, off, now)
 	}
 }

@@ -1140,24 +1140,37 @@ func (t *table) snapshotImage(vals []any) (*data.Struct, *data.Struct, error) {
 }
 
 func (t *table) image(vals []any, withKey, snapshot bool) (*data.Struct, *data.Struct, error) {
-	if len(vals) != len(t.cols) {
-		return nil, nil, fmt.Errorf("table %s.%s: row has %d columns, schema has %d", t.db, t.name, len(vals), len(t.cols))
-	}
 	st := data.NewStruct(t.valueSchema)
+	var k *data.Struct
+	if withKey && t.keySchema != nil {
+		k = data.NewStruct(t.keySchema)
+	}
+	if err := t.imageIn(st, k, vals, snapshot); err != nil {
+		return nil, nil, err
+	}
+	return st, k, nil
+}
+
+// imageIn converts a row image into st (empty, of t.valueSchema) and,
+// when k is not nil, its key into k (empty, of t.keySchema), for callers
+// that allocate the structs of a record together.
+func (t *table) imageIn(st, k *data.Struct, vals []any, snapshot bool) error {
+	if len(vals) != len(t.cols) {
+		return fmt.Errorf("table %s.%s: row has %d columns, schema has %d", t.db, t.name, len(vals), len(t.cols))
+	}
 	for j, i := range t.valCols {
 		v, err := t.cols[i].convert(vals[i])
 		if err != nil {
-			return nil, nil, fmt.Errorf("table %s.%s: %w", t.db, t.name, err)
+			return fmt.Errorf("table %s.%s: %w", t.db, t.name, err)
 		}
 		if s, ok := v.(string); ok && snapshot && t.cols[i].kind == kZoned {
 			v = trimZonedFraction(s)
 		}
 		st.PutIndex(j, v)
 	}
-	if !withKey || t.keySchema == nil {
-		return st, nil, nil
+	if k == nil {
+		return nil
 	}
-	k := data.NewStruct(t.keySchema)
 	for j, i := range t.recKey {
 		if p := t.valPos[i]; p >= 0 {
 			k.PutIndex(j, st.RawIndex(p))
@@ -1165,14 +1178,14 @@ func (t *table) image(vals []any, withKey, snapshot bool) (*data.Struct, *data.S
 		}
 		v, err := t.cols[i].convert(vals[i])
 		if err != nil {
-			return nil, nil, fmt.Errorf("table %s.%s: key: %w", t.db, t.name, err)
+			return fmt.Errorf("table %s.%s: key: %w", t.db, t.name, err)
 		}
 		if s, ok := v.(string); ok && snapshot && t.cols[i].kind == kZoned {
 			v = trimZonedFraction(s)
 		}
 		k.PutIndex(j, v)
 	}
-	return st, k, nil
+	return nil
 }
 
 // cp1252 maps 0x80..0x9F of MySQL's latin1 (which is Windows-1252); 0

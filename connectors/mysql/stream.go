@@ -769,18 +769,8 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 	}
 	nrows := int64(len(e.Rows) / step)
 	for i := firstRow; i < nrows; i++ {
-		var before, after, oldKey, newKey *data.Struct
-		var err error
-		switch op {
-		case "c":
-			after, newKey, err = tb.rowImage(e.Rows[i], true)
-		case "d":
-			before, oldKey, err = tb.rowImage(e.Rows[i], true)
-		case "u":
-			if before, oldKey, err = tb.rowImage(e.Rows[2*i], true); err == nil {
-				after, newKey, err = tb.rowImage(e.Rows[2*i+1], true)
-			}
-		}
+		blk, err := tb.rowChange(t.src, op, e.Rows, i)
+		before, after, oldKey, newKey := blk.images()
 		if err != nil {
 			return fatalError{fmt.Errorf("binlog %s:%d: %w", s.file, start, err)}
 		}
@@ -802,9 +792,10 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 		}
 		off := s.offset(h, i+1, nrows)
 		s.lastRow = int32(i)
-		src := t.rowSource(tb, s, h, start, int32(i))
+		src := &blk.src
+		t.rowSourceIn(src, tb, s, h, start, int32(i))
 		now := t.now()
-		recs := t.changeRecords(t.recBuf[:0], tb, op, before, after, oldKey, newKey, src, off, now)
+		recs := t.changeRecordsIn(t.recBuf[:0], &blk.env, tb, op, before, after, oldKey, newKey, src, off, now)
 		if t.st.txMetadata {
 			var err error
 			if recs, err = t.addTxMetadata(ctx, s, h, tb, recs); err != nil {
@@ -826,6 +817,12 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 // the rows of a stream share.
 func (t *Task) rowSource(tb *table, s *streamState, h *replication.EventHeader, start uint32, row int32) *data.Struct {
 	src := data.NewStruct(t.src)
+	t.rowSourceIn(src, tb, s, h, start, row)
+	return src
+}
+
+// rowSourceIn is rowSource into src, empty, of t.src.
+func (t *Task) rowSourceIn(src *data.Struct, tb *table, s *streamState, h *replication.EventHeader, start uint32, row int32) {
 	ms, us, ns := s.bx.ts.get(h.Timestamp)
 	src.PutIndex(0, Version)
 	src.PutIndex(1, "mysql")
@@ -845,7 +842,80 @@ func (t *Task) rowSource(tb *table, s *streamState, h *replication.EventHeader, 
 	if s.thread != nil {
 		src.PutIndex(15, s.bx.thread.get(*s.thread))
 	}
-	return src
+}
+
+// streamRow holds the Connect structs of one row change, allocated
+// together (as snapshotRow): the records of a row share its source and
+// images, so they live and die together; one allocation serves the
+// structs and one their field values instead of two per struct.
+type streamRow struct {
+	env, src, before, after, oldKey, newKey data.Struct
+	vals                                    []any // not yet handed out by image
+	// b, a, bk, ak point to before, after, oldKey, newKey when in use.
+	b, a, bk, ak *data.Struct
+}
+
+// newStreamRow allocates the structs of a row change of op: the
+// envelope and source initialised, the images' values reserved (two
+// images for an update, one otherwise) and handed out by image.
+func (t *table) newStreamRow(src *data.Schema, op string) *streamRow {
+	nv, nk := len(t.valueSchema.Fields), 0
+	if t.keySchema != nil {
+		nk = len(t.keySchema.Fields)
+	}
+	ne, ns := len(t.envSchema.Fields), len(src.Fields)
+	images := 1
+	if op == "u" {
+		images = 2
+	}
+	vals := make([]any, ne+ns+images*(nv+nk))
+	blk := &streamRow{}
+	blk.env.Init(t.envSchema, vals[:ne:ne])
+	blk.src.Init(src, vals[ne:ne+ns:ne+ns])
+	blk.vals = vals[ne+ns:]
+	return blk
+}
+
+// rowChange converts row i of a rows event of op (rows are the event's
+// images, before and after images alternating for an update) into a
+// streamRow.
+func (t *table) rowChange(src *data.Schema, op string, rows [][]any, i int64) (*streamRow, error) {
+	blk := t.newStreamRow(src, op)
+	switch op {
+	case "c":
+		blk.a, blk.ak = blk.image(t, &blk.after, &blk.newKey)
+		return blk, t.imageIn(blk.a, blk.ak, rows[i], false)
+	case "d":
+		blk.b, blk.bk = blk.image(t, &blk.before, &blk.oldKey)
+		return blk, t.imageIn(blk.b, blk.bk, rows[i], false)
+	}
+	blk.b, blk.bk = blk.image(t, &blk.before, &blk.oldKey)
+	blk.a, blk.ak = blk.image(t, &blk.after, &blk.newKey)
+	if err := t.imageIn(blk.b, blk.bk, rows[2*i], false); err != nil {
+		return blk, err
+	}
+	return blk, t.imageIn(blk.a, blk.ak, rows[2*i+1], false)
+}
+
+// images are the row's before and after images and their keys, nil
+// where the change has none.
+func (b *streamRow) images() (before, after, oldKey, newKey *data.Struct) {
+	return b.b, b.a, b.bk, b.ak
+}
+
+// image initialises img (of the value schema) and key (of the key
+// schema, nil when the table has none) from the values reserved.
+func (b *streamRow) image(t *table, img, key *data.Struct) (*data.Struct, *data.Struct) {
+	nv := len(t.valueSchema.Fields)
+	img.Init(t.valueSchema, b.vals[:nv:nv])
+	b.vals = b.vals[nv:]
+	if t.keySchema == nil {
+		return img, nil
+	}
+	nk := len(t.keySchema.Fields)
+	key.Init(t.keySchema, b.vals[:nk:nk])
+	b.vals = b.vals[nk:]
+	return img, key
 }
 
 // changeRecords builds the records of one row change: the event, the
@@ -853,6 +923,12 @@ func (t *Task) rowSource(tb *table, s *streamState, h *replication.EventHeader, 
 // oldKey is the key of before, newKey that of after. They are appended to
 // out.
 func (t *Task) changeRecords(out []connect.SourceRecord, tb *table, op string, before, after, oldKey, newKey, src *data.Struct, off map[string]any, now time.Time) []connect.SourceRecord {
+	return t.changeRecordsIn(out, nil, tb, op, before, after, oldKey, newKey, src, off, now)
+}
+
+// changeRecordsIn is changeRecords with the envelope of the change's own
+// record given (empty, of tb.envSchema; nil: allocated here).
+func (t *Task) changeRecordsIn(out []connect.SourceRecord, env *data.Struct, tb *table, op string, before, after, oldKey, newKey, src *data.Struct, off map[string]any, now time.Time) []connect.SourceRecord {
 	if op == "u" && tb.keySchema != nil {
 		if !oldKey.Equal(newKey) {
 			del := t.record(tb, "d", before, nil, oldKey, src, off, now)
@@ -870,7 +946,10 @@ func (t *Task) changeRecords(out []connect.SourceRecord, tb *table, op string, b
 	if op == "d" {
 		key = oldKey
 	}
-	r := t.record(tb, op, before, after, key, src, off, now)
+	if env == nil {
+		env = data.NewStruct(tb.envSchema)
+	}
+	r := t.recordIn(env, tb, op, before, after, key, src, off, now)
 	out = append(out, r)
 	if op == "d" && t.st.tombstones {
 		out = append(out, t.tombstone(r))
