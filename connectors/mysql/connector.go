@@ -110,6 +110,9 @@ type Task struct {
 	idBuf     []byte
 	recBuf    []connect.SourceRecord
 	prefixBox any
+	// rowBuf holds the rows of the rows event being handled when fastRows
+	// decoded them.
+	rowBuf []*streamRow
 	// history is the schema history topic (nil when not configured).
 	history *history
 	sc      *schemaChangeSchemas

@@ -566,27 +566,7 @@ func (c *column) convert(v any) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", c.name, err)
 		}
-		if c.unsigned && !uns {
-			// go-mysql hands over signed values when the table map has no
-			// signedness metadata: reinterpret the stored bits.
-			bits := intBits(c.dataType)
-			u, uns = uint64(n)&(^uint64(0)>>(64-bits)), true
-		}
-		if uns {
-			if c.kind == kUBigPrecise {
-				return &data.BigDecimal{Unscaled: new(big.Int).SetUint64(u), Scale: 0}, nil
-			}
-			n = int64(u)
-		}
-		switch c.kind {
-		case kInt16:
-			return int16(n), nil
-		case kInt32, kYear:
-			return int32(n), nil
-		case kUBigPrecise:
-			return &data.BigDecimal{Unscaled: big.NewInt(n), Scale: 0}, nil
-		}
-		return n, nil
+		return c.intValue(n, u, uns), nil
 	case kFloat32:
 		switch x := v.(type) {
 		case float32:
@@ -711,6 +691,32 @@ func (c *column) convert(v any) (any, error) {
 		return nil, err
 	}
 	return c.convertTemporal(s)
+}
+
+// intValue is the value of an integer column (kInt16, kInt32, kInt64,
+// kUBigPrecise, kYear) holding n, or u when uns.
+func (c *column) intValue(n int64, u uint64, uns bool) any {
+	if c.unsigned && !uns {
+		// go-mysql hands over signed values when the table map has no
+		// signedness metadata: reinterpret the stored bits.
+		bits := intBits(c.dataType)
+		u, uns = uint64(n)&(^uint64(0)>>(64-bits)), true
+	}
+	if uns {
+		if c.kind == kUBigPrecise {
+			return &data.BigDecimal{Unscaled: new(big.Int).SetUint64(u), Scale: 0}
+		}
+		n = int64(u)
+	}
+	switch c.kind {
+	case kInt16:
+		return int16(n)
+	case kInt32, kYear:
+		return int32(n)
+	case kUBigPrecise:
+		return &data.BigDecimal{Unscaled: big.NewInt(n), Scale: 0}
+	}
+	return n
 }
 
 // convertTime converts a DATETIME or TIMESTAMP that go-mysql decoded as a
@@ -903,6 +909,12 @@ func fastDecimal(s string, scale int) (*data.BigDecimal, bool) {
 	for ; frac < scale; frac++ {
 		n *= 10
 	}
+	return newDecimal(n, neg, scale), true
+}
+
+// newDecimal is the decimal of unscaled value n (negated when neg) and
+// scale, its big.Int's word allocated with it.
+func newDecimal(n uint64, neg bool, scale int) *data.BigDecimal {
 	b := &decimalBox{}
 	b.w[0] = big.Word(n)
 	b.i.SetBits(b.w[:])
@@ -910,7 +922,7 @@ func fastDecimal(s string, scale int) (*data.BigDecimal, bool) {
 		b.i.Neg(&b.i)
 	}
 	b.d = data.BigDecimal{Unscaled: &b.i, Scale: int32(scale)}
-	return &b.d, true
+	return &b.d
 }
 
 // decimalBox holds a decimal, its big.Int and the Int's one word in one

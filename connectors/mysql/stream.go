@@ -73,6 +73,9 @@ type streamState struct {
 	// blocking are the blocking snapshots waiting for the stream to reach
 	// their read view's position (blocking.go).
 	blocking []*blockingSnapshot
+	// rows is the rows event being handled while its rows are not
+	// decoded yet (fastrows.go): handleRows decodes them.
+	rows pendingRows
 }
 
 // txState is Debezium's TransactionContext: the transaction's id and
@@ -266,6 +269,9 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 		// every row image build a map of the unsigned columns (schema.go
 		// reads unsigned values from signed ones as without that metadata).
 		TableMapOptionalMetaDecodeFunc: h.optionalMeta,
+		// Rows are decoded by handleRows, mostly straight into Connect
+		// values (fastrows.go).
+		RowsEventDecodeFunc: h.decodeRows,
 		// Events are handled on go-mysql's reader goroutine as they are
 		// parsed, not handed to this one through a channel: a hand-off and
 		// a goroutine wake-up fewer per event (five per live transaction).
@@ -422,6 +428,38 @@ type eventHandler struct {
 	// both are the reader goroutine's.
 	names   [][]byte
 	decoded int
+	// pending is the rows event parsed last, its rows not decoded yet
+	// (decodeRows); the reader goroutine's too.
+	pending pendingRows
+}
+
+// decodeRows is the parser's RowsEventDecodeFunc: it decodes the event's
+// header (the table map it refers to) and leaves the rows to HandleEvent.
+// A rows event left pending before (one of several in a transaction
+// payload event) is decoded by go-mysql first.
+func (h *eventHandler) decodeRows(e *replication.RowsEvent, data []byte) error {
+	if err := h.flushRows(); err != nil {
+		return err
+	}
+	pos, err := e.DecodeHeader(data)
+	if err != nil {
+		return err
+	}
+	h.pending = pendingRows{e: e, data: data, pos: pos}
+	return nil
+}
+
+// flushRows has go-mysql decode the rows of the pending rows event.
+func (h *eventHandler) flushRows() error {
+	p := h.pending
+	h.pending = pendingRows{}
+	if p.e == nil {
+		return nil
+	}
+	if err := p.decode(); err != nil {
+		return fmt.Errorf("decoding rows event: %w", err)
+	}
+	return nil
 }
 
 // optionalMeta decodes the column names from a table map event's
@@ -465,11 +503,31 @@ func (h *eventHandler) HandleEvent(ev *replication.BinlogEvent) (err error) {
 		tm.ColumnName = h.names
 	}
 	h.names, h.decoded = nil, 0
+	var rows pendingRows
+	if re, ok := ev.Event.(*replication.RowsEvent); ok && re == h.pending.e && fastEventType(ev.Header.EventType) {
+		rows, h.pending = h.pending, pendingRows{}
+	} else if err := h.flushRows(); err != nil {
+		return err
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.err != nil {
 		return h.err
 	}
+	// handleRows decodes the rows; when it did not need them, they are
+	// decoded here as go-mysql would have (its errors end the stream).
+	h.s.rows = rows
+	defer func() {
+		if p := h.s.rows; p.e != nil {
+			h.s.rows = pendingRows{}
+			if err == nil {
+				if derr := p.decode(); derr != nil {
+					err = fmt.Errorf("decoding rows event: %w", derr)
+					h.err = err
+				}
+			}
+		}
+	}()
 	defer func() {
 		// go-mysql would turn a panic into a broken stream, reconnected
 		// forever; the task fails with it instead.
@@ -767,9 +825,32 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 	if op == "u" {
 		step = 2
 	}
+	fast := false
+	if p := s.rows; p.e == e {
+		s.rows = pendingRows{}
+		if t.rowBuf, fast = tb.fastRows(t.rowBuf[:0], t.src, op, e.Table, e, p.data[p.pos:]); !fast {
+			clear(t.rowBuf)
+			if err := p.decode(); err != nil {
+				return fmt.Errorf("decoding rows event: %w", err)
+			}
+		}
+	}
+	defer func() {
+		clear(t.rowBuf) // the buffer is reused: drop the references
+		t.rowBuf = t.rowBuf[:0]
+	}()
 	nrows := int64(len(e.Rows) / step)
+	if fast {
+		nrows = int64(len(t.rowBuf))
+	}
 	for i := firstRow; i < nrows; i++ {
-		blk, err := tb.rowChange(t.src, op, e.Rows, i)
+		var blk *streamRow
+		var err error
+		if fast {
+			blk = t.rowBuf[i]
+		} else {
+			blk, err = tb.rowChange(t.src, op, e.Rows, i)
+		}
 		before, after, oldKey, newKey := blk.images()
 		if err != nil {
 			return fatalError{fmt.Errorf("binlog %s:%d: %w", s.file, start, err)}
