@@ -59,6 +59,7 @@ func Handler(r *Registry, extra ...func(*http.ServeMux)) http.Handler {
 	mux.HandleFunc("DELETE /contexts/{context}", s.deleteContext)
 	mux.HandleFunc("POST /compatibility/subjects/{subject}/versions", s.check)
 	mux.HandleFunc("POST /compatibility/subjects/{subject}/versions/{version}", s.check)
+	addAssociationRoutes(mux, s)
 	for _, add := range extra {
 		add(mux)
 	}
@@ -180,6 +181,8 @@ type schemaResponse struct {
 	SchemaTags []SchemaTags    `json:"schemaTags,omitempty"`
 	TS         int64           `json:"ts,omitempty"`
 	Deleted    bool            `json:"deleted"`
+	// Associations of the subject, on GET /schemas filtered by them.
+	Associations []associationEntity `json:"associations,omitempty"`
 }
 
 func response(v *Version) schemaResponse {
@@ -502,6 +505,10 @@ func (s *server) listSchemas(w http.ResponseWriter, req *http.Request) {
 		f = WithDeleted
 	}
 	latestOnly := flag(req, "latestOnly")
+	assocs, ok := s.schemaAssocFilter(w, req)
+	if !ok {
+		return
+	}
 	out := []schemaResponse{}
 	for _, subj := range s.r.ListSubjects(req.URL.Query().Get("subjectPrefix"), f) {
 		vs, _ := s.r.ListVersions(subj, f)
@@ -510,7 +517,13 @@ func (s *server) listSchemas(w http.ResponseWriter, req *http.Request) {
 		}
 		for _, n := range vs {
 			if v, err := s.r.Get(subj, n, true); err == nil {
-				out = append(out, response(v))
+				resp := response(v)
+				if assocs != nil {
+					if resp.Associations, ok = assocs(subj); !ok {
+						continue
+					}
+				}
+				out = append(out, resp)
 			}
 		}
 	}

@@ -106,13 +106,17 @@ type Registry struct {
 	modes    map[string]string     // same keys
 	contexts map[string]bool       // contexts seen besides the default one
 	now      func() time.Time      // the clock stamping written records
+	assocs   map[assocKey]*association
+	// assocMu serialises association changes, which check, register and
+	// write in several steps under mu.
+	assocMu sync.Mutex
 }
 
 // New returns an empty registry writing to j (nil keeps it in memory),
 // knowing the built-in schema types.
 func New(j Journal) *Registry {
 	r := &Registry{journal: j, types: map[string]SchemaType{}, subjects: map[string][]*Version{},
-		ids: map[string]*idSpace{}, configs: map[string]*Config{}, modes: map[string]string{}, contexts: map[string]bool{}, now: time.Now}
+		ids: map[string]*idSpace{}, configs: map[string]*Config{}, modes: map[string]string{}, contexts: map[string]bool{}, now: time.Now, assocs: map[assocKey]*association{}}
 	for _, t := range builtinTypes() {
 		r.types[t.Name()] = t
 	}
@@ -387,6 +391,9 @@ func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize
 	typ := req.typeName()
 	parsed, err := r.parseLocked(subject, typ, req.Schema, req.References)
 	if err != nil {
+		return nil, false, err
+	}
+	if err := r.strongRefLocked(subject, req.References); err != nil {
 		return nil, false, err
 	}
 	if req.propagate() && !importing {
@@ -758,6 +765,8 @@ func (r *Registry) ReplayGuarded(key, value []byte, ts time.Time, skip func() bo
 				v.Deleted = true
 			}
 		}
+	case "ASSOC":
+		r.replayAssociationLocked(key, value, ts)
 	case "CLEAR_SUBJECT":
 		// Confluent clears deleted versions from its caches; a hard delete
 		// already arrived here as tombstones.
@@ -1154,6 +1163,9 @@ func (r *Registry) DeleteVersion(subject string, version int, permanent bool) (i
 	if err := r.checkWritable(subject); err != nil {
 		return 0, err
 	}
+	if !permanent && r.lastLiveOfAssociatedLocked(subject, v.Version) {
+		return 0, &Error{500, 50001, "Error while deleting Schema Version"}
+	}
 	if refs := r.referrersLocked(subject, v.Version, permanent, ""); len(refs) > 0 {
 		return 0, &Error{422, 42206, fmt.Sprintf("One or more references exist to the schema {magic=1,keytype=SCHEMA,subject=%s,version=%d}.", subject, v.Version)}
 	}
@@ -1216,6 +1228,9 @@ func (r *Registry) DeleteSubject(subject string, permanent bool) ([]int, error) 
 	}
 	if err := r.checkWritable(subject); err != nil {
 		return nil, err
+	}
+	if len(r.bySubjectLocked(subject, assocFilter{})) > 0 {
+		return nil, errAssocForSubject(subject)
 	}
 	f := Live
 	if permanent {
