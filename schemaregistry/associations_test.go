@@ -338,3 +338,40 @@ func TestAssociationRecords(t *testing.T) {
 		t.Errorf("delete of an associated subject after replay: %v", err)
 	}
 }
+
+func TestAPIAssociationImportAndVersionDeletes(t *testing.T) {
+	a := newAPI(t)
+	key := ":.default:topic1-key"
+	// Replicated with its topic: in IMPORT the subject's versions arrive on
+	// their own, so a frozen STRONG association needs no schema, by POST
+	// or PUT, and refuses one.
+	a.expect("PUT", "/mode/"+key, `{"mode":"IMPORT"}`, 200, `{"mode":"IMPORT"}`)
+	a.expectCode("POST", "/subjects/"+key+"/versions", body(recA, `"version":7`, `"id":42`), 200, 0)
+	strong := `{"subject":"` + key + `","associationType":"key","lifecycle":"STRONG","frozen":true}`
+	a.expect("POST", "/associations", `{"resourceName":"topic1","resourceNamespace":"default","resourceId":"import-frozen-123","resourceType":"topic","associations":[`+strong+`]}`, 200,
+		`{"resourceName":"topic1","resourceNamespace":"default","resourceId":"import-frozen-123","resourceType":"topic","associations":[{"subject":"`+key+`","associationType":"key","lifecycle":"STRONG"}]}`)
+	key9 := ":.default:topic9-key"
+	a.expect("PUT", "/mode/"+key9, `{"mode":"IMPORT"}`, 200, `{"mode":"IMPORT"}`)
+	a.expectCode("POST", "/subjects/"+key9+"/versions", body(recB, `"version":3`, `"id":100`), 200, 0)
+	a.expect("PUT", "/associations/resources/import-frozen-put-123", `{"resourceName":"topic9","resourceNamespace":"default","resourceType":"topic","associations":[`+strings.ReplaceAll(strong, "topic1", "topic9")+`]}`, 200,
+		`{"resourceName":"topic9","resourceNamespace":"default","resourceId":"import-frozen-put-123","resourceType":"topic","associations":[{"subject":"`+key9+`","associationType":"key","lifecycle":"STRONG"}]}`)
+	a.expectMessage("PUT", "/associations/resources/import-frozen-put-123", `{"resourceName":"topic9","resourceNamespace":"default","resourceType":"topic","associations":[{"associationType":"value","lifecycle":"STRONG"}]}`,
+		422, 42212, invalidMsg("lifecycle", "cannot be STRONG when creating an association; STRONG associations must be created with the topic"))
+	// ... even to an IMPORT registration (Confluent checks in every mode).
+	a.expect("PUT", "/mode/r", `{"mode":"IMPORT"}`, 200, `{"mode":"IMPORT"}`)
+	a.expectCode("POST", "/subjects/r/versions", body(`{"type":"record","name":"R","fields":[{"name":"a","type":"t.A"}]}`, `"references":[{"name":"t.A","subject":"`+key+`","version":7}]`, `"version":1`, `"id":50`), 422, 42205)
+
+	// A soft-deleted version of an associated subject can go for good; its
+	// last live version cannot be soft-deleted.
+	a.expect("PUT", "/config/subject1", `{"compatibility":"NONE"}`, 200, `{"compatibility":"NONE"}`)
+	a.expect("POST", "/subjects/subject1/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/subject1/versions", body(recC), 200, `{"id":2}`)
+	a.expectCode("POST", "/associations", `{"resourceName":"topic3","resourceNamespace":"default","resourceId":"hard-delete-with-assoc-123","associations":[{"subject":"subject1","associationType":"key","lifecycle":"WEAK","frozen":false}]}`, 200, 0)
+	a.expect("DELETE", "/subjects/subject1/versions/1", "", 200, `1`)
+	a.expect("DELETE", "/subjects/subject1/versions/1?permanent=true", "", 200, `1`)
+	a.expect("GET", "/subjects/subject1/versions", "", 200, `[2]`)
+	a.expectCode("DELETE", "/subjects/subject1/versions/2", "", 500, 50001)
+	if got := summary(a.assocs("/associations/resources/hard-delete-with-assoc-123?associationType=key")); got != "topic3/default/hard-delete-with-assoc-123/topic/key/subject1/WEAK" {
+		t.Errorf("association after the version deletes: %s", got)
+	}
+}
