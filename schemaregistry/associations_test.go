@@ -1,11 +1,15 @@
 package schemaregistry
 
 import (
+	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goconnect/goconnect/runtime/embedded"
 )
 
 // The association tests follow the scenarios and values of Confluent's
@@ -374,4 +378,58 @@ func TestAPIAssociationImportAndVersionDeletes(t *testing.T) {
 	if got := summary(a.assocs("/associations/resources/hard-delete-with-assoc-123?associationType=key")); got != "topic3/default/hard-delete-with-assoc-123/topic/key/subject1/WEAK" {
 		t.Errorf("association after the version deletes: %s", got)
 	}
+}
+
+// Associations written to a Kafka topic come back after a restart: a
+// second registry replaying the topic answers them byte for byte, with the
+// records' timestamps as createTs and updateTs.
+func TestAssociationsOverKafka(t *testing.T) {
+	broker, err := embedded.Start(embedded.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer broker.Close()
+	ctx := context.Background()
+	open := func() (*Registry, *httptest.Server) {
+		reg := New(nil)
+		j, err := OpenKafka(ctx, broker.Addrs(), Topic, reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(j.Close)
+		reg.SetJournal(j)
+		srv := httptest.NewServer(Handler(reg))
+		t.Cleanup(srv.Close)
+		return reg, srv
+	}
+	_, srv := open()
+	a := &api{t: t, url: srv.URL}
+	a.expect("POST", "/subjects/subject1/versions", body(recA), 200, `{"id":1}`)
+	a.expectCode("POST", "/associations", `{"resourceName":"payments","resourceNamespace":"lkc-1","resourceId":"id-2","associations":[{"subject":"subject1","associationType":"key","lifecycle":"WEAK"}]}`, 200, 0)
+	a.expectCode("POST", "/associations", `{"resourceName":"orders","resourceNamespace":"lkc-1","resourceId":"id-1","associations":[{"associationType":"key","schema":{"schema":"\"string\""}},{"associationType":"value","schema":`+body(recB)+`}]}`, 200, 0)
+	a.expect("DELETE", "/associations/resources/id-1?associationType=key&cascadeLifecycle=true", "", 204, "")
+	paths := []string{"/associations/resources/-/-", "/associations/subjects/subject1", "/subjects", "/schemas?lifecycle=STRONG"}
+	before := map[string]string{}
+	for _, p := range paths {
+		_, before[p], _ = a.call("GET", p, "")
+	}
+	if !strings.Contains(before[paths[0]], `"resourceId":"id-1"`) || !strings.Contains(before[paths[0]], `"resourceId":"id-2"`) || strings.Contains(before[paths[0]], "orders-key") {
+		t.Fatalf("associations before the restart: %s", before[paths[0]])
+	}
+	if before[paths[2]] != `[":.lkc-1:orders-value","subject1"]` {
+		t.Fatalf("subjects before the restart: %s", before[paths[2]])
+	}
+	reg2, srv2 := open()
+	b := &api{t: t, url: srv2.URL}
+	for _, p := range paths {
+		if _, got, _ := b.call("GET", p, ""); got != before[p] {
+			t.Errorf("GET %s after the restart:\n  %s\nbefore\n  %s", p, got, before[p])
+		}
+	}
+	if as := reg2.AssociationsBySubject(":.lkc-1:orders-value", assocFilter{}); len(as) != 1 || as[0].CreateTS == 0 || as[0].CreateTS != as[0].TS {
+		t.Errorf("replayed association %+v", as)
+	}
+	// The replayed registry keeps enforcing them.
+	b.expectCode("POST", "/subjects/r/versions", body(`{"type":"record","name":"R","fields":[{"name":"a","type":"t.A"}]}`, `"references":[{"name":"t.A","subject":":.lkc-1:orders-value","version":1}]`), 422, 42205)
+	b.expectCode("DELETE", "/subjects/subject1", "", 409, 40904)
 }
