@@ -3,13 +3,16 @@ package schemaregistry
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/goconnect/goconnect/runtime/embedded"
+	"github.com/goconnect/goconnect/schemaregistry/election"
 )
 
 // The association tests follow the scenarios and values of Confluent's
@@ -432,4 +435,52 @@ func TestAssociationsOverKafka(t *testing.T) {
 	// The replayed registry keeps enforcing them.
 	b.expectCode("POST", "/subjects/r/versions", body(`{"type":"record","name":"R","fields":[{"name":"a","type":"t.A"}]}`, `"references":[{"name":"t.A","subject":":.lkc-1:orders-value","version":1}]`), 422, 42205)
 	b.expectCode("DELETE", "/subjects/subject1", "", 409, 40904)
+}
+
+// A follower forwards association writes to the leader (Confluent's
+// …AssociationOrForward) and serves their reads itself.
+func TestAssociationsForwarded(t *testing.T) {
+	leaderReg := New(nil)
+	if _, err := leaderReg.Register("subject1", `"string"`); err != nil {
+		t.Fatal(err)
+	}
+	var reached atomic.Int32
+	leaderSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		reached.Add(1)
+		Handler(leaderReg).ServeHTTP(w, req)
+	}))
+	defer leaderSrv.Close()
+	followerReg := New(nil)
+	c := NewCluster(ClusterConfig{GroupID: "g", Self: election.Identity{Host: "127.0.0.1", Port: 1, LeaderEligibility: true}, Stores: []Syncer{&countingStore{}}})
+	leader := identityOf(t, leaderSrv.URL)
+	c.SetLeader(&leader)
+	follower := httptest.NewServer(c.Wrap(Handler(followerReg)))
+	defer follower.Close()
+
+	res := `"resourceName":"topic1","resourceNamespace":"default","resourceId":"id1"`
+	for i, w := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{"POST", "/associations", `{` + res + `,"associations":[{"subject":"subject1","associationType":"key","lifecycle":"WEAK"}]}`, 200},
+		{"PUT", "/associations/resources/id1", `{` + res + `,"associations":[{"subject":"subject1","associationType":"value"}]}`, 200},
+		{"POST", "/associations:batchMutate", `{"requests":[{` + res + `,"associations":[{"opType":"DELETE","associationType":"value"}]}]}`, 207},
+		{"DELETE", "/associations/resources/id1?associationType=key", "", 204},
+	} {
+		if status, body := call(t, w.method, follower.URL+w.path, w.body, "Content-Type", contentType); status != w.status {
+			t.Fatalf("%s %s at the follower: %d %s", w.method, w.path, status, body)
+		}
+		if int(reached.Load()) != i+1 {
+			t.Fatalf("%s %s did not reach the leader", w.method, w.path)
+		}
+		if len(followerReg.AssociationsBySubject("subject1", assocFilter{})) != 0 {
+			t.Fatalf("%s %s: the follower wrote an association itself", w.method, w.path)
+		}
+	}
+	if status, body := call(t, "POST", follower.URL+"/associations:batchGet", `{"requests":[{"resourceId":"id1"}]}`); status != 207 || reached.Load() != 4 {
+		t.Fatalf("batchGet at the follower: %d %s, %d requests at the leader", status, body, reached.Load())
+	}
+	if status, body := call(t, "GET", follower.URL+"/associations/resources/id1", ""); status != 200 || body != `[]` || reached.Load() != 4 {
+		t.Fatalf("read at the follower: %d %s", status, body)
+	}
 }

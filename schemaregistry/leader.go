@@ -212,6 +212,10 @@ func leaderOps() (*http.ServeMux, map[string]writeOp) {
 	add(unknown("Leader not known."), failed("Error while forwarding delete schema version request to the leader"), "DELETE /subjects/{subject}/versions/{version}")
 	// Confluent's modifySchemaTagsOrForward answers as a registration.
 	add(unknown("Leader not known."), failed("Error while forwarding register schema request to the leader"), "POST /subjects/{subject}/versions/{version}/tags")
+	// Association writes (Confluent's …AssociationOrForward, answered as
+	// registrations).
+	add(unknown("Leader not known."), failed("Error while forwarding register schema request to the leader"),
+		"POST /associations", "PUT /associations/resources/{resourceId}", "DELETE /associations/resources/{resourceId}", "POST /associations:batchMutate")
 	// Confluent answers these two with its generic error whatever failed.
 	add(generic("Error while deleting the subject"), generic("Error while deleting the subject"), "DELETE /subjects/{subject}")
 	add(generic("Error while deleting context"), generic("Error while deleting context"), "DELETE /contexts/{context}")
