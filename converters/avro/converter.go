@@ -370,7 +370,7 @@ func parseWithReferences(s sr.Schema, refs []srclient.Reference) (*avroschema.Sc
 }
 
 // FromConnectData implements connect.Converter.
-func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Schema, v any) ([]byte, error) {
+func (c *Converter) FromConnectData(topic string, headers connect.Headers, s *data.Schema, v any) ([]byte, error) {
 	if v == nil && (s == nil || s.Default == nil) {
 		return nil, nil
 	}
@@ -403,7 +403,10 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 	if reg.rules != nil {
 		// As Confluent's serializer: the domain rules of the schema written
 		// with, before encoding.
-		out, err := reg.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s, Subject: c.subject(topic, ws)})
+		// A DLQ action has no copy to make: Confluent copies the Avro
+		// message as Avro JSON, which goconnect does not write.
+		rec := &srrules.Record{Topic: topic, Headers: srrules.Headers(headers)}
+		out, err := reg.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s, Subject: c.subject(topic, ws), Record: rec})
 		if err != nil {
 			return nil, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)
 		}
@@ -424,7 +427,7 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 }
 
 // ToConnectData implements connect.Converter.
-func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*data.Schema, any, error) {
+func (c *Converter) ToConnectData(topic string, headers connect.Headers, b []byte) (*data.Schema, any, error) {
 	if b == nil {
 		return nil, nil, nil
 	}
@@ -470,13 +473,22 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 	if rs.rules != nil {
 		// As Confluent's deserializer: the reader schema's domain rules,
 		// after decoding.
-		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect, Subject: c.subject(topic, &writeSchema{avro: rs.avro})})
+		// A DLQ action copies the bytes read.
+		rec := &srrules.Record{Topic: topic, Headers: srrules.Headers(headers), Value: b}
+		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect, Subject: c.subject(topic, &writeSchema{avro: rs.avro}), Record: rec})
 		if err != nil {
 			return nil, nil, fmt.Errorf("Failed to deserialize data for topic %s to Avro: Error deserializing Avro message for id %d: %w", topic, id, err)
 		}
 		v = out.Value
 	}
 	return rs.connect, v, nil
+}
+
+// Close releases what the converter holds (the producer of a rule's DLQ
+// action).
+func (c *Converter) Close() error {
+	c.rules.Close()
+	return nil
 }
 
 // checkMigrations refuses a read Confluent's deserializer would migrate

@@ -264,7 +264,7 @@ func (c *Converter) readable(ws *writeSchema) srclient.Readable {
 }
 
 // FromConnectData implements connect.Converter.
-func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Schema, v any) ([]byte, error) {
+func (c *Converter) FromConnectData(topic string, headers connect.Headers, s *data.Schema, v any) ([]byte, error) {
 	if s == nil && v == nil {
 		return nil, nil
 	}
@@ -288,7 +288,10 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 		// As Confluent's serializer: the domain rules of the schema written
 		// with, before encoding.
 		subject, _ := c.client.Subject(topic, ws.title)
-		out, err := w.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s, Subject: subject, BytesAsText: true})
+		// A DLQ action copies the message as JSON, as Confluent's does.
+		rec := &srrules.Record{Topic: topic, Headers: srrules.Headers(headers),
+			JSON: func(m srrules.Message) ([]byte, error) { return c.m.appendValue(nil, m.Schema, m.Value) }}
+		out, err := w.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s, Subject: subject, BytesAsText: true, Record: rec})
 		if err != nil {
 			return nil, fmt.Errorf("converting Kafka Connect data to byte[] failed due to serialization error of topic %s: %w", topic, err)
 		}
@@ -316,7 +319,7 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 }
 
 // ToConnectData implements connect.Converter.
-func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*data.Schema, any, error) {
+func (c *Converter) ToConnectData(topic string, headers connect.Headers, b []byte) (*data.Schema, any, error) {
 	if b == nil {
 		return nil, nil, nil
 	}
@@ -361,13 +364,22 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 		// As Confluent's deserializer: the reader schema's domain rules,
 		// after decoding.
 		subject, _ := c.client.Subject(topic, rs.title)
-		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect, Subject: subject, BytesAsText: true})
+		// A DLQ action copies the bytes read.
+		rec := &srrules.Record{Topic: topic, Headers: srrules.Headers(headers), Value: b}
+		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect, Subject: subject, BytesAsText: true, Record: rec})
 		if err != nil {
 			return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: %w", topic, err)
 		}
 		v = out.Value
 	}
 	return rs.connect, v, nil
+}
+
+// Close releases what the converter holds (the producer of a rule's DLQ
+// action).
+func (c *Converter) Close() error {
+	c.rules.Close()
+	return nil
 }
 
 func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {

@@ -50,7 +50,8 @@ func TestDomainRules(t *testing.T) {
 		{name: "tagged field transform", rules: mask("WRITE"), value: record("bob", 20), want: `"name":"Xbob"`},
 		{name: "READ transform", rules: mask("READ"), value: record("bob", 20), want: `"name":"bob"`,
 			read: `{"name":"bob","age":10}`, readName: "Xbob"},
-		{name: "DLQ", rules: rule("WRITE", `,"onFailure":"DLQ"`), value: record("bob", 10), wantErr: "the DLQ action is not supported"},
+		{name: "DLQ", rules: rule("WRITE", `,"onFailure":"DLQ","params":{"dlq.topic":"dlq"}`), value: record("bob", 10),
+			wantErr: `Rule failed: adult: Expr failed: 'message.age >= 18' (no copy written to DLQ topic dlq: Missing required configuration "bootstrap.servers" which has no default value.)`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			topic := strings.ReplaceAll(c.name, " ", "_")

@@ -12,9 +12,11 @@
 package protobuf
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -23,6 +25,7 @@ import (
 	"github.com/bufbuild/protocompile/parser"
 	"github.com/bufbuild/protocompile/reporter"
 	"github.com/twmb/franz-go/pkg/sr"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -375,7 +378,7 @@ func indexesOf(fd protoreflect.FileDescriptor, name protoreflect.FullName) []int
 }
 
 // FromConnectData implements connect.Converter.
-func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Schema, v any) ([]byte, error) {
+func (c *Converter) FromConnectData(topic string, headers connect.Headers, s *data.Schema, v any) ([]byte, error) {
 	if s == nil && v == nil {
 		return nil, nil
 	}
@@ -399,7 +402,9 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 		}
 		if ref.rules != nil {
 			subject, _ := c.client.Subject(topic, ws.fullName)
-			out, err := ref.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s, Subject: subject})
+			// No DLQ copy: Confluent's is the wrapper message's JSON.
+			rec := &srrules.Record{Topic: topic, Headers: srrules.Headers(headers)}
+			out, err := ref.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s, Subject: subject, Record: rec})
 			if err != nil {
 				return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 			}
@@ -427,7 +432,11 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 		// As Confluent's serializer: the domain rules of the schema written
 		// with, before encoding.
 		subject, _ := c.client.Subject(topic, ws.fullName)
-		out, err := ref.rules.Execute(srrules.Write, srrules.Message{Value: st, Schema: s, Subject: subject})
+		// A DLQ action copies the message as Protobuf JSON, as Confluent's
+		// does (JsonFormat's printer: json names, defaults left out).
+		rec := &srrules.Record{Topic: topic, Headers: srrules.Headers(headers),
+			JSON: func(m srrules.Message) ([]byte, error) { return c.messageJSON(ws, m) }}
+		out, err := ref.rules.Execute(srrules.Write, srrules.Message{Value: st, Schema: s, Subject: subject, Record: rec})
 		if err != nil {
 			return nil, fmt.Errorf("Failed to serialize Protobuf data from topic %s: %w", topic, err)
 		}
@@ -460,7 +469,7 @@ func (c *Converter) encodingRules(topic string, ws *writeSchema, ref writerRef, 
 }
 
 // ToConnectData implements connect.Converter.
-func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*data.Schema, any, error) {
+func (c *Converter) ToConnectData(topic string, headers connect.Headers, b []byte) (*data.Schema, any, error) {
 	if b == nil {
 		return nil, nil, nil
 	}
@@ -513,13 +522,48 @@ func (c *Converter) ToConnectData(topic string, _ connect.Headers, b []byte) (*d
 		// As Confluent's deserializer: the reader schema's domain rules,
 		// after decoding.
 		subject, _ := c.client.Subject(topic, string(rs.md.FullName()))
-		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect, Subject: subject})
+		// A DLQ action copies the bytes read.
+		rec := &srrules.Record{Topic: topic, Headers: srrules.Headers(headers), Value: b}
+		out, err := rs.rules.Execute(srrules.Read, srrules.Message{Value: v, Schema: rs.connect, Subject: subject, Record: rec})
 		if err != nil {
 			return fail(err)
 		}
 		v = out.Value
 	}
 	return rs.connect, v, nil
+}
+
+// messageJSON is a message as Protobuf JSON (for a DLQ copy): encoded,
+// read back as a dynamic message and printed compactly.
+func (c *Converter) messageJSON(ws *writeSchema, m srrules.Message) ([]byte, error) {
+	st, ok := m.Value.(*data.Struct)
+	if !ok {
+		return nil, fmt.Errorf("a %T message", m.Value)
+	}
+	b, err := c.m.appendStruct(nil, ws.plan, st)
+	if err != nil {
+		return nil, err
+	}
+	msg := dynamicpb.NewMessage(ws.md)
+	if err := proto.Unmarshal(b, msg); err != nil {
+		return nil, err
+	}
+	text, err := protojson.Marshal(msg)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, text); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// Close releases what the converter holds (the producer of a rule's DLQ
+// action).
+func (c *Converter) Close() error {
+	c.rules.Close()
+	return nil
 }
 
 func (c *Converter) readSchema(topic string, id int, indexes []int, rawIndexes string) (*readSchema, error) {

@@ -77,6 +77,8 @@ type Engine struct {
 	getenv func(string) string
 	// crypt runs ENCRYPT rules; nil until SetDEKRegistry.
 	crypt *crypt
+	// dlq is the DLQ action.
+	dlq *dlq
 
 	envOnce  sync.Once
 	env      *cel.Env
@@ -88,7 +90,7 @@ type Engine struct {
 // rule.executors and rule.actions name Java classes to load, which goconnect
 // cannot; they are refused rather than ignored.
 func NewEngine(props map[string]string) (*Engine, error) {
-	e := &Engine{overrides: map[string]string{}, props: props, getenv: os.Getenv}
+	e := &Engine{overrides: map[string]string{}, props: props, getenv: os.Getenv, dlq: newDLQ(props)}
 	for _, k := range []string{"rule.executors", "rule.actions"} {
 		if v := strings.TrimSpace(props[k]); v != "" {
 			return nil, fmt.Errorf("%s=%s: goconnect cannot load rule executor or action classes; it runs the CEL and CEL_FIELD rules itself", k, v)
@@ -268,6 +270,9 @@ type Message struct {
 	// BytesAsText is JSON Schema's view of bytes fields: Confluent's
 	// serializer sees their base64 text, a string, and encrypts that.
 	BytesAsText bool
+	// Record is the record the message is read from or written to (for
+	// the DLQ action); nil when unknown.
+	Record *Record
 }
 
 // Execute runs the domain rules of s for mode over msg and returns the
@@ -276,7 +281,8 @@ func (s *Set) Execute(mode Mode, msg Message) (Message, error) {
 	if s == nil || msg.Value == nil {
 		return msg, nil
 	}
-	err := s.each(mode, s.domain, func(rules []sr.SchemaRule, i int) error {
+	// The DLQ action copies the message as it came (Confluent's original).
+	err := s.each(mode, msg, s.domain, func(rules []sr.SchemaRule, i int) error {
 		out, err := s.run(mode, msg, rules, i)
 		if err == nil {
 			msg = out
@@ -297,7 +303,7 @@ func (s *Set) ExecuteEncoding(mode Mode, payload []byte, subject string) ([]byte
 	if s == nil || len(s.encoding) == 0 {
 		return payload, nil
 	}
-	err := s.each(mode, s.encoding, func(rules []sr.SchemaRule, i int) error {
+	err := s.each(mode, Message{Subject: subject}, s.encoding, func(rules []sr.SchemaRule, i int) error {
 		out, err := s.runEncoding(mode, &rules[i], payload, subject)
 		if err == nil {
 			payload = out
@@ -310,7 +316,7 @@ func (s *Set) ExecuteEncoding(mode Mode, payload []byte, subject string) ([]byte
 // each runs step for the rules of all that apply to mode (reversed on
 // read, as Confluent for symmetry), each with its onSuccess/onFailure
 // action.
-func (s *Set) each(mode Mode, all []sr.SchemaRule, step func(rules []sr.SchemaRule, i int) error) error {
+func (s *Set) each(mode Mode, msg Message, all []sr.SchemaRule, step func(rules []sr.SchemaRule, i int) error) error {
 	rules := all
 	if mode == Read {
 		rules = make([]sr.SchemaRule, len(all))
@@ -321,6 +327,11 @@ func (s *Set) each(mode Mode, all []sr.SchemaRule, step func(rules []sr.SchemaRu
 	for i := range rules {
 		r := &rules[i]
 		if s.e.disabled(r) {
+			continue
+		}
+		if name, ok := msg.Record.failedRule(); ok && name == r.Name {
+			// A copy a DLQ action wrote, read back: the rule that failed it
+			// is skipped, as Confluent's skipRule does.
 			continue
 		}
 		switch r.Mode {
@@ -337,12 +348,12 @@ func (s *Set) each(mode Mode, all []sr.SchemaRule, step func(rules []sr.SchemaRu
 			continue
 		}
 		if err := step(rules, i); err != nil {
-			if aerr := s.e.action(r, mode, s.e.onFailure(r), actionError, err); aerr != nil {
+			if aerr := s.action(r, mode, msg, s.e.onFailure(r), actionError, err); aerr != nil {
 				return aerr
 			}
 			continue
 		}
-		if aerr := s.e.action(r, mode, s.e.onSuccess(r), "", nil); aerr != nil {
+		if aerr := s.action(r, mode, msg, s.e.onSuccess(r), "", nil); aerr != nil {
 			return aerr
 		}
 	}
@@ -447,9 +458,10 @@ func (f *fatal) Error() string { return f.err.Error() }
 func (f *fatal) Unwrap() error { return f.err }
 
 // action runs the named action (Confluent's runAction): NONE ignores, ERROR
-// fails the record with "Rule failed: <name>"; DLQ and other actions are
-// Java classes goconnect does not run, so the record fails naming them.
-func (e *Engine) action(r *sr.SchemaRule, mode Mode, name, def string, cause error) error {
+// fails the record with "Rule failed: <name>", DLQ copies the record to a
+// dead letter queue topic and fails it alike; other actions are Java
+// classes goconnect does not run, so the record fails naming them.
+func (s *Set) action(r *sr.SchemaRule, mode Mode, msg Message, name, def string, cause error) error {
 	var f *fatal
 	if errors.As(cause, &f) {
 		return &Error{Rule: r.Name, Cause: f.err}
@@ -464,13 +476,20 @@ func (e *Engine) action(r *sr.SchemaRule, mode Mode, name, def string, cause err
 	case actionError:
 		return &Error{Rule: r.Name, Cause: cause}
 	case actionDLQ:
-		msg := "the DLQ action is not supported by goconnect (no copy was written to a dead letter queue topic)"
-		if cause != nil {
-			msg += ": " + cause.Error()
+		if s.e.noLoader {
+			// DlqAction is found by the service loader too.
+			return &Error{Rule: r.Name, Cause: fmt.Errorf("Could not find rule action of type %s", name)}
 		}
-		return &Error{Rule: r.Name, Cause: errors.New(msg)}
+		return s.sendDLQ(r, mode, msg, cause)
 	default:
 		return &Error{Rule: r.Name, Cause: fmt.Errorf("Could not find rule action of type %s", name)}
+	}
+}
+
+// Close releases the DLQ producer, if one was made.
+func (e *Engine) Close() {
+	if e != nil {
+		e.dlq.close()
 	}
 }
 

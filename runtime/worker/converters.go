@@ -1,7 +1,9 @@
 package worker
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/goconnect/goconnect/connect"
@@ -47,6 +49,21 @@ func newConverters(reg *plugins.Registry, worker, conn map[string]string) (*conv
 		return nil, fmt.Errorf("configuring %s %s: %w", workerconfig.HeaderConverter, class, err)
 	}
 	return &c, nil
+}
+
+// closing runs a task and then closes the converters that hold something
+// (io.Closer: the schema-registry converters' DLQ rule-action producer).
+func (c *converters) closing(run func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		defer func() {
+			for _, cv := range []any{c.key, c.value, c.header} {
+				if cl, ok := cv.(io.Closer); ok {
+					_ = cl.Close()
+				}
+			}
+		}()
+		return run(ctx)
+	}
 }
 
 // forStage returns the key or value converter and its class.

@@ -221,7 +221,7 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 				r.flushInt = min(r.flushInt, max(r.txnInterval, time.Millisecond))
 			}
 		}
-		return r.run, nil
+		return conv.closing(r.run), nil
 	case connect.SinkConnector:
 		tm := w.metrics.Task(p.Name, h.id.Task, false)
 		ops, err := w.newOperator(p, h, true, tm.Errors(), log)
@@ -253,7 +253,7 @@ func (w *Worker) buildTask(h *handle, rc *runningConnector, taskProps map[string
 			return nil, fmt.Errorf("creating consumer: %w", err)
 		}
 		r.consumer = cl
-		return r.run, nil
+		return conv.closing(r.run), nil
 	}
 	ch.close()
 	return nil, fmt.Errorf("connector %s is neither a source nor a sink", p.Plugin.Class)
