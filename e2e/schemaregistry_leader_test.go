@@ -62,6 +62,9 @@ func startSRNode(t *testing.T, name, props string, env ...string) *srNode {
 	t.Cleanup(func() {
 		_ = n.cmd.Process.Kill()
 		<-exited
+		if strings.Contains(n.logText(), "DATA RACE") {
+			t.Errorf("%s: data race (GOCONNECT_E2E_RACE)", n.name)
+		}
 		if t.Failed() {
 			t.Logf("%s (%s) log:\n%s", n.name, n.url, n.logText())
 		}
