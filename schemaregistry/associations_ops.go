@@ -214,7 +214,7 @@ func toAssociationResponse(name, namespace, id, rtype string, as []*association,
 }
 
 // qualifyInContext puts an unqualified subject in the request's context
-// (?context=, Confluent's replaceAlias without aliases).
+// (?context=, as Confluent's replaceAlias).
 func qualifyInContext(context, subject string) string {
 	if context != "" && !strings.HasPrefix(subject, ":.") {
 		ctx := strings.Trim(context, ":")
@@ -364,6 +364,10 @@ func (r *Registry) checkAssociationsLocked(context string, dryRun bool, req *Ass
 			continue
 		}
 		q := qualifyInContext(context, *info.Subject)
+		// Confluent's replaceAlias: the subject's own config may alias it.
+		if cfg := r.configs[q]; cfg != nil && cfg.Alias != "" {
+			q = normalizeSubject(withParentContext(q, cfg.Alias))
+		}
 		if err := r.checkWritable(q); err != nil {
 			return nil, err
 		}

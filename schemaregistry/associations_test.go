@@ -484,3 +484,17 @@ func TestAssociationsForwarded(t *testing.T) {
 		t.Fatalf("read at the follower: %d %s", status, body)
 	}
 }
+
+// ?context= puts an unqualified subject in that context, and a subject's
+// alias (its config's) is followed, as Confluent's replaceAlias.
+func TestAPIAssociationContextAndAlias(t *testing.T) {
+	a := newAPI(t)
+	a.expect("POST", "/subjects/:.ctx:s1/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/real/versions", body(recA), 200, `{"id":1}`)
+	a.expect("PUT", "/config/nick", `{"alias":"real"}`, 200, `{"alias":"real"}`)
+	a.expectCode("POST", "/associations?context=.ctx", `{"resourceName":"t1","resourceNamespace":"ns","resourceId":"r1","associations":[{"subject":"s1","associationType":"key","lifecycle":"WEAK"}]}`, 200, 0)
+	a.expectCode("POST", "/associations", `{"resourceName":"t2","resourceNamespace":"ns","resourceId":"r2","associations":[{"subject":"nick","lifecycle":"WEAK"}]}`, 200, 0)
+	if got := summary(a.assocs("/associations/resources/ns/-")); got != "t1/ns/r1/topic/key/:.ctx:s1/WEAK t2/ns/r2/topic/value/real/WEAK" {
+		t.Errorf("associations: %s", got)
+	}
+}
