@@ -12,6 +12,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/csfle"
+	"github.com/goconnect/goconnect/internal/srclient"
 	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/schemaregistry"
 	"github.com/goconnect/goconnect/schemaregistry/dekregistry"
@@ -219,6 +220,23 @@ func TestEncryptRule(t *testing.T) {
 		_, err := converter(secret, "mysecret").FromConnectData("t13", nil, is, data.NewStruct(is).MustPut("n", int32(1)))
 		if err == nil || !strings.Contains(err.Error(), "Type 'INT' not supported for encryption") {
 			t.Fatalf("int field: %v", err)
+		}
+		// An enum (a Connect string with AvroData's enum parameters) is an
+		// ENUM to Confluent, not encrypted either.
+		enumText := `{"type":"record","name":"E","fields":[{"name":"c","type":{"type":"enum","name":"Color","symbols":["RED","BLUE"]},"confluent:tags":["PII"]}]}`
+		v, err := reg.RegisterSchema("t15-value", schemaregistry.RegisterRequest{Schema: enumText,
+			RuleSet: json.RawMessage(`{"domainRules":[{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],"params":{"encrypt.kek.name":"k1"}}]}`)}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ec := converter(secret, "mysecret", "latest.compatibility.strict", "false")
+		// The enum's Connect schema as the converter reads it.
+		es, ev, err := ec.ToConnectData("t15", nil, append(srclient.AppendHeader(nil, v.ID), 2))
+		if err != nil || ev.(*data.Struct).GetIndex(0) != "BLUE" {
+			t.Fatalf("reading an enum record: %v %v", ev, err)
+		}
+		if _, err := ec.FromConnectData("t15", nil, es, ev); err == nil || !strings.Contains(err.Error(), "Type 'ENUM' not supported for encryption") {
+			t.Fatalf("enum field: %v", err)
 		}
 	})
 

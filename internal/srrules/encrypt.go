@@ -86,7 +86,11 @@ func (e *Engine) SetDEKRegistry(reg DEKRegistry) {
 // executorConfig is what Confluent hands an executor of type typ loaded
 // by the service loader (configureRuleObject): the serde's settings, then
 // rule.executors._default_.param.*, then rule.executors._<TYPE>_.param.*.
+// Computed once per type: the settings do not change.
 func (e *Engine) executorConfig(typ string) map[string]string {
+	if c, ok := e.execConfigs.Load(typ); ok {
+		return c.(map[string]string)
+	}
 	out := make(map[string]string, len(e.props))
 	for k, v := range e.props {
 		out[k] = v
@@ -98,6 +102,7 @@ func (e *Engine) executorConfig(typ string) map[string]string {
 			}
 		}
 	}
+	e.execConfigs.Store(typ, out)
 	return out
 }
 

@@ -277,8 +277,12 @@ func typeName(s *data.Schema, v any) string {
 	case data.TypeBoolean:
 		return "BOOLEAN"
 	case data.TypeString:
-		if _, ok := s.Parameters["io.confluent.connect.avro.Enum"]; ok {
-			return "ENUM"
+		// The enum parameters of AvroData, JsonSchemaData, ProtobufData and
+		// their generalized form: Confluent sees an enum there.
+		for _, p := range []string{"io.confluent.connect.avro.Enum", "io.confluent.connect.json.Enum", "io.confluent.connect.protobuf.Enum", "org.apache.kafka.connect.data.Enum"} {
+			if _, ok := s.Parameters[p]; ok {
+				return "ENUM"
+			}
 		}
 		return "STRING"
 	case data.TypeBytes:

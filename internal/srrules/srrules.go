@@ -75,8 +75,10 @@ type Engine struct {
 	// them), getenv reads the environment (LOCAL_SECRET).
 	props  map[string]string
 	getenv func(string) string
-	// crypt runs ENCRYPT rules; nil until SetDEKRegistry.
-	crypt *crypt
+	// crypt runs ENCRYPT rules; nil until SetDEKRegistry. execConfigs
+	// caches executorConfig per rule type.
+	crypt       *crypt
+	execConfigs sync.Map
 	// dlq is the DLQ action.
 	dlq *dlq
 
