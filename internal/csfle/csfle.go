@@ -94,6 +94,13 @@ func keyField(algorithm string) (protowire.Number, int, error) {
 	return 0, 0, fmt.Errorf("unknown DEK algorithm %q (want %s, %s or %s)", algorithm, AES128GCM, AES256GCM, AES256SIV)
 }
 
+// CheckAlgorithm fails for a name that is not one of Confluent's DEK
+// algorithms.
+func CheckAlgorithm(algorithm string) error {
+	_, _, err := keyField(algorithm)
+	return err
+}
+
 // NewDEK is a new DEK's key material as Confluent's Cryptor makes it:
 // Tink's serialized key proto for the algorithm (version 0, random
 // key_value).

@@ -140,7 +140,7 @@ func (s *Set) newEncryptor(mode Mode, r *sr.SchemaRule, msg Message, typ string)
 	}
 	enc := &encryptor{c: c, config: s.e.executorConfig(typ), mode: mode, subject: subject, algorithm: csfle.AES256GCM, bytesAsText: msg.BytesAsText}
 	if a := s.param(r, paramAlgorithm); a != "" {
-		if _, err := csfle.NewDEK(a); err != nil {
+		if err := csfle.CheckAlgorithm(a); err != nil {
 			return nil, fmt.Errorf("%s: %w", paramAlgorithm, err)
 		}
 		enc.algorithm = a

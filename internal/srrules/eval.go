@@ -132,7 +132,7 @@ func (w *fieldWalker) walk(s *data.Schema, v any, _ []string) (any, error) {
 		}
 		for i, f := range s.Fields {
 			prev := w.field
-			w.field = &fieldCtx{container: s, struc: st, name: f.Name, tags: w.s.fieldTags(s, f.Name, fullName(s, f.Name))}
+			w.field = &fieldCtx{container: s, struc: st, name: f.Name, tags: w.s.fieldTags(s, f.Name)}
 			nv, err := w.walk(f.Schema, st.RawIndex(i), nil)
 			w.field = prev
 			if err != nil {

@@ -166,13 +166,17 @@ func (e *Engine) Compile(s sr.Schema, tags TagFunc) *Set {
 
 // fieldTags are a field's inline tags and those the schema metadata gives
 // paths matching its full name (Confluent's RuleContext.getTags).
-func (s *Set) fieldTags(record *data.Schema, field, fullName string) []string {
+func (s *Set) fieldTags(record *data.Schema, field string) []string {
 	var tags []string
 	if s.tags != nil {
 		tags = append(tags, s.tags(record, field)...)
 	}
+	if len(s.metaTags) == 0 {
+		return tags
+	}
+	full := fullName(record, field)
 	for _, m := range s.metaTags {
-		if m.pattern.MatchString(fullName) {
+		if m.pattern.MatchString(full) {
 			tags = append(tags, m.tags...)
 		}
 	}
