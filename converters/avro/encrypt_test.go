@@ -5,9 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
@@ -140,6 +142,41 @@ func TestEncryptRule(t *testing.T) {
 		t.Setenv("LOCAL_SECRET", "wrong")
 		if _, _, err := converter(strict...).ToConnectData("t1", nil, b); err == nil || !strings.Contains(err.Error(), "decrypting its key material") {
 			t.Fatalf("read with a wrong secret: %v", err)
+		}
+	})
+
+	t.Run("concurrent records on one converter", func(t *testing.T) {
+		register("tc", `"encrypt.kek.name":"kc","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"`)
+		conv := converter(secret, "cs")
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 20 {
+					b, err := conv.FromConnectData("tc", nil, s, value)
+					if err == nil {
+						var v any
+						if _, v, err = conv.ToConnectData("tc", nil, b); err == nil && !v.(*data.Struct).Equal(value) {
+							err = fmt.Errorf("read %v", v)
+						}
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		// One DEK for the subject, however many records raced to create it.
+		if _, err := deks.GetDEK("kc", "tc-value", 2, "", false); err == nil {
+			t.Fatal("a second DEK version")
 		}
 	})
 
