@@ -993,3 +993,35 @@ func TestAPIRegisterFoundAnswer(t *testing.T) {
 	raw("/subjects/s/versions", body(recA, `"version":-1`, `"metadata":{"properties":{"confluent:version":"3"}}`),
 		`{"id":3,"version":3,"guid":"04e0c86f-a1ff-a40a-882d-2f572e23bb22","schemaType":"AVRO","metadata":{"properties":{"confluent:version":"3"}},"schema":`+quote(recA)+`,"ts":1764900002123,"deleted":false}`)
 }
+
+// TestAPIModeLooksUpFirst: Confluent's registerOrForward looks the schema
+// up in its subject before register checks the mode, so a schema the
+// subject holds is answered in READONLY and IMPORT modes, and with its own
+// id (and version) outside IMPORT; anything else meets the mode's 42205.
+// Config defaults or overrides turn that look-up off.
+func TestAPIModeLooksUpFirst(t *testing.T) {
+	a := newAPI(t)
+	a.expect("PUT", "/config/s", `{"compatibility":"NONE"}`, 200, `{"compatibility":"NONE"}`)
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s/versions", body(recC), 200, `{"id":2}`)
+	a.expect("PUT", "/mode/s", `{"mode":"READONLY"}`, 200, `{"mode":"READONLY"}`)
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s/versions", body(recC, `"version":-1`), 200, `{"id":2}`)
+	// Version -1 looks at the latest version only.
+	a.expectCode("POST", "/subjects/s/versions", body(recA, `"version":-1`), 422, 42205)
+	a.expectCode("POST", "/subjects/s/versions", body(recB), 422, 42205)
+	a.expect("PUT", "/mode/s", `{"mode":"READWRITE"}`, 200, `{"mode":"READWRITE"}`)
+	a.expect("POST", "/subjects/s/versions", body(recA, `"id":1`), 200, `{"id":1}`)
+	a.expect("POST", "/subjects/s/versions", body(recA, `"id":1`, `"version":1`), 200, `{"id":1}`)
+	a.expectCode("POST", "/subjects/s/versions", body(recA, `"id":1`, `"version":2`), 422, 42205)
+	a.expectCode("POST", "/subjects/s/versions", body(recA, `"id":7`), 422, 42205)
+	a.expect("PUT", "/mode/s?force=true", `{"mode":"IMPORT"}`, 200, `{"mode":"IMPORT"}`)
+	a.expect("POST", "/subjects/s/versions", body(recA), 200, `{"id":1}`)
+	if msg := a.expectCode("POST", "/subjects/s/versions", body(recB), 422, 42205); msg != "Subject s in context  is not in read-write mode" {
+		t.Errorf("42205 message %q", msg)
+	}
+	a.expect("PUT", "/mode/s", `{"mode":"READWRITE"}`, 200, `{"mode":"READWRITE"}`)
+	a.expect("PUT", "/config/s", `{"defaultMetadata":{"properties":{"owner":"x"}}}`, 200, `{"compatibility":"NONE","defaultMetadata":{"properties":{"owner":"x"}}}`)
+	a.expect("PUT", "/mode/s", `{"mode":"READONLY"}`, 200, `{"mode":"READONLY"}`)
+	a.expectCode("POST", "/subjects/s/versions", body(recA), 422, 42205)
+}

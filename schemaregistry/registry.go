@@ -367,14 +367,16 @@ func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize
 	mode := r.modeInScopeLocked(subject)
 	// IMPORT and FORWARD register alike (Confluent's isImportOrForwardMode).
 	importing := mode == ModeImport || mode == ModeForward
-	if mode == ModeReadOnly || mode == ModeReadOnlyOverride {
-		return nil, false, errNotPermitted(fmt.Sprintf("Subject %s in context %s is in read-only mode", subject, qualifiedContext(ctx)))
-	}
-	if req.ID > 0 && !importing {
-		return nil, false, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in import mode", subject, qualifiedContext(ctx)))
-	}
-	if req.ID <= 0 && mode != ModeReadWrite {
-		return nil, false, errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in read-write mode", subject, qualifiedContext(ctx)))
+	// The mode is checked after Confluent's look-up ahead of registration,
+	// which answers a schema the subject holds in any mode.
+	var modeErr error
+	switch {
+	case mode == ModeReadOnly || mode == ModeReadOnlyOverride:
+		modeErr = errNotPermitted(fmt.Sprintf("Subject %s in context %s is in read-only mode", subject, qualifiedContext(ctx)))
+	case req.ID > 0 && !importing:
+		modeErr = errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in import mode", subject, qualifiedContext(ctx)))
+	case req.ID <= 0 && mode != ModeReadWrite:
+		modeErr = errNotPermitted(fmt.Sprintf("Subject %s in context %s is not in read-write mode", subject, qualifiedContext(ctx)))
 	}
 	// Version -1 asks for the latest: Confluent looks the schema up in
 	// the latest version only and otherwise registers a new version.
@@ -393,6 +395,23 @@ func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize
 	if err != nil {
 		return nil, false, err
 	}
+	if !normalize {
+		normalize = r.configInScopeLocked(subject).normalize()
+	}
+	refs := req.References
+	if len(refs) == 0 {
+		refs = nil
+	}
+	if modeErr != nil {
+		text := parsed.Canonical()
+		if normalize {
+			text = parsed.Normalized()
+		}
+		if v, stored := r.earlyLookupLocked(subject, req, typ, text, refs, sentMetadata, sentRuleSet, latestOnly); v != nil {
+			return v, stored, nil
+		}
+		return nil, false, modeErr
+	}
 	if err := r.strongRefLocked(subject, req.References); err != nil {
 		return nil, false, err
 	}
@@ -401,16 +420,9 @@ func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize
 			return nil, false, err
 		}
 	}
-	if !normalize {
-		normalize = r.configInScopeLocked(subject).normalize()
-	}
 	text := parsed.Canonical()
 	if normalize {
 		text = parsed.Normalized()
-	}
-	refs := req.References
-	if len(refs) == 0 {
-		refs = nil
 	}
 	space := r.space(ctx)
 
@@ -545,6 +557,44 @@ func (r *Registry) registerSchema(subject string, req RegisterRequest, normalize
 	}
 	r.apply(v)
 	return v, false, nil
+}
+
+// earlyLookupLocked is Confluent's look-up ahead of registration alone
+// (registerOrForward's lookUpSchemaUnderSubject, run before register
+// checks the mode): without tag changes and without config defaults or
+// overrides, a live version holding the schema as sent (the latest only
+// for version -1) answers, when the request names no other id, nor, with
+// a version, another version. stored tells whether the answer is the
+// stored entity rather than the request's copy, as registerSchema's.
+func (r *Registry) earlyLookupLocked(subject string, req RegisterRequest, typ, text string, refs []Reference,
+	sentMetadata, sentRuleSet json.RawMessage, latestOnly bool) (v *Version, stored bool) {
+	cfg := r.configInScopeLocked(subject)
+	if req.noEarly || !absentJSON(cfg.DefaultMetadata) || !absentJSON(cfg.OverrideMetadata) ||
+		!absentJSON(cfg.DefaultRuleSet) || !absentJSON(cfg.OverrideRuleSet) {
+		return nil, false
+	}
+	sent := identity(typ, text, refs, sentMetadata, sentRuleSet)
+	sentLoose := identity(typ, text, refs, lookupMetadata(sentMetadata), sentRuleSet)
+	var latest *Version
+	for _, v := range r.subjects[subject] {
+		if !v.Deleted && (latest == nil || v.Version > latest.Version) {
+			latest = v
+		}
+	}
+	for _, v := range r.subjects[subject] {
+		switch {
+		case v.Deleted, latestOnly && v != latest:
+			continue
+		case identity(v.typeName(), v.Schema, v.References, lookupMetadata(v.Metadata), v.RuleSet) != sentLoose:
+			continue
+		case req.Version > 0 && (req.ID != v.ID || req.Version != v.Version):
+			continue
+		case req.Version <= 0 && req.ID > 0 && req.ID != v.ID:
+			continue
+		}
+		return v, latestOnly || identity(v.typeName(), v.Schema, v.References, v.Metadata, v.RuleSet) != sent
+	}
+	return nil, false
 }
 
 // Record keys, in Confluent's field order (its @JsonPropertyOrder) and
