@@ -51,6 +51,7 @@ type boxes struct {
 	file, gtid, offGtids      strBox
 	serverID, restartPos, pos intBox
 	tsSec, event, thread      intBox
+	nowMs                     intBox // envelope ts_ms
 	ts                        secBox
 }
 

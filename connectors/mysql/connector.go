@@ -617,6 +617,12 @@ func (t *Task) record(tb *table, op string, before, after, key, src *data.Struct
 // recordIn is record with the envelope struct given (empty, of
 // tb.envSchema), for callers that allocate it with the images.
 func (t *Task) recordIn(env *data.Struct, tb *table, op string, before, after, key, src *data.Struct, off map[string]any, now time.Time) connect.SourceRecord {
+	return t.recordInMs(env, tb, op, before, after, key, src, off, now, nil)
+}
+
+// recordInMs is recordIn with ts_ms boxed by ms when not nil (records of
+// one millisecond share the box).
+func (t *Task) recordInMs(env *data.Struct, tb *table, op string, before, after, key, src *data.Struct, off map[string]any, now time.Time, ms *intBox) connect.SourceRecord {
 	if before != nil {
 		env.PutIndex(0, before)
 	}
@@ -626,7 +632,11 @@ func (t *Task) recordIn(env *data.Struct, tb *table, op string, before, after, k
 	env.PutIndex(2, src)
 	env.PutIndex(4, op)
 	ns := now.UnixNano()
-	env.PutIndex(5, ns/int64(time.Millisecond))
+	if ms != nil {
+		env.PutIndex(5, ms.get(ns/int64(time.Millisecond)))
+	} else {
+		env.PutIndex(5, ns/int64(time.Millisecond))
+	}
 	env.PutIndex(6, ns/int64(time.Microsecond))
 	env.PutIndex(7, ns)
 	var k any

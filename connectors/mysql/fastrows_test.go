@@ -295,8 +295,8 @@ func TestFastRowsMatchGoMySQL(t *testing.T) {
 					}
 					wb, wa, wbk, wak := want.images()
 					gb, ga, gbk, gak := blk.images()
-					w := task.changeRecordsIn(nil, &want.env, tb, op, wb, wa, wbk, wak, &want.src, nil, time.Unix(1, 0))
-					g := task.changeRecordsIn(nil, &blk.env, tb, op, gb, ga, gbk, gak, &blk.src, nil, time.Unix(1, 0))
+					w := task.changeRecordsIn(nil, &want.env, nil, tb, op, wb, wa, wbk, wak, &want.src, nil, time.Unix(1, 0))
+					g := task.changeRecordsIn(nil, &blk.env, &intBox{}, tb, op, gb, ga, gbk, gak, &blk.src, nil, time.Unix(1, 0))
 					if len(g) != len(w) {
 						t.Fatalf("%s row %d: %d records, want %d", op, i, len(g), len(w))
 					}

@@ -75,6 +75,20 @@ func TestEventHandlerTableMapNames(t *testing.T) {
 	if other.ColumnName != nil {
 		t.Errorf("names %q after two decodes, want none", other.ColumnName)
 	}
+	// The same metadata again (another event's bytes) gives the names
+	// decoded last; other metadata is decoded afresh.
+	_ = h.optionalMeta(opt)
+	first := h.names
+	_ = h.optionalMeta(append([]byte(nil), opt...))
+	if len(h.names) != 2 || &h.names[0] != &first[0] {
+		t.Errorf("names of the same metadata: %q, not those decoded last", h.names)
+	}
+	renamed := append([]byte(nil), opt...)
+	renamed[len(renamed)-1] = 'x'
+	_ = h.optionalMeta(renamed)
+	if len(h.names) != 2 || string(h.names[1]) != "namx" {
+		t.Errorf("names of other metadata: %q", h.names)
+	}
 	for _, bad := range [][]byte{{4, 9, 2, 'i', 'd'}, {4, 3, 5, 'i', 'd'}} {
 		if err := h.optionalMeta(bad); err == nil {
 			t.Errorf("truncated metadata %v decoded without an error", bad)

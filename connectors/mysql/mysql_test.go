@@ -353,6 +353,6 @@ func BenchmarkRowConvert(b *testing.B) {
 		s.eventsInTx++
 		off := s.offset(h, 1, 1)
 		task.rowSourceIn(&blk.src, tb, s, h, 950, 0)
-		buf = task.changeRecordsIn(buf[:0], &blk.env, tb, "c", before, after, oldKey, key, &blk.src, off, now)
+		buf = task.changeRecordsIn(buf[:0], &blk.env, &s.bx.nowMs, tb, "c", before, after, oldKey, key, &blk.src, off, now)
 	}
 }

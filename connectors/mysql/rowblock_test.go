@@ -85,7 +85,7 @@ func TestRowChangeMatchesImages(t *testing.T) {
 				}
 				b, a, bk, ak := blk.images()
 				task.rowSourceIn(&blk.src, tb, s, h, 950, int32(i))
-				got := task.changeRecordsIn(nil, &blk.env, tb, op.op, b, a, bk, ak, &blk.src, off, now)
+				got := task.changeRecordsIn(nil, &blk.env, &intBox{}, tb, op.op, b, a, bk, ak, &blk.src, off, now)
 				if len(got) != len(old) {
 					t.Fatalf("%s: %d records, want %d", name, len(got), len(old))
 				}

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -428,6 +429,10 @@ type eventHandler struct {
 	// both are the reader goroutine's.
 	names   [][]byte
 	decoded int
+	// lastMeta is the optional metadata decoded last, lastNames its
+	// names.
+	lastMeta  []byte
+	lastNames [][]byte
 	// pending is the rows event parsed last, its rows not decoded yet
 	// (decodeRows); the reader goroutine's too.
 	pending pendingRows
@@ -467,7 +472,14 @@ func (h *eventHandler) flushRows() error {
 // length-prefixed), what go-mysql's own decoder would store in ColumnName.
 func (h *eventHandler) optionalMeta(b []byte) error {
 	h.decoded++
-	h.names = nil
+	if len(h.lastMeta) > 0 && len(b) > 0 && &b[0] != &h.lastMeta[0] && bytes.Equal(b, h.lastMeta) {
+		// The table map of the last transaction's table again: its names
+		// (read only, in event bytes never reused) serve this one too.
+		h.names = h.lastNames
+		return nil
+	}
+	h.names, h.lastMeta, h.lastNames = nil, nil, nil
+	meta := b
 	for len(b) > 0 {
 		typ := b[0]
 		l, _, n := gomysql.LengthEncodedInt(b[1:])
@@ -490,6 +502,7 @@ func (h *eventHandler) optionalMeta(b []byte) error {
 		}
 		h.names = names
 	}
+	h.lastMeta, h.lastNames = meta, h.names
 	return nil
 }
 
@@ -876,7 +889,7 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 		src := &blk.src
 		t.rowSourceIn(src, tb, s, h, start, int32(i))
 		now := t.now()
-		recs := t.changeRecordsIn(t.recBuf[:0], &blk.env, tb, op, before, after, oldKey, newKey, src, off, now)
+		recs := t.changeRecordsIn(t.recBuf[:0], &blk.env, &s.bx.nowMs, tb, op, before, after, oldKey, newKey, src, off, now)
 		if t.st.txMetadata {
 			var err error
 			if recs, err = t.addTxMetadata(ctx, s, h, tb, recs); err != nil {
@@ -1004,12 +1017,13 @@ func (b *streamRow) image(t *table, img, key *data.Struct) (*data.Struct, *data.
 // oldKey is the key of before, newKey that of after. They are appended to
 // out.
 func (t *Task) changeRecords(out []connect.SourceRecord, tb *table, op string, before, after, oldKey, newKey, src *data.Struct, off map[string]any, now time.Time) []connect.SourceRecord {
-	return t.changeRecordsIn(out, nil, tb, op, before, after, oldKey, newKey, src, off, now)
+	return t.changeRecordsIn(out, nil, nil, tb, op, before, after, oldKey, newKey, src, off, now)
 }
 
 // changeRecordsIn is changeRecords with the envelope of the change's own
-// record given (empty, of tb.envSchema; nil: allocated here).
-func (t *Task) changeRecordsIn(out []connect.SourceRecord, env *data.Struct, tb *table, op string, before, after, oldKey, newKey, src *data.Struct, off map[string]any, now time.Time) []connect.SourceRecord {
+// record given (empty, of tb.envSchema; nil: allocated here), its ts_ms
+// boxed by ms when not nil.
+func (t *Task) changeRecordsIn(out []connect.SourceRecord, env *data.Struct, ms *intBox, tb *table, op string, before, after, oldKey, newKey, src *data.Struct, off map[string]any, now time.Time) []connect.SourceRecord {
 	if op == "u" && tb.keySchema != nil {
 		if !oldKey.Equal(newKey) {
 			del := t.record(tb, "d", before, nil, oldKey, src, off, now)
@@ -1030,7 +1044,7 @@ func (t *Task) changeRecordsIn(out []connect.SourceRecord, env *data.Struct, tb 
 	if env == nil {
 		env = data.NewStruct(tb.envSchema)
 	}
-	r := t.recordIn(env, tb, op, before, after, key, src, off, now)
+	r := t.recordInMs(env, tb, op, before, after, key, src, off, now, ms)
 	out = append(out, r)
 	if op == "d" && t.st.tombstones {
 		out = append(out, t.tombstone(r))
