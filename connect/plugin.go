@@ -199,6 +199,14 @@ type Converter interface {
 	ToConnectData(topic string, headers Headers, b []byte) (*data.Schema, any, error)
 }
 
+// AppendConverter is a Converter that also writes a message after dst
+// instead of into a slice of its own, so that the worker can keep a
+// record's key and value in one allocation. The bytes appended are those
+// FromConnectData returns; null reports its nil (out is dst then).
+type AppendConverter interface {
+	AppendConnectData(dst []byte, topic string, headers Headers, schema *data.Schema, value any) (out []byte, null bool, err error)
+}
+
 // HeaderConverter turns header values into bytes and back. Its configure
 // method has its own name so one type can be both a Converter and a
 // HeaderConverter, as JsonConverter and StringConverter are in Connect.

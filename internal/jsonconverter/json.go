@@ -97,11 +97,22 @@ func (c *Converter) ConfigureHeader(props map[string]string) error { return c.Co
 // caller keeps it, e.g. in the producer's buffer): writing straight into
 // a slice sized from the last message grew it several times over when
 // records of very different sizes alternate (tables of one connector).
-func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Schema, v any) ([]byte, error) {
-	if s == nil && v == nil {
-		return nil, nil
+func (c *Converter) FromConnectData(topic string, h connect.Headers, s *data.Schema, v any) ([]byte, error) {
+	b, null, err := c.AppendConnectData(c.buf[:0], topic, h, s, v)
+	if err != nil || null {
+		return nil, err
 	}
-	b := c.buf[:0]
+	c.buf = b
+	return append([]byte(nil), b...), nil
+}
+
+// AppendConnectData implements connect.AppendConverter: the message
+// FromConnectData returns, appended to dst.
+func (c *Converter) AppendConnectData(dst []byte, topic string, _ connect.Headers, s *data.Schema, v any) ([]byte, bool, error) {
+	if s == nil && v == nil {
+		return dst, true, nil
+	}
+	b := dst
 	var err error
 	if c.schemasEnabled {
 		b = append(b, `{"schema":`...)
@@ -112,14 +123,13 @@ func (c *Converter) FromConnectData(topic string, _ connect.Headers, s *data.Sch
 		}
 		b = append(b, `,"payload":`...)
 		if b, err = c.appendValue(b, s, v); err != nil {
-			return nil, fmt.Errorf("converting value to JSON for topic %s: %w", topic, err)
+			return dst, false, fmt.Errorf("converting value to JSON for topic %s: %w", topic, err)
 		}
 		b = append(b, '}')
 	} else if b, err = c.appendValue(b, s, v); err != nil {
-		return nil, fmt.Errorf("converting value to JSON for topic %s: %w", topic, err)
+		return dst, false, fmt.Errorf("converting value to JSON for topic %s: %w", topic, err)
 	}
-	c.buf = b
-	return append([]byte(nil), b...), nil
+	return b, false, nil
 }
 
 // FromConnectHeader implements connect.HeaderConverter.

@@ -51,6 +51,8 @@ type sourceRunner struct {
 	txnOpen     bool
 	txnDeadline time.Time
 	txnOffsets  map[string]offsetstore.Offset
+	// kvBuf is where convertKV writes a record's key and value.
+	kvBuf []byte
 }
 
 type sourceContext struct {
@@ -271,18 +273,21 @@ func (r *sourceRunner) convert(ctx context.Context, sr *connect.SourceRecord, kr
 	if err != nil || rec == nil {
 		return false, hdrs, err
 	}
-	key, err := r.conv.key.FromConnectData(rec.Topic, rec.Headers, rec.KeySchema, rec.Key)
-	if err != nil {
-		var ok bool
-		if key, ok, err = r.recoverData(ctx, at, rterrors.KeyConverter, rec, err); !ok {
-			return false, hdrs, err
+	key, value, kvOK := r.convertKV(rec)
+	if !kvOK {
+		key, err = r.conv.key.FromConnectData(rec.Topic, rec.Headers, rec.KeySchema, rec.Key)
+		if err != nil {
+			var ok bool
+			if key, ok, err = r.recoverData(ctx, at, rterrors.KeyConverter, rec, err); !ok {
+				return false, hdrs, err
+			}
 		}
-	}
-	value, err := r.conv.value.FromConnectData(rec.Topic, rec.Headers, rec.ValueSchema, rec.Value)
-	if err != nil {
-		var ok bool
-		if value, ok, err = r.recoverData(ctx, at, rterrors.ValueConverter, rec, err); !ok {
-			return false, hdrs, err
+		value, err = r.conv.value.FromConnectData(rec.Topic, rec.Headers, rec.ValueSchema, rec.Value)
+		if err != nil {
+			var ok bool
+			if value, ok, err = r.recoverData(ctx, at, rterrors.ValueConverter, rec, err); !ok {
+				return false, hdrs, err
+			}
 		}
 	}
 	*kr = kgo.Record{Topic: rec.Topic, Key: key, Value: value, Partition: noPartition}
@@ -304,6 +309,37 @@ func (r *sourceRunner) convert(ctx context.Context, sr *connect.SourceRecord, kr
 		kr.Headers = hdrs[start:len(hdrs):len(hdrs)]
 	}
 	return true, hdrs, nil
+}
+
+// convertKV converts rec's key and value into one allocation when both
+// converters can append (connect.AppendConverter): the producer holds
+// the two as long as each other. ok is false when they cannot, or when
+// either failed: the caller converts them apart then, and reports.
+func (r *sourceRunner) convertKV(rec *connect.Record) (key, value []byte, ok bool) {
+	ka, kok := r.conv.key.(connect.AppendConverter)
+	va, vok := r.conv.value.(connect.AppendConverter)
+	if !kok || !vok {
+		return nil, nil, false
+	}
+	b, knull, err := ka.AppendConnectData(r.kvBuf[:0], rec.Topic, rec.Headers, rec.KeySchema, rec.Key)
+	if err != nil {
+		return nil, nil, false
+	}
+	kl := len(b)
+	b, vnull, err := va.AppendConnectData(b, rec.Topic, rec.Headers, rec.ValueSchema, rec.Value)
+	if err != nil {
+		return nil, nil, false
+	}
+	r.kvBuf = b
+	msg := append([]byte(nil), b...)
+	// An empty message is nil, as FromConnectData's copy of one is.
+	if !knull && kl > 0 {
+		key = msg[:kl:kl]
+	}
+	if !vnull && len(msg) > kl {
+		value = msg[kl:]
+	}
+	return key, value, true
 }
 
 // fromConnectHeaders appends rec's converted headers to hdrs.
