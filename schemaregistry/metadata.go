@@ -236,7 +236,7 @@ func confluentVersionOf(raw json.RawMessage) string {
 // be the version's number).
 func lookupByMetadata(same []*Version, md, rs json.RawMessage) *Version {
 	for _, v := range same {
-		if compactJSON(v.Metadata) == compactJSON(md) && compactJSON(v.RuleSet) == compactJSON(rs) {
+		if compactJSON(v.Metadata) == compactJSON(md) && ruleSetIdentity(v.RuleSet) == ruleSetIdentity(rs) {
 			return v
 		}
 	}
@@ -248,7 +248,7 @@ func lookupByMetadata(same []*Version, md, rs json.RawMessage) *Version {
 	}
 	for i := len(same) - 1; i >= 0; i-- {
 		v := same[i]
-		if compactJSON(v.RuleSet) != compactJSON(rs) {
+		if ruleSetIdentity(v.RuleSet) != ruleSetIdentity(rs) {
 			continue
 		}
 		mine, theirs := confluentVersionOf(md), confluentVersionOf(v.Metadata)

@@ -45,7 +45,65 @@ func (v *Version) typeName() string {
 // identity is what makes two registrations the same schema (one id).
 func identity(typ, canon string, refs []Reference, metadata, ruleSet json.RawMessage) string {
 	r, _ := json.Marshal(refs)
-	return typ + "\x00" + canon + "\x00" + string(r) + "\x00" + compactJSON(metadata) + "\x00" + compactJSON(ruleSet)
+	return typ + "\x00" + canon + "\x00" + string(r) + "\x00" + compactJSON(metadata) + "\x00" + ruleSetIdentity(ruleSet)
+}
+
+// ruleSetIdentity compares rule sets as Confluent's RuleSet/Rule equality
+// does, not as texts: a rule member that is null, empty or false (absent
+// tags, params, doc, expr, disabled) is the same as a missing one, so a
+// client writing every member (franz-go writes "tags":null, "expr":"")
+// finds the version registered without them.
+func ruleSetIdentity(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var rs map[string]any
+	if json.Unmarshal(raw, &rs) != nil {
+		return compactJSON(raw)
+	}
+	for k, v := range rs {
+		rules, ok := v.([]any)
+		if !ok {
+			if v == nil {
+				delete(rs, k)
+			}
+			continue
+		}
+		if len(rules) == 0 {
+			delete(rs, k)
+			continue
+		}
+		for _, r := range rules {
+			m, ok := r.(map[string]any)
+			if !ok {
+				continue
+			}
+			for mk, mv := range m {
+				switch x := mv.(type) {
+				case nil:
+					delete(m, mk)
+				case string:
+					if x == "" {
+						delete(m, mk)
+					}
+				case bool:
+					if !x {
+						delete(m, mk)
+					}
+				case []any:
+					if len(x) == 0 {
+						delete(m, mk)
+					}
+				case map[string]any:
+					if len(x) == 0 {
+						delete(m, mk)
+					}
+				}
+			}
+		}
+	}
+	b, _ := json.Marshal(rs)
+	return string(b)
 }
 
 func compactJSON(raw json.RawMessage) string {
@@ -924,7 +982,7 @@ func (r *Registry) Lookup(subject string, req RegisterRequest, normalize, delete
 		if !absentJSON(next.Metadata) {
 			next.Metadata = canonicalMetadata(next.Metadata)
 		}
-		if compactJSON(next.Metadata) != compactJSON(md) || compactJSON(next.RuleSet) != compactJSON(rs) {
+		if compactJSON(next.Metadata) != compactJSON(md) || ruleSetIdentity(next.RuleSet) != ruleSetIdentity(rs) {
 			if v := lookupByMetadata(same, next.Metadata, next.RuleSet); v != nil {
 				return v, nil
 			}

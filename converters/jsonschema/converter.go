@@ -339,8 +339,14 @@ func (c *Converter) ToConnectData(topic string, headers connect.Headers, b []byt
 		}
 	}
 	if c.client.ReadsLatest() {
-		if rs, err = c.readerSchema(topic, id, rs); err != nil {
+		var mig *srrules.Migration
+		if rs, mig, err = c.readerSchema(topic, id, rs); err != nil {
 			return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
+		}
+		// As Confluent's deserializer: the message as JSON through the
+		// migration rules between the writer's version and the reader's.
+		if payload, err = mig.Run(payload); err != nil {
+			return nil, nil, fmt.Errorf("converting byte[] to Kafka Connect data failed due to serialization error of topic %s: %w", topic, err)
 		}
 	}
 	doc, err := jsondoc.Parse(payload)
@@ -433,28 +439,29 @@ func (c *Converter) loadSchema(topic string, id int) (*readSchema, error) {
 // and the writer schema's title, unchecked. The record's JSON is then
 // mapped with it (properties it lacks dropped, missing ones null or
 // their default) and json.fail.invalid.schema validates against it.
-func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*readSchema, error) {
+func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*readSchema, *srrules.Migration, error) {
 	subject, err := c.client.Subject(topic, writer.title)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
 	ss, err := c.client.ReaderVersion(ctx, subject, sr.TypeJSON)
 	if err != nil {
-		return nil, fmt.Errorf("reading with the latest version of subject %s: %w", subject, err)
+		return nil, nil, fmt.Errorf("reading with the latest version of subject %s: %w", subject, err)
 	}
 	if ss.ID == id {
-		return writer, nil
+		return writer, nil, nil
 	}
 	rs, err := c.readSchemaByID(topic, ss.ID)
 	if err != nil {
-		return nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
+		return nil, nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
 	}
-	if err := c.rules.CheckMigrations(ctx, c.client, subject, writer.version, ss.Version, rs.rules, writer.rules); err != nil {
-		return nil, fmt.Errorf("reading schema id %d as version %d of subject %s: %w", id, ss.Version, subject, err)
+	mig, err := c.rules.Migrations(ctx, c.client, subject, writer.version, ss.Version, rs.rules, writer.rules)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading schema id %d as version %d of subject %s: %w", id, ss.Version, subject, err)
 	}
-	return rs, nil
+	return rs, mig, nil
 }
 
 // referenceDocs parses the referenced schemas, by reference name.

@@ -81,6 +81,8 @@ type Engine struct {
 	execConfigs sync.Map
 	// dlq is the DLQ action.
 	dlq *dlq
+	// jsonataCache holds migration rules' compiled expressions.
+	jsonataCache sync.Map // expression -> *compiled
 
 	envOnce  sync.Once
 	env      *cel.Env
