@@ -81,7 +81,10 @@ func TestEncryptRule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !v.(*data.Struct).Equal(value) {
+		// The schema read carries the registry version (the lookup finds
+		// the version with its rule set), the one written none: compare
+		// the values.
+		if fmt.Sprint(v) != fmt.Sprint(value) {
 			t.Fatalf("read %v, want %v", v, value)
 		}
 		return b
@@ -346,7 +349,7 @@ func TestEncryptRule(t *testing.T) {
 			t.Fatalf("write % x %v", b, err)
 		}
 		_, v, err := converter(secret, "mysecret").ToConnectData("t14", nil, b)
-		if err != nil || !v.(*data.Struct).Equal(mv) {
+		if err != nil || fmt.Sprint(v) != fmt.Sprint(mv) {
 			t.Fatalf("read %v %v", v, err)
 		}
 	})
