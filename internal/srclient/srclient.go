@@ -84,7 +84,7 @@ func Define(def *config.Def) *config.Def {
 		def = def.Define(config.Key{Name: u.key, Type: config.TypeString, Default: u.ok[0], Importance: config.Low,
 			Doc: u.doc + " goconnect supports only " + strings.Join(u.ok, " or ") + "."})
 	}
-	return tlsconfig.DefineClient(def, sslPrefix, "Schema Registry SSL").
+	return tlsconfig.DefineClient(defineAssociated(def), sslPrefix, "Schema Registry SSL").
 		Define(config.Key{Name: KeyURL, Type: config.TypeList, Required: true, Importance: config.High,
 			Doc: "Comma-separated list of URLs for Schema Registry instances that can be used to register or look up schemas."}).
 		Define(config.Key{Name: KeyAutoRegister, Type: config.TypeBoolean, Default: "true", Importance: config.Medium,
@@ -142,6 +142,8 @@ type Client struct {
 	// id.compatibility.strict; UseSchemaID is use.schema.id (-1: unset).
 	LatestStrict, IDStrict bool
 	UseSchemaID            int
+	// assoc is AssociatedNameStrategy's state (nil for other strategies).
+	assoc *associated
 	// readers caches ReaderVersion's answers per subject.
 	readers readerCache
 	// migrations caches MigrationRules' answers.
@@ -233,14 +235,19 @@ func New(v *config.Values, props map[string]string, isKey bool) (*Client, error)
 		key = KeyKeyStrategy
 	}
 	strategy := v.String(key)
+	var assoc *associated
 	switch strategy {
 	case StrategyTopic, StrategyRecord, StrategyTopicName:
+	case StrategyAssociated:
+		if assoc, err = newAssociated(v); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, &config.Error{Key: key, Value: strategy, Message: "unknown subject name strategy"}
 	}
 	c := &Client{Client: cl, IsKey: isKey, AutoReg: v.Bool(KeyAutoRegister), UseLatest: v.Bool(KeyUseLatest),
 		Normalize: v.Bool(KeyNormalize), Strategy: strategy, LatestTTL: time.Duration(v.Int(KeyLatestTTL)) * time.Second,
-		LatestStrict: v.Bool(KeyLatestStrict), IDStrict: v.Bool(KeyIDStrict), UseSchemaID: int(v.Int(KeyUseSchemaID))}
+		LatestStrict: v.Bool(KeyLatestStrict), IDStrict: v.Bool(KeyIDStrict), UseSchemaID: int(v.Int(KeyUseSchemaID)), assoc: assoc}
 	// Unset (Confluent's null) and empty both mean no metadata: Confluent
 	// skips an empty map too.
 	if spec := v.String(KeyLatestMeta); spec != "" {
@@ -282,17 +289,26 @@ func bearerAuth(v *config.Values, source string) ([]sr.ClientOpt, error) {
 // strategy; record is the schema's record name (needed by the record
 // strategies, which refuse a schema without one).
 func (c *Client) Subject(topic, record string) (string, error) {
-	switch c.Strategy {
+	if c.Strategy == StrategyAssociated && c.assoc != nil {
+		return c.associatedSubject(topic, record)
+	}
+	return strategySubject(c.Strategy, c.IsKey, topic, record)
+}
+
+// strategySubject is the subject under one of Confluent's naming
+// strategies (Topic, Record, TopicRecord).
+func strategySubject(strategy string, isKey bool, topic, record string) (string, error) {
+	switch strategy {
 	case StrategyRecord, StrategyTopicName:
 		if record == "" {
-			return "", fmt.Errorf("%s needs a named schema (a title), the schema has none", c.Strategy)
+			return "", fmt.Errorf("%s needs a named schema (a title), the schema has none", strategy)
 		}
-		if c.Strategy == StrategyRecord {
+		if strategy == StrategyRecord {
 			return record, nil
 		}
 		return topic + "-" + record, nil
 	}
-	if c.IsKey {
+	if isKey {
 		return topic + "-key", nil
 	}
 	return topic + "-value", nil
