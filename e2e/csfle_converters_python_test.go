@@ -105,16 +105,7 @@ func TestCSFLEConvertersPython(t *testing.T) {
 		t.Helper()
 		args["url"], args["secret"] = srv.URL, secret
 		in, _ := json.Marshal(args)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, py, "-c", pyCSFLEConv, string(in))
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("Python client %v: %v\n%s", args, err, stderr.String())
-		}
-		return strings.TrimSpace(string(out))
+		return runPython(t, py, pyCSFLEConv, string(in))
 	}
 	rule := func(kek, extra string, payload bool) string {
 		params := `"params":{"encrypt.kek.name":"` + kek + `","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"` + extra + `},"onFailure":"ERROR,ERROR"`
@@ -304,6 +295,21 @@ func TestCSFLEConvertersPython(t *testing.T) {
 			t.Logf("goconnect %x\nPython    %x", ours, theirs)
 		})
 	}
+}
+
+// runPython runs script with one argument and answers its output.
+func runPython(t *testing.T, py, script, arg string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, py, "-c", script, arg)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("Python client %s: %v\n%s", arg, err, stderr.String())
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // sameRecord compares two records on the wire: bytes, or for JSON the
