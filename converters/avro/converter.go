@@ -173,13 +173,21 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	return nil
 }
 
+// subject is subjectOf without its error (the rules' subject).
 func (c *Converter) subject(topic string, ws *writeSchema) string {
+	s, _ := c.subjectOf(topic, ws)
+	return s
+}
+
+// subjectOf names the subject under the strategy; AssociatedNameStrategy
+// asks the registry (once per topic), which can fail.
+func (c *Converter) subjectOf(topic string, ws *writeSchema) (string, error) {
 	suffix := "-value"
 	if c.isKey {
 		suffix = "-key"
 	}
 	switch c.strategy {
-	case srclient.StrategyRecord, srclient.StrategyTopicName:
+	case srclient.StrategyRecord, srclient.StrategyTopicName, srclient.StrategyAssociated:
 		name := ws.avro.FullName()
 		if ws.avro.Kind == avroschema.Union {
 			for _, b := range ws.avro.Branches {
@@ -191,12 +199,15 @@ func (c *Converter) subject(topic string, ws *writeSchema) string {
 		if name == "" && ws.avro.Kind.Primitive() {
 			name = ws.avro.Kind.String()
 		}
-		if c.strategy == srclient.StrategyRecord {
-			return name
+		switch c.strategy {
+		case srclient.StrategyAssociated:
+			return c.client.Subject(topic, name)
+		case srclient.StrategyRecord:
+			return name, nil
 		}
-		return topic + "-" + name
+		return topic + "-" + name, nil
 	}
-	return topic + suffix
+	return topic + suffix, nil
 }
 
 func (c *Converter) writeSchemaFor(s *data.Schema) (*writeSchema, error) {
@@ -382,7 +393,11 @@ func (c *Converter) FromConnectData(topic string, headers connect.Headers, s *da
 	reg, ok := ws.byTopic[topic]
 	c.mu.Unlock()
 	if !ok || c.stale(reg) {
-		if reg, err = c.schemaFor(c.subject(topic, ws), ws); err != nil {
+		subject, err := c.subjectOf(topic, ws)
+		if err != nil {
+			return nil, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)
+		}
+		if reg, err = c.schemaFor(subject, ws); err != nil {
 			return nil, err
 		}
 		c.mu.Lock()
@@ -554,10 +569,12 @@ func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*rea
 	c.mu.Unlock()
 	reg, subject := lr.reg, lr.subject
 	if !ok || c.stale(reg) {
-		subject = c.subject(topic, &writeSchema{avro: writer.avro})
+		var err error
+		if subject, err = c.subjectOf(topic, &writeSchema{avro: writer.avro}); err != nil {
+			return nil, reg, subject, err
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 		defer cancel()
-		var err error
 		if c.client.LatestMeta != nil {
 			reg, err = c.latestWithMetadata(ctx, subject)
 		} else {
