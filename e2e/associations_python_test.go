@@ -80,7 +80,7 @@ func TestAssociationsPython(t *testing.T) {
 
 	conv := avro.New()
 	if err := conv.Configure(map[string]string{"schema.registry.url": srv.URL, "auto.register.schemas": "false", "use.latest.version": "true",
-		"value.subject.name.strategy": "io.confluent.kafka.serializers.subject.AssociatedNameStrategy",
+		"value.subject.name.strategy":            "io.confluent.kafka.serializers.subject.AssociatedNameStrategy",
 		"subject.name.strategy.kafka.cluster.id": ns}, false); err != nil {
 		t.Fatal(err)
 	}
