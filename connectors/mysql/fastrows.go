@@ -14,7 +14,7 @@ import (
 
 // Rows events are decoded straight into Connect values for the common
 // column types (signed and unsigned integers, VARCHAR/CHAR text, DECIMAL
-// up to 18 digits, DATETIME from 1970 on): go-mysql's decoder boxes
+// up to 18 digits, DATETIME from 1970 on, TIMESTAMP): go-mysql's decoder boxes
 // every value into a []any first (a DECIMAL as text, parsed back here),
 // which was a third of the allocations of a live single-row transaction.
 // Anything else (another type, a partial row image, a zero date, a
@@ -246,6 +246,29 @@ func (c *column) fastValue(tp byte, meta uint16, b []byte) (v any, n int, ok boo
 			return d.String(), n, true
 		}
 		return d, n, true
+	case gomysql.MYSQL_TYPE_TIMESTAMP2:
+		if meta > 6 {
+			return nil, 0, false
+		}
+		n = int(4 + (meta+1)/2)
+		if len(b) < n {
+			return nil, 0, false
+		}
+		sec := int64(binary.BigEndian.Uint32(b[0:4]))
+		var usec int64
+		switch meta {
+		case 1, 2:
+			usec = int64(b[4]) * 10000
+		case 3, 4:
+			usec = int64(binary.BigEndian.Uint16(b[4:6])) * 100
+		case 5, 6:
+			usec = int64(gomysql.BFixedLengthInt(b[4:7]))
+		}
+		if sec == 0 {
+			return nil, 0, false // the zero timestamp: go-mysql's text
+		}
+		v, ok := c.convertTime(time.Unix(sec, usec*1000))
+		return v, n, ok
 	case gomysql.MYSQL_TYPE_DATETIME2:
 		if meta > 6 {
 			return nil, 0, false

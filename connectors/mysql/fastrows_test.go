@@ -150,6 +150,11 @@ func allBits(n int) []byte {
 // TestConvertTimeMatchesText).
 func goMySQLRows(t *testing.T, tm *replication.TableMapEvent, b []byte) [][]any {
 	t.Helper()
+	// go-mysql writes a TIMESTAMP's text in the local zone when no
+	// TimestampStringLocation is set (the stream sets UTC).
+	local := time.Local
+	time.Local = time.UTC
+	defer func() { time.Local = local }()
 	n := int(tm.ColumnCount)
 	e := &replication.RowsEvent{Table: tm, ColumnCount: uint64(n), ColumnBitmap1: allBits(n)}
 	if err := e.DecodeData(0, b); err != nil {
@@ -181,6 +186,25 @@ var fastCols = []fastCol{
 	{column{name: "ts3", dataType: "datetime", colType: "datetime(3)", fsp: 3, nullable: true}, gomysql.MYSQL_TYPE_DATETIME2, 3},
 	{column{name: "ts4", dataType: "datetime", colType: "datetime(4)", fsp: 4, nullable: true}, gomysql.MYSQL_TYPE_DATETIME2, 4},
 	{column{name: "ts6", dataType: "datetime", colType: "datetime(6)", fsp: 6, nullable: true}, gomysql.MYSQL_TYPE_DATETIME2, 6},
+	{column{name: "tz", dataType: "timestamp", colType: "timestamp", nullable: true}, gomysql.MYSQL_TYPE_TIMESTAMP2, 0},
+	{column{name: "tz2", dataType: "timestamp", colType: "timestamp(2)", fsp: 2, nullable: true}, gomysql.MYSQL_TYPE_TIMESTAMP2, 2},
+	{column{name: "tz3", dataType: "timestamp", colType: "timestamp(3)", fsp: 3, nullable: true}, gomysql.MYSQL_TYPE_TIMESTAMP2, 3},
+	{column{name: "tz6", dataType: "timestamp", colType: "timestamp(6)", fsp: 6, nullable: true}, gomysql.MYSQL_TYPE_TIMESTAMP2, 6},
+}
+
+// encTimestamp2 writes a TIMESTAMP2 of precision dec.
+func encTimestamp2(dec int, t time.Time) []byte {
+	out := binary.BigEndian.AppendUint32(nil, uint32(t.Unix()))
+	us := t.Nanosecond() / 1000
+	switch dec {
+	case 1, 2:
+		out = append(out, byte(us/10000))
+	case 3, 4:
+		out = binary.BigEndian.AppendUint16(out, uint16(us/100))
+	case 5, 6:
+		out = append(out, byte(us>>16), byte(us>>8), byte(us))
+	}
+	return out
 }
 
 // fastRow encodes one row of fastCols: seed varies the values, nulls
@@ -221,6 +245,10 @@ func fastRow(seed int64, nulls bool) []byte {
 		encDatetime2(3, trunc(3), false),
 		encDatetime2(4, trunc(4), false),
 		encDatetime2(6, trunc(6), false),
+		encTimestamp2(0, trunc(0).Add(time.Second)),
+		encTimestamp2(2, trunc(2).Add(time.Second)),
+		encTimestamp2(3, trunc(3).Add(time.Second)),
+		encTimestamp2(6, trunc(6).Add(time.Second)),
 	}
 	if nulls {
 		for i := range vals {
@@ -323,6 +351,8 @@ func TestFastRowsGiveUp(t *testing.T) {
 		bitmap []byte
 	}{
 		{"zero date", []fastCol{id, dt}, image(encInt(4, 1), encDatetime2(0, at, true)), nil},
+		{"zero timestamp", []fastCol{id, {column{name: "z", dataType: "timestamp", colType: "timestamp"}, gomysql.MYSQL_TYPE_TIMESTAMP2, 0}},
+			image(encInt(4, 1), []byte{0, 0, 0, 0}), nil},
 		{"pre-1970", []fastCol{id, dt}, image(encInt(4, 1), encDatetime2(0, time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC), false)), nil},
 		{"decimal(20,2)", []fastCol{id, {column{name: "d", dataType: "decimal", colType: "decimal(20,2)", precision: 20, scale: 2}, gomysql.MYSQL_TYPE_NEWDECIMAL, 20<<8 | 2}},
 			image(encInt(4, 1), encDecimal(20, 2, "1.00")), nil},
