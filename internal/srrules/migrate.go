@@ -79,6 +79,7 @@ func (m *Migration) Run(doc []byte) ([]byte, error) {
 	if err := d.Decode(&msg); err != nil {
 		return nil, fmt.Errorf("migrating: %w", err)
 	}
+	msg = numbers(msg)
 	for i := range m.rules {
 		r := &m.rules[i]
 		out, err := m.e.jsonata(r, msg)
@@ -156,4 +157,30 @@ func (e *Engine) jsonata(r *sr.SchemaRule, msg any) (any, error) {
 		return nil, fmt.Errorf("Could not evaluate expression: %v", err)
 	}
 	return out, nil
+}
+
+// numbers gives the expressions float64 numbers, which the JSONata library
+// computes and compares with; an integer a float64 cannot hold exactly
+// stays a json.Number, so a value passed through keeps its digits.
+func numbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil {
+			return x
+		}
+		if i, err := x.Int64(); err == nil && int64(f) != i {
+			return x
+		}
+		return f
+	case []any:
+		for i := range x {
+			x[i] = numbers(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = numbers(x[k])
+		}
+	}
+	return v
 }
