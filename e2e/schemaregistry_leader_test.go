@@ -331,7 +331,20 @@ func TestSchemaRegistryForwardingBasicAuth(t *testing.T) {
 		t.Fatalf("bob lacks the admin role: %s", r)
 	}
 	follower.user, leader.user = "alice:secret", "alice:secret"
-	id := registeredID(t, follower.call(t, "POST", "/subjects/s/versions", recordSchema("x")), "register through the follower with credentials")
+	// No leader known (a rebalance may still run) answers 50004 at once,
+	// as Confluent's: poll until the follower forwards.
+	var id int
+	waitUntil(t, 30*time.Second, "a registration through the follower with credentials", func() bool {
+		r := follower.call(t, "POST", "/subjects/s/versions", recordSchema("x"))
+		if r.status == 200 {
+			id = registeredID(t, r, "register through the follower with credentials")
+			return true
+		}
+		if r.status != 500 || !strings.Contains(string(r.body), `"error_code":50004`) {
+			t.Fatalf("register through the follower: %s", r)
+		}
+		return false
+	})
 	known := registeredID(t, follower.call(t, "POST", "/subjects/known/versions", recordSchema("known")), "register 'known' through the follower")
 	if r := follower.call(t, "PUT", "/mode/s", `{"mode":"READONLY"}`); r.status != 200 {
 		t.Fatalf("mode through the follower: %s", r)
@@ -342,12 +355,16 @@ func TestSchemaRegistryForwardingBasicAuth(t *testing.T) {
 	})
 
 	// An instance that may not lead, alone in its group: reads work,
-	// writes answer Confluent's 50004 once the wait for a leader is over.
+	// writes answer Confluent's 50004 at once.
 	lone := startSRNode(t, "lone", fmt.Sprintf("kafkastore.topic=%s\nschema.registry.group.id=%s\nleader.eligibility=false\n", topic, uniqueName(t, "lone")))
 	waitUntil(t, 30*time.Second, "the lone instance to read the topic", func() bool {
 		return strings.Contains(string(lone.call(t, "GET", "/subjects", "").body), `"known"`)
 	})
+	start := time.Now()
 	r := lone.call(t, "POST", "/subjects/s2/versions", recordSchema("y"))
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the write with no leader was answered after %v, want at once", took)
+	}
 	if r.status != 500 || !strings.Contains(string(r.body), `"error_code":50004`) || !strings.Contains(string(r.body), "Leader not known.") {
 		t.Fatalf("write with no leader: %s", r)
 	}

@@ -43,8 +43,9 @@ type ClusterConfig struct {
 	Headers []string
 	// ClusterID returns the Kafka cluster's id.
 	ClusterID func(ctx context.Context) (string, error)
-	// LeaderWait is how long a write waits for a leader to be known, or
-	// for this new leader to have read its stores (default 10 s).
+	// LeaderWait is how long a write waits for this new leader to have
+	// read its stores (kafkastore.init.timeout.ms, default 60 s). With no
+	// leader known a write is answered at once, as Confluent's.
 	LeaderWait time.Duration
 	Log        *slog.Logger
 }
@@ -69,7 +70,7 @@ func NewCluster(cfg ClusterConfig) *Cluster {
 		cfg.Client = &http.Client{Timeout: 60 * time.Second}
 	}
 	if cfg.LeaderWait <= 0 {
-		cfg.LeaderWait = 10 * time.Second
+		cfg.LeaderWait = 60 * time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -296,7 +297,12 @@ func (c *Cluster) write(w http.ResponseWriter, req *http.Request, op writeOp, bo
 				return
 			}
 			continue
-		case leader != nil && !self:
+		case leader == nil:
+			// As Confluent's *OrForward: no leader known (none elected
+			// yet, a rebalance running, none eligible) answers at once.
+			writeError(w, &Error{500, op.unknown.Code, op.unknown.Message})
+			return
+		case !self:
 			if req.Header.Get(forwardedHeader) != "" {
 				// Forwarded by an instance that took this one for the
 				// leader: the leader moved; the caller retries.
@@ -306,17 +312,16 @@ func (c *Cluster) write(w http.ResponseWriter, req *http.Request, op writeOp, bo
 			c.forward(w, req, op, body, leader)
 			return
 		}
-		// No leader known yet, or this new leader is still reading its
-		// stores: wait a little, as a rebalance is usually short.
+		// This new leader is still reading its stores: Confluent's
+		// writes wait on the leader lock its setLeader holds meanwhile
+		// (at most kafkastore.init.timeout.ms).
 		select {
 		case <-changed:
 		case <-wait.C:
-			if self && op.register {
+			if op.register {
 				writeError(w, &Error{500, 50002, "Register operation timed out"})
-			} else if self {
-				writeError(w, &Error{500, 50002, "Operation timed out: the new leader is still reading the store"})
 			} else {
-				writeError(w, &Error{500, op.unknown.Code, op.unknown.Message})
+				writeError(w, &Error{500, 50002, "Operation timed out: the new leader is still reading the store"})
 			}
 			return
 		case <-req.Context().Done():

@@ -154,10 +154,11 @@ func TestClusterForwards(t *testing.T) {
 	}
 }
 
-// Confluent's errors: 50004 while no leader is known (after a short
-// wait), 50003 when the leader cannot be reached.
+// Confluent's errors: 50004 at once while no leader is known (the wait
+// for a new leader's catch-up does not apply), 50003 when the leader
+// cannot be reached.
 func TestClusterLeaderErrors(t *testing.T) {
-	c := NewCluster(ClusterConfig{Self: election.Identity{Host: "127.0.0.1", Port: 1, LeaderEligibility: true}, LeaderWait: 100 * time.Millisecond})
+	c := NewCluster(ClusterConfig{Self: election.Identity{Host: "127.0.0.1", Port: 1, LeaderEligibility: true}, LeaderWait: time.Minute})
 	srv := httptest.NewServer(c.Wrap(Handler(New(nil))))
 	defer srv.Close()
 	for _, tc := range []struct{ method, path, body, want string }{
@@ -168,8 +169,12 @@ func TestClusterLeaderErrors(t *testing.T) {
 		{"DELETE", "/subjects/s", "", `{"error_code":50001,"message":"Error while deleting the subject"}`},
 		{"POST", "/dek-registry/v1/keks", `{}`, `{"error_code":50001,"message":"Error while creating key: Request failed since leader is unknown"}`},
 	} {
+		start := time.Now()
 		if status, body := call(t, tc.method, srv.URL+tc.path, tc.body); status != 500 || body != tc.want {
 			t.Errorf("%s %s without a leader: %d %s, want 500 %s", tc.method, tc.path, status, body, tc.want)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("%s %s without a leader answered after %v, want at once", tc.method, tc.path, took)
 		}
 	}
 	// A leader that does not answer.
