@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/goconnect/goconnect/internal/testpki"
 )
 
 // srNode is one `goconnect schema-registry` process of a registry cluster.
@@ -26,6 +29,8 @@ type srNode struct {
 	mu   sync.Mutex
 	log  bytes.Buffer
 	user string // basic credentials "user:pass", if any
+	// client calls the instance (its TLS settings for an https one).
+	client *http.Client
 }
 
 func (n *srNode) Write(p []byte) (int, error) {
@@ -44,8 +49,15 @@ func (n *srNode) logText() string {
 // lines (listeners and host.name added) and waits until it serves.
 func startSRNode(t *testing.T, name, props string, env ...string) *srNode {
 	t.Helper()
+	return startSRNodeWith(t, name, "http", &http.Client{Timeout: 60 * time.Second}, props, env...)
+}
+
+// startSRNodeWith starts an instance listening with scheme (http or
+// https), called through client.
+func startSRNodeWith(t *testing.T, name, scheme string, client *http.Client, props string, env ...string) *srNode {
+	t.Helper()
 	port := freePort(t)
-	n := &srNode{name: name, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	n := &srNode{name: name, url: fmt.Sprintf("%s://127.0.0.1:%d", scheme, port), client: client}
 	file := filepath.Join(t.TempDir(), name+".properties")
 	props = fmt.Sprintf("listeners=%s\nhost.name=127.0.0.1\nkafkastore.bootstrap.servers=PLAINTEXT://%s\n%s", n.url, kafkaAddr, props)
 	if err := os.WriteFile(file, []byte(props), 0o600); err != nil {
@@ -71,7 +83,7 @@ func startSRNode(t *testing.T, name, props string, env ...string) *srNode {
 	})
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		resp, err := http.Get(n.url + "/schemas/types")
+		resp, err := n.client.Get(n.url + "/schemas/types")
 		if err == nil {
 			resp.Body.Close()
 			return n
@@ -112,7 +124,7 @@ func (n *srNode) call(t *testing.T, method, path, body string) srResponse {
 	if user, pass, ok := strings.Cut(n.user, ":"); ok {
 		req.SetBasicAuth(user, pass)
 	}
-	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
+	resp, err := n.client.Do(req)
 	if err != nil {
 		return srResponse{status: 0, body: []byte(err.Error())}
 	}
@@ -323,11 +335,17 @@ func TestSchemaRegistryForwardingBasicAuth(t *testing.T) {
 	}
 	waitUntil(t, 60*time.Second, "a leader", func() bool { return strings.Contains(leader.logText(), leaderLine) })
 
-	if r := follower.call(t, "POST", "/subjects/s/versions", recordSchema("x")); r.status != 401 || r.header.Get("WWW-Authenticate") != `Basic realm="SchemaRegistry-Props"` {
+	// Jetty's challenge; the registry's JsonErrorHandler writes a body for
+	// GET and POST only.
+	if r := follower.call(t, "POST", "/subjects/s/versions", recordSchema("x")); r.status != 401 || r.header.Get("WWW-Authenticate") != `basic realm="SchemaRegistry-Props"` ||
+		strings.TrimSpace(string(r.body)) != `{"error_code":401,"message":"Unauthorized"}` {
 		t.Fatalf("without credentials: %s %v", r, r.header)
 	}
+	if r := follower.call(t, "PUT", "/config", `{"compatibility":"NONE"}`); r.status != 401 || len(r.body) != 0 {
+		t.Fatalf("PUT without credentials: %s", r)
+	}
 	follower.user = "bob:secret" // right password (MD5 in the file), role not admin
-	if r := follower.call(t, "GET", "/subjects", ""); r.status != 401 {
+	if r := follower.call(t, "GET", "/subjects", ""); r.status != 403 || strings.TrimSpace(string(r.body)) != `{"error_code":403,"message":"!authorized"}` {
 		t.Fatalf("bob lacks the admin role: %s", r)
 	}
 	follower.user, leader.user = "alice:secret", "alice:secret"
@@ -372,4 +390,74 @@ func TestSchemaRegistryForwardingBasicAuth(t *testing.T) {
 	if r := lone.call(t, "POST", "/subjects/known/versions", recordSchema("known")); r.status != 200 || !strings.Contains(string(r.body), fmt.Sprintf(`"id":%d`, known)) {
 		t.Fatalf("re-registering a known schema with no leader: %s", r)
 	}
+}
+
+// Two https instances (rest-utils' ssl.* key and trust stores, client
+// certificates required) forward over TLS with inter.instance.protocol=
+// https: the follower presents its key store to the leader and trusts it
+// through its trust store. A follower whose trust store lacks the
+// leader's CA answers Confluent's 50003.
+func TestSchemaRegistryForwardingTLS(t *testing.T) {
+	ca := testpki.NewCA(t, "registry-ca")
+	ks := ca.Server("127.0.0.1", "localhost").KeyStore("PKCS12", "kspass")
+	ts := ca.TrustStore("JKS", "tspass")
+	other := testpki.NewCA(t, "other-ca").TrustStore("PKCS12", "tspass")
+	tester := ca.Client("tester").TLS()
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		RootCAs: ca.Pool(), Certificates: []tls.Certificate{tester}}}}
+	topic := uniqueName(t, "_schemas")
+	group := uniqueName(t, "sr")
+	common := fmt.Sprintf("kafkastore.topic=%s\nschema.registry.group.id=%s\ninter.instance.protocol=https\n"+
+		"ssl.keystore.location=%s\nssl.keystore.password=kspass\nssl.keystore.type=PKCS12\nssl.key.password=kspass\n", topic, group, ks)
+	trusted := fmt.Sprintf("ssl.truststore.location=%s\nssl.truststore.password=tspass\nssl.truststore.type=JKS\nssl.client.authentication=REQUIRED\n", ts)
+	a := startSRNodeWith(t, "a", "https", client, common+trusted)
+	b := startSRNodeWith(t, "b", "https", client, common+trusted)
+	leader, follower := a, b
+	if b.url < a.url {
+		leader, follower = b, a
+	}
+	waitUntil(t, 60*time.Second, "a leader", func() bool { return strings.Contains(leader.logText(), leaderLine) })
+	if !strings.Contains(leader.logText(), "url="+leader.url) {
+		t.Errorf("the leader's identity is not its https URL %s", leader.url)
+	}
+
+	// Without a client certificate the listener refuses the handshake.
+	plain := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	if resp, err := plain.Get(follower.url + "/subjects"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("no client certificate: %s, want a refused handshake", resp.Status)
+	}
+
+	var id int
+	waitUntil(t, 30*time.Second, "a registration through the https follower", func() bool {
+		r := follower.call(t, "POST", "/subjects/tls/versions", recordSchema("tls"))
+		if r.status == 200 {
+			id = registeredID(t, r, "register through the follower")
+			return true
+		}
+		if r.status != 500 || !strings.Contains(string(r.body), `"error_code":50004`) {
+			t.Fatalf("register through the follower: %s", r)
+		}
+		return false
+	})
+	if r := leader.call(t, "GET", "/subjects/tls/versions/1", ""); r.status != 200 || !strings.Contains(string(r.body), fmt.Sprintf(`"id":%d`, id)) {
+		t.Fatalf("the leader does not hold the forwarded schema: %s", r)
+	}
+	if r := follower.call(t, "PUT", "/config/tls", `{"compatibility":"NONE"}`); r.status != 200 {
+		t.Fatalf("config through the follower: %s", r)
+	}
+
+	// A follower that does not trust the leader's certificate: 50003.
+	c := startSRNodeWith(t, "c", "https", client, common+fmt.Sprintf("ssl.truststore.location=%s\nssl.truststore.password=tspass\nleader.eligibility=false\n", other))
+	var r srResponse
+	waitUntil(t, 30*time.Second, "c to know the leader", func() bool {
+		r = c.call(t, "POST", "/subjects/tls2/versions", recordSchema("tls2"))
+		return !strings.Contains(string(r.body), `"error_code":50004`)
+	})
+	if r.status != 500 || strings.TrimSpace(string(r.body)) != `{"error_code":50003,"message":"Error while forwarding register schema request to the leader"}` {
+		t.Fatalf("forwarding to an untrusted leader: %s", r)
+	}
+	waitUntil(t, 10*time.Second, "c's log to name the certificate failure", func() bool {
+		return strings.Contains(c.logText(), "certificate signed by unknown authority")
+	})
 }

@@ -37,6 +37,17 @@ type KafkaJournal struct {
 	// moved is closed (and replaced) whenever next moves.
 	moved   chan struct{}
 	readErr error
+	// writeTimeout bounds a write's produce (kafkastore.timeout.ms; 0:
+	// the client's own retries and timeouts).
+	writeTimeout time.Duration
+}
+
+// SetWriteTimeout bounds each later write's wait for the broker's ack,
+// as Confluent's kafkastore.timeout.ms.
+func (j *KafkaJournal) SetWriteTimeout(d time.Duration) {
+	j.mu.Lock()
+	j.writeTimeout = d
+	j.mu.Unlock()
 }
 
 // Replayer takes the records of a topic read back (the schema registry,
@@ -179,7 +190,16 @@ func (j *KafkaJournal) Append(key, value []byte) error {
 // The caller applies it itself, holding the lock its ReplayGuarded takes,
 // so the reader skips it.
 func (j *KafkaJournal) AppendAt(key, value []byte, ts time.Time) error {
-	res := j.cl.ProduceSync(context.Background(), &kgo.Record{Topic: j.topic, Key: key, Value: value, Timestamp: ts})
+	ctx := context.Background()
+	j.mu.Lock()
+	timeout := j.writeTimeout
+	j.mu.Unlock()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	res := j.cl.ProduceSync(ctx, &kgo.Record{Topic: j.topic, Key: key, Value: value, Timestamp: ts})
 	rec, err := res.First()
 	if err != nil {
 		return err

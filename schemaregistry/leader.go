@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,7 +48,10 @@ type ClusterConfig struct {
 	// read its stores (kafkastore.init.timeout.ms, default 60 s). With no
 	// leader known a write is answered at once, as Confluent's.
 	LeaderWait time.Duration
-	Log        *slog.Logger
+	// ReadBackTimeout bounds a follower's read of the leader's write
+	// before it answers (kafkastore.timeout.ms; default 10 s).
+	ReadBackTimeout time.Duration
+	Log             *slog.Logger
 }
 
 // Cluster routes writes to the leader: the leader serves them, the others
@@ -71,6 +75,9 @@ func NewCluster(cfg ClusterConfig) *Cluster {
 	}
 	if cfg.LeaderWait <= 0 {
 		cfg.LeaderWait = 60 * time.Second
+	}
+	if cfg.ReadBackTimeout <= 0 {
+		cfg.ReadBackTimeout = 10 * time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -198,6 +205,11 @@ type writeOp struct {
 	unknown, failed Error
 }
 
+// failedFor is the answer when forwarding to leader failed.
+func (op writeOp) failedFor(leader *election.Identity) *Error {
+	return &Error{500, op.failed.Code, strings.ReplaceAll(op.failed.Message, "{leader}", leader.URL())}
+}
+
 func leaderOps() (*http.ServeMux, map[string]writeOp) {
 	ops := map[string]writeOp{}
 	add := func(unknown, failed Error, patterns ...string) {
@@ -217,25 +229,29 @@ func leaderOps() (*http.ServeMux, map[string]writeOp) {
 	// registrations).
 	add(unknown("Leader not known."), failed("Error while forwarding register schema request to the leader"),
 		"POST /associations", "PUT /associations/resources/{resourceId}", "DELETE /associations/resources/{resourceId}", "POST /associations:batchMutate")
-	// Confluent answers these two with its generic error whatever failed.
-	add(generic("Error while deleting the subject"), generic("Error while deleting the subject"), "DELETE /subjects/{subject}")
+	// Confluent answers these two with its generic error whatever failed,
+	// the subject named as the path gives it (normalized).
+	add(generic("Error while deleting the subject {subject}"), generic("Error while deleting the subject {subject}"), "DELETE /subjects/{subject}")
 	add(generic("Error while deleting context"), generic("Error while deleting context"), "DELETE /contexts/{context}")
 	add(unknown("Failed to update compatibility level"), failed("Error while forwarding update config request to the leader"), "PUT /config", "PUT /config/{subject}")
 	add(unknown("Failed to delete compatibility level"), failed("Error while forwarding delete config request to the leader"), "DELETE /config", "DELETE /config/{subject}")
 	add(unknown("Failed to update mode"), failed("Error while forwarding update mode request to the leader"), "PUT /mode", "PUT /mode/{subject}")
 	add(unknown("Failed to delete mode"), failed("Error while forwarding delete mode request to the leader"), "DELETE /mode", "DELETE /mode/{subject}")
-	// The DEK registry's writes: Confluent wraps the leader errors in its
-	// generic 50001 ("Error while creating key: Request failed since
-	// leader is unknown").
+	// The DEK registry's writes: Confluent's DekRegistryResource wraps the
+	// leader errors in its generic 50001, with their message for creates
+	// and updates ("Error while creating key: Request failed since leader
+	// is unknown", the forwarding failure naming the request and the
+	// leader's URL) and without it for deletes and undeletes.
 	p := dekregistry.Prefix
-	dek := func(what string, patterns ...string) {
+	dekWrite := func(what, request string, patterns ...string) {
 		add(generic("Error while "+what+": Request failed since leader is unknown"),
-			generic("Error while "+what+": Unexpected error while forwarding the request to the leader"), patterns...)
+			generic("Error while "+what+": Unexpected error while forwarding the "+request+" request to {leader}"), patterns...)
 	}
-	dek("creating key", "POST "+p, "POST "+p+"/{name}/deks", "POST "+p+"/{name}/deks/{subject}")
-	dek("updating key", "PUT "+p+"/{name}")
-	dek("deleting key", "DELETE "+p+"/{name}", "DELETE "+p+"/{name}/deks/{subject}", "DELETE "+p+"/{name}/deks/{subject}/versions/{version}")
-	dek("undeleting key", "POST "+p+"/{name}/undelete", "POST "+p+"/{name}/deks/{subject}/undelete", "POST "+p+"/{name}/deks/{subject}/versions/{version}/undelete")
+	dekWrite("creating key", "create key", "POST "+p, "POST "+p+"/{name}/deks", "POST "+p+"/{name}/deks/{subject}")
+	dekWrite("updating key", "put key", "PUT "+p+"/{name}")
+	dekBare := func(msg string, patterns ...string) { add(generic(msg), generic(msg), patterns...) }
+	dekBare("Error while deleting key", "DELETE "+p+"/{name}", "DELETE "+p+"/{name}/deks/{subject}", "DELETE "+p+"/{name}/deks/{subject}/versions/{version}")
+	dekBare("Error while undeleting key", "POST "+p+"/{name}/undelete", "POST "+p+"/{name}/deks/{subject}/undelete", "POST "+p+"/{name}/deks/{subject}/versions/{version}/undelete")
 	mux := http.NewServeMux()
 	for pattern := range ops {
 		mux.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
@@ -259,9 +275,13 @@ func (c *Cluster) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, req)
 			return
 		}
+		if subject, ok := strings.CutPrefix(trimmed.URL.Path, "/subjects/"); ok && pattern == "DELETE /subjects/{subject}" {
+			op.unknown.Message = strings.ReplaceAll(op.unknown.Message, "{subject}", normalizeSubject(subject))
+			op.failed.Message = strings.ReplaceAll(op.failed.Message, "{subject}", normalizeSubject(subject))
+		}
 		if topic := req.Header.Get(topicHeader); topic != "" && c.cfg.Topic != "" && topic != c.cfg.Topic {
 			c.cfg.Log.Error("refused a write forwarded by an instance on another topic: give registries on different topics different schema.registry.group.id values", "their topic", topic, "topic", c.cfg.Topic)
-			writeError(w, &Error{500, op.failed.Code, fmt.Sprintf("%s: the leader keeps topic %s, the forwarding instance %s; registries on different topics need different schema.registry.group.id values", op.failed.Message, c.cfg.Topic, topic)})
+			writeError(w, &Error{500, op.failed.Code, fmt.Sprintf("%s: the leader keeps topic %s, the forwarding instance %s; registries on different topics need different schema.registry.group.id values", op.failedFor(&c.cfg.Self).Message, c.cfg.Topic, topic)})
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(req.Body, 16<<20))
@@ -306,7 +326,7 @@ func (c *Cluster) write(w http.ResponseWriter, req *http.Request, op writeOp, bo
 			if req.Header.Get(forwardedHeader) != "" {
 				// Forwarded by an instance that took this one for the
 				// leader: the leader moved; the caller retries.
-				writeError(w, &Error{500, op.failed.Code, op.failed.Message})
+				writeError(w, op.failedFor(leader))
 				return
 			}
 			c.forward(w, req, op, body, leader)
@@ -336,7 +356,7 @@ func (c *Cluster) forward(w http.ResponseWriter, req *http.Request, op writeOp, 
 	url := leader.URL() + req.URL.RequestURI()
 	freq, err := http.NewRequestWithContext(req.Context(), req.Method, url, bytes.NewReader(body))
 	if err != nil {
-		writeError(w, &Error{500, op.failed.Code, op.failed.Message})
+		writeError(w, op.failedFor(leader))
 		return
 	}
 	for _, h := range append([]string{"Content-Type", "Accept", "Authorization"}, c.cfg.Headers...) {
@@ -351,14 +371,14 @@ func (c *Cluster) forward(w http.ResponseWriter, req *http.Request, op writeOp, 
 	resp, err := c.cfg.Client.Do(freq)
 	if err != nil {
 		c.cfg.Log.Warn("forwarding a write to the schema registry leader failed", "leader", leader.URL(), "error", err)
-		writeError(w, &Error{500, op.failed.Code, op.failed.Message})
+		writeError(w, op.failedFor(leader))
 		return
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 == 2 {
 		// Read the leader's write before answering, so the caller's next
 		// read here sees it (bounded: the answer stands either way).
-		ctx, cancel := context.WithTimeout(req.Context(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(req.Context(), c.cfg.ReadBackTimeout)
 		if err := c.syncStores(ctx); err != nil {
 			c.cfg.Log.Warn("reading the leader's write back failed", "error", err)
 		}

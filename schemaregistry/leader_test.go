@@ -166,8 +166,16 @@ func TestClusterLeaderErrors(t *testing.T) {
 		{"DELETE", "/subjects/s/versions/1", "", `{"error_code":50004,"message":"Leader not known."}`},
 		{"PUT", "/config", `{"compatibility":"NONE"}`, `{"error_code":50004,"message":"Failed to update compatibility level"}`},
 		{"DELETE", "/mode/s", "", `{"error_code":50004,"message":"Failed to delete mode"}`},
-		{"DELETE", "/subjects/s", "", `{"error_code":50001,"message":"Error while deleting the subject"}`},
+		{"DELETE", "/subjects/s", "", `{"error_code":50001,"message":"Error while deleting the subject s"}`},
+		{"DELETE", "/subjects/:.:s", "", `{"error_code":50001,"message":"Error while deleting the subject s"}`},
+		{"DELETE", "/subjects/:.ctx:s", "", `{"error_code":50001,"message":"Error while deleting the subject :.ctx:s"}`},
+		{"DELETE", "/contexts/.ctx", "", `{"error_code":50001,"message":"Error while deleting context"}`},
 		{"POST", "/dek-registry/v1/keks", `{}`, `{"error_code":50001,"message":"Error while creating key: Request failed since leader is unknown"}`},
+		{"POST", "/dek-registry/v1/keks/k/deks", `{}`, `{"error_code":50001,"message":"Error while creating key: Request failed since leader is unknown"}`},
+		{"PUT", "/dek-registry/v1/keks/k", `{}`, `{"error_code":50001,"message":"Error while updating key: Request failed since leader is unknown"}`},
+		{"DELETE", "/dek-registry/v1/keks/k", "", `{"error_code":50001,"message":"Error while deleting key"}`},
+		{"DELETE", "/dek-registry/v1/keks/k/deks/s/versions/1", "", `{"error_code":50001,"message":"Error while deleting key"}`},
+		{"POST", "/dek-registry/v1/keks/k/deks/s/undelete", "", `{"error_code":50001,"message":"Error while undeleting key"}`},
 	} {
 		start := time.Now()
 		if status, body := call(t, tc.method, srv.URL+tc.path, tc.body); status != 500 || body != tc.want {
@@ -188,6 +196,18 @@ func TestClusterLeaderErrors(t *testing.T) {
 	if status, body := call(t, "POST", srv.URL+"/subjects/s/versions", `{"schema":"\"int\""}`); status != 500 ||
 		body != `{"error_code":50003,"message":"Error while forwarding register schema request to the leader"}` {
 		t.Fatalf("unreachable leader: %d %s", status, body)
+	}
+	// The DEK registry's and the subject delete's messages, as
+	// DekRegistryResource and SubjectsResource build them.
+	for _, tc := range []struct{ method, path, body, want string }{
+		{"POST", "/dek-registry/v1/keks", `{"name":"k","kmsType":"local-kms","kmsKeyId":"x"}`, `{"error_code":50001,"message":"Error while creating key: Unexpected error while forwarding the create key request to ` + gone.URL() + `"}`},
+		{"PUT", "/dek-registry/v1/keks/k", `{}`, `{"error_code":50001,"message":"Error while updating key: Unexpected error while forwarding the put key request to ` + gone.URL() + `"}`},
+		{"POST", "/dek-registry/v1/keks/k/undelete", "", `{"error_code":50001,"message":"Error while undeleting key"}`},
+		{"DELETE", "/subjects/x", "", `{"error_code":50001,"message":"Error while deleting the subject x"}`},
+	} {
+		if status, body := call(t, tc.method, srv.URL+tc.path, tc.body); status != 500 || body != tc.want {
+			t.Errorf("%s %s to an unreachable leader: %d %s, want 500 %s", tc.method, tc.path, status, body, tc.want)
+		}
 	}
 	if status, body := call(t, "GET", srv.URL+"/v1/metadata/id", ""); status != 200 ||
 		body != `{"scope":{"path":[],"clusters":{"kafka-cluster":"","schema-registry-cluster":"schema-registry"}}}` {

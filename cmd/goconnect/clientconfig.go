@@ -20,7 +20,11 @@ import (
 // takes them; keys may carry Confluent's kafkastore. prefix) and returns the
 // client options, with onFatal called when the broker rejects the
 // credentials or certificate. An empty path means no settings.
-func commandConfig(path string, onFatal func(error)) ([]kgo.Opt, error) {
+//
+// storeOnly reads the kafkastore.* keys alone, as Confluent's store does
+// from schema-registry.properties, whose unprefixed ssl.* keys are its
+// https listener's.
+func commandConfig(path string, storeOnly bool, onFatal func(error)) ([]kgo.Opt, error) {
 	if path == "" {
 		return kafkaclient.Options(nil, onFatal)
 	}
@@ -32,6 +36,15 @@ func commandConfig(path string, onFatal func(error)) ([]kgo.Opt, error) {
 	props, err := properties.Parse(f)
 	if err != nil {
 		return nil, fmt.Errorf("--command-config %s: %w", path, err)
+	}
+	if storeOnly {
+		store := map[string]string{}
+		for k, v := range props {
+			if strings.HasPrefix(k, "kafkastore.") {
+				store[k] = v
+			}
+		}
+		props = store
 	}
 	for k, v := range props {
 		if rest, ok := strings.CutPrefix(k, "kafkastore."); ok {

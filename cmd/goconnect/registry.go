@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -30,8 +30,10 @@ type registrySettings struct {
 	brokers []string
 	topic   string
 	listen  string
-	maxKeys int
-	auth    *registryAuth
+	// serverTLS serves the listener over https (listeners=https://…).
+	serverTLS *tls.Config
+	maxKeys   int
+	auth      *registryAuth
 	// election: nil serves writes here without a group (the embedded
 	// registry, one instance by construction).
 	election *electionSettings
@@ -41,6 +43,28 @@ type electionSettings struct {
 	groupID  string
 	identity election.Identity
 	headers  []string
+	// hostPort is host.port: the port in this instance's URL when the
+	// listener's is not the one the others reach (0: the listener's).
+	hostPort int
+	// group timeouts (kafkagroup.*.ms; 0: the election's defaults).
+	session, heartbeat, rebalance time.Duration
+	// delay is leader.election.delay: join the group once the API serves.
+	delay bool
+	// forwarding to the leader (leader.connect.timeout.ms,
+	// leader.read.timeout.ms; clientTLS for https leaders).
+	connectTimeout, readTimeout time.Duration
+	clientTLS                   *tls.Config
+	// initTimeout is kafkastore.init.timeout.ms: how long a start waits
+	// for its first election, and a write for a new leader's catch-up.
+	initTimeout time.Duration
+	// storeTimeout is kafkastore.timeout.ms (0: not set).
+	storeTimeout time.Duration
+}
+
+// defaultElection is an instance's settings without --config.
+func defaultElection() *electionSettings {
+	return &electionSettings{groupID: election.DefaultGroupID, identity: election.Identity{LeaderEligibility: true, Scheme: "http"},
+		connectTimeout: 60 * time.Second, readTimeout: 60 * time.Second, initTimeout: 60 * time.Second}
 }
 
 func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
@@ -51,14 +75,15 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 	topic := fs.String("topic", schemaregistry.Topic, "compacted topic holding the schemas (kafkastore.topic)")
 	maxKeys := fs.Int("dek-max-keys", dekregistry.MaxKeysDefault, "the DEK registry's limit of KEKs and of DEKs (Confluent's dek.registry.max.keys): creating more is 409/40972")
 	commandConfigFile := fs.String("command-config", "", "properties file with the Kafka client's security settings (security.protocol, sasl.*, ssl.*; Confluent's kafkastore. prefix accepted)")
-	configFile := fs.String("config", "", "Confluent's schema-registry.properties: listeners, host.name, schema.registry.group.id, leader.eligibility, inter.instance.protocol, inter.instance.headers.whitelist, kafkastore.bootstrap.servers, kafkastore.topic, kafkastore.* security")
+	configFile := fs.String("config", "", "Confluent's schema-registry.properties: listeners (one, http or https with ssl.*), host.name, host.port, schema.registry.group.id, leader.eligibility, leader.election.delay, leader.connect/read.timeout.ms, kafkagroup.*.ms, inter.instance.protocol, inter.instance.headers.whitelist, kafkastore.bootstrap.servers, kafkastore.topic, kafkastore.init.timeout.ms, kafkastore.timeout.ms, kafkastore.* security")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	set := registrySettings{brokers: strings.Split(*brokers, ","), topic: *topic, listen: *listen, maxKeys: *maxKeys}
-	secFile := *commandConfigFile
+	secFile, storeOnly := *commandConfigFile, false
 	if *configFile != "" {
 		if secFile == "" {
+			storeOnly = true
 			// Its kafkastore.* keys are the store's client settings.
 			secFile = *configFile
 		}
@@ -68,7 +93,7 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	sctx, failed := context.WithCancelCause(ctx)
 	defer failed(nil)
-	sec, err := commandConfig(secFile, failed)
+	sec, err := commandConfig(secFile, storeOnly, failed)
 	if err != nil {
 		return err
 	}
@@ -78,7 +103,7 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("schema registry: %w", err)
 	}
 	if set.election == nil {
-		set.election = &electionSettings{groupID: election.DefaultGroupID, identity: election.Identity{LeaderEligibility: true, Scheme: "http"}}
+		set.election = defaultElection()
 	}
 	if err := set.election.complete(ln.Addr()); err != nil {
 		ln.Close()
@@ -108,7 +133,7 @@ func (s *registrySettings) readConfig(path string) error {
 	if err != nil {
 		return fmt.Errorf("--config %s: %w", path, err)
 	}
-	e := &electionSettings{groupID: election.DefaultGroupID, identity: election.Identity{LeaderEligibility: true, Scheme: "http"}}
+	e := defaultElection()
 	if v := props["schema.registry.group.id"]; v != "" {
 		e.groupID = v
 	}
@@ -124,28 +149,16 @@ func (s *registrySettings) readConfig(path string) error {
 		e.identity.LeaderEligibility = b
 	}
 	e.identity.Host = strings.TrimSpace(props["host.name"])
-	proto := strings.ToLower(strings.TrimSpace(props["inter.instance.protocol"]))
-	if v := props["schema.registry.inter.instance.protocol"]; v != "" {
-		proto = strings.ToLower(strings.TrimSpace(v))
-	}
-	if proto != "" && proto != "http" {
-		return fmt.Errorf("--config %s: inter.instance.protocol %q: goconnect's registry serves http only", path, proto)
+	if err := e.readTimings(props); err != nil {
+		return fmt.Errorf("--config %s: %w", path, err)
 	}
 	for _, h := range strings.Split(props["inter.instance.headers.whitelist"], ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			e.headers = append(e.headers, h)
 		}
 	}
-	if v := props["listeners"]; v != "" {
-		first := strings.TrimSpace(strings.Split(v, ",")[0])
-		u, err := url.Parse(first)
-		if err != nil || u.Host == "" {
-			return fmt.Errorf("--config %s: listeners: %q is not a URL such as http://0.0.0.0:8081", path, first)
-		}
-		if !strings.EqualFold(u.Scheme, "http") {
-			return fmt.Errorf("--config %s: listeners: %q: goconnect's registry serves http only", path, first)
-		}
-		s.listen = u.Host
+	if err := s.readListener(props, e); err != nil {
+		return fmt.Errorf("--config %s: %w", path, err)
 	}
 	if v := stripSchemes(props["kafkastore.bootstrap.servers"]); v != "" {
 		s.brokers = strings.Split(v, ",")
@@ -175,6 +188,9 @@ func (e *electionSettings) complete(addr net.Addr) error {
 		return fmt.Errorf("schema registry: listener %s is not TCP", addr)
 	}
 	e.identity.Port = tcp.Port
+	if e.hostPort != 0 {
+		e.identity.Port = e.hostPort // host.port: as Confluent, over the listener's
+	}
 	if e.identity.Host == "" {
 		h, err := os.Hostname()
 		if err != nil {
@@ -245,53 +261,82 @@ func startRegistry(ctx context.Context, set registrySettings, ln net.Listener, l
 	e := set.election
 	embedded := e == nil
 	if embedded {
-		e = &electionSettings{groupID: election.DefaultGroupID, identity: election.Identity{LeaderEligibility: true, Scheme: "http"}}
+		e = defaultElection()
 		if err := e.complete(ln.Addr()); err != nil {
 			closeJ()
 			return nil, err
 		}
 	}
+	if e.storeTimeout > 0 {
+		j.SetWriteTimeout(e.storeTimeout)
+		dj.SetWriteTimeout(e.storeTimeout)
+	}
 	cluster := schemaregistry.NewCluster(schemaregistry.ClusterConfig{GroupID: e.groupID, Topic: set.topic, Self: e.identity,
-		Stores: []schemaregistry.Syncer{j, dj}, Headers: e.headers, ClusterID: j.ClusterID, Log: log})
+		Stores: []schemaregistry.Syncer{j, dj}, Headers: e.headers, ClusterID: j.ClusterID, Log: log,
+		Client: e.forwardingClient(), LeaderWait: e.initTimeout, ReadBackTimeout: e.storeTimeout})
 	mctx, stop := context.WithCancel(context.Background())
 	rs := &registryServer{stop: stop, closeJ: closeJ}
+	handler := cluster.Wrap(schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, dek) }))
+	if set.auth != nil {
+		handler = set.auth.wrap(handler)
+	}
+	rs.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, TLSConfig: set.serverTLS}
+	serve := func() {
+		go func() {
+			var err error
+			if set.serverTLS != nil {
+				err = rs.srv.ServeTLS(ln, "", "")
+			} else {
+				err = rs.srv.Serve(ln)
+			}
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("schema registry server stopped", "error", err)
+			}
+		}()
+	}
 	if embedded {
 		// One instance by construction: it leads without a group.
 		self := e.identity
 		cluster.SetLeader(&self)
-	} else {
-		gcl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(set.brokers...)}, opts...)...)
-		if err != nil {
-			stop()
-			closeJ()
-			return nil, fmt.Errorf("schema registry: kafka client: %w", err)
-		}
-		m := election.New(gcl, election.Config{GroupID: e.groupID, Identity: e.identity}, cluster, log)
+		serve()
+		return rs, nil
+	}
+	gcl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(set.brokers...)}, opts...)...)
+	if err != nil {
+		stop()
+		closeJ()
+		return nil, fmt.Errorf("schema registry: kafka client: %w", err)
+	}
+	m := election.New(gcl, election.Config{GroupID: e.groupID, Identity: e.identity,
+		SessionTimeout: e.session, HeartbeatInterval: e.heartbeat, RebalanceTimeout: e.rebalance}, cluster, log)
+	join := func() {
 		rs.members.Add(1)
 		go func() {
 			defer rs.members.Done()
 			defer gcl.Close()
 			m.Run(mctx)
 		}()
-		// As Confluent's init: serve once the first election is over.
-		select {
-		case <-m.Joined():
-		case <-octx.Done():
-			stop()
-			rs.members.Wait()
-			closeJ()
-			return nil, fmt.Errorf("schema registry: timed out joining the group %s: %w", e.groupID, octx.Err())
-		}
 	}
-	handler := cluster.Wrap(schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, dek) }))
-	if set.auth != nil {
-		handler = set.auth.wrap(handler)
+	if e.delay {
+		// leader.election.delay: as Confluent's postInit, join once the
+		// API serves (writes answer 50004 until the election is over).
+		serve()
+		join()
+		return rs, nil
 	}
-	rs.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := rs.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("schema registry server stopped", "error", err)
-		}
-	}()
+	join()
+	// As Confluent's init: serve once the first election is over (within
+	// kafkastore.init.timeout.ms).
+	jctx, cancel := context.WithTimeout(ctx, e.initTimeout)
+	defer cancel()
+	select {
+	case <-m.Joined():
+	case <-jctx.Done():
+		stop()
+		rs.members.Wait()
+		closeJ()
+		return nil, fmt.Errorf("schema registry: timed out joining the group %s within kafkastore.init.timeout.ms (%v): %w", e.groupID, e.initTimeout, jctx.Err())
+	}
+	serve()
 	return rs, nil
 }

@@ -125,49 +125,69 @@ func (a *registryAuth) readUsers(path string) error {
 	return sc.Err()
 }
 
-func (a *registryAuth) allowed(req *http.Request) bool {
+// check answers 0 to a request with valid credentials and a role
+// authentication.roles names, 401 without valid credentials, 403 to a
+// known user without such a role (Jetty's SecurityHandler: "!authorized").
+func (a *registryAuth) check(req *http.Request) int {
 	user, pass, ok := req.BasicAuth()
 	if !ok {
-		return false
+		return http.StatusUnauthorized
 	}
 	u, ok := a.users[user]
 	if !ok {
-		return false
+		return http.StatusUnauthorized
 	}
 	want := u.password
 	if hexSum, isMD5 := strings.CutPrefix(want, "MD5:"); isMD5 {
 		sum := md5.Sum([]byte(pass))
 		if subtle.ConstantTimeCompare([]byte(strings.ToLower(hexSum)), []byte(hex.EncodeToString(sum[:]))) != 1 {
-			return false
+			return http.StatusUnauthorized
 		}
 	} else if subtle.ConstantTimeCompare([]byte(want), []byte(pass)) != 1 {
-		return false
+		return http.StatusUnauthorized
 	}
 	if len(a.roles) == 0 {
-		return true
+		return 0
 	}
 	for _, r := range u.roles {
 		for _, need := range a.roles {
 			if r == need {
-				return true
+				return 0
 			}
 		}
 	}
-	return false
+	return http.StatusForbidden
 }
 
-// wrap answers 401 to a request without valid credentials, as Jetty's
-// BasicAuthenticator does, before anything else runs (so a follower
-// forwards only authenticated writes, with their Authorization header).
+// wrap refuses a request without valid credentials or role before
+// anything else runs (so a follower forwards only authenticated writes,
+// with their Authorization header), as Confluent's Jetty 12 does: 401
+// with Jetty's BasicAuthenticator challenge, or 403; the body is written
+// by the registry's JsonErrorHandler, which Jetty's ErrorHandler calls
+// for GET, POST and HEAD only ({"error_code":401,"message":"Unauthorized"},
+// {"error_code":403,"message":"!authorized"}): a PUT or a DELETE gets
+// the status alone.
 func (a *registryAuth) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if a.allowed(req) {
+		status := a.check(req)
+		if status == 0 {
 			next.ServeHTTP(w, req)
 			return
 		}
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", a.realm))
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, `{"error_code":401,"message":"Unauthorized"}`)
+		message := "Unauthorized"
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf("basic realm=%q", a.realm))
+		} else {
+			message = "!authorized"
+		}
+		switch req.Method {
+		case http.MethodGet, http.MethodPost, http.MethodHead:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `{"error_code":%d,"message":%q}`, status, message)
+		default:
+			w.Header().Set("Content-Length", "0")
+			w.WriteHeader(status)
+		}
 	})
 }

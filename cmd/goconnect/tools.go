@@ -56,7 +56,7 @@ func runConsume(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	ctx, failed := context.WithCancelCause(ctx)
 	defer failed(nil)
-	sec, err := commandConfig(*commandConfigFile, failed)
+	sec, err := commandConfig(*commandConfigFile, false, failed)
 	if err != nil {
 		return err
 	}
