@@ -461,3 +461,70 @@ func TestSchemaRegistryForwardingTLS(t *testing.T) {
 		return strings.Contains(c.logText(), "certificate signed by unknown authority")
 	})
 }
+
+// The group settings reach the broker: a session timeout below the
+// broker's group.min.session.timeout.ms stops the start with the broker's
+// error once kafkastore.init.timeout.ms is over; with
+// leader.election.delay=true an instance serves before it joins, and with
+// kafkagroup.session.timeout.ms=6000 a SIGKILLed leader is replaced.
+func TestSchemaRegistryGroupSettings(t *testing.T) {
+	topic := uniqueName(t, "_schemas")
+	group := uniqueName(t, "sr")
+	file := filepath.Join(t.TempDir(), "bad.properties")
+	props := fmt.Sprintf("listeners=http://127.0.0.1:%d\nhost.name=127.0.0.1\nkafkastore.bootstrap.servers=%s\nkafkastore.topic=%s\n"+
+		"schema.registry.group.id=%s\nkafkagroup.session.timeout.ms=1000\nkafkagroup.heartbeat.interval.ms=300\nkafkastore.init.timeout.ms=5000\n",
+		freePort(t), kafkaAddr, topic, uniqueName(t, "bad"))
+	if err := os.WriteFile(file, []byte(props), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "schema-registry", "--config", file)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err == nil || !strings.Contains(out.String(), "within kafkastore.init.timeout.ms (5s)") || !strings.Contains(out.String(), "INVALID_SESSION_TIMEOUT") {
+			t.Fatalf("a session timeout the broker refuses: exit %v\n%s", err, out.String())
+		}
+	case <-time.After(90 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Fatalf("still running with a session timeout the broker refuses:\n%s", out.String())
+	}
+
+	common := fmt.Sprintf("kafkastore.topic=%s\nschema.registry.group.id=%s\nkafkagroup.session.timeout.ms=6000\nkafkagroup.heartbeat.interval.ms=1000\nleader.election.delay=true\n", topic, group)
+	a := startSRNode(t, "a", common)
+	b := startSRNode(t, "b", common)
+	leader, other := a, b
+	if b.url < a.url {
+		leader, other = b, a
+	}
+	waitUntil(t, 60*time.Second, "the expected leader to lead", func() bool { return strings.Contains(leader.logText(), leaderLine) })
+	for _, n := range []*srNode{a, b} {
+		log := n.logText()
+		started, joined := strings.Index(log, "schema registry started"), strings.Index(log, "joined the schema registry group")
+		if started < 0 || joined < 0 || started > joined {
+			t.Errorf("%s with leader.election.delay=true did not serve before joining:\n%s", n.name, log)
+		}
+	}
+	registeredID(t, pollWrite(t, other, "/subjects/g/versions", recordSchema("g")), "register through the follower")
+	leader.kill(t)
+	took := waitUntil(t, 60*time.Second, "the other instance to lead", func() bool { return strings.Contains(other.logText(), leaderLine) })
+	t.Logf("failover with a 6 s session timeout: %v", took)
+	registeredID(t, pollWrite(t, other, "/subjects/g2/versions", recordSchema("g2")), "register through the new leader")
+}
+
+// pollWrite repeats a POST while it answers 50004 (no leader known yet).
+func pollWrite(t *testing.T, n *srNode, path, body string) srResponse {
+	t.Helper()
+	var r srResponse
+	waitUntil(t, 30*time.Second, "a write through "+n.name, func() bool {
+		r = n.call(t, "POST", path, body)
+		return r.status != 500 || !strings.Contains(string(r.body), `"error_code":50004`)
+	})
+	return r
+}

@@ -335,6 +335,9 @@ func startRegistry(ctx context.Context, set registrySettings, ln net.Listener, l
 		stop()
 		rs.members.Wait()
 		closeJ()
+		if last := m.LastError(); last != nil {
+			return nil, fmt.Errorf("schema registry: could not join the group %s within kafkastore.init.timeout.ms (%v): %w", e.groupID, e.initTimeout, last)
+		}
 		return nil, fmt.Errorf("schema registry: timed out joining the group %s within kafkastore.init.timeout.ms (%v): %w", e.groupID, e.initTimeout, jctx.Err())
 	}
 	serve()

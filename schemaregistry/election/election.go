@@ -124,6 +124,7 @@ type Member struct {
 	log *slog.Logger
 
 	mu         sync.Mutex
+	lastErr    error // the last failed join, for a start that times out
 	memberID   string
 	generation int32
 	joined     chan struct{} // closed after the first assignment
@@ -151,6 +152,14 @@ func New(cl *kgo.Client, cfg Config, l Listener, log *slog.Logger) *Member {
 	return &Member{cl: cl, cfg: cfg, l: l, log: log, joined: make(chan struct{})}
 }
 
+// LastError is the last failed attempt to join (nil: none), such as the
+// broker refusing kafkagroup.session.timeout.ms.
+func (m *Member) LastError() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lastErr
+}
+
 // Joined is closed once the member received its first assignment.
 func (m *Member) Joined() <-chan struct{} { return m.joined }
 
@@ -164,6 +173,9 @@ func (m *Member) Run(ctx context.Context) {
 				break
 			}
 			m.l.SetLeader(nil)
+			m.mu.Lock()
+			m.lastErr = err
+			m.mu.Unlock()
 			level := slog.LevelWarn
 			if errors.Is(err, kerr.RebalanceInProgress) {
 				level = slog.LevelInfo // another member joined meanwhile: the usual retry
