@@ -512,8 +512,10 @@ func TestSchemaRegistryGroupSettings(t *testing.T) {
 		}
 	}
 	registeredID(t, pollWrite(t, other, "/subjects/g/versions", recordSchema("g")), "register through the follower")
+	// other may have led alone before leader joined: wait for a new line.
+	before := strings.Count(other.logText(), leaderLine)
 	leader.kill(t)
-	took := waitUntil(t, 60*time.Second, "the other instance to lead", func() bool { return strings.Contains(other.logText(), leaderLine) })
+	took := waitUntil(t, 60*time.Second, "the other instance to lead", func() bool { return strings.Count(other.logText(), leaderLine) > before })
 	t.Logf("failover with a 6 s session timeout: %v", took)
 	registeredID(t, pollWrite(t, other, "/subjects/g2/versions", recordSchema("g2")), "register through the new leader")
 }
