@@ -505,6 +505,7 @@ func TestSchemaRegistryGroupSettings(t *testing.T) {
 	}
 	waitUntil(t, 60*time.Second, "the expected leader to lead", func() bool { return strings.Contains(leader.logText(), leaderLine) })
 	for _, n := range []*srNode{a, b} {
+		waitUntil(t, 60*time.Second, n.name+" to join", func() bool { return strings.Contains(n.logText(), "joined the schema registry group") })
 		log := n.logText()
 		started, joined := strings.Index(log, "schema registry started"), strings.Index(log, "joined the schema registry group")
 		if started < 0 || joined < 0 || started > joined {
