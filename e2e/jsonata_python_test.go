@@ -12,9 +12,11 @@ import (
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/converters/jsonschema"
 	"github.com/goconnect/goconnect/internal/srclient"
 	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/linkedin/goavro/v2"
 )
 
 // pyMigrate reads hex payloads with Confluent's Python JSONDeserializer
@@ -140,4 +142,133 @@ func normalize(m map[string]any) map[string]string {
 		out[k] = fmt.Sprint(v)
 	}
 	return out
+}
+
+// pyMigrateAvro is pyMigrate with Confluent's Python AvroDeserializer.
+const pyMigrateAvro = `
+import json, sys
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.schema_registry.rules.jsonata.jsonata_executor import JsonataExecutor
+from confluent_kafka.serialization import SerializationContext, MessageField
+JsonataExecutor.register()
+a = json.load(sys.stdin)
+conf = {"use.latest.version": True} if not a.get("meta") else {"use.latest.with.metadata": a["meta"]}
+de = AvroDeserializer(SchemaRegistryClient({"url": a["url"]}), conf=conf)
+out = []
+for p in a["payloads"]:
+    try:
+        out.append({"value": de(bytes.fromhex(p), SerializationContext(a["topic"], MessageField.VALUE))})
+    except Exception as e:
+        out.append({"error": str(e)})
+print(json.dumps(out))
+`
+
+// TestJSONataMigrationsAvroPython: TestJSONataMigrationsPython for Avro
+// (AvroConverter runs the rules over the record's Avro JSON and reads the
+// result with the reader schema). Confluent's Python client runs them over
+// fastavro's dict, whose unions are bare values where Avro JSON (and
+// Confluent's Java deserializer) wraps them as {"type": value}; the rules
+// here pass the union nick through unchanged, so both read the same.
+func TestJSONataMigrationsAvroPython(t *testing.T) {
+	py := pythonClients(t)
+	reg := schemaregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+	if _, err := reg.SetConfig("m-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
+		t.Fatal(err)
+	}
+	register := func(text, md, rules string) int {
+		t.Helper()
+		req := schemaregistry.RegisterRequest{Schema: text, Metadata: json.RawMessage(md)}
+		if rules != "" {
+			req.RuleSet = json.RawMessage(rules)
+		}
+		v, err := reg.RegisterSchema("m-value", req, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.ID
+	}
+	s1 := `{"type":"record","name":"Customer","fields":[{"name":"name","type":"string"},{"name":"ssn","type":"string"},{"name":"age","type":"int"},{"name":"nick","type":["null","string"],"default":null}]}`
+	s2 := `{"type":"record","name":"Customer","fields":[{"name":"name","type":"string"},{"name":"socialSecurityNumber","type":"string"},{"name":"age","type":"int"},{"name":"nick","type":["null","string"],"default":null},{"name":"adult","type":"boolean"}]}`
+	v1 := register(s1, `{"properties":{"application.major.version":"1"}}`, "")
+	v2 := register(s2, `{"properties":{"application.major.version":"2"}}`,
+		`{"migrationRules":[{"name":"changeSsnName","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'ssn'}), {'socialSecurityNumber': $.'ssn', 'adult': age >= 18}])"},`+
+			`{"name":"changeSsnNameBack","kind":"TRANSFORM","type":"JSONATA","mode":"DOWNGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'socialSecurityNumber' and $k != 'adult'}), {'ssn': $.'socialSecurityNumber'}])"}]}`)
+	wire := func(id int, schema string, native map[string]any) string {
+		t.Helper()
+		codec, err := goavro.NewCodec(schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := codec.BinaryFromNative(srclient.AppendHeader(nil, id), native)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hex.EncodeToString(b)
+	}
+	cases := []struct {
+		name     string
+		meta     map[string]string
+		props    map[string]string
+		payloads []string
+	}{
+		{name: "upgrade", props: map[string]string{"use.latest.version": "true"},
+			payloads: []string{wire(v1, s1, map[string]any{"name": "bob", "ssn": "123-45-6789", "age": 30, "nick": goavro.Union("string", "bobby")}),
+				wire(v1, s1, map[string]any{"name": "kid", "ssn": "1", "age": 7, "nick": nil})}},
+		{name: "downgrade", meta: map[string]string{"application.major.version": "1"}, props: map[string]string{srclient.KeyLatestMeta: "application.major.version=1"},
+			payloads: []string{wire(v2, s2, map[string]any{"name": "ann", "socialSecurityNumber": "987", "age": 40, "nick": goavro.Union("string", "a"), "adult": true})}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in, _ := json.Marshal(map[string]any{"url": srv.URL, "topic": "m", "payloads": c.payloads, "meta": c.meta})
+			cmd := exec.Command(py, "-c", pyMigrateAvro)
+			cmd.Stdin = bytes.NewReader(in)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("Python client: %v\n%s", err, stderr.String())
+			}
+			var want []map[string]any
+			if err := json.Unmarshal(out, &want); err != nil {
+				t.Fatalf("Python output %s: %v", out, err)
+			}
+			conv := avro.New()
+			props := map[string]string{"schema.registry.url": srv.URL}
+			for k, v := range c.props {
+				props[k] = v
+			}
+			if err := conv.Configure(props, false); err != nil {
+				t.Fatal(err)
+			}
+			for i, p := range c.payloads {
+				b, _ := hex.DecodeString(p)
+				_, v, err := conv.ToConnectData("m", nil, b)
+				if err != nil {
+					t.Fatalf("payload %d: goconnect %v, Python %v", i, err, want[i])
+				}
+				got := map[string]any{}
+				st := v.(*data.Struct)
+				for _, f := range st.Schema().Fields {
+					if fv, _ := st.Get(f.Name); fv != nil {
+						got[f.Name] = fv
+					}
+				}
+				pyVal, ok := want[i]["value"].(map[string]any)
+				if !ok {
+					t.Fatalf("payload %d: Python %v", i, want[i])
+				}
+				for k, v := range pyVal {
+					if v == nil {
+						delete(pyVal, k)
+					}
+				}
+				if fmt.Sprint(normalize(got)) != fmt.Sprint(normalize(pyVal)) {
+					t.Fatalf("payload %d: goconnect %v\n  Python %v", i, got, pyVal)
+				}
+			}
+		})
+	}
 }

@@ -72,6 +72,8 @@ type Converter struct {
 	readInto   map[[2]int]*readSchema
 	// rules executes the domain rules of the schemas written and read with.
 	rules *srrules.Engine
+	// jsonCodecs write and read Avro JSON for migration rules.
+	jsonCodecs jsonCodecs
 }
 
 // writeSchema is a Connect schema with its Avro form.
@@ -469,12 +471,20 @@ func (c *Converter) ToConnectData(topic string, headers connect.Headers, b []byt
 			return nil, nil, fmt.Errorf("topic %s: %w", topic, err)
 		}
 		if into != nil {
-			out, err := into.res.resolve(make([]byte, 0, len(payload)+16), r, rs.avro, into.avro)
+			mig, err := c.migrations(subject, int(rs.version), reg.version, into.rules, rs.rules)
 			if err != nil {
 				return nil, nil, fmt.Errorf("topic %s: reading Avro data written with schema id %d as version %d (id %d) of subject %s: %w",
 					topic, id, reg.version, reg.id, subject, err)
 			}
-			if err := c.checkMigrations(subject, int(rs.version), reg.version, into.rules, rs.rules); err != nil {
+			var out []byte
+			if mig != nil {
+				// As Confluent's deserializer: the message as Avro JSON
+				// through the rules, then read with the reader schema.
+				out, err = c.migrate(payload, rs.avro, into.avro, mig.Run)
+			} else {
+				out, err = into.res.resolve(make([]byte, 0, len(payload)+16), r, rs.avro, into.avro)
+			}
+			if err != nil {
 				return nil, nil, fmt.Errorf("topic %s: reading Avro data written with schema id %d as version %d (id %d) of subject %s: %w",
 					topic, id, reg.version, reg.id, subject, err)
 			}
@@ -506,12 +516,13 @@ func (c *Converter) Close() error {
 	return nil
 }
 
-// checkMigrations refuses a read Confluent's deserializer would migrate
-// with rules (goconnect runs none).
-func (c *Converter) checkMigrations(subject string, writerVersion, readerVersion int, reader, writer *srrules.Set) error {
+// migrations is the migration Confluent's deserializer runs between the
+// writer's version and the reader's (JSONATA rules; others refused), nil
+// when none.
+func (c *Converter) migrations(subject string, writerVersion, readerVersion int, reader, writer *srrules.Set) (*srrules.Migration, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	return c.rules.CheckMigrations(ctx, c.client, subject, writerVersion, readerVersion, reader, writer)
+	return c.rules.Migrations(ctx, c.client, subject, writerVersion, readerVersion, reader, writer)
 }
 
 func (c *Converter) readSchemaByID(topic string, id int) (*readSchema, error) {

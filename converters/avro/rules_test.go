@@ -194,11 +194,11 @@ func TestDomainRulesAutoRegister(t *testing.T) {
 	}
 }
 
-// Reading as a later version with use.latest.version: Confluent's
-// deserializer would run the UPGRADE migration rules of the versions after
-// the writer's up to the reader's; goconnect refuses such a read (naming
-// the rules) and reads when none is enabled.
-func TestMigrationRulesRefused(t *testing.T) {
+// Reading as a later version with use.latest.version runs the UPGRADE
+// migration rules of the versions after the writer's up to the reader's
+// (JSONATA), refuses other rule types (naming the rules) and reads
+// without migration when none is enabled.
+func TestMigrationRules(t *testing.T) {
 	reg := schemaregistry.New(nil)
 	srv := httptest.NewServer(schemaregistry.Handler(reg))
 	defer srv.Close()
@@ -214,11 +214,12 @@ func TestMigrationRulesRefused(t *testing.T) {
 		}
 		return v.ID
 	}
-	upgrade := `{"migrationRules":[{"name":"up","kind":"TRANSFORM","mode":"UPGRADE","type":"JSONATA","expr":"$"DISABLED}]}`
+	upgrade := `{"migrationRules":[{"name":"up","kind":"TRANSFORM","mode":"UPGRADE","type":"JSONATA","expr":"$merge([$, {'age': age + 1}])"DISABLED}]}`
 	for _, c := range []struct {
 		name, rules, wantErr string
 	}{
-		{"enabled", strings.Replace(upgrade, "DISABLED", "", 1), "migration rules up (type JSONATA, mode UPGRADE): goconnect does not execute migration rules"},
+		{"enabled", strings.Replace(upgrade, "DISABLED", "", 1), ""},
+		{"CEL", `{"migrationRules":[{"name":"up","kind":"TRANSFORM","mode":"UPGRADE","type":"CEL","expr":"message"}]}`, "migration rules up (type CEL, mode UPGRADE): goconnect does not execute migration rules"},
 		{"disabled", strings.Replace(upgrade, "DISABLED", `,"disabled":true`, 1), ""},
 		{"DOWNGRADE only", `{"migrationRules":[{"name":"down","kind":"TRANSFORM","mode":"DOWNGRADE","type":"JSONATA","expr":"$"}]}`, ""},
 	} {
@@ -235,7 +236,11 @@ func TestMigrationRulesRefused(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || v.(*data.Struct).GetIndex(0) != int32(20) {
+			want := int32(20)
+			if c.name == "enabled" {
+				want = 21
+			}
+			if err != nil || v.(*data.Struct).GetIndex(0) != want {
 				t.Fatalf("read %v, %v", v, err)
 			}
 		})

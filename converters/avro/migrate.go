@@ -1,0 +1,78 @@
+package avro
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/goconnect/goconnect/internal/avroschema"
+	"github.com/linkedin/goavro/v2"
+)
+
+// jsonCodecs holds, per parsed schema, the goavro codec that reads and
+// writes its Avro JSON encoding (unions as {"type": value}, bytes as
+// code points 0-255), which migration rules run over.
+type jsonCodecs struct {
+	m sync.Map // *avroschema.Schema -> *goavro.Codec
+}
+
+func (j *jsonCodecs) codec(t *avroschema.Schema) (*goavro.Codec, error) {
+	if c, ok := j.m.Load(t); ok {
+		return c.(*goavro.Codec), nil
+	}
+	// JavaString writes referenced named types in full, so the text
+	// stands alone.
+	c, err := goavro.NewCodec(avroschema.JavaString(t, nil))
+	if err != nil {
+		return nil, err
+	}
+	j.m.Store(t, c)
+	return c, nil
+}
+
+// migrate is Confluent's Avro read with migrations: the payload read with
+// the writer's schema, written as Avro JSON (AvroSchema.toJson), run
+// through the migration's rules, and read back with the reader's schema
+// (AvroSchemaUtils.toObject); it returns the reader schema's binary.
+func (c *Converter) migrate(payload []byte, writer, reader *avroschema.Schema, run func([]byte) ([]byte, error)) ([]byte, error) {
+	wc, err := c.jsonCodecs.codec(writer)
+	if err != nil {
+		return nil, fmt.Errorf("writer schema for migration: %w", err)
+	}
+	rc, err := c.jsonCodecs.codec(reader)
+	if err != nil {
+		return nil, fmt.Errorf("reader schema for migration: %w", err)
+	}
+	native, rest, err := wc.NativeFromBinary(payload)
+	if err != nil {
+		return nil, fmt.Errorf("reading the writer's data for migration: %w", err)
+	}
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("reading the writer's data for migration: %d bytes after the record", len(rest))
+	}
+	doc, err := wc.TextualFromNative(nil, native)
+	if err != nil {
+		return nil, fmt.Errorf("writing the writer's data as Avro JSON: %w", err)
+	}
+	if doc, err = run(doc); err != nil {
+		return nil, err
+	}
+	native, rest, err = rc.NativeFromTextual(doc)
+	if err != nil {
+		return nil, fmt.Errorf("reading the migrated JSON %s with the reader schema: %w", doc, err)
+	}
+	if len(trimSpace(rest)) != 0 {
+		return nil, fmt.Errorf("reading the migrated JSON with the reader schema: data after the value")
+	}
+	out, err := rc.BinaryFromNative(nil, native)
+	if err != nil {
+		return nil, fmt.Errorf("writing the migrated data with the reader schema: %w", err)
+	}
+	return out, nil
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	return b
+}

@@ -1,0 +1,107 @@
+package avro
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/srclient"
+	"github.com/goconnect/goconnect/internal/testkit"
+	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/linkedin/goavro/v2"
+)
+
+// JSONata migrations over the Avro JSON form of a record (Confluent's
+// AvroSchema.toJson): version 2 renames ssn and reads the union nick as
+// Avro JSON ({"string": ...}); use.latest.version migrates a version-1
+// record up, a reader pinned to version 1 by metadata migrates down, and
+// JSON the reader schema cannot read fails the record.
+func TestJSONataMigrations(t *testing.T) {
+	reg := schemaregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+	if _, err := reg.SetConfig("t-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
+		t.Fatal(err)
+	}
+	register := func(text, md, rules string) (int, string) {
+		t.Helper()
+		req := schemaregistry.RegisterRequest{Schema: text, Metadata: json.RawMessage(md)}
+		if rules != "" {
+			req.RuleSet = json.RawMessage(rules)
+		}
+		v, err := reg.RegisterSchema("t-value", req, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.ID, text
+	}
+	v1, s1 := register(`{"type":"record","name":"Customer","fields":[{"name":"name","type":"string"},{"name":"ssn","type":"string"},{"name":"nick","type":["null","string"],"default":null}]}`,
+		`{"properties":{"application.major.version":"1"}}`, "")
+	v2, s2 := register(`{"type":"record","name":"Customer","fields":[{"name":"name","type":"string"},{"name":"socialSecurityNumber","type":"string"},{"name":"nick","type":["null","string"],"default":null},{"name":"display","type":"string"}]}`,
+		`{"properties":{"application.major.version":"2"}}`,
+		`{"migrationRules":[{"name":"up","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'ssn'}), {'socialSecurityNumber': $.'ssn', 'display': nick ? nick.string : name}])"},`+
+			`{"name":"down","kind":"TRANSFORM","type":"JSONATA","mode":"DOWNGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'socialSecurityNumber' and $k != 'display'}), {'ssn': $.'socialSecurityNumber'}])"}]}`)
+	wire := func(id int, schema string, native map[string]any) []byte {
+		t.Helper()
+		codec, err := goavro.NewCodec(schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := codec.BinaryFromNative(srclient.AppendHeader(nil, id), native)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	field := func(v any, name string) any {
+		t.Helper()
+		got, err := v.(*data.Struct).Get(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return got
+	}
+
+	up := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{"use.latest.version": "true"})
+	s, v, err := up.ToConnectData("t", nil, wire(v1, s1, map[string]any{"name": "bob", "ssn": "123", "nick": goavro.Union("string", "bobby")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Field("ssn"); ok || field(v, "socialSecurityNumber") != "123" || field(v, "display") != "bobby" || field(v, "nick") != "bobby" {
+		t.Fatalf("upgraded: %s %v", s, v)
+	}
+	_, v, err = up.ToConnectData("t", nil, wire(v1, s1, map[string]any{"name": "ann", "ssn": "9", "nick": nil}))
+	if err != nil || field(v, "display") != "ann" || field(v, "nick") != nil {
+		t.Fatalf("upgraded with a null union: %v %v", v, err)
+	}
+
+	down := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{srclient.KeyLatestMeta: "application.major.version=1"})
+	s, v, err = down.ToConnectData("t", nil, wire(v2, s2, map[string]any{"name": "cy", "socialSecurityNumber": "77", "nick": goavro.Union("string", "c"), "display": "c"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Field("display"); ok || field(v, "ssn") != "77" || field(v, "nick") != "c" {
+		t.Fatalf("downgraded: %s %v", s, v)
+	}
+
+	// A migration whose result the reader schema cannot read fails the
+	// record, naming the JSON.
+	if _, err := reg.SetConfig("u-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
+		t.Fatal(err)
+	}
+	u1, err := reg.RegisterSchema("u-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"U","fields":[{"name":"a","type":"string"}]}`}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.RegisterSchema("u-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"U","fields":[{"name":"a","type":"int"}]}`,
+		RuleSet: json.RawMessage(`{"migrationRules":[{"name":"keep","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$"}]}`)}, false); err != nil {
+		t.Fatal(err)
+	}
+	conv := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{"use.latest.version": "true"})
+	b := append(srclient.AppendHeader(nil, u1.ID), 2, 'x')
+	if _, _, err := conv.ToConnectData("u", nil, b); err == nil || !strings.Contains(err.Error(), `reading the migrated JSON {"a":"x"} with the reader schema`) {
+		t.Fatalf("unreadable migration result: %v", err)
+	}
+}
