@@ -14,6 +14,7 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/converters/jsonschema"
+	"github.com/goconnect/goconnect/converters/protobuf"
 	"github.com/goconnect/goconnect/internal/srclient"
 	"github.com/goconnect/goconnect/schemaregistry"
 	"github.com/linkedin/goavro/v2"
@@ -264,6 +265,137 @@ func TestJSONataMigrationsAvroPython(t *testing.T) {
 					if v == nil {
 						delete(pyVal, k)
 					}
+				}
+				if fmt.Sprint(normalize(got)) != fmt.Sprint(normalize(pyVal)) {
+					t.Fatalf("payload %d: goconnect %v\n  Python %v", i, got, pyVal)
+				}
+			}
+		})
+	}
+}
+
+// pyMigrateProto is pyMigrate with Confluent's Python ProtobufDeserializer
+// (its message class built from the writer's descriptor set); values are
+// printed with proto field names and default values.
+const pyMigrateProto = `
+import json, sys, base64
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
+from confluent_kafka.schema_registry.rules.jsonata.jsonata_executor import JsonataExecutor
+from confluent_kafka.serialization import SerializationContext, MessageField
+from google.protobuf import descriptor_pb2, descriptor_pool, json_format
+from google.protobuf.message_factory import GetMessageClass
+JsonataExecutor.register()
+a = json.load(sys.stdin)
+fds = descriptor_pb2.FileDescriptorSet()
+fds.ParseFromString(base64.b64decode(a["fds"]))
+pool = descriptor_pool.DescriptorPool()
+for fdp in fds.file:
+    pool.Add(fdp)
+cls = GetMessageClass(pool.FindMessageTypeByName(a["message"]))
+conf = {"use.deprecated.format": False}
+if a.get("meta"):
+    conf["use.latest.with.metadata"] = a["meta"]
+else:
+    conf["use.latest.version"] = True
+de = ProtobufDeserializer(cls, conf, schema_registry_client=SchemaRegistryClient({"url": a["url"]}))
+out = []
+for p in a["payloads"]:
+    try:
+        m = de(bytes.fromhex(p), SerializationContext(a["topic"], MessageField.VALUE))
+        out.append({"value": json_format.MessageToDict(m, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)})
+    except Exception as e:
+        out.append({"error": str(e)})
+print(json.dumps(out))
+`
+
+// TestJSONataMigrationsProtobufPython: TestJSONataMigrationsPython for
+// Protobuf (ProtobufConverter runs the rules over the message's Protobuf
+// JSON — json names, default values included, as Confluent's
+// ProtobufSchemaUtils.toJson and the Python client's MessageToDict — and
+// parses the result as the reader's message).
+func TestJSONataMigrationsProtobufPython(t *testing.T) {
+	py := pythonClients(t)
+	reg := schemaregistry.New(nil)
+	srv := httptest.NewServer(schemaregistry.Handler(reg))
+	defer srv.Close()
+	if _, err := reg.SetConfig("m-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
+		t.Fatal(err)
+	}
+	register := func(text, md, rules string) int {
+		t.Helper()
+		req := schemaregistry.RegisterRequest{Schema: text, SchemaType: "PROTOBUF", Metadata: json.RawMessage(md)}
+		if rules != "" {
+			req.RuleSet = json.RawMessage(rules)
+		}
+		v, err := reg.RegisterSchema("m-value", req, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.ID
+	}
+	s1 := "syntax = \"proto3\";\npackage e2e.mig;\n\nmessage Customer {\n  string name = 1;\n  string ssn = 2;\n  int32 age = 3;\n}\n"
+	s2 := "syntax = \"proto3\";\npackage e2e.mig;\n\nmessage Customer {\n  string name = 1;\n  string social_security_number = 2;\n  int32 age = 3;\n  bool adult = 4;\n}\n"
+	v1 := register(s1, `{"properties":{"application.major.version":"1"}}`, "")
+	v2 := register(s2, `{"properties":{"application.major.version":"2"}}`,
+		`{"migrationRules":[{"name":"changeSsnName","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'ssn'}), {'socialSecurityNumber': $.'ssn', 'adult': age >= 18}])"},`+
+			`{"name":"changeSsnNameBack","kind":"TRANSFORM","type":"JSONATA","mode":"DOWNGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'socialSecurityNumber' and $k != 'adult'}), {'ssn': $.'socialSecurityNumber'}])"}]}`)
+	// Wire bytes: header, message indexes [0], then the fields.
+	wire := func(id int, fields ...byte) string {
+		return hex.EncodeToString(append(append(srclient.AppendHeader(nil, id), 0), fields...))
+	}
+	cases := []struct {
+		name     string
+		schema   string
+		meta     map[string]string
+		props    map[string]string
+		payloads []string
+	}{
+		{name: "upgrade", schema: s1, props: map[string]string{"use.latest.version": "true"},
+			payloads: []string{wire(v1, 0x0a, 3, 'b', 'o', 'b', 0x12, 3, '1', '2', '3', 0x18, 30), wire(v1, 0x0a, 3, 'k', 'i', 'd', 0x18, 7), wire(v1, 0x0a, 1, 'z')}},
+		{name: "downgrade", schema: s2, meta: map[string]string{"application.major.version": "1"}, props: map[string]string{srclient.KeyLatestMeta: "application.major.version=1"},
+			payloads: []string{wire(v2, 0x0a, 3, 'a', 'n', 'n', 0x12, 3, '9', '8', '7', 0x18, 40, 0x20, 1)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in, _ := json.Marshal(map[string]any{"url": srv.URL, "topic": "m", "payloads": c.payloads, "meta": c.meta,
+				"fds": descriptorSet(t, c.schema), "message": "e2e.mig.Customer"})
+			cmd := exec.Command(py, "-c", pyMigrateProto)
+			cmd.Stdin = bytes.NewReader(in)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("Python client: %v\n%s", err, stderr.String())
+			}
+			var want []map[string]any
+			if err := json.Unmarshal(out, &want); err != nil {
+				t.Fatalf("Python output %s: %v", out, err)
+			}
+			conv := protobuf.New()
+			props := map[string]string{"schema.registry.url": srv.URL}
+			for k, v := range c.props {
+				props[k] = v
+			}
+			if err := conv.Configure(props, false); err != nil {
+				t.Fatal(err)
+			}
+			for i, p := range c.payloads {
+				b, _ := hex.DecodeString(p)
+				_, v, err := conv.ToConnectData("m", nil, b)
+				if err != nil {
+					t.Fatalf("payload %d: goconnect %v, Python %v", i, err, want[i])
+				}
+				got := map[string]any{}
+				st := v.(*data.Struct)
+				for _, f := range st.Schema().Fields {
+					if fv, _ := st.Get(f.Name); fv != nil {
+						got[f.Name] = fv
+					}
+				}
+				pyVal, ok := want[i]["value"].(map[string]any)
+				if !ok {
+					t.Fatalf("payload %d: Python %v", i, want[i])
 				}
 				if fmt.Sprint(normalize(got)) != fmt.Sprint(normalize(pyVal)) {
 					t.Fatalf("payload %d: goconnect %v\n  Python %v", i, got, pyVal)

@@ -498,8 +498,19 @@ func (c *Converter) ToConnectData(topic string, headers connect.Headers, b []byt
 		rest, n = payload, 0
 	}
 	if c.client.ReadsLatest() {
-		if rs, err = c.readerSchema(topic, id, rs); err != nil {
+		writer := rs
+		var mig *srrules.Migration
+		if rs, mig, err = c.readerSchema(topic, id, rs); err != nil {
 			return fail(err)
+		}
+		if mig != nil {
+			// As Confluent's deserializer: the message as Protobuf JSON
+			// through the rules, then parsed as the reader's message.
+			payload, err := migrate(rest[n:], writer.md, rs.md, mig.Run)
+			if err != nil {
+				return fail(err)
+			}
+			rest, n = payload, 0
 		}
 	}
 	var v any
@@ -578,24 +589,24 @@ func (c *Converter) readSchema(topic string, id int, indexes []int, rawIndexes s
 // format does the rest: fields the reader lacks are dropped, fields the
 // writer lacks read as their defaults. The Connect schema is that
 // message's, with that version's number.
-func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*readSchema, error) {
+func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*readSchema, *srrules.Migration, error) {
 	name := writer.md.FullName()
 	subject, err := c.client.Subject(topic, string(name))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
 	ss, err := c.client.ReaderVersion(ctx, subject, sr.TypeProtobuf)
 	if err != nil {
-		return nil, fmt.Errorf("reading with the latest version of subject %s: %w", subject, err)
+		return nil, nil, fmt.Errorf("reading with the latest version of subject %s: %w", subject, err)
 	}
 	if ss.ID == id {
-		return writer, nil
+		return writer, nil, nil
 	}
 	f, err := c.files.Get(ss.ID, func() (*readFile, error) { return c.loadFile(ss.ID) })
 	if err != nil {
-		return nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
+		return nil, nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
 	}
 	indexes := indexesOf(f.fd, name)
 	if indexes == nil {
@@ -603,12 +614,13 @@ func (c *Converter) readerSchema(topic string, id int, writer *readSchema) (*rea
 	}
 	rs, err := c.readSchema(topic, ss.ID, indexes, string(appendIndexes(nil, indexes)))
 	if err != nil {
-		return nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
+		return nil, nil, fmt.Errorf("version %d of subject %s: %w", ss.Version, subject, err)
 	}
-	if err := c.rules.CheckMigrations(ctx, c.client, subject, writer.version, ss.Version, rs.rules, writer.rules); err != nil {
-		return nil, fmt.Errorf("reading schema id %d as version %d of subject %s: %w", id, ss.Version, subject, err)
+	mig, err := c.rules.Migrations(ctx, c.client, subject, writer.version, ss.Version, rs.rules, writer.rules)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading schema id %d as version %d of subject %s: %w", id, ss.Version, subject, err)
 	}
-	return rs, nil
+	return rs, mig, nil
 }
 
 // loadSchema maps the message at indexes of schema id to Connect.
