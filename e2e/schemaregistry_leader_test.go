@@ -49,17 +49,17 @@ func (n *srNode) logText() string {
 // lines (listeners and host.name added) and waits until it serves.
 func startSRNode(t *testing.T, name, props string, env ...string) *srNode {
 	t.Helper()
-	return startSRNodeWith(t, name, "http", &http.Client{Timeout: 60 * time.Second}, props, env...)
+	return startSRNodeWith(t, name, "http", &http.Client{Timeout: 60 * time.Second}, "", props, env...)
 }
 
 // startSRNodeWith starts an instance listening with scheme (http or
-// https), called through client.
-func startSRNodeWith(t *testing.T, name, scheme string, client *http.Client, props string, env ...string) *srNode {
+// https), called through client; extra listeners (",http://…") follow.
+func startSRNodeWith(t *testing.T, name, scheme string, client *http.Client, extra, props string, env ...string) *srNode {
 	t.Helper()
 	port := freePort(t)
 	n := &srNode{name: name, url: fmt.Sprintf("%s://127.0.0.1:%d", scheme, port), client: client}
 	file := filepath.Join(t.TempDir(), name+".properties")
-	props = fmt.Sprintf("listeners=%s\nhost.name=127.0.0.1\nkafkastore.bootstrap.servers=PLAINTEXT://%s\n%s", n.url, kafkaAddr, props)
+	props = fmt.Sprintf("listeners=%s%s\nhost.name=127.0.0.1\nkafkastore.bootstrap.servers=PLAINTEXT://%s\n%s", n.url, extra, kafkaAddr, props)
 	if err := os.WriteFile(file, []byte(props), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -410,8 +410,11 @@ func TestSchemaRegistryForwardingTLS(t *testing.T) {
 	common := fmt.Sprintf("kafkastore.topic=%s\nschema.registry.group.id=%s\ninter.instance.protocol=https\n"+
 		"ssl.keystore.location=%s\nssl.keystore.password=kspass\nssl.keystore.type=PKCS12\nssl.key.password=kspass\n", topic, group, ks)
 	trusted := fmt.Sprintf("ssl.truststore.location=%s\nssl.truststore.password=tspass\nssl.truststore.type=JKS\nssl.client.authentication=REQUIRED\n", ts)
-	a := startSRNodeWith(t, "a", "https", client, common+trusted)
-	b := startSRNodeWith(t, "b", "https", client, common+trusted)
+	// Each also serves plain http on a second listener (Confluent serves
+	// listeners side by side); the https one is their inter-instance URL.
+	plainA, plainB := fmt.Sprintf("http://127.0.0.1:%d", freePort(t)), fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	a := startSRNodeWith(t, "a", "https", client, ","+plainA, common+trusted)
+	b := startSRNodeWith(t, "b", "https", client, ","+plainB, common+trusted)
 	leader, follower := a, b
 	if b.url < a.url {
 		leader, follower = b, a
@@ -446,9 +449,18 @@ func TestSchemaRegistryForwardingTLS(t *testing.T) {
 	if r := follower.call(t, "PUT", "/config/tls", `{"compatibility":"NONE"}`); r.status != 200 {
 		t.Fatalf("config through the follower: %s", r)
 	}
+	// Through the follower's plain listener: forwarded over https all the same.
+	plainFollower := &srNode{name: follower.name + "-http", url: plainA, client: &http.Client{Timeout: 60 * time.Second}}
+	if follower == b {
+		plainFollower.url = plainB
+	}
+	id2 := registeredID(t, plainFollower.call(t, "POST", "/subjects/plain/versions", recordSchema("plain")), "register through the follower's http listener")
+	if r := leader.call(t, "GET", "/subjects/plain/versions/1", ""); r.status != 200 || !strings.Contains(string(r.body), fmt.Sprintf(`"id":%d`, id2)) {
+		t.Fatalf("the leader does not hold the schema forwarded from the http listener: %s", r)
+	}
 
 	// A follower that does not trust the leader's certificate: 50003.
-	c := startSRNodeWith(t, "c", "https", client, common+fmt.Sprintf("ssl.truststore.location=%s\nssl.truststore.password=tspass\nleader.eligibility=false\n", other))
+	c := startSRNodeWith(t, "c", "https", client, "", common+fmt.Sprintf("ssl.truststore.location=%s\nssl.truststore.password=tspass\nleader.eligibility=false\n", other))
 	var r srResponse
 	waitUntil(t, 30*time.Second, "c to know the leader", func() bool {
 		r = c.call(t, "POST", "/subjects/tls2/versions", recordSchema("tls2"))

@@ -30,7 +30,11 @@ type registrySettings struct {
 	brokers []string
 	topic   string
 	listen  string
-	// serverTLS serves the listener over https (listeners=https://…).
+	// listenTLS serves listen over https with serverTLS; more are the
+	// other listeners of listeners=, served alike (listen is the one the
+	// other instances reach, as Confluent's inter-instance listener).
+	listenTLS bool
+	more      []registryListener
 	serverTLS *tls.Config
 	maxKeys   int
 	auth      *registryAuth
@@ -113,7 +117,7 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return authCause(sctx, err)
 	}
-	log.Info("schema registry started", "listen", ln.Addr().String(), "topic", set.topic, "group", set.election.groupID,
+	log.Info("schema registry started", "listen", ln.Addr().String(), "more listeners", fmt.Sprint(set.more), "topic", set.topic, "group", set.election.groupID,
 		"url", set.election.identity.URL(), "leader.eligibility", set.election.identity.LeaderEligibility)
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -201,6 +205,24 @@ func (e *electionSettings) complete(addr net.Addr) error {
 	return nil
 }
 
+// registryListener is one of listeners=.
+type registryListener struct {
+	addr  string
+	https bool
+}
+
+func (l registryListener) String() string {
+	if l.https {
+		return "https://" + l.addr
+	}
+	return "http://" + l.addr
+}
+
+type servedListener struct {
+	ln    net.Listener
+	https bool
+}
+
 // registryServer is a running registry: its API, its stores and its
 // group membership.
 type registryServer struct {
@@ -281,18 +303,33 @@ func startRegistry(ctx context.Context, set registrySettings, ln net.Listener, l
 		handler = set.auth.wrap(handler)
 	}
 	rs.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, TLSConfig: set.serverTLS}
+	lns := []servedListener{{ln, set.listenTLS}}
+	for _, l := range set.more {
+		mln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			for _, sl := range lns[1:] {
+				sl.ln.Close()
+			}
+			stop()
+			closeJ()
+			return nil, fmt.Errorf("schema registry: listener %s: %w", l, err)
+		}
+		lns = append(lns, servedListener{mln, l.https})
+	}
 	serve := func() {
-		go func() {
-			var err error
-			if set.serverTLS != nil {
-				err = rs.srv.ServeTLS(ln, "", "")
-			} else {
-				err = rs.srv.Serve(ln)
-			}
-			if err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("schema registry server stopped", "error", err)
-			}
-		}()
+		for _, sl := range lns {
+			go func() {
+				var err error
+				if sl.https {
+					err = rs.srv.ServeTLS(sl.ln, "", "")
+				} else {
+					err = rs.srv.Serve(sl.ln)
+				}
+				if err != nil && !errors.Is(err, http.ErrServerClosed) {
+					log.Error("schema registry server stopped", "listener", sl.ln.Addr().String(), "error", err)
+				}
+			}()
+		}
 	}
 	if embedded {
 		// One instance by construction: it leads without a group.
@@ -303,6 +340,9 @@ func startRegistry(ctx context.Context, set registrySettings, ln net.Listener, l
 	}
 	gcl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(set.brokers...)}, opts...)...)
 	if err != nil {
+		for _, sl := range lns[1:] {
+			sl.ln.Close()
+		}
 		stop()
 		closeJ()
 		return nil, fmt.Errorf("schema registry: kafka client: %w", err)
@@ -335,6 +375,9 @@ func startRegistry(ctx context.Context, set registrySettings, ln net.Listener, l
 		stop()
 		rs.members.Wait()
 		closeJ()
+		for _, sl := range lns[1:] {
+			sl.ln.Close()
+		}
 		if last := m.LastError(); last != nil {
 			return nil, fmt.Errorf("schema registry: could not join the group %s within kafkastore.init.timeout.ms (%v): %w", e.groupID, e.initTimeout, last)
 		}

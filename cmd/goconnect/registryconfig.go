@@ -80,31 +80,29 @@ func (e *electionSettings) readTimings(props map[string]string) error {
 // the client authentication it asks, and the forwarding client's trust.
 func (s *registrySettings) readListener(props map[string]string, e *electionSettings) error {
 	if v := strings.TrimSpace(props["inter.instance.listener.name"]); v != "" {
-		return fmt.Errorf("inter.instance.listener.name=%s: named listeners (listener.protocol.map) are not served by goconnect's registry; use one http:// or https:// listener and inter.instance.protocol", v)
+		return fmt.Errorf("inter.instance.listener.name=%s: named listeners (listener.protocol.map) are not served by goconnect's registry; use http:// and https:// listeners and inter.instance.protocol", v)
 	}
-	scheme := "http"
+	// listeners: http:// and https:// URLs, served side by side (the
+	// --listen flag's http listener when none).
+	all := []registryListener{{addr: s.listen}}
 	if v := strings.TrimSpace(props["listeners"]); v != "" {
-		var listeners []string
+		all = nil
 		for _, l := range strings.Split(v, ",") {
-			if l = strings.TrimSpace(l); l != "" {
-				listeners = append(listeners, l)
+			if l = strings.TrimSpace(l); l == "" {
+				continue
 			}
+			u, err := url.Parse(l)
+			if err != nil || u.Host == "" || u.Port() == "" {
+				return fmt.Errorf("listeners: %q is not a URL with a port such as http://0.0.0.0:8081", l)
+			}
+			if u.Scheme != "http" && u.Scheme != "https" {
+				return fmt.Errorf("listeners: %q: named listeners (listener.protocol.map) are not served by goconnect's registry; use http:// or https://", l)
+			}
+			all = append(all, registryListener{addr: u.Host, https: u.Scheme == "https"})
 		}
-		if len(listeners) != 1 {
-			return fmt.Errorf("listeners: %q: goconnect's registry serves one listener (http:// or https://)", v)
-		}
-		u, err := url.Parse(listeners[0])
-		if err != nil || u.Host == "" || u.Port() == "" {
-			return fmt.Errorf("listeners: %q is not a URL with a port such as http://0.0.0.0:8081", listeners[0])
-		}
-		scheme = u.Scheme
-		if scheme != "http" && scheme != "https" {
-			return fmt.Errorf("listeners: %q: named listeners (listener.protocol.map) are not served by goconnect's registry; use http:// or https://", listeners[0])
-		}
-		s.listen = u.Host
 	}
-	// Confluent's instances reach each other through the listener of
-	// inter.instance.protocol's scheme (the deprecated name first).
+	// Confluent's instances reach each other through the last listener
+	// of inter.instance.protocol's scheme (the deprecated name first).
 	proto := strings.TrimSpace(props["schema.registry.inter.instance.protocol"])
 	if proto == "" {
 		proto = strings.TrimSpace(props["inter.instance.protocol"])
@@ -112,11 +110,26 @@ func (s *registrySettings) readListener(props map[string]string, e *electionSett
 	if proto == "" {
 		proto = "http"
 	}
-	if !strings.EqualFold(proto, scheme) {
-		return fmt.Errorf("inter.instance.protocol=%s: no listener configured with requested scheme %s (listeners serve %s)", proto, proto, scheme)
+	inter, anyTLS := -1, false
+	for i, l := range all {
+		scheme := "http"
+		if l.https {
+			scheme, anyTLS = "https", true
+		}
+		if strings.EqualFold(proto, scheme) {
+			inter = i
+		}
 	}
-	e.identity.Scheme = scheme
-	if scheme != "https" {
+	if inter < 0 {
+		return fmt.Errorf("inter.instance.protocol=%s: no listener configured with requested scheme %s (listeners: %v)", proto, proto, all)
+	}
+	s.listen, s.listenTLS = all[inter].addr, all[inter].https
+	s.more = append(append([]registryListener(nil), all[:inter]...), all[inter+1:]...)
+	e.identity.Scheme = "http"
+	if s.listenTLS {
+		e.identity.Scheme = "https"
+	}
+	if !anyTLS {
 		return nil
 	}
 	ssl, err := restSSL(props)
@@ -125,6 +138,9 @@ func (s *registrySettings) readListener(props map[string]string, e *electionSett
 	}
 	if s.serverTLS, err = tlsconfig.Server(ssl.server); err != nil {
 		return fmt.Errorf("https listener: %w", err)
+	}
+	if !s.listenTLS {
+		return nil
 	}
 	if e.clientTLS, err = tlsconfig.Client(ssl.client); err != nil {
 		return fmt.Errorf("forwarding to the leader over https: %w", err)

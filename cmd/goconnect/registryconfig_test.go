@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/tls"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -93,10 +94,11 @@ func TestRegistryConfigRefused(t *testing.T) {
 		{"kafkastore.timeout.ms=0\n", `kafkastore.timeout.ms: "0" is not a positive number of milliseconds`},
 		{"host.port=0\n", `host.port: "0" is not a port number`},
 		{"inter.instance.listener.name=internal\n", "inter.instance.listener.name=internal: named listeners"},
-		{"listeners=http://0.0.0.0:8081,https://0.0.0.0:8082\n", "serves one listener"},
+		{"listeners=http://0.0.0.0:8081,https://0.0.0.0:8082\n", "https listener: ssl.keystore.location: a TLS server needs a key store"},
 		{"listeners=internal://0.0.0.0:8081\n", "named listeners (listener.protocol.map) are not served"},
 		{"listeners=http://0.0.0.0\n", "is not a URL with a port"},
 		{"inter.instance.protocol=https\n", "inter.instance.protocol=https: no listener configured with requested scheme https"},
+		{"listeners=http://0.0.0.0:8081,http://0.0.0.0:8082\ninter.instance.protocol=https\n", "inter.instance.protocol=https: no listener configured with requested scheme https (listeners: [http://0.0.0.0:8081 http://0.0.0.0:8082])"},
 		{"listeners=https://0.0.0.0:8081\n", "inter.instance.protocol=http: no listener configured with requested scheme http"},
 		{"listeners=https://0.0.0.0:8081\ninter.instance.protocol=https\n", "https listener: ssl.keystore.location: a TLS server needs a key store"},
 		{"listeners=https://0.0.0.0:8081\ninter.instance.protocol=https\nssl.client.authentication=WANT\n", `ssl.client.authentication: "WANT" is not one of NONE, REQUESTED, REQUIRED`},
@@ -175,6 +177,38 @@ func TestRegistryAuthAnswers(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		if rec.Code != tc.status || rec.Header().Get("WWW-Authenticate") != tc.challenge || rec.Body.String() != tc.body {
 			t.Errorf("%s as %q: %d %q %q, want %d %q %q", tc.method, tc.user, rec.Code, rec.Header().Get("WWW-Authenticate"), rec.Body.String(), tc.status, tc.challenge, tc.body)
+		}
+	}
+}
+
+// http and https listeners side by side: the instance's URL is the last
+// listener of inter.instance.protocol's scheme, as Confluent's
+// getInterInstanceListener picks it; the others are served too.
+func TestRegistryConfigListeners(t *testing.T) {
+	ca := testpki.NewCA(t, "registry-ca")
+	ks := ca.Server("127.0.0.1").KeyStore("PKCS12", "kspass")
+	tlsKeys := "ssl.keystore.location=" + ks + "\nssl.keystore.password=kspass\n"
+	for _, tc := range []struct {
+		props, listen, more string
+		listenTLS, client   bool
+	}{
+		{"listeners=http://127.0.0.1:8081,https://127.0.0.1:8082\n" + tlsKeys, "127.0.0.1:8081", "[https://127.0.0.1:8082]", false, false},
+		{"listeners=http://127.0.0.1:8081,https://127.0.0.1:8082\ninter.instance.protocol=https\n" + tlsKeys, "127.0.0.1:8082", "[http://127.0.0.1:8081]", true, true},
+		{"listeners=https://127.0.0.1:8083,http://127.0.0.1:8081,https://127.0.0.1:8082\nschema.registry.inter.instance.protocol=https\ninter.instance.protocol=http\n" + tlsKeys, "127.0.0.1:8082", "[https://127.0.0.1:8083 http://127.0.0.1:8081]", true, true},
+	} {
+		s, err := readRegistryConfig(t, tc.props)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.props, err)
+		}
+		if s.listen != tc.listen || s.listenTLS != tc.listenTLS || fmt.Sprint(s.more) != tc.more || s.serverTLS == nil || (s.election.clientTLS != nil) != tc.client {
+			t.Errorf("%q: listen %s tls %v more %v server TLS %v client TLS %v", tc.props, s.listen, s.listenTLS, s.more, s.serverTLS != nil, s.election.clientTLS != nil)
+		}
+		want := "http"
+		if tc.listenTLS {
+			want = "https"
+		}
+		if s.election.identity.Scheme != want {
+			t.Errorf("%q: identity scheme %s", tc.props, s.election.identity.Scheme)
 		}
 	}
 }
