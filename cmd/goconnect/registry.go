@@ -226,7 +226,9 @@ type servedListener struct {
 // registryServer is a running registry: its API, its stores and its
 // group membership.
 type registryServer struct {
-	srv     *http.Server
+	// srvs serve one listener each: a server shared by a TLS and a plain
+	// listener would set up HTTP/2 for whichever starts first.
+	srvs    []*http.Server
 	stop    context.CancelFunc
 	members sync.WaitGroup
 	closeJ  func()
@@ -236,18 +238,24 @@ type registryServer struct {
 func (s *registryServer) Shutdown(ctx context.Context) error {
 	s.stop()
 	s.members.Wait()
-	err := s.srv.Shutdown(ctx)
+	var errs []error
+	for _, srv := range s.srvs {
+		errs = append(errs, srv.Shutdown(ctx))
+	}
 	s.closeJ()
-	return err
+	return errors.Join(errs...)
 }
 
 // Close stops at once (the embedded registry).
 func (s *registryServer) Close() error {
 	s.stop()
 	s.members.Wait()
-	err := s.srv.Close()
+	var errs []error
+	for _, srv := range s.srvs {
+		errs = append(errs, srv.Close())
+	}
 	s.closeJ()
-	return err
+	return errors.Join(errs...)
 }
 
 // startRegistry replays the schemas topic and serves the registry on ln.
@@ -302,7 +310,6 @@ func startRegistry(ctx context.Context, set registrySettings, ln net.Listener, l
 	if set.auth != nil {
 		handler = set.auth.wrap(handler)
 	}
-	rs.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, TLSConfig: set.serverTLS}
 	lns := []servedListener{{ln, set.listenTLS}}
 	for _, l := range set.more {
 		mln, err := net.Listen("tcp", l.addr)
@@ -316,14 +323,22 @@ func startRegistry(ctx context.Context, set registrySettings, ln net.Listener, l
 		}
 		lns = append(lns, servedListener{mln, l.https})
 	}
+	for _, sl := range lns {
+		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+		if sl.https {
+			srv.TLSConfig = set.serverTLS.Clone()
+		}
+		rs.srvs = append(rs.srvs, srv)
+	}
 	serve := func() {
-		for _, sl := range lns {
+		for i, sl := range lns {
+			srv := rs.srvs[i]
 			go func() {
 				var err error
 				if sl.https {
-					err = rs.srv.ServeTLS(sl.ln, "", "")
+					err = srv.ServeTLS(sl.ln, "", "")
 				} else {
-					err = rs.srv.Serve(sl.ln)
+					err = srv.Serve(sl.ln)
 				}
 				if err != nil && !errors.Is(err, http.ErrServerClosed) {
 					log.Error("schema registry server stopped", "listener", sl.ln.Addr().String(), "error", err)
