@@ -186,10 +186,21 @@ var fastCols = []fastCol{
 	{column{name: "ts3", dataType: "datetime", colType: "datetime(3)", fsp: 3, nullable: true}, gomysql.MYSQL_TYPE_DATETIME2, 3},
 	{column{name: "ts4", dataType: "datetime", colType: "datetime(4)", fsp: 4, nullable: true}, gomysql.MYSQL_TYPE_DATETIME2, 4},
 	{column{name: "ts6", dataType: "datetime", colType: "datetime(6)", fsp: 6, nullable: true}, gomysql.MYSQL_TYPE_DATETIME2, 6},
+	{column{name: "fl", dataType: "float", colType: "float", nullable: true}, gomysql.MYSQL_TYPE_FLOAT, 4},
+	{column{name: "flmd", dataType: "float", colType: "float(7,2)", nullable: true}, gomysql.MYSQL_TYPE_FLOAT, 4},
+	{column{name: "fl30", dataType: "float", colType: "float(30)", nullable: true}, gomysql.MYSQL_TYPE_DOUBLE, 8},
+	{column{name: "dbl", dataType: "double", colType: "double", nullable: true}, gomysql.MYSQL_TYPE_DOUBLE, 8},
+	{column{name: "day", dataType: "date", colType: "date", nullable: true}, gomysql.MYSQL_TYPE_DATE, 0},
 	{column{name: "tz", dataType: "timestamp", colType: "timestamp", nullable: true}, gomysql.MYSQL_TYPE_TIMESTAMP2, 0},
 	{column{name: "tz2", dataType: "timestamp", colType: "timestamp(2)", fsp: 2, nullable: true}, gomysql.MYSQL_TYPE_TIMESTAMP2, 2},
 	{column{name: "tz3", dataType: "timestamp", colType: "timestamp(3)", fsp: 3, nullable: true}, gomysql.MYSQL_TYPE_TIMESTAMP2, 3},
 	{column{name: "tz6", dataType: "timestamp", colType: "timestamp(6)", fsp: 6, nullable: true}, gomysql.MYSQL_TYPE_TIMESTAMP2, 6},
+}
+
+// encDate writes a DATE.
+func encDate(t time.Time) []byte {
+	x := t.Year()*16*32 + int(t.Month())*32 + t.Day()
+	return []byte{byte(x), byte(x >> 8), byte(x >> 16)}
 }
 
 // encTimestamp2 writes a TIMESTAMP2 of precision dec.
@@ -245,6 +256,11 @@ func fastRow(seed int64, nulls bool) []byte {
 		encDatetime2(3, trunc(3), false),
 		encDatetime2(4, trunc(4), false),
 		encDatetime2(6, trunc(6), false),
+		binary.LittleEndian.AppendUint32(nil, math.Float32bits([]float32{0, 1.5, -3.25e10, float32(math.Inf(1)), 1e-7}[seed%5])),
+		binary.LittleEndian.AppendUint32(nil, math.Float32bits([]float32{0, 12345.67, -0.01, 99999.99, 0.5}[seed%5])),
+		binary.LittleEndian.AppendUint64(nil, math.Float64bits([]float64{0, 1.5, -3.25e100, 1.0 / 3, 5e-324}[seed%5])),
+		binary.LittleEndian.AppendUint64(nil, math.Float64bits([]float64{0, 2.5, -1e308, 0.1, math.MaxFloat64}[seed%5])),
+		encDate([]time.Time{at, time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)}[seed%5]),
 		encTimestamp2(0, trunc(0).Add(time.Second)),
 		encTimestamp2(2, trunc(2).Add(time.Second)),
 		encTimestamp2(3, trunc(3).Add(time.Second)),
@@ -351,6 +367,10 @@ func TestFastRowsGiveUp(t *testing.T) {
 		bitmap []byte
 	}{
 		{"zero date", []fastCol{id, dt}, image(encInt(4, 1), encDatetime2(0, at, true)), nil},
+		{"zero date", []fastCol{id, {column{name: "d", dataType: "date", colType: "date"}, gomysql.MYSQL_TYPE_DATE, 0}},
+			image(encInt(4, 1), []byte{0, 0, 0}), nil},
+		{"invalid date", []fastCol{id, {column{name: "d", dataType: "date", colType: "date"}, gomysql.MYSQL_TYPE_DATE, 0}},
+			image(encInt(4, 1), encInt(3, 2024*16*32+2*32+30)), nil}, // 2024-02-30
 		{"zero timestamp", []fastCol{id, {column{name: "z", dataType: "timestamp", colType: "timestamp"}, gomysql.MYSQL_TYPE_TIMESTAMP2, 0}},
 			image(encInt(4, 1), []byte{0, 0, 0, 0}), nil},
 		{"pre-1970", []fastCol{id, dt}, image(encInt(4, 1), encDatetime2(0, time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC), false)), nil},
