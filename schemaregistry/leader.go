@@ -39,8 +39,9 @@ type ClusterConfig struct {
 	Stores []Syncer
 	// Client forwards writes to the leader (its TLS settings).
 	Client *http.Client
-	// Headers are request headers forwarded besides Content-Type, Accept
-	// and Authorization (inter.instance.headers.whitelist).
+	// Headers are request headers forwarded besides Content-Type, Accept,
+	// Confluent-Accept-Unknown-Properties, Authorization and X-Request-ID
+	// (inter.instance.headers.whitelist).
 	Headers []string
 	// ClusterID returns the Kafka cluster's id.
 	ClusterID func(ctx context.Context) (string, error)
@@ -359,7 +360,8 @@ func (c *Cluster) forward(w http.ResponseWriter, req *http.Request, op writeOp, 
 		writeError(w, op.failedFor(leader))
 		return
 	}
-	for _, h := range append([]string{"Content-Type", "Accept", "Authorization"}, c.cfg.Headers...) {
+	// Confluent's RequestHeaderBuilder: these, then the whitelist's.
+	for _, h := range append([]string{"Content-Type", "Accept", "Confluent-Accept-Unknown-Properties", "Authorization", "X-Request-ID"}, c.cfg.Headers...) {
 		if v := req.Header.Values(h); len(v) > 0 {
 			freq.Header[http.CanonicalHeaderKey(h)] = v
 		}

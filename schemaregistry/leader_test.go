@@ -63,7 +63,8 @@ func call(t *testing.T, method, url, body string, header ...string) (int, string
 }
 
 // A follower forwards writes to the leader with the caller's
-// Authorization header, answers what the leader answers and reads its
+// Authorization, X-Request-ID and Confluent-Accept-Unknown-Properties
+// headers, answers what the leader answers and reads its
 // store before answering; a schema it holds already is answered by a
 // look-up without the leader; reads are never forwarded.
 func TestClusterForwards(t *testing.T) {
@@ -72,7 +73,8 @@ func TestClusterForwards(t *testing.T) {
 	var seen []string // method path authorization of requests at the leader
 	leaderSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		mu.Lock()
-		seen = append(seen, req.Method+" "+req.URL.RequestURI()+" "+req.Header.Get("Authorization"))
+		seen = append(seen, req.Method+" "+req.URL.RequestURI()+" "+req.Header.Get("Authorization")+
+			" rid="+req.Header.Get("X-Request-ID")+" unknown="+req.Header.Get("Confluent-Accept-Unknown-Properties")+" other="+req.Header.Get("X-Other"))
 		mu.Unlock()
 		Handler(leaderReg).ServeHTTP(w, req)
 	}))
@@ -89,7 +91,8 @@ func TestClusterForwards(t *testing.T) {
 	follower := httptest.NewServer(c.Wrap(Handler(followerReg)))
 	defer follower.Close()
 
-	status, body := call(t, "POST", follower.URL+"/subjects/s/versions/?normalize=true", `{"schema":"\"int\""}`, "Authorization", "Basic YTpi", "Content-Type", contentType)
+	status, body := call(t, "POST", follower.URL+"/subjects/s/versions/?normalize=true", `{"schema":"\"int\""}`, "Authorization", "Basic YTpi", "Content-Type", contentType,
+		"X-Request-ID", "r1", "Confluent-Accept-Unknown-Properties", "true", "X-Other", "not forwarded")
 	if status != 200 || !strings.Contains(body, `"id":1`) {
 		t.Fatalf("forwarded registration: %d %s", status, body)
 	}
@@ -102,7 +105,9 @@ func TestClusterForwards(t *testing.T) {
 	mu.Lock()
 	got := strings.Join(seen, "\n")
 	mu.Unlock()
-	if got != "POST /subjects/s/versions/?normalize=true Basic YTpi" {
+	// Confluent's RequestHeaderBuilder forwards these headers, and the
+	// whitelist's: X-Other is neither.
+	if got != "POST /subjects/s/versions/?normalize=true Basic YTpi rid=r1 unknown=true other=" {
 		t.Fatalf("requests at the leader:\n%s", got)
 	}
 	if store.calls.Load() != 1 {
