@@ -174,6 +174,11 @@ func restSSL(props map[string]string) (restSSLSettings, error) {
 	if bad := tlsconfig.Unsupported(m); len(bad) > 0 {
 		return restSSLSettings{}, fmt.Errorf("%s: not supported by goconnect's registry", strings.Join(bad, ", "))
 	}
+	if v := strings.TrimSpace(m["ssl.keystore.reload"]); v != "" {
+		if b, err := strconv.ParseBool(v); err != nil || b {
+			return restSSLSettings{}, fmt.Errorf("ssl.keystore.reload=%s: reloading the key store is not supported by goconnect's registry (restart it to load a new one)", v)
+		}
+	}
 	if strings.TrimSpace(m[tlsconfig.Protocol]) == "TLS" {
 		delete(m, tlsconfig.Protocol) // rest-utils' default: any version
 	}

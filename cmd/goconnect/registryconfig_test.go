@@ -105,6 +105,7 @@ func TestRegistryConfigRefused(t *testing.T) {
 		{"listeners=https://0.0.0.0:8081\ninter.instance.protocol=https\nssl.client.auth=maybe\n", `ssl.client.auth: "maybe" is not a boolean`},
 		{"listeners=https://0.0.0.0:8081\ninter.instance.protocol=https\nssl.endpoint.identification.algorithm=ldaps\n", "ssl.endpoint.identification.algorithm ldaps not supported"},
 		{"listeners=https://0.0.0.0:8081\ninter.instance.protocol=https\nssl.cipher.suites=TLS_AES_128_GCM_SHA256\n", "ssl.cipher.suites: not supported"},
+		{"listeners=https://0.0.0.0:8081\ninter.instance.protocol=https\nssl.keystore.reload=true\n", "ssl.keystore.reload=true: reloading the key store is not supported"},
 	} {
 		_, err := readRegistryConfig(t, tc.props)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
