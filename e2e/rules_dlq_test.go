@@ -24,7 +24,9 @@ import (
 // Confluent's DlqAction headers (__rule.name, __rule.mode, __rule.subject,
 // __rule.topic, __rule.exception) after the record's own, and fail the
 // record with "Rule failed: <name>". On read the copy is the bytes read
-// (AvroConverter); on write it is the message as JSON (JsonSchemaConverter).
+// (AvroConverter); on write it is the message as the schema type's JSON
+// (JsonSchemaConverter, AvroConverter's Avro JSON, ProtobufConverter's
+// Protobuf JSON).
 // Reading the copy back skips the rule named in __rule.name.
 func TestRuleDLQAction(t *testing.T) {
 	reg := schemaregistry.New(nil)
@@ -120,6 +122,36 @@ func TestRuleDLQAction(t *testing.T) {
 			{"__rule.subject", topic + "-value"}, {"__rule.topic", topic}, {"__rule.exception", "Expr failed: 'message.age >= 18'"}})
 	})
 
+	t.Run("write AvroConverter", func(t *testing.T) {
+		topic, dlq := "dlq-avro-write-"+suffix, "dlq-avro-write-dlq-"+suffix
+		createTopic(t, dlq, 1)
+		text := `{"type":"record","name":"R","fields":[{"name":"name","type":"string"},{"name":"age","type":"int"},{"name":"nick","type":["null","string"],"default":null}]}`
+		if _, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: text,
+			RuleSet: json.RawMessage(`{"domainRules":[` + fmt.Sprintf(adult, "WRITE", dlq) + `]}`)}, false); err != nil {
+			t.Fatal(err)
+		}
+		as := data.StructBuilder().Name("R").Field("name", data.StringSchema).Field("age", data.Int32Schema).
+			Field("nick", data.OptionalString).MustBuild()
+		conv := avro.New()
+		if err := conv.Configure(map[string]string{"schema.registry.url": srv.URL, "auto.register.schemas": "false",
+			"use.latest.version": "true", "bootstrap.servers": kafkaAddr, "dlq.auto.flush": "true"}, false); err != nil {
+			t.Fatal(err)
+		}
+		defer conv.Close()
+		v := data.NewStruct(as).MustPut("name", "bob").MustPut("age", int32(10)).MustPut("nick", "b")
+		if _, err := conv.FromConnectData(topic, headers, as, v); err == nil || !strings.Contains(err.Error(), "Rule failed: adult") {
+			t.Fatalf("write error %v, want the rule's failure", err)
+		}
+		// AvroSchema.toJson: Avro JSON, the union's value wrapped in its
+		// branch's type.
+		got := readTopic(t, dlq, 1)
+		if len(got) != 1 || string(got[0].Value) != `{"name":"bob","age":10,"nick":{"string":"b"}}` {
+			t.Fatalf("DLQ holds %d records, first %s", len(got), got[0].Value)
+		}
+		checkHeaders(t, got[0], [][2]string{{"trace", "t-1"}, {"__rule.name", "adult"}, {"__rule.mode", "WRITE"},
+			{"__rule.subject", topic + "-value"}, {"__rule.topic", topic}, {"__rule.exception", "Expr failed: 'message.age >= 18'"}})
+	})
+
 	t.Run("write ProtobufConverter", func(t *testing.T) {
 		topic, dlq := "dlq-proto-"+suffix, "dlq-proto-dlq-"+suffix
 		createTopic(t, dlq, 1)
@@ -140,10 +172,10 @@ func TestRuleDLQAction(t *testing.T) {
 		if _, err := conv.FromConnectData(topic, nil, ps, v); err == nil || !strings.Contains(err.Error(), "Rule failed: adult") {
 			t.Fatalf("write error %v, want the rule's failure", err)
 		}
-		// JsonFormat's printer: json names, defaults
-		// (big = 0) left out.
+		// ProtobufSchemaUtils.toJson: JsonFormat's printer with
+		// includingDefaultValueFields (big = 0 printed, as a string).
 		got := readTopic(t, dlq, 1)
-		if len(got) != 1 || string(got[0].Value) != `{"name":"bob","age":10}` {
+		if len(got) != 1 || string(got[0].Value) != `{"name":"bob","age":10,"big":"0"}` {
 			t.Fatalf("DLQ holds %d records, first %s", len(got), got[0].Value)
 		}
 		checkHeaders(t, got[0], [][2]string{{"__rule.name", "adult"}, {"__rule.mode", "WRITE"},

@@ -420,9 +420,10 @@ func (c *Converter) FromConnectData(topic string, headers connect.Headers, s *da
 	if reg.rules != nil {
 		// As Confluent's serializer: the domain rules of the schema written
 		// with, before encoding.
-		// A DLQ action has no copy to make: Confluent copies the Avro
-		// message as Avro JSON, which goconnect does not write.
-		rec := &srrules.Record{Topic: topic, Headers: srrules.Headers(headers)}
+		// A DLQ action copies the message as Confluent's DlqAction does
+		// (Avro JSON for a record).
+		rec := &srrules.Record{Topic: topic, Headers: srrules.Headers(headers),
+			JSON: func(m srrules.Message) ([]byte, error) { return c.dlqCopy(reg.avro, s, m.Value) }}
 		out, err := reg.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s, Subject: c.subject(topic, ws), Record: rec})
 		if err != nil {
 			return nil, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)

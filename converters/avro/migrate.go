@@ -1,9 +1,11 @@
 package avro
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sync"
 
+	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/avroschema"
 	"github.com/linkedin/goavro/v2"
 )
@@ -68,6 +70,75 @@ func (c *Converter) migrate(payload []byte, writer, reader *avroschema.Schema, r
 		return nil, fmt.Errorf("writing the migrated data with the reader schema: %w", err)
 	}
 	return out, nil
+}
+
+// dlqCopy is a Connect value as Confluent's DlqAction copies the Avro
+// message on write: a string, bytes, int, long, float or double as Kafka's
+// serializers write it (what AvroData hands the serializer for those is a
+// Java String, ByteBuffer, Integer, Long, Float or Double), anything else
+// as Avro JSON of schema t (AvroSchema.toJson): encoded, read back by
+// goavro and written as text.
+func (c *Converter) dlqCopy(t *avroschema.Schema, s *data.Schema, v any) ([]byte, error) {
+	b, err := c.enc.encode(nil, t, s, v)
+	if err != nil {
+		return nil, err
+	}
+	if out, ok := rawPrimitive(t, b); ok {
+		return out, nil
+	}
+	codec, err := c.jsonCodecs.codec(t)
+	if err != nil {
+		return nil, err
+	}
+	native, _, err := codec.NativeFromBinary(b)
+	if err != nil {
+		return nil, err
+	}
+	return codec.TextualFromNative(nil, native)
+}
+
+// rawPrimitive reads a top-level primitive's Avro binary b (of schema t,
+// or of the union branch b holds) into Kafka's serializer bytes: UTF-8 or
+// the bytes themselves, big-endian integers and IEEE 754 bits.
+func rawPrimitive(t *avroschema.Schema, b []byte) ([]byte, bool) {
+	if t.Kind == avroschema.Union {
+		i, n := binary.Varint(b)
+		if n <= 0 || i < 0 || int(i) >= len(t.Branches) {
+			return nil, false
+		}
+		t, b = t.Branches[i], b[n:]
+	}
+	switch t.Kind {
+	case avroschema.String, avroschema.Bytes:
+		l, n := binary.Varint(b)
+		if n <= 0 || l < 0 || int64(len(b)-n) < l {
+			return nil, false
+		}
+		return b[n : n+int(l)], true
+	case avroschema.Int:
+		x, n := binary.Varint(b)
+		if n <= 0 {
+			return nil, false
+		}
+		return binary.BigEndian.AppendUint32(nil, uint32(int32(x))), true
+	case avroschema.Long:
+		x, n := binary.Varint(b)
+		if n <= 0 {
+			return nil, false
+		}
+		return binary.BigEndian.AppendUint64(nil, uint64(x)), true
+	case avroschema.Float:
+		if len(b) < 4 {
+			return nil, false
+		}
+		return binary.BigEndian.AppendUint32(nil, binary.LittleEndian.Uint32(b)), true
+	case avroschema.Double:
+		if len(b) < 8 {
+			return nil, false
+		}
+		return binary.BigEndian.AppendUint64(nil, binary.LittleEndian.Uint64(b)), true
+	}
+	return nil, false
 }
 
 func trimSpace(b []byte) []byte {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
+	"github.com/goconnect/goconnect/internal/avroschema"
 	"github.com/goconnect/goconnect/internal/srclient"
 	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/schemaregistry"
@@ -103,5 +104,38 @@ func TestJSONataMigrations(t *testing.T) {
 	b := append(srclient.AppendHeader(nil, u1.ID), 2, 'x')
 	if _, _, err := conv.ToConnectData("u", nil, b); err == nil || !strings.Contains(err.Error(), `reading the migrated JSON {"a":"x"} with the reader schema`) {
 		t.Fatalf("unreadable migration result: %v", err)
+	}
+}
+
+// The DLQ copy of a written message is what Confluent's DlqAction makes of
+// AvroData's value: Kafka serializer bytes for a string, bytes, int, long,
+// float or double (a union's branch included), Avro JSON otherwise.
+func TestDLQCopy(t *testing.T) {
+	rec := data.StructBuilder().Name("R").Field("n", data.StringSchema).Field("o", data.OptionalString).MustBuild()
+	for _, c := range []struct {
+		avro string
+		s    *data.Schema
+		v    any
+		want string
+	}{
+		{`"string"`, data.StringSchema, "héllo", "héllo"},
+		{`["null","string"]`, data.OptionalString, "x", "x"},
+		{`"bytes"`, data.BytesSchema, []byte{0, 1, 255}, "\x00\x01\xff"},
+		{`"int"`, data.Int32Schema, int32(-5), "\xff\xff\xff\xfb"},
+		{`"long"`, data.Int64Schema, int64(258), "\x00\x00\x00\x00\x00\x00\x01\x02"},
+		{`"float"`, data.Float32Schema, float32(1), "\x3f\x80\x00\x00"},
+		{`"double"`, data.Float64Schema, float64(-2), "\xc0\x00\x00\x00\x00\x00\x00\x00"},
+		{`"boolean"`, data.BooleanSchema, true, "true"},
+		{`{"type":"record","name":"R","fields":[{"name":"n","type":"string"},{"name":"o","type":["null","string"],"default":null}]}`, rec,
+			data.NewStruct(rec).MustPut("n", "a").MustPut("o", "b"), `{"n":"a","o":{"string":"b"}}`},
+	} {
+		at, err := avroschema.Parse(c.avro)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := New().dlqCopy(at, c.s, c.v)
+		if err != nil || string(got) != c.want {
+			t.Errorf("%s: %q, %v; want %q", c.avro, got, err, c.want)
+		}
 	}
 }

@@ -545,7 +545,9 @@ func (c *Converter) ToConnectData(topic string, headers connect.Headers, b []byt
 }
 
 // messageJSON is a message as Protobuf JSON (for a DLQ copy): encoded,
-// read back as a dynamic message and printed compactly.
+// read back as a dynamic message and printed compactly, with the default
+// values of fields without presence, as ProtobufSchemaUtils.toJson prints
+// it (JsonFormat's includingDefaultValueFields).
 func (c *Converter) messageJSON(ws *writeSchema, m srrules.Message) ([]byte, error) {
 	st, ok := m.Value.(*data.Struct)
 	if !ok {
@@ -559,7 +561,7 @@ func (c *Converter) messageJSON(ws *writeSchema, m srrules.Message) ([]byte, err
 	if err := proto.Unmarshal(b, msg); err != nil {
 		return nil, err
 	}
-	text, err := protojson.Marshal(msg)
+	text, err := protojson.MarshalOptions{EmitDefaultValues: true}.Marshal(msg)
 	if err != nil {
 		return nil, err
 	}
