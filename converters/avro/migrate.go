@@ -1,8 +1,12 @@
 package avro
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/goconnect/goconnect/connect/data"
@@ -94,7 +98,128 @@ func (c *Converter) dlqCopy(t *avroschema.Schema, s *data.Schema, v any) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	return codec.TextualFromNative(nil, native)
+	text, err := codec.TextualFromNative(nil, native)
+	if err != nil {
+		return nil, err
+	}
+	return javaOrder(t, text)
+}
+
+// javaOrder rewrites goavro's Avro JSON as Avro-Java's JsonEncoder writes
+// it: record fields in schema order (goavro writes them in map order),
+// union branches named by type (full name for named types, the plain type
+// for a logical type), map entries in key order (Java's follow its map),
+// no HTML escaping.
+func javaOrder(t *avroschema.Schema, text []byte) ([]byte, error) {
+	d := json.NewDecoder(bytes.NewReader(text))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := writeOrdered(&buf, t, v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func branchName(t *avroschema.Schema) string {
+	if t.Kind.Named() {
+		return t.FullName()
+	}
+	return t.Kind.String()
+}
+
+func writeOrdered(buf *bytes.Buffer, t *avroschema.Schema, v any) error {
+	switch t.Kind {
+	case avroschema.Record:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("record %s: %T in goavro's JSON", t.FullName(), v)
+		}
+		buf.WriteByte('{')
+		for i, f := range t.Fields {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeScalar(buf, f.Name)
+			buf.WriteByte(':')
+			if err := writeOrdered(buf, f.Type, m[f.Name]); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+		return nil
+	case avroschema.Union:
+		if v == nil {
+			buf.WriteString("null")
+			return nil
+		}
+		m, ok := v.(map[string]any)
+		if !ok || len(m) != 1 {
+			return fmt.Errorf("union: %T in goavro's JSON", v)
+		}
+		for k, bv := range m {
+			for _, b := range t.Branches {
+				if k == branchName(b) || b.Logical != "" && k == b.Kind.String()+"."+b.Logical {
+					buf.WriteByte('{')
+					writeScalar(buf, branchName(b))
+					buf.WriteByte(':')
+					if err := writeOrdered(buf, b, bv); err != nil {
+						return err
+					}
+					buf.WriteByte('}')
+					return nil
+				}
+			}
+			return fmt.Errorf("union branch %q not in the schema", k)
+		}
+	case avroschema.Array:
+		a, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("array: %T in goavro's JSON", v)
+		}
+		buf.WriteByte('[')
+		for i, x := range a {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeOrdered(buf, t.Items, x); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+		return nil
+	case avroschema.Map:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("map: %T in goavro's JSON", v)
+		}
+		buf.WriteByte('{')
+		for i, k := range slices.Sorted(maps.Keys(m)) {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeScalar(buf, k)
+			buf.WriteByte(':')
+			if err := writeOrdered(buf, t.Values, m[k]); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+		return nil
+	}
+	writeScalar(buf, v)
+	return nil
+}
+
+// writeScalar writes a JSON leaf without HTML escaping, as Jackson does.
+func writeScalar(buf *bytes.Buffer, v any) {
+	e := json.NewEncoder(buf)
+	e.SetEscapeHTML(false)
+	_ = e.Encode(v)             // strings, json.Number, bool, nil: cannot fail
+	buf.Truncate(buf.Len() - 1) // Encode's newline
 }
 
 // rawPrimitive reads a top-level primitive's Avro binary b (of schema t,

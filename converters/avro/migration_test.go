@@ -112,6 +112,8 @@ func TestJSONataMigrations(t *testing.T) {
 // float or double (a union's branch included), Avro JSON otherwise.
 func TestDLQCopy(t *testing.T) {
 	rec := data.StructBuilder().Name("R").Field("n", data.StringSchema).Field("o", data.OptionalString).MustBuild()
+	wide := data.StructBuilder().Name("W").Field("z", data.StringSchema).Field("y", data.Int32Schema).
+		Field("x", data.MapOf(data.StringSchema, data.Int64Schema).MustBuild()).Field("w", data.BooleanSchema).Field("v", data.StringSchema).MustBuild()
 	for _, c := range []struct {
 		avro string
 		s    *data.Schema
@@ -128,6 +130,10 @@ func TestDLQCopy(t *testing.T) {
 		{`"boolean"`, data.BooleanSchema, true, "true"},
 		{`{"type":"record","name":"R","fields":[{"name":"n","type":"string"},{"name":"o","type":["null","string"],"default":null}]}`, rec,
 			data.NewStruct(rec).MustPut("n", "a").MustPut("o", "b"), `{"n":"a","o":{"string":"b"}}`},
+		// Fields in schema order, map keys sorted, no HTML escaping.
+		{`{"type":"record","name":"W","fields":[{"name":"z","type":"string"},{"name":"y","type":"int"},{"name":"x","type":{"type":"map","values":"long"}},{"name":"w","type":"boolean"},{"name":"v","type":"string"}]}`, wide,
+			data.NewStruct(wide).MustPut("z", "<&>").MustPut("y", int32(1)).MustPut("x", map[string]any{"b": int64(2), "a": int64(1), "c": int64(3)}).MustPut("w", false).MustPut("v", ""),
+			`{"z":"<&>","y":1,"x":{"a":1,"b":2,"c":3},"w":false,"v":""}`},
 	} {
 		at, err := avroschema.Parse(c.avro)
 		if err != nil {
