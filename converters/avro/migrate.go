@@ -59,8 +59,16 @@ func (c *Converter) migrate(payload []byte, writer, reader *avroschema.Schema, r
 	if err != nil {
 		return nil, fmt.Errorf("writing the writer's data as Avro JSON: %w", err)
 	}
+	// As Avro-Java writes it: fields in schema order, union branches by
+	// type name (goavro names a logical type's branch "long.timestamp-millis").
+	if doc, err = javaOrder(writer, doc); err != nil {
+		return nil, fmt.Errorf("writing the writer's data as Avro JSON: %w", err)
+	}
 	if doc, err = run(doc); err != nil {
 		return nil, err
+	}
+	if doc, err = goavroNames(reader, doc); err != nil {
+		return nil, fmt.Errorf("reading the migrated JSON %s with the reader schema: %w", doc, err)
 	}
 	native, rest, err = rc.NativeFromTextual(doc)
 	if err != nil {
@@ -264,6 +272,82 @@ func rawPrimitive(t *avroschema.Schema, b []byte) ([]byte, bool) {
 		return binary.BigEndian.AppendUint64(nil, binary.LittleEndian.Uint64(b)), true
 	}
 	return nil, false
+}
+
+// goavroNames renames, in migrated Avro JSON, the union branches of a
+// logical type to goavro's names; the rest is left as it is.
+func goavroNames(t *avroschema.Schema, doc []byte) ([]byte, error) {
+	d := json.NewDecoder(bytes.NewReader(doc))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if !renameBranches(t, v, map[*avroschema.Schema]bool{}) {
+		return doc, nil
+	}
+	var buf bytes.Buffer
+	e := json.NewEncoder(&buf)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// renameBranches reports whether it renamed anything.
+func renameBranches(t *avroschema.Schema, v any, seen map[*avroschema.Schema]bool) bool {
+	changed := false
+	switch t.Kind {
+	case avroschema.Record:
+		if seen[t] {
+			return false // recursive types: one level is enough for goconnect, which refuses them
+		}
+		seen[t] = true
+		defer delete(seen, t)
+		if m, ok := v.(map[string]any); ok {
+			for _, f := range t.Fields {
+				if fv, ok := m[f.Name]; ok && renameBranches(f.Type, fv, seen) {
+					changed = true
+				}
+			}
+		}
+	case avroschema.Union:
+		m, ok := v.(map[string]any)
+		if !ok || len(m) != 1 {
+			return false
+		}
+		for k, bv := range m {
+			for _, b := range t.Branches {
+				if k != branchName(b) {
+					continue
+				}
+				if b.Logical != "" && !b.Kind.Named() {
+					delete(m, k)
+					m[b.Kind.String()+"."+b.Logical] = bv
+					changed = true
+				}
+				if renameBranches(b, bv, seen) {
+					changed = true
+				}
+			}
+		}
+	case avroschema.Array:
+		a, _ := v.([]any)
+		for _, x := range a {
+			if renameBranches(t.Items, x, seen) {
+				changed = true
+			}
+		}
+	case avroschema.Map:
+		m, _ := v.(map[string]any)
+		for _, x := range m {
+			if renameBranches(t.Values, x, seen) {
+				changed = true
+			}
+		}
+	}
+	return changed
 }
 
 func trimSpace(b []byte) []byte {

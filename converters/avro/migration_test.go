@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/avroschema"
@@ -85,6 +86,30 @@ func TestJSONataMigrations(t *testing.T) {
 	}
 	if _, ok := s.Field("display"); ok || field(v, "ssn") != "77" || field(v, "nick") != "c" {
 		t.Fatalf("downgraded: %s %v", s, v)
+	}
+
+	// A logical type's union branch is named by its type in the JSON the
+	// rules see ({"long": ms}), as Avro-Java writes it, and read back.
+	if _, err := reg.SetConfig("l-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
+		t.Fatal(err)
+	}
+	ts := `{"name":"at","type":["null",{"type":"long","logicalType":"timestamp-millis"}],"default":null}`
+	l1Text := `{"type":"record","name":"L","fields":[` + ts + `]}`
+	l1, err := reg.RegisterSchema("l-value", schemaregistry.RegisterRequest{Schema: l1Text}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.RegisterSchema("l-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"L","fields":[` + ts + `,{"name":"ms","type":"long"}]}`,
+		RuleSet: json.RawMessage(`{"migrationRules":[{"name":"ms","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$merge([$, {'ms': at.long}])"}]}`)}, false); err != nil {
+		t.Fatal(err)
+	}
+	lconv := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{"use.latest.version": "true"})
+	_, v, err = lconv.ToConnectData("l", nil, wire(l1.ID, l1Text, map[string]any{"at": goavro.Union("long.timestamp-millis", time.UnixMilli(5000))}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at, ok := field(v, "at").(time.Time); !ok || at.UnixMilli() != 5000 || field(v, "ms") != int64(5000) {
+		t.Fatalf("logical type in a union: %v", v)
 	}
 
 	// A migration whose result the reader schema cannot read fails the
