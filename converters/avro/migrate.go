@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/goconnect/goconnect/connect/data"
@@ -217,9 +220,58 @@ func writeOrdered(buf *bytes.Buffer, t *avroschema.Schema, v any) error {
 		}
 		buf.WriteByte('}')
 		return nil
+	case avroschema.Float, avroschema.Double:
+		if n, ok := v.(json.Number); ok {
+			bits := 64
+			if t.Kind == avroschema.Float {
+				bits = 32
+			}
+			if f, err := strconv.ParseFloat(string(n), bits); err == nil {
+				buf.WriteString(javaDouble(f, bits))
+				return nil
+			}
+		}
 	}
 	writeScalar(buf, v)
 	return nil
+}
+
+// javaDouble formats f as Java's Double.toString (Float.toString for a
+// float) with the shortest digits, as Jackson writes a JSON double:
+// "10.0", "0.001", "1.0E7", "1.5E-4".
+func javaDouble(f float64, bits int) string {
+	if f == 0 {
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, bits) // [-]d[.ddd]e±XX
+	sign := ""
+	if e[0] == '-' {
+		sign, e = "-", e[1:]
+	}
+	mant, exp, _ := strings.Cut(e, "e")
+	x, _ := strconv.Atoi(exp)
+	digits := strings.Replace(mant, ".", "", 1)
+	if abs := math.Abs(f); abs >= 1e-3 && abs < 1e7 {
+		if x >= 0 {
+			for len(digits) <= x {
+				digits += "0"
+			}
+			return sign + digits[:x+1] + "." + digits[x+1:] + zeroIfEmpty(digits[x+1:])
+		}
+		return sign + "0." + strings.Repeat("0", -x-1) + digits
+	}
+	frac := digits[1:]
+	return sign + digits[:1] + "." + frac + zeroIfEmpty(frac) + "E" + strconv.Itoa(x)
+}
+
+func zeroIfEmpty(s string) string {
+	if s == "" {
+		return "0"
+	}
+	return ""
 }
 
 // writeScalar writes a JSON leaf without HTML escaping, as Jackson does.

@@ -137,6 +137,7 @@ func TestJSONataMigrations(t *testing.T) {
 // float or double (a union's branch included), Avro JSON otherwise.
 func TestDLQCopy(t *testing.T) {
 	rec := data.StructBuilder().Name("R").Field("n", data.StringSchema).Field("o", data.OptionalString).MustBuild()
+	dbl := data.StructBuilder().Name("D").Field("d", data.Float64Schema).Field("f", data.Float32Schema).MustBuild()
 	wide := data.StructBuilder().Name("W").Field("z", data.StringSchema).Field("y", data.Int32Schema).
 		Field("x", data.MapOf(data.StringSchema, data.Int64Schema).MustBuild()).Field("w", data.BooleanSchema).Field("v", data.StringSchema).MustBuild()
 	for _, c := range []struct {
@@ -153,6 +154,8 @@ func TestDLQCopy(t *testing.T) {
 		{`"float"`, data.Float32Schema, float32(1), "\x3f\x80\x00\x00"},
 		{`"double"`, data.Float64Schema, float64(-2), "\xc0\x00\x00\x00\x00\x00\x00\x00"},
 		{`"boolean"`, data.BooleanSchema, true, "true"},
+		{`{"type":"record","name":"D","fields":[{"name":"d","type":"double"},{"name":"f","type":"float"}]}`, dbl,
+			data.NewStruct(dbl).MustPut("d", float64(10)).MustPut("f", float32(0.1)), `{"d":10.0,"f":0.1}`},
 		{`{"type":"record","name":"R","fields":[{"name":"n","type":"string"},{"name":"o","type":["null","string"],"default":null}]}`, rec,
 			data.NewStruct(rec).MustPut("n", "a").MustPut("o", "b"), `{"n":"a","o":{"string":"b"}}`},
 		// Fields in schema order, map keys sorted, no HTML escaping.
@@ -167,6 +170,23 @@ func TestDLQCopy(t *testing.T) {
 		got, err := New().dlqCopy(at, c.s, c.v)
 		if err != nil || string(got) != c.want {
 			t.Errorf("%s: %q, %v; want %q", c.avro, got, err, c.want)
+		}
+	}
+}
+
+// Doubles in a DLQ copy as Jackson writes them (Java's Double.toString).
+func TestJavaDouble(t *testing.T) {
+	for _, c := range []struct {
+		f    float64
+		bits int
+		want string
+	}{
+		{10, 64, "10.0"}, {0, 64, "0.0"}, {-1.5, 64, "-1.5"}, {0.001, 64, "0.001"}, {1e-4, 64, "1.0E-4"},
+		{1234567, 64, "1234567.0"}, {1e7, 64, "1.0E7"}, {1.25e21, 64, "1.25E21"}, {0.1, 64, "0.1"},
+		{123.456, 64, "123.456"}, {float64(float32(0.1)), 32, "0.1"}, {-2.5e-5, 64, "-2.5E-5"},
+	} {
+		if got := javaDouble(c.f, c.bits); got != c.want {
+			t.Errorf("%v: %s, want %s", c.f, got, c.want)
 		}
 	}
 }
