@@ -176,6 +176,10 @@ var fastCols = []fastCol{
 	{column{name: "name", dataType: "varchar", colType: "varchar(50)", nullable: true}, gomysql.MYSQL_TYPE_VARCHAR, 200},
 	{column{name: "long", dataType: "varchar", colType: "varchar(300)", nullable: true}, gomysql.MYSQL_TYPE_VARCHAR, 1200},
 	{column{name: "code", dataType: "char", colType: "char(10)", nullable: true}, gomysql.MYSQL_TYPE_STRING, uint16(gomysql.MYSQL_TYPE_STRING)<<8 | 40},
+	{column{name: "txt", dataType: "text", colType: "text", nullable: true}, gomysql.MYSQL_TYPE_BLOB, 2},
+	{column{name: "tiny_txt", dataType: "tinytext", colType: "tinytext", latin1: true, nullable: true}, gomysql.MYSQL_TYPE_BLOB, 1},
+	{column{name: "med_txt", dataType: "mediumtext", colType: "mediumtext", nullable: true}, gomysql.MYSQL_TYPE_BLOB, 3},
+	{column{name: "long_txt", dataType: "longtext", colType: "longtext", nullable: true}, gomysql.MYSQL_TYPE_BLOB, 4},
 	{column{name: "l1", dataType: "varchar", colType: "varchar(20)", latin1: true, nullable: true}, gomysql.MYSQL_TYPE_VARCHAR, 20},
 	{column{name: "amount", dataType: "decimal", colType: "decimal(10,2)", precision: 10, scale: 2, nullable: true}, gomysql.MYSQL_TYPE_NEWDECIMAL, 10<<8 | 2},
 	{column{name: "d18", dataType: "decimal", colType: "decimal(18,4)", precision: 18, scale: 4, nullable: true}, gomysql.MYSQL_TYPE_NEWDECIMAL, 18<<8 | 4},
@@ -195,6 +199,13 @@ var fastCols = []fastCol{
 	{column{name: "tz2", dataType: "timestamp", colType: "timestamp(2)", fsp: 2, nullable: true}, gomysql.MYSQL_TYPE_TIMESTAMP2, 2},
 	{column{name: "tz3", dataType: "timestamp", colType: "timestamp(3)", fsp: 3, nullable: true}, gomysql.MYSQL_TYPE_TIMESTAMP2, 3},
 	{column{name: "tz6", dataType: "timestamp", colType: "timestamp(6)", fsp: 6, nullable: true}, gomysql.MYSQL_TYPE_TIMESTAMP2, 6},
+}
+
+// encBlob writes a BLOB/TEXT value with a length of size bytes.
+func encBlob(size int, s string) []byte {
+	var l [4]byte
+	binary.LittleEndian.PutUint32(l[:], uint32(len(s)))
+	return append(l[:size:size], s...)
 }
 
 // encDate writes a DATE.
@@ -246,6 +257,10 @@ func fastRow(seed int64, nulls bool) []byte {
 		encString(200, []string{"", "Anne", "Zoë ✓", strings.Repeat("x", 200), "a'b"}[seed%5]),
 		encString(1200, []string{"", "long", strings.Repeat("é", 300), "z", "q"}[seed%5]),
 		encString(40, []string{"", "C7", "abcdefghij", "é", " x "}[seed%5]),
+		encBlob(2, []string{"", "text", strings.Repeat("ü", 1000), "a\x00b", "z"}[seed%5]),
+		encBlob(1, []string{"", "caf\xe9", "\x80\x9f\xff", "t", "plain"}[seed%5]),
+		encBlob(3, []string{"", "m", strings.Repeat("x", 70000), "é", "q"}[seed%5]),
+		encBlob(4, []string{"", "l", "long", strings.Repeat("y", 300), "w"}[seed%5]),
 		encString(20, []string{"", "plain", "caf\xe9", "\x80\x9f\xff", "a"}[seed%5]),
 		encDecimal(10, 2, neg+[]string{"0.00", "12345678.99", "0.01", "1.50", "99999999.99"}[seed%5]),
 		encDecimal(18, 4, neg+[]string{"0.0000", "99999999999999.9999", "123456789.0123", "1.0001", "1000000000.0000"}[seed%5]),
@@ -378,6 +393,8 @@ func TestFastRowsGiveUp(t *testing.T) {
 			image(encInt(4, 1), encDecimal(20, 2, "1.00")), nil},
 		{"decimal scale differs", []fastCol{id, {column{name: "d", dataType: "decimal", colType: "decimal(10,3)", precision: 10, scale: 3}, gomysql.MYSQL_TYPE_NEWDECIMAL, 10<<8 | 2}},
 			image(encInt(4, 1), encDecimal(10, 2, "1.00")), nil},
+		{"bad blob length size", []fastCol{id, {column{name: "t", dataType: "text", colType: "text"}, gomysql.MYSQL_TYPE_BLOB, 5}},
+			image(encInt(4, 1), []byte{1, 0, 0, 0, 0, 'x'}), nil},
 		{"blob", []fastCol{id, {column{name: "b", dataType: "blob", colType: "blob", charLen: 65535}, gomysql.MYSQL_TYPE_BLOB, 2}},
 			image(encInt(4, 1), append([]byte{1, 0}, 'x')), nil},
 		{"enum", []fastCol{id, {column{name: "e", dataType: "enum", colType: "enum('a','b')"}, gomysql.MYSQL_TYPE_STRING, uint16(gomysql.MYSQL_TYPE_ENUM)<<8 | 1}},
