@@ -273,14 +273,9 @@ func (r *Registry) propagateTagsLocked(subject, typ string, parsed ParsedSchema,
 	if err != nil {
 		return nil, err
 	}
-	var tagged []SchemaTags
-	switch p := prev.(type) {
-	case *avroSchema:
-		tagged = avroTaggedEntities(p.tree)
-	default:
-		if strings.Contains(latest.Schema, tagsKey) {
-			return nil, &Error{422, 42201, fmt.Sprintf("propagateSchemaTags from %s schemas is not supported by goconnect's registry (AVRO is)", latest.typeName())}
-		}
+	tagged, err := taggedEntities(prev, latest.typeName(), latest.Schema, "propagateSchemaTags from")
+	if err != nil {
+		return nil, err
 	}
 	if len(tagged) == 0 {
 		return parsed, nil

@@ -396,8 +396,8 @@ func findJSONNode(node any, typ string, ids *[]string) (any, error) {
 }
 
 // jsonBranch picks a composition's branch by index. Confluent indexes the
-// branches sorted by its JsonSchemaComparator; goconnect has that order
-// only when there is one branch, and refuses the others.
+// branches sorted by its JsonSchemaComparator; goconnect orders them by
+// that comparator's first keys and refuses branches tied on them.
 func jsonBranch(branches []any, typ string, ids *[]string) (any, error) {
 	w, ok := poll(ids)
 	if !ok {
@@ -407,13 +407,16 @@ func jsonBranch(branches []any, typ string, ids *[]string) (any, error) {
 	if err != nil {
 		return nil, illegalArgument(fmt.Sprintf("For input string: \"%s\"", w))
 	}
-	if len(branches) != 1 {
-		return nil, &Error{422, 42201, "Schema tags inside anyOf/allOf/oneOf with several branches are not supported by goconnect's registry"}
+	if len(branches) > 1 {
+		var ok bool
+		if branches, ok = sortBranches(branches); !ok {
+			return nil, &Error{422, 42201, "Schema tags inside anyOf/allOf/oneOf whose branches goconnect cannot order as Confluent's JsonSchemaComparator (same kind, title and description) are not supported by goconnect's registry"}
+		}
 	}
-	if i != 0 {
-		return nil, illegalArgument(fmt.Sprintf("Index %d out of bounds for length 1", i))
+	if i < 0 || i >= len(branches) {
+		return nil, illegalArgument(fmt.Sprintf("Index %d out of bounds for length %d", i, len(branches)))
 	}
-	return findJSONNode(branches[0], typ, ids)
+	return findJSONNode(branches[i], typ, ids)
 }
 
 // avroTaggedEntities is AvroSchema.inlineTaggedEntities: records (each
@@ -598,7 +601,7 @@ func (r *Registry) taggedRuleSetLocked(subject string, newVersion int, req TagSc
 
 // SchemaTagsOf is Confluent's extractSchemaTags for ?findTags=: the
 // schema's inline tagged entities having one of the tags ("*": all).
-// Only AVRO schemas are read; a JSON or PROTOBUF schema carrying tags is
+// AVRO and JSON schemas are read; a PROTOBUF schema carrying tags is
 // refused rather than answered without them.
 func (r *Registry) SchemaTagsOf(v *Version, find []string) ([]SchemaTags, error) {
 	r.mu.RLock()
@@ -607,14 +610,9 @@ func (r *Registry) SchemaTagsOf(v *Version, find []string) ([]SchemaTags, error)
 	if err != nil {
 		return nil, err
 	}
-	var all []SchemaTags
-	switch p := parsed.(type) {
-	case *avroSchema:
-		all = avroTaggedEntities(p.tree)
-	default:
-		if strings.Contains(v.Schema, "tags") {
-			return nil, &Error{422, 42201, fmt.Sprintf("findTags on %s schemas is not supported by goconnect's registry (AVRO is)", v.typeName())}
-		}
+	all, err := taggedEntities(parsed, v.typeName(), v.Schema, "findTags on")
+	if err != nil {
+		return nil, err
 	}
 	wild := slices.Contains(find, "*")
 	var out []SchemaTags
@@ -624,4 +622,19 @@ func (r *Registry) SchemaTagsOf(v *Version, find []string) ([]SchemaTags, error)
 		}
 	}
 	return out, nil
+}
+
+// taggedEntities is ParsedSchema.inlineTaggedEntities for the types
+// goconnect reads tags of (what names the operation refused otherwise).
+func taggedEntities(parsed ParsedSchema, typ, text, what string) ([]SchemaTags, error) {
+	switch p := parsed.(type) {
+	case *avroSchema:
+		return avroTaggedEntities(p.tree), nil
+	case jsonSchema:
+		return jsonTaggedEntities(text)
+	}
+	if strings.Contains(text, "tags") {
+		return nil, &Error{422, 42201, fmt.Sprintf("%s %s schemas is not supported by goconnect's registry (AVRO and JSON are)", what, typ)}
+	}
+	return nil, nil
 }
