@@ -601,8 +601,7 @@ func (r *Registry) taggedRuleSetLocked(subject string, newVersion int, req TagSc
 
 // SchemaTagsOf is Confluent's extractSchemaTags for ?findTags=: the
 // schema's inline tagged entities having one of the tags ("*": all).
-// AVRO and JSON schemas are read; a PROTOBUF schema carrying tags is
-// refused rather than answered without them.
+// AVRO, JSON and PROTOBUF schemas are read.
 func (r *Registry) SchemaTagsOf(v *Version, find []string) ([]SchemaTags, error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -632,9 +631,11 @@ func taggedEntities(parsed ParsedSchema, typ, text, what string) ([]SchemaTags, 
 		return avroTaggedEntities(p.tree), nil
 	case jsonSchema:
 		return jsonTaggedEntities(text)
+	case protobufSchema:
+		return protoTaggedEntities(p.s.File()), nil
 	}
 	if strings.Contains(text, "tags") {
-		return nil, &Error{422, 42201, fmt.Sprintf("%s %s schemas is not supported by goconnect's registry (AVRO and JSON are)", what, typ)}
+		return nil, &Error{422, 42201, fmt.Sprintf("%s %s schemas is not supported by goconnect's registry (AVRO, JSON and PROTOBUF are)", what, typ)}
 	}
 	return nil, nil
 }
