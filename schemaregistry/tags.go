@@ -9,6 +9,7 @@ import (
 
 	"github.com/goconnect/goconnect/internal/avroschema"
 	"github.com/goconnect/goconnect/internal/jsondoc"
+	"github.com/goconnect/goconnect/schemaregistry/prototype"
 )
 
 // tagsKey is the schema attribute holding inline tags, in Avro records and
@@ -120,8 +121,10 @@ func modifyTags(typ, text string, add, remove []entityTags) (string, error) {
 		find = findAvroEntity
 	case "JSON":
 		find = findJSONEntity
+	case prototype.Type:
+		return modifyProtoTags(text, add, remove)
 	default:
-		return "", &Error{422, 42201, fmt.Sprintf("Schema tags of %s schemas are not supported by goconnect's registry (AVRO and JSON are)", typ)}
+		return "", &Error{422, 42201, fmt.Sprintf("Schema tags of %s schemas are not supported by goconnect's registry (AVRO, JSON and PROTOBUF are)", typ)}
 	}
 	doc, err := jsondoc.Parse([]byte(text))
 	if err != nil {

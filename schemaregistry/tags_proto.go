@@ -1,8 +1,10 @@
 package schemaregistry
 
 import (
+	"errors"
 	"slices"
 
+	"github.com/goconnect/goconnect/schemaregistry/prototype"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -83,4 +85,42 @@ func metaTags(opts protoreflect.ProtoMessage, ext protoreflect.FullName) []strin
 		return true
 	})
 	return tags
+}
+
+// modifyProtoTags is ProtobufSchema.copy(tagsToAdd, tagsToRemove): the
+// entities (those to add to first, then those only removed from) edited
+// in the schema text by prototype.ModifyTags; the caller parses the text
+// answered, whose canonical form is then Confluent's.
+func modifyProtoTags(text string, add, remove []entityTags) (string, error) {
+	tagsOf := func(list []entityTags, e SchemaEntity) []string {
+		for _, x := range list {
+			if sameEntity(x.entity, e) {
+				return x.tags
+			}
+		}
+		return nil
+	}
+	var entities []SchemaEntity
+	for _, a := range add {
+		entities = append(entities, a.entity)
+	}
+	for _, r := range remove {
+		if !slices.ContainsFunc(entities, func(e SchemaEntity) bool { return sameEntity(e, r.entity) }) {
+			entities = append(entities, r.entity)
+		}
+	}
+	edits := make([]prototype.TagEdit, 0, len(entities))
+	for _, e := range entities {
+		edits = append(edits, prototype.TagEdit{Path: javaSplit(e.normalizedPath()), Field: e.EntityType == entityField,
+			Add: tagsOf(add, e), Remove: tagsOf(remove, e)})
+	}
+	out, err := prototype.ModifyTags(text, edits)
+	var pathErr *prototype.TagPathError
+	if errors.As(err, &pathErr) {
+		return "", illegalArgument(pathErr.Msg)
+	}
+	if err != nil {
+		return "", invalidSchema(err)
+	}
+	return out, nil
 }
