@@ -295,13 +295,11 @@ func fieldTagEdit(file *ast.FileNode, n ast.Node, e TagEdit) ([]edit, error) {
 	case *ast.MapFieldNode:
 		opts, semi = f.Options, f.Semicolon
 	}
-	var metas, others []*ast.OptionNode
+	var metas []*ast.OptionNode
 	if opts != nil {
 		for _, o := range opts.Options {
 			if isMeta(o, ext) {
 				metas = append(metas, o)
-			} else {
-				others = append(others, o)
 			}
 		}
 	}
