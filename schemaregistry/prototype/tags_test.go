@@ -58,3 +58,170 @@ message M {
 		t.Errorf("missing field: %v", err)
 	}
 }
+
+// Confluent's ProtobufSchemaTest testAddDuplicateTags and
+// testComplexRemove: input, entities and expected canonical text (the
+// unknown option otherOption = "foo" is deprecated = true here: a
+// compiler refuses an option that does not exist; and nested_filed1's
+// (confluent.field_meta).tags = ["PII"] is = "PII": protoc's grammar, which
+// goconnect's parser follows, has no list value outside a message literal).
+func TestModifyTagsConfluentCases(t *testing.T) {
+	const dupIn = `syntax = "proto3";
+package com.example.mynamespace;
+
+import "confluent/meta.proto";
+import "confluent/type/decimal.proto";
+
+option java_package = "io.confluent.kafka.serializers.protobuf.test";
+option java_outer_classname = "ComplexProto";
+
+message SampleRecord {
+  int32 my_field1 = 1 [(confluent.field_meta).tags = "PRIVATE"];
+  double my_field2 = 2 [(confluent.field_meta) = {
+    tags: [
+      "PRIVATE"
+    ]
+  }];
+  NestedRecord my_field3 = 3 [(confluent.field_meta) = {
+    doc: "field_meta"
+  }];
+
+  message NestedRecord {
+    int64 nested_filed1 = 4;
+  }
+}
+`
+	const dupOut = `syntax = "proto3";
+package com.example.mynamespace;
+
+import "confluent/meta.proto";
+import "confluent/type/decimal.proto";
+
+option java_package = "io.confluent.kafka.serializers.protobuf.test";
+option java_outer_classname = "ComplexProto";
+
+message SampleRecord {
+  int32 my_field1 = 1 [(confluent.field_meta) = {
+    tags: [
+      "PRIVATE"
+    ]
+  }];
+  double my_field2 = 2 [(confluent.field_meta) = {
+    tags: [
+      "PRIVATE"
+    ]
+  }];
+  NestedRecord my_field3 = 3 [(confluent.field_meta) = {
+    doc: "field_meta"
+  }];
+
+  message NestedRecord {
+    int64 nested_filed1 = 4;
+  }
+}
+`
+	const rmIn = `syntax = "proto3";
+package com.example.mynamespace;
+
+import "confluent/meta.proto";
+import "confluent/type/decimal.proto";
+
+option java_package = "io.confluent.kafka.serializers.protobuf.test";
+option java_outer_classname = "ComplexProto";
+
+message SampleRecord {
+  int32 my_field1 = 1 [(confluent.field_meta).tags = "PRIVATE"];
+  double my_field2 = 2 [(confluent.field_meta) = {
+    doc: "no tag"
+  }];
+  NestedRecord my_field3 = 3 [(confluent.field_meta) = {
+    doc: "field_meta",
+    tags: [
+      "PII",
+      "PRIVATE"
+    ]
+  }];
+  int32 my_field4 = 5 [
+    deprecated = true,
+    (confluent.field_meta).tags = "PRIVATE"
+  ];
+  oneof some_val {
+    int32 other_id = 11 [(confluent.field_meta).tags = "PRIVATE"];
+    string one_id = 12;
+  }
+
+  message NestedRecord {
+    int64 nested_filed1 = 4 [(confluent.field_meta).tags = "PII"];
+  }
+}
+`
+	const rmOut = `syntax = "proto3";
+package com.example.mynamespace;
+
+import "confluent/meta.proto";
+import "confluent/type/decimal.proto";
+
+option java_package = "io.confluent.kafka.serializers.protobuf.test";
+option java_outer_classname = "ComplexProto";
+
+message SampleRecord {
+  int32 my_field1 = 1;
+  double my_field2 = 2 [(confluent.field_meta) = {
+    doc: "no tag"
+  }];
+  NestedRecord my_field3 = 3 [(confluent.field_meta) = {
+    doc: "field_meta",
+    tags: [
+      "PII"
+    ]
+  }];
+  int32 my_field4 = 5 [deprecated = true];
+
+  oneof some_val {
+    int32 other_id = 11;
+    string one_id = 12;
+  }
+
+  message NestedRecord {
+    int64 nested_filed1 = 4 [(confluent.field_meta) = {
+      tags: [
+        "PII"
+      ]
+    }];
+  }
+}
+`
+	field := func(remove bool, path ...string) TagEdit {
+		e := TagEdit{Path: path, Field: true}
+		if remove {
+			e.Remove = []string{"PRIVATE"}
+		} else {
+			e.Add = []string{"PRIVATE"}
+		}
+		return e
+	}
+	cases := []struct {
+		name, in, want string
+		edits          []TagEdit
+	}{
+		{"duplicate", dupIn, dupOut, []TagEdit{field(false, "SampleRecord", "my_field1")}},
+		{"complex remove", rmIn, rmOut, []TagEdit{
+			field(true, "SampleRecord", "my_field1"), field(true, "SampleRecord", "my_field2"),
+			field(true, "SampleRecord", "my_field3"), field(true, "SampleRecord", "my_field4"),
+			field(true, "SampleRecord", "NestedRecord", "nested_filed1"), field(true, "SampleRecord", "some_val", "other_id"),
+		}},
+	}
+	for _, c := range cases {
+		out, err := ModifyTags(c.in, c.edits)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		s, err := Parse(out, nil)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", c.name, err, out)
+		}
+		if s.Canonical() != c.want {
+			t.Errorf("%s: got\n%s\nwant\n%s", c.name, s.Canonical(), c.want)
+		}
+	}
+}
