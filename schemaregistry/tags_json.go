@@ -74,10 +74,13 @@ func jsonKinds(o *jsondoc.Object) []string {
 			kinds = append(kinds, t)
 		}
 	}
-	if slices.Contains(types, "object") || (len(types) == 0 && objectKw) {
+	// Keywords make an object or array schema only without "type" (a
+	// "type" list consumes them in its branches).
+	_, hasType := o.Get("type")
+	if slices.Contains(types, "object") || (!hasType && objectKw) {
 		kinds = append(kinds, "object")
 	}
-	if slices.Contains(types, "array") || (len(types) == 0 && arrayKw) {
+	if slices.Contains(types, "array") || (!hasType && arrayKw) {
 		kinds = append(kinds, "array")
 	}
 	for _, k := range []string{"anyOf", "oneOf", "allOf", "not", "if", "enum", "const"} {
@@ -155,42 +158,42 @@ func (w *jsonTagWalk) walk(node any, scope string, inField bool) error {
 			}
 			return w.walk(items, scope+"array.", false)
 		}
-	case "object":
-		scoped := scope + "object"
-		if w.visited[scoped] {
-			return nil
+	case "multitype":
+		// everit's anyOf of one schema per type, built bare (no title, no
+		// unprocessed members: no record tags, no definitions), ordered by
+		// JsonSchemaComparator: by kind, ties (integer, number) kept in
+		// order, as its stable sort leaves them.
+		types := asArray(member(o, "type"))
+		class := func(t any) int {
+			c := map[string]string{"object": "OBJECT", "array": "ARRAY", "string": "STRING", "integer": "NUMBER",
+				"number": "NUMBER", "boolean": "BOOLEAN", "null": "NULL"}[asText(t)]
+			return slices.Index(jsonClassOrder, c)
 		}
-		w.visited[scoped] = true
-		if !inField {
-			if tags := inlineTags(o); len(tags) > 0 {
-				w.put(scoped, entityRecord, tags)
-			}
-		}
-		props, _ := member(o, "properties").(*jsondoc.Object)
-		if props != nil {
-			for i, name := range props.Keys {
-				prop := props.Values[i]
-				path := scoped + "." + name
-				if po, ok := prop.(*jsondoc.Object); ok {
-					if tags := inlineTags(po); len(tags) > 0 {
-						w.put(path, entityField, tags)
+		sorted := slices.Clone(types)
+		slices.SortStableFunc(sorted, func(a, b any) int { return class(a) - class(b) })
+		for i, t := range sorted {
+			branch := fmt.Sprintf("%sanyof.%d.", scope, i)
+			switch asText(t) {
+			case "object":
+				if err := w.object(o, branch, false, true); err != nil {
+					return err
+				}
+			case "array":
+				if items, ok := o.Get("items"); ok {
+					if _, tuple := items.([]any); tuple {
+						if hasTagsBelow(items) {
+							return &Error{422, 42201, fmt.Sprintf("Schema tags inside %q's tuple items are not supported by goconnect's registry", scope)}
+						}
+						continue
+					}
+					if err := w.walk(items, branch+"array.", false); err != nil {
+						return err
 					}
 				}
-				if err := w.walk(prop, path+".", true); err != nil {
-					return err
-				}
 			}
 		}
-		if defs, ok := member(o, "definitions").(*jsondoc.Object); ok {
-			for i, name := range defs.Keys {
-				if err := w.walk(defs.Values[i], scoped+".definitions."+name+".", false); err != nil {
-					return err
-				}
-			}
-		}
-		if defs, ok := o.Get("$defs"); ok && hasTagsBelow(defs) {
-			return &Error{422, 42201, fmt.Sprintf("Schema tags inside %q's $defs are not supported by goconnect's registry", scoped)}
-		}
+	case "object":
+		return w.object(o, scope, inField, false)
 	case "if":
 		for _, k := range []string{"if", "then", "else"} {
 			if v, ok := o.Get(k); ok {
@@ -298,4 +301,49 @@ func sortBranches(branches []any) ([]any, bool) {
 		out[i] = k.v
 	}
 	return out, true
+}
+
+// object walks an object schema: its record tags (unless it is a
+// property's own schema, or bare: a branch of a "type" list), its
+// properties, and its definitions (not for a bare branch).
+func (w *jsonTagWalk) object(o *jsondoc.Object, scope string, inField, bare bool) error {
+	scoped := scope + "object"
+	if w.visited[scoped] {
+		return nil
+	}
+	w.visited[scoped] = true
+	if !inField && !bare {
+		if tags := inlineTags(o); len(tags) > 0 {
+			w.put(scoped, entityRecord, tags)
+		}
+	}
+	props, _ := member(o, "properties").(*jsondoc.Object)
+	if props != nil {
+		for i, name := range props.Keys {
+			prop := props.Values[i]
+			path := scoped + "." + name
+			if po, ok := prop.(*jsondoc.Object); ok {
+				if tags := inlineTags(po); len(tags) > 0 {
+					w.put(path, entityField, tags)
+				}
+			}
+			if err := w.walk(prop, path+".", true); err != nil {
+				return err
+			}
+		}
+	}
+	if bare {
+		return nil
+	}
+	if defs, ok := member(o, "definitions").(*jsondoc.Object); ok {
+		for i, name := range defs.Keys {
+			if err := w.walk(defs.Values[i], scoped+".definitions."+name+".", false); err != nil {
+				return err
+			}
+		}
+	}
+	if defs, ok := o.Get("$defs"); ok && hasTagsBelow(defs) {
+		return &Error{422, 42201, fmt.Sprintf("Schema tags inside %q's $defs are not supported by goconnect's registry", scoped)}
+	}
+	return nil
 }

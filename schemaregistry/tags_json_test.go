@@ -143,4 +143,19 @@ func TestAPIJSONSchemaTags(t *testing.T) {
 	tied := `{"type":"object","properties":{"u":{"oneOf":[{"type":"object","properties":{"a":{"type":"string","confluent:tags":["PII"]}}},{"type":"object","properties":{"b":{"type":"string"}}}]}}}`
 	a.registeredAs("POST", "/subjects/tied/versions", js(tied), 8)
 	a.expectCode("GET", "/subjects/tied/versions/latest?findTags=*", "", 422, 42201)
+
+	// A "type" list is everit's anyOf of bare schemas (no record tags),
+	// ordered by kind: null (NULL) before object (OBJECT). The path found
+	// is the one …/tags resolves.
+	nullable := `{"type":"object","properties":{"f":{"type":["object","null"],"properties":{"x":{"type":"string","confluent:tags":["PII"]},"y":{"type":"integer"}},"confluent:tags":["F"]}}}`
+	a.registeredAs("POST", "/subjects/nullable/versions", js(nullable), 9)
+	want := map[string][]string{"object.f|sr_field": {"F"}, "object.f.anyof.1.object.x|sr_field": {"PII"}}
+	if _, got := a.latestTaggedOf("nullable"); !reflect.DeepEqual(got, want) {
+		t.Errorf("nullable: %v, want %v", got, want)
+	}
+	a.registeredAs("POST", "/subjects/nullable/versions/latest/tags", `{"tagsToAdd":[{"schemaEntity":{"entityPath":"object.f.anyof.1.object.y","entityType":"sr_field"},"tags":["Y"]}]}`, 10)
+	want["object.f.anyof.1.object.y|sr_field"] = []string{"Y"}
+	if _, got := a.latestTaggedOf("nullable"); !reflect.DeepEqual(got, want) {
+		t.Errorf("nullable tagged: %v, want %v", got, want)
+	}
 }
