@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/converters/jsonschema"
@@ -50,15 +51,50 @@ print(json.dumps(out))
 // of Confluent's data-contracts documentation and a computed field.
 func TestJSONataMigrationsPython(t *testing.T) {
 	py := pythonClients(t)
+	url, v1, v2 := migrationRegistry(t, "JSON",
+		`{"type":"object","title":"Customer","properties":{"name":{"type":"string"},"ssn":{"type":"string"},"age":{"type":"integer"}},"required":["name","ssn"]}`,
+		`{"type":"object","title":"Customer","properties":{"name":{"type":"string"},"socialSecurityNumber":{"type":"string"},"age":{"type":"integer"},"adult":{"type":"boolean"}},"required":["name","socialSecurityNumber"]}`)
+	wire := func(id int, text string) string {
+		return hex.EncodeToString(append(srclient.AppendHeader(nil, id), text...))
+	}
+	compareMigrations(t, py, pyMigrate, url, []migrationCase{
+		{name: "upgrade", props: map[string]string{"use.latest.version": "true"},
+			payloads: []string{wire(v1, `{"name":"bob","ssn":"123-45-6789","age":30}`), wire(v1, `{"name":"kid","ssn":"1","age":7}`)}},
+		{name: "downgrade", meta: map[string]string{"application.major.version": "1"}, props: map[string]string{srclient.KeyLatestMeta: "application.major.version=1"},
+			payloads: []string{wire(v2, `{"name":"ann","socialSecurityNumber":"987","age":40,"adult":true}`)}},
+	}, func() connect.Converter { return jsonschema.New() }, false)
+}
+
+// normalize makes numbers comparable (Connect int64 / Python JSON float).
+func normalize(m map[string]any) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = fmt.Sprint(v)
+	}
+	return out
+}
+
+// migrationRules are the rename rules of Confluent's data-contracts
+// documentation (ssn <-> socialSecurityNumber) plus a computed field
+// (adult), as version 2's rule set.
+const migrationRules = `{"migrationRules":[{"name":"changeSsnName","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'ssn'}), {'socialSecurityNumber': $.'ssn', 'adult': age >= 18}])"},` +
+	`{"name":"changeSsnNameBack","kind":"TRANSFORM","type":"JSONATA","mode":"DOWNGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'socialSecurityNumber' and $k != 'adult'}), {'ssn': $.'socialSecurityNumber'}])"}]}`
+
+// migrationRegistry starts a registry in process holding subject m-value
+// (compatibility NONE): s1 as version 1 (application.major.version 1) and
+// s2 with migrationRules as version 2 (major version 2), of schemaType
+// typ. It answers the registry's URL and the two ids.
+func migrationRegistry(t *testing.T, typ, s1, s2 string) (url string, v1, v2 int) {
+	t.Helper()
 	reg := schemaregistry.New(nil)
 	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	if _, err := reg.SetConfig("m-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
 		t.Fatal(err)
 	}
 	register := func(text, md, rules string) int {
 		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text, SchemaType: "JSON", Metadata: json.RawMessage(md)}
+		req := schemaregistry.RegisterRequest{Schema: text, SchemaType: typ, Metadata: json.RawMessage(md)}
 		if rules != "" {
 			req.RuleSet = json.RawMessage(rules)
 		}
@@ -68,30 +104,36 @@ func TestJSONataMigrationsPython(t *testing.T) {
 		}
 		return v.ID
 	}
-	v1 := register(`{"type":"object","title":"Customer","properties":{"name":{"type":"string"},"ssn":{"type":"string"},"age":{"type":"integer"}},"required":["name","ssn"]}`,
-		`{"properties":{"application.major.version":"1"}}`, "")
-	v2 := register(`{"type":"object","title":"Customer","properties":{"name":{"type":"string"},"socialSecurityNumber":{"type":"string"},"age":{"type":"integer"},"adult":{"type":"boolean"}},"required":["name","socialSecurityNumber"]}`,
-		`{"properties":{"application.major.version":"2"}}`,
-		`{"migrationRules":[{"name":"changeSsnName","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'ssn'}), {'socialSecurityNumber': $.'ssn', 'adult': age >= 18}])"},`+
-			`{"name":"changeSsnNameBack","kind":"TRANSFORM","type":"JSONATA","mode":"DOWNGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'socialSecurityNumber' and $k != 'adult'}), {'ssn': $.'socialSecurityNumber'}])"}]}`)
-	wire := func(id int, text string) string {
-		return hex.EncodeToString(append(srclient.AppendHeader(nil, id), text...))
-	}
-	cases := []struct {
-		name     string
-		meta     map[string]string
-		props    map[string]string
-		payloads []string
-	}{
-		{name: "upgrade", props: map[string]string{"use.latest.version": "true"},
-			payloads: []string{wire(v1, `{"name":"bob","ssn":"123-45-6789","age":30}`), wire(v1, `{"name":"kid","ssn":"1","age":7}`)}},
-		{name: "downgrade", meta: map[string]string{"application.major.version": "1"}, props: map[string]string{srclient.KeyLatestMeta: "application.major.version=1"},
-			payloads: []string{wire(v2, `{"name":"ann","socialSecurityNumber":"987","age":40,"adult":true}`)}},
-	}
+	v1 = register(s1, `{"properties":{"application.major.version":"1"}}`, "")
+	v2 = register(s2, `{"properties":{"application.major.version":"2"}}`, migrationRules)
+	return srv.URL, v1, v2
+}
+
+// migrationCase is one read of the migration tests: payloads (hex wire
+// bytes of topic m) read with the converter settings props, and by the
+// Python deserializer with use.latest.with.metadata meta (else
+// use.latest.version); pyIn adds to the script's input.
+type migrationCase struct {
+	name     string
+	meta     map[string]string
+	props    map[string]string
+	payloads []string
+	pyIn     map[string]any
+}
+
+// compareMigrations reads each case's payloads with the Python script and
+// with a converter from newConv (configured for the registry at url) and
+// wants the same field values (Python's nulls dropped when dropNulls, as
+// goconnect's absent fields are).
+func compareMigrations(t *testing.T, py, script, url string, cases []migrationCase, newConv func() connect.Converter, dropNulls bool) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			in, _ := json.Marshal(map[string]any{"url": srv.URL, "topic": "m", "payloads": c.payloads, "meta": c.meta})
-			cmd := exec.Command(py, "-c", pyMigrate)
+			input := map[string]any{"url": url, "topic": "m", "payloads": c.payloads, "meta": c.meta}
+			for k, v := range c.pyIn {
+				input[k] = v
+			}
+			in, _ := json.Marshal(input)
+			cmd := exec.Command(py, "-c", script)
 			cmd.Stdin = bytes.NewReader(in)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
@@ -103,8 +145,8 @@ func TestJSONataMigrationsPython(t *testing.T) {
 			if err := json.Unmarshal(out, &want); err != nil {
 				t.Fatalf("Python output %s: %v", out, err)
 			}
-			conv := jsonschema.New()
-			props := map[string]string{"schema.registry.url": srv.URL}
+			conv := newConv()
+			props := map[string]string{"schema.registry.url": url}
 			for k, v := range c.props {
 				props[k] = v
 			}
@@ -128,21 +170,19 @@ func TestJSONataMigrationsPython(t *testing.T) {
 				if !ok {
 					t.Fatalf("payload %d: Python %v", i, want[i])
 				}
+				if dropNulls {
+					for k, v := range pyVal {
+						if v == nil {
+							delete(pyVal, k)
+						}
+					}
+				}
 				if fmt.Sprint(normalize(got)) != fmt.Sprint(normalize(pyVal)) {
 					t.Fatalf("payload %d: goconnect %v\n  Python %v", i, got, pyVal)
 				}
 			}
 		})
 	}
-}
-
-// normalize makes numbers comparable (Connect int64 / Python JSON float).
-func normalize(m map[string]any) map[string]string {
-	out := map[string]string{}
-	for k, v := range m {
-		out[k] = fmt.Sprint(v)
-	}
-	return out
 }
 
 // pyMigrateAvro is pyMigrate with Confluent's Python AvroDeserializer.
@@ -173,30 +213,9 @@ print(json.dumps(out))
 // here pass the union nick through unchanged, so both read the same.
 func TestJSONataMigrationsAvroPython(t *testing.T) {
 	py := pythonClients(t)
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	if _, err := reg.SetConfig("m-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
-		t.Fatal(err)
-	}
-	register := func(text, md, rules string) int {
-		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text, Metadata: json.RawMessage(md)}
-		if rules != "" {
-			req.RuleSet = json.RawMessage(rules)
-		}
-		v, err := reg.RegisterSchema("m-value", req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
-	}
 	s1 := `{"type":"record","name":"Customer","fields":[{"name":"name","type":"string"},{"name":"ssn","type":"string"},{"name":"age","type":"int"},{"name":"nick","type":["null","string"],"default":null}]}`
 	s2 := `{"type":"record","name":"Customer","fields":[{"name":"name","type":"string"},{"name":"socialSecurityNumber","type":"string"},{"name":"age","type":"int"},{"name":"nick","type":["null","string"],"default":null},{"name":"adult","type":"boolean"}]}`
-	v1 := register(s1, `{"properties":{"application.major.version":"1"}}`, "")
-	v2 := register(s2, `{"properties":{"application.major.version":"2"}}`,
-		`{"migrationRules":[{"name":"changeSsnName","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'ssn'}), {'socialSecurityNumber': $.'ssn', 'adult': age >= 18}])"},`+
-			`{"name":"changeSsnNameBack","kind":"TRANSFORM","type":"JSONATA","mode":"DOWNGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'socialSecurityNumber' and $k != 'adult'}), {'ssn': $.'socialSecurityNumber'}])"}]}`)
+	url, v1, v2 := migrationRegistry(t, "", s1, s2)
 	wire := func(id int, schema string, native map[string]any) string {
 		t.Helper()
 		codec, err := goavro.NewCodec(schema)
@@ -209,69 +228,13 @@ func TestJSONataMigrationsAvroPython(t *testing.T) {
 		}
 		return hex.EncodeToString(b)
 	}
-	cases := []struct {
-		name     string
-		meta     map[string]string
-		props    map[string]string
-		payloads []string
-	}{
+	compareMigrations(t, py, pyMigrateAvro, url, []migrationCase{
 		{name: "upgrade", props: map[string]string{"use.latest.version": "true"},
 			payloads: []string{wire(v1, s1, map[string]any{"name": "bob", "ssn": "123-45-6789", "age": 30, "nick": goavro.Union("string", "bobby")}),
 				wire(v1, s1, map[string]any{"name": "kid", "ssn": "1", "age": 7, "nick": nil})}},
 		{name: "downgrade", meta: map[string]string{"application.major.version": "1"}, props: map[string]string{srclient.KeyLatestMeta: "application.major.version=1"},
 			payloads: []string{wire(v2, s2, map[string]any{"name": "ann", "socialSecurityNumber": "987", "age": 40, "nick": goavro.Union("string", "a"), "adult": true})}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			in, _ := json.Marshal(map[string]any{"url": srv.URL, "topic": "m", "payloads": c.payloads, "meta": c.meta})
-			cmd := exec.Command(py, "-c", pyMigrateAvro)
-			cmd.Stdin = bytes.NewReader(in)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("Python client: %v\n%s", err, stderr.String())
-			}
-			var want []map[string]any
-			if err := json.Unmarshal(out, &want); err != nil {
-				t.Fatalf("Python output %s: %v", out, err)
-			}
-			conv := avro.New()
-			props := map[string]string{"schema.registry.url": srv.URL}
-			for k, v := range c.props {
-				props[k] = v
-			}
-			if err := conv.Configure(props, false); err != nil {
-				t.Fatal(err)
-			}
-			for i, p := range c.payloads {
-				b, _ := hex.DecodeString(p)
-				_, v, err := conv.ToConnectData("m", nil, b)
-				if err != nil {
-					t.Fatalf("payload %d: goconnect %v, Python %v", i, err, want[i])
-				}
-				got := map[string]any{}
-				st := v.(*data.Struct)
-				for _, f := range st.Schema().Fields {
-					if fv, _ := st.Get(f.Name); fv != nil {
-						got[f.Name] = fv
-					}
-				}
-				pyVal, ok := want[i]["value"].(map[string]any)
-				if !ok {
-					t.Fatalf("payload %d: Python %v", i, want[i])
-				}
-				for k, v := range pyVal {
-					if v == nil {
-						delete(pyVal, k)
-					}
-				}
-				if fmt.Sprint(normalize(got)) != fmt.Sprint(normalize(pyVal)) {
-					t.Fatalf("payload %d: goconnect %v\n  Python %v", i, got, pyVal)
-				}
-			}
-		})
-	}
+	}, func() connect.Converter { return avro.New() }, true)
 }
 
 // pyMigrateProto is pyMigrate with Confluent's Python ProtobufDeserializer
@@ -316,91 +279,20 @@ print(json.dumps(out))
 // parses the result as the reader's message).
 func TestJSONataMigrationsProtobufPython(t *testing.T) {
 	py := pythonClients(t)
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	if _, err := reg.SetConfig("m-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
-		t.Fatal(err)
-	}
-	register := func(text, md, rules string) int {
-		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text, SchemaType: "PROTOBUF", Metadata: json.RawMessage(md)}
-		if rules != "" {
-			req.RuleSet = json.RawMessage(rules)
-		}
-		v, err := reg.RegisterSchema("m-value", req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
-	}
 	s1 := "syntax = \"proto3\";\npackage e2e.mig;\n\nmessage Customer {\n  string name = 1;\n  string ssn = 2;\n  int32 age = 3;\n}\n"
 	s2 := "syntax = \"proto3\";\npackage e2e.mig;\n\nmessage Customer {\n  string name = 1;\n  string social_security_number = 2;\n  int32 age = 3;\n  bool adult = 4;\n}\n"
-	v1 := register(s1, `{"properties":{"application.major.version":"1"}}`, "")
-	v2 := register(s2, `{"properties":{"application.major.version":"2"}}`,
-		`{"migrationRules":[{"name":"changeSsnName","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'ssn'}), {'socialSecurityNumber': $.'ssn', 'adult': age >= 18}])"},`+
-			`{"name":"changeSsnNameBack","kind":"TRANSFORM","type":"JSONATA","mode":"DOWNGRADE","expr":"$merge([$sift($, function($v, $k) {$k != 'socialSecurityNumber' and $k != 'adult'}), {'ssn': $.'socialSecurityNumber'}])"}]}`)
+	url, v1, v2 := migrationRegistry(t, "PROTOBUF", s1, s2)
 	// Wire bytes: header, message indexes [0], then the fields.
 	wire := func(id int, fields ...byte) string {
 		return hex.EncodeToString(append(append(srclient.AppendHeader(nil, id), 0), fields...))
 	}
-	cases := []struct {
-		name     string
-		schema   string
-		meta     map[string]string
-		props    map[string]string
-		payloads []string
-	}{
-		{name: "upgrade", schema: s1, props: map[string]string{"use.latest.version": "true"},
+	writer := func(schema string) map[string]any {
+		return map[string]any{"fds": descriptorSet(t, schema), "message": "e2e.mig.Customer"}
+	}
+	compareMigrations(t, py, pyMigrateProto, url, []migrationCase{
+		{name: "upgrade", pyIn: writer(s1), props: map[string]string{"use.latest.version": "true"},
 			payloads: []string{wire(v1, 0x0a, 3, 'b', 'o', 'b', 0x12, 3, '1', '2', '3', 0x18, 30), wire(v1, 0x0a, 3, 'k', 'i', 'd', 0x18, 7), wire(v1, 0x0a, 1, 'z')}},
-		{name: "downgrade", schema: s2, meta: map[string]string{"application.major.version": "1"}, props: map[string]string{srclient.KeyLatestMeta: "application.major.version=1"},
+		{name: "downgrade", pyIn: writer(s2), meta: map[string]string{"application.major.version": "1"}, props: map[string]string{srclient.KeyLatestMeta: "application.major.version=1"},
 			payloads: []string{wire(v2, 0x0a, 3, 'a', 'n', 'n', 0x12, 3, '9', '8', '7', 0x18, 40, 0x20, 1)}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			in, _ := json.Marshal(map[string]any{"url": srv.URL, "topic": "m", "payloads": c.payloads, "meta": c.meta,
-				"fds": descriptorSet(t, c.schema), "message": "e2e.mig.Customer"})
-			cmd := exec.Command(py, "-c", pyMigrateProto)
-			cmd.Stdin = bytes.NewReader(in)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("Python client: %v\n%s", err, stderr.String())
-			}
-			var want []map[string]any
-			if err := json.Unmarshal(out, &want); err != nil {
-				t.Fatalf("Python output %s: %v", out, err)
-			}
-			conv := protobuf.New()
-			props := map[string]string{"schema.registry.url": srv.URL}
-			for k, v := range c.props {
-				props[k] = v
-			}
-			if err := conv.Configure(props, false); err != nil {
-				t.Fatal(err)
-			}
-			for i, p := range c.payloads {
-				b, _ := hex.DecodeString(p)
-				_, v, err := conv.ToConnectData("m", nil, b)
-				if err != nil {
-					t.Fatalf("payload %d: goconnect %v, Python %v", i, err, want[i])
-				}
-				got := map[string]any{}
-				st := v.(*data.Struct)
-				for _, f := range st.Schema().Fields {
-					if fv, _ := st.Get(f.Name); fv != nil {
-						got[f.Name] = fv
-					}
-				}
-				pyVal, ok := want[i]["value"].(map[string]any)
-				if !ok {
-					t.Fatalf("payload %d: Python %v", i, want[i])
-				}
-				if fmt.Sprint(normalize(got)) != fmt.Sprint(normalize(pyVal)) {
-					t.Fatalf("payload %d: goconnect %v\n  Python %v", i, got, pyVal)
-				}
-			}
-		})
-	}
+	}, func() connect.Converter { return protobuf.New() }, false)
 }
