@@ -361,3 +361,27 @@ func TestConfigStoreTaskConfigOrder(t *testing.T) {
 		t.Fatalf("records %v\nwant task-sa1-0 %s", recs, want)
 	}
 }
+
+// TestReadToEndWaitsForANewTopic: end offsets of a topic the broker does
+// not know yet (created by another worker a moment ago, not yet in the
+// answering broker's metadata) are retried, as Connect's KafkaBasedLog
+// retries them, instead of failing the worker's start.
+func TestReadToEndWaitsForANewTopic(t *testing.T) {
+	brokers := cluster(t)
+	l, err := OpenLog(brokers, "late", func(*kgo.Record) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan error, 1)
+	go func() { done <- l.ReadToEnd(ctxT(t)) }()
+	select {
+	case err := <-done:
+		t.Fatalf("ReadToEnd of a topic that does not exist yet returned %v, want it to wait", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	ensure(t, brokers, TopicSpec{Name: "late", Partitions: 3, Replication: 1}, false)
+	if err := <-done; err != nil {
+		t.Fatalf("ReadToEnd after the topic was created: %v", err)
+	}
+}

@@ -138,27 +138,65 @@ func (l *Log) tail(ctx context.Context) {
 
 // ReadToEnd waits until every record written before the call is applied.
 func (l *Log) ReadToEnd(ctx context.Context) error {
-	ends, err := l.adm.ListCommittedOffsets(ctx, l.topic)
+	want, err := l.endOffsets(ctx)
 	if err != nil {
-		return fmt.Errorf("reading end offsets of %s: %w", l.topic, err)
+		return err
+	}
+	return l.waitApplied(ctx, want, "reading %s to its end")
+}
+
+// endOffsetsRetry bounds how long retriable errors listing a topic's
+// offsets are retried, as Connect's KafkaBasedLog retries its end offsets
+// (30 s, 100 ms apart).
+const (
+	endOffsetsRetry   = 30 * time.Second
+	endOffsetsBackoff = 100 * time.Millisecond
+)
+
+// endOffsets is the offset after the last record of each partition that
+// holds records. A topic just created can be unknown for a moment to the
+// broker answering (UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE):
+// retriable errors, of the request or of any partition, are retried.
+func (l *Log) endOffsets(ctx context.Context) (map[int32]int64, error) {
+	deadline := time.Now().Add(endOffsetsRetry)
+	for {
+		want, err := l.listEndOffsets(ctx)
+		if err == nil || !kerr.IsRetriable(err) || time.Now().After(deadline) {
+			return want, err
+		}
+		t := time.NewTimer(endOffsetsBackoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w (before: %v)", ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+func (l *Log) listEndOffsets(ctx context.Context) (map[int32]int64, error) {
+	ends, err := l.adm.ListCommittedOffsets(ctx, l.topic)
+	if err == nil {
+		err = ends.Error()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading end offsets of %s: %w", l.topic, err)
 	}
 	starts, err := l.adm.ListStartOffsets(ctx, l.topic)
+	if err == nil {
+		err = starts.Error()
+	}
 	if err != nil {
-		return fmt.Errorf("reading start offsets of %s: %w", l.topic, err)
+		return nil, fmt.Errorf("reading start offsets of %s: %w", l.topic, err)
 	}
 	want := map[int32]int64{}
 	ends.Each(func(o kadm.ListedOffset) {
 		s, _ := starts.Lookup(o.Topic, o.Partition)
-		if o.Err == nil && o.Offset > 0 && o.Offset > s.Offset {
+		if o.Offset > 0 && o.Offset > s.Offset {
 			want[o.Partition] = o.Offset
 		}
 	})
-	if len(want) == 0 {
-		if err := ends.Error(); err != nil {
-			return fmt.Errorf("reading end offsets of %s: %w", l.topic, err)
-		}
-	}
-	return l.waitApplied(ctx, want, "reading %s to its end")
+	return want, nil
 }
 
 // waitApplied waits until the tail has applied every offset below want
