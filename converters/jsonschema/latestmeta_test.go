@@ -1,17 +1,13 @@
 package jsonschema
 
 import (
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // use.latest.with.metadata: the id written is the subject's latest version
@@ -19,31 +15,10 @@ import (
 // auto.register.schemas; latest.cache.ttl.sec expires it; no match, or a
 // match of another schema type, fails the record.
 func TestUseLatestWithMetadata(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	var metaReads atomic.Int32
-	h := schemaregistry.Handler(reg)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/metadata") {
-			metaReads.Add(1)
-		}
-		h.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	register := func(subject, typ, text, md string) int {
-		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text, SchemaType: typ}
-		if md != "" {
-			req.Metadata = json.RawMessage(md)
-		}
-		v, err := reg.RegisterSchema(subject, req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
-	}
-	v1 := register("t-value", "JSON", `{"type":"object","properties":{"o":{"type":"string"}}}`, `{"properties":{"app":"1"}}`)
-	v2 := register("t-value", "JSON", `{"type":"object","description":"v2","properties":{"o":{"type":"string"}}}`, `{"properties":{"app":"2"}}`)
-	register("a-value", "AVRO", `"string"`, `{"properties":{"app":"1"}}`)
+	srv := srtest.New(t)
+	v1 := srv.Register(t, "t-value", srtest.Schema{Type: "JSON", Text: `{"type":"object","properties":{"o":{"type":"string"}}}`, Metadata: `{"properties":{"app":"1"}}`})
+	v2 := srv.Register(t, "t-value", srtest.Schema{Type: "JSON", Text: `{"type":"object","description":"v2","properties":{"o":{"type":"string"}}}`, Metadata: `{"properties":{"app":"2"}}`})
+	srv.Register(t, "a-value", srtest.Schema{Type: "AVRO", Text: `"string"`, Metadata: `{"properties":{"app":"1"}}`})
 	s := data.StructBuilder().Name("R").Field("o", data.StringSchema).MustBuild()
 	write := func(c *Converter, topic string) (int, error) {
 		b, err := c.FromConnectData(topic, nil, s, data.NewStruct(s).MustPut("o", "x"))
@@ -80,14 +55,14 @@ func TestUseLatestWithMetadata(t *testing.T) {
 	c := newConverter(t, srv.URL, false, props(srclient.KeyLatestMeta, "app=1", keyLatestTTL, "10"))
 	now := time.Unix(1000, 0)
 	c.now = func() time.Time { return now }
-	before := metaReads.Load()
+	before := srv.Requests("/metadata")
 	for i, step := range []time.Duration{0, 9 * time.Second, time.Second} {
 		now = now.Add(step)
 		if id, err := write(c, "t"); err != nil || id != v1 {
 			t.Fatalf("write %d: id %d, %v", i, id, err)
 		}
 	}
-	if n := metaReads.Load() - before; n != 2 {
+	if n := srv.Requests("/metadata") - before; n != 2 {
 		t.Fatalf("%d metadata reads over 10 s with a 10 s TTL, want 2", n)
 	}
 }

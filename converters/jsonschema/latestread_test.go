@@ -1,15 +1,13 @@
 package jsonschema
 
 import (
-	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // use.latest.version and use.latest.with.metadata change reading as in
@@ -19,20 +17,10 @@ import (
 // are dropped, missing ones take their default; json.fail.invalid.schema
 // validates against it. Without the settings the writer's schema is used.
 func TestReadWithLatestVersion(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	if _, err := reg.SetConfig("t-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	srv.Compatibility(t, "t-value", "NONE")
 	register := func(text, md string) int {
-		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text, SchemaType: "JSON", Metadata: json.RawMessage(md)}
-		v, err := reg.RegisterSchema("t-value", req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
+		return srv.Register(t, "t-value", srtest.Schema{Type: "JSON", Text: text, Metadata: md})
 	}
 	v1 := register(`{"type":"object","title":"R","properties":{"a":{"type":"integer","connect.type":"int32"},"gone":{"type":"string"},"s":{"type":"string"}},"required":["a","gone","s"]}`,
 		`{"properties":{"app":"1"}}`)

@@ -1,14 +1,12 @@
 package jsonschema
 
 import (
-	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // Migration rules as in Confluent's data-contracts documentation: version
@@ -18,23 +16,10 @@ import (
 // version-1 record up, and a reader pinned to version 1
 // (use.latest.with.metadata) migrates a version-2 record down.
 func TestJSONataMigrations(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	if _, err := reg.SetConfig("t-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	srv.Compatibility(t, "t-value", "NONE")
 	register := func(text, md, rules string) int {
-		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text, SchemaType: "JSON", Metadata: json.RawMessage(md)}
-		if rules != "" {
-			req.RuleSet = json.RawMessage(rules)
-		}
-		v, err := reg.RegisterSchema("t-value", req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
+		return srv.Register(t, "t-value", srtest.Schema{Type: "JSON", Text: text, Metadata: md, Rules: rules})
 	}
 	v1 := register(`{"type":"object","title":"Customer","properties":{"name":{"type":"string"},"ssn":{"type":"string"}},"required":["name","ssn"]}`,
 		`{"properties":{"application.major.version":"1"}}`, "")
@@ -75,31 +60,22 @@ func TestJSONataMigrations(t *testing.T) {
 	bad := func(onFailure string) string {
 		return `{"migrationRules":[{"name":"broken","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$number('x')"` + onFailure + `}]}`
 	}
-	if _, err := reg.SetConfig("u-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
-		t.Fatal(err)
-	}
-	u1, err := reg.RegisterSchema("u-value", schemaregistry.RegisterRequest{Schema: `{"type":"object","title":"U","properties":{"a":{"type":"string"}}}`, SchemaType: "JSON"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.RegisterSchema("u-value", schemaregistry.RegisterRequest{Schema: `{"type":"object","title":"U","properties":{"a":{"type":"string"},"b":{"type":"string"}}}`, SchemaType: "JSON", RuleSet: json.RawMessage(bad(""))}, false); err != nil {
-		t.Fatal(err)
-	}
+	srv.Compatibility(t, "u-value", "NONE")
+	u1 := srv.Register(t, "u-value", srtest.Schema{Type: "JSON", Text: `{"type":"object","title":"U","properties":{"a":{"type":"string"}}}`})
+	srv.Register(t, "u-value", srtest.Schema{Type: "JSON", Text: `{"type":"object","title":"U","properties":{"a":{"type":"string"},"b":{"type":"string"}}}`, Rules: bad("")})
 	conv := newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true"})
-	if _, _, err := conv.ToConnectData("u", nil, wire(u1.ID, `{"a":"x"}`)); err == nil || !strings.Contains(err.Error(), "Rule failed: broken: Could not evaluate expression") {
+	if _, _, err := conv.ToConnectData("u", nil, wire(u1, `{"a":"x"}`)); err == nil || !strings.Contains(err.Error(), "Rule failed: broken: Could not evaluate expression") {
 		t.Fatalf("broken expression: %v", err)
 	}
 	none := newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true", "rule.executors.broken.onFailure": "NONE"})
-	if _, v, err := none.ToConnectData("u", nil, wire(u1.ID, `{"a":"x"}`)); err != nil || field(v, "a") != "x" {
+	if _, v, err := none.ToConnectData("u", nil, wire(u1, `{"a":"x"}`)); err != nil || field(v, "a") != "x" {
 		t.Fatalf("onFailure NONE: %v %v", v, err)
 	}
 	// Other rule types in migrations are still refused.
-	if _, err := reg.RegisterSchema("u-value", schemaregistry.RegisterRequest{Schema: `{"type":"object","title":"U","properties":{"a":{"type":"string"},"c":{"type":"string"}}}`, SchemaType: "JSON",
-		RuleSet: json.RawMessage(`{"migrationRules":[{"name":"cel","kind":"TRANSFORM","type":"CEL","mode":"UPGRADE","expr":"message"}]}`)}, false); err != nil {
-		t.Fatal(err)
-	}
+	srv.Register(t, "u-value", srtest.Schema{Type: "JSON", Text: `{"type":"object","title":"U","properties":{"a":{"type":"string"},"c":{"type":"string"}}}`,
+		Rules: `{"migrationRules":[{"name":"cel","kind":"TRANSFORM","type":"CEL","mode":"UPGRADE","expr":"message"}]}`})
 	conv = newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true"})
-	if _, _, err := conv.ToConnectData("u", nil, wire(u1.ID, `{"a":"x"}`)); err == nil || !strings.Contains(err.Error(), "goconnect does not execute migration rules") {
+	if _, _, err := conv.ToConnectData("u", nil, wire(u1, `{"a":"x"}`)); err == nil || !strings.Contains(err.Error(), "goconnect does not execute migration rules") {
 		t.Fatalf("CEL migration: %v", err)
 	}
 }

@@ -1,24 +1,20 @@
 package jsonschema
 
 import (
-	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
 	"github.com/goconnect/goconnect/internal/testkit"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // Domain rules of the schema written or read with run as in Confluent's
 // JSON Schema serializer and deserializer (the engine's own cases are in
 // the AvroConverter's TestDomainRules).
 func TestDomainRules(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 	const text = `{"type":"object","title":"R","properties":{"name":{"type":"string","confluent:tags":["PII"]},"age":{"type":"integer"}}}`
 	s := data.StructBuilder().Name("R").Field("name", data.StringSchema).Field("age", data.Int32Schema).MustBuild()
 	record := func(name string, age int32) *data.Struct {
@@ -55,10 +51,7 @@ func TestDomainRules(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			topic := strings.ReplaceAll(c.name, " ", "_")
-			v, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: text, SchemaType: "JSON", RuleSet: json.RawMessage(c.rules)}, false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			id := srv.Register(t, topic+"-value", srtest.Schema{Type: "JSON", Text: text, Rules: c.rules})
 			props := map[string]string{"auto.register.schemas": "false", "use.latest.version": "true", "latest.compatibility.strict": "false"}
 			for i := 0; i < len(c.extra); i += 2 {
 				props[c.extra[i]] = c.extra[i+1]
@@ -79,7 +72,7 @@ func TestDomainRules(t *testing.T) {
 			if c.read == "" {
 				return
 			}
-			_, out, err := conv.ToConnectData(topic, nil, append(srclient.AppendHeader(nil, v.ID), c.read...))
+			_, out, err := conv.ToConnectData(topic, nil, append(srclient.AppendHeader(nil, id), c.read...))
 			if c.readErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.readErr) {
 					t.Fatalf("read error %v, want %q", err, c.readErr)
