@@ -2,17 +2,13 @@ package avro
 
 import (
 	"bytes"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // use.latest.with.metadata: the writer takes the subject's latest version
@@ -21,27 +17,9 @@ import (
 // and use.schema.id and before use.latest.version, soft-deleted versions
 // count, latest.cache.ttl.sec expires it, and no match fails the record.
 func TestUseLatestWithMetadata(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	var metaReads atomic.Int32
-	h := schemaregistry.Handler(reg)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/metadata") {
-			metaReads.Add(1)
-		}
-		h.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	srv := srtest.New(t)
 	register := func(text, md string) int {
-		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text}
-		if md != "" {
-			req.Metadata = json.RawMessage(md)
-		}
-		v, err := reg.RegisterSchema("t-value", req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
+		return srv.Register(t, "t-value", srtest.Schema{Text: text, Metadata: md})
 	}
 	plain := `{"type":"record","name":"R","fields":[{"name":"o","type":"string"}]}`
 	nullable := `{"type":"record","name":"R","fields":[{"name":"o","type":["null","string"],"default":null}]}`
@@ -103,7 +81,7 @@ func TestUseLatestWithMetadata(t *testing.T) {
 		}
 	})
 	t.Run("soft-deleted version", func(t *testing.T) {
-		if _, err := reg.DeleteVersion("t-value", 2, false); err != nil {
+		if _, err := srv.DeleteVersion("t-value", 2, false); err != nil {
 			t.Fatal(err)
 		}
 		b, err := write(newConverter(t, srv.URL, false, with(srclient.KeyLatestMeta, "app=2")))
@@ -115,14 +93,14 @@ func TestUseLatestWithMetadata(t *testing.T) {
 		c := newConverter(t, srv.URL, false, with(srclient.KeyLatestMeta, "app=1", keyLatestTTL, "10"))
 		now := time.Unix(1000, 0)
 		c.now = func() time.Time { return now }
-		before := metaReads.Load()
+		before := srv.Requests("/metadata")
 		for i, step := range []time.Duration{0, 9 * time.Second, time.Second} {
 			now = now.Add(step)
 			if b, err := write(c); err != nil || !bytes.Equal(b, wire(v1, 2, 'x')) {
 				t.Fatalf("write %d: %x, %v", i, b, err)
 			}
 		}
-		if n := metaReads.Load() - before; n != 2 {
+		if n := srv.Requests("/metadata") - before; n != 2 {
 			t.Fatalf("%d metadata reads over 10 s with a 10 s TTL, want 2", n)
 		}
 	})

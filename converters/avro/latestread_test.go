@@ -1,8 +1,6 @@
 package avro
 
 import (
-	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +9,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // use.latest.version and use.latest.with.metadata change reading as in
@@ -23,23 +21,10 @@ import (
 // while the Connect schema's version is the writer's, as AvroData is
 // given it. Without the settings the writer's schema is used.
 func TestReadWithLatestVersion(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	if _, err := reg.SetConfig("t-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	srv.Compatibility(t, "t-value", "NONE")
 	register := func(text, md string) int {
-		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text}
-		if md != "" {
-			req.Metadata = json.RawMessage(md)
-		}
-		v, err := reg.RegisterSchema("t-value", req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
+		return srv.Register(t, "t-value", srtest.Schema{Text: text, Metadata: md})
 	}
 	const v1Text = `{"type":"record","name":"R","namespace":"n","fields":[{"name":"a","type":"int"},{"name":"gone","type":"string"},` +
 		`{"name":"e","type":{"type":"enum","name":"E","symbols":["A","B","C"]}},{"name":"u","type":["null","int"]},{"name":"s","type":"string"}]}`
@@ -185,26 +170,18 @@ func sameValues(a, b *data.Struct) bool {
 // (AvroData is handed the writer's version and the reader has none); a
 // reader connect.version wins.
 func TestReadWithLatestVersionConnectVersion(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 	var ids []int
 	for _, text := range []string{
 		`{"type":"record","name":"R","fields":[{"name":"a","type":"int"}],"connect.version":7}`,
 		`{"type":"record","name":"R","fields":[{"name":"a","type":"long"}]}`,
 		`{"type":"record","name":"R","fields":[{"name":"a","type":"long"}],"connect.version":9}`,
 	} {
-		v, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: text}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, v.ID)
+		ids = append(ids, srv.Register(t, "t-value", srtest.Schema{Text: text}))
 	}
 	rec := append(srclient.AppendHeader(nil, ids[0]), 10)
-	if err := reg.SetLevel("t-value", "NONE"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.DeleteVersion("t-value", 3, false); err != nil {
+	srv.Compatibility(t, "t-value", "NONE")
+	if _, err := srv.DeleteVersion("t-value", 3, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -226,9 +203,7 @@ func TestReadWithLatestVersionConnectVersion(t *testing.T) {
 			t.Fatalf("a = %#v", a)
 		}
 	}
-	if _, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"R","fields":[{"name":"a","type":"long"}],"connect.version":9,"doc":"v4"}`}, false); err != nil {
-		t.Fatal(err)
-	}
+	srv.Register(t, "t-value", srtest.Schema{Text: `{"type":"record","name":"R","fields":[{"name":"a","type":"long"}],"connect.version":9,"doc":"v4"}`})
 	s, _, err := newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true"}).ToConnectData("t", nil, rec)
 	if err != nil || *s.Version != 9 {
 		t.Fatalf("reader connect.version: %v, %v", s, err)

@@ -1,8 +1,6 @@
 package avro
 
 import (
-	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -10,8 +8,7 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/avroschema"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/internal/testkit"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 	"github.com/linkedin/goavro/v2"
 )
 
@@ -21,23 +18,10 @@ import (
 // record up, a reader pinned to version 1 by metadata migrates down, and
 // JSON the reader schema cannot read fails the record.
 func TestJSONataMigrations(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	if _, err := reg.SetConfig("t-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	srv.Compatibility(t, "t-value", "NONE")
 	register := func(text, md, rules string) (int, string) {
-		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text, Metadata: json.RawMessage(md)}
-		if rules != "" {
-			req.RuleSet = json.RawMessage(rules)
-		}
-		v, err := reg.RegisterSchema("t-value", req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID, text
+		return srv.Register(t, "t-value", srtest.Schema{Text: text, Metadata: md, Rules: rules}), text
 	}
 	v1, s1 := register(`{"type":"record","name":"Customer","fields":[{"name":"name","type":"string"},{"name":"ssn","type":"string"},{"name":"nick","type":["null","string"],"default":null}]}`,
 		`{"properties":{"application.major.version":"1"}}`, "")
@@ -66,7 +50,7 @@ func TestJSONataMigrations(t *testing.T) {
 		return got
 	}
 
-	up := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{"use.latest.version": "true"})
+	up := newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true"})
 	s, v, err := up.ToConnectData("t", nil, wire(v1, s1, map[string]any{"name": "bob", "ssn": "123", "nick": goavro.Union("string", "bobby")}))
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +63,7 @@ func TestJSONataMigrations(t *testing.T) {
 		t.Fatalf("upgraded with a null union: %v %v", v, err)
 	}
 
-	down := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{srclient.KeyLatestMeta: "application.major.version=1"})
+	down := newConverter(t, srv.URL, false, map[string]string{srclient.KeyLatestMeta: "application.major.version=1"})
 	s, v, err = down.ToConnectData("t", nil, wire(v2, s2, map[string]any{"name": "cy", "socialSecurityNumber": "77", "nick": goavro.Union("string", "c"), "display": "c"}))
 	if err != nil {
 		t.Fatal(err)
@@ -90,21 +74,14 @@ func TestJSONataMigrations(t *testing.T) {
 
 	// A logical type's union branch is named by its type in the JSON the
 	// rules see ({"long": ms}), as Avro-Java writes it, and read back.
-	if _, err := reg.SetConfig("l-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
-		t.Fatal(err)
-	}
+	srv.Compatibility(t, "l-value", "NONE")
 	ts := `{"name":"at","type":["null",{"type":"long","logicalType":"timestamp-millis"}],"default":null}`
 	l1Text := `{"type":"record","name":"L","fields":[` + ts + `]}`
-	l1, err := reg.RegisterSchema("l-value", schemaregistry.RegisterRequest{Schema: l1Text}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.RegisterSchema("l-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"L","fields":[` + ts + `,{"name":"ms","type":"long"}]}`,
-		RuleSet: json.RawMessage(`{"migrationRules":[{"name":"ms","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$merge([$, {'ms': at.long}])"}]}`)}, false); err != nil {
-		t.Fatal(err)
-	}
-	lconv := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{"use.latest.version": "true"})
-	_, v, err = lconv.ToConnectData("l", nil, wire(l1.ID, l1Text, map[string]any{"at": goavro.Union("long.timestamp-millis", time.UnixMilli(5000))}))
+	l1 := srv.Register(t, "l-value", srtest.Schema{Text: l1Text})
+	srv.Register(t, "l-value", srtest.Schema{Text: `{"type":"record","name":"L","fields":[` + ts + `,{"name":"ms","type":"long"}]}`,
+		Rules: `{"migrationRules":[{"name":"ms","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$merge([$, {'ms': at.long}])"}]}`})
+	lconv := newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true"})
+	_, v, err = lconv.ToConnectData("l", nil, wire(l1, l1Text, map[string]any{"at": goavro.Union("long.timestamp-millis", time.UnixMilli(5000))}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,19 +91,12 @@ func TestJSONataMigrations(t *testing.T) {
 
 	// A migration whose result the reader schema cannot read fails the
 	// record, naming the JSON.
-	if _, err := reg.SetConfig("u-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
-		t.Fatal(err)
-	}
-	u1, err := reg.RegisterSchema("u-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"U","fields":[{"name":"a","type":"string"}]}`}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.RegisterSchema("u-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"U","fields":[{"name":"a","type":"int"}]}`,
-		RuleSet: json.RawMessage(`{"migrationRules":[{"name":"keep","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$"}]}`)}, false); err != nil {
-		t.Fatal(err)
-	}
-	conv := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{"use.latest.version": "true"})
-	b := append(srclient.AppendHeader(nil, u1.ID), 2, 'x')
+	srv.Compatibility(t, "u-value", "NONE")
+	u1 := srv.Register(t, "u-value", srtest.Schema{Text: `{"type":"record","name":"U","fields":[{"name":"a","type":"string"}]}`})
+	srv.Register(t, "u-value", srtest.Schema{Text: `{"type":"record","name":"U","fields":[{"name":"a","type":"int"}]}`,
+		Rules: `{"migrationRules":[{"name":"keep","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$"}]}`})
+	conv := newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true"})
+	b := append(srclient.AppendHeader(nil, u1), 2, 'x')
 	if _, _, err := conv.ToConnectData("u", nil, b); err == nil || !strings.Contains(err.Error(), `reading the migrated JSON {"a":"x"} with the reader schema`) {
 		t.Fatalf("unreadable migration result: %v", err)
 	}

@@ -2,15 +2,12 @@ package avro
 
 import (
 	"bytes"
-	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/internal/testkit"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // Domain rules (Confluent data contracts) of the schema written or read
@@ -18,9 +15,7 @@ import (
 // conditions on the message, CEL_FIELD transforms on tagged fields, in
 // their mode, with their actions; rule types goconnect lacks fail.
 func TestDomainRules(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 	const text = `{"type":"record","name":"R","fields":[{"name":"name","type":"string","confluent:tags":["PII"]},{"name":"age","type":"int"}]}`
 	s := data.StructBuilder().Name("R").Field("name", data.StringSchema).Field("age", data.Int32Schema).MustBuild()
 	record := func(name string, age int32) *data.Struct {
@@ -31,20 +26,12 @@ func TestDomainRules(t *testing.T) {
 		b := append([]byte{byte(len(name) * 2)}, name...)
 		return append(b, byte(age*2))
 	}
-	register := func(topic, rules string) int {
-		t.Helper()
-		v, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: text, RuleSet: json.RawMessage(rules)}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
-	}
 	converter := func(extra ...string) *Converter {
 		props := map[string]string{"auto.register.schemas": "false", "use.latest.version": "true"}
 		for i := 0; i < len(extra); i += 2 {
 			props[extra[i]] = extra[i+1]
 		}
-		return testkit.RegistryConverter(t, New(), srv.URL, false, props)
+		return newConverter(t, srv.URL, false, props)
 	}
 	const adult = `{"name":"adult","kind":"CONDITION","mode":"%s","type":"CEL","expr":"message.age >= 18"%s}`
 	rule := func(format string, args ...any) string {
@@ -130,7 +117,7 @@ func TestDomainRules(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			topic := strings.ReplaceAll(c.name, " ", "_")
-			id := register(topic, c.rules)
+			id := srv.Register(t, topic+"-value", srtest.Schema{Text: text, Rules: c.rules})
 			conv := converter(c.extra...)
 			got, err := conv.FromConnectData(topic, nil, s, c.value)
 			switch {
@@ -171,24 +158,20 @@ func TestDomainRules(t *testing.T) {
 // lookup (auto.register.schemas=false) runs none, as in Confluent's
 // serializer, which then holds only the converted schema.
 func TestDomainRulesAutoRegister(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 	s := data.StructBuilder().Name("R").Field("age", data.Int32Schema).MustBuild()
 	value := data.NewStruct(s).MustPut("age", int32(1))
 	// A version with rules; registering the converted schema adds a
 	// version inheriting them.
 	text := `{"type":"record","name":"R","fields":[{"name":"age","type":"int"}],"doc":"v1"}`
-	if _, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: text,
-		RuleSet: json.RawMessage(`{"domainRules":[{"name":"big","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"message.age > 5"}]}`)}, false); err != nil {
-		t.Fatal(err)
-	}
-	fresh := testkit.RegistryConverter(t, New(), srv.URL, false, nil)
+	srv.Register(t, "t-value", srtest.Schema{Text: text,
+		Rules: `{"domainRules":[{"name":"big","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"message.age > 5"}]}`})
+	fresh := newConverter(t, srv.URL, false, nil)
 	_, err := fresh.FromConnectData("t", nil, s, value)
 	if err == nil || !strings.Contains(err.Error(), "Rule failed: big") {
 		t.Fatalf("auto-registered write: %v, want the inherited rule to fail", err)
 	}
-	lookup := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{"auto.register.schemas": "false"})
+	lookup := newConverter(t, srv.URL, false, map[string]string{"auto.register.schemas": "false"})
 	if _, err := lookup.FromConnectData("t", nil, s, value); err != nil {
 		t.Fatalf("lookup write runs no rules: %v", err)
 	}
@@ -199,20 +182,9 @@ func TestDomainRulesAutoRegister(t *testing.T) {
 // (JSONATA), refuses other rule types (naming the rules) and reads
 // without migration when none is enabled.
 func TestMigrationRules(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	register := func(subject, doc, rules string) int {
-		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"R","doc":"` + doc + `","fields":[{"name":"age","type":"int"}]}`}
-		if rules != "" {
-			req.RuleSet = json.RawMessage(rules)
-		}
-		v, err := reg.RegisterSchema(subject, req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
+	srv := srtest.New(t)
+	register := func(t *testing.T, subject, doc, rules string) int {
+		return srv.Register(t, subject, srtest.Schema{Text: `{"type":"record","name":"R","doc":"` + doc + `","fields":[{"name":"age","type":"int"}]}`, Rules: rules})
 	}
 	upgrade := `{"migrationRules":[{"name":"up","kind":"TRANSFORM","mode":"UPGRADE","type":"JSONATA","expr":"$merge([$, {'age': age + 1}])"DISABLED}]}`
 	for _, c := range []struct {
@@ -225,10 +197,10 @@ func TestMigrationRules(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			subject := strings.ReplaceAll(c.name, " ", "_") + "-value"
-			v1 := register(subject, "1", "")
-			register(subject, "2", c.rules) // the rules are on the version in between
-			register(subject, "3", `{"domainRules":[]}`)
-			conv := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{"use.latest.version": "true"})
+			v1 := register(t, subject, "1", "")
+			register(t, subject, "2", c.rules) // the rules are on the version in between
+			register(t, subject, "3", `{"domainRules":[]}`)
+			conv := newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true"})
 			_, v, err := conv.ToConnectData(strings.TrimSuffix(subject, "-value"), nil, append(srclient.AppendHeader(nil, v1), 40))
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
