@@ -6,7 +6,6 @@ import (
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
@@ -56,7 +55,7 @@ func TestDomainRules(t *testing.T) {
 			for i := 0; i < len(c.extra); i += 2 {
 				props[c.extra[i]] = c.extra[i+1]
 			}
-			conv := testkit.RegistryConverter(t, New(), srv.URL, false, props)
+			conv := newConverter(t, srv.URL, false, props)
 			got, err := conv.FromConnectData(topic, nil, s, c.value)
 			switch {
 			case c.wantErr != "":

@@ -3,18 +3,14 @@ package protobuf
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/goconnect/goconnect/internal/ratingsdata"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // use.latest.with.metadata (auto.register.schemas=false): the id is the
@@ -23,30 +19,10 @@ import (
 // as in Confluent's serializer, is not checked by
 // latest.compatibility.strict; latest.cache.ttl.sec expires it.
 func TestUseLatestWithMetadata(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	var metaReads atomic.Int32
-	h := schemaregistry.Handler(reg)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/metadata") {
-			metaReads.Add(1)
-		}
-		h.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	if err := reg.SetLevel("ratings-value", "NONE"); err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	srv.Compatibility(t, "ratings-value", "NONE")
 	register := func(text, md string) int {
-		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text, SchemaType: "PROTOBUF"}
-		if md != "" {
-			req.Metadata = json.RawMessage(md)
-		}
-		v, err := reg.RegisterSchema("ratings-value", req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
+		return srv.Register(t, "ratings-value", srtest.Schema{Type: "PROTOBUF", Text: text, Metadata: md})
 	}
 	fields := "  int64 rating_id = 1;\n  int32 user_id = 2;\n  int32 stars = 3;\n  int32 route_id = 4;\n  int64 rating_time = 5;\n  string channel = 6;\n  string message = 7;\n}\n"
 	// v1: ratings second (indexes [1]); v2: ratings first, user_id a
@@ -91,14 +67,14 @@ func TestUseLatestWithMetadata(t *testing.T) {
 	c := newConverter(t, srv.URL, false, props(srclient.KeyLatestMeta, "app=1", srclient.KeyLatestTTL, "10"))
 	now := time.Unix(1000, 0)
 	c.now = func() time.Time { return now }
-	before := metaReads.Load()
+	before := srv.Requests("/metadata")
 	for i, step := range []time.Duration{0, 9 * time.Second, time.Second} {
 		now = now.Add(step)
 		if id, _, err := header(c); err != nil || id != uint32(v1) {
 			t.Fatalf("write %d: id %d, %v", i, id, err)
 		}
 	}
-	if n := metaReads.Load() - before; n != 2 {
+	if n := srv.Requests("/metadata") - before; n != 2 {
 		t.Fatalf("%d metadata reads over 10 s with a 10 s TTL, want 2", n)
 	}
 }
@@ -107,16 +83,9 @@ func TestUseLatestWithMetadata(t *testing.T) {
 // name, checked by id.compatibility.strict (the schema must read ours);
 // after auto.register.schemas, before use.latest.with.metadata.
 func TestUseSchemaID(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 	register := func(subject, text string) int {
-		t.Helper()
-		v, err := reg.RegisterSchema(subject, schemaregistry.RegisterRequest{Schema: text, SchemaType: "PROTOBUF"}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
+		return srv.Register(t, subject, srtest.Schema{Type: "PROTOBUF", Text: text})
 	}
 	fields := "  int64 rating_id = 1;\n  int32 user_id = 2;\n  int32 stars = 3;\n  int32 route_id = 4;\n  int64 rating_time = 5;\n  string channel = 6;\n  string message = 7;\n}\n"
 	good := register("a", "syntax = \"proto3\";\npackage ksql;\n\nmessage Other {\n  string x = 1;\n}\nmessage ratings {\n"+fields)

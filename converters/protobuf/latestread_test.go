@@ -1,14 +1,12 @@
 package protobuf
 
 import (
-	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // use.latest.version and use.latest.with.metadata change reading as in
@@ -20,19 +18,10 @@ import (
 // defaults, int32 is read as int64. Without the settings the writer's
 // message is used.
 func TestReadWithLatestVersion(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	if err := reg.SetLevel("t-value", "NONE"); err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	srv.Compatibility(t, "t-value", "NONE")
 	register := func(text, md string) int {
-		t.Helper()
-		v, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: text, SchemaType: "PROTOBUF", Metadata: json.RawMessage(md)}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
+		return srv.Register(t, "t-value", srtest.Schema{Type: "PROTOBUF", Text: text, Metadata: md})
 	}
 	v1 := register("syntax = \"proto3\";\npackage p;\n\nmessage Other {\n  string x = 1;\n}\nmessage R {\n  int32 a = 1;\n  string gone = 2;\n  string s = 3;\n}\n", `{"properties":{"app":"1"}}`)
 	v2 := register("syntax = \"proto3\";\npackage p;\n\nmessage R {\n  int64 a = 1;\n  string s = 3;\n  string added = 4;\n}\n", `{"properties":{"app":"2"}}`)

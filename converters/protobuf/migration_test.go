@@ -1,14 +1,12 @@
 package protobuf
 
 import (
-	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // JSONata migrations over the Protobuf JSON of a message (Confluent's
@@ -19,23 +17,10 @@ import (
 // version 1 migrates down, JSON with a field the reader lacks fails the
 // record, and a CEL migration is refused.
 func TestJSONataMigrations(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	if err := reg.SetLevel("t-value", "NONE"); err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	srv.Compatibility(t, "t-value", "NONE")
 	register := func(subject, text, md, rules string) int {
-		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text, SchemaType: "PROTOBUF", Metadata: json.RawMessage(md)}
-		if rules != "" {
-			req.RuleSet = json.RawMessage(rules)
-		}
-		v, err := reg.RegisterSchema(subject, req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
+		return srv.Register(t, subject, srtest.Schema{Type: "PROTOBUF", Text: text, Metadata: md, Rules: rules})
 	}
 	v1 := register("t-value", "syntax = \"proto3\";\npackage p;\n\nmessage Customer {\n  string name = 1;\n  string ssn = 2;\n  int32 age = 3;\n}\n", `{"properties":{"app":"1"}}`, "")
 	v2 := register("t-value", "syntax = \"proto3\";\npackage p;\n\nmessage Customer {\n  string name = 1;\n  string social_security_number = 2;\n  int32 age = 3;\n  bool adult = 4;\n}\n", `{"properties":{"app":"2"}}`,
@@ -73,9 +58,7 @@ func TestJSONataMigrations(t *testing.T) {
 	}
 
 	// A result with a field the reader lacks fails (JsonFormat's parser).
-	if err := reg.SetLevel("u-value", "NONE"); err != nil {
-		t.Fatal(err)
-	}
+	srv.Compatibility(t, "u-value", "NONE")
 	u1 := register("u-value", "syntax = \"proto3\";\npackage p;\n\nmessage U {\n  string a = 1;\n}\n", "", "")
 	register("u-value", "syntax = \"proto3\";\npackage p;\n\nmessage U {\n  string b = 2;\n}\n", "",
 		`{"migrationRules":[{"name":"keep","kind":"TRANSFORM","type":"JSONATA","mode":"UPGRADE","expr":"$"}]}`)

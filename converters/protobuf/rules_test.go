@@ -2,24 +2,19 @@ package protobuf
 
 import (
 	"bytes"
-	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/internal/testkit"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // Domain rules of the schema written or read with run as in Confluent's
 // Protobuf serializer and deserializer; a field's tags come from its
 // (confluent.field_meta).tags option.
 func TestDomainRules(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 	const text = "syntax = \"proto3\";\npackage p;\n\nimport \"confluent/meta.proto\";\n\nmessage R {\n" +
 		"  string name = 1 [(confluent.field_meta).tags = \"PII\"];\n  int32 age = 2;\n}\n"
 	s := data.StructBuilder().Name("p.R").Field("name", data.NewBuilder(data.TypeString).MustBuild()).Field("age", data.NewBuilder(data.TypeInt32).MustBuild()).MustBuild()
@@ -60,11 +55,8 @@ func TestDomainRules(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			topic := strings.ReplaceAll(c.name, " ", "_")
-			v, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: text, SchemaType: "PROTOBUF", RuleSet: json.RawMessage(c.rules)}, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			conv := testkit.RegistryConverter(t, New(), srv.URL, false, map[string]string{
+			id := srv.Register(t, topic+"-value", srtest.Schema{Type: "PROTOBUF", Text: text, Rules: c.rules})
+			conv := newConverter(t, srv.URL, false, map[string]string{
 				"auto.register.schemas": "false", "use.latest.version": "true", "latest.compatibility.strict": "false"})
 			got, err := conv.FromConnectData(topic, nil, s, c.value)
 			switch {
@@ -81,7 +73,7 @@ func TestDomainRules(t *testing.T) {
 			if c.read == nil {
 				return
 			}
-			_, out, err := conv.ToConnectData(topic, nil, append(srclient.AppendHeader(nil, v.ID), c.read...))
+			_, out, err := conv.ToConnectData(topic, nil, append(srclient.AppendHeader(nil, id), c.read...))
 			if c.readErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.readErr) {
 					t.Fatalf("read error %v, want %q", err, c.readErr)

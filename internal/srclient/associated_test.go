@@ -4,10 +4,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // AssociatedNameStrategy against goconnect's registry: the associated
@@ -16,16 +15,7 @@ import (
 // registry lacking the endpoint (404), errors for two associations or no
 // fallback, and each topic looked up once.
 func TestAssociatedNameStrategy(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	var calls atomic.Int32
-	h := schemaregistry.Handler(reg)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/associations/resources/") {
-			calls.Add(1)
-		}
-		h.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	srv := srtest.New(t)
 	post := func(body string) {
 		t.Helper()
 		resp, err := http.Post(srv.URL+"/associations", "application/json", strings.NewReader(body))
@@ -69,14 +59,14 @@ func TestAssociatedNameStrategy(t *testing.T) {
 	}
 	// Found once, then kept (cache.expiry.secs unset).
 	cl, _ := client(t, false, map[string]string{KeyURL: srv.URL, KeyValueStrategy: StrategyAssociated})
-	n := calls.Load()
+	n := srv.Requests("/associations/resources/")
 	for range 3 {
 		if got, err := cl.Subject("orders", ""); got != ":.lkc-1:orders-value" || err != nil {
 			t.Fatalf("%q %v", got, err)
 		}
 	}
-	if calls.Load() != n+1 {
-		t.Errorf("%d look-ups for three subjects of one topic", calls.Load()-n)
+	if got := srv.Requests("/associations/resources/") - n; got != 1 {
+		t.Errorf("%d look-ups for three subjects of one topic", got)
 	}
 	// A registry without associations: the fallback.
 	old := httptest.NewServer(http.NotFoundHandler())
