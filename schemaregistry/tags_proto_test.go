@@ -14,7 +14,8 @@ import (
 // 6: the test parses without building a descriptor, and a registry
 // refuses a proto3 enum whose first value is not zero.
 
-const protoTagsPlain = `syntax = "proto3";
+// protoTagsHead and protoTagsKind open and close the three texts.
+const protoTagsHead = `syntax = "proto3";
 package com.example.mynamespace;
 
 import "confluent/meta.proto";
@@ -25,7 +26,21 @@ option java_outer_classname = "ComplexProto";
 option (confluent.file_meta).tags = "FILE";
 
 message SampleRecord {
-  option (confluent.message_meta).tags = "OTHER";
+`
+
+const protoTagsKind = `  enum Kind {
+    option (confluent.enum_meta).tags = "ENUM";
+    APPLE = 0 [(confluent.enum_value_meta) = {
+      tags: [
+        "CONST"
+      ]
+    }];
+    BANANA = 7;
+  }
+}
+`
+
+const protoTagsPlain = protoTagsHead + `  option (confluent.message_meta).tags = "OTHER";
 
   int32 my_field1 = 1 [
     (confluent.field_meta).tags = "OTHER",
@@ -41,30 +56,9 @@ message SampleRecord {
   message NestedRecord {
     int64 nested_filed1 = 4;
   }
-  enum Kind {
-    option (confluent.enum_meta).tags = "ENUM";
-    APPLE = 0 [(confluent.enum_value_meta) = {
-      tags: [
-        "CONST"
-      ]
-    }];
-    BANANA = 7;
-  }
-}
-`
+` + protoTagsKind
 
-const protoTagsAdded = `syntax = "proto3";
-package com.example.mynamespace;
-
-import "confluent/meta.proto";
-import "confluent/type/decimal.proto";
-
-option java_package = "io.confluent.kafka.serializers.protobuf.test";
-option java_outer_classname = "ComplexProto";
-option (confluent.file_meta).tags = "FILE";
-
-message SampleRecord {
-  option (confluent.message_meta) = {
+const protoTagsAdded = protoTagsHead + `  option (confluent.message_meta) = {
     tags: [
       "OTHER",
       "PII"
@@ -104,17 +98,7 @@ message SampleRecord {
       ]
     }];
   }
-  enum Kind {
-    option (confluent.enum_meta).tags = "ENUM";
-    APPLE = 0 [(confluent.enum_value_meta) = {
-      tags: [
-        "CONST"
-      ]
-    }];
-    BANANA = 7;
-  }
-}
-`
+` + protoTagsKind
 
 func TestAPIProtobufFindTags(t *testing.T) {
 	a := newAPI(t)
@@ -153,18 +137,7 @@ func TestAPIProtobufFindTags(t *testing.T) {
 	}
 }
 
-const protoTagsRemoved = `syntax = "proto3";
-package com.example.mynamespace;
-
-import "confluent/meta.proto";
-import "confluent/type/decimal.proto";
-
-option java_package = "io.confluent.kafka.serializers.protobuf.test";
-option java_outer_classname = "ComplexProto";
-option (confluent.file_meta).tags = "FILE";
-
-message SampleRecord {
-  option (confluent.message_meta) = {
+const protoTagsRemoved = protoTagsHead + `  option (confluent.message_meta) = {
     tags: [
       "PII"
     ]
@@ -192,17 +165,7 @@ message SampleRecord {
       ]
     }];
   }
-  enum Kind {
-    option (confluent.enum_meta).tags = "ENUM";
-    APPLE = 0 [(confluent.enum_value_meta) = {
-      tags: [
-        "CONST"
-      ]
-    }];
-    BANANA = 7;
-  }
-}
-`
+` + protoTagsKind
 
 // tagReq writes a TagSchemaRequest's tagsToAdd or tagsToRemove list.
 func tagReq(entities ...[3]string) string {
@@ -220,53 +183,62 @@ func tagReq(entities ...[3]string) string {
 // POST /subjects/{s}/versions/{v}/tags, plus schemaTagsToAdd and
 // propagateSchemaTags at registration.
 func TestAPIProtobufModifyTags(t *testing.T) {
-	a := newAPI(t)
 	pb := func(s string, extra ...string) string {
 		return body(s, append([]string{`"schemaType":"PROTOBUF"`}, extra...)...)
 	}
-	a.registeredAs("POST", "/subjects/p/versions", pb(protoTagsPlain), 1)
+	// A step tags or registers a version of the subject, then checks its
+	// latest version (as findTags= the tags in find, all without): the
+	// version number, and the text, confluent:version and schemaTags
+	// where set.
+	type step struct {
+		name, path, body string
+		version          int
+		find             []string
+		text, cv, tags   string
+	}
+	run := func(a *api, subject string, steps []step) {
+		t.Helper()
+		for _, s := range steps {
+			a.registeredAs("POST", "/subjects/"+subject+s.path, s.body, s.version)
+			text, v, cv, st := a.latestTagged(subject, s.find...)
+			if v != s.version || (s.text != "" && text != s.text) || (s.cv != "" && cv != s.cv) || (s.tags != "" && st != s.tags) {
+				t.Fatalf("%s: v%d confluent:version %s tags %s\n%s", s.name, v, cv, st, text)
+			}
+		}
+	}
+
+	a := newAPI(t)
 	add := tagReq([3]string{".SampleRecord.my_field1", "sr_field", "PII"}, [3]string{".SampleRecord.my_field2", "sr_field", "PII"},
 		[3]string{".SampleRecord.my_field3", "sr_field", "PII"}, [3]string{".SampleRecord.NestedRecord.nested_filed1", "sr_field", "PII"},
 		[3]string{".SampleRecord", "sr_record", "PII"}, [3]string{".SampleRecord.NestedRecord", "sr_record", "PII"})
-	a.registeredAs("POST", "/subjects/p/versions/latest/tags", `{"newVersion":2,"tagsToAdd":`+add+`}`, 2)
-	if s, v, cv, _ := a.latestTagged("p"); s != protoTagsAdded || v != 2 || cv != "2" {
-		t.Fatalf("added: v%d %s\n%s", v, cv, s)
-	}
 	remove := tagReq([3]string{".SampleRecord.my_field1", "sr_field", "OTHER"}, [3]string{".SampleRecord.my_field2", "sr_field", "PRIVATE"},
 		[3]string{".SampleRecord.my_field3", "sr_field", "PII"}, [3]string{".SampleRecord.NestedRecord.nested_filed1", "sr_field", "DOES_NOT_EXIST"},
 		[3]string{".SampleRecord", "sr_record", "OTHER"}, [3]string{".SampleRecord.NestedRecord", "sr_record", "PII"})
-	a.registeredAs("POST", "/subjects/p/versions/latest/tags", `{"newVersion":3,"tagsToRemove":`+remove+`}`, 3)
-	if s, v, _, _ := a.latestTagged("p"); s != protoTagsRemoved || v != 3 {
-		t.Fatalf("removed: v%d\n%s", v, s)
-	}
+	run(a, "p", []step{
+		{name: "registered", path: "/versions", body: pb(protoTagsPlain), version: 1},
+		{name: "added", path: "/versions/latest/tags", body: `{"newVersion":2,"tagsToAdd":` + add + `}`, version: 2, text: protoTagsAdded, cv: "2"},
+		{name: "removed", path: "/versions/latest/tags", body: `{"newVersion":3,"tagsToRemove":` + remove + `}`, version: 3, text: protoTagsRemoved},
+	})
 	a.expectCode("POST", "/subjects/p/versions/latest/tags", `{"tagsToAdd":`+tagReq([3]string{"SampleRecord.nope", "sr_field", "X"})+`}`, 422, 42201)
 	if msg := a.expectCode("POST", "/subjects/p/versions/latest/tags", `{"tagsToAdd":`+tagReq([3]string{"Nope", "sr_record", "X"})+`}`, 422, 42201); msg != "java.lang.IllegalArgumentException: No matching Message with name 'Nope' found in the schema" {
 		t.Errorf("missing message: %q", msg)
 	}
 
 	const msg1 = "syntax = \"proto3\";\npackage com.example;\n\nmessage Message1 {\n  string f1 = 1;\n  string f2 = 2;\n}\n"
-	b := newAPI(t)
-	b.registeredAs("POST", "/subjects/test/versions", pb(msg1), 1)
-	b.registeredAs("POST", "/subjects/test/versions/latest/tags", `{"tagsToAdd":`+tagReq([3]string{"Message1.f1", "sr_field", "TAG1"}, [3]string{".Message1.f1", "sr_field", "TAG2"})+`}`, 2)
-	want := "syntax = \"proto3\";\npackage com.example;\n\nmessage Message1 {\n  string f1 = 1 [(confluent.field_meta) = {\n    tags: [\n      \"TAG1\",\n      \"TAG2\"\n    ]\n  }];\n  string f2 = 2;\n}\n"
-	if s, v, cv, st := b.latestTagged("test"); s != want || v != 2 || cv != "2" || st != `[{"schemaEntity":{"entityPath":"Message1.f1","entityType":"sr_field"},"tags":["TAG1","TAG2"]}]` {
-		t.Fatalf("Message1 tagged: v%d %s %s\n%s", v, cv, st, s)
-	}
-	b.registeredAs("POST", "/subjects/test/versions/latest/tags", `{"newVersion":3,"tagsToRemove":`+tagReq([3]string{"Message1.f1", "sr_field", "TAG2"})+`}`, 3)
-	want = "syntax = \"proto3\";\npackage com.example;\n\nmessage Message1 {\n  string f1 = 1 [(confluent.field_meta) = {\n    tags: [\n      \"TAG1\"\n    ]\n  }];\n  string f2 = 2;\n}\n"
-	if s, v, cv, _ := b.latestTagged("test"); s != want || v != 3 || cv != "3" {
-		t.Fatalf("Message1 TAG2 removed: v%d %s\n%s", v, cv, s)
-	}
-
-	// propagateSchemaTags: version 3's TAG1 carried into an evolved schema.
-	evolved := "syntax = \"proto3\";\npackage com.example;\n\nmessage Message1 {\n  string f1 = 1;\n  string f2 = 2;\n  string f3 = 3;\n}\n"
-	b.registeredAs("POST", "/subjects/test/versions", pb(evolved, `"propagateSchemaTags":true`), 4)
-	if s, _, _, st := b.latestTagged("test"); st != `[{"schemaEntity":{"entityPath":"Message1.f1","entityType":"sr_field"},"tags":["TAG1"]}]` || !reflect.DeepEqual(s, want[:len(want)-2]+"  string f3 = 3;\n}\n") {
-		t.Fatalf("propagated: %s\n%s", st, s)
-	}
-	// schemaTagsToAdd at registration, a record tag.
-	b.registeredAs("POST", "/subjects/test/versions", pb(evolved, `"version":5`, `"schemaTagsToAdd":`+tagReq([3]string{"Message1", "sr_record", "REC"})), 5)
-	if _, _, _, st := b.latestTagged("test", "REC"); st != `[{"schemaEntity":{"entityPath":"Message1","entityType":"sr_record"},"tags":["REC"]}]` {
-		t.Fatalf("schemaTagsToAdd: %s", st)
-	}
+	const evolved = "syntax = \"proto3\";\npackage com.example;\n\nmessage Message1 {\n  string f1 = 1;\n  string f2 = 2;\n  string f3 = 3;\n}\n"
+	run(newAPI(t), "test", []step{
+		{name: "Message1 registered", path: "/versions", body: pb(msg1), version: 1},
+		{name: "Message1 tagged", path: "/versions/latest/tags", body: `{"tagsToAdd":` + tagReq([3]string{"Message1.f1", "sr_field", "TAG1"}, [3]string{".Message1.f1", "sr_field", "TAG2"}) + `}`, version: 2,
+			text: "syntax = \"proto3\";\npackage com.example;\n\nmessage Message1 {\n  string f1 = 1 [(confluent.field_meta) = {\n    tags: [\n      \"TAG1\",\n      \"TAG2\"\n    ]\n  }];\n  string f2 = 2;\n}\n",
+			cv:   "2", tags: `[{"schemaEntity":{"entityPath":"Message1.f1","entityType":"sr_field"},"tags":["TAG1","TAG2"]}]`},
+		{name: "Message1 TAG2 removed", path: "/versions/latest/tags", body: `{"newVersion":3,"tagsToRemove":` + tagReq([3]string{"Message1.f1", "sr_field", "TAG2"}) + `}`, version: 3,
+			text: "syntax = \"proto3\";\npackage com.example;\n\nmessage Message1 {\n  string f1 = 1 [(confluent.field_meta) = {\n    tags: [\n      \"TAG1\"\n    ]\n  }];\n  string f2 = 2;\n}\n", cv: "3"},
+		// propagateSchemaTags: version 3's TAG1 carried into an evolved schema.
+		{name: "propagated", path: "/versions", body: pb(evolved, `"propagateSchemaTags":true`), version: 4,
+			text: "syntax = \"proto3\";\npackage com.example;\n\nmessage Message1 {\n  string f1 = 1 [(confluent.field_meta) = {\n    tags: [\n      \"TAG1\"\n    ]\n  }];\n  string f2 = 2;\n  string f3 = 3;\n}\n",
+			tags: `[{"schemaEntity":{"entityPath":"Message1.f1","entityType":"sr_field"},"tags":["TAG1"]}]`},
+		// schemaTagsToAdd at registration, a record tag.
+		{name: "schemaTagsToAdd", path: "/versions", body: pb(evolved, `"version":5`, `"schemaTagsToAdd":`+tagReq([3]string{"Message1", "sr_record", "REC"})), version: 5,
+			find: []string{"REC"}, tags: `[{"schemaEntity":{"entityPath":"Message1","entityType":"sr_record"},"tags":["REC"]}]`},
+	})
 }
