@@ -3,15 +3,10 @@
 package e2e
 
 import (
-	"context"
 	binenc "encoding/binary"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/avro"
@@ -22,37 +17,7 @@ import (
 // the records back with a second converter (another worker) that only
 // knows the registry.
 func TestRatingsAsAvroThroughTheRegistry(t *testing.T) {
-	dir := t.TempDir()
-	topic := uniqueName(t, "ratings-avro")
-	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf(`bootstrap.servers=%s
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=io.confluent.connect.avro.AvroConverter
-value.converter.schema.registry.url=%s
-offset.storage.file.filename=%s
-offset.flush.interval.ms=500
-listeners=http://127.0.0.1:0
-`, kafkaAddr, schemaRegistryURL, filepath.Join(dir, "offsets")))
-	writeFile(t, filepath.Join(dir, "ratings.json"), fmt.Sprintf(`{"name":"ratings-avro","config":{
-  "connector.class":"io.confluent.kafka.connect.datagen.DatagenConnector","kafka.topic":"%s","quickstart":"ratings",
-  "max.interval":"1","iterations":"50","random.seed":"7"}}`, topic))
-	w := startWorker(t, "standalone", filepath.Join(dir, "worker.properties"), filepath.Join(dir, "ratings.json"))
-
-	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	var recs []*kgo.Record
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	for len(recs) < 50 {
-		f := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("read %d of 50 Avro records", len(recs))
-		}
-		recs = append(recs, f.Records()...)
-	}
-	w.stop(t, 15*time.Second)
+	topic, recs := ratingsThrough(t, schemaRegistryURL, ratingsRun{converter: "io.confluent.connect.avro.AvroConverter", name: "ratings-avro"})
 
 	// Wire format: magic 0 and the registry id of the ratings schema.
 	id := binenc.BigEndian.Uint32(recs[0].Value[1:5])

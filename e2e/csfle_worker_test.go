@@ -3,23 +3,17 @@
 package e2e
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/avro"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/schemaregistry/dekregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // TestCSFLEWorker runs the ratings generator in a goconnect worker whose
@@ -31,64 +25,22 @@ import (
 // goconnect's converter reads too.
 func TestCSFLEWorker(t *testing.T) {
 	py := pythonClients(t)
-	reg := schemaregistry.New(nil)
 	deks := dekregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, deks) }))
-	defer srv.Close()
-	topic := uniqueName(t, "ratings-csfle")
+	srv := srtest.New(t, func(m *http.ServeMux) { dekregistry.Routes(m, deks) })
 	const schema = `{"type":"record","name":"ratings","namespace":"ksql","fields":[{"name":"rating_id","type":"long"},` +
 		`{"name":"user_id","type":"int"},{"name":"stars","type":"int"},{"name":"route_id","type":"int"},` +
 		`{"name":"rating_time","type":"long"},{"name":"channel","type":"string"},` +
 		`{"name":"message","type":"string","confluent:tags":["PII"]}],"connect.name":"ksql.ratings"}`
 	const rule = `{"domainRules":[{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],` +
 		`"params":{"encrypt.kek.name":"ratingskek","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"},"onFailure":"ERROR,ERROR"}]}`
-	if _, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: schema, RuleSet: json.RawMessage(rule)}, false); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf(`bootstrap.servers=%s
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=io.confluent.connect.avro.AvroConverter
-value.converter.schema.registry.url=%s
-value.converter.auto.register.schemas=false
-value.converter.use.latest.version=true
-value.converter.rule.executors._default_.param.secret=mysecret
-offset.storage.file.filename=%s
-offset.flush.interval.ms=500
-listeners=http://127.0.0.1:0
-`, kafkaAddr, srv.URL, filepath.Join(dir, "offsets")))
-	writeFile(t, filepath.Join(dir, "ratings.json"), fmt.Sprintf(`{"name":"ratings-csfle","config":{
-  "connector.class":"io.confluent.kafka.connect.datagen.DatagenConnector","kafka.topic":"%s","quickstart":"ratings",
-  "max.interval":"1","iterations":"20","random.seed":"7"}}`, topic))
-	w := startWorker(t, "standalone", filepath.Join(dir, "worker.properties"), filepath.Join(dir, "ratings.json"))
+	// The worker writes with the registered version (tags and rule), not
+	// one of its own.
+	topic, recs := ratingsThrough(t, srv.URL, ratingsRun{converter: "io.confluent.connect.avro.AvroConverter", name: "ratings-csfle",
+		extra:  "value.converter.auto.register.schemas=false\nvalue.converter.use.latest.version=true\nvalue.converter.rule.executors._default_.param.secret=mysecret\n",
+		before: func(topic string) { srv.Register(t, topic+"-value", srtest.Schema{Text: schema, Rules: rule}) }})
 
-	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	var recs []*kgo.Record
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	for len(recs) < 20 {
-		f := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("read %d of 20 records", len(recs))
-		}
-		recs = append(recs, f.Records()...)
-	}
-	w.stop(t, 15*time.Second)
-
-	configure := func(props map[string]string) *avro.Converter {
-		c := avro.New()
-		props["schema.registry.url"] = srv.URL
-		if err := c.Configure(props, false); err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	raw := configure(map[string]string{"rule.executors.encryptPII.disabled": "true"})
-	plain := configure(map[string]string{"rule.executors._default_.param.secret": "mysecret"})
+	raw := testkit.RegistryConverter(t, avro.New(), srv.URL, false, map[string]string{"rule.executors.encryptPII.disabled": "true"})
+	plain := testkit.RegistryConverter(t, avro.New(), srv.URL, false, map[string]string{"rule.executors._default_.param.secret": "mysecret"})
 	for i, r := range recs {
 		_, enc, err := raw.ToConnectData(topic, nil, r.Value)
 		if err != nil {

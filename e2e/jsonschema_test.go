@@ -29,7 +29,7 @@ func TestRatingsAsJSONSchema(t *testing.T) {
 }
 
 func ratingsAsJSONSchema(t *testing.T, url string) {
-	topic, recs := ratingsThrough(t, url, "io.confluent.connect.json.JsonSchemaConverter", "ratings-jsonschema")
+	topic, recs := ratingsThrough(t, url, ratingsRun{converter: "io.confluent.connect.json.JsonSchemaConverter", name: "ratings-jsonschema"})
 	id := binenc.BigEndian.Uint32(recs[0].Value[1:5])
 	if recs[0].Value[0] != 0 {
 		t.Fatalf("magic byte %d", recs[0].Value[0])

@@ -35,7 +35,7 @@ func TestRatingsAsProtobuf(t *testing.T) {
 }
 
 func ratingsAsProtobuf(t *testing.T, url string) {
-	topic, recs := ratingsThrough(t, url, "io.confluent.connect.protobuf.ProtobufConverter", "ratings-protobuf")
+	topic, recs := ratingsThrough(t, url, ratingsRun{converter: "io.confluent.connect.protobuf.ProtobufConverter", name: "ratings-protobuf"})
 	if recs[0].Value[0] != 0 || recs[0].Value[5] != 0 {
 		t.Fatalf("header %x: want magic 0 and the single 0 message index", recs[0].Value[:6])
 	}

@@ -31,24 +31,38 @@ func eachRegistry(t *testing.T, f func(t *testing.T, url string)) {
 	}
 }
 
+// ratingsRun is one run of the ratings quickstart: the value converter
+// (and its extra worker lines), the connector's name (the topic's stem)
+// and, when set, what to do with the topic before the worker starts
+// (register its subject's schema).
+type ratingsRun struct {
+	converter string
+	extra     string // more value.converter.* lines
+	name      string
+	before    func(topic string)
+}
+
 // ratingsThrough runs the ratings quickstart (50 records, seed 7) in a
-// standalone worker whose value converter is converter, registering in
+// standalone worker whose value converter registers in (or reads from)
 // the registry at url, and answers the 50 records of its topic.
-func ratingsThrough(t *testing.T, url, converter, name string) (topic string, recs []*kgo.Record) {
+func ratingsThrough(t *testing.T, url string, run ratingsRun) (topic string, recs []*kgo.Record) {
 	t.Helper()
 	dir := t.TempDir()
-	topic = uniqueName(t, name)
+	topic = uniqueName(t, run.name)
+	if run.before != nil {
+		run.before(topic)
+	}
 	writeFile(t, filepath.Join(dir, "worker.properties"), fmt.Sprintf(`bootstrap.servers=%s
 key.converter=org.apache.kafka.connect.storage.StringConverter
 value.converter=%s
 value.converter.schema.registry.url=%s
-offset.storage.file.filename=%s
+%soffset.storage.file.filename=%s
 offset.flush.interval.ms=500
 listeners=http://127.0.0.1:0
-`, kafkaAddr, converter, url, filepath.Join(dir, "offsets")))
+`, kafkaAddr, run.converter, url, run.extra, filepath.Join(dir, "offsets")))
 	writeFile(t, filepath.Join(dir, "ratings.json"), fmt.Sprintf(`{"name":%q,"config":{
   "connector.class":"io.confluent.kafka.connect.datagen.DatagenConnector","kafka.topic":"%s","quickstart":"ratings",
-  "max.interval":"1","iterations":"50","random.seed":"7"}}`, name, topic))
+  "max.interval":"1","iterations":"50","random.seed":"7"}}`, run.name, topic))
 	w := startWorker(t, "standalone", filepath.Join(dir, "worker.properties"), filepath.Join(dir, "ratings.json"))
 	recs = readTopic(t, topic, 50)
 	w.stop(t, 15*time.Second)
