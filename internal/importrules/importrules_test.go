@@ -27,6 +27,7 @@ var rules = []rule{
 	{"transforms", []string{"connect", "internal", "transforms"}, "plugins depend only on connect/ and the internal/ helpers made for them"},
 	{"runtime", []string{"connect", "internal", "runtime"}, "the runtime works with the registry it is given: it links no plugin and not the built-in list"},
 	{"internal", []string{"connect", "internal"}, "internal/ helpers are shared leaves: they import no runtime and no plugin"},
+	{"schemaregistry", []string{"internal", "schemaregistry"}, "the schema registry is a service of its own: it shares only internal/ helpers with the worker (its group membership is internal/kgroup)"},
 }
 
 // exempt packages break a rule on purpose.

@@ -8,16 +8,14 @@ package group
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/goconnect/goconnect/internal/kgroup"
 )
 
 // ProtocolType is the group protocol type Connect's workers use.
@@ -57,268 +55,113 @@ type Handler interface {
 
 // Member is one worker's membership.
 type Member struct {
-	cl  *kgo.Client
+	g   *kgroup.Member[MemberState, Assignment]
 	cfg Config
 	h   Handler
 	log *slog.Logger
-
-	rejoin chan struct{}
-
-	mu         sync.Mutex
-	memberID   string
-	generation int32
-	// lastOK is the last time the coordinator confirmed the generation.
-	lastOK time.Time
 }
 
 // New returns a member; Run joins.
 func New(cl *kgo.Client, cfg Config, h Handler, log *slog.Logger) *Member {
-	return &Member{cl: cl, cfg: cfg, h: h, log: log, rejoin: make(chan struct{}, 1), generation: -1}
+	m := &Member{cfg: cfg, h: h, log: log}
+	m.g = kgroup.New[MemberState, Assignment](cl, kgroup.Config{GroupID: cfg.GroupID, ProtocolType: ProtocolType, Protocol: Protocol,
+		SessionTimeout: cfg.SessionTimeout, RebalanceTimeout: cfg.RebalanceTimeout, HeartbeatInterval: cfg.HeartbeatInterval},
+		(*hooks)(m))
+	return m
 }
 
 // RequestRejoin starts a rebalance (a config change the assignment must follow).
-func (m *Member) RequestRejoin() {
-	select {
-	case m.rejoin <- struct{}{}:
-	default:
-	}
-}
+func (m *Member) RequestRejoin() { m.g.RequestRejoin() }
 
 // Valid returns an error unless this worker holds a generation the
 // coordinator confirmed within the session timeout: a worker that may
 // have been expelled must not commit offsets for tasks now elsewhere.
 func (m *Member) Valid() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.generation < 0 {
+	generation, confirmed := m.g.State()
+	if generation < 0 {
 		return errors.New("this worker is not a member of the Connect group")
 	}
-	if time.Since(m.lastOK) > m.cfg.SessionTimeout {
-		return fmt.Errorf("this worker has not reached the group coordinator for %s; its tasks may run elsewhere", time.Since(m.lastOK).Round(time.Millisecond))
+	if time.Since(confirmed) > m.cfg.SessionTimeout {
+		return fmt.Errorf("this worker has not reached the group coordinator for %s; its tasks may run elsewhere", time.Since(confirmed).Round(time.Millisecond))
 	}
 	return nil
 }
 
 // Generation returns the current generation (-1 when none).
 func (m *Member) Generation() int32 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.generation
+	generation, _ := m.g.State()
+	return generation
 }
 
 // Run keeps the worker in the group until ctx ends, then leaves it.
 func (m *Member) Run(ctx context.Context) {
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		delay, err := m.joinAndSync(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			m.log.Warn("joining the Connect group failed, retrying", "group", m.cfg.GroupID, "error", err, "backoff", backoff)
-			sleep(ctx, backoff)
-			backoff = min(backoff*2, 5*time.Second)
-			continue
-		}
-		backoff = 100 * time.Millisecond
-		m.heartbeat(ctx, delay)
-	}
-	m.leave()
-}
-
-// joinAndSync runs one rebalance round for this worker.
-func (m *Member) joinAndSync(ctx context.Context) (time.Duration, error) {
-	offset, owned := m.h.State()
-	meta, err := json.Marshal(MemberState{URL: m.cfg.URL, ConfigOffset: offset, Owned: owned})
-	if err != nil {
-		return 0, err
-	}
-	m.mu.Lock()
-	memberID := m.memberID
-	m.mu.Unlock()
-	var join *kmsg.JoinGroupResponse
-	for attempt := 0; ; attempt++ {
-		req := kmsg.NewPtrJoinGroupRequest()
-		req.Group = m.cfg.GroupID
-		req.SessionTimeoutMillis = int32(m.cfg.SessionTimeout.Milliseconds())
-		req.RebalanceTimeoutMillis = int32(m.cfg.RebalanceTimeout.Milliseconds())
-		req.MemberID = memberID
-		req.ProtocolType = ProtocolType
-		req.Protocols = []kmsg.JoinGroupRequestProtocol{{Name: Protocol, Metadata: meta}}
-		resp, err := req.RequestWith(ctx, m.cl)
-		if err != nil {
-			return 0, fmt.Errorf("join group: %w", err)
-		}
-		err = kerr.ErrorForCode(resp.ErrorCode)
-		switch {
-		case errors.Is(err, kerr.MemberIDRequired) && attempt == 0:
-			memberID = resp.MemberID
-			continue
-		case errors.Is(err, kerr.UnknownMemberID):
-			m.setMember("", -1)
-			return 0, fmt.Errorf("join group: %w", err)
-		case err != nil:
-			return 0, fmt.Errorf("join group: %w", err)
-		}
-		join = resp
-		break
-	}
-	m.setMember(join.MemberID, join.Generation)
-	var groupAssignment []kmsg.SyncGroupRequestGroupAssignment
-	if join.LeaderID == join.MemberID {
-		members := make([]MemberState, 0, len(join.Members))
-		for _, jm := range join.Members {
-			var ms MemberState
-			if err := json.Unmarshal(jm.ProtocolMetadata, &ms); err != nil {
-				return 0, fmt.Errorf("member %s sent unreadable metadata: %w", jm.MemberID, err)
-			}
-			ms.MemberID = jm.MemberID
-			members = append(members, ms)
-		}
-		plan, err := m.h.Assign(ctx, members)
-		if err != nil {
-			return 0, fmt.Errorf("computing the assignment: %w", err)
-		}
-		for id, a := range plan {
-			a.Leader, a.LeaderURL = join.MemberID, m.cfg.URL
-			b, err := json.Marshal(a)
-			if err != nil {
-				return 0, err
-			}
-			groupAssignment = append(groupAssignment, kmsg.SyncGroupRequestGroupAssignment{MemberID: id, MemberAssignment: b})
-		}
-	}
-	sync := kmsg.NewPtrSyncGroupRequest()
-	sync.Group = m.cfg.GroupID
-	sync.Generation = join.Generation
-	sync.MemberID = join.MemberID
-	pt, p := ProtocolType, Protocol
-	sync.ProtocolType, sync.Protocol = &pt, &p
-	sync.GroupAssignment = groupAssignment
-	sresp, err := sync.RequestWith(ctx, m.cl)
-	if err != nil {
-		return 0, fmt.Errorf("sync group: %w", err)
-	}
-	if err := kerr.ErrorForCode(sresp.ErrorCode); err != nil {
-		return 0, fmt.Errorf("sync group: %w", err)
-	}
-	var a Assignment
-	if err := json.Unmarshal(sresp.MemberAssignment, &a); err != nil {
-		return 0, fmt.Errorf("unreadable assignment: %w", err)
-	}
-	m.mu.Lock()
-	m.lastOK = time.Now()
-	m.mu.Unlock()
-	m.log.Info("joined the Connect group", "group", m.cfg.GroupID, "generation", join.Generation,
-		"leader", join.LeaderID == join.MemberID, "units", len(a.Owned), "revoked", len(a.Revoked))
-	m.h.Assigned(ctx, join.Generation, join.MemberID, a)
-	if len(a.Revoked) > 0 {
-		// The revoked units are stopped: rejoin so the leader can place them.
-		m.RequestRejoin()
-	}
-	return time.Duration(a.DelayMs) * time.Millisecond, nil
-}
-
-func (m *Member) setMember(id string, gen int32) {
-	m.mu.Lock()
-	m.memberID, m.generation = id, gen
-	m.mu.Unlock()
-}
-
-// heartbeat keeps the generation alive until a rebalance is needed.
-func (m *Member) heartbeat(ctx context.Context, delay time.Duration) {
-	tick := time.NewTicker(m.cfg.HeartbeatInterval)
-	defer tick.Stop()
-	var delayed <-chan time.Time
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		delayed = t.C
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-m.rejoin:
-			m.h.Rebalancing()
-			return
-		case <-delayed:
-			m.h.Rebalancing()
-			return
-		case <-tick.C:
-		}
-		m.mu.Lock()
-		req := kmsg.NewPtrHeartbeatRequest()
-		req.Group, req.Generation, req.MemberID = m.cfg.GroupID, m.generation, m.memberID
-		m.mu.Unlock()
-		hctx, cancel := context.WithTimeout(ctx, m.cfg.SessionTimeout)
-		resp, err := req.RequestWith(hctx, m.cl)
-		cancel()
-		if err == nil {
-			err = kerr.ErrorForCode(resp.ErrorCode)
-		}
-		switch {
-		case err == nil:
-			m.mu.Lock()
-			m.lastOK = time.Now()
-			m.mu.Unlock()
-		case errors.Is(err, kerr.RebalanceInProgress):
-			m.mu.Lock()
-			m.lastOK = time.Now()
-			m.mu.Unlock()
-			m.h.Rebalancing()
-			return
-		case errors.Is(err, kerr.UnknownMemberID), errors.Is(err, kerr.IllegalGeneration), errors.Is(err, kerr.FencedInstanceID):
-			m.log.Warn("this worker left the Connect group; stopping its connectors and tasks", "error", err)
-			if errors.Is(err, kerr.UnknownMemberID) {
-				m.setMember("", -1)
-			} else {
-				m.mu.Lock()
-				m.generation = -1
-				m.mu.Unlock()
-			}
-			m.h.Lost()
-			return
-		default:
-			if ctx.Err() != nil {
-				return
-			}
-			m.log.Warn("heartbeat failed", "error", err)
-			if m.Valid() != nil {
-				m.log.Warn("no heartbeat within the session timeout; stopping this worker's connectors and tasks")
-				m.h.Lost()
-				return
-			}
-		}
-	}
-}
-
-// leave tells the coordinator at once, so the others rebalance without
-// waiting for the session timeout.
-func (m *Member) leave() {
-	m.mu.Lock()
-	id := m.memberID
-	m.memberID, m.generation = "", -1
-	m.mu.Unlock()
-	if id == "" {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req := kmsg.NewPtrLeaveGroupRequest()
-	req.Group = m.cfg.GroupID
-	req.MemberID = id
-	req.Members = []kmsg.LeaveGroupRequestMember{{MemberID: id}}
-	if _, err := req.RequestWith(ctx, m.cl); err != nil {
+	if err := m.g.Run(ctx); err != nil {
 		m.log.Warn("leaving the Connect group failed", "error", err)
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
+// hooks is the Connect protocol over kgroup: members send their
+// MemberState, the leader runs the herder's assignment, and the herder
+// hears of rebalances and of losing the membership.
+type hooks Member
+
+func (k *hooks) Metadata() MemberState {
+	offset, owned := k.h.State()
+	return MemberState{URL: k.cfg.URL, ConfigOffset: offset, Owned: owned}
+}
+
+func (k *hooks) Assign(ctx context.Context, leaderID string, peers []kgroup.Peer[MemberState]) (map[string]Assignment, error) {
+	members := make([]MemberState, 0, len(peers))
+	for _, p := range peers {
+		ms := p.Metadata
+		ms.MemberID = p.MemberID
+		members = append(members, ms)
+	}
+	plan, err := k.h.Assign(ctx, members)
+	if err != nil {
+		return nil, err
+	}
+	for id, a := range plan {
+		a.Leader, a.LeaderURL = leaderID, k.cfg.URL
+		plan[id] = a
+	}
+	return plan, nil
+}
+
+func (k *hooks) Assigned(ctx context.Context, g kgroup.Generation, a Assignment) (time.Duration, error) {
+	k.log.Info("joined the Connect group", "group", k.cfg.GroupID, "generation", g.Generation,
+		"leader", g.Leads(), "units", len(a.Owned), "revoked", len(a.Revoked))
+	k.h.Assigned(ctx, g.Generation, g.MemberID, a)
+	if len(a.Revoked) > 0 {
+		// The revoked units are stopped: rejoin so the leader can place them.
+		k.g.RequestRejoin()
+	}
+	return time.Duration(a.DelayMs) * time.Millisecond, nil
+}
+
+func (k *hooks) JoinFailed(_ context.Context, err error, backoff time.Duration) {
+	k.log.Warn("joining the Connect group failed, retrying", "group", k.cfg.GroupID, "error", err, "backoff", backoff)
+}
+
+// HeartbeatFailed keeps heartbeating while the generation may still be
+// valid: the coordinator expels this worker only after the session timeout.
+func (k *hooks) HeartbeatFailed(err error) bool {
+	k.log.Warn("heartbeat failed", "error", err)
+	if (*Member)(k).Valid() != nil {
+		k.log.Warn("no heartbeat within the session timeout; stopping this worker's connectors and tasks")
+		return true
+	}
+	return false
+}
+
+func (k *hooks) Ended(end kgroup.End, err error) {
+	switch end {
+	case kgroup.Rebalance:
+		k.h.Rebalancing()
+	case kgroup.Expelled:
+		k.log.Warn("this worker left the Connect group; stopping its connectors and tasks", "error", err)
+		k.h.Lost()
+	case kgroup.Unreachable:
+		k.h.Lost()
 	}
 }

@@ -10,7 +10,6 @@ package election
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,7 +19,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/goconnect/goconnect/internal/kgroup"
 )
 
 // ProtocolType is the group protocol type of Confluent's registry.
@@ -118,17 +118,15 @@ type Listener interface {
 
 // Member is one registry instance's membership.
 type Member struct {
-	cl  *kgo.Client
+	g   *kgroup.Member[Identity, Assignment]
 	cfg Config
 	l   Listener
 	log *slog.Logger
 
-	mu         sync.Mutex
-	lastErr    error // the last failed join, for a start that times out
-	memberID   string
-	generation int32
-	joined     chan struct{} // closed after the first assignment
-	once       sync.Once
+	mu      sync.Mutex
+	lastErr error         // the last failed join, for a start that times out
+	joined  chan struct{} // closed after the first assignment
+	once    sync.Once
 }
 
 // New returns a member; Run joins. cl must reach the group coordinator.
@@ -149,7 +147,11 @@ func New(cl *kgo.Client, cfg Config, l Listener, log *slog.Logger) *Member {
 	if cfg.Identity.Scheme == "" {
 		cfg.Identity.Scheme = "http"
 	}
-	return &Member{cl: cl, cfg: cfg, l: l, log: log, joined: make(chan struct{})}
+	m := &Member{cfg: cfg, l: l, log: log, joined: make(chan struct{})}
+	m.g = kgroup.New[Identity, Assignment](cl, kgroup.Config{GroupID: cfg.GroupID, ProtocolType: ProtocolType, Protocol: Protocol,
+		SessionTimeout: cfg.SessionTimeout, RebalanceTimeout: cfg.RebalanceTimeout, HeartbeatInterval: cfg.HeartbeatInterval},
+		(*hooks)(m))
+	return m
 }
 
 // LastError is the last failed attempt to join (nil: none), such as the
@@ -165,139 +167,9 @@ func (m *Member) Joined() <-chan struct{} { return m.joined }
 
 // Run keeps the instance in the group until ctx ends, then leaves it.
 func (m *Member) Run(ctx context.Context) {
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := m.joinAndSync(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			m.l.SetLeader(nil)
-			m.mu.Lock()
-			m.lastErr = err
-			m.mu.Unlock()
-			level := slog.LevelWarn
-			if errors.Is(err, kerr.RebalanceInProgress) {
-				level = slog.LevelInfo // another member joined meanwhile: the usual retry
-			}
-			m.log.Log(ctx, level, "joining the schema registry group failed, retrying", "group", m.cfg.GroupID, "error", err, "backoff", backoff)
-			sleep(ctx, backoff)
-			backoff = min(backoff*2, 5*time.Second)
-			continue
-		}
-		backoff = 100 * time.Millisecond
-		m.heartbeat(ctx)
-		if ctx.Err() == nil {
-			// A rebalance started: no leader until it ends (Confluent's
-			// onRevoked without sticky election).
-			m.l.SetLeader(nil)
-		}
+	if err := m.g.Run(ctx); err != nil {
+		m.log.Warn("leaving the schema registry group failed", "error", err)
 	}
-	m.l.SetLeader(nil)
-	m.leave()
-}
-
-func (m *Member) joinAndSync(ctx context.Context) error {
-	meta, err := json.Marshal(m.cfg.Identity)
-	if err != nil {
-		return err
-	}
-	m.mu.Lock()
-	memberID := m.memberID
-	m.mu.Unlock()
-	var join *kmsg.JoinGroupResponse
-	for attempt := 0; ; attempt++ {
-		req := kmsg.NewPtrJoinGroupRequest()
-		req.Group = m.cfg.GroupID
-		req.SessionTimeoutMillis = int32(m.cfg.SessionTimeout.Milliseconds())
-		req.RebalanceTimeoutMillis = int32(m.cfg.RebalanceTimeout.Milliseconds())
-		req.MemberID = memberID
-		req.ProtocolType = ProtocolType
-		req.Protocols = []kmsg.JoinGroupRequestProtocol{{Name: Protocol, Metadata: meta}}
-		resp, err := req.RequestWith(ctx, m.cl)
-		if err != nil {
-			return fmt.Errorf("join group: %w", err)
-		}
-		err = kerr.ErrorForCode(resp.ErrorCode)
-		switch {
-		case errors.Is(err, kerr.MemberIDRequired) && attempt == 0:
-			memberID = resp.MemberID
-			continue
-		case errors.Is(err, kerr.UnknownMemberID):
-			m.setMember("")
-			return fmt.Errorf("join group: %w", err)
-		case err != nil:
-			return fmt.Errorf("join group: %w", err)
-		}
-		join = resp
-		break
-	}
-	m.setMember(join.MemberID)
-	var plan []kmsg.SyncGroupRequestGroupAssignment
-	if join.LeaderID == join.MemberID {
-		members := map[string]Identity{}
-		for _, jm := range join.Members {
-			var id Identity
-			if err := json.Unmarshal(jm.ProtocolMetadata, &id); err != nil {
-				return fmt.Errorf("member %s sent unreadable metadata: %w", jm.MemberID, err)
-			}
-			members[jm.MemberID] = id
-		}
-		a := Assign(members)
-		b, err := json.Marshal(a)
-		if err != nil {
-			return err
-		}
-		for id := range members {
-			plan = append(plan, kmsg.SyncGroupRequestGroupAssignment{MemberID: id, MemberAssignment: b})
-		}
-	}
-	sync := kmsg.NewPtrSyncGroupRequest()
-	sync.Group = m.cfg.GroupID
-	sync.Generation = join.Generation
-	sync.MemberID = join.MemberID
-	pt, p := ProtocolType, Protocol
-	sync.ProtocolType, sync.Protocol = &pt, &p
-	sync.GroupAssignment = plan
-	sresp, err := sync.RequestWith(ctx, m.cl)
-	if err != nil {
-		return fmt.Errorf("sync group: %w", err)
-	}
-	if err := kerr.ErrorForCode(sresp.ErrorCode); err != nil {
-		return fmt.Errorf("sync group: %w", err)
-	}
-	var a Assignment
-	if err := json.Unmarshal(sresp.MemberAssignment, &a); err != nil {
-		return fmt.Errorf("unreadable assignment: %w", err)
-	}
-	m.mu.Lock()
-	m.generation = join.Generation
-	m.mu.Unlock()
-	switch a.Error {
-	case NoError:
-	case DuplicateURLs:
-		// As Confluent: no leader is taken from a group whose members
-		// cannot be told apart; the members keep serving reads.
-		m.log.Error("the schema registry group contains members advertising the same URL; set host.name and listeners so each instance has its own routable URL", "group", m.cfg.GroupID, "url", m.cfg.Identity.URL())
-		m.l.SetLeader(nil)
-		m.once.Do(func() { close(m.joined) })
-		return nil
-	default:
-		m.log.Error("unknown error in the schema registry group's assignment", "error", a.Error)
-		m.l.SetLeader(nil)
-		m.once.Do(func() { close(m.joined) })
-		return nil
-	}
-	if a.LeaderIdentity == nil {
-		m.log.Warn("no leader-eligible schema registry instance in the group: reads are served, writes cannot be", "group", m.cfg.GroupID)
-	} else if !a.LeaderIdentity.LeaderEligibility {
-		return fmt.Errorf("the assignment names an ineligible leader %s", a.LeaderIdentity.URL())
-	}
-	m.log.Info("joined the schema registry group", "group", m.cfg.GroupID, "generation", join.Generation, "leader", leaderURL(a.LeaderIdentity),
-		"this", m.cfg.Identity.URL())
-	m.l.SetLeader(a.LeaderIdentity)
-	m.once.Do(func() { close(m.joined) })
-	return nil
 }
 
 func leaderURL(id *Identity) string {
@@ -310,79 +182,75 @@ func leaderURL(id *Identity) string {
 // IsSelf tells whether the identity is this member's.
 func (m *Member) IsSelf(id *Identity) bool { return id != nil && id.same(m.cfg.Identity) }
 
-func (m *Member) setMember(id string) {
-	m.mu.Lock()
-	m.memberID = id
-	m.mu.Unlock()
+// hooks is Confluent's registry protocol over kgroup: members send their
+// Identity, the chosen member hands every member the same Assignment, and
+// the listener knows no leader from the moment a generation ends until the
+// next one names it.
+type hooks Member
+
+func (k *hooks) Metadata() Identity { return k.cfg.Identity }
+
+func (k *hooks) Assign(_ context.Context, _ string, peers []kgroup.Peer[Identity]) (map[string]Assignment, error) {
+	members := make(map[string]Identity, len(peers))
+	for _, p := range peers {
+		members[p.MemberID] = p.Metadata
+	}
+	a := Assign(members)
+	plan := make(map[string]Assignment, len(members))
+	for id := range members {
+		plan[id] = a
+	}
+	return plan, nil
 }
 
-// heartbeat keeps the generation alive until a rebalance is needed.
-func (m *Member) heartbeat(ctx context.Context) {
-	tick := time.NewTicker(m.cfg.HeartbeatInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		m.mu.Lock()
-		req := kmsg.NewPtrHeartbeatRequest()
-		req.Group, req.Generation, req.MemberID = m.cfg.GroupID, m.generation, m.memberID
-		m.mu.Unlock()
-		hctx, cancel := context.WithTimeout(ctx, m.cfg.SessionTimeout)
-		resp, err := req.RequestWith(hctx, m.cl)
-		cancel()
-		if err == nil {
-			err = kerr.ErrorForCode(resp.ErrorCode)
-		}
-		switch {
-		case err == nil:
-		case errors.Is(err, kerr.RebalanceInProgress):
-			return
-		case errors.Is(err, kerr.UnknownMemberID):
-			m.setMember("")
-			return
-		case errors.Is(err, kerr.IllegalGeneration), errors.Is(err, kerr.FencedInstanceID):
-			return
-		default:
-			if ctx.Err() != nil {
-				return
-			}
-			// The coordinator may have moved or be unreachable: rejoining
-			// finds it again; meanwhile this instance does not lead.
-			m.log.Warn("schema registry group heartbeat failed, rejoining", "error", err)
-			return
-		}
+func (k *hooks) Assigned(_ context.Context, g kgroup.Generation, a Assignment) (time.Duration, error) {
+	switch a.Error {
+	case NoError:
+	case DuplicateURLs:
+		// As Confluent: no leader is taken from a group whose members
+		// cannot be told apart; the members keep serving reads.
+		k.log.Error("the schema registry group contains members advertising the same URL; set host.name and listeners so each instance has its own routable URL", "group", k.cfg.GroupID, "url", k.cfg.Identity.URL())
+		k.l.SetLeader(nil)
+		k.once.Do(func() { close(k.joined) })
+		return 0, nil
+	default:
+		k.log.Error("unknown error in the schema registry group's assignment", "error", a.Error)
+		k.l.SetLeader(nil)
+		k.once.Do(func() { close(k.joined) })
+		return 0, nil
 	}
+	if a.LeaderIdentity == nil {
+		k.log.Warn("no leader-eligible schema registry instance in the group: reads are served, writes cannot be", "group", k.cfg.GroupID)
+	} else if !a.LeaderIdentity.LeaderEligibility {
+		return 0, fmt.Errorf("the assignment names an ineligible leader %s", a.LeaderIdentity.URL())
+	}
+	k.log.Info("joined the schema registry group", "group", k.cfg.GroupID, "generation", g.Generation, "leader", leaderURL(a.LeaderIdentity),
+		"this", k.cfg.Identity.URL())
+	k.l.SetLeader(a.LeaderIdentity)
+	k.once.Do(func() { close(k.joined) })
+	return 0, nil
 }
 
-// leave tells the coordinator at once, so the others elect a new leader
-// without waiting for the session timeout.
-func (m *Member) leave() {
-	m.mu.Lock()
-	id := m.memberID
-	m.memberID = ""
-	m.mu.Unlock()
-	if id == "" {
-		return
+func (k *hooks) JoinFailed(ctx context.Context, err error, backoff time.Duration) {
+	k.l.SetLeader(nil)
+	k.mu.Lock()
+	k.lastErr = err
+	k.mu.Unlock()
+	level := slog.LevelWarn
+	if errors.Is(err, kerr.RebalanceInProgress) {
+		level = slog.LevelInfo // another member joined meanwhile: the usual retry
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req := kmsg.NewPtrLeaveGroupRequest()
-	req.Group = m.cfg.GroupID
-	req.MemberID = id
-	req.Members = []kmsg.LeaveGroupRequestMember{{MemberID: id}}
-	if _, err := req.RequestWith(ctx, m.cl); err != nil {
-		m.log.Warn("leaving the schema registry group failed", "error", err)
-	}
+	k.log.Log(ctx, level, "joining the schema registry group failed, retrying", "group", k.cfg.GroupID, "error", err, "backoff", backoff)
 }
 
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+// HeartbeatFailed rejoins at once: the coordinator may have moved or be
+// unreachable, rejoining finds it again, and meanwhile this instance does
+// not lead.
+func (k *hooks) HeartbeatFailed(err error) bool {
+	k.log.Warn("schema registry group heartbeat failed, rejoining", "error", err)
+	return true
 }
+
+// Ended: a rebalance started or the member stops, so no leader until a
+// generation names one (Confluent's onRevoked without sticky election).
+func (k *hooks) Ended(kgroup.End, error) { k.l.SetLeader(nil) }
