@@ -183,40 +183,43 @@ func (s *server) deleteAssociations(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *server) batchGetAssociations(w http.ResponseWriter, req *http.Request) {
+// readBatch reads a batch body's "requests" list, which may be neither
+// missing nor empty.
+func readBatch[T any](req *http.Request) ([]*T, error) {
 	var body struct {
-		Requests []*AssociationGetRequest `json:"requests"`
+		Requests []*T `json:"requests"`
 	}
 	if err := readJSON(req, &body); err != nil {
+		return nil, err
+	}
+	if len(body.Requests) == 0 {
+		return nil, errInvalidAssoc("requests", "cannot be null or empty")
+	}
+	return body.Requests, nil
+}
+
+func (s *server) batchGetAssociations(w http.ResponseWriter, req *http.Request) {
+	requests, err := readBatch[AssociationGetRequest](req)
+	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	if len(body.Requests) == 0 {
-		s.fail(w, errInvalidAssoc("requests", "cannot be null or empty"))
-		return
-	}
-	for _, q := range body.Requests {
+	for _, q := range requests {
 		if q != nil && q.Lifecycle != "" && q.Lifecycle != LifecycleStrong && q.Lifecycle != LifecycleWeak {
 			s.fail(w, checkLifecycles(&AssociationInfo{Lifecycle: &q.Lifecycle}))
 			return
 		}
 	}
-	s.write(w, 207, map[string]any{"results": s.r.BatchGetAssociations(flag(req, "includeSchemas"), body.Requests)})
+	s.write(w, 207, map[string]any{"results": s.r.BatchGetAssociations(flag(req, "includeSchemas"), requests)})
 }
 
 func (s *server) batchMutateAssociations(w http.ResponseWriter, req *http.Request) {
-	var body struct {
-		Requests []*AssociationOpRequest `json:"requests"`
-	}
-	if err := readJSON(req, &body); err != nil {
+	requests, err := readBatch[AssociationOpRequest](req)
+	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	if len(body.Requests) == 0 {
-		s.fail(w, errInvalidAssoc("requests", "cannot be null or empty"))
-		return
-	}
-	for _, r := range body.Requests {
+	for _, r := range requests {
 		if r == nil {
 			continue
 		}
@@ -234,7 +237,7 @@ func (s *server) batchMutateAssociations(w http.ResponseWriter, req *http.Reques
 			}
 		}
 	}
-	s.write(w, 207, map[string]any{"results": s.r.MutateAssociations(req.URL.Query().Get("context"), flag(req, "dryRun"), body.Requests)})
+	s.write(w, 207, map[string]any{"results": s.r.MutateAssociations(req.URL.Query().Get("context"), flag(req, "dryRun"), requests)})
 }
 
 // schemaAssocFilter reads GET /schemas' association filters

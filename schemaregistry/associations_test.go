@@ -233,6 +233,14 @@ func TestAPIAssociationBatch(t *testing.T) {
 	a.expect("POST", "/subjects/subject2/versions", body(`"string"`), 200, `{"id":2}`)
 	a.expectMessage("POST", "/associations:batchMutate", `{"requests":[]}`, 422, 42212, invalidMsg("requests", "cannot be null or empty"))
 	a.expectMessage("POST", "/associations:batchGet", `{}`, 422, 42212, invalidMsg("requests", "cannot be null or empty"))
+	// Both batches read their list alike: missing, null or empty is 42212,
+	// unreadable JSON 400.
+	for _, path := range []string{"/associations:batchGet", "/associations:batchMutate"} {
+		for _, b := range []string{`{}`, `{"requests":null}`, `{"requests":[]}`} {
+			a.expectMessage("POST", path, b, 422, 42212, invalidMsg("requests", "cannot be null or empty"))
+		}
+		a.expectMessage("POST", path, `{`, 400, 400, "Unrecognized request body: unexpected end of JSON input")
+	}
 	st, got, _ := a.call("POST", "/associations:batchMutate", `{"requests":[`+
 		`{"resourceName":"topic1","resourceNamespace":"default","resourceId":"id1","associations":[{"opType":"CREATE","subject":"subject1","associationType":"key"},{"opType":"CREATE","subject":"subject2","associationType":"value"}]},`+
 		`{"resourceName":"topic2","resourceNamespace":"default","resourceId":"id2","associations":[{"opType":"CREATE","subject":"missing","associationType":"key"}]},`+
