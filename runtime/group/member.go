@@ -2,8 +2,10 @@
 // group coordinator runs membership (JoinGroup, SyncGroup, Heartbeat,
 // LeaveGroup, protocol type "connect" like Connect's workers), the member
 // it elects leader computes the assignment, and every worker applies its
-// share. Nothing here coordinates by itself: a worker that stops
-// heartbeating is expelled by the broker after session.timeout.ms.
+// share. The group loop itself is internal/kgroup's; this package brings
+// Connect's protocol to it. Nothing here coordinates by itself: a worker
+// that stops heartbeating is expelled by the broker after
+// session.timeout.ms.
 package group
 
 import (

@@ -5,7 +5,8 @@
 // the broker picks computes the assignment, and every member receives the
 // same assignment naming the registry leader: the leader-eligible member
 // with the smallest URL. Only the leader writes to the store topic; the
-// others forward writes to it.
+// others forward writes to it. The group loop is internal/kgroup's, shared
+// with Connect's workers.
 package election
 
 import (
