@@ -1,3 +1,5 @@
+//go:build e2e
+
 package kgroup
 
 import (
@@ -18,7 +20,8 @@ import (
 )
 
 // The tests run against the real broker of scripts/services.sh (kafka),
-// whose group coordinator is what the loop must get along with.
+// whose group coordinator is what the loop must get along with; the e2e
+// tag puts them in the stage of scripts/test.sh that starts it.
 func kafkaAddr() string {
 	if a := os.Getenv("GOCONNECT_E2E_KAFKA"); a != "" {
 		return a
