@@ -66,6 +66,7 @@ var (
 	debezium    = flag.String("debezium", "", "REST URL of a Java Connect worker with Debezium 2.7 (e.g. http://127.0.0.1:18083) to run the live figure against too")
 	debeziumPID = flag.Int("debezium-pid", 0, "process id of that Java worker, for its CPU time")
 	bareProd    = flag.Bool("bare-produce", true, "also measure the snapshot baseline 'bare SELECT + bare producer' (writes the table's JSON to Kafka once more: mind the disk with -rows 10000000)")
+	workerBin   = flag.String("bin", "", "goconnect binary to run (default: built from ./cmd/goconnect), e.g. to compare two builds in one session")
 	workerProps = flag.String("worker-props", "", "extra worker settings, k=v separated by commas (e.g. producer.buffer.memory=8388608)")
 )
 
@@ -348,9 +349,12 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 	b.dir = dir
-	b.bin = filepath.Join(dir, "goconnect")
-	if out, err := exec.Command("go", "build", "-o", b.bin, "./cmd/goconnect").CombinedOutput(); err != nil {
-		return fmt.Errorf("building goconnect: %v: %s", err, out)
+	b.bin = *workerBin
+	if b.bin == "" {
+		b.bin = filepath.Join(dir, "goconnect")
+		if out, err := exec.Command("go", "build", "-o", b.bin, "./cmd/goconnect").CombinedOutput(); err != nil {
+			return fmt.Errorf("building goconnect: %v: %s", err, out)
+		}
 	}
 	kc, err := kgo.NewClient(kgo.SeedBrokers(*brokers))
 	if err != nil {
