@@ -527,8 +527,9 @@ func (h *eventHandler) HandleEvent(ev *replication.BinlogEvent) (err error) {
 	if h.err != nil {
 		return h.err
 	}
-	// handleRows decodes the rows; when it did not need them, they are
-	// decoded here as go-mysql would have (its errors end the stream).
+	// handleRows decodes the rows it needs; when another event handler
+	// left them (seek, a rows event of another type), they are decoded
+	// here as go-mysql would have (its errors end the stream).
 	h.s.rows = rows
 	defer func() {
 		if p := h.s.rows; p.e != nil {
@@ -817,6 +818,14 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 	default:
 		return nil
 	}
+	// The rows are decoded below only when a record needs them: those of
+	// a table not captured, skipped or emitted before a restart are not
+	// read at all (decoding them was ~8% of the CPU while other tables
+	// were written as fast as the captured one).
+	p := s.rows
+	if p.e == e {
+		s.rows = pendingRows{}
+	}
 	skip := t.st.skipped[op]
 	firstRow := int64(0)
 	if s.skipping {
@@ -839,8 +848,7 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 		step = 2
 	}
 	fast := false
-	if p := s.rows; p.e == e {
-		s.rows = pendingRows{}
+	if p.e == e {
 		if t.rowBuf, fast = tb.fastRows(t.rowBuf[:0], t.src, op, e.Table, e, p.data[p.pos:]); !fast {
 			clear(t.rowBuf)
 			if err := p.decode(); err != nil {
