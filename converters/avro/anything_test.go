@@ -2,14 +2,13 @@ package avro
 
 import (
 	"bytes"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/linkedin/goavro/v2"
 
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 func nulls(n int) []byte { return make([]byte, n) }
@@ -84,15 +83,13 @@ func TestAnythingSchemaAndBytes(t *testing.T) {
 // The converter writes a schemaless value with the Anything schema,
 // registered under the topic's subject.
 func TestConverterSchemalessValue(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 	c := newConverter(t, srv.URL, false, nil)
 	b, err := c.FromConnectData("t", nil, nil, "hi")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := reg.SchemaByID(int(b[4]), "")
+	got, err := srv.SchemaByID(int(b[4]), "")
 	if err != nil {
 		t.Fatal(err)
 	}

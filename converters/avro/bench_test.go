@@ -3,9 +3,7 @@ package avro
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -14,8 +12,8 @@ import (
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/ratingsdata"
-	"github.com/goconnect/goconnect/schemaregistry"
 	"github.com/goconnect/goconnect/schemaregistry/dekregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // BenchmarkRatingsConverter is the converter's throughput on datagen's
@@ -24,8 +22,7 @@ import (
 // 5-byte header, in the same run. Figures: records/s and allocs/op (one
 // op is one record).
 func BenchmarkRatingsConverter(b *testing.B) {
-	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer srv.Close()
+	srv := srtest.New(b)
 	conv := New()
 	if err := conv.Configure(map[string]string{"schema.registry.url": srv.URL}, false); err != nil {
 		b.Fatal(err)
@@ -92,8 +89,7 @@ func BenchmarkRatingsConverter(b *testing.B) {
 // ratings record written with v1, read as itself and resolved into v2 (a
 // field added with a default), in the same run.
 func BenchmarkReadWithLatest(b *testing.B) {
-	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer srv.Close()
+	srv := srtest.New(b)
 	writer := New()
 	if err := writer.Configure(map[string]string{"schema.registry.url": srv.URL}, false); err != nil {
 		b.Fatal(err)
@@ -138,10 +134,8 @@ func BenchmarkReadWithLatest(b *testing.B) {
 // AES256_GCM) on the ratings record's "message" field, against the same
 // schema with no rule, write and read, in the same run.
 func BenchmarkEncryptRule(b *testing.B) {
-	reg := schemaregistry.New(nil)
 	deks := dekregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, deks) }))
-	defer srv.Close()
+	srv := srtest.New(b, func(m *http.ServeMux) { dekregistry.Routes(m, deks) })
 	s := ratingsdata.Schema()
 	v := data.NewStruct(s).MustPut("rating_id", int64(1)).MustPut("user_id", int32(7)).MustPut("stars", int32(3)).
 		MustPut("route_id", int32(4262)).MustPut("rating_time", int64(1733300000123)).MustPut("channel", "android").
@@ -158,13 +152,7 @@ func BenchmarkEncryptRule(b *testing.B) {
 	rule := `{"domainRules":[{"name":"enc","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],` +
 		`"params":{"encrypt.kek.name":"k","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"x"}}]}`
 	for _, c := range []struct{ topic, text, rules string }{{"plain", ws.text, ""}, {"encrypted", tagged, rule}} {
-		req := schemaregistry.RegisterRequest{Schema: c.text}
-		if c.rules != "" {
-			req.RuleSet = json.RawMessage(c.rules)
-		}
-		if _, err := reg.RegisterSchema(c.topic+"-value", req, false); err != nil {
-			b.Fatal(err)
-		}
+		srv.Register(b, c.topic+"-value", srtest.Schema{Text: c.text, Rules: c.rules})
 		conv := New()
 		if err := conv.Configure(map[string]string{"schema.registry.url": srv.URL, "auto.register.schemas": "false",
 			"use.latest.version": "true", "latest.compatibility.strict": "false", "rule.executors._default_.param.secret": "s"}, false); err != nil {

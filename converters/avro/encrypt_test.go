@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -16,8 +14,8 @@ import (
 	"github.com/goconnect/goconnect/internal/csfle"
 	"github.com/goconnect/goconnect/internal/srclient"
 	"github.com/goconnect/goconnect/internal/testkit"
-	"github.com/goconnect/goconnect/schemaregistry"
 	"github.com/goconnect/goconnect/schemaregistry/dekregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // ENCRYPT rules (Confluent's client-side field-level encryption) run in
@@ -26,28 +24,22 @@ import (
 // ciphertext), the KEK and DEK are created on first write, a converter
 // with the secret decrypts, one without fails.
 func TestEncryptRule(t *testing.T) {
-	reg := schemaregistry.New(nil)
 	deks := dekregistry.New(nil)
 	if err := deks.SetLocalSecret("serversecret"); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, deks) }))
-	defer srv.Close()
+	srv := srtest.New(t, func(m *http.ServeMux) { dekregistry.Routes(m, deks) })
 	const text = `{"type":"record","name":"R","fields":[{"name":"ssn","type":"string","confluent:tags":["PII"]},{"name":"raw","type":"bytes","confluent:tags":["PII"]},{"name":"age","type":"int"},{"name":"note","type":["null","string"],"default":null,"confluent:tags":["PII"]}]}`
 	s := data.StructBuilder().Name("R").Field("ssn", data.StringSchema).Field("raw", data.BytesSchema).
 		Field("age", data.Int32Schema).Field("note", data.OptionalString).MustBuild()
 	value := data.NewStruct(s).MustPut("ssn", "123-45-6789").MustPut("raw", []byte{1, 2, 3}).MustPut("age", int32(30))
-	register := func(topic, params string, extra ...string) int {
+	register := func(t *testing.T, topic, params string, extra ...string) int {
 		t.Helper()
 		rule := `{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],"params":{` + params + `},"onFailure":"ERROR,NONE"}`
 		if len(extra) > 0 && extra[0] != "" {
 			rule = extra[0]
 		}
-		v, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: text, RuleSet: json.RawMessage(`{"domainRules":[` + rule + `]}`)}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
+		return srv.Register(t, topic+"-value", srtest.Schema{Text: text, Rules: `{"domainRules":[` + rule + `]}`})
 	}
 	converter := func(extra ...string) *Converter {
 		props := map[string]string{"auto.register.schemas": "false", "use.latest.version": "true"}
@@ -91,7 +83,7 @@ func TestEncryptRule(t *testing.T) {
 	}
 
 	t.Run("local-kms, KEK and DEK created", func(t *testing.T) {
-		register("t1", `"encrypt.kek.name":"k1","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"`)
+		register(t, "t1", `"encrypt.kek.name":"k1","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"`)
 		b := roundTrip(t, "t1", converter(secret, "mysecret"), converter(secret, "mysecret"))
 		kek, err := deks.GetKEK("k1", false)
 		if err != nil || kek.KmsType != "local-kms" || kek.KmsKeyID != "mykey" || kek.Shared {
@@ -149,7 +141,7 @@ func TestEncryptRule(t *testing.T) {
 	})
 
 	t.Run("concurrent records on one converter", func(t *testing.T) {
-		register("tc", `"encrypt.kek.name":"kc","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"`)
+		register(t, "tc", `"encrypt.kek.name":"kc","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"`)
 		conv := converter(secret, "cs")
 		var wg sync.WaitGroup
 		errs := make(chan error, 8)
@@ -184,7 +176,7 @@ func TestEncryptRule(t *testing.T) {
 	})
 
 	t.Run("deterministic AES256_SIV", func(t *testing.T) {
-		register("t2", `"encrypt.kek.name":"k2","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey","encrypt.dek.algorithm":"AES256_SIV"`)
+		register(t, "t2", `"encrypt.kek.name":"k2","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey","encrypt.dek.algorithm":"AES256_SIV"`)
 		w := converter("rule.executors._ENCRYPT_.param.secret", "s2")
 		a := roundTrip(t, "t2", w, converter(secret, "s2"))
 		b := roundTrip(t, "t2", converter("rule.executors._ENCRYPT_.param.secret", "s2"), w)
@@ -197,7 +189,7 @@ func TestEncryptRule(t *testing.T) {
 	})
 
 	t.Run("expiry prefixes the DEK version", func(t *testing.T) {
-		register("t3", `"encrypt.kek.name":"k3","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey","encrypt.dek.expiry.days":"1"`)
+		register(t, "t3", `"encrypt.kek.name":"k3","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey","encrypt.dek.expiry.days":"1"`)
 		b := roundTrip(t, "t3", converter(secret, "s3"), converter(secret, "s3"))
 		ssn, raw, _ := decodeBody(t, b)
 		ct, _ := base64.StdEncoding.DecodeString(ssn)
@@ -214,14 +206,14 @@ func TestEncryptRule(t *testing.T) {
 		if _, err := deks.CreateKEK(dekregistry.CreateKEKRequest{Name: "k4", KmsType: &localKMS, KmsKeyID: "mykey", Shared: true}); err != nil {
 			t.Fatal(err)
 		}
-		register("t4", `"encrypt.kek.name":"k4"`)
+		register(t, "t4", `"encrypt.kek.name":"k4"`)
 		// Neither converter has the secret: the registry answers the key
 		// material.
 		roundTrip(t, "t4", converter(), converter())
 	})
 
 	t.Run("other KMS types are refused", func(t *testing.T) {
-		register("t5", `"encrypt.kek.name":"k5","encrypt.kms.type":"aws-kms","encrypt.kms.key.id":"arn:aws:kms:us-east-1:1:key/x"`)
+		register(t, "t5", `"encrypt.kek.name":"k5","encrypt.kms.type":"aws-kms","encrypt.kms.key.id":"arn:aws:kms:us-east-1:1:key/x"`)
 		_, err := converter(secret, "x").FromConnectData("t5", nil, s, value)
 		if err == nil || !strings.Contains(err.Error(), "Rule failed: encryptPII") || !strings.Contains(err.Error(), "KMS type aws-kms") {
 			t.Fatalf("write with aws-kms: %v", err)
@@ -238,7 +230,7 @@ func TestEncryptRule(t *testing.T) {
 			{"t11", `"encrypt.kek.name":"k1","encrypt.dek.expiry.days":"-1"`, "", "Invalid value for encrypt.dek.expiry.days: -1"},
 			{"t12", "", `{"name":"encInt","kind":"TRANSFORM","mode":"WRITE","type":"ENCRYPT","tags":["NUM"],"params":{"encrypt.kek.name":"k1"}}`, ""},
 		} {
-			register(c.topic, c.params, c.rule)
+			register(t, c.topic, c.params, c.rule)
 			_, err := converter(secret, "mysecret").FromConnectData(c.topic, nil, s, value)
 			if c.want == "" {
 				if err != nil {
@@ -252,10 +244,8 @@ func TestEncryptRule(t *testing.T) {
 		}
 		// A tagged field of a type Confluent does not encrypt fails the write.
 		intText := `{"type":"record","name":"I","fields":[{"name":"n","type":"int","confluent:tags":["PII"]}]}`
-		if _, err := reg.RegisterSchema("t13-value", schemaregistry.RegisterRequest{Schema: intText,
-			RuleSet: json.RawMessage(`{"domainRules":[{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],"params":{"encrypt.kek.name":"k1"}}]}`)}, false); err != nil {
-			t.Fatal(err)
-		}
+		srv.Register(t, "t13-value", srtest.Schema{Text: intText,
+			Rules: `{"domainRules":[{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],"params":{"encrypt.kek.name":"k1"}}]}`})
 		is := data.StructBuilder().Name("I").Field("n", data.Int32Schema).MustBuild()
 		_, err := converter(secret, "mysecret").FromConnectData("t13", nil, is, data.NewStruct(is).MustPut("n", int32(1)))
 		if err == nil || !strings.Contains(err.Error(), "Type 'INT' not supported for encryption") {
@@ -264,14 +254,11 @@ func TestEncryptRule(t *testing.T) {
 		// An enum (a Connect string with AvroData's enum parameters) is an
 		// ENUM to Confluent, not encrypted either.
 		enumText := `{"type":"record","name":"E","fields":[{"name":"c","type":{"type":"enum","name":"Color","symbols":["RED","BLUE"]},"confluent:tags":["PII"]}]}`
-		v, err := reg.RegisterSchema("t15-value", schemaregistry.RegisterRequest{Schema: enumText,
-			RuleSet: json.RawMessage(`{"domainRules":[{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],"params":{"encrypt.kek.name":"k1"}}]}`)}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := srv.Register(t, "t15-value", srtest.Schema{Text: enumText,
+			Rules: `{"domainRules":[{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],"params":{"encrypt.kek.name":"k1"}}]}`})
 		ec := converter(secret, "mysecret", "latest.compatibility.strict", "false")
 		// The enum's Connect schema as the converter reads it.
-		es, ev, err := ec.ToConnectData("t15", nil, append(srclient.AppendHeader(nil, v.ID), 2))
+		es, ev, err := ec.ToConnectData("t15", nil, append(srclient.AppendHeader(nil, id), 2))
 		if err != nil || ev.(*data.Struct).GetIndex(0) != "BLUE" {
 			t.Fatalf("reading an enum record: %v %v", ev, err)
 		}
@@ -285,11 +272,8 @@ func TestEncryptRule(t *testing.T) {
 			{"p1", `"encrypt.kek.name":"kp","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey"`},
 			{"p2", `"encrypt.kek.name":"kp","encrypt.dek.expiry.days":"3"`},
 		} {
-			_, err := reg.RegisterSchema(c.topic+"-value", schemaregistry.RegisterRequest{Schema: text,
-				RuleSet: json.RawMessage(`{"encodingRules":[{"name":"encryptPayload","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT_PAYLOAD","params":{` + c.params + `}}]}`)}, false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv.Register(t, c.topic+"-value", srtest.Schema{Text: text,
+				Rules: `{"encodingRules":[{"name":"encryptPayload","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT_PAYLOAD","params":{` + c.params + `}}]}`})
 			w := converter("rule.executors._ENCRYPT_PAYLOAD_.param.secret", "ps")
 			b, err := w.FromConnectData(c.topic, nil, s, value)
 			if err != nil {
@@ -337,11 +321,9 @@ func TestEncryptRule(t *testing.T) {
 		// No inline tag: the metadata tags M.ssn as PII, and the kek
 		// name comes from the metadata properties.
 		plainText := `{"type":"record","name":"M","fields":[{"name":"ssn","type":"string"},{"name":"age","type":"int"}]}`
-		if _, err := reg.RegisterSchema("t14-value", schemaregistry.RegisterRequest{Schema: plainText,
-			Metadata: json.RawMessage(`{"tags":{"M.ssn":["PII"]},"properties":{"encrypt.kek.name":"k1"}}`),
-			RuleSet:  json.RawMessage(`{"domainRules":[{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"]}]}`)}, false); err != nil {
-			t.Fatal(err)
-		}
+		srv.Register(t, "t14-value", srtest.Schema{Text: plainText,
+			Metadata: `{"tags":{"M.ssn":["PII"]},"properties":{"encrypt.kek.name":"k1"}}`,
+			Rules:    `{"domainRules":[{"name":"encryptPII","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"]}]}`})
 		ms := data.StructBuilder().Name("M").Field("ssn", data.StringSchema).Field("age", data.Int32Schema).MustBuild()
 		mv := data.NewStruct(ms).MustPut("ssn", "123-45-6789").MustPut("age", int32(5))
 		b, err := converter(secret, "mysecret").FromConnectData("t14", nil, ms, mv)

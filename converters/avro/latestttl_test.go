@@ -1,16 +1,13 @@
 package avro
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // latest.cache.ttl.sec: with use.latest.version the subject's latest
@@ -19,20 +16,11 @@ import (
 func TestLatestCacheTTL(t *testing.T) {
 	for _, ttl := range []string{"10", "-1", "0"} {
 		t.Run(ttl, func(t *testing.T) {
-			reg := schemaregistry.New(nil)
-			var latestReads atomic.Int32
-			h := schemaregistry.Handler(reg)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/versions/") {
-					latestReads.Add(1)
-				}
-				h.ServeHTTP(w, r)
-			}))
-			defer srv.Close()
-			v1, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"R","fields":[{"name":"o","type":"string"}]}`}, false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv := srtest.New(t)
+			// Only the latest reads (GET .../versions/latest) have /versions/ in
+			// their path here: the test registers straight into the registry.
+			latestReads := func() int { return srv.Requests("/versions/") }
+			v1 := srv.Register(t, "t-value", srtest.Schema{Text: `{"type":"record","name":"R","fields":[{"name":"o","type":"string"}]}`})
 			c := newConverter(t, srv.URL, false, map[string]string{"auto.register.schemas": "false", "use.latest.version": "true", keyLatestTTL: ttl})
 			now := time.Unix(1000, 0)
 			c.now = func() time.Time { return now }
@@ -45,40 +33,37 @@ func TestLatestCacheTTL(t *testing.T) {
 				}
 				return int(b[4])
 			}
-			if id := write(); id != v1.ID || latestReads.Load() != 1 {
-				t.Fatalf("first write: id %d, %d latest reads", id, latestReads.Load())
+			if id := write(); id != v1 || latestReads() != 1 {
+				t.Fatalf("first write: id %d, %d latest reads", id, latestReads())
 			}
-			v2, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"R","fields":[{"name":"o","type":["null","string"],"default":null}]}`}, false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v2 := srv.Register(t, "t-value", srtest.Schema{Text: `{"type":"record","name":"R","fields":[{"name":"o","type":["null","string"],"default":null}]}`})
 			now = now.Add(9 * time.Second)
 			id := write()
 			n, _ := strconv.Atoi(ttl)
 			switch {
 			case n == 0:
-				if id != v2.ID || latestReads.Load() != 2 {
-					t.Fatalf("ttl 0: id %d, %d latest reads; want v2 %d re-read on every record", id, latestReads.Load(), v2.ID)
+				if id != v2 || latestReads() != 2 {
+					t.Fatalf("ttl 0: id %d, %d latest reads; want v2 %d re-read on every record", id, latestReads(), v2)
 				}
 				return
-			case id != v1.ID || latestReads.Load() != 1:
-				t.Fatalf("before the TTL: id %d, %d latest reads", id, latestReads.Load())
+			case id != v1 || latestReads() != 1:
+				t.Fatalf("before the TTL: id %d, %d latest reads", id, latestReads())
 			}
 			now = now.Add(time.Second)
 			id = write()
 			if n < 0 {
 				now = now.Add(1000 * time.Hour)
-				if id, again := write(), latestReads.Load(); id != v1.ID || again != 1 {
+				if id, again := write(), latestReads(); id != v1 || again != 1 {
 					t.Fatalf("ttl -1: id %d, %d latest reads; want v1 cached forever", id, again)
 				}
 				return
 			}
-			if id != v2.ID || latestReads.Load() != 2 {
-				t.Fatalf("at the TTL: id %d, %d latest reads; want v2 %d read again", id, latestReads.Load(), v2.ID)
+			if id != v2 || latestReads() != 2 {
+				t.Fatalf("at the TTL: id %d, %d latest reads; want v2 %d read again", id, latestReads(), v2)
 			}
 			// Cached again until the next TTL.
-			if id := write(); id != v2.ID || latestReads.Load() != 2 {
-				t.Fatalf("after the re-read: id %d, %d latest reads", id, latestReads.Load())
+			if id := write(); id != v2 || latestReads() != 2 {
+				t.Fatalf("after the re-read: id %d, %d latest reads", id, latestReads())
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package avro
 
 import (
 	"encoding/binary"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/goconnect/goconnect/internal/ratingsdata"
 	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 func newConverter(t *testing.T, url string, isKey bool, extra map[string]string) *Converter {
@@ -20,9 +20,7 @@ func newConverter(t *testing.T, url string, isKey bool, extra map[string]string)
 }
 
 func TestConverterThroughRegistry(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 
 	s := ratingsdata.Schema()
 	v := data.NewStruct(s).MustPut("rating_id", int64(9)).MustPut("user_id", int32(-1)).MustPut("stars", int32(4)).
@@ -35,7 +33,7 @@ func TestConverterThroughRegistry(t *testing.T) {
 	if b[0] != 0 || binary.BigEndian.Uint32(b[1:5]) != 1 {
 		t.Fatalf("wire header %x", b[:5])
 	}
-	if vs, err := reg.Versions("ratings-value"); err != nil || len(vs) != 1 {
+	if vs, err := srv.Versions("ratings-value"); err != nil || len(vs) != 1 {
 		t.Fatalf("subject ratings-value: %v %v", vs, err)
 	}
 	// A fresh converter (another worker) decodes by id from the registry.
@@ -67,7 +65,7 @@ func TestConverterThroughRegistry(t *testing.T) {
 	if _, err := rn.FromConnectData("ratings", nil, s, v); err != nil {
 		t.Fatal(err)
 	}
-	subjects := strings.Join(reg.Subjects(), ",")
+	subjects := strings.Join(srv.Subjects(), ",")
 	if subjects != "ksql.ratings,ratings-key,ratings-value" {
 		t.Fatalf("subjects %s", subjects)
 	}
@@ -112,22 +110,13 @@ func TestConverterConfigErrors(t *testing.T) {
 // A registered schema that names a type of another subject (references)
 // is read with that subject's schema, fetched by subject and version.
 func TestConverterReadsSchemasWithReferences(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	if _, err := reg.RegisterSchema("colour", schemaregistry.RegisterRequest{Schema: `{"type":"enum","name":"t.Colour","symbols":["RED","GREEN"]}`}, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.RegisterSchema("address", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"Address","namespace":"t","fields":[{"name":"street","type":"string"},{"name":"c","type":"Colour"}]}`,
-		References: []schemaregistry.Reference{{Name: "t.Colour", Subject: "colour", Version: 1}}}, false); err != nil {
-		t.Fatal(err)
-	}
-	v, err := reg.RegisterSchema("people-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"Customer","namespace":"t","fields":[{"name":"home","type":"t.Address"},{"name":"fav","type":"t.Colour"}]}`,
-		References: []schemaregistry.Reference{{Name: "t.Address", Subject: "address", Version: 1}, {Name: "t.Colour", Subject: "colour", Version: 1}}}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := []byte{0, 0, 0, 0, byte(v.ID), 6, 'e', 'l', 'm', 2, 0}
+	srv := srtest.New(t)
+	srv.Register(t, "colour", srtest.Schema{Text: `{"type":"enum","name":"t.Colour","symbols":["RED","GREEN"]}`})
+	srv.Register(t, "address", srtest.Schema{Text: `{"type":"record","name":"Address","namespace":"t","fields":[{"name":"street","type":"string"},{"name":"c","type":"Colour"}]}`,
+		References: []schemaregistry.Reference{{Name: "t.Colour", Subject: "colour", Version: 1}}})
+	id := srv.Register(t, "people-value", srtest.Schema{Text: `{"type":"record","name":"Customer","namespace":"t","fields":[{"name":"home","type":"t.Address"},{"name":"fav","type":"t.Colour"}]}`,
+		References: []schemaregistry.Reference{{Name: "t.Address", Subject: "address", Version: 1}, {Name: "t.Colour", Subject: "colour", Version: 1}}})
+	rec := []byte{0, 0, 0, 0, byte(id), 6, 'e', 'l', 'm', 2, 0}
 	s, val, err := newConverter(t, srv.URL, false, nil).ToConnectData("people", nil, rec)
 	if err != nil {
 		t.Fatal(err)
@@ -147,13 +136,8 @@ func TestConverterReadsSchemasWithReferences(t *testing.T) {
 // latest.compatibility.strict; normalize.schemas registers the normalised
 // text.
 func TestConverterLatestVersionAndNormalize(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	latest, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"R","fields":[{"name":"c","type":{"type":"enum","name":"C","symbols":["A","B"]}},{"name":"o","type":["null","string"]}]}`}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	latest := srv.Register(t, "t-value", srtest.Schema{Text: `{"type":"record","name":"R","fields":[{"name":"c","type":{"type":"enum","name":"C","symbols":["A","B"]}},{"name":"o","type":["null","string"]}]}`})
 	s := data.StructBuilder().Name("R").Field("c", data.StringSchema).Field("o", data.StringSchema).MustBuild()
 	v := data.NewStruct(s).MustPut("c", "B").MustPut("o", "x")
 	latestProps := map[string]string{"auto.register.schemas": "false", "use.latest.version": "true"}
@@ -166,7 +150,7 @@ func TestConverterLatestVersionAndNormalize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []byte{0, 0, 0, 0, byte(latest.ID), 2, 2, 2, 'x'}; string(b) != string(want) {
+	if want := []byte{0, 0, 0, 0, byte(latest), 2, 2, 2, 'x'}; string(b) != string(want) {
 		t.Fatalf("bytes %x, want %x", b, want)
 	}
 	// normalize.schemas: the registry stores the normalised text (props
@@ -177,7 +161,7 @@ func TestConverterLatestVersionAndNormalize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := reg.SchemaByID(int(binary.BigEndian.Uint32(nb[1:5])), "")
+	got, err := srv.SchemaByID(int(binary.BigEndian.Uint32(nb[1:5])), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,20 +173,15 @@ func TestConverterLatestVersionAndNormalize(t *testing.T) {
 
 // use.schema.id writes with that schema, checked by id.compatibility.strict.
 func TestConverterUseSchemaID(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	v1, err := reg.RegisterSchema("other", schemaregistry.RegisterRequest{Schema: `{"type":"record","name":"R","fields":[{"name":"o","type":["null","string"]}]}`}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	v1 := srv.Register(t, "other", srtest.Schema{Text: `{"type":"record","name":"R","fields":[{"name":"o","type":["null","string"]}]}`})
 	s := data.StructBuilder().Name("R").Field("o", data.StringSchema).MustBuild()
-	props := map[string]string{"auto.register.schemas": "false", "use.schema.id": strconv.Itoa(v1.ID)}
+	props := map[string]string{"auto.register.schemas": "false", "use.schema.id": strconv.Itoa(v1)}
 	b, err := newConverter(t, srv.URL, false, props).FromConnectData("t", nil, s, data.NewStruct(s).MustPut("o", "x"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []byte{0, 0, 0, 0, byte(v1.ID), 2, 2, 'x'}; string(b) != string(want) {
+	if want := []byte{0, 0, 0, 0, byte(v1), 2, 2, 'x'}; string(b) != string(want) {
 		t.Fatalf("bytes %x, want %x", b, want)
 	}
 	bad := data.StructBuilder().Name("R").Field("o", data.Int32Schema).MustBuild()

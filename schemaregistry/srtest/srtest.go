@@ -54,16 +54,17 @@ func (s *Server) Requests(part string) int {
 }
 
 // Schema is one registration: Type "" is Avro; Metadata and Rules are
-// JSON, left out when empty.
+// JSON, left out when empty; References name other subjects' versions.
 type Schema struct {
 	Type, Text, Metadata, Rules string
+	References                  []schemaregistry.Reference
 }
 
 // Register registers sc under subject and answers its id, failing t if
 // the registry refuses it.
 func (s *Server) Register(t testing.TB, subject string, sc Schema) int {
 	t.Helper()
-	req := schemaregistry.RegisterRequest{Schema: sc.Text, SchemaType: sc.Type}
+	req := schemaregistry.RegisterRequest{Schema: sc.Text, SchemaType: sc.Type, References: sc.References}
 	if sc.Metadata != "" {
 		req.Metadata = json.RawMessage(sc.Metadata)
 	}
