@@ -2,11 +2,10 @@ package jsonschema
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/goconnect/goconnect/internal/ratingsdata"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 const benchRecords = 1024
@@ -17,8 +16,7 @@ const benchRecords = 1024
 //
 //	go test -run '^$' -bench Ratings -benchmem ./converters/jsonschema
 func BenchmarkRatings(b *testing.B) {
-	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer srv.Close()
+	srv := srtest.New(b)
 	s := ratingsdata.Schema()
 	structs, plain := ratingsdata.Records(s, benchRecords)
 	c := New()

@@ -3,7 +3,6 @@ package jsonschema
 import (
 	"context"
 	"encoding/binary"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/goconnect/goconnect/internal/ratingsdata"
 	"github.com/goconnect/goconnect/internal/testkit"
 	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 func newConverter(t *testing.T, url string, isKey bool, extra map[string]string) *Converter {
@@ -26,9 +26,7 @@ func ratingsValue(s *data.Schema) *data.Struct {
 }
 
 func TestConverterThroughRegistry(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 
 	s := ratingsdata.Schema()
 	v := ratingsValue(s)
@@ -72,7 +70,7 @@ func TestConverterThroughRegistry(t *testing.T) {
 	if _, err := rn.FromConnectData("ratings", nil, s, v); err != nil {
 		t.Fatal(err)
 	}
-	if subjects := strings.Join(reg.Subjects(), ","); subjects != "ksql.ratings,ratings-key,ratings-value" {
+	if subjects := strings.Join(srv.Subjects(), ","); subjects != "ksql.ratings,ratings-key,ratings-value" {
 		t.Fatalf("subjects %s", subjects)
 	}
 	if _, err := rn.FromConnectData("ratings", nil, data.Int64Schema, int64(1)); err == nil || !strings.Contains(err.Error(), "title") {
@@ -109,23 +107,14 @@ func TestConverterThroughRegistry(t *testing.T) {
 // Schemas registered by other producers: references resolved on read,
 // json.fail.invalid.schema checking payloads against the schema.
 func TestConverterReadsForeignSchemas(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	ctx := context.Background()
-	cl, _ := sr.NewClient(sr.URLs(srv.URL))
-	if _, err := cl.CreateSchema(ctx, "addr", sr.Schema{Type: sr.TypeJSON, Schema: `{"type":"object","properties":{"city":{"type":"string","maxLength":5}}}`}); err != nil {
-		t.Fatal(err)
-	}
-	person, err := cl.CreateSchema(ctx, "people-value", sr.Schema{Type: sr.TypeJSON,
-		Schema:     `{"type":"object","title":"Person","properties":{"name":{"type":"string"},"home":{"$ref":"addr.json"}},"required":["name"]}`,
-		References: []sr.SchemaReference{{Name: "addr.json", Subject: "addr", Version: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	srv.Register(t, "addr", srtest.Schema{Type: "JSON", Text: `{"type":"object","properties":{"city":{"type":"string","maxLength":5}}}`})
+	person := srv.Register(t, "people-value", srtest.Schema{Type: "JSON",
+		Text:       `{"type":"object","title":"Person","properties":{"name":{"type":"string"},"home":{"$ref":"addr.json"}},"required":["name"]}`,
+		References: []schemaregistry.Reference{{Name: "addr.json", Subject: "addr", Version: 1}}})
 	msg := func(payload string) []byte {
 		b := make([]byte, 5, 64)
-		binary.BigEndian.PutUint32(b[1:], uint32(person.ID))
+		binary.BigEndian.PutUint32(b[1:], uint32(person))
 		return append(b, payload...)
 	}
 	r := newConverter(t, srv.URL, false, nil)

@@ -1,15 +1,12 @@
 package jsonschema
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/goconnect/goconnect/connect/data"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // latest.cache.ttl.sec: with use.latest.version the latest version is read
@@ -20,25 +17,11 @@ func TestLatestCacheTTL(t *testing.T) {
 		wantReread bool
 	}{{"10", true}, {"-1", false}} {
 		t.Run(c.ttl, func(t *testing.T) {
-			reg := schemaregistry.New(nil)
-			var latestReads atomic.Int32
-			h := schemaregistry.Handler(reg)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/versions/") {
-					latestReads.Add(1)
-				}
-				h.ServeHTTP(w, r)
-			}))
-			defer srv.Close()
-			register := func(text string) int {
-				t.Helper()
-				s, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: text, SchemaType: "JSON"}, false)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s.ID
-			}
-			v1 := register(`{"type":"object","properties":{"o":{"type":"string"}}}`)
+			srv := srtest.New(t)
+			// Only the latest reads (GET .../versions/latest) have /versions/ in
+			// their path here: the test registers straight into the registry.
+			latestReads := func() int { return srv.Requests("/versions/") }
+			v1 := srv.Register(t, "t-value", srtest.Schema{Type: "JSON", Text: `{"type":"object","properties":{"o":{"type":"string"}}}`})
 			conv := newConverter(t, srv.URL, false, map[string]string{"auto.register.schemas": "false", "use.latest.version": "true", keyLatestTTL: c.ttl})
 			now := time.Unix(1000, 0)
 			conv.now = func() time.Time { return now }
@@ -51,16 +34,16 @@ func TestLatestCacheTTL(t *testing.T) {
 				}
 				return int(b[4])
 			}
-			if id := write(); id != v1 || latestReads.Load() != 1 {
-				t.Fatalf("first write: id %d, %d latest reads", id, latestReads.Load())
+			if id := write(); id != v1 || latestReads() != 1 {
+				t.Fatalf("first write: id %d, %d latest reads", id, latestReads())
 			}
-			v2 := register(`{"type":"object","description":"v2","properties":{"o":{"type":"string"}}}`)
+			v2 := srv.Register(t, "t-value", srtest.Schema{Type: "JSON", Text: `{"type":"object","description":"v2","properties":{"o":{"type":"string"}}}`})
 			now = now.Add(9 * time.Second)
-			if id := write(); id != v1 || latestReads.Load() != 1 {
-				t.Fatalf("before the TTL: id %d, %d latest reads", id, latestReads.Load())
+			if id := write(); id != v1 || latestReads() != 1 {
+				t.Fatalf("before the TTL: id %d, %d latest reads", id, latestReads())
 			}
 			now = now.Add(time.Second)
-			id, reads := write(), latestReads.Load()
+			id, reads := write(), latestReads()
 			if c.wantReread && (id != v2 || reads != 2) || !c.wantReread && (id != v1 || reads != 1) {
 				t.Fatalf("at 10 s: id %d, %d latest reads (v1 %d, v2 %d)", id, reads, v1, v2)
 			}
@@ -75,23 +58,18 @@ func TestLatestCacheTTL(t *testing.T) {
 // Confluent's serializer: the converted schema is registered, not the
 // latest version taken.
 func TestAutoRegisterBeforeUseLatest(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	old, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: `{"type":"object","description":"old","properties":{"o":{"type":"string"}}}`, SchemaType: "JSON"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	old := srv.Register(t, "t-value", srtest.Schema{Type: "JSON", Text: `{"type":"object","description":"old","properties":{"o":{"type":"string"}}}`})
 	conv := newConverter(t, srv.URL, false, map[string]string{"use.latest.version": "true"})
 	s := data.StructBuilder().Name("R").Field("o", data.StringSchema).MustBuild()
 	b, err := conv.FromConnectData("t", nil, s, data.NewStruct(s).MustPut("o", "x"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id := int(b[4]); id == old.ID {
+	if id := int(b[4]); id == old {
 		t.Fatalf("wrote with the latest version %d instead of registering the converted schema", id)
 	}
-	if vs, err := reg.Versions("t-value"); err != nil || len(vs) != 2 {
+	if vs, err := srv.Versions("t-value"); err != nil || len(vs) != 2 {
 		t.Fatalf("versions %v %v, want the converted schema registered as version 2", vs, err)
 	}
 }

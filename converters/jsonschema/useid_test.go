@@ -1,14 +1,13 @@
 package jsonschema
 
 import (
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // use.schema.id writes that id (after auto.register.schemas, before
@@ -17,16 +16,10 @@ import (
 // the converted one (Confluent's isBackwardCompatible), else the record
 // fails naming the setting that turns the check off.
 func TestUseSchemaIDAndStrictChecks(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 	register := func(subject, typ, text string) string {
 		t.Helper()
-		v, err := reg.RegisterSchema(subject, schemaregistry.RegisterRequest{Schema: text, SchemaType: typ}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strconv.Itoa(v.ID)
+		return strconv.Itoa(srv.Register(t, subject, srtest.Schema{Type: typ, Text: text}))
 	}
 	good := register("t-value", "JSON", `{"type":"object","properties":{"o":{"type":"string"}}}`)
 	bad := register("bad-value", "JSON", `{"type":"object","properties":{"o":{"type":"integer"}}}`)
