@@ -9,7 +9,6 @@ package convbench
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/linkedin/goavro/v2"
@@ -24,7 +23,7 @@ import (
 	"github.com/goconnect/goconnect/converters/protobuf"
 	"github.com/goconnect/goconnect/internal/protoknown"
 	"github.com/goconnect/goconnect/internal/ratingsdata"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 const n = 1024
@@ -47,8 +46,7 @@ const ratingsAvro = `{"type":"record","name":"ratings","namespace":"ksql","field
 	`{"name":"rating_time","type":"long"},{"name":"channel","type":"string"},{"name":"message","type":"string"}]}`
 
 func BenchmarkRatings(b *testing.B) {
-	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer srv.Close()
+	srv := srtest.New(b)
 	s := ratingsdata.Schema()
 	structs, plain := ratingsdata.Records(s, n)
 	reg := map[string]string{"schema.registry.url": srv.URL}

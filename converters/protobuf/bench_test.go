@@ -1,7 +1,6 @@
 package protobuf
 
 import (
-	"net/http/httptest"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -10,7 +9,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/goconnect/goconnect/internal/ratingsdata"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 const benchRecords = 1024
@@ -63,8 +62,7 @@ func wireAppend(b []byte, r *ratingsdata.Rating) []byte {
 //
 //	go test -run '^$' -bench Ratings -benchmem ./converters/protobuf
 func BenchmarkRatings(b *testing.B) {
-	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer srv.Close()
+	srv := srtest.New(b)
 	s := ratingsdata.Schema()
 	structs, plain := ratingsdata.Records(s, benchRecords)
 	c := newConverter(b, srv.URL, false, nil)

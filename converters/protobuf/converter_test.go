@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -25,7 +24,7 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/internal/ratingsdata"
 	"github.com/goconnect/goconnect/internal/testkit"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 func newConverter(t testing.TB, url string, isKey bool, extra map[string]string) *Converter {
@@ -312,8 +311,7 @@ func knownRegistryForTest() (*registryFiles, error) { return protoknownRegistry(
 // message (fields in number order), after magic byte, id and the single
 // 0 message index.
 func TestPayloadBytes(t *testing.T) {
-	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer srv.Close()
+	srv := srtest.New(t)
 	s := ratingsdata.Schema()
 	c := newConverter(t, srv.URL, false, nil)
 	b, err := c.FromConnectData("ratings", nil, s, ratingsValue(s))
@@ -351,8 +349,7 @@ func TestPayloadBytes(t *testing.T) {
 // Through goconnect's registry: a fresh converter reads what another
 // wrote, with the subject version as the Connect version; strategies.
 func TestConverterThroughRegistry(t *testing.T) {
-	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer srv.Close()
+	srv := srtest.New(t)
 	inner := data.StructBuilder().Name("Address").Field("city", data.NewBuilder(data.TypeString).MustBuild()).MustBuild()
 	s := data.StructBuilder().Name("shop.Customer").
 		Field("id", data.NewBuilder(data.TypeInt64).MustBuild()).
@@ -448,13 +445,8 @@ message Order {
 `
 
 func TestReadsForeignSchema(t *testing.T) {
-	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer srv.Close()
-	cl, _ := sr.NewClient(sr.URLs(srv.URL))
-	ss, err := cl.CreateSchema(context.Background(), "orders-value", sr.Schema{Schema: foreignProto, Type: sr.TypeProtobuf})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	id := srv.Register(t, "orders-value", srtest.Schema{Type: "PROTOBUF", Text: foreignProto})
 	fd, err := compileText(context.Background(), foreignProto, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -478,7 +470,7 @@ func TestReadsForeignSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := binary.BigEndian.AppendUint32([]byte{0}, uint32(ss.ID))
+	b := binary.BigEndian.AppendUint32([]byte{0}, uint32(id))
 	b = appendIndexes(b, []int{1})
 	b = append(b, payload...)
 
@@ -616,8 +608,7 @@ func TestConfigErrors(t *testing.T) {
 // writes it: the schema registered is wrappers.proto, the message index
 // the wrapper's; read back as the primitive (wrapper.for.raw.primitives).
 func TestTopLevelPrimitive(t *testing.T) {
-	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer srv.Close()
+	srv := srtest.New(t)
 	c := newConverter(t, srv.URL, true, nil)
 	b, err := c.FromConnectData("t", nil, data.NewBuilder(data.TypeString).MustBuild(), "k")
 	if err != nil {
@@ -760,23 +751,18 @@ message Order {
 // use.latest.version (auto.register.schemas=false): the latest version's
 // id, and the index of the message found in it by name.
 func TestUseLatestVersion(t *testing.T) {
-	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer srv.Close()
-	cl, _ := sr.NewClient(sr.URLs(srv.URL))
+	srv := srtest.New(t)
 	latest := "syntax = \"proto3\";\npackage ksql;\n\nmessage Other {\n  string x = 1;\n}\nmessage ratings {\n  int64 rating_id = 1;\n  int32 user_id = 2;\n" +
 		"  int32 stars = 3;\n  int32 route_id = 4;\n  int64 rating_time = 5;\n  string channel = 6;\n  string message = 7;\n  string extra = 8;\n}\n"
-	ss, err := cl.CreateSchema(context.Background(), "ratings-value", sr.Schema{Schema: latest, Type: sr.TypeProtobuf})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := srv.Register(t, "ratings-value", srtest.Schema{Type: "PROTOBUF", Text: latest})
 	s := ratingsdata.Schema()
 	c := newConverter(t, srv.URL, false, map[string]string{"auto.register.schemas": "false", "use.latest.version": "true"})
 	b, err := c.FromConnectData("ratings", nil, s, ratingsValue(s))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id := binary.BigEndian.Uint32(b[1:5]); id != uint32(ss.ID) || b[5] != 2 || b[6] != 2 {
-		t.Fatalf("header %x: want id %d and message indexes [1]", b[:7], ss.ID)
+	if got := binary.BigEndian.Uint32(b[1:5]); got != uint32(id) || b[5] != 2 || b[6] != 2 {
+		t.Fatalf("header %x: want id %d and message indexes [1]", b[:7], id)
 	}
 	r := newConverter(t, srv.URL, false, nil)
 	rs, rv, err := r.ToConnectData("ratings", nil, b)
@@ -789,9 +775,7 @@ func TestUseLatestVersion(t *testing.T) {
 	// latest.compatibility.strict: a latest schema whose field 2 is a
 	// string cannot read ours (an int32 there).
 	clash := strings.Replace(latest, "int32 user_id = 2;", "string user_id = 2;", 1)
-	if _, err := cl.CreateSchema(context.Background(), "strict-value", sr.Schema{Schema: clash, Type: sr.TypeProtobuf}); err != nil {
-		t.Fatal(err)
-	}
+	srv.Register(t, "strict-value", srtest.Schema{Type: "PROTOBUF", Text: clash})
 	if _, err := c.FromConnectData("strict", nil, s, ratingsValue(s)); err == nil || !strings.Contains(err.Error(), "latest.compatibility.strict=false") {
 		t.Fatalf("incompatible latest: %v", err)
 	}

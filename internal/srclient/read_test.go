@@ -3,7 +3,6 @@ package srclient
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,31 +10,23 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // A registry over HTTP (goconnect's own, in memory) with a schema that
 // references another that references a third.
 func registryWithReferences(t *testing.T) (*Client, int) {
 	t.Helper()
-	srv := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	t.Cleanup(srv.Close)
+	srv := srtest.New(t)
 	cl, err := sr.NewClient(sr.URLs(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	if _, err := cl.RegisterSchema(ctx, "c", sr.Schema{Schema: `{"type":"record","name":"C","namespace":"t","fields":[{"name":"c","type":"int"}]}`}, -1, -1); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cl.RegisterSchema(ctx, "b", sr.Schema{Schema: `{"type":"record","name":"B","namespace":"t","fields":[{"name":"c","type":"t.C"}]}`,
-		References: []sr.SchemaReference{{Name: "t.C", Subject: "c", Version: 1}}}, -1, -1); err != nil {
-		t.Fatal(err)
-	}
-	id, err := cl.RegisterSchema(ctx, "a", sr.Schema{Schema: `{"type":"record","name":"A","namespace":"t","fields":[{"name":"b","type":"t.B"},{"name":"c","type":"t.C"}]}`,
-		References: []sr.SchemaReference{{Name: "t.B", Subject: "b", Version: 1}, {Name: "t.C", Subject: "c", Version: 1}}}, -1, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv.Register(t, "c", srtest.Schema{Text: `{"type":"record","name":"C","namespace":"t","fields":[{"name":"c","type":"int"}]}`})
+	srv.Register(t, "b", srtest.Schema{Text: `{"type":"record","name":"B","namespace":"t","fields":[{"name":"c","type":"t.C"}]}`,
+		References: []schemaregistry.Reference{{Name: "t.C", Subject: "c", Version: 1}}})
+	id := srv.Register(t, "a", srtest.Schema{Text: `{"type":"record","name":"A","namespace":"t","fields":[{"name":"b","type":"t.B"},{"name":"c","type":"t.C"}]}`,
+		References: []schemaregistry.Reference{{Name: "t.B", Subject: "b", Version: 1}, {Name: "t.C", Subject: "c", Version: 1}}})
 	return &Client{Client: cl}, id
 }
 
