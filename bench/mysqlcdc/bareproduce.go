@@ -27,8 +27,12 @@ func (b *bench) bareProduce(table, prefix string, at gomysql.Position) (float64,
 		return 0, nil, err
 	}
 	start := time.Now()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(*brokers), kgo.ProducerBatchCompression(kgo.NoCompression()),
-		kgo.MaxBufferedBytes(16<<20), kgo.RecordRetries(1<<30))
+	popts, err := bareProducerOpts(producerSettings())
+	if err != nil {
+		return 0, nil, err
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(*brokers), kgo.ProducerBatchCompression(kgo.NoCompression()),
+		kgo.MaxBufferedBytes(16 << 20), kgo.RecordRetries(1 << 30)}, popts...)...)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -157,4 +161,58 @@ func appendDecimal(b []byte, s string, scale int) ([]byte, error) {
 	b = append(b, '"')
 	b = base64.StdEncoding.AppendEncode(b, raw)
 	return append(b, '"'), nil
+}
+
+// producerSettings parses -producer.
+func producerSettings() map[string]string {
+	m := map[string]string{}
+	for _, kv := range strings.Split(*prodProps, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(kv), "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// bareProducerOpts maps -producer onto franz-go as the worker maps the
+// same producer settings (runtime/worker producerOpts).
+func bareProducerOpts(m map[string]string) ([]kgo.Opt, error) {
+	var opts []kgo.Opt
+	for k, v := range m {
+		switch k {
+		case "compression.type":
+			c := map[string]kgo.CompressionCodec{"none": kgo.NoCompression(), "gzip": kgo.GzipCompression(),
+				"snappy": kgo.SnappyCompression(), "lz4": kgo.Lz4Compression(), "zstd": kgo.ZstdCompression()}
+			codec, ok := c[v]
+			if !ok {
+				return nil, fmt.Errorf("-producer: unknown compression.type %q", v)
+			}
+			opts = append(opts, kgo.ProducerBatchCompression(codec))
+		case "batch.size":
+			n, err := strconv.ParseInt(v, 10, 32)
+			if err != nil {
+				return nil, fmt.Errorf("-producer: batch.size: %w", err)
+			}
+			opts = append(opts, kgo.ProducerBatchMaxBytes(int32(n)))
+		case "linger.ms":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("-producer: linger.ms: %w", err)
+			}
+			opts = append(opts, kgo.ProducerLinger(time.Duration(n)*time.Millisecond))
+		case "acks":
+			switch v {
+			case "all", "-1":
+			case "1":
+				opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+			case "0":
+				opts = append(opts, kgo.RequiredAcks(kgo.NoAck()), kgo.DisableIdempotentWrite())
+			default:
+				return nil, fmt.Errorf("-producer: acks %q", v)
+			}
+		default:
+			return nil, fmt.Errorf("-producer: %s is not one the bare producer knows (compression.type, batch.size, linger.ms, acks)", k)
+		}
+	}
+	return opts, nil
 }

@@ -68,6 +68,8 @@ var (
 	bareProd    = flag.Bool("bare-produce", true, "also measure the snapshot baseline 'bare SELECT + bare producer' (writes the table's JSON to Kafka once more: mind the disk with -rows 10000000)")
 	workerBin   = flag.String("bin", "", "goconnect binary to run (default: built from ./cmd/goconnect), e.g. to compare two builds in one session")
 	workerProps = flag.String("worker-props", "", "extra worker settings, k=v separated by commas (e.g. producer.buffer.memory=8388608)")
+	prodProps   = flag.String("producer", "", "producer settings k=v separated by commas, given to the snapshot connector as producer.override.<k> and to the bare producer alike: compression.type, batch.size, linger.ms, acks (e.g. compression.type=lz4,linger.ms=5)")
+	snapRounds  = flag.Int("rounds", 1, "times the snapshot phase runs (each: bare SELECT, bare SELECT + producer, goconnect) on the same table")
 )
 
 func main() {
@@ -362,6 +364,7 @@ func run() error {
 	}
 	defer kc.Close()
 	b.adm = kadm.NewClient(kc)
+	b.procs = newProcs()
 	defer func() {
 		if len(b.topics) > 0 {
 			b.adm.DeleteTopics(context.Background(), b.topics...) //nolint:errcheck
@@ -374,10 +377,15 @@ func run() error {
 		b.dropTopics()
 	}
 	if want["snapshot"] {
-		if err := b.snapshot(); err != nil {
-			return err
+		for i := 1; i <= *snapRounds; i++ {
+			if *snapRounds > 1 {
+				fmt.Printf("snapshot round %d of %d\n", i, *snapRounds)
+			}
+			if err := b.snapshot(i); err != nil {
+				return err
+			}
+			b.dropTopics()
 		}
-		b.dropTopics()
 	}
 	if want["parallel"] {
 		if err := b.parallel(); err != nil {
@@ -410,6 +418,7 @@ type bench struct {
 	dir, bin  string
 	adm       *kadm.Client
 	topics    []string // created, deleted at the end
+	procs     *procs   // broker, database, bench: CPU shares per phase
 }
 
 // dropTopics deletes the topics created so far: a phase's records take
@@ -606,6 +615,9 @@ func (b *bench) snapshotRun(w *worker, name, prefix string, tables []string, thr
 	}
 	cfg["table.include.list"] = strings.Join(inc, ",")
 	cfg["snapshot.max.threads"] = strconv.Itoa(threads)
+	for k, v := range producerSettings() {
+		cfg["producer.override."+k] = v
+	}
 	started := time.Now()
 	if err := w.call(http.MethodPost, "/connectors", map[string]any{"name": name, "config": cfg}); err != nil {
 		return 0, err
@@ -619,39 +631,61 @@ func (b *bench) snapshotRun(w *worker, name, prefix string, tables []string, thr
 }
 
 // snapshot: the initial snapshot of the whole table on a fresh worker,
-// against a bare streaming SELECT * of it just before.
-func (b *bench) snapshot() error {
+// against a bare streaming SELECT * of it just before, and a bare SELECT
+// feeding a bare producer; each step with the CPU shares of the broker,
+// the database and the client (bench or worker), to tell who caps it.
+func (b *bench) snapshot(round int) error {
 	total := int64(*rows + b.extra)
+	m := b.procs.mark()
 	sel, err := b.bareSelect([]string{b.table}, false)
 	if err != nil {
 		return err
 	}
+	selCPU := b.procs.since(m)
 	var prod float64
 	var bareFirst []byte
+	var prodCPU string
 	if *bareProd {
-		if prod, bareFirst, err = b.bareProduce(b.table, fmt.Sprintf("bbare%d", b.stamp), b.to); err != nil {
+		m = b.procs.mark()
+		if prod, bareFirst, err = b.bareProduce(b.table, fmt.Sprintf("bbare%d_%d", b.stamp, round), b.to); err != nil {
 			return fmt.Errorf("bare SELECT + producer: %w", err)
 		}
+		prodCPU = b.procs.since(m)
 	}
 	w, err := startWorker(b.bin, b.dir)
 	if err != nil {
 		return err
 	}
 	defer w.stop()
+	wp := b.procs.with("worker", w.cmd.Process.Pid)
 	_, cpu0 := w.stats()
-	rate, err := b.snapshotRun(w, "bench-snapshot", fmt.Sprintf("bsnap%d", b.stamp), []string{b.table}, 1, total)
+	m = wp.mark()
+	rate, err := b.snapshotRun(w, "bench-snapshot", fmt.Sprintf("bsnap%d_%d", b.stamp, round), []string{b.table}, 1, total)
 	if err != nil {
 		return err
 	}
+	ourCPU := wp.since(m)
 	hwm, cpu1 := w.stats()
-	fmt.Printf("SNAPSHOT %d-row table: goconnect %.0f rows/s from connector creation; bare streaming SELECT * %.0f rows/s (ratio %.2f); worker peak RSS %.0f MB, CPU %.2f s per 100k rows\n",
-		total, rate, sel, rate/sel, hwm, (cpu1-cpu0).Seconds()*100000/float64(total))
+	settings := "producer defaults"
+	if *prodProps != "" {
+		settings = "producer " + *prodProps
+	}
+	fmt.Printf("SNAPSHOT %d-row table (%s): goconnect %.0f rows/s from connector creation; bare streaming SELECT * %.0f rows/s (ratio %.2f); worker peak RSS %.0f MB, CPU %.2f s per 100k rows\n",
+		total, settings, rate, sel, rate/sel, hwm, (cpu1-cpu0).Seconds()*100000/float64(total))
+	fmt.Printf("  bare SELECT *: %s\n", selCPU)
+	if *bareProd {
+		fmt.Printf("  bare SELECT * + bare producer: %s\n", prodCPU)
+	}
+	fmt.Printf("  goconnect: %s\n", ourCPU)
 	if !*bareProd {
 		return nil
 	}
-	fmt.Printf("SNAPSHOT %d-row table: bare SELECT * + bare franz-go producer writing the same JSON %.0f rows/s; goconnect/that ratio %.2f\n",
-		total, prod, rate/prod)
-	ours, err := b.firstValue(fmt.Sprintf("bsnap%d.%s.%s", b.stamp, b.db, b.table))
+	fmt.Printf("SNAPSHOT %d-row table: bare SELECT * + bare franz-go producer writing the same JSON %.0f rows/s (ratio to bare SELECT %.2f); goconnect/that ratio %.2f\n",
+		total, prod, prod/sel, rate/prod)
+	if round > 1 {
+		return nil
+	}
+	ours, err := b.firstValue(fmt.Sprintf("bsnap%d_%d.%s.%s", b.stamp, round, b.db, b.table))
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// listenerPID finds the process listening on a local TCP port, from
+// /proc/net/tcp{,6} (the socket's inode) and /proc/<pid>/fd (who holds
+// it); 0 when none is visible. It lets the bench charge CPU to the Kafka
+// broker and the database without being told their process ids.
+func listenerPID(port int) int {
+	want := fmt.Sprintf(":%04X", port)
+	inodes := map[string]bool{}
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n")[1:] {
+			fs := strings.Fields(l)
+			// local_address is the 2nd field, st the 4th (0A: LISTEN), inode the 10th.
+			if len(fs) > 9 && strings.HasSuffix(fs[1], want) && fs[3] == "0A" {
+				inodes["socket:["+fs[9]+"]"] = true
+			}
+		}
+	}
+	if len(inodes) == 0 {
+		return 0
+	}
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		for _, fd := range fds {
+			if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && inodes[l] {
+				return pid
+			}
+		}
+	}
+	return 0
+}
+
+// portOf is the port of a host:port address (the first of a list).
+func portOf(addr string) int {
+	addr, _, _ = strings.Cut(addr, ",")
+	i := strings.LastIndexByte(addr, ':')
+	p, _ := strconv.Atoi(addr[i+1:])
+	return p
+}
+
+// procs are the processes whose CPU a phase is charged with: the Kafka
+// broker, the database server and the bench itself (the bare baselines'
+// client), plus the worker while one runs.
+type procs struct {
+	names []string
+	pids  []int
+}
+
+func newProcs() *procs {
+	p := &procs{}
+	for _, c := range []struct {
+		name string
+		pid  int
+	}{{"kafka", listenerPID(portOf(*brokers))}, {"mariadbd", listenerPID(portOf(*mariadb))}, {"bench", os.Getpid()}} {
+		if c.pid == 0 {
+			fmt.Printf("note: no process found for %s; its CPU is not reported\n", c.name)
+			continue
+		}
+		p.names, p.pids = append(p.names, c.name), append(p.pids, c.pid)
+	}
+	return p
+}
+
+// with adds a process (the worker) for the phases it runs in.
+func (p *procs) with(name string, pid int) *procs {
+	return &procs{names: append(append([]string(nil), p.names...), name), pids: append(append([]int(nil), p.pids...), pid)}
+}
+
+// cpuMark is the processes' CPU times at one instant.
+type cpuMark struct {
+	at  time.Time
+	cpu []time.Duration
+}
+
+func (p *procs) mark() cpuMark {
+	m := cpuMark{at: time.Now()}
+	for _, pid := range p.pids {
+		_, c := procStats(pid)
+		m.cpu = append(m.cpu, c)
+	}
+	return m
+}
+
+// since formats each process's CPU since m as a share of one core over
+// the wall time (1.00 = one core busy all along; the host has 2).
+func (p *procs) since(m cpuMark) string {
+	now := p.mark()
+	wall := now.at.Sub(m.at).Seconds()
+	var parts []string
+	var total float64
+	for i, n := range p.names {
+		s := (now.cpu[i] - m.cpu[i]).Seconds()
+		total += s
+		parts = append(parts, fmt.Sprintf("%s %.2f", n, s/wall))
+	}
+	return fmt.Sprintf("CPU cores busy over %.1f s: %s (sum %.2f)", wall, strings.Join(parts, ", "), total/wall)
+}
