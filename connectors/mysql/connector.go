@@ -620,6 +620,24 @@ func (t *Task) recordIn(env *data.Struct, tb *table, op string, before, after, k
 	return t.recordInMs(env, tb, op, before, after, key, src, off, now, nil)
 }
 
+// opValue is op boxed without an allocation: a constant converted to an
+// interface is static data, a string variable is copied to the heap.
+func opValue(op string) any {
+	switch op {
+	case "r":
+		return "r"
+	case "c":
+		return "c"
+	case "u":
+		return "u"
+	case "d":
+		return "d"
+	case "t":
+		return "t"
+	}
+	return op
+}
+
 // recordInMs is recordIn with ts_ms boxed by ms when not nil (records of
 // one millisecond share the box).
 func (t *Task) recordInMs(env *data.Struct, tb *table, op string, before, after, key, src *data.Struct, off map[string]any, now time.Time, ms *intBox) connect.SourceRecord {
@@ -630,7 +648,7 @@ func (t *Task) recordInMs(env *data.Struct, tb *table, op string, before, after,
 		env.PutIndex(1, after)
 	}
 	env.PutIndex(2, src)
-	env.PutIndex(4, op)
+	env.PutIndex(4, opValue(op))
 	ns := now.UnixNano()
 	if ms != nil {
 		env.PutIndex(5, ms.get(ns/int64(time.Millisecond)))

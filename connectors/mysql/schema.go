@@ -490,7 +490,18 @@ func toStr(v any) (string, error) {
 }
 
 // zeroTemporal reports a MySQL zero date/datetime.
-func zeroTemporal(s string) bool { return strings.HasPrefix(s, "0000-00-00") }
+func zeroTemporal[T ~string | ~[]byte](s T) bool {
+	const zero = "0000-00-00"
+	if len(s) < len(zero) {
+		return false
+	}
+	for i := range len(zero) {
+		if s[i] != zero[i] {
+			return false
+		}
+	}
+	return true
+}
 
 // convert turns a binlog or snapshot value into the column's Connect value.
 func (c *column) convert(v any) (any, error) {
@@ -601,13 +612,7 @@ func (c *column) convert(v any) (any, error) {
 				return nil, err
 			}
 		}
-		switch c.kind {
-		case kDecimalDouble:
-			return d.Float64(), nil
-		case kDecimalString:
-			return d.String(), nil
-		}
-		return d, nil
+		return c.decimalValue(d), nil
 	case kString, kJSON:
 		if c.latin1 {
 			return decodeLatin1(v), nil
@@ -771,10 +776,7 @@ func (c *column) convertTemporal(s string) (any, error) {
 				return nil, fmt.Errorf("column %s: %w", c.name, err)
 			}
 		}
-		if c.kind == kConnectDate {
-			return t, nil
-		}
-		return int32(t.Unix() / 86400), nil
+		return c.dateTimeValue(t), nil
 	case kMicroTime, kConnectTime:
 		micros, err := parseTimeMicros(s)
 		if err != nil {
@@ -804,23 +806,45 @@ func (c *column) convertTemporal(s string) (any, error) {
 				return nil, fmt.Errorf("column %s: %w", c.name, err)
 			}
 		}
-		switch c.kind {
-		case kTimestampMs:
-			return t.UnixMilli(), nil
-		case kTimestampMicro:
-			return t.UnixMicro(), nil
-		case kConnectTimestamp:
-			return t.Truncate(time.Millisecond), nil
-		}
-		return formatZoned(t, c.fsp), nil
+		return c.dateTimeValue(t), nil
 	}
 	return nil, fmt.Errorf("column %s: no conversion for kind %d", c.name, c.kind)
+}
+
+// dateTimeValue is a DATE, DATETIME or TIMESTAMP column's value parsed
+// as t (UTC), in the column's representation.
+func (c *column) dateTimeValue(t time.Time) any {
+	switch c.kind {
+	case kDate:
+		return int32(t.Unix() / 86400)
+	case kConnectDate:
+		return t
+	case kTimestampMs:
+		return t.UnixMilli()
+	case kTimestampMicro:
+		return t.UnixMicro()
+	case kConnectTimestamp:
+		return t.Truncate(time.Millisecond)
+	}
+	return formatZoned(t, c.fsp)
+}
+
+// decimalValue is a DECIMAL column's value d as decimal.handling.mode
+// wants it.
+func (c *column) decimalValue(d *data.BigDecimal) any {
+	switch c.kind {
+	case kDecimalDouble:
+		return d.Float64()
+	case kDecimalString:
+		return d.String()
+	}
+	return d
 }
 
 // fastDateTime parses "YYYY-MM-DD[ HH:MM:SS[.f…]]" in UTC without
 // time.Parse's layout machinery; ok=false sends anything else (and any
 // out-of-range field) to time.Parse.
-func fastDateTime(s string) (time.Time, bool) {
+func fastDateTime[T ~string | ~[]byte](s T) (time.Time, bool) {
 	num := func(from, n int) (int, bool) {
 		v := 0
 		for i := from; i < from+n; i++ {
@@ -878,7 +902,7 @@ func fastDateTime(s string) (time.Time, bool) {
 // fastDecimal parses a plain decimal of at most 18 digits (what DECIMAL
 // columns mostly hold) at the column's scale with one allocation;
 // ok=false leaves anything else to data.ParseBigDecimal.
-func fastDecimal(s string, scale int) (*data.BigDecimal, bool) {
+func fastDecimal[T ~string | ~[]byte](s T, scale int) (*data.BigDecimal, bool) {
 	if bits.UintSize != 64 || len(s) == 0 || len(s) > 20 {
 		return nil, false
 	}

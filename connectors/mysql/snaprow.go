@@ -88,8 +88,21 @@ func (c *column) convertFieldValue(f *gomysql.FieldValue) (any, error) {
 				return decodeLatin1(b), nil
 			}
 			return string(b), nil
-		case kDecimal, kDecimalDouble, kDecimalString,
-			kDate, kConnectDate, kMicroTime, kConnectTime, kTimestampMs, kTimestampMicro, kConnectTimestamp, kZoned:
+		case kDecimal, kDecimalDouble, kDecimalString:
+			// Parsed from the row's bytes as convert parses their string
+			// (fastDecimal), without copying them into one first.
+			if d, ok := fastDecimal(b, c.scale); ok {
+				return c.decimalValue(d), nil
+			}
+			return c.convert(string(b))
+		case kDate, kConnectDate, kTimestampMs, kTimestampMicro, kConnectTimestamp, kZoned:
+			if !zeroTemporal(b) {
+				if t, ok := fastDateTime(b); ok {
+					return c.dateTimeValue(t), nil
+				}
+			}
+			return c.convert(string(b))
+		case kMicroTime, kConnectTime:
 			// convert reads these as a string; string(b) is that string.
 			return c.convert(string(b))
 		}

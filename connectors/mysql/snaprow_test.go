@@ -134,3 +134,80 @@ func TestSnapshotFieldsAsValues(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotTextFastPaths: DECIMAL and DATE/DATETIME/TIMESTAMP text
+// parsed straight from the row's bytes gives what convert gives for the
+// same text as a string, in every mode, including the texts the fast
+// parsers leave to convert (zero dates, long decimals, bad dates), and the
+// value does not alias the row's buffer.
+func TestSnapshotTextFastPaths(t *testing.T) {
+	cols := []*column{
+		{name: "dec", dataType: "decimal", colType: "decimal(10,2)", precision: 10, scale: 2, nullable: true},
+		{name: "dec0", dataType: "decimal", colType: "decimal(5,0)", precision: 5, nullable: true},
+		{name: "big", dataType: "decimal", colType: "decimal(30,4)", precision: 30, scale: 4, nullable: true},
+		{name: "dt", dataType: "date", colType: "date", nullable: true},
+		{name: "dtm", dataType: "datetime", colType: "datetime", nullable: true},
+		{name: "dtm3", dataType: "datetime", colType: "datetime(3)", fsp: 3, nullable: true},
+		{name: "dtm6", dataType: "datetime", colType: "datetime(6)", fsp: 6, nullable: true},
+		{name: "ts", dataType: "timestamp", colType: "timestamp", nullable: true},
+		{name: "ts6", dataType: "timestamp", colType: "timestamp(6)", fsp: 6, nullable: true},
+	}
+	texts := []string{"0", "12.5", "-12.50", "-0.01", "99999999.99", "123", "1234567890123456.1234",
+		"12345678901234567890.1234", "1e5", "", "-", "1.2.3",
+		"2024-02-29", "2024-02-30", "1969-12-31", "0000-00-00", "1000-01-01",
+		"2024-01-15 10:30:00", "2024-01-15 10:30:00.120", "2024-01-15 10:30:00.123456", "1960-06-30 23:59:59.5",
+		"0000-00-00 00:00:00", "2024-13-01 00:00:00", "2024-01-15 24:00:00", "2024-01-15T10:30:00"}
+	for _, props := range []map[string]string{
+		baseProps(),
+		with("decimal.handling.mode", "double", "time.precision.mode", "connect"),
+		with("decimal.handling.mode", "string"),
+	} {
+		st, err := parse(props)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c0 := range cols {
+			c := *c0
+			if err := mapColumn(&c, st, false); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range texts {
+				want, wantErr := c.convert(s)
+				if z, ok := want.(string); ok && c.kind == kZoned {
+					want = trimZonedFraction(z)
+				}
+				buf := []byte(s)
+				f := gomysql.NewFieldValue(gomysql.FieldValueTypeString, 0, buf)
+				got, err := c.convertField(&f)
+				if (err == nil) != (wantErr == nil) {
+					t.Errorf("%v %s %q: error %v, want %v", props, c.name, s, err, wantErr)
+					continue
+				}
+				for i := range buf {
+					buf[i] = '9'
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%v %s %q: %#v, want %#v", props, c.name, s, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestOpValue: the envelope's op boxed without an allocation, same value.
+func TestOpValue(t *testing.T) {
+	var sink any
+	for _, op := range []string{"r", "c", "u", "d", "t", "x"} {
+		dyn := string([]byte(op)) // not a constant, as the callers' op
+		if got := opValue(dyn); got != any(op) {
+			t.Errorf("opValue(%q) = %#v", op, got)
+		}
+		if op == "x" {
+			continue
+		}
+		if n := testing.AllocsPerRun(100, func() { sink = opValue(dyn) }); n != 0 {
+			t.Errorf("opValue(%q): %v allocations", op, n)
+		}
+	}
+	_ = sink
+}

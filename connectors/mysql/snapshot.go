@@ -289,6 +289,7 @@ type snapshotSources struct {
 	ms     int64
 	marker any
 	src    *data.Struct
+	nowMs  intBox // envelope ts_ms, shared by the records of a millisecond
 }
 
 // snapshotRecord builds an 'r' event with its marker; its offset is set
@@ -312,7 +313,7 @@ func (t *Task) snapshotRecord(tb *table, after, key, env *data.Struct, marker an
 		s.PutIndex(14, int32(0))
 		c.ms, c.marker, c.src = ms, marker, s
 	}
-	return t.recordIn(env, tb, "r", nil, after, key, c.src, nil, now)
+	return t.recordInMs(env, tb, "r", nil, after, key, c.src, nil, now, &c.nowMs)
 }
 
 // snapshotEmitter hands snapshot records to Poll in the order the readers
