@@ -2,6 +2,7 @@ package worker
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/goconnect/goconnect/connect"
@@ -48,6 +49,51 @@ func TestConvertKV(t *testing.T) {
 		bad := connect.Record{Topic: "t", KeySchema: keySchema, Key: "not a struct", ValueSchema: data.StringSchema, Value: "v"}
 		if _, _, ok := r.convertKV(&bad); ok {
 			t.Error("a failed key conversion converted")
+		}
+	}
+}
+
+// TestConvertKVBlocks: records cut from shared blocks keep their bytes
+// while later records are converted (across block boundaries, and for
+// records longer than a block), and appending to one never reaches
+// another's.
+func TestConvertKVBlocks(t *testing.T) {
+	kc, vc := jsonconverter.New(), jsonconverter.New()
+	if err := kc.Configure(map[string]string{"schemas.enable": "false"}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := vc.Configure(map[string]string{"schemas.enable": "false"}, false); err != nil {
+		t.Fatal(err)
+	}
+	r := &sourceRunner{conv: &converters{key: kc, value: vc}}
+	type kv struct{ k, v, wk, wv []byte }
+	var got []kv
+	for i := range 3000 {
+		val := strings.Repeat(string(rune('a'+i%26)), i%300)
+		switch i {
+		case 1000:
+			val = strings.Repeat("L", slabSize+100) // longer than a block
+		case 1001:
+			val = strings.Repeat("M", slabSize-slabMin+10) // longer than what is left
+		}
+		rec := connect.Record{Topic: "t", KeySchema: data.Int32Schema, Key: int32(i), ValueSchema: data.StringSchema, Value: val}
+		k, v, ok := r.convertKV(&rec)
+		if !ok {
+			t.Fatalf("record %d not converted", i)
+		}
+		wk, _ := kc.FromConnectData("t", nil, rec.KeySchema, rec.Key)
+		wv, _ := vc.FromConnectData("t", nil, rec.ValueSchema, rec.Value)
+		got = append(got, kv{k, v, wk, wv})
+		if i > 0 {
+			// Appending to the previous record stays in its own bytes.
+			p := got[i-1]
+			_ = append(p.v, `"overwritten"`...)
+			_ = append(p.k, `"overwritten"`...)
+		}
+	}
+	for i, g := range got {
+		if !bytes.Equal(g.k, g.wk) || !bytes.Equal(g.v, g.wv) {
+			t.Fatalf("record %d: key %.40q value %.40q, want %.40q %.40q", i, g.k, g.v, g.wk, g.wv)
 		}
 	}
 }

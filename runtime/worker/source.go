@@ -51,9 +51,18 @@ type sourceRunner struct {
 	txnOpen     bool
 	txnDeadline time.Time
 	txnOffsets  map[string]offsetstore.Offset
-	// kvBuf is where convertKV writes a record's key and value.
-	kvBuf []byte
+	// slab is where convertKV writes records' keys and values: each
+	// record keeps its part, the rest serves the next (see convertKV).
+	slab []byte
 }
+
+// Records' keys and values are cut from blocks of slabSize bytes; a new
+// block is taken when less than slabMin is left (a record longer than
+// what is left grows into its own array, as append does).
+const (
+	slabSize = 64 << 10
+	slabMin  = 4 << 10
+)
 
 type sourceContext struct {
 	reader   connect.OffsetReader
@@ -311,17 +320,23 @@ func (r *sourceRunner) convert(ctx context.Context, sr *connect.SourceRecord, kr
 	return true, hdrs, nil
 }
 
-// convertKV converts rec's key and value into one allocation when both
-// converters can append (connect.AppendConverter): the producer holds
-// the two as long as each other. ok is false when they cannot, or when
-// either failed: the caller converts them apart then, and reports.
+// convertKV converts rec's key and value into one byte slice when both
+// converters can append (connect.AppendConverter), cut from the runner's
+// current block: one allocation per 64 KiB of records instead of one per
+// record (the producer holds a record's bytes until it is acknowledged;
+// a block lives until its last record is). ok is false when they
+// cannot, or when either failed: the caller converts them apart then,
+// and reports.
 func (r *sourceRunner) convertKV(rec *connect.Record) (key, value []byte, ok bool) {
 	ka, kok := r.conv.key.(connect.AppendConverter)
 	va, vok := r.conv.value.(connect.AppendConverter)
 	if !kok || !vok {
 		return nil, nil, false
 	}
-	b, knull, err := ka.AppendConnectData(r.kvBuf[:0], rec.Topic, rec.Headers, rec.KeySchema, rec.Key)
+	if len(r.slab) < slabMin {
+		r.slab = make([]byte, slabSize)
+	}
+	b, knull, err := ka.AppendConnectData(r.slab[:0], rec.Topic, rec.Headers, rec.KeySchema, rec.Key)
 	if err != nil {
 		return nil, nil, false
 	}
@@ -330,8 +345,11 @@ func (r *sourceRunner) convertKV(rec *connect.Record) (key, value []byte, ok boo
 	if err != nil {
 		return nil, nil, false
 	}
-	r.kvBuf = b
-	msg := append([]byte(nil), b...)
+	// The record's part ends where its bytes do, so that nothing appended
+	// to its key or value can reach the next record's; the rest of the
+	// array (the block's, or the one append grew into) serves the next.
+	msg := b[:len(b):len(b)]
+	r.slab = b[len(b):cap(b)]
 	// An empty message is nil, as FromConnectData's copy of one is.
 	if !knull && kl > 0 {
 		key = msg[:kl:kl]
