@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -85,12 +86,14 @@ func (p *procs) with(name string, pid int) *procs {
 
 // cpuMark is the processes' CPU times at one instant.
 type cpuMark struct {
-	at  time.Time
-	cpu []time.Duration
+	at           time.Time
+	cpu          []time.Duration
+	busy, iowait time.Duration // the whole host's, all cores
 }
 
 func (p *procs) mark() cpuMark {
 	m := cpuMark{at: time.Now()}
+	m.busy, m.iowait = hostCPU()
 	for _, pid := range p.pids {
 		_, c := procStats(pid)
 		m.cpu = append(m.cpu, c)
@@ -110,5 +113,26 @@ func (p *procs) since(m cpuMark) string {
 		total += s
 		parts = append(parts, fmt.Sprintf("%s %.2f", n, s/wall))
 	}
-	return fmt.Sprintf("CPU cores busy over %.1f s: %s (sum %.2f)", wall, strings.Join(parts, ", "), total/wall)
+	return fmt.Sprintf("CPU cores busy over %.1f s: %s (sum %.2f; whole host %.2f of %d, iowait %.2f)", wall,
+		strings.Join(parts, ", "), total/wall, (now.busy-m.busy).Seconds()/wall, runtime.NumCPU(), (now.iowait-m.iowait).Seconds()/wall)
+}
+
+// hostCPU is the host's busy time (all but idle and iowait) and iowait
+// time, summed over its cores, from /proc/stat (100 ticks a second).
+func hostCPU() (busy, iowait time.Duration) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0
+	}
+	var t [8]int64
+	for i := range t {
+		t[i], _ = strconv.ParseInt(f[i+1], 10, 64)
+	}
+	tick := 10 * time.Millisecond
+	return time.Duration(t[0]+t[1]+t[2]+t[5]+t[6]+t[7]) * tick, time.Duration(t[4]) * tick
 }
