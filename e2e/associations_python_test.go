@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -14,7 +13,7 @@ import (
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/avro"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // pyAssocScript creates a topic's STRONG association with Confluent's
@@ -53,9 +52,7 @@ func TestAssociationsPython(t *testing.T) {
 	py := pythonClients(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 
 	topic, ns := uniqueName(t, "assoc"), "lkc-py"
 	schema := `{"type":"record","name":"Rating","namespace":"t","fields":[{"name":"id","type":"int"},{"name":"name","type":"string"}]}`
@@ -71,10 +68,10 @@ func TestAssociationsPython(t *testing.T) {
 		}
 	}
 	subject := ":." + ns + ":" + topic + "-value"
-	if vs, err := reg.Versions(subject); err != nil || len(vs) != 1 {
+	if vs, err := srv.Versions(subject); err != nil || len(vs) != 1 {
 		t.Fatalf("versions of %s: %v %v", subject, vs, err)
 	}
-	if _, err := reg.Versions(topic + "-value"); err == nil {
+	if _, err := srv.Versions(topic + "-value"); err == nil {
 		t.Fatalf("the Python serializer registered under %s-value", topic)
 	}
 

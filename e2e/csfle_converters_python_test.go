@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"reflect"
 	"strings"
@@ -21,8 +20,8 @@ import (
 	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/converters/jsonschema"
 	"github.com/goconnect/goconnect/converters/protobuf"
-	"github.com/goconnect/goconnect/schemaregistry"
 	"github.com/goconnect/goconnect/schemaregistry/dekregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // pyCSFLEConv writes or reads one record with Confluent's Python
@@ -94,10 +93,8 @@ else:
 // version.
 func TestCSFLEConvertersPython(t *testing.T) {
 	py := pythonClients(t)
-	reg := schemaregistry.New(nil)
 	deks := dekregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg, func(m *http.ServeMux) { dekregistry.Routes(m, deks) }))
-	defer srv.Close()
+	srv := srtest.New(t, func(m *http.ServeMux) { dekregistry.Routes(m, deks) })
 	prefix := strings.NewReplacer("_", "", "-", "").Replace(uniqueName(t, "csfle"))
 	const secret = "mysecret"
 
@@ -161,10 +158,7 @@ func TestCSFLEConvertersPython(t *testing.T) {
 			n := strings.ReplaceAll(c.name, " ", "")
 			n = strings.NewReplacer(",", "", "-", "").Replace(n)
 			topic, kek := prefix+n, prefix+n+"kek"
-			if _, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: c.text, SchemaType: c.typ,
-				RuleSet: json.RawMessage(rule(kek, c.extra, c.payload))}, false); err != nil {
-				t.Fatal(err)
-			}
+			srv.Register(t, topic+"-value", srtest.Schema{Type: c.typ, Text: c.text, Rules: rule(kek, c.extra, c.payload)})
 			conv := c.conv()
 			if err := conv.Configure(map[string]string{"schema.registry.url": srv.URL, "auto.register.schemas": "false",
 				"use.latest.version": "true", "latest.compatibility.strict": "false", "rule.executors._default_.param.secret": secret}, false); err != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os/exec"
 	"testing"
 
@@ -17,7 +16,7 @@ import (
 	"github.com/goconnect/goconnect/converters/jsonschema"
 	"github.com/goconnect/goconnect/converters/protobuf"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 	"github.com/linkedin/goavro/v2"
 )
 
@@ -86,23 +85,11 @@ const migrationRules = `{"migrationRules":[{"name":"changeSsnName","kind":"TRANS
 // typ. It answers the registry's URL and the two ids.
 func migrationRegistry(t *testing.T, typ, s1, s2 string) (url string, v1, v2 int) {
 	t.Helper()
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	t.Cleanup(srv.Close)
-	if _, err := reg.SetConfig("m-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	srv.Compatibility(t, "m-value", "NONE")
 	register := func(text, md, rules string) int {
 		t.Helper()
-		req := schemaregistry.RegisterRequest{Schema: text, SchemaType: typ, Metadata: json.RawMessage(md)}
-		if rules != "" {
-			req.RuleSet = json.RawMessage(rules)
-		}
-		v, err := reg.RegisterSchema("m-value", req, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.ID
+		return srv.Register(t, "m-value", srtest.Schema{Type: typ, Text: text, Metadata: md, Rules: rules})
 	}
 	v1 = register(s1, `{"properties":{"application.major.version":"1"}}`, "")
 	v2 = register(s2, `{"properties":{"application.major.version":"2"}}`, migrationRules)

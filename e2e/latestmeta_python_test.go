@@ -6,14 +6,13 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/avro"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // pyLatestWithMetadata serializes {"o": "x"} with Confluent's Python
@@ -37,21 +36,17 @@ print(ser({"o": "x"}, SerializationContext(a["topic"], MessageField.VALUE)).hex(
 // the pairs, and a soft-deleted match, in the subject.
 func TestUseLatestWithMetadataPython(t *testing.T) {
 	py := pythonClients(t)
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 	plain := `{"type":"record","name":"R","fields":[{"name":"o","type":"string"}]}`
 	nullable := `{"type":"record","name":"R","fields":[{"name":"o","type":["null","string"],"default":null}]}`
-	for i, v := range []struct{ schema, md string }{
+	for _, v := range []struct{ schema, md string }{
 		{plain, `{"properties":{"app":"1","team":"a"}}`},
 		{nullable, `{"properties":{"app":"2","team":"a"}}`},
 		{`{"type":"record","name":"R","doc":"3","fields":[{"name":"o","type":["null","string"],"default":null}]}`, `{"properties":{"app":"3"}}`},
 	} {
-		if _, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: v.schema, Metadata: json.RawMessage(v.md)}, false); err != nil {
-			t.Fatalf("version %d: %v", i+1, err)
-		}
+		srv.Register(t, "t-value", srtest.Schema{Text: v.schema, Metadata: v.md})
 	}
-	if _, err := reg.DeleteVersion("t-value", 1, false); err != nil {
+	if _, err := srv.DeleteVersion("t-value", 1, false); err != nil {
 		t.Fatal(err)
 	}
 	s := data.StructBuilder().Name("R").Field("o", data.StringSchema).MustBuild()

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -16,7 +15,7 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // pyReadLatest deserializes hex payloads with Confluent's Python
@@ -48,12 +47,8 @@ print(json.dumps(out, default=lambda b: b.hex()))
 // latest cannot read.
 func TestReadWithLatestVersionPython(t *testing.T) {
 	py := pythonClients(t)
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
-	if _, err := reg.SetConfig("t-value", schemaregistry.ConfigUpdate{Compatibility: "NONE"}); err != nil {
-		t.Fatal(err)
-	}
+	srv := srtest.New(t)
+	srv.Compatibility(t, "t-value", "NONE")
 	const v1 = `{"type":"record","name":"R","namespace":"n","fields":[` +
 		`{"name":"a","type":"int"},{"name":"gone","type":"string"},{"name":"f","type":"float"},{"name":"l","type":"long"},` +
 		`{"name":"e","type":{"type":"enum","name":"E","symbols":["A","B","C"]}},{"name":"s","type":"string"},` +
@@ -75,11 +70,7 @@ func TestReadWithLatestVersionPython(t *testing.T) {
 	const v3 = `{"type":"record","name":"R","namespace":"n","fields":[{"name":"a","type":"long"},{"name":"req","type":"string"}]}`
 	ids := map[string]int{}
 	for _, v := range []struct{ name, text string }{{"v1", v1}, {"v2", v2}} {
-		r, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: v.text}, false)
-		if err != nil {
-			t.Fatalf("%s: %v", v.name, err)
-		}
-		ids[v.name] = r.ID
+		ids[v.name] = srv.Register(t, "t-value", srtest.Schema{Text: v.text})
 	}
 	codec, err := goavro.NewCodec(v1)
 	if err != nil {
@@ -140,9 +131,7 @@ func TestReadWithLatestVersionPython(t *testing.T) {
 	if first["e"] != "B" || first["added"] != "d" || first["gone"] != nil || first["b"] != "hi" {
 		t.Fatalf("first record %v", first)
 	}
-	if _, err := reg.RegisterSchema("t-value", schemaregistry.RegisterRequest{Schema: v3}, false); err != nil {
-		t.Fatal(err)
-	}
+	srv.Register(t, "t-value", srtest.Schema{Text: v3})
 	theirs, ours = python(), goconnect()
 	for i := range payloads {
 		if theirs[i]["error"] == nil || ours[i]["error"] == nil {

@@ -7,7 +7,6 @@ import (
 	binenc "encoding/binary"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -18,14 +17,13 @@ import (
 
 	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/data"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // eachRegistry runs f against Apicurio and against goconnect's registry
 // (in process, empty), as subtests named after them.
 func eachRegistry(t *testing.T, f func(t *testing.T, url string)) {
-	own := httptest.NewServer(schemaregistry.Handler(schemaregistry.New(nil)))
-	defer own.Close()
+	own := srtest.New(t)
 	for _, reg := range []struct{ name, url string }{{"apicurio", schemaRegistryURL}, {"goconnect", own.URL}} {
 		t.Run(reg.name, func(t *testing.T) { f(t, reg.url) })
 	}

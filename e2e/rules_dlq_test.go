@@ -3,9 +3,7 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +13,7 @@ import (
 	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/converters/jsonschema"
 	"github.com/goconnect/goconnect/converters/protobuf"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -29,9 +27,7 @@ import (
 // Protobuf JSON).
 // Reading the copy back skips the rule named in __rule.name.
 func TestRuleDLQAction(t *testing.T) {
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 	suffix := fmt.Sprint(time.Now().UnixNano())
 	s := data.StructBuilder().Name("R").Field("name", data.StringSchema).Field("age", data.Int32Schema).MustBuild()
 	rec := data.NewStruct(s).MustPut("name", "bob").MustPut("age", int32(10))
@@ -56,10 +52,7 @@ func TestRuleDLQAction(t *testing.T) {
 		topic, dlq := "dlq-read-"+suffix, "dlq-read-dlq-"+suffix
 		createTopic(t, dlq, 1)
 		text := `{"type":"record","name":"R","fields":[{"name":"name","type":"string"},{"name":"age","type":"int"}]}`
-		if _, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: text,
-			RuleSet: json.RawMessage(`{"domainRules":[` + fmt.Sprintf(adult, "READ", dlq) + `]}`)}, false); err != nil {
-			t.Fatal(err)
-		}
+		srv.Register(t, topic+"-value", srtest.Schema{Text: text, Rules: `{"domainRules":[` + fmt.Sprintf(adult, "READ", dlq) + `]}`})
 		conv := avro.New()
 		if err := conv.Configure(map[string]string{"schema.registry.url": srv.URL, "auto.register.schemas": "false",
 			"use.latest.version": "true", "bootstrap.servers": kafkaAddr, "dlq.auto.flush": "true"}, false); err != nil {
@@ -98,10 +91,7 @@ func TestRuleDLQAction(t *testing.T) {
 		topic, dlq := "dlq-write-"+suffix, "dlq-write-dlq-"+suffix
 		createTopic(t, dlq, 1)
 		text := `{"type":"object","title":"R","properties":{"name":{"type":"string","connect.index":0},"age":{"type":"integer","connect.index":1,"connect.type":"int32"}}}`
-		if _, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: text, SchemaType: "JSON",
-			RuleSet: json.RawMessage(`{"domainRules":[` + fmt.Sprintf(adult, "WRITE", dlq) + `]}`)}, false); err != nil {
-			t.Fatal(err)
-		}
+		srv.Register(t, topic+"-value", srtest.Schema{Type: "JSON", Text: text, Rules: `{"domainRules":[` + fmt.Sprintf(adult, "WRITE", dlq) + `]}`})
 		conv := jsonschema.New()
 		// The producer's settings under Confluent's rule-action prefix.
 		if err := conv.Configure(map[string]string{"schema.registry.url": srv.URL, "auto.register.schemas": "false",
@@ -126,10 +116,7 @@ func TestRuleDLQAction(t *testing.T) {
 		topic, dlq := "dlq-avro-write-"+suffix, "dlq-avro-write-dlq-"+suffix
 		createTopic(t, dlq, 1)
 		text := `{"type":"record","name":"R","fields":[{"name":"name","type":"string"},{"name":"age","type":"int"},{"name":"nick","type":["null","string"],"default":null}]}`
-		if _, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: text,
-			RuleSet: json.RawMessage(`{"domainRules":[` + fmt.Sprintf(adult, "WRITE", dlq) + `]}`)}, false); err != nil {
-			t.Fatal(err)
-		}
+		srv.Register(t, topic+"-value", srtest.Schema{Text: text, Rules: `{"domainRules":[` + fmt.Sprintf(adult, "WRITE", dlq) + `]}`})
 		as := data.StructBuilder().Name("R").Field("name", data.StringSchema).Field("age", data.Int32Schema).
 			Field("nick", data.OptionalString).MustBuild()
 		conv := avro.New()
@@ -156,10 +143,7 @@ func TestRuleDLQAction(t *testing.T) {
 		topic, dlq := "dlq-proto-"+suffix, "dlq-proto-dlq-"+suffix
 		createTopic(t, dlq, 1)
 		text := "syntax = \"proto3\";\n\nmessage R {\n  string name = 1;\n  int32 age = 2;\n  int64 big = 3;\n}\n"
-		if _, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: text, SchemaType: "PROTOBUF",
-			RuleSet: json.RawMessage(`{"domainRules":[` + fmt.Sprintf(adult, "WRITE", dlq) + `]}`)}, false); err != nil {
-			t.Fatal(err)
-		}
+		srv.Register(t, topic+"-value", srtest.Schema{Type: "PROTOBUF", Text: text, Rules: `{"domainRules":[` + fmt.Sprintf(adult, "WRITE", dlq) + `]}`})
 		ps := data.StructBuilder().Name("R").Field("name", data.OptionalString).Field("age", data.OptionalInt32).
 			Field("big", data.OptionalInt64).MustBuild()
 		conv := protobuf.New()

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +15,7 @@ import (
 	"github.com/goconnect/goconnect/connect/data"
 	"github.com/goconnect/goconnect/converters/avro"
 	"github.com/goconnect/goconnect/internal/srclient"
-	"github.com/goconnect/goconnect/schemaregistry"
+	"github.com/goconnect/goconnect/schemaregistry/srtest"
 )
 
 // pyRules writes a record with Confluent's Python AvroSerializer (or reads
@@ -66,9 +65,7 @@ func pythonCEL(t *testing.T) string {
 // same record (READ transforms) or both fail.
 func TestDomainRulesPython(t *testing.T) {
 	py, celDir := pythonClients(t), pythonCEL(t)
-	reg := schemaregistry.New(nil)
-	srv := httptest.NewServer(schemaregistry.Handler(reg))
-	defer srv.Close()
+	srv := srtest.New(t)
 	const text = `{"type":"record","name":"R","fields":[{"name":"name","type":"string","confluent:tags":["PII"]},{"name":"age","type":"int"}]}`
 	s := data.StructBuilder().Name("R").Field("name", data.StringSchema).Field("age", data.Int32Schema).MustBuild()
 	python := func(in map[string]any) string {
@@ -118,10 +115,7 @@ func TestDomainRulesPython(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			topic := strings.ReplaceAll(c.name, " ", "_")
-			v, err := reg.RegisterSchema(topic+"-value", schemaregistry.RegisterRequest{Schema: text, RuleSet: json.RawMessage(c.rules)}, false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			id := srv.Register(t, topic+"-value", srtest.Schema{Text: text, Rules: c.rules})
 			conv := avro.New()
 			if err := conv.Configure(map[string]string{"schema.registry.url": srv.URL, "auto.register.schemas": "false", "use.latest.version": "true"}, false); err != nil {
 				t.Fatal(err)
@@ -140,7 +134,7 @@ func TestDomainRulesPython(t *testing.T) {
 				return
 			}
 			// Bytes as written without rules: bob, readAge.
-			b := append(srclient.AppendHeader(nil, v.ID), 6, 'b', 'o', 'b', byte(c.readAge*2))
+			b := append(srclient.AppendHeader(nil, id), 6, 'b', 'o', 'b', byte(c.readAge*2))
 			_, got, err := conv.ToConnectData(topic, nil, b)
 			theirs = python(map[string]any{"url": srv.URL, "topic": topic, "read": hex.EncodeToString(b)})
 			if c.readFails != "" {
