@@ -644,7 +644,7 @@ func (b *bench) snapshot(round int) error {
 	selCPU := b.procs.since(m)
 	var prod float64
 	var bareFirst []byte
-	var prodCPU string
+	var prodCPU cpuUse
 	if *bareProd {
 		m = b.procs.mark()
 		if prod, bareFirst, err = b.bareProduce(b.table, fmt.Sprintf("bbare%d_%d", b.stamp, round), b.to); err != nil {
@@ -672,11 +672,15 @@ func (b *bench) snapshot(round int) error {
 	}
 	fmt.Printf("SNAPSHOT %d-row table (%s): goconnect %.0f rows/s from connector creation; bare streaming SELECT * %.0f rows/s (ratio %.2f); worker peak RSS %.0f MB, CPU %.2f s per 100k rows\n",
 		total, settings, rate, sel, rate/sel, hwm, (cpu1-cpu0).Seconds()*100000/float64(total))
-	fmt.Printf("  bare SELECT *: %s\n", selCPU)
+	fmt.Printf("  bare SELECT *: %s\n", selCPU.format(total))
 	if *bareProd {
-		fmt.Printf("  bare SELECT * + bare producer: %s\n", prodCPU)
+		fmt.Printf("  bare SELECT * + bare producer: %s\n", prodCPU.format(total))
 	}
-	fmt.Printf("  goconnect: %s\n", ourCPU)
+	fmt.Printf("  goconnect: %s\n", ourCPU.format(total))
+	// With the cores saturated, rates go as the inverse of the CPU a row
+	// costs all the processes involved: the ratio cannot exceed this.
+	fmt.Printf("  CPU-bound ceiling of the ratio on this host: bare SELECT %.2f µs/row / goconnect's path %.2f µs/row = %.2f\n",
+		selCPU.perRow(total), ourCPU.perRow(total), selCPU.perRow(total)/ourCPU.perRow(total))
 	if !*bareProd {
 		return nil
 	}

@@ -101,20 +101,42 @@ func (p *procs) mark() cpuMark {
 	return m
 }
 
-// since formats each process's CPU since m as a share of one core over
-// the wall time (1.00 = one core busy all along; the host has 2).
-func (p *procs) since(m cpuMark) string {
+// cpuUse is what the processes spent between two marks.
+type cpuUse struct {
+	names        []string
+	wall         float64   // seconds
+	cpu          []float64 // seconds, per process
+	busy, iowait float64   // the whole host's, seconds
+}
+
+func (p *procs) since(m cpuMark) cpuUse {
 	now := p.mark()
-	wall := now.at.Sub(m.at).Seconds()
-	var parts []string
-	var total float64
-	for i, n := range p.names {
-		s := (now.cpu[i] - m.cpu[i]).Seconds()
-		total += s
-		parts = append(parts, fmt.Sprintf("%s %.2f", n, s/wall))
+	u := cpuUse{names: p.names, wall: now.at.Sub(m.at).Seconds(),
+		busy: (now.busy - m.busy).Seconds(), iowait: (now.iowait - m.iowait).Seconds()}
+	for i := range p.names {
+		u.cpu = append(u.cpu, (now.cpu[i] - m.cpu[i]).Seconds())
 	}
-	return fmt.Sprintf("CPU cores busy over %.1f s: %s (sum %.2f; whole host %.2f of %d, iowait %.2f)", wall,
-		strings.Join(parts, ", "), total/wall, (now.busy-m.busy).Seconds()/wall, runtime.NumCPU(), (now.iowait-m.iowait).Seconds()/wall)
+	return u
+}
+
+// perRow is the CPU µs per row the processes spent together.
+func (u cpuUse) perRow(rows int64) float64 {
+	var t float64
+	for _, c := range u.cpu {
+		t += c
+	}
+	return t * 1e6 / float64(rows)
+}
+
+// format gives each process's CPU as cores busy over the wall time
+// (1.00 = one core all along) and µs per row.
+func (u cpuUse) format(rows int64) string {
+	var parts []string
+	for i, n := range u.names {
+		parts = append(parts, fmt.Sprintf("%s %.2f (%.2f µs/row)", n, u.cpu[i]/u.wall, u.cpu[i]*1e6/float64(rows)))
+	}
+	return fmt.Sprintf("CPU cores busy over %.1f s: %s; these together %.2f µs/row; whole host %.2f of %d cores busy, iowait %.2f",
+		u.wall, strings.Join(parts, ", "), u.perRow(rows), u.busy/u.wall, runtime.NumCPU(), u.iowait/u.wall)
 }
 
 // hostCPU is the host's busy time (all but idle and iowait) and iowait
