@@ -26,6 +26,12 @@ type gtidState struct {
 	// current is the GTID of the transaction being read, restart the set
 	// stored in offsets.
 	current, restart string
+	// lazy: the restart set is the one MariaDB GTID in lazyGTID (domain,
+	// server, sequence), its text not written yet. MariaDB's offsets do
+	// not carry the set, so writing it at every commit was a string per
+	// transaction that nothing read.
+	lazy     bool
+	lazyGTID [3]uint64
 }
 
 func newGtidState(mariaDB bool, initial string) (*gtidState, error) {
@@ -99,7 +105,15 @@ func (g *gtidState) beginMaria(gtid string, domain, server, seq uint64) {
 }
 
 // commit makes the current transaction part of the restart set.
-func (g *gtidState) commit() { g.restart = g.String() }
+func (g *gtidState) commit() {
+	if g.mariaDB && len(g.maria) == 1 {
+		for k, seq := range g.maria {
+			g.lazy, g.lazyGTID = true, [3]uint64{k[0], k[1], seq}
+		}
+		return
+	}
+	g.lazy, g.restart = false, g.String()
+}
 
 // String is the set as Debezium writes it: MariaDB "d-s-n,…" ordered by
 // domain and server, MySQL's own uuid:interval notation.
@@ -140,6 +154,13 @@ func (g *gtidState) String() string {
 func (g *gtidState) offsetValue() string {
 	if g == nil || !g.known {
 		return ""
+	}
+	if g.lazy {
+		var text [64]byte
+		b := strconv.AppendUint(text[:0], g.lazyGTID[0], 10)
+		b = strconv.AppendUint(append(b, '-'), g.lazyGTID[1], 10)
+		b = strconv.AppendUint(append(b, '-'), g.lazyGTID[2], 10)
+		g.lazy, g.restart = false, string(b)
 	}
 	return g.restart
 }

@@ -104,6 +104,33 @@ func TestGtidState(t *testing.T) {
 		}
 	}
 
+	// One domain and server: the restart set is the last commit's, not
+	// the transaction being read, however late it is asked for.
+	one, err := newGtidState(true, "0-1-5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one.beginMaria("0-1-6", 0, 1, 6)
+	if one.offsetValue() != "0-1-5" {
+		t.Fatalf("inside the first transaction: %q", one.offsetValue())
+	}
+	one.commit()
+	one.beginMaria("0-1-7", 0, 1, 7)
+	if got := one.offsetValue(); got != "0-1-6" {
+		t.Fatalf("inside the second transaction: %q, want the first's", got)
+	}
+	one.commit()
+	one.beginMaria("0-1-8", 0, 1, 8)
+	one.commit()
+	one.beginMaria("0-2-1", 0, 2, 1)
+	if got := one.offsetValue(); got != "0-1-8" {
+		t.Fatalf("after three commits: %q", got)
+	}
+	one.commit()
+	if got := one.offsetValue(); got != "0-1-8,0-2-1" {
+		t.Fatalf("after a second server's commit: %q", got)
+	}
+
 	m, err := newGtidState(false, "")
 	if err != nil || m.offsetValue() != "" {
 		t.Fatalf("MySQL without a known set must not store gtids: %q %v", m.offsetValue(), err)
