@@ -35,13 +35,14 @@ func idleDialer(idle time.Duration, beforeRead func()) func(ctx context.Context,
 // before the read that then blocks), nor is a catch-up (its reads fill
 // the buffer). Each wait is a wake-up of the reader, the poll and the
 // producer: 100k single-row transactions by 8 connections took 2.5 s of
-// CPU with 1 ms waits, 1.6 s with 5 ms, 1.3 s with 10 ms. A busy stream
+// CPU with 1 ms waits, 1.6 s with 5 ms, 1.3 s with 10 ms; 20 ms took
+// ~10% less than 10 ms (alternating runs of one session). A busy stream
 // (at least busyBytesPerMs read per millisecond waited, ~1800 such
 // transactions a second) waits readCoalesceBusy; a quieter one, whose
 // wake-ups cost little in all, waits readCoalesce and keeps its latency.
 const (
 	readCoalesce     = 2 * time.Millisecond
-	readCoalesceBusy = 10 * time.Millisecond
+	readCoalesceBusy = 20 * time.Millisecond
 	busyBytesPerMs   = 512
 	// waitLowat is the socket's receive low-water mark during a wait:
 	// the binlog's segments keep arriving, and each would wake the
