@@ -17,6 +17,33 @@ type snapshotRow struct {
 	env, after, key data.Struct
 }
 
+// snapshotRow16 and snapshotRow32 hold the structs' field values too,
+// for tables whose image, key and envelope fields fit: one allocation per
+// row instead of two.
+type (
+	snapshotRow16 struct {
+		snapshotRow
+		vals [16]any
+	}
+	snapshotRow32 struct {
+		snapshotRow
+		vals [32]any
+	}
+)
+
+// newSnapshotRow allocates a row's structs and n field values.
+func newSnapshotRow(n int) (*snapshotRow, []any) {
+	switch {
+	case n <= len(snapshotRow16{}.vals):
+		b := new(snapshotRow16)
+		return &b.snapshotRow, b.vals[:n:n]
+	case n <= len(snapshotRow32{}.vals):
+		b := new(snapshotRow32)
+		return &b.snapshotRow, b.vals[:n:n]
+	}
+	return new(snapshotRow), make([]any, n)
+}
+
 // snapshotImageFields is snapshotImage straight from a streamed result
 // row (fs in table column order; its buffers are reused for the next
 // row): text columns are converted as they are read instead of being
@@ -32,8 +59,7 @@ func (t *table) snapshotImageFields(fs []gomysql.FieldValue) (after, key, env *d
 		nk = len(t.keySchema.Fields)
 	}
 	ne := len(t.envSchema.Fields)
-	vals := make([]any, nv+nk+ne)
-	blk := new(snapshotRow)
+	blk, vals := newSnapshotRow(nv + nk + ne)
 	blk.after.Init(t.valueSchema, vals[:nv:nv])
 	blk.env.Init(t.envSchema, vals[nv+nk:])
 	after, env = &blk.after, &blk.env

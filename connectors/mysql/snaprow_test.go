@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -210,4 +211,47 @@ func TestOpValue(t *testing.T) {
 		}
 	}
 	_ = sink
+}
+
+// TestSnapshotRowSizes: rows of tables whose fields fit the one-block
+// rows (16 and 32 values) and of wider ones convert alike, and the
+// envelope's values do not overlap the image's or the key's.
+func TestSnapshotRowSizes(t *testing.T) {
+	st, err := parse(baseProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ncols := range []int{1, 7, 8, 20, 23, 24, 40} {
+		var cs []*column
+		var row []gomysql.FieldValue
+		for i := range ncols {
+			c := &column{name: fmt.Sprintf("c%d", i), dataType: "bigint", colType: "bigint(20)", nullable: i > 0}
+			if err := mapColumn(c, st, false); err != nil {
+				t.Fatal(err)
+			}
+			cs = append(cs, c)
+			row = append(row, gomysql.NewFieldValue(gomysql.FieldValueTypeSigned, uint64(1000+i), nil))
+		}
+		tb := &table{db: "inv", name: "t", cols: cs, keyIdx: []int{0}}
+		if err := tb.buildSchemas(st, sourceSchema(), transactionSchema()); err != nil {
+			t.Fatal(err)
+		}
+		wantAfter, wantKey, err := tb.snapshotImage(snapshotValues(row))
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, key, env, err := tb.snapshotImageFields(row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range tb.envSchema.Fields {
+			env.PutIndex(i, "env")
+		}
+		if !after.Equal(wantAfter) || !key.Equal(wantKey) {
+			t.Errorf("%d columns: after %v key %v, want %v %v", ncols, after, key, wantAfter, wantKey)
+		}
+		if n := len(tb.valueSchema.Fields) + len(tb.keySchema.Fields) + len(tb.envSchema.Fields); n != ncols+1+len(tb.envSchema.Fields) {
+			t.Fatalf("%d columns: %d values", ncols, n)
+		}
+	}
 }
