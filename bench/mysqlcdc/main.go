@@ -608,6 +608,8 @@ func (b *bench) snapshotRun(w *worker, name, prefix string, tables []string, thr
 	if err := b.createTopics(topics...); err != nil {
 		return 0, err
 	}
+	// The connector's schema history topic goes with the phase's topics.
+	b.topics = append(b.topics, "dbhistory."+prefix)
 	cfg := connectorConfig(prefix, b.db, tables[0], "initial_only")
 	var inc []string
 	for _, t := range tables {
