@@ -227,7 +227,7 @@ func (c *column) fastValue(tp byte, meta uint16, b []byte) (v any, n int, ok boo
 		// do: each packet is read into its own buffer, never reused.
 		str := unsafe.String(unsafe.SliceData(s), len(s))
 		if c.latin1 {
-			return decodeLatin1(str), n, true
+			return latin1Text(str), n, true
 		}
 		return str, n, true
 	case gomysql.MYSQL_TYPE_BLOB:
@@ -246,7 +246,7 @@ func (c *column) fastValue(tp byte, meta uint16, b []byte) (v any, n int, ok boo
 		n = int(meta) + int(l)
 		str := string(b[meta:n])
 		if c.latin1 {
-			return decodeLatin1(str), n, true
+			return latin1Text(str), n, true
 		}
 		return str, n, true
 	case gomysql.MYSQL_TYPE_NEWDECIMAL:

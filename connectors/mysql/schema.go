@@ -1233,16 +1233,20 @@ var cp1252 = [32]rune{
 
 // decodeLatin1 decodes MySQL latin1 bytes to a Go string.
 func decodeLatin1(v any) string {
-	var raw string
 	switch x := v.(type) {
 	case string:
-		raw = x
+		return latin1Text(x)
 	case []byte:
-		raw = string(x)
-	default:
-		s, _ := toStr(v)
-		return s
+		return latin1Text(x)
 	}
+	s, _ := toStr(v)
+	return s
+}
+
+// latin1Text is decodeLatin1 of a string or bytes without boxing them
+// first: ASCII text is the string itself (bytes are copied), anything
+// else decoded as cp1252.
+func latin1Text[T ~string | ~[]byte](raw T) string {
 	ascii := true
 	for i := 0; i < len(raw); i++ {
 		if raw[i] >= 0x80 {
@@ -1251,7 +1255,7 @@ func decodeLatin1(v any) string {
 		}
 	}
 	if ascii {
-		return raw
+		return string(raw)
 	}
 	var b strings.Builder
 	b.Grow(len(raw) + len(raw)/2)

@@ -111,7 +111,7 @@ func (c *column) convertFieldValue(f *gomysql.FieldValue) (any, error) {
 		switch c.kind {
 		case kString, kJSON, kEnum, kSet:
 			if c.latin1 {
-				return decodeLatin1(b), nil
+				return latin1Text(b), nil
 			}
 			return string(b), nil
 		case kDecimal, kDecimalDouble, kDecimalString:

@@ -255,3 +255,46 @@ func TestSnapshotRowSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestLatin1Text: MySQL latin1 (cp1252, its five undefined bytes passed
+// through) decoded alike from strings, bytes and decodeLatin1's boxed
+// values; ASCII strings are returned as they are, ASCII bytes copied once.
+func TestLatin1Text(t *testing.T) {
+	for in, want := range map[string]string{
+		"":               "",
+		"plain ascii":    "plain ascii",
+		"caf\xe9":        "café",
+		"\x80 \x9f":      "€ Ÿ",
+		"\x81\x8d\x8f":   "\u0081\u008d\u008f",
+		"\xa0\xff\x7f":   "\u00a0ÿ\x7f",
+		"x\x91q\x92\x85": "x‘q’…",
+	} {
+		if got := latin1Text(in); got != want {
+			t.Errorf("latin1Text(%q) = %q, want %q", in, got, want)
+		}
+		b := []byte(in)
+		got := latin1Text(b)
+		for i := range b {
+			b[i] = '#' // the result must not alias the bytes
+		}
+		if got != want {
+			t.Errorf("latin1Text([]byte %q) = %q, want %q", in, got, want)
+		}
+		if got := decodeLatin1(in); got != want {
+			t.Errorf("decodeLatin1(%q) = %q, want %q", in, got, want)
+		}
+		if got := decodeLatin1([]byte(in)); got != want {
+			t.Errorf("decodeLatin1([]byte %q) = %q, want %q", in, got, want)
+		}
+	}
+	var sink string
+	ascii := "plain ascii text"
+	if n := testing.AllocsPerRun(100, func() { sink = latin1Text(ascii) }); n != 0 {
+		t.Errorf("ASCII string: %v allocations", n)
+	}
+	asciiB := []byte(ascii)
+	if n := testing.AllocsPerRun(100, func() { sink = latin1Text(asciiB) }); n != 1 {
+		t.Errorf("ASCII bytes: %v allocations, want 1", n)
+	}
+	_ = sink
+}
