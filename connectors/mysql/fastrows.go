@@ -258,14 +258,7 @@ func (c *column) fastValue(tp byte, meta uint16, b []byte) (v any, n int, ok boo
 		if !ok {
 			return nil, 0, false
 		}
-		d := newDecimal(u, neg, scale)
-		switch c.kind {
-		case kDecimalDouble:
-			return d.Float64(), n, true
-		case kDecimalString:
-			return d.String(), n, true
-		}
-		return d, n, true
+		return c.decimalValue(newDecimal(u, neg, scale)), n, true
 	case gomysql.MYSQL_TYPE_FLOAT:
 		if len(b) < 4 {
 			return nil, 0, false
@@ -300,10 +293,7 @@ func (c *column) fastValue(tp byte, meta uint16, b []byte) (v any, n int, ok boo
 		if x == 0 || t.Year() != y || int(t.Month()) != m || t.Day() != d {
 			return nil, 0, false // zero and invalid dates: go-mysql's text
 		}
-		if c.kind == kConnectDate {
-			return t, 3, true
-		}
-		return int32(t.Unix() / 86400), 3, true
+		return c.dateTimeValue(t), 3, true
 	case gomysql.MYSQL_TYPE_TIMESTAMP2:
 		if meta > 6 {
 			return nil, 0, false

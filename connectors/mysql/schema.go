@@ -819,12 +819,9 @@ func (c *column) dateTimeValue(t time.Time) any {
 		return int32(t.Unix() / 86400)
 	case kConnectDate:
 		return t
-	case kTimestampMs:
-		return t.UnixMilli()
-	case kTimestampMicro:
-		return t.UnixMicro()
-	case kConnectTimestamp:
-		return t.Truncate(time.Millisecond)
+	}
+	if v, ok := c.convertTime(t); ok {
+		return v
 	}
 	return formatZoned(t, c.fsp)
 }
