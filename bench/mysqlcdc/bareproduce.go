@@ -16,12 +16,13 @@ import (
 
 // bareProduce is the baseline that does the work the snapshot does, and
 // nothing more: a streaming SELECT * of the table, each row written
-// straight into the key and value JSON the connector writes for it
-// (schemas.enable=false: the same bytes but for the timestamps) and
-// produced by a bare franz-go client with the worker's producer settings.
-// It returns rows/s and the first record's value. The table must have the
-// bench's columns (id INT, name VARCHAR, amount DECIMAL(10,2), ts DATETIME).
-func (b *bench) bareProduce(table, prefix string, at gomysql.Position) (float64, []byte, error) {
+// straight into the key and value the connector writes for it (JSON with
+// schemas.enable=false, or Avro in Confluent's frame under the ids in
+// ids: the same bytes but for the timestamps) and produced by a bare
+// franz-go client with the worker's producer settings. It returns rows/s
+// and the first record's value. The table must have the bench's columns
+// (id INT, name VARCHAR, amount DECIMAL(10,2), ts DATETIME).
+func (b *bench) bareProduce(table, prefix string, at gomysql.Position, ids *avroIDs) (float64, []byte, error) {
 	topic := prefix + "." + b.db + "." + table
 	if err := b.createTopics(topic); err != nil {
 		return 0, nil, err
@@ -58,48 +59,19 @@ func (b *bench) bareProduce(table, prefix string, at gomysql.Position) (float64,
 			mu.Unlock()
 		}
 	}
-	head := `{"version":"2.7.3.Final","connector":"mysql","name":` + strconv.Quote(prefix) + `,"ts_ms":`
-	mid := `,"snapshot":"true","db":` + strconv.Quote(b.db) + `,"sequence":null,"ts_us":`
-	tail := `,"table":` + strconv.Quote(table) + `,"server_id":0,"gtid":null,"file":` + strconv.Quote(at.Name) +
-		`,"pos":` + strconv.FormatUint(uint64(at.Pos), 10) + `,"row":0,"thread":null,"query":null}`
+	encode := jsonRow(b.db, table, prefix, at)
+	if ids != nil {
+		encode = avroRow(b.db, table, prefix, at, *ids)
+	}
 	var res gomysql.Result
 	err = c.ExecuteSelectStreaming("SELECT * FROM "+table, &res, func(row []gomysql.FieldValue) error {
 		if len(row) != 4 {
 			return fmt.Errorf("row has %d columns, want 4", len(row))
 		}
-		now := time.Now()
-		ms, ns := now.UnixMilli(), now.UnixNano()
-		key := strconv.AppendInt(append(make([]byte, 0, 24), `{"id":`...), row[0].AsInt64(), 10)
-		key = append(key, '}')
-		buf = append(buf[:0], `{"before":null,"after":{"id":`...)
-		buf = strconv.AppendInt(buf, row[0].AsInt64(), 10)
-		buf = append(buf, `,"name":`...)
-		buf = appendJSONString(buf, row[1].AsString())
-		buf = append(buf, `,"amount":`...)
-		if buf, err = appendDecimal(buf, string(row[2].AsString()), 2); err != nil {
+		var key []byte
+		if key, buf, err = encode(buf[:0], row); err != nil {
 			return err
 		}
-		buf = append(buf, `,"ts":`...)
-		ts, err := time.Parse(time.DateTime, string(row[3].AsString()))
-		if err != nil {
-			return err
-		}
-		buf = strconv.AppendInt(buf, ts.UnixMilli(), 10)
-		buf = append(buf, `},"source":`...)
-		buf = append(buf, head...)
-		buf = strconv.AppendInt(buf, ms, 10)
-		buf = append(buf, mid...)
-		buf = strconv.AppendInt(buf, ms*1000, 10)
-		buf = append(buf, `,"ts_ns":`...)
-		buf = strconv.AppendInt(buf, ms*int64(time.Millisecond), 10)
-		buf = append(buf, tail...)
-		buf = append(buf, `,"transaction":null,"op":"r","ts_ms":`...)
-		buf = strconv.AppendInt(buf, ms, 10)
-		buf = append(buf, `,"ts_us":`...)
-		buf = strconv.AppendInt(buf, ns/1000, 10)
-		buf = append(buf, `,"ts_ns":`...)
-		buf = strconv.AppendInt(buf, ns, 10)
-		buf = append(buf, '}')
 		value := append([]byte(nil), buf...)
 		if first == nil {
 			first = value
@@ -132,35 +104,137 @@ func appendJSONString(b, s []byte) []byte {
 	return append(b, '"')
 }
 
-// appendDecimal writes a DECIMAL's text as Connect's Decimal in JSON:
-// base64 of the unscaled value's minimal two's-complement bytes.
-func appendDecimal(b []byte, s string, scale int) ([]byte, error) {
+// rowEncoder writes a row's key and value: the value into b, the key
+// in a new slice.
+type rowEncoder func(b []byte, row []gomysql.FieldValue) (key, value []byte, err error)
+
+// jsonRow writes the JSON converter's bytes (schemas.enable=false).
+func jsonRow(db, table, prefix string, at gomysql.Position) rowEncoder {
+	head := `{"version":"2.7.3.Final","connector":"mysql","name":` + strconv.Quote(prefix) + `,"ts_ms":`
+	mid := `,"snapshot":"true","db":` + strconv.Quote(db) + `,"sequence":null,"ts_us":`
+	tail := `,"table":` + strconv.Quote(table) + `,"server_id":0,"gtid":null,"file":` + strconv.Quote(at.Name) +
+		`,"pos":` + strconv.FormatUint(uint64(at.Pos), 10) + `,"row":0,"thread":null,"query":null}`
+	return func(buf []byte, row []gomysql.FieldValue) ([]byte, []byte, error) {
+		now := time.Now()
+		ms, ns := now.UnixMilli(), now.UnixNano()
+		key := strconv.AppendInt(append(make([]byte, 0, 24), `{"id":`...), row[0].AsInt64(), 10)
+		key = append(key, '}')
+		buf = append(buf, `{"before":null,"after":{"id":`...)
+		buf = strconv.AppendInt(buf, row[0].AsInt64(), 10)
+		buf = append(buf, `,"name":`...)
+		buf = appendJSONString(buf, row[1].AsString())
+		buf = append(buf, `,"amount":"`...)
+		raw, err := decimalBytes(string(row[2].AsString()), 2)
+		if err != nil {
+			return nil, nil, err
+		}
+		buf = base64.StdEncoding.AppendEncode(buf, raw)
+		buf = append(buf, `","ts":`...)
+		ts, err := time.Parse(time.DateTime, string(row[3].AsString()))
+		if err != nil {
+			return nil, nil, err
+		}
+		buf = strconv.AppendInt(buf, ts.UnixMilli(), 10)
+		buf = append(buf, `},"source":`...)
+		buf = append(buf, head...)
+		buf = strconv.AppendInt(buf, ms, 10)
+		buf = append(buf, mid...)
+		buf = strconv.AppendInt(buf, ms*1000, 10)
+		buf = append(buf, `,"ts_ns":`...)
+		buf = strconv.AppendInt(buf, ms*int64(time.Millisecond), 10)
+		buf = append(buf, tail...)
+		buf = append(buf, `,"transaction":null,"op":"r","ts_ms":`...)
+		buf = strconv.AppendInt(buf, ms, 10)
+		buf = append(buf, `,"ts_us":`...)
+		buf = strconv.AppendInt(buf, ns/1000, 10)
+		buf = append(buf, `,"ts_ns":`...)
+		buf = strconv.AppendInt(buf, ns, 10)
+		return key, append(buf, '}'), nil
+	}
+}
+
+// avroIDs are the registry ids of the connector's key and value schemas.
+type avroIDs struct{ key, value uint32 }
+
+// avroRow writes the AvroConverter's bytes: the Envelope's fields in the
+// connector's order (before, after, source, transaction, op, ts_ms,
+// ts_us, ts_ns), optional ones as ["null", T] unions (["T", "null"] when
+// the field has a default).
+func avroRow(db, table, prefix string, at gomysql.Position, ids avroIDs) rowEncoder {
+	var head, mid, tail []byte
+	head = appendAvroBytes(head, "2.7.3.Final")
+	head = appendAvroBytes(head, "mysql")
+	head = appendAvroBytes(head, prefix)
+	// snapshot defaults to "false": its union is ["string", "null"].
+	mid = appendAvroBytes(append(mid, 0), "true")
+	mid = appendAvroBytes(mid, db)
+	mid = append(mid, avroNull) // sequence
+	tail = appendAvroBytes(append(tail, avroSome), table)
+	tail = appendLong(tail, 0)    // server_id
+	tail = append(tail, avroNull) // gtid
+	tail = appendAvroBytes(tail, at.Name)
+	tail = appendLong(tail, int64(at.Pos))
+	tail = appendLong(tail, 0)              // row
+	tail = append(tail, avroNull, avroNull) // thread, query
+	tail = append(tail, avroNull)           // transaction
+	tail = appendAvroBytes(tail, "r")       // op
+	return func(buf []byte, row []gomysql.FieldValue) ([]byte, []byte, error) {
+		now := time.Now()
+		ms, ns := now.UnixMilli(), now.UnixNano()
+		id := row[0].AsInt64()
+		key := appendLong(appendFrame(make([]byte, 0, 10), ids.key), id)
+		buf = appendFrame(buf, ids.value)
+		buf = append(buf, avroNull, avroSome) // before, after
+		buf = appendLong(buf, id)
+		buf = appendAvroBytes(append(buf, avroSome), row[1].AsString())
+		raw, err := decimalBytes(string(row[2].AsString()), 2)
+		if err != nil {
+			return nil, nil, err
+		}
+		buf = appendAvroBytes(append(buf, avroSome), raw)
+		ts, err := time.Parse(time.DateTime, string(row[3].AsString()))
+		if err != nil {
+			return nil, nil, err
+		}
+		buf = appendLong(append(buf, avroSome), ts.UnixMilli())
+		buf = append(buf, head...)
+		buf = appendLong(buf, ms)
+		buf = append(buf, mid...)
+		buf = appendLong(append(buf, avroSome), ms*1000)
+		buf = appendLong(append(buf, avroSome), ms*int64(time.Millisecond))
+		buf = append(buf, tail...)
+		buf = appendLong(append(buf, avroSome), ms)
+		buf = appendLong(append(buf, avroSome), ns/1000)
+		return key, appendLong(append(buf, avroSome), ns), nil
+	}
+}
+
+// decimalBytes is a DECIMAL's text as Connect's Decimal: the unscaled
+// value's minimal two's-complement bytes.
+func decimalBytes(s string, scale int) ([]byte, error) {
 	whole, frac, _ := strings.Cut(s, ".")
 	for len(frac) < scale {
 		frac += "0"
 	}
 	u, ok := new(big.Int).SetString(whole+frac, 10)
 	if !ok {
-		return b, fmt.Errorf("decimal %q", s)
+		return nil, fmt.Errorf("decimal %q", s)
 	}
-	var raw []byte
 	switch u.Sign() {
 	case 0:
-		raw = []byte{0}
+		return []byte{0}, nil
 	case 1:
-		raw = u.Bytes()
+		raw := u.Bytes()
 		if raw[0]&0x80 != 0 {
 			raw = append([]byte{0}, raw...)
 		}
+		return raw, nil
 	default:
 		// Two's complement of a negative value: 2^(8n) + u for the
 		// smallest n whose top bit stays set.
 		n := (u.BitLen() + 8) / 8
-		raw = new(big.Int).Add(new(big.Int).Lsh(big.NewInt(1), uint(8*n)), u).Bytes()
+		return new(big.Int).Add(new(big.Int).Lsh(big.NewInt(1), uint(8*n)), u).Bytes(), nil
 	}
-	b = append(b, '"')
-	b = base64.StdEncoding.AppendEncode(b, raw)
-	return append(b, '"'), nil
 }
 
 // producerSettings parses -producer.

@@ -44,7 +44,7 @@ func (b *bench) incremental() error {
 			return fmt.Errorf("granting the signalling table: %w", err)
 		}
 	}
-	w, err := startWorker(b.bin, b.dir)
+	w, err := startWorker(b.bin, b.dir, converterProps(nil))
 	if err != nil {
 		return err
 	}

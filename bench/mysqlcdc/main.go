@@ -7,7 +7,9 @@
 //     after the worker; the mean is the baseline);
 //
 //   - snapshot: rows/s of the initial snapshot of the resulting N-row table,
-//     next to a bare streaming SELECT of it;
+//     next to a bare streaming SELECT of it (-format avro: with the
+//     reference pipeline's AvroConverter and a schema registry the bench
+//     runs itself);
 //
 //   - latency: p50/p99 from COMMIT (the INSERT returning) to the record
 //     being fetched from Kafka, for single-row transactions at a steady pace.
@@ -70,6 +72,7 @@ var (
 	workerProps = flag.String("worker-props", "", "extra worker settings, k=v separated by commas (e.g. producer.buffer.memory=8388608)")
 	prodProps   = flag.String("producer", "", "producer settings k=v separated by commas, given to the snapshot connector as producer.override.<k> and to the bare producer alike: compression.type, batch.size, linger.ms, acks (e.g. compression.type=lz4,linger.ms=5)")
 	snapRounds  = flag.Int("rounds", 1, "times the snapshot phase runs (each: bare SELECT, bare SELECT + producer, goconnect) on the same table")
+	format      = flag.String("format", "json", "converters of the snapshot phases (snapshot, parallel): json (JsonConverter, schemas.enable=false) or avro (AvroConverter against a schema registry the bench runs, goconnect schema-registry; the bare producer writes the same Avro bytes)")
 )
 
 func main() {
@@ -195,7 +198,8 @@ type worker struct {
 	rest string
 }
 
-func startWorker(bin, dir string) (*worker, error) {
+// conv is the converter settings (converterProps).
+func startWorker(bin, dir, conv string) (*worker, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -204,15 +208,12 @@ func startWorker(bin, dir string) (*worker, error) {
 	l.Close()
 	props := filepath.Join(dir, "w.properties")
 	if err := os.WriteFile(props, []byte(fmt.Sprintf(`bootstrap.servers=%s
-key.converter=org.apache.kafka.connect.json.JsonConverter
-key.converter.schemas.enable=false
-value.converter=org.apache.kafka.connect.json.JsonConverter
-value.converter.schemas.enable=false
+%s
 offset.storage.file.filename=%s/offsets
 offset.flush.interval.ms=1000
 listeners=http://%s
 %s
-`, *brokers, dir, addr, strings.ReplaceAll(*workerProps, ",", "\n"))), 0o644); err != nil {
+`, *brokers, conv, dir, addr, strings.ReplaceAll(*workerProps, ",", "\n"))), 0o644); err != nil {
 		return nil, err
 	}
 	w := &worker{cmd: exec.Command(bin, "standalone", "--log-level", "WARN", props), rest: "http://" + addr}
@@ -365,6 +366,19 @@ func run() error {
 	defer kc.Close()
 	b.adm = kadm.NewClient(kc)
 	b.procs = newProcs()
+	switch *format {
+	case "json":
+	case "avro":
+		if b.reg, err = startRegistry(b.bin, dir, stamp); err != nil {
+			return err
+		}
+		defer b.reg.stop()
+		defer b.adm.DeleteTopics(context.Background(), b.reg.topic) //nolint:errcheck
+		// Its CPU is the path's: schema lookups are meant to be cached.
+		b.procs = b.procs.with("registry", b.reg.cmd.Process.Pid)
+	default:
+		return fmt.Errorf("-format %q: json or avro", *format)
+	}
 	defer func() {
 		if len(b.topics) > 0 {
 			b.adm.DeleteTopics(context.Background(), b.topics...) //nolint:errcheck
@@ -417,8 +431,9 @@ type bench struct {
 	extra     int // rows the latency phase added to the table
 	dir, bin  string
 	adm       *kadm.Client
-	topics    []string // created, deleted at the end
-	procs     *procs   // broker, database, bench: CPU shares per phase
+	topics    []string  // created, deleted at the end
+	procs     *procs    // broker, database, bench: CPU shares per phase
+	reg       *registry // -format avro: the snapshot phases' schema registry
 }
 
 // dropTopics deletes the topics created so far: a phase's records take
@@ -501,7 +516,7 @@ func (b *bench) streaming(withLatency bool) error {
 	if n != *rows {
 		return fmt.Errorf("bare syncer saw %d rows, want %d", n, *rows)
 	}
-	w, err := startWorker(b.bin, b.dir)
+	w, err := startWorker(b.bin, b.dir, converterProps(nil))
 	if err != nil {
 		return err
 	}
@@ -647,14 +662,33 @@ func (b *bench) snapshot(round int) error {
 	var prod float64
 	var bareFirst []byte
 	var prodCPU cpuUse
-	if *bareProd {
-		m = b.procs.mark()
-		if prod, bareFirst, err = b.bareProduce(b.table, fmt.Sprintf("bbare%d_%d", b.stamp, round), b.to); err != nil {
+	gcPrefix := fmt.Sprintf("bsnap%d_%d", b.stamp, round)
+	bare := func() error {
+		var ids *avroIDs
+		if b.reg != nil {
+			// With the schemas the connector registered: it runs first.
+			subject := gcPrefix + "." + b.db + "." + b.table
+			ids = new(avroIDs)
+			if ids.key, err = b.reg.latestID(subject + "-key"); err != nil {
+				return err
+			}
+			if ids.value, err = b.reg.latestID(subject + "-value"); err != nil {
+				return err
+			}
+		}
+		m := b.procs.mark()
+		if prod, bareFirst, err = b.bareProduce(b.table, fmt.Sprintf("bbare%d_%d", b.stamp, round), b.to, ids); err != nil {
 			return fmt.Errorf("bare SELECT + producer: %w", err)
 		}
 		prodCPU = b.procs.since(m)
+		return nil
 	}
-	w, err := startWorker(b.bin, b.dir)
+	if *bareProd && b.reg == nil {
+		if err := bare(); err != nil {
+			return err
+		}
+	}
+	w, err := startWorker(b.bin, b.dir, converterProps(b.reg))
 	if err != nil {
 		return err
 	}
@@ -662,12 +696,17 @@ func (b *bench) snapshot(round int) error {
 	wp := b.procs.with("worker", w.cmd.Process.Pid)
 	_, cpu0 := w.stats()
 	m = wp.mark()
-	rate, err := b.snapshotRun(w, "bench-snapshot", fmt.Sprintf("bsnap%d_%d", b.stamp, round), []string{b.table}, 1, total)
+	rate, err := b.snapshotRun(w, "bench-snapshot", gcPrefix, []string{b.table}, 1, total)
 	if err != nil {
 		return err
 	}
 	ourCPU := wp.since(m)
 	hwm, cpu1 := w.stats()
+	if *bareProd && b.reg != nil {
+		if err := bare(); err != nil {
+			return err
+		}
+	}
 	// The bare SELECT again after the snapshot, as the streaming figure
 	// does: other work on a shared host moves it by 2× between steps, so
 	// the baseline is the mean of the two around goconnect's run.
@@ -679,9 +718,9 @@ func (b *bench) snapshot(round int) error {
 	selCPU2 := b.procs.since(m)
 	sel := (sel1 + sel2) / 2
 	selPerRow := (selCPU.perRow(total) + selCPU2.perRow(total)) / 2
-	settings := "producer defaults"
+	settings := *format + ", producer defaults"
 	if *prodProps != "" {
-		settings = "producer " + *prodProps
+		settings = *format + ", producer " + *prodProps
 	}
 	fmt.Printf("SNAPSHOT %d-row table (%s): goconnect %.0f rows/s from connector creation; bare streaming SELECT * %.0f rows/s (mean of %.0f before and %.0f after; ratio %.2f); worker peak RSS %.0f MB, CPU %.2f s per 100k rows\n",
 		total, settings, rate, sel, sel1, sel2, rate/sel, hwm, (cpu1-cpu0).Seconds()*100000/float64(total))
@@ -698,14 +737,18 @@ func (b *bench) snapshot(round int) error {
 	if !*bareProd {
 		return nil
 	}
-	fmt.Printf("SNAPSHOT %d-row table: bare SELECT * + bare franz-go producer writing the same JSON %.0f rows/s (ratio to bare SELECT %.2f); goconnect/that ratio %.2f\n",
-		total, prod, prod/sel, rate/prod)
+	fmt.Printf("SNAPSHOT %d-row table: bare SELECT * + bare franz-go producer writing the same %s %.0f rows/s (ratio to bare SELECT %.2f); goconnect/that ratio %.2f\n",
+		total, *format, prod, prod/sel, rate/prod)
 	if round > 1 {
 		return nil
 	}
 	ours, err := b.firstValue(fmt.Sprintf("bsnap%d_%d.%s.%s", b.stamp, round, b.db, b.table))
 	if err != nil {
 		return err
+	}
+	if b.reg != nil {
+		fmt.Printf("SNAPSHOT first value, goconnect (%d bytes): %x\nSNAPSHOT first value, bare producer (%d bytes): %x\n", len(ours), ours, len(bareFirst), bareFirst)
+		return nil
 	}
 	fmt.Printf("SNAPSHOT first value, goconnect (%d bytes): %s\nSNAPSHOT first value, bare producer (%d bytes): %s\n", len(ours), ours, len(bareFirst), bareFirst)
 	return nil
@@ -739,7 +782,7 @@ func (b *bench) parallel() error {
 	for i := 0; i < *tables; i++ {
 		tbs = append(tbs, fmt.Sprintf("part%d", i))
 	}
-	w, err := startWorker(b.bin, b.dir)
+	w, err := startWorker(b.bin, b.dir, converterProps(b.reg))
 	if err != nil {
 		return err
 	}
@@ -768,7 +811,7 @@ func (b *bench) parallel() error {
 // live: single-row autocommit INSERTs by -live-conns connections into a
 // table the connector streams; the worker's CPU time over them.
 func (b *bench) live() error {
-	w, err := startWorker(b.bin, b.dir)
+	w, err := startWorker(b.bin, b.dir, converterProps(nil))
 	if err != nil {
 		return err
 	}
