@@ -153,14 +153,40 @@ func DecimalScale(s *Schema) (int32, error) {
 // DecimalToBytes encodes a decimal as Connect's Decimal.fromLogical does:
 // the unscaled value as minimal big-endian two's complement.
 func DecimalToBytes(s *Schema, d *BigDecimal) ([]byte, error) {
+	return AppendDecimalBytes(nil, s, d)
+}
+
+// AppendDecimalBytes appends DecimalToBytes(s, d) to b (b on error).
+func AppendDecimalBytes(b []byte, s *Schema, d *BigDecimal) ([]byte, error) {
 	scale, err := DecimalScale(s)
 	if err != nil {
-		return nil, err
+		return b, err
 	}
 	if d.Scale != scale {
-		return nil, fmt.Errorf("decimal %s has scale %d but the schema requires scale %d", d, d.Scale, scale)
+		return b, fmt.Errorf("decimal %s has scale %d but the schema requires scale %d", d, d.Scale, scale)
 	}
-	return TwosComplement(d.Unscaled), nil
+	return AppendTwosComplement(b, d.Unscaled), nil
+}
+
+// AppendTwosComplement appends TwosComplement(v) to b. A value that fits
+// in 64 bits (a DECIMAL column's, mostly) costs no allocation of its own:
+// converters write one per decimal value.
+func AppendTwosComplement(b []byte, v *big.Int) []byte {
+	if !v.IsInt64() {
+		return append(b, TwosComplement(v)...)
+	}
+	x := v.Int64()
+	// The fewest bytes whose top bit is x's sign: x >> (8n-1) is 0 or -1.
+	n := 1
+	for ; n < 8; n++ {
+		if top := x >> (8*n - 1); top == 0 || top == -1 {
+			break
+		}
+	}
+	for i := n - 1; i >= 0; i-- {
+		b = append(b, byte(x>>(8*i)))
+	}
+	return b
 }
 
 // DecimalFromBytes decodes Connect's Decimal bytes.

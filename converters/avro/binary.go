@@ -50,7 +50,9 @@ func (e encoder) encode(b []byte, t *avroschema.Schema, s *data.Schema, v any) (
 		if !ok {
 			return b, typeErr(s, v)
 		}
-		raw, err := data.DecimalToBytes(s, d)
+		// Most fit in 64 bits: their bytes stay on the stack.
+		var small [9]byte
+		raw, err := data.AppendDecimalBytes(small[:0], s, d)
 		if err != nil {
 			return b, err
 		}

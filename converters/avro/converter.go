@@ -384,12 +384,23 @@ func parseWithReferences(s sr.Schema, refs []srclient.Reference) (*avroschema.Sc
 
 // FromConnectData implements connect.Converter.
 func (c *Converter) FromConnectData(topic string, headers connect.Headers, s *data.Schema, v any) ([]byte, error) {
+	b, null, err := c.AppendConnectData(make([]byte, 0, 64), topic, headers, s, v)
+	if err != nil || null {
+		return nil, err
+	}
+	return b, nil
+}
+
+// AppendConnectData implements connect.AppendConverter: the worker
+// converts a record's key and value into one block of its own instead of
+// a slice per message.
+func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.Headers, s *data.Schema, v any) ([]byte, bool, error) {
 	if v == nil && (s == nil || s.Default == nil) {
-		return nil, nil
+		return dst, true, nil
 	}
 	ws, err := c.writeSchemaFor(s)
 	if err != nil {
-		return nil, fmt.Errorf("converting Connect schema to Avro for topic %s: %w", topic, err)
+		return dst, false, fmt.Errorf("converting Connect schema to Avro for topic %s: %w", topic, err)
 	}
 	c.mu.Lock()
 	reg, ok := ws.byTopic[topic]
@@ -397,25 +408,26 @@ func (c *Converter) FromConnectData(topic string, headers connect.Headers, s *da
 	if !ok || c.stale(reg) {
 		subject, err := c.subjectOf(topic, ws)
 		if err != nil {
-			return nil, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)
+			return dst, false, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)
 		}
 		if reg, err = c.schemaFor(subject, ws); err != nil {
-			return nil, err
+			return dst, false, err
 		}
 		c.mu.Lock()
 		ws.byTopic[topic] = reg
 		c.mu.Unlock()
 	}
-	b := srclient.AppendHeader(make([]byte, 0, 64), reg.id)
+	start := len(dst)
+	b := srclient.AppendHeader(dst, reg.id)
 	if s == nil {
 		// AvroData writes a schemaless value as an Anything record.
 		if !isAnything(reg.avro) {
-			return nil, fmt.Errorf("topic %s has a schemaless value, and the schema to write with is %s, not %s.Anything", topic, reg.avro.FullName(), avroNamespace)
+			return dst, false, fmt.Errorf("topic %s has a schemaless value, and the schema to write with is %s, not %s.Anything", topic, reg.avro.FullName(), avroNamespace)
 		}
 		if b, err = appendAnything(b, v); err != nil {
-			return nil, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
+			return dst, false, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
 		}
-		return b, nil
+		return b, false, nil
 	}
 	if reg.rules != nil {
 		// As Confluent's serializer: the domain rules of the schema written
@@ -426,22 +438,23 @@ func (c *Converter) FromConnectData(topic string, headers connect.Headers, s *da
 			JSON: func(m srrules.Message) ([]byte, error) { return c.dlqCopy(reg.avro, s, m.Value) }}
 		out, err := reg.rules.Execute(srrules.Write, srrules.Message{Value: v, Schema: s, Subject: c.subject(topic, ws), Record: rec})
 		if err != nil {
-			return nil, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)
+			return dst, false, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)
 		}
 		v = out.Value
 	}
 	if b, err = c.enc.encode(b, reg.avro, s, v); err != nil {
-		return nil, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
+		return dst, false, fmt.Errorf("converting value to Avro for topic %s: %w", topic, err)
 	}
 	if reg.rules.HasEncodingRules() {
 		// Confluent 8: the encodingRules, on the payload after the header.
-		out, err := reg.rules.ExecuteEncoding(srrules.Write, b[5:], c.subject(topic, ws))
+		out, err := reg.rules.ExecuteEncoding(srrules.Write, b[start+5:], c.subject(topic, ws))
 		if err != nil {
-			return nil, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)
+			return dst, false, fmt.Errorf("Failed to serialize Avro data from topic %s: %w", topic, err)
 		}
-		b = append(b[:5:5], out...)
+		// A full slice: out may share b's array.
+		b = append(b[:start+5:start+5], out...)
 	}
-	return b, nil
+	return b, false, nil
 }
 
 // ToConnectData implements connect.Converter.

@@ -74,6 +74,23 @@ func (c *Converter) FromConnectData(_ string, _ connect.Headers, _ *data.Schema,
 	return c.encode(data.JavaString(v))
 }
 
+// AppendConnectData implements connect.AppendConverter, so that the
+// worker keeps a record in one block with a value converter that appends
+// too (the reference pipeline's AvroConverter).
+func (c *Converter) AppendConnectData(dst []byte, topic string, h connect.Headers, s *data.Schema, v any) ([]byte, bool, error) {
+	if v == nil {
+		return dst, true, nil
+	}
+	if n, ok := v.(int64); ok && c.encoding == "UTF-8" {
+		return strconv.AppendInt(dst, n, 10), false, nil
+	}
+	b, err := c.FromConnectData(topic, h, s, v)
+	if err != nil {
+		return dst, false, err
+	}
+	return append(dst, b...), false, nil
+}
+
 // ToConnectData implements connect.Converter.
 func (c *Converter) ToConnectData(_ string, _ connect.Headers, b []byte) (*data.Schema, any, error) {
 	if b == nil {

@@ -5,8 +5,12 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/connect/data"
 )
+
+// The worker keeps a record in one block when both converters append.
+var _ connect.AppendConverter = (*Converter)(nil)
 
 func TestFromConnectData(t *testing.T) {
 	st := data.StructBuilder().Field("a", data.Int32Schema).Field("b", data.OptionalString).MustBuild()
@@ -19,6 +23,8 @@ func TestFromConnectData(t *testing.T) {
 		{"null", "", nil, nil},
 		{"string", "", "héllo", []byte("héllo")},
 		{"int", "", int32(-5), []byte("-5")},
+		{"long", "", int64(-50), []byte("-50")},
+		{"long latin1", "ISO-8859-1", int64(7), []byte("7")},
 		{"double java form", "", 1e10, []byte("1.0E10")},
 		{"float", "", float32(1), []byte("1.0")},
 		{"bool", "", true, []byte("true")},
@@ -41,6 +47,11 @@ func TestFromConnectData(t *testing.T) {
 			}
 			if (got == nil) != (tc.want == nil) || string(got) != string(tc.want) {
 				t.Fatalf("got %q want %q", got, tc.want)
+			}
+			// Appended: the same bytes after dst, null for nil.
+			out, null, err := c.AppendConnectData([]byte("k"), "t", nil, nil, tc.v)
+			if err != nil || null != (tc.want == nil) || string(out) != "k"+string(tc.want) {
+				t.Fatalf("appended %q (null %v, %v), want k + %q", out, null, err, tc.want)
 			}
 		})
 	}
