@@ -2,7 +2,9 @@ package avro
 
 import (
 	"bytes"
+	"encoding/json"
 	"math/big"
+	"net/http"
 	"testing"
 	"time"
 
@@ -106,5 +108,49 @@ func TestAppendConnectDataAllocations(t *testing.T) {
 	})
 	if n != 0 {
 		t.Fatalf("%.1f allocations per record, want 0", n)
+	}
+}
+
+// Records alternating between schemas and topics are each written with
+// their own schema under their own subject (the converter caches both).
+func TestAlternatingSchemasAndTopics(t *testing.T) {
+	srv := srtest.New(t)
+	conv := New()
+	if err := conv.Configure(map[string]string{"schema.registry.url": srv.URL}, false); err != nil {
+		t.Fatal(err)
+	}
+	// A column added: the second schema is the first's next version.
+	s1 := data.StructBuilder().Name("row").Field("a", data.Int32Schema).MustBuild()
+	s2 := data.StructBuilder().Name("row").Field("a", data.Int32Schema).Field("b", data.OptionalString).MustBuild()
+	vals := map[*data.Schema]any{s1: data.NewStruct(s1).MustPut("a", int32(1)), s2: data.NewStruct(s2).MustPut("a", int32(2)).MustPut("b", "x")}
+	// Each step changes either the schema or the topic.
+	steps := []struct {
+		topic string
+		s     *data.Schema
+	}{{"ta", s1}, {"ta", s2}, {"tb", s2}, {"tb", s1}, {"ta", s1}, {"ta", s2}, {"tb", s2}}
+	for i, st := range steps {
+		b, err := conv.FromConnectData(st.topic, nil, st.s, vals[st.s])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := conv.ToConnectData(st.topic, nil, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Fields) != len(st.s.Fields) {
+			t.Fatalf("step %d, topic %s: a record of %d fields was written with a schema of %d", i, st.topic, len(st.s.Fields), len(got.Fields))
+		}
+	}
+	for _, subject := range []string{"ta-value", "tb-value"} {
+		resp, err := http.Get(srv.URL + "/subjects/" + subject + "/versions")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var versions []int
+		err = json.NewDecoder(resp.Body).Decode(&versions)
+		resp.Body.Close()
+		if err != nil || len(versions) != 2 {
+			t.Fatalf("subject %s has versions %v (%v), want both schemas", subject, versions, err)
+		}
 	}
 }
