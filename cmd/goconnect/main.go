@@ -47,20 +47,16 @@ const loggersUsage = "levels of named loggers, name=LEVEL,… (env CONNECT_LOG4J
 
 // defaultGCPercent trades memory for throughput: records are short-lived
 // garbage, and at Go's default of 100 the collector costs a quarter of the
-// source path's time. GOGC in the environment still wins.
-const defaultGCPercent = 400
+// source path's time. 800 rather than 400: a live stream's small live heap
+// (~11 MB) is collected at ~96 MB (gctune.Floor) instead of ~55 MB, 7%
+// less CPU per live MySQL transaction; above ~10 MB live the tuner's
+// limit decides either way. GOGC in the environment still wins.
+const defaultGCPercent = 800
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(defaultGCPercent)
-		if os.Getenv("GOMEMLIMIT") == "" {
-			// GOGC=400 alone lets the heap reach 5× the live heap; the
-			// tuner caps it near gctune.Floor while little is live.
-			go gctune.Run(ctx, gctune.Floor, gctune.Factor, gctune.Every)
-		}
-	}
+	tuneGC(ctx, os.Getenv)
 	// GOCONNECT_CPUPROFILE=file writes a CPU profile, for finding where a
 	// pipeline spends its time (go tool pprof).
 	if path := os.Getenv("GOCONNECT_CPUPROFILE"); path != "" {
@@ -75,6 +71,19 @@ func main() {
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	writeHeapProfile()
 	os.Exit(code)
+}
+
+// tuneGC sets the collector's defaults unless the environment sets them.
+func tuneGC(ctx context.Context, getenv func(string) string) {
+	if getenv("GOGC") != "" {
+		return
+	}
+	debug.SetGCPercent(defaultGCPercent)
+	if getenv("GOMEMLIMIT") == "" {
+		// GOGC=800 alone lets the heap reach 9× the live heap; the
+		// tuner caps it near gctune.Floor while little is live.
+		go gctune.Run(ctx, gctune.Floor, gctune.Factor, gctune.Every)
+	}
 }
 
 // writeHeapProfile writes the heap profile to GOCONNECT_MEMPROFILE, when
