@@ -3,14 +3,10 @@ package mysql
 import (
 	"context"
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-mysql-org/go-mysql/replication"
-
-	"github.com/goconnect/goconnect/connect"
 )
 
 // The handler runs on go-mysql's reader goroutine, which would turn a
@@ -124,64 +120,6 @@ func TestEventHandlerDecodesOnlyNeededRows(t *testing.T) {
 		}
 		if got := e.Rows != nil; got != c.decoded {
 			t.Errorf("%s: rows decoded %v (%v), want %v", c.name, got, e.Rows, c.decoded)
-		}
-	}
-}
-
-// The records of a row change carry their offset as fields
-// (connect.SourceRecord.LazyOffset), built into Debezium's map only when
-// read; with an incremental snapshot context the map is built at once,
-// as the context adds to it.
-func TestRowOffsetsLazy(t *testing.T) {
-	cols := fastCols[:1]
-	rows := append(image(encInt(4, 7)), image(encInt(4, 8))...)
-	for _, c := range []struct {
-		name  string
-		flat  bool
-		incr  bool
-		wants []map[string]any
-	}{
-		{"mariadb", true, false, []map[string]any{
-			{"file": "mysql-bin.000002", "pos": int64(1000), "ts_sec": int64(1700000000), "server_id": int64(9), "row": int32(1)},
-			{"file": "mysql-bin.000002", "pos": int64(1000), "ts_sec": int64(1700000000), "server_id": int64(9)},
-		}},
-		{"mysql", false, false, []map[string]any{
-			{"file": "mysql-bin.000002", "pos": int64(1000), "ts_sec": int64(1700000000), "server_id": int64(9), "row": int32(1), "event": int64(2)},
-			{"file": "mysql-bin.000002", "pos": int64(1000), "ts_sec": int64(1700000000), "server_id": int64(9), "row": int32(2), "event": int64(2)},
-		}},
-		{"incremental context", true, true, []map[string]any{
-			{"file": "mysql-bin.000002", "pos": int64(1000), "ts_sec": int64(1700000000), "server_id": int64(9), "row": int32(1)},
-			{"file": "mysql-bin.000002", "pos": int64(1000), "ts_sec": int64(1700000000), "server_id": int64(9)},
-		}},
-	} {
-		task, tb, tm := fastTable(t, baseProps(), cols, []int{0})
-		task.tables = map[string]*table{"inv.t": tb}
-		task.out = make(chan connect.SourceRecord, 4)
-		task.now = time.Now
-		tm.Schema, tm.Table = []byte("inv"), []byte("t")
-		gt, _ := newGtidState(false, "")
-		s := &streamState{file: "mysql-bin.000002", restartPos: 4, gtids: gt, flat: c.flat, eventsInTx: 2}
-		if c.incr {
-			s.incr = &incrContext{}
-		}
-		h := &eventHandler{t: task, ctx: context.Background(), s: s}
-		e := &replication.RowsEvent{Table: tm, ColumnCount: 1, ColumnBitmap1: allBits(1)}
-		h.pending = pendingRows{e: e, data: rows}
-		hdr := &replication.EventHeader{EventType: replication.WRITE_ROWS_EVENTv2, Timestamp: 1700000000, ServerID: 9, LogPos: 1000, EventSize: 50}
-		if err := h.HandleEvent(&replication.BinlogEvent{Header: hdr, Event: e}); err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if len(task.out) != 2 {
-			t.Fatalf("%s: %d records, want 2", c.name, len(task.out))
-		}
-		for i, want := range c.wants {
-			r := <-task.out
-			if lazy := r.SourceOffset == nil && r.LazyOffset != nil; lazy == c.incr {
-				t.Errorf("%s: record %d offset lazy %v, want %v", c.name, i, lazy, !c.incr)
-			}
-			if got := r.Offset(); !reflect.DeepEqual(got, want) {
-				t.Errorf("%s: record %d offset %v, want %v", c.name, i, got, want)
-			}
 		}
 	}
 }

@@ -155,7 +155,7 @@ func TestLiveSchemaHistoryReplay(t *testing.T) {
 		t.Fatalf("snapshot schema change: %v", scv)
 	}
 	snap = snap[5:]
-	snapOffset := snap[1].Offset()
+	snapOffset := snap[1].SourceOffset
 
 	exec(t, db, "INSERT INTO gc_hist VALUES (2, 'x')", "ALTER TABLE gc_hist ADD COLUMN b INT NOT NULL DEFAULT 7", "INSERT INTO gc_hist VALUES (3, 'y', 8)")
 	recs := pollUntil(t, task, "insert, ALTER, insert", func(r []connect.SourceRecord) bool { return countTopic(r, topic) == 2 })
@@ -268,11 +268,11 @@ func TestLiveGTIDAndTransactionMetadata(t *testing.T) {
 		if tx.RawIndex(0) != id || tx.RawIndex(1) != int64(i+1) || tx.RawIndex(2) != int64(i+1) {
 			t.Fatalf("row %d: transaction block %v", i, tx)
 		}
-		if g, ok := r.Offset()["gtids"]; ok {
+		if g, ok := r.SourceOffset["gtids"]; ok {
 			t.Fatalf("row %d offset gtids %q: want none on MariaDB", i, g)
 		}
-		if r.Offset()["transaction_id"] != id || r.Offset()["transaction_data_collection_order_demo.gc_tx"] != int64(i+1) {
-			t.Fatalf("row %d offset %v", i, r.Offset())
+		if r.SourceOffset["transaction_id"] != id || r.SourceOffset["transaction_data_collection_order_demo.gc_tx"] != int64(i+1) {
+			t.Fatalf("row %d offset %v", i, r.SourceOffset)
 		}
 	}
 	colls := end.RawIndex(3).([]any)
@@ -280,14 +280,14 @@ func TestLiveGTIDAndTransactionMetadata(t *testing.T) {
 		colls[0].(*data.Struct).RawIndex(0) != "demo.gc_tx" || colls[0].(*data.Struct).RawIndex(1) != int64(2) {
 		t.Fatalf("END %v", end)
 	}
-	if g, ok := recs[3].Offset()["gtids"]; ok {
+	if g, ok := recs[3].SourceOffset["gtids"]; ok {
 		t.Fatalf("END offset gtids %q: want none on MariaDB", g)
 	}
 	_ = task.Stop()
 
 	// Restart after the first row: the stored position is the end of its
 	// event, inside the transaction.
-	task2 := startTask(t, props, recs[1].Offset())
+	task2 := startTask(t, props, recs[1].SourceOffset)
 	again := pollUntil(t, task2, "second row and END", func(r []connect.SourceRecord) bool { return countTopic(r, txTopic) == 1 })
 	if len(again) != 2 || again[0].Topic != topic || again[1].Topic != txTopic {
 		t.Fatalf("after restart: want row 2 then END, got %v", again)

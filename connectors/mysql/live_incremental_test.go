@@ -88,7 +88,7 @@ func newLatest() *latest { return &latest{rows: map[int32]*data.Struct{}, incrID
 
 func (l *latest) add(table string, recs []connect.SourceRecord) {
 	for _, r := range recs {
-		l.lastOffset = r.Offset()
+		l.lastOffset = r.SourceOffset
 		if !strings.HasSuffix(r.Topic, "."+table) {
 			continue
 		}
@@ -220,7 +220,7 @@ func TestLiveIncrementalSnapshotUnderWrites(t *testing.T) {
 		l.add(f.table, recs)
 		frontier.Store(int64(l.maxIncr))
 		for _, r := range recs {
-			if incrRunning(r.Offset()) {
+			if incrRunning(r.SourceOffset) {
 				seenRunning = true
 			} else if seenRunning && strings.HasSuffix(r.Topic, "."+f.sig) {
 				return true // the last window's close row, after the snapshot
@@ -280,8 +280,8 @@ func TestLiveIncrementalSignals(t *testing.T) {
 	pollUntilCond(t, task, "incremental records", time.Minute, func(recs []connect.SourceRecord) bool {
 		l.add(f.table, recs)
 		for _, r := range recs {
-			if incrRunning(r.Offset()) {
-				off = r.Offset()
+			if incrRunning(r.SourceOffset) {
+				off = r.SourceOffset
 			}
 		}
 		return l.incremental >= 300
@@ -331,7 +331,7 @@ func TestLiveIncrementalSignals(t *testing.T) {
 	pollUntilCond(t, task, "the filtered snapshot", time.Minute, func(recs []connect.SourceRecord) bool {
 		l2.add(f.table, recs)
 		for _, r := range recs {
-			if incrRunning(r.Offset()) {
+			if incrRunning(r.SourceOffset) {
 				seen = true
 			} else if seen {
 				return true
@@ -411,9 +411,9 @@ func TestLiveIncrementalSurrogateKey(t *testing.T) {
 					}
 				}
 			}
-			if incrRunning(r.Offset()) {
+			if incrRunning(r.SourceOffset) {
 				seenRunning = true
-				if c, _ := r.Offset()[offIncrCollections].(string); strings.Contains(c, `"incremental_snapshot_collections_surrogate_key":"seq"`) {
+				if c, _ := r.SourceOffset[offIncrCollections].(string); strings.Contains(c, `"incremental_snapshot_collections_surrogate_key":"seq"`) {
 					sawSurrogate = true
 				}
 			} else if seenRunning && strings.HasSuffix(r.Topic, "."+f.sig) {

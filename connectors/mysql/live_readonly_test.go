@@ -113,8 +113,8 @@ func TestLiveReadOnlyIncrementalUnderWrites(t *testing.T) {
 		l.add(f.table, recs)
 		frontier.Store(int64(l.maxIncr))
 		for _, r := range recs {
-			if incrRunning(r.Offset()) {
-				seenRunning, during = true, r.Offset()
+			if incrRunning(r.SourceOffset) {
+				seenRunning, during = true, r.SourceOffset
 			} else if seenRunning {
 				return true // a change streamed after the snapshot
 			}
@@ -165,8 +165,8 @@ func TestLiveReadOnlyIncrementalRestart(t *testing.T) {
 	pollUntilCond(t, task, "2000 incremental records", time.Minute, func(recs []connect.SourceRecord) bool {
 		l.add(f.table, recs)
 		for _, r := range recs {
-			if incrRunning(r.Offset()) {
-				last = r.Offset()
+			if incrRunning(r.SourceOffset) {
+				last = r.SourceOffset
 			}
 		}
 		return l.incremental >= 2000
@@ -313,7 +313,7 @@ func TestLiveIncrementalTypedKeys(t *testing.T) {
 			}
 			tbl := r.Topic[strings.LastIndexByte(r.Topic, '.')+1:]
 			counts[tbl]++
-			if k, ok := r.Offset()[offIncrMaximumKey].(string); ok {
+			if k, ok := r.SourceOffset[offIncrMaximumKey].(string); ok {
 				mk, err := javaDeserializeKey(k)
 				if err != nil {
 					t.Fatalf("maximum key %s: %v", k, err)

@@ -334,7 +334,7 @@ func blockingConcurrentWrites(t *testing.T, channel string, threads int) {
 			}
 			lastR = i
 			markers = append(markers, snapMarker(r))
-			if off := r.Offset(); off["snapshot"] != nil || off["file"] == nil || off["pos"] == nil {
+			if off := r.SourceOffset; off["snapshot"] != nil || off["file"] == nil || off["pos"] == nil {
 				t.Fatalf("snapshot record %d: offset %v, want the stream's (no snapshot flag)", i, off)
 			}
 		} else if tb == "a" {
@@ -447,7 +447,7 @@ func TestLiveAddTableAndSnapshotIt(t *testing.T) {
 	topic := kafkaSignalProps(props)
 	task := startTask(t, props, nil)
 	recs := pollN(t, task, 20)
-	last := recs[len(recs)-1].Offset()
+	last := recs[len(recs)-1].SourceOffset
 	if err := task.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -531,8 +531,8 @@ func TestLiveIncrementalSignalsKafka(t *testing.T) {
 	pollUntilCond(t, task, "incremental records", time.Minute, func(recs []connect.SourceRecord) bool {
 		l.add(f.table, recs)
 		for _, r := range recs {
-			if incrRunning(r.Offset()) {
-				off = r.Offset()
+			if incrRunning(r.SourceOffset) {
+				off = r.SourceOffset
 			}
 		}
 		return l.incremental >= 300
@@ -596,7 +596,7 @@ func TestLiveBlockingSnapshotRestartMidway(t *testing.T) {
 		t.Fatal(err)
 	}
 	exec(t, db, fmt.Sprintf("INSERT INTO %s_a VALUES (900002, 'while stopped')", pfx))
-	task = startTask(t, props, last.Offset())
+	task = startTask(t, props, last.SourceOffset)
 	recs = pollUntil(t, task, "the insert made while stopped", func(rs []connect.SourceRecord) bool {
 		for _, r := range rs {
 			if r.Value != nil && recID(r) == 900002 {

@@ -111,13 +111,13 @@ func TestLiveSnapshotParallelConsistent(t *testing.T) {
 			m := snapMarker(r)
 			switch {
 			case m == "last":
-				if i != snapshot-1 || r.Offset()["snapshot"] != nil {
-					t.Errorf("record %d marked last with offset %v; snapshot records so far %d", i, r.Offset(), snapshot)
+				if i != snapshot-1 || r.SourceOffset["snapshot"] != nil {
+					t.Errorf("record %d marked last with offset %v; snapshot records so far %d", i, r.SourceOffset, snapshot)
 				}
 			case m == "first" || m == nil:
 				t.Errorf("record %d: marker %v with several threads", i, m)
-			case r.Offset()["snapshot"] != true:
-				t.Errorf("record %d: offset %v lacks snapshot=true", i, r.Offset())
+			case r.SourceOffset["snapshot"] != true:
+				t.Errorf("record %d: offset %v lacks snapshot=true", i, r.SourceOffset)
 			}
 		} else if op != "c" {
 			t.Errorf("record %d: op %v", i, op)

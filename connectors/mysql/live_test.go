@@ -74,7 +74,7 @@ func TestLiveSnapshotAndStream(t *testing.T) {
 	for i, r := range recs {
 		env := r.Value.(*data.Struct)
 		src := env.RawIndex(2).(*data.Struct)
-		t.Logf("%d topic=%s key=%v op=%v snap=%v off=%v", i, r.Topic, r.Key, env.RawIndex(4), src.RawIndex(4), r.Offset())
+		t.Logf("%d topic=%s key=%v op=%v snap=%v off=%v", i, r.Topic, r.Key, env.RawIndex(4), src.RawIndex(4), r.SourceOffset)
 	}
 	t.Logf("first value: %v", recs[0].Value)
 	db, err := client.Connect("127.0.0.1:3307", "debezium", "dbz", "demo")
@@ -94,9 +94,9 @@ func TestLiveSnapshotAndStream(t *testing.T) {
 	}
 	recs = pollN(t, task, 4)
 	for i, r := range recs {
-		t.Logf("%d topic=%s key=%v value=%v off=%v", i, r.Topic, r.Key, r.Value, r.Offset())
+		t.Logf("%d topic=%s key=%v value=%v off=%v", i, r.Topic, r.Key, r.Value, r.SourceOffset)
 	}
-	last := recs[len(recs)-1].Offset()
+	last := recs[len(recs)-1].SourceOffset
 	if err := task.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -166,13 +166,13 @@ func TestLiveResumeMidEvent(t *testing.T) {
 	exec(t, db, "INSERT INTO gc_multi VALUES (1,'a'),(2,'b'),(3,'c')", "INSERT INTO gc_multi VALUES (4,'d')")
 	recs := pollN(t, task, 4)
 	for i, r := range recs {
-		t.Logf("%d id=%v off=%v", i, afterID(r), r.Offset())
+		t.Logf("%d id=%v off=%v", i, afterID(r), r.SourceOffset)
 	}
-	o0, o2 := recs[0].Offset(), recs[2].Offset()
-	if o0["row"] != int32(1) || o0["event"] != nil || o0["gtids"] != nil || o0["pos"] != o2["pos"] || recs[1].Offset()["row"] != int32(2) {
+	o0, o2 := recs[0].SourceOffset, recs[2].SourceOffset
+	if o0["row"] != int32(1) || o0["event"] != nil || o0["gtids"] != nil || o0["pos"] != o2["pos"] || recs[1].SourceOffset["row"] != int32(2) {
 		t.Fatalf("offset of the first row %v: want Debezium's (row 1, the event's end as pos, no event or gtids)", o0)
 	}
-	if _, ok := o2["row"]; ok || o2["pos"].(int64) >= recs[3].Offset()["pos"].(int64) {
+	if _, ok := o2["row"]; ok || o2["pos"].(int64) >= recs[3].SourceOffset["pos"].(int64) {
 		t.Fatalf("offset of the event's last row %v: want no row (the next event resumes)", o2)
 	}
 	_ = task.Stop()
@@ -259,7 +259,7 @@ func TestLiveResumeOldOffsets(t *testing.T) {
 	if strings.Join(ids, ",") != "2,3,4" {
 		t.Fatalf("after resuming from the old offset %v: ids %v, want 2,3,4", old, ids)
 	}
-	if o := recs[len(recs)-1].Offset(); o["event"] != nil || o["gtids"] != nil {
+	if o := recs[len(recs)-1].SourceOffset; o["event"] != nil || o["gtids"] != nil {
 		t.Fatalf("offsets after an old one: %v, want Debezium's form", o)
 	}
 }
@@ -475,15 +475,15 @@ func TestLiveHeartbeat(t *testing.T) {
 			}
 			last = r
 		}
-		if last.Offset() != nil && last.Offset()["pos"].(int64) > first.Offset()["pos"].(int64) {
+		if last.SourceOffset != nil && last.SourceOffset["pos"].(int64) > first.SourceOffset["pos"].(int64) {
 			break
 		}
 	}
-	if last.Offset() == nil || last.Offset()["pos"].(int64) <= first.Offset()["pos"].(int64) {
-		t.Fatalf("heartbeat offset did not advance: first %v last %v", first.Offset(), last.Offset())
+	if last.SourceOffset == nil || last.SourceOffset["pos"].(int64) <= first.SourceOffset["pos"].(int64) {
+		t.Fatalf("heartbeat offset did not advance: first %v last %v", first.SourceOffset, last.SourceOffset)
 	}
 	if k := last.Key.(*data.Struct); k.Schema().Name != "io.debezium.connector.common.ServerNameKey" || k.RawIndex(0) != props["topic.prefix"] {
 		t.Fatalf("heartbeat key %v", k)
 	}
-	t.Logf("heartbeat offsets %v -> %v", first.Offset(), last.Offset())
+	t.Logf("heartbeat offsets %v -> %v", first.SourceOffset, last.SourceOffset)
 }

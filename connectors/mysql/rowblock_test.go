@@ -38,7 +38,7 @@ func TestRowChangeMatchesImages(t *testing.T) {
 			}
 			hs += h.Key + "=" + string(b) + ";"
 		}
-		return fmt.Sprintf("%s %v|%s|%s|%s", r.Topic, r.Offset(), k, v, hs)
+		return fmt.Sprintf("%s %v|%s|%s|%s", r.Topic, r.SourceOffset, k, v, hs)
 	}
 	row2 := append([]any(nil), testRow...)
 	row2[2] = "pw2"

@@ -92,62 +92,36 @@ type txState struct {
 // offset is the source offset after rowsDone of nrows rows of the
 // current event.
 func (s *streamState) offset(h *replication.EventHeader, rowsDone, nrows int64) map[string]any {
-	var o rowOffset
-	s.offsetIn(&o, h, rowsDone, nrows)
-	off := o.build(&s.bx)
-	if s.incr != nil {
-		s.incr.store(off)
+	off := make(map[string]any, 7)
+	off["file"] = s.bx.file.get(s.file)
+	off["pos"] = s.bx.restartPos.get(int64(s.restartPos))
+	off["ts_sec"] = s.bx.tsSec.get(int64(h.Timestamp))
+	if h.ServerID != 0 {
+		off["server_id"] = s.bx.serverID.get(int64(h.ServerID))
 	}
-	return off
-}
-
-// offsetIn is offset's fields, into o: a row change's records carry them
-// as their LazyOffset when no incremental snapshot adds to the offset.
-func (s *streamState) offsetIn(o *rowOffset, h *replication.EventHeader, rowsDone, nrows int64) {
-	*o = rowOffset{file: s.file, pos: int64(s.restartPos), tsSec: int64(h.Timestamp), serverID: int64(h.ServerID)}
 	if s.flat {
 		// Debezium stores row = nrows at the last row too, and its restart
 		// then skips that many rows of the next event; no row there resumes
 		// both workers at the next event without a gap.
 		if rowsDone != 0 && rowsDone < nrows {
-			o.row = int32(rowsDone)
+			off["row"] = int32(rowsDone)
 		}
-		return
+		if s.incr != nil {
+			s.incr.store(off)
+		}
+		return off
 	}
-	o.event, o.row, o.gtids = s.eventsInTx, int32(rowsDone), s.gtids.offsetValue()
-}
-
-// rowOffset is a stream offset as fields, zero where the map has no key
-// (connect.OffsetBuilder): the worker keeps one offset per poll, so a map
-// per row (two allocations) was mostly built for nothing.
-type rowOffset struct {
-	file                        string
-	pos, tsSec, serverID, event int64
-	row                         int32
-	gtids                       string
-}
-
-// BuildOffset is the offset's map, with values boxed anew: the worker
-// calls it from its own goroutine, away from the stream's boxes.
-func (o *rowOffset) BuildOffset() map[string]any { return o.build(&boxes{}) }
-
-// build is the offset's map, its values boxed through bx.
-func (o *rowOffset) build(bx *boxes) map[string]any {
-	off := make(map[string]any, 7)
-	off["file"] = bx.file.get(o.file)
-	off["pos"] = bx.restartPos.get(o.pos)
-	off["ts_sec"] = bx.tsSec.get(o.tsSec)
-	if o.serverID != 0 {
-		off["server_id"] = bx.serverID.get(o.serverID)
+	if s.eventsInTx != 0 {
+		off["event"] = s.bx.event.get(s.eventsInTx)
 	}
-	if o.event != 0 {
-		off["event"] = bx.event.get(o.event)
+	if rowsDone != 0 {
+		off["row"] = int32(rowsDone)
 	}
-	if o.row != 0 {
-		off["row"] = o.row
+	if g := s.gtids.offsetValue(); g != "" {
+		off["gtids"] = s.bx.offGtids.get(g)
 	}
-	if o.gtids != "" {
-		off["gtids"] = bx.offGtids.get(o.gtids)
+	if s.incr != nil {
+		s.incr.store(off)
 	}
 	return off
 }
@@ -918,24 +892,12 @@ func (t *Task) handleRows(ctx context.Context, s *streamState, h *replication.Ev
 		if i+1 < nrows {
 			s.partRow = i + 1
 		}
-		// Without an incremental snapshot the offset is built only if the
-		// worker stores it (rowOffset).
-		var off map[string]any
-		if s.incr != nil {
-			off = s.offset(h, i+1, nrows)
-		} else {
-			s.offsetIn(&blk.off, h, i+1, nrows)
-		}
+		off := s.offset(h, i+1, nrows)
 		s.lastRow = int32(i)
 		src := &blk.src
 		t.rowSourceIn(src, tb, s, h, start, int32(i))
 		now := t.now()
 		recs := t.changeRecordsIn(t.recBuf[:0], &blk.env, &s.bx.nowMs, tb, op, before, after, oldKey, newKey, src, off, now)
-		if off == nil {
-			for j := range recs {
-				recs[j].LazyOffset = &blk.off
-			}
-		}
 		if t.st.txMetadata {
 			var err error
 			if recs, err = t.addTxMetadata(ctx, s, h, tb, recs); err != nil {
@@ -993,8 +955,6 @@ type streamRow struct {
 	vals                                    []any // not yet handed out by image
 	// b, a, bk, ak point to before, after, oldKey, newKey when in use.
 	b, a, bk, ak *data.Struct
-	// off is the row's offset when its records' LazyOffset.
-	off rowOffset
 }
 
 // newStreamRow allocates the structs of a row change of op: the
@@ -1105,7 +1065,6 @@ func (t *Task) changeRecordsIn(out []connect.SourceRecord, env *data.Struct, ms 
 // primary-key change carries __debezium.newkey too).
 func (t *Task) tombstone(r connect.SourceRecord) connect.SourceRecord {
 	ts := connect.NewSourceRecord(r.SourcePartition, r.SourceOffset, r.Topic, r.KeySchema, r.Key, nil, nil)
-	ts.LazyOffset = r.LazyOffset
 	if len(r.Headers) > 0 {
 		ts.Headers = r.Headers.Clone()
 	}

@@ -39,7 +39,7 @@ func (t *Task) addTxMetadata(ctx context.Context, s *streamState, h *replication
 			}
 			sort.Strings(tx.order)
 		} else {
-			off := maps.Clone(recs[0].Offset())
+			off := maps.Clone(recs[0].SourceOffset)
 			if row, _ := offsetInt(off["row"]); row > 1 {
 				off["row"] = int32(row - 1)
 			} else {
@@ -57,7 +57,7 @@ func (t *Task) addTxMetadata(ctx context.Context, s *streamState, h *replication
 	for i := range recs {
 		r := &recs[i]
 		if r.Value == nil { // tombstone: same position as its delete
-			r.SourceOffset, r.LazyOffset = prev, nil
+			r.SourceOffset = prev
 			continue
 		}
 		if _, seen := tx.counts[name]; !seen {
@@ -70,12 +70,12 @@ func (t *Task) addTxMetadata(ctx context.Context, s *streamState, h *replication
 		block.PutIndex(1, tx.total)
 		block.PutIndex(2, tx.counts[name])
 		r.Value.(*data.Struct).PutIndex(3, block)
-		off := maps.Clone(r.Offset())
+		off := maps.Clone(r.SourceOffset)
 		off["transaction_id"] = tx.id
 		for n, c := range tx.counts {
 			off[txOffsetPrefix+n] = c
 		}
-		r.SourceOffset, r.LazyOffset, prev = off, nil, off
+		r.SourceOffset, prev = off, off
 	}
 	return recs, nil
 }
