@@ -2,13 +2,6 @@
 // api module: records, headers, and the interfaces that connectors, tasks,
 // converters, transformations and predicates implement. It depends on nothing
 // else in goconnect; plugins depend on it, never on the runtime.
-//
-// A source record's offset may be given lazily (SourceRecord.LazyOffset):
-// the worker keeps only the latest offset per source partition of each poll
-// until it commits, so a connector emitting many records per partition,
-// such as a binlog reader with one record per row, built a map per record
-// that was mostly dropped unread (~7% of the MySQL connector's CPU on
-// single-row transactions). Readers go through SourceRecord.Offset.
 package connect
 
 import (
@@ -93,24 +86,6 @@ type SourceRecord struct {
 	Record
 	SourcePartition map[string]any
 	SourceOffset    map[string]any
-	// LazyOffset, when SourceOffset is nil, builds the offset when it is
-	// read (Offset); it must not change once the record is returned.
-	LazyOffset OffsetBuilder
-}
-
-// OffsetBuilder builds a source offset on demand: a new map on each call,
-// with the same content, safe to call from any goroutine.
-type OffsetBuilder interface {
-	BuildOffset() map[string]any
-}
-
-// Offset is the record's source offset: SourceOffset, or when that is nil
-// the one LazyOffset builds.
-func (r SourceRecord) Offset() map[string]any {
-	if r.SourceOffset == nil && r.LazyOffset != nil {
-		return r.LazyOffset.BuildOffset()
-	}
-	return r.SourceOffset
 }
 
 // NewSourceRecord builds a source record for the producer to partition.

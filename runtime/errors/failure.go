@@ -44,7 +44,7 @@ func (f *Failure) where() string {
 	case f.Produced != nil:
 		return fmt.Sprintf("%s-%d (producing)", f.Produced.Topic, f.Produced.Partition)
 	case f.Source != nil:
-		return fmt.Sprintf("topic %s, source partition %v, source offset %v", f.Source.Topic, f.Source.SourcePartition, f.Source.Offset())
+		return fmt.Sprintf("topic %s, source partition %v, source offset %v", f.Source.Topic, f.Source.SourcePartition, f.Source.SourceOffset)
 	}
 	return "unknown"
 }

@@ -45,10 +45,10 @@ func (l *logReporter) record(f *Failure) string {
 	case f.Source != nil:
 		r := f.Source
 		if !l.withData {
-			return fmt.Sprintf(", where source record is {topic='%s', sourcePartition=%v, sourceOffset=%v}", r.Topic, r.SourcePartition, r.Offset())
+			return fmt.Sprintf(", where source record is {topic='%s', sourcePartition=%v, sourceOffset=%v}", r.Topic, r.SourcePartition, r.SourceOffset)
 		}
 		return fmt.Sprintf(", where source record is {topic='%s', sourcePartition=%v, sourceOffset=%v, key=%v, value=%v, headers=%v}",
-			r.Topic, r.SourcePartition, r.Offset(), r.Key, r.Value, r.Headers)
+			r.Topic, r.SourcePartition, r.SourceOffset, r.Key, r.Value, r.Headers)
 	}
 	return ""
 }

@@ -64,7 +64,7 @@ func (r *sourceRunner) sendTxn(ctx context.Context, recs []connect.SourceRecord)
 	b, err := r.send(ctx, recs)
 	if b != nil {
 		for k, o := range b.offsets {
-			r.txnOffsets[k] = o.resolve()
+			r.txnOffsets[k] = o
 		}
 	}
 	if err != nil {

@@ -214,7 +214,7 @@ func (p *pollContext) close() {
 // the operator says; when the task is stopped while retrying one, the
 // batch is left unfinished so none of its offsets is committed.
 func (r *sourceRunner) send(ctx context.Context, recs []connect.SourceRecord) (*batch, error) {
-	b := &batch{offsets: make(map[string]pendingOffset, 1), records: len(recs)}
+	b := &batch{offsets: make(map[string]offsetstore.Offset, 1), records: len(recs)}
 	b.remaining.Store(int64(len(recs)))
 	if src := r.tm.Source(); src != nil {
 		b.onWritten = src.Written
@@ -260,8 +260,7 @@ func (r *sourceRunner) send(ctx context.Context, recs []connect.SourceRecord) (*
 			continue
 		}
 		if sr.SourcePartition != nil {
-			b.offsets[r.sub.partitionKey(sr.SourcePartition)] = pendingOffset{
-				Offset: offsetstore.Offset{Partition: sr.SourcePartition, Offset: sr.SourceOffset}, lazy: sr.LazyOffset}
+			b.offsets[r.sub.partitionKey(sr.SourcePartition)] = offsetstore.Offset{Partition: sr.SourcePartition, Offset: sr.SourceOffset}
 		}
 		if err := r.creator.Ensure(r.h.sendCtx, kr.Topic); err != nil {
 			b.ack(err)

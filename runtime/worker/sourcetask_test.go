@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,60 +233,5 @@ func TestSourceCancelledTaskStaysQuiet(t *testing.T) {
 	}
 	if off, err := h.w.Offsets().Get(context.Background(), "src", part); err != nil || off != nil {
 		t.Errorf("stored offset %v (%v): the cancelled instance committed", off, err)
-	}
-}
-
-// countingOffset is a lazy source offset that counts its builds.
-type countingOffset struct {
-	pos    int64
-	builds atomic.Int32
-}
-
-func (o *countingOffset) BuildOffset() map[string]any {
-	o.builds.Add(1)
-	return map[string]any{"pos": o.pos}
-}
-
-// TestSourceLazyOffsetsBuiltWhenCommitted: a record's LazyOffset is
-// committed as its offset, built only for the latest record of each
-// partition (the others are overwritten before a commit), and a
-// SourceOffset given with it wins.
-func TestSourceLazyOffsetsBuiltWhenCommitted(t *testing.T) {
-	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "50"}})
-	part := map[string]any{"file": "a"}
-	stored := func() map[string]any {
-		off, err := h.w.Offsets().Get(context.Background(), "src", part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return off
-	}
-	c := h.start(sourceProps("src"))
-	c.waitTask(0, status.Running)
-
-	lazy := make([]*countingOffset, 6)
-	rec := func(i int) connect.SourceRecord {
-		lazy[i] = &countingOffset{pos: int64(i)}
-		r := srcRec("out", part, int64(i), "v")
-		r.SourceOffset, r.LazyOffset = nil, lazy[i]
-		return r
-	}
-	h.src.polls <- []connect.SourceRecord{rec(1), rec(2), rec(3)}
-	h.waitRecords("out", false, 3)
-	want := map[string]any{"pos": int64(3)}
-	eventually(t, 10*time.Second, func() bool { return reflect.DeepEqual(stored(), want) },
-		func() string { return fmt.Sprintf("stored offset %v, want %v", stored(), want) })
-
-	eager := rec(5)
-	eager.SourceOffset = map[string]any{"pos": int64(50)}
-	h.src.polls <- []connect.SourceRecord{rec(4), eager}
-	h.waitRecords("out", false, 5)
-	want = map[string]any{"pos": int64(50)}
-	eventually(t, 10*time.Second, func() bool { return reflect.DeepEqual(stored(), want) },
-		func() string { return fmt.Sprintf("stored offset %v, want %v", stored(), want) })
-	for i, n := range []int32{1: 0, 2: 0, 3: 1, 4: 0, 5: 0} {
-		if i > 0 && lazy[i].builds.Load() != n {
-			t.Errorf("offset of record %d built %d times, want %d", i, lazy[i].builds.Load(), n)
-		}
 	}
 }

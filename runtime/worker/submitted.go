@@ -5,7 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/goconnect/goconnect/connect"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
 )
 
@@ -25,22 +24,7 @@ type batch struct {
 	// records is the number of records the poll returned.
 	records int
 	// offsets holds the last offset of each source partition in the batch.
-	offsets map[string]pendingOffset
-}
-
-// pendingOffset is a partition's latest offset in a batch, built from
-// lazy (connect.SourceRecord.LazyOffset) only when committed: most
-// records' offsets are overwritten by a later one before that.
-type pendingOffset struct {
-	offsetstore.Offset
-	lazy connect.OffsetBuilder
-}
-
-func (p pendingOffset) resolve() offsetstore.Offset {
-	if p.Offset.Offset == nil && p.lazy != nil {
-		return offsetstore.Offset{Partition: p.Partition, Offset: p.lazy.BuildOffset()}
-	}
-	return p.Offset
+	offsets map[string]offsetstore.Offset
 }
 
 // ack is the produce promise; one method value serves all the batch's records.
@@ -113,7 +97,7 @@ func (s *submitted) add(b *batch) {
 func (s *submitted) committable() ([]offsetstore.Offset, int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	merged := map[string]pendingOffset{}
+	merged := map[string]offsetstore.Offset{}
 	var order []string
 	n, records := 0, 0
 	var failed error
@@ -139,7 +123,7 @@ func (s *submitted) committable() ([]offsetstore.Offset, int, error) {
 	s.batches = append(s.batches[:0], s.batches[n:]...)
 	out := make([]offsetstore.Offset, 0, len(order))
 	for _, k := range order {
-		out = append(out, merged[k].resolve())
+		out = append(out, merged[k])
 	}
 	return out, records, failed
 }
@@ -148,11 +132,11 @@ func (s *submitted) committable() ([]offsetstore.Offset, int, error) {
 // still tracked, so the next commit writes them (or later ones for the same
 // partitions): Connect's OffsetStorageWriter.cancelFlush.
 func (s *submitted) restore(offs []offsetstore.Offset, records int) {
-	b := &batch{records: records, offsets: make(map[string]pendingOffset, len(offs))}
+	b := &batch{records: records, offsets: make(map[string]offsetstore.Offset, len(offs))}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, o := range offs {
-		b.offsets[s.partitionKey(o.Partition)] = pendingOffset{Offset: o}
+		b.offsets[s.partitionKey(o.Partition)] = o
 	}
 	s.batches = append([]*batch{b}, s.batches...)
 }

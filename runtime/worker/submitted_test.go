@@ -8,8 +8,8 @@ import (
 )
 
 func offsetBatch(records int, pos int64) *batch {
-	b := &batch{records: records, offsets: map[string]pendingOffset{
-		"p": {Offset: offsetstore.Offset{Partition: map[string]any{"f": "x"}, Offset: map[string]any{"pos": pos}}},
+	b := &batch{records: records, offsets: map[string]offsetstore.Offset{
+		"p": {Partition: map[string]any{"f": "x"}, Offset: map[string]any{"pos": pos}},
 	}}
 	b.remaining.Store(int64(records))
 	return b
@@ -63,8 +63,8 @@ func TestRestoreRecommitsOffsets(t *testing.T) {
 	s := newSubmitted()
 	pa, pb := map[string]any{"p": "a"}, map[string]any{"p": "b"}
 	add := func(part map[string]any, pos int64) {
-		b := &batch{records: 1, offsets: map[string]pendingOffset{
-			s.partitionKey(part): {Offset: offsetstore.Offset{Partition: part, Offset: map[string]any{"pos": pos}}}}}
+		b := &batch{records: 1, offsets: map[string]offsetstore.Offset{
+			s.partitionKey(part): {Partition: part, Offset: map[string]any{"pos": pos}}}}
 		s.add(b)
 	}
 	add(pa, 1)
