@@ -7,6 +7,14 @@
 #
 # A service that cannot start makes `up` exit non-zero with the reason.
 set -euo pipefail
+# The servers started below run on after this script: they must not inherit
+# its caller's other descriptors (a flock(1) lock, a pipe someone waits to
+# see closed), which they would hold for as long as they run. 255 is bash's
+# own descriptor of this script.
+for fd in /proc/$$/fd/*; do
+	fd=${fd##*/}
+	if [ "$fd" -gt 2 ] && [ "$fd" -lt 255 ]; then eval "exec $fd>&-"; fi
+done
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=services/common.sh
 . "$here/services/common.sh"
