@@ -194,6 +194,20 @@ func (c *incrContext) nextCollection() {
 
 func (c *incrContext) clearWindow() { c.window, c.index = c.window[:0], map[string]int{} }
 
+// stopAll ends the snapshot: no table left, no chunk pending.
+func (c *incrContext) stopAll() {
+	c.colls = c.colls[:min(1, len(c.colls))]
+	c.nextCollection()
+	c.clearWindow()
+	c.windowOpened, c.ro = false, nil
+}
+
+// chunkPending: a chunk was read and waits for its window to close, which
+// emits it and reads the next one.
+func (c *incrContext) chunkPending() bool {
+	return len(c.window) > 0 || c.windowOpened || c.ro != nil
+}
+
 // loadIncrContext restores the context from a stored offset, nil when no
 // snapshot was running. The stored last key is where the next chunk
 // starts (Debezium's init).
@@ -1087,6 +1101,12 @@ func (t *Task) executeIncremental(ctx context.Context, s *streamState, sig signa
 			}
 		}
 	}
+	if t.st.signalTable == "" && !t.st.readOnly {
+		// Taken, the tables would stay in every offset and each restart
+		// would fail on the missing watermarks.
+		log.Warn("execute-snapshot ignored: incremental snapshots need signal.data.collection for their watermarks (or read.only=true)", "data-collections", ids)
+		return nil
+	}
 	log.Info("Requested 'INCREMENTAL' snapshot of data collections", "data-collections", ids, "surrogate-key", surrogate)
 	if s.incr == nil {
 		s.incr = &incrContext{index: map[string]int{}, lastHex: javaNullHex, maxHex: javaNullHex}
@@ -1118,7 +1138,12 @@ func (t *Task) executeIncremental(ctx context.Context, s *streamState, sig signa
 		return nil
 	}
 	if err := t.readChunk(ctx, s); err != nil {
-		log.Warn("Action execute-snapshot failed. The signal may not have been processed.", "error", err)
+		// Dropped rather than kept in the offsets, where every restart
+		// would fail on it again (Debezium keeps it); sent again once
+		// the cause is mended, it starts afresh.
+		c.stopAll()
+		t.reportIncremental(ctx, s, true)
+		log.Warn("Action execute-snapshot failed and the snapshot was dropped. The signal may not have been processed.", "error", err)
 	}
 	return nil
 }
@@ -1174,10 +1199,7 @@ func (t *Task) stopIncremental(ctx context.Context, s *streamState, sig signal, 
 	colls, _ := stringList(doc["data-collections"])
 	if len(colls) == 0 {
 		log.Info("Stopping incremental snapshot.")
-		c.colls = c.colls[:min(1, len(c.colls))]
-		c.nextCollection()
-		c.clearWindow()
-		c.windowOpened, c.ro = false, nil
+		c.stopAll()
 		t.reportIncremental(ctx, s, true)
 		return nil
 	}
@@ -1246,6 +1268,13 @@ func (t *Task) resumeIncremental(ctx context.Context, s *streamState, log *slog.
 	log.Info("Resuming incremental snapshot")
 	c.paused = false
 	t.reportIncremental(ctx, s, false)
+	if c.chunkPending() {
+		// Paused and resumed before the chunk's window closed: its close
+		// emits it and reads on. A chunk read now would take a new id (the
+		// pending close ignored) and drop the pending rows. Debezium keeps
+		// them in its window and emits them with the next chunk's.
+		return nil
+	}
 	if err := t.readChunk(ctx, s); err != nil {
 		log.Warn("Action resume-snapshot failed. The signal may not have been processed.", "error", err)
 	}

@@ -255,6 +255,7 @@ func TestLiveIncrementalSnapshotUnderWrites(t *testing.T) {
 func TestLiveIncrementalSignals(t *testing.T) {
 	// 50,000 rows in chunks of 10: the snapshot cannot finish before the
 	// pause or between the resume and the stop, however fast the machine.
+	lb := captureLog(t)
 	f := newIncrFixture(t, 50000)
 	f.props["incremental.snapshot.chunk.size"] = "10"
 	task := startTask(t, f.props, nil)
@@ -266,9 +267,15 @@ func TestLiveIncrementalSignals(t *testing.T) {
 	f.signal(t, "bad-3", "execute-snapshot", `{"data-collections": ["demo.no_such_table"]}`)
 	f.signal(t, "bad-4", "execute-snapshot", `{"type": "incremental"}`)
 	f.drain(t, task, l)
-	if l.incremental != 0 {
-		t.Fatalf("bad signals produced %d snapshot records", l.incremental)
+	if l.incremental != 0 || incrRunning(l.lastOffset) {
+		t.Fatalf("bad signals produced %d snapshot records, offset %v", l.incremental, l.lastOffset)
 	}
+	// Each was read and turned down, the unknown table once its snapshot
+	// reached it.
+	waitLog(t, lb, "signal=bad-1", "the type is not recognized",
+		"signal=bad-2", "its data cannot be parsed",
+		"Schema not found for table", "table=demo.no_such_table",
+		"signal=bad-4", "'data-collections' is missing")
 	exec(t, f.db, fmt.Sprintf("UPDATE %s SET v = 7 WHERE id = 1", f.table))
 	f.drain(t, task, l)
 	if r := l.rows[1]; r == nil || r.RawIndex(1) != int32(7) {

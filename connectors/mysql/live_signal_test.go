@@ -566,6 +566,93 @@ func TestLiveIncrementalSignalsKafka(t *testing.T) {
 	}
 }
 
+// TestLiveIncrementalPauseResumeBeforeClose pauses and resumes an
+// incremental snapshot with one Kafka batch, so that both are handled
+// while a chunk waits for its window to close (a chunk is read as the one
+// before is emitted): the snapshot still ends with every row. A resume
+// that read a new chunk then dropped the waiting one.
+func TestLiveIncrementalPauseResumeBeforeClose(t *testing.T) {
+	lb := captureLog(t)
+	// Chunks of 10 over 20,000 rows: still running when the batch comes.
+	f := newIncrFixture(t, 20000)
+	f.props["incremental.snapshot.chunk.size"] = "10"
+	topic := kafkaSignalProps(f.props)
+	f.props["signal.enabled.channels"] = "source,kafka"
+	prefix := f.props["topic.prefix"]
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	f.drain(t, task, l)
+	sendSignals(t, topic, prefix, fmt.Sprintf(`{"id":"pr-snap","type":"execute-snapshot","data":{"type":"incremental","data-collections":["demo.%s"]}}`, f.table))
+	pollUntilCond(t, task, "incremental records", time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		return l.incremental >= 200
+	})
+	sendSignals(t, topic, prefix, `{"id":"pr-pause","type":"pause-snapshot","data":{}}`,
+		prefix, `{"id":"pr-resume","type":"resume-snapshot","data":{}}`)
+	pollUntilCond(t, task, "the pause and the resume", time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		return strings.Contains(lb.String(), "Resuming incremental snapshot")
+	})
+	if !strings.Contains(lb.String(), "Pausing incremental snapshot") {
+		t.Fatal("the pause was not handled while the snapshot ran")
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for incrRunning(l.lastOffset) || l.incremental < f.rows/2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("snapshot not finished: %d of %d rows", len(l.incrIDs), f.rows)
+		}
+		f.drain(t, task, l)
+	}
+	f.check(t, l)
+}
+
+// TestLiveIncrementalFailedStartDropped: an execute-snapshot whose first
+// chunk cannot be read (its watermarks go to a signalling table that does
+// not exist) is dropped, not kept in the offsets, where every restart
+// failed on it again; one without any signalling table is refused.
+func TestLiveIncrementalFailedStartDropped(t *testing.T) {
+	lb := captureLog(t)
+	f := newIncrFixture(t, 10)
+	topic := kafkaSignalProps(f.props)
+	prefix := f.props["topic.prefix"]
+	f.props["signal.data.collection"] = "demo." + f.sig + "_missing"
+	task := startTask(t, f.props, nil)
+	send := func(id, data string) {
+		sendSignals(t, topic, prefix, `{"id":"`+id+`","type":"execute-snapshot","data":`+data+`}`,
+			prefix, `{"id":"`+id+`-done","type":"log","data":{"message":"after `+id+`"}}`)
+		waitLog(t, lb, "after "+id)
+	}
+	send("fs-1", fmt.Sprintf(`{"type":"incremental","data-collections":["demo.%s"]}`, f.table))
+	waitLog(t, lb, "the snapshot was dropped")
+	exec(t, f.db, fmt.Sprintf("INSERT INTO %s VALUES (100, 1, 'after')", f.table))
+	recs := pollN(t, task, 1)
+	if incrRunning(recs[0].SourceOffset) {
+		t.Fatalf("the failed request stayed in the offset: %v", recs[0].SourceOffset)
+	}
+	if err := task.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, f.db, fmt.Sprintf("INSERT INTO %s VALUES (101, 1, 'while stopped')", f.table))
+	task = startTask(t, f.props, recs[0].SourceOffset)
+	recs = pollN(t, task, 1)
+	if recID(recs[0]) != 101 {
+		t.Fatalf("after the restart: %v", recs[0].Value)
+	}
+
+	delete(f.props, "signal.data.collection")
+	if err := task.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	task = startTask(t, f.props, recs[0].SourceOffset)
+	send("fs-2", fmt.Sprintf(`{"type":"incremental","data-collections":["demo.%s"]}`, f.table))
+	waitLog(t, lb, "execute-snapshot ignored: incremental snapshots need signal.data.collection")
+	exec(t, f.db, fmt.Sprintf("INSERT INTO %s VALUES (102, 1, 'last')", f.table))
+	recs = pollN(t, task, 1)
+	if recID(recs[0]) != 102 || incrRunning(recs[0].SourceOffset) {
+		t.Fatalf("after a refused request: %v, offset %v", recs[0].Value, recs[0].SourceOffset)
+	}
+}
+
 // TestLiveBlockingSnapshotRestartMidway stops the task in the middle of a
 // blocking snapshot and restarts it from the last record it handed over:
 // the records carry the stream's offset, so it resumes streaming where
