@@ -434,12 +434,6 @@ func parse(props map[string]string) (*settings, error) {
 	s.insertDelete = strings.EqualFold(v.String(keyIncrWatermark), "insert_delete")
 	s.readOnly = v.Bool(keyReadOnly)
 	s.incrAllowSchema = v.Bool(keyIncrAllowDDL)
-	if s.readOnly && !s.signalChannels[channelKafka] {
-		// Read-only incremental snapshots write nothing, so their signals
-		// cannot come from the signalling table (Debezium's documented
-		// requirement; its watermark rows are not written either).
-		return nil, &config.Error{Key: keySignalChannels, Value: props[keySignalChannels], Message: "read.only=true needs the kafka signal channel in signal.enabled.channels: a read-only connector writes no watermarks and takes its signals from the Kafka signal topic"}
-	}
 	if s.kafkaSignal, err = parseKafkaSignal(props, s.prefix, s.signalChannels); err != nil {
 		return nil, err
 	}

@@ -225,6 +225,53 @@ func TestLiveReadOnlyIncrementalRestart(t *testing.T) {
 	}
 }
 
+// TestLiveReadOnlySourceChannel: a read-only connector with only the
+// source channel (Debezium accepts it: the connector writes nothing, but
+// a user with write access may insert signals) runs an incremental
+// snapshot asked for by a row in the signalling table, under writes:
+// every key ends equal to the table, and the signalling table holds only
+// the user's row (no watermark was written).
+func TestLiveReadOnlySourceChannel(t *testing.T) {
+	f := newROFixture(t, 20000)
+	for _, k := range []string{"signal.kafka.bootstrap.servers", "signal.kafka.groupId", "signal.kafka.consumer.offset.commit.enabled"} {
+		delete(f.props, k)
+	}
+	f.props["signal.enabled.channels"] = "source"
+	f.props["incremental.snapshot.chunk.size"] = "256"
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	f.drain(t, task, l)
+	var writes, frontier atomic.Int64
+	stop := f.startWriter(t, &writes, &frontier)
+	f.signal(t, "ro-src-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo.%s"], "type": "incremental"}`, f.table))
+	seenRunning := false
+	pollUntilCond(t, task, "the read-only incremental snapshot's end", 3*time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		frontier.Store(int64(l.maxIncr))
+		for _, r := range recs {
+			if incrRunning(r.SourceOffset) {
+				seenRunning = true
+				// Debezium stores the Kafka offset, null without one.
+				if v, ok := r.SourceOffset[offIncrSignalOffset]; !ok || v != nil {
+					t.Fatalf("a source-channel snapshot's offset: want %s null: %v", offIncrSignalOffset, r.SourceOffset)
+				}
+			} else if seenRunning {
+				return true
+			}
+		}
+		return false
+	})
+	stop()
+	f.drain(t, task, l)
+	if l.incremental < f.rows/2 || writes.Load() == 0 {
+		t.Fatalf("%d incremental records for %d rows, %d concurrent writes", l.incremental, f.rows, writes.Load())
+	}
+	f.check(t, l)
+	if n := f.sigRows(t); n != 1 {
+		t.Fatalf("%d rows in the signalling table, want only the user's signal", n)
+	}
+}
+
 // TestLiveIncrementalTypedKeys: tables keyed by DECIMAL, VARBINARY,
 // BIGINT UNSIGNED (values above 2^63), DATE, TIME, DATETIME and TIMESTAMP
 // are snapshotted in chunks of 3: every row exactly once (the chunk

@@ -428,13 +428,22 @@ func blockingConcurrentWrites(t *testing.T, channel string, threads int) {
 	}
 }
 
-// TestLiveAddTableAndSnapshotIt: a connector capturing one table (schema
-// history keeping only captured tables' DDL) is restarted with a second
-// table added to table.include.list, then a blocking snapshot signal
-// names the new table: its rows come as snapshot records, the first
-// table's do not come again, both tables stream, and the history now
-// holds the new table's structure.
+// TestLiveAddTableAndSnapshotIt: a connector capturing one table is
+// restarted with a second table added to table.include.list, then an
+// execute-snapshot signal names the new table: its rows come as snapshot
+// records, the first table's do not come again, and both tables stream.
+// Blocking: the schema history keeps only captured tables' DDL and holds
+// the new table's structure afterwards. Incremental: the history keeps
+// every table's (Debezium's default; an incremental snapshot reads a
+// table whose structure the history knows), the chunks are watermarked in
+// a signalling table, and the rows come with source.snapshot "incremental".
 func TestLiveAddTableAndSnapshotIt(t *testing.T) {
+	for _, kind := range []string{"blocking", "incremental"} {
+		t.Run(kind, func(t *testing.T) { testAddTableAndSnapshotIt(t, kind) })
+	}
+}
+
+func testAddTableAndSnapshotIt(t *testing.T, kind string) {
 	db := liveDB(t)
 	pfx := fmt.Sprintf("gcadd%d", time.Now().UnixNano()%1e9)
 	snapTables(t, db, pfx, map[string]int{"one": 20, "two": 30})
@@ -443,8 +452,17 @@ func TestLiveAddTableAndSnapshotIt(t *testing.T) {
 	props["table.include.list"] = "demo." + pfx + "_one"
 	props["schema.history.internal.kafka.topic"] = prefix + "-history"
 	props["schema.history.internal.kafka.bootstrap.servers"] = liveKafka
-	props["schema.history.internal.store.only.captured.tables.ddl"] = "true"
 	topic := kafkaSignalProps(props)
+	if kind == "blocking" {
+		props["schema.history.internal.store.only.captured.tables.ddl"] = "true"
+	} else {
+		sig := pfx + "_sig"
+		exec(t, db, "CREATE TABLE "+sig+" (id VARCHAR(64) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
+		t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + sig) })
+		props["signal.data.collection"] = "demo." + sig
+		props["signal.enabled.channels"] = "source,kafka"
+		props["incremental.snapshot.chunk.size"] = "7" // several chunks
+	}
 	task := startTask(t, props, nil)
 	recs := pollN(t, task, 20)
 	last := recs[len(recs)-1].SourceOffset
@@ -460,7 +478,7 @@ func TestLiveAddTableAndSnapshotIt(t *testing.T) {
 	if r := dataRecs(recs, two)[0]; opOf(r) != "c" || recID(r) != 31 {
 		t.Fatalf("first record of the new table: %v", r.Value)
 	}
-	sendSignals(t, topic, prefix, `{"id":"add-1","type":"execute-snapshot","data":{"type":"blocking","data-collections":["demo.`+pfx+`_two"]}}`)
+	sendSignals(t, topic, prefix, `{"id":"add-1","type":"execute-snapshot","data":{"type":"`+kind+`","data-collections":["demo.`+pfx+`_two"]}}`)
 	recs = pollUntil(t, task, "the new table's snapshot", func(rs []connect.SourceRecord) bool { return countTopic(rs, two) == 31 })
 	exec(t, db, fmt.Sprintf("INSERT INTO %s_one VALUES (100, 'x')", pfx), fmt.Sprintf("INSERT INTO %s_two VALUES (100, 'y')", pfx))
 	recs = append(recs, pollUntil(t, task, "changes of both tables", func(rs []connect.SourceRecord) bool {
@@ -478,6 +496,9 @@ func TestLiveAddTableAndSnapshotIt(t *testing.T) {
 			if opOf(r) != "r" {
 				t.Fatalf("new table record %d: op %v", i, opOf(r))
 			}
+			if m := snapMarker(r); kind == "incremental" && m != "incremental" {
+				t.Fatalf("new table record %d: source.snapshot %v, want incremental", i, m)
+			}
 			ids[recID(r)] = true
 		case opOf(r) != "c" || recID(r) != 100:
 			t.Fatalf("new table record %d: %v", i, r.Value)
@@ -485,6 +506,9 @@ func TestLiveAddTableAndSnapshotIt(t *testing.T) {
 	}
 	if len(ids) != 31 {
 		t.Fatalf("snapshot of the new table: %d distinct rows, want 31", len(ids))
+	}
+	if kind != "blocking" {
+		return
 	}
 	hist := readHistoryUntil(t, prefix+"-history", func(h []map[string]any) bool {
 		for _, r := range h {
@@ -810,4 +834,145 @@ func TestLiveSnapshotAndStreamingDelay(t *testing.T) {
 		t.Fatalf("first change %v %v after the snapshot: want op c after streaming.delay.ms (2 s)", recs[0].Value, d)
 	}
 	waitLog(t, lb, "The connector will wait for 1s before proceeding", "The connector will wait for 2s before initiating streaming")
+}
+
+// TestLiveIncrementalStopSomeTables: an incremental snapshot of three
+// tables named by one regular expression, its signals on a Kafka topic
+// named by signal.kafka.topic (a log signal on the default topic is never
+// read). A stop-snapshot naming a queued table takes it out before it
+// starts; one naming the table being read ends that table's snapshot and
+// the next one starts: the stopped queued table gets no snapshot record,
+// the stopped current one fewer than its rows, the third all of its rows.
+func TestLiveIncrementalStopSomeTables(t *testing.T) {
+	lb := captureLog(t)
+	db := liveDB(t)
+	pfx := fmt.Sprintf("gcstop%d", time.Now().UnixNano()%1e9)
+	const rows = 20000
+	tables := []string{pfx + "_ta", pfx + "_tb", pfx + "_tc"}
+	for _, tb := range tables {
+		exec(t, db, "CREATE TABLE "+tb+" (id INT PRIMARY KEY, v INT NOT NULL, name VARCHAR(20))")
+		t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tb) })
+		for from := 1; from <= rows; from += 5000 {
+			var vals []string
+			for i := from; i < from+5000; i++ {
+				vals = append(vals, fmt.Sprintf("(%d, 0, 'n%d')", i, i))
+			}
+			exec(t, db, "INSERT INTO "+tb+" VALUES "+strings.Join(vals, ","))
+		}
+	}
+	sig := pfx + "_sig"
+	exec(t, db, "CREATE TABLE "+sig+" (id VARCHAR(64) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
+	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + sig) })
+	prefix := fmt.Sprintf("stop%d", time.Now().UnixNano())
+	props := liveProps(prefix)
+	props["table.include.list"] = "demo." + pfx + "_t.*"
+	props["snapshot.mode"] = "no_data"
+	props["signal.data.collection"] = "demo." + sig
+	props["incremental.snapshot.chunk.size"] = "10"
+	defaultTopic := kafkaSignalProps(props)
+	topic := prefix + "-custom-signals"
+	props["signal.kafka.topic"] = topic
+	props["signal.enabled.channels"] = "source,kafka"
+	send := func(id, typ, data string) {
+		sendSignals(t, topic, prefix, `{"id":"`+id+`","type":"`+typ+`","data":`+data+`}`,
+			prefix, `{"id":"`+id+`-done","type":"log","data":{"message":"after `+id+`"}}`)
+		waitLog(t, lb, "after "+id)
+	}
+	sendSignals(t, defaultTopic, prefix, `{"id":"wrong-topic","type":"log","data":{"message":"read from the default topic"}}`)
+	task := startTask(t, props, nil)
+	perTable := map[string]*latest{}
+	for _, tb := range tables {
+		perTable[tb] = newLatest()
+	}
+	add := func(recs []connect.SourceRecord) {
+		for _, tb := range tables {
+			perTable[tb].add(tb, recs)
+		}
+	}
+	send("st-1", "execute-snapshot", `{"type":"incremental","data-collections":["demo\\.`+pfx+`_t[abc]"]}`)
+	current := ""
+	pollUntilCond(t, task, "the first table's records", time.Minute, func(recs []connect.SourceRecord) bool {
+		add(recs)
+		for _, tb := range tables {
+			if perTable[tb].incremental >= 100 {
+				current = tb
+			}
+		}
+		return current != ""
+	})
+	var queued, third string
+	for _, tb := range tables {
+		switch {
+		case tb == current:
+		case queued == "":
+			queued = tb
+		default:
+			third = tb
+		}
+	}
+	send("st-2", "stop-snapshot", `{"type":"incremental","data-collections":["demo.`+queued+`"]}`)
+	waitLog(t, lb, "Removed collection from incremental snapshot collection list.")
+	send("st-3", "stop-snapshot", `{"type":"incremental","data-collections":["demo.`+current+`"]}`)
+	pollUntilCond(t, task, "the third table's snapshot", 2*time.Minute, func(recs []connect.SourceRecord) bool {
+		add(recs)
+		return perTable[third].incremental >= rows
+	})
+	var off map[string]any
+	pollUntilCond(t, task, "the snapshot's end in the offsets", time.Minute, func(recs []connect.SourceRecord) bool {
+		add(recs)
+		if len(recs) > 0 {
+			off = recs[len(recs)-1].SourceOffset
+		}
+		if off != nil && !incrRunning(off) {
+			return true
+		}
+		exec(t, db, "UPDATE "+third+" SET v = v + 1 WHERE id = 1")
+		return false
+	})
+	t.Logf("current %s: %d records; queued %s: %d; third %s: %d", current, perTable[current].incremental,
+		queued, perTable[queued].incremental, third, perTable[third].incremental)
+	if n := perTable[current].incremental; n >= rows || n < 100 {
+		t.Fatalf("the stopped current table %s: %d snapshot records (want some, fewer than %d)", current, n, rows)
+	}
+	if n := perTable[queued].incremental; n != 0 {
+		t.Fatalf("the stopped queued table %s: %d snapshot records", queued, n)
+	}
+	if n := len(perTable[third].incrIDs); n != rows {
+		t.Fatalf("the third table %s: %d distinct snapshot rows, want %d", third, n, rows)
+	}
+	if strings.Contains(lb.String(), "read from the default topic") {
+		t.Fatal("a signal on the default topic was read although signal.kafka.topic names another")
+	}
+}
+
+// TestLiveBlockingSnapshotRegex: a blocking snapshot signal (signalling
+// table channel) whose data-collections is a regular expression
+// snapshots the captured tables it matches, not the other one.
+func TestLiveBlockingSnapshotRegex(t *testing.T) {
+	lb := captureLog(t)
+	db := liveDB(t)
+	pfx := fmt.Sprintf("gcbre%d", time.Now().UnixNano()%1e9)
+	snapTables(t, db, pfx, map[string]int{"t1": 5, "t2": 6, "x": 7})
+	prefix := fmt.Sprintf("bre%d", time.Now().UnixNano())
+	props := liveProps(prefix)
+	props["table.include.list"] = "demo." + pfx + "_.*"
+	props["snapshot.mode"] = "no_data"
+	ch := signalChannel(t, db, props, "source")
+	task := startTask(t, props, nil)
+	waitLog(t, lb, "streaming binlog") // a signal row before it would fall before its start
+	ch.send(t, "bre-1", "execute-snapshot", `{"type":"blocking","data-collections":["demo\\.`+pfx+`_t[0-9]"]}`)
+	t1, t2, x := prefix+".demo."+pfx+"_t1", prefix+".demo."+pfx+"_t2", prefix+".demo."+pfx+"_x"
+	recs := pollUntil(t, task, "the matched tables' snapshot", func(rs []connect.SourceRecord) bool {
+		return countTopic(rs, t1) == 5 && countTopic(rs, t2) == 6
+	})
+	exec(t, db, fmt.Sprintf("INSERT INTO %s_x VALUES (100, 'after')", pfx))
+	recs = append(recs, pollUntil(t, task, "the unmatched table's insert", func(rs []connect.SourceRecord) bool { return countTopic(rs, x) == 1 })...)
+	for _, r := range append(dataRecs(recs, t1), dataRecs(recs, t2)...) {
+		if opOf(r) != "r" {
+			t.Fatalf("matched table record %v: want a snapshot record", r.Value)
+		}
+	}
+	if xs := dataRecs(recs, x); len(xs) != 1 || opOf(xs[0]) != "c" || recID(xs[0]) != 100 {
+		t.Fatalf("the unmatched table must not be snapshotted: %d records, first %v", len(xs), xs[0].Value)
+	}
 }

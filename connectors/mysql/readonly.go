@@ -21,8 +21,9 @@ import (
 // at the first transaction past the high watermark, or, at a commit or
 // when the binlog is idle, once it has read the high watermark's last
 // transaction (Debezium's readUntilGtidChange, run on server heartbeats).
-// Signals come through the Kafka channel, whose offset of the last
-// execute-snapshot or stop-snapshot goes into the source offsets.
+// Signals come through either channel (rows of the signalling table are
+// written by users, never by the connector); the Kafka channel's offset of
+// the last execute-snapshot or stop-snapshot goes into the source offsets.
 
 // offIncrSignalOffset is BinlogReadOnlyIncrementalSnapshotContext's
 // SIGNAL_OFFSET: the Kafka signal topic's offset of the last
