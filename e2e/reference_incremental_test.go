@@ -39,3 +39,30 @@ func TestReferenceIncrementalSnapshot(t *testing.T) {
 		javaShows: []string{`"snapshot":"incremental"`, `"snapshot-window-open"`, `"snapshot-window-close"`},
 	})
 }
+
+// TestReferenceIncrementalSnapshotWhole: an incremental snapshot of the
+// whole seed table (20 rows) in chunks of 6, run to its end, then a
+// change, against Debezium 2.7.3: the signalling table's topic (the
+// signal, every chunk's window rows), the 20 'r' records in key order
+// with their source blocks, the change after, and the stored offset once
+// the snapshot has ended (no incremental context left) are compared.
+func TestReferenceIncrementalSnapshotWhole(t *testing.T) {
+	runReference(t, referenceCase{
+		maybe: referenceOffsetsMaybe,
+		config: map[string]string{
+			"signal.data.collection":          "demo.{t1}",
+			"incremental.snapshot.chunk.size": "6",
+		},
+		dml: []string{
+			referenceSignalTable,
+			`INSERT INTO {t1} VALUES ('w1', 'execute-snapshot', '{"data-collections":["demo.{table}"],"type":"incremental"}')`,
+			`SELECT SLEEP(8)`,
+			`UPDATE {table} SET first_name = 'after the snapshot' WHERE id = 1`,
+			`SELECT SLEEP(2)`,
+		},
+		// 20 + 4 initial snapshot rows; the signal; 2 window rows of each
+		// of the 4 chunks on each side; 20 'r' records; 1 update.
+		wantJava:  20 + 4 + 1 + 16 + 20 + 1,
+		javaShows: []string{`"snapshot":"incremental"`, `"snapshot-window-open"`, `"snapshot-window-close"`, `"after the snapshot"`},
+	})
+}
