@@ -280,6 +280,8 @@ type settings struct {
 	// kafkaSignal configures the Kafka signal channel; nil when
 	// signal.enabled.channels does not have it.
 	kafkaSignal *kafkaSignalSettings
+	// fileSignal configures the file signal channel; nil when disabled.
+	fileSignal *fileSignalSettings
 	// notifyLog is notification.enabled.channels having log (notify.go).
 	notifyLog bool
 }
@@ -435,6 +437,9 @@ func parse(props map[string]string) (*settings, error) {
 	s.readOnly = v.Bool(keyReadOnly)
 	s.incrAllowSchema = v.Bool(keyIncrAllowDDL)
 	if s.kafkaSignal, err = parseKafkaSignal(props, s.prefix, s.signalChannels); err != nil {
+		return nil, err
+	}
+	if s.fileSignal, err = parseFileSignal(props, s.signalChannels); err != nil {
 		return nil, err
 	}
 	if s.notifyLog, err = parseNotifyChannels(props); err != nil {

@@ -7,6 +7,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,6 +124,15 @@ func signalChannel(t *testing.T, db *client.Conn, props map[string]string, chann
 			sendSignals(t, topic, prefix, `{"id":"`+id+`","type":"`+typ+`","data":`+data+`}`)
 		}}
 	}
+	if channel == "file" {
+		path := filepath.Join(t.TempDir(), "signals.txt")
+		props["signal.enabled.channels"] = "file"
+		props["signal.file"] = path
+		props["signal.poll.interval.ms"] = "100"
+		return signalSender{channel, func(t *testing.T, id, typ, data string) {
+			appendSignalLine(t, path, `{"id":`+strconv.Quote(id)+`,"type":`+strconv.Quote(typ)+`,"data":`+data+`}`)
+		}}
+	}
 	tb := fmt.Sprintf("gc_signal_%d", time.Now().UnixNano()%1e9)
 	exec(t, db, "CREATE TABLE "+tb+" (id VARCHAR(64) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
 	t.Cleanup(func() { _, _ = db.Execute("DROP TABLE IF EXISTS " + tb) })
@@ -128,6 +140,19 @@ func signalChannel(t *testing.T, db *client.Conn, props map[string]string, chann
 	return signalSender{channel, func(t *testing.T, id, typ, data string) {
 		exec(t, db, "INSERT INTO "+tb+" VALUES ("+quoteLit(id)+", "+quoteLit(typ)+", "+quoteLit(data)+")")
 	}}
+}
+
+// appendSignalLine appends line to the signal file as a user would.
+func appendSignalLine(t *testing.T, path, line string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(line + "\n"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestLiveSignalLogAndBadSignals sends through each channel a signal
@@ -138,7 +163,7 @@ func signalChannel(t *testing.T, db *client.Conn, props map[string]string, chann
 // and skipped, the log signal writes its message (the first "{}" replaced
 // by the offset), and streaming goes on.
 func TestLiveSignalLogAndBadSignals(t *testing.T) {
-	for _, channel := range []string{"kafka", "source"} {
+	for _, channel := range []string{"kafka", "source", "file"} {
 		t.Run(channel, func(t *testing.T) {
 			lb := captureLog(t)
 			db := liveDB(t)
@@ -166,9 +191,14 @@ func TestLiveSignalLogAndBadSignals(t *testing.T) {
 			}
 			task := startTask(t, props, nil)
 			waitLog(t, lb, "streaming binlog") // signal rows before it could fall before its start
-			if channel == "source" {
+			switch channel {
+			case "source":
 				snd.send(t, "j1", "log", `{"message":`)
 				want = append(want, "its data cannot be parsed")
+			case "file":
+				appendSignalLine(t, props["signal.file"], `{"id":"j1","type":"log","data":`)
+				snd.send(t, "s1", "log", `"a string"`)
+				want = append(want, "Skipped signal due to an error", "its data cannot be parsed")
 			}
 			snd.send(t, "u1", "no-such-signal", `{}`)
 			snd.send(t, "b1", "execute-snapshot", `{"type":"blocking","data-collections":["demo.no_such_table"]}`)
@@ -945,10 +975,17 @@ func TestLiveIncrementalStopSomeTables(t *testing.T) {
 	}
 }
 
-// TestLiveBlockingSnapshotRegex: a blocking snapshot signal (signalling
-// table channel) whose data-collections is a regular expression
-// snapshots the captured tables it matches, not the other one.
+// TestLiveBlockingSnapshotRegex: a blocking snapshot signal (through the
+// signalling table, or the signal file) whose data-collections is a
+// regular expression snapshots the captured tables it matches, not the
+// other one.
 func TestLiveBlockingSnapshotRegex(t *testing.T) {
+	for _, channel := range []string{"source", "file"} {
+		t.Run(channel, func(t *testing.T) { testBlockingSnapshotRegex(t, channel) })
+	}
+}
+
+func testBlockingSnapshotRegex(t *testing.T, channel string) {
 	lb := captureLog(t)
 	db := liveDB(t)
 	pfx := fmt.Sprintf("gcbre%d", time.Now().UnixNano()%1e9)
@@ -957,7 +994,7 @@ func TestLiveBlockingSnapshotRegex(t *testing.T) {
 	props := liveProps(prefix)
 	props["table.include.list"] = "demo." + pfx + "_.*"
 	props["snapshot.mode"] = "no_data"
-	ch := signalChannel(t, db, props, "source")
+	ch := signalChannel(t, db, props, channel)
 	task := startTask(t, props, nil)
 	waitLog(t, lb, "streaming binlog") // a signal row before it would fall before its start
 	ch.send(t, "bre-1", "execute-snapshot", `{"type":"blocking","data-collections":["demo\\.`+pfx+`_t[0-9]"]}`)
@@ -974,5 +1011,38 @@ func TestLiveBlockingSnapshotRegex(t *testing.T) {
 	}
 	if xs := dataRecs(recs, x); len(xs) != 1 || opOf(xs[0]) != "c" || recID(xs[0]) != 100 {
 		t.Fatalf("the unmatched table must not be snapshotted: %d records, first %v", len(xs), xs[0].Value)
+	}
+}
+
+// TestLiveIncrementalFileChannel: an incremental snapshot asked for on the
+// file channel (the signalling table still carrying the watermarks) runs
+// to its end: every row once, the signal's id as correlation id, the file
+// emptied.
+func TestLiveIncrementalFileChannel(t *testing.T) {
+	f := newIncrFixture(t, 3000)
+	f.props["incremental.snapshot.chunk.size"] = "100"
+	path := filepath.Join(t.TempDir(), "signals.txt")
+	f.props["signal.enabled.channels"] = "source,file"
+	f.props["signal.file"] = path
+	f.props["signal.poll.interval.ms"] = "100"
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	f.drain(t, task, l)
+	appendSignalLine(t, path, fmt.Sprintf(`{"id":"file-1","type":"execute-snapshot","data":{"type":"incremental","data-collections":["demo.%s"]}}`, f.table))
+	var during map[string]any
+	pollUntilCond(t, task, "the whole table", time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		for _, r := range recs {
+			if incrRunning(r.SourceOffset) {
+				during = r.SourceOffset
+			}
+		}
+		return len(l.incrIDs) >= f.rows
+	})
+	if l.incremental != f.rows || during[offIncrCorrelation] != "file-1" {
+		t.Fatalf("%d incremental records for %d rows; offset during %v", l.incremental, f.rows, during)
+	}
+	if b, err := os.ReadFile(path); err != nil || len(b) != 0 {
+		t.Fatalf("the signal file was not emptied: %q %v", b, err)
 	}
 }

@@ -14,7 +14,7 @@ type signal struct {
 	// Data is the signal's JSON document; empty means {} (Debezium's
 	// SignalProcessor reads a null or empty data as an empty document).
 	Data    json.RawMessage
-	Channel string // "source" or "kafka"
+	Channel string // "source", "kafka" or "file"
 	// Offset is the Kafka channel's record offset (Debezium's
 	// channelOffset), nil for the source channel.
 	Offset *int64

@@ -46,12 +46,12 @@ type kafkaSignalSettings struct {
 
 // parseKafkaSignal reads the Kafka channel's settings when channels (the
 // parsed signal.enabled.channels) has "kafka"; nil otherwise. A channel
-// goconnect does not have (Debezium's jmx and file, or a custom one) is
-// refused rather than left silently unread.
+// goconnect does not have (Debezium's jmx, or a custom one) is refused
+// rather than left silently unread.
 func parseKafkaSignal(props map[string]string, prefix string, channels map[string]bool) (*kafkaSignalSettings, error) {
 	for c := range channels {
-		if c != channelKafka && c != "source" {
-			return nil, &config.Error{Key: keySignalChannels, Value: props[keySignalChannels], Message: "signal channel " + c + " is not supported by goconnect (source and kafka are)"}
+		if c != channelKafka && c != "source" && c != channelFile {
+			return nil, &config.Error{Key: keySignalChannels, Value: props[keySignalChannels], Message: "signal channel " + c + " is not supported by goconnect (source, kafka and file are)"}
 		}
 	}
 	if !channels[channelKafka] {
@@ -327,22 +327,26 @@ func (t *Task) inboxSignals(ctx context.Context, s *streamState) error {
 	return nil
 }
 
-// startSignals starts the Kafka signal channel's reader when it is
-// enabled. The returned context ends, with the reader's error as its
-// cause, when the reader fails (rejected credentials): the task then
-// fails with that error.
+// startSignals starts the readers of the Kafka and file signal channels
+// that are enabled. The returned context ends, with the Kafka reader's
+// error as its cause, when that reader fails (rejected credentials): the
+// task then fails with that error.
 func (t *Task) startSignals(ctx context.Context, seek *int64) (context.Context, func()) {
-	if t.st.kafkaSignal == nil {
+	if t.st.kafkaSignal == nil && t.st.fileSignal == nil {
 		return ctx, func() {}
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	t.inbox = newSignalInbox()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := t.kafkaSignals(ctx, t.st.kafkaSignal, t.inbox, seek); err != nil {
-			cancel(fmt.Errorf("signal channel kafka: %w", err))
-		}
-	}()
-	return ctx, func() { cancel(nil); <-done }
+	var wg sync.WaitGroup
+	if t.st.kafkaSignal != nil {
+		wg.Go(func() {
+			if err := t.kafkaSignals(ctx, t.st.kafkaSignal, t.inbox, seek); err != nil {
+				cancel(fmt.Errorf("signal channel kafka: %w", err))
+			}
+		})
+	}
+	if t.st.fileSignal != nil {
+		wg.Go(func() { t.fileSignals(ctx, t.st.fileSignal, t.inbox) })
+	}
+	return ctx, func() { cancel(nil); wg.Wait() }
 }

@@ -1,0 +1,185 @@
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goconnect/goconnect/connect/config"
+)
+
+// The file signal channel's keys (Debezium's FileSignalChannel and
+// SignalProcessor's poll interval).
+const (
+	channelFile           = "file"
+	keySignalFile         = "signal.file"
+	keySignalPollInterval = "signal.poll.interval.ms"
+	defaultSignalFile     = "file-signals.txt" // relative to the worker's directory, as Debezium's
+	defaultSignalPoll     = 5 * time.Second
+)
+
+// fileSignalSettings configure the file signal channel.
+type fileSignalSettings struct {
+	path  string
+	every time.Duration // signal.poll.interval.ms
+}
+
+// parseFileSignal reads the file channel's settings when channels has
+// "file"; nil otherwise.
+func parseFileSignal(props map[string]string, channels map[string]bool) (*fileSignalSettings, error) {
+	if !channels[channelFile] {
+		return nil, nil
+	}
+	f := &fileSignalSettings{path: strings.TrimSpace(props[keySignalFile]), every: defaultSignalPoll}
+	if f.path == "" {
+		f.path = defaultSignalFile
+	}
+	if v := strings.TrimSpace(props[keySignalPollInterval]); v != "" {
+		ms, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || ms <= 0 {
+			return nil, &config.Error{Key: keySignalPollInterval, Value: v, Message: "Invalid value " + v + " for configuration " + keySignalPollInterval + ": a positive number of milliseconds is required"}
+		}
+		f.every = time.Duration(ms) * time.Millisecond
+	}
+	return f, nil
+}
+
+// fileSignals reads the signal file every f.every until ctx ends and
+// queues what it finds. A read that fails is logged and tried again at
+// the next poll: the file is the user's, and a bad moment (permissions
+// being fixed, a file being replaced) must not stop the connector.
+func (t *Task) fileSignals(ctx context.Context, f *fileSignalSettings, in *signalInbox) {
+	abs, err := filepath.Abs(f.path)
+	if err != nil {
+		abs = f.path
+	}
+	t.log.Info(fmt.Sprintf("Reading '%s' file for signals", abs))
+	tick := time.NewTicker(f.every)
+	defer tick.Stop()
+	for {
+		sigs, err := takeFileSignals(f.path, t.log)
+		if err != nil {
+			t.log.Warn("signal channel file: reading the file failed, trying again at the next poll", "file", abs, "error", err)
+		}
+		for _, s := range sigs {
+			if in.put(ctx, s) != nil {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// takeFileSignals reads the signals in path, one JSON object per line,
+// and empties the file, as Debezium's FileSignalChannel.read: a missing
+// file or a directory holds none; blank lines are ignored; a line that
+// is not an object with id, type and data is logged and skipped. What was
+// appended between the read and the truncation is kept in the file for
+// the next read (Debezium would lose it).
+func takeFileSignals(path string, log *slog.Logger) ([]signal, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("open signal file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read signal file: %w", err)
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	rest, err := io.ReadAll(f) // appended since the read above
+	if err != nil {
+		return nil, fmt.Errorf("read signal file: %w", err)
+	}
+	if err := f.Truncate(0); err != nil {
+		return nil, fmt.Errorf("empty signal file: %w", err)
+	}
+	if len(rest) > 0 {
+		if _, err := f.WriteAt(rest, 0); err != nil {
+			return nil, fmt.Errorf("keep the signals appended meanwhile: %w", err)
+		}
+	}
+	var out []signal
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		sig, err := fileSignal(line)
+		if err != nil {
+			log.Warn(fmt.Sprintf("Skipped signal due to an error '%s'", line), "error", err)
+			continue
+		}
+		log.Info(fmt.Sprintf("Processing signal: %s, %s, %s, {}", sig.ID, sig.Type, sig.Data))
+		out = append(out, sig)
+	}
+	return out, nil
+}
+
+// fileSignal decodes one line as Debezium's readSignalString: id and type
+// as text (a number's digits; an object or array gives ""), data the JSON
+// of its value; each of the three is required.
+func fileSignal(line []byte) (signal, error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(line, &doc); err != nil {
+		return signal{}, fmt.Errorf("not a JSON object: %w", err)
+	}
+	text := func(k string) (string, error) {
+		raw, ok := doc[k]
+		if !ok {
+			return "", fmt.Errorf("no %q field", k)
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return "", err
+		}
+		switch v := v.(type) {
+		case string:
+			return v, nil
+		case map[string]any, []any:
+			return "", nil
+		case nil:
+			return "null", nil
+		}
+		return string(raw), nil
+	}
+	id, err := text("id")
+	if err != nil {
+		return signal{}, err
+	}
+	typ, err := text("type")
+	if err != nil {
+		return signal{}, err
+	}
+	data, ok := doc["data"]
+	if !ok {
+		return signal{}, errors.New(`no "data" field`)
+	}
+	sig := signal{ID: id, Type: typ, Channel: channelFile}
+	if d := bytes.TrimSpace(data); len(d) > 0 && !bytes.Equal(d, []byte("null")) {
+		sig.Data = d
+	}
+	return sig, nil
+}
