@@ -60,9 +60,10 @@ func TestReferenceIncrementalSnapshotWhole(t *testing.T) {
 			`UPDATE {table} SET first_name = 'after the snapshot' WHERE id = 1`,
 			`SELECT SLEEP(2)`,
 		},
-		// 20 + 4 initial snapshot rows; the signal; 2 window rows of each
-		// of the 4 chunks on each side; 20 'r' records; 1 update.
-		wantJava:  20 + 4 + 1 + 16 + 20 + 1,
+		// 20 + 4 initial snapshot rows; the signal; each side's open and
+		// close rows of 5 windows (4 chunks and the empty read that ends
+		// the table), read by both; 20 'r' records; 1 update.
+		wantJava:  20 + 4 + 1 + 2*5*2 + 20 + 1,
 		javaShows: []string{`"snapshot":"incremental"`, `"snapshot-window-open"`, `"snapshot-window-close"`, `"after the snapshot"`},
 	})
 }

@@ -428,8 +428,14 @@ func parse(props map[string]string) (*settings, error) {
 	s.filter.signal = strings.ToLower(s.signalTable)
 	s.signalChannels = map[string]bool{}
 	for _, c := range v.List(keySignalChannels) {
-		if c = strings.ToLower(strings.TrimSpace(c)); c != "" {
+		switch c = strings.ToLower(strings.TrimSpace(c)); c {
+		case "":
+		case "source", channelKafka, channelFile:
 			s.signalChannels[c] = true
+		default:
+			// Debezium's jmx, or a custom channel: refused rather than
+			// left silently unread.
+			return nil, &config.Error{Key: keySignalChannels, Value: props[keySignalChannels], Message: "signal channel " + c + " is not supported by goconnect (source, kafka and file are)"}
 		}
 	}
 	s.incrChunk = int(v.Int(keyIncrChunkSize))

@@ -119,8 +119,8 @@ type Task struct {
 	// txKey, txValue and txColl are the transaction topic's schemas.
 	txKey, txValue, txColl *data.Schema
 
-	// inbox carries the Kafka channel's signals to the streaming
-	// goroutine (nil without that channel).
+	// inbox carries the Kafka and file channels' signals to the streaming
+	// goroutine (nil without those channels).
 	inbox *signalInbox
 	// progress receives the snapshot's progress when the worker collects it.
 	progress connect.SnapshotProgress

@@ -198,7 +198,9 @@ func TestLiveSignalLogAndBadSignals(t *testing.T) {
 			case "file":
 				appendSignalLine(t, props["signal.file"], `{"id":"j1","type":"log","data":`)
 				snd.send(t, "s1", "log", `"a string"`)
-				want = append(want, "Skipped signal due to an error", "its data cannot be parsed")
+				snd.send(t, "w1", "snapshot-window-open", `{}`)
+				want = append(want, "Skipped signal due to an error", "its data cannot be parsed",
+					"a snapshot window signal outside the signalling table is ignored")
 			}
 			snd.send(t, "u1", "no-such-signal", `{}`)
 			snd.send(t, "b1", "execute-snapshot", `{"type":"blocking","data-collections":["demo.no_such_table"]}`)

@@ -16,7 +16,7 @@ type signal struct {
 	Data    json.RawMessage
 	Channel string // "source", "kafka" or "file"
 	// Offset is the Kafka channel's record offset (Debezium's
-	// channelOffset), nil for the source channel.
+	// channelOffset), nil on the other channels.
 	Offset *int64
 }
 

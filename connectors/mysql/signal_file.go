@@ -55,21 +55,28 @@ func parseFileSignal(props map[string]string, channels map[string]bool) (*fileSi
 }
 
 // fileSignals reads the signal file every f.every until ctx ends and
-// queues what it finds. A read that fails is logged and tried again at
-// the next poll: the file is the user's, and a bad moment (permissions
-// being fixed, a file being replaced) must not stop the connector.
+// queues what it finds. A read that fails is logged (once until it
+// changes) and tried again at the next poll: the file is the user's, and
+// a bad moment (permissions being fixed, the file being replaced) must
+// not stop the connector.
 func (t *Task) fileSignals(ctx context.Context, f *fileSignalSettings, in *signalInbox) {
 	abs, err := filepath.Abs(f.path)
 	if err != nil {
 		abs = f.path
 	}
 	t.log.Info(fmt.Sprintf("Reading '%s' file for signals", abs))
+	r := &signalFileReader{path: f.path, log: t.log}
 	tick := time.NewTicker(f.every)
 	defer tick.Stop()
+	lastErr := ""
 	for {
-		sigs, err := takeFileSignals(f.path, t.log)
-		if err != nil {
-			t.log.Warn("signal channel file: reading the file failed, trying again at the next poll", "file", abs, "error", err)
+		sigs, err := r.take()
+		switch {
+		case err != nil && err.Error() != lastErr:
+			lastErr = err.Error()
+			t.log.Warn("signal channel file: reading the file failed, trying again at each poll", "file", abs, "error", err)
+		case err == nil:
+			lastErr = ""
 		}
 		for _, s := range sigs {
 			if in.put(ctx, s) != nil {
@@ -84,21 +91,37 @@ func (t *Task) fileSignals(ctx context.Context, f *fileSignalSettings, in *signa
 	}
 }
 
-// takeFileSignals reads the signals in path, one JSON object per line,
-// and empties the file, as Debezium's FileSignalChannel.read: a missing
-// file or a directory holds none; blank lines are ignored; a line that
-// is not an object with id, type and data is logged and skipped. What was
-// appended between the read and the truncation is kept in the file for
-// the next read (Debezium would lose it).
-func takeFileSignals(path string, log *slog.Logger) ([]signal, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+// signalFileReader takes the signals out of the signal file.
+type signalFileReader struct {
+	path string
+	log  *slog.Logger
+	// held is the file's content when the last poll left it alone because
+	// its unterminated last line did not parse: a line still being written.
+	held []byte
+}
+
+// take reads the signals in the file, one JSON object per line, and
+// empties it, as Debezium's FileSignalChannel.read: a missing file holds
+// none, and so does anything but a regular file (Debezium skips
+// directories; a named pipe would block the read); blank lines are
+// ignored; a line that is not an object with id, type and data is logged
+// and skipped. An unterminated last line that does not parse is left for
+// one more poll, in case its writer is not done; unchanged by then, it is
+// taken as it is. As in Debezium, a line appended between the read and
+// the truncation is lost.
+func (r *signalFileReader) take() ([]signal, error) {
+	st, err := os.Stat(r.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
-			return nil, nil
-		}
+		return nil, fmt.Errorf("stat signal file: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil
+	}
+	f, err := os.OpenFile(r.path, os.O_RDWR, 0)
+	if err != nil {
 		return nil, fmt.Errorf("open signal file: %w", err)
 	}
 	defer f.Close()
@@ -107,19 +130,20 @@ func takeFileSignals(path string, log *slog.Logger) ([]signal, error) {
 		return nil, fmt.Errorf("read signal file: %w", err)
 	}
 	if len(b) == 0 {
+		r.held = nil
 		return nil, nil
 	}
-	rest, err := io.ReadAll(f) // appended since the read above
-	if err != nil {
-		return nil, fmt.Errorf("read signal file: %w", err)
+	if i := bytes.LastIndexByte(b, '\n'); i < len(b)-1 && !bytes.Equal(b, r.held) {
+		if last := bytes.TrimSpace(b[i+1:]); len(last) > 0 {
+			if _, err := fileSignal(last); err != nil {
+				r.held = bytes.Clone(b)
+				return nil, nil
+			}
+		}
 	}
+	r.held = nil
 	if err := f.Truncate(0); err != nil {
 		return nil, fmt.Errorf("empty signal file: %w", err)
-	}
-	if len(rest) > 0 {
-		if _, err := f.WriteAt(rest, 0); err != nil {
-			return nil, fmt.Errorf("keep the signals appended meanwhile: %w", err)
-		}
 	}
 	var out []signal
 	for _, line := range bytes.Split(b, []byte("\n")) {
@@ -129,10 +153,10 @@ func takeFileSignals(path string, log *slog.Logger) ([]signal, error) {
 		}
 		sig, err := fileSignal(line)
 		if err != nil {
-			log.Warn(fmt.Sprintf("Skipped signal due to an error '%s'", line), "error", err)
+			r.log.Warn(fmt.Sprintf("Skipped signal due to an error '%s'", line), "error", err)
 			continue
 		}
-		log.Info(fmt.Sprintf("Processing signal: %s, %s, %s, {}", sig.ID, sig.Type, sig.Data))
+		r.log.Info(fmt.Sprintf("Processing signal: %s, %s, %s, {}", sig.ID, sig.Type, sig.Data))
 		out = append(out, sig)
 	}
 	return out, nil
@@ -153,7 +177,7 @@ func fileSignal(line []byte) (signal, error) {
 		}
 		var v any
 		if err := json.Unmarshal(raw, &v); err != nil {
-			return "", err
+			return "", fmt.Errorf("field %q: %w", k, err)
 		}
 		switch v := v.(type) {
 		case string:

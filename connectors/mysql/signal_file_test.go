@@ -36,9 +36,6 @@ func TestParseFileSignal(t *testing.T) {
 	if _, err := parseFileSignal(with("signal.poll.interval.ms", "soon"), map[string]bool{"file": true}); !errors.As(err, &cerr) || cerr.Key != "signal.poll.interval.ms" {
 		t.Fatalf("a bad poll interval must be refused naming the key: %v", err)
 	}
-	if _, err := parseKafkaSignal(map[string]string{}, "p", map[string]bool{"jmx": true}); !errors.As(err, &cerr) || cerr.Key != "signal.enabled.channels" {
-		t.Fatalf("jmx must be refused naming signal.enabled.channels: %v", err)
-	}
 }
 
 // TestTakeFileSignals: every line a signal or skipped with a warning, the
@@ -47,10 +44,13 @@ func TestTakeFileSignals(t *testing.T) {
 	dir := t.TempDir()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	if sigs, err := takeFileSignals(filepath.Join(dir, "none.txt"), log); err != nil || sigs != nil {
+	take := func(path string) ([]signal, error) {
+		return (&signalFileReader{path: path, log: log}).take()
+	}
+	if sigs, err := take(filepath.Join(dir, "none.txt")); err != nil || sigs != nil {
 		t.Fatalf("missing file: %v %v", sigs, err)
 	}
-	if sigs, err := takeFileSignals(dir, log); err != nil || sigs != nil {
+	if sigs, err := take(dir); err != nil || sigs != nil {
 		t.Fatalf("directory: %v %v", sigs, err)
 	}
 	path := filepath.Join(dir, "signals.txt")
@@ -66,7 +66,8 @@ func TestTakeFileSignals(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sigs, err := takeFileSignals(path, log)
+	r := &signalFileReader{path: path, log: log}
+	sigs, err := r.take()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,50 @@ func TestTakeFileSignals(t *testing.T) {
 	if b, err := os.ReadFile(path); err != nil || len(b) != 0 {
 		t.Fatalf("the file is not emptied: %q %v", b, err)
 	}
-	if sigs, err := takeFileSignals(path, log); err != nil || sigs != nil {
+	if sigs, err := r.take(); err != nil || sigs != nil {
 		t.Fatalf("signals read twice: %v %v", sigs, err)
+	}
+}
+
+// TestSignalFileUnterminatedLine: a last line without its newline that
+// does not parse is left in the file for one poll; completed, it is a
+// signal; unchanged at the next poll, it is skipped and the file emptied.
+func TestSignalFileUnterminatedLine(t *testing.T) {
+	var logs bytes.Buffer
+	path := filepath.Join(t.TempDir(), "signals.txt")
+	r := &signalFileReader{path: path, log: slog.New(slog.NewTextHandler(&logs, nil))}
+	half := `{"id":"a1","type":"log","data":{}}` + "\n" + `{"id":"p1","type":"log","data":{"mess`
+	if err := os.WriteFile(path, []byte(half), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if sigs, err := r.take(); err != nil || len(sigs) != 0 {
+		t.Fatalf("a line being written: %v %v (want nothing taken yet)", sigs, err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != half {
+		t.Fatalf("the file was changed while a line was being written: %q", b)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`age":"m"}}` + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	sigs, err := r.take()
+	if err != nil || len(sigs) != 2 || sigs[0].ID != "a1" || sigs[1].ID != "p1" || string(sigs[1].Data) != `{"message":"m"}` {
+		t.Fatalf("after the line was completed: %+v %v", sigs, err)
+	}
+	if err := os.WriteFile(path, []byte(`{"id":"b1","type":`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if sigs, err := r.take(); err != nil || len(sigs) != 0 {
+		t.Fatalf("first poll of a bad unterminated line: %v %v", sigs, err)
+	}
+	if sigs, err := r.take(); err != nil || len(sigs) != 0 || !strings.Contains(logs.String(), "Skipped signal due to an error") {
+		t.Fatalf("second poll of the same bad line: %v %v (want it skipped with a warning)", sigs, err)
+	}
+	if b, _ := os.ReadFile(path); len(b) != 0 {
+		t.Fatalf("the bad line stayed in the file: %q", b)
 	}
 }

@@ -45,15 +45,8 @@ type kafkaSignalSettings struct {
 }
 
 // parseKafkaSignal reads the Kafka channel's settings when channels (the
-// parsed signal.enabled.channels) has "kafka"; nil otherwise. A channel
-// goconnect does not have (Debezium's jmx, or a custom one) is refused
-// rather than left silently unread.
+// parsed signal.enabled.channels) has "kafka"; nil otherwise.
 func parseKafkaSignal(props map[string]string, prefix string, channels map[string]bool) (*kafkaSignalSettings, error) {
-	for c := range channels {
-		if c != channelKafka && c != "source" && c != channelFile {
-			return nil, &config.Error{Key: keySignalChannels, Value: props[keySignalChannels], Message: "signal channel " + c + " is not supported by goconnect (source, kafka and file are)"}
-		}
-	}
 	if !channels[channelKafka] {
 		return nil, nil
 	}
@@ -94,7 +87,7 @@ func parseKafkaSignal(props map[string]string, prefix string, channels map[strin
 }
 
 // signalInbox hands signals read outside the streaming goroutine (the
-// Kafka channel) to it: put queues a signal and interrupts the binlog
+// Kafka and file channels) to it: put queues a signal and interrupts the binlog
 // read, whose context comes from arm.
 type signalInbox struct {
 	ch     chan signal
@@ -316,7 +309,7 @@ func (t *Task) kafkaSignal(r *kgo.Record) (signal, bool) {
 	return sig, true
 }
 
-// inboxSignals dispatches the signals the Kafka channel queued, in the
+// inboxSignals dispatches the signals the Kafka and file channels queued, in the
 // streaming goroutine, between two binlog events.
 func (t *Task) inboxSignals(ctx context.Context, s *streamState) error {
 	for _, sig := range t.inbox.take() {

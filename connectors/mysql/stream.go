@@ -337,7 +337,7 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 	defer func() { stop() }()
 	for {
 		// No event arrives here (the handler has them): GetEvent returns
-		// when the stream fails, a Kafka signal wakes it, or (read.only)
+		// when the stream fails, a Kafka or file signal wakes it, or (read.only)
 		// after roIdle.
 		err := t.waitStream(rctx, streamer)
 		if errors.Is(err, errIdle) {
@@ -357,7 +357,7 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 			continue
 		}
 		if err != nil && ctx.Err() == nil && rctx.Err() != nil {
-			// A Kafka signal woke the wait: the streamer stays usable.
+			// A Kafka or file signal woke the wait: the streamer stays usable.
 			stop()
 			rctx, stop = t.inbox.arm(ctx)
 			h.mu.Lock()
@@ -416,7 +416,7 @@ func (t *Task) waitStream(rctx context.Context, st *replication.BinlogStreamer) 
 
 // eventHandler handles the binlog events on go-mysql's reader goroutine
 // (BinlogSyncerConfig.SynchronousEventHandler). mu hands the stream state
-// between it and the streaming goroutine, which dispatches Kafka signals.
+// between it and the streaming goroutine, which dispatches Kafka and file signals.
 type eventHandler struct {
 	t    *Task
 	ctx  context.Context
