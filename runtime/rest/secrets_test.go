@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goconnect/goconnect/runtime/logging"
 )
@@ -101,7 +102,14 @@ func TestNoSecretInTraceOrLog(t *testing.T) {
 			}
 		}
 	}
+	// A task's FAILED state is visible before its "task failed" line is
+	// written: wait for both lines.
+	deadline := time.Now().Add(10 * time.Second)
 	l := logs.String()
+	for strings.Count(l, `msg="task failed"`) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		l = logs.String()
+	}
 	if strings.Contains(l, "secretpw") || !strings.Contains(l, "http://u:***@127.0.0.1:1") || !strings.Contains(l, "connection refused") {
 		t.Errorf("log: %s", l)
 	}
