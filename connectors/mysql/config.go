@@ -177,6 +177,7 @@ func configDef() *config.Def {
 		Define(config.Key{Name: keyMinRowsToStream, Type: config.TypeInt, Default: "1000", Validator: config.AtLeast(0), Importance: config.Low, Doc: "The number of rows a table must contain to stream results rather than pull all into memory during snapshots. Use 0 to stream all results."}).
 		Define(config.Key{Name: keySignalTable, Type: config.TypeString, Importance: config.Medium, Doc: "The name of the data collection that is used to send signals/commands to Debezium. Signaling is disabled when not set."}).
 		Define(config.Key{Name: keySignalChannels, Type: config.TypeList, Default: "source", Importance: config.Medium, Doc: "List of channels names that are enabled. Source channel is enabled by default"}).
+		Define(config.Key{Name: keySignalPollInterval, Type: config.TypeLong, Default: "5000", Validator: config.AtLeast(1), Importance: config.Medium, Doc: "Interval for looking for new signals in registered channels, given in milliseconds. Defaults to 5 seconds."}).
 		Define(config.Key{Name: keyIncrChunkSize, Type: config.TypeInt, Default: "1024", Validator: config.AtLeast(0), Importance: config.Medium, Doc: "The maximum size of chunk (number of documents/rows) for incremental snapshotting"}).
 		Define(config.Key{Name: keyIncrWatermark, Type: config.TypeString, Default: "insert_insert", Validator: oneOf("insert_insert", "insert_delete"), Importance: config.Low, Doc: "Specify the strategy used for watermarking during an incremental snapshot: 'insert_insert' both open and close signal is written into signal data collection (default); 'insert_delete' only open signal is written on signal data collection, the close will delete the relative open signal;"}).
 		Define(config.Key{Name: keyIncrAllowDDL, Type: config.TypeBoolean, Default: "false", Importance: config.Low, Doc: "Detect schema change during an incremental snapshot and re-select a current chunk to avoid locking DDLs."}).
@@ -445,9 +446,7 @@ func parse(props map[string]string) (*settings, error) {
 	if s.kafkaSignal, err = parseKafkaSignal(props, s.prefix, s.signalChannels); err != nil {
 		return nil, err
 	}
-	if s.fileSignal, err = parseFileSignal(props, s.signalChannels); err != nil {
-		return nil, err
-	}
+	s.fileSignal = fileSignalOf(props, s.signalChannels, time.Duration(v.Long(keySignalPollInterval))*time.Millisecond)
 	if s.notifyLog, err = parseNotifyChannels(props); err != nil {
 		return nil, err
 	}

@@ -11,11 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/goconnect/goconnect/connect/config"
 )
 
 // The file signal channel's keys (Debezium's FileSignalChannel and
@@ -25,7 +22,6 @@ const (
 	keySignalFile         = "signal.file"
 	keySignalPollInterval = "signal.poll.interval.ms"
 	defaultSignalFile     = "file-signals.txt" // relative to the worker's directory, as Debezium's
-	defaultSignalPoll     = 5 * time.Second
 )
 
 // fileSignalSettings configure the file signal channel.
@@ -34,24 +30,19 @@ type fileSignalSettings struct {
 	every time.Duration // signal.poll.interval.ms
 }
 
-// parseFileSignal reads the file channel's settings when channels has
-// "file"; nil otherwise.
-func parseFileSignal(props map[string]string, channels map[string]bool) (*fileSignalSettings, error) {
+// fileSignalOf gives the file channel's settings when channels has
+// "file", nil otherwise; every is signal.poll.interval.ms, which the
+// config definition has checked. signal.file is read from props, as
+// Debezium's channel reads it: it is not one of the connector's keys.
+func fileSignalOf(props map[string]string, channels map[string]bool, every time.Duration) *fileSignalSettings {
 	if !channels[channelFile] {
-		return nil, nil
+		return nil
 	}
-	f := &fileSignalSettings{path: strings.TrimSpace(props[keySignalFile]), every: defaultSignalPoll}
+	f := &fileSignalSettings{path: strings.TrimSpace(props[keySignalFile]), every: every}
 	if f.path == "" {
 		f.path = defaultSignalFile
 	}
-	if v := strings.TrimSpace(props[keySignalPollInterval]); v != "" {
-		ms, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || ms <= 0 {
-			return nil, &config.Error{Key: keySignalPollInterval, Value: v, Message: "Invalid value " + v + " for configuration " + keySignalPollInterval + ": a positive number of milliseconds is required"}
-		}
-		f.every = time.Duration(ms) * time.Millisecond
-	}
-	return f, nil
+	return f
 }
 
 // fileSignals reads the signal file every f.every until ctx ends and

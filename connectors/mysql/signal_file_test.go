@@ -14,27 +14,22 @@ import (
 )
 
 func TestParseFileSignal(t *testing.T) {
-	with := func(kv ...string) map[string]string {
-		p := map[string]string{"signal.enabled.channels": "source,file"}
-		for i := 0; i+1 < len(kv); i += 2 {
-			p[kv[i]] = kv[i+1]
+	st, err := parse(with("signal.enabled.channels", "source,file"))
+	if err != nil || st.fileSignal == nil || st.fileSignal.path != "file-signals.txt" || st.fileSignal.every != 5*time.Second {
+		t.Fatalf("defaults: %+v %v (want Debezium's file-signals.txt, polled every 5 s)", st, err)
+	}
+	st, err = parse(with("signal.enabled.channels", "file", "signal.file", "/tmp/s.txt", "signal.poll.interval.ms", "250"))
+	if err != nil || st.fileSignal == nil || st.fileSignal.path != "/tmp/s.txt" || st.fileSignal.every != 250*time.Millisecond {
+		t.Fatalf("settings: %+v %v", st, err)
+	}
+	if st, err := parse(with("signal.enabled.channels", "source")); err != nil || st.fileSignal != nil {
+		t.Fatalf("file not enabled: %+v %v", st, err)
+	}
+	for _, bad := range []string{"soon", "0"} {
+		var cerr *config.Error
+		if _, err := parse(with("signal.enabled.channels", "file", "signal.poll.interval.ms", bad)); !errors.As(err, &cerr) || cerr.Key != "signal.poll.interval.ms" {
+			t.Fatalf("signal.poll.interval.ms=%s must be refused naming the key: %v", bad, err)
 		}
-		return p
-	}
-	f, err := parseFileSignal(with(), map[string]bool{"source": true, "file": true})
-	if err != nil || f == nil || f.path != "file-signals.txt" || f.every != 5*time.Second {
-		t.Fatalf("defaults: %+v %v (want Debezium's file-signals.txt, polled every 5 s)", f, err)
-	}
-	f, err = parseFileSignal(with("signal.file", "/tmp/s.txt", "signal.poll.interval.ms", "250"), map[string]bool{"file": true})
-	if err != nil || f.path != "/tmp/s.txt" || f.every != 250*time.Millisecond {
-		t.Fatalf("settings: %+v %v", f, err)
-	}
-	if f, err := parseFileSignal(with(), map[string]bool{"source": true}); f != nil || err != nil {
-		t.Fatalf("file not enabled: %+v %v", f, err)
-	}
-	var cerr *config.Error
-	if _, err := parseFileSignal(with("signal.poll.interval.ms", "soon"), map[string]bool{"file": true}); !errors.As(err, &cerr) || cerr.Key != "signal.poll.interval.ms" {
-		t.Fatalf("a bad poll interval must be refused naming the key: %v", err)
 	}
 }
 
