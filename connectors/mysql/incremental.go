@@ -1015,6 +1015,10 @@ func (t *Task) sendWindow(ctx context.Context, s *streamState) error {
 		if err != nil {
 			return err
 		}
+		// The record's offset carries its own key as the last one sent
+		// (Debezium's sendEvent before dispatch); a record not handed over
+		// leaves the resume point where it was.
+		prev := c.lastSent
 		c.setLastSent(r.javaKey)
 		now := t.now()
 		src := t.rowSource(tb, s, ev.h, ev.start, int32(ev.row))
@@ -1030,6 +1034,7 @@ func (t *Task) sendWindow(ctx context.Context, s *streamState) error {
 		off := s.offset(ev.h, rowsDone, ev.nrows)
 		rec := t.record(tb, "r", nil, after, key, src, off, now)
 		if err := t.emit(ctx, rec); err != nil {
+			c.setLastSent(prev)
 			return err
 		}
 		r.vals = nil

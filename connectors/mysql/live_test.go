@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,10 +35,13 @@ func (c taskCtx) Offsets() connect.OffsetReader { return c.o }
 func (c taskCtx) TaskConfig() map[string]string { return c.props }
 func (c taskCtx) Logger() *slog.Logger          { return slog.Default() }
 
+// liveProps is a connector's config for the live server. Each gets its own
+// server id: two binlog clients with the same id kick each other off the
+// server (tests of other packages, or a second run, share it).
 func liveProps(prefix string) map[string]string {
 	return map[string]string{
 		"database.hostname": "127.0.0.1", "database.port": "3307", "database.user": "debezium", "database.password": "dbz",
-		"database.server.id": "184054", "topic.prefix": prefix, "table.include.list": "demo.CUSTOMERS", "poll.interval.ms": "100",
+		"database.server.id": strconv.Itoa(5_400_000 + rand.IntN(1_000_000)), "topic.prefix": prefix, "table.include.list": "demo.CUSTOMERS", "poll.interval.ms": "100",
 		"include.schema.changes": "false",
 	}
 }

@@ -64,9 +64,6 @@ type streamState struct {
 	// incrEv the signalling-table event being handled.
 	incr   *incrContext
 	incrEv *incrEvent
-	// incrStarted: a chunk was read by this stream already, so a
-	// reconnect reverts to the last key emitted.
-	incrStarted bool
 
 	// lastRow is the row number of the last row emitted, which Debezium's
 	// source info keeps (also for the DDL after it) until the next file.
@@ -320,11 +317,11 @@ func (t *Task) streamOnce(ctx context.Context, meta *client.Conn, s *streamState
 	}
 	if s.incr.running() {
 		// A restart or reconnect mid incremental snapshot reads the next
-		// chunk from the last key emitted (Debezium's init).
-		if s.incrStarted {
-			s.incr.revert()
-		}
-		s.incrStarted = true
+		// chunk from the last key emitted (Debezium's init): a chunk read
+		// but not emitted is read again, however the snapshot started (a
+		// stored offset or a signal). Its watermarks, if the dump replays
+		// them, no longer match the chunk's id.
+		s.incr.revert()
 		t.log.Info("Incremental snapshot in progress, need to read new chunk on start")
 		if err := t.readChunk(ctx, s); err != nil {
 			return err

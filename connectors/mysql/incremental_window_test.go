@@ -1,0 +1,50 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/goconnect/goconnect/connect"
+)
+
+// TestSendWindowInterrupted: a chunk whose emission stops halfway (the
+// task stopping while Poll does not take records) leaves the resume
+// point at the last record handed over, so a revert reads the rest
+// again (it moved to a record's key before the record was handed over).
+func TestSendWindowInterrupted(t *testing.T) {
+	task, tb := testTable(t, baseProps(), "demo", "t", []int{0})
+	task.now = time.Now
+	task.out = make(chan connect.SourceRecord, 1) // room for one record
+	gt, err := newGtidState(true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &incrContext{index: map[string]int{}, lastHex: javaNullHex, maxHex: javaNullHex, colls: []incrCollection{{id: "demo.t"}}, tb: tb}
+	c.updateColls()
+	for id := int64(1); id <= 3; id++ { // as the driver hands an INT
+		vals := []any{id, "C", nil, nil, nil}
+		c.window = append(c.window, incrRow{vals: vals, javaKey: javaKey(tb, tb.recKey, vals)})
+	}
+	c.chunkEnd = c.window[2].javaKey
+	s := &streamState{flat: true, gtids: gt, incr: c, incrEv: &incrEvent{h: &replication.EventHeader{ServerID: 1}, nrows: 1}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the second record cannot be handed over
+	if err := task.sendWindow(ctx, s); !errors.Is(err, context.Canceled) {
+		t.Fatalf("sendWindow with a full queue and a stopped task: %v", err)
+	}
+	if len(task.out) != 1 {
+		t.Fatalf("%d records handed over, want 1", len(task.out))
+	}
+	first := c.window[0].javaKey
+	if got, want := c.lastHex, keyHex(first); got != want {
+		t.Fatalf("resume point %s, want the first key's %s", got, want)
+	}
+	c.revert()
+	if got := c.chunkEnd; keyHex(got) != keyHex(first) {
+		t.Fatalf("after the revert the next chunk starts after %v, want %v", got, first)
+	}
+}

@@ -1,0 +1,193 @@
+//go:build e2e
+
+package mysql
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+
+	"github.com/goconnect/goconnect/connect"
+)
+
+// rootConn is a root connection to the live server, to kill others.
+func rootConn(t *testing.T) *client.Conn {
+	t.Helper()
+	root, err := client.Connect("127.0.0.1:3307", "root", "goconnect", "")
+	if err != nil {
+		t.Fatalf("root login: %v", err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return root
+}
+
+// chaosUser creates a MySQL user for one connector, with the debezium
+// user's privileges, so that a test can kill that connector's
+// connections and no other's.
+func chaosUser(t *testing.T, f *incrFixture, root *client.Conn) string {
+	t.Helper()
+	user := "gc_kill_" + strings.TrimPrefix(strings.TrimSuffix(f.table, "_t"), "gcinc")
+	exec(t, root, "CREATE USER '"+user+"'@'%' IDENTIFIED BY 'kill-pw'",
+		"GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT, LOCK TABLES ON *.* TO '"+user+"'@'%'",
+		"GRANT ALL PRIVILEGES ON demo.* TO '"+user+"'@'%'")
+	t.Cleanup(func() {
+		if c, err := client.Connect("127.0.0.1:3307", "root", "goconnect", ""); err == nil {
+			_, _ = c.Execute("DROP USER '" + user + "'@'%'")
+			c.Close()
+		}
+	})
+	f.props["database.user"], f.props["database.password"] = user, "kill-pw"
+	return user
+}
+
+// killConns kills user's binlog dump connections (dumpOnly) or all of
+// them, and returns how many it killed.
+func killConns(t *testing.T, root *client.Conn, user string, dumpOnly bool) int {
+	t.Helper()
+	q := "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = " + quoteLit(user)
+	if dumpOnly {
+		q += " AND COMMAND LIKE 'Binlog Dump%'"
+	}
+	res, err := root.Execute(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i := 0; i < res.RowNumber(); i++ {
+		id, _ := res.GetInt(i, 0)
+		if _, err := root.Execute(fmt.Sprintf("KILL CONNECTION %d", id)); err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// killRun is an incremental snapshot whose connections a test kills.
+type killRun struct {
+	f      *incrFixture
+	lb     *logBuf
+	root   *client.Conn
+	user   string // the connector's MySQL user, whose connections die
+	signal func(id, typ, data string)
+	drain  func(task *Task, l *latest)
+}
+
+// run starts the connector and, while a writer changes even keys (half
+// of its changes just ahead of the snapshot, in the chunk being read),
+// snapshots the table incrementally, killing the connector's binlog dump
+// three times; the second time every connection of it dies, while the
+// snapshot is paused (with a chunk pending or not), and it is resumed
+// after the reconnect. Then each key's last record must be the table's
+// row and every odd key must have come as a snapshot record.
+func (k killRun) run(t *testing.T) {
+	f, lb := k.f, k.lb
+	f.props["incremental.snapshot.chunk.size"] = "20"
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	waitLog(t, lb, "streaming binlog")
+	k.drain(task, l)
+	var writes, frontier atomic.Int64
+	stop := startWriters(t, 1, &writes, func(_, n int) []string {
+		id := 2 * (1 + rand.IntN(f.rows/2))
+		if fr := int(frontier.Load()); fr > 0 && rand.IntN(2) == 0 {
+			id = min(f.rows, fr+2+2*rand.IntN(1024)) &^ 1
+		}
+		switch rand.IntN(4) {
+		case 0:
+			return []string{fmt.Sprintf("DELETE FROM %s WHERE id = %d", f.table, id)}
+		case 1:
+			return []string{fmt.Sprintf("INSERT IGNORE INTO %s VALUES (%d, %d, 'w')", f.table, id, n)}
+		}
+		return []string{fmt.Sprintf("UPDATE %s SET v = v + 1, name = 'u%d' WHERE id = %d", f.table, n, id)}
+	})
+	k.signal("kill-snap", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo.%s"], "type": "incremental"}`, f.table))
+	broken := func() int { return strings.Count(lb.String(), "binlog stream broken") }
+	kills := []struct {
+		after           int
+		dumpOnly, pause bool
+	}{{f.rows / 20, true, false}, {f.rows * 3 / 10, false, true}, {f.rows * 6 / 10, true, false}}
+	done, seenRunning := 0, false
+	pollUntilCond(t, task, "the incremental snapshot's end", 3*time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		frontier.Store(int64(l.maxIncr))
+		if done < len(kills) && l.incremental >= kills[done].after {
+			kill := kills[done]
+			if kill.pause {
+				k.signal("kill-pause", "pause-snapshot", "{}")
+				waitLog(t, lb, "Pausing incremental snapshot")
+			}
+			before := broken()
+			if n := killConns(t, k.root, k.user, kill.dumpOnly); n == 0 {
+				t.Fatalf("kill %d: no connection of %s to kill", done+1, k.user)
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for broken() == before {
+				if time.Now().After(deadline) {
+					t.Fatalf("kill %d: the stream did not notice", done+1)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if kill.pause {
+				k.signal("kill-resume", "resume-snapshot", "{}")
+			}
+			done++
+		}
+		for _, r := range recs {
+			if incrRunning(r.SourceOffset) {
+				seenRunning = true
+			} else if seenRunning {
+				return true // a record after the snapshot's end
+			}
+		}
+		return false
+	})
+	stop()
+	k.drain(task, l)
+	if done < len(kills) {
+		t.Fatalf("the snapshot ended after %d of %d kills", done, len(kills))
+	}
+	t.Logf("%d incremental records, %d concurrent writes, %d reconnects", l.incremental, writes.Load(), broken())
+	f.check(t, l)
+	missing := 0
+	for id := int32(1); id <= int32(f.rows); id += 2 {
+		if !l.incrIDs[id] {
+			if missing++; missing <= 5 {
+				t.Errorf("id %d: not changed by the writer and not snapshotted", id)
+			}
+		}
+	}
+	if missing > 0 {
+		t.Fatalf("%d odd keys not snapshotted", missing)
+	}
+}
+
+// TestLiveIncrementalConnectionsKilled: killRun with watermarks in the
+// signalling table and signals inserted there. The first reconnect
+// after a snapshot started by a signal used to read on from the pending
+// chunk's end, dropping that chunk.
+func TestLiveIncrementalConnectionsKilled(t *testing.T) {
+	lb := captureLog(t)
+	f := newIncrFixture(t, 10000)
+	root := rootConn(t)
+	user := chaosUser(t, f, root)
+	killRun{f: f, lb: lb, root: root, user: user,
+		signal: func(id, typ, data string) { f.signal(t, id, typ, data) },
+		drain:  func(task *Task, l *latest) { f.drain(t, task, l) },
+	}.run(t)
+}
+
+// TestLiveReadOnlyConnectionsKilled: killRun with a read-only connector
+// (GTID windows, signals from Kafka).
+func TestLiveReadOnlyConnectionsKilled(t *testing.T) {
+	lb := captureLog(t)
+	f := newROFixture(t, 10000)
+	killRun{f: f.incrFixture, lb: lb, root: rootConn(t), user: f.props["database.user"],
+		signal: func(id, typ, data string) { f.send(t, id, typ, data) },
+		drain:  func(task *Task, l *latest) { f.drain(t, task, l) },
+	}.run(t)
+}
