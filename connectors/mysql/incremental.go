@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -583,11 +585,70 @@ func (t *Task) insertWatermark(conn *client.Conn, id, typ, meta string) error {
 	return nil
 }
 
-// readChunk opens a window and reads the next chunk into it, moving past
-// tables that are finished, unknown or without a key, then closes the
+// chunkRetries bounds the reads of a chunk again after a connection
+// failure, before the error goes to the stream (which reconnects and reads
+// it once more).
+const chunkRetries = 3
+
+// readChunk is readChunkOnce, again on a new connection after a failure
+// of the connection or the server (a killed connection, a restart, a
+// deadlock) rather than of the query. Nothing of a failed read is kept:
+// its watermarks, if written, carry an id no chunk has any more, and the
+// next read starts after the last key emitted. Debezium skips the rest
+// of the table when a chunk query fails, whatever the cause.
+func (t *Task) readChunk(ctx context.Context, s *streamState) error {
+	backoff := time.Second
+	for attempt := 1; ; attempt++ {
+		err := t.readChunkOnce(ctx, s)
+		if err == nil || !retryableDBError(err) || attempt > chunkRetries {
+			return err
+		}
+		t.log.Warn("incremental snapshot: reading the chunk failed, connecting again", "error", err, "attempt", attempt, "backoff", backoff)
+		if t.incrDB != nil {
+			t.incrDB.Close()
+			t.incrDB = nil
+		}
+		s.incr.revert()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff *= 2
+	}
+}
+
+// retryableDBError: err is the connection's or the server's failure, not
+// the query's: the same read may pass on a new connection.
+func retryableDBError(err error) bool {
+	if errors.Is(err, gomysql.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var me *gomysql.MyError
+	if errors.As(err, &me) {
+		switch me.Code {
+		case gomysql.ER_SERVER_SHUTDOWN, gomysql.ER_QUERY_INTERRUPTED, gomysql.ER_LOCK_WAIT_TIMEOUT, gomysql.ER_LOCK_DEADLOCK,
+			gomysql.ER_NET_READ_INTERRUPTED, gomysql.ER_NET_WRITE_INTERRUPTED, gomysql.ER_CON_COUNT_ERROR,
+			erConnectionKilled:
+			return true
+		}
+	}
+	return false
+}
+
+// erConnectionKilled is MariaDB's error for a query whose connection was
+// killed (go-mysql names MySQL's codes only).
+const erConnectionKilled = 1927
+
+// readChunkOnce opens a window and reads the next chunk into it, moving
+// past tables that are finished, unknown or without a key, then closes the
 // window (Debezium's readChunk). The chunk is emitted when the close row
 // comes back through the binlog.
-func (t *Task) readChunk(ctx context.Context, s *streamState) error {
+func (t *Task) readChunkOnce(ctx context.Context, s *streamState) error {
 	c := s.incr
 	if !c.running() {
 		return nil
@@ -669,6 +730,9 @@ func (t *Task) readChunk(ctx context.Context, s *streamState) error {
 			if t.incrSchemaChanged(c, fp, err) {
 				break
 			}
+			if retryableDBError(err) {
+				return fmt.Errorf("incremental snapshot: maximum key of %s: %w", dc.id, err)
+			}
 			if err != nil {
 				t.log.Error("Failed to read maximum key for table", "table", dc.id, "error", err)
 				c.nextCollection()
@@ -694,6 +758,10 @@ func (t *Task) readChunk(ctx context.Context, s *streamState) error {
 		})
 		if t.incrSchemaChanged(c, fp, err) {
 			break
+		}
+		if retryableDBError(err) {
+			c.clearWindow()
+			return fmt.Errorf("incremental snapshot: chunk of %s: %w", dc.id, err)
 		}
 		if err != nil {
 			t.log.Error("Snapshotting of table failed. Skipping it", "table", dc.id, "error", err)
@@ -1281,6 +1349,12 @@ func (t *Task) resumeIncremental(ctx context.Context, s *streamState, log *slog.
 		return nil
 	}
 	if err := t.readChunk(ctx, s); err != nil {
+		if retryableDBError(err) {
+			// The stream reconnects and reads the chunk then; a warning
+			// alone would leave the snapshot running with no chunk to
+			// close.
+			return err
+		}
 		log.Warn("Action resume-snapshot failed. The signal may not have been processed.", "error", err)
 	}
 	return nil

@@ -3,9 +3,13 @@ package mysql
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"testing"
 	"time"
 
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/goconnect/goconnect/connect"
@@ -46,5 +50,33 @@ func TestSendWindowInterrupted(t *testing.T) {
 	c.revert()
 	if got := c.chunkEnd; keyHex(got) != keyHex(first) {
 		t.Fatalf("after the revert the next chunk starts after %v, want %v", got, first)
+	}
+}
+
+// TestRetryableDBError: a chunk is read again on a new connection after
+// the connection's or the server's failure, never after the query's own
+// (a bad additional condition would fail forever; Debezium skips the
+// table then, and so do we).
+func TestRetryableDBError(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("io.ReadFull(header) failed. err %v: %w", io.EOF, gomysql.ErrBadConn), true},
+		{fmt.Errorf("chunk: %w", io.ErrUnexpectedEOF), true},
+		{&net.OpError{Op: "read", Err: errors.New("connection reset by peer")}, true},
+		{fmt.Errorf("chunk: %w", gomysql.NewError(erConnectionKilled, "Connection was killed")), true},
+		{gomysql.NewError(gomysql.ER_QUERY_INTERRUPTED, "Query execution was interrupted"), true},
+		{gomysql.NewError(gomysql.ER_LOCK_DEADLOCK, "Deadlock found"), true},
+		{gomysql.NewError(gomysql.ER_SERVER_SHUTDOWN, "Server shutdown in progress"), true},
+		{gomysql.NewError(gomysql.ER_PARSE_ERROR, "You have an error in your SQL syntax"), false},
+		{gomysql.NewError(gomysql.ER_BAD_FIELD_ERROR, "Unknown column 'x'"), false},
+		{gomysql.NewError(gomysql.ER_NO_SUCH_TABLE, "Table 'demo.x' doesn't exist"), false},
+		{fmt.Errorf("table t: %w", errStructureChanged), false},
+		{nil, false},
+	} {
+		if got := retryableDBError(c.err); got != c.want {
+			t.Errorf("retryableDBError(%v) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }

@@ -197,6 +197,26 @@ func (f *incrFixture) check(t *testing.T, l *latest) {
 	}
 }
 
+// snapshotEnd finds the first record after an incremental snapshot: one
+// whose offset lacks the snapshot's context after one that has it.
+type snapshotEnd struct {
+	running bool
+	during  map[string]any // the last offset with the context
+}
+
+// after reports whether recs hold that record; with a topic suffix, only
+// a record of such a topic counts.
+func (e *snapshotEnd) after(recs []connect.SourceRecord, topicSuffix string) bool {
+	for _, r := range recs {
+		if incrRunning(r.SourceOffset) {
+			e.running, e.during = true, r.SourceOffset
+		} else if e.running && strings.HasSuffix(r.Topic, topicSuffix) {
+			return true
+		}
+	}
+	return false
+}
+
 func incrRunning(off map[string]any) bool {
 	_, ok := off[offIncrCollections]
 	return ok
@@ -215,18 +235,11 @@ func TestLiveIncrementalSnapshotUnderWrites(t *testing.T) {
 	stop := f.startWriter(t, &writes, &frontier)
 	f.signal(t, "ad-hoc-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo\\.%s"], "type": "incremental"}`, f.table))
 	began := time.Now()
-	seenRunning := false
+	var end snapshotEnd
 	pollUntilCond(t, task, "the incremental snapshot's end", 5*time.Minute, func(recs []connect.SourceRecord) bool {
 		l.add(f.table, recs)
 		frontier.Store(int64(l.maxIncr))
-		for _, r := range recs {
-			if incrRunning(r.SourceOffset) {
-				seenRunning = true
-			} else if seenRunning && strings.HasSuffix(r.Topic, "."+f.sig) {
-				return true // the last window's close row, after the snapshot
-			}
-		}
-		return false
+		return end.after(recs, "."+f.sig) // the last window's close row
 	})
 	took := time.Since(began)
 	stop()

@@ -107,20 +107,13 @@ func TestLiveReadOnlyIncrementalUnderWrites(t *testing.T) {
 	stop := f.startWriter(t, &writes, &frontier)
 	f.send(t, "ro-1", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo\\.%s"], "type": "incremental"}`, f.table))
 	began := time.Now()
-	seenRunning := false
-	var during map[string]any
+	var end snapshotEnd
 	pollUntilCond(t, task, "the read-only incremental snapshot's end", 5*time.Minute, func(recs []connect.SourceRecord) bool {
 		l.add(f.table, recs)
 		frontier.Store(int64(l.maxIncr))
-		for _, r := range recs {
-			if incrRunning(r.SourceOffset) {
-				seenRunning, during = true, r.SourceOffset
-			} else if seenRunning {
-				return true // a change streamed after the snapshot
-			}
-		}
-		return false
+		return end.after(recs, "") // a change streamed after the snapshot
 	})
+	during := end.during
 	took := time.Since(began)
 	stop()
 	f.drain(t, task, l)

@@ -111,7 +111,8 @@ func (k killRun) run(t *testing.T) {
 		after           int
 		dumpOnly, pause bool
 	}{{f.rows / 20, true, false}, {f.rows * 3 / 10, false, true}, {f.rows * 6 / 10, true, false}}
-	done, seenRunning := 0, false
+	done := 0
+	var end snapshotEnd
 	pollUntilCond(t, task, "the incremental snapshot's end", 3*time.Minute, func(recs []connect.SourceRecord) bool {
 		l.add(f.table, recs)
 		frontier.Store(int64(l.maxIncr))
@@ -137,14 +138,7 @@ func (k killRun) run(t *testing.T) {
 			}
 			done++
 		}
-		for _, r := range recs {
-			if incrRunning(r.SourceOffset) {
-				seenRunning = true
-			} else if seenRunning {
-				return true // a record after the snapshot's end
-			}
-		}
-		return false
+		return end.after(recs, "")
 	})
 	stop()
 	k.drain(task, l)
@@ -190,4 +184,92 @@ func TestLiveReadOnlyConnectionsKilled(t *testing.T) {
 		signal: func(id, typ, data string) { f.send(t, id, typ, data) },
 		drain:  func(task *Task, l *latest) { f.drain(t, task, l) },
 	}.run(t)
+}
+
+// TestLiveIncrementalChunkQueryKilled kills the connector's snapshot
+// queries while they wait for a table lock: the maximum-key query twice
+// (KILL QUERY, then KILL CONNECTION) and later a chunk query. Each is
+// read again on a new connection, and every key still comes as a
+// snapshot record; a failed query used to skip the rest of the table
+// (as Debezium does).
+func TestLiveIncrementalChunkQueryKilled(t *testing.T) {
+	lb := captureLog(t)
+	f := newIncrFixture(t, 20000)
+	f.props["incremental.snapshot.chunk.size"] = "1000"
+	root := rootConn(t)
+	user := chaosUser(t, f, root)
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	waitLog(t, lb, "streaming binlog")
+	f.drain(t, task, l)
+	failed := func() int { return strings.Count(lb.String(), "reading the chunk failed, connecting again") }
+	// blocked waits, polling the task, for the connector's query on the
+	// table (one whose text contains like) to wait for the lock, and
+	// returns its connection id.
+	blocked := func(like string) int64 {
+		t.Helper()
+		q := "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = " + quoteLit(user) +
+			" AND INFO LIKE " + quoteLit("SELECT%"+like+"%") + " AND STATE LIKE '%metadata lock%'"
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			res, err := root.Execute(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.RowNumber() > 0 {
+				id, _ := res.GetInt(0, 0)
+				return int64(id)
+			}
+			recs, err := task.Poll(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.add(f.table, recs)
+		}
+		t.Fatalf("no query of %s waiting for the lock on %s", user, f.table)
+		return 0
+	}
+	kill := func(stmt string, id int64) {
+		t.Helper()
+		before := failed()
+		exec(t, root, fmt.Sprintf("%s %d", stmt, id))
+		deadline := time.Now().Add(30 * time.Second)
+		for failed() == before {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s %d: no failed chunk read logged", stmt, id)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	lock := "LOCK TABLES demo." + f.table + " WRITE"
+	exec(t, root, lock)
+	f.signal(t, "kq-snap", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo.%s"], "type": "incremental"}`, f.table))
+	kill("KILL QUERY", blocked("DESC LIMIT 1"))
+	kill("KILL CONNECTION", blocked("DESC LIMIT 1"))
+	exec(t, root, "UNLOCK TABLES")
+	pollUntilCond(t, task, "some chunks", time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		return l.incremental >= 5000
+	})
+	exec(t, root, lock)
+	kill("KILL CONNECTION", blocked(" WHERE "))
+	exec(t, root, "UNLOCK TABLES")
+	var end snapshotEnd
+	pollUntilCond(t, task, "the incremental snapshot's end", 2*time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		return end.after(recs, "")
+	})
+	f.drain(t, task, l)
+	if strings.Contains(lb.String(), "Skipping it") || strings.Contains(lb.String(), "Failed to read maximum key") {
+		t.Fatal("the table was skipped after a killed query")
+	}
+	if n := failed(); n != 3 {
+		t.Fatalf("%d failed chunk reads logged, want 3", n)
+	}
+	for id := int32(1); id <= int32(f.rows); id++ {
+		if !l.incrIDs[id] {
+			t.Fatalf("id %d not snapshotted (%d of %d)", id, len(l.incrIDs), f.rows)
+		}
+	}
+	f.check(t, l)
 }

@@ -73,6 +73,16 @@ func waitLog(t *testing.T, lb *logBuf, want ...string) {
 	}
 }
 
+// sendSignalAndWait produces a signal to topic, then a log signal after
+// it, and waits until the connector logged the latter: the first was
+// handled by then.
+func sendSignalAndWait(t *testing.T, lb *logBuf, topic, key, id, typ, data string) {
+	t.Helper()
+	sendSignals(t, topic, key, `{"id":"`+id+`","type":"`+typ+`","data":`+data+`}`,
+		key, `{"id":"`+id+`-done","type":"log","data":{"message":"after `+id+`"}}`)
+	waitLog(t, lb, "after "+id)
+}
+
 // sendSignals produces signal records (key, value) to topic.
 func sendSignals(t *testing.T, topic string, kv ...string) {
 	t.Helper()
@@ -573,11 +583,7 @@ func TestLiveIncrementalSignalsKafka(t *testing.T) {
 	topic := kafkaSignalProps(f.props)
 	f.props["signal.enabled.channels"] = "source,kafka"
 	prefix := f.props["topic.prefix"]
-	send := func(id, typ, data string) {
-		sendSignals(t, topic, prefix, `{"id":"`+id+`","type":"`+typ+`","data":`+data+`}`,
-			prefix, `{"id":"`+id+`-done","type":"log","data":{"message":"after `+id+`"}}`)
-		waitLog(t, lb, "after "+id)
-	}
+	send := func(id, typ, data string) { sendSignalAndWait(t, lb, topic, prefix, id, typ, data) }
 	task := startTask(t, f.props, nil)
 	l := newLatest()
 	f.drain(t, task, l)
@@ -673,11 +679,7 @@ func TestLiveIncrementalFailedStartDropped(t *testing.T) {
 	prefix := f.props["topic.prefix"]
 	f.props["signal.data.collection"] = "demo." + f.sig + "_missing"
 	task := startTask(t, f.props, nil)
-	send := func(id, data string) {
-		sendSignals(t, topic, prefix, `{"id":"`+id+`","type":"execute-snapshot","data":`+data+`}`,
-			prefix, `{"id":"`+id+`-done","type":"log","data":{"message":"after `+id+`"}}`)
-		waitLog(t, lb, "after "+id)
-	}
+	send := func(id, data string) { sendSignalAndWait(t, lb, topic, prefix, id, "execute-snapshot", data) }
 	send("fs-1", fmt.Sprintf(`{"type":"incremental","data-collections":["demo.%s"]}`, f.table))
 	waitLog(t, lb, "the snapshot was dropped")
 	exec(t, f.db, fmt.Sprintf("INSERT INTO %s VALUES (100, 1, 'after')", f.table))
@@ -905,11 +907,7 @@ func TestLiveIncrementalStopSomeTables(t *testing.T) {
 	topic := prefix + "-custom-signals"
 	props["signal.kafka.topic"] = topic
 	props["signal.enabled.channels"] = "source,kafka"
-	send := func(id, typ, data string) {
-		sendSignals(t, topic, prefix, `{"id":"`+id+`","type":"`+typ+`","data":`+data+`}`,
-			prefix, `{"id":"`+id+`-done","type":"log","data":{"message":"after `+id+`"}}`)
-		waitLog(t, lb, "after "+id)
-	}
+	send := func(id, typ, data string) { sendSignalAndWait(t, lb, topic, prefix, id, typ, data) }
 	sendSignals(t, defaultTopic, prefix, `{"id":"wrong-topic","type":"log","data":{"message":"read from the default topic"}}`)
 	task := startTask(t, props, nil)
 	perTable := map[string]*latest{}
