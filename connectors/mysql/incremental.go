@@ -86,6 +86,9 @@ type incrContext struct {
 	sigOffset *int64
 	ro        *roWindow
 	rereads   int
+	// queryFailures counts the chunk reads in a row that failed on an
+	// open connection (readChunk).
+	queryFailures int
 
 	// With incremental.snapshot.allow.schema.changes: schema is the
 	// current table's result-set structure as last read (Debezium keeps a
@@ -585,30 +588,58 @@ func (t *Task) insertWatermark(conn *client.Conn, id, typ, meta string) error {
 	return nil
 }
 
-// chunkRetries bounds the reads of a chunk again after a connection
+// chunkRetries bounds the reads of a chunk again after a retryable
 // failure, before the error goes to the stream (which reconnects and reads
 // it once more).
 const chunkRetries = 3
 
+// chunkQueryFailures bounds the failures of the same chunk's queries on
+// a connection that was open (a query killed by a watchdog each time, a
+// lock held for longer than lock_wait_timeout): past it the task fails,
+// rather than stop capturing every table while it retries or skip the
+// table's rows as Debezium does. A server that cannot be reached at all
+// is not counted: the stream waits for it as it would without a snapshot.
+const chunkQueryFailures = 10
+
+// errIncrConn marks a failure to connect for a chunk, as opposed to a
+// failure of its queries.
+var errIncrConn = errors.New("incremental snapshot: connecting")
+
 // readChunk is readChunkOnce, again on a new connection after a failure
 // of the connection or the server (a killed connection, a restart, a
-// deadlock) rather than of the query. Nothing of a failed read is kept:
-// its watermarks, if written, carry an id no chunk has any more, and the
-// next read starts after the last key emitted. Debezium skips the rest
-// of the table when a chunk query fails, whatever the cause.
+// deadlock) rather than of the query itself. The next read starts after
+// the last key emitted; a failed read's watermarks carry an id no chunk
+// has any more (with the insert_delete strategy its open row may stay in
+// the signalling table). Debezium skips the rest of the table when a chunk
+// query fails, whatever the cause.
 func (t *Task) readChunk(ctx context.Context, s *streamState) error {
+	c := s.incr
 	backoff := time.Second
 	for attempt := 1; ; attempt++ {
 		err := t.readChunkOnce(ctx, s)
-		if err == nil || !retryableDBError(err) || attempt > chunkRetries {
+		if err == nil {
+			c.queryFailures = 0
+			return nil
+		}
+		if !retryableDBError(err) || ctx.Err() != nil {
 			return err
 		}
-		t.log.Warn("incremental snapshot: reading the chunk failed, connecting again", "error", err, "attempt", attempt, "backoff", backoff)
+		if !errors.Is(err, errIncrConn) {
+			if c.queryFailures++; c.queryFailures >= chunkQueryFailures {
+				return fatalError{fmt.Errorf("incremental snapshot: the chunk after key %v failed %d times in a row (restart the task once the cause is gone: the snapshot resumes after the last key emitted): %w",
+					c.lastSent, c.queryFailures, err)}
+			}
+		}
+		c.rereads = 0
 		if t.incrDB != nil {
 			t.incrDB.Close()
 			t.incrDB = nil
 		}
-		s.incr.revert()
+		c.revert()
+		if attempt > chunkRetries {
+			return err
+		}
+		t.log.Warn("incremental snapshot: reading the chunk failed, connecting again", "error", err, "attempt", attempt, "backoff", backoff)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -618,8 +649,9 @@ func (t *Task) readChunk(ctx context.Context, s *streamState) error {
 	}
 }
 
-// retryableDBError: err is the connection's or the server's failure, not
-// the query's: the same read may pass on a new connection.
+// retryableDBError: err is a failure the same read may not meet again: of
+// the connection or the server, or a query that lost a lock wait or a
+// deadlock (unlike a bad condition or an unknown column).
 func retryableDBError(err error) bool {
 	if errors.Is(err, gomysql.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
@@ -648,12 +680,18 @@ const erConnectionKilled = 1927
 // past tables that are finished, unknown or without a key, then closes the
 // window (Debezium's readChunk). The chunk is emitted when the close row
 // comes back through the binlog.
-func (t *Task) readChunkOnce(ctx context.Context, s *streamState) error {
+func (t *Task) readChunkOnce(ctx context.Context, s *streamState) (err error) {
 	c := s.incr
 	if !c.running() {
 		return nil
 	}
-	defer t.reportIncremental(ctx, s, false)
+	defer func() {
+		// After a failure of the server the report's estimate query
+		// would only wait for it too; the retry reports.
+		if !retryableDBError(err) {
+			t.reportIncremental(ctx, s, false)
+		}
+	}()
 	if c.paused {
 		t.log.Info("Incremental snapshot was paused.")
 		return nil
@@ -663,7 +701,7 @@ func (t *Task) readChunkOnce(ctx context.Context, s *streamState) error {
 	}
 	conn, err := t.incrConn(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errIncrConn, err)
 	}
 	c.chunkID = randomUUID()
 	c.openTS = time.Now()
@@ -803,7 +841,7 @@ func (t *Task) readChunkOnce(ctx context.Context, s *streamState) error {
 			t.log.Info("transactions of more than one server while the chunk was read: reading it again", "streams", c.ro.roStreams())
 			c.revert()
 			c.ro = nil
-			return t.readChunk(ctx, s)
+			return t.readChunkOnce(ctx, s) // readChunk retries the whole
 		}
 		c.rereads = 0
 		return nil
@@ -1349,13 +1387,15 @@ func (t *Task) resumeIncremental(ctx context.Context, s *streamState, log *slog.
 		return nil
 	}
 	if err := t.readChunk(ctx, s); err != nil {
-		if retryableDBError(err) {
-			// The stream reconnects and reads the chunk then; a warning
-			// alone would leave the snapshot running with no chunk to
-			// close.
-			return err
+		var fatal fatalError
+		if retryableDBError(err) || errors.As(err, &fatal) {
+			return err // the stream reconnects and reads the chunk then
 		}
-		log.Warn("Action resume-snapshot failed. The signal may not have been processed.", "error", err)
+		// Kept, the snapshot would run with no chunk to close: dropped,
+		// as a start that fails is.
+		c.stopAll()
+		t.reportIncremental(ctx, s, true)
+		log.Warn("Action resume-snapshot failed and the snapshot was dropped. The signal may not have been processed.", "error", err)
 	}
 	return nil
 }
@@ -1364,6 +1404,7 @@ func (t *Task) resumeIncremental(ctx context.Context, s *streamState, log *slog.
 // the last key emitted (Debezium's revertChunk).
 func (c *incrContext) revert() {
 	c.chunkEnd = c.lastSent
+	c.chunkID = "" // its watermarks, replayed, are ignored
 	c.windowOpened, c.ro = false, nil
 	c.clearWindow()
 }

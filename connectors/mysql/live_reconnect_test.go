@@ -67,6 +67,24 @@ func killConns(t *testing.T, root *client.Conn, user string, dumpOnly bool) int 
 	return n
 }
 
+// pollWhileWaiting polls task, adding its records to l, until cond
+// holds: a reader blocked on a full queue would not see what the test
+// waits for.
+func pollWhileWaiting(t *testing.T, task *Task, l *latest, table, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		recs, err := task.Poll(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.add(table, recs)
+	}
+}
+
 // killRun is an incremental snapshot whose connections a test kills.
 type killRun struct {
 	f      *incrFixture
@@ -120,19 +138,13 @@ func (k killRun) run(t *testing.T) {
 			kill := kills[done]
 			if kill.pause {
 				k.signal("kill-pause", "pause-snapshot", "{}")
-				waitLog(t, lb, "Pausing incremental snapshot")
+				pollWhileWaiting(t, task, l, f.table, "the pause", func() bool { return strings.Contains(lb.String(), "Pausing incremental snapshot") })
 			}
 			before := broken()
 			if n := killConns(t, k.root, k.user, kill.dumpOnly); n == 0 {
 				t.Fatalf("kill %d: no connection of %s to kill", done+1, k.user)
 			}
-			deadline := time.Now().Add(30 * time.Second)
-			for broken() == before {
-				if time.Now().After(deadline) {
-					t.Fatalf("kill %d: the stream did not notice", done+1)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			pollWhileWaiting(t, task, l, f.table, "the stream to notice the kill", func() bool { return broken() > before })
 			if kill.pause {
 				k.signal("kill-resume", "resume-snapshot", "{}")
 			}
@@ -196,6 +208,9 @@ func TestLiveIncrementalChunkQueryKilled(t *testing.T) {
 	lb := captureLog(t)
 	f := newIncrFixture(t, 20000)
 	f.props["incremental.snapshot.chunk.size"] = "1000"
+	// A queue far smaller than the table: chunks are left to read when
+	// the test locks the table again.
+	f.props["max.queue.size"], f.props["max.batch.size"] = "2048", "512"
 	root := rootConn(t)
 	user := chaosUser(t, f, root)
 	task := startTask(t, f.props, nil)
@@ -233,13 +248,7 @@ func TestLiveIncrementalChunkQueryKilled(t *testing.T) {
 		t.Helper()
 		before := failed()
 		exec(t, root, fmt.Sprintf("%s %d", stmt, id))
-		deadline := time.Now().Add(30 * time.Second)
-		for failed() == before {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s %d: no failed chunk read logged", stmt, id)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		pollWhileWaiting(t, task, l, f.table, "a failed chunk read logged after "+stmt, func() bool { return failed() > before })
 	}
 	lock := "LOCK TABLES demo." + f.table + " WRITE"
 	exec(t, root, lock)
@@ -266,6 +275,83 @@ func TestLiveIncrementalChunkQueryKilled(t *testing.T) {
 	if n := failed(); n != 3 {
 		t.Fatalf("%d failed chunk reads logged, want 3", n)
 	}
+	for id := int32(1); id <= int32(f.rows); id++ {
+		if !l.incrIDs[id] {
+			t.Fatalf("id %d not snapshotted (%d of %d)", id, len(l.incrIDs), f.rows)
+		}
+	}
+	f.check(t, l)
+}
+
+// TestLiveIncrementalChunkQueryFailsTask: a chunk query killed every
+// time (a watchdog, a lock never released) fails the task with the
+// reason after chunkQueryFailures reads in a row, instead of retrying
+// forever with every table's capture stopped, or skipping the table; the
+// records handed over before carry the last key emitted, from which a
+// restart snapshots the rest.
+func TestLiveIncrementalChunkQueryFailsTask(t *testing.T) {
+	lb := captureLog(t)
+	f := newIncrFixture(t, 20000)
+	f.props["incremental.snapshot.chunk.size"] = "1000"
+	f.props["max.queue.size"], f.props["max.batch.size"] = "2048", "512"
+	root := rootConn(t)
+	user := chaosUser(t, f, root)
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	waitLog(t, lb, "streaming binlog")
+	f.drain(t, task, l)
+	f.signal(t, "kf-snap", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo.%s"], "type": "incremental"}`, f.table))
+	pollUntilCond(t, task, "some chunks", time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		return l.incremental >= 3000
+	})
+	exec(t, root, "LOCK TABLES demo."+f.table+" WRITE")
+	t.Cleanup(func() { _, _ = root.Execute("UNLOCK TABLES") })
+	q := "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = " + quoteLit(user) +
+		" AND INFO LIKE 'SELECT%' AND STATE LIKE '%metadata lock%'"
+	kills := 0
+	var failure error
+	deadline := time.Now().Add(2 * time.Minute)
+	for failure == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the task still runs after %d killed chunk queries", kills)
+		}
+		res, err := root.Execute(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < res.RowNumber(); i++ {
+			id, _ := res.GetInt(i, 0)
+			if _, err := root.Execute(fmt.Sprintf("KILL QUERY %d", id)); err == nil {
+				kills++
+			}
+		}
+		recs, err := task.Poll(t.Context())
+		l.add(f.table, recs)
+		failure = err
+	}
+	if !strings.Contains(failure.Error(), fmt.Sprintf("failed %d times in a row", chunkQueryFailures)) {
+		t.Fatalf("the task failed with %v", failure)
+	}
+	if kills < chunkQueryFailures {
+		t.Fatalf("the task failed after %d kills: %v", kills, failure)
+	}
+	if strings.Contains(lb.String(), "Skipping it") {
+		t.Fatal("the table was skipped")
+	}
+	if !incrRunning(l.lastOffset) {
+		t.Fatalf("the last offset handed over has no snapshot context to resume from: %v", l.lastOffset)
+	}
+	t.Logf("failed after %d killed queries: %v", kills, failure)
+	// Restarted from there once the lock is gone, it snapshots the rest.
+	exec(t, root, "UNLOCK TABLES")
+	task = startTask(t, f.props, l.lastOffset)
+	var end snapshotEnd
+	pollUntilCond(t, task, "the incremental snapshot's end after the restart", 2*time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		return end.after(recs, "")
+	})
+	f.drain(t, task, l)
 	for id := int32(1); id <= int32(f.rows); id++ {
 		if !l.incrIDs[id] {
 			t.Fatalf("id %d not snapshotted (%d of %d)", id, len(l.incrIDs), f.rows)
