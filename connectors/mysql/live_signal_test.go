@@ -711,6 +711,48 @@ func TestLiveIncrementalFailedStartDropped(t *testing.T) {
 	}
 }
 
+// TestLiveIncrementalFailedResumeDropped: a resume-snapshot whose chunk
+// cannot be read (the signalling table renamed away while paused) drops
+// the snapshot with a warning; kept, it ran with no chunk to close and
+// never ended, its context in every offset.
+func TestLiveIncrementalFailedResumeDropped(t *testing.T) {
+	lb := captureLog(t)
+	f := newIncrFixture(t, 20000)
+	f.props["incremental.snapshot.chunk.size"] = "10"
+	topic := kafkaSignalProps(f.props)
+	f.props["signal.enabled.channels"] = "source,kafka" // the watermarks come back through the source channel
+	prefix := f.props["topic.prefix"]
+	task := startTask(t, f.props, nil)
+	l := newLatest()
+	waitLog(t, lb, "streaming binlog")
+	sendSignalAndWait(t, lb, topic, prefix, "fr-snap", "execute-snapshot", fmt.Sprintf(`{"type":"incremental","data-collections":["demo.%s"]}`, f.table))
+	pollUntilCond(t, task, "incremental records", time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		return l.incremental >= 100
+	})
+	sendSignals(t, topic, prefix, `{"id":"fr-pause","type":"pause-snapshot","data":{}}`)
+	// Paused once the pending chunk's window closed and no chunk was read.
+	pollWhileWaiting(t, task, l, f.table, "the pause", func() bool { return strings.Contains(lb.String(), "Incremental snapshot was paused.") })
+	gone := f.sig + "_gone"
+	exec(t, f.db, "RENAME TABLE "+f.sig+" TO "+gone)
+	t.Cleanup(func() { _, _ = f.db.Execute("DROP TABLE IF EXISTS " + gone) })
+	sendSignalAndWait(t, lb, topic, prefix, "fr-resume", "resume-snapshot", "{}")
+	waitLog(t, lb, "Action resume-snapshot failed and the snapshot was dropped")
+	exec(t, f.db, fmt.Sprintf("UPDATE %s SET v = 7 WHERE id = 20000", f.table))
+	pollUntilCond(t, task, "the update after the failed resume", time.Minute, func(recs []connect.SourceRecord) bool {
+		l.add(f.table, recs)
+		for _, r := range recs {
+			if r.Value != nil && opOf(r) == "u" && recID(r) == 20000 {
+				if incrRunning(r.SourceOffset) {
+					t.Fatalf("the dropped snapshot is still in the offset: %v", r.SourceOffset)
+				}
+				return true
+			}
+		}
+		return false
+	})
+}
+
 // TestLiveBlockingSnapshotRestartMidway stops the task in the middle of a
 // blocking snapshot and restarts it from the last record it handed over:
 // the records carry the stream's offset, so it resumes streaming where

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/goconnect/goconnect/runtime/connectorconfig"
 	"github.com/goconnect/goconnect/runtime/offsetstore"
@@ -71,5 +73,48 @@ func TestSourceOffsetCommitFailureKeepsTaskRunning(t *testing.T) {
 	}
 	if st, _ := board.Task(status.TaskID{Connector: "gen"}); st.State != status.Running {
 		t.Fatalf("task state %s after refused commits, want RUNNING", st.State)
+	}
+}
+
+// TestSinkOffsetCommitFailureKeepsTaskRunning: as in Connect, a refused
+// consumer offset commit is logged and made at the next interval; the
+// sink task is not failed for it (it was, after an Elasticsearch outage
+// whose flush left the commit no time).
+func TestSinkOffsetCommitFailureKeepsTaskRunning(t *testing.T) {
+	h := newHarness(t, harnessOpts{workerProps: map[string]string{"offset.flush.interval.ms": "50"}})
+	h.createTopic("in", 1)
+	const refuse = 3
+	var refused atomic.Int32
+	h.cluster.ControlKey(kmsg.OffsetCommit.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		if refused.Load() >= refuse {
+			return nil, nil, false // handled by the broker from now on
+		}
+		h.cluster.KeepControl()
+		refused.Add(1)
+		r := req.(*kmsg.OffsetCommitRequest)
+		resp := r.ResponseKind().(*kmsg.OffsetCommitResponse)
+		for _, rt := range r.Topics {
+			st := kmsg.NewOffsetCommitResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewOffsetCommitResponseTopicPartition()
+				sp.Partition = rp.Partition
+				sp.ErrorCode = kerr.OffsetMetadataTooLarge.Code // not retried by the client
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	h.produce(rec(0, "a0"), rec(0, "a1"))
+	c := h.start(sinkProps("snk"))
+	c.waitTask(0, status.Running)
+	h.waitDelivered("a0", "a1")
+	h.waitGroupOffsets("connect-snk", map[int32]int64{0: 2})
+	if n := refused.Load(); n != refuse {
+		t.Fatalf("%d commits refused, want %d", n, refuse)
+	}
+	if st, _ := h.board.Task(c.id(0)); st.State != status.Running {
+		t.Fatalf("task %s after refused commits, want RUNNING: %s", st.State, st.Trace)
 	}
 }

@@ -218,7 +218,12 @@ func (r *sinkRunner) run(ctx context.Context) error {
 	var errs []error
 	if runErr == nil {
 		// A clean stop: make everything put durable and commit it.
-		if err := r.flushAndCommit(context.Background(), nil); err != nil {
+		if err := r.flushAndCommit(context.Background(), nil); isConsumerCommitError(err) {
+			// The flush made the records durable: the next owner of the
+			// partitions gets some of them again, as after Connect's
+			// failed commit on close.
+			r.log.Warn("offsets not committed at the task's stop; records will be redelivered", "error", err)
+		} else if err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -278,13 +283,14 @@ func (r *sinkRunner) loop(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return nil
 				}
-				if !connect.IsRetriable(err) {
+				if !connect.IsRetriable(err) && !isConsumerCommitError(err) {
 					return err
 				}
 				// The task still holds the records and cannot make them
-				// durable yet (e.g. its store is down and it is retrying):
-				// skip this commit, as Connect does when a flush throws.
-				r.log.Warn("sink task flush not complete, offsets not committed this time", "error", err)
+				// durable yet (e.g. its store is down and it is retrying),
+				// or the commit itself failed: skip this commit, as
+				// Connect does when a flush throws or a commit fails.
+				r.log.Warn("offsets not committed this time", "error", err)
 			}
 			nextFlush = now.Add(r.flushInt)
 		}
@@ -646,17 +652,34 @@ func (r *sinkRunner) flushAndCommit(ctx context.Context, tps []connect.TopicPart
 	if len(offsets) == 0 {
 		return nil
 	}
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.flushTO)
-	defer cancel()
 	start := time.Now()
-	err := r.commitFlushed(fctx, offsets)
+	err := r.commitFlushed(context.WithoutCancel(ctx), offsets)
 	r.tm.Committed(time.Since(start), err)
 	return err
 }
 
+// consumerCommitError is a failed consumer offset commit. Connect logs
+// it and commits again at the next interval (the offsets only move
+// forward), so it fails no task.
+type consumerCommitError struct{ err error }
+
+func (e consumerCommitError) Error() string { return "committing consumer offsets: " + e.err.Error() }
+func (e consumerCommitError) Unwrap() error { return e.err }
+
+// isConsumerCommitError reports whether err is only a failed commit.
+func isConsumerCommitError(err error) bool {
+	var ce consumerCommitError
+	return errors.As(err, &ce)
+}
+
 // commitFlushed flushes the task and the DLQ, then commits offsets: a
-// skipped record's offset is committed only once it is in the DLQ.
-func (r *sinkRunner) commitFlushed(fctx context.Context, offsets map[connect.TopicPartition]int64) error {
+// skipped record's offset is committed only once it is in the DLQ. The
+// flush and the commit each get the flush timeout: a flush that took
+// most of it (a sink store recovering) left the commit none, and the
+// task failed on a commit Connect would have made.
+func (r *sinkRunner) commitFlushed(ctx context.Context, offsets map[connect.TopicPartition]int64) error {
+	fctx, cancel := context.WithTimeout(ctx, r.flushTO)
+	defer cancel()
 	if err := r.task.Flush(fctx, offsets); err != nil {
 		return fmt.Errorf("sink task flush: %w", err)
 	}
@@ -673,8 +696,10 @@ func (r *sinkRunner) commitFlushed(fctx context.Context, offsets map[connect.Top
 		}
 		commit[tp.Topic][tp.Partition] = kgo.EpochOffset{Epoch: -1, Offset: off}
 	}
+	cctx, cancelCommit := context.WithTimeout(ctx, r.flushTO)
+	defer cancelCommit()
 	var commitErr error
-	r.consumer.CommitOffsetsSync(fctx, commit, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+	r.consumer.CommitOffsetsSync(cctx, commit, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
 		if err != nil {
 			commitErr = err
 			return
@@ -688,7 +713,7 @@ func (r *sinkRunner) commitFlushed(fctx context.Context, offsets map[connect.Top
 		}
 	})
 	if commitErr != nil {
-		return fmt.Errorf("committing consumer offsets: %w", commitErr)
+		return consumerCommitError{commitErr}
 	}
 	r.log.Debug("committed sink offsets", "partitions", len(offsets))
 	return nil
