@@ -44,14 +44,7 @@ func newROFixture(t *testing.T, rows int) *roFixture {
 	}
 	defer root.Close()
 	user := "gc_ro_" + strings.TrimPrefix(strings.TrimSuffix(f.table, "_t"), "gcinc")
-	exec(t, root, "CREATE USER '"+user+"'@'%' IDENTIFIED BY 'ro-pw'",
-		"GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '"+user+"'@'%'")
-	t.Cleanup(func() {
-		if c, err := client.Connect("127.0.0.1:3307", "root", "goconnect", ""); err == nil {
-			_, _ = c.Execute("DROP USER '" + user + "'@'%'")
-			c.Close()
-		}
-	})
+	createUser(t, root, user, "ro-pw", "SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.*")
 	f.props["database.user"], f.props["database.password"] = user, "ro-pw"
 	// The user really cannot write.
 	ro, err := client.Connect("127.0.0.1:3307", user, "ro-pw", "demo")

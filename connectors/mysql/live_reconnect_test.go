@@ -32,17 +32,28 @@ func rootConn(t *testing.T) *client.Conn {
 func chaosUser(t *testing.T, f *incrFixture, root *client.Conn) string {
 	t.Helper()
 	user := "gc_kill_" + strings.TrimPrefix(strings.TrimSuffix(f.table, "_t"), "gcinc")
-	exec(t, root, "CREATE USER '"+user+"'@'%' IDENTIFIED BY 'kill-pw'",
-		"GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT, LOCK TABLES ON *.* TO '"+user+"'@'%'",
-		"GRANT ALL PRIVILEGES ON demo.* TO '"+user+"'@'%'")
+	createUser(t, root, user, "kill-pw",
+		"SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT, LOCK TABLES ON *.*",
+		"ALL PRIVILEGES ON demo.*")
+	f.props["database.user"], f.props["database.password"] = user, "kill-pw"
+	return user
+}
+
+// createUser creates user@'%' with the given grants ("<privileges> ON
+// <object>"), dropped at the test's end.
+func createUser(t *testing.T, root *client.Conn, user, password string, grants ...string) {
+	t.Helper()
+	stmts := []string{"CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + password + "'"}
+	for _, g := range grants {
+		stmts = append(stmts, "GRANT "+g+" TO '"+user+"'@'%'")
+	}
+	exec(t, root, stmts...)
 	t.Cleanup(func() {
 		if c, err := client.Connect("127.0.0.1:3307", "root", "goconnect", ""); err == nil {
 			_, _ = c.Execute("DROP USER '" + user + "'@'%'")
 			c.Close()
 		}
 	})
-	f.props["database.user"], f.props["database.password"] = user, "kill-pw"
-	return user
 }
 
 // killConns kills user's binlog dump connections (dumpOnly) or all of
@@ -198,18 +209,15 @@ func TestLiveReadOnlyConnectionsKilled(t *testing.T) {
 	}.run(t)
 }
 
-// TestLiveIncrementalChunkQueryKilled kills the connector's snapshot
-// queries while they wait for a table lock: the maximum-key query twice
-// (KILL QUERY, then KILL CONNECTION) and later a chunk query. Each is
-// read again on a new connection, and every key still comes as a
-// snapshot record; a failed query used to skip the rest of the table
-// (as Debezium does).
-func TestLiveIncrementalChunkQueryKilled(t *testing.T) {
+// startLockRun starts a streaming connector, with its own MySQL user,
+// over a 20,000-row table read in chunks of 1000, for tests that lock the
+// table and kill the connector's queries. Its queue is far smaller than
+// the table, so chunks are left to read when a test locks the table.
+func startLockRun(t *testing.T) (*logBuf, *incrFixture, *client.Conn, string, *Task, *latest) {
+	t.Helper()
 	lb := captureLog(t)
 	f := newIncrFixture(t, 20000)
 	f.props["incremental.snapshot.chunk.size"] = "1000"
-	// A queue far smaller than the table: chunks are left to read when
-	// the test locks the table again.
 	f.props["max.queue.size"], f.props["max.batch.size"] = "2048", "512"
 	root := rootConn(t)
 	user := chaosUser(t, f, root)
@@ -217,6 +225,17 @@ func TestLiveIncrementalChunkQueryKilled(t *testing.T) {
 	l := newLatest()
 	waitLog(t, lb, "streaming binlog")
 	f.drain(t, task, l)
+	return lb, f, root, user, task, l
+}
+
+// TestLiveIncrementalChunkQueryKilled kills the connector's snapshot
+// queries while they wait for a table lock: the maximum-key query twice
+// (KILL QUERY, then KILL CONNECTION) and later a chunk query. Each is
+// read again on a new connection, and every key still comes as a
+// snapshot record; a failed query used to skip the rest of the table
+// (as Debezium does).
+func TestLiveIncrementalChunkQueryKilled(t *testing.T) {
+	lb, f, root, user, task, l := startLockRun(t)
 	failed := func() int { return strings.Count(lb.String(), "reading the chunk failed, connecting again") }
 	// blocked waits, polling the task, for the connector's query on the
 	// table (one whose text contains like) to wait for the lock, and
@@ -290,16 +309,7 @@ func TestLiveIncrementalChunkQueryKilled(t *testing.T) {
 // records handed over before carry the last key emitted, from which a
 // restart snapshots the rest.
 func TestLiveIncrementalChunkQueryFailsTask(t *testing.T) {
-	lb := captureLog(t)
-	f := newIncrFixture(t, 20000)
-	f.props["incremental.snapshot.chunk.size"] = "1000"
-	f.props["max.queue.size"], f.props["max.batch.size"] = "2048", "512"
-	root := rootConn(t)
-	user := chaosUser(t, f, root)
-	task := startTask(t, f.props, nil)
-	l := newLatest()
-	waitLog(t, lb, "streaming binlog")
-	f.drain(t, task, l)
+	lb, f, root, user, task, l := startLockRun(t)
 	f.signal(t, "kf-snap", "execute-snapshot", fmt.Sprintf(`{"data-collections": ["demo.%s"], "type": "incremental"}`, f.table))
 	pollUntilCond(t, task, "some chunks", time.Minute, func(recs []connect.SourceRecord) bool {
 		l.add(f.table, recs)
